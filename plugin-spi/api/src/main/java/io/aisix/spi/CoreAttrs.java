@@ -1,0 +1,48 @@
+package io.aisix.spi;
+
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.Model;
+
+/**
+ * Attributes shared by several plugins. Each names the stage that sets it; later stages may
+ * read it.
+ */
+public final class CoreAttrs {
+    private CoreAttrs() {
+    }
+
+    /** The authenticated caller key (set at {@link Stage#AUTH}). */
+    public static final AttrKey<CallerKey> CALLER = AttrKey.of("caller", CallerKey.class);
+
+    /** The alias the caller asked for, as sent (set at {@link Stage#RESOLVE}). */
+    public static final AttrKey<String> ALIAS = AttrKey.of("alias", String.class);
+
+    /** The resolved model resource (set at {@link Stage#RESOLVE}). */
+    public static final AttrKey<Model> MODEL = AttrKey.of("model", Model.class);
+
+    /** Upstream candidates in routing order (set at {@link Stage#RESOLVE}). */
+    public static final AttrKey<TargetList> TARGETS = AttrKey.of("targets", TargetList.class);
+
+    /** The target of the current or last upstream try (set by the dispatcher). */
+    public static final AttrKey<Target> TARGET = AttrKey.of("target", Target.class);
+
+    /** Number of upstream tries made so far (set by the dispatcher). */
+    public static final AttrKey<Integer> ATTEMPTS = AttrKey.of("attempts", Integer.class);
+
+    /** Token usage once known (set by the provider adapter). */
+    public static final AttrKey<Usage> USAGE = AttrKey.of("usage", Usage.class);
+
+    /** When the first byte of the answer was ready ({@link System#nanoTime()}). */
+    public static final AttrKey<Long> FIRST_BYTE_NANOS = AttrKey.of("first_byte_nanos", Long.class);
+
+    /** Cache outcome: {@code hit}, {@code miss} or {@code bypass} (set at {@link Stage#CACHE}). */
+    public static final AttrKey<String> CACHE_STATUS = AttrKey.of("cache_status", String.class);
+
+    /** Guardrail outcome for logs: {@code pass}, {@code blocked:<name>}, {@code monitored:<name>}. */
+    public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
+
+    /** The routing candidates of a request, wrapped so the attribute stays typed. */
+    public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
+    }
+}

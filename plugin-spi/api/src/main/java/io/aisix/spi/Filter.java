@@ -1,0 +1,16 @@
+package io.aisix.spi;
+
+/**
+ * One step of the request chain, built by a {@link FilterFactory} for one configuration snapshot.
+ *
+ * <p>Contract: {@link #handle} either answers itself (a short-circuit: an auth failure, a cache
+ * hit, a guardrail block) or calls {@code chain.proceed(exchange)} exactly once and returns (or
+ * wraps) its answer. Errors are thrown as {@link io.aisix.spi.error.GatewayException}; any other
+ * exception becomes a 500. Filters are immutable and shared by all requests of a snapshot, so
+ * they must be thread-safe. Blocking calls are fine: every request runs on a virtual thread.
+ */
+@FunctionalInterface
+public interface Filter {
+
+    Response handle(Exchange exchange, Chain chain);
+}

@@ -1,0 +1,29 @@
+package io.aisix.spi;
+
+import io.aisix.spi.provider.UpstreamClient;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * Services the kernel lends to plugins. Plugins never open upstream sockets themselves: they use
+ * {@link #upstream()}, which is pooled and applies the configured timeouts and TLS settings.
+ */
+public interface PluginContext {
+
+    UpstreamClient upstream();
+
+    /** The clock for TTLs and windows; tests inject a fixed or stepping one. */
+    Clock clock();
+
+    /**
+     * A process-level setting from the startup config by dotted path (for example
+     * {@code cache.redis.url}), as text.
+     */
+    Optional<String> setting(String path);
+
+    /**
+     * A process-wide shared service registered by another plugin or the kernel (a metrics sink,
+     * a Redis connection), looked up by type.
+     */
+    <T> Optional<T> service(Class<T> type);
+}

@@ -1,0 +1,19 @@
+package io.aisix.spi;
+
+import java.util.Objects;
+
+/**
+ * One server-sent event. {@code event} is empty for unnamed events; {@code data} is the payload
+ * (normally one JSON document) without the {@code data: } prefix.
+ */
+public record SseEvent(String event, String data) {
+    public SseEvent {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(data, "data");
+    }
+
+    /** An unnamed event carrying {@code data}. */
+    public static SseEvent data(String data) {
+        return new SseEvent("", data);
+    }
+}

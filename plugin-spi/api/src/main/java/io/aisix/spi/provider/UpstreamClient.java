@@ -1,0 +1,16 @@
+package io.aisix.spi.provider;
+
+/**
+ * The kernel's pooled upstream HTTP client, lent to adapters and remote plugins (webhooks,
+ * exporters) through {@link io.aisix.spi.PluginContext#upstream()}.
+ */
+public interface UpstreamClient {
+
+    /**
+     * Sends a request and returns once the status line and headers arrived.
+     *
+     * @throws io.aisix.spi.error.GatewayException {@code TIMEOUT} when the upstream does not answer
+     *         in time, {@code UPSTREAM_ERROR} for connection failures
+     */
+    UpstreamResponse send(UpstreamRequest request);
+}

@@ -1,0 +1,17 @@
+package io.aisix.spi.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A caller API key ({@code api_keys}); only the SHA-256 of the key is ever stored.
+ *
+ * @param keyHash       lowercase hex SHA-256 of the plaintext key
+ * @param allowedModels alias globs; {@code *} allows all
+ */
+public record CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
+                        Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
+                        Optional<String> teamId, Optional<String> userId, JsonNode metadata) {
+}

@@ -1,0 +1,352 @@
+package io.aisix.spi.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The seven resource kinds of API.md section 3, with the validation shared by the Admin API and
+ * the store loader. Field names follow AISIX so its rows load unchanged; fields this gateway
+ * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
+ */
+public final class CoreKinds {
+    private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    private CoreKinds() {
+    }
+
+    public static final ResourceKind<ProviderKey> PROVIDER_KEYS = new Kind<>("provider_keys",
+            Set.of("display_name", "provider", "adapter", "api_key", "secret", "api_base", "api_version", "headers",
+                    "tls"),
+            Set.of("api_key", "secret"), CoreKinds::providerKey) {
+        @Override
+        public Optional<String> uniqueName(ProviderKey value) {
+            return Optional.of(value.displayName());
+        }
+    };
+
+    public static final ResourceKind<Model> MODELS = new Kind<>("models",
+            Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "rate_limit", "cost",
+                    "routing"),
+            Set.of(), CoreKinds::model) {
+        @Override
+        public Optional<String> uniqueName(Model value) {
+            return Optional.of(value.displayName());
+        }
+
+        @Override
+        public List<Reference> references(Model value) {
+            List<Reference> refs = new ArrayList<>();
+            value.providerKeyId().ifPresent(k -> refs.add(new Reference("provider_keys", k, "/provider_key_id", false)));
+            value.routing().ifPresent(r -> {
+                for (int i = 0; i < r.targets().size(); i++) {
+                    refs.add(new Reference("models", r.targets().get(i).model(), "/routing/targets/" + i + "/model", true));
+                }
+            });
+            return refs;
+        }
+    };
+
+    public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
+            Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
+                    "user_id", "metadata"),
+            Set.of(), CoreKinds::callerKey);
+
+    public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
+            Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to", "patterns",
+                    "detectors", "custom_patterns", "url", "headers", "timeout_ms"),
+            Set.of(), CoreKinds::guardrail) {
+        @Override
+        public Optional<String> uniqueName(Guardrail value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    public static final ResourceKind<CachePolicy> CACHE_POLICIES = new Kind<>("cache_policies",
+            Set.of("name", "enabled", "backend", "ttl_seconds", "applies_to", "scope", "purge_generation"),
+            Set.of(), CoreKinds::cachePolicy) {
+        @Override
+        public Optional<String> uniqueName(CachePolicy value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    public static final ResourceKind<ExporterResource> OBSERVABILITY_EXPORTERS = new Kind<>("observability_exporters",
+            Set.of("name", "enabled", "kind", "endpoint", "path", "headers", "sample_rate", "content_mode",
+                    "batch_size", "flush_interval_ms", "max_bytes", "max_files"),
+            Set.of(), CoreKinds::exporter) {
+        @Override
+        public Optional<String> uniqueName(ExporterResource value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    public static final ResourceKind<RateLimitPolicy> RATE_LIMIT_POLICIES = new Kind<>("rate_limit_policies",
+            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens"),
+            Set.of(), CoreKinds::rateLimitPolicy) {
+        @Override
+        public Optional<String> uniqueName(RateLimitPolicy value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    /** All core kinds, in dependency order (referenced kinds first). */
+    public static List<ResourceKind<?>> all() {
+        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, CACHE_POLICIES, OBSERVABILITY_EXPORTERS,
+                RATE_LIMIT_POLICIES);
+    }
+
+    private static ProviderKey providerKey(String id, FieldReader r) {
+        String name = r.string("display_name");
+        String provider = r.string("provider").toLowerCase(Locale.ROOT);
+        Optional<String> adapter = r.optString("adapter");
+        String secret;
+        if (r.has("api_key")) {
+            secret = r.string("api_key");
+        } else if (r.has("secret")) {
+            secret = r.string("secret");
+        } else {
+            r.error("api_key", "is required");
+            secret = "";
+        }
+        Optional<String> apiBase = r.optString("api_base");
+        apiBase.ifPresent(b -> {
+            if (!b.startsWith("http://") && !b.startsWith("https://")) {
+                r.error("api_base", "must be an http:// or https:// URL");
+            }
+        });
+        Optional<String> apiVersion = r.optString("api_version");
+        var headers = r.stringMap("headers");
+        Optional<String> caPem = Optional.empty();
+        boolean verify = true;
+        Optional<FieldReader> tls = r.object("tls");
+        if (tls.isPresent()) {
+            caPem = tls.get().optString("ca_pem");
+            verify = tls.get().bool("verify", true);
+        }
+        return new ProviderKey(id, name, provider, adapter, secret, apiBase.map(CoreKinds::trimSlash), apiVersion,
+                headers, caPem, verify);
+    }
+
+    private static String trimSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static Model model(String id, FieldReader r) {
+        String name = r.string("display_name");
+        if (name.indexOf('*') != name.lastIndexOf('*')) {
+            r.error("display_name", "may hold at most one '*'");
+        }
+        Optional<Model.Routing> routing = r.object("routing").map(CoreKinds::routing);
+        Optional<String> keyId = r.optString("provider_key_id");
+        Optional<String> modelName = r.optString("model_name");
+        if (routing.isEmpty()) {
+            if (keyId.isEmpty()) {
+                r.error("provider_key_id", "is required (or give routing)");
+            }
+            if (modelName.isEmpty()) {
+                r.error("model_name", "is required (or give routing)");
+            }
+        } else if (keyId.isPresent() || modelName.isPresent()) {
+            r.error("routing", "cannot be combined with provider_key_id/model_name");
+        }
+        Optional<String> provider = r.optString("provider").map(p -> p.toLowerCase(Locale.ROOT));
+        var timeout = r.integer("timeout", 1);
+        Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
+        Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
+                c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
+                c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0)));
+        return new Model(id, name, keyId, modelName, provider, timeout, rl, cost, routing);
+    }
+
+    private static Model.Routing routing(FieldReader r) {
+        String strategy = r.oneOf("strategy", "failover", List.of("failover", "round_robin", "least_latency"));
+        List<Model.Target> targets = new ArrayList<>();
+        for (FieldReader t : r.objects("targets", true)) {
+            String model = t.string("model");
+            int weight = (int) t.integer("weight", 0).orElse(1);
+            int priority = (int) t.integer("priority", 0).orElse(0);
+            targets.add(new Model.Target(model, weight, priority));
+        }
+        int retries = (int) r.integer("retries", 0).orElse(0);
+        boolean retryOn429 = r.bool("retry_on_429", false);
+        List<Integer> statuses = new ArrayList<>();
+        JsonNode fs = r.node().get("fallback_on_statuses");
+        if (fs != null && !fs.isNull()) {
+            if (!fs.isArray()) {
+                r.error("fallback_on_statuses", "must be an array of HTTP statuses");
+            } else {
+                for (int i = 0; i < fs.size(); i++) {
+                    JsonNode s = fs.get(i);
+                    if (!s.isInt() || s.intValue() < 100 || s.intValue() > 599) {
+                        r.error("fallback_on_statuses/" + i, "must be an HTTP status (100-599)");
+                    } else {
+                        statuses.add(s.intValue());
+                    }
+                }
+            }
+        }
+        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, List.copyOf(statuses));
+    }
+
+    private static CallerKey callerKey(String id, FieldReader r) {
+        Optional<String> name = r.optString("display_name");
+        String hash = r.string("key_hash");
+        if (!hash.isEmpty() && !HEX_SHA256.matcher(hash).matches()) {
+            r.error("key_hash", "must be the lowercase hex SHA-256 of the key (64 characters)");
+        }
+        List<String> allowed = r.strings("allowed_models", List.of("*"));
+        Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
+        Optional<Instant> expires = r.optString("expires_at").flatMap(s -> {
+            try {
+                return Optional.of(Instant.parse(s));
+            } catch (DateTimeParseException e) {
+                try {
+                    return Optional.of(java.time.OffsetDateTime.parse(s).toInstant());
+                } catch (DateTimeParseException e2) {
+                    r.error("expires_at", "must be an RFC 3339 timestamp");
+                    return Optional.empty();
+                }
+            }
+        });
+        boolean disabled = r.bool("disabled", false);
+        Optional<String> team = r.optString("team_id");
+        Optional<String> user = r.optString("user_id");
+        JsonNode metadata = r.node() == null ? null : r.node().get("metadata");
+        if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
+            r.error("metadata", "must be an object");
+        }
+        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user,
+                metadata == null ? NullNode.getInstance() : metadata);
+    }
+
+    private static Guardrail guardrail(String id, FieldReader r) {
+        String name = r.string("name");
+        String kind = r.string("kind");
+        boolean enabled = r.bool("enabled", true);
+        String hook = r.oneOf("hook_point", "both", List.of("input", "output", "both"));
+        String mode = r.oneOf("enforcement_mode", "block", List.of("block", "monitor"));
+        boolean failOpen = r.bool("fail_open", true);
+        List<String> appliesTo = r.strings("applies_to", List.of("*"));
+        for (int i = 0; i < appliesTo.size(); i++) {
+            String a = appliesTo.get(i);
+            if (!a.equals("*") && !a.startsWith("model:") && !a.startsWith("api_key:")) {
+                r.error("applies_to/" + i, "must be '*', 'model:<alias>' or 'api_key:<id>'");
+            }
+        }
+        return new Guardrail(id, name, kind, enabled, hook, mode, failOpen, appliesTo, r.node());
+    }
+
+    private static CachePolicy cachePolicy(String id, FieldReader r) {
+        String name = r.string("name");
+        boolean enabled = r.bool("enabled", true);
+        String backend = r.oneOf("backend", "memory", List.of("memory", "redis"));
+        long ttl = r.integer("ttl_seconds", 1).orElse(3600);
+        String appliesTo = r.optString("applies_to").orElse("all");
+        if (!appliesTo.equals("all") && !appliesTo.startsWith("model:") && !appliesTo.startsWith("api_key:")) {
+            r.error("applies_to", "must be 'all', 'model:<alias>' or 'api_key:<id>'");
+        }
+        String scope = r.oneOf("scope", "api_key", List.of("api_key", "shared"));
+        long purge = r.integer("purge_generation", 0).orElse(0);
+        return new CachePolicy(id, name, enabled, backend, ttl, appliesTo, scope, purge);
+    }
+
+    private static ExporterResource exporter(String id, FieldReader r) {
+        String name = r.string("name");
+        boolean enabled = r.bool("enabled", true);
+        String kind = r.string("kind");
+        Optional<String> endpoint = r.optString("endpoint");
+        Optional<String> path = r.optString("path");
+        if ((kind.equals("otlp_http") || kind.equals("http_log")) && endpoint.isEmpty()) {
+            r.error("endpoint", "is required for kind " + kind);
+        }
+        if (kind.equals("file") && path.isEmpty()) {
+            r.error("path", "is required for kind file");
+        }
+        var headers = r.stringMap("headers");
+        double sample = r.number("sample_rate", 0, 1).orElse(1.0);
+        String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
+        int batch = (int) r.integer("batch_size", 1).orElse(100);
+        long flush = r.integer("flush_interval_ms", 1).orElse(1000);
+        return new ExporterResource(id, name, enabled, kind, endpoint, path, headers, sample, content, batch, flush,
+                r.node());
+    }
+
+    private static RateLimitPolicy rateLimitPolicy(String id, FieldReader r) {
+        String name = r.string("name");
+        String scope = r.oneOf("scope", "api_key", List.of("api_key", "model", "team"));
+        Optional<String> ref = r.optString("scope_ref");
+        String window = r.oneOf("window", "minute", List.of("second", "minute", "hour", "day"));
+        var maxRequests = r.integer("max_requests", 1);
+        var maxTokens = r.integer("max_tokens", 1);
+        if (maxRequests.isEmpty() && maxTokens.isEmpty() && !r.hasErrors()) {
+            r.error("max_requests", "one of max_requests or max_tokens is required");
+        }
+        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens);
+    }
+
+    /** A kind decoded by a function over a {@link FieldReader}. */
+    private static class Kind<T> implements ResourceKind<T> {
+        private final String name;
+        private final Set<String> known;
+        private final Set<String> secrets;
+        private final java.util.function.BiFunction<String, FieldReader, T> decoder;
+
+        Kind(String name, Set<String> known, Set<String> secrets,
+             java.util.function.BiFunction<String, FieldReader, T> decoder) {
+            this.name = name;
+            this.known = known;
+            this.secrets = secrets;
+            this.decoder = decoder;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public T decode(String id, JsonNode value) {
+            FieldReader r = FieldReader.root(value);
+            if (r.hasErrors()) {
+                r.finish();
+            }
+            T decoded = decoder.apply(id, r);
+            r.finish();
+            return decoded;
+        }
+
+        @Override
+        public Set<String> secretFields() {
+            return secrets;
+        }
+
+        @Override
+        public List<String> ignoredFields(JsonNode value) {
+            if (value == null || !value.isObject()) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!known.contains(f)) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.aisix.spi.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A kind of dynamic resource kept in the configuration store under {@code <prefix>/<name>/<id>}.
+ *
+ * <p>The same {@link #decode} guards the Admin API (a 400 listing every issue with its JSON path)
+ * and the store loader (an invalid row is skipped and reported, and the key's last good value keeps
+ * serving). Plugins declare further kinds through {@link java.util.ServiceLoader} on this interface.
+ *
+ * @param <T> the decoded, immutable value
+ */
+public interface ResourceKind<T> {
+
+    /** Store and URL name, for example {@code provider_keys}. */
+    String name();
+
+    /**
+     * Validates and decodes one stored value.
+     *
+     * @throws ValidationException listing every problem found, each with a JSON pointer path
+     */
+    T decode(String id, JsonNode value);
+
+    /** The name that must be unique within the kind (409 on a duplicate), if the kind has one. */
+    default Optional<String> uniqueName(T value) {
+        return Optional.empty();
+    }
+
+    /** Resources this value refers to; the Admin API refuses dangling references and deletes of referenced rows. */
+    default List<Reference> references(T value) {
+        return List.of();
+    }
+
+    /** Top-level fields that hold secrets: masked on every read, kept when a PUT omits them. */
+    default Set<String> secretFields() {
+        return Set.of();
+    }
+
+    /** Fields present in the row that this gateway ignores (reported in health, never rejected). */
+    default List<String> ignoredFields(JsonNode value) {
+        return List.of();
+    }
+}

@@ -1,0 +1,25 @@
+package io.aisix.spi.resource;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable view of every valid resource at one store revision. A request reads the current
+ * snapshot once at entry and keeps it to the end, so it never sees half of a change.
+ */
+public interface Snapshot {
+
+    /** The store revision this snapshot reflects (0 before anything was loaded). */
+    long revision();
+
+    /** When this snapshot was built. */
+    Instant builtAt();
+
+    /** Every valid resource of a kind, id to decoded value, in id order. */
+    <T> Map<String, T> all(ResourceKind<T> kind);
+
+    default <T> Optional<T> get(ResourceKind<T> kind, String id) {
+        return Optional.ofNullable(all(kind).get(id));
+    }
+}
