@@ -32,6 +32,14 @@ public enum Endpoint {
         return path;
     }
 
+    /**
+     * The canonical endpoint whose OpenAI shape the request has once inbound translation ran:
+     * {@link #MESSAGES} is served as {@link #CHAT_COMPLETIONS}; every other endpoint is its own.
+     */
+    public Endpoint family() {
+        return this == MESSAGES ? CHAT_COMPLETIONS : this;
+    }
+
     /** True when errors on this endpoint use the Anthropic envelope. */
     public boolean anthropicWire() {
         return this == MESSAGES;
