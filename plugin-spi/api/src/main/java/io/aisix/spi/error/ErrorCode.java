@@ -9,11 +9,11 @@ package io.aisix.spi.error;
  * {@code anthropicType} fills the Anthropic envelope {@code {"type":"error","error":{"type","message"}}}.
  */
 public enum ErrorCode {
-    INVALID_API_KEY(401, "invalid_request_error", "invalid_api_key", "authentication_error"),
-    API_KEY_DISABLED(401, "invalid_request_error", "api_key_disabled", "authentication_error"),
-    API_KEY_EXPIRED(401, "invalid_request_error", "api_key_expired", "authentication_error"),
+    INVALID_API_KEY(401, "invalid_api_key", "invalid_api_key", "authentication_error"),
+    API_KEY_DISABLED(401, "invalid_api_key", "api_key_disabled", "authentication_error"),
+    API_KEY_EXPIRED(401, "invalid_api_key", "api_key_expired", "authentication_error"),
     PERMISSION_DENIED(403, "permission_denied", "permission_denied", "permission_error"),
-    MODEL_NOT_FOUND(404, "invalid_request_error", "model_not_found", "not_found_error"),
+    MODEL_NOT_FOUND(404, "model_not_found", "model_not_found", "not_found_error"),
     NOT_FOUND(404, "invalid_request_error", "not_found", "not_found_error"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", "method_not_allowed", "invalid_request_error"),
     INVALID_REQUEST(400, "invalid_request_error", "invalid_request_error", "invalid_request_error"),

@@ -12,7 +12,7 @@ import io.aisix.spi.resource.ProviderKey;
  * @param key           the provider key to call with
  * @param upstreamModel the upstream model id, wildcard capture substituted
  * @param adapterId     the provider adapter that speaks this upstream's wire format
- * @param priority      routing tier; lower tiers are tried first
+ * @param priority      routing tier; higher tiers are tried first (as in AISIX)
  * @param weight        share within a tier for round robin
  */
 public record Target(String alias, String servedBy, Model model, ProviderKey key, String upstreamModel,
