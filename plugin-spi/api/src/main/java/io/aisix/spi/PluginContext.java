@@ -26,4 +26,13 @@ public interface PluginContext {
      * a Redis connection), looked up by type.
      */
     <T> Optional<T> service(Class<T> type);
+
+    /**
+     * Ids of the installed provider adapters, so a resolver can pick the first of a model's
+     * {@code provider}, its key's {@code provider} and the key's {@code adapter} that is installed.
+     * Empty when unknown (unit tests).
+     */
+    default java.util.Set<String> adapterIds() {
+        return java.util.Set.of();
+    }
 }

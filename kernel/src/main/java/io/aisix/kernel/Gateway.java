@@ -1,0 +1,343 @@
+package io.aisix.kernel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.kernel.admin.AdminAuth;
+import io.aisix.kernel.admin.AdminRoutes;
+import io.aisix.kernel.admin.HealthReport;
+import io.aisix.kernel.admin.ResourceService;
+import io.aisix.kernel.chain.CompiledChain;
+import io.aisix.kernel.config.Addr;
+import io.aisix.kernel.config.ConfigException;
+import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.dispatch.Dispatcher;
+import io.aisix.kernel.dispatch.ModelHealth;
+import io.aisix.kernel.http.Lifecycle;
+import io.aisix.kernel.http.Probes;
+import io.aisix.kernel.http.ProxyHandler;
+import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.plugin.PluginRegistry;
+import io.aisix.kernel.snapshot.GatewayState;
+import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.embedded.EmbeddedStore;
+import io.aisix.kernel.upstream.HelidonUpstreamClient;
+import io.aisix.spi.FilterContext;
+import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.Stage;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.ResourceKind;
+import io.aisix.spi.resource.Snapshot;
+import io.helidon.common.configurable.Resource;
+import io.helidon.common.pki.Keys;
+import io.helidon.common.tls.Tls;
+import io.helidon.webserver.ListenerConfig;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * One running gateway: store, snapshots, chains, listeners. Built from a validated
+ * {@link GatewayConfig}; every startup failure is a {@link ConfigException} naming the key.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+
+    private final GatewayConfig config;
+    private final ConfigStore store;
+    private final SnapshotManager snapshots;
+    private final Lifecycle lifecycle = new Lifecycle();
+    private final PluginRegistry plugins;
+    private final HelidonUpstreamClient upstream;
+    private final Dispatcher dispatcher;
+    private final KernelPluginContext pluginContext;
+    private WebServer server;
+
+    /** Knobs for embedding and tests. */
+    public record Options(Clock clock, Path pluginsDir, ClassLoader hostLoader, PrintStream console,
+                          Dispatcher.Sleeper sleeper) {
+        public static Options defaults(GatewayConfig config) {
+            return new Options(Clock.systemUTC(), Path.of(config.plugins().dir()),
+                    Gateway.class.getClassLoader(), System.out, d -> Thread.sleep(d));
+        }
+
+        public Options withPluginsDir(Path dir) {
+            return new Options(clock, dir, hostLoader, console, sleeper);
+        }
+
+        public Options withSleeper(Dispatcher.Sleeper s) {
+            return new Options(clock, pluginsDir, hostLoader, console, s);
+        }
+    }
+
+    private Gateway(GatewayConfig config, Options options) {
+        this.config = config;
+        this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
+        this.upstream = new HelidonUpstreamClient(config.upstream());
+        this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
+                plugins.adapters().keySet());
+        this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
+                options.sleeper());
+        List<ResourceKind<?>> kinds = new ArrayList<>(CoreKinds.all());
+        kinds.addAll(plugins.resourceKinds());
+        this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
+        this.store = openStore(config);
+    }
+
+    /** Validates, binds the listeners and starts serving. */
+    public static Gateway start(GatewayConfig config, Options options) {
+        Gateway g = new Gateway(config, options);
+        try {
+            g.startServing(options);
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    private static ConfigStore openStore(GatewayConfig config) {
+        String backend = config.storeBackend();
+        if (backend.equals("embedded")) {
+            return new EmbeddedStore(Path.of(config.store().dataDir()));
+        }
+        throw new ConfigException("store.backend", "etcd is not available in this build yet");
+    }
+
+    private void startServing(Options options) {
+        AdminAuth adminAuth = adminAuth(options.console());
+        store.watch(snapshots);
+        Addr proxyAddr = Addr.parse("proxy.addr", config.proxy().addr());
+        boolean adminOn = config.admin().enabled() && !config.managedMode();
+        Addr adminAddr = Addr.parse("admin.addr", config.admin().addr());
+        Optional<Addr> metricsAddr = config.metrics().addr().isEmpty() ? Optional.empty()
+                : Optional.of(Addr.parse("metrics.addr", config.metrics().addr()));
+        checkFree("proxy.addr", proxyAddr);
+        if (adminOn) {
+            checkFree("admin.addr", adminAddr);
+        }
+        metricsAddr.ifPresent(a -> checkFree("metrics.addr", a));
+
+        Probes probes = new Probes(lifecycle, snapshots);
+        ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes());
+        WebServerConfig.Builder b = WebServer.builder()
+                .shutdownHook(false)
+                .host(proxyAddr.host())
+                .port(proxyAddr.port())
+                .connectionOptions(o -> o.tcpNoDelay(true))
+                .maxPayloadSize(-1)
+                .routing(r -> r.register(probes).any(proxy));
+        tls("proxy.tls", config.proxy().tls()).ifPresent(b::tls);
+        if (adminOn) {
+            HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
+            AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
+                    plugins.plugins());
+            b.putSocket("admin", s -> listener(s, adminAddr, "admin.tls", config.admin().tls())
+                    .routing(r -> r.register(probes).register("/admin/v1", admin)));
+        }
+        metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, a, "metrics", null)
+                .routing((HttpRouting.Builder r) -> r.register(probes))));
+        server = b.build().start();
+    }
+
+    private ListenerConfig.Builder listener(ListenerConfig.Builder s, Addr addr, String tlsKey, GatewayConfig.Tls tls) {
+        s.host(addr.host()).port(addr.port()).connectionOptions(o -> o.tcpNoDelay(true));
+        tls(tlsKey, tls).ifPresent(s::tls);
+        return s;
+    }
+
+    private static Optional<Tls> tls(String key, GatewayConfig.Tls tls) {
+        if (tls == null || tls.certFile() == null) {
+            return Optional.empty();
+        }
+        try {
+            Keys keys = Keys.builder().pem(p -> p.key(Resource.create(Path.of(tls.keyFile())))
+                    .certChain(Resource.create(Path.of(tls.certFile())))).build();
+            if (keys.privateKey().isEmpty()) {
+                throw new ConfigException(key + ".key_file", "no private key found in " + tls.keyFile());
+            }
+            if (keys.certChain().isEmpty()) {
+                throw new ConfigException(key + ".cert_file", "no certificate found in " + tls.certFile());
+            }
+            return Optional.of(Tls.builder().privateKey(keys.privateKey().get())
+                    .privateKeyCertChain(keys.certChain()).build());
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ConfigException(key, "cannot load the certificate or key (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void checkFree(String key, Addr addr) {
+        if (addr.port() == 0) {
+            return;
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(addr.host(), addr.port()));
+        } catch (IOException e) {
+            throw new ConfigException(key, "cannot listen on " + addr.host() + ":" + addr.port() + " ("
+                    + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Admin keys from config or {@code AISIX_ADMIN_KEY}; when none is given, one is generated, its
+     * SHA-256 kept in {@code <data_dir>/admin_key.sha256}, and the key printed once.
+     */
+    private AdminAuth adminAuth(PrintStream console) {
+        if (!config.admin().adminKeys().isEmpty()) {
+            return new AdminAuth(config.admin().adminKeys());
+        }
+        Path dir = Path.of(config.store().dataDir());
+        Path file = dir.resolve("admin_key.sha256");
+        try {
+            if (Files.exists(file)) {
+                byte[] digest = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).trim());
+                return AdminAuth.ofDigests(List.of(digest));
+            }
+            Files.createDirectories(dir);
+            String key = "aisix-admin-" + HexFormat.of().formatHex(randomBytes());
+            Files.writeString(file, ResourceService.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            console.println("Generated admin key (shown once, store it now): " + key);
+            console.println("Its SHA-256 is kept in " + file.toAbsolutePath() + "; set AISIX_ADMIN_KEY to use your own.");
+            return new AdminAuth(List.of(key));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("admin.admin_keys", "none configured and none could be generated in " + dir
+                    + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[24];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    /** Builds the state for one snapshot: every factory's filter, split into the request and per-try chains. */
+    private GatewayState compile(Snapshot snapshot) {
+        FilterContext ctx = new FilterContext() {
+            @Override
+            public Snapshot snapshot() {
+                return snapshot;
+            }
+
+            @Override
+            public PluginContext plugin() {
+                return pluginContext;
+            }
+        };
+        List<CompiledChain.Named> main = new ArrayList<>();
+        List<CompiledChain.Named> attempt = new ArrayList<>();
+        for (FilterFactory f : plugins.filterFactories()) {
+            f.create(ctx).ifPresent(filter ->
+                    (f.stage() == Stage.ATTEMPT ? attempt : main).add(new CompiledChain.Named(f.id(), filter)));
+        }
+        CompiledChain attemptChain = new CompiledChain(attempt, (ex, c) -> {
+            Target target = ex.attr(io.aisix.spi.CoreAttrs.TARGET).orElseThrow();
+            ProviderAdapter adapter = plugins.adapters().get(target.adapterId());
+            if (adapter == null) {
+                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "no provider adapter '" + target.adapterId()
+                        + "' is installed for model " + target.servedBy());
+            }
+            if (!adapter.supports(ex.endpoint().family())) {
+                throw GatewayException.invalidRequest("model '" + target.alias() + "' does not support "
+                        + ex.endpoint().path(), "model");
+            }
+            return adapter.invoke(ex, target, upstream);
+        });
+        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> dispatcher.dispatch(ex, attemptChain));
+        return new GatewayState(snapshot, mainChain, attemptChain);
+    }
+
+    private static ObjectNode settingsTree(GatewayConfig config) {
+        ObjectMapper m = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+        ObjectNode tree = m.valueToTree(config);
+        ((ObjectNode) tree.path("admin")).remove("admin_keys");
+        return tree;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public SnapshotManager snapshots() {
+        return snapshots;
+    }
+
+    public PluginRegistry plugins() {
+        return plugins;
+    }
+
+    public KernelPluginContext pluginContext() {
+        return pluginContext;
+    }
+
+    public Lifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    public ConfigStore store() {
+        return store;
+    }
+
+    public int proxyPort() {
+        return server.port();
+    }
+
+    /** The admin listener's port, or -1 when it is off (Helidon's answer for an unknown socket). */
+    public int adminPort() {
+        return server.port("admin");
+    }
+
+    public int metricsPort() {
+        return server.port("metrics");
+    }
+
+    /**
+     * Begins a drain: probes answer 503 at once; waits until in-flight requests (streams included)
+     * finished or {@code timeout} passed. Returns true when nothing was left in flight.
+     */
+    public boolean drain(Duration timeout) {
+        lifecycle.beginDrain();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (lifecycle.inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return lifecycle.inFlight() == 0;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+        store.close();
+        upstream.close();
+    }
+}

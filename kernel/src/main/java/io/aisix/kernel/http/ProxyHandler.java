@@ -1,0 +1,250 @@
+package io.aisix.kernel.http;
+
+import io.aisix.kernel.snapshot.GatewayState;
+import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.spi.Completion;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.EventStream;
+import io.aisix.spi.Headers;
+import io.aisix.spi.Response;
+import io.aisix.spi.SseEvent;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one Helidon handler behind every {@code /v1/*} path: wraps the request in a
+ * {@link KernelExchange}, runs the chain of the current {@link GatewayState}, and writes the answer:
+ * full bodies at once, event streams event by event with a flush after each. Errors become the
+ * endpoint's envelope before the first byte and an {@code event: error} frame after it.
+ */
+public final class ProxyHandler implements Handler {
+    private static final Logger LOG = Logger.getLogger(ProxyHandler.class.getName());
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EOL = "\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final SnapshotManager snapshots;
+    private final Lifecycle lifecycle;
+    private final long bodyLimit;
+
+    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit) {
+        this.snapshots = snapshots;
+        this.lifecycle = lifecycle;
+        this.bodyLimit = bodyLimit;
+    }
+
+    @Override
+    public void handle(ServerRequest req, ServerResponse res) {
+        long start = System.nanoTime();
+        lifecycle.enter();
+        try {
+            serve(req, res, start);
+        } finally {
+            lifecycle.exit();
+        }
+    }
+
+    private void serve(ServerRequest req, ServerResponse res, long start) {
+        String path = req.path().path();
+        String method = req.prologue().method().text();
+        Optional<Endpoint> endpoint = Endpoint.forPath(path);
+        String requestId = UUID.randomUUID().toString();
+        boolean anthropic = endpoint.map(Endpoint::anthropicWire).orElse(false);
+        if (endpoint.isEmpty()) {
+            sendError(res, new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + method + " " + path),
+                    false, requestId, Headers.empty());
+            return;
+        }
+        if (!endpoint.get().method().equals(method)) {
+            sendError(res, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, path + " accepts "
+                    + endpoint.get().method() + " only"), anthropic, requestId, Headers.of("allow", endpoint.get().method()));
+            return;
+        }
+        GatewayState state = snapshots.current();
+        if (state == null) {
+            sendError(res, new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "configuration not yet loaded"),
+                    anthropic, requestId, Headers.of("retry-after", "1"));
+            return;
+        }
+        byte[] body;
+        try {
+            body = readBody(req);
+        } catch (GatewayException e) {
+            sendError(res, e, anthropic, requestId, Headers.empty());
+            return;
+        }
+        Headers.Builder hb = Headers.builder();
+        req.headers().forEach(h -> {
+            for (String v : h.allValues()) {
+                hb.add(h.name(), v);
+            }
+        });
+        KernelExchange ex = new KernelExchange(method, path, endpoint.get(), hb.build(), body, state.snapshot(),
+                requestId, start);
+        Response response;
+        try {
+            response = state.chain().execute(ex);
+        } catch (GatewayException e) {
+            sendError(res, e, anthropic, ex.requestId(), ex.responseHeaders().build());
+            ex.complete(new Completion(e.status(), Optional.of(e.code()), false, false, false, System.nanoTime()));
+            return;
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "request " + ex.requestId() + " failed", e);
+            GatewayException g = new GatewayException(ErrorCode.INTERNAL, "internal error (request id "
+                    + ex.requestId() + ")");
+            sendError(res, g, anthropic, ex.requestId(), ex.responseHeaders().build());
+            ex.complete(new Completion(500, Optional.of(ErrorCode.INTERNAL), false, false, false, System.nanoTime()));
+            return;
+        }
+        switch (response) {
+            case Response.Full full -> writeFull(res, ex, full);
+            case Response.Streaming streaming -> writeStream(res, ex, streaming, anthropic);
+        }
+    }
+
+    private byte[] readBody(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        var declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > bodyLimit) {
+            throw tooLarge();
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bodyLimit + 1));
+            if (data.length > bodyLimit) {
+                throw tooLarge();
+            }
+            return data;
+        } catch (IOException | UncheckedIOException e) {
+            throw GatewayException.invalidRequest("request body could not be read", null);
+        }
+    }
+
+    private GatewayException tooLarge() {
+        return new GatewayException(ErrorCode.BODY_TOO_LARGE, "request body exceeds the limit of " + bodyLimit + " bytes");
+    }
+
+    private static void writeFull(ServerResponse res, KernelExchange ex, Response.Full full) {
+        ex.attr(CoreAttrs.FIRST_BYTE_NANOS, System.nanoTime());
+        res.status(Status.create(full.status()));
+        full.headers().forEach((n, v) -> res.header(n, v));
+        ex.responseHeaders().build().forEach((n, v) -> res.header(n, v));
+        res.header("x-aisix-request-id", ex.requestId());
+        res.header(HeaderNames.CONTENT_TYPE, full.contentType());
+        boolean delivered = true;
+        try {
+            res.send(full.body());
+        } catch (UncheckedIOException e) {
+            delivered = false;
+        }
+        ex.complete(new Completion(full.status(), Optional.empty(), false, delivered, !delivered, System.nanoTime()));
+    }
+
+    private static void writeStream(ServerResponse res, KernelExchange ex, Response.Streaming streaming,
+                                    boolean anthropic) {
+        EventStream events = streaming.events();
+        res.status(Status.create(streaming.status()));
+        streaming.headers().forEach((n, v) -> res.header(n, v));
+        ex.responseHeaders().build().forEach((n, v) -> res.header(n, v));
+        res.header("x-aisix-request-id", ex.requestId());
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        boolean completed = false;
+        boolean disconnected = false;
+        Optional<ErrorCode> error = Optional.empty();
+        OutputStream out = null;
+        try {
+            out = res.outputStream();
+            boolean first = true;
+            while (true) {
+                Optional<SseEvent> next;
+                try {
+                    next = events.next();
+                } catch (GatewayException e) {
+                    error = Optional.of(e.code());
+                    writeEvent(out, new SseEvent("error", new String(ErrorRenderer.render(e, anthropic),
+                            StandardCharsets.UTF_8)));
+                    out.flush();
+                    break;
+                }
+                if (first) {
+                    ex.attr(CoreAttrs.FIRST_BYTE_NANOS, System.nanoTime());
+                    first = false;
+                }
+                if (next.isEmpty()) {
+                    if (ex.endpoint().doneSentinel()) {
+                        out.write(DONE);
+                    }
+                    out.flush();
+                    completed = true;
+                    break;
+                }
+                writeEvent(out, next.get());
+                out.flush();
+            }
+            out.close();
+        } catch (IOException | UncheckedIOException e) {
+            disconnected = true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "stream of request " + ex.requestId() + " failed", e);
+            error = Optional.of(ErrorCode.INTERNAL);
+        } finally {
+            events.close();
+        }
+        ex.complete(new Completion(streaming.status(), error, true, completed, disconnected, System.nanoTime()));
+    }
+
+    private static void writeEvent(OutputStream out, SseEvent event) throws IOException {
+        if (!event.event().isEmpty()) {
+            out.write(EVENT);
+            out.write(event.event().getBytes(StandardCharsets.UTF_8));
+            out.write(EOL);
+        }
+        String data = event.data();
+        int from = 0;
+        int nl;
+        while ((nl = data.indexOf('\n', from)) >= 0) {
+            out.write(DATA);
+            out.write(data.substring(from, nl).getBytes(StandardCharsets.UTF_8));
+            out.write(EOL);
+            from = nl + 1;
+        }
+        out.write(DATA);
+        out.write(from == 0 ? data.getBytes(StandardCharsets.UTF_8) : data.substring(from).getBytes(StandardCharsets.UTF_8));
+        out.write(END);
+    }
+
+    static void sendError(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra) {
+        res.status(Status.create(e.status()));
+        extra.forEach((n, v) -> res.header(n, v));
+        e.headers().forEach((n, v) -> res.header(n, v));
+        if (e.retryAfter().isPresent() && !e.headers().contains("retry-after") && !extra.contains("retry-after")) {
+            res.header("retry-after", Long.toString(Math.max(1, e.retryAfter().get().toSeconds())));
+        }
+        res.header("x-aisix-request-id", requestId);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        try {
+            res.send(ErrorRenderer.render(e, anthropic));
+        } catch (UncheckedIOException ignored) {
+            // the caller is gone
+        }
+    }
+}

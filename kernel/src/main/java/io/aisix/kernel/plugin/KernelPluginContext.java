@@ -1,0 +1,67 @@
+package io.aisix.kernel.plugin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.provider.UpstreamClient;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The kernel's {@link PluginContext}: upstream client, clock, settings and shared services. */
+public final class KernelPluginContext implements PluginContext {
+    private final UpstreamClient upstream;
+    private final Clock clock;
+    private final JsonNode settings;
+    private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
+    private final Set<String> adapterIds;
+
+    /**
+     * @param settings the startup config as a tree (snake_case keys); secrets such as admin keys
+     *                 must already be removed
+     */
+    public KernelPluginContext(UpstreamClient upstream, Clock clock, JsonNode settings, Set<String> adapterIds) {
+        this.upstream = upstream;
+        this.clock = clock;
+        this.settings = settings;
+        this.adapterIds = Set.copyOf(adapterIds);
+    }
+
+    @Override
+    public Set<String> adapterIds() {
+        return adapterIds;
+    }
+
+    @Override
+    public UpstreamClient upstream() {
+        return upstream;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public Optional<String> setting(String path) {
+        JsonNode n = settings;
+        for (String part : path.split("\\.")) {
+            n = n.path(part);
+        }
+        if (n.isMissingNode() || n.isNull()) {
+            return Optional.empty();
+        }
+        return Optional.of(n.isValueNode() ? n.asText() : n.toString());
+    }
+
+    @Override
+    public <T> Optional<T> service(Class<T> type) {
+        return Optional.ofNullable(type.cast(services.get(type)));
+    }
+
+    /** Registers a shared service (the kernel's metrics, a plugin's connection). */
+    public <T> void register(Class<T> type, T service) {
+        services.put(type, service);
+    }
+}

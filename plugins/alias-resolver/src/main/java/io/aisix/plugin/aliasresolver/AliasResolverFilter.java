@@ -1,0 +1,97 @@
+package io.aisix.plugin.aliasresolver;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Chain;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Filter;
+import io.aisix.spi.Response;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.Model;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Resolves the requested {@code model} to its alias and upstream targets (exact name first, then
+ * the most specific wildcard alias), checks the caller's {@code allowed_models}, and answers
+ * {@code GET /v1/models} with the aliases the caller may use.
+ */
+final class AliasResolverFilter implements Filter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AliasIndex index;
+    private final Clock clock;
+
+    AliasResolverFilter(AliasIndex index, Clock clock) {
+        this.index = index;
+        this.clock = clock;
+    }
+
+    @Override
+    public Response handle(Exchange exchange, Chain chain) {
+        Optional<CallerKey> caller = exchange.attr(CoreAttrs.CALLER);
+        if (exchange.endpoint() == Endpoint.MODELS) {
+            return listModels(caller);
+        }
+        JsonNode model = exchange.json().get("model");
+        if (model == null || model.isNull()) {
+            throw GatewayException.invalidRequest("'model' is required", "model");
+        }
+        if (!model.isTextual() || model.asText().isBlank()) {
+            throw GatewayException.invalidRequest("'model' must be a non-empty string", "model");
+        }
+        String alias = model.asText();
+        AliasIndex.Resolved resolved = index.resolve(alias).orElseThrow(() ->
+                new GatewayException(ErrorCode.MODEL_NOT_FOUND, "model \"" + alias + "\" not found"));
+        if (caller.isPresent() && !allowed(caller.get().allowedModels(), alias)) {
+            throw new GatewayException(ErrorCode.PERMISSION_DENIED, "this API key may not use model \"" + alias + "\"");
+        }
+        exchange.attr(CoreAttrs.ALIAS, alias);
+        exchange.attr(CoreAttrs.MODEL, resolved.model());
+        exchange.attr(CoreAttrs.TARGETS, resolved.targets());
+        return chain.proceed(exchange);
+    }
+
+    static boolean allowed(List<String> globs, String alias) {
+        for (String g : globs) {
+            if (Glob.matches(g, alias)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Response listModels(Optional<CallerKey> caller) {
+        long created = clock.instant().getEpochSecond();
+        TreeMap<String, Model> visible = new TreeMap<>();
+        index.exact().forEach((name, m) -> {
+            if (caller.isEmpty() || allowed(caller.get().allowedModels(), name)) {
+                visible.put(name, m);
+            }
+        });
+        ObjectNode root = JSON.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        visible.forEach((name, m) -> {
+            ObjectNode item = data.addObject();
+            item.put("id", name);
+            item.put("object", "model");
+            item.put("created", created);
+            item.put("owned_by", m.isRouting() ? "aisix" : m.provider().orElse("aisix"));
+        });
+        try {
+            return Response.json(JSON.writeValueAsBytes(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.aisix.plugin.authapikey;
+
+import io.aisix.spi.Chain;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Filter;
+import io.aisix.spi.Response;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.resource.CallerKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Authenticates the caller: {@code Authorization: Bearer <key>} or {@code x-api-key: <key>};
+ * an {@code Authorization} header of another scheme is refused rather than ignored. The key's
+ * SHA-256 is looked up; disabled and expired keys are refused with their own codes. Messages never
+ * contain the presented key.
+ */
+final class ApiKeyAuthFilter implements Filter {
+    private final Map<String, CallerKey> byHash;
+    private final Clock clock;
+
+    ApiKeyAuthFilter(Map<String, CallerKey> byHash, Clock clock) {
+        this.byHash = byHash;
+        this.clock = clock;
+    }
+
+    @Override
+    public Response handle(Exchange exchange, Chain chain) {
+        String presented = credential(exchange);
+        CallerKey key = byHash.get(sha256Hex(presented));
+        if (key == null) {
+            throw new GatewayException(ErrorCode.INVALID_API_KEY, "invalid API key");
+        }
+        if (key.disabled()) {
+            throw new GatewayException(ErrorCode.API_KEY_DISABLED, "API key is disabled");
+        }
+        if (key.expiresAt().isPresent() && !clock.instant().isBefore(key.expiresAt().get())) {
+            throw new GatewayException(ErrorCode.API_KEY_EXPIRED, "API key has expired");
+        }
+        exchange.attr(CoreAttrs.CALLER, key);
+        return chain.proceed(exchange);
+    }
+
+    private static String credential(Exchange exchange) {
+        Optional<String> authorization = exchange.requestHeaders().first("authorization");
+        if (authorization.isPresent()) {
+            String v = authorization.get();
+            if (!v.startsWith("Bearer ") || v.substring(7).isBlank()) {
+                throw new GatewayException(ErrorCode.INVALID_API_KEY, "malformed Authorization header (expected Bearer)");
+            }
+            return v.substring(7).trim();
+        }
+        return exchange.requestHeaders().first("x-api-key").map(String::trim).filter(s -> !s.isEmpty())
+                .orElseThrow(() -> new GatewayException(ErrorCode.INVALID_API_KEY,
+                        "missing API key (Authorization: Bearer <key> or x-api-key)"));
+    }
+
+    static String sha256Hex(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
