@@ -27,6 +27,7 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
+import io.aisix.spi.StartupException;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.ProviderAdapter;
@@ -71,6 +72,7 @@ public final class Gateway implements AutoCloseable {
     private final HelidonUpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
+    private final List<FilterFactory> started = new ArrayList<>();
     private WebServer server;
 
     /** Knobs for embedding and tests. */
@@ -124,8 +126,20 @@ public final class Gateway implements AutoCloseable {
         throw new ConfigException("store.backend", "etcd is not available in this build yet");
     }
 
+    private void startPlugins() {
+        for (FilterFactory f : plugins.filterFactories()) {
+            try {
+                f.start(pluginContext);
+                started.add(f);
+            } catch (StartupException e) {
+                throw new ConfigException(e.key(), e.getMessage(), e);
+            }
+        }
+    }
+
     private void startServing(Options options) {
         AdminAuth adminAuth = adminAuth(options.console());
+        startPlugins();
         store.watch(snapshots);
         Addr proxyAddr = Addr.parse("proxy.addr", config.proxy().addr());
         boolean adminOn = config.admin().enabled() && !config.managedMode();
@@ -209,7 +223,7 @@ public final class Gateway implements AutoCloseable {
         if (!config.admin().adminKeys().isEmpty()) {
             return new AdminAuth(config.admin().adminKeys());
         }
-        Path dir = Path.of(config.store().dataDir());
+        Path dir = Path.of(config.store().dataDir()).toAbsolutePath().normalize();
         Path file = dir.resolve("admin_key.sha256");
         try {
             if (Files.exists(file)) {
@@ -336,6 +350,13 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.stop();
+        }
+        for (FilterFactory f : started.reversed()) {
+            try {
+                f.stop();
+            } catch (RuntimeException e) {
+                LOG.warning("plugin " + f.id() + " failed to stop: " + e);
+            }
         }
         store.close();
         upstream.close();

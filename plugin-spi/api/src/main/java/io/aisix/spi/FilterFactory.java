@@ -26,4 +26,17 @@ public interface FilterFactory {
 
     /** Builds the filter for one snapshot, or empty when it has nothing to do there. */
     Optional<Filter> create(FilterContext context);
+
+    /**
+     * Called once at startup, before any snapshot is built: open connections, start background
+     * threads, check required settings.
+     *
+     * @throws StartupException when the plugin cannot run with this startup config
+     */
+    default void start(PluginContext context) {
+    }
+
+    /** Called once at shutdown, after the drain: flush and release what {@link #start} opened. */
+    default void stop() {
+    }
 }

@@ -35,4 +35,9 @@ public interface PluginContext {
     default java.util.Set<String> adapterIds() {
         return java.util.Set.of();
     }
+
+    /** The gateway's metrics registry. */
+    default io.aisix.spi.observe.GatewayMetrics metrics() {
+        return io.aisix.spi.observe.GatewayMetrics.NOOP;
+    }
 }

@@ -68,14 +68,27 @@ public final class EmbeddedStore implements ConfigStore {
         }
         try {
             lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            lock = lockChannel.tryLock();
+            lock = tryLock(lockChannel);
         } catch (IOException e) {
             throw new ConfigException("store.data_dir", "cannot lock " + dir + " (" + e.getMessage() + ")");
         }
         if (lock == null) {
+            try {
+                lockChannel.close();
+            } catch (IOException ignored) {
+                // nothing was locked
+            }
             throw new ConfigException("store.data_dir", dir + " is in use by another gateway process");
         }
         load();
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null; // held by this very process (a second gateway in one JVM)
+        }
     }
 
     private void load() {

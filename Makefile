@@ -1,0 +1,41 @@
+# The two set-up commands (see README.md):
+#   make run   builds what is missing and starts the gateway on the embedded store with conf/config.yaml
+#   make test  installs what is missing (etcd, redis-server) and runs every unit and integration test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+JAVA_HOME := $(shell scripts/find-jdk.sh)
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+MVN ?= mvn -B -ntp
+VERSION := 0.1.0-SNAPSHOT
+DIST := distribution/target/aisix-$(VERSION)
+SOURCES := $(shell find pom.xml */pom.xml plugin-spi kernel plugins distribution/src conf -newer $(DIST)/lib/aisix-kernel-$(VERSION).jar -type f 2>/dev/null | head -n1)
+
+.PHONY: help run test build dist deps clean
+
+help:
+	@echo "make run    build (if needed) and start the gateway: proxy :3000, admin 127.0.0.1:3001"
+	@echo "make test   install etcd/redis if missing, then run all tests"
+	@echo "make dist   build distribution/target/aisix-$(VERSION)[.tar.gz]"
+
+run: $(DIST)/bin/aisix
+	$(DIST)/bin/aisix --config conf/config.yaml
+
+$(DIST)/bin/aisix: $(if $(SOURCES),FORCE,)
+	$(MVN) -q -DskipTests install
+
+dist build:
+	$(MVN) -DskipTests install
+
+deps:
+	scripts/install-deps.sh
+
+test: deps
+	$(MVN) install
+
+clean:
+	$(MVN) -q clean
+
+.PHONY: FORCE
+FORCE:

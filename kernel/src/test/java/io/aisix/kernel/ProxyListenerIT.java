@@ -1,0 +1,144 @@
+package io.aisix.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aisix.kernel.config.ConfigException;
+import io.aisix.kernel.testsupport.TestGateway;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The proxy listener, probes and the chain engine through a real socket. */
+class ProxyListenerIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    TestGateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = TestGateway.start(dir, "proxy: { addr: 127.0.0.1:0, request_body_limit_bytes: 1024 }\n", null);
+    }
+
+    @AfterEach
+    void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    private HttpResponse<String> post(String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(gw.proxy(path)))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return gw.send(b);
+    }
+
+    @Test
+    void probesAnswerOnBothListeners() {
+        for (String url : new String[] {gw.proxy("/livez"), gw.proxy("/readyz"), gw.admin("/livez"), gw.admin("/readyz")}) {
+            HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(url)));
+            assertEquals(200, r.statusCode(), url);
+            assertEquals("ok", r.body());
+        }
+        assertEquals(404, gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/admin/v1/health")))).statusCode(),
+                "the Admin API never answers on the proxy listener");
+    }
+
+    @Test
+    void drainTurnsProbesUnavailable() {
+        gw.gateway.lifecycle().beginDrain();
+        assertEquals(503, gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/livez")))).statusCode());
+        assertEquals(503, gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/readyz")))).statusCode());
+    }
+
+    @Test
+    void unknownPathsAndMethodsUseTheOpenAiEnvelope() throws Exception {
+        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/nothing"))));
+        assertEquals(404, r.statusCode());
+        assertEquals("not_found", JSON.readTree(r.body()).at("/error/code").asText());
+        assertTrue(r.headers().firstValue("x-aisix-request-id").isPresent());
+        HttpResponse<String> m = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/chat/completions"))));
+        assertEquals(405, m.statusCode());
+    }
+
+    @Test
+    void oversizedBodyIs413InTheEndpointsEnvelope() throws Exception {
+        String big = "{\"model\":\"x\",\"pad\":\"" + "a".repeat(2000) + "\"}";
+        HttpResponse<String> r = post("/v1/chat/completions", big);
+        assertEquals(413, r.statusCode());
+        assertEquals("invalid_request_error", JSON.readTree(r.body()).at("/error/type").asText());
+        HttpResponse<String> a = post("/v1/messages", big);
+        assertEquals(413, a.statusCode());
+        JsonNode env = JSON.readTree(a.body());
+        assertEquals("error", env.get("type").asText());
+        assertEquals("request_too_large", env.at("/error/type").asText());
+    }
+
+    @Test
+    void contractViolationsNameTheFilter() throws Exception {
+        HttpResponse<String> none = post("/v1/chat/completions", "{}", "x-test-script", "no-answer");
+        assertEquals(500, none.statusCode());
+        assertTrue(none.body().contains("test-scripted") && none.body().contains("neither proceeded nor answered"),
+                none.body());
+        HttpResponse<String> twice = post("/v1/chat/completions", "{}", "x-test-script", "twice");
+        assertEquals(500, twice.statusCode());
+        assertTrue(twice.body().contains("more than once"), twice.body());
+    }
+
+    @Test
+    void unexpectedExceptionsDoNotLeakDetails() throws Exception {
+        HttpResponse<String> r = post("/v1/chat/completions", "{}", "x-test-script", "throw");
+        assertEquals(500, r.statusCode());
+        assertFalse(r.body().contains("secret"), r.body());
+        assertEquals("internal_error", JSON.readTree(r.body()).at("/error/code").asText());
+    }
+
+    @Test
+    void streamsArriveAsServerSentEvents() {
+        HttpResponse<String> r = post("/v1/chat/completions", "{}", "x-test-script", "stream:3:1");
+        assertEquals(200, r.statusCode());
+        assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(""));
+        assertEquals("data: {\"n\":0}\n\ndata: {\"n\":1}\n\ndata: {\"n\":2}\n\ndata: [DONE]\n\n", r.body());
+    }
+
+    @Test
+    void configChangesApplyLive() throws Exception {
+        long before = JSON.readTree(post("/v1/chat/completions", "{}", "x-test-script", "answer").body())
+                .get("revision").asLong();
+        gw.adminCall("POST", "/admin/v1/provider_keys",
+                "{\"display_name\":\"k\",\"provider\":\"openai\",\"api_key\":\"sk-0123456789abc\"}");
+        long after = before;
+        for (int i = 0; i < 200 && after == before; i++) {
+            after = JSON.readTree(post("/v1/chat/completions", "{}", "x-test-script", "answer").body())
+                    .get("revision").asLong();
+            Thread.sleep(10);
+        }
+        assertEquals(before + 1, after);
+    }
+
+    @Test
+    void portInUseStopsStartupNamingTheKey() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path other = dir.resolve("other");
+            java.nio.file.Files.createDirectories(other);
+            ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(other,
+                    "proxy: { addr: 127.0.0.1:" + taken.getLocalPort() + " }\n", null));
+            assertEquals("proxy.addr", e.key());
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.aisix.kernel.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aisix.kernel.testsupport.TestGateway;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Admin API against a real gateway and its embedded store. */
+class AdminApiIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = """
+            {"display_name":"openai-main","provider":"openai","api_key":"sk-live-abcdefghijklmnop1234"}""";
+
+    @TempDir
+    Path dir;
+    TestGateway gw;
+
+    @BeforeEach
+    void start() throws Exception {
+        gw = TestGateway.start(dir, "", null);
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    private JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void adminKeyIsRequired() throws Exception {
+        HttpResponse<String> none = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/models"))));
+        assertEquals(401, none.statusCode());
+        assertTrue(json(none).get("error_msg").asText().contains("admin key"));
+        HttpResponse<String> wrong = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/models")))
+                .header("x-api-key", "not-the-key"));
+        assertEquals(401, wrong.statusCode());
+        HttpResponse<String> viaHeader = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/models")))
+                .header("x-api-key", TestGateway.ADMIN_KEY));
+        assertEquals(200, viaHeader.statusCode());
+    }
+
+    @Test
+    void providerKeyRoundTripMasksAndKeepsTheSecret() throws Exception {
+        HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/provider_keys", KEY);
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode entry = json(created);
+        String id = entry.get("id").asText();
+        assertEquals("sk-…1234", entry.at("/value/api_key").asText());
+        assertFalse(created.body().contains("abcdefghijklmnop"));
+
+        HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/provider_keys", null);
+        assertEquals(200, list.statusCode());
+        assertEquals(1, json(list).size());
+        assertFalse(list.body().contains("abcdefghijklmnop"));
+
+        // a PUT without api_key keeps the stored secret
+        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/provider_keys/" + id,
+                "{\"display_name\":\"openai-main\",\"provider\":\"openai\",\"api_base\":\"http://127.0.0.1:9/v1\"}");
+        assertEquals(200, put.statusCode(), put.body());
+        assertEquals("sk-…1234", json(put).at("/value/api_key").asText());
+        String onDisk = Files.readString(dir.resolve("data/store.json"));
+        assertTrue(onDisk.contains("sk-live-abcdefghijklmnop1234"), "secret kept in the store");
+
+        assertEquals(404, gw.adminCall("GET", "/admin/v1/provider_keys/nope", null).statusCode());
+        assertEquals(404, gw.adminCall("GET", "/admin/v1/widgets", null).statusCode());
+    }
+
+    @Test
+    void validationErrorsCarryFieldPaths() throws Exception {
+        HttpResponse<String> bad = gw.adminCall("POST", "/admin/v1/models",
+                "{\"display_name\":\"r\",\"routing\":{\"strategy\":\"random\",\"targets\":[{\"weight\":\"x\"}]}}");
+        assertEquals(400, bad.statusCode());
+        JsonNode errors = json(bad).get("errors");
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        errors.forEach(e -> paths.add(e.get("path").asText()));
+        assertTrue(paths.contains("/routing/strategy"), paths.toString());
+        assertTrue(paths.contains("/routing/targets/0/model"), paths.toString());
+        assertTrue(paths.contains("/routing/targets/0/weight"), paths.toString());
+
+        assertEquals(400, gw.adminCall("POST", "/admin/v1/models", "{not json").statusCode());
+        assertEquals(400, gw.adminCall("POST", "/admin/v1/models", "[1,2]").statusCode());
+        HttpResponse<String> wrongType = gw.adminCall("POST", "/admin/v1/provider_keys",
+                "{\"display_name\":5,\"provider\":\"openai\",\"api_key\":\"x\"}");
+        assertEquals("/display_name", json(wrongType).at("/errors/0/path").asText());
+    }
+
+    @Test
+    void duplicatesReferencesAndRevisions() throws Exception {
+        String keyId = json(gw.adminCall("POST", "/admin/v1/provider_keys", KEY)).get("id").asText();
+        assertEquals(409, gw.adminCall("POST", "/admin/v1/provider_keys", KEY).statusCode());
+
+        HttpResponse<String> dangling = gw.adminCall("POST", "/admin/v1/models",
+                "{\"display_name\":\"gpt\",\"provider_key_id\":\"missing\",\"model_name\":\"gpt-4o\"}");
+        assertEquals(409, dangling.statusCode());
+        assertEquals("/provider_key_id", json(dangling).at("/errors/0/path").asText());
+
+        HttpResponse<String> model = gw.adminCall("POST", "/admin/v1/models",
+                "{\"display_name\":\"gpt\",\"provider_key_id\":\"" + keyId + "\",\"model_name\":\"gpt-4o\"}");
+        assertEquals(201, model.statusCode(), model.body());
+        String modelId = json(model).get("id").asText();
+        long rev = json(model).get("revision").asLong();
+
+        HttpResponse<String> routing = gw.adminCall("POST", "/admin/v1/models",
+                "{\"display_name\":\"smart\",\"routing\":{\"targets\":[{\"model\":\"gpt\"}]}}");
+        assertEquals(201, routing.statusCode(), routing.body());
+        assertEquals(409, gw.adminCall("POST", "/admin/v1/models",
+                "{\"display_name\":\"bad\",\"routing\":{\"targets\":[{\"model\":\"nope\"}]}}").statusCode());
+
+        HttpResponse<String> busy = gw.adminCall("DELETE", "/admin/v1/provider_keys/" + keyId, null);
+        assertEquals(409, busy.statusCode());
+        assertTrue(json(busy).get("error_msg").asText().contains(modelId));
+        assertEquals(409, gw.adminCall("DELETE", "/admin/v1/models/" + modelId, null).statusCode(),
+                "a routing model still names it");
+
+        String update = "{\"display_name\":\"gpt\",\"provider_key_id\":\"" + keyId + "\",\"model_name\":\"gpt-4.1\"}";
+        HttpResponse<String> stale = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/models/" + modelId)))
+                .header("Authorization", "Bearer " + TestGateway.ADMIN_KEY).header("If-Match", String.valueOf(rev - 1))
+                .PUT(HttpRequest.BodyPublishers.ofString(update)));
+        assertEquals(412, stale.statusCode());
+        HttpResponse<String> fresh = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/models/" + modelId)))
+                .header("Authorization", "Bearer " + TestGateway.ADMIN_KEY).header("If-Match", String.valueOf(rev))
+                .PUT(HttpRequest.BodyPublishers.ofString(update)));
+        assertEquals(200, fresh.statusCode(), fresh.body());
+
+        HttpResponse<String> created = gw.adminCall("PUT", "/admin/v1/models/my-id",
+                "{\"display_name\":\"other\",\"provider_key_id\":\"" + keyId + "\",\"model_name\":\"x\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        HttpResponse<String> deleted = gw.adminCall("DELETE", "/admin/v1/models/my-id", null);
+        assertEquals(200, deleted.statusCode());
+        assertEquals("{\"deleted\":true,\"id\":\"my-id\"}", deleted.body());
+        assertEquals(404, gw.adminCall("DELETE", "/admin/v1/models/my-id", null).statusCode());
+    }
+
+    @Test
+    void callerKeysAreStoredOnlyAsHashes() throws Exception {
+        HttpResponse<String> generated = gw.adminCall("POST", "/admin/v1/api_keys", "{\"display_name\":\"app\"}");
+        assertEquals(201, generated.statusCode(), generated.body());
+        String plaintext = json(generated).get("key").asText();
+        assertTrue(plaintext.startsWith("sk-"));
+        assertEquals(ResourceService.sha256Hex(plaintext), json(generated).at("/value/key_hash").asText());
+        String id = json(generated).get("id").asText();
+        assertFalse(gw.adminCall("GET", "/admin/v1/api_keys/" + id, null).body().contains(plaintext));
+
+        HttpResponse<String> supplied = gw.adminCall("POST", "/admin/v1/api_keys",
+                "{\"display_name\":\"mine\",\"key\":\"my-own-caller-key\"}");
+        assertEquals(201, supplied.statusCode());
+        assertFalse(supplied.body().contains("my-own-caller-key"));
+        assertEquals(ResourceService.sha256Hex("my-own-caller-key"), json(supplied).at("/value/key_hash").asText());
+        assertEquals(409, gw.adminCall("POST", "/admin/v1/api_keys", "{\"key\":\"my-own-caller-key\"}").statusCode());
+
+        HttpResponse<String> rotated = gw.adminCall("POST", "/admin/v1/api_keys/" + id + "/rotate", null);
+        assertEquals(200, rotated.statusCode(), rotated.body());
+        String next = json(rotated).get("key").asText();
+        assertFalse(next.equals(plaintext));
+        assertEquals(ResourceService.sha256Hex(next), json(rotated).at("/value/key_hash").asText());
+        String onDisk = Files.readString(dir.resolve("data/store.json"));
+        assertFalse(onDisk.contains(plaintext) || onDisk.contains(next) || onDisk.contains("my-own-caller-key"));
+    }
+
+    @Test
+    void healthReportsRevisionAndRejectedRows() throws Exception {
+        gw.adminCall("POST", "/admin/v1/provider_keys", KEY);
+        // a row written behind the Admin API's back (as another tool could) that fails validation
+        gw.gateway.store().put("models", "broken", "{\"display_name\":42}".getBytes(), -1);
+        JsonNode health = null;
+        for (int i = 0; i < 100; i++) {
+            health = json(gw.adminCall("GET", "/admin/v1/health", null));
+            if (health.at("/config/rejected").size() > 0) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertEquals("embedded", health.at("/config/store").asText());
+        assertTrue(health.at("/config/connected").asBoolean());
+        assertEquals(2, health.at("/config/revision").asLong());
+        assertEquals("broken", health.at("/config/rejected/0/id").asText());
+        assertEquals("/display_name: must be a string", health.at("/config/rejected/0/errors/0").asText());
+        assertEquals("ok", health.get("status").asText());
+    }
+
+    @Test
+    void pluginsAreListed() throws Exception {
+        HttpResponse<String> r = gw.adminCall("GET", "/admin/v1/plugins", null);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("filter:test-scripted@INGRESS/900"), r.body());
+    }
+}

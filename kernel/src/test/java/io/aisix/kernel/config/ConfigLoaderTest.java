@@ -1,0 +1,105 @@
+package io.aisix.kernel.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private GatewayConfig load(String yaml, Map<String, String> env) throws IOException {
+        Path f = dir.resolve("config.yaml");
+        Files.writeString(f, yaml);
+        return ConfigLoader.load(f, env);
+    }
+
+    private ConfigException fails(String yaml) {
+        return assertThrows(ConfigException.class, () -> load(yaml, Map.of()));
+    }
+
+    @Test
+    void defaultsWhenEmpty() throws IOException {
+        GatewayConfig c = load("", Map.of());
+        assertEquals("0.0.0.0:3000", c.proxy().addr());
+        assertEquals("127.0.0.1:3001", c.admin().addr());
+        assertEquals("embedded", c.storeBackend());
+        assertEquals(10L * 1024 * 1024, c.proxy().requestBodyLimitBytes());
+        assertEquals(30, c.shutdown().drainTimeoutSeconds());
+    }
+
+    @Test
+    void unknownKeyNamesTheKey() {
+        assertEquals("proxy.adr", fails("proxy:\n  adr: 1.2.3.4:5\n").key());
+        assertEquals("bogus", fails("bogus: 1\n").key());
+        assertEquals("etcd.tls.ca_fil", fails("etcd:\n  tls:\n    ca_fil: x\n").key());
+    }
+
+    @Test
+    void wrongTypeNamesTheKey() {
+        ConfigException e = fails("proxy:\n  request_body_limit_bytes: lots\n");
+        assertEquals("proxy.request_body_limit_bytes", e.key());
+        assertTrue(e.getMessage().contains("integer"), e.getMessage());
+        assertEquals("admin.enabled", fails("admin:\n  enabled: maybe\n").key());
+        assertEquals("proxy", fails("proxy: 3\n").key());
+    }
+
+    @Test
+    void badValuesAreRejected() {
+        assertEquals("proxy.addr", fails("proxy:\n  addr: nowhere\n").key());
+        assertEquals("cache.backend", fails("cache:\n  backend: disk\n").key());
+        assertEquals("cache.redis", fails("cache:\n  backend: redis\n").key());
+        assertEquals("deployment.mode", fails("deployment:\n  mode: hybrid\n").key());
+        assertEquals("upstream.timeout_ms", fails("upstream:\n  timeout_ms: 0\n").key());
+        assertEquals("config", fails("proxy: [unclosed\n").key());
+    }
+
+    @Test
+    void unreadableTlsFileNamesTheKey() {
+        ConfigException e = fails("proxy:\n  tls: { cert_file: /nope/cert.pem, key_file: /nope/key.pem }\n");
+        assertEquals("proxy.tls.cert_file", e.key());
+        assertTrue(e.getMessage().contains("/nope/cert.pem"));
+        assertEquals("admin.tls.key_file", fails("admin:\n  tls: { cert_file: /nope/cert.pem }\n").key());
+    }
+
+    @Test
+    void environmentOverridesFileValues() throws IOException {
+        GatewayConfig c = load("proxy:\n  addr: 0.0.0.0:3000\n", Map.of(
+                "AISIX_PROXY__ADDR", "127.0.0.1:8080",
+                "AISIX_UPSTREAM__RETRIES", "5",
+                "AISIX_ETCD__ENDPOINTS", "[http://10.0.0.1:2379, http://10.0.0.2:2379]",
+                "AISIX_ADMIN_KEY", "k1, k2",
+                "PATH", "/usr/bin"));
+        assertEquals("127.0.0.1:8080", c.proxy().addr());
+        assertEquals(5, c.upstream().retries());
+        assertEquals(List.of("http://10.0.0.1:2379", "http://10.0.0.2:2379"), c.etcd().endpoints());
+        assertEquals("etcd", c.storeBackend());
+        assertEquals(List.of("k1", "k2"), c.admin().adminKeys());
+    }
+
+    @Test
+    void environmentTypoIsAnUnknownKey() {
+        assertThrows(ConfigException.class, () -> load("", Map.of("AISIX_PROXI__ADDR", "x:1")));
+    }
+
+    @Test
+    void missingExplicitFileFails() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(dir.resolve("absent.yaml"), Map.of()));
+        assertTrue(e.getMessage().contains("absent.yaml"));
+    }
+
+    @Test
+    void toStringHidesAdminKeys() throws IOException {
+        GatewayConfig c = load("admin:\n  admin_keys: [super-secret-admin-key]\n", Map.of());
+        assertTrue(!c.toString().contains("super-secret"));
+    }
+}
