@@ -1,0 +1,123 @@
+package io.aisix.kernel.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.spi.FilterFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A plugin compiled here, outside the kernel's class path, dropped into a plugins folder as a
+ * jar: the gateway loads it in its own class loader and its filter runs on a request.
+ */
+class PluginFolderIT {
+    private static final String SOURCE = """
+            package sample.hello;
+
+            import io.aisix.spi.*;
+            import java.nio.charset.StandardCharsets;
+            import java.util.Optional;
+
+            public final class HelloFilterFactory implements FilterFactory {
+                public String id() { return "hello"; }
+                public Stage stage() { return Stage.INGRESS; }
+                public int order() { return 50; }
+                public Optional<Filter> create(FilterContext ctx) {
+                    return Optional.of((ex, chain) -> {
+                        if (ex.requestHeaders().first("x-hello").isEmpty()) {
+                            return chain.proceed(ex);
+                        }
+                        String loader = getClass().getClassLoader().getName();
+                        return Response.json(("{\\"hello\\":\\"" + loader + "\\"}").getBytes(StandardCharsets.UTF_8));
+                    });
+                }
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path buildPluginJar(Path pluginsDir, String folder, String source) throws IOException {
+        Path src = dir.resolve("src/sample/hello/HelloFilterFactory.java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, source);
+        Path classes = dir.resolve("classes");
+        Files.createDirectories(classes);
+        String spiJar = Path.of(FilterFactory.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", spiJar, "--release", "21", src.toString());
+        assertEquals(0, rc, "sample plugin must compile");
+        Path jar = pluginsDir.resolve(folder).resolve("hello-1.2.3.jar");
+        Files.createDirectories(jar.getParent());
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, "1.2.3");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
+            out.putNextEntry(new JarEntry("sample/hello/HelloFilterFactory.class"));
+            Files.copy(classes.resolve("sample/hello/HelloFilterFactory.class"), out);
+            out.putNextEntry(new JarEntry("META-INF/services/io.aisix.spi.FilterFactory"));
+            out.write("sample.hello.HelloFilterFactory\n".getBytes());
+            out.closeEntry();
+        }
+        return jar;
+    }
+
+    @Test
+    void droppedInPluginRunsInItsOwnClassLoader() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "hello", SOURCE);
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("sample.hello.HelloFilterFactory"),
+                "the sample must not be on the test class path");
+        try (TestGateway gw = TestGateway.start(dir, "", plugins)) {
+            HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/chat/completions")))
+                    .header("x-hello", "1").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals("{\"hello\":\"plugin-hello\"}", r.body());
+
+            HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/plugins", null);
+            assertTrue(list.body().contains("{\"id\":\"hello\",\"version\":\"1.2.3\",\"provides\":[\"filter:hello@INGRESS/50\"],"
+                    + "\"jars\":[\"hello-1.2.3.jar\"]}"), list.body());
+        }
+    }
+
+    @Test
+    void pluginCannotSeeKernelClasses() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "hello", SOURCE.replace("String loader = getClass().getClassLoader().getName();",
+                "String loader; try { Class.forName(\"io.aisix.kernel.Gateway\"); loader = \"leak\"; }"
+                        + " catch (ClassNotFoundException e) { loader = \"isolated\"; }"));
+        try (TestGateway gw = TestGateway.start(dir, "", plugins)) {
+            HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/chat/completions")))
+                    .header("x-hello", "1").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            assertEquals("{\"hello\":\"isolated\"}", r.body());
+        }
+    }
+
+    @Test
+    void duplicatePluginIdStopsStartup() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "hello", SOURCE);
+        Path second = plugins.resolve("hello-again");
+        Files.createDirectories(second);
+        Files.copy(plugins.resolve("hello/hello-1.2.3.jar"), second.resolve("hello.jar"));
+        io.aisix.kernel.config.ConfigException e = assertThrows(io.aisix.kernel.config.ConfigException.class,
+                () -> TestGateway.start(dir, "", plugins));
+        assertEquals("plugins.dir", e.key());
+        assertTrue(e.getMessage().contains("duplicate filter 'hello'"), e.getMessage());
+    }
+}
