@@ -184,21 +184,23 @@ public final class Gateway implements AutoCloseable {
         if (tls == null || tls.certFile() == null) {
             return Optional.empty();
         }
+        var privateKey = pem(key + ".key_file", tls.keyFile(), p -> p.key(Resource.create(Path.of(tls.keyFile()))))
+                .privateKey().orElseThrow(() -> new ConfigException(key + ".key_file",
+                        "no private key found in " + tls.keyFile()));
+        var chain = pem(key + ".cert_file", tls.certFile(),
+                p -> p.certChain(Resource.create(Path.of(tls.certFile())))).certChain();
+        if (chain.isEmpty()) {
+            throw new ConfigException(key + ".cert_file", "no certificate found in " + tls.certFile());
+        }
+        return Optional.of(Tls.builder().privateKey(privateKey).privateKeyCertChain(chain).build());
+    }
+
+    /** Reads one PEM file, naming the config key when it cannot be parsed. */
+    private static Keys pem(String key, String file, java.util.function.Consumer<io.helidon.common.pki.PemKeys.Builder> c) {
         try {
-            Keys keys = Keys.builder().pem(p -> p.key(Resource.create(Path.of(tls.keyFile())))
-                    .certChain(Resource.create(Path.of(tls.certFile())))).build();
-            if (keys.privateKey().isEmpty()) {
-                throw new ConfigException(key + ".key_file", "no private key found in " + tls.keyFile());
-            }
-            if (keys.certChain().isEmpty()) {
-                throw new ConfigException(key + ".cert_file", "no certificate found in " + tls.certFile());
-            }
-            return Optional.of(Tls.builder().privateKey(keys.privateKey().get())
-                    .privateKeyCertChain(keys.certChain()).build());
-        } catch (ConfigException e) {
-            throw e;
+            return Keys.builder().pem(c).build();
         } catch (RuntimeException e) {
-            throw new ConfigException(key, "cannot load the certificate or key (" + e.getMessage() + ")");
+            throw new ConfigException(key, "cannot load " + file + " (" + e.getMessage() + ")");
         }
     }
 
