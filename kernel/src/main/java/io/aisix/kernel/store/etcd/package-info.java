@@ -1,0 +1,55 @@
+/**
+ * The configuration store on etcd v3 (jetcd), {@link io.aisix.kernel.store.etcd.EtcdStore}.
+ *
+ * <h2>Layout</h2>
+ * Key {@code <prefix>/<kind>/<id>} (the prefix is normalised to end with one {@code /}, so
+ * {@code /aisix} never matches {@code /aisixmodels/...}); value = the resource as bare JSON bytes,
+ * handed over unvalidated (a malformed value reaches the listener as it is: validation and
+ * "last good value keeps serving" belong to the snapshot builder); revision = the key's mod
+ * revision. Kind and id must match {@code [A-Za-z0-9._-]{1,128}}; other keys under the prefix are
+ * ignored and logged once per key. {@code list} returns rows in id order.
+ *
+ * <h2>Writes and failures</h2>
+ * {@code ANY} is a plain put/delete; {@code ABSENT} and a revision {@code n} are transactions
+ * comparing the key's mod revision with 0 or {@code n} (etcd compares a missing key as 0), whose
+ * else-branch reads the key so that {@link io.aisix.kernel.store.RevisionConflictException}
+ * carries the actual revision (0: missing). Deleting with {@code ABSENT} returns false for a
+ * missing row and conflicts for an existing one. Every call is bounded by a gRPC deadline
+ * ({@code etcd.dial_timeout_ms} unless the builder sets another) and fails fast while etcd is
+ * unreachable; every failure, authentication included, is a
+ * {@link io.aisix.kernel.store.StoreUnavailableException} naming the endpoints and the root cause.
+ *
+ * <h2>Watch</h2>
+ * One supervisor thread per store makes every listener call. Cycle: paged read of the prefix at one
+ * revision R, {@code onSync(rows, R)}, watch from R+1, {@code onPut}/{@code onDelete} in revision
+ * order. Connection changes are reported when they happen and the first outcome is always
+ * reported: on success {@code onSync} then {@code onConnectionChange(true)} (so a listener that
+ * sees "connected" already holds fresh content); on failure {@code onConnectionChange(false)}
+ * then, at startup only, {@code onSync} from the snapshot cache file. Any read or watch failure is
+ * a disconnect: the listener keeps its state, the client is replaced by a fresh one (gRPC's own
+ * channel backoff would otherwise delay a recovery by up to two minutes) after a backoff of 1 s
+ * doubling to 60 s, reset by a successful sync; every reconnect is a full resync. A watch cancelled
+ * for compaction resyncs after 100 ms without reporting a disconnect. A listener that throws is
+ * logged and does not stop the watch.
+ *
+ * <h2>Snapshot cache</h2>
+ * With {@code etcd.snapshot_cache_file} set, the full content and its revision are written after a
+ * sync or changes (debounced: 200 ms of quiet, at most 2 s late; flushed on close and before a
+ * reconnect pause), atomically: temp file in the same folder, fsync, rename, fsync of the folder,
+ * mode 0600 (the rows hold provider secrets). Format:
+ * {@code {"version":1,"prefix":"/aisix/","revision":R,"saved_at":"...","rows":[{"kind","id","revision","value_b64"}]}}.
+ * It is read only when the first attempt at startup fails; a file that is unreadable, malformed or
+ * written for another prefix is ignored with a warning.
+ *
+ * <h2>Security</h2>
+ * {@code https://} endpoints use TLS: {@code tls.ca_file} alone verifies the server,
+ * {@code cert_file} + {@code key_file} add a client certificate (mTLS), without a CA the JDK trust
+ * store applies; {@code server_name} overrides the name checked against the server certificate.
+ * TLS settings with {@code http://} endpoints, mixed schemes, one of cert/key without the other, an
+ * unreadable, garbage or encrypted file, or a key that does not match its certificate stop the
+ * startup with a {@link io.aisix.kernel.config.ConfigException} naming the exact key, before any
+ * connection. Keys may be PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM. {@code user} needs
+ * {@code password_env}, the name of the environment variable holding the password (unset:
+ * ConfigException on {@code etcd.password_env}); the password is never logged or printed.
+ */
+package io.aisix.kernel.store.etcd;

@@ -1,0 +1,239 @@
+package io.aisix.kernel.store.etcd;
+
+import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.StoreUnavailableException;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** etcd going away and coming back, compactions, backoff. Each test has its own etcd. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EtcdStoreOutageTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String P = "/aisix";
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void killedEtcdIsReportedWritesFailFastAndARestartResyncs() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            TestPause pause = new TestPause(20);
+            RecordingListener l = new RecordingListener();
+            etcd.put(P + "/models/m1", "{\"v\":1}");
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).requestTimeout(Duration.ofSeconds(2))
+                    .pause(pause).build()) {
+                store.watch(l);
+                assertEquals(Map.of("models/m1", "{\"v\":1}"), l.content());
+
+                pause.hold();
+                etcd.kill();
+                l.await("the disconnect", WAIT, x -> x.connectionChanges().equals(List.of(true, false)));
+                assertFalse(store.connected());
+                // the listener keeps its last state: no sync replaced it
+                assertEquals(1, l.syncs().size());
+
+                long t0 = System.nanoTime();
+                StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+                        () -> store.put("models", "m2", json("{}"), ConfigStore.ABSENT));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                System.out.println("put with etcd down failed after " + ms + " ms: " + e.getMessage());
+                assertTrue(ms < 10_000, "put took " + ms + " ms");
+                assertThrows(StoreUnavailableException.class, () -> store.list("models"));
+                assertThrows(StoreUnavailableException.class, () -> store.get("models", "m1"));
+
+                etcd.restart();
+                long changed = etcd.put(P + "/models/m1", "{\"v\":2}");
+                etcd.put(P + "/models/m3", "{\"v\":3}");
+                pause.open();
+                l.await("the resync", WAIT, x -> x.connectionChanges().equals(List.of(true, false, true)));
+                RecordingListener.Sync resync = l.syncs().get(l.syncs().size() - 1);
+                assertTrue(resync.revision() > changed);
+                assertEquals(Map.of("models/m1", "{\"v\":2}", "models/m3", "{\"v\":3}"), l.content());
+                assertTrue(store.connected());
+                assertEquals(1000L, pause.delays().get(0));
+
+                // the new watch delivers changes again, and writes work
+                long r = store.put("models", "m4", json("{\"v\":4}"), ConfigStore.ABSENT).revision();
+                l.await("a put after the reconnect", WAIT, x -> x.revision() >= r);
+                assertEquals("{\"v\":4}", l.row("models", "m4").valueText());
+
+                // a later outage starts the backoff again at 1 s
+                int before = pause.delays().size();
+                pause.hold();
+                etcd.kill();
+                pause.awaitDelays(before + 1, WAIT.toMillis());
+                assertEquals(1000L, pause.delays().get(before));
+                assertNull(l.overlap());
+            }
+        }
+    }
+
+    @Test
+    void compactionWhileDisconnectedEndsInAFullResyncThatMatchesEtcd() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            TestPause pause = new TestPause(20);
+            RecordingListener l = new RecordingListener();
+            for (int i = 1; i <= 5; i++) {
+                etcd.put(P + "/models/m" + i, "{\"v\":" + i + "}");
+            }
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).requestTimeout(Duration.ofSeconds(2))
+                    .pause(pause).build()) {
+                store.watch(l);
+                long seen = etcd.put(P + "/models/m5", "{\"v\":55}");
+                l.await("m5 rewritten", WAIT, x -> x.revision() >= seen);
+
+                pause.hold();
+                etcd.kill();
+                l.await("the disconnect", WAIT, x -> !store.connected() && x.connectionChanges().size() == 2);
+                etcd.restart();
+                etcd.delete(P + "/models/m1");
+                etcd.put(P + "/models/m2", "{\"v\":22}");
+                for (int i = 0; i < 20; i++) {
+                    etcd.put(P + "/api_keys/k" + (i % 3), "{\"n\":" + i + "}");
+                }
+                etcd.delete(P + "/api_keys/k0");
+                long compacted = etcd.revision();
+                etcd.compact(compacted);
+                pause.open();
+
+                l.await("the resync", WAIT, x -> x.connectionChanges().size() == 3);
+                assertTrue(l.syncs().get(l.syncs().size() - 1).revision() >= compacted);
+                assertEquals(etcdContent(etcd), l.content());
+                assertEquals(Map.of("models/m2", "{\"v\":22}", "models/m3", "{\"v\":3}", "models/m4", "{\"v\":4}",
+                        "models/m5", "{\"v\":55}", "api_keys/k1", "{\"n\":19}", "api_keys/k2", "{\"n\":17}"), l.content());
+
+                long r = etcd.put(P + "/models/m6", "{}");
+                l.await("a put after the resync", WAIT, x -> x.revision() >= r);
+                assertEquals(etcdContent(etcd), l.content());
+            }
+        }
+    }
+
+    @Test
+    void aWatchStartingBelowTheCompactedRevisionResyncsWithoutADisconnect() {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            RecordingListener l = new RecordingListener();
+            AtomicInteger hook = new AtomicInteger();
+            etcd.put(P + "/models/m1", "{}");
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).pause(new TestPause(20))
+                    .beforeWatch(rev -> {
+                        if (hook.incrementAndGet() == 1) { // between the first read and the watch
+                            etcd.put(P + "/models/sneaky", "{\"v\":1}");
+                            etcd.put(P + "/models/sneaky", "{\"v\":2}");
+                            etcd.compact(etcd.revision());
+                        }
+                    }).build()) {
+                store.watch(l);
+                l.await("the second sync", WAIT, x -> x.syncs().size() == 2);
+                assertEquals(List.of("models/m1"), l.syncs().get(0).rows().stream().map(r -> r.kind() + "/" + r.id()).toList());
+                assertEquals(Map.of("models/m1", "{}", "models/sneaky", "{\"v\":2}"), l.content());
+                assertEquals(List.of(true), l.connectionChanges());
+                assertTrue(store.connected());
+
+                long r = etcd.put(P + "/models/after", "{}");
+                l.await("a put after the resync", WAIT, x -> x.revision() >= r);
+                assertEquals(2, hook.get());
+            }
+        }
+    }
+
+    @Test
+    void etcdDownAtStartupThenUp() {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            etcd.put(P + "/models/m1", "{}");
+            etcd.kill();
+            RecordingListener l = new RecordingListener();
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).requestTimeout(Duration.ofSeconds(2))
+                    .pause(new TestPause(50)).build()) {
+                store.watch(l); // returns after the first failed attempt
+                assertEquals(List.of(false), l.connectionChanges());
+                assertEquals(0, l.syncs().size());
+                assertFalse(store.connected());
+
+                etcd.restart();
+                l.await("the first sync", WAIT, x -> x.syncs().size() == 1 && x.connectionChanges().size() == 2);
+                assertEquals(List.of(false, true), l.connectionChanges());
+                assertEquals(Map.of("models/m1", "{}"), l.content());
+            }
+        }
+    }
+
+    @Test
+    void backoffDoublesFromOneSecondToSixtyAndCloseIsPrompt() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + port), P, null, null, null, null, 500);
+        TestPause pause = new TestPause(1).holdAfter(9);
+        RecordingListener l = new RecordingListener();
+        EtcdStore store = EtcdStore.builder(cfg).pause(pause).build();
+        long t0 = System.nanoTime();
+        store.watch(l);
+        long firstMs = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("first attempt against a closed port failed after " + firstMs + " ms");
+        assertEquals(List.of(false), l.connectionChanges());
+        assertFalse(store.connected());
+
+        pause.awaitDelays(10, WAIT.toMillis());
+        assertEquals(List.of(1000L, 2000L, 4000L, 8000L, 16000L, 32000L, 60000L, 60000L, 60000L, 60000L),
+                pause.delays().subList(0, 10));
+        assertEquals(List.of(false), l.connectionChanges()); // reported once, not per attempt
+
+        long c0 = System.nanoTime();
+        store.close();
+        long closeMs = (System.nanoTime() - c0) / 1_000_000;
+        assertTrue(closeMs < 3000, "close took " + closeMs + " ms");
+        assertThrows(StoreUnavailableException.class, () -> store.get("models", "x"));
+    }
+
+    @Test
+    void defaultBackoffSchedule() {
+        GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:1"), P, null, null, null, null, null);
+        try (EtcdStore store = EtcdStore.create(cfg)) {
+            assertEquals(1000, store.backoffMillis(1));
+            assertEquals(2000, store.backoffMillis(2));
+            assertEquals(32000, store.backoffMillis(6));
+            assertEquals(60000, store.backoffMillis(7));
+            assertEquals(60000, store.backoffMillis(1000));
+        }
+        try (EtcdStore fast = EtcdStore.builder(cfg).backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
+            assertEquals(List.of(10L, 20L, 40L, 50L), List.of(fast.backoffMillis(1), fast.backoffMillis(2),
+                    fast.backoffMillis(3), fast.backoffMillis(4)));
+        }
+    }
+
+    /** kind/id -> value of everything etcd holds under the prefix, read directly. */
+    static Map<String, String> etcdContent(EtcdServer etcd) throws Exception {
+        String root = P + "/";
+        List<KeyValue> kvs = etcd.client().getKVClient().get(ByteSequence.from(root, StandardCharsets.UTF_8),
+                GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs();
+        Map<String, String> out = new LinkedHashMap<>();
+        for (KeyValue kv : kvs) {
+            out.put(kv.getKey().toString(StandardCharsets.UTF_8).substring(root.length()),
+                    kv.getValue().toString(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+}
