@@ -22,6 +22,7 @@ import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
+import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.upstream.HelidonUpstreamClient;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
@@ -123,7 +124,7 @@ public final class Gateway implements AutoCloseable {
         if (backend.equals("embedded")) {
             return new EmbeddedStore(Path.of(config.store().dataDir()));
         }
-        throw new ConfigException("store.backend", "etcd is not available in this build yet");
+        return EtcdStore.create(config.etcd());
     }
 
     private void startPlugins() {
