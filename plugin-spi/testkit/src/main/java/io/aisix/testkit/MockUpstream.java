@@ -1,0 +1,561 @@
+package io.aisix.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Headers;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A loopback LLM upstream on a random port that speaks the real wire formats of OpenAI, Azure
+ * OpenAI, Anthropic and Gemini, scriptable per test.
+ *
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><th>provider</th><th>route</th><th>auth (checked only with {@link #requireApiKey})</th></tr>
+ *   <tr><td>OpenAI (and compatible)</td><td>{@code POST .../chat/completions}, {@code .../completions},
+ *       {@code .../embeddings}, {@code .../responses}; {@code GET .../models}</td>
+ *       <td>{@code Authorization: Bearer}</td></tr>
+ *   <tr><td>Azure OpenAI</td><td>{@code POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=...}</td>
+ *       <td>{@code api-key}</td></tr>
+ *   <tr><td>Anthropic</td><td>{@code POST .../v1/messages} (needs {@code anthropic-version} and {@code max_tokens})</td>
+ *       <td>{@code x-api-key}</td></tr>
+ *   <tr><td>Gemini</td><td>{@code POST .../models/{model}:generateContent}, {@code :streamGenerateContent?alt=sse}</td>
+ *       <td>{@code x-goog-api-key} or {@code ?key=}</td></tr>
+ * </table>
+ *
+ * <p>Streams follow the request ({@code "stream": true}, or Gemini's {@code streamGenerateContent}).
+ * Each request takes the next {@link #enqueue enqueued} script, or the {@link #defaultScript}
+ * when none is queued. Every request is recorded ({@link #requests()}); stream outcomes are
+ * counted: {@link #streamsStarted()}, {@link #streamsCompleted()} and
+ * {@link #streamsCancelled()} (the client went away before the end, seen as a failed write).
+ *
+ * <p>Built for speed too (tcp-no-delay, no per-request locks beyond the script queue), so the
+ * load harness can use it as its upstream; turn {@link #recordRequests recording} off there.
+ */
+public final class MockUpstream implements AutoCloseable {
+    /** How many requests are kept for assertions (the oldest are dropped beyond this). */
+    public static final int MAX_RECORDED = 10_000;
+    private static final Duration HANG_LIMIT = Duration.ofMinutes(10);
+
+    private final WebServer server;
+    private final Queue<Script> queue = new ConcurrentLinkedQueue<>();
+    private volatile Script defaultScript = Script.defaults();
+    private volatile String requiredKey;
+    private volatile boolean record = true;
+    private final Deque<RecordedRequest> recorded = new ArrayDeque<>();
+    private final AtomicInteger requestCount = new AtomicInteger();
+    private final AtomicInteger started = new AtomicInteger();
+    private final AtomicInteger completed = new AtomicInteger();
+    private final AtomicInteger cancelled = new AtomicInteger();
+    private final AtomicInteger broken = new AtomicInteger();
+    private final AtomicInteger eventsSent = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final ReentrantLock pauseLock = new ReentrantLock();
+    private final Condition resumed = pauseLock.newCondition();
+    private long pauseGeneration;
+    private final AtomicInteger paused = new AtomicInteger();
+
+    private MockUpstream() {
+        this.server = WebServer.builder()
+                .host("127.0.0.1")
+                .port(0)
+                .connectionOptions(o -> o.tcpNoDelay(true))
+                .shutdownGracePeriod(Duration.ofMillis(200))
+                .routing(r -> r.any(this::handle))
+                .build()
+                .start();
+    }
+
+    /** Starts a mock on a random loopback port. */
+    public static MockUpstream start() {
+        return new MockUpstream();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** {@code http://127.0.0.1:<port>} (Anthropic, Gemini and Azure {@code api_base}). */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** {@code http://127.0.0.1:<port>/v1} (an OpenAI-compatible {@code api_base}). */
+    public String openAiBase() {
+        return baseUrl() + "/v1";
+    }
+
+    // ---------------------------------------------------------------- scripting
+
+    /** The script used when nothing is queued. */
+    public MockUpstream defaultScript(Script script) {
+        this.defaultScript = Objects.requireNonNull(script, "script");
+        return this;
+    }
+
+    /** Scripts for the next requests, one each, in order. */
+    public MockUpstream enqueue(Script... scripts) {
+        for (Script s : scripts) {
+            queue.add(Objects.requireNonNull(s, "script"));
+        }
+        return this;
+    }
+
+    /** Requires this credential in each provider's auth header (401 in the provider's format otherwise). */
+    public MockUpstream requireApiKey(String key) {
+        this.requiredKey = key;
+        return this;
+    }
+
+    /** Turns request recording on or off (off for load tests). */
+    public MockUpstream recordRequests(boolean on) {
+        this.record = on;
+        return this;
+    }
+
+    /** Releases every stream currently held by {@link Script#pauseAfter}. */
+    public void resume() {
+        pauseLock.lock();
+        try {
+            pauseGeneration++;
+            resumed.signalAll();
+        } finally {
+            pauseLock.unlock();
+        }
+    }
+
+    /** Forgets recorded requests, counters and queued scripts; restores the default script. */
+    public void reset() {
+        queue.clear();
+        defaultScript = Script.defaults();
+        requiredKey = null;
+        synchronized (recorded) {
+            recorded.clear();
+        }
+        requestCount.set(0);
+        started.set(0);
+        completed.set(0);
+        cancelled.set(0);
+        broken.set(0);
+        eventsSent.set(0);
+        resume();
+    }
+
+    // ---------------------------------------------------------------- observations
+
+    /** Recorded requests, oldest first. */
+    public List<RecordedRequest> requests() {
+        synchronized (recorded) {
+            return List.copyOf(recorded);
+        }
+    }
+
+    public RecordedRequest lastRequest() {
+        synchronized (recorded) {
+            if (recorded.isEmpty()) {
+                throw new AssertionError("the mock upstream received no request");
+            }
+            return recorded.getLast();
+        }
+    }
+
+    /** Requests received (also counted while recording is off). */
+    public int requestCount() {
+        return requestCount.get();
+    }
+
+    /** Streams whose headers were sent. */
+    public int streamsStarted() {
+        return started.get();
+    }
+
+    /** Streams written to their clean end. */
+    public int streamsCompleted() {
+        return completed.get();
+    }
+
+    /** Streams the client abandoned before their end (a write failed). */
+    public int streamsCancelled() {
+        return cancelled.get();
+    }
+
+    /** Streams the script broke on purpose ({@link Script#breakAfter}). */
+    public int streamsBroken() {
+        return broken.get();
+    }
+
+    /** Stream events written so far, over all streams. */
+    public int eventsSent() {
+        return eventsSent.get();
+    }
+
+    /** Streams currently held by {@link Script#pauseAfter}. */
+    public int streamsPaused() {
+        return paused.get();
+    }
+
+    /** Waits until at least {@code n} streams were cancelled by their client; false on timeout. */
+    public boolean awaitStreamsCancelled(int n, Duration timeout) {
+        return await(() -> cancelled.get() >= n, timeout);
+    }
+
+    /** Waits until at least {@code n} streams are held by {@link Script#pauseAfter}; false on timeout. */
+    public boolean awaitPaused(int n, Duration timeout) {
+        return await(() -> paused.get() >= n, timeout);
+    }
+
+    /** Waits until at least {@code n} requests arrived; false on timeout. */
+    public boolean awaitRequests(int n, Duration timeout) {
+        return await(() -> requestCount.get() >= n, timeout);
+    }
+
+    private static boolean await(java.util.function.BooleanSupplier condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        resume();
+        server.stop();
+    }
+
+    // ---------------------------------------------------------------- request handling
+
+    private void handle(ServerRequest req, ServerResponse res) {
+        requestCount.incrementAndGet();
+        String method = req.prologue().method().text();
+        String path = req.path().rawPath();
+        String rawQuery = req.query().rawValue();
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        for (String name : req.query().names()) {
+            query.put(name, List.copyOf(req.query().all(name)));
+        }
+        Headers.Builder hb = Headers.builder();
+        for (Header h : req.headers()) {
+            for (String v : h.allValues()) {
+                hb.add(h.name(), v);
+            }
+        }
+        byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        RecordedRequest rec = new RecordedRequest(method, path, rawQuery == null ? "" : rawQuery, Map.copyOf(query),
+                hb.build(), body);
+        if (record) {
+            synchronized (recorded) {
+                if (recorded.size() >= MAX_RECORDED) {
+                    recorded.removeFirst();
+                }
+                recorded.addLast(rec);
+            }
+        }
+        Script script = queue.poll();
+        if (script == null) {
+            script = defaultScript;
+        }
+        MockCall call = route(rec, script);
+        if (call == null) {
+            res.status(404).header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .send("{\"error\":{\"message\":\"no mock route for " + method + " " + path + "\"}}");
+            return;
+        }
+        respond(call, res);
+    }
+
+    private MockCall route(RecordedRequest rec, Script script) {
+        String path = rec.path();
+        if (path.startsWith("/openai/deployments/")) {
+            String rest = path.substring("/openai/deployments/".length());
+            int slash = rest.indexOf('/');
+            if (slash <= 0) {
+                return null;
+            }
+            String deployment = rest.substring(0, slash);
+            String op = rest.substring(slash + 1);
+            OpenAiWire.Op o = switch (op) {
+                case "chat/completions" -> OpenAiWire.Op.CHAT;
+                case "completions" -> OpenAiWire.Op.COMPLETIONS;
+                case "embeddings" -> OpenAiWire.Op.EMBEDDINGS;
+                default -> null;
+            };
+            return o == null || !rec.method().equals("POST") ? null
+                    : new MockCall(rec, script, new OpenAiWire(o, true), deployment);
+        }
+        int colon = path.lastIndexOf(':');
+        int models = path.lastIndexOf("/models/");
+        if (colon > 0 && models >= 0 && colon > models) {
+            String model = path.substring(models + "/models/".length(), colon);
+            String op = path.substring(colon + 1);
+            if (!rec.method().equals("POST")) {
+                return null;
+            }
+            if (op.equals("generateContent")) {
+                return new MockCall(rec, script, new GeminiWire(false), model);
+            }
+            if (op.equals("streamGenerateContent")) {
+                return new MockCall(rec, script, new GeminiWire(true), model);
+            }
+            return null;
+        }
+        if (rec.method().equals("GET") && path.endsWith("/models")) {
+            return new MockCall(rec, script, new OpenAiWire(OpenAiWire.Op.MODELS, false), null);
+        }
+        if (!rec.method().equals("POST")) {
+            return null;
+        }
+        if (path.endsWith("/messages")) {
+            return new MockCall(rec, script, new AnthropicWire(), null);
+        }
+        if (path.endsWith("/chat/completions")) {
+            return new MockCall(rec, script, new OpenAiWire(OpenAiWire.Op.CHAT, false), null);
+        }
+        if (path.endsWith("/completions")) {
+            return new MockCall(rec, script, new OpenAiWire(OpenAiWire.Op.COMPLETIONS, false), null);
+        }
+        if (path.endsWith("/embeddings")) {
+            return new MockCall(rec, script, new OpenAiWire(OpenAiWire.Op.EMBEDDINGS, false), null);
+        }
+        if (path.endsWith("/responses")) {
+            return new MockCall(rec, script, new OpenAiWire(OpenAiWire.Op.RESPONSES, false), null);
+        }
+        return null;
+    }
+
+    private void respond(MockCall call, ServerResponse res) {
+        Wire wire = call.wire();
+        Script s = call.script();
+        String key = requiredKey;
+        if (key != null && !wire.authorized(call, key)) {
+            sendBytes(res, 401, "application/json", wire.errorBody(401, "invalid api key"), null);
+            return;
+        }
+        if (call.body().length > 0 && call.json() == null) {
+            sendBytes(res, 400, "application/json", wire.errorBody(400, "request body is not a JSON object"), null);
+            return;
+        }
+        String invalid = wire.validate(call);
+        if (invalid != null) {
+            sendBytes(res, 400, "application/json", wire.errorBody(400, invalid), null);
+            return;
+        }
+        if (s.hangs()) {
+            hang();
+            return;
+        }
+        sleep(s.firstByteDelay());
+        if (s.failStatus() > 0) {
+            byte[] errorBody = s.rawErrorBody().map(b -> b.getBytes(StandardCharsets.UTF_8))
+                    .orElseGet(() -> wire.errorBody(s.failStatus(), s.errorMessage()));
+            sendBytes(res, s.failStatus(), "application/json", errorBody, s.retryAfter().orElse(null));
+            return;
+        }
+        if (wire.streams(call)) {
+            List<byte[]> frames = s.isGarbage()
+                    ? List.of(sse(null, "{\"this is\": not json"), sse(null, "{{{"))
+                    : wire.frames(call);
+            stream(res, s, frames, wire.errorEvent(call));
+        } else if (s.isGarbage()) {
+            sendBytes(res, 200, "application/json", "this is not json {".getBytes(StandardCharsets.UTF_8), null);
+        } else {
+            sendBytes(res, 200, "application/json", MockJson.bytes(wire.json(call)), null);
+        }
+    }
+
+    private static void sendBytes(ServerResponse res, int status, String contentType, byte[] body, String retryAfter) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+        if (retryAfter != null) {
+            res.header(HeaderNames.RETRY_AFTER, retryAfter);
+        }
+        res.send(body);
+    }
+
+    private void stream(ServerResponse res, Script s, List<byte[]> frames, byte[] errorEvent) {
+        res.status(200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        OutputStream os = res.outputStream();
+        boolean sentAny = false;
+        try {
+            os.flush(); // status line and headers now
+            started.incrementAndGet();
+            for (int i = 0; i < frames.size(); i++) {
+                if (i == s.breakAfter()) {
+                    broken.incrementAndGet();
+                    // An exception after the headers went out makes the server drop the connection
+                    // mid-body: the client sees a truncated chunked body, not a clean end.
+                    throw new BrokenOnPurpose();
+                }
+                if (i == s.hangAfter()) {
+                    hang();
+                    return;
+                }
+                if (i == s.errorEventAfter()) {
+                    os.write(errorEvent);
+                    os.flush();
+                    eventsSent.incrementAndGet();
+                    os.close();
+                    completed.incrementAndGet();
+                    return;
+                }
+                if (i == s.pauseAfter()) {
+                    pause();
+                }
+                if (sentAny && !s.deltaDelay().isZero()) {
+                    sleep(s.deltaDelay());
+                }
+                os.write(frames.get(i));
+                os.flush();
+                sentAny = true;
+                eventsSent.incrementAndGet();
+            }
+            os.close();
+            completed.incrementAndGet();
+        } catch (BrokenOnPurpose e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            if (closed.getCount() > 0) {
+                cancelled.incrementAndGet();
+            }
+            throw new ClientGone(e);
+        }
+    }
+
+    private void pause() {
+        pauseLock.lock();
+        paused.incrementAndGet();
+        try {
+            long gen = pauseGeneration;
+            while (gen == pauseGeneration && closed.getCount() > 0) {
+                try {
+                    resumed.await(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        } finally {
+            paused.decrementAndGet();
+            pauseLock.unlock();
+        }
+    }
+
+    private void hang() {
+        try {
+            closed.await(HANG_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ClientGone(null);
+    }
+
+    private static void sleep(Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One server-sent event frame ({@code event} may be null for unnamed events). */
+    static byte[] sse(String event, String data) {
+        String frame = event == null ? "data: " + data + "\n\n" : "event: " + event + "\ndata: " + data + "\n\n";
+        return frame.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Aborts the response on purpose; the server drops the connection quietly. */
+    private static final class BrokenOnPurpose extends CloseConnectionException {
+        BrokenOnPurpose() {
+            super("mock upstream broke the stream on purpose");
+        }
+    }
+
+    /** The client went away (or the mock closed); the server drops the connection quietly. */
+    private static final class ClientGone extends CloseConnectionException {
+        ClientGone(Throwable cause) {
+            super("client gone", cause);
+        }
+    }
+
+    /** One routed request. */
+    record MockCall(RecordedRequest request, Script script, Wire wire, String pathModel, ObjectNode json) {
+        MockCall(RecordedRequest request, Script script, Wire wire, String pathModel) {
+            this(request, script, wire, pathModel, request.body().length == 0 ? null
+                    : MockJson.parseObject(new String(request.body(), StandardCharsets.UTF_8)));
+        }
+
+        byte[] body() {
+            return request.body();
+        }
+
+        /** A body field as text, or {@code dflt}. */
+        String field(String name, String dflt) {
+            JsonNode n = json == null ? null : json.get(name);
+            return n == null || !n.isTextual() ? dflt : n.asText();
+        }
+
+        boolean flag(String name) {
+            JsonNode n = json == null ? null : json.get(name);
+            return n != null && n.asBoolean(false);
+        }
+    }
+
+    /** One provider's wire format. */
+    interface Wire {
+        boolean authorized(MockCall call, String key);
+
+        /** A 400 message when the request is not valid for this provider, else null. */
+        String validate(MockCall call);
+
+        byte[] errorBody(int status, String message);
+
+        boolean streams(MockCall call);
+
+        JsonNode json(MockCall call);
+
+        List<byte[]> frames(MockCall call);
+
+        byte[] errorEvent(MockCall call);
+    }
+
+    static List<byte[]> list() {
+        return new ArrayList<>();
+    }
+}
