@@ -150,9 +150,6 @@ public final class Upstreams {
             if (c instanceof InterruptedIOException || c instanceof HttpTimeoutException) {
                 return new GatewayException(ErrorCode.TIMEOUT, "upstream timed out", t);
             }
-            if (c == c.getCause()) {
-                break;
-            }
         }
         if (t instanceof UncheckedIOException || t instanceof IOException) {
             return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream connection broke", t);

@@ -184,7 +184,7 @@ public final class GeminiTranslator {
     /** Keeps the schema keywords Gemini understands, recursively; {@code type: [t, "null"]} becomes nullable. */
     static ObjectNode cleanSchema(JsonNode schema) {
         ObjectNode out = ProviderJson.object();
-        schema.fields().forEachRemaining(e -> {
+        schema.properties().forEach(e -> {
             String k = e.getKey();
             JsonNode v = e.getValue();
             if (!SCHEMA_KEYS.contains(k)) {
@@ -193,7 +193,7 @@ public final class GeminiTranslator {
             switch (k) {
                 case "properties" -> {
                     ObjectNode props = out.putObject("properties");
-                    v.fields().forEachRemaining(p -> props.set(p.getKey(),
+                    v.properties().forEach(p -> props.set(p.getKey(),
                             p.getValue().isObject() ? cleanSchema(p.getValue()) : p.getValue()));
                 }
                 case "items" -> out.set("items", v.isObject() ? cleanSchema(v) : v);
