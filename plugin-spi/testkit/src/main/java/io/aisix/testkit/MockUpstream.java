@@ -414,6 +414,9 @@ public final class MockUpstream implements AutoCloseable {
             os.flush(); // status line and headers now
             started.incrementAndGet();
             for (int i = 0; i < frames.size(); i++) {
+                if (i == s.pauseAfter()) {
+                    pause();
+                }
                 if (i == s.breakAfter()) {
                     broken.incrementAndGet();
                     // An exception after the headers went out makes the server drop the connection
@@ -431,9 +434,6 @@ public final class MockUpstream implements AutoCloseable {
                     os.close();
                     completed.incrementAndGet();
                     return;
-                }
-                if (i == s.pauseAfter()) {
-                    pause();
                 }
                 if (sentAny && !s.deltaDelay().isZero()) {
                     sleep(s.deltaDelay());

@@ -147,7 +147,12 @@ public final class Script implements Cloneable {
         return s;
     }
 
-    /** Streams: sends {@code events} events, then drops the connection without a clean end. */
+    /**
+     * Streams: sends {@code events} events, then drops the connection without a clean end.
+     * Note that the JDK HTTP client discards body bytes it received but the reader has not yet
+     * consumed once the connection fails; combine with {@link #pauseAfter} at the same count to
+     * let the test read those events first.
+     */
     public Script breakAfter(int events) {
         Script s = copy();
         s.breakAfter = events;
@@ -170,7 +175,8 @@ public final class Script implements Cloneable {
 
     /**
      * Streams: sends {@code events} events, then waits until {@link MockUpstream#resume()} (a
-     * deterministic way to prove a client received events before the stream ended).
+     * deterministic way to prove a client received events before the stream ended). The pause
+     * comes before a {@link #breakAfter} or {@link #hangAfter} at the same count.
      */
     public Script pauseAfter(int events) {
         Script s = copy();

@@ -49,8 +49,10 @@ import javax.net.ssl.X509TrustManager;
  *   <li>Connection failures throw {@code UPSTREAM_ERROR}; a timeout before the response head
  *       throws {@code TIMEOUT}. A body read that times out throws a
  *       {@link SocketTimeoutException} (an {@link IOException}), after aborting the body.</li>
- *   <li>Closing the {@link UpstreamResponse} before the end aborts the body, which closes the
- *       connection: the upstream sees its client go away.</li>
+ *   <li>Closing the {@link UpstreamResponse} before the end aborts the body and closes the
+ *       connection at once: the upstream sees its client go away. (Streams run on an HTTP client
+ *       of their own, shut down on close, because the JDK client otherwise closes an abandoned
+ *       connection only when its selector thread next wakes up.)</li>
  *   <li>{@code caPem} and {@code verifyTls} are honoured (one HTTP client per TLS setting).</li>
  * </ul>
  *
@@ -107,20 +109,29 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
         HttpRequest.BodyPublisher body = request.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(request.body());
         b.method(request.method(), body);
-        HttpClient client = client(request);
+        // A stream gets an HTTP client of its own, shut down when the response is closed: the JDK
+        // client defers closing a selector-registered connection until its selector thread wakes
+        // up (seconds, when idle), so closing the body alone would not cancel the upstream promptly.
+        HttpClient client = request.stream() ? newClient(request) : client(request);
+        HttpClient owned = request.stream() ? client : null;
         HttpResponse<InputStream> response;
         try {
             response = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpConnectTimeoutException e) {
+            shutdown(owned);
             throw new GatewayException(ErrorCode.TIMEOUT, "upstream connect timed out", e);
         } catch (HttpTimeoutException e) {
+            shutdown(owned);
             throw new GatewayException(ErrorCode.TIMEOUT,
                     "upstream request timed out after " + timeout.toMillis() + "ms", e);
         } catch (ConnectException e) {
+            shutdown(owned);
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream connection failed", e);
         } catch (IOException e) {
+            shutdown(owned);
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream transport error", e);
         } catch (InterruptedException e) {
+            shutdown(owned);
             Thread.currentThread().interrupt();
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "interrupted while calling the upstream", e);
         }
@@ -130,21 +141,30 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
                 values.forEach(v -> hb.add(name, v));
             }
         });
-        return new Resp(response.statusCode(), hb.build(), new IdleTimeoutInputStream(response.body(), timeout, watchdog));
+        return new Resp(response.statusCode(), hb.build(),
+                new IdleTimeoutInputStream(response.body(), timeout, watchdog), owned);
     }
 
     private HttpClient client(UpstreamRequest request) {
         String key = request.verifyTls() + "|" + request.caPem().orElse("");
-        return clients.computeIfAbsent(key, k -> {
-            HttpClient.Builder b = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .followRedirects(HttpClient.Redirect.NEVER);
-            if (!request.verifyTls() || request.caPem().isPresent()) {
-                b.sslContext(sslContext(request.verifyTls(), request.caPem().orElse(null)));
-            }
-            return b.build();
-        });
+        return clients.computeIfAbsent(key, k -> newClient(request));
+    }
+
+    private static HttpClient newClient(UpstreamRequest request) {
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (!request.verifyTls() || request.caPem().isPresent()) {
+            b.sslContext(sslContext(request.verifyTls(), request.caPem().orElse(null)));
+        }
+        return b.build();
+    }
+
+    private static void shutdown(HttpClient owned) {
+        if (owned != null) {
+            owned.shutdownNow();
+        }
     }
 
     private static SSLContext sslContext(boolean verify, String caPem) {
@@ -191,7 +211,8 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
         clients.values().forEach(HttpClient::shutdownNow);
     }
 
-    private record Resp(int status, Headers headers, IdleTimeoutInputStream body) implements UpstreamResponse {
+    private record Resp(int status, Headers headers, IdleTimeoutInputStream body, HttpClient owned)
+            implements UpstreamResponse {
         @Override
         public byte[] readAll() {
             try {
@@ -199,13 +220,14 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
-                body.abort();
+                close();
             }
         }
 
         @Override
         public void close() {
             body.abort();
+            shutdown(owned);
         }
     }
 

@@ -167,11 +167,12 @@ class MockUpstreamTest {
 
     @Test
     void brokenStreamIsNotACleanEnd() {
-        mock.enqueue(Script.reply("abcdef").deltas(3).breakAfter(2));
+        mock.enqueue(Script.reply("abcdef").deltas(3).pauseAfter(2).breakAfter(2));
         try (UpstreamResponse r = post("/v1/chat/completions", CHAT_STREAM)) {
             SseReader reader = new SseReader(r.body());
             assertTrue(reader.next().isPresent());
             assertTrue(reader.next().isPresent());
+            mock.resume();
             assertThrows(UncheckedIOException.class, reader::next);
         }
         assertEquals(1, mock.streamsBroken());

@@ -14,7 +14,14 @@ public interface UpstreamResponse extends AutoCloseable {
 
     Headers headers();
 
-    /** The body as it arrives; reads throw {@link java.io.UncheckedIOException} or time out per the read timeout. */
+    /**
+     * The body as it arrives. A read that waits longer than the request's read timeout fails with
+     * an {@link java.io.InterruptedIOException} (typically {@link java.net.SocketTimeoutException});
+     * other transport failures with an {@link java.io.IOException} (either may arrive wrapped in an
+     * {@link java.io.UncheckedIOException}). Adapters report the first as {@code TIMEOUT} and the
+     * rest as {@code UPSTREAM_ERROR}; a client may also throw a
+     * {@link io.aisix.spi.error.GatewayException} from a read directly.
+     */
     InputStream body();
 
     /** Reads the whole body (for non-streaming answers). */

@@ -1,0 +1,209 @@
+package io.aisix.providerkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Headers;
+import io.aisix.spi.Response;
+import io.aisix.spi.SseEvent;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.provider.UpstreamClient;
+import io.aisix.spi.provider.UpstreamResponse;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The OpenAI wire family (OpenAI, Azure OpenAI and every OpenAI-compatible server): the request is
+ * forwarded as sent (unknown fields included) with {@code model} set to the upstream id; answers
+ * keep the upstream's shape with {@code model} set to the alias.
+ *
+ * <p>Streams of chat and legacy completions ask the upstream for usage
+ * ({@code stream_options.include_usage: true}); the usage-only chunk publishes
+ * {@link CoreAttrs#USAGE} and reaches the caller only when the caller asked for it. The
+ * {@code [DONE]} sentinel is consumed here (the kernel writes its own). A stream that ends
+ * without {@code [DONE]} is accepted when a choice already carried its {@code finish_reason}
+ * (some compatible servers omit the sentinel); otherwise it is a broken stream.
+ */
+public final class OpenAiProtocol {
+
+    private OpenAiProtocol() {
+    }
+
+    /** The upstream path (relative to an OpenAI base URL) of an endpoint family. */
+    public static String path(Endpoint endpoint) {
+        return switch (endpoint.family()) {
+            case CHAT_COMPLETIONS -> "/chat/completions";
+            case COMPLETIONS -> "/completions";
+            case EMBEDDINGS -> "/embeddings";
+            case RESPONSES -> "/responses";
+            default -> throw new GatewayException(ErrorCode.NOT_FOUND,
+                    "endpoint " + endpoint.path() + " is not served by an OpenAI-wire upstream");
+        };
+    }
+
+    /**
+     * Calls {@code url} with the canonical request of {@code exchange} and answers canonically.
+     *
+     * @param headers every upstream header, auth included
+     */
+    public static Response invoke(Exchange exchange, Target target, UpstreamClient client, String url,
+                                  Headers headers) {
+        Endpoint family = exchange.endpoint().family();
+        ObjectNode in = exchange.json();
+        boolean stream = family != Endpoint.EMBEDDINGS && in.path("stream").asBoolean(false);
+        boolean callerUsage = in.path("stream_options").path("include_usage").asBoolean(false);
+
+        // A shallow copy: the exchange's tree stays as the caller sent it (retries and fallbacks
+        // run the adapter again on the same exchange).
+        ObjectNode out = in.objectNode();
+        out.setAll(in);
+        out.put("model", target.upstreamModel());
+        if (stream && (family == Endpoint.CHAT_COMPLETIONS || family == Endpoint.COMPLETIONS)) {
+            ObjectNode so = in.objectNode();
+            if (in.get("stream_options") instanceof ObjectNode callerSo) {
+                so.setAll(callerSo);
+            }
+            so.put("include_usage", true);
+            out.set("stream_options", so);
+        }
+        byte[] body = ProviderJson.bytes(out);
+        UpstreamResponse response = Upstreams.send(client, Upstreams.postJson(url, headers, body, stream, target));
+        String aliasLiteral = ProviderJson.quote(target.alias());
+        if (!stream) {
+            return json(exchange, family, response, aliasLiteral);
+        }
+        if (family == Endpoint.RESPONSES) {
+            return Response.stream(new ResponsesStream(response, exchange, target.alias()));
+        }
+        return Response.stream(new ChunkStream(response, exchange, aliasLiteral, callerUsage));
+    }
+
+    private static Response json(Exchange exchange, Endpoint family, UpstreamResponse response, String aliasLiteral) {
+        String text = new String(Upstreams.readAll(response), StandardCharsets.UTF_8);
+        OpenAiScan scan = OpenAiScan.scan(text);
+        if (scan.error() && family != Endpoint.RESPONSES) {
+            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream answered with an error object");
+        }
+        UsageInfo usage = family == Endpoint.RESPONSES ? responsesUsage(scan.usage()) : UsageInfo.fromOpenAi(scan.usage());
+        if (usage != null) {
+            exchange.attr(CoreAttrs.USAGE, usage.toUsage());
+        }
+        return Response.json(scan.rewriteModel(text, aliasLiteral).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Usage of the Responses API ({@code input_tokens}/{@code output_tokens}). */
+    static UsageInfo responsesUsage(JsonNode u) {
+        if (u == null || !u.isObject()) {
+            return null;
+        }
+        return new UsageInfo(u.path("input_tokens").asLong(0), u.path("output_tokens").asLong(0),
+                u.path("input_tokens_details").path("cached_tokens").asLong(0),
+                u.path("output_tokens_details").path("reasoning_tokens").asLong(0));
+    }
+
+    /** Chat and legacy completion chunks, forwarded one by one with the alias spliced in. */
+    static final class ChunkStream extends UpstreamEventStream {
+        private final Exchange exchange;
+        private final String aliasLiteral;
+        private final boolean callerUsage;
+        private boolean finished;
+
+        ChunkStream(UpstreamResponse response, Exchange exchange, String aliasLiteral, boolean callerUsage) {
+            super(response);
+            this.exchange = exchange;
+            this.aliasLiteral = aliasLiteral;
+            this.callerUsage = callerUsage;
+        }
+
+        @Override
+        protected boolean onEvent(SseEvent event) {
+            String data = event.data();
+            if (data.startsWith("[DONE]")) {
+                return true;
+            }
+            OpenAiScan scan = OpenAiScan.scan(data);
+            if (scan.error()) {
+                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream reported an error mid-stream");
+            }
+            UsageInfo usage = UsageInfo.fromOpenAi(scan.usage());
+            if (usage != null) {
+                exchange.attr(CoreAttrs.USAGE, usage.toUsage());
+            }
+            if (scan.finished()) {
+                finished = true;
+            }
+            if (!scan.hasChoice()) {
+                // the usage-only chunk (or Azure's prompt-filter preamble): only on request
+                if (usage != null && callerUsage) {
+                    emit(scan.rewriteModel(data, aliasLiteral));
+                }
+                return false;
+            }
+            emit(scan.rewriteModel(data, aliasLiteral));
+            return false;
+        }
+
+        @Override
+        protected void onEof() {
+            if (!finished) {
+                throw Upstreams.brokenStream();
+            }
+        }
+    }
+
+    /** Responses API events: forwarded with their names; lifecycle events get the alias. */
+    static final class ResponsesStream extends UpstreamEventStream {
+        private final Exchange exchange;
+        private final String alias;
+
+        ResponsesStream(UpstreamResponse response, Exchange exchange, String alias) {
+            super(response);
+            this.exchange = exchange;
+            this.alias = alias;
+        }
+
+        @Override
+        protected boolean onEvent(SseEvent event) {
+            String type = event.event();
+            ObjectNode tree = null;
+            if (type.isEmpty()) {
+                tree = ProviderJson.parseEvent(event.data());
+                type = tree.path("type").asText("");
+            }
+            switch (type) {
+                case "response.created", "response.in_progress", "response.queued" -> {
+                    emit(new SseEvent(type, withAlias(tree, event.data())));
+                    return false;
+                }
+                case "response.completed", "response.incomplete", "response.failed" -> {
+                    if (tree == null) {
+                        tree = ProviderJson.parseEvent(event.data());
+                    }
+                    UsageInfo usage = responsesUsage(tree.path("response").get("usage"));
+                    if (usage != null) {
+                        exchange.attr(CoreAttrs.USAGE, usage.toUsage());
+                    }
+                    emit(new SseEvent(type, withAlias(tree, event.data())));
+                    return true;
+                }
+                case "error" -> throw new GatewayException(ErrorCode.UPSTREAM_ERROR,
+                        "upstream reported an error mid-stream");
+                default -> {
+                    emit(new SseEvent(type, event.data()));
+                    return false;
+                }
+            }
+        }
+
+        private String withAlias(ObjectNode tree, String data) {
+            ObjectNode t = tree != null ? tree : ProviderJson.parseEvent(data);
+            if (t.get("response") instanceof ObjectNode r) {
+                r.put("model", alias);
+            }
+            return ProviderJson.text(t);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.aisix.providerkit;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import java.io.IOException;
+
+/**
+ * One streaming pass over an OpenAI-shaped JSON object (a chunk or a whole answer) that finds
+ * what the gateway needs without building a tree: where the top-level {@code model} value sits,
+ * whether {@code choices} is empty, whether any choice has a {@code finish_reason}, the
+ * {@code usage} object (the only part materialised) and a top-level {@code error}. Large arrays
+ * (embeddings) are skipped token by token.
+ *
+ * <p>{@link #rewriteModel} then splices the alias in with two substring copies. This is the hot
+ * path of every OpenAI-family stream (one call per chunk).
+ */
+public final class OpenAiScan {
+    private int objectStart = -1;
+    private int modelStart = -1;
+    private int modelEnd = -1;
+    private boolean hasChoices;
+    private int choiceCount;
+    private boolean finished;
+    private boolean error;
+    private JsonNode usage;
+
+    private OpenAiScan() {
+    }
+
+    /**
+     * Scans {@code json}.
+     *
+     * @throws GatewayException {@code UPSTREAM_ERROR} when it is not a JSON object
+     */
+    public static OpenAiScan scan(String json) {
+        OpenAiScan s = new OpenAiScan();
+        try (JsonParser p = ProviderJson.FACTORY.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw Upstreams.unreadable();
+            }
+            s.objectStart = (int) p.currentTokenLocation().getCharOffset();
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "model" -> {
+                        if (v == JsonToken.VALUE_STRING) {
+                            s.modelStart = (int) p.currentTokenLocation().getCharOffset();
+                            p.finishToken();
+                            s.modelEnd = (int) p.currentLocation().getCharOffset();
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    case "choices" -> s.choices(p, v);
+                    case "usage" -> {
+                        if (v == JsonToken.START_OBJECT) {
+                            s.usage = ProviderJson.MAPPER.readTree(p);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    case "error" -> {
+                        s.error = v != JsonToken.VALUE_NULL;
+                        p.skipChildren();
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw Upstreams.unreadable();
+            }
+        } catch (IOException e) {
+            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON", e);
+        }
+        return s;
+    }
+
+    private void choices(JsonParser p, JsonToken v) throws IOException {
+        if (v != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return;
+        }
+        hasChoices = true;
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw Upstreams.unreadable();
+            }
+            choiceCount++;
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                JsonToken fv = p.nextToken();
+                if (f.equals("finish_reason") && fv != JsonToken.VALUE_NULL) {
+                    finished = true;
+                }
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** True when the object had a {@code choices} array with at least one element. */
+    public boolean hasChoice() {
+        return hasChoices && choiceCount > 0;
+    }
+
+    /** True when some choice carried a non-null {@code finish_reason}. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** True when the object carried a non-null top-level {@code error} (an in-band stream error). */
+    public boolean error() {
+        return error;
+    }
+
+    /** The top-level {@code usage} object, or null when absent or null. */
+    public JsonNode usage() {
+        return usage;
+    }
+
+    /**
+     * {@code json} with the top-level {@code model} set to {@code aliasLiteral} (an already quoted
+     * JSON string); the field is added first when the object had none.
+     */
+    public String rewriteModel(String json, String aliasLiteral) {
+        if (modelStart >= 0) {
+            return new StringBuilder(json.length() + aliasLiteral.length())
+                    .append(json, 0, modelStart).append(aliasLiteral).append(json, modelEnd, json.length()).toString();
+        }
+        int open = objectStart + 1;
+        boolean empty = json.substring(open).trim().startsWith("}");
+        return new StringBuilder(json.length() + aliasLiteral.length() + 10)
+                .append(json, 0, open).append("\"model\":").append(aliasLiteral).append(empty ? "" : ",")
+                .append(json, open, json.length()).toString();
+    }
+}

@@ -1,0 +1,235 @@
+package io.aisix.providerkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Headers;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.provider.UpstreamClient;
+import io.aisix.spi.provider.UpstreamRequest;
+import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.spi.resource.ProviderKey;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The upstream call conventions every adapter shares: request options from the target, status
+ * checks, error messages and failure classification (API.md section 5 error table).
+ */
+public final class Upstreams {
+    /** Longest upstream 4xx message passed on to the caller. */
+    static final int MAX_MESSAGE = 1000;
+    private static final String REQUEST_ID = "x-aisix-request-id";
+
+    private Upstreams() {
+    }
+
+    /** The model's {@code timeout} (ms) when set, else {@link Duration#ZERO} (the kernel default). */
+    public static Duration readTimeout(Target target) {
+        var t = target.model().timeoutMs();
+        return t.isPresent() && t.getAsLong() > 0 ? Duration.ofMillis(t.getAsLong()) : Duration.ZERO;
+    }
+
+    /** A JSON POST to {@code url} carrying the target's timeout and TLS settings. */
+    public static UpstreamRequest postJson(String url, Headers headers, byte[] body, boolean stream, Target target) {
+        ProviderKey key = target.key();
+        return new UpstreamRequest("POST", url, headers, body, stream, readTimeout(target), key.tlsCaPem(),
+                key.tlsVerify());
+    }
+
+    /**
+     * Starts the standard upstream headers: JSON content type, the accept type, the request id,
+     * then the provider key's extra {@code headers}. Add the auth header after this, so an extra
+     * header can never replace it.
+     */
+    public static Headers.Builder baseHeaders(Exchange exchange, Target target, boolean stream) {
+        Headers.Builder h = Headers.builder();
+        h.set("content-type", "application/json");
+        h.set("accept", stream ? "text/event-stream" : "application/json");
+        for (Map.Entry<String, String> e : target.key().headers().entrySet()) {
+            h.set(e.getKey(), e.getValue());
+        }
+        h.set(REQUEST_ID, exchange.requestId());
+        return h;
+    }
+
+    /**
+     * Sends and checks the status. A non-2xx answer is closed and thrown as
+     * {@link GatewayException#upstreamStatus}: the message comes from a 4xx body only (5xx bodies
+     * are never read), and {@code Retry-After} is kept.
+     */
+    public static UpstreamResponse send(UpstreamClient client, UpstreamRequest request) {
+        UpstreamResponse response;
+        try {
+            response = client.send(request);
+        } catch (GatewayException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+        int status = response.status();
+        if (status >= 200 && status < 300) {
+            return response;
+        }
+        try {
+            Duration retryAfter = retryAfter(response.headers()).orElse(null);
+            String message = "upstream returned status " + status;
+            if (status >= 400 && status < 500) {
+                try {
+                    message = errorMessage(response.readAll(), status);
+                } catch (RuntimeException ignored) {
+                    // the status alone still says what happened
+                }
+            }
+            throw GatewayException.upstreamStatus(status, message, retryAfter);
+        } finally {
+            response.close();
+        }
+    }
+
+    /** Reads a whole (non-streaming) body, mapping read failures and timeouts. */
+    public static byte[] readAll(UpstreamResponse response) {
+        try {
+            return response.readAll();
+        } catch (GatewayException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure(e);
+        } finally {
+            response.close();
+        }
+    }
+
+    /** Parses a JSON object answer, or fails with {@code UPSTREAM_ERROR}. */
+    public static JsonNode parseBody(byte[] body) {
+        try {
+            JsonNode n = ProviderJson.MAPPER.readTree(body);
+            if (n == null || !n.isObject()) {
+                throw unreadable();
+            }
+            return n;
+        } catch (IOException e) {
+            throw unreadable();
+        }
+    }
+
+    /** The error for an answer that is not what the provider's wire promises. */
+    public static GatewayException unreadable() {
+        return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent an unreadable answer");
+    }
+
+    /** The error for a stream that ended before its provider's end marker. */
+    public static GatewayException brokenStream() {
+        return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream stream ended before completion");
+    }
+
+    /**
+     * Classifies a failure while talking to the upstream: {@link GatewayException}s pass through,
+     * timeouts ({@link InterruptedIOException} such as {@link java.net.SocketTimeoutException},
+     * {@link HttpTimeoutException}) become {@code TIMEOUT}, anything else {@code UPSTREAM_ERROR}.
+     */
+    public static GatewayException failure(Throwable t) {
+        if (t instanceof GatewayException g) {
+            return g;
+        }
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof GatewayException g) {
+                return g;
+            }
+            if (c instanceof InterruptedIOException || c instanceof HttpTimeoutException) {
+                return new GatewayException(ErrorCode.TIMEOUT, "upstream timed out", t);
+            }
+        }
+        if (t instanceof UncheckedIOException || t instanceof IOException) {
+            return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream connection broke", t);
+        }
+        return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream call failed", t);
+    }
+
+    /**
+     * The human message of an upstream error body: {@code error.message} (OpenAI, Anthropic,
+     * Gemini), else {@code error} as text, else {@code message}, else a generic line.
+     */
+    public static String errorMessage(byte[] body, int status) {
+        String generic = "upstream returned status " + status;
+        if (body == null || body.length == 0) {
+            return generic;
+        }
+        JsonNode n;
+        try {
+            n = ProviderJson.MAPPER.readTree(body);
+        } catch (IOException e) {
+            return generic;
+        }
+        if (n == null || !n.isObject()) {
+            return generic;
+        }
+        String msg = null;
+        JsonNode err = n.get("error");
+        if (err != null && err.isObject() && err.path("message").isTextual()) {
+            msg = err.get("message").asText();
+        } else if (err != null && err.isTextual()) {
+            msg = err.asText();
+        } else if (n.path("message").isTextual()) {
+            msg = n.get("message").asText();
+        } else if (n.path("detail").isTextual()) {
+            msg = n.get("detail").asText();
+        }
+        if (msg == null || msg.isBlank()) {
+            return generic;
+        }
+        return msg.length() > MAX_MESSAGE ? msg.substring(0, MAX_MESSAGE) + "…" : msg;
+    }
+
+    /** {@code Retry-After} in seconds or as an HTTP date. */
+    public static Optional<Duration> retryAfter(Headers headers) {
+        Optional<String> v = headers.first("retry-after");
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        String s = v.get().trim();
+        if (s.isEmpty()) {
+            return Optional.empty();
+        }
+        if (Character.isDigit(s.charAt(0))) {
+            try {
+                double seconds = Double.parseDouble(s);
+                return Optional.of(Duration.ofMillis((long) Math.ceil(seconds * 1000)));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
+        try {
+            Instant at = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Duration d = Duration.between(Instant.now(), at);
+            return Optional.of(d.isNegative() ? Duration.ZERO : d);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Trims whitespace and trailing slashes from a base URL. */
+    public static String trimBase(String base) {
+        String b = base.trim();
+        while (b.endsWith("/")) {
+            b = b.substring(0, b.length() - 1);
+        }
+        return b;
+    }
+
+    /** Removes {@code suffix} from the end of {@code s} (case-insensitive), if present. */
+    public static String stripSuffix(String s, String suffix) {
+        return s.toLowerCase(Locale.ROOT).endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : s;
+    }
+}

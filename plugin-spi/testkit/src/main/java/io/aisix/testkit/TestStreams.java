@@ -1,0 +1,72 @@
+package io.aisix.testkit;
+
+import io.aisix.spi.EventStream;
+import io.aisix.spi.Response;
+import io.aisix.spi.SseEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Helpers to consume {@link EventStream}s in tests. */
+public final class TestStreams {
+    private TestStreams() {
+    }
+
+    /** The event stream of a streaming response (fails the test for anything else). */
+    public static EventStream events(Response response) {
+        if (response instanceof Response.Streaming s) {
+            return s.events();
+        }
+        throw new AssertionError("expected a streaming response, got " + response);
+    }
+
+    /** Reads every remaining event and closes the stream. */
+    public static List<SseEvent> drain(EventStream stream) {
+        List<SseEvent> out = new ArrayList<>();
+        try (stream) {
+            Optional<SseEvent> e;
+            while ((e = stream.next()).isPresent()) {
+                out.add(e.get());
+            }
+        }
+        return out;
+    }
+
+    /** The data of every remaining event. */
+    public static List<String> drainData(EventStream stream) {
+        return drain(stream).stream().map(SseEvent::data).toList();
+    }
+
+    /**
+     * The next event, failing the test when none arrives within {@code timeout} (a guard against
+     * hangs, not a performance assertion). Runs {@code next()} on a virtual thread.
+     */
+    public static Optional<SseEvent> nextWithin(EventStream stream, Duration timeout) {
+        CompletableFuture<Optional<SseEvent>> f = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                f.complete(stream.next());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no event within " + timeout + ": the stream is buffered or stuck");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

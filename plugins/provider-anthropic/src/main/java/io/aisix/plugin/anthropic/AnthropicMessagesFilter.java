@@ -1,0 +1,51 @@
+package io.aisix.plugin.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.providerkit.ProviderJson;
+import io.aisix.spi.Chain;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Filter;
+import io.aisix.spi.Response;
+import java.io.IOException;
+
+/**
+ * For {@link Endpoint#MESSAGES}: Anthropic request → canonical chat completions
+ * ({@link Exchange#replaceJson}), then the canonical answer → Anthropic wire (a JSON
+ * {@code message}, or an event stream {@code message_start ... message_stop} translated chunk
+ * by chunk as it arrives). Other endpoints pass straight through. Errors are thrown on and
+ * rendered by the kernel (in the Anthropic envelope on this endpoint).
+ */
+final class AnthropicMessagesFilter implements Filter {
+
+    @Override
+    public Response handle(Exchange exchange, Chain chain) {
+        if (exchange.endpoint() != Endpoint.MESSAGES) {
+            return chain.proceed(exchange);
+        }
+        // No field validation here: this runs before AUTH, so an unauthenticated caller learns
+        // nothing; missing fields surface from the later stages as for /v1/chat/completions.
+        ObjectNode in = exchange.json();
+        exchange.replaceJson(AnthropicTranslator.toChatRequest(in));
+        Response answer = chain.proceed(exchange);
+        if (answer instanceof Response.Streaming s) {
+            return new Response.Streaming(s.status(), s.headers(), new AnthropicStreams.ToAnthropic(s.events()));
+        }
+        Response.Full full = (Response.Full) answer;
+        if (full.status() / 100 != 2 || !full.contentType().startsWith("application/json")) {
+            return full;
+        }
+        JsonNode completion;
+        try {
+            completion = ProviderJson.MAPPER.readTree(full.body());
+        } catch (IOException e) {
+            return full;
+        }
+        if (completion == null || !completion.has("choices")) {
+            return full;
+        }
+        return new Response.Full(full.status(), full.headers(), full.contentType(),
+                ProviderJson.bytes(AnthropicTranslator.toAnthropicMessage(completion)));
+    }
+}

@@ -1,0 +1,335 @@
+package io.aisix.plugin.anthropic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.providerkit.OpenAiProtocol;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.EventStream;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
+import io.aisix.spi.Headers;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.Response;
+import io.aisix.spi.SseEvent;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.resource.Snapshot;
+import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.Script;
+import io.aisix.testkit.TestChain;
+import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestSnapshot;
+import io.aisix.testkit.TestStreams;
+import io.aisix.testkit.TestTarget;
+import io.aisix.testkit.TestUpstreamClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class AnthropicMessagesFilterTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static MockUpstream mock;
+    static TestUpstreamClient client;
+    static Filter filter;
+
+    /** A full Anthropic request: system blocks, images, a tool round trip, tools and choices. */
+    static final String MESSAGES = """
+            {"model":"claude","max_tokens":512,"temperature":0.2,"top_p":0.8,"top_k":40,
+             "stop_sequences":["STOP"],"metadata":{"user_id":"user-7"},
+             "system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],
+             "tools":[{"name":"get_weather","description":"Weather by city",
+                       "input_schema":{"type":"object","properties":{"city":{"type":"string"}}}},
+                      {"type":"web_search_20250305","name":"web_search"}],
+             "tool_choice":{"type":"any","disable_parallel_tool_use":true},
+             "messages":[
+               {"role":"user","content":[{"type":"text","text":"Weather in Paris?"},
+                 {"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"/9j/4AAQ"}}]},
+               {"role":"assistant","content":[{"type":"text","text":"Checking."},
+                 {"type":"tool_use","id":"toolu_01","name":"get_weather","input":{"city":"Paris"}}]},
+               {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_01","content":"18C and sunny"},
+                 {"type":"text","text":"And tomorrow?"}]}]}""";
+
+    @BeforeAll
+    static void start() {
+        mock = MockUpstream.start();
+        client = new TestUpstreamClient();
+        filter = new AnthropicMessagesFilterFactory().create(new FilterContext() {
+            @Override
+            public Snapshot snapshot() {
+                return TestSnapshot.empty();
+            }
+
+            @Override
+            public PluginContext plugin() {
+                throw new UnsupportedOperationException();
+            }
+        }).orElseThrow();
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        mock.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        mock.reset();
+    }
+
+    static TestExchange messages(String json) {
+        return TestExchange.builder(Endpoint.MESSAGES).json(json).build();
+    }
+
+    static Response run(Exchange ex, Function<Exchange, Response> terminal) {
+        return TestChain.of(filter, terminal).run(ex);
+    }
+
+    static JsonNode json(Response r) throws Exception {
+        return JSON.readTree(assertInstanceOf(Response.Full.class, r).body());
+    }
+
+    static Target openAiTarget() {
+        return TestTarget.builder("openai").alias("claude").upstreamModel("gpt-4o").apiBase(mock.openAiBase()).build();
+    }
+
+    /** An OpenAI upstream behind /v1/messages, through the shared OpenAI wire code. */
+    static Response openAiTerminal(Exchange ex) {
+        return OpenAiProtocol.invoke(ex, openAiTarget(), client, mock.openAiBase() + "/chat/completions",
+                Headers.of("content-type", "application/json"));
+    }
+
+    @Test
+    void otherEndpointsPassUntouched() {
+        TestExchange ex = TestExchange.chat("{\"model\":\"m\",\"messages\":[]}");
+        Response canned = Response.json("{}".getBytes(StandardCharsets.UTF_8));
+        assertSame(canned, run(ex, e -> canned));
+        assertFalse(ex.bodyModified());
+    }
+
+    @Test
+    void inboundRequestBecomesCanonical() throws Exception {
+        AtomicReference<ObjectNode> seen = new AtomicReference<>();
+        TestExchange ex = messages(MESSAGES);
+        Response r = run(ex, e -> {
+            seen.set(e.json().deepCopy());
+            return Response.json("""
+                    {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"claude",
+                     "choices":[{"index":0,"message":{"role":"assistant","content":"Rain.","tool_calls":[
+                       {"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Paris\\",\\"day\\":1}"}}]},
+                       "finish_reason":"tool_calls"}],
+                     "usage":{"prompt_tokens":30,"completion_tokens":8,"total_tokens":38,"prompt_tokens_details":{"cached_tokens":10}}}"""
+                    .getBytes(StandardCharsets.UTF_8));
+        });
+        assertTrue(ex.bodyModified());
+        ObjectNode c = seen.get();
+        assertEquals("claude", c.path("model").asText());
+        assertEquals(512, c.path("max_tokens").asInt());
+        assertEquals(0.2, c.path("temperature").asDouble());
+        assertEquals("STOP", c.at("/stop/0").asText());
+        assertEquals("user-7", c.path("user").asText());
+        assertFalse(c.has("top_k") || c.has("stream") || c.has("system") || c.has("metadata"), c.toString());
+        assertEquals("required", c.path("tool_choice").asText());
+        assertFalse(c.path("parallel_tool_calls").asBoolean(true));
+        assertEquals(1, c.path("tools").size(), "server tools are dropped");
+        assertEquals("get_weather", c.at("/tools/0/function/name").asText());
+        assertEquals("object", c.at("/tools/0/function/parameters/type").asText());
+
+        JsonNode m = c.path("messages");
+        assertEquals(5, m.size(), m.toString());
+        assertEquals("system", m.at("/0/role").asText());
+        assertEquals("ephemeral", m.at("/0/content/0/cache_control/type").asText());
+        assertEquals("user", m.at("/1/role").asText());
+        assertEquals("data:image/jpeg;base64,/9j/4AAQ", m.at("/1/content/1/image_url/url").asText());
+        assertEquals("assistant", m.at("/2/role").asText());
+        assertEquals("Checking.", m.at("/2/content").asText());
+        assertEquals("toolu_01", m.at("/2/tool_calls/0/id").asText());
+        assertEquals("Paris", JSON.readTree(m.at("/2/tool_calls/0/function/arguments").asText()).path("city").asText());
+        assertEquals("tool", m.at("/3/role").asText());
+        assertEquals("toolu_01", m.at("/3/tool_call_id").asText());
+        assertEquals("18C and sunny", m.at("/3/content").asText());
+        assertEquals("And tomorrow?", m.at("/4/content").asText());
+
+        JsonNode a = json(r);
+        assertEquals("message", a.path("type").asText());
+        assertEquals("msg_chatcmpl-1", a.path("id").asText());
+        assertEquals("claude", a.path("model").asText());
+        assertEquals("Rain.", a.at("/content/0/text").asText());
+        assertEquals("tool_use", a.at("/content/1/type").asText());
+        assertEquals(1, a.at("/content/1/input/day").asInt());
+        assertEquals("tool_use", a.path("stop_reason").asText());
+        assertEquals(20, a.at("/usage/input_tokens").asInt());
+        assertEquals(10, a.at("/usage/cache_read_input_tokens").asInt());
+        assertEquals(8, a.at("/usage/output_tokens").asInt());
+    }
+
+    @Test
+    void roundTripThroughTheAnthropicAdapter() throws Exception {
+        Target t = TestTarget.builder("anthropic").alias("claude").upstreamModel("claude-sonnet-4-5")
+                .apiBase(mock.baseUrl()).build();
+        mock.enqueue(Script.reply("Tomorrow: rain.").usage(40, 6));
+        TestExchange ex = messages(MESSAGES);
+        JsonNode a = json(run(ex, e -> new AnthropicAdapter().invoke(e, t, client)));
+
+        // what the Anthropic upstream received matches what the caller sent (modulo dropped extras)
+        JsonNode up = mock.lastRequest().json();
+        JsonNode original = JSON.readTree(MESSAGES);
+        assertEquals("claude-sonnet-4-5", up.path("model").asText());
+        assertEquals(original.path("system"), up.path("system"));
+        assertEquals(original.path("messages"), up.path("messages"));
+        assertEquals(original.at("/tools/0"), up.at("/tools/0"));
+        assertEquals(1, up.path("tools").size());
+        assertEquals(original.path("tool_choice"), up.path("tool_choice"));
+        assertEquals(original.path("stop_sequences"), up.path("stop_sequences"));
+        assertEquals(original.path("metadata"), up.path("metadata"));
+        assertEquals(512, up.path("max_tokens").asInt());
+
+        assertEquals("message", a.path("type").asText());
+        assertEquals("claude", a.path("model").asText());
+        assertEquals("Tomorrow: rain.", a.at("/content/0/text").asText());
+        assertEquals("end_turn", a.path("stop_reason").asText());
+        assertEquals(40, a.at("/usage/input_tokens").asInt());
+        assertEquals(6, a.at("/usage/output_tokens").asInt());
+    }
+
+    private static List<String> names(List<SseEvent> events) {
+        return events.stream().map(SseEvent::event).toList();
+    }
+
+    @Test
+    void streamFromAnOpenAiUpstreamArrivesIncrementally() throws Exception {
+        mock.enqueue(Script.reply("Sunny all day").deltas(3).pauseAfter(2).usage(14, 3));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"Weather?"}]}""");
+        EventStream s = TestStreams.events(run(ex, AnthropicMessagesFilterTest::openAiTerminal));
+        assertTrue(mock.lastRequest().json().at("/stream_options/include_usage").asBoolean(),
+                "usage is requested so message_delta can carry it");
+
+        List<SseEvent> early = new ArrayList<>();
+        early.add(TestStreams.nextWithin(s, WAIT).orElseThrow()); // message_start (role chunk)
+        early.add(TestStreams.nextWithin(s, WAIT).orElseThrow()); // content_block_start (first delta)
+        early.add(TestStreams.nextWithin(s, WAIT).orElseThrow()); // content_block_delta
+        assertTrue(mock.awaitPaused(1, WAIT));
+        assertEquals(0, mock.streamsCompleted(), "Anthropic events flow before the upstream finished");
+        mock.resume();
+        List<SseEvent> all = new ArrayList<>(early);
+        all.addAll(TestStreams.drain(s));
+
+        assertEquals(List.of("message_start", "content_block_start", "content_block_delta", "content_block_delta",
+                "content_block_delta", "content_block_stop", "message_delta", "message_stop"), names(all));
+        JsonNode start = JSON.readTree(all.get(0).data());
+        assertEquals("claude", start.at("/message/model").asText());
+        assertTrue(start.at("/message/id").asText().startsWith("msg_"));
+        StringBuilder text = new StringBuilder();
+        for (SseEvent e : all) {
+            JsonNode d = JSON.readTree(e.data());
+            assertEquals(e.event(), d.path("type").asText());
+            if (e.event().equals("content_block_delta")) {
+                text.append(d.at("/delta/text").asText());
+            }
+        }
+        assertEquals("Sunny all day", text.toString());
+        JsonNode md = JSON.readTree(all.get(6).data());
+        assertEquals("end_turn", md.at("/delta/stop_reason").asText());
+        assertEquals(3, md.at("/usage/output_tokens").asInt());
+        assertEquals(14, md.at("/usage/input_tokens").asInt());
+    }
+
+    @Test
+    void streamedToolCallsBecomeToolUseBlocks() throws Exception {
+        List<SseEvent> chunks = List.of(
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Let me look.\"}}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]}}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"x\\\":\"}}]}}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}]}}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}"),
+                SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":9,\"total_tokens\":14}}"));
+        TestExchange ex = messages("""
+                {"model":"a","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"go"}]}""");
+        List<SseEvent> events = TestStreams.drain(TestStreams.events(run(ex, e -> Response.stream(EventStream.of(chunks)))));
+        assertEquals(List.of("message_start",
+                "content_block_start", "content_block_delta", "content_block_stop",
+                "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop",
+                "content_block_start", "content_block_delta", "content_block_stop",
+                "message_delta", "message_stop"), names(events));
+        JsonNode tool1 = JSON.readTree(events.get(4).data());
+        assertEquals(1, tool1.path("index").asInt());
+        assertEquals("tool_use", tool1.at("/content_block/type").asText());
+        assertEquals("call_a", tool1.at("/content_block/id").asText());
+        assertEquals("f", tool1.at("/content_block/name").asText());
+        assertEquals("{\"x\":", JSON.readTree(events.get(5).data()).at("/delta/partial_json").asText());
+        assertEquals(2, JSON.readTree(events.get(8).data()).path("index").asInt());
+        JsonNode md = JSON.readTree(events.get(11).data());
+        assertEquals("tool_use", md.at("/delta/stop_reason").asText());
+        assertEquals(9, md.at("/usage/output_tokens").asInt());
+    }
+
+    @Test
+    void streamRoundTripThroughTheAnthropicAdapter() throws Exception {
+        Target t = TestTarget.builder("anthropic").alias("claude").upstreamModel("claude-haiku")
+                .apiBase(mock.baseUrl()).build();
+        mock.enqueue(Script.reply("Hi!").deltas(2).usage(5, 2)
+                .withToolCalls(new Script.ToolCall("toolu_9", "lookup", "{\"k\":\"v\"}")));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hello"}]}""");
+        List<SseEvent> events = TestStreams.drain(TestStreams.events(
+                run(ex, e -> new AnthropicAdapter().invoke(e, t, client))));
+        assertEquals(List.of("message_start", "content_block_start", "content_block_delta", "content_block_delta",
+                "content_block_stop", "content_block_start", "content_block_delta", "content_block_delta",
+                "content_block_stop", "message_delta", "message_stop"), names(events));
+        assertEquals("toolu_9", JSON.readTree(events.get(5).data()).at("/content_block/id").asText());
+        JsonNode md = JSON.readTree(events.get(9).data());
+        assertEquals("tool_use", md.at("/delta/stop_reason").asText());
+        assertEquals(5, md.at("/usage/input_tokens").asInt());
+        assertEquals(2, md.at("/usage/output_tokens").asInt());
+    }
+
+    @Test
+    void closingTheTranslatedStreamCancelsTheUpstream() {
+        mock.enqueue(Script.reply("a b c d e f g h").deltas(8).pauseAfter(3).deltaDelay(Duration.ofMillis(5)));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"x"}]}""");
+        EventStream s = TestStreams.events(run(ex, AnthropicMessagesFilterTest::openAiTerminal));
+        TestStreams.nextWithin(s, WAIT).orElseThrow();
+        assertTrue(mock.awaitPaused(1, WAIT));
+        s.close();
+        mock.resume();
+        assertTrue(mock.awaitStreamsCancelled(1, WAIT));
+    }
+
+    @Test
+    void errorsAreLeftToTheKernel() {
+        mock.enqueue(Script.fail(401).errorMessage("Incorrect API key"));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"x"}]}""");
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> run(ex, AnthropicMessagesFilterTest::openAiTerminal));
+        assertEquals(401, e.status());
+        assertEquals(ErrorCode.UPSTREAM_CLIENT_ERROR, e.code());
+
+        Response error = Response.json(429, "{\"error\":{\"message\":\"x\"}}".getBytes(StandardCharsets.UTF_8));
+        assertSame(error, run(messages("{\"model\":\"c\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), x -> error));
+    }
+}

@@ -1,0 +1,407 @@
+package io.aisix.plugin.gemini;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.providerkit.ProviderJson;
+import io.aisix.providerkit.UsageInfo;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Canonical chat completions ⇄ Gemini {@code generateContent}: the request one way, the answer
+ * (and each streamed {@code GenerateContentResponse}) the other. See README.md for the table.
+ */
+public final class GeminiTranslator {
+    /** Schema keywords Gemini's OpenAPI-subset {@code Schema} accepts; others are removed. */
+    private static final Set<String> SCHEMA_KEYS = Set.of("type", "format", "title", "description", "nullable", "enum",
+            "maxItems", "minItems", "properties", "required", "minProperties", "maxProperties", "minLength",
+            "maxLength", "pattern", "example", "anyOf", "propertyOrdering", "default", "items", "minimum", "maximum");
+
+    private GeminiTranslator() {
+    }
+
+    // ================================================================ finish reasons
+
+    /** Gemini {@code finishReason} → canonical {@code finish_reason}. */
+    public static String finishReason(String reason, boolean toolCalls) {
+        if (toolCalls) {
+            return "tool_calls";
+        }
+        if (reason == null) {
+            return "stop";
+        }
+        return switch (reason) {
+            case "MAX_TOKENS" -> "length";
+            case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "LANGUAGE" ->
+                    "content_filter";
+            default -> "stop"; // STOP, FINISH_REASON_UNSPECIFIED, MALFORMED_FUNCTION_CALL, OTHER
+        };
+    }
+
+    // ================================================================ request
+
+    /** Translates a canonical chat-completions request into a Gemini {@code generateContent} body. */
+    public static ObjectNode toGeminiRequest(ObjectNode chat) {
+        ObjectNode out = ProviderJson.object();
+        ArrayNode contents = out.putArray("contents");
+        ArrayNode systemParts = ProviderJson.MAPPER.createArrayNode();
+        Map<String, String> toolNames = new HashMap<>();
+        for (JsonNode m : chat.path("messages")) {
+            String role = m.path("role").asText("");
+            JsonNode content = m.get("content");
+            switch (role) {
+                case "system", "developer" -> addParts(systemParts, content);
+                case "user" -> {
+                    ArrayNode parts = ProviderJson.MAPPER.createArrayNode();
+                    addParts(parts, content);
+                    append(contents, "user", parts);
+                }
+                case "assistant" -> {
+                    ArrayNode parts = ProviderJson.MAPPER.createArrayNode();
+                    addParts(parts, content);
+                    for (JsonNode c : m.path("tool_calls")) {
+                        String name = c.path("function").path("name").asText("");
+                        toolNames.put(c.path("id").asText(""), name);
+                        ObjectNode fc = parts.addObject().putObject("functionCall");
+                        fc.put("name", name);
+                        fc.set("args", ProviderJson.parseObjectOrEmpty(c.path("function").path("arguments").asText("")));
+                    }
+                    append(contents, "model", parts);
+                }
+                case "tool", "function" -> {
+                    String id = m.path("tool_call_id").asText("");
+                    String name = toolNames.getOrDefault(id, m.path("name").asText(id));
+                    String text = text(content);
+                    ObjectNode parsed = ProviderJson.parseObjectOrEmpty(text);
+                    ObjectNode response = parsed.isEmpty() && !text.trim().equals("{}")
+                            ? ProviderJson.object().put("content", text) : parsed;
+                    ArrayNode parts = ProviderJson.MAPPER.createArrayNode();
+                    ObjectNode fr = parts.addObject().putObject("functionResponse");
+                    fr.put("name", name);
+                    fr.set("response", response);
+                    append(contents, "user", parts);
+                }
+                default -> {
+                    // no Gemini equivalent
+                }
+            }
+        }
+        if (!systemParts.isEmpty()) {
+            out.putObject("systemInstruction").set("parts", systemParts);
+        }
+
+        ObjectNode gen = ProviderJson.object();
+        copyNumber(chat, "temperature", gen, "temperature");
+        copyNumber(chat, "top_p", gen, "topP");
+        copyNumber(chat, "top_k", gen, "topK");
+        copyNumber(chat, chat.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens", gen,
+                "maxOutputTokens");
+        copyNumber(chat, "n", gen, "candidateCount");
+        copyNumber(chat, "presence_penalty", gen, "presencePenalty");
+        copyNumber(chat, "frequency_penalty", gen, "frequencyPenalty");
+        copyNumber(chat, "seed", gen, "seed");
+        JsonNode stop = chat.get("stop");
+        if (stop != null && stop.isTextual()) {
+            gen.putArray("stopSequences").add(stop.asText());
+        } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
+            gen.set("stopSequences", stop);
+        }
+        JsonNode rf = chat.get("response_format");
+        if (rf != null && rf.isObject()) {
+            switch (rf.path("type").asText("")) {
+                case "json_object" -> gen.put("responseMimeType", "application/json");
+                case "json_schema" -> {
+                    gen.put("responseMimeType", "application/json");
+                    JsonNode schema = rf.path("json_schema").get("schema");
+                    if (schema != null && schema.isObject()) {
+                        gen.set("responseSchema", cleanSchema(schema));
+                    }
+                }
+                default -> {
+                    // text: the default
+                }
+            }
+        }
+        if (!gen.isEmpty()) {
+            out.set("generationConfig", gen);
+        }
+
+        JsonNode tools = chat.get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty()) {
+            ArrayNode decls = ProviderJson.MAPPER.createArrayNode();
+            for (JsonNode t : tools) {
+                JsonNode fn = t.has("function") ? t.get("function") : t;
+                if (!fn.has("name")) {
+                    continue;
+                }
+                ObjectNode d = decls.addObject();
+                d.put("name", fn.get("name").asText());
+                if (fn.path("description").isTextual()) {
+                    d.put("description", fn.get("description").asText());
+                }
+                JsonNode params = fn.get("parameters");
+                if (params != null && params.isObject() && !params.path("properties").isEmpty()) {
+                    d.set("parameters", cleanSchema(params));
+                }
+            }
+            if (!decls.isEmpty()) {
+                out.putArray("tools").addObject().set("functionDeclarations", decls);
+            }
+        }
+        ObjectNode toolConfig = toolConfig(chat.get("tool_choice"));
+        if (toolConfig != null && out.has("tools")) {
+            out.set("toolConfig", toolConfig);
+        }
+        return out;
+    }
+
+    private static ObjectNode toolConfig(JsonNode tc) {
+        if (tc == null || tc.isNull()) {
+            return null;
+        }
+        ObjectNode cfg = ProviderJson.object();
+        ObjectNode fcc = cfg.putObject("functionCallingConfig");
+        if (tc.isTextual()) {
+            fcc.put("mode", switch (tc.asText().toLowerCase(Locale.ROOT)) {
+                case "none" -> "NONE";
+                case "required", "any" -> "ANY";
+                default -> "AUTO";
+            });
+        } else {
+            String name = tc.path("function").path("name").asText("");
+            fcc.put("mode", name.isEmpty() ? "AUTO" : "ANY");
+            if (!name.isEmpty()) {
+                fcc.putArray("allowedFunctionNames").add(name);
+            }
+        }
+        return cfg;
+    }
+
+    /** Keeps the schema keywords Gemini understands, recursively; {@code type: [t, "null"]} becomes nullable. */
+    static ObjectNode cleanSchema(JsonNode schema) {
+        ObjectNode out = ProviderJson.object();
+        schema.properties().forEach(e -> {
+            String k = e.getKey();
+            JsonNode v = e.getValue();
+            if (!SCHEMA_KEYS.contains(k)) {
+                return;
+            }
+            switch (k) {
+                case "properties" -> {
+                    ObjectNode props = out.putObject("properties");
+                    v.properties().forEach(p -> props.set(p.getKey(),
+                            p.getValue().isObject() ? cleanSchema(p.getValue()) : p.getValue()));
+                }
+                case "items" -> out.set("items", v.isObject() ? cleanSchema(v) : v);
+                case "anyOf" -> {
+                    ArrayNode any = out.putArray("anyOf");
+                    for (JsonNode s : v) {
+                        any.add(s.isObject() ? cleanSchema(s) : s);
+                    }
+                }
+                case "type" -> {
+                    if (v.isArray()) {
+                        String type = null;
+                        for (JsonNode t : v) {
+                            if (t.asText().equals("null")) {
+                                out.put("nullable", true);
+                            } else if (type == null) {
+                                type = t.asText();
+                            }
+                        }
+                        if (type != null) {
+                            out.put("type", type);
+                        }
+                    } else {
+                        out.set("type", v);
+                    }
+                }
+                default -> out.set(k, v);
+            }
+        });
+        return out;
+    }
+
+    private static void copyNumber(JsonNode from, String field, ObjectNode to, String as) {
+        JsonNode v = from.get(field);
+        if (v != null && v.isNumber()) {
+            to.set(as, v);
+        }
+    }
+
+    private static String text(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode p : content) {
+            if (p.has("text")) {
+                sb.append(p.get("text").asText());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** OpenAI content (string or parts) → Gemini parts. */
+    private static void addParts(ArrayNode parts, JsonNode content) {
+        if (content == null || content.isNull()) {
+            return;
+        }
+        if (content.isTextual()) {
+            if (!content.asText().isEmpty()) {
+                parts.addObject().put("text", content.asText());
+            }
+            return;
+        }
+        for (JsonNode p : content) {
+            switch (p.path("type").asText("")) {
+                case "text", "input_text" -> parts.addObject().put("text", p.path("text").asText(""));
+                case "image_url" -> {
+                    JsonNode iu = p.get("image_url");
+                    addMedia(parts, iu == null ? "" : iu.isTextual() ? iu.asText() : iu.path("url").asText(""));
+                }
+                case "file" -> addMedia(parts, p.path("file").path("file_data").asText(""));
+                case "input_audio" -> {
+                    String format = p.path("input_audio").path("format").asText("wav");
+                    parts.addObject().putObject("inlineData").put("mimeType", "audio/" + format)
+                            .put("data", p.path("input_audio").path("data").asText(""));
+                }
+                default -> {
+                    // no Gemini equivalent
+                }
+            }
+        }
+    }
+
+    private static void addMedia(ArrayNode parts, String url) {
+        if (url.isEmpty()) {
+            return;
+        }
+        if (url.startsWith("data:")) {
+            int comma = url.indexOf(',');
+            String meta = comma < 0 ? url.substring(5) : url.substring(5, comma);
+            int semi = meta.indexOf(';');
+            parts.addObject().putObject("inlineData").put("mimeType", semi < 0 ? meta : meta.substring(0, semi))
+                    .put("data", comma < 0 ? "" : url.substring(comma + 1));
+        } else {
+            parts.addObject().putObject("fileData").put("mimeType", mimeFromUrl(url)).put("fileUri", url);
+        }
+    }
+
+    static String mimeFromUrl(String url) {
+        String u = url.toLowerCase(Locale.ROOT);
+        int q = u.indexOf('?');
+        if (q >= 0) {
+            u = u.substring(0, q);
+        }
+        if (u.endsWith(".png")) {
+            return "image/png";
+        }
+        if (u.endsWith(".gif")) {
+            return "image/gif";
+        }
+        if (u.endsWith(".webp")) {
+            return "image/webp";
+        }
+        if (u.endsWith(".pdf")) {
+            return "application/pdf";
+        }
+        return "image/jpeg";
+    }
+
+    /** Appends a turn, merging consecutive turns of the same role. */
+    private static void append(ArrayNode contents, String role, ArrayNode parts) {
+        if (parts.isEmpty()) {
+            return;
+        }
+        if (!contents.isEmpty()) {
+            ObjectNode last = (ObjectNode) contents.get(contents.size() - 1);
+            if (role.equals(last.path("role").asText())) {
+                ((ArrayNode) last.get("parts")).addAll(parts);
+                return;
+            }
+        }
+        ObjectNode c = contents.addObject();
+        c.put("role", role);
+        c.set("parts", parts);
+    }
+
+    // ================================================================ answer
+
+    /** Gemini {@code usageMetadata} → canonical usage (thinking tokens count as completion tokens). */
+    static UsageInfo usage(JsonNode u) {
+        if (u == null || !u.isObject()) {
+            return null;
+        }
+        long thoughts = u.path("thoughtsTokenCount").asLong(0);
+        return new UsageInfo(u.path("promptTokenCount").asLong(0), u.path("candidatesTokenCount").asLong(0) + thoughts,
+                u.path("cachedContentTokenCount").asLong(0), thoughts);
+    }
+
+    static String newCallId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return "call_" + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Integer.toHexString(r.nextInt() | 0x10000000);
+    }
+
+    static String newCompletionId() {
+        return "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    }
+
+    /** Translates a {@code GenerateContentResponse} into a canonical {@code chat.completion}. */
+    public static ObjectNode toChatCompletion(JsonNode resp, String alias, long created) {
+        JsonNode cand = resp.path("candidates").path(0);
+        StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
+        ArrayNode calls = ProviderJson.MAPPER.createArrayNode();
+        for (JsonNode p : cand.path("content").path("parts")) {
+            if (p.has("functionCall")) {
+                JsonNode fc = p.get("functionCall");
+                ObjectNode c = calls.addObject();
+                c.put("id", fc.path("id").asText(newCallId()));
+                c.put("type", "function");
+                c.putObject("function").put("name", fc.path("name").asText(""))
+                        .put("arguments", ProviderJson.text(fc.has("args") ? fc.get("args") : ProviderJson.object()));
+            } else if (p.has("text")) {
+                (p.path("thought").asBoolean(false) ? reasoning : text).append(p.get("text").asText());
+            }
+        }
+        String finish;
+        if (cand.isMissingNode()) {
+            // the prompt itself was blocked (promptFeedback.blockReason)
+            finish = resp.path("promptFeedback").has("blockReason") ? "content_filter" : "stop";
+        } else {
+            finish = finishReason(cand.path("finishReason").asText(null), !calls.isEmpty());
+        }
+        ObjectNode out = ProviderJson.object();
+        out.put("id", resp.path("responseId").asText(newCompletionId()));
+        out.put("object", "chat.completion");
+        out.put("created", created);
+        out.put("model", alias);
+        ObjectNode choice = out.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        if (text.isEmpty() && !calls.isEmpty()) {
+            message.putNull("content");
+        } else {
+            message.put("content", text.toString());
+        }
+        if (!reasoning.isEmpty()) {
+            message.put("reasoning_content", reasoning.toString());
+        }
+        if (!calls.isEmpty()) {
+            message.set("tool_calls", calls);
+        }
+        choice.put("finish_reason", finish);
+        UsageInfo u = usage(resp.get("usageMetadata"));
+        out.set("usage", (u == null ? UsageInfo.of(0, 0) : u).toNode());
+        return out;
+    }
+}

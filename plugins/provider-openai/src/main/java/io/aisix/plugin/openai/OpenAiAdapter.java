@@ -1,0 +1,74 @@
+package io.aisix.plugin.openai;
+
+import io.aisix.providerkit.OpenAiProtocol;
+import io.aisix.providerkit.Upstreams;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Headers;
+import io.aisix.spi.Response;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.provider.UpstreamClient;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * OpenAI and every OpenAI-compatible upstream ({@code api_base}): chat completions, legacy
+ * completions, embeddings and the Responses API, streaming and not. See README.md.
+ */
+public final class OpenAiAdapter implements ProviderAdapter {
+    /** The adapter id named by {@code provider} / {@code adapter}. */
+    public static final String ID = "openai";
+    /** Used when the provider key has no {@code api_base} and its vendor is OpenAI itself. */
+    public static final String DEFAULT_BASE = "https://api.openai.com/v1";
+    private static final String[] PASTED_SUFFIXES = {"/chat/completions", "/completions", "/embeddings", "/responses"};
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public boolean supports(Endpoint endpoint) {
+        return endpoint != Endpoint.MODELS;
+    }
+
+    @Override
+    public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
+        String url = baseUrl(target) + OpenAiProtocol.path(exchange.endpoint());
+        boolean stream = exchange.json().path("stream").asBoolean(false);
+        Headers headers = Upstreams.baseHeaders(exchange, target, stream)
+                .set("authorization", "Bearer " + target.key().apiKey())
+                .build();
+        return OpenAiProtocol.invoke(exchange, target, upstream, url, headers);
+    }
+
+    /**
+     * The base URL: {@code api_base} trimmed, a pasted endpoint suffix removed, {@code /v1} added
+     * for the bare {@code api.openai.com} host. Without {@code api_base}, only OpenAI itself has a
+     * default: a key of another vendor must never be sent to OpenAI.
+     */
+    static String baseUrl(Target target) {
+        Optional<String> configured = target.key().apiBase().filter(b -> !b.isBlank());
+        if (configured.isEmpty()) {
+            String vendor = target.model().provider().orElse(target.key().provider());
+            if (vendor.isEmpty() || vendor.equals(ID)) {
+                return DEFAULT_BASE;
+            }
+            throw new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "provider key '" + target.key().displayName()
+                    + "' needs an api_base for provider '" + vendor + "'");
+        }
+        String base = Upstreams.trimBase(configured.get());
+        for (String suffix : PASTED_SUFFIXES) {
+            base = Upstreams.stripSuffix(base, suffix);
+        }
+        base = Upstreams.trimBase(base);
+        String lower = base.toLowerCase(Locale.ROOT);
+        if (lower.equals("https://api.openai.com") || lower.equals("http://api.openai.com")) {
+            base = base + "/v1";
+        }
+        return base;
+    }
+}
