@@ -149,12 +149,12 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
     }
 
     private Series series(String name, Type type, String[] labels) {
+        if ((labels.length & 1) != 0) {
+            warnOnce(name, "odd number of label names and values");
+            return null;
+        }
         Family f = families.get(name);
         if (f == null) {
-            if ((labels.length & 1) != 0) {
-                warnOnce(name, "odd number of label names and values");
-                return null;
-            }
             Family created = new Family(name, type, labels);
             Family prior = families.putIfAbsent(name, created);
             f = prior == null ? created : prior;

@@ -56,11 +56,15 @@ public final class ObserveFilterFactory implements FilterFactory {
         return Optional.of(new ObserveFilter(rt, sinks));
     }
 
+    /**
+     * Flushes and stops. The runtime is kept: a snapshot compiled after this (a late store event
+     * during shutdown) gets a filter whose exporters and access log only count drops, instead of
+     * starting threads nobody would stop.
+     */
     @Override
     public synchronized void stop() {
         if (runtime != null) {
             runtime.stop();
-            runtime = null;
         }
     }
 }

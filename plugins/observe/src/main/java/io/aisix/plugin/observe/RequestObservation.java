@@ -64,8 +64,6 @@ final class RequestObservation implements Consumer<Completion> {
         String model = Labels.model(ex);
         String provider = Labels.provider(ex);
 
-        m.increment("aisix_requests_total", "route", route, "model", model, "provider", provider,
-                "status", Labels.status(status));
         m.observe("aisix_request_duration_seconds", duration / 1e9, "route", route, "model", model,
                 "provider", provider);
         Optional<Long> firstByte = ex.attr(CoreAttrs.FIRST_BYTE_NANOS);
@@ -88,6 +86,9 @@ final class RequestObservation implements Consumer<Completion> {
                 }
             }
         }
+        // last, so a scrape that sees the request counted also sees its other series
+        m.increment("aisix_requests_total", "route", route, "model", model, "provider", provider,
+                "status", Labels.status(status));
         if (!filter.events) {
             return;
         }

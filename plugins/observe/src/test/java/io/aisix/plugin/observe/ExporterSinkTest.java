@@ -70,7 +70,7 @@ class ExporterSinkTest {
             calls.incrementAndGet();
             throw new java.io.IOException("receiver down");
         };
-        ExporterSink sink = new ExporterSink(resource(2, 10, 1, "metadata_only"), broken, metrics);
+        ExporterSink sink = new ExporterSink(resource(2, 60_000, 1, "metadata_only"), broken, metrics); // one batch
         sink.start();
         sink.offer(event("a"));
         sink.offer(event("b"));
