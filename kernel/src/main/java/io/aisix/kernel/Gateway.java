@@ -16,6 +16,8 @@ import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.http.ProxyHandler;
+import io.aisix.kernel.metrics.KernelMetrics;
+import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
@@ -29,8 +31,11 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.guardrail.GuardrailKind;
+import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CoreKinds;
@@ -55,6 +60,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -73,6 +79,7 @@ public final class Gateway implements AutoCloseable {
     private final HelidonUpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
+    private final KernelMetrics metrics = new KernelMetrics();
     private final List<FilterFactory> started = new ArrayList<>();
     private WebServer server;
 
@@ -98,7 +105,10 @@ public final class Gateway implements AutoCloseable {
         this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
         this.upstream = new HelidonUpstreamClient(config.upstream());
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
-                plugins.adapters().keySet());
+                plugins.adapters().keySet(), metrics, Map.of(
+                        ExporterKind.class, List.copyOf(plugins.exporterKinds().values()),
+                        GuardrailKind.class, List.copyOf(plugins.guardrailKinds().values()),
+                        CacheBackend.class, List.copyOf(plugins.cacheBackends().values())));
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         List<ResourceKind<?>> kinds = new ArrayList<>(CoreKinds.all());
@@ -140,6 +150,12 @@ public final class Gateway implements AutoCloseable {
 
     private void startServing(Options options) {
         AdminAuth adminAuth = adminAuth(options.console());
+        String metricsPath = config.metrics().path();
+        if (!metricsPath.startsWith("/") || metricsPath.startsWith("/admin/") || metricsPath.equals("/livez")
+                || metricsPath.equals("/readyz")) {
+            throw new ConfigException("metrics.path", "must be an absolute path outside /admin/ and the probes");
+        }
+        registerKernelMetrics();
         startPlugins();
         store.watch(snapshots);
         Addr proxyAddr = Addr.parse("proxy.addr", config.proxy().addr());
@@ -163,16 +179,33 @@ public final class Gateway implements AutoCloseable {
                 .maxPayloadSize(-1)
                 .routing(r -> r.register(probes).any(proxy));
         tls("proxy.tls", config.proxy().tls()).ifPresent(b::tls);
+        MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics, metricsPath);
         if (adminOn) {
             HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
                     plugins.plugins());
             b.putSocket("admin", s -> listener(s, adminAddr, "admin.tls", config.admin().tls())
-                    .routing(r -> r.register(probes).register("/admin/v1", admin)));
+                    .routing(r -> {
+                        r.register(probes).register("/admin/v1", admin);
+                        if (metricsAddr.isEmpty()) {
+                            r.register(metricsEndpoint);
+                        }
+                    }));
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, a, "metrics", null)
-                .routing((HttpRouting.Builder r) -> r.register(probes))));
+                .routing((HttpRouting.Builder r) -> r.register(probes).register(metricsEndpoint))));
         server = b.build().start();
+    }
+
+    /** The families the kernel owns; plugins add theirs through {@link PluginContext#metrics()}. */
+    private void registerKernelMetrics() {
+        metrics.gauge("aisix_config_revision", snapshots::revision);
+        metrics.gauge("aisix_config_source_connected", () -> snapshots.connected() ? 1 : 0);
+        metrics.gauge("aisix_in_flight_requests", lifecycle::inFlight);
+        for (String kind : snapshots.kinds().keySet()) {
+            metrics.gauge("aisix_config_rejected_rows",
+                    () -> snapshots.rejected().stream().filter(r -> r.kind().equals(kind)).count(), "kind", kind);
+        }
     }
 
     private ListenerConfig.Builder listener(ListenerConfig.Builder s, Addr addr, String tlsKey, GatewayConfig.Tls tls) {
@@ -310,6 +343,10 @@ public final class Gateway implements AutoCloseable {
         return pluginContext;
     }
 
+    public KernelMetrics metrics() {
+        return metrics;
+    }
+
     public Lifecycle lifecycle() {
         return lifecycle;
     }
@@ -363,5 +400,6 @@ public final class Gateway implements AutoCloseable {
         }
         store.close();
         upstream.close();
+        metrics.close();
     }
 }

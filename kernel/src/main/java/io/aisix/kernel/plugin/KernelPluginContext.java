@@ -2,30 +2,61 @@ package io.aisix.kernel.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
+import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.provider.UpstreamClient;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The kernel's {@link PluginContext}: upstream client, clock, settings and shared services. */
+/**
+ * The kernel's {@link PluginContext}: upstream client, clock, settings, shared services, the
+ * metrics registry and the extensions (exporter kinds, guardrail kinds, cache backends) found by
+ * the {@link PluginRegistry}.
+ */
 public final class KernelPluginContext implements PluginContext {
     private final UpstreamClient upstream;
     private final Clock clock;
     private final JsonNode settings;
     private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
     private final Set<String> adapterIds;
+    private final GatewayMetrics metrics;
+    private final Map<Class<?>, List<?>> extensions;
 
     /**
      * @param settings the startup config as a tree (snake_case keys); secrets such as admin keys
      *                 must already be removed
      */
     public KernelPluginContext(UpstreamClient upstream, Clock clock, JsonNode settings, Set<String> adapterIds) {
+        this(upstream, clock, settings, adapterIds, GatewayMetrics.NOOP, Map.of());
+    }
+
+    /**
+     * @param extensions per SPI type, the instances {@link #extensions(Class)} hands out
+     */
+    public KernelPluginContext(UpstreamClient upstream, Clock clock, JsonNode settings, Set<String> adapterIds,
+                               GatewayMetrics metrics, Map<Class<?>, List<?>> extensions) {
         this.upstream = upstream;
         this.clock = clock;
         this.settings = settings;
         this.adapterIds = Set.copyOf(adapterIds);
+        this.metrics = metrics;
+        this.extensions = Map.copyOf(extensions);
+        services.put(GatewayMetrics.class, metrics);
+    }
+
+    @Override
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> List<T> extensions(Class<T> type) {
+        List<?> list = extensions.get(type);
+        return list == null ? List.of() : (List<T>) list;
     }
 
     @Override

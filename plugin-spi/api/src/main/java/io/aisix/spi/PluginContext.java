@@ -40,4 +40,15 @@ public interface PluginContext {
     default io.aisix.spi.observe.GatewayMetrics metrics() {
         return io.aisix.spi.observe.GatewayMetrics.NOOP;
     }
+
+    /**
+     * Extensions of one SPI type that the kernel discovered at startup in every plugin folder
+     * ({@link io.aisix.spi.observe.ExporterKind}, {@link io.aisix.spi.guardrail.GuardrailKind},
+     * {@link io.aisix.spi.cache.CacheBackend}), so a filter plugin can use kinds that other plugins
+     * ship in their own class loaders. Empty for a type the kernel does not collect, and in unit
+     * tests.
+     */
+    default <T> java.util.List<T> extensions(Class<T> type) {
+        return java.util.List.of();
+    }
 }

@@ -13,7 +13,7 @@ package io.aisix.spi;
  *   <tr><td>{@link #INGRESS}</td><td>request-id (100), anthropic-messages (500)</td>
  *       <td>request identity, wire translation of inbound dialects into the canonical
  *       OpenAI shape</td></tr>
- *   <tr><td>{@link #OBSERVE}</td><td>metrics, access-log, usage events</td>
+ *   <tr><td>{@link #OBSERVE}</td><td>observe (100): metrics, access log, usage events</td>
  *       <td>wraps everything after it, so it sees rejects, cache hits and upstream answers
  *       alike; must never fail the request</td></tr>
  *   <tr><td>{@link #AUTH}</td><td>auth-api-key (100)</td><td>sets {@link CoreAttrs#CALLER} or
@@ -28,7 +28,7 @@ package io.aisix.spi;
  *       {@link Exchange#onComplete} so only complete, delivered answers are stored</td></tr>
  *   <tr><td>{@link #RATE_LIMIT}</td><td>rate limits</td><td>admits or answers 429; settles
  *       token usage and releases concurrency slots on completion</td></tr>
- *   <tr><td>{@link #ATTEMPT}</td><td>per-try filters</td><td>run once per upstream try by the
+ *   <tr><td>{@link #ATTEMPT}</td><td>per-try filters; observe-upstream (10000) times each try</td><td>run once per upstream try by the
  *       kernel's dispatcher (retries, fallback) just before the provider adapter</td></tr>
  * </table>
  */

@@ -5,12 +5,20 @@ import io.aisix.spi.resource.ExporterResource;
 
 /**
  * An exporter kind ({@code otlp_http}, {@code http_log}, {@code file}, or a plugin's), discovered
- * with {@link java.util.ServiceLoader}.
+ * with {@link java.util.ServiceLoader} and handed to the observe plugin through
+ * {@link PluginContext#extensions(Class)}.
  */
 public interface ExporterKind {
 
     String kind();
 
-    /** Builds a sink for one exporter resource; called when the resource appears or changes. */
+    /**
+     * Builds a sink for one exporter resource; called off the request path when the resource
+     * appears or changes (the previous sink of a changed resource is flushed and closed). Outbound
+     * HTTP goes through {@link PluginContext#upstream()}.
+     *
+     * @throws IllegalArgumentException when the resource cannot work with this kind (the message
+     *         must not contain header values or other secrets); the resource is then skipped
+     */
     Exporter create(ExporterResource resource, PluginContext context);
 }

@@ -7,7 +7,19 @@ import java.util.function.DoubleSupplier;
  *
  * <p>Names are full metric names ({@code aisix_cache_requests_total}); labels come as name/value
  * pairs. Label values must come from configuration (resource names, aliases) or small fixed sets,
- * never from request content, so cardinality stays bounded. Calls are cheap and thread-safe.
+ * never from request content, so cardinality stays bounded. Calls are cheap, thread-safe and never
+ * throw: a misuse (odd label list, other label names than the first use of the name, a name used
+ * as two types) is logged once and the call ignored.
+ *
+ * <ul>
+ *   <li>A name always carries the same label names, in any order; the first use fixes them.</li>
+ *   <li>Counters count whole units: express fractional quantities in a smaller unit
+ *       ({@code _micro_usd_total}); a fraction is carried until it adds up to a whole unit.</li>
+ *   <li>Histogram buckets are chosen from the name: {@code *time_to_first_token*} gets TTFT buckets
+ *       (10 ms .. 60 s), other {@code *_seconds} names latency buckets (5 ms .. 120 s), anything
+ *       else powers of ten (1 .. 10^6). Histograms that are not {@code *_seconds} count whole units
+ *       (an observation is rounded up).</li>
+ * </ul>
  */
 public interface GatewayMetrics {
 

@@ -6,10 +6,36 @@ import java.util.Optional;
 /**
  * One finished proxy request, as exporters receive it. Never holds secrets; prompt and
  * completion text are present only for exporters configured with {@code content_mode: full}.
+ * Text fields are empty strings when unknown (for example no key id on an authentication
+ * failure). {@link UsageEventJson} gives the shared JSON shape.
+ *
+ * @param requestId        {@code x-aisix-request-id}
+ * @param start            wall-clock time the request arrived
+ * @param durationNanos    arrival to the end of the response (the last streamed event)
+ * @param timeToFirstTokenNanos arrival to the first byte of the answer, when one was sent
+ * @param route            the endpoint path ({@code /v1/chat/completions})
+ * @param keyId            id of the caller's {@code api_keys} resource
+ * @param alias            the model alias the caller sent
+ * @param provider         vendor id of the provider that answered (the last try)
+ * @param upstreamModel    upstream model id of the last try
+ * @param status           HTTP status sent; 499 when the caller went away first
+ * @param errorCode        the error code ({@code model_not_found}, ...) when the request failed
+ * @param attempts         upstream tries made (0 for rejects and cache hits)
+ * @param streamed         true for an event-stream answer
  */
 public record UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
                          String route, String keyId, String alias, String provider, String upstreamModel, int status,
                          String errorCode, long promptTokens, long completionTokens, String cacheStatus,
                          String guardrailOutcome, int attempts, boolean streamed, Optional<String> prompt,
                          Optional<String> completion) {
+
+    /** This event without prompt and completion text (for exporters in {@code metadata_only} mode). */
+    public UsageEvent withoutContent() {
+        if (prompt.isEmpty() && completion.isEmpty()) {
+            return this;
+        }
+        return new UsageEvent(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider,
+                upstreamModel, status, errorCode, promptTokens, completionTokens, cacheStatus, guardrailOutcome,
+                attempts, streamed, Optional.empty(), Optional.empty());
+    }
 }

@@ -81,7 +81,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<ExporterResource> OBSERVABILITY_EXPORTERS = new Kind<>("observability_exporters",
             Set.of("name", "enabled", "kind", "endpoint", "path", "headers", "sample_rate", "content_mode",
-                    "batch_size", "flush_interval_ms", "max_bytes", "max_files"),
+                    "batch_size", "flush_interval_ms", "max_bytes", "max_files", "content_max_bytes", "timeout_ms"),
             Set.of(), CoreKinds::exporter) {
         @Override
         public Optional<String> uniqueName(ExporterResource value) {

@@ -1,0 +1,352 @@
+package io.aisix.kernel.metrics;
+
+import io.aisix.spi.observe.GatewayMetrics;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.DistributionStatisticsConfig;
+import io.helidon.metrics.api.DistributionSummary;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Meter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.helidon.metrics.providers.micrometer.MicrometerPrometheusFormatter;
+import io.helidon.service.registry.Services;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.DoubleSupplier;
+import java.util.logging.Logger;
+
+/**
+ * The kernel's {@link GatewayMetrics} on Helidon metrics (Micrometer's Prometheus registry
+ * underneath), rendered as Prometheus text by {@link #scrape()}.
+ *
+ * <p>Helidon keeps one meter registry per process (its Micrometer provider always delegates to
+ * Micrometer's global registry), so this class registers into it, remembers every meter it created
+ * and removes them on {@link #close()}; a gateway started after another one in the same JVM (tests)
+ * starts from zero. Two gateways alive at once in one JVM would share series.
+ *
+ * <p>Hot path: Helidon's {@code getOrCreate} builds a builder and a tag list per call (about 2 µs),
+ * so meters are cached per (name, label values); a call costs two map lookups and the meter update.
+ * Helidon counters are integral: integer amounts go straight in, fractions are carried per series.
+ * Histograms named {@code *_seconds} are Helidon timers fed in nanoseconds, because Micrometer's
+ * fixed-bucket distribution summaries round every observation up to a whole number (0.2 s would
+ * land in the 1 s bucket); other histograms are distribution summaries of whole units.
+ * Micrometer silently drops a series whose label names differ from the first series of its name,
+ * so the first use of a name fixes its label names here and mismatching calls are logged once and
+ * ignored instead of vanishing. Every series also carries Helidon's constant
+ * {@code scope="application"} label, which its provider adds and cannot be configured away.
+ */
+public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(KernelMetrics.class.getName());
+
+    /** Request and upstream latency: 5 ms .. 120 s. */
+    public static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+            60, 120};
+    /** Time to first token: 10 ms .. 60 s. */
+    public static final double[] TTFT_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 2, 5, 10, 30, 60};
+    /** Sizes and counts: powers of ten. */
+    public static final double[] COUNT_BUCKETS = {1, 10, 100, 1000, 10_000, 100_000, 1_000_000};
+
+    /** Prometheus text exposition format 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private static final Map<String, String> HELP = Map.ofEntries(
+            Map.entry("aisix_requests_total", "Proxy requests by route, model alias, provider and HTTP status"),
+            Map.entry("aisix_request_duration_seconds", "Proxy request duration, to the end of the response or stream"),
+            Map.entry("aisix_upstream_duration_seconds", "Upstream call duration per try, to the end of the answer"),
+            Map.entry("aisix_time_to_first_token_seconds", "Time from request arrival to the first streamed event"),
+            Map.entry("aisix_tokens_total", "Tokens reported by upstreams, by type (prompt, completion)"),
+            Map.entry("aisix_in_flight_requests", "Proxy requests in flight, streams included"),
+            Map.entry("aisix_cache_requests_total", "Response cache lookups by policy and outcome"),
+            Map.entry("aisix_guardrail_hits_total", "Guardrail hits by guardrail, action and phase"),
+            Map.entry("aisix_ratelimit_rejections_total", "Requests rejected by rate limits, by scope"),
+            Map.entry("aisix_auth_failures_total", "Rejected caller authentications and authorisations, by reason"),
+            Map.entry("aisix_config_revision", "Store revision of the configuration snapshot being served"),
+            Map.entry("aisix_config_source_connected", "1 while the configuration store is reachable"),
+            Map.entry("aisix_config_rejected_rows", "Store rows that failed validation, by kind"),
+            Map.entry("aisix_exporter_events_total", "Usage events per exporter: exported, dropped (queue full) "
+                    + "or failed (export failed after retries)"),
+            Map.entry("aisix_access_log_dropped_total", "Access-log lines dropped because the log queue was full"));
+
+    private enum Type { COUNTER, HISTOGRAM, GAUGE }
+
+    private final MeterRegistry registry;
+    private final Map<String, Family> families = new ConcurrentHashMap<>();
+    private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    private final List<Meter> owned = new ArrayList<>();
+
+    /** Registers into Helidon's process-wide meter registry. */
+    public KernelMetrics() {
+        this(Services.get(MeterRegistry.class));
+    }
+
+    KernelMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Fixes the buckets of a histogram before its first observation (otherwise chosen by name). */
+    public void defineHistogram(String name, double... upperBounds) {
+        buckets.put(name, upperBounds.clone());
+    }
+
+    @Override
+    public void add(String name, double amount, String... labels) {
+        if (!(amount > 0)) {
+            return;
+        }
+        Series s = series(name, Type.COUNTER, labels);
+        if (s != null) {
+            s.add(amount);
+        }
+    }
+
+    @Override
+    public void observe(String name, double value, String... labels) {
+        if (Double.isNaN(value)) {
+            return;
+        }
+        Series s = series(name, Type.HISTOGRAM, labels);
+        if (s == null) {
+            return;
+        }
+        double v = Math.max(0, value);
+        if (s.timer != null) {
+            s.timer.record((long) (v * 1e9), TimeUnit.NANOSECONDS);
+        } else {
+            s.summary.record(v);
+        }
+    }
+
+    @Override
+    public void gauge(String name, DoubleSupplier value, String... labels) {
+        Series s = series(name, Type.GAUGE, labels);
+        if (s != null) {
+            s.gauge.set(value);
+        }
+    }
+
+    /** The current value of a counter series, or 0 (tests and diagnostics). */
+    public long counterValue(String name, String... labels) {
+        Family f = families.get(name);
+        if (f == null || f.type != Type.COUNTER || labels.length != f.labelNames.length * 2) {
+            return 0;
+        }
+        Series s = f.series.get(f.key(labels));
+        return s == null ? 0 : s.counter.count();
+    }
+
+    /** The whole registry as Prometheus text. */
+    public String scrape() {
+        return MicrometerPrometheusFormatter.builder(registry).build().format().map(Object::toString).orElse("");
+    }
+
+    private Series series(String name, Type type, String[] labels) {
+        if ((labels.length & 1) != 0) {
+            warnOnce(name, "odd number of label names and values");
+            return null;
+        }
+        Family f = families.get(name);
+        if (f == null) {
+            Family created = new Family(name, type, labels);
+            Family prior = families.putIfAbsent(name, created);
+            f = prior == null ? created : prior;
+        }
+        if (f.type != type) {
+            warnOnce(name, "used as a " + type + " but registered as a " + f.type);
+            return null;
+        }
+        LabelKey key = f.key(labels);
+        if (key == null) {
+            warnOnce(name, "label names " + names(labels) + " differ from the first use " + List.of(f.labelNames));
+            return null;
+        }
+        Series s = f.series.get(key);
+        if (s == null) {
+            Family family = f;
+            s = f.series.computeIfAbsent(key, k -> register(family, k));
+        }
+        return s;
+    }
+
+    private Series register(Family f, LabelKey key) {
+        List<Tag> tags = new ArrayList<>(f.labelNames.length);
+        for (int i = 0; i < f.labelNames.length; i++) {
+            tags.add(Tag.create(f.labelNames[i], key.values[i]));
+        }
+        String help = HELP.getOrDefault(f.name, "");
+        Series s = new Series();
+        Meter meter = switch (f.type) {
+            case COUNTER -> s.counter = registry.getOrCreate(Counter.builder(f.name).description(help).tags(tags));
+            case HISTOGRAM -> {
+                double[] bounds = bucketsFor(f.name);
+                if (f.name.endsWith("_seconds")) {
+                    Duration[] d = new Duration[bounds.length];
+                    for (int i = 0; i < bounds.length; i++) {
+                        d[i] = Duration.ofNanos((long) (bounds[i] * 1e9));
+                    }
+                    yield s.timer = registry.getOrCreate(Timer.builder(f.name).percentiles(new double[0]).buckets(d)
+                            .description(help).tags(tags));
+                }
+                yield s.summary = registry.getOrCreate(DistributionSummary.builder(f.name,
+                                DistributionStatisticsConfig.builder().percentiles(new double[0]).buckets(bounds))
+                        .description(help).tags(tags));
+            }
+            case GAUGE -> {
+                AtomicReference<DoubleSupplier> ref = s.gauge;
+                yield registry.getOrCreate(Gauge.builder(f.name, () -> read(ref)).description(help).tags(tags));
+            }
+        };
+        synchronized (owned) {
+            owned.add(meter);
+        }
+        return s;
+    }
+
+    private static Double read(AtomicReference<DoubleSupplier> ref) {
+        DoubleSupplier d = ref.get();
+        if (d == null) {
+            return 0.0;
+        }
+        try {
+            return d.getAsDouble();
+        } catch (RuntimeException e) {
+            return Double.NaN; // a failing gauge must not break the whole scrape
+        }
+    }
+
+    private double[] bucketsFor(String name) {
+        double[] b = buckets.get(name);
+        if (b != null) {
+            return b;
+        }
+        if (name.contains("time_to_first_token") || name.contains("ttft")) {
+            return TTFT_BUCKETS;
+        }
+        return name.endsWith("_seconds") ? LATENCY_BUCKETS : COUNT_BUCKETS;
+    }
+
+    private void warnOnce(String name, String what) {
+        if (warned.add(name + ": " + what)) {
+            LOG.warning("metric " + name + " ignored: " + what);
+        }
+    }
+
+    private static List<String> names(String[] labels) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i + 1 < labels.length; i += 2) {
+            out.add(labels[i]);
+        }
+        return out;
+    }
+
+    /** Removes every meter this instance registered from the process-wide registry. */
+    @Override
+    public void close() {
+        synchronized (owned) {
+            for (Meter m : owned) {
+                registry.remove(m);
+            }
+            owned.clear();
+        }
+        families.clear();
+    }
+
+    /** One metric name: its type, its label names (in first-use order) and its series. */
+    private static final class Family {
+        final String name;
+        final Type type;
+        final String[] labelNames;
+        final Map<LabelKey, Series> series = new ConcurrentHashMap<>();
+
+        Family(String name, Type type, String[] labels) {
+            this.name = name;
+            this.type = type;
+            this.labelNames = new String[labels.length / 2];
+            for (int i = 0; i < labelNames.length; i++) {
+                labelNames[i] = labels[2 * i];
+            }
+        }
+
+        /** The label values in this family's label order, or null when the label names differ. */
+        LabelKey key(String[] labels) {
+            int n = labelNames.length;
+            if (labels.length != 2 * n) {
+                return null;
+            }
+            String[] values = new String[n];
+            for (int i = 0; i < n; i++) {
+                String ln = labels[2 * i];
+                int at = i;
+                if (!ln.equals(labelNames[i])) { // another order: find it
+                    at = -1;
+                    for (int j = 0; j < n; j++) {
+                        if (ln.equals(labelNames[j])) {
+                            at = j;
+                            break;
+                        }
+                    }
+                    if (at < 0 || values[at] != null) {
+                        return null;
+                    }
+                }
+                String v = labels[2 * i + 1];
+                values[at] = v == null ? "" : v;
+            }
+            return new LabelKey(values);
+        }
+    }
+
+    private static final class LabelKey {
+        final String[] values;
+        final int hash;
+
+        LabelKey(String[] values) {
+            this.values = values;
+            this.hash = Arrays.hashCode(values);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LabelKey k && k.hash == hash && Arrays.equals(k.values, values);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** One labelled series: exactly one of the meter fields is used, by family type. */
+    private static final class Series {
+        Counter counter;
+        DistributionSummary summary;
+        Timer timer;
+        final AtomicReference<DoubleSupplier> gauge = new AtomicReference<>();
+        private double carry;
+
+        void add(double amount) {
+            double whole = Math.floor(amount);
+            if (whole == amount) {
+                counter.increment((long) whole);
+                return;
+            }
+            long units;
+            synchronized (this) {
+                carry += amount;
+                units = (long) Math.floor(carry);
+                carry -= units;
+            }
+            if (units > 0) {
+                counter.increment(units);
+            }
+        }
+    }
+}

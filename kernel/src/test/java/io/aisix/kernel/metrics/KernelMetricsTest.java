@@ -1,0 +1,73 @@
+package io.aisix.kernel.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class KernelMetricsTest {
+    final KernelMetrics m = new KernelMetrics();
+
+    @AfterEach
+    void close() {
+        m.close();
+    }
+
+    @Test
+    void countersHistogramsAndGaugesRenderAsPrometheusText() {
+        m.increment("aisix_test_requests_total", "route", "/v1/chat/completions", "status", "200");
+        m.add("aisix_test_requests_total", 2, "status", "200", "route", "/v1/chat/completions"); // other order
+        m.observe("aisix_test_duration_seconds", 0.2, "model", "m1");
+        AtomicInteger inFlight = new AtomicInteger(3);
+        m.gauge("aisix_test_in_flight", inFlight::get);
+        String text = m.scrape();
+        assertTrue(text.contains("# TYPE aisix_test_requests_total counter"), text);
+        assertTrue(text.matches("(?s).*aisix_test_requests_total\\{route=\"/v1/chat/completions\",scope=\"application\","
+                + "status=\"200\",?} 3\\.0.*"), text);
+        assertTrue(text.contains("# TYPE aisix_test_duration_seconds histogram"), text);
+        assertTrue(text.matches("(?s).*aisix_test_duration_seconds_bucket\\{model=\"m1\",.*le=\"0\\.25\",?} 1\\.0.*"), text);
+        assertTrue(text.matches("(?s).*aisix_test_duration_seconds_bucket\\{model=\"m1\",.*le=\"120\\.0\",?} 1\\.0.*"), text);
+        assertFalse(text.contains("quantile="), "no client-side percentiles: " + text);
+        assertTrue(text.matches("(?s).*aisix_test_in_flight\\{[^}]*} 3\\.0.*"), text);
+        inFlight.set(5);
+        assertTrue(m.scrape().matches("(?s).*aisix_test_in_flight\\{[^}]*} 5\\.0.*"));
+        m.gauge("aisix_test_in_flight", () -> 9); // same name and labels: replaced
+        assertTrue(m.scrape().matches("(?s).*aisix_test_in_flight\\{[^}]*} 9\\.0.*"));
+    }
+
+    @Test
+    void misuseIsIgnoredInsteadOfThrowing() {
+        m.increment("aisix_test_mixed_total", "a", "1");
+        m.increment("aisix_test_mixed_total", "b", "1");          // other label names
+        m.increment("aisix_test_mixed_total", "a");               // odd label list
+        m.observe("aisix_test_mixed_total", 1.0, "a", "1");       // other type
+        m.add("aisix_test_mixed_total", -5, "a", "1");            // negative
+        assertEquals(1, m.counterValue("aisix_test_mixed_total", "a", "1"));
+    }
+
+    @Test
+    void fractionsAreCarriedUntilTheyMakeAWholeUnit() {
+        for (int i = 0; i < 10; i++) {
+            m.add("aisix_test_frac_total", 0.25);
+        }
+        assertEquals(2, m.counterValue("aisix_test_frac_total"));
+    }
+
+    @Test
+    void closeRemovesTheSeriesOfThisInstance() {
+        m.increment("aisix_test_closed_total", "x", "y");
+        assertTrue(m.scrape().contains("aisix_test_closed_total"));
+        m.close();
+        assertFalse(m.scrape().contains("aisix_test_closed_total"));
+        KernelMetrics next = new KernelMetrics();
+        try {
+            next.increment("aisix_test_closed_total", "x", "y");
+            assertEquals(1, next.counterValue("aisix_test_closed_total", "x", "y"), "a new gateway starts from zero");
+        } finally {
+            next.close();
+        }
+    }
+}

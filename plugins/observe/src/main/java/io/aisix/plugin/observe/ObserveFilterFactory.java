@@ -1,0 +1,70 @@
+package io.aisix.plugin.observe;
+
+import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
+import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.Stage;
+import io.aisix.spi.resource.CoreKinds;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The observe plugin's request filter ({@link Stage#OBSERVE}, order 100): metrics, the access log
+ * and usage events for every proxy request that reaches the chain, rejects included.
+ *
+ * <p>{@link #start} starts the access-log writer and the exporter hub; each {@link #create} (one
+ * per snapshot) brings the running exporters in line with the snapshot's
+ * {@code observability_exporters} and bakes the resulting sinks into the filter; {@link #stop}
+ * flushes exporters and the access log.
+ */
+public final class ObserveFilterFactory implements FilterFactory {
+    private volatile ObserveRuntime runtime;
+
+    @Override
+    public String id() {
+        return "observe";
+    }
+
+    @Override
+    public Stage stage() {
+        return Stage.OBSERVE;
+    }
+
+    @Override
+    public int order() {
+        return 100;
+    }
+
+    @Override
+    public void start(PluginContext context) {
+        runtime(context);
+    }
+
+    private synchronized ObserveRuntime runtime(PluginContext context) {
+        if (runtime == null) {
+            runtime = new ObserveRuntime(context);
+        }
+        return runtime;
+    }
+
+    @Override
+    public Optional<Filter> create(FilterContext context) {
+        ObserveRuntime rt = runtime(context.plugin());
+        List<ExporterSink> sinks = rt.hub.reconfigure(
+                context.snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS).values());
+        return Optional.of(new ObserveFilter(rt, sinks));
+    }
+
+    /**
+     * Flushes and stops. The runtime is kept: a snapshot compiled after this (a late store event
+     * during shutdown) gets a filter whose exporters and access log only count drops, instead of
+     * starting threads nobody would stop.
+     */
+    @Override
+    public synchronized void stop() {
+        if (runtime != null) {
+            runtime.stop();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.aisix.plugin.observe;
+
+import io.aisix.spi.Completion;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Usage;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.observe.UsageEvent;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.resource.CallerKey;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One request's record, written when the kernel reports the end of its response: the request
+ * metrics, then one {@link UsageEvent} for the access log and the sampling exporters.
+ *
+ * <p>Metric families (labels from configuration only, see {@link Labels}):
+ * {@code aisix_requests_total{route,model,provider,status}} (status 499 when the caller went away),
+ * {@code aisix_request_duration_seconds{route,model,provider}},
+ * {@code aisix_time_to_first_token_seconds{model,provider}} (successful streams),
+ * {@code aisix_tokens_total{model,provider,type}} and {@code aisix_auth_failures_total{reason}}
+ * (401 codes and {@code permission_denied}).
+ */
+final class RequestObservation implements Consumer<Completion> {
+    private static final Logger LOG = Logger.getLogger(RequestObservation.class.getName());
+
+    private final ObserveFilter filter;
+    private final Exchange ex;
+    final ContentCapture capture;
+    private GatewayException rejected;
+
+    RequestObservation(ObserveFilter filter, Exchange ex, ContentCapture capture) {
+        this.filter = filter;
+        this.ex = ex;
+        this.capture = capture;
+    }
+
+    void rejected(GatewayException e) {
+        this.rejected = e;
+    }
+
+    @Override
+    public void accept(Completion c) {
+        try {
+            record(c);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "request " + ex.requestId() + " could not be recorded", e);
+        }
+    }
+
+    private void record(Completion c) {
+        GatewayMetrics m = filter.runtime.metrics;
+        long start = ex.startNanos();
+        long duration = Math.max(0, c.endNanos() - start);
+        int status = c.clientDisconnected() && !c.completed() ? 499 : c.status();
+        Optional<ErrorCode> error = c.error().or(() -> Optional.ofNullable(rejected).map(GatewayException::code));
+        String route = ex.endpoint().path();
+        String model = Labels.model(ex);
+        String provider = Labels.provider(ex);
+
+        m.observe("aisix_request_duration_seconds", duration / 1e9, "route", route, "model", model,
+                "provider", provider);
+        Optional<Long> firstByte = ex.attr(CoreAttrs.FIRST_BYTE_NANOS);
+        Optional<Long> ttft = firstByte.map(f -> Math.max(0, f - start));
+        if (c.streamed() && ttft.isPresent() && status < 400 && error.isEmpty()) {
+            m.observe("aisix_time_to_first_token_seconds", ttft.get() / 1e9, "model", model, "provider", provider);
+        }
+        Optional<Usage> usage = ex.attr(CoreAttrs.USAGE);
+        if (usage.isPresent()) {
+            m.add("aisix_tokens_total", usage.get().promptTokens(), "model", model, "provider", provider,
+                    "type", "prompt");
+            m.add("aisix_tokens_total", usage.get().completionTokens(), "model", model, "provider", provider,
+                    "type", "completion");
+        }
+        if (error.isPresent()) {
+            switch (error.get()) {
+                case INVALID_API_KEY, API_KEY_DISABLED, API_KEY_EXPIRED, PERMISSION_DENIED ->
+                        m.increment("aisix_auth_failures_total", "reason", error.get().code());
+                default -> {
+                }
+            }
+        }
+        // last, so a scrape that sees the request counted also sees its other series
+        m.increment("aisix_requests_total", "route", route, "model", model, "provider", provider,
+                "status", Labels.status(status));
+        if (!filter.events) {
+            return;
+        }
+        Optional<Target> target = ex.attr(CoreAttrs.TARGET);
+        UsageEvent event = new UsageEvent(
+                ex.requestId(),
+                startInstant(start),
+                duration,
+                ttft,
+                route,
+                ex.attr(CoreAttrs.CALLER).map(CallerKey::id).orElse(""),
+                ex.attr(CoreAttrs.ALIAS).orElse(""),
+                target.map(Labels::provider).orElse(""),
+                target.map(Target::upstreamModel).orElse(""),
+                status,
+                error.map(ErrorCode::code).orElse(""),
+                usage.map(Usage::promptTokens).orElse(0L),
+                usage.map(Usage::completionTokens).orElse(0L),
+                ex.attr(CoreAttrs.CACHE_STATUS).orElse(""),
+                ex.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElse(""),
+                ex.attr(CoreAttrs.ATTEMPTS).orElse(0),
+                c.streamed(),
+                capture == null ? Optional.empty() : capture.prompt(ex),
+                capture == null ? Optional.empty() : capture.completion());
+        filter.runtime.accessLog.ifPresent(a -> a.offer(event));
+        for (ExporterSink s : filter.sinks) {
+            if (s.sampled(event.requestId())) {
+                s.offer(event);
+            }
+        }
+    }
+
+    private Instant startInstant(long startNanos) {
+        return filter.runtime.clock.instant().minusNanos(Math.max(0, System.nanoTime() - startNanos));
+    }
+}

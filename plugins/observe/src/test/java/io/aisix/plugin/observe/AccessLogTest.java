@@ -1,0 +1,68 @@
+package io.aisix.plugin.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.spi.observe.UsageEvent;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+class AccessLogTest {
+
+    static UsageEvent event(String id) {
+        return new UsageEvent(id, Instant.now(), 1_000_000, Optional.empty(), "/v1/chat/completions", "", "m", "", "",
+                200, "", 0, 0, "", "", 0, false, Optional.empty(), Optional.empty());
+    }
+
+    @Test
+    void aStuckLogSinkDropsAndCountsInsteadOfBlockingRequests() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Logger logger = Logger.getLogger(AccessLog.LOGGER);
+        Handler stuck = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                entered.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(stuck);
+        boolean parents = logger.getUseParentHandlers();
+        logger.setUseParentHandlers(false);
+        RecordingMetrics metrics = new RecordingMetrics();
+        AccessLog log = new AccessLog(metrics);
+        try {
+            log.offer(event("first"));
+            assertTrue(entered.await(10, TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            for (int i = 0; i < AccessLog.CAPACITY + 10; i++) {
+                log.offer(event("e" + i));
+            }
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "offers never wait");
+            assertEquals(10, metrics.counter("aisix_access_log_dropped_total"));
+        } finally {
+            release.countDown();
+            log.stop(10_000);
+            logger.removeHandler(stuck);
+            logger.setUseParentHandlers(parents);
+        }
+    }
+}
