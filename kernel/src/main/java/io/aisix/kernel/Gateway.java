@@ -18,6 +18,8 @@ import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.http.ProxyHandler;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
+import io.aisix.kernel.managed.Heartbeat;
+import io.aisix.kernel.managed.ManagedMode;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
@@ -25,6 +27,7 @@ import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
+import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.HelidonUpstreamClient;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
@@ -41,9 +44,6 @@ import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
-import io.helidon.common.configurable.Resource;
-import io.helidon.common.pki.Keys;
-import io.helidon.common.tls.Tls;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
@@ -62,6 +62,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -81,6 +82,8 @@ public final class Gateway implements AutoCloseable {
     private final KernelPluginContext pluginContext;
     private final KernelMetrics metrics = new KernelMetrics();
     private final List<FilterFactory> started = new ArrayList<>();
+    private final ManagedMode managed; // null unless deployment.mode is managed
+    private final ListenerTls listenerTls;
     private WebServer server;
 
     /** Knobs for embedding and tests. */
@@ -100,8 +103,9 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private Gateway(GatewayConfig config, Options options) {
+    private Gateway(GatewayConfig config, Options options, Function<String, String> env) {
         this.config = config;
+        this.listenerTls = new ListenerTls(options.clock());
         this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
         this.upstream = new HelidonUpstreamClient(config.upstream());
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
@@ -114,12 +118,21 @@ public final class Gateway implements AutoCloseable {
         List<ResourceKind<?>> kinds = new ArrayList<>(CoreKinds.all());
         kinds.addAll(plugins.resourceKinds());
         this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
-        this.store = openStore(config);
+        this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;
+        this.store = managed != null ? managed.store() : openStore(config);
     }
 
     /** Validates, binds the listeners and starts serving. */
     public static Gateway start(GatewayConfig config, Options options) {
-        Gateway g = new Gateway(config, options);
+        return start(config, options, System::getenv);
+    }
+
+    /**
+     * As {@link #start(GatewayConfig, Options)}, with the environment that holds the managed-mode
+     * PEM variables ({@code AISIX_MANAGED__CA_PEM} ...).
+     */
+    public static Gateway start(GatewayConfig config, Options options, Function<String, String> env) {
+        Gateway g = new Gateway(config, options, env);
         try {
             g.startServing(options);
         } catch (RuntimeException e) {
@@ -149,7 +162,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void startServing(Options options) {
-        AdminAuth adminAuth = adminAuth(options.console());
+        // managed mode: no admin listener at all, so no admin key either (none is generated or printed)
+        boolean adminOn = config.admin().enabled() && !config.managedMode();
+        AdminAuth adminAuth = adminOn ? adminAuth(options.console()) : null;
         String metricsPath = config.metrics().path();
         if (!metricsPath.startsWith("/") || metricsPath.startsWith("/admin/") || metricsPath.equals("/livez")
                 || metricsPath.equals("/readyz")) {
@@ -159,7 +174,6 @@ public final class Gateway implements AutoCloseable {
         startPlugins();
         store.watch(snapshots);
         Addr proxyAddr = Addr.parse("proxy.addr", config.proxy().addr());
-        boolean adminOn = config.admin().enabled() && !config.managedMode();
         Addr adminAddr = Addr.parse("admin.addr", config.admin().addr());
         Optional<Addr> metricsAddr = config.metrics().addr().isEmpty() ? Optional.empty()
                 : Optional.of(Addr.parse("metrics.addr", config.metrics().addr()));
@@ -178,13 +192,13 @@ public final class Gateway implements AutoCloseable {
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .maxPayloadSize(-1)
                 .routing(r -> r.register(probes).any(proxy));
-        tls("proxy.tls", config.proxy().tls()).ifPresent(b::tls);
+        listenerTls.listener(WebServer.DEFAULT_SOCKET_NAME, "proxy.tls", config.proxy().tls()).ifPresent(b::tls);
         MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics, metricsPath);
         if (adminOn) {
             HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
                     plugins.plugins());
-            b.putSocket("admin", s -> listener(s, adminAddr, "admin.tls", config.admin().tls())
+            b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
                         r.register(probes).register("/admin/v1", admin);
                         if (metricsAddr.isEmpty()) {
@@ -192,9 +206,11 @@ public final class Gateway implements AutoCloseable {
                         }
                     }));
         }
-        metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, a, "metrics", null)
+        metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
+                        config.metrics().tls())
                 .routing((HttpRouting.Builder r) -> r.register(probes).register(metricsEndpoint))));
         server = b.build().start();
+        startHeartbeat(options);
     }
 
     /** The families the kernel owns; plugins add theirs through {@link PluginContext#metrics()}. */
@@ -208,34 +224,33 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private ListenerConfig.Builder listener(ListenerConfig.Builder s, Addr addr, String tlsKey, GatewayConfig.Tls tls) {
+    private ListenerConfig.Builder listener(ListenerConfig.Builder s, String socket, Addr addr, String tlsKey,
+                                            GatewayConfig.Tls tls) {
         s.host(addr.host()).port(addr.port()).connectionOptions(o -> o.tcpNoDelay(true));
-        tls(tlsKey, tls).ifPresent(s::tls);
+        listenerTls.listener(socket, tlsKey, tls).ifPresent(s::tls);
         return s;
     }
 
-    private static Optional<Tls> tls(String key, GatewayConfig.Tls tls) {
-        if (tls == null || tls.certFile() == null) {
-            return Optional.empty();
+    /** Managed mode: heartbeats carry the applied revision and the health status of /admin/v1/health. */
+    private void startHeartbeat(Options options) {
+        if (managed != null) {
+            HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
+            managed.startHeartbeat(() -> new Heartbeat.Status(snapshots.revision(),
+                    health.get().path("status").asText("unknown"), snapshots.connected()));
         }
-        var privateKey = pem(key + ".key_file", tls.keyFile(), p -> p.key(Resource.create(Path.of(tls.keyFile()))))
-                .privateKey().orElseThrow(() -> new ConfigException(key + ".key_file",
-                        "no private key found in " + tls.keyFile()));
-        var chain = pem(key + ".cert_file", tls.certFile(),
-                p -> p.certChain(Resource.create(Path.of(tls.certFile())))).certChain();
-        if (chain.isEmpty()) {
-            throw new ConfigException(key + ".cert_file", "no certificate found in " + tls.certFile());
-        }
-        return Optional.of(Tls.builder().privateKey(privateKey).privateKeyCertChain(chain).build());
     }
 
-    /** Reads one PEM file, naming the config key when it cannot be parsed. */
-    private static Keys pem(String key, String file, java.util.function.Consumer<io.helidon.common.pki.PemKeys.Builder> c) {
-        try {
-            return Keys.builder().pem(c).build();
-        } catch (RuntimeException e) {
-            throw new ConfigException(key, "cannot load " + file + " (" + e.getMessage() + ")");
-        }
+    /**
+     * Re-reads the listeners' TLS files (SIGHUP) and swaps them in without closing connections.
+     * Returns {@code key: reason} for each listener that failed and keeps its old certificate.
+     */
+    public List<String> reloadTls() {
+        return listenerTls.reload(server);
+    }
+
+    /** Managed mode's state (environment, gateway id, heartbeat), empty in self-hosted mode. */
+    public Optional<ManagedMode> managed() {
+        return Optional.ofNullable(managed);
     }
 
     private static void checkFree(String key, Addr addr) {
@@ -390,6 +405,9 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.stop();
+        }
+        if (managed != null) {
+            managed.close();
         }
         for (FilterFactory f : started.reversed()) {
             try {

@@ -65,6 +65,7 @@ public final class Main {
         System.out.println("aisix " + version() + " proxy listening on " + config.proxy().addr()
                 + " (port " + gateway.proxyPort() + ")"
                 + (gateway.adminPort() > 0 ? ", admin on " + config.admin().addr() + " (port " + gateway.adminPort() + ")" : "")
+                + (gateway.metricsPort() > 0 ? ", metrics on " + config.metrics().addr() + " (port " + gateway.metricsPort() + ")" : "")
                 + ", store " + config.storeBackend());
         System.out.flush();
 
@@ -80,6 +81,11 @@ public final class Main {
         };
         Signal.handle(new Signal("TERM"), sig -> startOnce(shutdown));
         Signal.handle(new Signal("INT"), sig -> startOnce(shutdown));
+        // SIGHUP: re-read listener certificates; a bad file is logged and the old certificate keeps serving
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofPlatform().name("aisix-tls-reload").start(() -> {
+            LOG.info("SIGHUP: reloading listener TLS certificates");
+            gateway.reloadTls();
+        }));
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -137,6 +143,10 @@ public final class Main {
                 Environment:
                   AISIX_<PATH>        overrides a config key, levels joined by __ (AISIX_PROXY__ADDR=0.0.0.0:8080)
                   AISIX_ADMIN_KEY     admin keys, comma separated
+                  AISIX_MANAGED__CA_PEM, AISIX_MANAGED__CERT_PEM, AISIX_MANAGED__KEY_PEM
+                                      managed mode: the certificate bundle as PEM text (instead of files)
+
+                Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads the listeners' TLS certificates.
 
                 Exit codes: 0 clean shutdown, 2 configuration error, 1 unexpected failure.""");
     }

@@ -193,6 +193,11 @@ public final class ConfigLoader {
         }
         tlsFiles("proxy.tls", c.proxy().tls());
         tlsFiles("admin.tls", c.admin().tls());
+        tlsFiles("metrics.tls", c.metrics().tls());
+        if (c.metrics().tls() != null && c.metrics().tls().certFile() != null && c.metrics().addr().isEmpty()) {
+            throw new ConfigException("metrics.tls", "needs metrics.addr (TLS applies to the dedicated metrics listener)");
+        }
+        managed(c);
         for (int i = 0; i < c.etcd().endpoints().size(); i++) {
             String e = c.etcd().endpoints().get(i);
             if (!e.startsWith("http://") && !e.startsWith("https://")) {
@@ -221,9 +226,75 @@ public final class ConfigLoader {
         }
     }
 
-    /** Both files set and readable, or neither. */
+    /**
+     * Managed mode (API.md section 1): no admin listener, so metrics need their own; resources come
+     * from the control plane's etcd over mTLS, never from {@code etcd.endpoints}. The certificate
+     * bundle itself is checked when the gateway starts (it may come from the environment). In
+     * self-hosted mode a {@code managed} endpoint is a mistake worth stopping for: the operator
+     * would otherwise get an admin listener they did not expect.
+     */
+    private static void managed(GatewayConfig c) {
+        GatewayConfig.Managed m = c.managed();
+        if (!c.managedMode()) {
+            if (m.etcdEndpoint() != null || m.controlPlaneUrl() != null) {
+                throw new ConfigException(m.etcdEndpoint() != null ? "managed.etcd_endpoint" : "managed.control_plane_url",
+                        "is set but deployment.mode is self_hosted (set deployment.mode: managed)");
+            }
+            return;
+        }
+        if (c.metrics().addr().isEmpty()) {
+            throw new ConfigException("metrics.addr", "is required in managed mode (there is no admin listener to serve metrics)");
+        }
+        httpsUrl("managed.etcd_endpoint", m.etcdEndpoint());
+        httpsUrl("managed.control_plane_url", m.controlPlaneUrl());
+        if (m.heartbeatIntervalSeconds() < 1) {
+            throw new ConfigException("managed.heartbeat_interval_seconds", "must be at least 1");
+        }
+        if (c.store().backend() != null && !c.store().backend().equals("etcd")) {
+            throw new ConfigException("store.backend", "must be etcd or unset in managed mode");
+        }
+        String notUsed = "is not used in managed mode (resources come from managed.etcd_endpoint over the managed mTLS identity)";
+        if (!c.etcd().endpoints().isEmpty()) {
+            throw new ConfigException("etcd.endpoints", notUsed);
+        }
+        if (c.etcd().tls() != null) {
+            throw new ConfigException("etcd.tls", notUsed);
+        }
+        if (!c.etcd().user().isEmpty() || !c.etcd().passwordEnv().isEmpty()) {
+            throw new ConfigException(c.etcd().user().isEmpty() ? "etcd.password_env" : "etcd.user", notUsed);
+        }
+        if (!c.etcd().snapshotCacheFile().isEmpty()) {
+            throw new ConfigException("etcd.snapshot_cache_file", "is not used in managed mode (use managed.snapshot_cache_file)");
+        }
+    }
+
+    private static void httpsUrl(String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key, "is required in managed mode");
+        }
+        java.net.URI u;
+        try {
+            u = new java.net.URI(value.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException(key, "is not a URL (" + e.getReason() + ")");
+        }
+        if (!"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+            throw new ConfigException(key, "must be an https:// URL (managed mode talks mTLS only)");
+        }
+    }
+
+    /** Both files set and readable, or neither; {@code client_ca_file} readable and only with them. */
     static void tlsFiles(String key, GatewayConfig.Tls tls) {
-        if (tls == null || tls.certFile() == null && tls.keyFile() == null) {
+        if (tls == null) {
+            return;
+        }
+        if (tls.clientCaFile() != null) {
+            if (tls.certFile() == null) {
+                throw new ConfigException(key + ".client_ca_file", "needs " + key + ".cert_file and " + key + ".key_file");
+            }
+            readable(key + ".client_ca_file", tls.clientCaFile());
+        }
+        if (tls.certFile() == null && tls.keyFile() == null) {
             return;
         }
         if (tls.certFile() == null) {

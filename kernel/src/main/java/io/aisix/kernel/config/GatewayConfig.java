@@ -16,7 +16,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null));
         proxy = or(proxy, () -> new Proxy(null, null, null));
         admin = or(admin, () -> new Admin(null, null, null, null));
-        metrics = or(metrics, () -> new Metrics(null, null));
+        metrics = or(metrics, () -> new Metrics(null, null, null));
         store = or(store, () -> new Store(null, null));
         etcd = or(etcd, () -> new Etcd(null, null, null, null, null, null, null));
         cache = or(cache, () -> new Cache(null, null, null));
@@ -40,8 +40,14 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         return "managed".equals(deployment.mode());
     }
 
-    /** The store backend in force: explicit, else etcd when endpoints are configured, else embedded. */
+    /**
+     * The store backend in force: etcd in managed mode (the control plane's), else explicit, else
+     * etcd when endpoints are configured, else embedded.
+     */
     public String storeBackend() {
+        if (managedMode()) {
+            return "etcd";
+        }
         if (store.backend() != null) {
             return store.backend();
         }
@@ -62,8 +68,12 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    /** Listener TLS from PEM files; both or neither. */
-    public record Tls(String certFile, String keyFile) {
+    /**
+     * Listener TLS from PEM files: {@code cert_file} and {@code key_file} both or neither;
+     * {@code client_ca_file} (optional) requires clients to present a certificate issued by one of
+     * its CAs. SIGHUP re-reads all three files.
+     */
+    public record Tls(String certFile, String keyFile, String clientCaFile) {
     }
 
     public record Proxy(String addr, Tls tls, Long requestBodyLimitBytes) {
@@ -81,7 +91,8 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record Metrics(String addr, String path) {
+    /** {@code tls} applies to the dedicated metrics listener only (with an empty {@code addr} there is none). */
+    public record Metrics(String addr, String path, Tls tls) {
         public Metrics {
             addr = or(addr, () -> "");
             path = or(path, () -> "/metrics");

@@ -31,8 +31,12 @@ import java.util.regex.Pattern;
  * ({@code BEGIN PRIVATE KEY}), PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}) or SEC1 EC
  * ({@code BEGIN EC PRIVATE KEY}); the last two are what cfssl and older openssl write, and Netty
  * alone only reads PKCS#8.
+ *
+ * <p>Public for the other users of PEM material in the kernel (listener TLS, the managed-mode
+ * certificate bundle); the {@code parse*} variants take PEM text from elsewhere than a file (an
+ * environment variable) and name that {@code source} in their messages.
  */
-final class PemFiles {
+public final class PemFiles {
     private static final Pattern BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
     private static final byte[] OID_RSA = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
@@ -42,7 +46,7 @@ final class PemFiles {
     }
 
     /** Reads a file, or fails naming the key: {@code etcd.tls.cert_file: cannot read /x (No such file)}. */
-    static byte[] read(String key, String file) {
+    public static byte[] read(String key, String file) {
         Path path = Path.of(file);
         try {
             if (Files.isDirectory(path)) {
@@ -59,8 +63,13 @@ final class PemFiles {
     }
 
     /** Every certificate in a PEM file, at least one. */
-    static List<X509Certificate> certificates(String key, String file) {
-        byte[] bytes = read(key, file);
+    public static List<X509Certificate> certificates(String key, String file) {
+        return parseCertificates(key, file, read(key, file));
+    }
+
+    /** Every certificate in PEM text read from {@code source} (a file name or a variable), at least one. */
+    public static List<X509Certificate> parseCertificates(String key, String source, byte[] bytes) {
+        String file = source;
         if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
             throw new ConfigException(key, file + " holds no PEM certificate");
         }
@@ -80,8 +89,14 @@ final class PemFiles {
     }
 
     /** The first private key in a PEM file. */
-    static PrivateKey privateKey(String key, String file) {
-        String text = new String(read(key, file), StandardCharsets.US_ASCII);
+    public static PrivateKey privateKey(String key, String file) {
+        return parsePrivateKey(key, file, read(key, file));
+    }
+
+    /** The first private key in PEM text read from {@code source} (a file name or a variable). */
+    public static PrivateKey parsePrivateKey(String key, String source, byte[] bytes) {
+        String file = source;
+        String text = new String(bytes, StandardCharsets.US_ASCII);
         Matcher m = BLOCK.matcher(text);
         while (m.find()) {
             String type = m.group(1);
@@ -120,7 +135,7 @@ final class PemFiles {
     }
 
     /** Fails unless {@code key} is the private half of {@code cert}'s public key. */
-    static void checkPair(String keyConfigKey, String keyFile, PrivateKey key, X509Certificate cert, String certFile) {
+    public static void checkPair(String keyConfigKey, String keyFile, PrivateKey key, X509Certificate cert, String certFile) {
         PublicKey pub = cert.getPublicKey();
         String alg = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
