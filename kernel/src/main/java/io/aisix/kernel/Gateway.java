@@ -30,6 +30,7 @@ import io.aisix.spi.Stage;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CoreKinds;
@@ -100,7 +101,13 @@ public final class Gateway implements AutoCloseable {
                 plugins.adapters().keySet());
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
-        List<ResourceKind<?>> kinds = new ArrayList<>(CoreKinds.all());
+        // Guardrail kinds: shared with the guardrail filters, and their compile() validates rows
+        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
+        pluginContext.register(GuardrailKinds.class, guardrailKinds);
+        List<ResourceKind<?>> kinds = new ArrayList<>();
+        for (ResourceKind<?> k : CoreKinds.all()) {
+            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, pluginContext) : k);
+        }
         kinds.addAll(plugins.resourceKinds());
         this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
         this.store = openStore(config);
