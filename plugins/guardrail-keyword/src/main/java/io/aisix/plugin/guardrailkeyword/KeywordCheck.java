@@ -3,6 +3,7 @@ package io.aisix.plugin.guardrailkeyword;
 import io.aisix.spi.guardrail.BoundedText;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import java.util.List;
+import java.util.Locale;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
@@ -15,24 +16,31 @@ final class KeywordCheck implements GuardrailCheck {
     private static final Logger LOG = Logger.getLogger(KeywordCheck.class.getName());
 
     private final String name;
-    /** All literals as one case-insensitive alternation, or null when there are none. */
-    private final Pattern literals;
+    /** The literals, lower-cased with {@link Locale#ROOT}. */
+    private final String[] literals;
     private final List<Regex> regexes;
 
     /** An operator regex and where it sits in the resource ({@code /patterns/2}), for logs. */
     record Regex(String path, Pattern pattern) {
     }
 
-    KeywordCheck(String name, Pattern literals, List<Regex> regexes) {
+    KeywordCheck(String name, List<String> literals, List<Regex> regexes) {
         this.name = name;
-        this.literals = literals;
+        this.literals = literals.stream().map(l -> l.toLowerCase(Locale.ROOT)).distinct().toArray(String[]::new);
         this.regexes = regexes;
     }
 
     @Override
     public Verdict check(String text, Phase phase) {
-        if (literals != null && literals.matcher(text).find()) {
-            return Verdict.block(text);
+        if (literals.length > 0) {
+            // Lower-casing once and searching with String.indexOf (a vectorised intrinsic) is an
+            // order of magnitude faster than a case-insensitive regex alternation of the literals.
+            String lower = text.toLowerCase(Locale.ROOT);
+            for (String literal : literals) {
+                if (lower.contains(literal)) {
+                    return Verdict.block(text);
+                }
+            }
         }
         for (Regex regex : regexes) {
             try {

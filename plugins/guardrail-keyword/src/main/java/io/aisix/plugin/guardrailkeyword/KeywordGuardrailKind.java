@@ -13,15 +13,15 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * Guardrail kind {@code keyword}: {@code patterns: [{kind: literal|regex, value}]}. A literal
- * matches as a case-insensitive substring (Unicode case folding); a regex matches as written
+ * matches as a case-insensitive substring (both sides lower-cased with the root locale); a regex matches as written
  * (add {@code (?i)} for case-insensitivity) anywhere in the text. Any match blocks; keyword
  * guardrails never mask.
  *
  * <p>Validation (Admin API and store loader): {@code patterns} must be a non-empty array, each
  * entry an object with a non-empty {@code value}, {@code kind} one of {@code literal} (default)
  * and {@code regex}, and every regex must compile; problems name their JSON path
- * ({@code /patterns/2/value}). Patterns are compiled here once per snapshot: the literals into a
- * single alternation, each regex on its own.
+ * ({@code /patterns/2/value}). Regexes are compiled here, once per snapshot; literals are lower-cased
+ * once and searched in the lower-cased text.
  */
 public final class KeywordGuardrailKind implements GuardrailKind {
 
@@ -57,17 +57,6 @@ public final class KeywordGuardrailKind implements GuardrailKind {
             }
         }
         r.finish();
-        Pattern literal = null;
-        if (!literals.isEmpty()) {
-            StringBuilder alt = new StringBuilder();
-            for (String l : literals) {
-                if (!alt.isEmpty()) {
-                    alt.append('|');
-                }
-                alt.append(Pattern.quote(l));
-            }
-            literal = Pattern.compile(alt.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-        }
-        return new KeywordCheck(guardrail.name(), literal, List.copyOf(regexes));
+        return new KeywordCheck(guardrail.name(), List.copyOf(literals), List.copyOf(regexes));
     }
 }

@@ -1,6 +1,7 @@
 package io.aisix.plugin.guardrailpii;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -14,46 +15,55 @@ final class BuiltinDetectors {
     private BuiltinDetectors() {
     }
 
-    /** A built-in type: its pattern and optional validator. */
-    record Type(Pattern pattern, Detector.Validator validator) {
+    /** One pattern of a built-in type, with its optional validator and its gate. */
+    record Type(Pattern pattern, Detector.Validator validator, Detector.Gate gate) {
     }
 
-    static final Map<String, Type> TYPES = new LinkedHashMap<>();
+    /** Type name to its patterns (one, or one per distinct syntax as for IPv4 and IPv6). */
+    static final Map<String, List<Type>> TYPES = new LinkedHashMap<>();
+
+    private static void put(String name, Type... patterns) {
+        TYPES.put(name, List.of(patterns));
+    }
 
     static {
         // A PEM private key, up to its END line, or to the end of the text when the END line has not
         // arrived yet (a streamed answer), so no part of the key slips out before it completes.
-        TYPES.put("private_key", new Type(Pattern.compile(
+        put("private_key", new Type(Pattern.compile(
                 "-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-                        + "(?:[\\s\\S]*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\\s\\S]*+)"), null));
-        TYPES.put("jwt", new Type(Pattern.compile(
-                "(?<![\\w-])eyJ[A-Za-z0-9_-]{4,}\\.ey[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*+"), null));
-        TYPES.put("api_key", new Type(Pattern.compile(
+                        + "(?:[\\s\\S]*?-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|[\\s\\S]*+)"),
+                null, new Detector.Gate(0, "-----BEGIN")));
+        put("jwt", new Type(Pattern.compile(
+                "(?<![\\w-])eyJ[A-Za-z0-9_-]{4,}\\.ey[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*+"),
+                null, new Detector.Gate(0, "eyJ")));
+        put("api_key", new Type(Pattern.compile(
                 "(?<![\\w-])(?:sk-[A-Za-z0-9_-]{20,}+|sk_(?:live|test)_[A-Za-z0-9]{16,}+|rk_(?:live|test)_[A-Za-z0-9]{16,}+"
                         + "|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}+|github_pat_[A-Za-z0-9_]{22,}+"
                         + "|xox[abprs]-[A-Za-z0-9-]{10,}+|AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,}+)(?![\\w-])"),
-                null));
-        TYPES.put("email", new Type(Pattern.compile(
+                null, new Detector.Gate(0, "sk-", "sk_", "rk_", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+                        "github_pat_", "xox", "AIza", "glpat-")));
+        put("email", new Type(Pattern.compile(
                 "(?<![\\w.%+-])[\\w.%+-]++@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}(?![\\w-])"),
-                null));
-        TYPES.put("iban", new Type(Pattern.compile(
-                "(?<![\\w])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}(?!\\w)"), BuiltinDetectors::confirmIban));
-        TYPES.put("credit_card", new Type(Pattern.compile(
+                null, new Detector.Gate(0, "@")));
+        put("iban", new Type(Pattern.compile(
+                "(?<![\\w])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}(?!\\w)"), BuiltinDetectors::confirmIban,
+                new Detector.Gate(2)));
+        put("credit_card", new Type(Pattern.compile(
                 "(?<![\\w-])(?:\\d[ -]?){12,18}\\d(?![\\w-])"),
-                (text, start, end) -> Checksums.luhn(text.subSequence(start, end)) ? end : -1));
-        TYPES.put("us_ssn", new Type(Pattern.compile(
-                "(?<![\\w-])(?!000|666|9\\d\\d)\\d{3}([- ])(?!00)\\d{2}\\1(?!0000)\\d{4}(?![\\w-])"), null));
-        TYPES.put("ip_address", new Type(Pattern.compile(
-                "(?<![\\w.:])(?:(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)"
-                        + "(?![\\w:]|\\.\\d)"
-                        + "|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\\w:]|\\.\\w))"),
-                (text, start, end) -> {
-                    String s = text.substring(start, end);
-                    return s.indexOf(':') < 0 || Checksums.ipv6(s) ? end : -1;
-                }));
-        TYPES.put("phone", new Type(Pattern.compile(
+                (text, start, end) -> Checksums.luhn(text.subSequence(start, end)) ? end : -1, new Detector.Gate(13)));
+        put("us_ssn", new Type(Pattern.compile(
+                "(?<![\\w-])(?!000|666|9\\d\\d)\\d{3}([- ])(?!00)\\d{2}\\1(?!0000)\\d{4}(?![\\w-])"),
+                null, new Detector.Gate(9)));
+        put("ip_address",
+                new Type(Pattern.compile("(?<![\\w.:])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
+                        + "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w:]|\\.\\d)"), null, new Detector.Gate(4, ".")),
+                new Type(Pattern.compile("(?<![\\w.:])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+                        + "(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\\w:]|\\.\\w)"),
+                        (text, start, end) -> Checksums.ipv6(text.substring(start, end)) ? end : -1,
+                        new Detector.Gate(0, ":")));
+        put("phone", new Type(Pattern.compile(
                 "(?<![\\w+.-])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]?\\d{2,4}){1,4}(?![\\w]|[.-]\\d)"),
-                BuiltinDetectors::confirmPhone));
+                BuiltinDetectors::confirmPhone, new Detector.Gate(10)));
     }
 
     /** Also accepted: AISIX's name for card numbers. */

@@ -31,7 +31,11 @@ final class PiiCheck implements GuardrailCheck {
     @Override
     public Verdict check(String text, Phase phase) {
         List<Detector.Span> spans = new ArrayList<>();
+        int digits = digits(text);
         for (Detector d : detectors) {
+            if (!d.gate().open(text, digits)) {
+                continue;
+            }
             int before = spans.size();
             try {
                 d.find(text, spans);
@@ -59,5 +63,16 @@ final class PiiCheck implements GuardrailCheck {
         }
         out.append(text, at, text.length());
         return new Verdict(true, false, out.toString());
+    }
+
+    private static int digits(String text) {
+        int n = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -56,8 +56,8 @@ public final class PiiGuardrailKind implements GuardrailKind {
                 continue;
             }
             String canonical = BuiltinDetectors.ALIASES.getOrDefault(type, type);
-            BuiltinDetectors.Type t = BuiltinDetectors.TYPES.get(canonical);
-            if (t == null) {
+            List<BuiltinDetectors.Type> patterns = BuiltinDetectors.TYPES.get(canonical);
+            if (patterns == null) {
                 d.error("type", "unknown detector type '" + type + "' (supported: "
                         + String.join(", ", BuiltinDetectors.TYPES.keySet()) + ")");
                 continue;
@@ -66,8 +66,10 @@ public final class PiiGuardrailKind implements GuardrailKind {
                 d.error("type", "detector type '" + canonical + "' is listed twice");
                 continue;
             }
-            detectors.add(new Detector(canonical, t.pattern(), t.validator(), action.equals("block"),
-                    indexOf(canonical), false));
+            for (BuiltinDetectors.Type t : patterns) {
+                detectors.add(new Detector(canonical, t.pattern(), t.validator(), action.equals("block"),
+                        indexOf(canonical), false, t.gate()));
+            }
         }
         int priority = BuiltinDetectors.TYPES.size();
         List<FieldReader> customs = r.objects("custom_patterns", false);
@@ -88,7 +90,7 @@ public final class PiiGuardrailKind implements GuardrailKind {
             }
             try {
                 Pattern p = Pattern.compile(regex);
-                detectors.add(new Detector(name, p, null, action.equals("block"), priority++, true));
+                detectors.add(new Detector(name, p, null, action.equals("block"), priority++, true, Detector.Gate.NONE));
             } catch (PatternSyntaxException e) {
                 c.error("regex", "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
             }

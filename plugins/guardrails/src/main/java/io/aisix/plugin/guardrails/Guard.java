@@ -54,8 +54,11 @@ final class Guard {
         }
         boolean rewritten = false;
         boolean anything = false;
+        String joined = null;
         for (CompiledGuardrail g : guardrails) {
-            String joined = join(slots);
+            if (joined == null) {
+                joined = join(slots);
+            }
             Verdict v = g.check().check(joined, phase);
             if (v.bypassed()) {
                 bypass(ex, g);
@@ -94,6 +97,7 @@ final class Guard {
             if (changed) {
                 hit(ex, g, "mask", "masked");
                 rewritten = true;
+                joined = null;
             }
         }
         if (!anything) {
