@@ -39,6 +39,7 @@ import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.observe.ExporterKind;
+import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CoreKinds;
@@ -115,7 +116,13 @@ public final class Gateway implements AutoCloseable {
                         CacheBackend.class, List.copyOf(plugins.cacheBackends().values())));
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
-        List<ResourceKind<?>> kinds = new ArrayList<>(CoreKinds.all());
+        // Guardrail kinds: shared with the guardrail filters, and their compile() validates rows
+        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
+        pluginContext.register(GuardrailKinds.class, guardrailKinds);
+        List<ResourceKind<?>> kinds = new ArrayList<>();
+        for (ResourceKind<?> k : CoreKinds.all()) {
+            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, pluginContext) : k);
+        }
         kinds.addAll(plugins.resourceKinds());
         this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
         this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;

@@ -39,7 +39,12 @@ public final class CoreAttrs {
     /** Cache outcome: {@code hit}, {@code miss} or {@code bypass} (set at {@link Stage#CACHE}). */
     public static final AttrKey<String> CACHE_STATUS = AttrKey.of("cache_status", String.class);
 
-    /** Guardrail outcome for logs: {@code pass}, {@code blocked:<name>}, {@code monitored:<name>}. */
+    /**
+     * Guardrail outcome for logs (set at {@link Stage#GUARD_INPUT} and {@link Stage#GUARD_OUTPUT}):
+     * {@code pass} when guardrails ran and nothing matched, else a comma-separated list of
+     * {@code blocked:<name>}, {@code masked:<name>}, {@code monitored:<name>} and
+     * {@code bypassed:<name>} in the order they happened. Absent when no guardrail applied.
+     */
     public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
 
     /** The routing candidates of a request, wrapped so the attribute stays typed. */

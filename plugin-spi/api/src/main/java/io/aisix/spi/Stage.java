@@ -20,9 +20,9 @@ package io.aisix.spi;
  *       answers 401</td></tr>
  *   <tr><td>{@link #RESOLVE}</td><td>alias-resolver (100)</td><td>sets {@link CoreAttrs#MODEL}
  *       and {@link CoreAttrs#TARGETS}, checks {@code allowed_models}; answers {@code GET /v1/models}</td></tr>
- *   <tr><td>{@link #GUARD_INPUT}</td><td>guardrails</td><td>inspects the prompt before any
+ *   <tr><td>{@link #GUARD_INPUT}</td><td>guardrails-input (100)</td><td>inspects the prompt before any
  *       upstream call; a block costs no rate-limit slot</td></tr>
- *   <tr><td>{@link #GUARD_OUTPUT}</td><td>guardrails</td><td>wraps the cache, so cached answers
+ *   <tr><td>{@link #GUARD_OUTPUT}</td><td>guardrails-output (100)</td><td>wraps the cache, so cached answers
  *       are checked too; holds streamed text back until checked</td></tr>
  *   <tr><td>{@link #CACHE}</td><td>response cache</td><td>answers hits; writes entries from
  *       {@link Exchange#onComplete} so only complete, delivered answers are stored</td></tr>

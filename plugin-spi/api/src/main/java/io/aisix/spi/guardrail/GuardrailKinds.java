@@ -1,0 +1,116 @@
+package io.aisix.spi.guardrail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.resource.Guardrail;
+import io.aisix.spi.resource.Reference;
+import io.aisix.spi.resource.ResourceKind;
+import io.aisix.spi.resource.ValidationException;
+import io.aisix.spi.resource.ValidationIssue;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The installed {@link GuardrailKind}s by {@code kind}. The kernel registers one instance as a
+ * shared service, so the guardrail stage filters find it with
+ * {@code context.plugin().service(GuardrailKinds.class)}; it also wraps the {@code guardrails}
+ * resource kind with {@link #validating}, so kind-specific mistakes (an invalid regex, a missing
+ * webhook URL, an unknown kind) are refused by the Admin API and reported by the store loader
+ * with their JSON paths, like every other validation error.
+ */
+public final class GuardrailKinds {
+    private final Map<String, GuardrailKind> byKind;
+
+    private GuardrailKinds(Map<String, GuardrailKind> byKind) {
+        this.byKind = Map.copyOf(byKind);
+    }
+
+    public static GuardrailKinds of(Map<String, GuardrailKind> byKind) {
+        return new GuardrailKinds(byKind);
+    }
+
+    public Optional<GuardrailKind> find(String kind) {
+        return Optional.ofNullable(byKind.get(kind));
+    }
+
+    /** The installed kinds, sorted. */
+    public Set<String> kinds() {
+        return new TreeMap<>(byKind).keySet();
+    }
+
+    /**
+     * Validates the kind-specific part of a decoded guardrail by compiling it with its kind.
+     *
+     * @throws ValidationException when the kind is not installed or its fields are invalid
+     */
+    public void validate(Guardrail guardrail, PluginContext context) {
+        GuardrailKind kind = byKind.get(guardrail.kind());
+        if (kind == null) {
+            throw new ValidationException(List.of(new ValidationIssue("/kind", "unknown guardrail kind '"
+                    + guardrail.kind() + "' (installed: " + String.join(", ", kinds()) + ")")));
+        }
+        try {
+            kind.compile(guardrail, context);
+        } catch (ValidationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a kind that fails with something else still must not let the row in
+            throw new ValidationException(List.of(new ValidationIssue("", "guardrail kind '" + guardrail.kind()
+                    + "' rejected the resource (" + e.getClass().getSimpleName() + ")")));
+        }
+    }
+
+    /**
+     * The {@code guardrails} resource kind with kind-specific validation added after the common
+     * decode; every other behaviour (unique name, references, secrets) is the base kind's, and the
+     * fields a kind declares in {@link GuardrailKind#fields()} are not reported as ignored.
+     */
+    public ResourceKind<Guardrail> validating(ResourceKind<Guardrail> base, PluginContext context) {
+        return new ResourceKind<>() {
+            @Override
+            public String name() {
+                return base.name();
+            }
+
+            @Override
+            public Guardrail decode(String id, JsonNode value) {
+                Guardrail g = base.decode(id, value);
+                validate(g, context);
+                return g;
+            }
+
+            @Override
+            public Optional<String> uniqueName(Guardrail value) {
+                return base.uniqueName(value);
+            }
+
+            @Override
+            public List<Reference> references(Guardrail value) {
+                return base.references(value);
+            }
+
+            @Override
+            public Set<String> secretFields() {
+                return base.secretFields();
+            }
+
+            @Override
+            public List<String> ignoredFields(JsonNode value) {
+                List<String> ignored = base.ignoredFields(value);
+                if (ignored.isEmpty()) {
+                    return ignored;
+                }
+                GuardrailKind kind = byKind.get(value.path("kind").asText(""));
+                return kind == null ? ignored : ignored.stream().filter(f -> !kind.fields().contains(f)).toList();
+            }
+
+            @Override
+            public String toString() {
+                return base.toString();
+            }
+        };
+    }
+}

@@ -1,0 +1,74 @@
+package io.aisix.plugin.guardrailwebhook;
+
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.guardrail.GuardrailCheck;
+import io.aisix.spi.guardrail.GuardrailKind;
+import io.aisix.spi.resource.FieldReader;
+import io.aisix.spi.resource.Guardrail;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Guardrail kind {@code webhook}: the text is POSTed to an operator's service, which answers with
+ * a verdict. Fields: {@code url} (required, http or https), {@code headers} (extra request
+ * headers, for example an {@code Authorization} for the service), {@code timeout_ms} (1 to
+ * 60000, default {@value #DEFAULT_TIMEOUT_MS}) and the common {@code fail_open} (default true),
+ * which decides whether a timeout, an error status or an unreadable verdict lets the text through
+ * (recorded as a bypass) or refuses it. See {@link WebhookCheck} for the wire contract.
+ *
+ * <p>Calls go through the kernel's pooled {@link io.aisix.spi.provider.UpstreamClient}; the
+ * plugin never opens sockets of its own.
+ */
+public final class WebhookGuardrailKind implements GuardrailKind {
+    static final long DEFAULT_TIMEOUT_MS = 3000;
+    static final long MAX_TIMEOUT_MS = 60_000;
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Set<String> RESERVED = Set.of("content-length", "host", "transfer-encoding", "connection");
+
+    @Override
+    public String kind() {
+        return "webhook";
+    }
+
+    @Override
+    public Set<String> fields() {
+        return Set.of("url", "headers", "timeout_ms");
+    }
+
+    @Override
+    public GuardrailCheck compile(Guardrail guardrail, PluginContext context) {
+        FieldReader r = FieldReader.root(guardrail.spec());
+        String url = r.string("url");
+        if (!url.isEmpty()) {
+            try {
+                URI uri = new URI(url);
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+                    r.error("url", "must be an absolute http:// or https:// URL");
+                }
+            } catch (URISyntaxException e) {
+                r.error("url", "is not a valid URL");
+            }
+        }
+        Map<String, String> headers = r.stringMap("headers");
+        for (String name : headers.keySet()) {
+            if (!TOKEN.matcher(name).matches()) {
+                r.error("headers/" + name, "is not a valid header name");
+            } else if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+                r.error("headers/" + name, "is set by the gateway");
+            }
+        }
+        long timeout = r.integer("timeout_ms", 1).orElse(DEFAULT_TIMEOUT_MS);
+        if (timeout > MAX_TIMEOUT_MS) {
+            r.error("timeout_ms", "must be at most " + MAX_TIMEOUT_MS);
+        }
+        r.finish();
+        return new WebhookCheck(guardrail.name(), url, headers, Duration.ofMillis(timeout), guardrail.failOpen(),
+                context.upstream(), context.metrics());
+    }
+}

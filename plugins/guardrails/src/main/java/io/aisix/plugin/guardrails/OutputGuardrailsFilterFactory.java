@@ -1,0 +1,93 @@
+package io.aisix.plugin.guardrails;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
+import io.aisix.spi.FilterFactory;
+import io.aisix.spi.Response;
+import io.aisix.spi.Stage;
+import io.aisix.spi.guardrail.GuardrailCheck.Phase;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Output guardrails ({@link Stage#GUARD_OUTPUT}, outside the cache, so cached answers are checked
+ * too): a complete JSON answer is checked before it is sent (a block turns it into 422
+ * {@code content_filter}; masks rewrite it); a streamed answer is wrapped in a {@link GuardedStream}
+ * that holds text back until it has been checked. Error answers pass unchanged. A blocked answer
+ * never completes, so the cache (which writes only complete, delivered answers) never stores it;
+ * a masked answer may be cached unmasked, and is masked again on every hit.
+ */
+public final class OutputGuardrailsFilterFactory implements FilterFactory {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final GuardrailCompiler compiler = new GuardrailCompiler("output");
+
+    @Override
+    public String id() {
+        return "guardrails-output";
+    }
+
+    @Override
+    public Stage stage() {
+        return Stage.GUARD_OUTPUT;
+    }
+
+    @Override
+    public int order() {
+        return 100;
+    }
+
+    @Override
+    public Optional<Filter> create(FilterContext context) {
+        List<CompiledGuardrail> all = compiler.compile(context);
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean allGlobal = all.stream().allMatch(CompiledGuardrail::global);
+        Guard guard = new Guard(context.plugin().metrics(), Phase.OUTPUT);
+        return Optional.of((exchange, chain) -> {
+            Response response = chain.proceed(exchange);
+            if (exchange.endpoint() == Endpoint.MODELS || response.status() < 200 || response.status() > 299) {
+                return response;
+            }
+            List<CompiledGuardrail> applicable = CompiledGuardrail.select(all, allGlobal, exchange);
+            if (applicable.isEmpty()) {
+                return response;
+            }
+            return switch (response) {
+                case Response.Full full -> checkFull(exchange, guard, applicable, full);
+                case Response.Streaming s -> new Response.Streaming(s.status(), s.headers(),
+                        new GuardedStream(s.events(), exchange, guard, applicable));
+            };
+        });
+    }
+
+    private static Response checkFull(io.aisix.spi.Exchange exchange, Guard guard, List<CompiledGuardrail> applicable,
+                                      Response.Full full) {
+        if (!full.contentType().toLowerCase(java.util.Locale.ROOT).contains("json")) {
+            return full;
+        }
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(full.body());
+        } catch (IOException e) {
+            return full;
+        }
+        if (!(tree instanceof ObjectNode body)) {
+            return full;
+        }
+        if (!guard.enforce(exchange, applicable, TextSurfaces.response(body))) {
+            return full;
+        }
+        try {
+            return new Response.Full(full.status(), full.headers(), full.contentType(), JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.aisix.plugin.guardrails;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Where text lives in the canonical request and answer shapes. Guardrails inspect every text
+ * surface a model reads or writes:
+ *
+ * <ul>
+ *   <li>requests: {@code messages[].content} (a string, or parts of type {@code text} /
+ *       {@code input_text}, and {@code tool_result} blocks), {@code messages[].tool_calls[].function.arguments},
+ *       Anthropic-style {@code system}, {@code prompt} (completions), {@code input} and
+ *       {@code instructions} (embeddings, responses);</li>
+ *   <li>answers: {@code choices[].message.content}, {@code .reasoning_content},
+ *       {@code .tool_calls[].function.arguments}, {@code choices[].text} (completions) and
+ *       {@code output[].content[].text} (responses);</li>
+ *   <li>stream chunks: {@code choices[].delta.content}, {@code .reasoning_content},
+ *       {@code .tool_calls[].function.arguments} and {@code choices[].text}, each a separate
+ *       {@linkplain StreamText channel} per choice so text of different choices never mixes.</li>
+ * </ul>
+ */
+final class TextSurfaces {
+    private TextSurfaces() {
+    }
+
+    static List<TextSlot> request(ObjectNode body) {
+        List<TextSlot> out = new ArrayList<>();
+        JsonNode messages = body.get("messages");
+        if (messages instanceof ArrayNode arr) {
+            for (JsonNode m : arr) {
+                if (m instanceof ObjectNode msg) {
+                    content(msg, "content", out);
+                    toolCalls(msg.get("tool_calls"), out::add);
+                }
+            }
+        }
+        content(body, "system", out);
+        content(body, "prompt", out);
+        content(body, "input", out);
+        content(body, "instructions", out);
+        return out;
+    }
+
+    static List<TextSlot> response(ObjectNode body) {
+        List<TextSlot> out = new ArrayList<>();
+        JsonNode choices = body.get("choices");
+        if (choices instanceof ArrayNode arr) {
+            for (JsonNode c : arr) {
+                if (!(c instanceof ObjectNode choice)) {
+                    continue;
+                }
+                if (choice.get("message") instanceof ObjectNode msg) {
+                    content(msg, "content", out);
+                    string(msg, "reasoning_content", out::add);
+                    toolCalls(msg.get("tool_calls"), out::add);
+                }
+                string(choice, "text", out::add);
+            }
+        }
+        JsonNode output = body.get("output");
+        if (output instanceof ArrayNode items) {
+            for (JsonNode item : items) {
+                if (item instanceof ObjectNode o) {
+                    content(o, "content", out);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One piece of streamed text: which channel it belongs to and where it sits in the chunk. */
+    record StreamText(String channel, TextSlot.Field slot) {
+    }
+
+    /** The text pieces of one {@code chat.completion.chunk} (or completions chunk). */
+    static List<StreamText> chunk(ObjectNode chunk) {
+        JsonNode choices = chunk.get("choices");
+        if (!(choices instanceof ArrayNode arr) || arr.isEmpty()) {
+            return List.of();
+        }
+        List<StreamText> out = new ArrayList<>(1);
+        for (int i = 0; i < arr.size(); i++) {
+            if (!(arr.get(i) instanceof ObjectNode choice)) {
+                continue;
+            }
+            String idx = choice.path("index").asText(Integer.toString(i));
+            if (choice.get("delta") instanceof ObjectNode delta) {
+                string(delta, "content", s -> out.add(new StreamText(idx + "/content", s)));
+                string(delta, "reasoning_content", s -> out.add(new StreamText(idx + "/reasoning", s)));
+                JsonNode calls = delta.get("tool_calls");
+                if (calls instanceof ArrayNode ca) {
+                    for (int k = 0; k < ca.size(); k++) {
+                        JsonNode call = ca.get(k);
+                        String tool = call.path("index").asText(Integer.toString(k));
+                        if (call.get("function") instanceof ObjectNode fn) {
+                            string(fn, "arguments", s -> out.add(new StreamText(idx + "/tool/" + tool, s)));
+                        }
+                    }
+                }
+            }
+            string(choice, "text", s -> out.add(new StreamText(idx + "/text", s)));
+        }
+        return out;
+    }
+
+    /** A string, or an array of strings and content parts. */
+    private static void content(ObjectNode holder, String field, List<TextSlot> out) {
+        JsonNode v = holder.get(field);
+        if (v == null) {
+            return;
+        }
+        if (v.isTextual()) {
+            out.add(new TextSlot.Field(holder, field));
+        } else if (v instanceof ArrayNode parts) {
+            for (int i = 0; i < parts.size(); i++) {
+                JsonNode p = parts.get(i);
+                if (p.isTextual()) {
+                    out.add(new TextSlot.Element(parts, i));
+                } else if (p instanceof ObjectNode part) {
+                    String type = part.path("type").asText("");
+                    if (type.equals("text") || type.equals("input_text") || type.equals("output_text")) {
+                        string(part, "text", out::add);
+                    } else if (type.equals("tool_result")) {
+                        content(part, "content", out);
+                    } else if ((type.isEmpty() || type.equals("message")) && part.has("content")) {
+                        // a responses-API input item ({"role", "content"}) nested in "input"
+                        content(part, "content", out);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void toolCalls(JsonNode calls, Consumer<TextSlot.Field> out) {
+        if (calls instanceof ArrayNode arr) {
+            for (JsonNode call : arr) {
+                if (call.get("function") instanceof ObjectNode fn) {
+                    string(fn, "arguments", out);
+                }
+            }
+        }
+    }
+
+    private static void string(ObjectNode holder, String field, Consumer<TextSlot.Field> out) {
+        JsonNode v = holder.get(field);
+        if (v != null && v.isTextual() && !v.asText().isEmpty()) {
+            out.accept(new TextSlot.Field(holder, field));
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.aisix.plugin.guardrails;
+
+import static io.aisix.plugin.guardrails.Fixtures.JSON;
+import static io.aisix.plugin.guardrails.Fixtures.guardrail;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.EventStream;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.SseEvent;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.guardrail.GuardrailCheck;
+import io.aisix.spi.guardrail.GuardrailCheck.Phase;
+import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
+import io.aisix.spi.resource.Guardrail;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class GuardedStreamTest {
+    private final Fixtures.Metrics metrics = new Fixtures.Metrics();
+    private final Exchange exchange = Fixtures.exchange(Fixtures.snapshot(), "{}");
+
+    /** A stream over fixed events that counts pulls and remembers whether it was closed. */
+    static final class Source implements EventStream {
+        final List<SseEvent> events;
+        int pulled;
+        boolean closed;
+
+        Source(List<SseEvent> events) {
+            this.events = events;
+        }
+
+        @Override
+        public Optional<SseEvent> next() {
+            return pulled < events.size() ? Optional.of(events.get(pulled++)) : Optional.empty();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    static SseEvent chunk(int choice, String content) {
+        ObjectNode n = JSON.createObjectNode().put("object", "chat.completion.chunk");
+        ObjectNode c = n.putArray("choices").addObject().put("index", choice);
+        c.putObject("delta").put("content", content);
+        return SseEvent.data(n.toString());
+    }
+
+    static SseEvent role() {
+        return SseEvent.data("{\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}");
+    }
+
+    /** Splits text into chunks of {@code size} characters, behind a role chunk. */
+    static List<SseEvent> stream(String text, int size) {
+        List<SseEvent> out = new ArrayList<>();
+        out.add(role());
+        for (int i = 0; i < text.length(); i += size) {
+            out.add(chunk(0, text.substring(i, Math.min(text.length(), i + size))));
+        }
+        out.add(SseEvent.data("{\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"total_tokens\":3}}"));
+        return out;
+    }
+
+    private GuardedStream guarded(Source source, String... rows) {
+        Guardrail[] gs = new Guardrail[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            gs[i] = guardrail("g" + i, rows[i]);
+        }
+        return new GuardedStream(source, exchange, new Guard(metrics, Phase.OUTPUT),
+                Fixtures.compiled("output", metrics, gs));
+    }
+
+    private static String text(SseEvent e) throws Exception {
+        return JSON.readTree(e.data()).at("/choices/0/delta/content").asText("");
+    }
+
+    /** Drains the stream, returning the released text; stops at an exception, which is rethrown. */
+    private static List<SseEvent> drain(EventStream s) {
+        List<SseEvent> out = new ArrayList<>();
+        for (Optional<SseEvent> e = s.next(); e.isPresent(); e = s.next()) {
+            out.add(e.get());
+        }
+        return out;
+    }
+
+    private static String joined(List<SseEvent> events) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (SseEvent e : events) {
+            b.append(text(e));
+        }
+        return b.toString();
+    }
+
+    private static final String KEYWORD = "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":[{\"value\":\"forbidden\"}]}";
+    private static final String EMAIL = "{\"name\":\"pii\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"email\"}]}";
+
+    @Test
+    void cleanTextPassesUnchangedAndStreamsBeforeTheEnd() throws Exception {
+        String text = "abcde".repeat(200);
+        Source source = new Source(stream(text, 5));
+        GuardedStream s = guarded(source, KEYWORD);
+        SseEvent first = s.next().orElseThrow();
+        assertSame(source.events.get(0), first, "the role chunk carries no text and passes at once");
+        assertEquals(1, source.pulled);
+        SseEvent firstText = s.next().orElseThrow();
+        assertSame(source.events.get(1), firstText, "unchanged events are forwarded as they came");
+        assertTrue(source.pulled <= 1 + GuardedStream.HOLDBACK / 5 + 2,
+                "released once the hold-back window passed it, not at the end: pulled " + source.pulled);
+        List<SseEvent> rest = drain(s);
+        assertEquals(text, text(firstText) + joined(rest));
+        assertEquals(source.events.get(source.events.size() - 1), rest.get(rest.size() - 1), "the usage chunk comes last");
+        assertEquals("pass", exchange.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElseThrow());
+    }
+
+    @Test
+    void blockMidStreamReleasesNothingOfTheMatchAndEndsTheStream() throws Exception {
+        String text = "lorem ipsum ".repeat(40) + "the forbidden word" + " tail".repeat(50);
+        Source source = new Source(stream(text, 4));
+        GuardedStream s = guarded(source, KEYWORD);
+        List<SseEvent> released = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> {
+            for (Optional<SseEvent> ev = s.next(); ev.isPresent(); ev = s.next()) {
+                released.add(ev.get());
+            }
+        });
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+        assertEquals("response blocked by content policy (guardrail 'kw')", e.getMessage());
+        String out = joined(released);
+        assertTrue(out.startsWith("lorem ipsum lorem"), out);
+        assertFalse(out.contains("forb"), out);
+        assertTrue(source.pulled < source.events.size(), "the upstream is not read to its end");
+        assertEquals(Optional.empty(), s.next(), "a blocked stream stays ended");
+        s.close();
+        assertTrue(source.closed);
+        assertEquals(1.0, metrics.get("aisix_guardrail_hits_total{guardrail=kw,action=block,phase=output}"));
+        assertEquals("blocked:kw", exchange.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElseThrow());
+    }
+
+    @Test
+    void matchSplitAcrossTinyChunksIsCaught() {
+        List<SseEvent> events = new ArrayList<>();
+        events.add(role());
+        for (char c : "say forbidden now".toCharArray()) {
+            events.add(chunk(0, String.valueOf(c)));
+        }
+        assertThrows(GatewayException.class, () -> drain(guarded(new Source(events), KEYWORD)));
+    }
+
+    @Test
+    void masksLandInTheReleasedTextAndNothingLeaks() throws Exception {
+        String text = "Hi! ".repeat(50) + "mail carol.jones@example.com or dave@example.org today. " + "Bye! ".repeat(60);
+        for (int size : new int[] {1, 3, 7, 50, 4000}) {
+            Source source = new Source(stream(text, size));
+            List<SseEvent> out = drain(guarded(source, EMAIL));
+            String released = joined(out);
+            assertEquals(text.replace("carol.jones@example.com", "[REDACTED:email]")
+                    .replace("dave@example.org", "[REDACTED:email]"), released, "chunk size " + size);
+            assertEquals(source.events.size(), out.size(), "events keep their number; emptied ones keep their other fields");
+        }
+        assertEquals(5.0, metrics.get("aisix_guardrail_hits_total{guardrail=pii,action=mask,phase=output}"),
+                "one mask hit per stream");
+    }
+
+    @Test
+    void holdBackWindowIsBoundedAndFailsClosed() throws Exception {
+        String key = "-----BEGIN PRIVATE KEY-----\n" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n".repeat(2000);
+        String pii = "{\"name\":\"keys\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"private_key\"}]}";
+        Source source = new Source(stream("here it comes: " + key, 64));
+        GuardedStream s = guarded(source, pii);
+        List<SseEvent> released = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> {
+            for (Optional<SseEvent> ev = s.next(); ev.isPresent(); ev = s.next()) {
+                released.add(ev.get());
+            }
+        });
+        assertEquals("response blocked by content policy (guardrail 'keys')", e.getMessage());
+        assertFalse(joined(released).contains("QUJD"), "no part of the key was released");
+        assertTrue(source.pulled * 64 <= GuardedStream.WINDOW_LIMIT + 64 * 4, "stopped at the window bound");
+    }
+
+    @Test
+    void monitorOnlyStreamsLiveAndRecordsOncePerStream() throws Exception {
+        String monitor = "{\"name\":\"watch\",\"kind\":\"keyword\",\"enforcement_mode\":\"monitor\","
+                + "\"patterns\":[{\"value\":\"forbidden\"}]}";
+        String text = "forbidden ".repeat(100);
+        Source source = new Source(stream(text, 5));
+        GuardedStream s = guarded(source, monitor);
+        List<SseEvent> out = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            out.add(s.next().orElseThrow());
+            assertEquals(i, source.pulled, "monitor guardrails hold nothing back");
+        }
+        out.addAll(drain(s));
+        assertEquals(text, joined(out));
+        assertEquals(1.0, metrics.get("aisix_guardrail_hits_total{guardrail=watch,action=would_block,phase=output}"));
+        assertEquals("monitored:watch", exchange.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElseThrow());
+    }
+
+    @Test
+    void remoteChecksRunInLargerPieces() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        GuardrailCheck remote = new GuardrailCheck() {
+            @Override
+            public Verdict check(String text, Phase phase) {
+                calls.incrementAndGet();
+                return Verdict.pass(text);
+            }
+
+            @Override
+            public boolean remote() {
+                return true;
+            }
+        };
+        CompiledGuardrail g = CompiledGuardrail.of(guardrail("w", "{\"name\":\"hook\",\"kind\":\"webhook\",\"url\":\"http://x/\"}"),
+                remote);
+        String text = "x".repeat(10_000);
+        Source source = new Source(stream(text, 5));
+        List<SseEvent> out = drain(new GuardedStream(source, exchange, new Guard(metrics, Phase.OUTPUT), List.of(g)));
+        assertEquals(text, joined(out));
+        assertTrue(calls.get() <= 10_000 / GuardedStream.REMOTE_STEP + 2, "calls: " + calls.get());
+    }
+
+    @Test
+    void choicesAreCheckedSeparately() {
+        List<SseEvent> events = List.of(chunk(0, "a forb"), chunk(1, "other text"), chunk(0, "idden b"), chunk(1, " more"));
+        assertThrows(GatewayException.class, () -> drain(guarded(new Source(events), KEYWORD)));
+        List<SseEvent> clean = List.of(chunk(0, "forb"), chunk(1, "idden"));
+        assertEquals(2, drain(guarded(new Source(clean), KEYWORD)).size(), "text of different choices never joins");
+    }
+
+    @Test
+    void toolCallArgumentsAreChecked() {
+        SseEvent call = SseEvent.data("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+                + "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"q\\\":\\\"forbidden\\\"}\"}}]}}]}");
+        assertThrows(GatewayException.class, () -> drain(guarded(new Source(List.of(role(), call)), KEYWORD)));
+    }
+
+    @Test
+    void eventsWithoutCheckableTextPassThrough() {
+        List<SseEvent> events = List.of(new SseEvent("ping", "forbidden"), SseEvent.data("[not json forbidden"),
+                SseEvent.data("{\"type\":\"other\"}"));
+        assertEquals(events, drain(guarded(new Source(events), KEYWORD)));
+    }
+
+    @Test
+    void upstreamErrorsPropagate() {
+        EventStream broken = new EventStream() {
+            boolean sent;
+
+            @Override
+            public Optional<SseEvent> next() {
+                if (!sent) {
+                    sent = true;
+                    return Optional.of(chunk(0, "partial"));
+                }
+                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream stream broke");
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        GuardedStream s = new GuardedStream(broken, exchange, new Guard(metrics, Phase.OUTPUT),
+                Fixtures.compiled("output", metrics, guardrail("g", KEYWORD)));
+        GatewayException e = assertThrows(GatewayException.class, () -> drain(s));
+        assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
+    }
+}
