@@ -54,6 +54,19 @@ final class GatewayFixture implements AutoCloseable {
         awaitModel("smart");
     }
 
+    /** A failover routing alias over fresh direct aliases (no cooldown shared with other tests). */
+    void routing(String alias, String... targets) {
+        String key = gw.gateway.snapshots().current().snapshot().all(io.aisix.spi.resource.CoreKinds.PROVIDER_KEYS)
+                .values().stream().filter(k -> k.displayName().equals("openai")).findFirst().orElseThrow().id();
+        StringBuilder t = new StringBuilder();
+        for (String target : targets) {
+            model(target, key, "gpt-4o");
+            t.append(t.isEmpty() ? "" : ",").append("{\"model\":\"").append(target).append("\"}");
+        }
+        create("models", "{\"display_name\":\"" + alias + "\",\"routing\":{\"targets\":[" + t + "]}}");
+        awaitModel(alias);
+    }
+
     private void model(String alias, String keyId, String upstream) {
         create("models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\"" + keyId + "\",\"model_name\":\""
                 + upstream + "\"}");

@@ -28,9 +28,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The official OpenAI Java SDK pointed at the gateway, the way users run it. */
+@Timeout(60)
 class OpenAiSdkClientIT {
     @TempDir
     static Path dir;

@@ -61,7 +61,7 @@ public final class HelidonUpstreamClient implements UpstreamClient {
                 ? (request.stream() ? streamIdleTimeout : defaultTimeout)
                 : request.readTimeout();
         HttpClientRequest req = client.method(Method.create(request.method()))
-                .uri(request.url())
+                .uri(java.net.URI.create(request.url())) // the String form would encode '?' into the path
                 .readTimeout(timeout);
         if (request.caPem().isPresent() || !request.verifyTls()) {
             req.tls(tls(request.caPem().orElse(""), request.verifyTls()));
