@@ -28,6 +28,7 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.ProviderAdapter;
@@ -53,7 +54,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -73,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
     private final List<FilterFactory> started = new ArrayList<>();
+    private final List<CacheBackend> startedBackends = new ArrayList<>();
     private WebServer server;
 
     /** Knobs for embedding and tests. */
@@ -127,6 +131,20 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void startPlugins() {
+        // cache backends first: cache filters find them through the plugin context
+        Map<String, CacheBackend> enabled = new LinkedHashMap<>();
+        for (CacheBackend c : plugins.cacheBackends().values()) {
+            try {
+                boolean on = c.start(pluginContext);
+                startedBackends.add(c);
+                if (on) {
+                    enabled.put(c.id(), c);
+                }
+            } catch (StartupException e) {
+                throw new ConfigException(e.key(), e.getMessage(), e);
+            }
+        }
+        pluginContext.cacheBackends(enabled);
         for (FilterFactory f : plugins.filterFactories()) {
             try {
                 f.start(pluginContext);
@@ -356,6 +374,13 @@ public final class Gateway implements AutoCloseable {
                 f.stop();
             } catch (RuntimeException e) {
                 LOG.warning("plugin " + f.id() + " failed to stop: " + e);
+            }
+        }
+        for (CacheBackend c : startedBackends.reversed()) {
+            try {
+                c.stop();
+            } catch (RuntimeException e) {
+                LOG.warning("cache backend " + c.id() + " failed to stop: " + e);
             }
         }
         store.close();

@@ -2,6 +2,7 @@ package io.aisix.kernel.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
+import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.provider.UpstreamClient;
 import java.time.Clock;
 import java.util.Map;
@@ -16,6 +17,7 @@ public final class KernelPluginContext implements PluginContext {
     private final JsonNode settings;
     private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
     private final Set<String> adapterIds;
+    private volatile Map<String, CacheBackend> cacheBackends = Map.of();
 
     /**
      * @param settings the startup config as a tree (snake_case keys); secrets such as admin keys
@@ -58,6 +60,16 @@ public final class KernelPluginContext implements PluginContext {
     @Override
     public <T> Optional<T> service(Class<T> type) {
         return Optional.ofNullable(type.cast(services.get(type)));
+    }
+
+    @Override
+    public Map<String, CacheBackend> cacheBackends() {
+        return cacheBackends;
+    }
+
+    /** Publishes the cache backends that started (set once at startup, before any snapshot is built). */
+    public void cacheBackends(Map<String, CacheBackend> started) {
+        this.cacheBackends = Map.copyOf(started);
     }
 
     /** Registers a shared service (the kernel's metrics, a plugin's connection). */
