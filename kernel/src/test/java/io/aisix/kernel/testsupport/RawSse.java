@@ -62,6 +62,21 @@ public final class RawSse implements AutoCloseable {
         throw new IOException("the stream ended before any event");
     }
 
+    /** Reads to the end of the stream ({@code data: [DONE]} or an error event) and returns the events read. */
+    public int drain() throws IOException {
+        int events = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.contains("data: [DONE]") || line.contains("event: error")) {
+                return events;
+            }
+            if (line.contains("data: ")) {
+                events++;
+            }
+        }
+        return events;
+    }
+
     @Override
     public void close() throws IOException {
         socket.setSoLinger(true, 0); // reset at once, like a killed client
