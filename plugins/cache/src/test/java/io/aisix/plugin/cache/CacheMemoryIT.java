@@ -12,6 +12,7 @@ import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.MutableClock;
 import io.aisix.kernel.testsupport.RawSse;
+import io.aisix.plugin.cache.testsupport.CompletionBarrier;
 import io.aisix.plugin.cache.testsupport.TestLlmAdapter;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -60,7 +61,15 @@ class CacheMemoryIT {
     }
 
     private HttpResponse<String> chat(String body, String... headers) {
-        return fx.chat("caller-one-key", body, headers);
+        return chatAs("caller-one-key", body, headers);
+    }
+
+    /** A call that returns once the gateway finished the request, cache write included. */
+    private HttpResponse<String> chatAs(String key, String body, String... headers) {
+        long done = CompletionBarrier.done();
+        HttpResponse<String> r = fx.chat(key, body, headers);
+        CompletionBarrier.await(done + 1);
+        return r;
     }
 
     @Test
@@ -125,11 +134,11 @@ class CacheMemoryIT {
     void scopeApiKeyKeepsCallersApartAndSharedSharesEntries() {
         String id = policy("{\"name\":\"per-key\",\"scope\":\"api_key\"}");
         chat(BODY);
-        assertEquals("miss", cacheHeader(fx.chat("caller-two-key", BODY)), "another key has its own entries");
-        assertEquals("hit", cacheHeader(fx.chat("caller-two-key", BODY)));
+        assertEquals("miss", cacheHeader(chatAs("caller-two-key", BODY)), "another key has its own entries");
+        assertEquals("hit", cacheHeader(chatAs("caller-two-key", BODY)));
         fx.put("cache_policies", id, "{\"name\":\"per-key\",\"scope\":\"shared\"}");
         chat(BODY);
-        assertEquals("hit", cacheHeader(fx.chat("caller-two-key", BODY)), "shared entries serve every key");
+        assertEquals("hit", cacheHeader(chatAs("caller-two-key", BODY)), "shared entries serve every key");
     }
 
     @Test
@@ -138,10 +147,10 @@ class CacheMemoryIT {
         policy("{\"name\":\"key-two\",\"applies_to\":\"api_key:" + k2 + "\",\"scope\":\"shared\",\"ttl_seconds\":5}");
         policy("{\"name\":\"model-two\",\"applies_to\":\"model:m2\",\"scope\":\"shared\",\"ttl_seconds\":5}");
         assertEquals("miss", cacheHeader(chat(BODY)));
-        assertEquals("miss", cacheHeader(fx.chat("caller-two-key", BODY)),
+        assertEquals("miss", cacheHeader(chatAs("caller-two-key", BODY)),
                 "key two has its own policy, hence its own entries");
         String k3 = fx.apiKey("caller-three-key");
-        assertEquals("hit", cacheHeader(fx.chat("caller-three-key", BODY)), "others share the 'all' policy");
+        assertEquals("hit", cacheHeader(chatAs("caller-three-key", BODY)), "others share the 'all' policy");
         assertFalse(k3.isEmpty());
         assertEquals("miss", cacheHeader(chat(BODY.replace("m1", "m2"))));
         clock.advance(Duration.ofSeconds(6));

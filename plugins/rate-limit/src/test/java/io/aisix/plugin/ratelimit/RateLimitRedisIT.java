@@ -78,13 +78,13 @@ class RateLimitRedisIT extends RateLimitScenarios {
                         + "\"rate_limit\":{\"rpm\":3}}");
             }
             String body = BODY.replace("m1", "shared");
-            assertEquals(200, fx.chat(secret("shared-key"), body).statusCode());
-            assertEquals(200, fx2.chat(secret("shared-key"), body).statusCode());
-            HttpResponse<String> third = fx.chat(secret("shared-key"), body);
+            assertEquals(200, settled(() -> fx.chat(secret("shared-key"), body)).statusCode());
+            assertEquals(200, settled(() -> fx2.chat(secret("shared-key"), body)).statusCode());
+            HttpResponse<String> third = settled(() -> fx.chat(secret("shared-key"), body));
             assertEquals(200, third.statusCode());
             assertEquals("0", header(third, "x-ratelimit-remaining-requests"));
-            assertRejected(fx2.chat(secret("shared-key"), body), "rpm of the API key");
-            assertRejected(fx.chat(secret("shared-key"), body), "rpm of the API key");
+            assertRejected(settled(() -> fx2.chat(secret("shared-key"), body)), "rpm of the API key");
+            assertRejected(settled(() -> fx.chat(secret("shared-key"), body)), "rpm of the API key");
         } finally {
             second.close();
         }
@@ -133,7 +133,7 @@ class RateLimitRedisIT extends RateLimitScenarios {
         ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(dir.resolve("c"),
                 "ratelimit: { backend: redis, redis: { url: \"redis://:pa55word-x@127.0.0.1:" + port + "/0\" } }\n", null));
         assertEquals("ratelimit.redis.url", e.key());
-        assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+        assertTrue(e.getMessage().startsWith("ratelimit.redis.url: cannot reach Redis at 127.0.0.1:" + port + " ("), e.getMessage());
         assertFalse(e.getMessage().contains("pa55word"), e.getMessage());
     }
 

@@ -74,8 +74,16 @@ abstract class RateLimitScenarios {
                 + (extraFields.isEmpty() ? "" : "," + extraFields) + "}");
     }
 
+    /** A call that returns once the gateway finished the request, its slots and tokens settled. */
     HttpResponse<String> chat(String keyName, String body, String... headers) {
-        return fx.chat(secret(keyName), body, headers);
+        return settled(() -> fx.chat(secret(keyName), body, headers));
+    }
+
+    static HttpResponse<String> settled(java.util.function.Supplier<HttpResponse<String>> call) {
+        long done = CompletionRecorder.done();
+        HttpResponse<String> r = call.get();
+        CompletionRecorder.await(done + 1);
+        return r;
     }
 
     static String header(HttpResponse<?> r, String name) {
@@ -87,6 +95,17 @@ abstract class RateLimitScenarios {
         assertEquals("rate_limit_exceeded", tree(r.body()).at("/error/code").asText());
         assertTrue(tree(r.body()).at("/error/message").asText().contains(messagePart), r.body());
         assertTrue(r.headers().firstValue("retry-after").isPresent(), "Retry-After on every 429");
+    }
+
+    /** How the request tagged {@code x-test-record: name} ended, once it has (bounded wait). */
+    static Completion awaitCompletion(String name) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!CompletionRecorder.COMPLETIONS.containsKey(name) && System.nanoTime() < deadline) {
+            GatewayFixture.sleep(5);
+        }
+        Completion c = CompletionRecorder.COMPLETIONS.get(name);
+        assertTrue(c != null, "request '" + name + "' never completed");
+        return c;
     }
 
     /** Sends until a request is admitted (bounded): a slot is released just after the response ended. */
@@ -148,7 +167,7 @@ abstract class RateLimitScenarios {
     void aConcurrencySlotIsHeldUntilTheStreamEnds() throws Exception {
         key("conc-key", "\"rate_limit\":{\"concurrency\":1}");
         try (RawSse a = RawSse.open(gw.gateway.proxyPort(), "/v1/chat/completions", secret("conc-key"), STREAM_BODY,
-                "x-test-stream-events", "10", "x-test-stream-delay-ms", "50")) {
+                "x-test-stream-events", "10", "x-test-stream-delay-ms", "50", "x-test-record", "held")) {
             assertEquals(200, a.status());
             a.firstData();
             HttpResponse<String> refused = chat("conc-key", BODY);
@@ -156,8 +175,9 @@ abstract class RateLimitScenarios {
             assertEquals("1", header(refused, "retry-after"));
             assertEquals(9, a.drain());
         }
-        assertEquals(200, eventuallyAdmitted("conc-key", BODY).statusCode());
-        assertEquals(200, chat("conc-key", BODY).statusCode(), "the slot was released exactly once and reused");
+        assertTrue(awaitCompletion("held").completed());
+        assertEquals(200, chat("conc-key", BODY).statusCode(), "released when the stream ended");
+        assertEquals(200, chat("conc-key", BODY).statusCode(), "released exactly once per request and reused");
     }
 
     @Test
@@ -171,8 +191,8 @@ abstract class RateLimitScenarios {
         } // hangs up with 20 s of stream left
         HttpResponse<String> next = eventuallyAdmitted("gone-key", BODY);
         assertEquals(200, next.statusCode(), next.body());
-        Completion c = CompletionRecorder.COMPLETIONS.get("gone");
-        assertTrue(c != null && c.clientDisconnected() && !c.completed(), "onComplete saw the disconnect: " + c);
+        Completion c = awaitCompletion("gone");
+        assertTrue(c.clientDisconnected() && !c.completed(), "onComplete saw the disconnect: " + c);
         assertTrue(TestLlmAdapter.CLOSES.get() > closes, "the upstream stream was closed");
     }
 
