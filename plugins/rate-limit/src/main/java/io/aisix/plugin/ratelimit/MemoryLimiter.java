@@ -129,15 +129,19 @@ final class MemoryLimiter implements Limiter {
         private final List<Limit> limits;
         private final Counter[] counters;
         private final AtomicBoolean settled = new AtomicBoolean();
+        private final boolean holdsSlots;
+        private final boolean countsTokens;
 
         MemoryLease(List<Limit> limits, Counter[] counters) {
             this.limits = limits;
             this.counters = counters;
+            this.holdsSlots = limits.stream().anyMatch(l -> l.kind() == Limit.Kind.CONCURRENCY);
+            this.countsTokens = limits.stream().anyMatch(l -> l.kind() == Limit.Kind.TOKENS);
         }
 
         @Override
         public void settle(long tokens) {
-            if (!settled.compareAndSet(false, true)) {
+            if (!settled.compareAndSet(false, true) || !holdsSlots && (!countsTokens || tokens <= 0)) {
                 return;
             }
             long now = Math.floorDiv(clock.millis(), 1000);
