@@ -24,6 +24,13 @@ class CacheKeyTest {
     }
 
     @Test
+    void aisixEnvScopeLoadsAsShared() throws Exception {
+        CachePolicy p = io.aisix.spi.resource.CoreKinds.CACHE_POLICIES.decode("p", JSON.readTree(
+                "{\"name\":\"n\",\"scope\":\"env\"}"));
+        assertEquals("shared", p.scope());
+    }
+
+    @Test
     void canonicalJsonSortsKeysAndNormalisesNumbers() throws Exception {
         assertEquals("{\"a\":[1,0.5,{\"x\":null,\"y\":true}],\"b\":\"s\\\"q\"}",
                 CacheKey.canonical(body("{\"b\":\"s\\\"q\",\"a\":[1.0,0.50,{\"y\":true,\"x\":null}]}")));
