@@ -37,7 +37,6 @@ import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.provider.ProviderAdapter;
@@ -60,6 +59,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,6 +85,7 @@ public final class Gateway implements AutoCloseable {
     private final List<FilterFactory> started = new ArrayList<>();
     private final ManagedMode managed; // null unless deployment.mode is managed
     private final ListenerTls listenerTls;
+    private final List<CacheBackend> startedBackends = new ArrayList<>();
     private WebServer server;
 
     /** Knobs for embedding and tests. */
@@ -111,9 +112,8 @@ public final class Gateway implements AutoCloseable {
         this.upstream = new HelidonUpstreamClient(config.upstream());
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
                 plugins.adapters().keySet(), metrics, Map.of(
-                        ExporterKind.class, List.copyOf(plugins.exporterKinds().values()),
-                        GuardrailKind.class, List.copyOf(plugins.guardrailKinds().values()),
-                        CacheBackend.class, List.copyOf(plugins.cacheBackends().values())));
+                        // guardrail kinds and cache backends have typed lookups of their own below
+                        ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         // Guardrail kinds: shared with the guardrail filters, and their compile() validates rows
@@ -158,6 +158,20 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void startPlugins() {
+        // cache backends first: cache filters find them through the plugin context
+        Map<String, CacheBackend> enabled = new LinkedHashMap<>();
+        for (CacheBackend c : plugins.cacheBackends().values()) {
+            try {
+                boolean on = c.start(pluginContext);
+                startedBackends.add(c);
+                if (on) {
+                    enabled.put(c.id(), c);
+                }
+            } catch (StartupException e) {
+                throw new ConfigException(e.key(), e.getMessage(), e);
+            }
+        }
+        pluginContext.cacheBackends(enabled);
         for (FilterFactory f : plugins.filterFactories()) {
             try {
                 f.start(pluginContext);
@@ -421,6 +435,13 @@ public final class Gateway implements AutoCloseable {
                 f.stop();
             } catch (RuntimeException e) {
                 LOG.warning("plugin " + f.id() + " failed to stop: " + e);
+            }
+        }
+        for (CacheBackend c : startedBackends.reversed()) {
+            try {
+                c.stop();
+            } catch (RuntimeException e) {
+                LOG.warning("cache backend " + c.id() + " failed to stop: " + e);
             }
         }
         store.close();

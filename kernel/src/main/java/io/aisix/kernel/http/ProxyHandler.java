@@ -13,6 +13,7 @@ import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -152,7 +153,10 @@ public final class ProxyHandler implements Handler {
         boolean delivered = true;
         try {
             res.send(full.body());
-        } catch (UncheckedIOException e) {
+        } catch (RuntimeException e) {
+            if (!clientGone(e)) {
+                LOG.log(Level.SEVERE, "response of request " + ex.requestId() + " failed", e);
+            }
             delivered = false;
         }
         ex.complete(new Completion(full.status(), Optional.empty(), false, delivered, !delivered, System.nanoTime()));
@@ -204,12 +208,29 @@ public final class ProxyHandler implements Handler {
         } catch (IOException | UncheckedIOException e) {
             disconnected = true;
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "stream of request " + ex.requestId() + " failed", e);
-            error = Optional.of(ErrorCode.INTERNAL);
+            if (clientGone(e)) {
+                disconnected = true;
+            } else {
+                LOG.log(Level.SEVERE, "stream of request " + ex.requestId() + " failed", e);
+                error = Optional.of(ErrorCode.INTERNAL);
+            }
         } finally {
             events.close();
         }
         ex.complete(new Completion(streaming.status(), error, true, completed, disconnected, System.nanoTime()));
+    }
+
+    /**
+     * True when a write failed because the caller went away: Helidon reports a reset or broken
+     * connection as a {@link CloseConnectionException} wrapping the socket's {@link IOException}.
+     */
+    static boolean clientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException || t instanceof UncheckedIOException || t instanceof CloseConnectionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void writeEvent(OutputStream out, SseEvent event) throws IOException {

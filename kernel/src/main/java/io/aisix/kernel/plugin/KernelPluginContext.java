@@ -3,6 +3,7 @@ package io.aisix.kernel.plugin;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.provider.UpstreamClient;
 import java.time.Clock;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class KernelPluginContext implements PluginContext {
     private final Set<String> adapterIds;
     private final GatewayMetrics metrics;
     private final Map<Class<?>, List<?>> extensions;
+    private volatile Map<String, CacheBackend> cacheBackends = Map.of();
 
     /**
      * @param settings the startup config as a tree (snake_case keys); secrets such as admin keys
@@ -89,6 +91,16 @@ public final class KernelPluginContext implements PluginContext {
     @Override
     public <T> Optional<T> service(Class<T> type) {
         return Optional.ofNullable(type.cast(services.get(type)));
+    }
+
+    @Override
+    public Map<String, CacheBackend> cacheBackends() {
+        return cacheBackends;
+    }
+
+    /** Publishes the cache backends that started (set once at startup, before any snapshot is built). */
+    public void cacheBackends(Map<String, CacheBackend> started) {
+        this.cacheBackends = Map.copyOf(started);
     }
 
     /** Registers a shared service (the kernel's metrics, a plugin's connection). */

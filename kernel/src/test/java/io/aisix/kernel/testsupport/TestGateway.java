@@ -30,6 +30,11 @@ public final class TestGateway implements AutoCloseable {
 
     /** Starts with the given extra YAML (top-level keys) and plugins folder (may be null). */
     public static TestGateway start(Path dir, String extraYaml, Path pluginsDir) throws IOException {
+        return start(dir, extraYaml, pluginsDir, Clock.systemUTC());
+    }
+
+    /** Starts with an injected clock (TTLs and rate-limit windows without sleeping). */
+    public static TestGateway start(Path dir, String extraYaml, Path pluginsDir, Clock clock) throws IOException {
         Path conf = dir.resolve("config.yaml");
         Files.writeString(conf, """
                 proxy: { addr: 127.0.0.1:0 }
@@ -39,7 +44,7 @@ public final class TestGateway implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("AISIX_ADMIN_KEY", ADMIN_KEY);
         GatewayConfig config = ConfigLoader.load(conf, env);
-        Gateway.Options options = new Gateway.Options(Clock.systemUTC(), pluginsDir,
+        Gateway.Options options = new Gateway.Options(clock, pluginsDir,
                 TestGateway.class.getClassLoader(), new PrintStream(new ByteArrayOutputStream()), d -> { });
         return new TestGateway(Gateway.start(config, options));
     }

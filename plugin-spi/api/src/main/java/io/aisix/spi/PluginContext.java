@@ -36,6 +36,15 @@ public interface PluginContext {
         return java.util.Set.of();
     }
 
+    /**
+     * The cache backends the startup config enabled, by {@link io.aisix.spi.cache.CacheBackend#id()}
+     * (started before any filter factory; see {@link io.aisix.spi.cache.CacheBackend#start}). Empty
+     * when unknown (unit tests).
+     */
+    default java.util.Map<String, io.aisix.spi.cache.CacheBackend> cacheBackends() {
+        return java.util.Map.of();
+    }
+
     /** The gateway's metrics registry. */
     default io.aisix.spi.observe.GatewayMetrics metrics() {
         return io.aisix.spi.observe.GatewayMetrics.NOOP;

@@ -24,9 +24,9 @@ package io.aisix.spi;
  *       upstream call; a block costs no rate-limit slot</td></tr>
  *   <tr><td>{@link #GUARD_OUTPUT}</td><td>guardrails-output (100)</td><td>wraps the cache, so cached answers
  *       are checked too; holds streamed text back until checked</td></tr>
- *   <tr><td>{@link #CACHE}</td><td>response cache</td><td>answers hits; writes entries from
+ *   <tr><td>{@link #CACHE}</td><td>cache (100)</td><td>answers hits; writes entries from
  *       {@link Exchange#onComplete} so only complete, delivered answers are stored</td></tr>
- *   <tr><td>{@link #RATE_LIMIT}</td><td>rate limits</td><td>admits or answers 429; settles
+ *   <tr><td>{@link #RATE_LIMIT}</td><td>rate-limit (100)</td><td>admits or answers 429; settles
  *       token usage and releases concurrency slots on completion</td></tr>
  *   <tr><td>{@link #ATTEMPT}</td><td>per-try filters; observe-upstream (10000) times each try</td><td>run once per upstream try by the
  *       kernel's dispatcher (retries, fallback) just before the provider adapter</td></tr>

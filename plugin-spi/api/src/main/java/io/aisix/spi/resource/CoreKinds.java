@@ -254,7 +254,11 @@ public final class CoreKinds {
         if (!appliesTo.equals("all") && !appliesTo.startsWith("model:") && !appliesTo.startsWith("api_key:")) {
             r.error("applies_to", "must be 'all', 'model:<alias>' or 'api_key:<id>'");
         }
-        String scope = r.oneOf("scope", "api_key", List.of("api_key", "shared"));
+        // AISIX spells the shared scope "env" (shared within its environment); both load
+        String scope = r.oneOf("scope", "api_key", List.of("api_key", "shared", "env"));
+        if (scope.equals("env")) {
+            scope = "shared";
+        }
         long purge = r.integer("purge_generation", 0).orElse(0);
         return new CachePolicy(id, name, enabled, backend, ttl, appliesTo, scope, purge);
     }

@@ -1,0 +1,169 @@
+package io.aisix.plugin.cacheredis;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.kernel.testsupport.RedisServer;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.StartupException;
+import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.provider.UpstreamClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The redis cache backend against a real redis-server: startup checks, PX TTL, outage and recovery. */
+class RedisCacheBackendTest {
+    static RedisServer redis;
+    RedisCacheBackend backend;
+    final AtomicInteger errorMetric = new AtomicInteger();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @AfterEach
+    void stopBackend() {
+        if (backend != null) {
+            backend.stop();
+        }
+        if (!redis.running()) {
+            redis.restart();
+        }
+    }
+
+    PluginContext context(Map<String, String> settings) {
+        return new PluginContext() {
+            @Override
+            public UpstreamClient upstream() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Clock clock() {
+                return Clock.systemUTC();
+            }
+
+            @Override
+            public Optional<String> setting(String path) {
+                return Optional.ofNullable(settings.get(path));
+            }
+
+            @Override
+            public <T> Optional<T> service(Class<T> type) {
+                return Optional.empty();
+            }
+
+            @Override
+            public GatewayMetrics metrics() {
+                return new GatewayMetrics() {
+                    @Override
+                    public void add(String name, double amount, String... labels) {
+                        if (name.equals("aisix_cache_backend_errors_total")) {
+                            errorMetric.incrementAndGet();
+                        }
+                    }
+
+                    @Override
+                    public void observe(String name, double value, String... labels) {
+                    }
+
+                    @Override
+                    public void gauge(String name, DoubleSupplier value, String... labels) {
+                    }
+                };
+            }
+        };
+    }
+
+    RedisCacheBackend started(String url) {
+        Map<String, String> s = new HashMap<>();
+        s.put("cache.backend", "redis");
+        s.put("cache.redis.url", url);
+        backend = new RedisCacheBackend();
+        assertTrue(backend.start(context(s)));
+        return backend;
+    }
+
+    @Test
+    void offUnlessConfigured() {
+        assertFalse(new RedisCacheBackend().start(context(Map.of("cache.backend", "memory"))));
+    }
+
+    @Test
+    void selectedWithoutUrlStopsStartupNamingTheKey() {
+        StartupException e = assertThrows(StartupException.class,
+                () -> new RedisCacheBackend().start(context(Map.of("cache.backend", "redis"))));
+        assertEquals("cache.redis.url", e.key());
+    }
+
+    @Test
+    void unreachableRedisStopsStartupWithoutEchoingTheUrl() {
+        int port = RedisServer.freePort();
+        StartupException e = assertThrows(StartupException.class,
+                () -> started("redis://:hunter2-secret@127.0.0.1:" + port + "/0"));
+        backend = null;
+        assertEquals("cache.redis.url", e.key());
+        assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        StartupException bad = assertThrows(StartupException.class, () -> started("http://nope"));
+        assertEquals("cache.redis.url", bad.key());
+    }
+
+    @Test
+    void storesWithAPxTtl() throws Exception {
+        RedisCacheBackend b = started(redis.url());
+        b.put("aisix:cache:k1", new byte[] {0, 1, 2, (byte) 255}, Duration.ofMillis(1500));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (b.get("aisix:cache:k1").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the write is asynchronous
+        }
+        assertArrayEquals(new byte[] {0, 1, 2, (byte) 255}, b.get("aisix:cache:k1").orElseThrow());
+        long pttl = (Long) redis.command("PTTL", "aisix:cache:k1");
+        assertTrue(pttl > 0 && pttl <= 1500, "PTTL " + pttl);
+        while (b.get("aisix:cache:k1").isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(b.get("aisix:cache:k1").isEmpty(), "expired within the bounded wait");
+    }
+
+    @Test
+    void anOutageIsMissesAndDroppedWritesThenRecovers() throws Exception {
+        RedisCacheBackend b = started(redis.url());
+        redis.kill();
+        for (int i = 0; i < 5; i++) {
+            assertTrue(b.get("aisix:cache:x").isEmpty());
+            b.put("aisix:cache:x", new byte[] {1}, Duration.ofSeconds(60));
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (b.errors() < 10 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(10, b.errors(), "every failed get and set is counted");
+        assertEquals(10, errorMetric.get());
+        redis.restart();
+        deadline = System.nanoTime() + 15_000_000_000L;
+        while (b.get("aisix:cache:x").isEmpty() && System.nanoTime() < deadline) {
+            b.put("aisix:cache:x", new byte[] {1}, Duration.ofSeconds(60));
+            Thread.sleep(50);
+        }
+        assertArrayEquals(new byte[] {1}, b.get("aisix:cache:x").orElseThrow(), "lettuce reconnected by itself");
+    }
+}

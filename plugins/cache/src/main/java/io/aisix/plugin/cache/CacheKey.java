@@ -1,0 +1,146 @@
+package io.aisix.plugin.cache;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.resource.CachePolicy;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The exact-match cache key (API.md section 6): SHA-256 over one canonical JSON document
+ *
+ * <pre>["aisix-cache-v1", endpoint family, alias, policy id, purge_generation, caller key id or null, body]</pre>
+ *
+ * where {@code body} is the canonical request without {@code model} (the alias stands for it),
+ * {@code stream} and {@code stream_options}, so a streamed and a plain request share one entry.
+ * Canonical JSON: object keys sorted by code point, no whitespace, numbers in their shortest exact
+ * decimal form ({@code 1}, {@code 1.0} and {@code 1.00} are the same number), strings escaped by
+ * Jackson. The caller key id is part of the key only when the policy's scope is {@code api_key}.
+ *
+ * <p>The digest is streamed: no copy of the body is built.
+ */
+final class CacheKey {
+    /** Body fields that do not change the answer's content. */
+    private static final Set<String> EXCLUDED = Set.of("model", "stream", "stream_options");
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final String PREFIX = "aisix:cache:";
+
+    private CacheKey() {
+    }
+
+    static String of(String family, String alias, CachePolicy policy, Optional<String> callerId, ObjectNode body) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (JsonGenerator g = FACTORY.createGenerator(new DigestSink(digest))) {
+            g.writeStartArray();
+            g.writeString("aisix-cache-v1");
+            g.writeString(family);
+            g.writeString(alias);
+            g.writeString(policy.id());
+            g.writeNumber(policy.purgeGeneration());
+            if (policy.scope().equals("api_key")) {
+                g.writeString(callerId.orElse(""));
+            } else {
+                g.writeNull();
+            }
+            writeObject(g, body, EXCLUDED);
+            g.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return PREFIX + HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** The canonical JSON text of a node (tests and diagnostics). */
+    static String canonical(JsonNode node) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(w)) {
+            write(g, node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    private static void write(JsonGenerator g, JsonNode n) throws IOException {
+        switch (n.getNodeType()) {
+            case OBJECT -> writeObject(g, n, Set.of());
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode item : n) {
+                    write(g, item);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(n.textValue());
+            case NUMBER -> g.writeNumber(number(n));
+            case BOOLEAN -> g.writeBoolean(n.booleanValue());
+            case BINARY -> g.writeBinary(n.binaryValue());
+            default -> g.writeNull();
+        }
+    }
+
+    private static void writeObject(JsonGenerator g, JsonNode n, Set<String> skip) throws IOException {
+        List<String> names = new ArrayList<>(n.size());
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!skip.contains(f)) {
+                names.add(f);
+            }
+        }
+        names.sort(null);
+        g.writeStartObject();
+        for (String f : names) {
+            g.writeFieldName(f);
+            write(g, n.get(f));
+        }
+        g.writeEndObject();
+    }
+
+    /** Shortest exact decimal text, so that 1, 1.0 and 1e0 hash alike. */
+    static String number(JsonNode n) {
+        if (n.isIntegralNumber()) {
+            return n.bigIntegerValue().toString();
+        }
+        BigDecimal d = n.decimalValue().stripTrailingZeros();
+        if (d.scale() <= 0) {
+            return d.toBigIntegerExact().toString();
+        }
+        return d.toPlainString();
+    }
+
+    /** Feeds the generator's bytes straight into the digest. */
+    private static final class DigestSink extends OutputStream {
+        private final MessageDigest digest;
+
+        DigestSink(MessageDigest digest) {
+            this.digest = digest;
+        }
+
+        @Override
+        public void write(int b) {
+            digest.update((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            digest.update(b, off, len);
+        }
+    }
+}

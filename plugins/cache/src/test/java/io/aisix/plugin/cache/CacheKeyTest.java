@@ -1,0 +1,65 @@
+package io.aisix.plugin.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.resource.CachePolicy;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CacheKeyTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final CachePolicy PER_KEY = new CachePolicy("p1", "p", true, "memory", 60, "all", "api_key", 0);
+    static final CachePolicy SHARED = new CachePolicy("p1", "p", true, "memory", 60, "all", "shared", 0);
+
+    static ObjectNode body(String json) throws Exception {
+        return (ObjectNode) JSON.readTree(json);
+    }
+
+    static String key(CachePolicy p, String caller, String json) throws Exception {
+        return CacheKey.of("CHAT_COMPLETIONS", "m1", p, Optional.ofNullable(caller), body(json));
+    }
+
+    @Test
+    void aisixEnvScopeLoadsAsShared() throws Exception {
+        CachePolicy p = io.aisix.spi.resource.CoreKinds.CACHE_POLICIES.decode("p", JSON.readTree(
+                "{\"name\":\"n\",\"scope\":\"env\"}"));
+        assertEquals("shared", p.scope());
+    }
+
+    @Test
+    void canonicalJsonSortsKeysAndNormalisesNumbers() throws Exception {
+        assertEquals("{\"a\":[1,0.5,{\"x\":null,\"y\":true}],\"b\":\"s\\\"q\"}",
+                CacheKey.canonical(body("{\"b\":\"s\\\"q\",\"a\":[1.0,0.50,{\"y\":true,\"x\":null}]}")));
+        assertEquals("100", CacheKey.number(JSON.readTree("1e2")));
+        assertEquals("0.001", CacheKey.number(JSON.readTree("1e-3")));
+    }
+
+    @Test
+    void keyIgnoresOrderStreamAndModelFieldButNotContent() throws Exception {
+        String base = key(SHARED, null, "{\"model\":\"m1\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_p\":1}");
+        assertTrue(base.startsWith("aisix:cache:") && base.length() == "aisix:cache:".length() + 64);
+        assertEquals(base, key(SHARED, null, "{\"top_p\":1.0,\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],"
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"model\":\"upstream-name\"}"));
+        assertNotEquals(base, key(SHARED, null, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_p\":0.9}"));
+        assertNotEquals(base, key(SHARED, null, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"top_p\":1,"
+                + "\"seed\":1}"));
+        assertNotEquals(base, key(SHARED, null, "{\"messages\":[{\"role\":\"system\",\"content\":\"hi\"}],\"top_p\":1}"));
+    }
+
+    @Test
+    void policyGenerationAliasAndCallerArePartOfTheKey() throws Exception {
+        String json = "{\"messages\":[]}";
+        String perKey = key(PER_KEY, "k1", json);
+        assertNotEquals(perKey, key(PER_KEY, "k2", json), "scope api_key separates callers");
+        assertEquals(key(SHARED, "k1", json), key(SHARED, "k2", json), "scope shared does not");
+        assertNotEquals(key(SHARED, null, json), key(new CachePolicy("p2", "p", true, "memory", 60, "all", "shared", 0),
+                null, json));
+        assertNotEquals(key(SHARED, null, json), key(new CachePolicy("p1", "p", true, "memory", 60, "all", "shared", 1),
+                null, json));
+        assertNotEquals(key(SHARED, null, json), CacheKey.of("CHAT_COMPLETIONS", "m2", SHARED, Optional.empty(), body(json)));
+    }
+}

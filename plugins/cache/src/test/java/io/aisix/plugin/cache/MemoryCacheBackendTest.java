@@ -1,0 +1,54 @@
+package io.aisix.plugin.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.plugin.cache.testsupport.FakePluginContext;
+import io.aisix.kernel.testsupport.MutableClock;
+import io.aisix.spi.StartupException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MemoryCacheBackendTest {
+    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+    MemoryCacheBackend started(Map<String, String> settings) {
+        MemoryCacheBackend b = new MemoryCacheBackend();
+        assertTrue(b.start(new FakePluginContext(clock, settings)));
+        return b;
+    }
+
+    @Test
+    void eachEntryExpiresAfterItsOwnTtlOnTheInjectedClock() {
+        MemoryCacheBackend b = started(Map.of());
+        b.put("short", new byte[] {1}, Duration.ofSeconds(10));
+        b.put("long", new byte[] {2}, Duration.ofSeconds(100));
+        clock.advance(Duration.ofSeconds(9));
+        assertTrue(b.get("short").isPresent());
+        clock.advance(Duration.ofSeconds(2));
+        assertTrue(b.get("short").isEmpty());
+        assertEquals(2, b.get("long").orElseThrow()[0]);
+        b.put("long", new byte[] {3}, Duration.ofSeconds(5));
+        clock.advance(Duration.ofSeconds(6));
+        assertTrue(b.get("long").isEmpty(), "a rewrite takes the new TTL");
+    }
+
+    @Test
+    void maxEntriesBoundsTheCache() {
+        MemoryCacheBackend b = started(Map.of("cache.memory.max_entries", "50"));
+        for (int i = 0; i < 500; i++) {
+            b.put("k" + i, new byte[] {(byte) i}, Duration.ofHours(1));
+        }
+        assertTrue(b.size() <= 50, "size " + b.size());
+    }
+
+    @Test
+    void aBadBoundStopsStartupNamingTheKey() {
+        StartupException e = assertThrows(StartupException.class,
+                () -> new MemoryCacheBackend().start(new FakePluginContext(clock, Map.of("cache.memory.max_entries", "0"))));
+        assertEquals("cache.memory.max_entries", e.key());
+    }
+}

@@ -1,0 +1,129 @@
+package io.aisix.plugin.ratelimit;
+
+import io.aisix.spi.Chain;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Exchange;
+import io.aisix.spi.Filter;
+import io.aisix.spi.Headers;
+import io.aisix.spi.Response;
+import io.aisix.spi.Usage;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.observe.GatewayMetrics;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Rate limits of one snapshot, at {@link io.aisix.spi.Stage#RATE_LIMIT}: after the input guardrails
+ * (a blocked request costs nothing) and the cache (a hit costs nothing), outside the upstream tries
+ * (retries and fallback count once).
+ *
+ * <p>Admission counts the request and takes the concurrency slots; the {@link Exchange#onComplete}
+ * callback, which runs once the response or stream ended, failed or the caller went away, adds the
+ * real usage ({@link CoreAttrs#USAGE}, prompt + completion tokens; 0 when unknown) to the token
+ * windows and releases the slots, exactly once.
+ *
+ * <p>Refusals are 429 {@code rate_limit_exceeded} with {@code Retry-After} (seconds until the window
+ * resets; 1 for concurrency) and the {@code x-ratelimit-*} headers of the refusing limit; admitted
+ * requests carry {@code x-ratelimit-limit/remaining/reset-requests} and {@code -tokens} of their
+ * tightest request and token limits. Each refusal counts in
+ * {@code aisix_ratelimit_rejections_total{scope}}.
+ */
+final class RateLimitFilter implements Filter {
+    static final String REJECTIONS = "aisix_ratelimit_rejections_total";
+
+    private final LimitPlan plan;
+    private final Limiter limiter;
+    private final GatewayMetrics metrics;
+
+    RateLimitFilter(LimitPlan plan, Limiter limiter, GatewayMetrics metrics) {
+        this.plan = plan;
+        this.limiter = limiter;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Response handle(Exchange exchange, Chain chain) {
+        List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
+                exchange.attr(CoreAttrs.ALIAS).orElse(""));
+        if (limits.isEmpty()) {
+            return chain.proceed(exchange);
+        }
+        Decision decision = limiter.acquire(limits);
+        switch (decision) {
+            case Decision.Rejected r -> throw reject(r);
+            case Decision.Admitted a -> {
+                success(exchange.responseHeaders(), limits, a);
+                Lease lease = a.lease();
+                exchange.onComplete(c -> lease.settle(exchange.attr(CoreAttrs.USAGE).map(Usage::totalTokens).orElse(0L)));
+                return chain.proceed(exchange);
+            }
+        }
+    }
+
+    private GatewayException reject(Decision.Rejected r) {
+        Limit l = r.limit();
+        metrics.increment(REJECTIONS, "scope", l.scope());
+        long retry = l.resetSeconds(r.nowSeconds());
+        Headers.Builder h = Headers.builder().set("retry-after", Long.toString(retry));
+        String message;
+        switch (l.kind()) {
+            case REQUESTS -> {
+                message = "request limit exceeded (" + l.label() + ")";
+                h.set("x-ratelimit-limit-requests", Long.toString(l.max()))
+                        .set("x-ratelimit-remaining-requests", "0")
+                        .set("x-ratelimit-reset-requests", duration(retry));
+            }
+            case TOKENS -> {
+                message = "token limit exceeded (" + l.label() + ")";
+                h.set("x-ratelimit-limit-tokens", Long.toString(l.max()))
+                        .set("x-ratelimit-remaining-tokens", "0")
+                        .set("x-ratelimit-reset-tokens", duration(retry));
+            }
+            default -> message = "concurrency limit exceeded (" + l.label() + ")";
+        }
+        return GatewayException.withHeaders(ErrorCode.RATE_LIMIT_EXCEEDED, message, Duration.ofSeconds(retry), h.build());
+    }
+
+    /** Headers of the tightest request limit and the tightest token limit. */
+    private static void success(Headers.Builder h, List<Limit> limits, Decision.Admitted a) {
+        int req = -1;
+        int tok = -1;
+        long reqLeft = Long.MAX_VALUE;
+        long tokLeft = Long.MAX_VALUE;
+        for (int i = 0; i < limits.size(); i++) {
+            Limit l = limits.get(i);
+            long left = Math.max(0, l.max() - a.counts()[i]);
+            if (l.kind() == Limit.Kind.REQUESTS && left < reqLeft) {
+                req = i;
+                reqLeft = left;
+            } else if (l.kind() == Limit.Kind.TOKENS && left < tokLeft) {
+                tok = i;
+                tokLeft = left;
+            }
+        }
+        if (req >= 0) {
+            Limit l = limits.get(req);
+            h.set("x-ratelimit-limit-requests", Long.toString(l.max()))
+                    .set("x-ratelimit-remaining-requests", Long.toString(reqLeft))
+                    .set("x-ratelimit-reset-requests", duration(l.resetSeconds(a.nowSeconds())));
+        }
+        if (tok >= 0) {
+            Limit l = limits.get(tok);
+            h.set("x-ratelimit-limit-tokens", Long.toString(l.max()))
+                    .set("x-ratelimit-remaining-tokens", Long.toString(tokLeft))
+                    .set("x-ratelimit-reset-tokens", duration(l.resetSeconds(a.nowSeconds())));
+        }
+    }
+
+    /** OpenAI's reset format: {@code 45s}, {@code 6m0s}, {@code 2h0m5s}. */
+    static String duration(long seconds) {
+        if (seconds < 60) {
+            return seconds + "s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + "m" + seconds % 60 + "s";
+        }
+        return seconds / 3600 + "h" + seconds % 3600 / 60 + "m" + seconds % 60 + "s";
+    }
+}

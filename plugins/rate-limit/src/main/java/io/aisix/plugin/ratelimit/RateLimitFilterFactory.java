@@ -1,0 +1,86 @@
+package io.aisix.plugin.ratelimit;
+
+import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
+import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.Stage;
+import io.aisix.spi.StartupException;
+import java.util.Optional;
+
+/**
+ * Rate limits ({@code rate_limit} on keys and models, {@code rate_limit_policies}) at
+ * {@link Stage#RATE_LIMIT}, order 100.
+ *
+ * <p>{@link #start} picks the counter store from {@code ratelimit.backend}: {@code memory}
+ * (process-local) or {@code redis} (shared; {@code ratelimit.redis.url} must be set and reachable, or
+ * the gateway does not start). {@link #create} compiles the snapshot's limits; with none configured
+ * there is no filter and no cost.
+ */
+public final class RateLimitFilterFactory implements FilterFactory {
+    /** Slots of a crashed instance are freed after the longest upstream call plus this margin. */
+    static final long LEASE_MARGIN_MS = 60_000;
+
+    private volatile Limiter limiter;
+
+    @Override
+    public String id() {
+        return "rate-limit";
+    }
+
+    @Override
+    public Stage stage() {
+        return Stage.RATE_LIMIT;
+    }
+
+    @Override
+    public int order() {
+        return 100;
+    }
+
+    @Override
+    public void start(PluginContext context) {
+        MemoryLimiter memory = new MemoryLimiter(context.clock());
+        String backend = context.setting("ratelimit.backend").orElse("memory");
+        if (!backend.equals("redis")) {
+            limiter = memory;
+            return;
+        }
+        String url = context.setting("ratelimit.redis.url").filter(s -> !s.isBlank()).orElseThrow(() ->
+                new StartupException("ratelimit.redis.url", "is required when ratelimit.backend is redis"));
+        long upstreamTimeout;
+        try {
+            upstreamTimeout = context.setting("upstream.timeout_ms").map(Long::parseLong).orElse(600_000L);
+        } catch (NumberFormatException e) {
+            upstreamTimeout = 600_000L;
+        }
+        limiter = RedisLimiter.connect(url, context.clock(), memory, upstreamTimeout + LEASE_MARGIN_MS,
+                context.metrics());
+    }
+
+    @Override
+    public Optional<Filter> create(FilterContext context) {
+        LimitPlan plan = new LimitPlan(context.snapshot());
+        if (plan.isEmpty()) {
+            return Optional.empty();
+        }
+        Limiter l = limiter;
+        if (l == null) { // built without start (unit tests)
+            synchronized (this) {
+                if (limiter == null) {
+                    limiter = new MemoryLimiter(context.plugin().clock());
+                }
+                l = limiter;
+            }
+        }
+        return Optional.of(new RateLimitFilter(plan, l, context.plugin().metrics()));
+    }
+
+    @Override
+    public void stop() {
+        Limiter l = limiter;
+        if (l != null) {
+            l.close();
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package io.aisix.plugin.ratelimit;
+
+import io.aisix.spi.StartupException;
+import io.aisix.spi.observe.GatewayMetrics;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * Counters in Redis ({@code ratelimit.backend: redis}), shared by every gateway instance that points
+ * at the same Redis, so N instances enforce one combined limit.
+ *
+ * <p>One Lua script admits a request atomically over all its limits (same checks and order as
+ * {@link MemoryLimiter}); a second one adds the real tokens and releases the slots when the request
+ * ends. Both run with {@code EVALSHA} and fall back to {@code EVAL} on {@code NOSCRIPT} (after a Redis
+ * restart or {@code SCRIPT FLUSH}).
+ *
+ * <p>Keys: {@code aisix:rl:{<bucket>}:<r|t><window>:<window start>} (strings, expiring one minute
+ * after their window) and {@code aisix:rl:{<bucket>}:c} (a sorted set of the slots in use, scored by
+ * their expiry, so the slots of a crashed instance free themselves after the lease TTL of
+ * {@code upstream.timeout_ms} + 60 s). Windows come from the gateway clock: instances must keep
+ * their clocks in sync (NTP). All keys of one request go into one script, so Redis Cluster is not
+ * supported (a single Redis, or a primary with replicas behind one URL).
+ *
+ * <p>Outage: every command is bounded by {@link #COMMAND_TIMEOUT} and rejected at once while
+ * disconnected; a request whose admission fails is admitted by the process-local
+ * {@link MemoryLimiter} instead (fail open to local counters, as AISIX), and errors are counted in
+ * {@code aisix_ratelimit_backend_errors_total{backend="redis",operation}}.
+ */
+final class RedisLimiter implements Limiter {
+    private static final Logger LOG = Logger.getLogger(RedisLimiter.class.getName());
+    static final Duration COMMAND_TIMEOUT = Duration.ofMillis(250);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration LOG_EVERY = Duration.ofSeconds(30);
+    static final String ERRORS = "aisix_ratelimit_backend_errors_total";
+    /** How long a window key outlives its window. */
+    static final long WINDOW_GRACE_MS = 60_000;
+
+    static final String ADMIT = """
+            local now = tonumber(ARGV[1])
+            local member = ARGV[2]
+            local leaseExp = tonumber(ARGV[3])
+            local leaseTtl = tonumber(ARGV[4])
+            local n = #KEYS
+            local counts = {}
+            for pass = 1, 3 do
+              for i = 1, n do
+                local base = 4 + (i - 1) * 3
+                local kind = ARGV[base + 1]
+                local max = tonumber(ARGV[base + 2])
+                if pass == 1 and kind == 'c' then
+                  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+                  local cur = redis.call('ZCARD', KEYS[i])
+                  if cur >= max then return {i, cur} end
+                  counts[i] = cur + 1
+                elseif pass == 2 and kind == 't' then
+                  local cur = tonumber(redis.call('GET', KEYS[i]) or '0')
+                  if cur >= max then return {i, cur} end
+                  counts[i] = cur
+                elseif pass == 3 and kind == 'r' then
+                  local cur = tonumber(redis.call('GET', KEYS[i]) or '0')
+                  if cur + 1 > max then return {i, cur} end
+                  counts[i] = cur + 1
+                end
+              end
+            end
+            for i = 1, n do
+              local base = 4 + (i - 1) * 3
+              local kind = ARGV[base + 1]
+              if kind == 'c' then
+                redis.call('ZADD', KEYS[i], leaseExp, member)
+                redis.call('PEXPIRE', KEYS[i], leaseTtl)
+              elseif kind == 'r' then
+                if redis.call('INCR', KEYS[i]) == 1 then
+                  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[base + 3]))
+                end
+              end
+            end
+            local out = {0}
+            for i = 1, n do out[i + 1] = counts[i] end
+            return out
+            """;
+
+    static final String SETTLE = """
+            local nt = tonumber(ARGV[1])
+            local tokens = tonumber(ARGV[2])
+            for i = 1, #KEYS do
+              if i <= nt then
+                if tokens > 0 then
+                  redis.call('INCRBY', KEYS[i], tokens)
+                  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 + i]))
+                end
+              else
+                redis.call('ZREM', KEYS[i], ARGV[3])
+              end
+            end
+            return 1
+            """;
+
+    private static final String ADMIT_SHA = sha1(ADMIT);
+    private static final String SETTLE_SHA = sha1(SETTLE);
+
+    private final Clock clock;
+    private final MemoryLimiter fallback;
+    private final long leaseTtlMs;
+    private final GatewayMetrics metrics;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final String instance = UUID.randomUUID().toString();
+    private final AtomicLong leases = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_EVERY.toNanos());
+
+    private RedisLimiter(Clock clock, MemoryLimiter fallback, long leaseTtlMs, GatewayMetrics metrics,
+                         ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c) {
+        this.clock = clock;
+        this.fallback = fallback;
+        this.leaseTtlMs = leaseTtlMs;
+        this.metrics = metrics;
+        this.resources = resources;
+        this.client = client;
+        this.connection = c;
+    }
+
+    /**
+     * Connects and checks Redis answers.
+     *
+     * @throws StartupException naming {@code ratelimit.redis.url} when the URL is malformed or Redis
+     *                          cannot be reached (the message holds host and port, never the URL)
+     */
+    static RedisLimiter connect(String url, Clock clock, MemoryLimiter fallback, long leaseTtlMs,
+                                GatewayMetrics metrics) {
+        RedisURI uri;
+        try {
+            uri = RedisURI.create(url);
+        } catch (RuntimeException e) {
+            throw new StartupException("ratelimit.redis.url", "is not a valid redis:// or rediss:// URL");
+        }
+        uri.setTimeout(CONNECT_TIMEOUT); // generous while connecting, tight once serving
+        String where = uri.getHost() + ":" + uri.getPort();
+        ClientResources resources = DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
+                .timeoutOptions(TimeoutOptions.enabled())
+                .build());
+        try {
+            StatefulRedisConnection<String, String> c = client.connect();
+            c.sync().ping();
+            c.setTimeout(COMMAND_TIMEOUT);
+            LOG.info("redis rate-limit backend connected to " + where);
+            return new RedisLimiter(clock, fallback, leaseTtlMs, metrics, resources, client, c);
+        } catch (RuntimeException e) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            throw new StartupException("ratelimit.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
+        }
+    }
+
+    @Override
+    public Decision acquire(List<Limit> limits) {
+        long nowMs = clock.millis();
+        long now = Math.floorDiv(nowMs, 1000);
+        int n = limits.size();
+        String[] keys = new String[n];
+        String[] args = new String[4 + 3 * n];
+        String member = instance + ":" + leases.incrementAndGet();
+        args[0] = Long.toString(nowMs);
+        args[1] = member;
+        args[2] = Long.toString(nowMs + leaseTtlMs);
+        args[3] = Long.toString(leaseTtlMs);
+        boolean holdsSlots = false;
+        for (int i = 0; i < n; i++) {
+            Limit l = limits.get(i);
+            keys[i] = key(l, now);
+            args[4 + 3 * i] = l.kind().tag;
+            args[5 + 3 * i] = Long.toString(l.max());
+            args[6 + 3 * i] = Long.toString(l.windowSeconds() * 1000 + WINDOW_GRACE_MS);
+            holdsSlots |= l.kind() == Limit.Kind.CONCURRENCY;
+        }
+        List<Object> reply;
+        try {
+            reply = eval(ADMIT_SHA, ADMIT, keys, args);
+        } catch (RuntimeException e) {
+            failed("acquire", e);
+            return fallback.acquire(limits);
+        }
+        long index = (Long) reply.get(0);
+        if (index != 0) {
+            return new Decision.Rejected(limits.get((int) index - 1), (Long) reply.get(1), now);
+        }
+        long[] counts = new long[n];
+        for (int i = 0; i < n; i++) {
+            counts[i] = (Long) reply.get(i + 1);
+        }
+        boolean countsTokens = limits.stream().anyMatch(l -> l.kind() == Limit.Kind.TOKENS);
+        Lease lease = holdsSlots || countsTokens ? new RedisLease(limits, member) : Lease.NONE;
+        return new Decision.Admitted(lease, counts, now);
+    }
+
+    static String key(Limit l, long now) {
+        String base = "aisix:rl:{" + l.bucket() + "}:";
+        if (l.kind() == Limit.Kind.CONCURRENCY) {
+            return base + "c";
+        }
+        return base + l.kind().tag + l.windowSeconds() + ":" + l.windowStart(now);
+    }
+
+    private List<Object> eval(String sha, String script, String[] keys, String[] args) {
+        RedisCommands<String, String> sync = connection.sync();
+        try {
+            return sync.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        } catch (RedisNoScriptException e) {
+            return sync.eval(script, ScriptOutputType.MULTI, keys, args);
+        }
+    }
+
+    private final class RedisLease implements Lease {
+        private final List<Limit> limits;
+        private final String member;
+        private final AtomicBoolean settled = new AtomicBoolean();
+
+        RedisLease(List<Limit> limits, String member) {
+            this.limits = limits;
+            this.member = member;
+        }
+
+        @Override
+        public void settle(long tokens) {
+            if (!settled.compareAndSet(false, true)) {
+                return;
+            }
+            long now = Math.floorDiv(clock.millis(), 1000);
+            List<String> tokenKeys = new ArrayList<>();
+            List<String> ttls = new ArrayList<>();
+            List<String> slotKeys = new ArrayList<>();
+            for (Limit l : limits) {
+                if (l.kind() == Limit.Kind.TOKENS && tokens > 0) {
+                    tokenKeys.add(key(l, now));
+                    ttls.add(Long.toString(l.windowSeconds() * 1000 + WINDOW_GRACE_MS));
+                } else if (l.kind() == Limit.Kind.CONCURRENCY) {
+                    slotKeys.add(key(l, now));
+                }
+            }
+            if (tokenKeys.isEmpty() && slotKeys.isEmpty()) {
+                return;
+            }
+            List<String> keys = new ArrayList<>(tokenKeys);
+            keys.addAll(slotKeys);
+            List<String> args = new ArrayList<>();
+            args.add(Integer.toString(tokenKeys.size()));
+            args.add(Long.toString(tokens));
+            args.add(member);
+            args.addAll(ttls);
+            try {
+                String[] k = keys.toArray(String[]::new);
+                String[] a = args.toArray(String[]::new);
+                RedisCommands<String, String> sync = connection.sync();
+                try {
+                    sync.evalsha(SETTLE_SHA, ScriptOutputType.INTEGER, k, a);
+                } catch (RedisNoScriptException e) {
+                    sync.eval(SETTLE, ScriptOutputType.INTEGER, k, a);
+                }
+            } catch (RuntimeException e) {
+                // the slots expire with their lease TTL; the tokens of this request are lost
+                failed("settle", e);
+            }
+        }
+    }
+
+    long errors() {
+        return errors.get();
+    }
+
+    private void failed(String operation, Throwable e) {
+        errors.incrementAndGet();
+        metrics.increment(ERRORS, "backend", "redis", "operation", operation);
+        long now = System.nanoTime();
+        long last = lastLogNanos.get();
+        if (now - last >= LOG_EVERY.toNanos() && lastLogNanos.compareAndSet(last, now)) {
+            LOG.warning("redis rate-limit backend unavailable, using process-local counters (" + errors.get()
+                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e));
+        }
+    }
+
+    private static String reason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+
+    private static String sha1(String script) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (RuntimeException ignored) {
+            // closing anyway
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}

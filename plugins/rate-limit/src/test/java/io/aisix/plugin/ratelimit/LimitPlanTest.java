@@ -1,0 +1,104 @@
+package io.aisix.plugin.ratelimit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.Model;
+import io.aisix.spi.resource.RateLimit;
+import io.aisix.spi.resource.RateLimitPolicy;
+import io.aisix.spi.resource.ResourceKind;
+import io.aisix.spi.resource.Snapshot;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class LimitPlanTest {
+    static final OptionalLong NONE = OptionalLong.empty();
+
+    static CallerKey key(String id, Optional<String> team, Optional<RateLimit> rl) {
+        return new CallerKey(id, Optional.empty(), "0".repeat(64), List.of("*"), rl, Optional.empty(), false, team,
+                Optional.empty(), NullNode.getInstance());
+    }
+
+    static Model model(String id, String name, Optional<RateLimit> rl) {
+        return new Model(id, name, Optional.of("pk"), Optional.of("up"), Optional.empty(), NONE, rl, Optional.empty(),
+                Optional.empty());
+    }
+
+    static RateLimitPolicy policy(String id, String scope, String ref, String window, long req) {
+        return new RateLimitPolicy(id, id + "-name", scope, Optional.ofNullable(ref), window, OptionalLong.of(req), NONE);
+    }
+
+    static Snapshot snapshot(Map<ResourceKind<?>, Map<String, ?>> content) {
+        return new Snapshot() {
+            @Override
+            public long revision() {
+                return 1;
+            }
+
+            @Override
+            public Instant builtAt() {
+                return Instant.EPOCH;
+            }
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> Map<String, T> all(ResourceKind<T> kind) {
+                return (Map<String, T>) content.getOrDefault(kind, Map.of());
+            }
+        };
+    }
+
+    static String describe(List<Limit> limits) {
+        return limits.stream().map(l -> l.bucket() + "/" + l.kind().tag + l.windowSeconds() + "=" + l.max())
+                .sorted().collect(Collectors.joining(" "));
+    }
+
+    @Test
+    void nothingConfiguredMeansNoFilter() {
+        assertTrue(new LimitPlan(snapshot(Map.of())).isEmpty());
+    }
+
+    @Test
+    void inlineLimitsOfKeyAndModelAndEveryMatchingPolicyApply() {
+        RateLimit keyRl = new RateLimit(OptionalLong.of(1), OptionalLong.of(2), OptionalLong.of(3), OptionalLong.of(4),
+                OptionalLong.of(5), OptionalLong.of(6));
+        RateLimit modelRl = new RateLimit(NONE, OptionalLong.of(7), NONE, NONE, NONE, NONE);
+        CallerKey k1 = key("k1", Optional.of("team-a"), Optional.of(keyRl));
+        Model m1 = model("m1id", "gpt-*", Optional.of(modelRl));
+        Snapshot s = snapshot(Map.of(
+                CoreKinds.API_KEYS, Map.of("k1", k1),
+                CoreKinds.MODELS, Map.of("m1id", m1),
+                CoreKinds.RATE_LIMIT_POLICIES, Map.of(
+                        "pa", policy("pa", "api_key", null, "hour", 10),
+                        "pb", policy("pb", "api_key", "k2", "minute", 11),
+                        "pm1", policy("pm1", "model", "gpt-4o", "day", 12),
+                        "pm2", policy("pm2", "model", "gpt-*", "second", 13),
+                        "pm3", policy("pm3", "model", "other", "second", 14),
+                        "pt", policy("pt", "team", "team-a", "minute", 15),
+                        "pt2", policy("pt2", "team", "team-b", "minute", 16))));
+        List<Limit> limits = new LimitPlan(s).applicable(Optional.of(k1), Optional.of(m1), "gpt-4o");
+        assertEquals("key:k1/c0=6 key:k1/r1=1 key:k1/r60=2 key:k1/r86400=3 key:k1/t60=4 key:k1/t86400=5 "
+                + "model:m1id/r60=7 policy:pa:api_key:k1/r3600=10 policy:pm1:model:m1id/r86400=12 "
+                + "policy:pm2:model:m1id/r1=13 policy:pt:team:team-a/r60=15", describe(limits));
+        assertTrue(limits.stream().filter(l -> l.bucket().startsWith("policy:pt")).allMatch(l -> l.scope().equals("team")));
+    }
+
+    @Test
+    void aPolicyWithoutScopeRefCountsEachKeySeparately() {
+        CallerKey k1 = key("k1", Optional.empty(), Optional.empty());
+        CallerKey k2 = key("k2", Optional.empty(), Optional.empty());
+        LimitPlan plan = new LimitPlan(snapshot(Map.of(CoreKinds.RATE_LIMIT_POLICIES,
+                Map.of("p", policy("p", "api_key", null, "minute", 1)))));
+        assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "")));
+        assertEquals("policy:p:api_key:k2/r60=1", describe(plan.applicable(Optional.of(k2), Optional.empty(), "")));
+        assertEquals("", describe(plan.applicable(Optional.empty(), Optional.empty(), "")), "no caller, no key policy");
+    }
+}

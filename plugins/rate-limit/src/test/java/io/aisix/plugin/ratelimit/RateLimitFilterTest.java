@@ -1,0 +1,103 @@
+package io.aisix.plugin.ratelimit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.aisix.kernel.testsupport.MutableClock;
+import io.aisix.plugin.ratelimit.testsupport.FakeExchange;
+import io.aisix.plugin.ratelimit.testsupport.FakePluginContext;
+import io.aisix.spi.Chain;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Headers;
+import io.aisix.spi.Response;
+import io.aisix.spi.Usage;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.RateLimit;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** The filter against a stub chain: headers, 429s, metrics, settling on completion. */
+class RateLimitFilterTest {
+    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:15Z"));
+    final FakePluginContext ctx = new FakePluginContext(clock, Map.of());
+    final CallerKey key = new CallerKey("k1", Optional.empty(), "0".repeat(64), List.of("*"),
+            Optional.of(new RateLimit(OptionalLong.empty(), OptionalLong.of(2), OptionalLong.empty(), OptionalLong.of(100),
+                    OptionalLong.empty(), OptionalLong.of(5))),
+            Optional.empty(), false, Optional.empty(), Optional.empty(), NullNode.getInstance());
+    final RateLimitFilter filter = new RateLimitFilter(
+            new LimitPlan(LimitPlanTest.snapshot(Map.of(CoreKinds.API_KEYS, Map.of("k1", key)))),
+            new MemoryLimiter(clock), ctx.metrics);
+    final Chain ok = ex -> {
+        ex.attr(CoreAttrs.USAGE, new Usage(30, 10));
+        return Response.json("{}".getBytes(StandardCharsets.UTF_8));
+    };
+
+    FakeExchange exchange() {
+        FakeExchange ex = new FakeExchange(Endpoint.CHAT_COMPLETIONS, "{}", Headers.empty());
+        ex.attr(CoreAttrs.CALLER, key);
+        return ex;
+    }
+
+    @Test
+    void admittedAnswersCarryTheTightestLimitsAndTokensSettleOnCompletion() {
+        FakeExchange first = exchange();
+        filter.handle(first, ok);
+        Headers h = first.responseHeaders().build();
+        assertEquals("2", h.first("x-ratelimit-limit-requests").orElseThrow());
+        assertEquals("1", h.first("x-ratelimit-remaining-requests").orElseThrow());
+        assertEquals("45s", h.first("x-ratelimit-reset-requests").orElseThrow());
+        assertEquals("100", h.first("x-ratelimit-limit-tokens").orElseThrow());
+        assertEquals("100", h.first("x-ratelimit-remaining-tokens").orElseThrow());
+        first.completeOk(false);
+        first.completeOk(false);
+
+        FakeExchange second = exchange();
+        filter.handle(second, ok);
+        assertEquals("60", second.responseHeaders().build().first("x-ratelimit-remaining-tokens").orElseThrow(),
+                "40 real tokens of the first request, counted once");
+        assertEquals("0", second.responseHeaders().build().first("x-ratelimit-remaining-requests").orElseThrow());
+        second.completeOk(false);
+    }
+
+    @Test
+    void aRefusalIs429WithRetryAfterHeadersAndAMetric() {
+        filter.handle(exchange(), ok);
+        filter.handle(exchange(), ok);
+        FakeExchange third = exchange();
+        GatewayException e = assertThrows(GatewayException.class, () -> filter.handle(third, ok));
+        assertEquals(ErrorCode.RATE_LIMIT_EXCEEDED, e.code());
+        assertEquals(429, e.status());
+        assertEquals("request limit exceeded (rpm of the API key)", e.getMessage());
+        assertEquals("45", e.headers().first("retry-after").orElseThrow());
+        assertEquals("2", e.headers().first("x-ratelimit-limit-requests").orElseThrow());
+        assertEquals("0", e.headers().first("x-ratelimit-remaining-requests").orElseThrow());
+        assertEquals("45s", e.headers().first("x-ratelimit-reset-requests").orElseThrow());
+        assertEquals(1, ctx.metrics.get("aisix_ratelimit_rejections_total{scope=api_key}"));
+    }
+
+    @Test
+    void requestsWithoutApplicableLimitsPassUntouched() {
+        FakeExchange anon = new FakeExchange(Endpoint.CHAT_COMPLETIONS, "{}", Headers.empty());
+        for (int i = 0; i < 5; i++) {
+            filter.handle(anon, ok);
+        }
+        assertEquals(true, anon.responseHeaders().isEmpty());
+    }
+
+    @Test
+    void resetDurationsUseOpenAiNotation() {
+        assertEquals("59s", RateLimitFilter.duration(59));
+        assertEquals("6m0s", RateLimitFilter.duration(360));
+        assertEquals("23h59m59s", RateLimitFilter.duration(86_399));
+    }
+}
