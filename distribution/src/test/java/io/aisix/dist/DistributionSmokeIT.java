@@ -58,7 +58,10 @@ class DistributionSmokeIT {
         assertTrue(Files.isExecutable(home.resolve("bin/aisix")));
         assertTrue(Files.exists(home.resolve("conf/config.yaml")));
         assertTrue(Files.exists(home.resolve("lib/aisix-kernel-0.1.0-SNAPSHOT.jar")));
-        for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver")) {
+        for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
+                "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
+                "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "observe", "exporter-file",
+                "exporter-http-log", "exporter-otlp-http")) {
             assertTrue(Files.exists(home.resolve("plugins/" + plugin + "/aisix-plugin-" + plugin + "-0.1.0-SNAPSHOT.jar")),
                     plugin);
         }

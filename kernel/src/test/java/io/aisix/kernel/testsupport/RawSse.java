@@ -52,6 +52,11 @@ public final class RawSse implements AutoCloseable {
 
     /** Reads up to the first {@code data:} line and returns its payload. */
     public String firstData() throws IOException {
+        return nextData();
+    }
+
+    /** Reads up to the next {@code data:} line and returns its payload. */
+    public String nextData() throws IOException {
         String line;
         while ((line = in.readLine()) != null) {
             int at = line.indexOf("data: ");
