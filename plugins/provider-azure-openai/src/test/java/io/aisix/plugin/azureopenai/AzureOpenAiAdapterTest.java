@@ -189,6 +189,7 @@ class AzureOpenAiAdapterTest {
         mock.enqueue(Script.reply("a b c").deltas(3).pauseAfter(2).breakAfter(2));
         EventStream s = TestStreams.events(adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT_STREAM), target(), client));
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // preamble dropped: this is the role chunk
+        assertTrue(mock.awaitPaused(1, WAIT)); // resuming earlier would leave the stream paused
         mock.resume();
         assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class, () -> {
             while (s.next().isPresent()) {

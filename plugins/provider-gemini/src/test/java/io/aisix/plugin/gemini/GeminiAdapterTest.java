@@ -285,6 +285,7 @@ class GeminiAdapterTest {
         EventStream s = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), target(), client));
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // role
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // first piece
+        assertTrue(mock.awaitPaused(1, WAIT)); // resuming earlier would leave the stream paused
         mock.resume();
         assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class, () -> {
             while (s.next().isPresent()) {
