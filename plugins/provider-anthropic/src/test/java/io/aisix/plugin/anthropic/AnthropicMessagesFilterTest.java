@@ -15,19 +15,17 @@ import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
-import io.aisix.spi.FilterContext;
 import io.aisix.spi.Headers;
-import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
-import io.aisix.spi.resource.Snapshot;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
 import io.aisix.testkit.TestStreams;
 import io.aisix.testkit.TestTarget;
@@ -73,17 +71,8 @@ class AnthropicMessagesFilterTest {
     static void start() {
         mock = MockUpstream.start();
         client = new TestUpstreamClient();
-        filter = new AnthropicMessagesFilterFactory().create(new FilterContext() {
-            @Override
-            public Snapshot snapshot() {
-                return TestSnapshot.empty();
-            }
-
-            @Override
-            public PluginContext plugin() {
-                throw new UnsupportedOperationException();
-            }
-        }).orElseThrow();
+        filter = new AnthropicMessagesFilterFactory().create(new TestPluginContext().filterContext(TestSnapshot.empty()))
+                .orElseThrow();
     }
 
     @AfterAll
