@@ -272,19 +272,11 @@ class AnthropicAdapterTest extends MockUpstreamTestBase {
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // first delta
         assertTrue(mock.awaitPaused(1, WAIT)); // resuming earlier would leave the stream paused
         mock.resume();
-        assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class, () -> {
-            while (s.next().isPresent()) {
-                // until the break
-            }
-        }).code());
+        assertEquals(ErrorCode.UPSTREAM_ERROR, TestStreams.failure(s).code()); // until the break
 
         mock.enqueue(Script.reply("a b c d").deltas(4).errorEventAfter(4));
         EventStream e = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), target(), client));
-        GatewayException ge = assertThrows(GatewayException.class, () -> {
-            while (e.next().isPresent()) {
-                // until the in-band error event
-            }
-        });
+        GatewayException ge = TestStreams.failure(e); // until the in-band error event
         assertEquals(ErrorCode.UPSTREAM_ERROR, ge.code());
         assertTrue(ge.getMessage().contains("overloaded_error"), ge.getMessage());
 
@@ -299,11 +291,7 @@ class AnthropicAdapterTest extends MockUpstreamTestBase {
         mock.enqueue(Script.reply("a b").hangAfter(3));
         EventStream h = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), slow, client));
         assertEquals(Duration.ofMillis(250), client.lastSent().readTimeout());
-        assertEquals(ErrorCode.TIMEOUT, assertThrows(GatewayException.class, () -> {
-            while (h.next().isPresent()) {
-                // silent after 3 events
-            }
-        }).code());
+        assertEquals(ErrorCode.TIMEOUT, TestStreams.failure(h).code()); // silent after 3 events
 
         mock.enqueue(Script.reply("a b c d e f g h").deltas(8).pauseAfter(4).deltaDelay(Duration.ofMillis(5)));
         EventStream s = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), target(), client));
