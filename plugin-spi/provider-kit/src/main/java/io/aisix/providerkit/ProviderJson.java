@@ -65,6 +65,14 @@ public final class ProviderJson {
         throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent an unreadable stream event");
     }
 
+    /** Copies {@code from.field} to {@code to.as} when it is a number (other values are dropped). */
+    public static void copyNumber(JsonNode from, String field, ObjectNode to, String as) {
+        JsonNode v = from.get(field);
+        if (v != null && v.isNumber()) {
+            to.set(as, v);
+        }
+    }
+
     /** Parses a JSON text that should be an object (tool arguments); empty object when it is not. */
     public static ObjectNode parseObjectOrEmpty(String text) {
         if (text == null || text.isBlank()) {

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One request as {@link MockUpstream} received it.
+ * One request as {@link MockUpstream} or {@link LoopbackHttpServer} received it.
  *
  * @param path     the path without the query string, percent-decoding not applied
  * @param rawQuery the query string without {@code ?} (empty when absent)

@@ -1,8 +1,11 @@
 package io.aisix.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
+import io.aisix.spi.error.GatewayException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +38,18 @@ public final class TestStreams {
             }
         }
         return out;
+    }
+
+    /**
+     * Reads until the stream fails and returns the failure; fails the test when the stream ends
+     * cleanly instead. The stream is not closed (a failing stream closes its upstream itself).
+     */
+    public static GatewayException failure(EventStream stream) {
+        return assertThrows(GatewayException.class, () -> {
+            while (stream.next().isPresent()) {
+                // until the failure
+            }
+        }, "the stream ended without an error");
     }
 
     /** The data of every remaining event. */

@@ -21,34 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class MockUpstreamTest {
-    static MockUpstream mock;
-    static TestUpstreamClient client;
-
-    @BeforeAll
-    static void start() {
-        mock = MockUpstream.start();
-        client = new TestUpstreamClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        mock.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        mock.reset();
-    }
-
+class MockUpstreamTest extends MockUpstreamTestBase {
     private static UpstreamResponse post(String path, String body, String... headers) {
         return client.send(UpstreamRequest.postJson(mock.baseUrl() + path, Headers.of(headers),
                 body.getBytes(StandardCharsets.UTF_8), body.contains("\"stream\":true")));

@@ -10,23 +10,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
-import io.aisix.spi.FilterContext;
-import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AliasResolverFilterTest {
@@ -45,35 +41,8 @@ class AliasResolverFilterTest {
             .decode(CoreKinds.MODELS, "dangling", "{\"display_name\":\"broken\",\"provider_key_id\":\"gone\",\"model_name\":\"x\"}")
             .build();
 
-    private final Filter filter = new AliasResolverFilterFactory().create(new FilterContext() {
-        public Snapshot snapshot() {
-            return snapshot;
-        }
-
-        public PluginContext plugin() {
-            return new PluginContext() {
-                public UpstreamClient upstream() {
-                    throw new UnsupportedOperationException();
-                }
-
-                public Clock clock() {
-                    return Clock.systemUTC();
-                }
-
-                public Optional<String> setting(String path) {
-                    return Optional.empty();
-                }
-
-                public <T> Optional<T> service(Class<T> type) {
-                    return Optional.empty();
-                }
-
-                public Set<String> adapterIds() {
-                    return Set.of("openai", "anthropic");
-                }
-            };
-        }
-    }).orElseThrow();
+    private final Filter filter = new AliasResolverFilterFactory()
+            .create(new TestPluginContext().adapterIds("openai", "anthropic").filterContext(snapshot)).orElseThrow();
 
     private static CallerKey caller(String... allowed) {
         return new CallerKey("k", Optional.empty(), "0".repeat(64), List.of(allowed), Optional.empty(), Optional.empty(),

@@ -7,21 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
-import io.aisix.spi.FilterContext;
-import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ApiKeyAuthFilterTest {
@@ -36,31 +33,8 @@ class ApiKeyAuthFilterTest {
                     + "\",\"expires_at\":\"2027-01-01T00:00:00+02:00\"}")
             .build();
 
-    private final Filter filter = new ApiKeyAuthFilterFactory().create(new FilterContext() {
-        public Snapshot snapshot() {
-            return snapshot;
-        }
-
-        public PluginContext plugin() {
-            return new PluginContext() {
-                public UpstreamClient upstream() {
-                    throw new UnsupportedOperationException();
-                }
-
-                public Clock clock() {
-                    return NOW;
-                }
-
-                public Optional<String> setting(String path) {
-                    return Optional.empty();
-                }
-
-                public <T> Optional<T> service(Class<T> type) {
-                    return Optional.empty();
-                }
-            };
-        }
-    }).orElseThrow();
+    private final Filter filter = new ApiKeyAuthFilterFactory()
+            .create(new TestPluginContext().clock(NOW).filterContext(snapshot)).orElseThrow();
 
     private TestExchange run(String header, String value) {
         TestExchange.Builder b = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}");

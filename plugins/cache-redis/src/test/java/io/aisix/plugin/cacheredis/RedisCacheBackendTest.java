@@ -9,15 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
-import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.provider.UpstreamClient;
-import java.time.Clock;
+import io.aisix.testkit.TestPluginContext;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class RedisCacheBackendTest {
     static RedisServer redis;
     RedisCacheBackend backend;
-    final AtomicInteger errorMetric = new AtomicInteger();
+    TestPluginContext ctx;
 
     @BeforeAll
     static void startRedis() {
@@ -50,47 +45,8 @@ class RedisCacheBackendTest {
     }
 
     PluginContext context(Map<String, String> settings) {
-        return new PluginContext() {
-            @Override
-            public UpstreamClient upstream() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public Optional<String> setting(String path) {
-                return Optional.ofNullable(settings.get(path));
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-
-            @Override
-            public GatewayMetrics metrics() {
-                return new GatewayMetrics() {
-                    @Override
-                    public void add(String name, double amount, String... labels) {
-                        if (name.equals("aisix_cache_backend_errors_total")) {
-                            errorMetric.incrementAndGet();
-                        }
-                    }
-
-                    @Override
-                    public void observe(String name, double value, String... labels) {
-                    }
-
-                    @Override
-                    public void gauge(String name, DoubleSupplier value, String... labels) {
-                    }
-                };
-            }
-        };
+        ctx = new TestPluginContext().settings(settings);
+        return ctx;
     }
 
     RedisCacheBackend started(String url) {
@@ -157,7 +113,7 @@ class RedisCacheBackendTest {
             Thread.sleep(10);
         }
         assertEquals(10, b.errors(), "every failed get and set is counted");
-        assertEquals(10, errorMetric.get());
+        assertEquals(10, ctx.metrics().total(RedisCacheBackend.ERRORS));
         redis.restart();
         deadline = System.nanoTime() + 15_000_000_000L;
         while (b.get("aisix:cache:x").isEmpty() && System.nanoTime() < deadline) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.plugin.cache.testsupport.FakeExchange;
-import io.aisix.plugin.cache.testsupport.FakePluginContext;
 import io.aisix.kernel.testsupport.MutableClock;
 import io.aisix.spi.Chain;
 import io.aisix.spi.Completion;
@@ -16,6 +14,8 @@ import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.cache.CacheBackend;
+import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.resource.CachePolicy;
 import java.nio.charset.StandardCharsets;
@@ -33,38 +33,37 @@ class CacheFilterTest {
     static final CachePolicy POLICY = new CachePolicy("p1", "main", true, "memory", 60, "all", "shared", 0);
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    final FakePluginContext ctx = new FakePluginContext(clock, Map.of());
+    final TestPluginContext ctx = new TestPluginContext().clock(clock);
     final MemoryCacheBackend memory = new MemoryCacheBackend();
     final AtomicInteger upstream = new AtomicInteger();
     final Chain answer = ex -> Response.json(("{\"n\":" + upstream.incrementAndGet() + "}").getBytes(StandardCharsets.UTF_8));
 
     CacheFilter filter(CacheBackend backend) {
         memory.start(ctx);
-        return new CacheFilter(new PolicyIndex(List.of(POLICY)), Map.of("memory", backend), ctx.metrics);
+        return new CacheFilter(new PolicyIndex(List.of(POLICY)), Map.of("memory", backend), ctx.metrics());
     }
 
-    FakeExchange exchange(String... headers) {
-        FakeExchange ex = new FakeExchange(Endpoint.CHAT_COMPLETIONS, BODY, Headers.of(headers));
-        ex.attr(CoreAttrs.ALIAS, "m1");
-        return ex;
+    TestExchange exchange(String... headers) {
+        return TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json(BODY).headers(Headers.of(headers))
+                .attr(CoreAttrs.ALIAS, "m1").build();
     }
 
     @Test
     void outcomesAreCountedPerPolicyAndPublished() {
         CacheFilter f = filter(memory);
-        FakeExchange miss = exchange();
+        TestExchange miss = exchange();
         f.handle(miss, answer);
         assertEquals("miss", miss.attr(CoreAttrs.CACHE_STATUS).orElseThrow());
         assertEquals("miss", miss.responseHeaders().build().first("x-aisix-cache").orElseThrow());
-        miss.completeOk(false);
-        FakeExchange hit = exchange();
+        miss.complete(200, false);
+        TestExchange hit = exchange();
         Response r = f.handle(hit, answer);
         assertEquals("{\"n\":1}", ((Response.Full) r).bodyText());
         assertEquals("hit", hit.attr(CoreAttrs.CACHE_STATUS).orElseThrow());
         f.handle(exchange("cache-control", "no-cache"), answer);
-        assertEquals(1, ctx.metrics.get("aisix_cache_requests_total{policy=main,outcome=miss}"));
-        assertEquals(1, ctx.metrics.get("aisix_cache_requests_total{policy=main,outcome=hit}"));
-        assertEquals(1, ctx.metrics.get("aisix_cache_requests_total{policy=main,outcome=bypass}"));
+        assertEquals(1, ctx.metrics().get("aisix_cache_requests_total{policy=main,outcome=miss}"));
+        assertEquals(1, ctx.metrics().get("aisix_cache_requests_total{policy=main,outcome=hit}"));
+        assertEquals(1, ctx.metrics().get("aisix_cache_requests_total{policy=main,outcome=bypass}"));
     }
 
     @Test
@@ -75,14 +74,14 @@ class CacheFilterTest {
                 new Completion(422, Optional.of(ErrorCode.CONTENT_FILTER), false, false, false, 0), // output block
                 new Completion(200, Optional.of(ErrorCode.UPSTREAM_ERROR), false, false, false, 0));
         for (Completion c : notDelivered) {
-            FakeExchange ex = exchange();
+            TestExchange ex = exchange();
             f.handle(ex, answer);
             ex.complete(c);
             assertEquals(0, memory.size(), c.toString());
         }
-        FakeExchange ok = exchange();
+        TestExchange ok = exchange();
         f.handle(ok, answer);
-        ok.completeOk(false);
+        ok.complete(200, false);
         assertEquals(1, memory.size());
     }
 
@@ -92,19 +91,19 @@ class CacheFilterTest {
         Chain streaming = ex -> Response.stream(EventStream.of(List.of(
                 SseEvent.data("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}"),
                 SseEvent.data("{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"))));
-        FakeExchange half = exchange();
+        TestExchange half = exchange();
         Response.Streaming s = assertInstanceOf(Response.Streaming.class, f.handle(half, streaming));
         s.events().next();
         s.events().close();
         half.complete(new Completion(200, Optional.empty(), true, false, true, 0));
         assertEquals(0, memory.size(), "a stream the caller left is not stored");
 
-        FakeExchange full = exchange();
+        TestExchange full = exchange();
         EventStream events = ((Response.Streaming) f.handle(full, streaming)).events();
         while (events.next().isPresent()) {
             // drain like the kernel does
         }
-        full.completeOk(true);
+        full.complete(200, true);
         assertEquals(1, memory.size());
     }
 
@@ -127,10 +126,10 @@ class CacheFilterTest {
             }
         };
         CacheFilter f = filter(broken);
-        FakeExchange ex = exchange();
+        TestExchange ex = exchange();
         Response r = f.handle(ex, answer);
         assertEquals(200, r.status());
-        ex.completeOk(false);
+        ex.complete(200, false);
         assertEquals("miss", ex.attr(CoreAttrs.CACHE_STATUS).orElseThrow());
         assertTrue(upstream.get() == 1);
     }
@@ -138,7 +137,7 @@ class CacheFilterTest {
     @Test
     void otherEndpointsPassThroughUntouched() {
         CacheFilter f = filter(memory);
-        FakeExchange ex = new FakeExchange(Endpoint.EMBEDDINGS, "{\"model\":\"m1\",\"input\":\"x\"}", Headers.empty());
+        TestExchange ex = TestExchange.builder(Endpoint.EMBEDDINGS).json("{\"model\":\"m1\",\"input\":\"x\"}").build();
         f.handle(ex, answer);
         assertTrue(ex.attr(CoreAttrs.CACHE_STATUS).isEmpty());
         assertTrue(ex.responseHeaders().isEmpty());

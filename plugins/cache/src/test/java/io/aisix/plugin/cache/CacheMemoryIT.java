@@ -12,8 +12,8 @@ import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.MutableClock;
 import io.aisix.kernel.testsupport.RawSse;
-import io.aisix.plugin.cache.testsupport.CompletionBarrier;
-import io.aisix.plugin.cache.testsupport.TestLlmAdapter;
+import io.aisix.testkit.CompletionRecorder;
+import io.aisix.testkit.TestLlmAdapter;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,9 +66,9 @@ class CacheMemoryIT {
 
     /** A call that returns once the gateway finished the request, cache write included. */
     private HttpResponse<String> chatAs(String key, String body, String... headers) {
-        long done = CompletionBarrier.done();
+        long done = CompletionRecorder.done();
         HttpResponse<String> r = fx.chat(key, body, headers);
-        CompletionBarrier.await(done + 1);
+        CompletionRecorder.await(done + 1);
         return r;
     }
 

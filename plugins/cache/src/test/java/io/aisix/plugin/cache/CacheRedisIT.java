@@ -11,8 +11,8 @@ import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.kernel.testsupport.GatewayFixture;
-import io.aisix.plugin.cache.testsupport.CompletionBarrier;
-import io.aisix.plugin.cache.testsupport.TestLlmAdapter;
+import io.aisix.testkit.CompletionRecorder;
+import io.aisix.testkit.TestLlmAdapter;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,9 +67,9 @@ class CacheRedisIT {
 
     /** A call that returns once the gateway finished the request (the Redis write is sent by then). */
     private HttpResponse<String> chat(String body, String... headers) {
-        long done = CompletionBarrier.done();
+        long done = CompletionRecorder.done();
         HttpResponse<String> r = fx.chat("caller-one-key", body, headers);
-        CompletionBarrier.await(done + 1);
+        CompletionRecorder.await(done + 1);
         return r;
     }
 

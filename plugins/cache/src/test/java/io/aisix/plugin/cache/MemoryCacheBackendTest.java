@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.plugin.cache.testsupport.FakePluginContext;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.kernel.testsupport.MutableClock;
 import io.aisix.spi.StartupException;
 import java.time.Duration;
@@ -17,7 +17,7 @@ class MemoryCacheBackendTest {
 
     MemoryCacheBackend started(Map<String, String> settings) {
         MemoryCacheBackend b = new MemoryCacheBackend();
-        assertTrue(b.start(new FakePluginContext(clock, settings)));
+        assertTrue(b.start(new TestPluginContext().clock(clock).settings(settings)));
         return b;
     }
 
@@ -48,7 +48,7 @@ class MemoryCacheBackendTest {
     @Test
     void aBadBoundStopsStartupNamingTheKey() {
         StartupException e = assertThrows(StartupException.class,
-                () -> new MemoryCacheBackend().start(new FakePluginContext(clock, Map.of("cache.memory.max_entries", "0"))));
+                () -> new MemoryCacheBackend().start(new TestPluginContext().clock(clock).setting("cache.memory.max_entries", "0")));
         assertEquals("cache.memory.max_entries", e.key());
     }
 }

@@ -7,24 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.sun.net.httpserver.HttpServer;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.upstream.HelidonUpstreamClient;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.UsageEvent;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.RecordedRequest;
+import io.aisix.testkit.TestPluginContext;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,57 +31,24 @@ class HttpLogExporterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     HelidonUpstreamClient client;
-    HttpServer server;
-    final List<String> bodies = new CopyOnWriteArrayList<>();
-    final List<String> contentTypes = new CopyOnWriteArrayList<>();
-    final List<String> auth = new CopyOnWriteArrayList<>();
+    LoopbackHttpServer server;
     final AtomicInteger answer = new AtomicInteger(200);
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         client = new HelidonUpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/ingest", ex -> {
-            bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            contentTypes.add(ex.getRequestHeaders().getFirst("content-type"));
-            auth.add(String.valueOf(ex.getRequestHeaders().getFirst("authorization")));
-            byte[] out = "{\"echo\":\"Bearer log-secret\"}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(answer.get(), out.length);
-            ex.getResponseBody().write(out);
-            ex.close();
-        });
-        server.start();
+        server = LoopbackHttpServer.start()
+                .route("/ingest", req -> LoopbackHttpServer.Reply.json(answer.get(), "{\"echo\":\"Bearer log-secret\"}"));
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
         client.close();
     }
 
     private PluginContext context() {
-        UpstreamClient c = client;
-        return new PluginContext() {
-            @Override
-            public UpstreamClient upstream() {
-                return c;
-            }
-
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public Optional<String> setting(String path) {
-                return Optional.empty();
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-        };
+        return new TestPluginContext().upstream(client);
     }
 
     private static ExporterResource resource(String endpoint) {
@@ -100,16 +64,17 @@ class HttpLogExporterTest {
 
     @Test
     void postsOneNdjsonBodyPerBatchWithTheConfiguredHeaders() throws Exception {
-        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ingest";
+        String url = server.url("/ingest");
         try (Exporter e = new HttpLogExporterKind().create(resource(url), context())) {
             e.export(List.of(event("a"), event("b")));
         }
-        assertEquals(1, bodies.size());
-        assertEquals("application/x-ndjson", contentTypes.get(0));
-        assertEquals("Bearer log-secret", auth.get(0));
-        String[] lines = bodies.get(0).split("\n");
+        assertEquals(1, server.requests().size());
+        RecordedRequest post = server.requests().get(0);
+        assertEquals("application/x-ndjson", post.header("content-type").orElse("null"));
+        assertEquals("Bearer log-secret", post.header("authorization").orElse("null"));
+        String[] lines = post.bodyText().split("\n");
         assertEquals(2, lines.length);
-        assertTrue(bodies.get(0).endsWith("\n"));
+        assertTrue(post.bodyText().endsWith("\n"));
         assertEquals("a", JSON.readTree(lines[0]).get("request_id").asText());
         assertEquals(7, JSON.readTree(lines[1]).get("total_tokens").asInt());
     }
@@ -117,7 +82,7 @@ class HttpLogExporterTest {
     @Test
     void aNon2xxAnswerFailsTheBatchWithoutEchoingTheBody() throws Exception {
         answer.set(503);
-        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/ingest";
+        String url = server.url("/ingest");
         Exporter e = new HttpLogExporterKind().create(resource(url), context());
         Exception ex = assertThrows(Exception.class, () -> e.export(List.of(event("a"))));
         assertTrue(ex.getMessage().contains("503"));

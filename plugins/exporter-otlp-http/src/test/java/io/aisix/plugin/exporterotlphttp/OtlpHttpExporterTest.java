@@ -8,24 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.sun.net.httpserver.HttpServer;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.upstream.HelidonUpstreamClient;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.UsageEvent;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.ExporterResource;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.RecordedRequest;
+import io.aisix.testkit.TestPluginContext;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,56 +30,22 @@ class OtlpHttpExporterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     HelidonUpstreamClient client;
-    HttpServer server;
-    final List<String> paths = new CopyOnWriteArrayList<>();
-    final List<String> bodies = new CopyOnWriteArrayList<>();
-    final List<String> tokens = new CopyOnWriteArrayList<>();
+    LoopbackHttpServer server;
 
     @BeforeEach
-    void start() throws Exception {
+    void start() {
         client = new HelidonUpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", ex -> {
-            paths.add(ex.getRequestURI().getPath());
-            tokens.add(String.valueOf(ex.getRequestHeaders().getFirst("x-otlp-token")));
-            bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            byte[] out = "{}".getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, out.length);
-            ex.getResponseBody().write(out);
-            ex.close();
-        });
-        server.start();
+        server = LoopbackHttpServer.start();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
         client.close();
     }
 
     private PluginContext context() {
-        UpstreamClient c = client;
-        return new PluginContext() {
-            @Override
-            public UpstreamClient upstream() {
-                return c;
-            }
-
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public Optional<String> setting(String path) {
-                return Optional.empty();
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-        };
+        return new TestPluginContext().upstream(client);
     }
 
     private ExporterResource resource(String endpoint) {
@@ -106,14 +68,14 @@ class OtlpHttpExporterTest {
     @Test
     void postsGenAiSpansToTheTracesPath() throws Exception {
         String uuid = "6f1c1d5e-8a9b-4c3d-9e8f-0123456789ab";
-        try (Exporter e = new OtlpHttpExporterKind().create(resource("http://127.0.0.1:" + server.getAddress().getPort()
-                + "/"), context())) {
+        try (Exporter e = new OtlpHttpExporterKind().create(resource(server.url("/")), context())) {
             e.export(List.of(event(uuid, 200, "", Optional.of("[{\"role\":\"user\",\"content\":\"hi\"}]")),
                     event("custom-id", 502, "upstream_error", Optional.empty())));
         }
-        assertEquals(List.of("/v1/traces"), paths);
-        assertEquals("tok-123", tokens.get(0));
-        JsonNode root = JSON.readTree(bodies.get(0));
+        List<RecordedRequest> posts = server.requests();
+        assertEquals(List.of("/v1/traces"), posts.stream().map(RecordedRequest::path).toList());
+        assertEquals("tok-123", posts.get(0).header("x-otlp-token").orElse("null"));
+        JsonNode root = posts.get(0).json();
         JsonNode rs = root.get("resourceSpans").get(0);
         assertEquals("service.name", rs.at("/resource/attributes/0/key").asText());
         assertEquals("aisix-gateway", rs.at("/resource/attributes/0/value/stringValue").asText());

@@ -7,43 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.spi.PluginContext;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
-import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PiiGuardrailKindTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final PluginContext CONTEXT = new PluginContext() {
-        @Override
-        public UpstreamClient upstream() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public Optional<String> setting(String path) {
-            return Optional.empty();
-        }
-
-        @Override
-        public <T> Optional<T> service(Class<T> type) {
-            return Optional.empty();
-        }
-    };
+    private static final PluginContext CONTEXT = new TestPluginContext();
 
     private static GuardrailCheck compile(String fields) throws Exception {
         return new PiiGuardrailKind().compile(CoreKinds.GUARDRAILS.decode("g1", JSON.readTree(

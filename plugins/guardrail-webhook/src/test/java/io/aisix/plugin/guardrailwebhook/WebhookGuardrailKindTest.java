@@ -5,34 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.upstream.HelidonUpstreamClient;
-import io.aisix.spi.PluginContext;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
-import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ValidationException;
-import java.io.IOException;
+import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.RecordedRequest;
+import io.aisix.testkit.TestPluginContext;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,112 +28,40 @@ import org.junit.jupiter.api.Test;
 class WebhookGuardrailKindTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private HttpServer server;
+    private LoopbackHttpServer server;
     private HelidonUpstreamClient client;
-    private final BlockingQueue<Recorded> requests = new LinkedBlockingQueue<>();
     private final CountDownLatch release = new CountDownLatch(1);
-    private final Map<String, Double> counters = new ConcurrentHashMap<>();
-    private PluginContext context;
-
-    record Recorded(String path, String authorization, String contentType, JsonNode body) {
-    }
+    private TestPluginContext context;
 
     @BeforeEach
-    void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        answer("/allow", 200, "{\"flagged\":false}");
-        answer("/block", 200, "{\"flagged\":true}");
-        answer("/action-block", 200, "{\"action\":\"block\"}");
-        answer("/action-allow", 200, "{\"action\":\"allow\"}");
-        answer("/mask", 200, "{\"action\":\"mask\",\"text\":\"my name is [NAME]\"}");
-        answer("/mask-without-text", 200, "{\"action\":\"mask\"}");
-        answer("/error", 500, "{\"flagged\":false}");
-        answer("/garbage", 200, "not json");
-        answer("/unknown", 200, "{\"verdict\":\"fine\"}");
-        server.createContext("/slow", ex -> {
-            record(ex);
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            respond(ex, 200, "{\"flagged\":false}");
-        });
-        server.start();
+    void start() {
+        server = LoopbackHttpServer.start()
+                .answer("/allow", 200, "{\"flagged\":false}")
+                .answer("/block", 200, "{\"flagged\":true}")
+                .answer("/action-block", 200, "{\"action\":\"block\"}")
+                .answer("/action-allow", 200, "{\"action\":\"allow\"}")
+                .answer("/mask", 200, "{\"action\":\"mask\",\"text\":\"my name is [NAME]\"}")
+                .answer("/mask-without-text", 200, "{\"action\":\"mask\"}")
+                .answer("/error", 500, "{\"flagged\":false}")
+                .answer("/garbage", 200, "not json")
+                .answer("/unknown", 200, "{\"verdict\":\"fine\"}")
+                .route("/slow", req -> {
+                    release.await(30, TimeUnit.SECONDS);
+                    return LoopbackHttpServer.Reply.json(200, "{\"flagged\":false}");
+                });
         client = new HelidonUpstreamClient(new GatewayConfig.Upstream(null, null, null, null));
-        GatewayMetrics metrics = new GatewayMetrics() {
-            @Override
-            public void add(String name, double amount, String... labels) {
-                counters.merge(name + String.join(",", labels), amount, Double::sum);
-            }
-
-            @Override
-            public void observe(String name, double value, String... labels) {
-            }
-
-            @Override
-            public void gauge(String name, DoubleSupplier value, String... labels) {
-            }
-        };
-        context = new PluginContext() {
-            @Override
-            public UpstreamClient upstream() {
-                return client;
-            }
-
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public Optional<String> setting(String path) {
-                return Optional.empty();
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return Optional.empty();
-            }
-
-            @Override
-            public GatewayMetrics metrics() {
-                return metrics;
-            }
-        };
+        context = new TestPluginContext().upstream(client);
     }
 
     @AfterEach
     void stop() {
         release.countDown();
-        server.stop(0);
+        server.close();
         client.close();
     }
 
-    private void answer(String path, int status, String body) {
-        server.createContext(path, ex -> {
-            record(ex);
-            respond(ex, status, body);
-        });
-    }
-
-    private void record(HttpExchange ex) throws IOException {
-        byte[] body = ex.getRequestBody().readAllBytes();
-        requests.add(new Recorded(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
-                ex.getRequestHeaders().getFirst("Content-Type"), JSON.readTree(body)));
-    }
-
-    private static void respond(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        ex.getResponseBody().write(b);
-        ex.close();
-    }
-
     private String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return server.url(path);
     }
 
     private GuardrailCheck compile(String path, String extra) throws Exception {
@@ -159,12 +74,12 @@ class WebhookGuardrailKindTest {
         GuardrailCheck c = compile("/allow", ",\"headers\":{\"Authorization\":\"Bearer hook-secret\"}");
         assertTrue(c.remote());
         assertEquals(Verdict.pass("hello there"), c.check("hello there", Phase.OUTPUT));
-        Recorded r = requests.poll(5, TimeUnit.SECONDS);
-        assertEquals("Bearer hook-secret", r.authorization());
-        assertEquals("application/json", r.contentType());
-        assertEquals("hello there", r.body().get("text").asText());
-        assertEquals("output", r.body().get("phase").asText());
-        assertEquals("hook", r.body().get("guardrail").asText());
+        RecordedRequest r = server.nextRequest(Duration.ofSeconds(5));
+        assertEquals("Bearer hook-secret", r.header("authorization").orElse(null));
+        assertEquals("application/json", r.header("content-type").orElse(null));
+        assertEquals("hello there", r.json().get("text").asText());
+        assertEquals("output", r.json().get("phase").asText());
+        assertEquals("hook", r.json().get("guardrail").asText());
         assertEquals(Verdict.pass("x"), compile("/action-allow", "").check("x", Phase.INPUT));
     }
 
@@ -189,7 +104,7 @@ class WebhookGuardrailKindTest {
         assertTrue(v.bypassed());
         assertFalse(v.block());
         assertEquals("anything", v.masked());
-        assertEquals(1.0, counters.get(WebhookCheck.FAILURES + "guardrail,hook,reason,timeout"));
+        assertEquals(1.0, context.metrics().counter(WebhookCheck.FAILURES, "guardrail", "hook", "reason", "timeout"));
     }
 
     @Test
@@ -206,8 +121,8 @@ class WebhookGuardrailKindTest {
             assertTrue(compile(path, "").check("t", Phase.INPUT).bypassed(), path);
             assertTrue(compile(path, ",\"fail_open\":false").check("t", Phase.INPUT).block(), path);
         }
-        assertEquals(2.0, counters.get(WebhookCheck.FAILURES + "guardrail,hook,reason,status"));
-        assertEquals(6.0, counters.get(WebhookCheck.FAILURES + "guardrail,hook,reason,bad_verdict"));
+        assertEquals(2.0, context.metrics().counter(WebhookCheck.FAILURES, "guardrail", "hook", "reason", "status"));
+        assertEquals(6.0, context.metrics().counter(WebhookCheck.FAILURES, "guardrail", "hook", "reason", "bad_verdict"));
     }
 
     @Test

@@ -1,13 +1,12 @@
 package io.aisix.plugin.guardrails;
 
 import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
-import io.aisix.spi.FilterContext;
-import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Stage;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Input guardrails ({@link Stage#GUARD_INPUT}): checks the prompt of every request before any
@@ -16,37 +15,18 @@ import java.util.Optional;
  * {@link io.aisix.spi.Exchange#replaceJson}, so the upstream and the cache key see the masked
  * text. No filter is built for a snapshot without enabled input guardrails.
  */
-public final class InputGuardrailsFilterFactory implements FilterFactory {
-    private final GuardrailCompiler compiler = new GuardrailCompiler("input");
-
-    @Override
-    public String id() {
-        return "guardrails-input";
+public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory {
+    public InputGuardrailsFilterFactory() {
+        super("guardrails-input", Stage.GUARD_INPUT, Phase.INPUT);
     }
 
     @Override
-    public Stage stage() {
-        return Stage.GUARD_INPUT;
-    }
-
-    @Override
-    public int order() {
-        return 100;
-    }
-
-    @Override
-    public Optional<Filter> create(FilterContext context) {
-        List<CompiledGuardrail> all = compiler.compile(context);
-        if (all.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean allGlobal = all.stream().allMatch(CompiledGuardrail::global);
-        Guard guard = new Guard(context.plugin().metrics(), Phase.INPUT);
-        return Optional.of((exchange, chain) -> {
+    Filter filter(Guard guard, Function<Exchange, List<CompiledGuardrail>> applicableTo) {
+        return (exchange, chain) -> {
             if (exchange.endpoint() == Endpoint.MODELS) {
                 return chain.proceed(exchange);
             }
-            List<CompiledGuardrail> applicable = CompiledGuardrail.select(all, allGlobal, exchange);
+            List<CompiledGuardrail> applicable = applicableTo.apply(exchange);
             if (!applicable.isEmpty()) {
                 var body = exchange.json();
                 if (guard.enforce(exchange, applicable, TextSurfaces.request(body))) {
@@ -54,6 +34,6 @@ public final class InputGuardrailsFilterFactory implements FilterFactory {
                 }
             }
             return chain.proceed(exchange);
-        });
+        };
     }
 }

@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
-import io.aisix.spi.FilterContext;
-import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Response;
 import io.aisix.spi.Stage;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import java.io.IOException;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Output guardrails ({@link Stage#GUARD_OUTPUT}, outside the cache, so cached answers are checked
@@ -23,39 +22,21 @@ import java.util.Optional;
  * never completes, so the cache (which writes only complete, delivered answers) never stores it;
  * a masked answer may be cached unmasked, and is masked again on every hit.
  */
-public final class OutputGuardrailsFilterFactory implements FilterFactory {
+public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final GuardrailCompiler compiler = new GuardrailCompiler("output");
 
-    @Override
-    public String id() {
-        return "guardrails-output";
+    public OutputGuardrailsFilterFactory() {
+        super("guardrails-output", Stage.GUARD_OUTPUT, Phase.OUTPUT);
     }
 
     @Override
-    public Stage stage() {
-        return Stage.GUARD_OUTPUT;
-    }
-
-    @Override
-    public int order() {
-        return 100;
-    }
-
-    @Override
-    public Optional<Filter> create(FilterContext context) {
-        List<CompiledGuardrail> all = compiler.compile(context);
-        if (all.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean allGlobal = all.stream().allMatch(CompiledGuardrail::global);
-        Guard guard = new Guard(context.plugin().metrics(), Phase.OUTPUT);
-        return Optional.of((exchange, chain) -> {
+    Filter filter(Guard guard, Function<Exchange, List<CompiledGuardrail>> applicableTo) {
+        return (exchange, chain) -> {
             Response response = chain.proceed(exchange);
             if (exchange.endpoint() == Endpoint.MODELS || response.status() < 200 || response.status() > 299) {
                 return response;
             }
-            List<CompiledGuardrail> applicable = CompiledGuardrail.select(all, allGlobal, exchange);
+            List<CompiledGuardrail> applicable = applicableTo.apply(exchange);
             if (applicable.isEmpty()) {
                 return response;
             }
@@ -64,10 +45,10 @@ public final class OutputGuardrailsFilterFactory implements FilterFactory {
                 case Response.Streaming s -> new Response.Streaming(s.status(), s.headers(),
                         new GuardedStream(s.events(), exchange, guard, applicable));
             };
-        });
+        };
     }
 
-    private static Response checkFull(io.aisix.spi.Exchange exchange, Guard guard, List<CompiledGuardrail> applicable,
+    private static Response checkFull(Exchange exchange, Guard guard, List<CompiledGuardrail> applicable,
                                       Response.Full full) {
         if (!full.contentType().toLowerCase(java.util.Locale.ROOT).contains("json")) {
             return full;

@@ -25,6 +25,8 @@ import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.testkit.TestMetrics;
+import io.aisix.testkit.TestPluginContext;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -34,12 +36,12 @@ import org.junit.jupiter.api.Test;
 
 /** The stage filters without a socket: factories, scoping, slots, full answers, metrics. */
 class FiltersTest {
-    private final Fixtures.Metrics metrics = new Fixtures.Metrics();
+    private final TestMetrics metrics = new TestMetrics();
 
     private static final String EMAIL_MASK = "{\"name\":\"pii\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"email\"}]}";
     private static final String KEYWORD = "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":[{\"value\":\"forbidden\"}]}";
 
-    private Filter input(Snapshot snapshot, PluginContext ctx) {
+    private Filter input(Snapshot snapshot, TestPluginContext ctx) {
         return new InputGuardrailsFilterFactory().create(Fixtures.filterContext(snapshot, ctx)).orElseThrow();
     }
 
@@ -224,7 +226,7 @@ class FiltersTest {
     @Test
     void compiledChecksAreReusedWhileTheResourceIsUnchanged() {
         GuardrailCompiler compiler = new GuardrailCompiler("input");
-        PluginContext ctx = Fixtures.context(metrics);
+        TestPluginContext ctx = Fixtures.context(metrics);
         Guardrail g = guardrail("g", KEYWORD);
         GuardrailCheck first = compiler.compile(Fixtures.filterContext(Fixtures.snapshot(g), ctx)).get(0).check();
         GuardrailCheck again = compiler.compile(Fixtures.filterContext(Fixtures.snapshot(guardrail("g", KEYWORD)), ctx))

@@ -7,27 +7,21 @@ import io.aisix.plugin.guardrailpii.PiiGuardrailKind;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.Headers;
-import io.aisix.spi.PluginContext;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
-import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Guardrail;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.testkit.TestMetrics;
+import io.aisix.testkit.TestPluginContext;
+import io.aisix.testkit.TestSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.DoubleSupplier;
 
 /** Building blocks for socket-free tests of the guardrail filters. */
 final class Fixtures {
@@ -36,66 +30,14 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /** Counters by {@code name{label=value,...}}. */
-    static final class Metrics implements GatewayMetrics {
-        final Map<String, Double> counters = new ConcurrentHashMap<>();
-
-        @Override
-        public void add(String name, double amount, String... labels) {
-            StringBuilder k = new StringBuilder(name).append('{');
-            for (int i = 0; i < labels.length; i += 2) {
-                k.append(i == 0 ? "" : ",").append(labels[i]).append('=').append(labels[i + 1]);
-            }
-            counters.merge(k.append('}').toString(), amount, Double::sum);
-        }
-
-        double get(String key) {
-            return counters.getOrDefault(key, 0.0);
-        }
-
-        @Override
-        public void observe(String name, double value, String... labels) {
-        }
-
-        @Override
-        public void gauge(String name, DoubleSupplier value, String... labels) {
-        }
-    }
-
-    static PluginContext context(Metrics metrics, GuardrailKind... extra) {
+    static TestPluginContext context(TestMetrics metrics, GuardrailKind... extra) {
         Map<String, GuardrailKind> kinds = new HashMap<>();
         kinds.put("keyword", new KeywordGuardrailKind());
         kinds.put("pii", new PiiGuardrailKind());
         for (GuardrailKind k : extra) {
             kinds.put(k.kind(), k);
         }
-        GuardrailKinds registry = GuardrailKinds.of(kinds);
-        return new PluginContext() {
-            @Override
-            public UpstreamClient upstream() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public Optional<String> setting(String path) {
-                return Optional.empty();
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return type == GuardrailKinds.class ? Optional.of(type.cast(registry)) : Optional.empty();
-            }
-
-            @Override
-            public GatewayMetrics metrics() {
-                return metrics;
-            }
-        };
+        return new TestPluginContext(metrics).service(GuardrailKinds.class, GuardrailKinds.of(kinds));
     }
 
     static Guardrail guardrail(String id, String json) {
@@ -107,41 +49,15 @@ final class Fixtures {
     }
 
     static Snapshot snapshot(Guardrail... guardrails) {
-        Map<String, Guardrail> byId = new LinkedHashMap<>();
+        TestSnapshot.Builder b = TestSnapshot.builder().builtAt(Instant.EPOCH);
         for (Guardrail g : guardrails) {
-            byId.put(g.id(), g);
+            b.put(CoreKinds.GUARDRAILS, g.id(), g);
         }
-        return new Snapshot() {
-            @Override
-            public long revision() {
-                return 1;
-            }
-
-            @Override
-            public Instant builtAt() {
-                return Instant.EPOCH;
-            }
-
-            @Override
-            @SuppressWarnings("unchecked")
-            public <T> Map<String, T> all(ResourceKind<T> kind) {
-                return kind.name().equals("guardrails") ? (Map<String, T>) byId : Map.of();
-            }
-        };
+        return b.build();
     }
 
-    static FilterContext filterContext(Snapshot snapshot, PluginContext plugin) {
-        return new FilterContext() {
-            @Override
-            public Snapshot snapshot() {
-                return snapshot;
-            }
-
-            @Override
-            public PluginContext plugin() {
-                return plugin;
-            }
-        };
+    static FilterContext filterContext(Snapshot snapshot, TestPluginContext plugin) {
+        return plugin.filterContext(snapshot);
     }
 
     static KernelExchange exchange(Snapshot snapshot, String body) {
@@ -150,7 +66,7 @@ final class Fixtures {
     }
 
     /** The compiled guardrails of one hook over the given rows. */
-    static List<CompiledGuardrail> compiled(String hook, Metrics metrics, Guardrail... guardrails) {
+    static List<CompiledGuardrail> compiled(String hook, TestMetrics metrics, Guardrail... guardrails) {
         return new GuardrailCompiler(hook).compile(filterContext(snapshot(guardrails), context(metrics)));
     }
 }

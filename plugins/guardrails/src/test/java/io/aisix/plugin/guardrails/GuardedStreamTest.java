@@ -19,6 +19,7 @@ import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
 import io.aisix.spi.resource.Guardrail;
+import io.aisix.testkit.TestMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class GuardedStreamTest {
-    private final Fixtures.Metrics metrics = new Fixtures.Metrics();
+    private final TestMetrics metrics = new TestMetrics();
     private final Exchange exchange = Fixtures.exchange(Fixtures.snapshot(), "{}");
 
     /** A stream over fixed events that counts pulls and remembers whether it was closed. */

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.aisix.kernel.testsupport.TestGateway;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import io.aisix.testkit.LoopbackHttpServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -321,27 +319,20 @@ class GuardrailsIT {
 
     @Test
     void webhookGuardrailCallsTheServiceThroughTheGateway() throws Exception {
-        HttpServer hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        hook.createContext("/judge", ex -> {
-            String text = JSON.readTree(ex.getRequestBody().readAllBytes()).get("text").asText();
-            byte[] verdict = (text.contains("dangerous") ? "{\"flagged\":true}"
-                    : "{\"action\":\"mask\",\"text\":" + JSON.getNodeFactory().textNode(text.replace("Jane", "[NAME]"))
-                    + "}").getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, verdict.length);
-            ex.getResponseBody().write(verdict);
-            ex.close();
-        });
-        hook.start();
-        try {
-            create("guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\",\"url\":\"http://127.0.0.1:"
-                    + hook.getAddress().getPort() + "/judge\",\"timeout_ms\":5000}");
+        try (LoopbackHttpServer hook = LoopbackHttpServer.start()) {
+            hook.route("/judge", req -> {
+                String text = req.json().get("text").asText();
+                return LoopbackHttpServer.Reply.json(200, text.contains("dangerous") ? "{\"flagged\":true}"
+                        : "{\"action\":\"mask\",\"text\":" + JSON.getNodeFactory().textNode(text.replace("Jane", "[NAME]"))
+                        + "}");
+            });
+            create("guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\",\"url\":\""
+                    + hook.url("/judge") + "\",\"timeout_ms\":5000}");
             assertEquals(422, chat(KEY_ONE, "m1", "something dangerous", false).statusCode());
             HttpResponse<String> r = chat(KEY_ONE, "m1", "I am Jane", false);
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("I am [NAME]", EchoAdapter.RECEIVED.get(0).at("/messages/1/content").asText());
             assertEquals("be brief", EchoAdapter.RECEIVED.get(0).at("/messages/0/content").asText());
-        } finally {
-            hook.stop(0);
         }
     }
 }

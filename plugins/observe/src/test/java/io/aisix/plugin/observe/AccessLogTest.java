@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.observe.UsageEvent;
+import io.aisix.testkit.TestMetrics;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +48,7 @@ class AccessLogTest {
         logger.addHandler(stuck);
         boolean parents = logger.getUseParentHandlers();
         logger.setUseParentHandlers(false);
-        RecordingMetrics metrics = new RecordingMetrics();
+        TestMetrics metrics = new TestMetrics();
         AccessLog log = new AccessLog(metrics);
         try {
             log.offer(event("first"));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.UsageEvent;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.testkit.TestMetrics;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ExporterSinkTest {
-    final RecordingMetrics metrics = new RecordingMetrics();
+    final TestMetrics metrics = new TestMetrics();
 
     static ExporterResource resource(int batchSize, long flushMs, double sample, String content) {
         return new ExporterResource("id", "t", true, "test", Optional.empty(), Optional.empty(), Map.of(), sample,
@@ -30,7 +31,7 @@ class ExporterSinkTest {
                 0, 0, "", "", 0, false, Optional.of("a prompt that is long"), Optional.of("ok"));
     }
 
-    private long count(String outcome) {
+    private double count(String outcome) {
         return metrics.counter(ExporterSink.EVENTS, "exporter", "t", "outcome", outcome);
     }
 

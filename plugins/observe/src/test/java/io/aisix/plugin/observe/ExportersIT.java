@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.RecordedRequest;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -26,18 +28,18 @@ class ExportersIT {
     @TempDir
     Path dir;
     ObserveHarness h;
-    final List<Receiver> receivers = new ArrayList<>();
+    final List<LoopbackHttpServer> receivers = new ArrayList<>();
 
     @AfterEach
     void stop() {
         if (h != null) {
             h.close();
         }
-        receivers.forEach(Receiver::close);
+        receivers.forEach(LoopbackHttpServer::close);
     }
 
-    private Receiver receiver() throws Exception {
-        Receiver r = new Receiver();
+    private LoopbackHttpServer receiver() throws Exception {
+        LoopbackHttpServer r = LoopbackHttpServer.start();
         receivers.add(r);
         return r;
     }
@@ -56,23 +58,23 @@ class ExportersIT {
     @Test
     void aRequestReachesTheOtlpReceiverAsAGenAiSpan() throws Exception {
         h = new ObserveHarness(dir, "logging: { access_log: false }\n");
-        Receiver otel = receiver();
+        LoopbackHttpServer otel = receiver();
         h.addExporter("{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"" + otel.url("") + "\","
                 + "\"headers\":{\"x-collector-token\":\"tok-1\"},\"flush_interval_ms\":50}");
         String id = requestId(h.chat("m1", false));
         await(() -> otel.received(id), "span at the OTLP receiver");
-        Receiver.Post post = otel.postWith(id);
+        RecordedRequest post = otel.requestWith(id);
         assertEquals("/v1/traces", post.path());
-        assertEquals("application/json", post.header("content-type"));
-        assertEquals("tok-1", post.header("x-collector-token"));
-        JsonNode spans = json(post.body()).at("/resourceSpans/0/scopeSpans/0/spans");
+        assertEquals("application/json", post.header("content-type").orElse(null));
+        assertEquals("tok-1", post.header("x-collector-token").orElse(null));
+        JsonNode spans = json(post.bodyText()).at("/resourceSpans/0/scopeSpans/0/spans");
         JsonNode span = null;
         for (JsonNode s : spans) {
             if (attrs(s).get("aisix.request_id").get("stringValue").asText().equals(id)) {
                 span = s;
             }
         }
-        assertTrue(span != null, post.body());
+        assertTrue(span != null, post.bodyText());
         assertEquals("chat m1", span.get("name").asText());
         assertEquals(id.replace("-", ""), span.get("traceId").asText());
         assertTrue(span.get("spanId").asText().matches("[0-9a-f]{16}"));
@@ -85,7 +87,7 @@ class ExportersIT {
         assertEquals("3", a.get("gen_ai.usage.output_tokens").get("intValue").asText());
         assertEquals("200", a.get("http.response.status_code").get("intValue").asText());
         assertFalse(a.containsKey("gen_ai.prompt"), "metadata_only carries no content");
-        assertFalse(post.body().contains("pineapples") || post.body().contains(ObserveHarness.CALLER_KEY));
+        assertFalse(post.bodyText().contains("pineapples") || post.bodyText().contains(ObserveHarness.CALLER_KEY));
         await(() -> value(h.metrics(), "aisix_exporter_events_total", "exporter", "otel", "outcome", "exported") >= 1,
                 "exported counted");
     }
@@ -93,20 +95,20 @@ class ExportersIT {
     @Test
     void aRequestReachesTheHttpReceiverWithContentWhenAskedFor() throws Exception {
         h = new ObserveHarness(dir, "logging: { access_log: false }\n");
-        Receiver logs = receiver();
+        LoopbackHttpServer logs = receiver();
         h.addExporter("{\"name\":\"logs\",\"kind\":\"http_log\",\"endpoint\":\"" + logs.url("/ingest") + "\","
                 + "\"headers\":{\"authorization\":\"Bearer sink-token\"},\"content_mode\":\"full\","
                 + "\"flush_interval_ms\":50}");
         String plain = requestId(h.chat("m1", false));
         String streamed = requestId(h.chat("m1", true));
         await(() -> logs.received(plain) && logs.received(streamed), "both events at the HTTP receiver");
-        Receiver.Post post = logs.postWith(plain);
+        RecordedRequest post = logs.requestWith(plain);
         assertEquals("/ingest", post.path());
-        assertEquals("application/x-ndjson", post.header("content-type"));
-        assertEquals("Bearer sink-token", post.header("authorization"));
+        assertEquals("application/x-ndjson", post.header("content-type").orElse(null));
+        assertEquals("Bearer sink-token", post.header("authorization").orElse(null));
         Map<String, JsonNode> byId = new HashMap<>();
-        for (Receiver.Post p : logs.posts) {
-            for (String line : p.body().split("\n")) {
+        for (RecordedRequest p : logs.requests()) {
+            for (String line : p.bodyText().split("\n")) {
                 JsonNode n = json(line);
                 byId.put(n.get("request_id").asText(), n);
             }
@@ -121,7 +123,7 @@ class ExportersIT {
         JsonNode s = byId.get(streamed);
         assertTrue(s.get("stream").asBoolean());
         assertEquals("Hello there!", s.get("completion").asText(), "assembled from the streamed deltas");
-        assertFalse(post.body().contains(ObserveHarness.CALLER_KEY));
+        assertFalse(post.bodyText().contains(ObserveHarness.CALLER_KEY));
     }
 
     @Test
@@ -166,8 +168,8 @@ class ExportersIT {
     @Test
     void exportersAddedAndRemovedThroughTheAdminApiApplyWithoutRestart() throws Exception {
         h = new ObserveHarness(dir, "logging: { access_log: false }\n");
-        Receiver a = receiver();
-        Receiver b = receiver();
+        LoopbackHttpServer a = receiver();
+        LoopbackHttpServer b = receiver();
         String before = requestId(h.chat("m1", false));
 
         String aId = h.addExporter("{\"name\":\"a\",\"kind\":\"http_log\",\"endpoint\":\"" + a.url("/a")
@@ -195,14 +197,14 @@ class ExportersIT {
                 .all(io.aisix.spi.resource.CoreKinds.OBSERVABILITY_EXPORTERS).containsKey(aId), "a back");
         String again = requestId(h.chat("m1", false));
         await(() -> a.received(again), "exporter a back at its new path");
-        assertEquals("/a2", a.postWith(again).path());
+        assertEquals("/a2", a.requestWith(again).path());
     }
 
     @Test
     void sampleRateZeroExportsNothingAndUnknownKindsAreSkipped() throws Exception {
         h = new ObserveHarness(dir, "logging: { access_log: false }\n");
-        Receiver none = receiver();
-        Receiver all = receiver();
+        LoopbackHttpServer none = receiver();
+        LoopbackHttpServer all = receiver();
         h.addExporter("{\"name\":\"none\",\"kind\":\"http_log\",\"endpoint\":\"" + none.url("/n")
                 + "\",\"sample_rate\":0,\"flush_interval_ms\":20}");
         h.addExporter("{\"name\":\"mystery\",\"kind\":\"carrier_pigeon\",\"endpoint\":\"" + none.url("/m") + "\"}");
@@ -213,6 +215,6 @@ class ExportersIT {
             ids.add(requestId(h.chat("m1", false)));
         }
         await(() -> ids.stream().allMatch(all::received), "the sampled exporter got every event");
-        assertTrue(none.posts.isEmpty(), "sample_rate 0 and an unknown kind export nothing");
+        assertTrue(none.requests().isEmpty(), "sample_rate 0 and an unknown kind export nothing");
     }
 }

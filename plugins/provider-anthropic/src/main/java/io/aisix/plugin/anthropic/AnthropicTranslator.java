@@ -3,6 +3,8 @@ package io.aisix.plugin.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.providerkit.CompletionBuilder;
+import io.aisix.providerkit.DataUrl;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.UsageInfo;
 import java.util.Locale;
@@ -93,12 +95,10 @@ public final class AnthropicTranslator {
     private static ObjectNode source(String url, String urlType) {
         ObjectNode s = ProviderJson.object();
         if (url.startsWith("data:")) {
-            int comma = url.indexOf(',');
-            String meta = comma < 0 ? url.substring(5) : url.substring(5, comma);
-            int semi = meta.indexOf(';');
+            DataUrl data = DataUrl.parse(url);
             s.put("type", "base64");
-            s.put("media_type", semi < 0 ? meta : meta.substring(0, semi));
-            s.put("data", comma < 0 ? "" : url.substring(comma + 1));
+            s.put("media_type", data.mediaType());
+            s.put("data", data.data());
         } else {
             s.put("type", urlType);
             s.put("url", url);
@@ -252,8 +252,8 @@ public final class AnthropicTranslator {
         JsonNode maxTokens = chat.has("max_completion_tokens") ? chat.get("max_completion_tokens") : chat.get("max_tokens");
         out.put("max_tokens", maxTokens != null && maxTokens.canConvertToInt() && maxTokens.intValue() > 0
                 ? maxTokens.intValue() : DEFAULT_MAX_TOKENS);
-        copyNumber(chat, "temperature", out, "temperature");
-        copyNumber(chat, "top_p", out, "top_p");
+        ProviderJson.copyNumber(chat, "temperature", out, "temperature");
+        ProviderJson.copyNumber(chat, "top_p", out, "top_p");
         JsonNode stop = chat.get("stop");
         if (stop != null && stop.isTextual()) {
             out.putArray("stop_sequences").add(stop.asText());
@@ -304,13 +304,6 @@ public final class AnthropicTranslator {
             out.putObject("metadata").put("user_id", chat.get("user").asText());
         }
         return out;
-    }
-
-    private static void copyNumber(JsonNode from, String field, ObjectNode to, String as) {
-        JsonNode v = from.get(field);
-        if (v != null && v.isNumber()) {
-            to.set(as, v);
-        }
     }
 
     private static ObjectNode toolChoiceToAnthropic(JsonNode tc) {
@@ -421,49 +414,19 @@ public final class AnthropicTranslator {
 
     /** Translates an Anthropic {@code message} answer into a canonical {@code chat.completion}. */
     public static ObjectNode toChatCompletion(JsonNode msg, String alias, long created) {
-        StringBuilder text = new StringBuilder();
-        StringBuilder reasoning = new StringBuilder();
-        ArrayNode calls = ProviderJson.MAPPER.createArrayNode();
+        CompletionBuilder turn = new CompletionBuilder();
         for (JsonNode b : msg.path("content")) {
             switch (b.path("type").asText("")) {
-                case "text" -> text.append(b.path("text").asText(""));
-                case "thinking" -> reasoning.append(b.path("thinking").asText(""));
-                case "tool_use" -> {
-                    ObjectNode c = calls.addObject();
-                    c.put("id", b.path("id").asText(""));
-                    c.put("type", "function");
-                    ObjectNode fn = c.putObject("function");
-                    fn.put("name", b.path("name").asText(""));
-                    fn.put("arguments", ProviderJson.text(b.has("input") ? b.get("input") : ProviderJson.object()));
-                }
+                case "text" -> turn.text(b.path("text").asText(""));
+                case "thinking" -> turn.reasoning(b.path("thinking").asText(""));
+                case "tool_use" -> turn.toolCall(b.path("id").asText(""), b.path("name").asText(""), b.get("input"));
                 default -> {
                     // server tool blocks, redacted thinking: no canonical equivalent
                 }
             }
         }
-        ObjectNode out = ProviderJson.object();
-        out.put("id", msg.path("id").asText(""));
-        out.put("object", "chat.completion");
-        out.put("created", created);
-        out.put("model", alias);
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        if (text.isEmpty() && !calls.isEmpty()) {
-            message.putNull("content");
-        } else {
-            message.put("content", text.toString());
-        }
-        if (!reasoning.isEmpty()) {
-            message.put("reasoning_content", reasoning.toString());
-        }
-        if (!calls.isEmpty()) {
-            message.set("tool_calls", calls);
-        }
-        choice.put("finish_reason", finishReason(msg.path("stop_reason").asText(null)));
-        out.set("usage", usage(msg.path("usage")).toNode());
-        return out;
+        return turn.completion(msg.path("id").asText(""), created, alias,
+                finishReason(msg.path("stop_reason").asText(null)), usage(msg.path("usage")));
     }
 
     // ================================================================ Anthropic request → canonical request
@@ -497,9 +460,9 @@ public final class AnthropicTranslator {
                 userToOpenAi(content, messages);
             }
         }
-        copyNumber(in, "max_tokens", out, "max_tokens");
-        copyNumber(in, "temperature", out, "temperature");
-        copyNumber(in, "top_p", out, "top_p");
+        ProviderJson.copyNumber(in, "max_tokens", out, "max_tokens");
+        ProviderJson.copyNumber(in, "temperature", out, "temperature");
+        ProviderJson.copyNumber(in, "top_p", out, "top_p");
         JsonNode stops = in.get("stop_sequences");
         if (stops != null && stops.isArray() && !stops.isEmpty()) {
             out.set("stop", stops);
@@ -548,38 +511,23 @@ public final class AnthropicTranslator {
     }
 
     private static ObjectNode assistantToOpenAi(JsonNode content) {
-        ObjectNode m = ProviderJson.object();
-        m.put("role", "assistant");
         if (content == null || content.isTextual()) {
+            ObjectNode m = ProviderJson.object();
+            m.put("role", "assistant");
             m.put("content", content == null ? "" : content.asText());
             return m;
         }
-        StringBuilder text = new StringBuilder();
-        ArrayNode calls = ProviderJson.MAPPER.createArrayNode();
+        CompletionBuilder turn = new CompletionBuilder();
         for (JsonNode b : content) {
             switch (b.path("type").asText("")) {
-                case "text" -> text.append(b.path("text").asText(""));
-                case "tool_use" -> {
-                    ObjectNode c = calls.addObject();
-                    c.put("id", b.path("id").asText(""));
-                    c.put("type", "function");
-                    c.putObject("function").put("name", b.path("name").asText(""))
-                            .put("arguments", ProviderJson.text(b.has("input") ? b.get("input") : ProviderJson.object()));
-                }
+                case "text" -> turn.text(b.path("text").asText(""));
+                case "tool_use" -> turn.toolCall(b.path("id").asText(""), b.path("name").asText(""), b.get("input"));
                 default -> {
                     // thinking and server blocks are dropped
                 }
             }
         }
-        if (text.isEmpty() && !calls.isEmpty()) {
-            m.putNull("content");
-        } else {
-            m.put("content", text.toString());
-        }
-        if (!calls.isEmpty()) {
-            m.set("tool_calls", calls);
-        }
-        return m;
+        return turn.message();
     }
 
     /** A user turn: tool results first (each its own {@code tool} message), then the rest as parts. */

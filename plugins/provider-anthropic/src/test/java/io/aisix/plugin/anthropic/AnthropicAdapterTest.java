@@ -2,48 +2,35 @@ package io.aisix.plugin.anthropic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.FilterFactory;
-import io.aisix.spi.Response;
 import io.aisix.spi.Stage;
 import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamRequest;
-import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.MockUpstreamTestBase;
 import io.aisix.testkit.RecordedRequest;
 import io.aisix.testkit.Script;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestStreams;
 import io.aisix.testkit.TestTarget;
-import io.aisix.testkit.TestUpstreamClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
-class AnthropicAdapterTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration WAIT = Duration.ofSeconds(10);
-    static MockUpstream mock;
-    static TestUpstreamClient client;
+class AnthropicAdapterTest extends MockUpstreamTestBase {
     final AnthropicAdapter adapter = new AnthropicAdapter();
 
     static final String CHAT = """
@@ -51,21 +38,8 @@ class AnthropicAdapterTest {
     static final String CHAT_STREAM = """
             {"model":"claude","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
 
-    @BeforeAll
-    static void start() {
-        mock = MockUpstream.start();
-        client = new TestUpstreamClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        mock.close();
-    }
-
     @BeforeEach
-    void reset() {
-        mock.reset();
+    void requireKey() {
         mock.requireApiKey("sk-ant-test-key");
     }
 
@@ -82,14 +56,9 @@ class AnthropicAdapterTest {
         return TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json(json).requestId("rid-9").build();
     }
 
-    static JsonNode json(Response r) throws Exception {
-        return JSON.readTree(assertInstanceOf(Response.Full.class, r).body());
-    }
-
     @Test
     void registeredWithServiceLoader() {
-        List<String> ids = new ArrayList<>();
-        ServiceLoader.load(ProviderAdapter.class).forEach(a -> ids.add(a.id()));
+        List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("anthropic"), ids.toString());
         List<FilterFactory> filters = new ArrayList<>();
         ServiceLoader.load(FilterFactory.class).forEach(filters::add);
@@ -301,20 +270,13 @@ class AnthropicAdapterTest {
         EventStream s = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), target(), client));
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // role
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // first delta
+        assertTrue(mock.awaitPaused(1, WAIT)); // resuming earlier would leave the stream paused
         mock.resume();
-        assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class, () -> {
-            while (s.next().isPresent()) {
-                // until the break
-            }
-        }).code());
+        assertEquals(ErrorCode.UPSTREAM_ERROR, TestStreams.failure(s).code()); // until the break
 
         mock.enqueue(Script.reply("a b c d").deltas(4).errorEventAfter(4));
         EventStream e = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), target(), client));
-        GatewayException ge = assertThrows(GatewayException.class, () -> {
-            while (e.next().isPresent()) {
-                // until the in-band error event
-            }
-        });
+        GatewayException ge = TestStreams.failure(e); // until the in-band error event
         assertEquals(ErrorCode.UPSTREAM_ERROR, ge.code());
         assertTrue(ge.getMessage().contains("overloaded_error"), ge.getMessage());
 
@@ -329,11 +291,7 @@ class AnthropicAdapterTest {
         mock.enqueue(Script.reply("a b").hangAfter(3));
         EventStream h = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), slow, client));
         assertEquals(Duration.ofMillis(250), client.lastSent().readTimeout());
-        assertEquals(ErrorCode.TIMEOUT, assertThrows(GatewayException.class, () -> {
-            while (h.next().isPresent()) {
-                // silent after 3 events
-            }
-        }).code());
+        assertEquals(ErrorCode.TIMEOUT, TestStreams.failure(h).code()); // silent after 3 events
 
         mock.enqueue(Script.reply("a b c d e f g h").deltas(8).pauseAfter(4).deltaDelay(Duration.ofMillis(5)));
         EventStream s = TestStreams.events(adapter.invoke(exchange(CHAT_STREAM), target(), client));

@@ -2,54 +2,41 @@ package io.aisix.plugin.anthropic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.OpenAiProtocol;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
-import io.aisix.spi.FilterContext;
 import io.aisix.spi.Headers;
-import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
-import io.aisix.spi.resource.Snapshot;
-import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.MockUpstreamTestBase;
 import io.aisix.testkit.Script;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
 import io.aisix.testkit.TestStreams;
 import io.aisix.testkit.TestTarget;
-import io.aisix.testkit.TestUpstreamClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
-class AnthropicMessagesFilterTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration WAIT = Duration.ofSeconds(10);
-    static MockUpstream mock;
-    static TestUpstreamClient client;
+class AnthropicMessagesFilterTest extends MockUpstreamTestBase {
     static Filter filter;
 
     /** A full Anthropic request: system blocks, images, a tool round trip, tools and choices. */
@@ -70,31 +57,9 @@ class AnthropicMessagesFilterTest {
                  {"type":"text","text":"And tomorrow?"}]}]}""";
 
     @BeforeAll
-    static void start() {
-        mock = MockUpstream.start();
-        client = new TestUpstreamClient();
-        filter = new AnthropicMessagesFilterFactory().create(new FilterContext() {
-            @Override
-            public Snapshot snapshot() {
-                return TestSnapshot.empty();
-            }
-
-            @Override
-            public PluginContext plugin() {
-                throw new UnsupportedOperationException();
-            }
-        }).orElseThrow();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        mock.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        mock.reset();
+    static void createFilter() {
+        filter = new AnthropicMessagesFilterFactory().create(new TestPluginContext().filterContext(TestSnapshot.empty()))
+                .orElseThrow();
     }
 
     static TestExchange messages(String json) {
@@ -103,10 +68,6 @@ class AnthropicMessagesFilterTest {
 
     static Response run(Exchange ex, Function<Exchange, Response> terminal) {
         return TestChain.of(filter, terminal).run(ex);
-    }
-
-    static JsonNode json(Response r) throws Exception {
-        return JSON.readTree(assertInstanceOf(Response.Full.class, r).body());
     }
 
     static Target openAiTarget() {

@@ -2,44 +2,29 @@ package io.aisix.plugin.azureopenai;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
-import io.aisix.spi.Response;
 import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
-import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.MockUpstreamTestBase;
 import io.aisix.testkit.RecordedRequest;
 import io.aisix.testkit.Script;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestStreams;
 import io.aisix.testkit.TestTarget;
-import io.aisix.testkit.TestUpstreamClient;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
-class AzureOpenAiAdapterTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration WAIT = Duration.ofSeconds(10);
-    static MockUpstream mock;
-    static TestUpstreamClient client;
+class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
     final AzureOpenAiAdapter adapter = new AzureOpenAiAdapter();
 
     static final String CHAT = """
@@ -47,21 +32,8 @@ class AzureOpenAiAdapterTest {
     static final String CHAT_STREAM = """
             {"model":"az","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
 
-    @BeforeAll
-    static void start() {
-        mock = MockUpstream.start();
-        client = new TestUpstreamClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        mock.close();
-    }
-
     @BeforeEach
-    void reset() {
-        mock.reset();
+    void requireKey() {
         mock.requireApiKey("azure-key-123456");
     }
 
@@ -78,14 +50,9 @@ class AzureOpenAiAdapterTest {
         return TestExchange.builder(e).json(json).requestId("rid-1").build();
     }
 
-    private static JsonNode json(Response r) throws Exception {
-        return JSON.readTree(assertInstanceOf(Response.Full.class, r).body());
-    }
-
     @Test
     void registeredWithServiceLoader() {
-        List<String> ids = new ArrayList<>();
-        ServiceLoader.load(ProviderAdapter.class).forEach(a -> ids.add(a.id()));
+        List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("azure-openai"), ids.toString());
         assertFalse(adapter.supports(Endpoint.RESPONSES));
         assertTrue(adapter.supports(Endpoint.MESSAGES));
@@ -189,21 +156,14 @@ class AzureOpenAiAdapterTest {
         mock.enqueue(Script.reply("a b c").deltas(3).pauseAfter(2).breakAfter(2));
         EventStream s = TestStreams.events(adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT_STREAM), target(), client));
         TestStreams.nextWithin(s, WAIT).orElseThrow(); // preamble dropped: this is the role chunk
+        assertTrue(mock.awaitPaused(1, WAIT)); // resuming earlier would leave the stream paused
         mock.resume();
-        assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class, () -> {
-            while (s.next().isPresent()) {
-                // drain until the break
-            }
-        }).code());
+        assertEquals(ErrorCode.UPSTREAM_ERROR, TestStreams.failure(s).code()); // drain until the break
 
         Target slow = base().timeoutMs(250).build();
         mock.enqueue(Script.reply("a b c").hangAfter(3));
         EventStream h = TestStreams.events(adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT_STREAM), slow, client));
-        assertEquals(ErrorCode.TIMEOUT, assertThrows(GatewayException.class, () -> {
-            while (h.next().isPresent()) {
-                // the mock goes silent after 3 events
-            }
-        }).code());
+        assertEquals(ErrorCode.TIMEOUT, TestStreams.failure(h).code()); // the mock goes silent after 3 events
     }
 
     @Test

@@ -4,20 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.ChunkWriter;
 import io.aisix.providerkit.ProviderJson;
+import io.aisix.providerkit.TranslatingChatAdapter;
 import io.aisix.providerkit.UpstreamEventStream;
 import io.aisix.providerkit.UsageInfo;
 import io.aisix.providerkit.Upstreams;
 import io.aisix.spi.CoreAttrs;
-import io.aisix.spi.Endpoint;
+import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
-import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
-import io.aisix.spi.provider.UpstreamClient;
+import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
 
 /**
@@ -25,47 +24,36 @@ import io.aisix.spi.provider.UpstreamResponse;
  * {@code models/{model}:generateContent} or {@code :streamGenerateContent?alt=sse} and the
  * answer back to the canonical shape. See README.md.
  */
-public final class GeminiAdapter implements ProviderAdapter {
+public final class GeminiAdapter extends TranslatingChatAdapter {
     public static final String ID = "gemini";
     public static final String DEFAULT_BASE = "https://generativelanguage.googleapis.com";
     public static final String DEFAULT_VERSION = "v1beta";
 
-    @Override
-    public String id() {
-        return ID;
+    public GeminiAdapter() {
+        super(ID, "Gemini");
     }
 
     @Override
-    public boolean supports(Endpoint endpoint) {
-        return endpoint.family() == Endpoint.CHAT_COMPLETIONS;
-    }
-
-    @Override
-    public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
-        if (!supports(exchange.endpoint())) {
-            throw new GatewayException(ErrorCode.NOT_FOUND,
-                    "endpoint " + exchange.endpoint().path() + " is not served by Gemini upstreams");
-        }
-        ObjectNode chat = exchange.json();
-        boolean stream = chat.path("stream").asBoolean(false);
-        boolean callerUsage = chat.path("stream_options").path("include_usage").asBoolean(false);
+    protected UpstreamRequest request(Exchange exchange, Target target, ObjectNode chat, boolean stream) {
         byte[] body = ProviderJson.bytes(GeminiTranslator.toGeminiRequest(chat));
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("x-goog-api-key", target.key().apiKey())
                 .build();
-        UpstreamResponse response = Upstreams.send(upstream,
-                Upstreams.postJson(url(target, stream), headers, body, stream, target));
-        long created = System.currentTimeMillis() / 1000;
-        if (stream) {
-            return Response.stream(new ToChunks(response, exchange, target.alias(), created, callerUsage));
-        }
-        JsonNode answer = Upstreams.parseBody(Upstreams.readAll(response));
+        return Upstreams.postJson(url(target, stream), headers, body, stream, target);
+    }
+
+    @Override
+    protected EventStream toChunks(UpstreamResponse response, Exchange exchange, String alias, long created,
+            boolean callerUsage) {
+        return new ToChunks(response, exchange, alias, created, callerUsage);
+    }
+
+    @Override
+    protected ObjectNode toChatCompletion(JsonNode answer, String alias, long created) {
         if (!answer.has("candidates") && !answer.has("promptFeedback")) {
             throw Upstreams.unreadable();
         }
-        ObjectNode completion = GeminiTranslator.toChatCompletion(answer, target.alias(), created);
-        exchange.attr(CoreAttrs.USAGE, UsageInfo.fromOpenAi(completion.get("usage")).toUsage());
-        return Response.json(ProviderJson.bytes(completion));
+        return GeminiTranslator.toChatCompletion(answer, alias, created);
     }
 
     /**

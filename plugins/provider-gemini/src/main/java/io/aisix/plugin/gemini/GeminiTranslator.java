@@ -3,6 +3,8 @@ package io.aisix.plugin.gemini;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.providerkit.CompletionBuilder;
+import io.aisix.providerkit.DataUrl;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.UsageInfo;
 import java.util.HashMap;
@@ -95,15 +97,15 @@ public final class GeminiTranslator {
         }
 
         ObjectNode gen = ProviderJson.object();
-        copyNumber(chat, "temperature", gen, "temperature");
-        copyNumber(chat, "top_p", gen, "topP");
-        copyNumber(chat, "top_k", gen, "topK");
-        copyNumber(chat, chat.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens", gen,
+        ProviderJson.copyNumber(chat, "temperature", gen, "temperature");
+        ProviderJson.copyNumber(chat, "top_p", gen, "topP");
+        ProviderJson.copyNumber(chat, "top_k", gen, "topK");
+        ProviderJson.copyNumber(chat, chat.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens", gen,
                 "maxOutputTokens");
-        copyNumber(chat, "n", gen, "candidateCount");
-        copyNumber(chat, "presence_penalty", gen, "presencePenalty");
-        copyNumber(chat, "frequency_penalty", gen, "frequencyPenalty");
-        copyNumber(chat, "seed", gen, "seed");
+        ProviderJson.copyNumber(chat, "n", gen, "candidateCount");
+        ProviderJson.copyNumber(chat, "presence_penalty", gen, "presencePenalty");
+        ProviderJson.copyNumber(chat, "frequency_penalty", gen, "frequencyPenalty");
+        ProviderJson.copyNumber(chat, "seed", gen, "seed");
         JsonNode stop = chat.get("stop");
         if (stop != null && stop.isTextual()) {
             gen.putArray("stopSequences").add(stop.asText());
@@ -226,13 +228,6 @@ public final class GeminiTranslator {
         return out;
     }
 
-    private static void copyNumber(JsonNode from, String field, ObjectNode to, String as) {
-        JsonNode v = from.get(field);
-        if (v != null && v.isNumber()) {
-            to.set(as, v);
-        }
-    }
-
     private static String text(JsonNode content) {
         if (content == null || content.isNull()) {
             return "";
@@ -285,11 +280,8 @@ public final class GeminiTranslator {
             return;
         }
         if (url.startsWith("data:")) {
-            int comma = url.indexOf(',');
-            String meta = comma < 0 ? url.substring(5) : url.substring(5, comma);
-            int semi = meta.indexOf(';');
-            parts.addObject().putObject("inlineData").put("mimeType", semi < 0 ? meta : meta.substring(0, semi))
-                    .put("data", comma < 0 ? "" : url.substring(comma + 1));
+            DataUrl data = DataUrl.parse(url);
+            parts.addObject().putObject("inlineData").put("mimeType", data.mediaType()).put("data", data.data());
         } else {
             parts.addObject().putObject("fileData").put("mimeType", mimeFromUrl(url)).put("fileUri", url);
         }
@@ -357,19 +349,18 @@ public final class GeminiTranslator {
     /** Translates a {@code GenerateContentResponse} into a canonical {@code chat.completion}. */
     public static ObjectNode toChatCompletion(JsonNode resp, String alias, long created) {
         JsonNode cand = resp.path("candidates").path(0);
-        StringBuilder text = new StringBuilder();
-        StringBuilder reasoning = new StringBuilder();
-        ArrayNode calls = ProviderJson.MAPPER.createArrayNode();
+        CompletionBuilder turn = new CompletionBuilder();
         for (JsonNode p : cand.path("content").path("parts")) {
             if (p.has("functionCall")) {
                 JsonNode fc = p.get("functionCall");
-                ObjectNode c = calls.addObject();
-                c.put("id", fc.path("id").asText(newCallId()));
-                c.put("type", "function");
-                c.putObject("function").put("name", fc.path("name").asText(""))
-                        .put("arguments", ProviderJson.text(fc.has("args") ? fc.get("args") : ProviderJson.object()));
+                turn.toolCall(fc.path("id").asText(newCallId()), fc.path("name").asText(""), fc.get("args"));
             } else if (p.has("text")) {
-                (p.path("thought").asBoolean(false) ? reasoning : text).append(p.get("text").asText());
+                String text = p.get("text").asText();
+                if (p.path("thought").asBoolean(false)) {
+                    turn.reasoning(text);
+                } else {
+                    turn.text(text);
+                }
             }
         }
         String finish;
@@ -377,31 +368,10 @@ public final class GeminiTranslator {
             // the prompt itself was blocked (promptFeedback.blockReason)
             finish = resp.path("promptFeedback").has("blockReason") ? "content_filter" : "stop";
         } else {
-            finish = finishReason(cand.path("finishReason").asText(null), !calls.isEmpty());
+            finish = finishReason(cand.path("finishReason").asText(null), turn.hasToolCalls());
         }
-        ObjectNode out = ProviderJson.object();
-        out.put("id", resp.path("responseId").asText(newCompletionId()));
-        out.put("object", "chat.completion");
-        out.put("created", created);
-        out.put("model", alias);
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        if (text.isEmpty() && !calls.isEmpty()) {
-            message.putNull("content");
-        } else {
-            message.put("content", text.toString());
-        }
-        if (!reasoning.isEmpty()) {
-            message.put("reasoning_content", reasoning.toString());
-        }
-        if (!calls.isEmpty()) {
-            message.set("tool_calls", calls);
-        }
-        choice.put("finish_reason", finish);
         UsageInfo u = usage(resp.get("usageMetadata"));
-        out.set("usage", (u == null ? UsageInfo.of(0, 0) : u).toNode());
-        return out;
+        return turn.completion(resp.path("responseId").asText(newCompletionId()), created, alias, finish,
+                u == null ? UsageInfo.of(0, 0) : u);
     }
 }

@@ -2,64 +2,32 @@ package io.aisix.plugin.openai;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
-import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamRequest;
-import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.MockUpstreamTestBase;
 import io.aisix.testkit.Script;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestStreams;
 import io.aisix.testkit.TestTarget;
-import io.aisix.testkit.TestUpstreamClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
-@Timeout(60)
-class OpenAiAdapterTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final Duration WAIT = Duration.ofSeconds(10);
-    static MockUpstream mock;
-    static TestUpstreamClient client;
+class OpenAiAdapterTest extends MockUpstreamTestBase {
     final OpenAiAdapter adapter = new OpenAiAdapter();
-
-    @BeforeAll
-    static void start() {
-        mock = MockUpstream.start();
-        client = new TestUpstreamClient();
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        mock.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        mock.reset();
-    }
 
     static final String CHAT = """
             {"model":"my-gpt","messages":[{"role":"user","content":"hi"}],"seed":7,"x_custom":{"a":[1,2]}}""";
@@ -75,18 +43,13 @@ class OpenAiAdapterTest {
         return TestExchange.builder(endpoint).json(json).requestId("req-123").build();
     }
 
-    private static JsonNode json(Response r) throws Exception {
-        return JSON.readTree(assertInstanceOf(Response.Full.class, r).body());
-    }
-
     private static JsonNode json(String s) throws Exception {
         return JSON.readTree(s);
     }
 
     @Test
     void registeredWithServiceLoader() {
-        List<String> ids = new ArrayList<>();
-        ServiceLoader.load(ProviderAdapter.class).forEach(a -> ids.add(a.id()));
+        List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("openai"), ids.toString());
         assertTrue(adapter.supports(Endpoint.MESSAGES));
         assertFalse(adapter.supports(Endpoint.MODELS));

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.aisix.kernel.testsupport.MutableClock;
-import io.aisix.plugin.ratelimit.testsupport.FakeExchange;
-import io.aisix.plugin.ratelimit.testsupport.FakePluginContext;
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
@@ -18,6 +16,8 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.RateLimit;
+import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -29,28 +29,26 @@ import org.junit.jupiter.api.Test;
 /** The filter against a stub chain: headers, 429s, metrics, settling on completion. */
 class RateLimitFilterTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:15Z"));
-    final FakePluginContext ctx = new FakePluginContext(clock, Map.of());
+    final TestPluginContext ctx = new TestPluginContext().clock(clock);
     final CallerKey key = new CallerKey("k1", Optional.empty(), "0".repeat(64), List.of("*"),
             Optional.of(new RateLimit(OptionalLong.empty(), OptionalLong.of(2), OptionalLong.empty(), OptionalLong.of(100),
                     OptionalLong.empty(), OptionalLong.of(5))),
             Optional.empty(), false, Optional.empty(), Optional.empty(), NullNode.getInstance());
     final RateLimitFilter filter = new RateLimitFilter(
             new LimitPlan(LimitPlanTest.snapshot(Map.of(CoreKinds.API_KEYS, Map.of("k1", key)))),
-            new MemoryLimiter(clock), ctx.metrics);
+            new MemoryLimiter(clock), ctx.metrics());
     final Chain ok = ex -> {
         ex.attr(CoreAttrs.USAGE, new Usage(30, 10));
         return Response.json("{}".getBytes(StandardCharsets.UTF_8));
     };
 
-    FakeExchange exchange() {
-        FakeExchange ex = new FakeExchange(Endpoint.CHAT_COMPLETIONS, "{}", Headers.empty());
-        ex.attr(CoreAttrs.CALLER, key);
-        return ex;
+    TestExchange exchange() {
+        return TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}").attr(CoreAttrs.CALLER, key).build();
     }
 
     @Test
     void admittedAnswersCarryTheTightestLimitsAndTokensSettleOnCompletion() {
-        FakeExchange first = exchange();
+        TestExchange first = exchange();
         filter.handle(first, ok);
         Headers h = first.responseHeaders().build();
         assertEquals("2", h.first("x-ratelimit-limit-requests").orElseThrow());
@@ -58,22 +56,21 @@ class RateLimitFilterTest {
         assertEquals("45s", h.first("x-ratelimit-reset-requests").orElseThrow());
         assertEquals("100", h.first("x-ratelimit-limit-tokens").orElseThrow());
         assertEquals("100", h.first("x-ratelimit-remaining-tokens").orElseThrow());
-        first.completeOk(false);
-        first.completeOk(false);
+        first.complete(200, false);
 
-        FakeExchange second = exchange();
+        TestExchange second = exchange();
         filter.handle(second, ok);
         assertEquals("60", second.responseHeaders().build().first("x-ratelimit-remaining-tokens").orElseThrow(),
                 "40 real tokens of the first request, counted once");
         assertEquals("0", second.responseHeaders().build().first("x-ratelimit-remaining-requests").orElseThrow());
-        second.completeOk(false);
+        second.complete(200, false);
     }
 
     @Test
     void aRefusalIs429WithRetryAfterHeadersAndAMetric() {
         filter.handle(exchange(), ok);
         filter.handle(exchange(), ok);
-        FakeExchange third = exchange();
+        TestExchange third = exchange();
         GatewayException e = assertThrows(GatewayException.class, () -> filter.handle(third, ok));
         assertEquals(ErrorCode.RATE_LIMIT_EXCEEDED, e.code());
         assertEquals(429, e.status());
@@ -82,12 +79,12 @@ class RateLimitFilterTest {
         assertEquals("2", e.headers().first("x-ratelimit-limit-requests").orElseThrow());
         assertEquals("0", e.headers().first("x-ratelimit-remaining-requests").orElseThrow());
         assertEquals("45s", e.headers().first("x-ratelimit-reset-requests").orElseThrow());
-        assertEquals(1, ctx.metrics.get("aisix_ratelimit_rejections_total{scope=api_key}"));
+        assertEquals(1, ctx.metrics().get("aisix_ratelimit_rejections_total{scope=api_key}"));
     }
 
     @Test
     void requestsWithoutApplicableLimitsPassUntouched() {
-        FakeExchange anon = new FakeExchange(Endpoint.CHAT_COMPLETIONS, "{}", Headers.empty());
+        TestExchange anon = TestExchange.chat("{}");
         for (int i = 0; i < 5; i++) {
             filter.handle(anon, ok);
         }

@@ -9,8 +9,8 @@ import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.MutableClock;
 import io.aisix.kernel.testsupport.RawSse;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.plugin.ratelimit.testsupport.CompletionRecorder;
-import io.aisix.plugin.ratelimit.testsupport.TestLlmAdapter;
+import io.aisix.testkit.CompletionRecorder;
+import io.aisix.testkit.TestLlmAdapter;
 import io.aisix.spi.Completion;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -99,13 +99,7 @@ abstract class RateLimitScenarios {
 
     /** How the request tagged {@code x-test-record: name} ended, once it has (bounded wait). */
     static Completion awaitCompletion(String name) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!CompletionRecorder.COMPLETIONS.containsKey(name) && System.nanoTime() < deadline) {
-            GatewayFixture.sleep(5);
-        }
-        Completion c = CompletionRecorder.COMPLETIONS.get(name);
-        assertTrue(c != null, "request '" + name + "' never completed");
-        return c;
+        return CompletionRecorder.completion(name, Duration.ofSeconds(10));
     }
 
     /** Sends until a request is admitted (bounded): a slot is released just after the response ended. */
@@ -167,13 +161,13 @@ abstract class RateLimitScenarios {
     void aConcurrencySlotIsHeldUntilTheStreamEnds() throws Exception {
         key("conc-key", "\"rate_limit\":{\"concurrency\":1}");
         try (RawSse a = RawSse.open(gw.gateway.proxyPort(), "/v1/chat/completions", secret("conc-key"), STREAM_BODY,
-                "x-test-stream-events", "10", "x-test-stream-delay-ms", "50", "x-test-record", "held")) {
+                "x-test-stream-events", "9", "x-test-stream-delay-ms", "50", "x-test-record", "held")) {
             assertEquals(200, a.status());
             a.firstData();
             HttpResponse<String> refused = chat("conc-key", BODY);
             assertRejected(refused, "concurrency limit exceeded (concurrency of the API key)");
             assertEquals("1", header(refused, "retry-after"));
-            assertEquals(9, a.drain());
+            assertEquals(9, a.drain(), "8 more content events and the finish event");
         }
         assertTrue(awaitCompletion("held").completed());
         assertEquals(200, chat("conc-key", BODY).statusCode(), "released when the stream ended");

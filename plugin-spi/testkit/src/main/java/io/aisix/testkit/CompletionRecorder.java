@@ -1,4 +1,4 @@
-package io.aisix.plugin.ratelimit.testsupport;
+package io.aisix.testkit;
 
 import io.aisix.spi.Completion;
 import io.aisix.spi.Filter;
@@ -12,12 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * At {@link Stage#OBSERVE}: records how requests tagged {@code x-test-record: <name>} completed, and
- * counts finished requests after every other completion callback ran (it registers its own last, on
- * the way out), so a test can wait until a request's slots and tokens were settled instead of racing
- * it: the caller gets the response before the gateway runs the callbacks.
+ * A test filter at {@link Stage#OBSERVE} for gateway integration tests: counts finished requests
+ * and keeps how each request tagged {@code x-test-record: <name>} completed. It registers its
+ * completion callback last (on the way out), so it runs after every other filter's: a test can
+ * wait until a request's cache write or rate-limit settlement happened instead of racing it (the
+ * caller gets the response before the gateway runs the callbacks). Not registered by the testkit:
+ * a module lists {@code io.aisix.testkit.CompletionRecorder} in its own test
+ * {@code META-INF/services/io.aisix.spi.FilterFactory}.
  */
 public final class CompletionRecorder implements FilterFactory {
+    /** Completions by the {@code x-test-record} header of their request. */
     public static final Map<String, Completion> COMPLETIONS = new ConcurrentHashMap<>();
     private static final AtomicLong DONE = new AtomicLong();
 
@@ -45,11 +49,12 @@ public final class CompletionRecorder implements FilterFactory {
         });
     }
 
+    /** Requests finished so far, over the whole test run. */
     public static long done() {
         return DONE.get();
     }
 
-    /** Waits (bounded) until {@code n} requests finished in total. */
+    /** Waits (up to 10 s) until {@code n} requests finished in total. */
     public static void await(long n) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (DONE.get() < n) {
@@ -63,5 +68,23 @@ public final class CompletionRecorder implements FilterFactory {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /** How the request tagged {@code x-test-record: name} ended, waiting (up to {@code timeout}) until it has. */
+    public static Completion completion(String name, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!COMPLETIONS.containsKey(name) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        Completion c = COMPLETIONS.get(name);
+        if (c == null) {
+            throw new AssertionError("request " + name + " did not complete within " + timeout);
+        }
+        return c;
     }
 }
