@@ -124,7 +124,7 @@
         const content = rr.content || {};
         const types = Object.entries(content).map(([t, c]) => t + (c.schema ? ' · ' + typeOf(c.schema) : ''));
         const hs = Object.keys(rr.headers || {});
-        return el('tr', {}, el('td', { class: 'mono' }, code), el('td', {}, rr.description || ''),
+        return el('tr', {}, el('td', { class: 'code' }, code), el('td', {}, rr.description || ''),
           el('td', { class: 'mono' }, types.join('\n')), el('td', { class: 'mono' }, hs.join(', ')));
       })),
       el('h3', {}, 'Try it'), tryIt);

@@ -14,7 +14,7 @@ const aisix = (() => {
       else if (k.startsWith('on')) n.addEventListener(k.slice(2), v);
       else n.setAttribute(k, v === true ? '' : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === undefined || c === null || c === false) continue;
       n.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -22,7 +22,7 @@ const aisix = (() => {
   }
 
   function clear(node, ...children) {
-    node.replaceChildren(...children.flat().filter(c => c !== undefined && c !== null && c !== false)
+    node.replaceChildren(...children.flat(Infinity).filter(c => c !== undefined && c !== null && c !== false)
       .map(c => c instanceof Node ? c : document.createTextNode(String(c))));
   }
 

@@ -6,13 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.kernel.Gateway;
+import io.aisix.kernel.config.ConfigLoader;
+import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.testsupport.TestGateway;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,6 +112,26 @@ class AdminUiIT {
             assertEquals(404, r.statusCode(), path);
             assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), path);
             assertFalse(r.body().contains("openapi\"") || r.body().contains("<html"), path);
+        }
+    }
+
+    @Test
+    void withoutAnAdminListenerNothingIsMounted(@TempDir Path other) throws Exception {
+        Path conf = other.resolve("config.yaml");
+        Files.writeString(conf, """
+                proxy: { addr: 127.0.0.1:0 }
+                admin: { enabled: false }
+                store: { data_dir: %s }
+                """.formatted(other.resolve("data")));
+        GatewayConfig config = ConfigLoader.load(conf, Map.of());
+        // the extension is on this class path, as in lib/; with no admin listener it is never mounted
+        try (Gateway g = Gateway.start(config, new Gateway.Options(Clock.systemUTC(), null,
+                AdminUiIT.class.getClassLoader(), new PrintStream(OutputStream.nullOutputStream()), d -> { }))) {
+            assertEquals(-1, g.adminPort());
+            for (String path : List.of("/admin/openapi.json", "/admin/ui/", "/playground/", "/admin/ui-config.json")) {
+                HttpResponse<String> r = get("http://127.0.0.1:" + g.proxyPort() + path);
+                assertEquals(404, r.statusCode(), path);
+            }
         }
     }
 
