@@ -104,7 +104,7 @@
       const result = el('div', { id: 'tryResult', class: 'result' });
       const send = el('button', { id: 'trySend', onclick: () => tryCall(o, view, textarea, result, secured) }, 'Send');
       tryIt.push(el('div', {}, inputs, textarea, el('div', { class: 'row' }, send,
-        secured ? el('span', { class: 'muted' }, keys.admin ? 'with the admin key' : 'enter the admin key above') : el('span', { class: 'muted' }, 'no key needed'))), result);
+        secured ? el('span', { class: 'muted' }, 'sends the admin key typed above') : el('span', { class: 'muted' }, 'no key needed'))), result);
     }
 
     clear(view,
