@@ -1,6 +1,6 @@
 # The two set-up commands (see README.md):
 #   make run   builds what is missing and starts the gateway on the embedded store with conf/config.yaml
-#   make test  installs what is missing (etcd, redis-server) and runs every unit and integration test
+#   make test  installs what is missing (etcd, redis-server, chromium) and runs every unit, integration and browser test
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -16,7 +16,7 @@ SOURCES := $(shell find pom.xml */pom.xml plugin-spi kernel plugins distribution
 
 help:
 	@echo "make run    build (if needed) and start the gateway: proxy :3000, admin 127.0.0.1:3001"
-	@echo "make test   install etcd/redis if missing, then run all tests"
+	@echo "make test   install etcd/redis/chromium if missing, then run all tests"
 	@echo "make dist   build distribution/target/aisix-$(VERSION)[.tar.gz]"
 
 run: $(DIST)/bin/aisix

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh machine may lack: etcd and redis-server
-# (Debian packages; the tests start them themselves on random loopback ports) and Maven.
+# (Debian packages; the tests start them themselves on random loopback ports), Maven, and
+# Chromium with its chromedriver (the browser tests of /admin/ui/ and /playground/ drive them
+# headless through Selenium).
 set -euo pipefail
 
 missing=()
@@ -8,6 +10,8 @@ command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   SUDO=""

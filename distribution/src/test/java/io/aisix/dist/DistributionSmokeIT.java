@@ -58,6 +58,7 @@ class DistributionSmokeIT {
         assertTrue(Files.isExecutable(home.resolve("bin/aisix")));
         assertTrue(Files.exists(home.resolve("conf/config.yaml")));
         assertTrue(Files.exists(home.resolve("lib/aisix-kernel-0.1.0-SNAPSHOT.jar")));
+        assertTrue(Files.exists(home.resolve("lib/aisix-admin-ui-openapi-0.1.0-SNAPSHOT.jar")));
         for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
                 "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
                 "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "observe", "exporter-file",
@@ -111,6 +112,13 @@ class DistributionSmokeIT {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, plugins.statusCode());
             assertTrue(plugins.body().contains("\"id\":\"auth-api-key\""), plugins.body());
+            // the admin UI jar in lib/ is found on the host class path: admin listener only
+            HttpResponse<String> spec = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + admin + "/admin/openapi.json")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, spec.statusCode());
+            assertTrue(spec.body().contains("\"openapi\": \"3.1.0\""), spec.body());
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy + "/playground/"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
             assertTrue(Files.exists(work.resolve("data/store.json")) || Files.exists(work.resolve("data/admin_key.sha256")),
                     "relative data_dir resolves against the working directory");
             p.destroy();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.admin.AdminAuth;
+import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
 import io.aisix.kernel.admin.ResourceService;
@@ -44,14 +45,17 @@ import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +67,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -86,6 +92,7 @@ public final class Gateway implements AutoCloseable {
     private final ManagedMode managed; // null unless deployment.mode is managed
     private final ListenerTls listenerTls;
     private final List<CacheBackend> startedBackends = new ArrayList<>();
+    private final List<AdminExtension> adminExtensions = new ArrayList<>();
     private WebServer server;
 
     /** Knobs for embedding and tests. */
@@ -219,12 +226,15 @@ public final class Gateway implements AutoCloseable {
             HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
                     plugins.plugins());
+            loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.register(probes).register("/admin/v1", admin);
+                        r.register(probes).register(AdminRoutes.PREFIX, admin);
                         if (metricsAddr.isEmpty()) {
                             r.register(metricsEndpoint);
                         }
+                        AdminExtension.Context ctx = extensionContext(adminAuth, proxyAddr);
+                        adminExtensions.forEach(e -> e.routing(r, ctx));
                     }));
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
@@ -232,6 +242,53 @@ public final class Gateway implements AutoCloseable {
                 .routing((HttpRouting.Builder r) -> r.register(probes).register(metricsEndpoint))));
         server = b.build().start();
         startHeartbeat(options);
+    }
+
+    /** Admin-listener extensions on the host class path only (never from the plugins folder). */
+    private void loadAdminExtensions(ClassLoader hostLoader) {
+        try {
+            ServiceLoader.load(AdminExtension.class, hostLoader).forEach(adminExtensions::add);
+        } catch (ServiceConfigurationError e) {
+            throw new ConfigException("admin", "an admin extension on the class path failed to load: " + e.getMessage(), e);
+        }
+    }
+
+    private AdminExtension.Context extensionContext(AdminAuth auth, Addr proxyAddr) {
+        Optional<Path> cert = Optional.ofNullable(config.proxy().tls()).map(GatewayConfig.Tls::certFile).map(Path::of);
+        // a wildcard bind is reached over loopback; a specific address only on itself
+        String host = switch (proxyAddr.host()) {
+            case "", "0.0.0.0", "*" -> "127.0.0.1";
+            case "::", "[::]" -> "[::1]";
+            default -> proxyAddr.host().contains(":") ? "[" + proxyAddr.host() + "]" : proxyAddr.host();
+        };
+        String scheme = cert.isPresent() ? "https" : "http";
+        return new AdminExtension.Context() {
+            @Override
+            public boolean authorized(ServerRequest request) {
+                return auth.allowed(request.headers().first(HeaderNames.AUTHORIZATION),
+                        request.headers().first(HeaderNames.create("x-api-key")));
+            }
+
+            @Override
+            public boolean isAdminKey(String key) {
+                return key != null && auth.allowed(Optional.of("Bearer " + key), Optional.empty());
+            }
+
+            @Override
+            public URI proxyUri() {
+                return URI.create(scheme + "://" + host + ":" + server.port());
+            }
+
+            @Override
+            public Optional<Path> proxyCertificate() {
+                return cert;
+            }
+
+            @Override
+            public List<AdminRoutes.Route> adminRoutes() {
+                return AdminRoutes.ROUTES;
+            }
+        };
     }
 
     /** The families the kernel owns; plugins add theirs through {@link PluginContext#metrics()}. */
@@ -426,6 +483,13 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.stop();
+        }
+        for (AdminExtension e : adminExtensions.reversed()) {
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                LOG.warning("admin extension " + e.getClass().getName() + " failed to stop: " + ex);
+            }
         }
         if (managed != null) {
             managed.close();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.plugin.PluginInfo;
 import io.aisix.spi.resource.ValidationIssue;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRules;
@@ -40,34 +41,68 @@ public final class AdminRoutes implements HttpService {
         this.plugins = plugins;
     }
 
+    /**
+     * One Admin API route: HTTP method and path template relative to {@code /admin/v1}
+     * ({@code {kind}} and {@code {id}} are path parameters). {@link #ROUTES} is the complete list the
+     * listener serves, so documentation (the OpenAPI document) can be checked against it.
+     */
+    public record Route(String method, String path) {
+        /** The path as served: {@code /admin/v1} + {@link #path()}. */
+        public String fullPath() {
+            return PREFIX + path;
+        }
+    }
+
+    /** Where {@link AdminRoutes} is mounted on the admin listener. */
+    public static final String PREFIX = "/admin/v1";
+
+    /** What a route does, given the instance that serves it. */
+    private interface Op {
+        void handle(AdminRoutes self, ServerRequest req, ServerResponse res);
+    }
+
+    private record Bound(Route route, Op op) {
+    }
+
+    // Order matters: Helidon matches in registration order, so fixed paths come before {kind}.
+    private static final List<Bound> TABLE = List.of(
+            new Bound(new Route("GET", "/health"), (self, req, res) -> send(res, 200, self.health.get())),
+            new Bound(new Route("GET", "/plugins"), (self, req, res) -> send(res, 200, self.pluginsJson())),
+            new Bound(new Route("POST", "/api_keys/{id}/rotate"), (self, req, res) ->
+                    send(res, 200, self.resources.rotate(param(req, "id"), ifMatch(req)))),
+            new Bound(new Route("GET", "/{kind}"), (self, req, res) ->
+                    send(res, 200, self.resources.list(param(req, "kind")))),
+            new Bound(new Route("POST", "/{kind}"), (self, req, res) ->
+                    send(res, 201, self.resources.create(param(req, "kind"), body(req)))),
+            new Bound(new Route("GET", "/{kind}/{id}"), (self, req, res) ->
+                    send(res, 200, self.resources.get(param(req, "kind"), param(req, "id")))),
+            new Bound(new Route("PUT", "/{kind}/{id}"), (self, req, res) -> {
+                ResourceService.Result r = self.resources.replace(param(req, "kind"), param(req, "id"), body(req),
+                        ifMatch(req));
+                send(res, r.status(), r.body());
+            }),
+            new Bound(new Route("DELETE", "/{kind}/{id}"), (self, req, res) -> {
+                String id = param(req, "id");
+                self.resources.delete(param(req, "kind"), id, ifMatch(req));
+                ObjectNode out = ResourceService.JSON.createObjectNode();
+                out.put("deleted", true);
+                out.put("id", id);
+                send(res, 200, out);
+            }));
+
+    /** Every route of the Admin API, in matching order. */
+    public static final List<Route> ROUTES = TABLE.stream().map(Bound::route).toList();
+
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/health", guarded((req, res) -> send(res, 200, health.get())))
-                .get("/plugins", guarded((req, res) -> send(res, 200, pluginsJson())))
-                .post("/api_keys/{id}/rotate", guarded((req, res) ->
-                        send(res, 200, resources.rotate(param(req, "id"), ifMatch(req)))))
-                .get("/{kind}", guarded((req, res) -> send(res, 200, resources.list(param(req, "kind")))))
-                .post("/{kind}", guarded((req, res) ->
-                        send(res, 201, resources.create(param(req, "kind"), body(req)))))
-                .get("/{kind}/{id}", guarded((req, res) ->
-                        send(res, 200, resources.get(param(req, "kind"), param(req, "id")))))
-                .put("/{kind}/{id}", guarded((req, res) -> {
-                    ResourceService.Result r = resources.replace(param(req, "kind"), param(req, "id"), body(req),
-                            ifMatch(req));
-                    send(res, r.status(), r.body());
-                }))
-                .delete("/{kind}/{id}", guarded((req, res) -> {
-                    String id = param(req, "id");
-                    resources.delete(param(req, "kind"), id, ifMatch(req));
-                    ObjectNode out = ResourceService.JSON.createObjectNode();
-                    out.put("deleted", true);
-                    out.put("id", id);
-                    send(res, 200, out);
-                }))
-                .any(guarded((req, res) -> {
-                    throw new AdminError(404, "no such admin endpoint: " + req.prologue().method().text() + " "
-                            + req.path().path());
-                }));
+        for (Bound b : TABLE) {
+            rules.route(Method.create(b.route().method()), b.route().path(),
+                    guarded((req, res) -> b.op().handle(this, req, res)));
+        }
+        rules.any(guarded((req, res) -> {
+            throw new AdminError(404, "no such admin endpoint: " + req.prologue().method().text() + " "
+                    + req.path().path());
+        }));
     }
 
     private Handler guarded(Handler h) {

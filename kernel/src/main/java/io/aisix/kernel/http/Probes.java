@@ -11,6 +11,11 @@ import io.helidon.webserver.http.HttpService;
  * configuration is applied and no drain is under way), served on every listener.
  */
 public final class Probes implements HttpService {
+    /** The probe paths, served with GET on every listener. */
+    public static final String LIVEZ = "/livez";
+    public static final String READYZ = "/readyz";
+    public static final java.util.List<String> PATHS = java.util.List.of(LIVEZ, READYZ);
+
     private final Lifecycle lifecycle;
     private final SnapshotManager snapshots;
 
@@ -21,7 +26,7 @@ public final class Probes implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/livez", (req, res) -> {
+        rules.get(LIVEZ, (req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain");
             res.header(HeaderNames.create("X-Content-Type-Options"), "nosniff");
             if (lifecycle.draining()) {
@@ -30,7 +35,7 @@ public final class Probes implements HttpService {
                 res.send("ok");
             }
         });
-        rules.get("/readyz", (req, res) -> {
+        rules.get(READYZ, (req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain");
             if (lifecycle.draining()) {
                 res.status(Status.SERVICE_UNAVAILABLE_503).send("not ready: draining");

@@ -98,6 +98,13 @@ public final class GuardrailKinds {
             }
 
             @Override
+            public Set<String> knownFields() {
+                Set<String> all = new java.util.TreeSet<>(base.knownFields());
+                byKind.values().forEach(k -> all.addAll(k.fields()));
+                return Set.copyOf(all);
+            }
+
+            @Override
             public List<String> ignoredFields(JsonNode value) {
                 List<String> ignored = base.ignoredFields(value);
                 if (ignored.isEmpty()) {

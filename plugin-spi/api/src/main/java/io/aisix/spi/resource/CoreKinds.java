@@ -334,6 +334,11 @@ public final class CoreKinds {
         }
 
         @Override
+        public Set<String> knownFields() {
+            return known;
+        }
+
+        @Override
         public List<String> ignoredFields(JsonNode value) {
             if (value == null || !value.isObject()) {
                 return List.of();

@@ -41,6 +41,14 @@ public interface ResourceKind<T> {
         return Set.of();
     }
 
+    /**
+     * The top-level fields this kind reads; any other field is {@linkplain #ignoredFields ignored}.
+     * Documentation (the OpenAPI schemas) is checked against it. Empty when the kind does not say.
+     */
+    default Set<String> knownFields() {
+        return Set.of();
+    }
+
     /** Fields present in the row that this gateway ignores (reported in health, never rejected). */
     default List<String> ignoredFields(JsonNode value) {
         return List.of();
