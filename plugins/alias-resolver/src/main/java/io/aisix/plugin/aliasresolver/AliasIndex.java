@@ -68,6 +68,15 @@ final class AliasIndex {
         return exact;
     }
 
+    /** Who serves a model, for {@code owned_by}: its vendor, else its key's, {@code aisix} for routing models. */
+    String owner(Model model) {
+        if (model.isRouting()) {
+            return "aisix";
+        }
+        return model.provider().or(() -> model.providerKeyId().map(keys::get).map(ProviderKey::provider))
+                .orElse("aisix");
+    }
+
     record Resolved(Model model, CoreAttrs.TargetList targets) {
     }
 

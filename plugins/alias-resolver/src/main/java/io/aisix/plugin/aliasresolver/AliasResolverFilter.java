@@ -86,7 +86,7 @@ final class AliasResolverFilter implements Filter {
             item.put("id", name);
             item.put("object", "model");
             item.put("created", created);
-            item.put("owned_by", m.isRouting() ? "aisix" : m.provider().orElse("aisix"));
+            item.put("owned_by", index.owner(m));
         });
         try {
             return Response.json(JSON.writeValueAsBytes(root));

@@ -120,6 +120,7 @@ class AliasResolverFilterTest {
         body.get("data").forEach(m -> ids.add(m.get("id").asText()));
         assertEquals(List.of("gpt-4o", "smart"), ids);
         assertFalse(ids.contains("openai/*"));
+        assertEquals("openai", body.at("/data/0/owned_by").asText(), "the key's vendor");
         assertEquals("aisix", body.at("/data/1/owned_by").asText());
     }
 
