@@ -156,8 +156,12 @@ public final class KernelExchange implements Exchange {
         completions.add(callback);
     }
 
-    /** Runs the completion callbacks once; a failing callback never stops the others. */
-    void complete(Completion completion) {
+    /**
+     * Runs the completion callbacks once; a failing callback never stops the others. The proxy
+     * handler calls this after the response was written or abandoned; public so that benchmarks
+     * can drive the chain end to end without a socket.
+     */
+    public void complete(Completion completion) {
         if (completions == null) {
             return;
         }

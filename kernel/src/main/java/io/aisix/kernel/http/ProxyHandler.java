@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -66,7 +67,7 @@ public final class ProxyHandler implements Handler {
         String path = req.path().path();
         String method = req.prologue().method().text();
         Optional<Endpoint> endpoint = Endpoint.forPath(path);
-        String requestId = UUID.randomUUID().toString();
+        String requestId = requestId();
         boolean anthropic = endpoint.map(Endpoint::anthropicWire).orElse(false);
         if (endpoint.isEmpty()) {
             sendError(res, new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + method + " " + path),
@@ -120,6 +121,18 @@ public final class ProxyHandler implements Handler {
         }
     }
 
+    /**
+     * A random (version 4) UUID from {@link ThreadLocalRandom}: request ids must be unique, not
+     * unguessable (they are echoed to the caller and carry no authority), and
+     * {@link UUID#randomUUID()} takes the process-wide {@code SecureRandom} on every request.
+     */
+    static String requestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = r.nextLong() & ~0xF000L | 0x4000L;
+        long lsb = r.nextLong() & ~(3L << 62) | (1L << 63);
+        return new UUID(msb, lsb).toString();
+    }
+
     private byte[] readBody(ServerRequest req) {
         if (!req.content().hasEntity()) {
             return new byte[0];
@@ -129,7 +142,14 @@ public final class ProxyHandler implements Handler {
             throw tooLarge();
         }
         try (InputStream in = req.content().inputStream()) {
-            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bodyLimit + 1));
+            // With a declared length, read exactly that: readNBytes(limit) would allocate (and zero)
+            // a 16 KiB buffer per request only to copy a body of a few hundred bytes out of it.
+            byte[] data = declared.isPresent()
+                    ? in.readNBytes((int) declared.getAsLong())
+                    : in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, bodyLimit + 1));
+            if (declared.isPresent() && in.read() >= 0) { // cannot happen with HTTP/1.1 framing
+                throw GatewayException.invalidRequest("request body is longer than its Content-Length", null);
+            }
             if (data.length > bodyLimit) {
                 throw tooLarge();
             }

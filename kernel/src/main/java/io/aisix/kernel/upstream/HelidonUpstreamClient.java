@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
@@ -26,6 +27,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,6 +44,8 @@ public final class HelidonUpstreamClient implements UpstreamClient {
     private final Duration defaultTimeout;
     private final Duration streamIdleTimeout;
     private final Map<String, Tls> tlsCache = new ConcurrentHashMap<>();
+    private static final int MAX_URIS = 1024;
+    private final Map<String, URI> uris = new ConcurrentHashMap<>();
 
     public HelidonUpstreamClient(GatewayConfig.Upstream config) {
         this.defaultTimeout = Duration.ofMillis(config.timeoutMs());
@@ -61,7 +65,7 @@ public final class HelidonUpstreamClient implements UpstreamClient {
                 ? (request.stream() ? streamIdleTimeout : defaultTimeout)
                 : request.readTimeout();
         HttpClientRequest req = client.method(Method.create(request.method()))
-                .uri(java.net.URI.create(request.url())) // the String form would encode '?' into the path
+                .uri(uri(request.url())) // the String form would encode '?' into the path
                 .readTimeout(timeout);
         if (request.caPem().isPresent() || !request.verifyTls()) {
             req.tls(tls(request.caPem().orElse(""), request.verifyTls()));
@@ -75,6 +79,23 @@ public final class HelidonUpstreamClient implements UpstreamClient {
         } catch (RuntimeException e) {
             throw translate(e, "upstream request failed");
         }
+    }
+
+    /**
+     * The parsed URI of an upstream URL. Adapters call a handful of distinct URLs (one per provider
+     * key and endpoint), so they are parsed once; the map is cleared if it ever grows past
+     * {@value #MAX_URIS} (URLs with per-request query strings), which keeps it bounded.
+     */
+    private URI uri(String url) {
+        URI u = uris.get(url);
+        if (u == null) {
+            u = URI.create(url);
+            if (uris.size() >= MAX_URIS) {
+                uris.clear();
+            }
+            uris.put(url, u);
+        }
+        return u;
     }
 
     private Tls tls(String caPem, boolean verify) {
@@ -150,6 +171,25 @@ public final class HelidonUpstreamClient implements UpstreamClient {
         @Override
         public byte[] readAll() {
             try {
+                // Exactly the declared length when there is one (and no content coding, whose decoded
+                // size differs): readAllBytes() allocates and zeroes a 16 KiB buffer per answer and
+                // copies the body out of it.
+                OptionalLong length = res.headers().contentLength();
+                if (length.isPresent() && length.getAsLong() <= Integer.MAX_VALUE - 8
+                        && !res.headers().contains(HeaderNames.CONTENT_ENCODING)) {
+                    byte[] data = body.readNBytes((int) length.getAsLong());
+                    // Reading on to the end of the entity is what hands the connection back to the
+                    // pool; without it every answer would cost a new upstream connection.
+                    int more = body.read();
+                    if (more < 0) {
+                        return data;
+                    }
+                    byte[] rest = body.readAllBytes();
+                    byte[] all = java.util.Arrays.copyOf(data, data.length + 1 + rest.length);
+                    all[data.length] = (byte) more;
+                    System.arraycopy(rest, 0, all, data.length + 1, rest.length);
+                    return all;
+                }
                 return body.readAllBytes();
             } catch (IOException e) {
                 throw translate(e, "upstream body could not be read");

@@ -23,6 +23,7 @@ import java.util.Optional;
  * contain the presented key.
  */
 final class ApiKeyAuthFilter implements Filter {
+    private static final MessageDigest SHA256 = newSha256();
     private final Map<String, CallerKey> byHash;
     private final Clock clock;
 
@@ -63,8 +64,24 @@ final class ApiKeyAuthFilter implements Filter {
     }
 
     static String sha256Hex(String s) {
+        return HexFormat.of().formatHex(sha256().digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A fresh SHA-256 digest, cloned from a prototype: {@code MessageDigest.getInstance} looks the
+     * algorithm up in the security providers on every call, a few hundred nanoseconds per request.
+     */
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

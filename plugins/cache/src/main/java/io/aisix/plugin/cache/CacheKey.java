@@ -36,17 +36,13 @@ final class CacheKey {
     private static final Set<String> EXCLUDED = Set.of("model", "stream", "stream_options");
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final String PREFIX = "aisix:cache:";
+    private static final MessageDigest SHA256 = newSha256();
 
     private CacheKey() {
     }
 
     static String of(String family, String alias, CachePolicy policy, Optional<String> callerId, ObjectNode body) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest digest = sha256();
         try (JsonGenerator g = FACTORY.createGenerator(new DigestSink(digest))) {
             g.writeStartArray();
             g.writeString("aisix-cache-v1");
@@ -65,6 +61,26 @@ final class CacheKey {
             throw new UncheckedIOException(e);
         }
         return PREFIX + HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * A fresh SHA-256 digest, cloned from a prototype: {@code MessageDigest.getInstance} looks the
+     * algorithm up in the security providers on every call.
+     */
+    private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The canonical JSON text of a node (tests and diagnostics). */
