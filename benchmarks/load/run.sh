@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# AISIX-J load harness: direct-to-mock versus through-the-gateway, in one run.
+#
+#   benchmarks/load/run.sh [--pin] [--duration S] [--warmup S] [--streams N] [--concurrency "1 32 128"]
+#                          [--gateway-cpus LIST] [--aux-cpus LIST] [--java-opts "..."] [--build] [--keep]
+#
+# Starts (all on 127.0.0.1, random ports, a temp directory):
+#   1. the mock upstream (testkit MockUpstream, io.aisix.bench.load.MockMain): OpenAI chat answers,
+#      streams of 64 deltas 20 ms apart;
+#   2. the gateway distribution (distribution/target/aisix-*/bin/aisix) with a temp config (embedded
+#      store, access log on, written to a file) and, through the Admin API, the full policy chain:
+#      caller key (auth), alias, input guardrails (keyword + pii), a cache policy (every request
+#      has a unique body, so every request misses and stores), rate limits far above the load,
+#      metrics (always on);
+#   3. load: wrk (benchmarks/load/post.lua) at each concurrency, direct then through the gateway,
+#      after a warm-up; then N concurrent streams (io.aisix.bench.load.StreamClient), direct then
+#      through the gateway; the gateway's VmRSS/VmHWM sampled every 100 ms throughout.
+# Writes benchmarks/load/results/<UTC timestamp>.json and prints a summary table. Every process it
+# started is stopped on exit (also on Ctrl-C).
+#
+# Options:
+#   --pin               pin the gateway to --gateway-cpus (default 1) and the mock, wrk and the
+#                       stream client to --aux-cpus (default 0) with taskset
+#   --duration S        seconds per measured wrk phase (default 10)
+#   --warmup S          seconds of gateway warm-up at c=32 before measuring (default 30; the JIT
+#                       needs about that long on 2 cores)
+#   --streams N         concurrent streams (default 512)
+#   --concurrency LIST  wrk connection counts (default "1 32 128")
+#   --stall-ms MS       an inter-event gap above this is a stall (default 100)
+#   --java-opts "..."   extra JVM options for the gateway (JAVA_OPTS of bin/aisix)
+#   --build             rebuild the distribution and benchmarks.jar first (done anyway when missing)
+#   --keep              keep the temp directory (logs, raw outputs) and print its path
+#   --serve             only start and configure the mock and the gateway, print how to reach them,
+#                       and wait until Ctrl-C (for profiling or trying other load generators)
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+duration=10
+warmup=30
+streams=512
+deltas=64
+delta_ms=20
+stall_ms=100
+concurrency="1 32 128"
+pin=false
+gateway_cpus=1
+aux_cpus=0
+gw_java_opts=""
+build=false
+keep=false
+serve=false
+
+while (($#)); do
+  case "$1" in
+    --pin) pin=true ;;
+    --duration) duration="$2"; shift ;;
+    --warmup) warmup="$2"; shift ;;
+    --streams) streams="$2"; shift ;;
+    --concurrency) concurrency="$2"; shift ;;
+    --stall-ms) stall_ms="$2"; shift ;;
+    --gateway-cpus) gateway_cpus="$2"; shift ;;
+    --aux-cpus) aux_cpus="$2"; shift ;;
+    --java-opts) gw_java_opts="$2"; shift ;;
+    --build) build=true ;;
+    --keep) keep=true ;;
+    --serve) serve=true ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+busy_cores() { # CPU cores kept busy by everything on the machine over 2 s (from /proc/stat)
+  local a b
+  read -r _ a1 a2 a3 a4 a5 a6 a7 a8 _ < /proc/stat
+  sleep 2
+  read -r _ b1 b2 b3 b4 b5 b6 b7 b8 _ < /proc/stat
+  a=$((a1 + a2 + a3 + a6 + a7 + a8)) b=$((b1 + b2 + b3 + b6 + b7 + b8))
+  awk -v d=$((b - a)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", d / hz / 2 }'
+}
+die() { log "ERROR: $*"; exit 1; }
+
+# ------------------------------------------------------------------ toolchain
+JAVA_HOME="$("$root/scripts/find-jdk.sh")"
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (Debian package)"
+  if [[ $(id -u) -eq 0 ]]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
+fi
+if $pin && ! command -v taskset >/dev/null 2>&1; then
+  die "--pin needs taskset (util-linux)"
+fi
+
+dist="$(ls -d "$root"/distribution/target/aisix-*/ 2>/dev/null | head -n1 || true)"
+jar="$root/benchmarks/target/benchmarks.jar"
+if $build || [[ -z "$dist" || ! -x "$dist/bin/aisix" || ! -f "$jar" ]]; then
+  log "building the distribution and benchmarks.jar (mvn package, tests skipped)"
+  (cd "$root" && mvn -B -ntp -q -DskipTests -pl distribution,benchmarks -am package) || die "build failed"
+  dist="$(ls -d "$root"/distribution/target/aisix-*/ | head -n1)"
+fi
+dist="${dist%/}"
+
+# ------------------------------------------------------------------ processes and cleanup
+background_before="$(busy_cores)"
+log "other processes keep $background_before of $(nproc) cores busy"
+work="$(mktemp -d -t aisix-load.XXXXXX)"
+pids=()
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if $keep; then log "work directory kept: $work"; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+gw_pin=() aux_pin=()
+if $pin; then
+  gw_pin=(taskset -c "$gateway_cpus")
+  aux_pin=(taskset -c "$aux_cpus")
+fi
+
+phase() { # the current phase, for the RSS sampler; and the load average when each phase began
+  echo "$1" > "$work/phase"
+  echo "$1 $(cut -d' ' -f1 /proc/loadavg)" >> "$work/phases.txt"
+}
+phase idle
+
+await_line() { # file pattern timeout_s
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# The mock upstream: a JVM of its own with a fixed heap, so its GC does not grow into the gateway's share.
+log "starting the mock upstream"
+"${aux_pin[@]}" java -Xms256m -Xmx256m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.MockMain \
+  --deltas "$deltas" --delta-ms "$delta_ms" > "$work/mock.out" 2> "$work/mock.err" &
+pids+=($!)
+await_line "$work/mock.out" MOCK_PORT= 30 || die "mock upstream did not start: $(cat "$work/mock.err")"
+mock_port="$(sed -n 's/^MOCK_PORT=//p' "$work/mock.out")"
+
+# The gateway: the distribution as shipped, with a temp startup config.
+admin_key="bench-admin-$RANDOM$RANDOM$RANDOM"
+caller_key="sk-bench-$RANDOM$RANDOM$RANDOM$RANDOM"
+cat > "$work/config.yaml" <<EOF
+proxy: { addr: "127.0.0.1:0" }
+admin: { addr: "127.0.0.1:0", admin_keys: ["$admin_key"] }
+store: { backend: embedded, data_dir: "$work/data" }
+logging: { level: INFO, access_log: true }
+EOF
+log "starting the gateway ($dist)"
+JAVA_OPTS="$gw_java_opts" "${gw_pin[@]}" "$dist/bin/aisix" --config "$work/config.yaml" \
+  > "$work/gateway.out" 2> "$work/gateway.log" &
+gw_pid=$!
+pids+=("$gw_pid")
+await_line "$work/gateway.out" "proxy listening" 60 || die "gateway did not start: $(tail -n 20 "$work/gateway.log")"
+gw_port="$(sed -n 's/.*proxy listening on [^(]*(port \([0-9]*\)).*/\1/p' "$work/gateway.out")"
+admin_port="$(sed -n 's/.*admin on [^(]*(port \([0-9]*\)).*/\1/p' "$work/gateway.out")"
+[[ -n "$gw_port" && -n "$admin_port" ]] || die "could not read the gateway ports: $(cat "$work/gateway.out")"
+gw_java="$(tr '\0' ' ' < "/proc/$gw_pid/cmdline" | sed 's/ -cp .*//')"
+
+# RSS sampler: VmRSS and VmHWM of the gateway every 100 ms, tagged with the current phase.
+(
+  while [[ -r "/proc/$gw_pid/status" ]]; do
+    rss=0 hwm=0
+    while read -r k v _; do
+      case "$k" in VmRSS:) rss=$v ;; VmHWM:) hwm=$v ;; esac
+    done < "/proc/$gw_pid/status" 2>/dev/null || break
+    read -r ph < "$work/phase" || ph=unknown
+    echo "${EPOCHREALTIME/./} $ph $rss $hwm"
+    sleep 0.1
+  done
+) >> "$work/rss.tsv" 2>/dev/null &
+pids+=($!)
+
+# ------------------------------------------------------------------ configuration through the Admin API
+admin() { # method kind json -> id
+  local body
+  body="$(curl -sS -f -X "$1" -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
+    --data "$3" "http://127.0.0.1:$admin_port/admin/v1/$2")" || die "admin $1 $2 failed"
+  grep -o '"id":"[^"]*"' <<< "$body" | head -n1 | cut -d'"' -f4
+}
+log "configuring: provider key, alias, caller key with rate limits, guardrails, cache policy"
+pk="$(admin POST provider_keys '{"display_name":"mock","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_port"'/v1"}')"
+admin POST models '{"display_name":"bench","provider_key_id":"'"$pk"'","model_name":"gpt-4o-mini"}' > /dev/null
+admin POST api_keys '{"display_name":"bench","key":"'"$caller_key"'","allowed_models":["*"],"rate_limit":{"rpm":1000000000,"tpm":1000000000000,"concurrency":100000}}' > /dev/null
+admin POST rate_limit_policies '{"name":"bench-model","scope":"model","window":"minute","max_requests":1000000000}' > /dev/null
+admin POST guardrails '{"name":"bench-keywords","kind":"keyword","hook_point":"input","patterns":[{"kind":"literal","value":"ignore all previous instructions"},{"kind":"literal","value":"system prompt"},{"kind":"literal","value":"developer mode"},{"kind":"regex","value":"(?i)\\bjail ?break\\b"}]}' > /dev/null
+admin POST guardrails '{"name":"bench-pii","kind":"pii","hook_point":"input","detectors":[{"type":"email"},{"type":"phone"},{"type":"credit_card"},{"type":"us_ssn"},{"type":"api_key"}]}' > /dev/null
+admin POST cache_policies '{"name":"bench","backend":"memory","ttl_seconds":300,"applies_to":"all","scope":"api_key"}' > /dev/null
+
+probe='{"model":"bench","messages":[{"role":"user","content":"probe"}]}'
+ready=false
+for _ in $(seq 1 100); do
+  if curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $caller_key" -H 'Content-Type: application/json' \
+      -H 'Cache-Control: no-store' --data "$probe" "http://127.0.0.1:$gw_port/v1/chat/completions" | grep -q 200; then
+    ready=true; break
+  fi
+  sleep 0.1
+done
+$ready || die "the gateway never answered 200 through the chain"
+headers="$(curl -s -D - -o /dev/null -H "Authorization: Bearer $caller_key" -H 'Content-Type: application/json' \
+  --data '{"model":"bench","messages":[{"role":"user","content":"probe 2"}]}' "http://127.0.0.1:$gw_port/v1/chat/completions")"
+grep -qi '^x-aisix-cache: miss' <<< "$headers" || die "the cache policy is not active: $headers"
+grep -qi '^x-ratelimit-limit-requests' <<< "$headers" || die "the rate limits are not active: $headers"
+
+if $serve; then
+  log "serving: mock http://127.0.0.1:$mock_port/v1 (pid ${pids[0]}), gateway http://127.0.0.1:$gw_port (pid $gw_pid),"
+  log "admin http://127.0.0.1:$admin_port (key $admin_key), caller key $caller_key, model alias bench, work dir $work"
+  log "e.g. BENCH_KEY=$caller_key wrk -t2 -c32 -d10s -s $here/post.lua http://127.0.0.1:$gw_port/v1/chat/completions"
+  log "Ctrl-C stops everything"
+  while kill -0 "$gw_pid" 2>/dev/null; do sleep 1; done
+  exit 0
+fi
+
+# ------------------------------------------------------------------ load
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+load_before="$(loadavg)"
+log "load average before: $load_before"
+
+run_wrk() { # side concurrency seconds out
+  local side=$1 c=$2 secs=$3 out=$4 port model key threads
+  if [[ $side == direct ]]; then port=$mock_port model=gpt-4o-mini key=""; else port=$gw_port model=bench key=$caller_key; fi
+  threads=$((c < 2 ? 1 : 2))
+  BENCH_MODEL=$model BENCH_KEY=$key BENCH_OUT=$out "${aux_pin[@]}" wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
+    -s "$here/post.lua" "http://127.0.0.1:$port/v1/chat/completions" > "$out.txt" 2>&1 || die "wrk failed: $(cat "$out.txt")"
+}
+
+phase warmup
+log "warm-up: direct 5 s, gateway ${warmup} s at c=32"
+run_wrk direct 32 5 "$work/warmup-direct.json"
+run_wrk gateway 32 "$warmup" "$work/warmup-gateway.json"
+sleep 1
+
+for c in $concurrency; do
+  for side in direct gateway; do
+    phase "$side-c$c"
+    log "$side, c=$c, ${duration} s"
+    run_wrk "$side" "$c" "$duration" "$work/wrk-$side-c$c.json"
+    phase pause
+    sleep 1
+  done
+done
+
+stream_client() { # side out
+  local port key=()
+  if [[ $1 == direct ]]; then port=$mock_port; model=gpt-4o-mini; else port=$gw_port; model=bench; key=(--key "$caller_key"); fi
+  "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
+    --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" > "$2" 2> "$2.err" \
+    || die "stream client failed: $(cat "$2.err")"
+}
+phase streams-warmup
+log "streams: warm-up ($streams through the gateway)"
+stream_client gateway "$work/streams-warmup.json"
+sleep 1
+for side in direct gateway; do
+  phase "streams-$side"
+  log "streams: $streams concurrent, $side"
+  stream_client "$side" "$work/streams-$side.json"
+  phase pause
+  sleep 1
+done
+
+phase post
+log "idle 15 s, then post-load RSS"
+sleep 15
+awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r, h}' "/proc/$gw_pid/status" > "$work/rss-post.txt"
+load_after="$(loadavg)"
+log "load average after: $load_after"
+for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+for p in "${pids[@]}"; do
+  for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+done
+background_after="$(busy_cores)"
+log "after stopping the gateway and the mock, other processes keep $background_after cores busy"
+
+# ------------------------------------------------------------------ report
+ts="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+mem_mib=$(( $(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo) / 1024 ))
+jdk="$(java -version 2>&1 | head -n1)"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+dirty="$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' | head -n1 || true)"
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+cat > "$work/meta.json" <<EOF
+{
+  "timestamp": $(json_str "$ts"),
+  "commit": $(json_str "$commit${dirty:+ (modified)}"),
+  "machine": {"nproc": $(nproc), "cpu": $(json_str "$cpu"), "memory_mib": $mem_mib, "jdk": $(json_str "$jdk"),
+              "kernel": $(json_str "$(uname -r)")},
+  "load": {"before": $(json_str "$load_before"), "after": $(json_str "$load_after"),
+           "other_busy_cores_before": $background_before, "other_busy_cores_after": $background_after},
+  "options": {"duration_s": $duration, "warmup_s": $warmup, "streams": $streams, "deltas": $deltas,
+              "delta_ms": $delta_ms, "stall_ms": $stall_ms, "concurrency": $(json_str "$concurrency"),
+              "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),
+              "aux_cpus": $(json_str "$($pin && echo "$aux_cpus" || echo all)"),
+              "gateway_command": $(json_str "$gw_java")}
+}
+EOF
+mkdir -p "$here/results"
+java -cp "$jar" io.aisix.bench.load.Report "$work" "$here/results/$ts.json"
+echo
+echo "results: $here/results/$ts.json"

@@ -1,0 +1,271 @@
+package io.aisix.bench.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns the raw outputs of one {@code benchmarks/load/run.sh} run into the results JSON and the
+ * summary table. Inputs, all in one work directory: {@code meta.json} (machine and options),
+ * {@code wrk-<direct|gateway>-c<N>.json} (one line each from {@code post.lua}'s {@code done}),
+ * {@code streams-<direct|gateway>.json} ({@link StreamClient}), {@code rss.tsv}
+ * ({@code epoch_us phase rss_kib hwm_kib}, sampled every 100 ms), {@code rss-post.txt} and
+ * {@code phases.txt} (each phase with the 1-minute load average when it began).
+ *
+ * <p>{@code java -cp benchmarks.jar io.aisix.bench.load.Report <work dir> <results.json>}
+ */
+public final class Report {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The targets. */
+    static final double MAX_ADDED_P99_MS = 0.3;
+    static final double MIN_RPS_RATIO = 0.40;
+    static final double MAX_PEAK_RSS_MIB = 300;
+
+    private Report() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        Path out = Path.of(args[1]);
+        ObjectNode result = build(dir);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        JSON.writeValue(out.toFile(), result);
+        print(result, System.out);
+    }
+
+    static ObjectNode build(Path dir) throws IOException {
+        ObjectNode r = JSON.createObjectNode();
+        JsonNode meta = JSON.readTree(dir.resolve("meta.json").toFile());
+        r.setAll((ObjectNode) meta);
+
+        ArrayNode http = r.putArray("http");
+        double addedP99 = Double.NaN;
+        double ratio32 = Double.NaN;
+        for (int c : concurrencies(dir)) {
+            ObjectNode row = http.addObject();
+            row.put("concurrency", c);
+            ObjectNode direct = wrk(dir.resolve("wrk-direct-c" + c + ".json"));
+            ObjectNode gateway = wrk(dir.resolve("wrk-gateway-c" + c + ".json"));
+            row.set("direct", direct);
+            row.set("gateway", gateway);
+            double ratio = gateway.path("rps").asDouble() / direct.path("rps").asDouble();
+            row.put("rps_ratio", round(ratio, 3));
+            row.put("added_p50_ms", round(gateway.path("p50_ms").asDouble() - direct.path("p50_ms").asDouble(), 3));
+            row.put("added_p99_ms", round(gateway.path("p99_ms").asDouble() - direct.path("p99_ms").asDouble(), 3));
+            if (c == 1) {
+                addedP99 = row.path("added_p99_ms").asDouble();
+            }
+            if (c == 32) {
+                ratio32 = ratio;
+            }
+        }
+
+        ObjectNode streams = r.putObject("streams");
+        JsonNode sd = readIfExists(dir.resolve("streams-direct.json"));
+        JsonNode sg = readIfExists(dir.resolve("streams-gateway.json"));
+        if (sd != null) {
+            streams.set("direct", sd);
+        }
+        if (sg != null) {
+            streams.set("gateway", sg);
+        }
+        if (sd != null && sg != null) {
+            ObjectNode added = streams.putObject("added_ttft_ms");
+            for (String p : List.of("p50", "p99")) {
+                added.put(p, round(sg.path("ttft_ms").path(p).asDouble() - sd.path("ttft_ms").path(p).asDouble(), 3));
+            }
+        }
+
+        ObjectNode rss = r.putObject("rss_mib");
+        double peak = 0;
+        double peakC128 = 0;
+        double peakStreams = 0;
+        double hwm = 0;
+        double idle = 0;
+        Path tsv = dir.resolve("rss.tsv");
+        if (Files.exists(tsv)) {
+            for (String line : Files.readAllLines(tsv)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 4) {
+                    continue;
+                }
+                double mib = Long.parseLong(f[2]) / 1024.0;
+                hwm = Math.max(hwm, Long.parseLong(f[3]) / 1024.0);
+                peak = Math.max(peak, mib);
+                if (f[1].equals("gateway-c128")) {
+                    peakC128 = Math.max(peakC128, mib);
+                }
+                if (f[1].startsWith("streams-gateway")) {
+                    peakStreams = Math.max(peakStreams, mib);
+                }
+                if (f[1].equals("idle")) {
+                    idle = Math.max(idle, mib);
+                }
+            }
+        }
+        rss.put("idle_before_load", round(idle, 1));
+        rss.put("peak", round(peak, 1));
+        rss.put("peak_c128", round(peakC128, 1));
+        rss.put("peak_streams", round(peakStreams, 1));
+        rss.put("hwm", round(hwm, 1));
+        Path post = dir.resolve("rss-post.txt");
+        if (Files.exists(post)) {
+            String[] f = Files.readString(post).trim().split("\\s+");
+            rss.put("post_load", round(Long.parseLong(f[0]) / 1024.0, 1));
+        }
+
+        Path phases = dir.resolve("phases.txt");
+        if (Files.exists(phases)) {
+            ObjectNode load = r.putObject("load_at_phase_start");
+            for (String line : Files.readAllLines(phases)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 2 && !f[0].equals("pause")) {
+                    load.put(f[0], Double.parseDouble(f[1]));
+                }
+            }
+        }
+
+        ArrayNode targets = r.putArray("targets");
+        target(targets, "added p99 at c=1 (ms)", "<= " + MAX_ADDED_P99_MS, addedP99, addedP99 <= MAX_ADDED_P99_MS);
+        target(targets, "gateway/direct RPS at c=32", ">= " + MIN_RPS_RATIO, round(ratio32, 3),
+                ratio32 >= MIN_RPS_RATIO);
+        if (sg != null) {
+            boolean clean = sg.path("stalls").asInt(-1) == 0 && sg.path("failed").asInt(-1) == 0;
+            target(targets, sg.path("streams").asInt() + " concurrent streams: stalls + failed streams", "0",
+                    sg.path("stalls").asInt() + sg.path("failed").asInt(), clean);
+        }
+        target(targets, "peak RSS at c=128 (MiB)", "<= " + MAX_PEAK_RSS_MIB, round(peakC128, 1),
+                peakC128 > 0 && peakC128 <= MAX_PEAK_RSS_MIB);
+        return r;
+    }
+
+    private static void target(ArrayNode targets, String name, String goal, double value, boolean met) {
+        ObjectNode t = targets.addObject();
+        t.put("name", name);
+        t.put("target", goal);
+        t.put("value", value);
+        t.put("met", met);
+    }
+
+    private static int[] concurrencies(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("wrk-direct-c") && n.endsWith(".json"))
+                    .mapToInt(n -> Integer.parseInt(n.substring("wrk-direct-c".length(), n.length() - 5)))
+                    .sorted().toArray();
+        }
+    }
+
+    private static JsonNode readIfExists(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return null;
+        }
+        String text = Files.readString(p).trim();
+        return text.isEmpty() ? null : JSON.readTree(text);
+    }
+
+    /** wrk's {@code done} line: requests, duration and latency in microseconds. */
+    private static ObjectNode wrk(Path p) throws IOException {
+        ObjectNode o = JSON.createObjectNode();
+        JsonNode w = readIfExists(p);
+        if (w == null) {
+            o.put("missing", true);
+            return o;
+        }
+        double seconds = w.path("duration_us").asDouble() / 1e6;
+        o.put("requests", w.path("requests").asLong());
+        o.put("rps", round(w.path("requests").asDouble() / seconds, 0));
+        JsonNode l = w.path("latency_us");
+        o.put("p50_ms", round(l.path("p50").asDouble() / 1000, 3));
+        o.put("p90_ms", round(l.path("p90").asDouble() / 1000, 3));
+        o.put("p99_ms", round(l.path("p99").asDouble() / 1000, 3));
+        o.put("max_ms", round(l.path("max").asDouble() / 1000, 3));
+        JsonNode e = w.path("errors");
+        long errors = 0;
+        for (JsonNode v : e) {
+            errors += v.asLong();
+        }
+        o.put("errors", errors);
+        o.set("error_detail", e);
+        return o;
+    }
+
+    private static double round(double v, int places) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return v;
+        }
+        double f = Math.pow(10, places);
+        return Math.round(v * f) / f;
+    }
+
+    static void print(JsonNode r, PrintStream out) {
+        out.println();
+        out.println("AISIX-J load harness: " + r.path("timestamp").asText() + " on " + r.path("machine").path("cpu").asText()
+                + " (" + r.path("machine").path("nproc").asText() + " cores), load average before/after "
+                + r.path("load").path("before").asText() + " / " + r.path("load").path("after").asText()
+                + "; cores kept busy by other processes before/after: "
+                + r.path("load").path("other_busy_cores_before").asText() + " / "
+                + r.path("load").path("other_busy_cores_after").asText());
+        out.println();
+        out.println("| concurrency | direct RPS | gateway RPS | ratio | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms | errors d/g |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (JsonNode row : r.path("http")) {
+            JsonNode d = row.path("direct");
+            JsonNode g = row.path("gateway");
+            out.println(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %.0f%% | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %d / %d |",
+                    row.path("concurrency").asInt(), d.path("rps").asDouble(), g.path("rps").asDouble(),
+                    row.path("rps_ratio").asDouble() * 100, d.path("p50_ms").asDouble(), d.path("p99_ms").asDouble(),
+                    g.path("p50_ms").asDouble(), g.path("p99_ms").asDouble(), row.path("added_p50_ms").asDouble(),
+                    row.path("added_p99_ms").asDouble(), d.path("errors").asLong(), g.path("errors").asLong()));
+        }
+        JsonNode s = r.path("streams");
+        if (s.has("gateway")) {
+            out.println();
+            out.println("| streams | completed | stalls (> " + s.path("gateway").path("stall_threshold_ms").asText()
+                    + " ms gap) | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
+            out.println("|---|---:|---:|---:|---:|");
+            for (String side : List.of("direct", "gateway")) {
+                JsonNode x = s.path(side);
+                if (x.isMissingNode()) {
+                    continue;
+                }
+                out.println(String.format(Locale.ROOT, "| %s x%d | %d | %d | %.2f / %.2f | %.2f / %.2f / %.2f |",
+                        side, x.path("streams").asInt(), x.path("completed").asInt(), x.path("stalls").asInt(),
+                        x.path("ttft_ms").path("p50").asDouble(), x.path("ttft_ms").path("p99").asDouble(),
+                        x.path("gap_ms").path("p50").asDouble(), x.path("gap_ms").path("p99").asDouble(),
+                        x.path("gap_ms").path("max").asDouble()));
+            }
+            JsonNode a = s.path("added_ttft_ms");
+            out.println(String.format(Locale.ROOT, "added TTFT: p50 %.2f ms, p99 %.2f ms", a.path("p50").asDouble(),
+                    a.path("p99").asDouble()));
+        }
+        JsonNode m = r.path("rss_mib");
+        out.println();
+        out.println(String.format(Locale.ROOT,
+                "gateway RSS (MiB): idle %.0f, peak %.0f (c=128: %.0f, streams: %.0f), VmHWM %.0f, after load %.0f",
+                m.path("idle_before_load").asDouble(), m.path("peak").asDouble(), m.path("peak_c128").asDouble(),
+                m.path("peak_streams").asDouble(), m.path("hwm").asDouble(), m.path("post_load").asDouble()));
+        JsonNode phases = r.path("load_at_phase_start");
+        if (phases.size() > 0) {
+            StringBuilder b = new StringBuilder("1-minute load average at the start of each phase:");
+            phases.properties().forEach(e -> b.append(' ').append(e.getKey()).append('=').append(e.getValue().asText()));
+            out.println(b);
+        }
+        out.println();
+        out.println("| target | goal | measured | met |");
+        out.println("|---|---|---:|---|");
+        for (JsonNode t : r.path("targets")) {
+            out.println("| " + t.path("name").asText() + " | " + t.path("target").asText() + " | "
+                    + t.path("value").asText() + " | " + (t.path("met").asBoolean() ? "yes" : "NO") + " |");
+        }
+    }
+}
