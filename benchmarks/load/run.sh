@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # AISIX-J load harness: direct-to-mock versus through-the-gateway, in one run.
 #
-#   benchmarks/load/run.sh [--pin] [--duration S] [--warmup S] [--streams N] [--concurrency "1 32 128"]
-#                          [--gateway-cpus LIST] [--aux-cpus LIST] [--java-opts "..."] [--build] [--keep]
+#   benchmarks/load/run.sh [--pin] [--gateway-cpus LIST] [--aux-cpus LIST] [--duration S] [--warmup S]
+#                          [--concurrency "1 32 128"] [--streams N] [--stall-ms MS] [--java-opts "..."]
+#                          [--build] [--keep] [--serve]
 #
 # Starts (all on 127.0.0.1, random ports, a temp directory):
 #   1. the mock upstream (testkit MockUpstream, io.aisix.bench.load.MockMain): OpenAI chat answers,

@@ -231,15 +231,16 @@ public final class Report {
         if (s.has("gateway")) {
             out.println();
             out.println("| streams | completed | stalls (> " + s.path("gateway").path("stall_threshold_ms").asText()
-                    + " ms gap) | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
-            out.println("|---|---:|---:|---:|---:|");
+                    + " ms gap) | of which in the first second | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
+            out.println("|---|---:|---:|---:|---:|---:|");
             for (String side : List.of("direct", "gateway")) {
                 JsonNode x = s.path(side);
                 if (x.isMissingNode()) {
                     continue;
                 }
-                out.println(String.format(Locale.ROOT, "| %s x%d | %d | %d | %.2f / %.2f | %.2f / %.2f / %.2f |",
+                out.println(String.format(Locale.ROOT, "| %s x%d | %d | %d | %d | %.2f / %.2f | %.2f / %.2f / %.2f |",
                         side, x.path("streams").asInt(), x.path("completed").asInt(), x.path("stalls").asInt(),
+                        x.path("stalls_in_first_second").asInt(),
                         x.path("ttft_ms").path("p50").asDouble(), x.path("ttft_ms").path("p99").asDouble(),
                         x.path("gap_ms").path("p50").asDouble(), x.path("gap_ms").path("p99").asDouble(),
                         x.path("gap_ms").path("max").asDouble()));

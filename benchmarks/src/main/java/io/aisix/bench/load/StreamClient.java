@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * time to first token (request written to first {@code data:} event), the inter-event gaps, and
  * <b>stalls</b>: gaps between two consecutive events of one stream longer than
  * {@code --stall-ms} (default 100 ms, five times the mock's 20 ms cadence: a stream that
- * stalled was held back by at least four events' worth of time).
+ * stalled was held back by at least four events' worth of time). {@code stalls_in_first_second}
+ * counts the stalls that ended within one second of the requests being sent, while the server
+ * was still admitting the burst of simultaneous requests.
  *
  * <p>Run by {@code benchmarks/load/run.sh}; by hand:
  * {@code java -cp benchmarks/target/benchmarks.jar io.aisix.bench.load.StreamClient --port 3000 --key sk-... --model bench --streams 512}
@@ -72,7 +74,7 @@ public final class StreamClient {
     }
 
     /** One stream's timings (nanoseconds). */
-    private record StreamResult(boolean ok, long ttft, long[] gaps, int events, String error) {
+    private record StreamResult(boolean ok, long ttft, long[] gaps, long[] gapEnds, int events, String error) {
     }
 
     static ObjectNode run(String host, int port, String path, String key, String model, int streams, long stallMs,
@@ -92,10 +94,10 @@ public final class StreamClient {
                             go, timeoutMs);
                 } catch (IOException | RuntimeException e) {
                     connected.countDown();
-                    r = new StreamResult(false, 0, new long[0], 0, e.toString());
+                    r = new StreamResult(false, 0, new long[0], new long[0], 0, e.toString());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    r = new StreamResult(false, 0, new long[0], 0, "interrupted");
+                    r = new StreamResult(false, 0, new long[0], new long[0], 0, "interrupted");
                 }
                 results.add(r);
             }));
@@ -112,6 +114,7 @@ public final class StreamClient {
         int events = 0;
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMs);
         int stalls = 0;
+        int stallsFirstSecond = 0;
         int stalledStreams = 0;
         List<String> errors = new ArrayList<>();
         long[] ttfts = new long[results.size()];
@@ -131,11 +134,15 @@ public final class StreamClient {
             }
             events += r.events;
             boolean stalled = false;
-            for (long g : r.gaps) {
+            for (int i = 0; i < r.gaps.length; i++) {
+                long g = r.gaps[i];
                 gaps[ng++] = g;
                 if (g > stallNanos) {
                     stalls++;
                     stalled = true;
+                    if (r.gapEnds[i] - start < TimeUnit.SECONDS.toNanos(1)) {
+                        stallsFirstSecond++;
+                    }
                 }
             }
             if (stalled) {
@@ -152,6 +159,7 @@ public final class StreamClient {
         o.put("events", events);
         o.put("stall_threshold_ms", stallMs);
         o.put("stalls", stalls);
+        o.put("stalls_in_first_second", stallsFirstSecond);
         o.put("stalled_streams", stalledStreams);
         o.put("wall_ms", ms(wall));
         ObjectNode t = o.putObject("ttft_ms");
@@ -215,7 +223,7 @@ public final class StreamClient {
             Reader r = new Reader(s.getInputStream());
             String status = r.line();
             if (!status.startsWith("HTTP/1.1 200")) {
-                return new StreamResult(false, 0, new long[0], 0, "status " + status);
+                return new StreamResult(false, 0, new long[0], new long[0], 0, "status " + status);
             }
             boolean chunked = false;
             long length = -1;
@@ -243,15 +251,15 @@ public final class StreamClient {
                 r.feed(length < 0 ? Long.MAX_VALUE : length, sse);
             }
             if (sse.error != null) {
-                return new StreamResult(false, 0, sse.gaps(), sse.events, sse.error);
+                return new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events, sse.error);
             }
             if (!sse.done) {
-                return new StreamResult(false, 0, sse.gaps(), sse.events, "stream ended without [DONE]");
+                return new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events, "stream ended without [DONE]");
             }
             if (sse.events == 0) {
-                return new StreamResult(false, 0, new long[0], 0, "no events");
+                return new StreamResult(false, 0, new long[0], new long[0], 0, "no events");
             }
-            return new StreamResult(true, sse.first - t0, sse.gaps(), sse.events, null);
+            return new StreamResult(true, sse.first - t0, sse.gaps(), sse.gapEnds(), sse.events, null);
         }
     }
 
@@ -361,6 +369,11 @@ public final class StreamClient {
             }
             data = null;
             event = "";
+        }
+
+        /** When the event that ends each gap arrived. */
+        long[] gapEnds() {
+            return events < 2 ? new long[0] : Arrays.copyOfRange(times, 1, events);
         }
 
         long[] gaps() {
