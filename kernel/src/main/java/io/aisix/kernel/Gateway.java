@@ -8,7 +8,7 @@ import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
 import io.aisix.kernel.admin.ResourceService;
-import io.aisix.kernel.chain.CompiledChain;
+import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.GatewayConfig;
@@ -30,18 +30,12 @@ import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.HelidonUpstreamClient;
-import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
-import io.aisix.spi.Stage;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.error.ErrorCode;
-import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
-import io.aisix.spi.provider.ProviderAdapter;
-import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
@@ -379,38 +373,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Builds the state for one snapshot: every factory's filter, split into the request and per-try chains. */
     private GatewayState compile(Snapshot snapshot) {
-        FilterContext ctx = new FilterContext() {
-            @Override
-            public Snapshot snapshot() {
-                return snapshot;
-            }
-
-            @Override
-            public PluginContext plugin() {
-                return pluginContext;
-            }
-        };
-        List<CompiledChain.Named> main = new ArrayList<>();
-        List<CompiledChain.Named> attempt = new ArrayList<>();
-        for (FilterFactory f : plugins.filterFactories()) {
-            f.create(ctx).ifPresent(filter ->
-                    (f.stage() == Stage.ATTEMPT ? attempt : main).add(new CompiledChain.Named(f.id(), filter)));
-        }
-        CompiledChain attemptChain = new CompiledChain(attempt, (ex, c) -> {
-            Target target = ex.attr(io.aisix.spi.CoreAttrs.TARGET).orElseThrow();
-            ProviderAdapter adapter = plugins.adapters().get(target.adapterId());
-            if (adapter == null) {
-                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "no provider adapter '" + target.adapterId()
-                        + "' is installed for model " + target.servedBy());
-            }
-            if (!adapter.supports(ex.endpoint().family())) {
-                throw GatewayException.invalidRequest("model '" + target.alias() + "' does not support "
-                        + ex.endpoint().path(), "model");
-            }
-            return adapter.invoke(ex, target, upstream);
-        });
-        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> dispatcher.dispatch(ex, attemptChain));
-        return new GatewayState(snapshot, mainChain, attemptChain);
+        return ChainCompiler.compile(snapshot, pluginContext, plugins, upstream, dispatcher);
     }
 
     private static ObjectNode settingsTree(GatewayConfig config) {

@@ -2,23 +2,20 @@ package io.aisix.bench.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.kernel.chain.CompiledChain;
+import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
-import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
-import io.aisix.spi.Stage;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.provider.ProviderAdapter;
-import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
@@ -110,45 +107,12 @@ public final class BenchGateway implements AutoCloseable {
 
     /** The request chain and the per-try chain of a snapshot, as {@code Gateway.compile} builds them. */
     public GatewayState compile(Snapshot snapshot) {
-        FilterContext ctx = new FilterContext() {
-            @Override
-            public Snapshot snapshot() {
-                return snapshot;
-            }
-
-            @Override
-            public PluginContext plugin() {
-                return context;
-            }
-        };
-        List<CompiledChain.Named> main = new ArrayList<>();
-        List<CompiledChain.Named> attempt = new ArrayList<>();
-        for (FilterFactory f : plugins.filterFactories()) {
-            f.create(ctx).ifPresent(filter ->
-                    (f.stage() == Stage.ATTEMPT ? attempt : main).add(new CompiledChain.Named(f.id(), filter)));
-        }
-        CompiledChain attemptChain = new CompiledChain(attempt, (ex, c) -> {
-            Target target = ex.attr(CoreAttrs.TARGET).orElseThrow();
-            ProviderAdapter adapter = plugins.adapters().get(target.adapterId());
-            return adapter.invoke(ex, target, upstream);
-        });
-        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> dispatcher.dispatch(ex, attemptChain));
-        return new GatewayState(snapshot, mainChain, attemptChain);
+        return ChainCompiler.compile(snapshot, context, plugins, upstream, dispatcher);
     }
 
     /** The filter that the factory {@code id} builds for a snapshot. */
     public io.aisix.spi.Filter filter(String id, Snapshot snapshot) {
-        FilterContext ctx = new FilterContext() {
-            @Override
-            public Snapshot snapshot() {
-                return snapshot;
-            }
-
-            @Override
-            public PluginContext plugin() {
-                return context;
-            }
-        };
+        FilterContext ctx = ChainCompiler.context(snapshot, context);
         for (FilterFactory f : plugins.filterFactories()) {
             if (f.id().equals(id)) {
                 return f.create(ctx).orElseThrow(() -> new IllegalStateException(id + " built no filter"));
