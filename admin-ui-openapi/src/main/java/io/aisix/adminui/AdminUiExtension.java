@@ -1,5 +1,6 @@
 package io.aisix.adminui;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,7 +43,7 @@ public final class AdminUiExtension implements AdminExtension {
     /** The class-path resource holding the OpenAPI document. */
     public static final String SPEC_RESOURCE = "openapi/aisix.json";
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.mapper();
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

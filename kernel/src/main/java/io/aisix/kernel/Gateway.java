@@ -1,5 +1,6 @@
 package io.aisix.kernel;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -377,7 +378,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static ObjectNode settingsTree(GatewayConfig config) {
-        ObjectMapper m = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+        ObjectMapper m = Json.mapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
         ObjectNode tree = m.valueToTree(config);
         ((ObjectNode) tree.path("admin")).remove("admin_keys");
         return tree;

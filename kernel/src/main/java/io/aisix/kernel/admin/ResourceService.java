@@ -1,5 +1,6 @@
 package io.aisix.kernel.admin;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -31,7 +32,7 @@ import java.util.regex.Pattern;
  * as SHA-256.
  */
 public final class ResourceService {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.mapper();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final SecureRandom RANDOM = new SecureRandom();
 

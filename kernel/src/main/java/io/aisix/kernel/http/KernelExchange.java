@@ -1,5 +1,6 @@
 package io.aisix.kernel.http;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
 /** The kernel's {@link Exchange}: one per proxy request, confined to its virtual thread. */
 public final class KernelExchange implements Exchange {
     private static final Logger LOG = Logger.getLogger(KernelExchange.class.getName());
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.mapper();
 
     private final String method;
     private final String path;

@@ -1,5 +1,6 @@
 package io.aisix.kernel.managed;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
@@ -31,7 +32,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class Heartbeat implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Heartbeat.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     private static final long LOG_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** What the gateway reports about itself in one heartbeat. */

@@ -1,5 +1,6 @@
 package io.aisix.kernel.snapshot;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.store.StoreListener;
@@ -34,7 +35,7 @@ import java.util.logging.Logger;
  */
 public final class SnapshotManager implements StoreListener {
     private static final Logger LOG = Logger.getLogger(SnapshotManager.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     private final Map<String, ResourceKind<?>> kinds;
     private final Function<Snapshot, GatewayState> compiler;

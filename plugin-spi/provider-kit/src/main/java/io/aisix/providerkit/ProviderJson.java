@@ -1,5 +1,6 @@
 package io.aisix.providerkit;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -12,7 +13,7 @@ import io.aisix.spi.error.GatewayException;
 /** The one JSON mapper of a provider plugin, and small helpers around it. */
 public final class ProviderJson {
     /** Shared, thread-safe; never configure it after class initialisation. */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = Json.mapper();
     public static final JsonFactory FACTORY = MAPPER.getFactory();
     private static final JsonStringEncoder ENCODER = JsonStringEncoder.getInstance();
 

@@ -1,5 +1,6 @@
 package io.aisix.kernel.store.embedded;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -41,7 +42,7 @@ import java.util.logging.Logger;
  */
 public final class EmbeddedStore implements ConfigStore {
     private static final Logger LOG = Logger.getLogger(EmbeddedStore.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     static final String FILE = "store.json";
 
     private final Path dir;

@@ -1,5 +1,6 @@
 package io.aisix.kernel.store.etcd;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -35,7 +36,7 @@ import java.util.List;
  * folder. The file holds provider secrets, so it is created readable by its owner only.
  */
 final class SnapshotCacheFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     static final int VERSION = 1;
 
     record Content(String prefix, long revision, List<StoreRow> rows, Instant savedAt) {

@@ -1,5 +1,6 @@
 package io.aisix.spi.observe;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.io.UncheckedIOException;
  * sent. {@code prompt} and {@code completion} appear only when asked for and present.
  */
 public final class UsageEventJson {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = Json.factory();
 
     private UsageEventJson() {
     }

@@ -1,5 +1,6 @@
 package io.aisix.plugin.aliasresolver;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +27,7 @@ import java.util.TreeMap;
  * {@code GET /v1/models} with the aliases the caller may use.
  */
 final class AliasResolverFilter implements Filter {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     private final AliasIndex index;
     private final Clock clock;

@@ -1,5 +1,6 @@
 package io.aisix.plugin.cache;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,7 @@ import java.util.Set;
 final class CacheKey {
     /** Body fields that do not change the answer's content. */
     private static final Set<String> EXCLUDED = Set.of("model", "stream", "stream_options");
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = Json.factory();
     private static final String PREFIX = "aisix:cache:";
     private static final MessageDigest SHA256 = newSha256();
 

@@ -1,5 +1,6 @@
 package io.aisix.plugin.cache;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
  * usage recorded when the entry was written.
  */
 final class StreamConversion {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     private StreamConversion() {
     }

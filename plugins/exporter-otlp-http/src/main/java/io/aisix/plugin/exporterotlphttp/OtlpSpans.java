@@ -1,5 +1,6 @@
 package io.aisix.plugin.exporterotlphttp;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.aisix.spi.observe.UsageEvent;
@@ -32,7 +33,7 @@ import java.util.List;
 final class OtlpSpans {
     static final String SERVICE_NAME = "aisix-gateway";
     static final String SCOPE = "io.aisix.gateway";
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = Json.factory();
     private static final HexFormat HEX = HexFormat.of();
 
     private OtlpSpans() {

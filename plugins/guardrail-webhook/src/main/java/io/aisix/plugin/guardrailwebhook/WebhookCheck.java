@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrailwebhook;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,7 +42,7 @@ import java.util.logging.Logger;
  */
 final class WebhookCheck implements GuardrailCheck {
     private static final Logger LOG = Logger.getLogger(WebhookCheck.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     private static final long LOG_EVERY_NANOS = 10_000_000_000L;
     static final String FAILURES = "aisix_guardrail_webhook_failures_total";
 

@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrails;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,7 +60,7 @@ import java.util.logging.Logger;
  */
 final class GuardedStream implements EventStream {
     private static final Logger LOG = Logger.getLogger(GuardedStream.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
     static final int HOLDBACK = 128;
     static final int REMOTE_STEP = 1024;
     static final int WINDOW_LIMIT = 64 * 1024;

@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrails;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,7 +24,7 @@ import java.util.function.Function;
  * a masked answer may be cached unmasked, and is masked again on every hit.
  */
 public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     public OutputGuardrailsFilterFactory() {
         super("guardrails-output", Stage.GUARD_OUTPUT, Phase.OUTPUT);

@@ -1,5 +1,6 @@
 package io.aisix.plugin.observe;
 
+import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * accumulated up to {@code maxChars}.
  */
 final class ContentCapture {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.mapper();
 
     private final int maxChars;
     private final StringBuilder streamed = new StringBuilder();
