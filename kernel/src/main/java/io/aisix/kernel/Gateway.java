@@ -30,7 +30,7 @@ import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.tls.ListenerTls;
-import io.aisix.kernel.upstream.HelidonUpstreamClient;
+import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
@@ -79,7 +79,7 @@ public final class Gateway implements AutoCloseable {
     private final SnapshotManager snapshots;
     private final Lifecycle lifecycle = new Lifecycle();
     private final PluginRegistry plugins;
-    private final HelidonUpstreamClient upstream;
+    private final Http1UpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
     private final KernelMetrics metrics = new KernelMetrics();
@@ -111,7 +111,7 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.listenerTls = new ListenerTls(options.clock());
         this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
-        this.upstream = new HelidonUpstreamClient(config.upstream());
+        this.upstream = new Http1UpstreamClient(config.upstream());
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
                 plugins.adapters().keySet(), metrics, Map.of(
                         // guardrail kinds and cache backends have typed lookups of their own below

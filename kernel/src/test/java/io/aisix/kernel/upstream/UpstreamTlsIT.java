@@ -73,7 +73,7 @@ class UpstreamTlsIT {
 
     @Test
     void upstreamClientTrustsOnlyWhatTheProviderKeySays() {
-        HelidonUpstreamClient client = new HelidonUpstreamClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0));
+        Http1UpstreamClient client = new Http1UpstreamClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0));
         try {
             GatewayException e = assertThrows(GatewayException.class, () -> client.send(request(Optional.empty(), true)));
             assertEquals(ErrorCode.UPSTREAM_ERROR, e.code(), "an unknown CA fails the handshake");

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aisix.kernel.config.GatewayConfig;
-import io.aisix.kernel.upstream.HelidonUpstreamClient;
+import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.UsageEvent;
@@ -30,13 +30,13 @@ import org.junit.jupiter.api.Test;
 class HttpLogExporterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    HelidonUpstreamClient client;
+    Http1UpstreamClient client;
     LoopbackHttpServer server;
     final AtomicInteger answer = new AtomicInteger(200);
 
     @BeforeEach
     void start() {
-        client = new HelidonUpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
+        client = new Http1UpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
         server = LoopbackHttpServer.start()
                 .route("/ingest", req -> LoopbackHttpServer.Reply.json(answer.get(), "{\"echo\":\"Bearer log-secret\"}"));
     }

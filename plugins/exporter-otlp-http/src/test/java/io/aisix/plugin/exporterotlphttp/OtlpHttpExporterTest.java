@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aisix.kernel.config.GatewayConfig;
-import io.aisix.kernel.upstream.HelidonUpstreamClient;
+import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.UsageEvent;
@@ -29,12 +29,12 @@ import org.junit.jupiter.api.Test;
 class OtlpHttpExporterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    HelidonUpstreamClient client;
+    Http1UpstreamClient client;
     LoopbackHttpServer server;
 
     @BeforeEach
     void start() {
-        client = new HelidonUpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
+        client = new Http1UpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
         server = LoopbackHttpServer.start();
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.config.GatewayConfig;
-import io.aisix.kernel.upstream.HelidonUpstreamClient;
+import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
@@ -29,7 +29,7 @@ class WebhookGuardrailKindTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LoopbackHttpServer server;
-    private HelidonUpstreamClient client;
+    private Http1UpstreamClient client;
     private final CountDownLatch release = new CountDownLatch(1);
     private TestPluginContext context;
 
@@ -49,7 +49,7 @@ class WebhookGuardrailKindTest {
                     release.await(30, TimeUnit.SECONDS);
                     return LoopbackHttpServer.Reply.json(200, "{\"flagged\":false}");
                 });
-        client = new HelidonUpstreamClient(new GatewayConfig.Upstream(null, null, null, null));
+        client = new Http1UpstreamClient(new GatewayConfig.Upstream(null, null, null, null));
         context = new TestPluginContext().upstream(client);
     }
 

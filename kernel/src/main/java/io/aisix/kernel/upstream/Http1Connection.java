@@ -1,0 +1,419 @@
+package io.aisix.kernel.upstream;
+
+import io.aisix.spi.Headers;
+import io.aisix.spi.provider.UpstreamResponse;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ProtocolException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * One upstream connection and the answer being read on it. A connection carries one exchange at
+ * a time: {@link #exchange} writes a request and parses the answer head out of the connection's
+ * buffer; the body stream reads the rest and hands the connection back to the pool at its end.
+ */
+final class Http1Connection {
+    private static final int BUFFER = 8192;
+    private static final int MAX_HEAD = 64 * 1024;
+    /** Requests up to this size go out in one socket write (one TCP segment for typical chat requests). */
+    private static final int SINGLE_WRITE = 16 * 1024;
+
+    private final Http1UpstreamClient client;
+    private final Http1UpstreamClient.Route route;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private byte[] buf = new byte[BUFFER];
+    private int pos;
+    private int lim;
+    private boolean received;
+    private long idleSince;
+
+    Http1Connection(Http1UpstreamClient client, Http1UpstreamClient.Route route, Socket socket) throws IOException {
+        this.client = client;
+        this.route = route;
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+    }
+
+    Http1UpstreamClient.Route route() {
+        return route;
+    }
+
+    long idleSince() {
+        return idleSince;
+    }
+
+    void idleSince(long nanos) {
+        idleSince = nanos;
+    }
+
+    /** Whether any byte of the current answer arrived (if not, a failure may be a stale connection). */
+    boolean received() {
+        return received;
+    }
+
+    void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing is all that is left to do with it
+        }
+    }
+
+    /** Sends a request and reads the answer head; the body is left to the returned response. */
+    UpstreamResponse exchange(byte[] head, byte[] body, int timeoutMs, String method) throws IOException {
+        received = false;
+        socket.setSoTimeout(timeoutMs);
+        if (head.length + body.length <= SINGLE_WRITE) {
+            byte[] all = Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, all, head.length, body.length);
+            out.write(all);
+        } else {
+            out.write(head);
+            out.write(body);
+        }
+        out.flush();
+        while (true) {
+            String statusLine = line();
+            if (statusLine == null) {
+                throw new EOFException("upstream closed the connection before answering");
+            }
+            int status = status(statusLine);
+            Headers.Builder headers = Headers.builder();
+            for (String line; !(line = line()).isEmpty(); ) {
+                int colon = line.indexOf(':');
+                if (colon <= 0) {
+                    throw new ProtocolException("malformed upstream header line");
+                }
+                headers.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+            if (status >= 100 && status < 200 && status != 101) {
+                continue; // 100 Continue, 103 Early Hints: the answer follows
+            }
+            return answer(status, headers.build(), statusLine.startsWith("HTTP/1.0"), method);
+        }
+    }
+
+    private Answer answer(int status, Headers headers, boolean http10, String method) throws ProtocolException {
+        String connection = headers.first("connection").orElse("").toLowerCase(Locale.ROOT);
+        boolean reusable = http10 ? connection.contains("keep-alive") : !connection.contains("close");
+        Body body;
+        if (method.equals("HEAD") || status == 204 || status == 304) {
+            body = new Body(0, false);
+        } else if (headers.first("transfer-encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("chunked")).orElse(false)) {
+            body = new Body(-1, true);
+        } else if (headers.contains("content-length")) {
+            long length;
+            try {
+                length = Long.parseLong(headers.first("content-length").orElseThrow().trim());
+            } catch (NumberFormatException e) {
+                throw new ProtocolException("malformed upstream content-length");
+            }
+            if (length < 0) {
+                throw new ProtocolException("malformed upstream content-length");
+            }
+            body = new Body(length, false);
+        } else {
+            body = new Body(-1, false);
+            reusable = false; // the body ends when the connection does
+        }
+        body.reusable = reusable;
+        if (body.remaining == 0 && !body.chunked) {
+            body.end();
+        }
+        String coding = headers.first("content-encoding").orElse("identity").trim().toLowerCase(Locale.ROOT);
+        if (coding.equals("gzip") || coding.equals("x-gzip") || coding.equals("deflate")) {
+            Headers decoded = headers.toBuilder().remove("content-encoding").remove("content-length").build();
+            return new Answer(status, decoded, body, coding);
+        }
+        return new Answer(status, headers, body, null);
+    }
+
+    private static int status(String line) throws ProtocolException {
+        // HTTP/1.1 200 OK
+        if (!line.startsWith("HTTP/1.") || line.length() < 12 || line.charAt(8) != ' ') {
+            throw new ProtocolException("malformed upstream status line");
+        }
+        try {
+            return Integer.parseInt(line, 9, 12, 10);
+        } catch (NumberFormatException e) {
+            throw new ProtocolException("malformed upstream status line");
+        }
+    }
+
+    /** The next head line without its line end, or null at the end of the stream before any byte. */
+    private String line() throws IOException {
+        int scanned = pos;
+        while (true) {
+            for (int i = scanned; i < lim; i++) {
+                if (buf[i] == '\n') {
+                    int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
+                    String s = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
+                    pos = i + 1;
+                    return s;
+                }
+            }
+            scanned = lim - pos; // where the scan goes on once the buffer was compacted
+            if (pos > 0) {
+                System.arraycopy(buf, pos, buf, 0, lim - pos);
+                lim -= pos;
+                pos = 0;
+            }
+            if (lim == buf.length) {
+                if (buf.length >= MAX_HEAD) {
+                    throw new ProtocolException("upstream answer head is too large");
+                }
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            int n = in.read(buf, lim, buf.length - lim);
+            if (n < 0) {
+                if (lim == 0 && !received) {
+                    return null;
+                }
+                throw new EOFException("upstream closed the connection in the answer head");
+            }
+            received = true;
+            lim += n;
+        }
+    }
+
+    /** Up to {@code len} bytes: what is buffered, else one socket read. -1 at the end of the stream. */
+    private int readSome(byte[] b, int off, int len) throws IOException {
+        if (pos < lim) {
+            int n = Math.min(len, lim - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+        if (len >= buf.length) {
+            return in.read(b, off, len);
+        }
+        int n = in.read(buf, 0, buf.length);
+        if (n <= 0) {
+            return n;
+        }
+        pos = 0;
+        lim = n;
+        return readSome(b, off, len);
+    }
+
+    private final class Answer implements UpstreamResponse {
+        private final int status;
+        private final Headers headers;
+        private final Body raw;
+        private final InputStream body;
+        private final boolean decoded;
+
+        Answer(int status, Headers headers, Body raw, String coding) {
+            this.status = status;
+            this.headers = headers;
+            this.raw = raw;
+            this.decoded = coding != null;
+            this.body = coding == null ? raw : new Decoded(raw, coding);
+        }
+
+        @Override
+        public int status() {
+            return status;
+        }
+
+        @Override
+        public Headers headers() {
+            return headers;
+        }
+
+        @Override
+        public InputStream body() {
+            return body;
+        }
+
+        @Override
+        public byte[] readAll() {
+            try {
+                if (!decoded && !raw.chunked && raw.remaining >= 0 && raw.remaining <= Integer.MAX_VALUE - 8) {
+                    return body.readNBytes((int) raw.remaining); // exactly the declared length, one array
+                }
+                return body.readAllBytes();
+            } catch (IOException e) {
+                throw Http1UpstreamClient.translate(e, "upstream body could not be read");
+            }
+        }
+
+        @Override
+        public void close() {
+            raw.close();
+        }
+    }
+
+    /**
+     * The raw answer body: {@code remaining} bytes of a declared length, chunks, or everything up to
+     * the end of the connection ({@code remaining} -1, not chunked). Failures surface as
+     * {@link io.aisix.spi.error.GatewayException}s.
+     */
+    private final class Body extends InputStream {
+        private final boolean chunked;
+        private long remaining;
+        private boolean firstChunk = true;
+        private boolean reusable;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private volatile boolean complete;
+
+        Body(long remaining, boolean chunked) {
+            this.remaining = chunked ? 0 : remaining;
+            this.chunked = chunked;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (complete) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            try {
+                if (chunked && remaining == 0 && !nextChunk()) {
+                    end();
+                    return -1;
+                }
+                int want = remaining < 0 ? len : (int) Math.min(len, remaining);
+                int n = readSome(b, off, want);
+                if (n < 0) {
+                    if (remaining < 0) {
+                        end();
+                        return -1;
+                    }
+                    throw new EOFException("upstream closed the connection before the end of the answer");
+                }
+                if (remaining > 0) {
+                    remaining -= n;
+                    if (remaining == 0 && !chunked) {
+                        end();
+                    }
+                }
+                return n;
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw Http1UpstreamClient.translate(e, "upstream stream broke");
+            }
+        }
+
+        /** Reads the next chunk-size line; false at the last chunk (whose trailers it skips). */
+        private boolean nextChunk() throws IOException {
+            if (!firstChunk && !line().isEmpty()) {
+                throw new ProtocolException("malformed upstream chunk");
+            }
+            firstChunk = false;
+            String sizeLine = line();
+            if (sizeLine == null) {
+                throw new EOFException("upstream closed the connection before the end of the answer");
+            }
+            int semi = sizeLine.indexOf(';');
+            long size;
+            try {
+                size = Long.parseLong((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+            } catch (NumberFormatException e) {
+                throw new ProtocolException("malformed upstream chunk size");
+            }
+            if (size < 0) {
+                throw new ProtocolException("malformed upstream chunk size");
+            }
+            if (size == 0) {
+                while (!line().isEmpty()) {
+                    // trailer fields are not used
+                }
+                return false;
+            }
+            remaining = size;
+            return true;
+        }
+
+        @Override
+        public int available() {
+            return complete ? 0 : Math.max(0, Math.min(lim - pos, remaining < 0 ? Integer.MAX_VALUE : (int) Math.min(remaining, Integer.MAX_VALUE)));
+        }
+
+        /** The answer was read to its end: the connection goes back to the pool if it may. */
+        void end() {
+            complete = true;
+            if (ended.compareAndSet(false, true)) {
+                if (reusable && pos == lim) {
+                    client.release(Http1Connection.this);
+                } else {
+                    Http1Connection.this.close();
+                }
+            }
+        }
+
+        /** Before the end this aborts the exchange: the connection is closed, never reused. */
+        @Override
+        public void close() {
+            complete = true;
+            if (ended.compareAndSet(false, true)) {
+                Http1Connection.this.close();
+            }
+        }
+    }
+
+    /** A gzip or deflate answer, decoded; closing it closes the raw body. */
+    private static final class Decoded extends InputStream {
+        private final Body raw;
+        private final String coding;
+        private InputStream decoder;
+
+        Decoded(Body raw, String coding) {
+            this.raw = raw;
+            this.coding = coding;
+        }
+
+        private InputStream decoder() throws IOException {
+            if (decoder == null) {
+                decoder = coding.equals("deflate") ? new InflaterInputStream(raw) : new GZIPInputStream(raw);
+            }
+            return decoder;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            try {
+                int n = decoder().read(b, off, len);
+                if (n < 0) {
+                    raw.readAllBytes(); // to the end of the raw body, which frees the connection
+                }
+                return n;
+            } catch (IOException e) {
+                raw.close();
+                throw Http1UpstreamClient.translate(e, "upstream answer could not be decoded");
+            }
+        }
+
+        @Override
+        public void close() {
+            raw.close();
+        }
+    }
+}

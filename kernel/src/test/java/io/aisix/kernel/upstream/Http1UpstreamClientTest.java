@@ -1,0 +1,381 @@
+package io.aisix.kernel.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.spi.Headers;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.UpstreamRequest;
+import io.aisix.spi.provider.UpstreamResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The upstream client against a raw-socket HTTP/1.1 server whose every answer a test writes byte
+ * by byte: framing (length, chunked, to the end of the connection), pooling and its limits, a
+ * stale pooled connection, aborts, timeouts, and the malformed answers an upstream may send.
+ */
+@Timeout(30)
+class Http1UpstreamClientTest {
+    private static final byte[] BODY = "{\"id\":\"x\",\"object\":\"chat.completion\"}".getBytes(StandardCharsets.UTF_8);
+
+    /** Answers one request on a connection; returns false to close the connection afterwards. */
+    interface Responder {
+        boolean answer(Request request, OutputStream out) throws Exception;
+    }
+
+    record Request(List<String> head, byte[] body) {
+        String header(String name) {
+            String prefix = name.toLowerCase(Locale.ROOT) + ":";
+            return head.stream().filter(l -> l.toLowerCase(Locale.ROOT).startsWith(prefix))
+                    .map(l -> l.substring(prefix.length()).trim()).findFirst().orElse(null);
+        }
+    }
+
+    private ServerSocket server;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final CountDownLatch serverSawEof = new CountDownLatch(1);
+    private volatile Responder responder = (r, out) -> {
+        write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+        return true;
+    };
+    private Http1UpstreamClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    connections.incrementAndGet();
+                    Thread.ofPlatform().daemon().start(() -> serve(s));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        client = new Http1UpstreamClient(new GatewayConfig.Upstream(2000L, 5000L, 5000L, 0));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        client.close();
+        server.close();
+    }
+
+    private void serve(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            while (true) {
+                List<String> head = new java.util.ArrayList<>();
+                for (String line; !(line = readLine(in)).isEmpty(); ) {
+                    head.add(line);
+                }
+                if (head.isEmpty()) {
+                    serverSawEof.countDown();
+                    return;
+                }
+                Request r = new Request(head, new byte[0]);
+                String length = r.header("content-length");
+                r = new Request(head, in.readNBytes(length == null ? 0 : Integer.parseInt(length)));
+                requests.add(r);
+                if (!responder.answer(r, out)) {
+                    return;
+                }
+            }
+        } catch (Exception e) {
+            serverSawEof.countDown(); // reset by the client
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static void write(OutputStream out, String head, byte[] body) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(head.getBytes(StandardCharsets.ISO_8859_1));
+        b.write(body);
+        out.write(b.toByteArray());
+        out.flush();
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + server.getLocalPort() + path;
+    }
+
+    private UpstreamRequest post(Headers headers, Duration readTimeout) {
+        return new UpstreamRequest("POST", url("/v1/chat/completions"), headers,
+                "{\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8), false, readTimeout, Optional.empty(), true);
+    }
+
+    private byte[] call() {
+        try (UpstreamResponse res = client.send(post(Headers.of("content-type", "application/json"), Duration.ZERO))) {
+            assertEquals(200, res.status());
+            return res.readAll();
+        }
+    }
+
+    @Test
+    void requestHeadCarriesTheTargetHostLengthAndThePluginsHeaders() {
+        UpstreamRequest r = new UpstreamRequest("POST", url("/v1/chat/completions?api-version=2024-10-21"),
+                Headers.of("authorization", "Bearer sk-1", "content-length", "999", "connection", "close"),
+                "{\"a\":1}".getBytes(StandardCharsets.UTF_8), false, Duration.ZERO, Optional.empty(), true);
+        try (UpstreamResponse res = client.send(r)) {
+            assertArrayEquals(BODY, res.readAll());
+        }
+        Request seen = requests.get(0);
+        assertEquals("POST /v1/chat/completions?api-version=2024-10-21 HTTP/1.1", seen.head().get(0));
+        assertEquals("127.0.0.1:" + server.getLocalPort(), seen.header("host"));
+        assertEquals("Bearer sk-1", seen.header("authorization"));
+        assertEquals("7", seen.header("content-length"), "the client owns the framing");
+        assertEquals(null, seen.header("connection"));
+        assertEquals("{\"a\":1}", new String(seen.body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aHeaderValueThatWouldSplitTheHeadIsRefusedBeforeConnecting() {
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> client.send(post(Headers.of("x-evil", "a\r\nx-injected: 1"), Duration.ZERO)));
+        assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
+        assertEquals(0, connections.get());
+    }
+
+    @Test
+    void answersWithContentLengthReuseOneConnection() {
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(BODY, call());
+        }
+        assertEquals(1, connections.get());
+    }
+
+    @Test
+    void chunkedAnswersReuseOneConnection() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(10) + ";ext=1\r\n", java.util.Arrays.copyOf(BODY, 10));
+            write(out, "\r\n" + Integer.toHexString(BODY.length - 10) + "\r\n",
+                    java.util.Arrays.copyOfRange(BODY, 10, BODY.length));
+            write(out, "\r\n0\r\nx-trailer: t\r\n\r\n", new byte[0]);
+            return true;
+        };
+        for (int i = 0; i < 5; i++) {
+            assertArrayEquals(BODY, call());
+        }
+        assertEquals(1, connections.get());
+    }
+
+    @Test
+    void aStreamedChunkIsReadableBeforeTheNextOneIsSent() throws Exception {
+        CountDownLatch firstRead = new CountDownLatch(1);
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "6\r\ndata:1", new byte[0]);
+            assertTrue(firstRead.await(10, TimeUnit.SECONDS), "the client read the first event");
+            write(out, "\r\n6\r\ndata:2\r\n0\r\n\r\n", new byte[0]);
+            return true;
+        };
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO))) {
+            byte[] b = new byte[100];
+            int n = res.body().read(b, 0, b.length);
+            assertEquals("data:1", new String(b, 0, n, StandardCharsets.US_ASCII));
+            firstRead.countDown();
+            assertEquals("data:2", new String(res.body().readAllBytes(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void anAnswerEndingWithTheConnectionIsReadWholeAndTheConnectionNotReused() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n", BODY);
+            return false;
+        };
+        assertArrayEquals(BODY, call());
+        assertArrayEquals(BODY, call());
+        assertEquals(2, connections.get());
+    }
+
+    @Test
+    void connectionCloseFromTheUpstreamIsHonoured() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return false;
+        };
+        assertArrayEquals(BODY, call());
+        assertArrayEquals(BODY, call());
+        assertEquals(2, connections.get());
+    }
+
+    @Test
+    void aPooledConnectionTheUpstreamClosedIsReplacedOnce() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return false; // closes without saying so: the client pools a dead connection
+        };
+        assertArrayEquals(BODY, call());
+        assertArrayEquals(BODY, call(), "sent again on a new connection");
+        assertEquals(2, connections.get());
+        assertEquals(2, requests.size(), "the upstream saw each request once");
+    }
+
+    @Test
+    void closingAnAnswerBeforeItsEndClosesTheUpstreamConnection() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndata:1\r\n", new byte[0]);
+            never.await(20, TimeUnit.SECONDS);
+            return true; // back to reading: the next thing on this connection is its end
+        };
+        UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO));
+        assertEquals(6, res.body().read(new byte[100], 0, 100));
+        res.close();
+        never.countDown(); // the server thread goes back to reading: it must see the end of the stream
+        assertTrue(serverSawEof.await(10, TimeUnit.SECONDS), "the upstream saw its client go away");
+        assertEquals(-1, res.body().read(new byte[10], 0, 10));
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(2, connections.get(), "an aborted connection is never reused");
+    }
+
+    private byte[] callWithDefaultResponder() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return true;
+        };
+        return call();
+    }
+
+    @Test
+    void noAnswerWithinTheReadTimeoutIsTimeout() {
+        CountDownLatch release = new CountDownLatch(1);
+        responder = (r, out) -> {
+            release.await(20, TimeUnit.SECONDS);
+            return false;
+        };
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> client.send(post(Headers.empty(), Duration.ofMillis(200))));
+        release.countDown();
+        assertEquals(ErrorCode.TIMEOUT, e.code());
+    }
+
+    @Test
+    void aBodyThatStopsForLongerThanTheReadTimeoutIsTimeout() {
+        CountDownLatch release = new CountDownLatch(1);
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", "{\"partial\":".getBytes(StandardCharsets.US_ASCII));
+            release.await(20, TimeUnit.SECONDS);
+            return false;
+        };
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ofMillis(200)))) {
+            GatewayException e = assertThrows(GatewayException.class, res::readAll);
+            assertEquals(ErrorCode.TIMEOUT, e.code());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aTruncatedBodyIsAnUpstreamError() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", "{\"partial\":".getBytes(StandardCharsets.US_ASCII));
+            return false;
+        };
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO))) {
+            GatewayException e = assertThrows(GatewayException.class, res::readAll);
+            assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
+        }
+    }
+
+    @Test
+    void malformedAnswerHeadsAreUpstreamErrors() {
+        for (String head : List.of("SMTP ready\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(70_000) + "\r\n\r\n")) {
+            responder = (r, out) -> {
+                write(out, head, new byte[0]);
+                return false;
+            };
+            GatewayException e = assertThrows(GatewayException.class, () -> client.send(post(Headers.empty(), Duration.ZERO)),
+                    head.substring(0, Math.min(40, head.length())));
+            assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsAnUpstreamError() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        UpstreamRequest r = UpstreamRequest.postJson("http://127.0.0.1:" + port + "/v1", Headers.empty(), new byte[0], false);
+        GatewayException e = assertThrows(GatewayException.class, () -> client.send(r));
+        assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
+        assertFalse(e.getMessage().contains(String.valueOf(port)), "no upstream detail in the message");
+    }
+
+    @Test
+    void interimAnswersAreSkippedAndGzipIsDecoded() {
+        responder = (r, out) -> {
+            ByteArrayOutputStream z = new ByteArrayOutputStream();
+            try (GZIPOutputStream gz = new GZIPOutputStream(z)) {
+                gz.write(BODY);
+            }
+            write(out, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: "
+                    + z.size() + "\r\n\r\n", z.toByteArray());
+            return true;
+        };
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO))) {
+            assertEquals(200, res.status());
+            assertFalse(res.headers().contains("content-encoding"));
+            assertArrayEquals(BODY, res.readAll());
+        }
+        assertArrayEquals(BODY, call());
+        assertEquals(1, connections.get(), "a decoded answer read to its end frees its connection too");
+    }
+
+    @Test
+    void headAndNoContentAnswersHaveNoBody() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 204 No Content\r\n\r\n", new byte[0]);
+            return true;
+        };
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO))) {
+            assertEquals(204, res.status());
+            assertEquals(0, res.readAll().length);
+        }
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO))) {
+            assertEquals(204, res.status());
+        }
+        assertEquals(1, connections.get());
+    }
+}
