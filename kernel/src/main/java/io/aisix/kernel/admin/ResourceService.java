@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  * Create, read, replace and delete of every resource kind against the store, with the checks of
  * API.md section 4: the kind's own validator (the one the loader uses), unique names, references
  * that must exist, deletes of referenced rows refused, optimistic concurrency through revisions,
- * provider secrets masked on every read and kept when a PUT omits them, caller keys stored only
- * as SHA-256.
+ * the secrets each kind declares (provider {@code api_key}, the values of {@code headers} maps)
+ * masked on every read and kept when a PUT omits them, caller keys stored only as SHA-256.
  */
 public final class ResourceService {
     static final ObjectMapper JSON = Json.mapper();
@@ -160,15 +160,16 @@ public final class ResourceService {
     }
 
     private void keepSecrets(ResourceKind<?> kind, ObjectNode value, StoreRow existing) {
-        if (kind.secretFields().isEmpty() || kind.secretFields().stream().anyMatch(value::has)) {
+        if (kind.secretFields().isEmpty() && kind.secretMaps().isEmpty()) {
             return;
         }
-        ObjectNode old = parse(existing.value());
-        for (String f : kind.secretFields()) {
-            if (old.has(f)) {
-                value.set(f, old.get(f));
-            }
+        JsonNode old;
+        try {
+            old = JSON.readTree(existing.value());
+        } catch (IOException e) {
+            return; // a stored row that is not JSON holds nothing to keep
         }
+        Secrets.keepOmitted(kind, value, old);
     }
 
     private void validate(ResourceKind<?> kind, String id, ObjectNode value) {
@@ -248,12 +249,10 @@ public final class ResourceService {
             value = JSON.getNodeFactory().textNode(row.valueText());
         }
         if (value instanceof ObjectNode obj) {
-            for (String f : kind.secretFields()) {
-                JsonNode s = obj.get(f);
-                if (s != null && s.isTextual()) {
-                    obj.put(f, Secrets.mask(s.asText()));
-                }
-            }
+            Secrets.maskAll(kind, obj);
+        } else if (!kind.secretFields().isEmpty() || !kind.secretMaps().isEmpty()) {
+            // a row written behind the Admin API's back that is not an object: it may hold a secret anywhere
+            value = JSON.getNodeFactory().textNode(Secrets.mask(row.valueText()));
         }
         out.set("value", value);
         out.put("revision", row.revision());

@@ -81,6 +81,62 @@ class AdminApiIT {
     }
 
     @Test
+    void headerValuesReadBackMaskedOnEveryReadAndAreKept() throws Exception {
+        String exporter = "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://127.0.0.1:9/\","
+                + "\"headers\":{\"Authorization\":\"Bearer exporter-token-abcdef1234\",\"x-tenant\":\"t1\"}}";
+        HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/observability_exporters", exporter);
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json(created).get("id").asText();
+        assertEquals("Bea…1234", json(created).at("/value/headers/Authorization").asText());
+        assertEquals("…", json(created).at("/value/headers/x-tenant").asText());
+        assertEquals("http://127.0.0.1:9/", json(created).at("/value/endpoint").asText());
+
+        HttpResponse<String> one = gw.adminCall("GET", "/admin/v1/observability_exporters/" + id, null);
+        assertEquals("Bea…1234", json(one).at("/value/headers/Authorization").asText());
+        HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/observability_exporters", null);
+        assertEquals("Bea…1234", json(list).at("/0/value/headers/Authorization").asText());
+        for (HttpResponse<String> r : java.util.List.of(created, one, list)) {
+            assertFalse(r.body().contains("exporter-token"), r.body());
+        }
+
+        // a PUT without headers keeps the stored ones, as a PUT without api_key keeps the key
+        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/observability_exporters/" + id,
+                "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://127.0.0.1:9/v1\"}");
+        assertEquals(200, put.statusCode(), put.body());
+        assertEquals("Bea…1234", json(put).at("/value/headers/Authorization").asText());
+        assertFalse(put.body().contains("exporter-token"));
+        String onDisk = Files.readString(dir.resolve("data/store.json"));
+        assertTrue(onDisk.contains("Bearer exporter-token-abcdef1234"), "the real value stays in the store");
+        long revision = json(put).get("revision").asLong();
+        for (int i = 0; i < 500 && gw.gateway.snapshots().current().snapshot().revision() < revision; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals("Bearer exporter-token-abcdef1234", gw.gateway.snapshots().current().snapshot()
+                .get(io.aisix.spi.resource.CoreKinds.OBSERVABILITY_EXPORTERS, id).orElseThrow()
+                .headers().get("Authorization"), "and reaches the data path");
+
+        // provider keys' extra upstream headers too
+        HttpResponse<String> pk = gw.adminCall("POST", "/admin/v1/provider_keys", "{\"display_name\":\"proxied\","
+                + "\"provider\":\"openai\",\"api_key\":\"sk-live-abcdefghijklmnop1234\","
+                + "\"headers\":{\"x-proxy-auth\":\"proxy-secret-0123456789\"}}");
+        assertEquals(201, pk.statusCode(), pk.body());
+        assertEquals("pro…6789", json(pk).at("/value/headers/x-proxy-auth").asText());
+        assertFalse(gw.adminCall("GET", "/admin/v1/provider_keys", null).body().contains("proxy-secret"));
+
+        // a webhook guardrail row written behind the Admin API's back (the kind is not installed here)
+        gw.gateway.store().put("guardrails", "hook", ("{\"name\":\"judge\",\"kind\":\"webhook\","
+                + "\"url\":\"http://127.0.0.1:9/\",\"headers\":{\"Authorization\":\"Bearer hook-secret-abcd\"}}")
+                .getBytes(), -1);
+        HttpResponse<String> hook = gw.adminCall("GET", "/admin/v1/guardrails/hook", null);
+        assertEquals(200, hook.statusCode(), hook.body());
+        assertEquals("Bea…abcd", json(hook).at("/value/headers/Authorization").asText());
+        assertFalse(gw.adminCall("GET", "/admin/v1/guardrails", null).body().contains("hook-secret"));
+        // a row that is not even JSON is not echoed in clear for a kind with secrets
+        gw.gateway.store().put("guardrails", "junk", "not json Bearer hook-secret-abcd".getBytes(), -1);
+        assertFalse(gw.adminCall("GET", "/admin/v1/guardrails/junk", null).body().contains("hook-secret"));
+    }
+
+    @Test
     void validationErrorsCarryFieldPaths() throws Exception {
         HttpResponse<String> bad = gw.adminCall("POST", "/admin/v1/models",
                 "{\"display_name\":\"r\",\"routing\":{\"strategy\":\"random\",\"targets\":[{\"weight\":\"x\"}]}}");

@@ -37,4 +37,21 @@ public interface GuardrailKind {
     default Set<String> fields() {
         return Set.of();
     }
+
+    /**
+     * Top-level string fields of this kind that hold secrets, as in
+     * {@link io.aisix.spi.resource.ResourceKind#secretFields()}: masked on every Admin API read.
+     */
+    default Set<String> secretFields() {
+        return Set.of();
+    }
+
+    /**
+     * Top-level object fields of this kind whose every value is a secret (a {@code headers} map),
+     * as in {@link io.aisix.spi.resource.ResourceKind#secretMaps()}: each value masked on every
+     * Admin API read, the stored map kept when a PUT omits the field.
+     */
+    default Set<String> secretMaps() {
+        return Set.of();
+    }
 }

@@ -65,8 +65,9 @@ public final class GuardrailKinds {
 
     /**
      * The {@code guardrails} resource kind with kind-specific validation added after the common
-     * decode; every other behaviour (unique name, references, secrets) is the base kind's, and the
-     * fields a kind declares in {@link GuardrailKind#fields()} are not reported as ignored.
+     * decode; every other behaviour (unique name, references) is the base kind's, the fields a kind
+     * declares in {@link GuardrailKind#fields()} are not reported as ignored, and the secrets are
+     * the base kind's plus those every installed kind declares (masked whatever the row's kind).
      */
     public ResourceKind<Guardrail> validating(ResourceKind<Guardrail> base, PluginContext context) {
         return new ResourceKind<>() {
@@ -94,7 +95,16 @@ public final class GuardrailKinds {
 
             @Override
             public Set<String> secretFields() {
-                return base.secretFields();
+                Set<String> all = new java.util.TreeSet<>(base.secretFields());
+                byKind.values().forEach(k -> all.addAll(k.secretFields()));
+                return Set.copyOf(all);
+            }
+
+            @Override
+            public Set<String> secretMaps() {
+                Set<String> all = new java.util.TreeSet<>(base.secretMaps());
+                byKind.values().forEach(k -> all.addAll(k.secretMaps()));
+                return Set.copyOf(all);
             }
 
             @Override

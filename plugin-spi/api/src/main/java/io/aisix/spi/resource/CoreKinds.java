@@ -26,7 +26,7 @@ public final class CoreKinds {
     public static final ResourceKind<ProviderKey> PROVIDER_KEYS = new Kind<>("provider_keys",
             Set.of("display_name", "provider", "adapter", "api_key", "secret", "api_base", "api_version", "headers",
                     "tls"),
-            Set.of("api_key", "secret"), CoreKinds::providerKey) {
+            Set.of("api_key", "secret"), Set.of("headers"), CoreKinds::providerKey) {
         @Override
         public Optional<String> uniqueName(ProviderKey value) {
             return Optional.of(value.displayName());
@@ -63,7 +63,7 @@ public final class CoreKinds {
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
             Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to", "patterns",
                     "detectors", "custom_patterns", "url", "headers", "timeout_ms"),
-            Set.of(), CoreKinds::guardrail) {
+            Set.of(), Set.of("headers"), CoreKinds::guardrail) {
         @Override
         public Optional<String> uniqueName(Guardrail value) {
             return Optional.of(value.name());
@@ -82,7 +82,7 @@ public final class CoreKinds {
     public static final ResourceKind<ExporterResource> OBSERVABILITY_EXPORTERS = new Kind<>("observability_exporters",
             Set.of("name", "enabled", "kind", "endpoint", "path", "headers", "sample_rate", "content_mode",
                     "batch_size", "flush_interval_ms", "max_bytes", "max_files", "content_max_bytes", "timeout_ms"),
-            Set.of(), CoreKinds::exporter) {
+            Set.of(), Set.of("headers"), CoreKinds::exporter) {
         @Override
         public Optional<String> uniqueName(ExporterResource value) {
             return Optional.of(value.name());
@@ -302,13 +302,20 @@ public final class CoreKinds {
         private final String name;
         private final Set<String> known;
         private final Set<String> secrets;
+        private final Set<String> secretMaps;
         private final java.util.function.BiFunction<String, FieldReader, T> decoder;
 
         Kind(String name, Set<String> known, Set<String> secrets,
              java.util.function.BiFunction<String, FieldReader, T> decoder) {
+            this(name, known, secrets, Set.of(), decoder);
+        }
+
+        Kind(String name, Set<String> known, Set<String> secrets, Set<String> secretMaps,
+             java.util.function.BiFunction<String, FieldReader, T> decoder) {
             this.name = name;
             this.known = known;
             this.secrets = secrets;
+            this.secretMaps = secretMaps;
             this.decoder = decoder;
         }
 
@@ -331,6 +338,11 @@ public final class CoreKinds {
         @Override
         public Set<String> secretFields() {
             return secrets;
+        }
+
+        @Override
+        public Set<String> secretMaps() {
+            return secretMaps;
         }
 
         @Override

@@ -36,8 +36,22 @@ public interface ResourceKind<T> {
         return List.of();
     }
 
-    /** Top-level fields that hold secrets: masked on every read, kept when a PUT omits them. */
+    /**
+     * Top-level string fields that hold secrets: masked on every read; when a PUT omits all of them
+     * (they may be spellings of one secret, as {@code api_key} and {@code secret}), the stored ones
+     * are kept. See {@link Secrets#maskAll} and {@link Secrets#keepOmitted}.
+     */
     default Set<String> secretFields() {
+        return Set.of();
+    }
+
+    /**
+     * Top-level object fields whose every value is a secret, such as a {@code headers} map that
+     * may carry an {@code Authorization}: each value is masked on every read (the names stay
+     * readable), and a PUT that omits the field keeps the stored map. Only reads are masked; the
+     * stored row and the decoded value keep the real values for the data path.
+     */
+    default Set<String> secretMaps() {
         return Set.of();
     }
 

@@ -45,7 +45,17 @@ class GuardrailKindsTest {
 
         @Override
         public Set<String> fields() {
-            return Set.of("words", "lang");
+            return Set.of("words", "lang", "token", "extra_headers");
+        }
+
+        @Override
+        public Set<String> secretFields() {
+            return Set.of("token");
+        }
+
+        @Override
+        public Set<String> secretMaps() {
+            return Set.of("extra_headers");
         }
     };
 
@@ -94,6 +104,13 @@ class GuardrailKindsTest {
         assertEquals(CoreKinds.GUARDRAILS.name(), validating.name());
         assertEquals(CoreKinds.GUARDRAILS.uniqueName(validating.decode("g", JSON.readTree(
                 "{\"name\":\"n\",\"kind\":\"words\",\"words\":[]}"))), Optional.of("n"));
+    }
+
+    @Test
+    void secretsOfTheInstalledKindsAreAddedToTheBaseKinds() {
+        assertEquals(Set.of("headers"), CoreKinds.GUARDRAILS.secretMaps(), "the AISIX webhook field, kind or not");
+        assertEquals(Set.of("headers", "extra_headers"), validating.secretMaps());
+        assertEquals(Set.of("token"), validating.secretFields());
     }
 
     @Test

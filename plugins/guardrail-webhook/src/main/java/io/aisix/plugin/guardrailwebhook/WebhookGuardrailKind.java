@@ -40,6 +40,12 @@ public final class WebhookGuardrailKind implements GuardrailKind {
         return Set.of("url", "headers", "timeout_ms");
     }
 
+    /** Header values (an {@code Authorization} for the service) read back masked from the Admin API. */
+    @Override
+    public Set<String> secretMaps() {
+        return Set.of("headers");
+    }
+
     @Override
     public GuardrailCheck compile(Guardrail guardrail, PluginContext context) {
         FieldReader r = FieldReader.root(guardrail.spec());

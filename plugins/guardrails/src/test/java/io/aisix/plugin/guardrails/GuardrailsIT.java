@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.RecordedRequest;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -333,6 +334,58 @@ class GuardrailsIT {
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("I am [NAME]", EchoAdapter.RECEIVED.get(0).at("/messages/1/content").asText());
             assertEquals("be brief", EchoAdapter.RECEIVED.get(0).at("/messages/0/content").asText());
+        }
+    }
+
+    @Test
+    void webhookHeadersReadBackMaskedWhileTheServiceGetsTheRealValue() throws Exception {
+        String secret = "Bearer hook-secret-0123456789";
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("io.aisix");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        root.addHandler(capture);
+        try (LoopbackHttpServer hook = LoopbackHttpServer.start()) {
+            hook.answer("/judge", 200, "{\"flagged\":false}").answer("/down", 503, "{}");
+            JsonNode created = create("guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\","
+                    + "\"url\":\"" + hook.url("/judge") + "\",\"headers\":{\"Authorization\":\"" + secret + "\"}}");
+            String id = created.get("id").asText();
+            assertEquals("Bea…6789", created.at("/value/headers/Authorization").asText());
+            HttpResponse<String> one = gw.adminCall("GET", "/admin/v1/guardrails/" + id, null);
+            HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/guardrails", null);
+            assertEquals("Bea…6789", json(one).at("/value/headers/Authorization").asText());
+            assertEquals("Bea…6789", json(list).at("/0/value/headers/Authorization").asText());
+            assertFalse(one.body().contains("hook-secret") || list.body().contains("hook-secret"), list.body());
+
+            assertEquals(200, chat(KEY_ONE, "m1", "hello", false).statusCode());
+            assertEquals(secret, hook.requests().get(0).header("authorization").orElse(null),
+                    "the service gets the real header, not the mask");
+
+            // a PUT without headers keeps them; one pointing at a failing service logs the failure
+            HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/guardrails/" + id, "{\"name\":\"judge\","
+                    + "\"kind\":\"webhook\",\"hook_point\":\"input\",\"url\":\"" + hook.url("/down") + "\"}");
+            assertEquals(200, put.statusCode(), put.body());
+            assertEquals("Bea…6789", json(put).at("/value/headers/Authorization").asText());
+            awaitRevision(json(put).get("revision").asLong());
+            assertEquals(200, chat(KEY_ONE, "m1", "hello again", false).statusCode(), "fail_open");
+            RecordedRequest down = hook.requests().stream().filter(r -> r.path().equals("/down")).findFirst().orElseThrow();
+            assertEquals(secret, down.header("authorization").orElse(null));
+            assertTrue(logged.stream().anyMatch(l -> l.contains("webhook call failed")), logged.toString());
+            assertFalse(logged.stream().anyMatch(l -> l.contains("hook-secret")), logged.toString());
+        } finally {
+            root.removeHandler(capture);
         }
     }
 }

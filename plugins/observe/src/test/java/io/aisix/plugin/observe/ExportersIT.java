@@ -217,4 +217,55 @@ class ExportersIT {
         await(() -> ids.stream().allMatch(all::received), "the sampled exporter got every event");
         assertTrue(none.requests().isEmpty(), "sample_rate 0 and an unknown kind export nothing");
     }
+
+    @Test
+    void exporterHeadersReadBackMaskedWhileTheReceiverGetsTheRealValue() throws Exception {
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("io.aisix");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                logged.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        root.addHandler(capture);
+        try {
+            h = new ObserveHarness(dir, "logging: { access_log: false }\n");
+            LoopbackHttpServer otel = receiver();
+            String id = h.addExporter("{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"" + otel.url("")
+                    + "\",\"headers\":{\"Authorization\":\"Bearer otel-secret-0123456789\"},\"flush_interval_ms\":50}");
+            int dead;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                dead = s.getLocalPort();
+            }
+            h.addExporter("{\"name\":\"dead\",\"kind\":\"http_log\",\"endpoint\":\"http://127.0.0.1:" + dead
+                    + "/x\",\"headers\":{\"Authorization\":\"Bearer dead-secret-0123456789\"},\"flush_interval_ms\":20}");
+
+            HttpResponse<String> one = h.gw.adminCall("GET", "/admin/v1/observability_exporters/" + id, null);
+            HttpResponse<String> list = h.gw.adminCall("GET", "/admin/v1/observability_exporters", null);
+            assertEquals("Bea…6789", json(one.body()).at("/value/headers/Authorization").asText(), one.body());
+            for (JsonNode e : json(list.body())) {
+                assertEquals("Bea…6789", e.at("/value/headers/Authorization").asText(), list.body());
+            }
+            assertFalse(list.body().contains("-secret-"), list.body());
+
+            String rid = requestId(h.chat("m1", false));
+            await(() -> otel.received(rid), "span at the OTLP receiver");
+            assertEquals("Bearer otel-secret-0123456789", otel.requestWith(rid).header("authorization").orElse(null),
+                    "the receiver gets the real header, not the mask");
+            await(() -> logged.stream().anyMatch(l -> l.contains("exporter dead") && l.contains("dropped")),
+                    "the dead exporter's warning");
+            assertFalse(logged.stream().anyMatch(l -> l.contains("-secret-")), logged.toString());
+        } finally {
+            root.removeHandler(capture);
+        }
+    }
 }
