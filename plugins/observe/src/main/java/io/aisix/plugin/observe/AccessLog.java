@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
  * when it found nothing. A blocking {@code poll} would make every request's {@code offer} unpark it
  * (a futex call, several microseconds, on the request's thread); lines reach the log at most that
  * much later instead. Records carry their source explicitly, so JUL never walks the stack to infer
- * it.
+ * it. After each batch the writer flushes the handlers, so a handler may buffer access-log lines
+ * until then.
  */
 final class AccessLog {
     static final String LOGGER = "aisix.access";
@@ -66,6 +68,19 @@ final class AccessLog {
                 write(e);
             }
             batch.clear();
+            flushHandlers();
+        }
+    }
+
+    /**
+     * Flushes every handler the access log's lines reach. Handlers may hold lines back until then
+     * (the distribution's console handler does, to make one write call per batch).
+     */
+    private static void flushHandlers() {
+        for (Logger l = LOG; l != null; l = l.getUseParentHandlers() ? l.getParent() : null) {
+            for (Handler h : l.getHandlers()) {
+                h.flush();
+            }
         }
     }
 

@@ -66,4 +66,45 @@ class AccessLogTest {
             logger.setUseParentHandlers(parents);
         }
     }
+
+    @Test
+    void theWriterFlushesTheHandlersAfterEachBatchOfLines() throws Exception {
+        Logger logger = Logger.getLogger(AccessLog.LOGGER);
+        java.util.List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<Integer> publishedAtFlush = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler buffering = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                published.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+                publishedAtFlush.add(published.size());
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(buffering);
+        boolean parents = logger.getUseParentHandlers();
+        logger.setUseParentHandlers(false);
+        AccessLog log = new AccessLog(new TestMetrics());
+        try {
+            for (int i = 0; i < 300; i++) {
+                log.offer(event("e" + i));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (publishedAtFlush.isEmpty() || publishedAtFlush.get(publishedAtFlush.size() - 1) < 300) {
+                assertTrue(System.nanoTime() < deadline, "every line published, then a flush");
+                Thread.sleep(10);
+            }
+            assertTrue(publishedAtFlush.size() < 300, "flushed per batch, not per line: " + publishedAtFlush.size());
+        } finally {
+            log.stop(10_000);
+            logger.removeHandler(buffering);
+            logger.setUseParentHandlers(parents);
+        }
+    }
 }

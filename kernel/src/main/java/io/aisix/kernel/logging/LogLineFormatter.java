@@ -1,0 +1,39 @@
+package io.aisix.kernel.logging;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+
+/**
+ * One line per record: {@code 2026-11-26T14:04:05.322Z INFO logger.name: message}, then the stack
+ * trace of an attached exception on the following lines. Times are UTC with milliseconds.
+ *
+ * <p>The layout the gateway had with {@link java.util.logging.SimpleFormatter}, without
+ * {@code String.format}: the access log formats a line per proxy request, and parsing the format
+ * string and the date fields for each one cost a few microseconds of CPU per request.
+ */
+public final class LogLineFormatter extends Formatter {
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    @Override
+    public String format(LogRecord record) {
+        String message = formatMessage(record);
+        StringBuilder b = new StringBuilder(message.length() + 96);
+        TIME.formatTo(record.getInstant(), b);
+        b.append(' ').append(record.getLevel().getName()).append(' ').append(record.getLoggerName()).append(": ")
+                .append(message);
+        if (record.getThrown() != null) {
+            StringWriter trace = new StringWriter();
+            try (PrintWriter pw = new PrintWriter(trace)) {
+                pw.println();
+                record.getThrown().printStackTrace(pw);
+            }
+            b.append(trace);
+        }
+        return b.append(System.lineSeparator()).toString();
+    }
+}
