@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.testsupport.TestGateway;
 import java.net.URI;
@@ -75,6 +76,15 @@ class AdminApiIT {
         assertEquals("sk-…1234", json(put).at("/value/api_key").asText());
         String onDisk = Files.readString(dir.resolve("data/store.json"));
         assertTrue(onDisk.contains("sk-live-abcdefghijklmnop1234"), "secret kept in the store");
+
+        // a read sent back with its masked api_key keeps the secret too
+        HttpResponse<String> read = gw.adminCall("GET", "/admin/v1/provider_keys/" + id, null);
+        ObjectNode edited = (ObjectNode) json(read).get("value");
+        edited.put("display_name", "openai-renamed");
+        assertEquals(200, gw.adminCall("PUT", "/admin/v1/provider_keys/" + id, edited.toString()).statusCode());
+        onDisk = Files.readString(dir.resolve("data/store.json"));
+        assertTrue(onDisk.contains("sk-live-abcdefghijklmnop1234") && onDisk.contains("openai-renamed"), onDisk);
+        assertFalse(onDisk.contains("sk-…1234") || onDisk.contains("sk-\\u20261234"), "the mask never replaces the secret");
 
         assertEquals(404, gw.adminCall("GET", "/admin/v1/provider_keys/nope", null).statusCode());
         assertEquals(404, gw.adminCall("GET", "/admin/v1/widgets", null).statusCode());

@@ -55,12 +55,25 @@ public final class Secrets {
 
     /**
      * Before a PUT replaces {@code stored} with {@code incoming}: copies into {@code incoming} the
-     * secrets it omits. The secret fields are copied only when {@code incoming} has none of them;
-     * each secret map is copied whole when {@code incoming} lacks that field ({@code {}} clears it).
+     * secrets it omits or sends back masked. The secret fields are copied only when
+     * {@code incoming} has none of them; each secret map is copied whole when {@code incoming}
+     * lacks that field ({@code {}} clears it). A secret field or secret-map entry whose incoming
+     * value is exactly the {@link #mask} of the stored one (a read sent back unchanged) keeps the
+     * stored secret instead of replacing it with its mask.
      */
     public static void keepOmitted(ResourceKind<?> kind, ObjectNode incoming, JsonNode stored) {
         if (stored == null || !stored.isObject()) {
             return;
+        }
+        for (String f : kind.secretFields()) {
+            keepIfMasked(incoming, stored, f);
+        }
+        for (String m : kind.secretMaps()) {
+            if (incoming.get(m) instanceof ObjectNode in && stored.get(m) instanceof ObjectNode old) {
+                for (Iterator<String> it = old.fieldNames(); it.hasNext(); ) {
+                    keepIfMasked(in, old, it.next());
+                }
+            }
         }
         if (kind.secretFields().stream().noneMatch(incoming::has)) {
             for (String f : kind.secretFields()) {
@@ -73,6 +86,15 @@ public final class Secrets {
             if (!incoming.has(m) && stored.has(m)) {
                 incoming.set(m, stored.get(m).deepCopy());
             }
+        }
+    }
+
+    private static void keepIfMasked(ObjectNode incoming, JsonNode stored, String field) {
+        JsonNode in = incoming.get(field);
+        JsonNode old = stored.get(field);
+        if (in != null && in.isTextual() && in.asText().contains(HIDDEN) && old != null && old.isTextual()
+                && in.asText().equals(mask(old.asText()))) {
+            incoming.set(field, old.deepCopy());
         }
     }
 

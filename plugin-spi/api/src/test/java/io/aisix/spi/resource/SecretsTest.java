@@ -67,6 +67,25 @@ class SecretsTest {
     }
 
     @Test
+    void aReadSentBackUnchangedKeepsTheStoredSecretsNotTheirMasks() throws Exception {
+        JsonNode stored = obj("""
+                {"display_name":"k","api_key":"sk-real-0123456789",
+                 "headers":{"Authorization":"Bearer proxy-token-abcdef9876","x-team":"team-0123456789"}}""");
+        ObjectNode read = Secrets.maskAll(CoreKinds.PROVIDER_KEYS, stored.deepCopy());
+        read.put("display_name", "renamed");
+        ((ObjectNode) read.get("headers")).put("x-team", "team-new-value-42");
+        Secrets.keepOmitted(CoreKinds.PROVIDER_KEYS, read, stored);
+        assertEquals("sk-real-0123456789", read.get("api_key").asText());
+        assertEquals("Bearer proxy-token-abcdef9876", read.at("/headers/Authorization").asText());
+        assertEquals("team-new-value-42", read.at("/headers/x-team").asText(), "a changed entry is the new secret");
+        assertEquals("renamed", read.get("display_name").asText());
+
+        ObjectNode otherMask = obj("{\"api_key\":\"sk-…9999\"}");
+        Secrets.keepOmitted(CoreKinds.PROVIDER_KEYS, otherMask, stored);
+        assertEquals("sk-…9999", otherMask.get("api_key").asText(), "only the stored secret's own mask is replaced");
+    }
+
+    @Test
     void toStringOfResourcesWithHeadersShowsNoValue() throws Exception {
         ExporterResource e = CoreKinds.OBSERVABILITY_EXPORTERS.decode("e1", obj(
                 "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://h/?token=url-secret\","
