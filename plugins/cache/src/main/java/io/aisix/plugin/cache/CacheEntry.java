@@ -35,7 +35,7 @@ sealed interface CacheEntry {
     }
 
     static byte[] encode(CacheEntry entry) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(entry instanceof Full f ? f.body().length + 32 : 1024);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeShort(MAGIC);
             out.writeByte(VERSION);

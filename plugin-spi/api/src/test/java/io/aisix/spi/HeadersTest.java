@@ -1,0 +1,62 @@
+package io.aisix.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class HeadersTest {
+
+    @Test
+    void namesAreCaseInsensitiveAndKeptInFirstInsertionOrder() {
+        Headers h = Headers.builder().add("X-B", "1").add("content-type", "a").add("x-b", "2").build();
+        assertEquals(List.of("x-b", "content-type"), List.copyOf(h.asMap().keySet()));
+        assertEquals(List.of("1", "2"), h.all("X-b"));
+        assertEquals(Optional.of("1"), h.first("X-B"));
+        assertTrue(h.contains("CONTENT-TYPE"));
+        List<String> visited = new ArrayList<>();
+        h.forEach((n, v) -> visited.add(n + "=" + v));
+        assertEquals(List.of("x-b=1", "x-b=2", "content-type=a"), visited);
+    }
+
+    @Test
+    void setReplacesEveryValueOfANameAndRemoveDropsThem() {
+        Headers.Builder b = Headers.builder().add("a", "1").add("b", "x").add("A", "2");
+        b.set("a", "3");
+        assertEquals(List.of("3"), b.build().all("a"));
+        assertEquals(List.of("b", "a"), List.copyOf(b.build().asMap().keySet()), "a set name moves to the end");
+        b.remove("B");
+        assertFalse(b.build().contains("b"));
+        b.remove("a");
+        assertTrue(b.isEmpty());
+        assertSame(Headers.empty(), b.build());
+    }
+
+    @Test
+    void builtHeadersAreImmutableAndIndependentOfTheirBuilder() {
+        Headers.Builder b = Headers.builder();
+        for (int i = 0; i < 20; i++) {
+            b.add("x-" + i, "v" + i); // past the builder's first capacity
+        }
+        Headers built = b.build();
+        b.set("x-0", "changed").add("x-new", "n");
+        assertEquals(List.of("v0"), built.all("x-0"));
+        assertFalse(built.contains("x-new"));
+        assertEquals(20, built.asMap().size());
+        assertThrows(UnsupportedOperationException.class, () -> built.asMap().put("y", List.of()));
+        assertThrows(UnsupportedOperationException.class, () -> built.all("x-1").add("z"));
+        assertEquals(built.asMap(), built.toBuilder().build().asMap());
+    }
+
+    @Test
+    void ofTakesPairs() {
+        assertEquals(List.of("2"), Headers.of("a", "1", "a", "2", "b", "3").all("a").subList(1, 2));
+        assertThrows(IllegalArgumentException.class, () -> Headers.of("a"));
+    }
+}
