@@ -260,7 +260,7 @@ final class Http1Connection {
      * the end of the connection ({@code remaining} -1, not chunked). Failures surface as
      * {@link io.aisix.spi.error.GatewayException}s.
      */
-    private final class Body extends InputStream {
+    private final class Body extends BlockReads {
         private final boolean chunked;
         private long remaining;
         private boolean firstChunk = true;
@@ -271,13 +271,6 @@ final class Http1Connection {
         Body(long remaining, boolean chunked) {
             this.remaining = chunked ? 0 : remaining;
             this.chunked = chunked;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
@@ -373,7 +366,7 @@ final class Http1Connection {
     }
 
     /** A gzip or deflate answer, decoded; closing it closes the raw body. */
-    private static final class Decoded extends InputStream {
+    private static final class Decoded extends BlockReads {
         private final Body raw;
         private final String coding;
         private InputStream decoder;
@@ -388,13 +381,6 @@ final class Http1Connection {
                 decoder = coding.equals("deflate") ? new InflaterInputStream(raw) : new GZIPInputStream(raw);
             }
             return decoder;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override
@@ -415,5 +401,18 @@ final class Http1Connection {
         public void close() {
             raw.close();
         }
+    }
+
+    /** A stream whose single-byte read goes through its block read (the one place with the logic). */
+    private abstract static class BlockReads extends InputStream {
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public abstract int read(byte[] b, int off, int len);
     }
 }

@@ -6,31 +6,22 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
-import java.io.ByteArrayInputStream;
+import io.aisix.spi.provider.UpstreamTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The pooled upstream client lent to plugins: HTTP/1.1 over blocking sockets, each request on the
@@ -51,7 +42,7 @@ import javax.net.ssl.X509TrustManager;
  *       streams, the idle timeout between events).</li>
  *   <li>A request that fails on a pooled connection before any byte of the answer arrived (the
  *       upstream had closed the idle connection) is sent once more on a new connection.</li>
- *   <li>TLS: the JDK's trust store with host-name verification, or only the provider key's CA
+ *   <li>TLS as {@link UpstreamTls} says: the JDK's trust store with host-name verification, or only the provider key's CA
  *       certificates ({@code tls.ca_pem}), or no verification ({@code tls.verify: false}).</li>
  *   <li>{@code gzip}/{@code deflate} answers are decoded, although the client never asks for
  *       them.</li>
@@ -231,33 +222,11 @@ public final class Http1UpstreamClient implements UpstreamClient {
     private SSLSocketFactory tls(String caPem, boolean verify) {
         return tlsFactories.computeIfAbsent(verify + ":" + caPem, k -> {
             try {
-                if (verify && caPem.isEmpty()) {
-                    return (SSLSocketFactory) SSLSocketFactory.getDefault();
-                }
-                TrustManager[] trust = verify ? trustOnly(caPem) : new TrustManager[] {TrustAll.INSTANCE};
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(null, trust, null);
-                return context.getSocketFactory();
-            } catch (GeneralSecurityException | IOException e) {
+                return UpstreamTls.context(caPem, verify).getSocketFactory();
+            } catch (GeneralSecurityException e) {
                 throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "provider key tls.ca_pem is not a valid certificate");
             }
         });
-    }
-
-    private static TrustManager[] trustOnly(String caPem) throws GeneralSecurityException, IOException {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        int i = 0;
-        for (Certificate c : CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))) {
-            store.setCertificateEntry("ca-" + i++, c);
-        }
-        if (i == 0) {
-            throw new GeneralSecurityException("no certificate in tls.ca_pem");
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        return tmf.getTrustManagers();
     }
 
     /** Maps a transport failure to TIMEOUT or UPSTREAM_ERROR without leaking upstream details. */
@@ -307,26 +276,6 @@ public final class Http1UpstreamClient implements UpstreamClient {
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
             return new Endpoint(https, bare, port, hostHeader, target);
-        }
-    }
-
-    /** Certificate verification off ({@code tls.verify: false} on a provider key). */
-    private static final class TrustAll implements X509TrustManager {
-        static final TrustAll INSTANCE = new TrustAll();
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            // not a server
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            // verification is off for this provider key
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -6,7 +6,7 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
-import java.io.ByteArrayInputStream;
+import io.aisix.spi.provider.UpstreamTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,12 +18,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -36,9 +30,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * An {@link UpstreamClient} on the JDK {@link HttpClient}, for plugin unit tests.
@@ -169,37 +160,7 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
 
     private static SSLContext sslContext(boolean verify, String caPem) {
         try {
-            TrustManager[] tms;
-            if (!verify) {
-                tms = new TrustManager[] {new X509TrustManager() {
-                    @Override
-                    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                    }
-
-                    @Override
-                    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    }
-
-                    @Override
-                    public X509Certificate[] getAcceptedIssuers() {
-                        return new X509Certificate[0];
-                    }
-                }};
-            } else {
-                KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-                ks.load(null, null);
-                int i = 0;
-                for (Certificate c : CertificateFactory.getInstance("X.509")
-                        .generateCertificates(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)))) {
-                    ks.setCertificateEntry("ca" + i++, c);
-                }
-                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(ks);
-                tms = tmf.getTrustManagers();
-            }
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tms, new SecureRandom());
-            return ctx;
+            return UpstreamTls.context(caPem == null ? "" : caPem, verify);
         } catch (Exception e) {
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "invalid upstream TLS settings", e);
         }
