@@ -208,7 +208,7 @@ public final class Gateway implements AutoCloseable {
         metricsAddr.ifPresent(a -> checkFree("metrics.addr", a));
 
         Probes probes = new Probes(lifecycle, snapshots);
-        ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes());
+        ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics);
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
                 .host(proxyAddr.host())

@@ -89,6 +89,28 @@ class ProxyListenerIT {
         assertEquals("request_too_large", env.at("/error/type").asText());
     }
 
+    /** The value of aisix_requests_total for a route and status, with model and provider unknown. */
+    private static double requests(String scrape, String route, String status) {
+        return scrape.lines()
+                .filter(l -> l.startsWith("aisix_requests_total{") && l.contains("model=\"unknown\"")
+                        && l.contains("provider=\"unknown\"") && l.contains("route=\"" + route + "\"")
+                        && l.contains("status=\"" + status + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(-1);
+    }
+
+    @Test
+    void requestsAnsweredBeforeTheChainAreCounted() {
+        gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/nothing"))));
+        gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/other/thing"))));
+        gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/chat/completions"))));
+        post("/v1/messages", "{\"pad\":\"" + "a".repeat(2000) + "\"}");
+        String metrics = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/metrics")))).body();
+        assertEquals(2.0, requests(metrics, "unmatched", "404"), metrics);
+        assertEquals(1.0, requests(metrics, "/v1/chat/completions", "405"), metrics);
+        assertEquals(1.0, requests(metrics, "/v1/messages", "413"), metrics);
+    }
+
     @Test
     void contractViolationsNameTheFilter() throws Exception {
         HttpResponse<String> none = post("/v1/chat/completions", "{}", "x-test-script", "no-answer");

@@ -11,6 +11,7 @@ import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.observe.GatewayMetrics;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
@@ -33,6 +34,11 @@ import java.util.logging.Logger;
  * {@link KernelExchange}, runs the chain of the current {@link GatewayState}, and writes the answer:
  * full bodies at once, event streams event by event with a flush after each. Errors become the
  * endpoint's envelope before the first byte and an {@code event: error} frame after it.
+ *
+ * <p>Requests answered before the chain runs (unknown path, wrong method, no configuration yet, a
+ * body that is too large or unreadable) are counted here in {@code aisix_requests_total}, with
+ * route {@value #UNMATCHED} for unknown paths and model and provider {@value #UNKNOWN}; every
+ * other request is counted by the observe plugin when it completes.
  */
 public final class ProxyHandler implements Handler {
     private static final Logger LOG = Logger.getLogger(ProxyHandler.class.getName());
@@ -42,14 +48,19 @@ public final class ProxyHandler implements Handler {
     private static final byte[] EOL = "\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
+    static final String UNMATCHED = "unmatched";
+    static final String UNKNOWN = "unknown";
+
     private final SnapshotManager snapshots;
     private final Lifecycle lifecycle;
     private final long bodyLimit;
+    private final GatewayMetrics metrics;
 
-    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit) {
+    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics) {
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
         this.bodyLimit = bodyLimit;
+        this.metrics = metrics;
     }
 
     @Override
@@ -70,26 +81,28 @@ public final class ProxyHandler implements Handler {
         String requestId = requestId();
         boolean anthropic = endpoint.map(Endpoint::anthropicWire).orElse(false);
         if (endpoint.isEmpty()) {
-            sendError(res, new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + method + " " + path),
-                    false, requestId, Headers.empty());
+            reject(res, new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + method + " " + path),
+                    false, requestId, Headers.empty(), UNMATCHED);
             return;
         }
+        String route = endpoint.get().path();
         if (!endpoint.get().method().equals(method)) {
-            sendError(res, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, path + " accepts "
-                    + endpoint.get().method() + " only"), anthropic, requestId, Headers.of("allow", endpoint.get().method()));
+            reject(res, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, path + " accepts "
+                    + endpoint.get().method() + " only"), anthropic, requestId, Headers.of("allow", endpoint.get().method()),
+                    route);
             return;
         }
         GatewayState state = snapshots.current();
         if (state == null) {
-            sendError(res, new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "configuration not yet loaded"),
-                    anthropic, requestId, Headers.of("retry-after", "1"));
+            reject(res, new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "configuration not yet loaded"),
+                    anthropic, requestId, Headers.of("retry-after", "1"), route);
             return;
         }
         byte[] body;
         try {
             body = readBody(req);
         } catch (GatewayException e) {
-            sendError(res, e, anthropic, requestId, Headers.empty());
+            reject(res, e, anthropic, requestId, Headers.empty(), route);
             return;
         }
         Headers.Builder hb = Headers.builder();
@@ -271,6 +284,14 @@ public final class ProxyHandler implements Handler {
         out.write(DATA);
         out.write(from == 0 ? data.getBytes(StandardCharsets.UTF_8) : data.substring(from).getBytes(StandardCharsets.UTF_8));
         out.write(END);
+    }
+
+    /** Answers a request the chain never saw, and counts it (the observe plugin cannot). */
+    private void reject(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra,
+                        String route) {
+        sendError(res, e, anthropic, requestId, extra);
+        metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
+                "status", Integer.toString(e.status()));
     }
 
     static void sendError(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra) {
