@@ -1,7 +1,9 @@
 package io.aisix.kernel.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Json;
 import io.aisix.spi.error.GatewayException;
 
 /**
@@ -10,11 +12,13 @@ import io.aisix.spi.error.GatewayException;
  * envelope {@code {"type":"error","error":{"type","message"}}}. The only place errors become bytes.
  */
 public final class ErrorRenderer {
+    private static final ObjectMapper JSON = Json.mapper();
+
     private ErrorRenderer() {
     }
 
     public static byte[] render(GatewayException e, boolean anthropic) {
-        ObjectNode root = KernelExchange.JSON.createObjectNode();
+        ObjectNode root = JSON.createObjectNode();
         if (anthropic) {
             root.put("type", "error");
             ObjectNode err = root.putObject("error");
@@ -32,7 +36,7 @@ public final class ErrorRenderer {
             }
         }
         try {
-            return KernelExchange.JSON.writeValueAsBytes(root);
+            return JSON.writeValueAsBytes(root);
         } catch (JsonProcessingException impossible) {
             throw new IllegalStateException(impossible);
         }
