@@ -82,8 +82,8 @@ public final class OpenAiProtocol {
     }
 
     private static Response json(Exchange exchange, Endpoint family, UpstreamResponse response, String aliasLiteral) {
-        String text = new String(Upstreams.readAll(response), StandardCharsets.UTF_8);
-        OpenAiScan scan = OpenAiScan.scan(text);
+        byte[] answer = Upstreams.readAll(response);
+        OpenAiScan scan = OpenAiScan.scan(answer);
         if (scan.error() && family != Endpoint.RESPONSES) {
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream answered with an error object");
         }
@@ -91,7 +91,7 @@ public final class OpenAiProtocol {
         if (usage != null) {
             exchange.attr(CoreAttrs.USAGE, usage.toUsage());
         }
-        return Response.json(scan.rewriteModel(text, aliasLiteral).getBytes(StandardCharsets.UTF_8));
+        return Response.json(scan.rewriteModel(answer, aliasLiteral.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Usage of the Responses API ({@code input_tokens}/{@code output_tokens}). */

@@ -1,11 +1,13 @@
 package io.aisix.providerkit;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One streaming pass over an OpenAI-shaped JSON object (a chunk or a whole answer) that finds
@@ -36,46 +38,69 @@ public final class OpenAiScan {
      * @throws GatewayException {@code UPSTREAM_ERROR} when it is not a JSON object
      */
     public static OpenAiScan scan(String json) {
-        OpenAiScan s = new OpenAiScan();
         try (JsonParser p = ProviderJson.FACTORY.createParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw Upstreams.unreadable();
-            }
-            s.objectStart = (int) p.currentTokenLocation().getCharOffset();
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                switch (name) {
-                    case "model" -> {
-                        if (v == JsonToken.VALUE_STRING) {
-                            s.modelStart = (int) p.currentTokenLocation().getCharOffset();
-                            p.finishToken();
-                            s.modelEnd = (int) p.currentLocation().getCharOffset();
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                    case "choices" -> s.choices(p, v);
-                    case "usage" -> {
-                        if (v == JsonToken.START_OBJECT) {
-                            s.usage = ProviderJson.MAPPER.readTree(p);
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                    case "error" -> {
-                        s.error = v != JsonToken.VALUE_NULL;
-                        p.skipChildren();
-                    }
-                    default -> p.skipChildren();
-                }
-            }
-            if (t != JsonToken.END_OBJECT) {
-                throw Upstreams.unreadable();
-            }
+            return scan(p, false);
         } catch (IOException e) {
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON", e);
+        }
+    }
+
+    /**
+     * Scans UTF-8 {@code json} (a whole answer as it came off the wire, not decoded first); pair
+     * with {@link #rewriteModel(byte[], byte[])}.
+     *
+     * @throws GatewayException {@code UPSTREAM_ERROR} when it is not a JSON object
+     */
+    public static OpenAiScan scan(byte[] json) {
+        try (JsonParser p = ProviderJson.FACTORY.createParser(json)) {
+            return scan(p, true);
+        } catch (IOException e) {
+            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON", e);
+        }
+    }
+
+    /** Offsets are in chars for text input and in bytes for byte input. */
+    private static int offset(JsonLocation l, boolean bytes) {
+        return (int) (bytes ? l.getByteOffset() : l.getCharOffset());
+    }
+
+    private static OpenAiScan scan(JsonParser p, boolean bytes) throws IOException {
+        OpenAiScan s = new OpenAiScan();
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            throw Upstreams.unreadable();
+        }
+        s.objectStart = offset(p.currentTokenLocation(), bytes);
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "model" -> {
+                    if (v == JsonToken.VALUE_STRING) {
+                        s.modelStart = offset(p.currentTokenLocation(), bytes);
+                        p.finishToken();
+                        s.modelEnd = offset(p.currentLocation(), bytes);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "choices" -> s.choices(p, v);
+                case "usage" -> {
+                    if (v == JsonToken.START_OBJECT) {
+                        s.usage = ProviderJson.MAPPER.readTree(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "error" -> {
+                    s.error = v != JsonToken.VALUE_NULL;
+                    p.skipChildren();
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw Upstreams.unreadable();
         }
         return s;
     }
@@ -141,5 +166,29 @@ public final class OpenAiScan {
         return new StringBuilder(json.length() + aliasLiteral.length() + 10)
                 .append(json, 0, open).append("\"model\":").append(aliasLiteral).append(empty ? "" : ",")
                 .append(json, open, json.length()).toString();
+    }
+
+    /** {@link #rewriteModel(String, String)} on UTF-8 bytes scanned with {@link #scan(byte[])}: one copy. */
+    public byte[] rewriteModel(byte[] json, byte[] aliasLiteral) {
+        if (modelStart >= 0) {
+            byte[] out = new byte[json.length - (modelEnd - modelStart) + aliasLiteral.length];
+            System.arraycopy(json, 0, out, 0, modelStart);
+            System.arraycopy(aliasLiteral, 0, out, modelStart, aliasLiteral.length);
+            System.arraycopy(json, modelEnd, out, modelStart + aliasLiteral.length, json.length - modelEnd);
+            return out;
+        }
+        int open = objectStart + 1;
+        int next = open;
+        while (next < json.length && (json[next] == ' ' || json[next] == '\t' || json[next] == '\n' || json[next] == '\r')) {
+            next++;
+        }
+        boolean empty = next < json.length && json[next] == '}';
+        byte[] field = ("\"model\":" + new String(aliasLiteral, StandardCharsets.UTF_8) + (empty ? "" : ","))
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[json.length + field.length];
+        System.arraycopy(json, 0, out, 0, open);
+        System.arraycopy(field, 0, out, open, field.length);
+        System.arraycopy(json, open, out, open + field.length, json.length - open);
+        return out;
     }
 }

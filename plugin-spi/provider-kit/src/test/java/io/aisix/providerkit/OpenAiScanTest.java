@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class OpenAiScanTest {
@@ -74,5 +75,26 @@ class OpenAiScanTest {
             GatewayException e = assertThrows(GatewayException.class, () -> OpenAiScan.scan(bad), bad);
             assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
         }
+    }
+
+    @Test
+    void bytesAreScannedAndRewrittenByByteOffsetsLikeText() {
+        String[] answers = {
+            "{\"id\":\"héllo – 😀\",\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"ünïcödé\"},"
+                    + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":2}}",
+            "{\"id\":\"é\",\"choices\":[]}",
+            "{ \n }",
+        };
+        byte[] alias = ALIAS.getBytes(StandardCharsets.UTF_8);
+        for (String text : answers) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            OpenAiScan fromBytes = OpenAiScan.scan(bytes);
+            OpenAiScan fromText = OpenAiScan.scan(text);
+            assertEquals(fromText.rewriteModel(text, ALIAS),
+                    new String(fromBytes.rewriteModel(bytes, alias), StandardCharsets.UTF_8), text);
+            assertEquals(fromText.finished(), fromBytes.finished());
+            assertEquals(fromText.usage(), fromBytes.usage());
+        }
+        assertThrows(GatewayException.class, () -> OpenAiScan.scan("[1]".getBytes(StandardCharsets.UTF_8)));
     }
 }
