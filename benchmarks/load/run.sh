@@ -2,7 +2,8 @@
 # AISIX-J load harness: direct-to-mock versus through-the-gateway, in one run.
 #
 #   benchmarks/load/run.sh [--pin] [--gateway-cpus LIST] [--aux-cpus LIST] [--duration S] [--warmup S]
-#                          [--concurrency "1 32 128"] [--streams N] [--stall-ms MS] [--java-opts "..."]
+#                          [--concurrency "1 32 128"] [--streams N] [--stream-rounds N] [--stall-ms MS]
+#                          [--java-opts "..."]
 #                          [--build] [--keep] [--serve]
 #
 # Starts (all on 127.0.0.1, random ports, a temp directory):
@@ -26,6 +27,7 @@
 #   --warmup S          seconds of gateway warm-up at c=32 before measuring (default 30; the JIT
 #                       needs about that long on 2 cores)
 #   --streams N         concurrent streams (default 512)
+#   --stream-rounds N   measured bursts of streams per side; the median one is reported (default 3)
 #   --concurrency LIST  wrk connection counts (default "1 32 128")
 #   --stall-ms MS       an inter-event gap above this is a stall (default 100)
 #   --java-opts "..."   extra JVM options for the gateway (JAVA_OPTS of bin/aisix)
@@ -40,6 +42,7 @@ root="$(cd "$here/../.." && pwd)"
 
 duration=10
 warmup=30
+stream_rounds=3
 streams=512
 deltas=64
 delta_ms=20
@@ -59,6 +62,7 @@ while (($#)); do
     --duration) duration="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
     --streams) streams="$2"; shift ;;
+    --stream-rounds) stream_rounds="$2"; shift ;;
     --concurrency) concurrency="$2"; shift ;;
     --stall-ms) stall_ms="$2"; shift ;;
     --gateway-cpus) gateway_cpus="$2"; shift ;;
@@ -256,11 +260,11 @@ for c in $concurrency; do
   done
 done
 
-stream_client() { # side out
+stream_client() { # side out [rounds]
   local port key=()
   if [[ $1 == direct ]]; then port=$mock_port; model=gpt-4o-mini; else port=$gw_port; model=bench; key=(--key "$caller_key"); fi
   "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
-    --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" > "$2" 2> "$2.err" \
+    --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" --rounds "${3:-1}" > "$2" 2> "$2.err" \
     || die "stream client failed: $(cat "$2.err")"
 }
 phase streams-warmup
@@ -275,7 +279,7 @@ done
 for side in direct gateway; do
   phase "streams-$side"
   log "streams: $streams concurrent, $side"
-  stream_client "$side" "$work/streams-$side.json"
+  stream_client "$side" "$work/streams-$side.json" "$stream_rounds"
   phase pause
   sleep 1
 done
@@ -309,7 +313,7 @@ cat > "$work/meta.json" <<EOF
               "kernel": $(json_str "$(uname -r)")},
   "load": {"before": $(json_str "$load_before"), "after": $(json_str "$load_after"),
            "other_busy_cores_before": $background_before, "other_busy_cores_after": $background_after},
-  "options": {"duration_s": $duration, "warmup_s": $warmup, "streams": $streams, "deltas": $deltas,
+  "options": {"duration_s": $duration, "warmup_s": $warmup, "streams": $streams, "stream_rounds": $stream_rounds, "deltas": $deltas,
               "delta_ms": $delta_ms, "stall_ms": $stall_ms, "concurrency": $(json_str "$concurrency"),
               "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),
               "aux_cpus": $(json_str "$($pin && echo "$aux_cpus" || echo all)"),

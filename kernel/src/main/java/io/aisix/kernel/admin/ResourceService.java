@@ -1,6 +1,5 @@
 package io.aisix.kernel.admin;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,6 +8,7 @@ import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.RevisionConflictException;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreUnavailableException;
+import io.aisix.spi.Json;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;

@@ -1,8 +1,8 @@
 package io.aisix.kernel.managed;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

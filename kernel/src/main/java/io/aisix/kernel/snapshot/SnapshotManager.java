@@ -1,10 +1,10 @@
 package io.aisix.kernel.snapshot;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
+import io.aisix.spi.Json;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.spi.resource.ValidationException;

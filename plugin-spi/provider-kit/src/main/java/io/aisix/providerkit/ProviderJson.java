@@ -1,12 +1,12 @@
 package io.aisix.providerkit;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Json;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 

@@ -1,6 +1,5 @@
 package io.aisix.kernel.store.embedded;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +10,7 @@ import io.aisix.kernel.store.RevisionConflictException;
 import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreUnavailableException;
+import io.aisix.spi.Json;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

@@ -1,11 +1,11 @@
 package io.aisix.kernel.store.etcd;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.store.StoreRow;
+import io.aisix.spi.Json;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

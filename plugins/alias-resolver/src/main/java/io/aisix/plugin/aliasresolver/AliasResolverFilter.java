@@ -1,6 +1,5 @@
 package io.aisix.plugin.aliasresolver;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +10,7 @@ import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
+import io.aisix.spi.Json;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;

@@ -1,10 +1,10 @@
 package io.aisix.plugin.cache;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Json;
 import io.aisix.spi.resource.CachePolicy;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,10 +1,10 @@
 package io.aisix.plugin.cache;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Json;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.Usage;
 import java.io.IOException;

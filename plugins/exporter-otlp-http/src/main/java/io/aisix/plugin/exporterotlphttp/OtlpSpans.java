@@ -1,8 +1,8 @@
 package io.aisix.plugin.exporterotlphttp;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.aisix.spi.Json;
 import io.aisix.spi.observe.UsageEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

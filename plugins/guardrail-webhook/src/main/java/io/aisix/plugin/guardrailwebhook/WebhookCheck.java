@@ -1,11 +1,11 @@
 package io.aisix.plugin.guardrailwebhook;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.Headers;
+import io.aisix.spi.Json;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailCheck;

@@ -1,17 +1,17 @@
 package io.aisix.plugin.guardrails;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
+import io.aisix.spi.Json;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
+import io.aisix.spi.guardrail.GuardrailCheck;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.aisix.plugin.guardrails;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
+import io.aisix.spi.Json;
 import io.aisix.spi.Response;
 import io.aisix.spi.Stage;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;

@@ -1,12 +1,12 @@
 package io.aisix.plugin.observe;
 
-import io.aisix.spi.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
+import io.aisix.spi.Json;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import java.io.IOException;
