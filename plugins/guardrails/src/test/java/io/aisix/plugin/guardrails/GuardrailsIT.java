@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.LoopbackHttpServer;
 import io.aisix.testkit.RecordedRequest;
 import java.net.URI;
@@ -340,24 +341,7 @@ class GuardrailsIT {
     @Test
     void webhookHeadersReadBackMaskedWhileTheServiceGetsTheRealValue() throws Exception {
         String secret = "Bearer hook-secret-0123456789";
-        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("io.aisix");
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        root.addHandler(capture);
-        try (LoopbackHttpServer hook = LoopbackHttpServer.start()) {
+        try (LogCapture logged = LogCapture.of("io.aisix"); LoopbackHttpServer hook = LoopbackHttpServer.start()) {
             hook.answer("/judge", 200, "{\"flagged\":false}").answer("/down", 503, "{}");
             JsonNode created = create("guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\","
                     + "\"url\":\"" + hook.url("/judge") + "\",\"headers\":{\"Authorization\":\"" + secret + "\"}}");
@@ -382,10 +366,8 @@ class GuardrailsIT {
             assertEquals(200, chat(KEY_ONE, "m1", "hello again", false).statusCode(), "fail_open");
             RecordedRequest down = hook.requests().stream().filter(r -> r.path().equals("/down")).findFirst().orElseThrow();
             assertEquals(secret, down.header("authorization").orElse(null));
-            assertTrue(logged.stream().anyMatch(l -> l.contains("webhook call failed")), logged.toString());
-            assertFalse(logged.stream().anyMatch(l -> l.contains("hook-secret")), logged.toString());
-        } finally {
-            root.removeHandler(capture);
+            assertTrue(logged.contains("webhook call failed"), logged.toString());
+            assertFalse(logged.contains("hook-secret"), logged.toString());
         }
     }
 }

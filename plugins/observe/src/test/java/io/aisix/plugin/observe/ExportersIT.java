@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.LoopbackHttpServer;
 import io.aisix.testkit.RecordedRequest;
 import java.net.InetAddress;
@@ -220,24 +221,7 @@ class ExportersIT {
 
     @Test
     void exporterHeadersReadBackMaskedWhileTheReceiverGetsTheRealValue() throws Exception {
-        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("io.aisix");
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                logged.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        root.addHandler(capture);
-        try {
+        try (LogCapture logged = LogCapture.of("io.aisix")) {
             h = new ObserveHarness(dir, "logging: { access_log: false }\n");
             LoopbackHttpServer otel = receiver();
             String id = h.addExporter("{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"" + otel.url("")
@@ -261,11 +245,9 @@ class ExportersIT {
             await(() -> otel.received(rid), "span at the OTLP receiver");
             assertEquals("Bearer otel-secret-0123456789", otel.requestWith(rid).header("authorization").orElse(null),
                     "the receiver gets the real header, not the mask");
-            await(() -> logged.stream().anyMatch(l -> l.contains("exporter dead") && l.contains("dropped")),
+            await(() -> logged.lines().stream().anyMatch(l -> l.contains("exporter dead") && l.contains("dropped")),
                     "the dead exporter's warning");
-            assertFalse(logged.stream().anyMatch(l -> l.contains("-secret-")), logged.toString());
-        } finally {
-            root.removeHandler(capture);
+            assertFalse(logged.contains("-secret-"), logged.toString());
         }
     }
 }

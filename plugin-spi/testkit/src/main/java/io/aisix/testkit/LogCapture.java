@@ -1,0 +1,68 @@
+package io.aisix.testkit;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * Collects what a logger and its children log while open, for tests that check what reaches (or
+ * must never reach) a log line:
+ *
+ * <pre>{@code
+ * try (LogCapture log = LogCapture.of("io.aisix")) {
+ *     ...
+ *     assertFalse(log.contains("secret"));
+ * }
+ * }</pre>
+ *
+ * Each line is the record's message, then its exception's {@code toString()} when there is one.
+ */
+public final class LogCapture implements AutoCloseable {
+    private final Logger logger;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            lines.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    private LogCapture(String loggerName) {
+        this.logger = Logger.getLogger(loggerName);
+        logger.addHandler(handler);
+    }
+
+    public static LogCapture of(String loggerName) {
+        return new LogCapture(loggerName);
+    }
+
+    /** The lines so far (a live, thread-safe view). */
+    public List<String> lines() {
+        return lines;
+    }
+
+    /** True when some line contains {@code text}. */
+    public boolean contains(String text) {
+        return lines.stream().anyMatch(l -> l.contains(text));
+    }
+
+    @Override
+    public void close() {
+        logger.removeHandler(handler);
+    }
+
+    @Override
+    public String toString() {
+        return lines.toString();
+    }
+}
