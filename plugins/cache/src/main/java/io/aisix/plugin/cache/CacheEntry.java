@@ -3,11 +3,9 @@ package io.aisix.plugin.cache;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.Usage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,30 +32,40 @@ sealed interface CacheEntry {
     record Stream(List<SseEvent> events, Optional<Usage> usage) implements CacheEntry {
     }
 
+    /** The record's fixed head: magic, version, kind, usage flag, prompt and completion tokens. */
+    int HEAD_BYTES = 2 + 1 + 1 + 1 + 8 + 8;
+
+    /** Encodes into one array of exactly the record's size (streams are cached whole, often 10+ KB). */
     static byte[] encode(CacheEntry entry) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(entry instanceof Full f ? f.body().length + 32 : 1024);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeShort(MAGIC);
-            out.writeByte(VERSION);
-            out.writeByte(entry instanceof Full ? 'F' : 'S');
-            Optional<Usage> u = entry.usage();
-            out.writeBoolean(u.isPresent());
-            out.writeLong(u.map(Usage::promptTokens).orElse(0L));
-            out.writeLong(u.map(Usage::completionTokens).orElse(0L));
-            switch (entry) {
-                case Full f -> writeBytes(out, f.body());
-                case Stream s -> {
-                    out.writeInt(s.events().size());
-                    for (SseEvent e : s.events()) {
-                        writeBytes(out, e.event().getBytes(StandardCharsets.UTF_8));
-                        writeBytes(out, e.data().getBytes(StandardCharsets.UTF_8));
-                    }
+        byte[][] parts = switch (entry) {
+            case Full f -> new byte[][] {f.body()};
+            case Stream s -> {
+                byte[][] p = new byte[s.events().size() * 2][];
+                int i = 0;
+                for (SseEvent e : s.events()) {
+                    p[i++] = e.event().getBytes(StandardCharsets.UTF_8);
+                    p[i++] = e.data().getBytes(StandardCharsets.UTF_8);
                 }
+                yield p;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        };
+        int size = HEAD_BYTES + (entry instanceof Stream ? 4 : 0);
+        for (byte[] part : parts) {
+            size += 4 + part.length;
         }
-        return bytes.toByteArray();
+        Optional<Usage> u = entry.usage();
+        ByteBuffer out = ByteBuffer.allocate(size)
+                .putShort((short) MAGIC).put((byte) VERSION).put((byte) (entry instanceof Full ? 'F' : 'S'))
+                .put((byte) (u.isPresent() ? 1 : 0))
+                .putLong(u.map(Usage::promptTokens).orElse(0L))
+                .putLong(u.map(Usage::completionTokens).orElse(0L));
+        if (entry instanceof Stream s) {
+            out.putInt(s.events().size());
+        }
+        for (byte[] part : parts) {
+            out.putInt(part.length).put(part);
+        }
+        return out.array();
     }
 
     /** The entry, or empty for a value this version cannot read. */
@@ -91,11 +99,6 @@ sealed interface CacheEntry {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeInt(b.length);
-        out.write(b);
     }
 
     private static byte[] readBytes(DataInputStream in) throws IOException {

@@ -1,5 +1,6 @@
 package io.aisix.plugin.cache;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,5 +94,18 @@ class StreamConversionTest {
         assertFalse(CacheEntry.decode("garbage".getBytes(StandardCharsets.UTF_8)).isPresent());
         byte[] truncated = CacheEntry.encode(s);
         assertFalse(CacheEntry.decode(java.util.Arrays.copyOf(truncated, truncated.length - 3)).isPresent());
+    }
+
+    /** The stored format is shared with other gateway instances and older versions through Redis. */
+    @Test
+    void theRecordLayoutStaysTheSame() {
+        CacheEntry.Stream s = new CacheEntry.Stream(List.of(new SseEvent("e", "é")), Optional.of(new Usage(3, 4)));
+        byte[] expected = {
+            (byte) 0xA1, 0x5C, 1, 'S', 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 4,
+            0, 0, 0, 1, 0, 0, 0, 1, 'e', 0, 0, 0, 2, (byte) 0xC3, (byte) 0xA9};
+        assertArrayEquals(expected, CacheEntry.encode(s));
+        CacheEntry.Full f = new CacheEntry.Full(new byte[] {'{', '}'}, Optional.empty());
+        assertArrayEquals(new byte[] {(byte) 0xA1, 0x5C, 1, 'F', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 2, '{', '}'}, CacheEntry.encode(f));
     }
 }
