@@ -5,6 +5,7 @@ import io.aisix.bench.support.Fixtures;
 import io.aisix.kernel.http.KernelExchange;
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Digests;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Headers;
@@ -70,7 +71,7 @@ public class AliasResolutionBenchmark {
                 + "[{\"model\":\"model-1\"},{\"model\":\"model-2\"},{\"model\":\"model-3\"}]}}");
         Map<String, Map<String, String>> rows = new LinkedHashMap<>(Fixtures.policyRows());
         rows.put("models", models);
-        rows.put("api_keys", Map.of("k", "{\"display_name\":\"app\",\"key_hash\":\"" + Fixtures.sha256Hex("x")
+        rows.put("api_keys", Map.of("k", "{\"display_name\":\"app\",\"key_hash\":\"" + Digests.sha256Hex("x")
                 + "\",\"allowed_models\":[\"team-*\",\"vendor-*\",\"model-*\",\"smart\"]}"));
         Snapshot snapshot = gateway.snapshot(rows);
         filter = gateway.filter("alias-resolver", snapshot);

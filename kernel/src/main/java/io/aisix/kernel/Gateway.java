@@ -30,6 +30,7 @@ import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.Http1UpstreamClient;
+import io.aisix.spi.Digests;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Json;
 import io.aisix.spi.PluginContext;
@@ -361,7 +362,7 @@ public final class Gateway implements AutoCloseable {
             }
             Files.createDirectories(dir);
             String key = "aisix-admin-" + HexFormat.of().formatHex(randomBytes());
-            Files.writeString(file, ResourceService.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(file, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
             console.println("Generated admin key (shown once, store it now): " + key);
             console.println("Its SHA-256 is kept in " + file.toAbsolutePath() + "; set AISIX_ADMIN_KEY to use your own.");
             return new AdminAuth(List.of(key));

@@ -1,14 +1,12 @@
 package io.aisix.bench.support;
 
+import io.aisix.spi.Digests;
 import io.aisix.spi.Headers;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamResponse;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,17 +48,10 @@ public final class Fixtures {
 
     /** An {@code api_keys} row for a plaintext key, with the harness's rate limits. */
     public static String callerKeyRow(String name, String key) {
-        return "{\"display_name\":\"" + name + "\",\"key_hash\":\"" + sha256Hex(key) + "\",\"allowed_models\":[\"*\"],"
+        return "{\"display_name\":\"" + name + "\",\"key_hash\":\"" + Digests.sha256Hex(key) + "\",\"allowed_models\":[\"*\"],"
                 + "\"rate_limit\":{\"rpm\":1000000000,\"tpm\":1000000000000,\"concurrency\":100000}}";
     }
 
-    public static String sha256Hex(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** The chat request of the load harness's wrk script (about 300 bytes). */
     public static byte[] chatRequest(String model, String tag) {

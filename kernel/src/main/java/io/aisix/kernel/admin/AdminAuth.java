@@ -1,8 +1,7 @@
 package io.aisix.kernel.admin;
 
-import java.nio.charset.StandardCharsets;
+import io.aisix.spi.Digests;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,7 +14,7 @@ public final class AdminAuth {
     private final List<byte[]> digests;
 
     public AdminAuth(List<String> keys) {
-        this.digests = keys.stream().map(AdminAuth::sha256).toList();
+        this.digests = keys.stream().map(Digests::sha256).toList();
     }
 
     private AdminAuth(List<byte[]> digests, boolean alreadyHashed) {
@@ -34,7 +33,7 @@ public final class AdminAuth {
         if (presented.isEmpty()) {
             return false;
         }
-        byte[] d = sha256(presented);
+        byte[] d = Digests.sha256(presented);
         boolean ok = false;
         for (byte[] k : digests) {
             ok |= MessageDigest.isEqual(d, k);
@@ -46,11 +45,4 @@ public final class AdminAuth {
         return digests.isEmpty();
     }
 
-    public static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -8,6 +8,7 @@ import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.RevisionConflictException;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreUnavailableException;
+import io.aisix.spi.Digests;
 import io.aisix.spi.Json;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Reference;
@@ -127,7 +128,7 @@ public final class ResourceService {
         StoreRow row = read(() -> store.get(kind.name(), id)).orElseThrow(() -> notFound(kind.name(), id));
         ObjectNode value = parse(row.value());
         String key = generateKey();
-        value.put("key_hash", sha256Hex(key));
+        value.put("key_hash", Digests.sha256Hex(key));
         validate(kind, id, value);
         StoreRow updated = write(() -> store.put(kind.name(), id, bytes(value), ifMatch.orElse(row.revision())));
         return entry(kind, updated, Optional.of(key));
@@ -148,12 +149,12 @@ public final class ResourceService {
                 throw new AdminError(400, "validation failed", List.of(
                         new ValidationIssue("/key", "give key or key_hash, not both")));
             }
-            value.put("key_hash", sha256Hex(key.asText()));
+            value.put("key_hash", Digests.sha256Hex(key.asText()));
             return Optional.empty();
         }
         if (!value.has("key_hash") && generateIfMissing) {
             String generated = generateKey();
-            value.put("key_hash", sha256Hex(generated));
+            value.put("key_hash", Digests.sha256Hex(generated));
             return Optional.of(generated);
         }
         return Optional.empty();
@@ -288,10 +289,6 @@ public final class ResourceService {
         byte[] b = new byte[24];
         RANDOM.nextBytes(b);
         return "sk-" + HexFormat.of().formatHex(b);
-    }
-
-    public static String sha256Hex(String s) {
-        return HexFormat.of().formatHex(AdminAuth.sha256(s));
     }
 
     private interface StoreCall<T> {

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.spi.Digests;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -218,7 +219,7 @@ class AdminApiIT {
         assertEquals(201, generated.statusCode(), generated.body());
         String plaintext = json(generated).get("key").asText();
         assertTrue(plaintext.startsWith("sk-"));
-        assertEquals(ResourceService.sha256Hex(plaintext), json(generated).at("/value/key_hash").asText());
+        assertEquals(Digests.sha256Hex(plaintext), json(generated).at("/value/key_hash").asText());
         String id = json(generated).get("id").asText();
         assertFalse(gw.adminCall("GET", "/admin/v1/api_keys/" + id, null).body().contains(plaintext));
 
@@ -226,14 +227,14 @@ class AdminApiIT {
                 "{\"display_name\":\"mine\",\"key\":\"my-own-caller-key\"}");
         assertEquals(201, supplied.statusCode());
         assertFalse(supplied.body().contains("my-own-caller-key"));
-        assertEquals(ResourceService.sha256Hex("my-own-caller-key"), json(supplied).at("/value/key_hash").asText());
+        assertEquals(Digests.sha256Hex("my-own-caller-key"), json(supplied).at("/value/key_hash").asText());
         assertEquals(409, gw.adminCall("POST", "/admin/v1/api_keys", "{\"key\":\"my-own-caller-key\"}").statusCode());
 
         HttpResponse<String> rotated = gw.adminCall("POST", "/admin/v1/api_keys/" + id + "/rotate", null);
         assertEquals(200, rotated.statusCode(), rotated.body());
         String next = json(rotated).get("key").asText();
         assertFalse(next.equals(plaintext));
-        assertEquals(ResourceService.sha256Hex(next), json(rotated).at("/value/key_hash").asText());
+        assertEquals(Digests.sha256Hex(next), json(rotated).at("/value/key_hash").asText());
         String onDisk = Files.readString(dir.resolve("data/store.json"));
         assertFalse(onDisk.contains(plaintext) || onDisk.contains(next) || onDisk.contains("my-own-caller-key"));
     }

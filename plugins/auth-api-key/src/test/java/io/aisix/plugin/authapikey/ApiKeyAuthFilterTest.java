@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Digests;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Response;
@@ -25,11 +26,11 @@ class ApiKeyAuthFilterTest {
     private static final Clock NOW = Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC);
 
     private final Snapshot snapshot = TestSnapshot.builder()
-            .decode(CoreKinds.API_KEYS, "good", "{\"key_hash\":\"" + ApiKeyAuthFilter.sha256Hex("sk-good") + "\"}")
-            .decode(CoreKinds.API_KEYS, "off", "{\"key_hash\":\"" + ApiKeyAuthFilter.sha256Hex("sk-off") + "\",\"disabled\":true}")
-            .decode(CoreKinds.API_KEYS, "old", "{\"key_hash\":\"" + ApiKeyAuthFilter.sha256Hex("sk-old")
+            .decode(CoreKinds.API_KEYS, "good", "{\"key_hash\":\"" + Digests.sha256Hex("sk-good") + "\"}")
+            .decode(CoreKinds.API_KEYS, "off", "{\"key_hash\":\"" + Digests.sha256Hex("sk-off") + "\",\"disabled\":true}")
+            .decode(CoreKinds.API_KEYS, "old", "{\"key_hash\":\"" + Digests.sha256Hex("sk-old")
                     + "\",\"expires_at\":\"2026-01-01T00:00:00Z\"}")
-            .decode(CoreKinds.API_KEYS, "later", "{\"key_hash\":\"" + ApiKeyAuthFilter.sha256Hex("sk-later")
+            .decode(CoreKinds.API_KEYS, "later", "{\"key_hash\":\"" + Digests.sha256Hex("sk-later")
                     + "\",\"expires_at\":\"2027-01-01T00:00:00+02:00\"}")
             .build();
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Digests;
 import io.aisix.spi.Json;
 import io.aisix.spi.resource.CachePolicy;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -37,13 +37,12 @@ final class CacheKey {
     private static final Set<String> EXCLUDED = Set.of("model", "stream", "stream_options");
     private static final JsonFactory FACTORY = Json.factory();
     private static final String PREFIX = "aisix:cache:";
-    private static final MessageDigest SHA256 = newSha256();
 
     private CacheKey() {
     }
 
     static String of(String family, String alias, CachePolicy policy, Optional<String> callerId, ObjectNode body) {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Digests.sha256();
         try (JsonGenerator g = FACTORY.createGenerator(new DigestSink(digest))) {
             g.writeStartArray();
             g.writeString("aisix-cache-v1");
@@ -62,26 +61,6 @@ final class CacheKey {
             throw new UncheckedIOException(e);
         }
         return PREFIX + HexFormat.of().formatHex(digest.digest());
-    }
-
-    /**
-     * A fresh SHA-256 digest, cloned from a prototype: {@code MessageDigest.getInstance} looks the
-     * algorithm up in the security providers on every call.
-     */
-    private static MessageDigest sha256() {
-        try {
-            return (MessageDigest) SHA256.clone();
-        } catch (CloneNotSupportedException e) {
-            return newSha256();
-        }
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The canonical JSON text of a node (tests and diagnostics). */

@@ -2,14 +2,12 @@ package io.aisix.plugin.exporterotlphttp;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.aisix.spi.Digests;
 import io.aisix.spi.Json;
 import io.aisix.spi.observe.UsageEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -84,7 +82,7 @@ final class OtlpSpans {
     }
 
     private static void span(JsonGenerator g, UsageEvent e) throws IOException {
-        byte[] digest = sha256(e.requestId());
+        byte[] digest = Digests.sha256(e.requestId());
         String op = operation(e.route());
         long startNanos = e.start().getEpochSecond() * 1_000_000_000L + e.start().getNano();
         g.writeStartObject();
@@ -149,14 +147,6 @@ final class OtlpSpans {
             return hex;
         }
         return HEX.formatHex(digest, 0, 16);
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void str(JsonGenerator g, String key, String value) throws IOException {
