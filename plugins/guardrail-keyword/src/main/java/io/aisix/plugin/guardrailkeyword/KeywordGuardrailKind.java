@@ -50,7 +50,7 @@ public final class KeywordGuardrailKind implements GuardrailKind {
                 literals.add(value);
             } else {
                 try {
-                    regexes.add(new KeywordCheck.Regex(p.path(), Pattern.compile(value)));
+                    regexes.add(KeywordCheck.Regex.of(p.path(), Pattern.compile(value)));
                 } catch (PatternSyntaxException e) {
                     p.error("value", "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
                 }

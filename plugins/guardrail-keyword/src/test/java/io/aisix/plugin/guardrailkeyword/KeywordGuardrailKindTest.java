@@ -97,7 +97,9 @@ class KeywordGuardrailKindTest {
     void catastrophicRegexFailsClosedInsteadOfHanging() throws Exception {
         // a back-reference defeats the JDK's loop memoisation: exponential in the run length
         GuardrailCheck c = compile("[{\"kind\":\"regex\",\"value\":\"((a)\\\\2?)+b\"}]");
-        Verdict v = c.check("a".repeat(60) + "!", Phase.INPUT);
+        Verdict v = c.check("b " + "a".repeat(60) + "!", Phase.INPUT);
         assertTrue(v.block(), "a pattern that exhausts its budget refuses the text");
+        assertFalse(c.check("a".repeat(60) + "!", Phase.INPUT).hit(),
+                "without the 'b' every match needs, the regex does not run at all");
     }
 }
