@@ -12,10 +12,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.security.MessageDigest;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -85,7 +84,13 @@ final class CacheKey {
                 g.writeEndArray();
             }
             case STRING -> g.writeString(n.textValue());
-            case NUMBER -> g.writeNumber(number(n));
+            case NUMBER -> {
+                if (n.isInt() || n.isLong()) {
+                    g.writeNumber(n.longValue()); // the same digits as number(n), without a BigInteger
+                } else {
+                    g.writeNumber(number(n));
+                }
+            }
             case BOOLEAN -> g.writeBoolean(n.booleanValue());
             case BINARY -> g.writeBinary(n.binaryValue());
             default -> g.writeNull();
@@ -93,18 +98,23 @@ final class CacheKey {
     }
 
     private static void writeObject(JsonGenerator g, JsonNode n, Set<String> skip) throws IOException {
-        List<String> names = new ArrayList<>(n.size());
+        String[] names = new String[n.size()];
+        int count = 0;
+        boolean sorted = true;
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!skip.contains(f)) {
-                names.add(f);
+                sorted &= count == 0 || names[count - 1].compareTo(f) < 0;
+                names[count++] = f;
             }
         }
-        names.sort(null);
+        if (!sorted) {
+            Arrays.sort(names, 0, count);
+        }
         g.writeStartObject();
-        for (String f : names) {
-            g.writeFieldName(f);
-            write(g, n.get(f));
+        for (int i = 0; i < count; i++) {
+            g.writeFieldName(names[i]);
+            write(g, n.get(names[i]));
         }
         g.writeEndObject();
     }

@@ -62,4 +62,14 @@ class CacheKeyTest {
                 null, json));
         assertNotEquals(key(SHARED, null, json), CacheKey.of("CHAT_COMPLETIONS", "m2", SHARED, Optional.empty(), body(json)));
     }
+
+    @Test
+    void theKeyFormatIsPinnedBecauseGatewaysShareEntriesThroughRedis() throws Exception {
+        // sha256 of ["aisix-cache-v1","CHAT_COMPLETIONS","m1","p1",0,null,{"max_tokens":64,"messages":
+        // [{"content":"hi ä","role":"user"}],"n":12345678901234567890,"temperature":0.5,"top_p":1}] (UTF-8),
+        // computed outside Java: a change here splits the cache of a mixed-version fleet
+        assertEquals("aisix:cache:8b5b7dcc3f74894ec34a4d568faf39e78f23449a25a7c686b726baf68e363fe8", key(SHARED, null, "{\"top_p\":1.00,\"model\":\"x\",\"stream\":true,"
+                + "\"temperature\":5e-1,\"n\":12345678901234567890,\"messages\":[{\"role\":\"user\",\"content\":\"hi \u00e4\"}],"
+                + "\"max_tokens\":64}"));
+    }
 }
