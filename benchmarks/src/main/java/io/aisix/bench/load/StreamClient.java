@@ -4,18 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The load harness's streaming client: opens {@code --streams} connections, then sends every
@@ -109,40 +108,85 @@ public final class StreamClient {
 
     /** One stream's timings (nanoseconds). */
     private record StreamResult(boolean ok, long ttft, long[] gaps, long[] gapEnds, int events, String error) {
+        static StreamResult failed(String error) {
+            return new StreamResult(false, 0, new long[0], new long[0], 0, error);
+        }
     }
 
     static ObjectNode run(String host, int port, String path, String key, String model, int streams, long stallMs,
-                          long timeoutMs) throws InterruptedException {
-        CountDownLatch connected = new CountDownLatch(streams);
-        CountDownLatch go = new CountDownLatch(1);
-        ConcurrentLinkedQueue<StreamResult> results = new ConcurrentLinkedQueue<>();
-        AtomicInteger seq = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>(streams);
+                          long timeoutMs) throws IOException {
         String run = Long.toString(System.nanoTime(), 36);
-        for (int i = 0; i < streams; i++) {
-            int n = i;
-            threads.add(Thread.ofVirtual().start(() -> {
-                StreamResult r;
+        List<StreamResult> results = new ArrayList<>(streams);
+        List<Conn> conns = new ArrayList<>(streams);
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < streams; i++) {
+                Conn c = new Conn(request(host, port, path, key, model, run + "-" + i));
                 try {
-                    r = stream(host, port, path, key, model, run + "-" + n + "-" + seq.incrementAndGet(), connected,
-                            go, timeoutMs);
-                } catch (IOException | RuntimeException e) {
-                    connected.countDown();
-                    r = new StreamResult(false, 0, new long[0], new long[0], 0, e.toString());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    r = new StreamResult(false, 0, new long[0], new long[0], 0, "interrupted");
+                    c.channel = SocketChannel.open(address);
+                    c.channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    c.channel.configureBlocking(false);
+                    conns.add(c);
+                } catch (IOException e) {
+                    results.add(StreamResult.failed(e.toString()));
                 }
-                results.add(r);
-            }));
+            }
+            long start = System.nanoTime();
+            for (Conn c : conns) {
+                c.t0 = System.nanoTime();
+                try {
+                    c.write();
+                    c.channel.register(selector, c.out.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ, c);
+                } catch (IOException e) {
+                    c.fail(e.toString());
+                }
+            }
+            long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            int open = (int) conns.stream().filter(c -> c.result == null).count();
+            while (open > 0 && System.nanoTime() < deadline) {
+                selector.select(100);
+                for (SelectionKey k : selector.selectedKeys()) {
+                    Conn c = (Conn) k.attachment();
+                    try {
+                        if (k.isWritable()) {
+                            c.write();
+                            if (!c.out.hasRemaining()) {
+                                k.interestOps(SelectionKey.OP_READ);
+                            }
+                        } else if (k.isReadable()) {
+                            in.clear();
+                            int n = c.channel.read(in);
+                            long arrived = System.nanoTime();
+                            if (n < 0) {
+                                c.closed();
+                            } else {
+                                c.accept(in.array(), n, arrived);
+                            }
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        c.fail(e.toString());
+                    }
+                    if (c.result != null) {
+                        k.cancel();
+                        open--;
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+            for (Conn c : conns) {
+                if (c.result == null) {
+                    c.fail("timeout");
+                }
+                results.add(c.result);
+                c.channel.close();
+            }
+            return report(results, streams, stallMs, start);
         }
-        connected.await(30, TimeUnit.SECONDS);
-        long start = System.nanoTime();
-        go.countDown();
-        for (Thread t : threads) {
-            t.join(timeoutMs + 10_000);
-        }
-        long wall = System.nanoTime() - start;
+    }
+
+    private static ObjectNode report(List<StreamResult> results, int streams, long stallMs, long start) {
+        long wall = System.nanoTime() - start; // until the last stream ended
 
         int ok = 0;
         int events = 0;
@@ -222,9 +266,7 @@ public final class StreamClient {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    private static StreamResult stream(String host, int port, String path, String key, String model, String id,
-                                       CountDownLatch connected, CountDownLatch go, long timeoutMs)
-            throws IOException, InterruptedException {
+    private static ByteBuffer request(String host, int port, String path, String key, String model, String id) {
         byte[] body = ("{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
                 + "\"Stream " + id + ": tell me a short story about a lighthouse.\"}]}").getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(256)
@@ -240,116 +282,134 @@ public final class StreamClient {
         byte[] h = head.toString().getBytes(StandardCharsets.US_ASCII);
         byte[] request = Arrays.copyOf(h, h.length + body.length);
         System.arraycopy(body, 0, request, h.length, body.length);
-
-        try (Socket s = new Socket()) {
-            s.setTcpNoDelay(true);
-            s.setSoTimeout((int) timeoutMs);
-            try {
-                s.connect(new InetSocketAddress(host, port), 10_000);
-            } finally {
-                connected.countDown();
-            }
-            go.await();
-            long t0 = System.nanoTime();
-            OutputStream out = s.getOutputStream();
-            out.write(request);
-            out.flush();
-            Reader r = new Reader(s.getInputStream());
-            String status = r.line();
-            if (!status.startsWith("HTTP/1.1 200")) {
-                return new StreamResult(false, 0, new long[0], new long[0], 0, "status " + status);
-            }
-            boolean chunked = false;
-            long length = -1;
-            for (String line = r.line(); !line.isEmpty(); line = r.line()) {
-                String lower = line.toLowerCase(java.util.Locale.ROOT);
-                if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-                    chunked = true;
-                } else if (lower.startsWith("content-length:")) {
-                    length = Long.parseLong(lower.substring(15).trim());
-                }
-            }
-            Sse sse = new Sse();
-            if (chunked) {
-                while (!sse.done) {
-                    String sizeLine = r.line();
-                    int semi = sizeLine.indexOf(';');
-                    int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
-                    if (size == 0) {
-                        break;
-                    }
-                    r.feed(size, sse);
-                    r.line();
-                }
-            } else {
-                r.feed(length < 0 ? Long.MAX_VALUE : length, sse);
-            }
-            if (sse.error != null) {
-                return new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events, sse.error);
-            }
-            if (!sse.done) {
-                return new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events, "stream ended without [DONE]");
-            }
-            if (sse.events == 0) {
-                return new StreamResult(false, 0, new long[0], new long[0], 0, "no events");
-            }
-            return new StreamResult(true, sse.first - t0, sse.gaps(), sse.gapEnds(), sse.events, null);
-        }
+        return ByteBuffer.wrap(request);
     }
 
-    /** Buffered reads that remember when the bytes at hand arrived. */
-    private static final class Reader {
-        private final InputStream in;
-        private final byte[] buf = new byte[16 * 1024];
-        private int pos;
-        private int end;
-        long arrived;
+    /**
+     * One stream's connection, fed the bytes the selector read for it: the status line and headers,
+     * then the body (chunked or not) into its {@link Sse} parser.
+     */
+    private static final class Conn {
+        private enum State { HEAD, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, BODY }
 
-        Reader(InputStream in) {
-            this.in = in;
+        final ByteBuffer out;
+        final Sse sse = new Sse();
+        private final StringBuilder line = new StringBuilder(128);
+        SocketChannel channel;
+        long t0;
+        StreamResult result;
+        private State state = State.HEAD;
+        private boolean statusRead;
+        private boolean chunked;
+        private long remaining = Long.MAX_VALUE;
+
+        Conn(ByteBuffer out) {
+            this.out = out;
         }
 
-        private boolean fill() throws IOException {
-            int n = in.read(buf, 0, buf.length);
-            arrived = System.nanoTime();
-            if (n <= 0) {
-                return false;
-            }
-            pos = 0;
-            end = n;
-            return true;
+        void write() throws IOException {
+            channel.write(out);
         }
 
-        String line() throws IOException {
-            StringBuilder b = new StringBuilder(64);
-            while (true) {
-                if (pos == end && !fill()) {
-                    throw new IOException("connection closed mid-response");
-                }
-                byte c = buf[pos++];
-                if (c == '\n') {
-                    int len = b.length();
-                    if (len > 0 && b.charAt(len - 1) == '\r') {
-                        b.setLength(len - 1);
+        void accept(byte[] b, int len, long arrived) {
+            int i = 0;
+            while (i < len && result == null) {
+                switch (state) {
+                    case HEAD, CHUNK_SIZE, CHUNK_END -> {
+                        byte c = b[i++];
+                        if (c != '\n') {
+                            line.append((char) (c & 0xff));
+                            continue;
+                        }
+                        int l = line.length();
+                        if (l > 0 && line.charAt(l - 1) == '\r') {
+                            line.setLength(l - 1);
+                        }
+                        String text = line.toString();
+                        line.setLength(0);
+                        lineRead(text);
                     }
-                    return b.toString();
+                    case CHUNK_DATA, BODY -> {
+                        int take = (int) Math.min(len - i, remaining);
+                        sse.accept(b, i, take, arrived);
+                        i += take;
+                        if (remaining != Long.MAX_VALUE) {
+                            remaining -= take;
+                        }
+                        if (sse.done) {
+                            finish();
+                        } else if (remaining == 0) {
+                            if (state == State.CHUNK_DATA) {
+                                state = State.CHUNK_END;
+                            } else {
+                                finish();
+                            }
+                        }
+                    }
                 }
-                b.append((char) (c & 0xff));
             }
         }
 
-        void feed(long n, Sse sse) throws IOException {
-            while (n > 0 && !sse.done) {
-                if (pos == end && !fill()) {
-                    if (n == Long.MAX_VALUE) {
+        private void lineRead(String text) {
+            switch (state) {
+                case HEAD -> {
+                    if (!statusRead) {
+                        statusRead = true;
+                        if (!text.startsWith("HTTP/1.1 200")) {
+                            fail("status " + text);
+                        }
                         return;
                     }
-                    throw new IOException("connection closed mid-chunk");
+                    String lower = text.toLowerCase(java.util.Locale.ROOT);
+                    if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                        chunked = true;
+                    } else if (lower.startsWith("content-length:")) {
+                        remaining = Long.parseLong(lower.substring(15).trim());
+                    } else if (text.isEmpty()) {
+                        state = chunked ? State.CHUNK_SIZE : State.BODY;
+                        if (state == State.BODY && remaining == 0) {
+                            finish();
+                        }
+                    }
                 }
-                int take = (int) Math.min(n, end - pos);
-                sse.accept(buf, pos, take, arrived);
-                pos += take;
-                n -= take;
+                case CHUNK_SIZE -> {
+                    int semi = text.indexOf(';');
+                    remaining = Long.parseLong((semi < 0 ? text : text.substring(0, semi)).trim(), 16);
+                    if (remaining == 0) {
+                        finish();
+                    } else {
+                        state = State.CHUNK_DATA;
+                    }
+                }
+                case CHUNK_END -> state = State.CHUNK_SIZE;
+                default -> throw new IllegalStateException(state.name());
+            }
+        }
+
+        void closed() {
+            if (state == State.BODY && remaining == Long.MAX_VALUE) {
+                finish(); // a body delimited by the connection's end
+            } else {
+                fail(state == State.HEAD ? "connection closed mid-response" : "connection closed mid-chunk");
+            }
+        }
+
+        private void finish() {
+            if (sse.error != null) {
+                result = new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events, sse.error);
+            } else if (!sse.done) {
+                result = new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events,
+                        "stream ended without [DONE]");
+            } else if (sse.events == 0) {
+                result = StreamResult.failed("no events");
+            } else {
+                result = new StreamResult(true, sse.first - t0, sse.gaps(), sse.gapEnds(), sse.events, null);
+            }
+        }
+
+        void fail(String error) {
+            if (result == null) {
+                result = new StreamResult(false, 0, sse.gaps(), sse.gapEnds(), sse.events, error);
             }
         }
     }
