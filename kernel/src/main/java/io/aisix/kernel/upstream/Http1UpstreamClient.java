@@ -9,6 +9,7 @@ import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.spi.provider.UpstreamTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -116,7 +117,9 @@ public final class Http1UpstreamClient implements UpstreamClient {
     }
 
     private Http1Connection connect(Route route) {
-        Socket socket = new Socket();
+        // Direct, never through a SOCKS proxy from system properties: without NO_PROXY every
+        // connect asks the default ProxySelector (URI parsing, a proxy list) through a SOCKS wrapper.
+        Socket socket = new Socket(Proxy.NO_PROXY);
         try {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(route.host(), route.port()), connectTimeoutMs);
