@@ -192,6 +192,9 @@ public final class ConfigLoader {
         if (c.cache().memory().maxEntries() < 1) {
             throw new ConfigException("cache.memory.max_entries", "must be at least 1");
         }
+        if (c.cache().memory().maxBytes() < 1) {
+            throw new ConfigException("cache.memory.max_bytes", "must be at least 1");
+        }
         tlsFiles("proxy.tls", c.proxy().tls());
         tlsFiles("admin.tls", c.admin().tls());
         tlsFiles("metrics.tls", c.metrics().tls());

@@ -132,16 +132,17 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     public record RedisSettings(String url) {
     }
 
-    public record MemoryCacheSettings(Long maxEntries) {
+    public record MemoryCacheSettings(Long maxEntries, Long maxBytes) {
         public MemoryCacheSettings {
             maxEntries = or(maxEntries, () -> 10_000L);
+            maxBytes = or(maxBytes, () -> 32L << 20);
         }
     }
 
     public record Cache(String backend, MemoryCacheSettings memory, RedisSettings redis) {
         public Cache {
             backend = or(backend, () -> "memory");
-            memory = or(memory, () -> new MemoryCacheSettings(null));
+            memory = or(memory, () -> new MemoryCacheSettings(null, null));
         }
     }
 

@@ -34,6 +34,8 @@ class ConfigLoaderTest {
         assertEquals("embedded", c.storeBackend());
         assertEquals(10L * 1024 * 1024, c.proxy().requestBodyLimitBytes());
         assertEquals(30, c.shutdown().drainTimeoutSeconds());
+        assertEquals(10_000, c.cache().memory().maxEntries());
+        assertEquals(32L << 20, c.cache().memory().maxBytes());
     }
 
     @Test
@@ -56,6 +58,8 @@ class ConfigLoaderTest {
     void badValuesAreRejected() {
         assertEquals("proxy.addr", fails("proxy:\n  addr: nowhere\n").key());
         assertEquals("cache.backend", fails("cache:\n  backend: disk\n").key());
+        assertEquals("cache.memory.max_entries", fails("cache:\n  memory: { max_entries: 0 }\n").key());
+        assertEquals("cache.memory.max_bytes", fails("cache:\n  memory: { max_bytes: 0 }\n").key());
         assertEquals("cache.redis", fails("cache:\n  backend: redis\n").key());
         assertEquals("deployment.mode", fails("deployment:\n  mode: hybrid\n").key());
         assertEquals("upstream.timeout_ms", fails("upstream:\n  timeout_ms: 0\n").key());

@@ -14,15 +14,25 @@ import java.util.Optional;
 
 /**
  * The {@code memory} cache backend: a process-local Caffeine cache bounded by
- * {@code cache.memory.max_entries} (default 10000, least-recently/frequently used entries go
- * first), each entry expiring after its policy's TTL. Always available; entries are lost on
- * restart and not shared between gateway instances. Eviction runs on the writing thread.
+ * {@code cache.memory.max_entries} (default 10000) and {@code cache.memory.max_bytes} (default
+ * 32 MiB of keys and answers), least-recently/frequently used entries going first, each entry
+ * expiring after its policy's TTL. Always available; entries are lost on restart and not shared
+ * between gateway instances. Eviction runs on the writing thread.
+ *
+ * <p>Both bounds hold with one Caffeine weight: an entry weighs its bytes, but at least
+ * {@code max_bytes / max_entries}, so a full cache of small entries stops at {@code max_entries}
+ * and one of large entries at {@code max_bytes}. A count alone let the heap fill up: a streamed
+ * answer's entry is ~16 KB against ~1.5 KB for a plain one, and 10,000 of them would not fit the
+ * gateway's default heap (bursts of streams ran into full collections).
  *
  * <p>Expiry follows the gateway clock ({@link PluginContext#clock()}), so a test can step time
  * instead of sleeping; with the system clock it uses the monotonic ticker.
  */
 public final class MemoryCacheBackend implements CacheBackend {
     static final long DEFAULT_MAX_ENTRIES = 10_000;
+    static final long DEFAULT_MAX_BYTES = 32L << 20;
+    /** What a key and entry cost beyond their bytes: the key's String, the entry and Caffeine's node. */
+    private static final int ENTRY_OVERHEAD = 160;
 
     private volatile Cache<String, Stored> cache;
 
@@ -37,17 +47,13 @@ public final class MemoryCacheBackend implements CacheBackend {
 
     @Override
     public boolean start(PluginContext context) {
-        long max;
-        try {
-            max = context.setting("cache.memory.max_entries").map(Long::parseLong).orElse(DEFAULT_MAX_ENTRIES);
-        } catch (NumberFormatException e) {
-            throw new StartupException("cache.memory.max_entries", "must be a whole number");
-        }
-        if (max < 1) {
-            throw new StartupException("cache.memory.max_entries", "must be at least 1");
-        }
+        long maxEntries = bound(context, "cache.memory.max_entries", DEFAULT_MAX_ENTRIES);
+        long maxBytes = bound(context, "cache.memory.max_bytes", DEFAULT_MAX_BYTES);
+        long minWeight = Math.max(1, maxBytes / maxEntries);
         cache = Caffeine.newBuilder()
-                .maximumSize(max)
+                .maximumWeight(maxBytes)
+                .weigher((String key, Stored value) ->
+                        (int) Math.min(Integer.MAX_VALUE, Math.max(minWeight, weight(key, value))))
                 // Eviction bookkeeping runs on the writing thread (a request's virtual thread, after
                 // its answer went out) instead of being handed to the common pool: the hand-off
                 // woke a pool thread for nearly every write of a churning cache, which cost more
@@ -72,6 +78,23 @@ public final class MemoryCacheBackend implements CacheBackend {
                 })
                 .build();
         return true;
+    }
+
+    private static long weight(String key, Stored value) {
+        return (long) value.value().length + 2L * key.length() + ENTRY_OVERHEAD;
+    }
+
+    private static long bound(PluginContext context, String key, long fallback) {
+        long value;
+        try {
+            value = context.setting(key).map(Long::parseLong).orElse(fallback);
+        } catch (NumberFormatException e) {
+            throw new StartupException(key, "must be a whole number");
+        }
+        if (value < 1) {
+            throw new StartupException(key, "must be at least 1");
+        }
+        return value;
     }
 
     static Ticker ticker(Clock clock) {

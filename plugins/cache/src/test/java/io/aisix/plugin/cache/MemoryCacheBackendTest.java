@@ -46,9 +46,29 @@ class MemoryCacheBackendTest {
     }
 
     @Test
+    void maxBytesBoundsTheCacheOfLargeEntriesWhileSmallOnesStopAtMaxEntries() {
+        MemoryCacheBackend b = started(Map.of("cache.memory.max_entries", "1000", "cache.memory.max_bytes", "200000"));
+        for (int i = 0; i < 100; i++) {
+            b.put("big" + i, new byte[16_000], Duration.ofHours(1));
+        }
+        assertTrue(b.size() <= 200_000 / 16_000, "16 KB entries under 200 KB: " + b.size());
+        assertTrue(b.size() >= 5, "but the bound is not far below it: " + b.size());
+        MemoryCacheBackend small = started(Map.of("cache.memory.max_entries", "50", "cache.memory.max_bytes", "10000000"));
+        for (int i = 0; i < 500; i++) {
+            small.put("k" + i, new byte[] {(byte) i}, Duration.ofHours(1));
+        }
+        assertTrue(small.size() <= 50 && small.size() >= 40, "count-bound: " + small.size());
+    }
+
+    @Test
     void aBadBoundStopsStartupNamingTheKey() {
-        StartupException e = assertThrows(StartupException.class,
-                () -> new MemoryCacheBackend().start(new TestPluginContext().clock(clock).setting("cache.memory.max_entries", "0")));
-        assertEquals("cache.memory.max_entries", e.key());
+        for (String key : new String[] {"cache.memory.max_entries", "cache.memory.max_bytes"}) {
+            StartupException e = assertThrows(StartupException.class,
+                    () -> new MemoryCacheBackend().start(new TestPluginContext().clock(clock).setting(key, "0")));
+            assertEquals(key, e.key());
+            e = assertThrows(StartupException.class,
+                    () -> new MemoryCacheBackend().start(new TestPluginContext().clock(clock).setting(key, "lots")));
+            assertEquals(key, e.key());
+        }
     }
 }
