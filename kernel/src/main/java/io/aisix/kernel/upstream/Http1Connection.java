@@ -8,9 +8,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ProtocolException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
@@ -29,6 +31,8 @@ final class Http1Connection {
     private final Http1UpstreamClient client;
     private final Http1UpstreamClient.Route route;
     private final Socket socket;
+    /** The TCP socket under {@link #socket} (the same one without TLS): closing it ends any read. */
+    private final Socket tcp;
     private final InputStream in;
     private final OutputStream out;
     private byte[] buf = new byte[BUFFER];
@@ -36,13 +40,20 @@ final class Http1Connection {
     private int lim;
     private boolean received;
     private long idleSince;
+    private long timeoutNanos;
+    /** When the socket read under way must have returned (System.nanoTime), or 0 outside reads. */
+    private volatile long readDeadline;
+    private volatile boolean timedOut;
 
-    Http1Connection(Http1UpstreamClient client, Http1UpstreamClient.Route route, Socket socket) throws IOException {
+    Http1Connection(Http1UpstreamClient client, Http1UpstreamClient.Route route, Socket socket, Socket tcp)
+            throws IOException {
         this.client = client;
         this.route = route;
         this.socket = socket;
+        this.tcp = tcp;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
+        client.opened(this);
     }
 
     Http1UpstreamClient.Route route() {
@@ -63,6 +74,7 @@ final class Http1Connection {
     }
 
     void close() {
+        client.closed(this);
         try {
             socket.close();
         } catch (IOException ignored) {
@@ -70,10 +82,47 @@ final class Http1Connection {
         }
     }
 
+    /**
+     * Called by the client's watchdog: when a read has waited past its deadline the connection
+     * is closed, which ends the read, and the read reports a timeout.
+     */
+    void expireIfLate(long now) {
+        long deadline = readDeadline;
+        if (deadline != 0 && now - deadline > 0) {
+            timedOut = true;
+            try {
+                tcp.close(); // under TLS, closing the TLS socket could wait for the blocked read
+            } catch (IOException ignored) {
+                // closed either way
+            }
+            close();
+        }
+    }
+
+    /**
+     * A socket read bounded by the exchange's timeout. The socket itself has no read timeout: on a
+     * virtual thread a timed read registers a timer with the scheduler's delay thread and cancels
+     * it afterwards, waking that thread twice per read (four futex calls per streamed event, the
+     * busiest thread of the process). The client's watchdog enforces the deadline instead.
+     */
+    private int socketRead(byte[] b, int off, int len) throws IOException {
+        readDeadline = System.nanoTime() + timeoutNanos;
+        try {
+            return in.read(b, off, len);
+        } catch (IOException e) {
+            if (timedOut) {
+                throw new SocketTimeoutException("upstream read timed out");
+            }
+            throw e;
+        } finally {
+            readDeadline = 0;
+        }
+    }
+
     /** Sends a request and reads the answer head; the body is left to the returned response. */
     UpstreamResponse exchange(byte[] head, byte[] body, int timeoutMs, String method) throws IOException {
         received = false;
-        socket.setSoTimeout(timeoutMs);
+        timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         if (head.length + body.length <= SINGLE_WRITE) {
             byte[] all = Arrays.copyOf(head, head.length + body.length);
             System.arraycopy(body, 0, all, head.length, body.length);
@@ -175,7 +224,7 @@ final class Http1Connection {
                 }
                 buf = Arrays.copyOf(buf, buf.length * 2);
             }
-            int n = in.read(buf, lim, buf.length - lim);
+            int n = socketRead(buf, lim, buf.length - lim);
             if (n < 0) {
                 if (lim == 0 && !received) {
                     return null;
@@ -196,9 +245,9 @@ final class Http1Connection {
             return n;
         }
         if (len >= buf.length) {
-            return in.read(b, off, len);
+            return socketRead(b, off, len);
         }
-        int n = in.read(buf, 0, buf.length);
+        int n = socketRead(buf, 0, buf.length);
         if (n <= 0) {
             return n;
         }

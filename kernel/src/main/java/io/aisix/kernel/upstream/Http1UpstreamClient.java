@@ -16,6 +16,7 @@ import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.util.Deque;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,9 @@ import javax.net.ssl.SSLSocketFactory;
  *       neither side said {@code Connection: close}. Closing an answer before its end closes the
  *       connection, which is how the upstream learns its caller went away.</li>
  *   <li>The read timeout bounds the wait for the answer head and then every single read (for
- *       streams, the idle timeout between events).</li>
+ *       streams, the idle timeout between events). A watchdog thread enforces it, up to
+ *       {@value #WATCHDOG_TICK_MILLIS} ms late, by closing the connection of a late read; the
+ *       sockets have no read timeout of their own (see {@link Http1Connection}).</li>
  *   <li>A request that fails on a pooled connection before any byte of the answer arrived (the
  *       upstream had closed the idle connection) is sent once more on a new connection.</li>
  *   <li>TLS as {@link UpstreamTls} says: the JDK's trust store with host-name verification, or only the provider key's CA
@@ -56,6 +59,9 @@ public final class Http1UpstreamClient implements UpstreamClient {
     private static final int MAX_IDLE_CONNECTIONS = 4096;
     private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_URLS = 1024;
+    /** How often the watchdog looks for late reads: timeouts fire up to this much late. */
+    private static final long WATCHDOG_TICK_MILLIS = 50;
+    private static final long REAP_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final int connectTimeoutMs;
     private final int defaultTimeoutMs;
@@ -64,14 +70,15 @@ public final class Http1UpstreamClient implements UpstreamClient {
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
-    private final Thread reaper;
+    private final Set<Http1Connection> open = ConcurrentHashMap.newKeySet();
+    private final Thread watchdog;
     private volatile boolean closed;
 
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
         this.connectTimeoutMs = millis(config.connectTimeoutMs());
         this.defaultTimeoutMs = millis(config.timeoutMs());
         this.streamIdleTimeoutMs = millis(config.streamIdleTimeoutMs());
-        this.reaper = Thread.ofPlatform().daemon().name("aisix-upstream-reaper").start(this::reapIdle);
+        this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
     }
 
     private static int millis(long ms) {
@@ -119,7 +126,8 @@ public final class Http1UpstreamClient implements UpstreamClient {
     private Http1Connection connect(Route route) {
         // Direct, never through a SOCKS proxy from system properties: without NO_PROXY every
         // connect asks the default ProxySelector (URI parsing, a proxy list) through a SOCKS wrapper.
-        Socket socket = new Socket(Proxy.NO_PROXY);
+        Socket tcp = new Socket(Proxy.NO_PROXY);
+        Socket socket = tcp;
         try {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(route.host(), route.port()), connectTimeoutMs);
@@ -132,9 +140,10 @@ public final class Http1UpstreamClient implements UpstreamClient {
                 }
                 ssl.setSoTimeout(connectTimeoutMs);
                 ssl.startHandshake();
+                ssl.setSoTimeout(0); // reads are bounded by the watchdog from here on
                 socket = ssl;
             }
-            return new Http1Connection(this, route, socket);
+            return new Http1Connection(this, route, socket, tcp);
         } catch (IOException | RuntimeException e) {
             try {
                 socket.close();
@@ -176,21 +185,47 @@ public final class Http1UpstreamClient implements UpstreamClient {
         return null;
     }
 
-    /** Closes connections that sat idle too long, oldest first, every few seconds. */
-    private void reapIdle() {
-        while (!closed) {
+    void opened(Http1Connection connection) {
+        open.add(connection);
+    }
+
+    void closed(Http1Connection connection) {
+        open.remove(connection);
+    }
+
+    /**
+     * Ends reads that waited past their timeout (every {@value #WATCHDOG_TICK_MILLIS} ms) and
+     * closes pooled connections that sat idle too long (every few seconds). Runs until
+     * {@link #close()}, and after it while answers are still being read.
+     */
+    private void watch() {
+        long lastReap = System.nanoTime();
+        while (!closed || !open.isEmpty()) {
             try {
-                Thread.sleep(5000);
+                Thread.sleep(WATCHDOG_TICK_MILLIS);
             } catch (InterruptedException e) {
-                return;
+                if (open.isEmpty()) {
+                    return;
+                }
             }
             long now = System.nanoTime();
-            for (Deque<Http1Connection> deque : idle.values()) {
-                for (Http1Connection c; (c = deque.peekLast()) != null && now - c.idleSince() >= MAX_IDLE_NANOS; ) {
-                    if (deque.removeLastOccurrence(c)) {
-                        idleCount.decrementAndGet();
-                        c.close();
-                    }
+            for (Http1Connection c : open) {
+                c.expireIfLate(now);
+            }
+            if (now - lastReap >= REAP_EVERY_NANOS) {
+                lastReap = now;
+                reapIdle(now);
+            }
+        }
+    }
+
+    /** Closes connections that sat idle too long, oldest first. */
+    private void reapIdle(long now) {
+        for (Deque<Http1Connection> deque : idle.values()) {
+            for (Http1Connection c; (c = deque.peekLast()) != null && now - c.idleSince() >= MAX_IDLE_NANOS; ) {
+                if (deque.removeLastOccurrence(c)) {
+                    idleCount.decrementAndGet();
+                    c.close();
                 }
             }
         }
@@ -248,8 +283,8 @@ public final class Http1UpstreamClient implements UpstreamClient {
     /** Closes the idle connections; answers still being read keep theirs until they end. */
     public void close() {
         closed = true;
-        reaper.interrupt();
         closeIdle();
+        watchdog.interrupt();
     }
 
     /** Where idle connections are pooled: the same address with the same TLS settings. */

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A loopback HTTPS upstream answering {@code POST /v1/chat/completions} with a canned chat.completion. */
+/**
+ * A loopback HTTPS upstream answering {@code POST /v1/chat/completions} with a canned chat.completion,
+ * and {@code POST /slow} with the same after 10 s.
+ */
 public final class HttpsUpstream implements AutoCloseable {
     public static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
             + "\"model\":\"up\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hello over tls\"},"
@@ -27,6 +30,10 @@ public final class HttpsUpstream implements AutoCloseable {
                     req.content().consume();
                     calls.incrementAndGet();
                     res.header(HeaderNames.CONTENT_TYPE, "application/json").send(ANSWER);
+                }).post("/slow", (req, res) -> {
+                    req.content().consume();
+                    Thread.sleep(10_000); // longer than any read timeout a test sets
+                    res.send(ANSWER);
                 }))
                 .build().start();
     }

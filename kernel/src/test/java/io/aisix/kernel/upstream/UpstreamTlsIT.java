@@ -72,6 +72,21 @@ class UpstreamTlsIT {
     }
 
     @Test
+    void aReadTimeoutEndsABlockedTlsRead() {
+        Http1UpstreamClient client = new Http1UpstreamClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0));
+        try {
+            UpstreamRequest slow = new UpstreamRequest("POST", upstream.base() + "/slow", Headers.empty(),
+                    "{}".getBytes(StandardCharsets.UTF_8), false, Duration.ofMillis(300), Optional.of(caPem), true);
+            long start = System.nanoTime();
+            GatewayException e = assertThrows(GatewayException.class, () -> client.send(slow));
+            assertEquals(ErrorCode.TIMEOUT, e.code());
+            assertTrue(System.nanoTime() - start < 8_000_000_000L, "ended by the timeout, not by the answer at 10 s");
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
     void upstreamClientTrustsOnlyWhatTheProviderKeySays() {
         Http1UpstreamClient client = new Http1UpstreamClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0));
         try {
