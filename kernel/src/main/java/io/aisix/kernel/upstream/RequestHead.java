@@ -11,6 +11,15 @@ import java.util.Arrays;
  * {@link IllegalArgumentException}.
  */
 final class RequestHead {
+    /** RFC 9110 token characters: visible ASCII except the delimiters. */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '!'; c < 0x7F; c++) {
+            TOKEN[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
+        }
+    }
+
     private byte[] buf = new byte[512];
     private int len;
 
@@ -42,41 +51,44 @@ final class RequestHead {
     private void field(String name, String value) {
         token(name);
         ascii(": ");
-        for (int i = 0; i < value.length(); i++) {
+        int n = value.length();
+        room(n);
+        for (int i = 0; i < n; i++) {
             char c = value.charAt(i);
             if (c == '\r' || c == '\n' || c == 0 || c > 0xFF) {
                 throw new IllegalArgumentException("header " + name + " has a character not allowed in a header value");
             }
-            put(c);
+            buf[len++] = (byte) c;
         }
         ascii("\r\n");
     }
 
     private void token(String s) {
-        if (s.isEmpty()) {
+        int n = s.length();
+        if (n == 0) {
             throw new IllegalArgumentException("empty header name or method");
         }
-        for (int i = 0; i < s.length(); i++) {
+        room(n);
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
-            if (c <= ' ' || c >= 0x7F || c == ':' || c == '(' || c == ')' || c == '"' || c == '/' || c == '['
-                    || c == ']' || c == '?' || c == '=' || c == '{' || c == '}' || c == ',' || c == ';' || c == '<'
-                    || c == '>' || c == '@' || c == '\\') {
+            if (c >= 0x80 || !TOKEN[c]) {
                 throw new IllegalArgumentException("'" + s + "' is not a valid HTTP token");
             }
-            put(c);
+            buf[len++] = (byte) c;
         }
     }
 
     private void ascii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            put(s.charAt(i));
+        int n = s.length();
+        room(n);
+        for (int i = 0; i < n; i++) {
+            buf[len++] = (byte) s.charAt(i);
         }
     }
 
-    private void put(char c) {
-        if (len == buf.length) {
-            buf = Arrays.copyOf(buf, len * 2);
+    private void room(int n) {
+        if (len + n > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
         }
-        buf[len++] = (byte) c;
     }
 }

@@ -170,6 +170,14 @@ class Http1UpstreamClientTest {
         GatewayException e = assertThrows(GatewayException.class,
                 () -> client.send(post(Headers.of("x-evil", "a\r\nx-injected: 1"), Duration.ZERO)));
         assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());
+        for (String name : new String[] {"x evil", "x:evil", "x-évil", "x\u0000", "x(1)", "x@y"}) {
+            assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class,
+                    () -> client.send(post(Headers.of(name, "v"), Duration.ZERO))).code(), name);
+        }
+        for (String value : new String[] {"a\u0000b", "snow\u2603man"}) {
+            assertEquals(ErrorCode.UPSTREAM_ERROR, assertThrows(GatewayException.class,
+                    () -> client.send(post(Headers.of("x-v", value), Duration.ZERO))).code(), value);
+        }
         assertEquals(0, connections.get());
     }
 

@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -230,6 +229,7 @@ public final class Upstreams {
 
     /** Removes {@code suffix} from the end of {@code s} (case-insensitive), if present. */
     public static String stripSuffix(String s, String suffix) {
-        return s.toLowerCase(Locale.ROOT).endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : s;
+        int from = s.length() - suffix.length();
+        return from >= 0 && s.regionMatches(true, from, suffix, 0, suffix.length()) ? s.substring(0, from) : s;
     }
 }

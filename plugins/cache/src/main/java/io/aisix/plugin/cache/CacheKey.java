@@ -14,7 +14,7 @@ import java.math.BigDecimal;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -98,23 +98,23 @@ final class CacheKey {
     }
 
     private static void writeObject(JsonGenerator g, JsonNode n, Set<String> skip) throws IOException {
-        String[] names = new String[n.size()];
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, JsonNode>[] fields = new Map.Entry[n.size()];
         int count = 0;
         boolean sorted = true;
-        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!skip.contains(f)) {
-                sorted &= count == 0 || names[count - 1].compareTo(f) < 0;
-                names[count++] = f;
+        for (Map.Entry<String, JsonNode> field : n.properties()) {
+            if (!skip.contains(field.getKey())) {
+                sorted &= count == 0 || fields[count - 1].getKey().compareTo(field.getKey()) < 0;
+                fields[count++] = field;
             }
         }
         if (!sorted) {
-            Arrays.sort(names, 0, count);
+            Arrays.sort(fields, 0, count, Map.Entry.comparingByKey());
         }
         g.writeStartObject();
         for (int i = 0; i < count; i++) {
-            g.writeFieldName(names[i]);
-            write(g, n.get(names[i]));
+            g.writeFieldName(fields[i].getKey());
+            write(g, fields[i].getValue());
         }
         g.writeEndObject();
     }

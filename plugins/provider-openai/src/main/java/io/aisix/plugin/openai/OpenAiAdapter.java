@@ -11,7 +11,6 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -65,8 +64,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
             base = Upstreams.stripSuffix(base, suffix);
         }
         base = Upstreams.trimBase(base);
-        String lower = base.toLowerCase(Locale.ROOT);
-        if (lower.equals("https://api.openai.com") || lower.equals("http://api.openai.com")) {
+        if (base.equalsIgnoreCase("https://api.openai.com") || base.equalsIgnoreCase("http://api.openai.com")) {
             base = base + "/v1";
         }
         return base;
