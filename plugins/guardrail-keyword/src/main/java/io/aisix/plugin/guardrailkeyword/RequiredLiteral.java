@@ -10,8 +10,8 @@ import java.util.Optional;
  * while a substring search is vectorised; most texts contain none of a guardrail's words.
  *
  * <p>Deliberately conservative: a regex with a top-level alternation, inline flags other than a
- * leading {@code (?i)}, {@code \Q...\E} quoting or octal, hex and Unicode escapes gets no literal and
- * always runs. Groups, classes, {@code .}, escapes of letters and digits ({@code \b}, {@code \d},
+ * leading {@code (?i)}, {@code \Q...\E} quoting, named back-references, property classes or octal,
+ * hex and Unicode escapes gets no literal and always runs. Groups, classes, {@code .}, escapes of letters and digits ({@code \b}, {@code \d},
  * {@code \n}) and anchors end a run of literal characters; a character followed by {@code ?},
  * {@code *} or a repetition that may be zero is not required; one followed by {@code +} or
  * {@code {n}} is required but ends its run. The longest run is the required literal.
@@ -57,8 +57,8 @@ record RequiredLiteral(String text, boolean ignoreCase) {
                         return Optional.empty();
                     }
                     char e = body.charAt(i + 1);
-                    if (e == 'Q' || e == 'E' || e == '0' || e == 'x' || e == 'u' || e == 'c' || e == 'N') {
-                        return Optional.empty();
+                    if ("QE0xucNkpP".indexOf(e) >= 0) {
+                        return Optional.empty(); // longer escapes (x41, k<name>, pL ...) are not read
                     }
                     if (!Character.isLetterOrDigit(e)) {
                         literal = e;

@@ -61,12 +61,16 @@ class RequiredLiteralTest {
         none("\\d+\\s*");
         none(".*");
         none("😀?x");
+        none("(?<w>ab)\\k<w>"); // <w> is not text
+        none("\\pLxyz");
+        none("\\P{Lu}xyz");
+        none("\\cAxyz");
     }
 
     @Test
     void aTextWithoutTheLiteralNeverMatchesTheRegex() {
         List<String> regexes = List.of("(?i)\\bjail ?break\\b", "\\bSecret-\\d{3}\\b", "(?i)k[a-z]+ey", "(?i)kelvin",
-                "ab*c", "(x|y)zz", "[]z]q+r", "(?i)st", "(?i)\\bI\\b");
+                "ab*c", "(x|y)zz", "[]z]q+r", "(?i)st", "(?i)\\bI\\b", "(?<g>zq)\\1r", "a\\.b\\-(?:c)?");
         String alphabet = "jailbreakJAILBREAK sSecret-0123kKelvin\u212Aİıſ]zqrxyabcSTtI.";
         Random random = new Random(42);
         int matched = 0;
