@@ -42,7 +42,7 @@ public final class UsageEventJson {
     /** Writes the event as one JSON object. */
     public static void write(UsageEvent e, JsonGenerator g, boolean withContent) throws IOException {
         g.writeStartObject();
-        g.writeStringField("time", e.start().toString());
+        g.writeStringField("time", UtcTime.iso(e.start()));
         text(g, "request_id", e.requestId());
         text(g, "route", e.route());
         text(g, "key_id", e.keyId());
