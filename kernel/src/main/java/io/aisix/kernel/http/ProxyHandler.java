@@ -12,7 +12,9 @@ import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
@@ -23,8 +25,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -47,6 +51,9 @@ public final class ProxyHandler implements Handler {
     private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EOL = "\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final HeaderName REQUEST_ID = HeaderNames.create("x-aisix-request-id");
+    private static final int MAX_HEADER_NAMES = 1024;
+    private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
 
     static final String UNMATCHED = "unmatched";
     static final String UNKNOWN = "unknown";
@@ -135,6 +142,24 @@ public final class ProxyHandler implements Handler {
     }
 
     /**
+     * Sets a response header, with Helidon's name object made once per header name: creating it
+     * per call looked the name up twice and, for the gateway's own names ({@code x-ratelimit-*},
+     * {@code x-aisix-*}), lower-cased and allocated it on every response. At most
+     * {@value #MAX_HEADER_NAMES} names are kept (upstream headers that pass through are the
+     * upstream's choice).
+     */
+    private static void header(ServerResponse res, String name, String value) {
+        HeaderName h = HEADER_NAMES.get(name);
+        if (h == null) {
+            h = HeaderNames.create(name);
+            if (HEADER_NAMES.size() < MAX_HEADER_NAMES) {
+                HEADER_NAMES.putIfAbsent(name, h);
+            }
+        }
+        res.header(HeaderValues.create(h, value));
+    }
+
+    /**
      * A random (version 4) UUID from {@link ThreadLocalRandom}: request ids must be unique, not
      * unguessable (they are echoed to the caller and carry no authority), and
      * {@link UUID#randomUUID()} takes the process-wide {@code SecureRandom} on every request.
@@ -179,9 +204,9 @@ public final class ProxyHandler implements Handler {
     private static void writeFull(ServerResponse res, KernelExchange ex, Response.Full full) {
         ex.attr(CoreAttrs.FIRST_BYTE_NANOS, System.nanoTime());
         res.status(Status.create(full.status()));
-        full.headers().forEach((n, v) -> res.header(n, v));
-        ex.responseHeaders().build().forEach((n, v) -> res.header(n, v));
-        res.header("x-aisix-request-id", ex.requestId());
+        full.headers().forEach((n, v) -> header(res, n, v));
+        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
+        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
         res.header(HeaderNames.CONTENT_TYPE, full.contentType());
         boolean delivered = true;
         try {
@@ -199,9 +224,9 @@ public final class ProxyHandler implements Handler {
                                     boolean anthropic) {
         EventStream events = streaming.events();
         res.status(Status.create(streaming.status()));
-        streaming.headers().forEach((n, v) -> res.header(n, v));
-        ex.responseHeaders().build().forEach((n, v) -> res.header(n, v));
-        res.header("x-aisix-request-id", ex.requestId());
+        streaming.headers().forEach((n, v) -> header(res, n, v));
+        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
+        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         boolean completed = false;
@@ -296,12 +321,12 @@ public final class ProxyHandler implements Handler {
 
     static void sendError(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra) {
         res.status(Status.create(e.status()));
-        extra.forEach((n, v) -> res.header(n, v));
-        e.headers().forEach((n, v) -> res.header(n, v));
+        extra.forEach((n, v) -> header(res, n, v));
+        e.headers().forEach((n, v) -> header(res, n, v));
         if (e.retryAfter().isPresent() && !e.headers().contains("retry-after") && !extra.contains("retry-after")) {
             res.header("retry-after", Long.toString(Math.max(1, e.retryAfter().get().toSeconds())));
         }
-        res.header("x-aisix-request-id", requestId);
+        res.header(HeaderValues.create(REQUEST_ID, requestId));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         try {
             res.send(ErrorRenderer.render(e, anthropic));
