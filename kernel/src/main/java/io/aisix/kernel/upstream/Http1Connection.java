@@ -53,7 +53,6 @@ final class Http1Connection {
         this.tcp = tcp;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
-        client.opened(this);
     }
 
     Http1UpstreamClient.Route route() {
@@ -74,7 +73,6 @@ final class Http1Connection {
     }
 
     void close() {
-        client.closed(this);
         try {
             socket.close();
         } catch (IOException ignored) {
@@ -107,6 +105,7 @@ final class Http1Connection {
      */
     private int socketRead(byte[] b, int off, int len) throws IOException {
         readDeadline = System.nanoTime() + timeoutNanos;
+        client.reading(this);
         try {
             return in.read(b, off, len);
         } catch (IOException e) {
@@ -116,6 +115,7 @@ final class Http1Connection {
             throw e;
         } finally {
             readDeadline = 0;
+            client.doneReading(this);
         }
     }
 

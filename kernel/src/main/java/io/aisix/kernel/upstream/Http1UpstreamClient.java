@@ -70,7 +70,8 @@ public final class Http1UpstreamClient implements UpstreamClient {
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
-    private final Set<Http1Connection> open = ConcurrentHashMap.newKeySet();
+    /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
+    private final Set<Http1Connection> reading = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
     private volatile boolean closed;
 
@@ -185,12 +186,12 @@ public final class Http1UpstreamClient implements UpstreamClient {
         return null;
     }
 
-    void opened(Http1Connection connection) {
-        open.add(connection);
+    void reading(Http1Connection connection) {
+        reading.add(connection);
     }
 
-    void closed(Http1Connection connection) {
-        open.remove(connection);
+    void doneReading(Http1Connection connection) {
+        reading.remove(connection);
     }
 
     /**
@@ -200,16 +201,16 @@ public final class Http1UpstreamClient implements UpstreamClient {
      */
     private void watch() {
         long lastReap = System.nanoTime();
-        while (!closed || !open.isEmpty()) {
+        while (!closed || !reading.isEmpty()) {
             try {
                 Thread.sleep(WATCHDOG_TICK_MILLIS);
             } catch (InterruptedException e) {
-                if (open.isEmpty()) {
+                if (reading.isEmpty()) {
                     return;
                 }
             }
             long now = System.nanoTime();
-            for (Http1Connection c : open) {
+            for (Http1Connection c : reading) {
                 c.expireIfLate(now);
             }
             if (now - lastReap >= REAP_EVERY_NANOS) {
