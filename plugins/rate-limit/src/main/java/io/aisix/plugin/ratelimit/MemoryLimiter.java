@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class MemoryLimiter implements Limiter {
     private static final int STRIPES = 64;
+    private static final Limit.Kind[] KINDS = Limit.Kind.values();
 
     private final Clock clock;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
@@ -91,7 +92,7 @@ final class MemoryLimiter implements Limiter {
         long[] counts = new long[c.length];
         int[] held = lockAll(limits);
         try {
-            for (Limit.Kind kind : Limit.Kind.values()) {
+            for (Limit.Kind kind : KINDS) {
                 for (int i = 0; i < c.length; i++) {
                     Limit l = limits.get(i);
                     if (l.kind() != kind) {
@@ -135,8 +136,14 @@ final class MemoryLimiter implements Limiter {
         MemoryLease(List<Limit> limits, Counter[] counters) {
             this.limits = limits;
             this.counters = counters;
-            this.holdsSlots = limits.stream().anyMatch(l -> l.kind() == Limit.Kind.CONCURRENCY);
-            this.countsTokens = limits.stream().anyMatch(l -> l.kind() == Limit.Kind.TOKENS);
+            boolean slots = false;
+            boolean tokens = false;
+            for (Limit l : limits) { // per admitted request: no stream pipelines
+                slots |= l.kind() == Limit.Kind.CONCURRENCY;
+                tokens |= l.kind() == Limit.Kind.TOKENS;
+            }
+            this.holdsSlots = slots;
+            this.countsTokens = tokens;
         }
 
         @Override
