@@ -144,9 +144,9 @@ public final class ProxyHandler implements Handler {
     /**
      * Sets a response header, with Helidon's name object made once per header name: creating it
      * per call looked the name up twice and, for the gateway's own names ({@code x-ratelimit-*},
-     * {@code x-aisix-*}), lower-cased and allocated it on every response. At most
-     * {@value #MAX_HEADER_NAMES} names are kept (upstream headers that pass through are the
-     * upstream's choice).
+     * {@code x-aisix-*}), lower-cased and allocated it on every response. The names come from the
+     * kernel and the plugins, a handful in all; the {@value #MAX_HEADER_NAMES}-name bound only
+     * keeps a plugin that makes names up per request from growing the map.
      */
     private static void header(ServerResponse res, String name, String value) {
         HeaderName h = HEADER_NAMES.get(name);

@@ -1,6 +1,7 @@
 package io.aisix.spi;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,20 +91,28 @@ public final class Headers {
         private int size;
 
         public Builder add(String name, String value) {
+            return append(name.toLowerCase(Locale.ROOT), value);
+        }
+
+        public Builder set(String name, String value) {
+            String n = name.toLowerCase(Locale.ROOT);
+            return removeLower(n).append(n, value);
+        }
+
+        public Builder remove(String name) {
+            return removeLower(name.toLowerCase(Locale.ROOT));
+        }
+
+        private Builder append(String lowerName, String value) {
             if (size == pairs.length) {
-                pairs = java.util.Arrays.copyOf(pairs, size * 2);
+                pairs = Arrays.copyOf(pairs, size * 2);
             }
-            pairs[size++] = name.toLowerCase(Locale.ROOT);
+            pairs[size++] = lowerName;
             pairs[size++] = value;
             return this;
         }
 
-        public Builder set(String name, String value) {
-            return remove(name).add(name, value);
-        }
-
-        public Builder remove(String name) {
-            String n = name.toLowerCase(Locale.ROOT);
+        private Builder removeLower(String n) {
             int kept = 0;
             for (int i = 0; i < size; i += 2) {
                 if (!pairs[i].equals(n)) {
@@ -111,7 +120,7 @@ public final class Headers {
                     pairs[kept++] = pairs[i + 1];
                 }
             }
-            java.util.Arrays.fill(pairs, kept, size, null);
+            Arrays.fill(pairs, kept, size, null);
             size = kept;
             return this;
         }

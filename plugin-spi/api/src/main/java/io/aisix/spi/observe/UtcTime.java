@@ -12,6 +12,8 @@ import java.time.format.DateTimeFormatter;
 public final class UtcTime {
     private static final DateTimeFormatter SECONDS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter MILLIS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     /** 0000-01-01 .. 9999-12-31: where the fixed-width form equals the ISO form. */
     private static final long MIN_SECOND = -62_167_219_200L;
     private static final long MAX_SECOND = 253_402_300_799L;
@@ -48,7 +50,7 @@ public final class UtcTime {
     public static StringBuilder appendMillis(StringBuilder b, Instant t) {
         long s = t.getEpochSecond();
         if (s < MIN_SECOND || s > MAX_SECOND) {
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC).formatTo(t, b);
+            MILLIS.formatTo(t, b);
             return b;
         }
         return digits(b.append(second(s)).append('.'), t.getNano() / 1_000_000, 3).append('Z');
