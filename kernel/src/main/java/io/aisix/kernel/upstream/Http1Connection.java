@@ -314,6 +314,8 @@ final class Http1Connection {
         private long remaining;
         private boolean firstChunk = true;
         private boolean reusable;
+        /** The thread that sent the request; a close from any other may race a read, so it never reuses. */
+        private final Thread owner = Thread.currentThread();
         private final AtomicBoolean ended = new AtomicBoolean();
         private volatile boolean complete;
 
@@ -404,12 +406,130 @@ final class Http1Connection {
             }
         }
 
-        /** Before the end this aborts the exchange: the connection is closed, never reused. */
+        /**
+         * Before the end this aborts the exchange: the connection is closed, unless the rest of the
+         * answer has already arrived. That is the usual end of a stream: its reader stops at the
+         * last event ({@code [DONE]}) while the chunked body's terminating chunk is in the buffer
+         * or on its way in the same segment; closing there cost a new connection (a TLS handshake,
+         * against a real provider) per streamed answer.
+         */
         @Override
         public void close() {
             complete = true;
             if (ended.compareAndSet(false, true)) {
-                Http1Connection.this.close();
+                if (reusable && Thread.currentThread() == owner && restArrived()) {
+                    client.release(Http1Connection.this);
+                } else {
+                    Http1Connection.this.close();
+                }
+            }
+        }
+
+        /**
+         * Whether the rest of a chunked answer is in the buffer, after taking in what the socket
+         * already holds (never waiting for more); if so it is consumed, to the exact end.
+         */
+        private boolean restArrived() {
+            if (!chunked || remaining < 0) {
+                return false;
+            }
+            for (int attempt = 0; attempt < 4; attempt++) {
+                int end = chunkedEnd();
+                if (end == lim) {
+                    pos = lim;
+                    return true;
+                }
+                if (end > 0 || !pullAvailable()) {
+                    return false; // bytes after the end, or the rest is not here yet
+                }
+            }
+            return false;
+        }
+
+        /** Where the buffered chunked body ends: its offset, -1 if it does not end within the buffer. */
+        private int chunkedEnd() {
+            long p = pos + remaining;
+            boolean afterData = !firstChunk;
+            while (p <= lim) {
+                int at = (int) p;
+                if (afterData) {
+                    if (at + 2 > lim || buf[at] != '\r' || buf[at + 1] != '\n') {
+                        return -1;
+                    }
+                    at += 2;
+                }
+                int eol = lineEnd(at);
+                if (eol < 0) {
+                    return -1;
+                }
+                long size = chunkSize(at, eol);
+                at = eol + 1;
+                if (size == 0) {
+                    for (int e; (e = lineEnd(at)) >= 0; at = e + 1) {
+                        if (e == at || (e == at + 1 && buf[at] == '\r')) {
+                            return e + 1; // the blank line after the (skipped) trailers
+                        }
+                    }
+                    return -1;
+                }
+                if (size < 0) {
+                    return -1;
+                }
+                p = at + size;
+                afterData = true;
+            }
+            return -1;
+        }
+
+        private int lineEnd(int from) {
+            for (int i = from; i < lim; i++) {
+                if (buf[i] == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** The hex size of the chunk-size line buf[from, eol); -1 when it is not one. */
+        private long chunkSize(int from, int eol) {
+            long size = 0;
+            int digits = 0;
+            for (int i = from; i < eol && buf[i] != ';' && buf[i] != '\r'; i++) {
+                int d = Character.digit(buf[i], 16);
+                if (d < 0 || ++digits > 15) {
+                    return -1;
+                }
+                size = size * 16 + d;
+            }
+            return digits == 0 ? -1 : size;
+        }
+
+        /** Appends what the socket has already received to the buffer, without blocking; false if nothing. */
+        private boolean pullAvailable() {
+            try {
+                int ready = in.available();
+                if (ready <= 0) {
+                    return false;
+                }
+                if (pos > 0) {
+                    System.arraycopy(buf, pos, buf, 0, lim - pos);
+                    lim -= pos;
+                    pos = 0;
+                }
+                if (buf.length - lim < ready) {
+                    if (lim + ready > MAX_HEAD) {
+                        return false;
+                    }
+                    buf = Arrays.copyOf(buf, Math.max(buf.length * 2, lim + ready));
+                }
+                int n = in.read(buf, lim, ready); // does not block: the bytes are there
+                if (n <= 0) {
+                    return false;
+                }
+                lim += n;
+                return true;
+            } catch (IOException e) {
+                return false;
             }
         }
     }

@@ -276,6 +276,55 @@ class Http1UpstreamClientTest {
         assertEquals(2, connections.get(), "an aborted connection is never reused");
     }
 
+    /** A stream reader stops at its last event; the terminating chunk arrives with it, or just after. */
+    private UpstreamResponse readTwoEventsOf(String afterEvents, CountDownLatch restWritten) throws Exception {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "6\r\ndata:1\r\n6\r\ndata:2", new byte[0]);
+            write(out, afterEvents, new byte[0]);
+            restWritten.countDown();
+            return true;
+        };
+        UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO));
+        byte[] events = res.body().readNBytes(12);
+        assertEquals("data:1data:2", new String(events, StandardCharsets.US_ASCII));
+        assertTrue(restWritten.await(10, TimeUnit.SECONDS));
+        return res;
+    }
+
+    @Test
+    void closingAStreamWhoseEndHasArrivedReusesTheConnection() throws Exception {
+        for (String rest : List.of("\r\n0\r\n\r\n", "\r\n0\r\nx-trailer: t\r\n\r\n", "\r\n4\r\n\n\n\n\n\r\n0;x=y\r\n\r\n")) {
+            CountDownLatch written = new CountDownLatch(1);
+            UpstreamResponse res = readTwoEventsOf(rest, written);
+            Thread.sleep(50); // loopback: what was written is in the socket by now
+            res.close();
+            assertEquals(-1, res.body().read(new byte[10], 0, 10));
+        }
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(1, connections.get(), "one connection for three streams and an answer");
+    }
+
+    @Test
+    void closingAStreamWhoseEndHasNotArrivedOrIsFollowedByMoreBytesClosesTheConnection() throws Exception {
+        for (String rest : List.of("\r\n", "\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n", "\r\nzz\r\n")) {
+            UpstreamResponse res = readTwoEventsOf(rest, new CountDownLatch(1));
+            Thread.sleep(50);
+            res.close();
+        }
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(4, connections.get());
+    }
+
+    @Test
+    void closingAStreamFromAnotherThreadNeverReusesTheConnection() throws Exception {
+        UpstreamResponse res = readTwoEventsOf("\r\n0\r\n\r\n", new CountDownLatch(1));
+        Thread.sleep(50);
+        Thread.ofPlatform().start(res::close).join();
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(2, connections.get(), "a close that may race a read does not hand the connection on");
+    }
+
     private byte[] callWithDefaultResponder() {
         responder = (r, out) -> {
             write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
