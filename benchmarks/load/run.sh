@@ -156,6 +156,8 @@ log "starting the mock upstream"
 pids+=($!)
 await_line "$work/mock.out" MOCK_PORT= 30 || die "mock upstream did not start: $(cat "$work/mock.err")"
 mock_port="$(sed -n 's/^MOCK_PORT=//p' "$work/mock.out")"
+await_line "$work/mock.out" MOCK_STREAM_PORT= 30 || die "stream mock did not start: $(cat "$work/mock.err")"
+mock_stream_port="$(sed -n 's/^MOCK_STREAM_PORT=//p' "$work/mock.out")"
 
 # The gateway: the distribution as shipped, with a temp startup config.
 admin_key="bench-admin-$RANDOM$RANDOM$RANDOM"
@@ -201,6 +203,9 @@ admin() { # method kind json -> id
 log "configuring: provider key, alias, caller key with rate limits, guardrails, cache policy"
 pk="$(admin POST provider_keys '{"display_name":"mock","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_port"'/v1"}')"
 admin POST models '{"display_name":"bench","provider_key_id":"'"$pk"'","model_name":"gpt-4o-mini"}' > /dev/null
+# Streams go to the mock's stream server (its own port, paced by one thread): a second provider key and alias.
+pks="$(admin POST provider_keys '{"display_name":"mock-stream","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_stream_port"'/v1"}')"
+admin POST models '{"display_name":"bench-stream","provider_key_id":"'"$pks"'","model_name":"gpt-4o-mini"}' > /dev/null
 admin POST api_keys '{"display_name":"bench","key":"'"$caller_key"'","allowed_models":["*"],"rate_limit":{"rpm":1000000000,"tpm":1000000000000,"concurrency":100000}}' > /dev/null
 admin POST rate_limit_policies '{"name":"bench-model","scope":"model","window":"minute","max_requests":1000000000}' > /dev/null
 admin POST guardrails '{"name":"bench-keywords","kind":"keyword","hook_point":"input","patterns":[{"kind":"literal","value":"ignore all previous instructions"},{"kind":"literal","value":"system prompt"},{"kind":"literal","value":"developer mode"},{"kind":"regex","value":"(?i)\\bjail ?break\\b"}]}' > /dev/null
@@ -221,10 +226,15 @@ headers="$(curl -s -D - -o /dev/null -H "Authorization: Bearer $caller_key" -H '
   --data '{"model":"bench","messages":[{"role":"user","content":"probe 2"}]}' "http://127.0.0.1:$gw_port/v1/chat/completions")"
 grep -qi '^x-aisix-cache: miss' <<< "$headers" || die "the cache policy is not active: $headers"
 grep -qi '^x-ratelimit-limit-requests' <<< "$headers" || die "the rate limits are not active: $headers"
+stream="$(curl -s -N -H "Authorization: Bearer $caller_key" -H 'Content-Type: application/json' \
+  --data '{"model":"bench-stream","stream":true,"messages":[{"role":"user","content":"probe 3"}]}' \
+  "http://127.0.0.1:$gw_port/v1/chat/completions")"
+[[ $(grep -c '^data: {' <<< "$stream") -ge $((deltas + 2)) && $stream == *'data: [DONE]'* ]] \
+  || die "a stream through the gateway did not complete: $(head -c 500 <<< "$stream")"
 
 if $serve; then
-  log "serving: mock http://127.0.0.1:$mock_port/v1 (pid ${pids[0]}), gateway http://127.0.0.1:$gw_port (pid $gw_pid),"
-  log "admin http://127.0.0.1:$admin_port (key $admin_key), caller key $caller_key, model alias bench, work dir $work"
+  log "serving: mock http://127.0.0.1:$mock_port/v1 (pid ${pids[0]}), stream mock port $mock_stream_port, gateway http://127.0.0.1:$gw_port (pid $gw_pid),"
+  log "admin http://127.0.0.1:$admin_port (key $admin_key), caller key $caller_key, model aliases bench and bench-stream, work dir $work"
   log "e.g. BENCH_KEY=$caller_key wrk -t2 -c32 -d10s -s $here/post.lua http://127.0.0.1:$gw_port/v1/chat/completions"
   log "Ctrl-C stops everything"
   while kill -0 "$gw_pid" 2>/dev/null; do sleep 1; done
@@ -260,26 +270,23 @@ for c in $concurrency; do
   done
 done
 
-stream_client() { # side out [rounds]
+stream_client() { # side out warmup-rounds
   local port key=()
-  if [[ $1 == direct ]]; then port=$mock_port; model=gpt-4o-mini; else port=$gw_port; model=bench; key=(--key "$caller_key"); fi
+  if [[ $1 == direct ]]; then port=$mock_stream_port; model=gpt-4o-mini; else port=$gw_port; model=bench-stream; key=(--key "$caller_key"); fi
   "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
-    --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" --rounds "${3:-1}" > "$2" 2> "$2.err" \
+    --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" \
+    --warmup "$streams" --warmup-rounds "$3" --rounds "$stream_rounds" > "$2" 2> "$2.err" \
     || die "stream client failed: $(cat "$2.err")"
 }
-phase streams-warmup
-# The stream path (SSE read, rewrite, chunked writes) is code the wrk phases never ran: one round
-# left the JIT compiling through the measured round (a third of the gateway's CPU in C2 threads);
-# it settles after about four rounds of this size.
-log "streams: warm-up (4 rounds of $streams through the gateway)"
-for round in 1 2 3 4; do
-  stream_client gateway "$work/streams-warmup.json"
-  sleep 1
-done
+# Warm-up rounds of full size run in the client's JVM before the measured bursts, so neither the
+# client's code nor the gateway's stream path (SSE read, rewrite, chunked writes: code the wrk
+# phases never ran) is still being compiled in a measured burst; the gateway's JIT settles after
+# about four rounds of this size.
 for side in direct gateway; do
+  rounds=2; [[ $side == gateway ]] && rounds=4
   phase "streams-$side"
-  log "streams: $streams concurrent, $side"
-  stream_client "$side" "$work/streams-$side.json" "$stream_rounds"
+  log "streams: $streams concurrent, $side ($rounds warm-up rounds, then $stream_rounds measured)"
+  stream_client "$side" "$work/streams-$side.json" "$rounds"
   phase pause
   sleep 1
 done

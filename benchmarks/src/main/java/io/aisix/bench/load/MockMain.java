@@ -2,6 +2,7 @@ package io.aisix.bench.load;
 
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -12,15 +13,19 @@ import java.util.concurrent.CountDownLatch;
  * {@code "stream": true} a role chunk, the deltas {@code --delta-ms} apart, the finish chunk, the
  * usage chunk and {@code [DONE]}.
  *
- * <p>Prints {@code MOCK_PORT=<port>} once it listens, then serves until the process is
- * terminated. Run by {@code benchmarks/load/run.sh}:
+ * <p>Streams are served by a {@link StreamMock} on a port of its own (the same frames, paced by one
+ * thread instead of a sleeping virtual thread per stream), so that the harness's streaming phase
+ * measures the gateway rather than the mock's timers.
+ *
+ * <p>Prints {@code MOCK_PORT=<port>} and {@code MOCK_STREAM_PORT=<port>} once both listen, then
+ * serves until the process is terminated. Run by {@code benchmarks/load/run.sh}:
  * {@code java -cp benchmarks/target/benchmarks.jar io.aisix.bench.load.MockMain --deltas 64 --delta-ms 20}
  */
 public final class MockMain {
     private MockMain() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws InterruptedException, IOException {
         int deltas = 64;
         long deltaMs = 20;
         for (int i = 0; i < args.length; i++) {
@@ -30,14 +35,17 @@ public final class MockMain {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        MockUpstream mock = MockUpstream.start().recordRequests(false)
-                .defaultScript(Script.reply(text(deltas)).deltas(deltas).deltaDelay(Duration.ofMillis(deltaMs)));
+        Script script = Script.reply(text(deltas)).deltas(deltas).deltaDelay(Duration.ofMillis(deltaMs));
+        MockUpstream mock = MockUpstream.start().recordRequests(false).defaultScript(script);
+        StreamMock streams = StreamMock.start(script, deltaMs);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close();
             mock.close();
             stop.countDown();
         }));
         System.out.println("MOCK_PORT=" + mock.port());
+        System.out.println("MOCK_STREAM_PORT=" + streams.port());
         System.out.flush();
         stop.await();
     }

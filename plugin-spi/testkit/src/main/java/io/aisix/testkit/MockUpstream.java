@@ -495,6 +495,16 @@ public final class MockUpstream implements AutoCloseable {
     }
 
     /** One server-sent event frame ({@code event} may be null for unnamed events). */
+    /**
+     * The SSE frames (each {@code data: ...} plus its blank line) of an OpenAI chat stream for
+     * {@code script}, exactly as this mock streams them for a request naming {@code model}: the
+     * role chunk, the deltas, the finish chunk, the usage chunk when {@code includeUsage}, and
+     * {@code [DONE]}. For servers that pace the frames themselves, like the load harness's.
+     */
+    public static List<byte[]> openAiChatStreamFrames(Script script, String model, boolean includeUsage) {
+        return OpenAiWire.chatFrames(script, model, includeUsage, false);
+    }
+
     static byte[] sse(String event, String data) {
         String frame = event == null ? "data: " + data + "\n\n" : "event: " + event + "\ndata: " + data + "\n\n";
         return frame.getBytes(StandardCharsets.UTF_8);

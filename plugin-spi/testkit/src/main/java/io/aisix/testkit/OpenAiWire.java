@@ -268,14 +268,14 @@ final class OpenAiWire implements MockUpstream.Wire {
     public List<byte[]> frames(MockCall call) {
         Script s = call.script();
         return switch (op) {
-            case CHAT -> chatFrames(call, s);
+            case CHAT -> chatFrames(s, model(call), includeUsage(call), azure);
             case COMPLETIONS -> completionFrames(call, s);
             case RESPONSES -> responseFrames(call, s);
             default -> throw new IllegalStateException("no stream for " + op);
         };
     }
 
-    private ObjectNode chunk(String id, long created, String model, boolean usage, ObjectNode delta, String finish) {
+    private static ObjectNode chunk(String id, long created, String model, boolean usage, ObjectNode delta, String finish) {
         ObjectNode c = MockJson.object();
         c.put("id", id);
         c.put("object", "chat.completion.chunk");
@@ -297,11 +297,9 @@ final class OpenAiWire implements MockUpstream.Wire {
         return c;
     }
 
-    private List<byte[]> chatFrames(MockCall call, Script s) {
+    static List<byte[]> chatFrames(Script s, String model, boolean usage, boolean azure) {
         String id = "chatcmpl-mock" + SEQ.incrementAndGet();
         long created = now();
-        String model = model(call);
-        boolean usage = includeUsage(call);
         List<byte[]> frames = MockUpstream.list();
         if (azure) {
             ObjectNode pf = MockJson.object();
