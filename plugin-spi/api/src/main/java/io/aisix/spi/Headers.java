@@ -12,14 +12,19 @@ import java.util.function.BiConsumer;
 
 /**
  * An immutable, case-insensitive list of HTTP header fields. Names are stored lower-case.
+ *
+ * <p>Held as one flat array of name/value pairs in the order they were added: a request carries a
+ * few of these with a handful of fields each, and a map with a list per name was several objects
+ * per field (~7% of a proxied request's allocation). Lookups scan the pairs.
  */
 public final class Headers {
-    private static final Headers EMPTY = new Headers(Map.of());
+    private static final Headers EMPTY = new Headers(new String[0]);
 
-    private final Map<String, List<String>> fields;
+    /** Lower-case names at even indexes, each followed by its value. */
+    private final String[] pairs;
 
-    private Headers(Map<String, List<String>> fields) {
-        this.fields = fields;
+    private Headers(String[] pairs) {
+        this.pairs = pairs;
     }
 
     public static Headers empty() {
@@ -42,43 +47,91 @@ public final class Headers {
         return b.build();
     }
 
-    /** The first value of a field. */
-    public Optional<String> first(String name) {
-        List<String> values = fields.get(name.toLowerCase(Locale.ROOT));
-        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    /** The name in lower case; itself when it already is (the usual case, without a copy). */
+    private static String lower(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if ((c >= 'A' && c <= 'Z') || c > 0x7f) {
+                return name.toLowerCase(Locale.ROOT);
+            }
+        }
+        return name;
     }
 
+    /** The first value of a field. */
+    public Optional<String> first(String name) {
+        String n = lower(name);
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i].equals(n)) {
+                return Optional.of(pairs[i + 1]);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every value of a field, in the order they were added. */
     public List<String> all(String name) {
-        return fields.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+        String n = lower(name);
+        List<String> values = List.of();
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i].equals(n)) {
+                if (values.isEmpty()) {
+                    values = List.of(pairs[i + 1]);
+                } else {
+                    List<String> more = new ArrayList<>(values);
+                    more.add(pairs[i + 1]);
+                    values = more;
+                }
+            }
+        }
+        return values.size() > 1 ? Collections.unmodifiableList(values) : values;
     }
 
     public boolean contains(String name) {
-        return fields.containsKey(name.toLowerCase(Locale.ROOT));
+        String n = lower(name);
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i].equals(n)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isEmpty() {
-        return fields.isEmpty();
+        return pairs.length == 0;
     }
 
-    /** Visits every (name, value) pair in insertion order. */
+    /** Visits every (name, value) pair in the order they were added. */
     public void forEach(BiConsumer<String, String> visitor) {
-        fields.forEach((name, values) -> values.forEach(v -> visitor.accept(name, v)));
+        for (int i = 0; i < pairs.length; i += 2) {
+            visitor.accept(pairs[i], pairs[i + 1]);
+        }
     }
 
+    /** The fields by name (in the order names first appear), each with its values; unmodifiable. */
     public Map<String, List<String>> asMap() {
-        return fields;
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            fields.computeIfAbsent(pairs[i], n -> new ArrayList<>(1)).add(pairs[i + 1]);
+        }
+        fields.replaceAll((n, values) -> Collections.unmodifiableList(values));
+        return Collections.unmodifiableMap(fields);
     }
 
     /** A builder seeded with these headers. */
     public Builder toBuilder() {
         Builder b = builder();
-        fields.forEach((n, vs) -> vs.forEach(v -> b.add(n, v)));
+        if (pairs.length > b.pairs.length) {
+            b.pairs = new String[pairs.length];
+        }
+        System.arraycopy(pairs, 0, b.pairs, 0, pairs.length);
+        b.size = pairs.length;
         return b;
     }
 
     @Override
     public String toString() {
-        return fields.keySet().toString();
+        return asMap().keySet().toString();
     }
 
     /**
@@ -91,16 +144,16 @@ public final class Headers {
         private int size;
 
         public Builder add(String name, String value) {
-            return append(name.toLowerCase(Locale.ROOT), value);
+            return append(lower(name), value);
         }
 
         public Builder set(String name, String value) {
-            String n = name.toLowerCase(Locale.ROOT);
+            String n = lower(name);
             return removeLower(n).append(n, value);
         }
 
         public Builder remove(String name) {
-            return removeLower(name.toLowerCase(Locale.ROOT));
+            return removeLower(lower(name));
         }
 
         private Builder append(String lowerName, String value) {
@@ -135,23 +188,7 @@ public final class Headers {
         }
 
         public Headers build() {
-            if (size == 0) {
-                return EMPTY;
-            }
-            Map<String, List<String>> fields = new LinkedHashMap<>(size);
-            for (int i = 0; i < size; i += 2) {
-                String name = pairs[i];
-                List<String> prior = fields.get(name);
-                if (prior == null) {
-                    fields.put(name, List.of(pairs[i + 1]));
-                } else {
-                    List<String> more = new ArrayList<>(prior.size() + 1);
-                    more.addAll(prior);
-                    more.add(pairs[i + 1]);
-                    fields.put(name, Collections.unmodifiableList(more));
-                }
-            }
-            return new Headers(Collections.unmodifiableMap(fields));
+            return size == 0 ? EMPTY : new Headers(Arrays.copyOf(pairs, size));
         }
     }
 }

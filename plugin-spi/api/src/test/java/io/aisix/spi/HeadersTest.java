@@ -22,7 +22,19 @@ class HeadersTest {
         assertTrue(h.contains("CONTENT-TYPE"));
         List<String> visited = new ArrayList<>();
         h.forEach((n, v) -> visited.add(n + "=" + v));
-        assertEquals(List.of("x-b=1", "x-b=2", "content-type=a"), visited);
+        assertEquals(List.of("x-b=1", "content-type=a", "x-b=2"), visited, "pairs in the order they were added");
+        assertEquals("[x-b, content-type]", h.toString());
+    }
+
+    @Test
+    void namesWithUpperCaseOrNonAsciiLettersAreLowerCasedOnceAndFoundEitherWay() {
+        Headers h = Headers.builder().add("X-Ünïcode", "u").add("lower", "l").build();
+        assertEquals(Optional.of("u"), h.first("x-ünïcode"));
+        assertEquals(Optional.of("u"), h.first("X-ÜNÏCODE"));
+        assertEquals(Optional.of("l"), h.first("LOWER"));
+        assertEquals(List.of(), h.all("missing"));
+        assertFalse(h.contains("lowe"));
+        assertTrue(Headers.empty().isEmpty() && !h.isEmpty());
     }
 
     @Test
