@@ -86,6 +86,18 @@ class ProxyEndToEndIT {
     }
 
     @Test
+    void streamsOneAfterAnotherShareOneUpstreamConnection() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            fx.mock.enqueue(Script.reply("a b c").deltas(3));
+            HttpResponse<String> r = chat("gpt", ",\"stream\":true");
+            assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+            // the mock ends the chunked body just after [DONE]; the connection is pooled when that arrives
+            Thread.sleep(100);
+        }
+        assertEquals(1, fx.mock.connectionsUsed(), "each stream reused the connection of the one before");
+    }
+
+    @Test
     void requestIdIsKeptAndForwardedUpstream() {
         fx.mock.enqueue(Script.reply("x"));
         HttpResponse<String> r = chat("gpt", "", "x-aisix-request-id", "trace-123");

@@ -310,6 +310,9 @@ final class Http1Connection {
      * {@link io.aisix.spi.error.GatewayException}s.
      */
     private final class Body extends BlockReads {
+        /** The most an ended stream may still send before its connection is given up. */
+        private static final int TAIL_BYTES = 1024;
+        private static final long TAIL_NANOS = TimeUnit.SECONDS.toNanos(1);
         private final boolean chunked;
         private long remaining;
         private boolean firstChunk = true;
@@ -408,21 +411,57 @@ final class Http1Connection {
 
         /**
          * Before the end this aborts the exchange: the connection is closed, unless the rest of the
-         * answer has already arrived. That is the usual end of a stream: its reader stops at the
-         * last event ({@code [DONE]}) while the chunked body's terminating chunk is in the buffer
-         * or on its way in the same segment; closing there cost a new connection (a TLS handshake,
-         * against a real provider) per streamed answer.
+         * answer is a few bytes away. That is the usual end of a stream: its reader stops at the
+         * last event ({@code [DONE]}) while the chunked body's terminating chunk is in the buffer,
+         * or follows in a moment (servers write it when their handler returns). Closing there
+         * cost a new connection (a TLS handshake, against a real provider) per streamed answer.
+         * When the end is not here yet, a virtual thread waits for it, briefly and for a few
+         * bytes only, so the caller is not held up and an upstream that is still generating
+         * (the caller went away mid-stream) is cut off as before.
          */
         @Override
         public void close() {
             complete = true;
             if (ended.compareAndSet(false, true)) {
-                if (reusable && Thread.currentThread() == owner && restArrived()) {
+                if (!reusable || Thread.currentThread() != owner || !chunked) {
+                    Http1Connection.this.close();
+                } else if (restArrived()) {
                     client.release(Http1Connection.this);
                 } else {
-                    Http1Connection.this.close();
+                    Thread.ofVirtual().name("aisix-upstream-tail").start(this::awaitRest);
                 }
             }
+        }
+
+        /** Reads what is left of the answer, up to {@link #TAIL_BYTES} within {@link #TAIL_NANOS}. */
+        private void awaitRest() {
+            timeoutNanos = Math.min(timeoutNanos, TAIL_NANOS);
+            try {
+                while (true) {
+                    int end = chunkedEnd();
+                    if (end == lim) {
+                        pos = lim;
+                        client.release(Http1Connection.this);
+                        return;
+                    }
+                    if (end > 0 || lim - pos > TAIL_BYTES) {
+                        break; // bytes after the end, or more than an end: still generating
+                    }
+                    if (pos > 0) {
+                        System.arraycopy(buf, pos, buf, 0, lim - pos);
+                        lim -= pos;
+                        pos = 0;
+                    }
+                    int n = socketRead(buf, lim, TAIL_BYTES + 1);
+                    if (n < 0) {
+                        break;
+                    }
+                    lim += n;
+                }
+            } catch (IOException e) {
+                // timed out or broken: the connection is not worth keeping
+            }
+            Http1Connection.this.close();
         }
 
         /**

@@ -156,6 +156,11 @@ public final class Http1UpstreamClient implements UpstreamClient {
     }
 
     /** Puts a connection whose answer was read to the end back into the pool (or closes it). */
+    /** Connections in the pool now; for tests. */
+    int idleConnections() {
+        return idleCount.get();
+    }
+
     void release(Http1Connection connection) {
         if (closed || idleCount.incrementAndGet() > MAX_IDLE_CONNECTIONS) {
             idleCount.decrementAndGet();

@@ -317,6 +317,51 @@ class Http1UpstreamClientTest {
     }
 
     @Test
+    void anEndThatArrivesAfterTheCloseIsAwaitedAndTheConnectionReused() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndata:1", new byte[0]);
+            assertTrue(closed.await(10, TimeUnit.SECONDS));
+            Thread.sleep(20); // the handler returns a moment later, and the server ends the body
+            write(out, "\r\n0\r\n\r\n", new byte[0]);
+            return true;
+        };
+        UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO));
+        assertEquals("data:1", new String(res.body().readNBytes(6), StandardCharsets.US_ASCII));
+        res.close();
+        closed.countDown();
+        for (int i = 0; i < 500 && client.idleConnections() == 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, client.idleConnections(), "back in the pool once its end came");
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(1, connections.get());
+    }
+
+    @Test
+    void anUpstreamStillSendingAfterTheCloseLosesItsConnection() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
+        AtomicInteger sentAfterClose = new AtomicInteger();
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndata:1", new byte[0]);
+            assertTrue(closed.await(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 100; i++) { // the caller went away mid-stream; the upstream goes on
+                write(out, "\r\n40\r\n" + "x".repeat(0x40), new byte[0]);
+                sentAfterClose.incrementAndGet();
+                Thread.sleep(5);
+            }
+            return true;
+        };
+        UpstreamResponse res = client.send(post(Headers.empty(), Duration.ZERO));
+        assertEquals(6, res.body().readNBytes(6).length);
+        res.close();
+        closed.countDown();
+        assertTrue(serverSawEof.await(10, TimeUnit.SECONDS), "the upstream saw its client go away");
+        assertTrue(sentAfterClose.get() < 50, "cut off after about a KiB, not read to its end: " + sentAfterClose);
+        assertEquals(0, client.idleConnections());
+    }
+
+    @Test
     void closingAStreamFromAnotherThreadNeverReusesTheConnection() throws Exception {
         UpstreamResponse res = readTwoEventsOf("\r\n0\r\n\r\n", new CountDownLatch(1));
         Thread.sleep(50);

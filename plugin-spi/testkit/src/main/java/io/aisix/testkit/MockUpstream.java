@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +79,9 @@ public final class MockUpstream implements AutoCloseable {
     private final Condition resumed = pauseLock.newCondition();
     private long pauseGeneration;
     private final AtomicInteger paused = new AtomicInteger();
+
+    /** Remote addresses (host and port) of the connections requests came on. */
+    private final Set<String> peers = ConcurrentHashMap.newKeySet();
 
     private MockUpstream() {
         this.server = WebServer.builder()
@@ -150,6 +155,7 @@ public final class MockUpstream implements AutoCloseable {
     /** Forgets recorded requests, counters and queued scripts; restores the default script. */
     public void reset() {
         queue.clear();
+        peers.clear();
         defaultScript = Script.defaults();
         requiredKey = null;
         synchronized (recorded) {
@@ -185,6 +191,11 @@ public final class MockUpstream implements AutoCloseable {
     /** Requests received (also counted while recording is off). */
     public int requestCount() {
         return requestCount.get();
+    }
+
+    /** Client connections that sent requests since the start or the last {@link #reset}. */
+    public int connectionsUsed() {
+        return peers.size();
     }
 
     /** Streams whose headers were sent. */
@@ -259,6 +270,7 @@ public final class MockUpstream implements AutoCloseable {
 
     private void handle(ServerRequest req, ServerResponse res) {
         requestCount.incrementAndGet();
+        peers.add(req.remotePeer().address().toString());
         String method = req.prologue().method().text();
         String path = req.path().rawPath();
         String rawQuery = req.query().rawValue();
