@@ -18,11 +18,21 @@ import java.util.logging.LogRecord;
 public final class LogLineFormatter extends Formatter {
     @Override
     public String format(LogRecord record) {
-        String message = formatMessage(record);
-        StringBuilder b = new StringBuilder(message.length() + 96);
+        StringBuilder b = new StringBuilder(128);
+        format(record, b);
+        return b.toString();
+    }
+
+    /** Appends the record's line (and trace) to {@code b}, line separator included. */
+    void format(LogRecord record, StringBuilder b) {
         UtcTime.appendMillis(b, record.getInstant());
-        b.append(' ').append(record.getLevel().getName()).append(' ').append(record.getLoggerName()).append(": ")
-                .append(message);
+        b.append(' ').append(record.getLevel().getName()).append(' ').append(record.getLoggerName()).append(": ");
+        // formatMessage only substitutes parameters or localises; without either the message is as it is
+        if (record.getParameters() == null && record.getResourceBundle() == null) {
+            b.append(record.getMessage());
+        } else {
+            b.append(formatMessage(record));
+        }
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             try (PrintWriter pw = new PrintWriter(trace)) {
@@ -31,6 +41,6 @@ public final class LogLineFormatter extends Formatter {
             }
             b.append(trace);
         }
-        return b.append(System.lineSeparator()).toString();
+        b.append(System.lineSeparator());
     }
 }

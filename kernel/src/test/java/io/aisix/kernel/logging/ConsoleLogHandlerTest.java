@@ -61,6 +61,25 @@ class ConsoleLogHandlerTest {
     }
 
     @Test
+    void nonAsciiTextIsWrittenAsUtf8AndParametersAreSubstituted() {
+        Instant t = Instant.parse("2026-11-26T14:04:05.322Z");
+        handler.publish(record("x", Level.INFO, "caf\u00e9 \u4e2d \ud83d\ude00 done", t));
+        LogRecord withParameter = record("x", Level.INFO, "alias {0} loaded", t);
+        withParameter.setParameters(new Object[] {"gpt"});
+        handler.publish(withParameter);
+        assertEquals("2026-11-26T14:04:05.322Z INFO x: caf\u00e9 \u4e2d \ud83d\ude00 done" + System.lineSeparator()
+                + "2026-11-26T14:04:05.322Z INFO x: alias gpt loaded" + System.lineSeparator(), written());
+    }
+
+    @Test
+    void aRecordBelowTheHandlersLevelIsNotWritten() {
+        handler.setLevel(Level.WARNING);
+        handler.publish(record("x", Level.INFO, "quiet", Instant.parse("2026-11-26T14:04:05Z")));
+        handler.flush();
+        assertEquals("", written());
+    }
+
+    @Test
     void accessLogLinesWaitForTheBatchFlushOtherLinesDoNot() {
         Instant t = Instant.parse("2026-11-26T14:04:05.322Z");
         handler.publish(record(ConsoleLogHandler.ACCESS_LOGGER, Level.INFO, "{\"status\":200}", t));

@@ -28,12 +28,17 @@ public final class UtcTime {
 
     /** Exactly {@link Instant#toString()}: {@code 2026-11-26T14:04:05.322Z}, fraction in groups of three digits. */
     public static String iso(Instant t) {
+        return appendIso(new StringBuilder(30), t).toString();
+    }
+
+    /** Appends {@link #iso}'s text to {@code b}. */
+    public static StringBuilder appendIso(StringBuilder b, Instant t) {
         long s = t.getEpochSecond();
         if (s < MIN_SECOND || s > MAX_SECOND) {
-            return t.toString();
+            return b.append(t);
         }
         int nano = t.getNano();
-        StringBuilder b = new StringBuilder(30).append(second(s));
+        b.append(second(s));
         if (nano != 0) {
             if (nano % 1_000_000 == 0) {
                 digits(b.append('.'), nano / 1_000_000, 3);
@@ -43,7 +48,7 @@ public final class UtcTime {
                 digits(b.append('.'), nano, 9);
             }
         }
-        return b.append('Z').toString();
+        return b.append('Z');
     }
 
     /** Appends {@code 2026-11-26T14:04:05.322Z}: always milliseconds. */
@@ -65,11 +70,19 @@ public final class UtcTime {
         return c.text();
     }
 
+    /** {@code value} in {@code width} digits, zero-padded (value is below 10^width). */
     private static StringBuilder digits(StringBuilder b, int value, int width) {
-        String v = Integer.toString(value);
-        for (int i = v.length(); i < width; i++) {
-            b.append('0');
+        for (int unit = pow10(width - 1); unit > 0; unit /= 10) {
+            b.append((char) ('0' + value / unit % 10));
         }
-        return b.append(v);
+        return b;
+    }
+
+    private static int pow10(int n) {
+        int p = 1;
+        for (int i = 0; i < n; i++) {
+            p *= 10;
+        }
+        return p;
     }
 }
