@@ -3,6 +3,7 @@ package io.aisix.kernel.managed;
 import io.aisix.kernel.Gateway;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.PluginLoaders;
 import io.aisix.kernel.testsupport.UpstreamProbeAdapter;
 import io.aisix.spi.resource.CoreKinds;
@@ -10,8 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -73,10 +72,6 @@ final class ManagedGateways {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LocalProcesses.freePorts(1)[0];
     }
 }

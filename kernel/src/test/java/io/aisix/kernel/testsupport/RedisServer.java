@@ -2,23 +2,18 @@ package io.aisix.kernel.testsupport;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A real {@code redis-server} for tests: loopback only, a random free port, a temp working folder,
@@ -54,13 +49,8 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public static RedisServer start() {
-        String binary = find();
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("aisix-redis-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        String binary = LocalProcesses.onPath("redis-server", INSTALL_HINT);
+        Path dir = LocalProcesses.tempDir("aisix-redis-");
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken between probe and bind
             RedisServer s = new RedisServer(dir, binary, freePort());
@@ -70,34 +60,17 @@ public final class RedisServer implements AutoCloseable {
                 return s;
             } catch (IllegalStateException e) {
                 last = e;
-                s.destroyProcess();
+                LocalProcesses.kill(s.process);
                 Runtime.getRuntime().removeShutdownHook(s.cleanupHook);
             }
         }
-        deleteTree(dir);
+        LocalProcesses.deleteTree(dir);
         throw last;
     }
 
     /** A loopback port nothing listens on (for "unreachable" tests). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String find() {
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String p : path.split(File.pathSeparator)) {
-                Path candidate = Path.of(p.isEmpty() ? "." : p, "redis-server");
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-            }
-        }
-        throw new IllegalStateException(INSTALL_HINT);
+        return LocalProcesses.freePorts(1)[0];
     }
 
     private void launch() {
@@ -113,7 +86,7 @@ public final class RedisServer implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; log: "
+                throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; log:\n"
                         + tail());
             }
             try {
@@ -123,18 +96,13 @@ public final class RedisServer implements AutoCloseable {
             } catch (UncheckedIOException e) {
                 // not listening yet
             }
-            sleep(20);
+            LocalProcesses.sleep(20);
         }
-        throw new IllegalStateException("redis-server did not answer PING within " + START_TIMEOUT + "; log: " + tail());
+        throw new IllegalStateException("redis-server did not answer PING within " + START_TIMEOUT + "; log:\n" + tail());
     }
 
     private String tail() {
-        try {
-            String log = Files.readString(dir.resolve("redis.log"));
-            return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        return LocalProcesses.logTail(dir.resolve("redis.log"), 30);
     }
 
     public int port() {
@@ -153,7 +121,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Stops Redis hard (SIGKILL), as a crash would. */
     public synchronized void kill() {
-        destroyProcess();
+        LocalProcesses.kill(process);
     }
 
     /** Starts Redis again on the same port (empty). */
@@ -233,21 +201,9 @@ public final class RedisServer implements AutoCloseable {
         return sb.toString();
     }
 
-    private void destroyProcess() {
-        Process p = process;
-        if (p != null) {
-            p.destroyForcibly();
-            try {
-                p.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private void destroyAndDelete() {
-        destroyProcess();
-        deleteTree(dir);
+        LocalProcesses.kill(process);
+        LocalProcesses.deleteTree(dir);
     }
 
     @Override
@@ -257,26 +213,6 @@ public final class RedisServer implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(cleanupHook);
         } catch (IllegalStateException ignored) {
             // already shutting down
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
         }
     }
 }

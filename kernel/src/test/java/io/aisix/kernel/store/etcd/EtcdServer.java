@@ -1,6 +1,7 @@
 package io.aisix.kernel.store.etcd;
 
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -8,22 +9,17 @@ import io.etcd.jetcd.options.CompactOption;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContextBuilder;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real single-node etcd for tests: the {@code etcd} binary from PATH on random free loopback
@@ -82,13 +78,8 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     public static EtcdServer start(Security security) {
-        String binary = findEtcd();
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("aisix-etcd-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        String binary = LocalProcesses.onPath("etcd", INSTALL_HINT);
+        Path dir = LocalProcesses.tempDir("aisix-etcd-");
         TestPki.Pair ca = null;
         TestPki.Pair server = null;
         TestPki.Pair client = null;
@@ -100,7 +91,7 @@ public final class EtcdServer implements AutoCloseable {
             }
             IllegalStateException last = null;
             for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken between probe and bind
-                int[] ports = freePorts(2);
+                int[] ports = LocalProcesses.freePorts(2);
                 EtcdServer s = new EtcdServer(security, dir, binary, ports[0], ports[1], ca, server, client);
                 Runtime.getRuntime().addShutdownHook(s.cleanupHook);
                 try {
@@ -108,51 +99,15 @@ public final class EtcdServer implements AutoCloseable {
                     return s;
                 } catch (IllegalStateException e) {
                     last = e;
-                    s.destroyProcess();
+                    LocalProcesses.kill(s.process);
                     Runtime.getRuntime().removeShutdownHook(s.cleanupHook);
-                    deleteTree(s.dataDir);
+                    LocalProcesses.deleteTree(s.dataDir);
                 }
             }
             throw last;
         } catch (RuntimeException e) {
-            deleteTree(dir);
+            LocalProcesses.deleteTree(dir);
             throw e;
-        }
-    }
-
-    private static String findEtcd() {
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String p : path.split(File.pathSeparator)) {
-                Path candidate = Path.of(p.isEmpty() ? "." : p, "etcd");
-                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-            }
-        }
-        throw new IllegalStateException(INSTALL_HINT);
-    }
-
-    private static int[] freePorts(int n) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            for (ServerSocket s : sockets) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
         }
     }
 
@@ -225,7 +180,7 @@ public final class EtcdServer implements AutoCloseable {
     /** Stops etcd hard (SIGKILL), as a crash would. */
     public synchronized void kill() {
         closeClient();
-        destroyProcess();
+        LocalProcesses.kill(process);
     }
 
     /** Starts etcd again on the same ports with the same data. */
@@ -275,7 +230,7 @@ public final class EtcdServer implements AutoCloseable {
                     throw new IllegalStateException("etcd did not open port " + clientPort + " within "
                             + START_TIMEOUT.toSeconds() + " s\n" + logTail());
                 }
-                sleep(20);
+                LocalProcesses.sleep(20);
             }
         }
         // 2. a linearizable read succeeds (a leader was elected)
@@ -290,7 +245,7 @@ public final class EtcdServer implements AutoCloseable {
                             + e + "\n" + logTail());
                 }
                 closeClient();
-                sleep(50);
+                LocalProcesses.sleep(50);
             }
         }
     }
@@ -304,12 +259,7 @@ public final class EtcdServer implements AutoCloseable {
 
     /** The last lines of etcd's log, for failure messages. */
     public String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no etcd log: " + e.getMessage() + ")";
-        }
+        return LocalProcesses.logTail(log, 30);
     }
 
     /** An admin jetcd client for this server, like etcdctl (with the client certificate under MTLS). */
@@ -385,21 +335,9 @@ public final class EtcdServer implements AutoCloseable {
         }
     }
 
-    private void destroyProcess() {
-        Process p = process;
-        if (p != null) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private void destroyAndDelete() {
-        destroyProcess();
-        deleteTree(dir);
+        LocalProcesses.kill(process);
+        LocalProcesses.deleteTree(dir);
     }
 
     @Override
@@ -410,32 +348,6 @@ public final class EtcdServer implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(cleanupHook);
         } catch (IllegalStateException ignored) {
             // already shutting down
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 }
