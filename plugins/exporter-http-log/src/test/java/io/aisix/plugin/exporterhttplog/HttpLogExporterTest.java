@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
+import io.aisix.spi.observe.HttpPostExporter;
 import io.aisix.spi.observe.UsageEvent;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.testkit.LoopbackHttpServer;
@@ -18,6 +20,7 @@ import io.aisix.testkit.RecordedRequest;
 import io.aisix.testkit.TestPluginContext;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +55,12 @@ class HttpLogExporterTest {
     }
 
     private static ExporterResource resource(String endpoint) {
+        return resource(endpoint, JsonNodeFactory.instance.objectNode().put("timeout_ms", 3000));
+    }
+
+    private static ExporterResource resource(String endpoint, JsonNode spec) {
         return new ExporterResource("id", "logs", true, "http_log", Optional.of(endpoint), Optional.empty(),
-                Map.of("authorization", "Bearer log-secret"), 1.0, "metadata_only", 100, 1000,
-                JsonNodeFactory.instance.objectNode().put("timeout_ms", 3000));
+                Map.of("authorization", "Bearer log-secret"), 1.0, "metadata_only", 100, 1000, spec);
     }
 
     static UsageEvent event(String id) {
@@ -104,5 +110,29 @@ class HttpLogExporterTest {
     void refusesEndpointsThatAreNotHttp() {
         assertThrows(IllegalArgumentException.class,
                 () -> new HttpLogExporterKind().create(resource("ftp://example.com/x"), context()));
+    }
+
+    @Test
+    void timeoutMsDefaultsToTenSecondsAndMustBeAPositiveInteger() {
+        String url = server.url("/ingest");
+        HttpLogExporterKind kind = new HttpLogExporterKind();
+        assertEquals(Duration.ofSeconds(3), ((HttpPostExporter) kind.create(resource(url), context())).timeout());
+        assertEquals(Duration.ofSeconds(10), ((HttpPostExporter) kind.create(
+                resource(url, JsonNodeFactory.instance.objectNode()), context())).timeout());
+        for (JsonNode bad : List.<JsonNode>of(JsonNodeFactory.instance.numberNode(0), JsonNodeFactory.instance.numberNode(-5),
+                JsonNodeFactory.instance.numberNode(1.5), JsonNodeFactory.instance.textNode("3000"))) {
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> kind.create(
+                    resource(url, JsonNodeFactory.instance.objectNode().set("timeout_ms", bad)), context()));
+            assertEquals("timeout_ms must be a positive integer", ex.getMessage());
+        }
+    }
+
+    @Test
+    void requiresAnEndpoint() {
+        ExporterResource none = new ExporterResource("id", "logs", true, "http_log", Optional.empty(), Optional.empty(),
+                Map.of(), 1.0, "metadata_only", 100, 1000, JsonNodeFactory.instance.objectNode());
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> new HttpLogExporterKind().create(none, context()));
+        assertEquals("endpoint is required for kind http_log", ex.getMessage());
     }
 }
