@@ -91,11 +91,6 @@ public final class HttpPostExporter implements Exporter {
         return n.longValue();
     }
 
-    /** Where batches go. */
-    public String url() {
-        return url;
-    }
-
     /** How long one POST may take. */
     public Duration timeout() {
         return timeout;
