@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.spi.Headers;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
@@ -434,11 +435,8 @@ class Http1UpstreamClientTest {
     }
 
     @Test
-    void aRefusedConnectionIsAnUpstreamError() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+    void aRefusedConnectionIsAnUpstreamError() {
+        int port = LocalProcesses.freePorts(1)[0]; // nothing listens there
         UpstreamRequest r = UpstreamRequest.postJson("http://127.0.0.1:" + port + "/v1", Headers.empty(), new byte[0], false);
         GatewayException e = assertThrows(GatewayException.class, () -> client.send(r));
         assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());

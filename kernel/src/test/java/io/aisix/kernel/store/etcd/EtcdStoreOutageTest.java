@@ -3,14 +3,13 @@ package io.aisix.kernel.store.etcd;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.StoreUnavailableException;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -181,10 +180,7 @@ class EtcdStoreOutageTest {
 
     @Test
     void backoffDoublesFromOneSecondToSixtyAndCloseIsPrompt() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort(); // closed again: nothing listens there
-        }
+        int port = LocalProcesses.freePorts(1)[0]; // nothing listens there
         GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + port), P, null, null, null, null, 500);
         TestPause pause = new TestPause(1).holdAfter(9);
         RecordingListener l = new RecordingListener();

@@ -3,13 +3,11 @@ package io.aisix.kernel.store.etcd;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.StoreRow;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,11 +134,8 @@ class EtcdStoreSnapshotCacheTest {
     }
 
     /** Settings for an etcd nobody listens to. */
-    private static GatewayConfig.Etcd downEtcd() throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+    private static GatewayConfig.Etcd downEtcd() {
+        int port = LocalProcesses.freePorts(1)[0]; // nothing listens there
         return new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + port), P, null, null, null, null, 500);
     }
 
