@@ -3,6 +3,7 @@ package io.aisix.kernel.managed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aisix.kernel.testsupport.LocalProcesses;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,7 +41,7 @@ class HeartbeatTest {
         logger.addHandler(capture);
         AtomicLong nanos = new AtomicLong(1_000_000_000L);
         // nothing listens on this port: every heartbeat fails fast with a refused connection
-        URI closed = URI.create("https://127.0.0.1:" + ManagedGateways.freePort());
+        URI closed = URI.create("https://127.0.0.1:" + LocalProcesses.freePort());
         try (Heartbeat hb = new Heartbeat(closed, SSLContext.getDefault(), Duration.ofSeconds(1), "gw-1", "e1", "dev",
                 () -> new Heartbeat.Status(7, "ok", true), Clock.systemUTC(), nanos::get)) {
             for (int i = 0; i < 5; i++) {

@@ -3,7 +3,6 @@ package io.aisix.kernel.managed;
 import io.aisix.kernel.Gateway;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
-import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.PluginLoaders;
 import io.aisix.kernel.testsupport.UpstreamProbeAdapter;
 import io.aisix.spi.resource.CoreKinds;
@@ -71,7 +70,4 @@ final class ManagedGateways {
         throw new AssertionError("alias " + alias + " never applied");
     }
 
-    static int freePort() {
-        return LocalProcesses.freePorts(1)[0];
-    }
 }

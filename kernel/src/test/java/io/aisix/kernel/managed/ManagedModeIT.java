@@ -10,6 +10,7 @@ import io.aisix.kernel.Gateway;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.store.etcd.TestPki;
 import io.aisix.kernel.testsupport.HttpsUpstream;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.Pki;
 import io.aisix.kernel.testsupport.TestCerts;
 import java.io.IOException;
@@ -108,7 +109,7 @@ class ManagedModeIT {
 
     @Test
     void servesItsEnvironmentHeartbeatsAndKeepsServingFromTheCacheWhenTheControlPlaneIsDown() throws Exception {
-        int adminPort = ManagedGateways.freePort();
+        int adminPort = LocalProcesses.freePort();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String gatewayId;
         try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedFiles(), adminPort), Map.of())) {
@@ -177,7 +178,7 @@ class ManagedModeIT {
         String block = "control_plane_url: " + controlPlane.url() + ", etcd_endpoint: " + etcd.endpoint()
                 + ", heartbeat_interval_seconds: 1, snapshot_cache_file: ''";
         List<Path> before = managedTempDirs();
-        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, block, ManagedGateways.freePort()), env)) {
+        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, block, LocalProcesses.freePort()), env)) {
             ManagedGateways.awaitAlias(gw, "alias-e1");
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             assertEquals(Set.of("alias-e1"), ids(get(http, proxy(gw, "/v1/models"), "sk-caller-e1").body()));
@@ -207,7 +208,7 @@ class ManagedModeIT {
         Logger logger = Logger.getLogger(Heartbeat.class.getName());
         logger.addHandler(capture);
         controlPlane.status = 503;
-        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedFiles(), ManagedGateways.freePort()),
+        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedFiles(), LocalProcesses.freePort()),
                 Map.of())) {
             ManagedGateways.awaitAlias(gw, "alias-e1");
             Heartbeat hb = gw.managed().orElseThrow().heartbeat();
@@ -232,8 +233,8 @@ class ManagedModeIT {
 
     @Test
     void anUnreachableControlPlaneDoesNotStopTheGateway() throws Exception {
-        String block = managedFiles().replace(controlPlane.url(), "https://127.0.0.1:" + ManagedGateways.freePort());
-        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, block, ManagedGateways.freePort()),
+        String block = managedFiles().replace(controlPlane.url(), "https://127.0.0.1:" + LocalProcesses.freePort());
+        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, block, LocalProcesses.freePort()),
                 Map.of())) {
             ManagedGateways.awaitAlias(gw, "alias-e1");
             Heartbeat hb = gw.managed().orElseThrow().heartbeat();

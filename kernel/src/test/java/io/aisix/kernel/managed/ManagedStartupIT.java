@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aisix.kernel.Gateway;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.store.etcd.TestPki;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.Pki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class ManagedStartupIT {
     private ConfigException fails(String managedBlock, Map<String, String> env) {
         return assertThrows(ConfigException.class, () -> {
             try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedBlock,
-                    ManagedGateways.freePort()), env)) {
+                    LocalProcesses.freePort()), env)) {
                 // started: the assertion fails
             }
         });

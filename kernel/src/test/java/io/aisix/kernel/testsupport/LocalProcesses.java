@@ -36,6 +36,11 @@ public final class LocalProcesses {
         throw new IllegalStateException(installHint);
     }
 
+    /** A loopback port nothing listened on a moment ago (also for "nothing listens there" tests). */
+    public static int freePort() {
+        return freePorts(1)[0];
+    }
+
     /**
      * {@code n} distinct loopback ports nothing listened on a moment ago (all probed before any is
      * released, so they differ). Another process can still take one before it is bound: callers

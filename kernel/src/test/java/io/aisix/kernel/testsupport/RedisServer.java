@@ -53,7 +53,7 @@ public final class RedisServer implements AutoCloseable {
         Path dir = LocalProcesses.tempDir("aisix-redis-");
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // a free port can be taken between probe and bind
-            RedisServer s = new RedisServer(dir, binary, freePort());
+            RedisServer s = new RedisServer(dir, binary, LocalProcesses.freePort());
             Runtime.getRuntime().addShutdownHook(s.cleanupHook);
             try {
                 s.launch();
@@ -68,10 +68,6 @@ public final class RedisServer implements AutoCloseable {
         throw last;
     }
 
-    /** A loopback port nothing listens on (for "unreachable" tests). */
-    public static int freePort() {
-        return LocalProcesses.freePorts(1)[0];
-    }
 
     private void launch() {
         ProcessBuilder pb = new ProcessBuilder(binary, "--bind", "127.0.0.1", "--port", Integer.toString(port),

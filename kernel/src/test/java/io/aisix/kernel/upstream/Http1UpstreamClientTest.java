@@ -436,7 +436,7 @@ class Http1UpstreamClientTest {
 
     @Test
     void aRefusedConnectionIsAnUpstreamError() {
-        int port = LocalProcesses.freePorts(1)[0]; // nothing listens there
+        int port = LocalProcesses.freePort(); // nothing listens there
         UpstreamRequest r = UpstreamRequest.postJson("http://127.0.0.1:" + port + "/v1", Headers.empty(), new byte[0], false);
         GatewayException e = assertThrows(GatewayException.class, () -> client.send(r));
         assertEquals(ErrorCode.UPSTREAM_ERROR, e.code());

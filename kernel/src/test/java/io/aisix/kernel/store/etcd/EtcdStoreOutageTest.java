@@ -180,7 +180,7 @@ class EtcdStoreOutageTest {
 
     @Test
     void backoffDoublesFromOneSecondToSixtyAndCloseIsPrompt() throws Exception {
-        int port = LocalProcesses.freePorts(1)[0]; // nothing listens there
+        int port = LocalProcesses.freePort(); // nothing listens there
         GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + port), P, null, null, null, null, 500);
         TestPause pause = new TestPause(1).holdAfter(9);
         RecordingListener l = new RecordingListener();

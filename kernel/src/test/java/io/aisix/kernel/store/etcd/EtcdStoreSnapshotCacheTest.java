@@ -135,7 +135,7 @@ class EtcdStoreSnapshotCacheTest {
 
     /** Settings for an etcd nobody listens to. */
     private static GatewayConfig.Etcd downEtcd() {
-        int port = LocalProcesses.freePorts(1)[0]; // nothing listens there
+        int port = LocalProcesses.freePort(); // nothing listens there
         return new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + port), P, null, null, null, null, 500);
     }
 

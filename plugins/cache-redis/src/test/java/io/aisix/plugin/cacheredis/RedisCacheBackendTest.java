@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
@@ -72,7 +73,7 @@ class RedisCacheBackendTest {
 
     @Test
     void unreachableRedisStopsStartupWithoutEchoingTheUrl() {
-        int port = RedisServer.freePort();
+        int port = LocalProcesses.freePort();
         StartupException e = assertThrows(StartupException.class,
                 () -> started("redis://:hunter2-secret@127.0.0.1:" + port + "/0"));
         backend = null;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.ConfigException;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.kernel.testsupport.GatewayFixture;
@@ -163,7 +164,7 @@ class CacheRedisIT {
 
     @Test
     void unreachableRedisDoesNotStartAndNamesTheKey() {
-        int port = RedisServer.freePort();
+        int port = LocalProcesses.freePort();
         ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(dir,
                 "cache: { backend: redis, redis: { url: \"redis://:s3cret-pass@127.0.0.1:" + port + "/0\" } }\n", null));
         assertEquals("cache.redis.url", e.key());

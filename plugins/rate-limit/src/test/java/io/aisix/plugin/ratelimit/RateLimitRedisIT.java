@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.testsupport.GatewayFixture;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.kernel.testsupport.TestGateway;
 import java.net.http.HttpResponse;
@@ -129,7 +130,7 @@ class RateLimitRedisIT extends RateLimitScenarios {
     @Test
     void unreachableRedisDoesNotStartAndNamesTheKey() throws Exception {
         Files.createDirectories(dir.resolve("c"));
-        int port = RedisServer.freePort();
+        int port = LocalProcesses.freePort();
         ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(dir.resolve("c"),
                 "ratelimit: { backend: redis, redis: { url: \"redis://:pa55word-x@127.0.0.1:" + port + "/0\" } }\n", null));
         assertEquals("ratelimit.redis.url", e.key());
