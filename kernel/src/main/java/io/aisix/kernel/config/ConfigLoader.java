@@ -180,12 +180,7 @@ public final class ConfigLoader {
             throw new ConfigException("metrics.path", "must start with /");
         }
         positive("proxy.request_body_limit_bytes", c.proxy().requestBodyLimitBytes());
-        positive("upstream.connect_timeout_ms", c.upstream().connectTimeoutMs());
-        positive("upstream.timeout_ms", c.upstream().timeoutMs());
-        positive("upstream.stream_idle_timeout_ms", c.upstream().streamIdleTimeoutMs());
-        if (c.upstream().retries() < 0) {
-            throw new ConfigException("upstream.retries", "must be 0 or more");
-        }
+        upstream(c.upstream());
         if (c.shutdown().drainTimeoutSeconds() < 0) {
             throw new ConfigException("shutdown.drain_timeout_seconds", "must be 0 or more");
         }
@@ -214,6 +209,35 @@ public final class ConfigLoader {
         if (c.ratelimit().backend().equals("redis")
                 && (c.ratelimit().redis() == null || c.ratelimit().redis().url() == null)) {
             throw new ConfigException("ratelimit.redis", "is required when ratelimit.backend is redis");
+        }
+    }
+
+    private static void upstream(GatewayConfig.Upstream u) {
+        notNegative("upstream.connect_timeout_ms", u.connectTimeoutMs());
+        notNegative("upstream.timeout_ms", u.timeoutMs());
+        if (u.streamTimeoutMs() != null && u.streamIdleTimeoutMs() != null) {
+            throw new ConfigException("upstream.stream_idle_timeout_ms",
+                    "is the older name of upstream.stream_timeout_ms; set only one of them");
+        }
+        if (u.streamTimeoutMs() != null) {
+            notNegative("upstream.stream_timeout_ms", u.streamTimeoutMs());
+        }
+        if (u.streamIdleTimeoutMs() != null) {
+            notNegative("upstream.stream_idle_timeout_ms", u.streamIdleTimeoutMs());
+        }
+        notNegative("upstream.retries", u.retries());
+        notNegative("upstream.pool_idle_timeout_secs", u.poolIdleTimeoutSecs());
+        if (u.poolMaxIdlePerHost() != null) {
+            notNegative("upstream.pool_max_idle_per_host", u.poolMaxIdlePerHost());
+        }
+        notNegative("upstream.tcp_keepalive_secs", u.tcpKeepaliveSecs());
+        notNegative("upstream.tcp_keepalive_interval_secs", u.tcpKeepaliveIntervalSecs());
+        notNegative("upstream.tcp_keepalive_retries", u.tcpKeepaliveRetries());
+    }
+
+    private static void notNegative(String key, long value) {
+        if (value < 0) {
+            throw new ConfigException(key, "must be 0 or more");
         }
     }
 

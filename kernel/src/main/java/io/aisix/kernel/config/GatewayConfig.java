@@ -152,12 +152,41 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamIdleTimeoutMs, Integer retries) {
+    /**
+     * Outbound calls to providers. Durations of 0 switch their knob off (AISIX's convention):
+     * {@code timeout_ms} 0 is no deadline, {@code stream_timeout_ms} 0 falls back to
+     * {@code timeout_ms}, {@code connect_timeout_ms} 0 leaves the connect to the OS,
+     * {@code pool_idle_timeout_secs} 0 keeps idle connections until the upstream closes them,
+     * {@code tcp_keepalive_secs} 0 sends no keepalive probes. {@code stream_idle_timeout_ms} is
+     * this gateway's older name of {@code stream_timeout_ms}.
+     */
+    public record Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Long streamIdleTimeoutMs,
+                           Integer retries, Long poolIdleTimeoutSecs, Integer poolMaxIdlePerHost,
+                           Long tcpKeepaliveSecs, Long tcpKeepaliveIntervalSecs, Integer tcpKeepaliveRetries) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);
             timeoutMs = or(timeoutMs, () -> 600_000L);
-            streamIdleTimeoutMs = or(streamIdleTimeoutMs, () -> 120_000L);
             retries = or(retries, () -> 2);
+            poolIdleTimeoutSecs = or(poolIdleTimeoutSecs, () -> 30L);
+            tcpKeepaliveSecs = or(tcpKeepaliveSecs, () -> 60L);
+            tcpKeepaliveIntervalSecs = or(tcpKeepaliveIntervalSecs, () -> 30L);
+            tcpKeepaliveRetries = or(tcpKeepaliveRetries, () -> 5);
+        }
+
+        /** Timeouts only, the rest at defaults (tests and tools). */
+        public Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Integer retries) {
+            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null);
+        }
+
+        /**
+         * The default longest wait for each event of a stream, in milliseconds (0: none):
+         * {@code stream_timeout_ms} (or its older name), 120 s when neither is set, and
+         * {@code timeout_ms} when it is 0.
+         */
+        public long effectiveStreamTimeoutMs() {
+            long configured = streamTimeoutMs != null ? streamTimeoutMs
+                    : streamIdleTimeoutMs != null ? streamIdleTimeoutMs : 120_000L;
+            return configured > 0 ? configured : timeoutMs;
         }
     }
 

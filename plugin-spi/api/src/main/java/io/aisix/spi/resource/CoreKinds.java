@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -34,8 +35,8 @@ public final class CoreKinds {
     };
 
     public static final ResourceKind<Model> MODELS = new Kind<>("models",
-            Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "rate_limit", "cost",
-                    "routing"),
+            Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "stream_timeout", "retries",
+                    "rate_limit", "cost", "routing"),
             Set.of(), CoreKinds::model) {
         @Override
         public Optional<String> uniqueName(Model value) {
@@ -159,24 +160,34 @@ public final class CoreKinds {
             r.error("routing", "cannot be combined with provider_key_id/model_name");
         }
         Optional<String> provider = r.optString("provider").map(p -> p.toLowerCase(Locale.ROOT));
-        var timeout = r.integer("timeout", 1);
+        // milliseconds, as in AISIX; timeout 0 switches the deadline off, stream_timeout 0 falls back
+        var timeout = r.integer("timeout", 0);
+        var streamTimeout = r.integer("stream_timeout", 0);
+        // a routing model's retries are routing.retries; AISIX's schema allows retries on direct models only
+        OptionalInt retries = routing.isPresent() ? OptionalInt.empty() : intOf(r.integer("retries", 0));
         Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
         Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
                 c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
                 c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0)));
-        return new Model(id, name, keyId, modelName, provider, timeout, rl, cost, routing);
+        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing);
+    }
+
+    private static OptionalInt intOf(java.util.OptionalLong v) {
+        return v.isPresent() ? OptionalInt.of((int) Math.min(Integer.MAX_VALUE, v.getAsLong())) : OptionalInt.empty();
     }
 
     private static Model.Routing routing(FieldReader r) {
-        String strategy = r.oneOf("strategy", "failover", List.of("failover", "round_robin", "least_latency"));
+        String strategy = r.oneOf("strategy", "failover", Model.Routing.STRATEGIES);
         List<Model.Target> targets = new ArrayList<>();
         for (FieldReader t : r.objects("targets", true)) {
             String model = t.string("model");
             int weight = (int) t.integer("weight", 0).orElse(1);
-            int priority = (int) t.integer("priority", 0).orElse(0);
+            // AISIX's tiers: higher first, backups below the default 0 (priority: -1)
+            int priority = (int) t.integer("priority", Integer.MIN_VALUE).orElse(0);
             targets.add(new Model.Target(model, weight, priority));
         }
-        int retries = (int) r.integer("retries", 0).orElse(0);
+        OptionalInt retries = intOf(r.integer("retries", 0));
+        OptionalInt maxFallbacks = intOf(r.integer("max_fallbacks", 0));
         boolean retryOn429 = r.bool("retry_on_429", false);
         List<Integer> statuses = new ArrayList<>();
         JsonNode fs = r.node().get("fallback_on_statuses");
@@ -194,7 +205,17 @@ public final class CoreKinds {
                 }
             }
         }
-        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, List.copyOf(statuses));
+        List<Model.HashOn> hashOn = new ArrayList<>();
+        for (FieldReader h : r.objects("hash_on", false)) {
+            String type = h.oneOf("type", "header", List.of("header", "cookie", "api_key", "client_ip"));
+            String name = h.optString("name").orElse("");
+            if ((type.equals("header") || type.equals("cookie")) && name.isEmpty()) {
+                h.error("name", "is required for a " + type + " source");
+            }
+            hashOn.add(new Model.HashOn(type, type.equals("header") ? name.toLowerCase(Locale.ROOT) : name));
+        }
+        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, List.copyOf(statuses),
+                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn));
     }
 
     private static CallerKey callerKey(String id, FieldReader r) {
