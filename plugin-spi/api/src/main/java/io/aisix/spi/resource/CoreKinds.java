@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class CoreKinds {
     private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final List<String> HASH_ON_TYPES = List.of("header", "cookie", "api_key", "client_ip");
 
     private CoreKinds() {
     }
@@ -207,7 +208,10 @@ public final class CoreKinds {
         }
         List<Model.HashOn> hashOn = new ArrayList<>();
         for (FieldReader h : r.objects("hash_on", false)) {
-            String type = h.oneOf("type", "header", List.of("header", "cookie", "api_key", "client_ip"));
+            String type = h.string("type");
+            if (!type.isEmpty() && !HASH_ON_TYPES.contains(type)) {
+                h.error("type", "must be one of " + HASH_ON_TYPES);
+            }
             String name = h.optString("name").orElse("");
             if ((type.equals("header") || type.equals("cookie")) && name.isEmpty()) {
                 h.error("name", "is required for a " + type + " source");
