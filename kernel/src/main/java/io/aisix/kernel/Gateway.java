@@ -22,6 +22,7 @@ import io.aisix.kernel.managed.ManagedMode;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
@@ -166,7 +167,7 @@ public final class Gateway implements AutoCloseable {
         Map<String, CacheBackend> enabled = new LinkedHashMap<>();
         for (CacheBackend c : plugins.cacheBackends().values()) {
             try {
-                boolean on = c.start(pluginContext);
+                boolean on = PluginCalls.get(c, () -> c.start(pluginContext));
                 startedBackends.add(c);
                 if (on) {
                     enabled.put(c.id(), c);
@@ -178,7 +179,7 @@ public final class Gateway implements AutoCloseable {
         pluginContext.cacheBackends(enabled);
         for (FilterFactory f : plugins.filterFactories()) {
             try {
-                f.start(pluginContext);
+                PluginCalls.run(f, () -> f.start(pluginContext));
                 started.add(f);
             } catch (StartupException e) {
                 throw new ConfigException(e.key(), e.getMessage(), e);
@@ -466,14 +467,14 @@ public final class Gateway implements AutoCloseable {
         }
         for (FilterFactory f : started.reversed()) {
             try {
-                f.stop();
+                PluginCalls.run(f, f::stop);
             } catch (RuntimeException e) {
                 LOG.warning("plugin " + f.id() + " failed to stop: " + e);
             }
         }
         for (CacheBackend c : startedBackends.reversed()) {
             try {
-                c.stop();
+                PluginCalls.run(c, c::stop);
             } catch (RuntimeException e) {
                 LOG.warning("cache backend " + c.id() + " failed to stop: " + e);
             }
