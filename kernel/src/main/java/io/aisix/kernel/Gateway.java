@@ -27,6 +27,7 @@ import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.tls.ListenerTls;
@@ -57,6 +58,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -348,7 +350,7 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Admin keys from config or {@code AISIX_ADMIN_KEY}; when none is given, one is generated, its
-     * SHA-256 kept in {@code <data_dir>/admin_key.sha256}, and the key printed once.
+     * SHA-256 kept in {@code <data_dir>/admin_key.sha256} (0600), and the key printed once.
      */
     private AdminAuth adminAuth(PrintStream console) {
         if (!config.admin().adminKeys().isEmpty()) {
@@ -361,9 +363,13 @@ public final class Gateway implements AutoCloseable {
                 byte[] digest = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).trim());
                 return AdminAuth.ofDigests(List.of(digest));
             }
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             String key = "aisix-admin-" + HexFormat.of().formatHex(randomBytes());
-            Files.writeString(file, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Path tmp = dir.resolve("admin_key.sha256.tmp");
+            Files.deleteIfExists(tmp);
+            PrivateFiles.createFile(tmp);
+            Files.writeString(tmp, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             console.println("Generated admin key (shown once, store it now): " + key);
             console.println("Its SHA-256 is kept in " + file.toAbsolutePath() + "; set AISIX_ADMIN_KEY to use your own.");
             return new AdminAuth(List.of(key));
