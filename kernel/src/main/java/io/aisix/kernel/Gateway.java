@@ -22,10 +22,12 @@ import io.aisix.kernel.managed.ManagedMode;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.tls.ListenerTls;
@@ -56,6 +58,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -166,7 +169,7 @@ public final class Gateway implements AutoCloseable {
         Map<String, CacheBackend> enabled = new LinkedHashMap<>();
         for (CacheBackend c : plugins.cacheBackends().values()) {
             try {
-                boolean on = c.start(pluginContext);
+                boolean on = PluginCalls.get(c, () -> c.start(pluginContext));
                 startedBackends.add(c);
                 if (on) {
                     enabled.put(c.id(), c);
@@ -178,7 +181,7 @@ public final class Gateway implements AutoCloseable {
         pluginContext.cacheBackends(enabled);
         for (FilterFactory f : plugins.filterFactories()) {
             try {
-                f.start(pluginContext);
+                PluginCalls.run(f, () -> f.start(pluginContext));
                 started.add(f);
             } catch (StartupException e) {
                 throw new ConfigException(e.key(), e.getMessage(), e);
@@ -347,7 +350,7 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Admin keys from config or {@code AISIX_ADMIN_KEY}; when none is given, one is generated, its
-     * SHA-256 kept in {@code <data_dir>/admin_key.sha256}, and the key printed once.
+     * SHA-256 kept in {@code <data_dir>/admin_key.sha256} (0600), and the key printed once.
      */
     private AdminAuth adminAuth(PrintStream console) {
         if (!config.admin().adminKeys().isEmpty()) {
@@ -360,9 +363,13 @@ public final class Gateway implements AutoCloseable {
                 byte[] digest = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).trim());
                 return AdminAuth.ofDigests(List.of(digest));
             }
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             String key = "aisix-admin-" + HexFormat.of().formatHex(randomBytes());
-            Files.writeString(file, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Path tmp = dir.resolve("admin_key.sha256.tmp");
+            Files.deleteIfExists(tmp);
+            PrivateFiles.createFile(tmp);
+            Files.writeString(tmp, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             console.println("Generated admin key (shown once, store it now): " + key);
             console.println("Its SHA-256 is kept in " + file.toAbsolutePath() + "; set AISIX_ADMIN_KEY to use your own.");
             return new AdminAuth(List.of(key));
@@ -466,14 +473,14 @@ public final class Gateway implements AutoCloseable {
         }
         for (FilterFactory f : started.reversed()) {
             try {
-                f.stop();
+                PluginCalls.run(f, f::stop);
             } catch (RuntimeException e) {
                 LOG.warning("plugin " + f.id() + " failed to stop: " + e);
             }
         }
         for (CacheBackend c : startedBackends.reversed()) {
             try {
-                c.stop();
+                PluginCalls.run(c, c::stop);
             } catch (RuntimeException e) {
                 LOG.warning("cache backend " + c.id() + " failed to stop: " + e);
             }

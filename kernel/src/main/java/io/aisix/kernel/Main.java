@@ -62,12 +62,7 @@ public final class Main {
             fail(e.getMessage());
             return;
         }
-        System.out.println("aisix " + version() + " proxy listening on " + config.proxy().addr()
-                + " (port " + gateway.proxyPort() + ")"
-                + (gateway.adminPort() > 0 ? ", admin on " + config.admin().addr() + " (port " + gateway.adminPort() + ")" : "")
-                + (gateway.metricsPort() > 0 ? ", metrics on " + config.metrics().addr() + " (port " + gateway.metricsPort() + ")" : "")
-                + ", store " + config.storeBackend());
-        System.out.flush();
+        printStarted(config, gateway, System.out);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
@@ -92,6 +87,49 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         System.exit(0);
+    }
+
+    /**
+     * One line per listener, then one for the store (the last line of a start), each
+     * {@code aisix <version> <what> ...}; a listener's line ends with {@code (port N)}, the port
+     * it is bound to (the configured one, or the one picked for port 0).
+     */
+    private static void printStarted(GatewayConfig config, Gateway gateway, PrintStream out) {
+        String prefix = "aisix " + version() + " ";
+        boolean metricsOnAdmin = config.metrics().addr().isEmpty();
+        out.println(prefix + "proxy listening on " + url(config.proxy().tls(), config.proxy().addr())
+                + " (port " + gateway.proxyPort() + ")");
+        if (gateway.adminPort() > 0) {
+            out.println(prefix + "admin listening on " + url(config.admin().tls(), config.admin().addr())
+                    + (metricsOnAdmin ? ", metrics at " + config.metrics().path() : "")
+                    + " (port " + gateway.adminPort() + ")");
+        }
+        if (gateway.metricsPort() > 0) {
+            out.println(prefix + "metrics listening on " + url(config.metrics().tls(), config.metrics().addr())
+                    + config.metrics().path() + " (port " + gateway.metricsPort() + ")");
+        }
+        out.println(prefix + "store " + describeStore(config, gateway));
+        out.flush();
+    }
+
+    private static String url(GatewayConfig.Tls tls, String addr) {
+        String scheme = tls == null || tls.certFile() == null ? "http" : "https";
+        return scheme + "://" + addr + (tls != null && tls.clientCaFile() != null ? ", client certificates required" : "");
+    }
+
+    private static String describeStore(GatewayConfig config, Gateway gateway) {
+        if (gateway.managed().isPresent()) {
+            var m = gateway.managed().get();
+            return "etcd " + config.managed().etcdEndpoint().trim() + " (managed, environment " + m.envId()
+                    + ", gateway " + m.gatewayId() + ")";
+        }
+        if (config.storeBackend().equals("embedded")) {
+            return "embedded in " + Path.of(config.store().dataDir()).toAbsolutePath().normalize();
+        }
+        GatewayConfig.Etcd etcd = config.etcd();
+        return "etcd " + String.join(",", etcd.effectiveEndpoints()) + " prefix " + etcd.prefix()
+                + (etcd.snapshotCacheFile().isEmpty() ? "" : ", snapshot cache "
+                + Path.of(etcd.snapshotCacheFile()).toAbsolutePath().normalize());
     }
 
     private static volatile boolean shuttingDown;
