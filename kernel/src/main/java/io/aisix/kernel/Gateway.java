@@ -23,6 +23,7 @@ import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginRegistry;
+import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
@@ -36,9 +37,7 @@ import io.aisix.spi.Json;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
 import io.helidon.http.HeaderNames;
@@ -120,14 +119,7 @@ public final class Gateway implements AutoCloseable {
                         ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
-        // Guardrail kinds: shared with the guardrail filters, and their compile() validates rows
-        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
-        pluginContext.register(GuardrailKinds.class, guardrailKinds);
-        List<ResourceKind<?>> kinds = new ArrayList<>();
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, pluginContext) : k);
-        }
-        kinds.addAll(plugins.resourceKinds());
+        List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
         this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
         this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : openStore(config);
