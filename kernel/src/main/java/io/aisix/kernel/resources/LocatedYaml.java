@@ -26,21 +26,21 @@ import java.util.Map;
  * its pointer, so a missing variable is reported where it is used. Duplicate keys and YAML
  * aliases are errors: both make a file say something other than what it seems to say.
  */
-final class LocatedYaml {
+public final class LocatedYaml {
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** A line and column, both from 1; line 0 when unknown. */
-    record Location(int line, int column) {
-        static final Location UNKNOWN = new Location(0, 0);
+    public record Location(int line, int column) {
+        public static final Location UNKNOWN = new Location(0, 0);
     }
 
     /** A problem at a place in the document. */
-    record Problem(String path, Location location, String message) {
+    public record Problem(String path, Location location, String message) {
     }
 
     /** Rewrites one string scalar at a pointer; may record problems. */
-    interface Strings {
+    public interface Strings {
         String apply(String pointer, Location at, String value, List<Problem> problems);
     }
 
@@ -48,10 +48,10 @@ final class LocatedYaml {
      * The tree (null when the document is empty or does not parse), the location of every
      * pointer (an object member's key, an array item's first token), and the problems found.
      */
-    record Document(JsonNode root, Map<String, Location> locations, List<Problem> problems) {
+    public record Document(JsonNode root, Map<String, Location> locations, List<Problem> problems) {
 
         /** The location of the deepest node on {@code pointer}'s path that exists in the file. */
-        Location locate(String pointer) {
+        public Location locate(String pointer) {
             String p = pointer;
             while (true) {
                 Location l = locations.get(p);
@@ -71,7 +71,7 @@ final class LocatedYaml {
         this.strings = strings;
     }
 
-    static Document read(Reader in, Strings strings) {
+    public static Document read(Reader in, Strings strings) {
         LocatedYaml y = new LocatedYaml(strings);
         JsonNode root = null;
         try (JsonParser p = YAML.createParser(in)) {
@@ -160,5 +160,5 @@ final class LocatedYaml {
     }
 
     /** No rewriting: for callers that only want locations. */
-    static final Strings VERBATIM = (pointer, at, value, problems) -> value;
+    public static final Strings VERBATIM = (pointer, at, value, problems) -> value;
 }
