@@ -8,6 +8,7 @@ import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
 import io.aisix.kernel.admin.ResourceService;
+import io.aisix.kernel.admin.SchemaRoutes;
 import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
@@ -222,7 +223,8 @@ public final class Gateway implements AutoCloseable {
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.register(probes).register(AdminRoutes.PREFIX, admin);
+                        r.register(probes).register(AdminRoutes.PREFIX, admin)
+                                .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsAddr.isEmpty()) {
                             r.register(metricsEndpoint);
                         }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/aisix}: without a command (or with {@code run}) it starts the gateway, as it always
- * did; {@code validate} checks a configuration offline; {@code version} prints the version. Every
+ * did; {@code validate} checks a configuration offline; {@code schemas} writes the JSON Schemas;
+ * {@code version} prints the version. Every
  * command has {@code --help}. Exit codes: 0 success, 2 a configuration or usage problem, 1 anything
  * unexpected.
  */
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
         customSynopsis = "aisix [--config FILE] [COMMAND]",
         description = "Starts the AISIX-J AI gateway (the default command, also `aisix run`), or checks its "
                 + "configuration.",
-        subcommands = {RunCommand.class, ValidateCommand.class, VersionCommand.class},
+        subcommands = {RunCommand.class, ValidateCommand.class, SchemasCommand.class, VersionCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
         footer = {"",

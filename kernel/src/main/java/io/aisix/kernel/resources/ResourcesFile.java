@@ -65,6 +65,16 @@ public final class ResourcesFile {
     static final Set<String> AISIX_COLLECTIONS = Set.of("mcp_servers", "mcp_policies", "mcp_auth_settings",
             "a2a_agents", "oidc_providers", "claim_mappings", "passthrough_routes", "guardrail_attachments");
 
+    /** A field a file may give instead of a stored one; the reader turns the first into the second. */
+    record StandIn(String kind, String fileField, String storedField, String description) {
+    }
+
+    /** The stand-ins this reader resolves (see the class comment); the published schema allows them. */
+    static final List<StandIn> STANDS_IN = List.of(
+            new StandIn("models", "provider_key", "provider_key_id", "the display_name of a provider key of the file"),
+            new StandIn("api_keys", "key_env", "key_hash",
+                    "the environment variable holding the caller's key (hashed when read, never kept)"));
+
     private static final ObjectMapper JSON = Json.mapper();
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final int MIN_KEY_LENGTH = 8;
