@@ -161,6 +161,10 @@ public final class ConfigLoader {
 
     private static void validate(GatewayConfig c) {
         Settings.check(c, "");
+        if (c.upstream().streamTimeoutMs() != null && c.upstream().streamIdleTimeoutMs() != null) {
+            throw new ConfigException("upstream.stream_idle_timeout_ms",
+                    "is the older name of upstream.stream_timeout_ms; set only one of them");
+        }
         tlsFiles("proxy.tls", c.proxy().tls());
         tlsFiles("admin.tls", c.admin().tls());
         tlsFiles("metrics.tls", c.metrics().tls());

@@ -181,16 +181,54 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record Upstream(@Setting(min = 1) Long connectTimeoutMs,
-                           @Setting(min = 1, description = "whole non-streaming answer") Long timeoutMs,
-                           @Setting(min = 1, description = "longest gap between streamed events")
-                           Long streamIdleTimeoutMs,
-                           @Setting(min = 0, description = "same-target retries for a lone target") Integer retries) {
+    /**
+     * Outbound calls to providers. Durations of 0 switch their knob off (AISIX's convention):
+     * {@code timeout_ms} 0 is no deadline, {@code stream_timeout_ms} 0 falls back to
+     * {@code timeout_ms}, {@code connect_timeout_ms} 0 leaves the connect to the OS,
+     * {@code pool_idle_timeout_secs} 0 keeps idle connections until the upstream closes them,
+     * {@code tcp_keepalive_secs} 0 sends no keepalive probes. {@code stream_idle_timeout_ms} is
+     * this gateway's older name of {@code stream_timeout_ms}.
+     */
+    public record Upstream(
+            @Setting(min = 0, description = "0: the OS connect timeout") Long connectTimeoutMs,
+            @Setting(min = 0, description = "whole non-streaming answer; 0: no deadline") Long timeoutMs,
+            @Setting(min = 0, description = "longest wait for each streamed event (120000 when unset); 0: "
+                    + "timeout_ms") Long streamTimeoutMs,
+            @Setting(min = 0, description = "older name of stream_timeout_ms; set only one of them")
+            Long streamIdleTimeoutMs,
+            @Setting(min = 0, description = "same-target retries for a lone target") Integer retries,
+            @Setting(min = 0, description = "idle pooled connections close after this; 0: never")
+            Long poolIdleTimeoutSecs,
+            @Setting(min = 0, description = "idle pooled connections kept per host; unset: no cap")
+            Integer poolMaxIdlePerHost,
+            @Setting(min = 0, description = "TCP keepalive idle time; 0: no keepalive probes") Long tcpKeepaliveSecs,
+            @Setting(min = 0, description = "between keepalive probes") Long tcpKeepaliveIntervalSecs,
+            @Setting(min = 0, description = "unanswered probes before the connection is dropped")
+            Integer tcpKeepaliveRetries) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);
             timeoutMs = or(timeoutMs, () -> 600_000L);
-            streamIdleTimeoutMs = or(streamIdleTimeoutMs, () -> 120_000L);
             retries = or(retries, () -> 2);
+            poolIdleTimeoutSecs = or(poolIdleTimeoutSecs, () -> 30L);
+            tcpKeepaliveSecs = or(tcpKeepaliveSecs, () -> 60L);
+            tcpKeepaliveIntervalSecs = or(tcpKeepaliveIntervalSecs, () -> 30L);
+            tcpKeepaliveRetries = or(tcpKeepaliveRetries, () -> 5);
+        }
+
+        /** Timeouts only, the rest at defaults (tests and tools). */
+        public Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Integer retries) {
+            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null);
+        }
+
+        /**
+         * The default longest wait for each event of a stream, in milliseconds (0: none):
+         * {@code stream_timeout_ms} (or its older name), 120 s when neither is set, and
+         * {@code timeout_ms} when it is 0.
+         */
+        public long effectiveStreamTimeoutMs() {
+            long configured = streamTimeoutMs != null ? streamTimeoutMs
+                    : streamIdleTimeoutMs != null ? streamIdleTimeoutMs : 120_000L;
+            return configured > 0 ? configured : timeoutMs;
         }
     }
 

@@ -113,7 +113,7 @@ class AisixCliTest {
                 config + ":3:1: error: cache.redis: is required when cache.backend is redis",
                 resources + ":5:5: error: /models/0/provider_key: no provider key named 'none' in this file",
                 resources + ":7:16: error: /models/1/routing/strategy: must be one of [failover, round_robin, "
-                        + "least_latency]",
+                        + "least_latency, least_cost, least_busy, consistent_hash]",
                 config + ": invalid (1 error)",
                 resources + ": invalid (2 errors; nothing of it would be served)"), out.toString().lines().toList());
 

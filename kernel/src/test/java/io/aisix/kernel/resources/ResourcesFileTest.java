@@ -195,7 +195,7 @@ class ResourcesFileTest {
                         + "or give each row an id",
                 "9 /provider_keys/1/api_base: environment variable MISSING_BASE is not set",
                 "13 /models/0/provider_key: no provider key named 'nobody' in this file",
-                "17 /models/1/routing/strategy: must be one of [failover, round_robin, least_latency]",
+                "17 /models/1/routing/strategy: must be one of [failover, round_robin, least_latency, least_cost, least_busy, consistent_hash]",
                 "22 /models/2/timeout: must be an integer",
                 "24 /models/3/provider_key_id: provider_keys '00000000-0000-0000-0000-000000000000' does not exist "
                         + "in this file",

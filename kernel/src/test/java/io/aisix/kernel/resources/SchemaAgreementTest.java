@@ -97,7 +97,27 @@ class SchemaAgreementTest {
             models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"fallback_on_statuses":"5xx"}} | invalid
             models | {"display_name":"r","routing":{"targets":[{"weight":1}]}} | invalid
             models | {"display_name":"r","routing":{"targets":[5]}} | invalid
-            models | {"display_name":"m","provider_key_id":"k","model_name":"x","timeout":0} | invalid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","timeout":0,"stream_timeout":0,"retries":0} | valid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","timeout":600000,"stream_timeout":1500,"retries":3} | valid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"},{"model":"b","priority":-1,"weight":0}],"retries":0,"max_fallbacks":1,"when_all_unavailable":"fail"},"timeout":5000,"stream_timeout":800} | valid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"strategy":"least_cost"}} | valid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"strategy":"least_busy"}} | valid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"strategy":"consistent_hash","hash_on":[{"type":"header","name":"X-Session"},{"type":"cookie","name":"sid"},{"type":"api_key"},{"type":"client_ip"}]}} | valid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}]},"retries":1} | valid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","timeout":-1} | invalid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","stream_timeout":-1} | invalid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","stream_timeout":"30s"} | invalid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","retries":-1} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}]},"retries":-1} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a","priority":"backup"}]}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a","weight":-1}]}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"max_fallbacks":-1}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"retries":-1}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"strategy":"consistent_hash","hash_on":[{"type":"geo"}]}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"hash_on":[{"type":"cookie"}]}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"hash_on":[{"type":"header","name":""}]}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"hash_on":[{"name":"x"}]}} | invalid
+            models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"hash_on":{"type":"api_key"}}} | invalid
             models | {"display_name":"m","provider_key_id":"k","model_name":"x","rate_limit":{"rpm":0}} | invalid
             models | {"display_name":"m","provider_key_id":"k","model_name":"x","cost":{"input_per_1k":-1}} | invalid
             api_keys | {"key_hash":"HASH"} | valid
@@ -233,7 +253,17 @@ class SchemaAgreementTest {
             proxy: { request_body_limit_bytes: 0 } | invalid
             cache: { backend: disk } | invalid
             cache: { memory: { max_entries: 0 } } | invalid
-            upstream: { timeout_ms: 0 } | invalid
+            upstream: { timeout_ms: 0, stream_timeout_ms: 0, connect_timeout_ms: 0 } | valid
+            upstream: { stream_idle_timeout_ms: 1500 } | valid
+            upstream: { timeout_ms: 6000000, stream_timeout_ms: 0, connect_timeout_ms: 2000, pool_idle_timeout_secs: 30, pool_max_idle_per_host: 32, tcp_keepalive_secs: 60, tcp_keepalive_interval_secs: 30, tcp_keepalive_retries: 5, retries: 2 } | valid
+            upstream: { timeout_ms: -1 } | invalid
+            upstream: { stream_timeout_ms: -5 } | invalid
+            upstream: { stream_timeout_ms: 2m } | invalid
+            upstream: { pool_max_idle_per_host: -1 } | invalid
+            upstream: { pool_idle_timeout_secs: -1 } | invalid
+            upstream: { tcp_keepalive_secs: -1 } | invalid
+            upstream: { tcp_keepalive_retries: many } | invalid
+            upstream: { request_timeout_ms: 1 } | invalid
             upstream: { retries: -1 } | invalid
             logging: { level: loud } | invalid
             metrics: { path: metrics } | invalid
@@ -251,6 +281,7 @@ class SchemaAgreementTest {
             cache: { backend: redis } | a redis section when the backend is redis
             proxy: { tls: { cert_file: /nope.pem } } | a certificate needs its key, and files must exist
             deployment: { mode: managed } | managed mode needs metrics.addr and managed endpoints
+            upstream: { stream_timeout_ms: 1, stream_idle_timeout_ms: 2 } | one name of the stream timeout, not both
             """;
 
     @Test

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -17,6 +18,8 @@ import java.util.Set;
  * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
 public final class CoreKinds {
+    private static final List<String> HASH_ON_TYPES = List.of("header", "cookie", "api_key", "client_ip");
+
     private CoreKinds() {
     }
 
@@ -31,8 +34,8 @@ public final class CoreKinds {
     };
 
     public static final ResourceKind<Model> MODELS = new Kind<>("models",
-            Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "rate_limit", "cost",
-                    "routing"),
+            Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "stream_timeout", "retries",
+                    "rate_limit", "cost", "routing"),
             Set.of(), CoreKinds::model) {
         @Override
         public Optional<String> uniqueName(Model value) {
@@ -134,28 +137,48 @@ public final class CoreKinds {
         Optional<String> modelName = r.optString("model_name");
         r.requireOneGroup(List.of("routing"), List.of("provider_key_id", "model_name"));
         Optional<String> provider = r.optString("provider").map(p -> p.toLowerCase(Locale.ROOT));
-        var timeout = r.integer("timeout", 1);
+        // milliseconds, as in AISIX; timeout 0 switches the deadline off, stream_timeout 0 falls back
+        var timeout = r.integer("timeout", 0);
+        var streamTimeout = r.integer("stream_timeout", 0);
+        // a routing model's retries are routing.retries; AISIX's schema allows retries on direct models only,
+        // so a routing model's own is type-checked and then ignored
+        OptionalInt directRetries = intOf(r.integer("retries", 0));
+        OptionalInt retries = routing.isPresent() ? OptionalInt.empty() : directRetries;
         Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
         Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
                 c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
                 c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0)));
-        return new Model(id, name, keyId, modelName, provider, timeout, rl, cost, routing);
+        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing);
+    }
+
+    private static OptionalInt intOf(java.util.OptionalLong v) {
+        return v.isPresent() ? OptionalInt.of((int) Math.min(Integer.MAX_VALUE, v.getAsLong())) : OptionalInt.empty();
     }
 
     private static Model.Routing routing(FieldReader r) {
-        String strategy = r.oneOf("strategy", "failover", List.of("failover", "round_robin", "least_latency"));
+        String strategy = r.oneOf("strategy", "failover", Model.Routing.STRATEGIES);
         List<Model.Target> targets = new ArrayList<>();
         for (FieldReader t : r.objects("targets", true)) {
             String model = t.string("model");
-            int weight = (int) t.integer("weight", 0).orElse(1);
-            int priority = (int) t.integer("priority", 0).orElse(0);
+            int weight = (int) t.integer("weight", 0, Integer.MAX_VALUE).orElse(1);
+            // AISIX's tiers: higher first, backups below the default 0 (priority: -1)
+            int priority = (int) t.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
             targets.add(new Model.Target(model, weight, priority));
         }
-        int retries = (int) r.integer("retries", 0).orElse(0);
+        OptionalInt retries = intOf(r.integer("retries", 0));
+        OptionalInt maxFallbacks = intOf(r.integer("max_fallbacks", 0));
         boolean retryOn429 = r.bool("retry_on_429", false);
         List<Integer> statuses = r.integers("fallback_on_statuses", 100, 599, "HTTP status").stream()
                 .map(Long::intValue).toList();
-        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, statuses);
+        List<Model.HashOn> hashOn = new ArrayList<>();
+        for (FieldReader h : r.objects("hash_on", false)) {
+            String type = h.oneOf("type", HASH_ON_TYPES);
+            String name = h.optString("name").orElse("");
+            h.requiredWhen("name", "type", List.of("header", "cookie"));
+            hashOn.add(new Model.HashOn(type, type.equals("header") ? name.toLowerCase(Locale.ROOT) : name));
+        }
+        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, statuses,
+                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn));
     }
 
     private static CallerKey callerKey(String id, FieldReader r) {

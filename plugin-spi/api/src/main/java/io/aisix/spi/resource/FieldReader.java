@@ -240,6 +240,19 @@ public final class FieldReader {
         return v.orElse(dflt);
     }
 
+    /** A required string that must be one of {@code allowed}. Returns "" after recording the problem. */
+    public String oneOf(String field, Collection<String> allowed) {
+        require(field);
+        String v = oneOf(field, null, allowed);
+        if (v == null) {
+            if (raw(field) == null) {
+                error(field, "is required");
+            }
+            return "";
+        }
+        return v;
+    }
+
     public boolean bool(String field, boolean dflt) {
         if (describing()) {
             property(field, typed("boolean").put("default", dflt));
