@@ -8,6 +8,7 @@ import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
 import io.aisix.kernel.admin.ResourceService;
+import io.aisix.kernel.admin.SchemaRoutes;
 import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
@@ -24,6 +25,7 @@ import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
+import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
@@ -38,9 +40,7 @@ import io.aisix.spi.Json;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
 import io.helidon.http.HeaderNames;
@@ -123,14 +123,7 @@ public final class Gateway implements AutoCloseable {
                         ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
-        // Guardrail kinds: shared with the guardrail filters, and their compile() validates rows
-        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
-        pluginContext.register(GuardrailKinds.class, guardrailKinds);
-        List<ResourceKind<?>> kinds = new ArrayList<>();
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, pluginContext) : k);
-        }
-        kinds.addAll(plugins.resourceKinds());
+        List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
         this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
         this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : openStore(config);
@@ -233,7 +226,8 @@ public final class Gateway implements AutoCloseable {
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.register(probes).register(AdminRoutes.PREFIX, admin);
+                        r.register(probes).register(AdminRoutes.PREFIX, admin)
+                                .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsAddr.isEmpty()) {
                             r.register(metricsEndpoint);
                         }

@@ -1,9 +1,9 @@
 package io.aisix.kernel;
 
+import io.aisix.kernel.cli.AisixCli;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -13,7 +13,8 @@ import java.util.logging.Logger;
 import sun.misc.Signal;
 
 /**
- * {@code bin/aisix}: loads the startup config, starts the gateway, and drains on SIGTERM/SIGINT.
+ * {@code bin/aisix}: the command line is {@link AisixCli}'s; starting the gateway (its default
+ * command) loads the startup config, starts the gateway, and drains on SIGTERM/SIGINT.
  * Exit codes: 0 after a clean drain, 2 for a startup configuration problem (one line on stderr
  * naming the key), 1 for anything unexpected.
  */
@@ -24,38 +25,15 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        String configFile = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-h", "--help" -> {
-                    usage(System.out);
-                    return;
-                }
-                case "-v", "--version" -> {
-                    System.out.println("aisix " + version());
-                    return;
-                }
-                case "-c", "--config" -> {
-                    if (i + 1 >= args.length) {
-                        fail("--config needs a file");
-                    }
-                    configFile = args[++i];
-                }
-                default -> {
-                    if (args[i].startsWith("--config=")) {
-                        configFile = args[i].substring("--config=".length());
-                    } else {
-                        System.err.println("aisix: unknown argument '" + args[i] + "'");
-                        usage(System.err);
-                        System.exit(2);
-                    }
-                }
-            }
-        }
+        System.exit(AisixCli.execute(args, Main::serve));
+    }
+
+    /** Starts the gateway with {@code configFile} and serves until a signal drained it; then exits. */
+    static void serve(String configFile) {
         Gateway gateway;
         GatewayConfig config;
         try {
-            config = ConfigLoader.load(Path.of(configFile == null ? "conf/config.yaml" : configFile), System.getenv());
+            config = ConfigLoader.load(Path.of(configFile), System.getenv());
             configureLogging(config);
             gateway = Gateway.start(config, Gateway.Options.defaults(config));
         } catch (ConfigException e) {
@@ -164,28 +142,6 @@ public final class Main {
     }
 
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
-    private static void usage(PrintStream out) {
-        out.println("""
-                Usage: aisix [--config FILE] [--help] [--version]
-
-                Starts the AISIX-J AI gateway.
-
-                  -c, --config FILE   startup config (YAML); default conf/config.yaml
-                  -h, --help          show this help
-                  -v, --version       print the version
-
-                Environment:
-                  AISIX_<PATH>        overrides a config key, levels joined by __ (AISIX_PROXY__ADDR=0.0.0.0:8080)
-                  AISIX_ADMIN_KEY     admin keys, comma separated
-                  AISIX_MANAGED__CA_PEM, AISIX_MANAGED__CERT_PEM, AISIX_MANAGED__KEY_PEM
-                                      managed mode: the certificate bundle as PEM text (instead of files)
-
-                Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads the listeners' TLS certificates.
-
-                Exit codes: 0 clean shutdown, 2 configuration error, 1 unexpected failure.""");
+        return AisixCli.version();
     }
 }
