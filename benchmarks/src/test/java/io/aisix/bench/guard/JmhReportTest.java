@@ -1,0 +1,59 @@
+package io.aisix.bench.guard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JmhReportTest {
+    private static final String CHAIN = "io.aisix.bench.ChainDispatchBenchmark.dispatch";
+
+    @Test
+    void readsEveryRunWithItsParametersAndIterations() {
+        List<Measured> runs = new SyntheticJmh()
+                .run(CHAIN, Map.of("chain", "full"), 8123.4, 14_530.2, 14_411.9, 14_420.0)
+                .run("io.aisix.bench.SseStreamBenchmark.perEvent", Map.of(), 1_100, 2_831.0)
+                .measured();
+
+        assertEquals(2, runs.size());
+        Measured full = runs.getFirst();
+        assertEquals(BenchmarkId.of(CHAIN, Map.of("chain", "full")), full.id());
+        assertEquals(List.of(14_530.2, 14_411.9, 14_420.0), full.allocation());
+        assertEquals(14_411.9, full.bytesPerOp(), 1e-9, "the lowest iteration");
+        assertEquals(8123.4, full.timeScore(), 1e-9);
+        assertEquals("ns/op", full.timeUnit());
+        assertEquals("", runs.get(1).id().paramText());
+    }
+
+    @Test
+    void aReportWithoutTheGcProfilerIsRefused() {
+        ObjectNode run = (ObjectNode) new SyntheticJmh().run(CHAIN, Map.of(), 10, 100).json().get(0);
+        ((ObjectNode) run.get("secondaryMetrics")).remove("gc.alloc.rate.norm");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JmhReport.parse(new ObjectMapper().createArrayNode().add(run)));
+        assertTrue(e.getMessage().contains("-prof gc"), e.getMessage());
+    }
+
+    @Test
+    void somethingElseThanAJmhReportIsRefused() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        assertThrows(IllegalArgumentException.class, () -> JmhReport.parse(json.readTree("{\"benchmarks\":[]}")));
+        assertThrows(IllegalArgumentException.class, () -> JmhReport.parse(json.readTree("[{\"mode\":\"avgt\"}]")));
+    }
+
+    @Test
+    void allocationStillFallingAtTheEndIsNotSettled() {
+        BenchmarkId id = BenchmarkId.of(CHAIN, Map.of());
+        assertTrue(new Measured(id, List.of(14_420.0, 14_410.0, 14_415.0), 1, "ns/op").settled(), "flat");
+        assertTrue(new Measured(id, List.of(14_000.0, 15_000.0), 1, "ns/op").settled(), "rising is not the JIT");
+        assertTrue(new Measured(id, List.of(300.0, 240.0), 1, "ns/op").settled(), "64 B or less is noise");
+        assertFalse(new Measured(id, List.of(16_935.0, 16_623.0, 16_205.0), 1, "ns/op").settled());
+    }
+}
