@@ -1,6 +1,7 @@
 # The two set-up commands (see README.md):
 #   make run   builds what is missing and starts the gateway on the embedded store with conf/config.yaml
-#   make test  installs what is missing (etcd, redis-server, chromium) and runs every unit, integration and browser test
+#   make test  installs what is missing (etcd, redis-server, chromium) and runs every unit, integration and browser test,
+#              then the JMH allocation guard (benchmarks/README.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -12,12 +13,17 @@ VERSION := 0.1.0-SNAPSHOT
 DIST := distribution/target/aisix-$(VERSION)
 SOURCES := $(shell find pom.xml */pom.xml plugin-spi kernel plugins distribution/src conf -newer $(DIST)/lib/aisix-kernel-$(VERSION).jar -type f 2>/dev/null | head -n1)
 
-.PHONY: help run test build dist deps clean
+GUARD := java -cp benchmarks/target/benchmarks.jar io.aisix.bench.guard.AllocationGuard \
+	--baseline benchmarks/baseline.json --work benchmarks/target/jmh-guard $(if $(INCLUDE),--include '$(INCLUDE)')
+
+.PHONY: help run test build dist deps clean jmh-guard jmh-baseline
 
 help:
 	@echo "make run    build (if needed) and start the gateway: proxy :3000, admin 127.0.0.1:3001"
-	@echo "make test   install etcd/redis/chromium if missing, then run all tests"
+	@echo "make test   install etcd/redis/chromium if missing, then run all tests and the JMH allocation guard"
 	@echo "make dist   build distribution/target/aisix-$(VERSION)[.tar.gz]"
+	@echo "make jmh-guard     run the JMH allocation guard alone (INCLUDE=<regex> for some benchmarks)"
+	@echo "make jmh-baseline  re-record benchmarks/baseline.json (INCLUDE=<regex> for some benchmarks)"
 
 run: $(DIST)/bin/aisix
 	$(DIST)/bin/aisix --config conf/config.yaml
@@ -33,6 +39,16 @@ deps:
 
 test: deps
 	$(MVN) install
+
+# The allocation guard that `make test` runs in the benchmarks module's verify phase, alone.
+jmh-guard:
+	$(MVN) -q -pl benchmarks -am -DskipTests package
+	$(GUARD)
+
+# Re-records the allocation baseline; commit it saying why it moved (benchmarks/README.md).
+jmh-baseline:
+	$(MVN) -q -pl benchmarks -am -DskipTests package
+	$(GUARD) --record
 
 clean:
 	$(MVN) -q clean

@@ -184,11 +184,11 @@ public final class AllocationGuard {
                     + " would tighten the guard.");
         }
         Map<Verdict, String> what = new LinkedHashMap<>();
-        what.put(Verdict.REGRESSED, "allocate more than " + AllocationCheck.MAX_INCREASE_PERCENT + "% and at least "
-                + AllocationCheck.MIN_BYTES + " B per operation above their baseline (measured again with "
+        what.put(Verdict.REGRESSED, "more than " + AllocationCheck.MAX_INCREASE_PERCENT + "% and at least "
+                + AllocationCheck.MIN_BYTES + " B per operation above the baseline (measured again alone with "
                 + JmhPass.THOROUGH.describe() + ")");
-        what.put(Verdict.NO_BASELINE, "have no baseline row (a new benchmark or parameter value)");
-        what.put(Verdict.GONE, "are in the baseline but did not run (a benchmark or parameter value removed or renamed)");
+        what.put(Verdict.NO_BASELINE, "no baseline row (a new benchmark or parameter value)");
+        what.put(Verdict.GONE, "a baseline row that did not run (a benchmark or parameter value removed or renamed)");
         StringBuilder b = new StringBuilder("Allocation guard FAILED:\n");
         what.forEach((v, text) -> {
             int n = check.with(v).size();
