@@ -23,13 +23,14 @@ import org.openjdk.jmh.runner.RunnerException;
  *
  * <p>Checking: one {@link JmhPass#SHORT short pass} over the selected benchmarks; every row above
  * the threshold is measured again alone with {@link JmhPass#THOROUGH long warm-up}, and with twice
- * that while its allocation is still falling above the threshold (at most {@value #ATTEMPTS} runs);
+ * that while it is above the threshold and not {@link Measured#settled() settled} (at most
+ * {@value #ATTEMPTS} runs);
  * the last figure decides. A short warm-up errs upwards (the JIT has not finished removing allocations),
  * so a row within the threshold needs no second look. The table is printed either way; the exit
  * status is 1 when a row regressed, has no baseline row or is gone (see {@link AllocationCheck}),
  * 2 when the guard could not run.
  *
- * <p>Recording ({@code --record}): one thorough pass over the selection, rows still falling
+ * <p>Recording ({@code --record}): one thorough pass over the selection, rows not settled
  * measured again as above; its rows replace the baseline's rows in the selection, the others are
  * kept.
  */
@@ -70,12 +71,12 @@ public final class AllocationGuard {
         warnOnOtherJdk(baseline);
         SortedMap<BenchmarkId, Long> covered = covered(baseline);
         out.println("Allocation guard: " + selection + " against " + baselineFile + " (" + JmhPass.SHORT.describe()
-                + ", -prof gc; JMH reports and logs in " + work + ")");
+                + ", -prof gc -prof comp; JMH reports and logs in " + work + ")");
         List<Measured> measured = new ArrayList<>(JmhPass.run(JmhPass.SHORT, selection, jvmArgs, work.resolve("short"), out));
         List<Row> suspects = AllocationCheck.compare(covered, measured).with(Verdict.REGRESSED);
         if (!suspects.isEmpty()) {
             out.println(suspects.size() + " above the threshold after the short pass; measuring each again alone with "
-                    + JmhPass.THOROUGH.describe() + " (twice the warm-up while still falling above it, at most " + ATTEMPTS
+                    + JmhPass.THOROUGH.describe() + " (twice the warm-up while above it and not settled, at most " + ATTEMPTS
                     + " runs)");
             for (Row suspect : suspects) {
                 long limit = suspect.baseline();
@@ -97,12 +98,13 @@ public final class AllocationGuard {
         Baseline old = Files.exists(baselineFile) ? Baseline.read(baselineFile) : new Baseline("", new TreeMap<>());
         clearWork();
         out.println("Recording the allocation baseline: " + selection + " (" + JmhPass.THOROUGH.describe()
-                + ", -prof gc; JMH reports and logs in " + work + ")");
+                + ", -prof gc -prof comp; JMH reports and logs in " + work + ")");
         List<Measured> measured = new ArrayList<>(
                 JmhPass.run(JmhPass.THOROUGH, selection, jvmArgs, work.resolve("record"), out));
         for (Measured m : List.copyOf(measured)) {
             if (!m.settled()) {
-                out.println(m.id() + " was still falling (" + series(m) + "); measuring it again with "
+                out.println(m.id() + " had not settled (" + series(m) + " B/op, JIT compiling "
+                        + String.format(Locale.ROOT, "%.0f%%", m.compiledPercent()) + " of the time); measuring it again with "
                         + JmhPass.THOROUGH.longer().describe());
                 Measured again = settle(m.id(), JmhPass.THOROUGH.longer(), ATTEMPTS - 1, x -> false);
                 measured.replaceAll(x -> x.id().equals(m.id()) ? again : x);
@@ -122,9 +124,9 @@ public final class AllocationGuard {
     }
 
     /**
-     * Measures one benchmark and parameter set alone, and again with twice the warm-up while its
-     * allocation was still falling and not yet {@code enough}, at most {@code attempts} runs;
-     * returns the last run.
+     * Measures one benchmark and parameter set alone, and again with twice the warm-up while it
+     * has not settled and is not yet {@code enough}, at most {@code attempts} runs; returns the
+     * last run.
      */
     private Measured settle(BenchmarkId id, JmhPass.Settings settings, int attempts, Predicate<Measured> enough)
             throws IOException, RunnerException {
@@ -136,9 +138,10 @@ public final class AllocationGuard {
             Measured m = run.getFirst();
             boolean done = m.settled() || enough.test(m);
             boolean last = attempt == attempts;
-            out.println("  " + id + " with " + settings.describe() + ": " + series(m) + " B/op" + (done ? ""
-                    : last ? ", still falling after " + attempts + " runs: the machine may be too busy to warm up"
-                    : ", still falling: once more with twice the warm-up"));
+            out.println("  " + id + " with " + settings.describe() + ": " + series(m) + " B/op, JIT compiling "
+                    + String.format(Locale.ROOT, "%.0f%%", m.compiledPercent()) + " of the time" + (done ? ""
+                    : last ? "; not settled after " + attempts + " runs: the machine may be too busy to warm up"
+                    : "; not settled: once more with twice the warm-up"));
             if (done || last) {
                 return m;
             }
@@ -197,9 +200,9 @@ public final class AllocationGuard {
                         .append(v.label).append(": ").append(text).append('\n');
             }
         });
-        long falling = check.with(Verdict.REGRESSED).stream().filter(r -> !r.measured().settled()).count();
-        if (falling > 0) {
-            b.append("  (").append(falling).append(" of them still falling after ").append(ATTEMPTS)
+        long unsettled = check.with(Verdict.REGRESSED).stream().filter(r -> !r.measured().settled()).count();
+        if (unsettled > 0) {
+            b.append("  (").append(unsettled).append(" of them not settled after ").append(ATTEMPTS)
                     .append(" runs: the machine may have been too busy for the JIT to finish; run `make jmh-guard`"
                             + " when it is quieter)\n");
         }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.openjdk.jmh.profile.CompilerProfiler;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -23,7 +24,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * One JMH run for the guard: the selected benchmarks, each in one fork of its own (so one
  * benchmark's type profiles cannot change another's inlining and escape analysis) with
- * {@code -prof gc} and fixed iterations that override the classes' annotations. JMH's JSON report
+ * {@code -prof gc} (allocation), {@code -prof comp} (whether the JIT was still compiling) and fixed
+ * iterations that override the classes' annotations. JMH's JSON report
  * and its full log go to {@code <file>.json} and {@code <file>.log}; the log's
  * {@code # Benchmark:} and {@code # Parameters:} lines are echoed as progress.
  */
@@ -53,8 +55,8 @@ final class JmhPass {
     /**
      * The pass a row above the threshold is measured again with, alone, and the baseline is
      * recorded with: the full chain's allocation settles only once C2 has compiled most of it,
-     * 2-8 s into a run on this machine when it is not overloaded. Five iterations show whether
-     * the figure was still falling ({@link Measured#settled()}).
+     * 2-8 s into a run on this machine when it is not overloaded, ~11 s at load 11-14. Five
+     * iterations show whether the JIT was still at work ({@link Measured#settled()}).
      */
     static final Settings THOROUGH = new Settings(10, Duration.ofSeconds(1), 5, Duration.ofSeconds(1));
 
@@ -75,6 +77,7 @@ final class JmhPass {
                 .measurementIterations(s.iterations())
                 .measurementTime(TimeValue.milliseconds(s.iteration().toMillis()))
                 .addProfiler(GCProfiler.class)
+                .addProfiler(CompilerProfiler.class)
                 .shouldFailOnError(true)
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toString());

@@ -4,17 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Reads a JMH JSON report ({@code -rf json}) of a run with {@code -prof gc}: per benchmark and
- * parameter set, every measurement iteration's {@code gc.alloc.rate.norm} and the time score.
+ * parameter set, every measurement iteration's {@code gc.alloc.rate.norm} and, with
+ * {@code -prof comp}, the JIT's compile time, and the time score.
  */
 final class JmhReport {
     static final String ALLOCATION = "gc.alloc.rate.norm";
+    static final String COMPILATION = "compiler.time.profiled";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JmhReport() {
@@ -41,11 +46,25 @@ final class JmhReport {
             if (allocation.isMissingNode()) {
                 throw new IllegalArgumentException(id + ": no " + ALLOCATION + " in the JMH report (run with -prof gc)");
             }
+            JsonNode compile = run.path("secondaryMetrics").path(COMPILATION);
+            List<Double> compileMillis = compile.isMissingNode() ? List.of() : iterations(id, compile);
             JsonNode primary = run.path("primaryMetric");
-            out.add(new Measured(id, iterations(id, allocation), primary.path("score").asDouble(Double.NaN),
-                    primary.path("scoreUnit").asText("")));
+            out.add(new Measured(id, iterations(id, allocation), compileMillis, duration(run.path("measurementTime")),
+                    primary.path("score").asDouble(Double.NaN), primary.path("scoreUnit").asText("")));
         }
         return out;
+    }
+
+    /** JMH's iteration length ({@code "1 s"}, {@code "500 ms"}); zero when the report has none. */
+    private static Duration duration(JsonNode time) {
+        if (!time.isTextual()) {
+            return Duration.ZERO;
+        }
+        try {
+            return Duration.ofNanos(TimeValue.fromString(time.asText()).convertTo(TimeUnit.NANOSECONDS));
+        } catch (IllegalArgumentException e) {
+            return Duration.ZERO;
+        }
     }
 
     private static List<Double> iterations(BenchmarkId id, JsonNode metric) {

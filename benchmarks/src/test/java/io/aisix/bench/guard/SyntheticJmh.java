@@ -15,7 +15,8 @@ final class SyntheticJmh {
     /** One benchmark and parameter set: its time score and its iterations' {@code gc.alloc.rate.norm}. */
     SyntheticJmh run(String benchmark, Map<String, String> params, double nsPerOp, double... bytesPerOp) {
         ObjectNode run = report.addObject();
-        run.put("jmhVersion", "1.37").put("benchmark", benchmark).put("mode", "avgt").put("threads", 1).put("forks", 1);
+        run.put("jmhVersion", "1.37").put("benchmark", benchmark).put("mode", "avgt").put("threads", 1).put("forks", 1)
+                .put("measurementIterations", bytesPerOp.length).put("measurementTime", "1 s");
         if (!params.isEmpty()) {
             ObjectNode p = run.putObject("params");
             params.forEach(p::put);
@@ -27,6 +28,14 @@ final class SyntheticJmh {
         metric(secondary.putObject("gc.alloc.rate.norm"), bytes.stream().mapToDouble(d -> d).average().orElse(0),
                 "B/op", bytes);
         metric(secondary.putObject("gc.count"), 3, "counts", List.of(1.0, 2.0));
+        return this;
+    }
+
+    /** The last run's JIT compile time per measurement iteration ({@code -prof comp}), in ms. */
+    SyntheticJmh compiling(double... millis) {
+        ObjectNode secondary = (ObjectNode) report.get(report.size() - 1).get("secondaryMetrics");
+        metric(secondary.putObject("compiler.time.profiled"), java.util.Arrays.stream(millis).sum(), "ms",
+                java.util.Arrays.stream(millis).boxed().toList());
         return this;
     }
 
