@@ -51,8 +51,7 @@ record Measured(BenchmarkId id, List<Double> allocation, List<Double> compileMil
     }
 
     boolean compiling() {
-        double measuredMillis = iteration.toMillis() * (double) compileMillis.size();
-        return measuredMillis > 0 && compiledPercent() > COMPILING_PERCENT;
+        return compiledPercent() > COMPILING_PERCENT;
     }
 
     /** The JIT's compile time as a share of the measured time, in percent (0 when not profiled). */
