@@ -131,6 +131,9 @@ final class OpenAiWire implements MockUpstream.Wire {
             message.putNull("content");
         }
         message.putNull("refusal");
+        if (!s.reasoning().isEmpty()) {
+            message.put("reasoning_content", s.reasoning());
+        }
         if (!s.toolCallList().isEmpty()) {
             ArrayNode tcs = message.putArray("tool_calls");
             for (Script.ToolCall tc : s.toolCallList()) {
@@ -181,14 +184,20 @@ final class OpenAiWire implements MockUpstream.Wire {
             ObjectNode e = data.addObject();
             e.put("object", "embedding");
             e.put("index", i);
-            ArrayNode v = e.putArray("embedding");
-            for (int j = 0; j < s.embeddingDims(); j++) {
-                v.add(((i + 1) * (j + 3) % 97) / 97.0);
-            }
+            e.set("embedding", vector(i, s.embeddingDims()));
         }
         root.put("model", model(call));
         root.putObject("usage").put("prompt_tokens", s.promptTokens()).put("total_tokens", s.promptTokens());
         return root;
+    }
+
+    /** The mock's vector for the {@code index}-th input: {@code dims} numbers in [0, 1), the same on every wire. */
+    static ArrayNode vector(int index, int dims) {
+        ArrayNode v = MockJson.array();
+        for (int j = 0; j < dims; j++) {
+            v.add(((index + 1) * (j + 3) % 97) / 97.0);
+        }
+        return v;
     }
 
     private ObjectNode models() {
@@ -321,6 +330,10 @@ final class OpenAiWire implements MockUpstream.Wire {
         }
         first.putNull("refusal");
         frames.add(MockUpstream.sse(null, MockJson.text(chunk(id, created, model, usage, first, null))));
+        for (String piece : s.reasoningPieces()) {
+            ObjectNode d = MockJson.object().put("reasoning_content", piece);
+            frames.add(MockUpstream.sse(null, MockJson.text(chunk(id, created, model, usage, d, null))));
+        }
         for (String piece : s.textPieces()) {
             ObjectNode d = MockJson.object().put("content", piece);
             frames.add(MockUpstream.sse(null, MockJson.text(chunk(id, created, model, usage, d, null))));
