@@ -51,6 +51,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict}; the OAuth2 token endpoint
  *       {@code POST /token} of {@link #vertexServiceAccount} accounts</td>
  *       <td>{@code Authorization: Bearer} with a token the mock issued (always checked once an account is registered)</td></tr>
+ *   <tr><td>Bedrock</td><td>{@code POST /model/{id}/converse}, {@code /converse-stream} (AWS event stream),
+ *       {@code /invoke} (Claude Messages body, Titan and Cohere embeddings)</td>
+ *       <td>SigV4, verified for real with {@link #requireAwsCredentials}</td></tr>
  * </table>
  *
  * <p>Streams follow the request ({@code "stream": true}, or Gemini's {@code streamGenerateContent}).
@@ -69,6 +72,7 @@ public final class MockUpstream implements AutoCloseable {
 
     private final WebServer server;
     private final GoogleOAuth oauth = new GoogleOAuth();
+    private volatile AwsSigV4.Expected aws;
     private final Queue<Script> queue = new ConcurrentLinkedQueue<>();
     private volatile Script defaultScript = Script.defaults();
     private volatile String requiredKey;
@@ -151,6 +155,16 @@ public final class MockUpstream implements AutoCloseable {
         return oauth.serviceAccount(clientEmail, project, baseUrl() + GoogleOAuth.PATH);
     }
 
+    /**
+     * Requires every Bedrock call to be SigV4-signed (service {@code bedrock}) with these
+     * credentials; {@code sessionToken} may be null (then none must be sent). A wrong key id,
+     * secret or token is a 403 as AWS answers it.
+     */
+    public MockUpstream requireAwsCredentials(String accessKeyId, String secretAccessKey, String sessionToken) {
+        this.aws = new AwsSigV4.Expected(accessKeyId, secretAccessKey, sessionToken);
+        return this;
+    }
+
     /** Lifetime of the tokens the mock's OAuth2 endpoint issues ({@code expires_in}); 1 hour by default. */
     public MockUpstream vertexTokenTtl(Duration ttl) {
         oauth.ttl(ttl);
@@ -190,6 +204,7 @@ public final class MockUpstream implements AutoCloseable {
         peers.clear();
         defaultScript = Script.defaults();
         requiredKey = null;
+        aws = null;
         oauth.reset();
         synchronized (recorded) {
             recorded.clear();
@@ -349,6 +364,10 @@ public final class MockUpstream implements AutoCloseable {
 
     private MockCall route(RecordedRequest rec, Script script) {
         String path = rec.path();
+        BedrockWire bedrock = BedrockWire.route(path, aws, port());
+        if (bedrock != null) {
+            return rec.method().equals("POST") ? new MockCall(rec, script, bedrock, bedrock.model()) : null;
+        }
         VertexWire vertex = VertexWire.route(path, oauth);
         if (vertex != null) {
             return rec.method().equals("POST") ? new MockCall(rec, script, vertex, VertexWire.model(path)) : null;

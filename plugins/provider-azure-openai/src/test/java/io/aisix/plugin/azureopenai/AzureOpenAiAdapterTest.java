@@ -84,7 +84,7 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
         RecordedRequest rec = mock.lastRequest();
         assertEquals("/openai/deployments/gpt4o-prod/embeddings", rec.path());
         assertEquals("2025-01-01-preview", rec.queryParam("api-version").orElseThrow());
-        assertEquals("a%2Fb%20c", AzureOpenAiAdapter.pathSegment("a/b c"));
+        assertEquals("a%2Fb%20c", io.aisix.providerkit.UrlPaths.segment("a/b c"));
 
         Target noBase = TestTarget.builder("azure-openai").build();
         GatewayException e = assertThrows(GatewayException.class,
