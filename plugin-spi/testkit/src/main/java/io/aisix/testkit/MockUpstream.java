@@ -40,7 +40,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <tr><td>OpenAI (and compatible)</td><td>{@code POST .../chat/completions}, {@code .../completions},
  *       {@code .../embeddings}, {@code .../responses}; {@code GET .../models}</td>
  *       <td>{@code Authorization: Bearer}</td></tr>
- *   <tr><td>Azure OpenAI</td><td>{@code POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=...}</td>
+ *   <tr><td>Azure OpenAI</td><td>{@code POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=...},
+ *       {@code POST /openai/v1/responses} (the v1 API: deployment in the body's {@code model})</td>
  *       <td>{@code api-key}</td></tr>
  *   <tr><td>Anthropic</td><td>{@code POST .../v1/messages} (needs {@code anthropic-version} and {@code max_tokens})</td>
  *       <td>{@code x-api-key}</td></tr>
@@ -371,6 +372,10 @@ public final class MockUpstream implements AutoCloseable {
         VertexWire vertex = VertexWire.route(path, oauth);
         if (vertex != null) {
             return rec.method().equals("POST") ? new MockCall(rec, script, vertex, VertexWire.model(path)) : null;
+        }
+        if (path.equals("/openai/v1/responses")) {
+            return rec.method().equals("POST")
+                    ? new MockCall(rec, script, OpenAiWire.azureV1(OpenAiWire.Op.RESPONSES), null) : null;
         }
         if (path.startsWith("/openai/deployments/")) {
             String rest = path.substring("/openai/deployments/".length());

@@ -14,16 +14,29 @@ final class OpenAiWire implements MockUpstream.Wire {
     enum Op { CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODELS }
 
     private final Op op;
+    /** Azure's deployment routes: the deployment in the path, {@code api-version} required. */
     private final boolean azure;
+    /** Azure auth ({@code api-key}) on any route, also on Azure's v1 API ({@code /openai/v1/...}, model in the body). */
+    private final boolean azureAuth;
 
     OpenAiWire(Op op, boolean azure) {
+        this(op, azure, azure);
+    }
+
+    private OpenAiWire(Op op, boolean azure, boolean azureAuth) {
         this.op = op;
         this.azure = azure;
+        this.azureAuth = azureAuth;
+    }
+
+    /** Azure OpenAI's v1 API ({@code /openai/v1/responses}): OpenAI's wire with Azure's auth, no api-version. */
+    static OpenAiWire azureV1(Op op) {
+        return new OpenAiWire(op, false, true);
     }
 
     @Override
     public boolean authorized(MockCall call, String key) {
-        if (azure) {
+        if (azureAuth) {
             return call.request().header("api-key").map(key::equals).orElse(false)
                     || call.request().header("authorization").map(("Bearer " + key)::equals).orElse(false);
         }

@@ -31,7 +31,7 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
     @Override
     public boolean supports(Endpoint endpoint) {
         return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS -> true;
+            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS, RESPONSES -> true;
             default -> false;
         };
     }
@@ -55,6 +55,10 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
                 .orElseThrow(() -> Upstreams.unusableKey(exchange, target,
                         "it has no api_base (https://<resource>.openai.azure.com)"));
         base = Upstreams.trimBase(Upstreams.stripSuffix(base, "/openai"));
+        if (endpoint == Endpoint.RESPONSES) {
+            // Azure serves the Responses API on its v1 API only: the deployment is the body's model
+            return base + "/openai/v1/responses";
+        }
         String version = target.key().apiVersion().filter(v -> !v.isBlank()).orElse(DEFAULT_API_VERSION);
         return base + "/openai/deployments/" + UrlPaths.segment(target.upstreamModel()) + OpenAiProtocol.path(endpoint)
                 + "?api-version=" + UrlPaths.segment(version);
