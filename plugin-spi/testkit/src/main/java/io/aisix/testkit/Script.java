@@ -53,6 +53,7 @@ public final class Script implements Cloneable {
     private int completionTokens = 9;
     private String finishReason;
     private int embeddingDims = 8;
+    private String reasoning = "";
     private Map<String, String> headers = Map.of();
 
     private Script() {
@@ -233,6 +234,18 @@ public final class Script implements Cloneable {
         return s;
     }
 
+    /**
+     * Reasoning the model shows before its answer, in each provider's spelling: OpenAI-compatible
+     * {@code reasoning_content} (DeepSeek), Anthropic {@code thinking} blocks, Gemini
+     * {@code thought} parts, Bedrock {@code reasoningContent}. Streams send it in
+     * {@link #deltas()} pieces before the text.
+     */
+    public Script reasoning(String reasoning) {
+        Script s = copy();
+        s.reasoning = Objects.requireNonNull(reasoning, "reasoning");
+        return s;
+    }
+
     public Script embeddingDims(int dims) {
         Script s = copy();
         s.embeddingDims = dims;
@@ -324,6 +337,16 @@ public final class Script implements Cloneable {
 
     public int embeddingDims() {
         return embeddingDims;
+    }
+
+    /** The reasoning text ({@link #reasoning(String)}); empty when none. */
+    public String reasoning() {
+        return reasoning;
+    }
+
+    /** The reasoning cut into at most {@link #deltas()} non-empty pieces. */
+    public List<String> reasoningPieces() {
+        return split(reasoning, deltas);
     }
 
     /** The reply text cut into at most {@link #deltas()} non-empty pieces. */

@@ -1,6 +1,7 @@
 package io.aisix.plugin.azureopenai;
 
 import io.aisix.providerkit.OpenAiProtocol;
+import io.aisix.providerkit.UrlPaths;
 import io.aisix.providerkit.Upstreams;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
@@ -11,7 +12,6 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Azure OpenAI: the OpenAI wire on deployment URLs
@@ -31,7 +31,7 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
     @Override
     public boolean supports(Endpoint endpoint) {
         return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS -> true;
+            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS, RESPONSES -> true;
             default -> false;
         };
     }
@@ -55,35 +55,12 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
                 .orElseThrow(() -> Upstreams.unusableKey(exchange, target,
                         "it has no api_base (https://<resource>.openai.azure.com)"));
         base = Upstreams.trimBase(Upstreams.stripSuffix(base, "/openai"));
+        if (endpoint == Endpoint.RESPONSES) {
+            // Azure serves the Responses API on its v1 API only: the deployment is the body's model
+            return base + "/openai/v1/responses";
+        }
         String version = target.key().apiVersion().filter(v -> !v.isBlank()).orElse(DEFAULT_API_VERSION);
-        return base + "/openai/deployments/" + pathSegment(target.upstreamModel()) + OpenAiProtocol.path(endpoint)
-                + "?api-version=" + pathSegment(version);
-    }
-
-    /** Percent-encodes everything but RFC 3986 unreserved characters. */
-    static String pathSegment(String s) {
-        boolean plain = true;
-        for (int i = 0; i < s.length() && plain; i++) {
-            plain = unreserved(s.charAt(i));
-        }
-        if (plain) {
-            return s;
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 16);
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if (b >= 0 && unreserved(c)) {
-                sb.append(c);
-            } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
-            }
-        }
-        return sb.toString();
-    }
-
-    private static boolean unreserved(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
-                || c == '_' || c == '~';
+        return base + "/openai/deployments/" + UrlPaths.segment(target.upstreamModel()) + OpenAiProtocol.path(endpoint)
+                + "?api-version=" + UrlPaths.segment(version);
     }
 }
