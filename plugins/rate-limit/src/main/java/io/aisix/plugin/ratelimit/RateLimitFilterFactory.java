@@ -54,8 +54,10 @@ public final class RateLimitFilterFactory implements FilterFactory {
         } catch (NumberFormatException e) {
             upstreamTimeout = 600_000L;
         }
-        limiter = RedisLimiter.connect(url, context.clock(), memory, upstreamTimeout + LEASE_MARGIN_MS,
+        RedisLimiter redis = RedisLimiter.connect(url, context.clock(), memory, upstreamTimeout + LEASE_MARGIN_MS,
                 context.metrics());
+        context.addHealthContributor(redis.health());
+        limiter = redis;
     }
 
     @Override
