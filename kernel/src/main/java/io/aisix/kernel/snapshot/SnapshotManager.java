@@ -71,9 +71,13 @@ public final class SnapshotManager implements StoreListener {
     private final Map<String, PluginFailure> failures = new TreeMap<>();
     /** The per-kind maps of the serving snapshot, reused for kinds a batch does not touch. */
     private Map<String, Map<String, Object>> published = Map.of();
-    /** Kinds and rows changed since the serving snapshot (more than one batch when a build was held back). */
+    /**
+     * Kinds changed since the serving snapshot (more than one batch when a build was held back),
+     * the first changed rows (the suspects a plugin failure names) and how many rows changed.
+     */
     private final Set<String> dirtyKinds = new HashSet<>();
     private final Set<String> changedRows = new LinkedHashSet<>();
+    private int changedCount;
     private boolean allDirty = true;
     private ChainCompiler.Build serving;
 
@@ -208,7 +212,7 @@ public final class SnapshotManager implements StoreListener {
             gone.remove(key);
             Long before = rowRevisions.put(key, row.revision());
             if (before == null || before != row.revision()) {
-                changedRows.add(key);
+                changed(key);
             }
             Object last = previous.getOrDefault(row.kind(), new TreeMap<>()).get(row.id());
             if (last != null) {
@@ -218,7 +222,7 @@ public final class SnapshotManager implements StoreListener {
         }
         for (String key : gone) {
             rowRevisions.remove(key);
-            changedRows.add(key);
+            changed(key);
         }
         allDirty = true;
         rebuild(rev);
@@ -226,13 +230,13 @@ public final class SnapshotManager implements StoreListener {
 
     @Override
     public synchronized void onChanges(List<StoreChange> changes, long rev) {
-        if (changes.isEmpty() && live.get() != null && changedRows.isEmpty()) {
+        if (changes.isEmpty() && live.get() != null && changedCount == 0) {
             markServed(rev); // nothing readable changed: the serving state already is this revision
             return;
         }
         for (StoreChange c : changes) {
             String key = c.kind() + "/" + c.id();
-            changedRows.add(key);
+            changed(key);
             dirtyKinds.add(c.kind());
             switch (c) {
                 case StoreChange.Put p -> {
@@ -251,6 +255,13 @@ public final class SnapshotManager implements StoreListener {
             }
         }
         rebuild(rev);
+    }
+
+    private void changed(String key) {
+        changedCount++;
+        if (changedRows.size() < MAX_SUSPECTS) {
+            changedRows.add(key);
+        }
     }
 
     @Override
@@ -357,6 +368,7 @@ public final class SnapshotManager implements StoreListener {
         published = Map.copyOf(byKind);
         dirtyKinds.clear();
         changedRows.clear();
+        changedCount = 0;
         allDirty = false;
         serving = build;
         install(build);
@@ -400,13 +412,9 @@ public final class SnapshotManager implements StoreListener {
     }
 
     private List<String> suspects() {
-        List<String> out = new ArrayList<>();
-        for (String key : changedRows) {
-            if (out.size() == MAX_SUSPECTS) {
-                out.add("... (" + (changedRows.size() - MAX_SUSPECTS) + " more)");
-                break;
-            }
-            out.add(key);
+        List<String> out = new ArrayList<>(changedRows);
+        if (changedCount > out.size()) {
+            out.add("... (" + (changedCount - out.size()) + " more changes)");
         }
         return List.copyOf(out);
     }

@@ -22,6 +22,7 @@ public final class RateLimitFilterFactory implements FilterFactory {
     static final long LEASE_MARGIN_MS = 60_000;
 
     private volatile Limiter limiter;
+    private volatile LimitPlan lastPlan;
 
     @Override
     public String id() {
@@ -62,7 +63,8 @@ public final class RateLimitFilterFactory implements FilterFactory {
 
     @Override
     public Optional<Filter> create(FilterContext context) {
-        LimitPlan plan = new LimitPlan(context.snapshot());
+        LimitPlan plan = new LimitPlan(context.snapshot(), lastPlan);
+        lastPlan = plan;
         if (plan.isEmpty()) {
             return Optional.empty();
         }
