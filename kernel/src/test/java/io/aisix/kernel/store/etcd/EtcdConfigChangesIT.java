@@ -237,6 +237,31 @@ class EtcdConfigChangesIT {
     }
 
     @Test
+    void aStoreThatCannotInitialiseKeepsTheGatewayUnreadyAndSaysWhy() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            seed(etcd);
+            etcd.kill();
+            try (TestGateway gw = start(etcd)) {
+                HttpResponse<String> ready = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/readyz"))));
+                assertEquals(503, ready.statusCode());
+                assertTrue(ready.body().startsWith("not ready: configuration not yet applied (etcd at "), ready.body());
+                JsonNode h = health(gw);
+                assertEquals("degraded", h.get("status").asText());
+                assertEquals("disconnected", h.at("/config/store_status/state").asText());
+                assertFalse(h.at("/config/store_status/error").asText().isEmpty(), h.toString());
+                HttpResponse<String> read = gw.adminCall("GET", "/admin/v1/provider_keys", null);
+                assertEquals(503, read.statusCode(), "nothing known to serve stale");
+                assertEquals("application/json", read.headers().firstValue("content-type").orElseThrow());
+
+                etcd.restart();
+                await("the first sync", () -> gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/readyz"))))
+                        .statusCode() == 200);
+                assertEquals(200, gw.adminCall("GET", "/admin/v1/provider_keys", null).statusCode());
+            }
+        }
+    }
+
+    @Test
     void readyWhileDisconnectedKeepsAisixSemantics() throws Exception {
         try (EtcdServer etcd = EtcdServer.start()) {
             seed(etcd);
