@@ -181,8 +181,9 @@ public final class RedisCacheBackend implements CacheBackend {
         long now = System.nanoTime();
         long last = lastLogNanos.get();
         if (now - last >= LOG_EVERY.toNanos() && lastLogNanos.compareAndSet(last, now)) {
-            LOG.warning("redis cache unavailable, serving misses (" + errors.get() + " errors so far): "
-                    + e.getClass().getSimpleName() + ": " + reason(e));
+            LOG.warning("redis cache at " + health.status().target() + " unavailable, serving misses (" + errors.get()
+                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e)
+                    + "; check that Redis runs and is reachable there (cache.redis.url)");
         }
     }
 

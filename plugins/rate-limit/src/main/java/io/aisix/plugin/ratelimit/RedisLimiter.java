@@ -334,8 +334,10 @@ final class RedisLimiter implements Limiter {
         long now = System.nanoTime();
         long last = lastLogNanos.get();
         if (now - last >= LOG_EVERY.toNanos() && lastLogNanos.compareAndSet(last, now)) {
-            LOG.warning("redis rate-limit backend unavailable, using process-local counters (" + errors.get()
-                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e));
+            LOG.warning("redis rate-limit backend at " + health.status().target()
+                    + " unavailable, using process-local counters (" + errors.get()
+                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e)
+                    + "; check that Redis runs and is reachable there (ratelimit.redis.url)");
         }
     }
 
