@@ -179,17 +179,23 @@ public final class BulkLoad {
         String tag = "s" + round;
         awaitServed(writer.ack("txn " + largest + " " + tag).revision());
         List<Double> ms = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        long watch = watchThread();
         for (int i = 0; i < singles + 10; i++) {
+            long cpu0 = threads.getThreadCpuTime(watch);
             Ack ack = writer.ack("one " + tag + " " + i);
             long served = awaitServed(ack.revision());
             if (i >= 10) {
                 ms.add(Math.max(0, served - ack.nanos()) / 1e6);
+                cpu.add((threads.getThreadCpuTime(watch) - cpu0) / 1e6);
             }
         }
         ms.sort(Double::compare);
-        System.out.printf("single-row change with %d rows loaded, ack -> served over %d changes: p50 %.2f ms,"
-                        + " p90 %.2f ms, max %.2f ms%n", largest + 1, ms.size(), ms.get(ms.size() / 2),
-                ms.get((int) Math.ceil(ms.size() * 0.9) - 1), ms.get(ms.size() - 1));
+        cpu.sort(Double::compare);
+        System.out.printf("single-row change with %d rows loaded, over %d changes: ack -> served p50 %.2f ms,"
+                        + " p90 %.2f ms, max %.2f ms; watch-thread CPU p50 %.2f ms, p90 %.2f ms%n", largest + 1,
+                ms.size(), ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.9) - 1), ms.get(ms.size() - 1),
+                cpu.get(cpu.size() / 2), cpu.get((int) Math.ceil(cpu.size() * 0.9) - 1));
     }
 
     /** Has the writer commit {@code size} rows in one transaction and follows the gateway until it serves them. */

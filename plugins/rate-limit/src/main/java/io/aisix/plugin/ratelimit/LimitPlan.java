@@ -53,7 +53,14 @@ final class LimitPlan {
         } else {
             keyLimits = new HashMap<>();
             for (CallerKey k : keySource.values()) {
-                k.rateLimit().ifPresent(rl -> put(keyLimits, k.id(), inline(rl, "key:" + k.id(), "api_key", "the API key")));
+                List<Limit> kept = unchanged(previous == null ? null : previous.keySource, k.id(), k,
+                        previous == null ? null : previous.keyLimits);
+                if (kept != null) {
+                    keyLimits.put(k.id(), kept);
+                } else {
+                    k.rateLimit().ifPresent(rl -> put(keyLimits, k.id(), inline(rl, "key:" + k.id(), "api_key",
+                            "the API key")));
+                }
             }
         }
         if (previous != null && previous.modelSource == modelSource) {
@@ -61,8 +68,14 @@ final class LimitPlan {
         } else {
             modelLimits = new HashMap<>();
             for (Model m : modelSource.values()) {
-                m.rateLimit().ifPresent(rl -> put(modelLimits, m.id(), inline(rl, "model:" + m.id(), "model",
-                        "model '" + m.displayName() + "'")));
+                List<Limit> kept = unchanged(previous == null ? null : previous.modelSource, m.id(), m,
+                        previous == null ? null : previous.modelLimits);
+                if (kept != null) {
+                    modelLimits.put(m.id(), kept);
+                } else {
+                    m.rateLimit().ifPresent(rl -> put(modelLimits, m.id(), inline(rl, "model:" + m.id(), "model",
+                            "model '" + m.displayName() + "'")));
+                }
             }
         }
         if (previous != null && previous.policySource == policySource) {
@@ -84,6 +97,14 @@ final class LimitPlan {
                 }
             }
         }
+    }
+
+    /**
+     * The limits built before for a resource that is still the same decoded object (the kernel keeps
+     * a row's object while the row does not change); null when it changed or had none.
+     */
+    private static <T> List<Limit> unchanged(Map<String, T> before, String id, T now, Map<String, List<Limit>> built) {
+        return before != null && before.get(id) == now ? built.get(id) : null;
     }
 
     private static void put(Map<String, List<Limit>> map, String id, List<Limit> limits) {

@@ -117,5 +117,16 @@ class LimitPlanTest {
         assertTrue(second.applicable(Optional.empty(), Optional.of(models.get("m1")), "alias").isEmpty(),
                 "the old model's limits are gone");
         assertEquals("model:m2/r60=5", describe(second.applicable(Optional.empty(), Optional.of(changed.get("m2")), "other")));
+
+        // a new key map: the unchanged key keeps its limits, the replaced one gets its new ones
+        RateLimit rpm9 = new RateLimit(NONE, OptionalLong.of(9), NONE, NONE, NONE, NONE);
+        CallerKey k2 = key("k2", Optional.empty(), Optional.of(rpm));
+        Map<String, CallerKey> two = Map.of("k1", keys.get("k1"), "k2", k2);
+        LimitPlan third = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, two, CoreKinds.MODELS, changed)), second);
+        CallerKey k2b = key("k2", Optional.empty(), Optional.of(rpm9));
+        LimitPlan fourth = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, Map.of("k1", keys.get("k1"), "k2", k2b),
+                CoreKinds.MODELS, changed)), third);
+        assertEquals("key:k1/r60=5", describe(fourth.applicable(Optional.of(keys.get("k1")), Optional.empty(), "")));
+        assertEquals("key:k2/r60=9", describe(fourth.applicable(Optional.of(k2b), Optional.empty(), "")));
     }
 }
