@@ -126,8 +126,7 @@ class EtcdConfigChangesIT {
                     rows.put(P + "/models/bulk-" + i, model("bulk-" + i));
                 }
                 txn[0] = etcd.txn(rows, List.of());
-                await("the transaction", () -> models(gw) == n + 1 && proxySaw.contains(n + 1));
-                Thread.sleep(100);
+                await("both readers saw the transaction", () -> snapshotSaw.contains(n + 1) && proxySaw.contains(n + 1));
                 stop.set(true);
                 snapshotPoller.join(5000);
                 proxyPoller.join(5000);
