@@ -61,6 +61,8 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             Map.entry("aisix_requests_total", "Proxy requests by route, model alias, provider and HTTP status"),
             Map.entry("aisix_request_duration_seconds", "Proxy request duration, to the end of the response or stream"),
             Map.entry("aisix_upstream_duration_seconds", "Upstream call duration per try, to the end of the answer"),
+            Map.entry("aisix_upstream_attempts_total", "Upstream tries, failed ones included, by direct model, "
+                    + "provider and status"),
             Map.entry("aisix_time_to_first_token_seconds", "Time from request arrival to the first streamed event"),
             Map.entry("aisix_tokens_total", "Tokens reported by upstreams, by type (prompt, completion)"),
             Map.entry("aisix_in_flight_requests", "Proxy requests in flight, streams included"),

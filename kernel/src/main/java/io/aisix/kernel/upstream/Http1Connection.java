@@ -23,6 +23,8 @@ import java.util.zip.InflaterInputStream;
  * buffer; the body stream reads the rest and hands the connection back to the pool at its end.
  */
 final class Http1Connection {
+    /** A {@code deadline} meaning none. */
+    static final long NO_DEADLINE = Long.MIN_VALUE;
     private static final int BUFFER = 8192;
     private static final int MAX_HEAD = 64 * 1024;
     /** Requests up to this size go out in one socket write (one TCP segment for typical chat requests). */
@@ -40,8 +42,11 @@ final class Http1Connection {
     private int lim;
     private boolean received;
     private long idleSince;
-    private long timeoutNanos;
-    /** When the socket read under way must have returned (System.nanoTime), or 0 outside reads. */
+    /** The longest single read of the current exchange (nanoseconds), 0 = no bound. */
+    private long gapNanos;
+    /** When the current exchange must be over (System.nanoTime), or {@link #NO_DEADLINE}. */
+    private long deadline = NO_DEADLINE;
+    /** When the socket read under way must have returned (System.nanoTime), or 0 outside reads and for unbounded ones. */
     private volatile long readDeadline;
     private volatile boolean timedOut;
 
@@ -104,7 +109,14 @@ final class Http1Connection {
      * busiest thread of the process). The client's watchdog enforces the deadline instead.
      */
     private int socketRead(byte[] b, int off, int len) throws IOException {
-        readDeadline = System.nanoTime() + timeoutNanos;
+        long until = gapNanos > 0 ? System.nanoTime() + gapNanos : NO_DEADLINE;
+        if (deadline != NO_DEADLINE && (until == NO_DEADLINE || deadline - until < 0)) {
+            until = deadline;
+        }
+        if (until == NO_DEADLINE) {
+            return in.read(b, off, len);
+        }
+        readDeadline = until == 0 ? 1 : until; // 0 means "not reading"
         client.reading(this);
         try {
             return in.read(b, off, len);
@@ -119,10 +131,18 @@ final class Http1Connection {
         }
     }
 
-    /** Sends a request and reads the answer head; the body is left to the returned response. */
-    UpstreamResponse exchange(byte[] head, byte[] body, int timeoutMs, String method) throws IOException {
+    /**
+     * Sends a request and reads the answer head; the body is left to the returned response.
+     *
+     * @param gapNanos the longest single read, 0 for no bound
+     * @param deadline when the whole exchange must be over ({@link System#nanoTime()}), or
+     *                 {@link #NO_DEADLINE}
+     */
+    UpstreamResponse exchange(byte[] head, byte[] body, long gapNanos, long deadline, String method)
+            throws IOException {
         received = false;
-        timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        this.gapNanos = gapNanos;
+        this.deadline = deadline;
         if (head.length + body.length <= SINGLE_WRITE) {
             byte[] all = Arrays.copyOf(head, head.length + body.length);
             System.arraycopy(body, 0, all, head.length, body.length);
@@ -435,7 +455,7 @@ final class Http1Connection {
 
         /** Reads what is left of the answer, up to {@link #TAIL_BYTES} within {@link #TAIL_NANOS}. */
         private void awaitRest() {
-            timeoutNanos = Math.min(timeoutNanos, TAIL_NANOS);
+            gapNanos = gapNanos == 0 ? TAIL_NANOS : Math.min(gapNanos, TAIL_NANOS);
             try {
                 while (true) {
                     int end = chunkedEnd();

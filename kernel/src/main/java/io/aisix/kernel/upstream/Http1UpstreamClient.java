@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The pooled upstream client lent to plugins: HTTP/1.1 over blocking sockets, each request on the
@@ -40,10 +42,18 @@ import javax.net.ssl.SSLSocketFactory;
  *       connection; a connection goes back to the pool once its answer was read to the end and
  *       neither side said {@code Connection: close}. Closing an answer before its end closes the
  *       connection, which is how the upstream learns its caller went away.</li>
- *   <li>The read timeout bounds the wait for the answer head and then every single read (for
- *       streams, the idle timeout between events). A watchdog thread enforces it, up to
- *       {@value #WATCHDOG_TICK_MILLIS} ms late, by closing the connection of a late read; the
- *       sockets have no read timeout of their own (see {@link Http1Connection}).</li>
+ *   <li>Timeouts ({@link UpstreamRequest#readTimeout()}, else {@code upstream.timeout_ms} /
+ *       {@code upstream.stream_timeout_ms}): a non-streaming exchange has a deadline for the whole
+ *       of it, from the connection to the last byte of the body; a stream bounds the wait for its
+ *       answer head and then every single read (the gap between events), with no bound on the
+ *       whole. A watchdog thread enforces both, up to {@value #WATCHDOG_TICK_MILLIS} ms late, by
+ *       closing the connection of a late read; the sockets have no read timeout of their own (see
+ *       {@link Http1Connection}). The connect is bounded by {@code upstream.connect_timeout_ms}
+ *       and by what is left of the deadline.</li>
+ *   <li>Idle connections are kept for {@code upstream.pool_idle_timeout_secs} (at most
+ *       {@code upstream.pool_max_idle_per_host} per address); TCP keepalive probes follow
+ *       {@code upstream.tcp_keepalive_*}, so a NAT or load balancer keeps a connection whose model
+ *       is slow to answer.</li>
  *   <li>A request that fails on a pooled connection before any byte of the answer arrived (the
  *       upstream had closed the idle connection) is sent once more on a new connection.</li>
  *   <li>TLS as {@link UpstreamTls} says: the JDK's trust store with host-name verification, or only the provider key's CA
@@ -55,17 +65,24 @@ import javax.net.ssl.SSLSocketFactory;
  * <p>Failures become {@link GatewayException}s, also when they happen while the body is read: a
  * read that times out is {@code TIMEOUT}, anything else {@code UPSTREAM_ERROR}.
  */
-public final class Http1UpstreamClient implements UpstreamClient {
+public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable {
     private static final int MAX_IDLE_CONNECTIONS = 4096;
-    private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_URLS = 1024;
     /** How often the watchdog looks for late reads: timeouts fire up to this much late. */
     private static final long WATCHDOG_TICK_MILLIS = 50;
     private static final long REAP_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Timeouts this long or longer are none (100 years, far below the nanosecond clock's range). */
+    private static final long MAX_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
 
     private final int connectTimeoutMs;
-    private final int defaultTimeoutMs;
-    private final int streamIdleTimeoutMs;
+    /** Defaults of a request without its own timeout, in nanoseconds; 0 = none. */
+    private final long defaultTimeoutNanos;
+    private final long defaultStreamTimeoutNanos;
+    /** How long a connection may sit in the pool; 0 = until the upstream closes it. */
+    private final long maxIdleNanos;
+    /** Idle connections kept per address; -1 = no bound but {@link #MAX_IDLE_CONNECTIONS}. */
+    private final int maxIdlePerRoute;
+    private final GatewayConfig.Upstream config;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
@@ -76,14 +93,25 @@ public final class Http1UpstreamClient implements UpstreamClient {
     private volatile boolean closed;
 
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
-        this.connectTimeoutMs = millis(config.connectTimeoutMs());
-        this.defaultTimeoutMs = millis(config.timeoutMs());
-        this.streamIdleTimeoutMs = millis(config.streamIdleTimeoutMs());
+        this.config = config;
+        this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMs());
+        this.defaultTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
+        this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
+        this.maxIdleNanos = TimeUnit.SECONDS.toNanos(config.poolIdleTimeoutSecs());
+        this.maxIdlePerRoute = config.poolMaxIdlePerHost() == null ? -1 : config.poolMaxIdlePerHost();
         this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
     }
 
-    private static int millis(long ms) {
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, ms));
+    /**
+     * The request's timeout in nanoseconds, 0 for none: its own, else the deployment default of its
+     * kind. Up to 100 years; beyond, none ({@link UpstreamRequest#NO_TIMEOUT}).
+     */
+    private long timeoutNanos(UpstreamRequest request) {
+        Duration t = request.readTimeout();
+        if (t.isZero()) {
+            return request.stream() ? defaultStreamTimeoutNanos : defaultTimeoutNanos;
+        }
+        return t.getSeconds() >= MAX_TIMEOUT_SECONDS ? 0 : Math.max(1, t.toNanos());
     }
 
     @Override
@@ -94,9 +122,10 @@ public final class Http1UpstreamClient implements UpstreamClient {
         Endpoint endpoint = endpoint(request.url());
         SSLSocketFactory tls = endpoint.https() ? tls(request.caPem().orElse(""), request.verifyTls()) : null;
         Route route = new Route(endpoint.host(), endpoint.port(), tls, request.verifyTls());
-        int timeoutMs = request.readTimeout().isZero()
-                ? (request.stream() ? streamIdleTimeoutMs : defaultTimeoutMs)
-                : millis(request.readTimeout().toMillis());
+        long timeout = timeoutNanos(request);
+        // a stream's timeout bounds each read; any other exchange's bounds the whole of it
+        long gap = request.stream() ? timeout : 0;
+        long deadline = request.stream() || timeout == 0 ? Http1Connection.NO_DEADLINE : System.nanoTime() + timeout;
         byte[] head;
         try {
             head = RequestHead.encode(request, endpoint);
@@ -106,7 +135,7 @@ public final class Http1UpstreamClient implements UpstreamClient {
         Http1Connection pooled = takeIdle(route);
         if (pooled != null) {
             try {
-                return pooled.exchange(head, request.body(), timeoutMs, request.method());
+                return pooled.exchange(head, request.body(), gap, deadline, request.method());
             } catch (IOException e) {
                 pooled.close();
                 if (e instanceof SocketTimeoutException || pooled.received()) {
@@ -115,23 +144,32 @@ public final class Http1UpstreamClient implements UpstreamClient {
                 // the upstream had closed the idle connection: once more on a new one
             }
         }
-        Http1Connection fresh = connect(route);
+        Http1Connection fresh = connect(route, deadline);
         try {
-            return fresh.exchange(head, request.body(), timeoutMs, request.method());
+            return fresh.exchange(head, request.body(), gap, deadline, request.method());
         } catch (IOException e) {
             fresh.close();
             throw translate(e, "upstream request failed");
         }
     }
 
-    private Http1Connection connect(Route route) {
+    private Http1Connection connect(Route route, long deadline) {
+        int connectMs = connectTimeoutMs;
+        if (deadline != Http1Connection.NO_DEADLINE) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                throw new GatewayException(ErrorCode.TIMEOUT, "upstream timed out");
+            }
+            connectMs = connectMs == 0 ? (int) Math.min(Integer.MAX_VALUE, left) : (int) Math.min(connectMs, left);
+        }
         // Direct, never through a SOCKS proxy from system properties: without NO_PROXY every
         // connect asks the default ProxySelector (URI parsing, a proxy list) through a SOCKS wrapper.
         Socket tcp = new Socket(Proxy.NO_PROXY);
         Socket socket = tcp;
         try {
             socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(route.host(), route.port()), connectTimeoutMs);
+            keepAlive(tcp);
+            socket.connect(new InetSocketAddress(route.host(), route.port()), connectMs);
             if (route.tls() != null) {
                 SSLSocket ssl = (SSLSocket) route.tls().createSocket(socket, route.host(), route.port(), true);
                 if (route.verify()) {
@@ -139,7 +177,7 @@ public final class Http1UpstreamClient implements UpstreamClient {
                     params.setEndpointIdentificationAlgorithm("HTTPS");
                     ssl.setSSLParameters(params);
                 }
-                ssl.setSoTimeout(connectTimeoutMs);
+                ssl.setSoTimeout(connectMs);
                 ssl.startHandshake();
                 ssl.setSoTimeout(0); // reads are bounded by the watchdog from here on
                 socket = ssl;
@@ -155,20 +193,46 @@ public final class Http1UpstreamClient implements UpstreamClient {
         }
     }
 
-    /** Puts a connection whose answer was read to the end back into the pool (or closes it). */
+    /** TCP keepalive as {@code upstream.tcp_keepalive_*} says, where the platform supports the knobs. */
+    private void keepAlive(Socket tcp) throws IOException {
+        if (config.tcpKeepaliveSecs() <= 0) {
+            return;
+        }
+        tcp.setKeepAlive(true);
+        try {
+            tcp.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) Math.min(Integer.MAX_VALUE, config.tcpKeepaliveSecs()));
+            if (config.tcpKeepaliveIntervalSecs() > 0) {
+                tcp.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL,
+                        (int) Math.min(Integer.MAX_VALUE, config.tcpKeepaliveIntervalSecs()));
+            }
+            if (config.tcpKeepaliveRetries() > 0) {
+                tcp.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, config.tcpKeepaliveRetries());
+            }
+        } catch (UnsupportedOperationException e) {
+            // the OS defaults apply
+        }
+    }
+
     /** Connections in the pool now; for tests. */
     int idleConnections() {
         return idleCount.get();
     }
 
+    /** Puts a connection whose answer was read to the end back into the pool (or closes it). */
     void release(Http1Connection connection) {
         if (closed || idleCount.incrementAndGet() > MAX_IDLE_CONNECTIONS) {
             idleCount.decrementAndGet();
             connection.close();
             return;
         }
+        Deque<Http1Connection> deque = idle.computeIfAbsent(connection.route(), r -> new ConcurrentLinkedDeque<>());
+        if (maxIdlePerRoute >= 0 && deque.size() >= maxIdlePerRoute) { // size() walks the deque: bounded by the cap
+            idleCount.decrementAndGet();
+            connection.close();
+            return;
+        }
         connection.idleSince(System.nanoTime());
-        idle.computeIfAbsent(connection.route(), r -> new ConcurrentLinkedDeque<>()).offerFirst(connection);
+        deque.offerFirst(connection);
         if (closed) {
             closeIdle();
         }
@@ -183,7 +247,7 @@ public final class Http1UpstreamClient implements UpstreamClient {
         long now = System.nanoTime();
         for (Http1Connection c; (c = deque.pollFirst()) != null; ) {
             idleCount.decrementAndGet();
-            if (now - c.idleSince() < MAX_IDLE_NANOS) {
+            if (maxIdleNanos == 0 || now - c.idleSince() < maxIdleNanos) {
                 return c;
             }
             c.close();
@@ -227,8 +291,11 @@ public final class Http1UpstreamClient implements UpstreamClient {
 
     /** Closes connections that sat idle too long, oldest first. */
     private void reapIdle(long now) {
+        if (maxIdleNanos == 0) {
+            return;
+        }
         for (Deque<Http1Connection> deque : idle.values()) {
-            for (Http1Connection c; (c = deque.peekLast()) != null && now - c.idleSince() >= MAX_IDLE_NANOS; ) {
+            for (Http1Connection c; (c = deque.peekLast()) != null && now - c.idleSince() >= maxIdleNanos; ) {
                 if (deque.removeLastOccurrence(c)) {
                     idleCount.decrementAndGet();
                     c.close();

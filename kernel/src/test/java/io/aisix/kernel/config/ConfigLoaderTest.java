@@ -65,8 +65,47 @@ class ConfigLoaderTest {
         assertEquals("cache.memory.max_bytes", fails("cache:\n  memory: { max_bytes: 0 }\n").key());
         assertEquals("cache.redis", fails("cache:\n  backend: redis\n").key());
         assertEquals("deployment.mode", fails("deployment:\n  mode: hybrid\n").key());
-        assertEquals("upstream.timeout_ms", fails("upstream:\n  timeout_ms: 0\n").key());
+        assertEquals("upstream.timeout_ms", fails("upstream:\n  timeout_ms: -1\n").key());
         assertEquals("config", fails("proxy: [unclosed\n").key());
+    }
+
+    @Test
+    void upstreamTimeoutsTakeAisixKeysAndTheOlderName() throws IOException {
+        GatewayConfig.Upstream d = load("", Map.of()).upstream();
+        assertEquals(600_000L, d.timeoutMs());
+        assertEquals(120_000L, d.effectiveStreamTimeoutMs());
+        assertEquals(5000L, d.connectTimeoutMs());
+        assertEquals(30L, d.poolIdleTimeoutSecs());
+
+        GatewayConfig.Upstream aisix = load("""
+                upstream:
+                  timeout_ms: 6000000
+                  stream_timeout_ms: 0
+                  connect_timeout_ms: 2000
+                  pool_idle_timeout_secs: 30
+                  pool_max_idle_per_host: 32
+                  tcp_keepalive_secs: 60
+                  tcp_keepalive_interval_secs: 30
+                  tcp_keepalive_retries: 5
+                  retries: 2
+                """, Map.of()).upstream();
+        assertEquals(6_000_000L, aisix.effectiveStreamTimeoutMs(), "stream_timeout_ms 0 falls back to timeout_ms");
+        assertEquals(32, aisix.poolMaxIdlePerHost());
+
+        assertEquals(45_000L, load("upstream: { stream_timeout_ms: 45000 }\n", Map.of()).upstream()
+                .effectiveStreamTimeoutMs());
+        assertEquals(1500L, load("upstream: { stream_idle_timeout_ms: 1500 }\n", Map.of()).upstream()
+                .effectiveStreamTimeoutMs(), "the older name keeps working");
+        assertEquals(0L, load("upstream: { timeout_ms: 0, stream_timeout_ms: 0 }\n", Map.of()).upstream()
+                .effectiveStreamTimeoutMs(), "0 everywhere: no timeout at all");
+        assertEquals(250L, load("", Map.of("AISIX_UPSTREAM__STREAM_TIMEOUT_MS", "250")).upstream()
+                .effectiveStreamTimeoutMs());
+
+        assertEquals("upstream.stream_idle_timeout_ms",
+                fails("upstream: { stream_timeout_ms: 1, stream_idle_timeout_ms: 2 }\n").key());
+        assertEquals("upstream.stream_timeout_ms", fails("upstream: { stream_timeout_ms: -5 }\n").key());
+        assertEquals("upstream.tcp_keepalive_secs", fails("upstream: { tcp_keepalive_secs: -1 }\n").key());
+        assertEquals("upstream.pool_max_idle_per_host", fails("upstream: { pool_max_idle_per_host: -1 }\n").key());
     }
 
     @Test

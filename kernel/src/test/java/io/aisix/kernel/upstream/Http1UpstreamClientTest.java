@@ -408,6 +408,54 @@ class Http1UpstreamClientTest {
         }
     }
 
+    /** Answers at once, then sends the body one byte every 100 ms (a stream that keeps trickling). */
+    private void trickle(int bytes) {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + bytes + "\r\n\r\n", new byte[0]);
+            for (int i = 0; i < bytes; i++) {
+                Thread.sleep(100);
+                out.write('x');
+                out.flush();
+            }
+            return true;
+        };
+    }
+
+    @Test
+    void aWholeAnswerHasADeadlineAStreamOnlyAGapBound() {
+        trickle(10); // about a second in all, never more than 100 ms between two bytes
+        try (UpstreamResponse res = client.send(post(Headers.empty(), Duration.ofMillis(500)))) {
+            GatewayException e = assertThrows(GatewayException.class, res::readAll,
+                    "a non-streaming exchange must be over within its timeout, however steadily bytes arrive");
+            assertEquals(ErrorCode.TIMEOUT, e.code());
+        }
+        UpstreamRequest stream = new UpstreamRequest("POST", url("/v1/chat/completions"), Headers.empty(), new byte[0],
+                true, Duration.ofMillis(500), Optional.empty(), true);
+        try (UpstreamResponse res = client.send(stream)) {
+            assertEquals(10, res.readAll().length, "each read of a stream waits at most 500 ms; the whole is unbounded");
+        }
+    }
+
+    @Test
+    void noTimeoutAndZeroDefaultsWaitForASlowAnswer() {
+        responder = (r, out) -> {
+            Thread.sleep(700);
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return true;
+        };
+        try (Http1UpstreamClient strict = new Http1UpstreamClient(new GatewayConfig.Upstream(2000L, 300L, 300L, 0))) {
+            assertEquals(ErrorCode.TIMEOUT, assertThrows(GatewayException.class,
+                    () -> strict.send(post(Headers.empty(), Duration.ZERO))).code(), "the 300 ms default applies");
+            try (UpstreamResponse res = strict.send(post(Headers.empty(), UpstreamRequest.NO_TIMEOUT))) {
+                assertArrayEquals(BODY, res.readAll(), "a model's timeout: 0 opts out of the default");
+            }
+        }
+        try (Http1UpstreamClient none = new Http1UpstreamClient(new GatewayConfig.Upstream(0L, 0L, 0L, 0));
+             UpstreamResponse res = none.send(post(Headers.empty(), Duration.ZERO))) {
+            assertArrayEquals(BODY, res.readAll(), "upstream.timeout_ms: 0 is no deadline");
+        }
+    }
+
     @Test
     void aTruncatedBodyIsAnUpstreamError() {
         responder = (r, out) -> {

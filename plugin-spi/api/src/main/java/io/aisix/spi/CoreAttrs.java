@@ -30,6 +30,13 @@ public final class CoreAttrs {
     /** Number of upstream tries made so far (set by the dispatcher). */
     public static final AttrKey<Integer> ATTEMPTS = AttrKey.of("attempts", Integer.class);
 
+    /**
+     * The upstream's own id for its answer to the current try (its {@code x-request-id},
+     * {@code request-id}, ... response header), set by the provider adapter as soon as an answer
+     * head arrived, errors included; for logs, never sent to the caller.
+     */
+    public static final AttrKey<String> PROVIDER_REQUEST_ID = AttrKey.of("provider_request_id", String.class);
+
     /** Token usage once known (set by the provider adapter). */
     public static final AttrKey<Usage> USAGE = AttrKey.of("usage", Usage.class);
 

@@ -54,6 +54,7 @@ public interface Exchange {
 
     <T> Optional<T> attr(AttrKey<T> key);
 
+    /** Sets an attribute; {@code null} removes it. */
     <T> void attr(AttrKey<T> key, T value);
 
     /** Headers the kernel adds to whatever response leaves, error responses included. */

@@ -70,7 +70,8 @@ public final class OpenAiProtocol {
             out.set("stream_options", so);
         }
         byte[] body = ProviderJson.bytes(out);
-        UpstreamResponse response = Upstreams.send(client, Upstreams.postJson(url, headers, body, stream, target));
+        UpstreamResponse response = Upstreams.send(exchange, target, client,
+                Upstreams.postJson(url, headers, body, stream, target));
         String aliasLiteral = ProviderJson.quote(target.alias());
         if (!stream) {
             return json(exchange, family, response, aliasLiteral);

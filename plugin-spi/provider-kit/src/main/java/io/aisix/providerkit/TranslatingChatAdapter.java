@@ -54,7 +54,7 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
         ObjectNode chat = exchange.json();
         boolean stream = chat.path("stream").asBoolean(false);
         boolean callerUsage = chat.path("stream_options").path("include_usage").asBoolean(false);
-        UpstreamResponse response = Upstreams.send(upstream, request(exchange, target, chat, stream));
+        UpstreamResponse response = Upstreams.send(exchange, target, upstream, request(exchange, target, chat, stream));
         long created = System.currentTimeMillis() / 1000;
         if (stream) {
             return Response.stream(toChunks(response, exchange, target.alias(), created, callerUsage));

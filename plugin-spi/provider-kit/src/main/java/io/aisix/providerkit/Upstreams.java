@@ -1,6 +1,7 @@
 package io.aisix.providerkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
 import io.aisix.spi.error.ErrorCode;
@@ -21,6 +22,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The upstream call conventions every adapter shares: request options from the target, status
@@ -30,20 +32,29 @@ public final class Upstreams {
     /** Longest upstream 4xx message passed on to the caller. */
     static final int MAX_MESSAGE = 1000;
     private static final String REQUEST_ID = "x-aisix-request-id";
+    private static final String[] PROVIDER_REQUEST_ID_HEADERS = {"x-request-id", "request-id", "apim-request-id",
+            "x-goog-request-id"};
 
     private Upstreams() {
     }
 
-    /** The model's {@code timeout} (ms) when set, else {@link Duration#ZERO} (the kernel default). */
-    public static Duration readTimeout(Target target) {
-        var t = target.model().timeoutMs();
-        return t.isPresent() && t.getAsLong() > 0 ? Duration.ofMillis(t.getAsLong()) : Duration.ZERO;
+    /**
+     * The target's timeout for a call: {@link Target#streamTimeoutMs()} for a stream (the longest
+     * wait for each event), else {@link Target#timeoutMs()} (the whole call); absent: {@link
+     * Duration#ZERO}, the kernel's default; 0: {@link UpstreamRequest#NO_TIMEOUT}.
+     */
+    public static Duration readTimeout(Target target, boolean stream) {
+        OptionalLong t = stream ? target.streamTimeoutMs() : target.timeoutMs();
+        if (t.isEmpty()) {
+            return Duration.ZERO;
+        }
+        return t.getAsLong() == 0 ? UpstreamRequest.NO_TIMEOUT : Duration.ofMillis(t.getAsLong());
     }
 
     /** A JSON POST to {@code url} carrying the target's timeout and TLS settings. */
     public static UpstreamRequest postJson(String url, Headers headers, byte[] body, boolean stream, Target target) {
         ProviderKey key = target.key();
-        return new UpstreamRequest("POST", url, headers, body, stream, readTimeout(target), key.tlsCaPem(),
+        return new UpstreamRequest("POST", url, headers, body, stream, readTimeout(target, stream), key.tlsCaPem(),
                 key.tlsVerify());
     }
 
@@ -64,11 +75,15 @@ public final class Upstreams {
     }
 
     /**
-     * Sends and checks the status. A non-2xx answer is closed and thrown as
+     * Sends and checks the status; the upstream's id for its answer goes into
+     * {@link CoreAttrs#PROVIDER_REQUEST_ID}. A non-2xx answer is closed and thrown as
      * {@link GatewayException#upstreamStatus}: the message comes from a 4xx body only (5xx bodies
-     * are never read), and {@code Retry-After} is kept.
+     * are never read), and {@code Retry-After} is kept. A 401 or 403 means the upstream refused the
+     * provider key: its body is not read (it may quote the key), the message names the key, and
+     * a warning is logged with the upstream's request id.
      */
-    public static UpstreamResponse send(UpstreamClient client, UpstreamRequest request) {
+    public static UpstreamResponse send(Exchange exchange, Target target, UpstreamClient client,
+                                        UpstreamRequest request) {
         UpstreamResponse response;
         try {
             response = client.send(request);
@@ -77,6 +92,8 @@ public final class Upstreams {
         } catch (RuntimeException e) {
             throw failure(e);
         }
+        String providerRequestId = providerRequestId(response.headers());
+        exchange.attr(CoreAttrs.PROVIDER_REQUEST_ID, providerRequestId);
         int status = response.status();
         if (status >= 200 && status < 300) {
             return response;
@@ -84,7 +101,12 @@ public final class Upstreams {
         try {
             Duration retryAfter = retryAfter(response.headers()).orElse(null);
             String message = "upstream returned status " + status;
-            if (status >= 400 && status < 500) {
+            if (status == 401 || status == 403) {
+                ProviderWarnings.warn(target.key(), "refused by the upstream (status " + status + ")", exchange,
+                        providerRequestId);
+                message = "the upstream refused the credentials of provider key '" + target.key().displayName()
+                        + "' (status " + status + ")";
+            } else if (status >= 400 && status < 500) {
                 try {
                     message = errorMessage(response.readAll(), status);
                 } catch (RuntimeException ignored) {
@@ -95,6 +117,44 @@ public final class Upstreams {
         } finally {
             response.close();
         }
+    }
+
+    /**
+     * The error for a provider key this adapter cannot call with (a missing {@code api_base}, ...):
+     * a 400 naming the key and what is wrong, logged as a warning; never the secret.
+     */
+    public static GatewayException unusableKey(Exchange exchange, Target target, String problem) {
+        ProviderWarnings.warn(target.key(), problem, exchange, null);
+        return new GatewayException(ErrorCode.PROVIDER_KEY_UNUSABLE, "provider key '" + target.key().displayName()
+                + "' cannot be used for model \"" + target.servedBy() + "\": " + problem);
+    }
+
+    /**
+     * The upstream's own id for an answer, from the first of {@code x-request-id} (OpenAI and most
+     * compatible servers), {@code request-id} (Anthropic), {@code apim-request-id} (Azure),
+     * {@code x-goog-request-id}; null when none was sent or it is not a short printable string.
+     */
+    public static String providerRequestId(Headers headers) {
+        for (String name : PROVIDER_REQUEST_ID_HEADERS) {
+            Optional<String> v = headers.first(name);
+            if (v.isPresent() && printable(v.get())) {
+                return v.get();
+            }
+        }
+        return null;
+    }
+
+    private static boolean printable(String v) {
+        if (v.isEmpty() || v.length() > 256) {
+            return false;
+        }
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reads a whole (non-streaming) body, mapping read failures and timeouts. */

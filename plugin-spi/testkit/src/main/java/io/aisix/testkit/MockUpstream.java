@@ -370,6 +370,7 @@ public final class MockUpstream implements AutoCloseable {
     private void respond(MockCall call, ServerResponse res) {
         Wire wire = call.wire();
         Script s = call.script();
+        s.headers().forEach(res::header);
         String key = requiredKey;
         if (key != null && !wire.authorized(call, key)) {
             sendBytes(res, 401, "application/json", wire.errorBody(401, "invalid api key"), null);

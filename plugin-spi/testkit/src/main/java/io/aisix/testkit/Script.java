@@ -2,7 +2,9 @@ package io.aisix.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -51,6 +53,7 @@ public final class Script implements Cloneable {
     private int completionTokens = 9;
     private String finishReason;
     private int embeddingDims = 8;
+    private Map<String, String> headers = Map.of();
 
     private Script() {
     }
@@ -221,6 +224,15 @@ public final class Script implements Cloneable {
         return s;
     }
 
+    /** A response header sent with the answer, whatever it is (an upstream's {@code x-request-id}, ...). */
+    public Script header(String name, String value) {
+        Script s = copy();
+        Map<String, String> h = new LinkedHashMap<>(headers);
+        h.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        s.headers = Map.copyOf(h);
+        return s;
+    }
+
     public Script embeddingDims(int dims) {
         Script s = copy();
         s.embeddingDims = dims;
@@ -231,6 +243,11 @@ public final class Script implements Cloneable {
 
     public String text() {
         return text;
+    }
+
+    /** Extra response headers ({@link #header}). */
+    public Map<String, String> headers() {
+        return headers;
     }
 
     public int deltas() {

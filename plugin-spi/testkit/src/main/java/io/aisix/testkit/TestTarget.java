@@ -6,6 +6,7 @@ import io.aisix.spi.resource.ProviderKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -27,6 +28,7 @@ public final class TestTarget {
     private String caPem;
     private boolean verifyTls = true;
     private Long timeoutMs;
+    private Long streamTimeoutMs;
 
     private TestTarget(String adapterId) {
         this.adapterId = adapterId;
@@ -86,14 +88,21 @@ public final class TestTarget {
         return this;
     }
 
+    /** The model's {@code stream_timeout} in milliseconds. */
+    public TestTarget streamTimeoutMs(long streamTimeoutMs) {
+        this.streamTimeoutMs = streamTimeoutMs;
+        return this;
+    }
+
     public Target build() {
         ProviderKey key = new ProviderKey("pk-" + alias, alias + "-key", provider,
                 provider.equals(adapterId) ? Optional.empty() : Optional.of(adapterId), apiKey,
                 Optional.ofNullable(apiBase), Optional.ofNullable(apiVersion), Map.copyOf(headers),
                 Optional.ofNullable(caPem), verifyTls);
         Model model = new Model("m-" + alias, alias, Optional.of(key.id()), Optional.of(upstreamModel), Optional.empty(),
-                timeoutMs == null ? OptionalLong.empty() : OptionalLong.of(timeoutMs), Optional.empty(),
-                Optional.empty(), Optional.empty());
+                timeoutMs == null ? OptionalLong.empty() : OptionalLong.of(timeoutMs),
+                streamTimeoutMs == null ? OptionalLong.empty() : OptionalLong.of(streamTimeoutMs), OptionalInt.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty());
         return new Target(alias, alias, model, key, upstreamModel, adapterId, 0, 1);
     }
 }

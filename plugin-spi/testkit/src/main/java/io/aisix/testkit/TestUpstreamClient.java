@@ -36,7 +36,8 @@ import javax.net.ssl.SSLContext;
  *
  * <ul>
  *   <li>{@code readTimeout} bounds the wait for the response head and then every single body read
- *       (an idle timeout); {@link Duration#ZERO} means the test default of 30 s.</li>
+ *       (an idle timeout), for streams and whole answers alike; {@link Duration#ZERO} means the
+ *       test default of 30 s, {@link UpstreamRequest#NO_TIMEOUT} an hour.</li>
  *   <li>Connection failures throw {@code UPSTREAM_ERROR}; a timeout before the response head
  *       throws {@code TIMEOUT}. A body read that times out throws a
  *       {@link SocketTimeoutException} (an {@link IOException}), after aborting the body.</li>
@@ -52,6 +53,7 @@ import javax.net.ssl.SSLContext;
 public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
     /** The read timeout used when a request asks for the kernel default ({@link Duration#ZERO}). */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration UNBOUNDED = Duration.ofHours(1);
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
 
     private final Duration defaultTimeout;
@@ -90,7 +92,8 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
     @Override
     public UpstreamResponse send(UpstreamRequest request) {
         sent.add(request);
-        Duration timeout = request.readTimeout().isZero() ? defaultTimeout : request.readTimeout();
+        Duration timeout = request.readTimeout().isZero() ? defaultTimeout
+                : request.readTimeout().equals(UpstreamRequest.NO_TIMEOUT) ? UNBOUNDED : request.readTimeout();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(request.url())).timeout(timeout);
         request.headers().forEach((name, value) -> {
             if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {

@@ -20,6 +20,13 @@ public enum ErrorCode {
     BODY_TOO_LARGE(413, "invalid_request_error", "request_too_large", "request_too_large"),
     CONTENT_FILTER(422, "content_filter", "content_filter", "invalid_request_error"),
     RATE_LIMIT_EXCEEDED(429, "rate_limit_exceeded", "rate_limit_exceeded", "rate_limit_error"),
+    /**
+     * A provider key the adapter cannot use (an OpenAI-compatible vendor without {@code api_base}):
+     * a configuration error the message names, found before any upstream call.
+     */
+    PROVIDER_KEY_UNUSABLE(400, "invalid_request_error", "provider_key_unusable", "invalid_request_error"),
+    /** The upstream refused the provider key's credentials (401 or 403). */
+    UPSTREAM_AUTH_FAILED(401, "authentication_error", "upstream_auth_failed", "authentication_error"),
     /** An upstream 4xx, passed on with the upstream's status. */
     UPSTREAM_CLIENT_ERROR(400, "invalid_request_error", "upstream_client_error", "invalid_request_error"),
     /** Upstream 5xx, broken stream or unreadable body; the upstream body is never echoed. */

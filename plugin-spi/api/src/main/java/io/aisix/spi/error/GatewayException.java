@@ -47,9 +47,15 @@ public class GatewayException extends RuntimeException {
 
     /**
      * An upstream answered with a non-2xx status: 4xx keeps its status and message, 5xx becomes a
-     * 502 whose message never echoes the upstream body.
+     * 502 whose message never echoes the upstream body. 401 and 403 mean the upstream refused the
+     * gateway's provider credentials: they become a 401 {@link ErrorCode#UPSTREAM_AUTH_FAILED}, and
+     * the message must not come from the upstream body, which may quote the key.
      */
     public static GatewayException upstreamStatus(int upstreamStatus, String clientMessage, Duration retryAfter) {
+        if (upstreamStatus == 401 || upstreamStatus == 403) {
+            return new GatewayException(ErrorCode.UPSTREAM_AUTH_FAILED, 401, clientMessage, null, upstreamStatus,
+                    retryAfter, Headers.empty(), null);
+        }
         if (upstreamStatus >= 400 && upstreamStatus < 500) {
             ErrorCode code = upstreamStatus == 429 ? ErrorCode.RATE_LIMIT_EXCEEDED : ErrorCode.UPSTREAM_CLIENT_ERROR;
             return new GatewayException(code, upstreamStatus, clientMessage, null, upstreamStatus, retryAfter,

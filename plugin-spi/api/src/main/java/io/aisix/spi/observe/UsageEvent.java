@@ -1,6 +1,8 @@
 package io.aisix.spi.observe;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -22,12 +24,37 @@ import java.util.Optional;
  * @param errorCode        the error code ({@code model_not_found}, ...) when the request failed
  * @param attempts         upstream tries made (0 for rejects and cache hits)
  * @param streamed         true for an event-stream answer
+ * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
+ *                         a fallback shows the try that failed)
  */
 public record UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
                          String route, String keyId, String alias, String provider, String upstreamModel, int status,
                          String errorCode, long promptTokens, long completionTokens, String cacheStatus,
-                         String guardrailOutcome, int attempts, boolean streamed, Optional<String> prompt,
-                         Optional<String> completion) {
+                         String guardrailOutcome, int attempts, boolean streamed,
+                         List<Attempt> upstreamAttempts, Optional<String> prompt, Optional<String> completion) {
+
+    public UsageEvent {
+        upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
+    }
+
+    /**
+     * One upstream try of a request.
+     *
+     * @param index             1 for the first try
+     * @param model             the direct alias tried ({@code x-aisix-served-by} when it answered)
+     * @param provider          its vendor id
+     * @param upstreamModel     the upstream model id sent
+     * @param status            the upstream's HTTP status, or the gateway's for a failure without
+     *                          one (504 timeout, 502 transport error); a stream that started is 200
+     *                          unless it broke
+     * @param errorCode         the error code when the try failed, else empty
+     * @param startOffsetNanos  when the try began, counted from the request's arrival
+     * @param durationNanos     the try's duration, to the end of its answer (the last event of a stream)
+     * @param providerRequestId the upstream's id for its answer, when it sent one
+     */
+    public record Attempt(int index, String model, String provider, String upstreamModel, int status,
+                          String errorCode, long startOffsetNanos, long durationNanos, String providerRequestId) {
+    }
 
     /** This event without prompt and completion text (for exporters in {@code metadata_only} mode). */
     public UsageEvent withoutContent() {
@@ -36,6 +63,6 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
         }
         return new UsageEvent(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider,
                 upstreamModel, status, errorCode, promptTokens, completionTokens, cacheStatus, guardrailOutcome,
-                attempts, streamed, Optional.empty(), Optional.empty());
+                attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty());
     }
 }

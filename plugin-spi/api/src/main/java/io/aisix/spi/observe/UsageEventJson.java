@@ -12,7 +12,11 @@ import java.io.IOException;
  *  "key_id": "...", "alias": "gpt-4o", "provider": "openai", "upstream_model": "gpt-4o-2024-08-06",
  *  "status": 200, "error_code": null, "latency_ms": 812, "ttft_ms": 95, "prompt_tokens": 12,
  *  "completion_tokens": 40, "total_tokens": 52, "cache_status": "miss", "guardrail_outcome": "pass",
- *  "attempts": 1, "stream": true, "prompt": "...", "completion": "..."}
+ *  "attempts": 2, "stream": true,
+ *  "upstream_attempts": [{"index": 1, "model": "gpt-a", "provider": "openai", "upstream_model": "gpt-4o",
+ *                         "status": 500, "error_code": "upstream_error", "latency_ms": 40,
+ *                         "provider_request_id": "req_123"}, {"index": 2, ...}],
+ *  "prompt": "...", "completion": "..."}
  * }</pre>
  *
  * Empty strings are written as {@code null}; {@code ttft_ms} is {@code null} when no byte was
@@ -63,6 +67,20 @@ public final class UsageEventJson {
         text(b, "guardrail_outcome", e.guardrailOutcome());
         b.append(",\"attempts\":").append(e.attempts());
         b.append(",\"stream\":").append(e.streamed());
+        b.append(",\"upstream_attempts\":[");
+        for (int i = 0; i < e.upstreamAttempts().size(); i++) {
+            UsageEvent.Attempt a = e.upstreamAttempts().get(i);
+            b.append(i == 0 ? "{\"index\":" : ",{\"index\":").append(a.index());
+            text(b, "model", a.model());
+            text(b, "provider", a.provider());
+            text(b, "upstream_model", a.upstreamModel());
+            b.append(",\"status\":").append(a.status());
+            text(b, "error_code", a.errorCode());
+            b.append(",\"latency_ms\":").append(a.durationNanos() / 1_000_000);
+            text(b, "provider_request_id", a.providerRequestId());
+            b.append('}');
+        }
+        b.append(']');
         if (withContent) {
             if (e.prompt().isPresent()) {
                 string(b.append(",\"prompt\":"), e.prompt().get());

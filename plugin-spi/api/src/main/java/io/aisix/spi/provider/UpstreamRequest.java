@@ -8,16 +8,20 @@ import java.util.Optional;
 /**
  * An HTTP request to an upstream.
  *
- * @param stream      true when the answer is an event stream: the kernel then applies the stream
- *                    idle timeout between reads instead of the whole-answer timeout
- * @param readTimeout the longest wait for the next bytes; {@link Duration#ZERO} applies the
- *                    kernel's configured default ({@code upstream.timeout_ms}, or
- *                    {@code upstream.stream_idle_timeout_ms} for streams)
+ * @param stream      true when the answer is an event stream: {@code readTimeout} then bounds the
+ *                    wait for the answer head and for every later read (the gap between events),
+ *                    and nothing bounds the whole; false: {@code readTimeout} is the deadline of the
+ *                    whole exchange, from the connection to the last byte of the body
+ * @param readTimeout {@link Duration#ZERO} applies the kernel's default ({@code upstream.timeout_ms},
+ *                    or {@code upstream.stream_timeout_ms} for streams); {@link #NO_TIMEOUT} none
  * @param caPem       extra trusted CA certificates (PEM) for this upstream
  * @param verifyTls   false disables certificate verification
  */
 public record UpstreamRequest(String method, String url, Headers headers, byte[] body, boolean stream, Duration readTimeout,
                               Optional<String> caPem, boolean verifyTls) {
+    /** A {@code readTimeout} that switches the timeout off (a model's {@code timeout: 0}). */
+    public static final Duration NO_TIMEOUT = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+
     public UpstreamRequest {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(url, "url");
@@ -25,6 +29,9 @@ public record UpstreamRequest(String method, String url, Headers headers, byte[]
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(readTimeout, "readTimeout");
         Objects.requireNonNull(caPem, "caPem");
+        if (readTimeout.isNegative()) {
+            throw new IllegalArgumentException("readTimeout must not be negative");
+        }
     }
 
     /** A JSON POST with the kernel's default timeouts and TLS settings. */

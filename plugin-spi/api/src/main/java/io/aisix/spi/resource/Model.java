@@ -2,19 +2,29 @@ package io.aisix.spi.resource;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
  * A model alias ({@code models}): either direct (one provider key and upstream model) or a
  * routing model over other aliases.
  *
- * @param displayName the alias callers send; may hold one {@code *} (wildcard alias)
- * @param modelName   upstream model id; a {@code *} in it is replaced by the wildcard capture
- * @param provider    vendor id overriding the provider key's
+ * @param displayName     the alias callers send; may hold one {@code *} (wildcard alias)
+ * @param modelName       upstream model id; a {@code *} in it is replaced by the wildcard capture
+ * @param provider        vendor id overriding the provider key's
+ * @param timeoutMs       {@code timeout}: the end-to-end deadline of a non-streaming upstream call,
+ *                        in milliseconds; 0 = none; on a routing model, the default of its targets
+ * @param streamTimeoutMs {@code stream_timeout}: the longest wait for the next event of a streamed
+ *                        answer (the first included), in milliseconds; on a routing model, the
+ *                        default of its targets. Absent (or 0, as in AISIX) falls back as
+ *                        {@link io.aisix.spi.provider.Target#streamTimeoutMs()} says
+ * @param retries         {@code retries} of a direct model: same-target retries after a
+ *                        retryable failure, before the request gives up or falls over
  */
 public record Model(String id, String displayName, Optional<String> providerKeyId, Optional<String> modelName,
-                    Optional<String> provider, OptionalLong timeoutMs, Optional<RateLimit> rateLimit,
-                    Optional<Cost> cost, Optional<Routing> routing) {
+                    Optional<String> provider, OptionalLong timeoutMs, OptionalLong streamTimeoutMs,
+                    OptionalInt retries, Optional<RateLimit> rateLimit, Optional<Cost> cost,
+                    Optional<Routing> routing) {
 
     public boolean isWildcard() {
         return displayName.indexOf('*') >= 0;
@@ -29,14 +39,34 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
     }
 
     /**
-     * @param strategy           {@code failover}, {@code round_robin} or {@code least_latency}
-     * @param fallbackOnStatuses upstream statuses that fall over to the next target besides the defaults
+     * @param strategy           one of {@link #STRATEGIES}
+     * @param retries            same-target retries for targets without their own {@code retries}
+     * @param maxFallbacks       how many later targets may be tried after the first one failed
+     *                           (absent: all)
+     * @param fallbackOnStatuses upstream statuses that are retried and fall over like a 5xx
+     * @param hashOn             where {@code consistent_hash} takes its key from, first non-empty wins
      */
-    public record Routing(String strategy, List<Target> targets, int retries, boolean retryOn429,
-                          List<Integer> fallbackOnStatuses) {
+    public record Routing(String strategy, List<Target> targets, OptionalInt retries, boolean retryOn429,
+                          List<Integer> fallbackOnStatuses, OptionalInt maxFallbacks, List<HashOn> hashOn) {
+        /** The strategies a routing model may name (AISIX's set). */
+        public static final List<String> STRATEGIES = List.of("failover", "round_robin", "least_latency", "least_cost",
+                "least_busy", "consistent_hash");
+        /** AISIX's default key: the {@code x-aisix-routing-key} header, else the caller's key id. */
+        public static final List<HashOn> DEFAULT_HASH_ON = List.of(new HashOn("header", "x-aisix-routing-key"),
+                new HashOn("api_key", ""));
     }
 
-    /** A routing target: another alias by name, its weight and its priority tier (lower first). */
+    /**
+     * One source of a {@code consistent_hash} key.
+     *
+     * @param type {@code header}, {@code cookie}, {@code api_key} (the caller key's id) or
+     *             {@code client_ip}
+     * @param name the header or cookie name; empty for the other types
+     */
+    public record HashOn(String type, String name) {
+    }
+
+    /** A routing target: another alias by name, its weight and its priority tier (higher first). */
     public record Target(String model, int weight, int priority) {
     }
 }

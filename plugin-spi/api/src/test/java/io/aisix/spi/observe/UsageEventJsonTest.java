@@ -8,6 +8,8 @@ import io.aisix.spi.Json;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,20 @@ class UsageEventJsonTest {
             text(g, "guardrail_outcome", e.guardrailOutcome());
             g.writeNumberField("attempts", e.attempts());
             g.writeBooleanField("stream", e.streamed());
+            g.writeArrayFieldStart("upstream_attempts");
+            for (UsageEvent.Attempt a : e.upstreamAttempts()) {
+                g.writeStartObject();
+                g.writeNumberField("index", a.index());
+                text(g, "model", a.model());
+                text(g, "provider", a.provider());
+                text(g, "upstream_model", a.upstreamModel());
+                g.writeNumberField("status", a.status());
+                text(g, "error_code", a.errorCode());
+                g.writeNumberField("latency_ms", a.durationNanos() / 1_000_000);
+                text(g, "provider_request_id", a.providerRequestId());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             if (withContent) {
                 if (e.prompt().isPresent()) {
                     g.writeStringField("prompt", e.prompt().get());
@@ -82,9 +98,18 @@ class UsageEventJsonTest {
         return new UsageEvent(text(r), Instant.ofEpochSecond(r.nextLong(0, 4_102_444_800L), r.nextInt(1_000_000_000)),
                 r.nextLong(0, Long.MAX_VALUE), r.nextBoolean() ? Optional.of(r.nextLong(0, Long.MAX_VALUE)) : Optional.empty(),
                 text(r), text(r), text(r), text(r), text(r), r.nextInt(100, 600), text(r), r.nextLong(0, 1L << 40),
-                r.nextLong(0, 1L << 40), text(r), text(r), r.nextInt(0, 5), r.nextBoolean(),
+                r.nextLong(0, 1L << 40), text(r), text(r), r.nextInt(0, 5), r.nextBoolean(), attempts(r),
                 r.nextBoolean() ? Optional.of(text(r)) : Optional.empty(),
                 r.nextBoolean() ? Optional.of(text(r)) : Optional.empty());
+    }
+
+    private static List<UsageEvent.Attempt> attempts(Random r) {
+        List<UsageEvent.Attempt> out = new ArrayList<>();
+        for (int i = 1, n = r.nextInt(4); i <= n; i++) {
+            out.add(new UsageEvent.Attempt(i, text(r), text(r), text(r), r.nextInt(100, 600), text(r),
+                    r.nextLong(0, 1L << 40), r.nextLong(0, Long.MAX_VALUE), text(r)));
+        }
+        return out;
     }
 
     @Test
@@ -108,13 +133,19 @@ class UsageEventJsonTest {
     void linesParseBackAndTheGeneratorFormMatches() throws IOException {
         UsageEvent e = new UsageEvent("req \"1\"", Instant.parse("2026-11-26T14:04:05.322Z"), 812_000_000,
                 Optional.empty(), "/v1/chat/completions", "", "gpt", "openai", "gpt-4o", 200, "", 12, 40,
-                "miss", "pass", 1, true, Optional.of("line\nbreak"), Optional.empty());
+                "miss", "pass", 2, true, List.of(new UsageEvent.Attempt(1, "gpt-a", "openai", "gpt-4o", 500,
+                        "upstream_error", 0, 40_000_000, "req_1"), new UsageEvent.Attempt(2, "gpt-b", "openai", "gpt-4o",
+                        200, "", 41_000_000, 700_000_000, "")), Optional.of("line\nbreak"), Optional.empty());
         String line = UsageEventJson.toJson(e, true);
         JsonNode n = Json.mapper().readTree(line);
         assertEquals("req \"1\"", n.get("request_id").asText());
         assertEquals("line\nbreak", n.get("prompt").asText());
         assertEquals(52, n.get("total_tokens").asInt());
         assertEquals(true, n.get("key_id").isNull() && n.get("ttft_ms").isNull());
+        assertEquals(500, n.at("/upstream_attempts/0/status").asInt());
+        assertEquals("req_1", n.at("/upstream_attempts/0/provider_request_id").asText());
+        assertEquals("gpt-b", n.at("/upstream_attempts/1/model").asText());
+        assertEquals(true, n.at("/upstream_attempts/1/provider_request_id").isNull());
         StringWriter w = new StringWriter();
         try (JsonGenerator g = Json.factory().createGenerator(w)) {
             UsageEventJson.write(e, g, true);

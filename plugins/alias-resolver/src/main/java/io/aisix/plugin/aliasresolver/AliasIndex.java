@@ -101,8 +101,7 @@ final class AliasIndex {
 
     private CoreAttrs.TargetList targets(Model model, String alias, String capture) {
         if (model.routing().isEmpty()) {
-            return new CoreAttrs.TargetList(List.of(direct(model, alias, model.displayName(), capture, 0, 1)),
-                    Optional.empty());
+            return new CoreAttrs.TargetList(List.of(direct(model, null, alias, capture, 0, 1)), Optional.empty());
         }
         Model.Routing routing = model.routing().get();
         List<Target> out = new ArrayList<>(routing.targets().size());
@@ -112,7 +111,7 @@ final class AliasIndex {
                 continue; // routing targets name direct aliases; anything else cannot be called
             }
             try {
-                out.add(direct(target, alias, target.displayName(), "", t.priority(), t.weight()));
+                out.add(direct(target, model, alias, "", t.priority(), t.weight()));
             } catch (GatewayException e) {
                 // a target with a missing key is skipped; the others still serve
             }
@@ -124,7 +123,8 @@ final class AliasIndex {
         return new CoreAttrs.TargetList(List.copyOf(out), Optional.of(routing));
     }
 
-    private Target direct(Model model, String alias, String servedBy, String capture, int priority, int weight) {
+    /** The target of a direct model, alone ({@code group} null) or as a member of a routing model. */
+    private Target direct(Model model, Model group, String alias, String capture, int priority, int weight) {
         String keyId = model.providerKeyId().orElse("");
         ProviderKey key = keys.get(keyId);
         if (key == null) {
@@ -136,7 +136,8 @@ final class AliasIndex {
             upstreamModel = upstreamModel.contains("*") ? upstreamModel.replace("*", capture)
                     : upstreamModel.isEmpty() ? capture : upstreamModel;
         }
-        return new Target(alias, servedBy, model, key, upstreamModel, adapter(model, key), priority, weight);
+        return new Target(alias, model.displayName(), model, key, upstreamModel, adapter(model, key), priority, weight,
+                Target.timeout(model, group), Target.streamTimeout(model, group));
     }
 
     /** The first of the model's provider, the key's provider and the key's adapter that is installed. */

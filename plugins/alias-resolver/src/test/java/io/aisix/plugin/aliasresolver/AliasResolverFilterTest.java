@@ -63,6 +63,38 @@ class AliasResolverFilterTest {
     }
 
     @Test
+    void targetsCarryTheirTimeoutsResolvedModelFirstThenRoutingModel() {
+        Snapshot timed = TestSnapshot.builder()
+                .decode(CoreKinds.PROVIDER_KEYS, "oa", KEY.formatted("oa", "openai", ""))
+                .decode(CoreKinds.MODELS, "plain", "{\"display_name\":\"plain\",\"provider_key_id\":\"oa\",\"model_name\":\"p\"}")
+                .decode(CoreKinds.MODELS, "own", "{\"display_name\":\"own\",\"provider_key_id\":\"oa\",\"model_name\":\"o\","
+                        + "\"timeout\":300,\"stream_timeout\":0}")
+                .decode(CoreKinds.MODELS, "off", "{\"display_name\":\"off\",\"provider_key_id\":\"oa\",\"model_name\":\"f\","
+                        + "\"timeout\":0}")
+                .decode(CoreKinds.MODELS, "grp", "{\"display_name\":\"grp\",\"timeout\":9000,\"stream_timeout\":700,"
+                        + "\"routing\":{\"targets\":[{\"model\":\"plain\"},{\"model\":\"own\"},{\"model\":\"off\"}]}}")
+                .build();
+        Filter f = new AliasResolverFilterFactory()
+                .create(new TestPluginContext().adapterIds("openai").filterContext(timed)).orElseThrow();
+        TestExchange ex = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{\"model\":\"grp\",\"messages\":[]}").build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(ex);
+        List<Target> t = ex.attr(CoreAttrs.TARGETS).orElseThrow().targets();
+        assertEquals(java.util.OptionalLong.of(9000), t.get(0).timeoutMs(), "plain: the routing model's timeout");
+        assertEquals(java.util.OptionalLong.of(700), t.get(0).streamTimeoutMs(), "plain: the routing model's stream_timeout");
+        assertEquals(java.util.OptionalLong.of(300), t.get(1).timeoutMs(), "own: its own timeout");
+        assertEquals(java.util.OptionalLong.of(700), t.get(1).streamTimeoutMs(),
+                "own: stream_timeout 0 falls back to the routing model's before any timeout");
+        assertEquals(java.util.OptionalLong.of(0), t.get(2).timeoutMs(), "off: timeout 0 is none, not the group's");
+
+        TestExchange alone = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{\"model\":\"own\",\"messages\":[]}").build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(alone);
+        assertEquals(java.util.OptionalLong.of(300), only(alone).streamTimeoutMs(), "alone: stream_timeout 0 falls back to timeout");
+        TestExchange bare = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{\"model\":\"plain\",\"messages\":[]}").build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(bare);
+        assertTrue(only(bare).timeoutMs().isEmpty() && only(bare).streamTimeoutMs().isEmpty(), "the kernel's defaults apply");
+    }
+
+    @Test
     void exactAliasResolvesToItsUpstreamModel() {
         Target t = only(resolve("gpt-4o", caller("*")));
         assertEquals("gpt-4o", t.alias());

@@ -31,7 +31,7 @@ class FileExporterTest {
     static UsageEvent event(int i) {
         return new UsageEvent("req-" + i, Instant.parse("2026-01-01T00:00:00Z"), 12_000_000, Optional.of(3_000_000L),
                 "/v1/chat/completions", "key-1", "gpt-test", "openai", "gpt-upstream", 200, "", 10, 5, "miss", "pass", 1,
-                false, Optional.empty(), Optional.empty());
+                false, List.of(), Optional.empty(), Optional.empty());
     }
 
     private static ExporterResource resource(Path path, Long maxBytes, Integer maxFiles) {

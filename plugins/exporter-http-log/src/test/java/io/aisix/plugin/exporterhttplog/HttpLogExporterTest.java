@@ -65,7 +65,7 @@ class HttpLogExporterTest {
 
     static UsageEvent event(String id) {
         return new UsageEvent(id, Instant.now(), 5_000_000, Optional.empty(), "/v1/chat/completions", "k1", "m",
-                "openai", "up", 200, "", 3, 4, "", "", 1, false, Optional.empty(), Optional.empty());
+                "openai", "up", 200, "", 3, 4, "", "", 1, false, List.of(), Optional.empty(), Optional.empty());
     }
 
     @Test

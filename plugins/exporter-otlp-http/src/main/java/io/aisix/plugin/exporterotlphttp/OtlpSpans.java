@@ -13,7 +13,9 @@ import java.util.List;
 
 /**
  * Usage events as an OTLP/JSON {@code ExportTraceServiceRequest}: one resource
- * ({@code service.name=aisix-gateway}), one scope, one {@code SPAN_KIND_CLIENT} span per event.
+ * ({@code service.name=aisix-gateway}), one scope, one {@code SPAN_KIND_CLIENT} span per event,
+ * and under it one child span per upstream try, so a request rescued by a fallback shows the
+ * try that failed.
  *
  * <p>Span name {@code "<gen_ai.operation.name> <alias>"} (for example {@code chat gpt-4o}).
  * Attributes: {@code gen_ai.operation.name}, {@code gen_ai.system} and {@code gen_ai.provider.name}
@@ -23,9 +25,17 @@ import java.util.List;
  * route, key id, cache status, guardrail outcome, attempts, stream, ttft_ms) and, only with
  * {@code content_mode: full}, {@code gen_ai.prompt} and {@code gen_ai.completion}.
  *
+ * <p>A try's span: name {@code "<gen_ai.operation.name> <upstream model>"}, {@code parentSpanId}
+ * the request's span, its own start and end; attributes {@code gen_ai.operation.name},
+ * {@code gen_ai.system}, {@code gen_ai.provider.name}, {@code gen_ai.request.model} (the upstream
+ * model), {@code http.response.status_code}, {@code error.type} on failures, {@code aisix.request_id},
+ * {@code aisix.attempt.index}, {@code aisix.attempt.model} (the direct alias tried) and
+ * {@code aisix.provider_request_id} (the upstream's id for its answer).
+ *
  * <p>Ids are lowercase hex as OTLP/JSON requires: the trace id is the request id when that is a
  * UUID (so the gateway's {@code x-aisix-request-id} finds the trace), else derived from its
- * SHA-256; the span id is derived from the SHA-256 too, so a retried batch repeats the same ids.
+ * SHA-256; the span ids are derived from the SHA-256 too (a try's from the request id and its
+ * index), so a retried batch repeats the same ids.
  * 64-bit integers are JSON strings, as the OTLP/JSON mapping prescribes.
  */
 final class OtlpSpans {
@@ -85,9 +95,11 @@ final class OtlpSpans {
         byte[] digest = Digests.sha256(e.requestId());
         String op = operation(e.route());
         long startNanos = e.start().getEpochSecond() * 1_000_000_000L + e.start().getNano();
+        String traceId = traceId(e.requestId(), digest);
+        String spanId = HEX.formatHex(digest, 16, 24);
         g.writeStartObject();
-        g.writeStringField("traceId", traceId(e.requestId(), digest));
-        g.writeStringField("spanId", HEX.formatHex(digest, 16, 24));
+        g.writeStringField("traceId", traceId);
+        g.writeStringField("spanId", spanId);
         g.writeStringField("name", e.alias().isEmpty() ? op : op + " " + e.alias());
         g.writeNumberField("kind", 3); // SPAN_KIND_CLIENT
         g.writeStringField("startTimeUnixNano", Long.toString(startNanos));
@@ -126,16 +138,51 @@ final class OtlpSpans {
             str(g, "gen_ai.completion", e.completion().get());
         }
         g.writeEndArray();
+        status(g, e.status(), e.errorCode());
+        g.writeEndObject();
+        for (UsageEvent.Attempt a : e.upstreamAttempts()) {
+            attemptSpan(g, e, a, op, traceId, spanId, startNanos);
+        }
+    }
+
+    private static void attemptSpan(JsonGenerator g, UsageEvent e, UsageEvent.Attempt a, String op, String traceId,
+                                    String parentSpanId, long requestStartNanos) throws IOException {
+        byte[] digest = Digests.sha256(e.requestId() + "#" + a.index());
+        long start = requestStartNanos + a.startOffsetNanos();
+        g.writeStartObject();
+        g.writeStringField("traceId", traceId);
+        g.writeStringField("spanId", HEX.formatHex(digest, 16, 24));
+        g.writeStringField("parentSpanId", parentSpanId);
+        g.writeStringField("name", a.upstreamModel().isEmpty() ? op : op + " " + a.upstreamModel());
+        g.writeNumberField("kind", 3); // SPAN_KIND_CLIENT
+        g.writeStringField("startTimeUnixNano", Long.toString(start));
+        g.writeStringField("endTimeUnixNano", Long.toString(start + a.durationNanos()));
+        g.writeArrayFieldStart("attributes");
+        str(g, "gen_ai.operation.name", op);
+        str(g, "gen_ai.system", a.provider());
+        str(g, "gen_ai.provider.name", a.provider());
+        str(g, "gen_ai.request.model", a.upstreamModel());
+        num(g, "http.response.status_code", a.status());
+        str(g, "error.type", a.errorCode());
+        str(g, "aisix.request_id", e.requestId());
+        num(g, "aisix.attempt.index", a.index());
+        str(g, "aisix.attempt.model", a.model());
+        str(g, "aisix.provider_request_id", a.providerRequestId());
+        g.writeEndArray();
+        status(g, a.status(), a.errorCode());
+        g.writeEndObject();
+    }
+
+    private static void status(JsonGenerator g, int status, String errorCode) throws IOException {
         g.writeObjectFieldStart("status");
-        if (e.status() >= 400 || !e.errorCode().isEmpty()) {
+        if (status >= 400 || !errorCode.isEmpty()) {
             g.writeNumberField("code", 2); // STATUS_CODE_ERROR
-            if (!e.errorCode().isEmpty()) {
-                g.writeStringField("message", e.errorCode());
+            if (!errorCode.isEmpty()) {
+                g.writeStringField("message", errorCode);
             }
         } else {
             g.writeNumberField("code", 1); // STATUS_CODE_OK
         }
-        g.writeEndObject();
         g.writeEndObject();
     }
 

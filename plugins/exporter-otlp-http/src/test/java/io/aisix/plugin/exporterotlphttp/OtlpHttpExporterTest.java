@@ -56,7 +56,7 @@ class OtlpHttpExporterTest {
     static UsageEvent event(String id, int status, String error, Optional<String> prompt) {
         return new UsageEvent(id, Instant.ofEpochSecond(1_700_000_000, 5), 250_000_000, Optional.of(40_000_000L),
                 "/v1/chat/completions", "key-1", "gpt-test", "openai", "gpt-4o-mini", status, error, 11, 7, "miss",
-                "pass", 1, true, prompt, prompt.map(p -> "an answer"));
+                "pass", 1, true, List.of(), prompt, prompt.map(p -> "an answer"));
     }
 
     private static Map<String, JsonNode> attrs(JsonNode span) {
@@ -111,6 +111,48 @@ class OtlpHttpExporterTest {
         assertEquals("upstream_error", failed.at("/status/message").asText());
         assertEquals("upstream_error", attrs(failed).get("error.type").get("stringValue").asText());
         assertFalse(attrs(failed).containsKey("gen_ai.prompt"));
+    }
+
+    @Test
+    void everyUpstreamTryIsAChildSpanOfTheRequest() throws Exception {
+        UsageEvent base = event("rescued-1", 200, "", Optional.empty());
+        UsageEvent rescued = new UsageEvent(base.requestId(), base.start(), base.durationNanos(),
+                base.timeToFirstTokenNanos(), base.route(), base.keyId(), base.alias(), base.provider(),
+                base.upstreamModel(), 200, "", 11, 7, "miss", "pass", 2, true, List.of(
+                        new UsageEvent.Attempt(1, "gpt-a", "openai", "gpt-4o", 500, "upstream_error", 1_000, 30_000_000,
+                                "req_failed"),
+                        new UsageEvent.Attempt(2, "claude-b", "anthropic", "claude-x", 200, "", 31_000_000, 200_000_000,
+                                "")),
+                Optional.empty(), Optional.empty());
+        try (Exporter e = new OtlpHttpExporterKind().create(resource(server.url("/")), context())) {
+            e.export(List.of(rescued));
+        }
+        JsonNode spans = server.requests().get(0).json().at("/resourceSpans/0/scopeSpans/0/spans");
+        assertEquals(3, spans.size());
+        JsonNode request = spans.get(0);
+        JsonNode failed = spans.get(1);
+        JsonNode served = spans.get(2);
+        assertEquals(1, request.at("/status/code").asInt(), "the request succeeded");
+        for (JsonNode child : List.of(failed, served)) {
+            assertEquals(request.get("traceId").asText(), child.get("traceId").asText());
+            assertEquals(request.get("spanId").asText(), child.get("parentSpanId").asText());
+            assertEquals("rescued-1", attrs(child).get("aisix.request_id").get("stringValue").asText());
+        }
+        assertFalse(failed.get("spanId").asText().equals(served.get("spanId").asText()));
+        assertEquals("chat gpt-4o", failed.get("name").asText());
+        assertEquals("1700000000000001005", failed.get("startTimeUnixNano").asText());
+        assertEquals("1700000000030001005", failed.get("endTimeUnixNano").asText());
+        assertEquals(2, failed.at("/status/code").asInt());
+        Map<String, JsonNode> f = attrs(failed);
+        assertEquals("500", f.get("http.response.status_code").get("intValue").asText());
+        assertEquals("openai", f.get("gen_ai.provider.name").get("stringValue").asText());
+        assertEquals("gpt-a", f.get("aisix.attempt.model").get("stringValue").asText());
+        assertEquals("1", f.get("aisix.attempt.index").get("intValue").asText());
+        assertEquals("req_failed", f.get("aisix.provider_request_id").get("stringValue").asText());
+        assertEquals("upstream_error", f.get("error.type").get("stringValue").asText());
+        assertEquals(1, served.at("/status/code").asInt());
+        assertEquals("anthropic", attrs(served).get("gen_ai.provider.name").get("stringValue").asText());
+        assertFalse(attrs(served).containsKey("aisix.provider_request_id"));
     }
 
     @Test

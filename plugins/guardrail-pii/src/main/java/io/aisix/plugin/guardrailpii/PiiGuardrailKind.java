@@ -95,9 +95,7 @@ public final class PiiGuardrailKind implements GuardrailKind {
                 c.error("regex", "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
             }
         }
-        if (types.isEmpty() && customs.isEmpty() && !r.hasErrors()) {
-            r.error("detectors", "at least one detector or custom pattern is required");
-        }
+        r.requireAnyOf("at least one detector or custom pattern is required", "detectors", "custom_patterns");
         r.finish();
         return new PiiCheck(guardrail.name(), List.copyOf(detectors));
     }

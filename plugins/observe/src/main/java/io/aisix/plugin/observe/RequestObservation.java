@@ -11,6 +11,7 @@ import io.aisix.spi.observe.UsageEvent;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CallerKey;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -113,6 +114,7 @@ final class RequestObservation implements Consumer<Completion> {
                 ex.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElse(""),
                 ex.attr(CoreAttrs.ATTEMPTS).orElse(0),
                 c.streamed(),
+                ex.attr(AttemptLog.KEY).map(AttemptLog::attempts).orElse(List.of()),
                 capture == null ? Optional.empty() : capture.prompt(ex),
                 capture == null ? Optional.empty() : capture.completion());
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));

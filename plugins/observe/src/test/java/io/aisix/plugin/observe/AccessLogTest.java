@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aisix.spi.observe.UsageEvent;
 import io.aisix.testkit.TestMetrics;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,7 @@ class AccessLogTest {
 
     static UsageEvent event(String id) {
         return new UsageEvent(id, Instant.now(), 1_000_000, Optional.empty(), "/v1/chat/completions", "", "m", "", "",
-                200, "", 0, 0, "", "", 0, false, Optional.empty(), Optional.empty());
+                200, "", 0, 0, "", "", 0, false, List.of(), Optional.empty(), Optional.empty());
     }
 
     @Test

@@ -28,7 +28,7 @@ class ExporterSinkTest {
 
     static UsageEvent event(String id) {
         return new UsageEvent(id, Instant.now(), 1, Optional.empty(), "/v1/chat/completions", "", "m", "", "", 200, "",
-                0, 0, "", "", 0, false, Optional.of("a prompt that is long"), Optional.of("ok"));
+                0, 0, "", "", 0, false, List.of(), Optional.of("a prompt that is long"), Optional.of("ok"));
     }
 
     private double count(String outcome) {

@@ -70,12 +70,19 @@ class ExportersIT {
         assertEquals("tok-1", post.header("x-collector-token").orElse(null));
         JsonNode spans = json(post.bodyText()).at("/resourceSpans/0/scopeSpans/0/spans");
         JsonNode span = null;
+        JsonNode attempt = null;
         for (JsonNode s : spans) {
             if (attrs(s).get("aisix.request_id").get("stringValue").asText().equals(id)) {
-                span = s;
+                if (s.has("parentSpanId")) {
+                    attempt = s;
+                } else {
+                    span = s;
+                }
             }
         }
-        assertTrue(span != null, post.bodyText());
+        assertTrue(span != null && attempt != null, post.bodyText());
+        assertEquals(span.get("spanId").asText(), attempt.get("parentSpanId").asText(), "the upstream try's span");
+        assertEquals("m1", attrs(attempt).get("aisix.attempt.model").get("stringValue").asText());
         assertEquals("chat m1", span.get("name").asText());
         assertEquals(id.replace("-", ""), span.get("traceId").asText());
         assertTrue(span.get("spanId").asText().matches("[0-9a-f]{16}"));

@@ -288,7 +288,8 @@ class AnthropicMessagesFilterTest extends MockUpstreamTestBase {
         GatewayException e = assertThrows(GatewayException.class,
                 () -> run(ex, AnthropicMessagesFilterTest::openAiTerminal));
         assertEquals(401, e.status());
-        assertEquals(ErrorCode.UPSTREAM_CLIENT_ERROR, e.code());
+        assertEquals(ErrorCode.UPSTREAM_AUTH_FAILED, e.code(), "refused provider credentials");
+        assertEquals("authentication_error", e.code().anthropicType());
 
         Response error = Response.json(429, "{\"error\":{\"message\":\"x\"}}".getBytes(StandardCharsets.UTF_8));
         assertSame(error, run(messages("{\"model\":\"c\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"), x -> error));

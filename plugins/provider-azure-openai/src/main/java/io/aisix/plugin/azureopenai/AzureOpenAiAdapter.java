@@ -46,13 +46,14 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("api-key", target.key().apiKey())
                 .build();
-        return OpenAiProtocol.invoke(exchange, target, upstream, url(target, exchange.endpoint()), headers);
+        return OpenAiProtocol.invoke(exchange, target, upstream, url(exchange, target), headers);
     }
 
-    static String url(Target target, Endpoint endpoint) {
+    static String url(Exchange exchange, Target target) {
+        Endpoint endpoint = exchange.endpoint();
         String base = target.key().apiBase().filter(b -> !b.isBlank()).map(Upstreams::trimBase)
-                .orElseThrow(() -> new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "provider key '"
-                        + target.key().displayName() + "' needs an api_base (https://<resource>.openai.azure.com)"));
+                .orElseThrow(() -> Upstreams.unusableKey(exchange, target,
+                        "it has no api_base (https://<resource>.openai.azure.com)"));
         base = Upstreams.trimBase(Upstreams.stripSuffix(base, "/openai"));
         String version = target.key().apiVersion().filter(v -> !v.isBlank()).orElse(DEFAULT_API_VERSION);
         return base + "/openai/deployments/" + pathSegment(target.upstreamModel()) + OpenAiProtocol.path(endpoint)

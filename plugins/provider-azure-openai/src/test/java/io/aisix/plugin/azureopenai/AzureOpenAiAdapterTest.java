@@ -89,7 +89,9 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
         Target noBase = TestTarget.builder("azure-openai").build();
         GatewayException e = assertThrows(GatewayException.class,
                 () -> adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT), noBase, client));
-        assertEquals(ErrorCode.SERVICE_UNAVAILABLE, e.code());
+        assertEquals(ErrorCode.PROVIDER_KEY_UNUSABLE, e.code());
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("api_base"), e.getMessage());
     }
 
     @Test

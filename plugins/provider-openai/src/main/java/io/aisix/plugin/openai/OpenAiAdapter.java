@@ -6,8 +6,6 @@ import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
-import io.aisix.spi.error.ErrorCode;
-import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
@@ -36,7 +34,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     @Override
     public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
-        String url = baseUrl(target) + OpenAiProtocol.path(exchange.endpoint());
+        String url = baseUrl(exchange, target) + OpenAiProtocol.path(exchange.endpoint());
         boolean stream = exchange.json().path("stream").asBoolean(false);
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("authorization", "Bearer " + target.key().apiKey())
@@ -47,17 +45,18 @@ public final class OpenAiAdapter implements ProviderAdapter {
     /**
      * The base URL: {@code api_base} trimmed, a pasted endpoint suffix removed, {@code /v1} added
      * for the bare {@code api.openai.com} host. Without {@code api_base}, only OpenAI itself has a
-     * default: a key of another vendor must never be sent to OpenAI.
+     * default: a key of another vendor must never be sent to OpenAI, so its request is a 400
+     * naming the key.
      */
-    static String baseUrl(Target target) {
+    static String baseUrl(Exchange exchange, Target target) {
         Optional<String> configured = target.key().apiBase().filter(b -> !b.isBlank());
         if (configured.isEmpty()) {
             String vendor = target.model().provider().orElse(target.key().provider());
             if (vendor.isEmpty() || vendor.equals(ID)) {
                 return DEFAULT_BASE;
             }
-            throw new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "provider key '" + target.key().displayName()
-                    + "' needs an api_base for provider '" + vendor + "'");
+            throw Upstreams.unusableKey(exchange, target, "it has no api_base, which provider '" + vendor
+                    + "' needs on the OpenAI wire");
         }
         String base = Upstreams.trimBase(configured.get());
         for (String suffix : PASTED_SUFFIXES) {

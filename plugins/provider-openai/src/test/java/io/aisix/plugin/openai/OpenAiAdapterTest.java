@@ -15,6 +15,7 @@ import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamRequest;
+import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.MockUpstreamTestBase;
 import io.aisix.testkit.Script;
 import io.aisix.testkit.TestExchange;
@@ -332,10 +333,20 @@ class OpenAiAdapterTest extends MockUpstreamTestBase {
                 .apiBase("https://api.deepseek.com/v1/chat/completions/").build();
         assertEquals("https://api.deepseek.com/v1/chat/completions", capture(pasted, Endpoint.CHAT_COMPLETIONS, CHAT).url());
 
-        Target vendorWithoutBase = TestTarget.builder("openai").provider("groq").build();
-        GatewayException e = assertThrows(GatewayException.class, () -> new OpenAiAdapter()
-                .invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT), vendorWithoutBase, client));
-        assertEquals(ErrorCode.SERVICE_UNAVAILABLE, e.code());
+        Target vendorWithoutBase = TestTarget.builder("openai").alias("ds").provider("deepseek")
+                .apiKey("sk-deepseek-secret-123").build();
+        GatewayException e;
+        try (LogCapture log = LogCapture.of("io.aisix.providerkit")) {
+            e = assertThrows(GatewayException.class, () -> new OpenAiAdapter()
+                    .invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT), vendorWithoutBase, client));
+            assertTrue(log.contains("provider key 'ds-key'") && log.contains("api_base") && log.contains("req-123"),
+                    log.toString());
+            assertFalse(log.contains("sk-deepseek-secret-123"));
+        }
+        assertEquals(ErrorCode.PROVIDER_KEY_UNUSABLE, e.code());
+        assertEquals(400, e.status());
+        assertEquals("invalid_request_error", e.code().type());
+        assertTrue(e.getMessage().contains("'ds-key'") && e.getMessage().contains("api_base"), e.getMessage());
         assertEquals(0, mock.requestCount(), "a vendor key is never sent to the OpenAI default");
 
         Target tls = TestTarget.builder("openai").apiBase("https://vllm.internal:8443/v1")
@@ -346,6 +357,42 @@ class OpenAiAdapterTest extends MockUpstreamTestBase {
         assertTrue(req.stream());
         assertEquals(Duration.ZERO, req.readTimeout(), "no model timeout: the kernel default applies");
         assertEquals("text/event-stream", req.headers().first("accept").orElseThrow());
+    }
+
+    @Test
+    void refusedCredentialsAreAnAuthenticationErrorNamingTheKey() {
+        for (int status : new int[] {401, 403}) {
+            mock.enqueue(Script.fail(status).errorMessage("Incorrect API key provided: sk-test-***abc")
+                    .header("x-request-id", "req_upstream_" + status));
+            TestExchange ex = exchange(Endpoint.CHAT_COMPLETIONS, CHAT);
+            GatewayException e;
+            try (LogCapture log = LogCapture.of("io.aisix.providerkit")) {
+                e = assertThrows(GatewayException.class, () -> adapter.invoke(ex, target(), client));
+                assertTrue(log.contains("req_upstream_" + status) && log.contains("req-123"), log.toString());
+                assertFalse(log.contains("sk-test-abc") || log.contains("Incorrect API key"), log.toString());
+            }
+            assertEquals(ErrorCode.UPSTREAM_AUTH_FAILED, e.code());
+            assertEquals(401, e.status());
+            assertEquals(status, e.upstreamStatus());
+            assertEquals("authentication_error", e.code().type());
+            assertTrue(e.getMessage().contains("my-gpt-key"), e.getMessage());
+            assertFalse(e.getMessage().contains("Incorrect API key"), "the upstream body may quote the key");
+            assertEquals("req_upstream_" + status, ex.attr(CoreAttrs.PROVIDER_REQUEST_ID).orElseThrow());
+        }
+    }
+
+    @Test
+    void timeoutsFollowTheTarget() {
+        Target both = TestTarget.builder("openai").apiBase(mock.openAiBase()).timeoutMs(9000).streamTimeoutMs(700)
+                .build();
+        assertEquals(Duration.ofMillis(9000), capture(both, Endpoint.CHAT_COMPLETIONS, CHAT).readTimeout(),
+                "timeout: the whole non-streaming call");
+        assertEquals(Duration.ofMillis(700), capture(both, Endpoint.CHAT_COMPLETIONS, CHAT_STREAM).readTimeout(),
+                "stream_timeout: the wait for each event");
+        Target optedOut = TestTarget.builder("openai").apiBase(mock.openAiBase()).timeoutMs(0).build();
+        assertEquals(UpstreamRequest.NO_TIMEOUT, capture(optedOut, Endpoint.CHAT_COMPLETIONS, CHAT).readTimeout());
+        assertEquals(UpstreamRequest.NO_TIMEOUT, capture(optedOut, Endpoint.CHAT_COMPLETIONS, CHAT_STREAM).readTimeout(),
+                "no stream_timeout: the model's timeout, 0 included");
     }
 
     @Test

@@ -28,8 +28,8 @@ class LimitPlanTest {
     }
 
     static Model model(String id, String name, Optional<RateLimit> rl) {
-        return new Model(id, name, Optional.of("pk"), Optional.of("up"), Optional.empty(), NONE, rl, Optional.empty(),
-                Optional.empty());
+        return new Model(id, name, Optional.of("pk"), Optional.of("up"), Optional.empty(), NONE, NONE,
+                java.util.OptionalInt.empty(), rl, Optional.empty(), Optional.empty());
     }
 
     static RateLimitPolicy policy(String id, String scope, String ref, String window, long req) {

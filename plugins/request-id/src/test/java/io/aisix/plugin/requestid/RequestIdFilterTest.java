@@ -21,10 +21,11 @@ class RequestIdFilterTest {
         }
     }).orElseThrow();
 
-    private String idAfter(String inbound) {
+    /** The request id after the filter, for headers given as name/value pairs. */
+    private String idAfter(String... headers) {
         TestExchange.Builder b = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}").requestId("generated");
-        if (inbound != null) {
-            b.header("x-aisix-request-id", inbound);
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
         }
         TestExchange ex = b.build();
         TestChain.of(filter, e -> Response.json(new byte[0])).run(ex);
@@ -33,15 +34,28 @@ class RequestIdFilterTest {
 
     @Test
     void validInboundIdIsKept() {
-        assertEquals("req-42:a.b_c", idAfter("req-42:a.b_c"));
+        assertEquals("req-42:a.b_c", idAfter("x-aisix-request-id", "req-42:a.b_c"));
+        assertEquals("trace/1?x=\"y\"", idAfter("x-aisix-request-id", "trace/1?x=\"y\""), "any visible ASCII");
+        assertEquals("x".repeat(256), idAfter("x-aisix-request-id", "x".repeat(256)));
+    }
+
+    @Test
+    void xRequestIdIsTheFallback() {
+        assertEquals("from-x-request-id", idAfter("x-request-id", "from-x-request-id"));
+        assertEquals("aisix-wins", idAfter("x-request-id", "other", "x-aisix-request-id", "aisix-wins"));
+        assertEquals("other", idAfter("x-request-id", "other", "x-aisix-request-id", "bad id"),
+                "the first acceptable value wins");
     }
 
     @Test
     void missingOrInvalidIdKeepsTheGeneratedOne() {
-        assertEquals("generated", idAfter(null));
-        assertEquals("generated", idAfter(""));
-        assertEquals("generated", idAfter("has space"));
-        assertEquals("generated", idAfter("x".repeat(129)));
-        assertEquals("generated", idAfter("new\nline"));
+        assertEquals("generated", idAfter());
+        assertEquals("generated", idAfter("x-aisix-request-id", ""));
+        assertEquals("generated", idAfter("x-aisix-request-id", "has space"));
+        assertEquals("generated", idAfter("x-aisix-request-id", "x".repeat(257)));
+        assertEquals("generated", idAfter("x-aisix-request-id", "new\nline"));
+        assertEquals("generated", idAfter("x-aisix-request-id", "tab\there"));
+        assertEquals("generated", idAfter("x-request-id", "caf\u00e9"), "non-ASCII");
+        assertEquals("generated", idAfter("x-request-id", "del\u007f"));
     }
 }
