@@ -1,6 +1,7 @@
 package io.aisix.kernel.chain;
 
 import io.aisix.kernel.dispatch.Dispatcher;
+import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.spi.CoreAttrs;
@@ -30,7 +31,8 @@ import java.util.Set;
  * {@link #compile} asks every factory for its filter and assembles the request chain (ending in the
  * dispatcher) and the per-try chain (ending in the provider adapter); after the state was swapped
  * in, {@link #activate} tells the factories that built a filter for it. The one place chains are
- * assembled, used by the gateway and by the benchmarks.
+ * assembled, used by the gateway and by the benchmarks. Both calls run through {@link PluginCalls},
+ * so a plugin's libraries see its own class loader as the context class loader.
  *
  * <p>Failure isolation: a factory that throws keeps what it built for the previous build (its
  * filter, or none), and the failure is returned with the build; a factory that throws and was
@@ -118,7 +120,8 @@ public final class ChainCompiler {
         for (FilterFactory f : factories) {
             Optional<Filter> filter;
             try {
-                filter = Objects.requireNonNull(f.create(ctx), "create returned null instead of an Optional");
+                filter = Objects.requireNonNull(PluginCalls.get(f, () -> f.create(ctx)),
+                        "create returned null instead of an Optional");
                 fresh.add(f.id());
             } catch (RuntimeException | LinkageError e) {
                 failures.put(f.id(), e);
@@ -147,7 +150,7 @@ public final class ChainCompiler {
                 continue;
             }
             try {
-                f.activate(build.context(), build.filters().get(f.id()));
+                PluginCalls.run(f, () -> f.activate(build.context(), build.filters().get(f.id())));
             } catch (RuntimeException | LinkageError e) {
                 failures.put(f.id(), e);
             }
