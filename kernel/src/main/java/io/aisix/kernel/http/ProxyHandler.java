@@ -314,9 +314,10 @@ public final class ProxyHandler implements Handler {
     /** Answers a request the chain never saw, and counts it (the observe plugin cannot). */
     private void reject(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra,
                         String route) {
-        sendError(res, e, anthropic, requestId, extra);
+        // counted first: a caller that scrapes right after the answer must find it counted
         metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
                 "status", Integer.toString(e.status()));
+        sendError(res, e, anthropic, requestId, extra);
     }
 
     static void sendError(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra) {
