@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * AISIX's own example file passes unchanged.
  */
 class CliSmokeIT {
-    private static final Path HOME = Path.of(System.getProperty("aisix.dist"));
+    private static final Path HOME = InstalledGateway.home();
 
     @TempDir
     Path dir;
