@@ -13,6 +13,7 @@ import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.config.UrlRewrites;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.http.Lifecycle;
@@ -185,6 +186,7 @@ public final class Gateway implements AutoCloseable {
         // managed mode: no admin listener at all, so no admin key either (none is generated or printed)
         boolean adminOn = config.admin().enabled() && !config.managedMode();
         AdminAuth adminAuth = adminOn ? adminAuth(options.console()) : null;
+        boolean metricsOn = config.metrics().enabled();
         String metricsPath = config.metrics().path();
         if (!metricsPath.startsWith("/") || metricsPath.startsWith("/admin/") || metricsPath.equals("/livez")
                 || metricsPath.equals("/readyz")) {
@@ -195,7 +197,7 @@ public final class Gateway implements AutoCloseable {
         store.watch(snapshots);
         Addr proxyAddr = Addr.parse("proxy.addr", config.proxy().addr());
         Addr adminAddr = Addr.parse("admin.addr", config.admin().addr());
-        Optional<Addr> metricsAddr = config.metrics().addr().isEmpty() ? Optional.empty()
+        Optional<Addr> metricsAddr = !metricsOn || config.metrics().addr().isEmpty() ? Optional.empty()
                 : Optional.of(Addr.parse("metrics.addr", config.metrics().addr()));
         checkFree("proxy.addr", proxyAddr);
         if (adminOn) {
@@ -204,7 +206,8 @@ public final class Gateway implements AutoCloseable {
         metricsAddr.ifPresent(a -> checkFree("metrics.addr", a));
 
         Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
-        ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics);
+        ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
+                UrlRewrites.compile(config.proxy().urlRewrites()));
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
                 .host(proxyAddr.host())
@@ -227,7 +230,7 @@ public final class Gateway implements AutoCloseable {
                     .routing(r -> {
                         r.register(probes).register(AdminRoutes.PREFIX, admin)
                                 .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
-                        if (metricsAddr.isEmpty()) {
+                        if (metricsOn && metricsAddr.isEmpty()) {
                             r.register(metricsEndpoint);
                         }
                         AdminExtension.Context ctx = extensionContext(adminAuth, proxyAddr);
@@ -432,13 +435,21 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Begins a drain: probes answer 503 at once; waits until in-flight requests (streams included)
-     * finished or {@code timeout} passed. Returns true when nothing was left in flight.
+     * Begins a drain: probes answer 503 at once while the listeners keep accepting; returns once
+     * {@code minimum} has passed and nothing is in flight (streams included), or once
+     * {@code maximum} more has passed after {@code minimum}. Returns true when nothing was left in
+     * flight.
      */
-    public boolean drain(Duration timeout) {
+    public boolean drain(Duration minimum, Duration maximum) {
         lifecycle.beginDrain();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (lifecycle.inFlight() > 0 && System.nanoTime() < deadline) {
+        long start = System.nanoTime();
+        long open = start + minimum.toNanos();
+        long deadline = open + maximum.toNanos();
+        while (true) {
+            long now = System.nanoTime();
+            if (now - deadline >= 0 || now - open >= 0 && lifecycle.inFlight() == 0) {
+                break;
+            }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

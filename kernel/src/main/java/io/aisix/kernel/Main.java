@@ -34,8 +34,10 @@ public final class Main {
         Gateway gateway;
         GatewayConfig config;
         try {
-            config = ConfigLoader.load(Path.of(configFile), System.getenv());
+            ConfigLoader.Loaded loaded = ConfigLoader.read(Path.of(configFile), System.getenv());
+            config = loaded.config();
             configureLogging(config);
+            loaded.notices().forEach(n -> LOG.info(n.toString()));
             gateway = Gateway.start(config, Gateway.Options.defaults(config));
         } catch (ConfigException e) {
             fail(e.getMessage());
@@ -45,8 +47,10 @@ public final class Main {
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
-            LOG.info("signal received: draining (up to " + config.shutdown().drainTimeoutSeconds() + " s)");
-            boolean clean = gateway.drain(Duration.ofSeconds(config.shutdown().drainTimeoutSeconds()));
+            GatewayConfig.Shutdown s = config.shutdown();
+            LOG.info("signal received: draining (accepting for " + s.minDrainSecs() + " s, then up to "
+                    + s.drainTimeoutSeconds() + " s for requests in flight)");
+            boolean clean = gateway.drain(Duration.ofSeconds(s.minDrainSecs()), Duration.ofSeconds(s.drainTimeoutSeconds()));
             if (!clean) {
                 LOG.warning("drain timeout reached with " + gateway.lifecycle().inFlight() + " requests in flight");
             }
@@ -75,7 +79,7 @@ public final class Main {
      */
     private static void printStarted(GatewayConfig config, Gateway gateway, PrintStream out) {
         String prefix = "aisix " + version() + " ";
-        boolean metricsOnAdmin = config.metrics().addr().isEmpty();
+        boolean metricsOnAdmin = config.metrics().enabled() && config.metrics().addr().isEmpty();
         out.println(prefix + "proxy listening on " + url(config.proxy().tls(), config.proxy().addr())
                 + " (port " + gateway.proxyPort() + ")");
         if (gateway.adminPort() > 0) {

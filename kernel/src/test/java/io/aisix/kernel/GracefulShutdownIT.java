@@ -49,30 +49,9 @@ class GracefulShutdownIT {
                 .redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            int proxyPort = -1;
-            int adminPort = -1;
-            List<String> lines = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) {
-                String line = out.readLine();
-                if (line == null) {
-                    break;
-                }
-                lines.add(line);
-                Matcher m = LISTENER.matcher(line);
-                if (m.matches()) {
-                    int port = Integer.parseInt(m.group(2));
-                    if (m.group(1).equals("proxy")) {
-                        proxyPort = port;
-                    } else {
-                        adminPort = port;
-                    }
-                }
-                if (line.contains(" store ")) {
-                    break;
-                }
-            }
-            assertTrue(proxyPort > 0 && adminPort > 0, "gateway did not start: " + lines);
+            int[] ports = ports(out);
+            int proxyPort = ports[0];
+            int adminPort = ports[1];
             CompletableFuture.runAsync(() -> drain(out));
 
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -87,13 +66,7 @@ class GracefulShutdownIT {
 
             p.destroy(); // SIGTERM
 
-            int livez = 0;
-            for (int i = 0; i < 50 && livez != 503; i++) {
-                livez = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/livez"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                Thread.sleep(20);
-            }
-            assertEquals(503, livez, "/livez during the drain");
+            assertEquals(503, awaitStatus(adminPort, "/livez", 503), "/livez during the drain");
 
             StringBuilder rest = new StringBuilder();
             String line;
@@ -107,6 +80,84 @@ class GracefulShutdownIT {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /**
+     * {@code shutdown.min_drain_secs} (AISIX's): after SIGTERM the probes answer 503 at once, but a
+     * new connection is still served for the whole window, and the process does not exit before
+     * it ends although nothing is in flight.
+     */
+    @Test
+    void sigtermKeepsAcceptingForTheMinimumDrainWindow() throws Exception {
+        Path conf = dir.resolve("config.yaml");
+        Files.writeString(conf, """
+                proxy: { addr: 127.0.0.1:0 }
+                admin: { addr: 127.0.0.1:0, admin_keys: [k-0123456789] }
+                store: { data_dir: %s }
+                shutdown: { min_drain_secs: 3, drain_timeout_seconds: 20 }
+                """.formatted(dir.resolve("data")));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "io.aisix.kernel.Main", "--config", conf.toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            int[] ports = ports(out);
+            CompletableFuture.runAsync(() -> drain(out));
+            long signalled = System.nanoTime();
+            p.destroy(); // SIGTERM
+
+            assertEquals(503, awaitStatus(ports[1], "/readyz", 503), "/readyz during the window");
+            // a new client, so a new connection: the listener still accepts and serves
+            HttpClient fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> served = fresh.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[0]
+                            + "/v1/chat/completions")).header("x-test-script", "stream:2:10")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, served.statusCode(), "a request that arrives during the window is served");
+            assertTrue(served.body().endsWith("data: [DONE]\n\n"), served.body());
+
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "process did not exit");
+            long took = System.nanoTime() - signalled;
+            assertTrue(took >= TimeUnit.SECONDS.toNanos(3), "exited " + took / 1_000_000 + " ms after the signal, "
+                    + "inside the 3 s window");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Proxy and admin ports from Main's start-up lines. */
+    private static int[] ports(BufferedReader out) throws java.io.IOException {
+        int[] ports = {-1, -1};
+        List<String> lines = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String line;
+        while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
+            lines.add(line);
+            Matcher m = LISTENER.matcher(line);
+            if (m.matches()) {
+                ports[m.group(1).equals("proxy") ? 0 : 1] = Integer.parseInt(m.group(2));
+            }
+            if (line.contains(" store ")) {
+                break;
+            }
+        }
+        assertTrue(ports[0] > 0 && ports[1] > 0, "gateway did not start: " + lines);
+        return ports;
+    }
+
+    private static int awaitStatus(int port, String path, int wanted) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        int status = 0;
+        for (int i = 0; i < 100 && status != wanted; i++) {
+            status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status != wanted) {
+                Thread.sleep(20);
+            }
+        }
+        return status;
     }
 
     @Test

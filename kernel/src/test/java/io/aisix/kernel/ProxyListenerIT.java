@@ -153,6 +153,41 @@ class ProxyListenerIT {
         assertEquals(before + 1, after);
     }
 
+    /** AISIX's proxy.url_rewrites: the rewritten path is routed; the query string and other paths stay. */
+    @Test
+    void urlRewritesRouteTheRewrittenPath() throws Exception {
+        Path other = dir.resolve("rewrites");
+        java.nio.file.Files.createDirectories(other);
+        try (TestGateway g = TestGateway.start(other, """
+                proxy:
+                  addr: 127.0.0.1:0
+                  url_rewrites:
+                    - { name: legacy, match: "^/legacy/([a-z]+)$", rewrite: "/v1/chat/$1" }
+                """, null)) {
+            HttpResponse<String> r = g.send(HttpRequest.newBuilder(URI.create(g.proxy("/legacy/completions?x=1")))
+                    .header("x-test-script", "answer").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"ok\":true"), r.body());
+            assertEquals(404, g.send(HttpRequest.newBuilder(URI.create(g.proxy("/legacy/x/y")))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode(), "no rule: routed as sent");
+            assertEquals(200, g.send(HttpRequest.newBuilder(URI.create(g.proxy("/v1/chat/completions")))
+                    .header("x-test-script", "answer").POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
+        }
+    }
+
+    /** request_body_limit_bytes: 0 is AISIX's "no cap". */
+    @Test
+    void aZeroBodyLimitIsNoCap() throws Exception {
+        Path other = dir.resolve("nocap");
+        java.nio.file.Files.createDirectories(other);
+        try (TestGateway g = TestGateway.start(other, "proxy: { addr: 127.0.0.1:0, request_body_limit_bytes: 0 }\n", null)) {
+            String big = "{\"pad\":\"" + "a".repeat(12 << 20) + "\"}"; // above the 10 MiB default
+            HttpResponse<String> r = g.send(HttpRequest.newBuilder(URI.create(g.proxy("/v1/chat/completions")))
+                    .header("x-test-script", "answer").POST(HttpRequest.BodyPublishers.ofString(big)));
+            assertEquals(200, r.statusCode(), r.body());
+        }
+    }
+
     @Test
     void portInUseStopsStartupNamingTheKey() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {

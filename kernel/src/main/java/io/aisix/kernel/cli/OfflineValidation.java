@@ -53,7 +53,9 @@ public final class OfflineValidation {
         List<Finding> notices = new ArrayList<>();
         GatewayConfig gateway;
         try {
-            gateway = ConfigLoader.load(config, env);
+            ConfigLoader.Loaded loaded = ConfigLoader.read(config, env);
+            gateway = loaded.config();
+            loaded.notices().forEach(n -> notices.add(configFinding(config, new ConfigException(n.key(), n.message()))));
         } catch (ConfigException e) {
             errors.add(configFinding(config, e));
             gateway = fallback(env);

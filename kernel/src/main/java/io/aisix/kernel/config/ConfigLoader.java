@@ -20,14 +20,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads the startup YAML strictly: unknown keys, wrong types, bad enum values and unreadable TLS
  * files all fail with a {@link ConfigException} naming the dotted key. Environment variables
  * {@code AISIX_<PATH>} (levels joined by {@code __}) override file values; {@code AISIX_ADMIN_KEY}
- * (comma separated) adds admin keys.
+ * (comma separated) adds admin keys. AISIX's spellings of settings are read too
+ * ({@link AisixSpellings}); what is accepted but changes nothing is reported as a {@link Notice}.
  */
 public final class ConfigLoader {
+    /** Lists that the environment may also give comma separated, as AISIX reads them. */
+    private static final Set<String> COMMA_LISTS = Set.of("etcd.endpoints", "admin.admin_keys",
+            "proxy.request_id.accept_headers");
+    /**
+     * Headers a request id is never read from: it is echoed to the caller, logged and sent upstream,
+     * so reading it from a credential or from the caller's trace context would disclose them.
+     */
+    private static final Set<String> RESERVED_ID_HEADERS = Set.of("authorization", "proxy-authorization", "x-api-key",
+            "api-key", "x-goog-api-key", "x-amz-security-token", "x-amz-date", "x-amz-content-sha256", "cookie", "host",
+            "traceparent", "tracestate");
+    private static final java.util.regex.Pattern HEADER_TOKEN = java.util.regex.Pattern.compile(
+            "[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper BINDER = Json.mapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -38,8 +53,34 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
+    /** A setting that was accepted but changes nothing here, or not what its value says; logged at startup. */
+    public record Notice(String key, String message) {
+        @Override
+        public String toString() {
+            return key + ": " + message;
+        }
+    }
+
+    /** The notices of one load. */
+    static final class Notices {
+        private final List<Notice> list = new ArrayList<>();
+
+        void add(String key, String message) {
+            list.add(new Notice(key, message));
+        }
+    }
+
+    /** A loaded config and its notices. */
+    public record Loaded(GatewayConfig config, List<Notice> notices) {
+    }
+
     /** Loads a file (absent file: defaults) and applies the environment. */
     public static GatewayConfig load(Path file, Map<String, String> env) {
+        return read(file, env).config();
+    }
+
+    /** As {@link #load}, with the notices to log. */
+    public static Loaded read(Path file, Map<String, String> env) {
         ObjectNode root;
         if (file != null && Files.exists(file)) {
             try {
@@ -63,9 +104,15 @@ public final class ConfigLoader {
             root = JsonNodeFactory.instance.objectNode();
         }
         applyEnv(root, env);
+        AisixSpellings.refuseUnsupported(root);
+        // first as written, so that types and ranges are reported under the key the operator used
+        GatewayConfig raw = bind(root);
+        Settings.check(raw, "");
+        Notices notices = new Notices();
+        AisixSpellings.translate(root, raw, notices);
         GatewayConfig config = bind(root);
-        validate(config);
-        return config;
+        validate(config, notices);
+        return new Loaded(config, List.copyOf(notices.list));
     }
 
     /** Binds a tree, turning Jackson's errors into one line naming the key. */
@@ -93,6 +140,9 @@ public final class ConfigLoader {
         }
         if (type == String.class) {
             return "a string";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
         }
         if (List.class.isAssignableFrom(type)) {
             return "a list";
@@ -133,7 +183,17 @@ public final class ConfigLoader {
                 }
                 node = (ObjectNode) child;
             }
-            node.set(path[path.length - 1], envValue(env.get(name)));
+            JsonNode value = envValue(env.get(name));
+            if (COMMA_LISTS.contains(String.join(".", path)) && value.isValueNode()) {
+                ArrayNode list = JsonNodeFactory.instance.arrayNode();
+                for (String item : value.asText().split(",")) {
+                    if (!item.isBlank()) {
+                        list.add(item.trim());
+                    }
+                }
+                value = list;
+            }
+            node.set(path[path.length - 1], value);
         }
         String adminKeys = env.get("AISIX_ADMIN_KEY");
         if (adminKeys != null && !adminKeys.isBlank()) {
@@ -159,7 +219,7 @@ public final class ConfigLoader {
         return JsonNodeFactory.instance.textNode(raw);
     }
 
-    private static void validate(GatewayConfig c) {
+    private static void validate(GatewayConfig c, Notices notices) {
         Settings.check(c, "");
         if (c.upstream().streamTimeoutMs() != null && c.upstream().streamIdleTimeoutMs() != null) {
             throw new ConfigException("upstream.stream_idle_timeout_ms",
@@ -171,7 +231,10 @@ public final class ConfigLoader {
         if (c.metrics().tls() != null && c.metrics().tls().certFile() != null && c.metrics().addr().isEmpty()) {
             throw new ConfigException("metrics.tls", "needs metrics.addr (TLS applies to the dedicated metrics listener)");
         }
-        managed(c);
+        managed(c, notices);
+        requestIdHeaders(c.proxy().requestId().acceptHeaders());
+        UrlRewrites.compile(c.proxy().urlRewrites());
+        outboundTls(c.upstream().tls());
         if (c.cache().backend().equals("redis") && (c.cache().redis() == null || c.cache().redis().url() == null)) {
             throw new ConfigException("cache.redis", "is required when cache.backend is redis");
         }
@@ -188,26 +251,41 @@ public final class ConfigLoader {
      * self-hosted mode a {@code managed} endpoint is a mistake worth stopping for: the operator
      * would otherwise get an admin listener they did not expect.
      */
-    private static void managed(GatewayConfig c) {
+    private static void managed(GatewayConfig c, Notices notices) {
         GatewayConfig.Managed m = c.managed();
         if (!c.managedMode()) {
             if (m.etcdEndpoint() != null || m.controlPlaneUrl() != null) {
-                throw new ConfigException(m.etcdEndpoint() != null ? "managed.etcd_endpoint" : "managed.control_plane_url",
-                        "is set but deployment.mode is self_hosted (set deployment.mode: managed)");
+                String key = m.etcdEndpoint() != null ? (m.cpEtcdEndpoint() != null ? "managed.cp_etcd_endpoint"
+                        : "managed.etcd_endpoint") : (m.cpBaseUrl() != null ? "managed.cp_base_url"
+                        : "managed.control_plane_url");
+                throw new ConfigException(key, "is set but deployment.mode is self_hosted (set deployment.mode: managed)");
             }
             return;
         }
-        if (c.metrics().addr().isEmpty()) {
-            throw new ConfigException("metrics.addr", "is required in managed mode (there is no admin listener to serve metrics)");
+        if (c.metrics().enabled() && c.metrics().addr().isEmpty()) {
+            throw new ConfigException("metrics.addr", "is required in managed mode (there is no admin listener to serve "
+                    + "metrics; AISIX spells it observability.metrics.prometheus.addr)");
         }
-        httpsUrl("managed.etcd_endpoint", m.etcdEndpoint());
-        httpsUrl("managed.control_plane_url", m.controlPlaneUrl());
+        httpsUrl(m.cpEtcdEndpoint() != null ? "managed.cp_etcd_endpoint" : "managed.etcd_endpoint", m.etcdEndpoint(),
+                "AISIX_MANAGED__CP_ETCD_ENDPOINT");
+        httpsUrl(m.cpBaseUrl() != null ? "managed.cp_base_url" : "managed.control_plane_url", m.controlPlaneUrl(),
+                "AISIX_MANAGED__CP_BASE_URL");
+        if (m.mtlsDir() != null) {
+            for (String[] item : new String[][] {{"ca_file", m.caFile()}, {"cert_file", m.certFile()},
+                    {"key_file", m.keyFile()}}) {
+                if (item[1] != null) {
+                    throw new ConfigException("managed.mtls_dir", "holds the bundle, and so does managed." + item[0]
+                            + "; set only one of them");
+                }
+            }
+        }
         if (c.store().backend() != null && !c.store().backend().equals("etcd")) {
             throw new ConfigException("store.backend", "must be etcd or unset in managed mode");
         }
         String notUsed = "is not used in managed mode (resources come from managed.etcd_endpoint over the managed mTLS identity)";
         if (!c.etcd().endpoints().isEmpty()) {
-            throw new ConfigException("etcd.endpoints", notUsed);
+            // AISIX's managed config carries a placeholder here that the control plane's endpoint replaces
+            notices.add("etcd.endpoints", "not used in managed mode: resources come from " + m.etcdEndpoint().trim());
         }
         if (c.etcd().tls() != null) {
             throw new ConfigException("etcd.tls", notUsed);
@@ -220,9 +298,9 @@ public final class ConfigLoader {
         }
     }
 
-    private static void httpsUrl(String key, String value) {
+    private static void httpsUrl(String key, String value, String aisixVariable) {
         if (value == null || value.isBlank()) {
-            throw new ConfigException(key, "is required in managed mode");
+            throw new ConfigException(key, "is required in managed mode (AISIX's configs set it with " + aisixVariable + ")");
         }
         java.net.URI u;
         try {
@@ -232,6 +310,37 @@ public final class ConfigLoader {
         }
         if (!"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
             throw new ConfigException(key, "must be an https:// URL (managed mode talks mTLS only)");
+        }
+    }
+
+    /** Header names only, no credential or trace-context header (see {@link #RESERVED_ID_HEADERS}). */
+    private static void requestIdHeaders(List<String> headers) {
+        for (int i = 0; i < headers.size(); i++) {
+            String key = "proxy.request_id.accept_headers[" + i + "]";
+            String h = headers.get(i) == null ? "" : headers.get(i).trim();
+            if (!HEADER_TOKEN.matcher(h).matches()) {
+                throw new ConfigException(key, "is not a header name (got '" + headers.get(i) + "')");
+            }
+            if (RESERVED_ID_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
+                throw new ConfigException(key, h + " carries a credential or the caller's trace context, which the "
+                        + "request id would echo, log and send upstream");
+            }
+        }
+    }
+
+    /** A client certificate needs its key and the other way round; every file must be readable. */
+    private static void outboundTls(GatewayConfig.OutboundTls tls) {
+        if ((tls.clientCertFile() == null) != (tls.clientKeyFile() == null)) {
+            throw new ConfigException(tls.clientCertFile() == null ? "upstream.tls.client_cert_file"
+                    : "upstream.tls.client_key_file", "is required with upstream.tls."
+                    + (tls.clientCertFile() == null ? "client_key_file" : "client_cert_file"));
+        }
+        if (tls.caFile() != null) {
+            readable("upstream.tls.ca_file", tls.caFile());
+        }
+        if (tls.clientCertFile() != null) {
+            readable("upstream.tls.client_cert_file", tls.clientCertFile());
+            readable("upstream.tls.client_key_file", tls.clientKeyFile());
         }
     }
 

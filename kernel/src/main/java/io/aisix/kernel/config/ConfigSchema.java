@@ -79,6 +79,8 @@ public final class ConfigSchema {
             s.put("type", "integer");
         } else if (c == Boolean.class) {
             s.put("type", "boolean");
+        } else if (c == Double.class) {
+            s.put("type", "number");
         } else {
             throw new IllegalStateException("no JSON Schema type for " + c + " in GatewayConfig");
         }

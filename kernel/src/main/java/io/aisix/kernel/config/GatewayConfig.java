@@ -9,27 +9,29 @@ import java.util.List;
  */
 public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy, Admin admin, Metrics metrics,
                             Store store, Etcd etcd, Cache cache, RateLimitSettings ratelimit, Upstream upstream,
-                            Shutdown shutdown, Plugins plugins, Logging logging) {
+                            Shutdown shutdown, Plugins plugins, Logging logging, Observability observability) {
 
     public GatewayConfig {
         deployment = or(deployment, () -> new Deployment(null));
-        managed = or(managed, () -> new Managed(null, null, null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null));
+        managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null));
         admin = or(admin, () -> new Admin(null, null, null, null));
-        metrics = or(metrics, () -> new Metrics(null, null, null));
+        metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));
         etcd = or(etcd, () -> new Etcd(null, null, null, null, null, null, null));
         cache = or(cache, () -> new Cache(null, null, null));
         ratelimit = or(ratelimit, () -> new RateLimitSettings(null, null));
         upstream = or(upstream, () -> new Upstream(null, null, null, null));
-        shutdown = or(shutdown, () -> new Shutdown(null));
+        shutdown = or(shutdown, () -> new Shutdown(null, null));
         plugins = or(plugins, () -> new Plugins(null));
         logging = or(logging, () -> new Logging(null, null, null));
+        observability = or(observability, () -> new Observability(null, null, null, null, null));
     }
 
     /** All defaults (no file). */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** host:port with a port from 0 to 65535 ({@code [::1]:3000} for IPv6). */
@@ -66,8 +68,33 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
+    /**
+     * Managed mode's settings. AISIX's spellings are accepted beside this gateway's (the loader
+     * copies each onto ours and refuses both at once): {@code enabled} for {@code deployment.mode},
+     * {@code cp_base_url}, {@code cp_etcd_endpoint} (a bare {@code host:port} gets {@code https://}),
+     * {@code cp_ca_file} / {@code cp_cert_file} / {@code cp_key_file}, {@code heartbeat_interval_secs}
+     * (clamped to 5..300 s as AISIX does) and {@code snapshot_cache_path}. {@code mtls_dir} (the
+     * bundle as {@code ca.crt}, {@code client.crt}, {@code client.key}; PEMs given in the environment
+     * are written there) and {@code dp_id_file} (where the gateway id is kept) have one spelling.
+     */
     public record Managed(String controlPlaneUrl, String etcdEndpoint, String caFile, String certFile, String keyFile,
-                          @Setting(min = 1) Integer heartbeatIntervalSeconds, String snapshotCacheFile) {
+                          @Setting(min = 1) Integer heartbeatIntervalSeconds, String snapshotCacheFile,
+                          @Setting(description = "folder of the certificate bundle: ca.crt, client.crt, client.key "
+                                  + "(PEMs given in the environment are written there); instead of ca_file, cert_file "
+                                  + "and key_file") String mtlsDir,
+                          @Setting(description = "file that keeps the gateway id (default <store.data_dir>/gateway_id)")
+                          String dpIdFile,
+                          @Setting(description = "AISIX spelling of deployment.mode: managed") Boolean enabled,
+                          @Setting(description = "AISIX spelling of control_plane_url") String cpBaseUrl,
+                          @Setting(description = "AISIX spelling of etcd_endpoint (host:port gets https://)")
+                          String cpEtcdEndpoint,
+                          @Setting(description = "AISIX spelling of ca_file") String cpCaFile,
+                          @Setting(description = "AISIX spelling of cert_file") String cpCertFile,
+                          @Setting(description = "AISIX spelling of key_file") String cpKeyFile,
+                          @Setting(min = 0, description = "AISIX spelling of heartbeat_interval_seconds, clamped to "
+                                  + "5..300") Long heartbeatIntervalSecs,
+                          @Setting(description = "AISIX spelling of snapshot_cache_file (in self-hosted mode: of "
+                                  + "etcd.snapshot_cache_file); empty: no cache") String snapshotCachePath) {
         public Managed {
             heartbeatIntervalSeconds = or(heartbeatIntervalSeconds, () -> 10);
             snapshotCacheFile = or(snapshotCacheFile, () -> "./data/managed-snapshot.json");
@@ -82,15 +109,50 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     public record Tls(String certFile, String keyFile, String clientCaFile) {
     }
 
+    /**
+     * The proxy listener. {@code thread_per_core} and {@code workers} are AISIX's runtime tuning,
+     * accepted and ignored (logged): every request runs on its own virtual thread here.
+     */
     public record Proxy(
             @Setting(pattern = ADDR, patternMessage = ADDR_MESSAGE, description = "caller traffic: /v1/*, /livez, "
                     + "/readyz") String addr,
             Tls tls,
-            @Setting(min = 1, description = "larger request bodies get 413") Long requestBodyLimitBytes) {
+            @Setting(min = 0, description = "larger request bodies get 413; 0: no cap") Long requestBodyLimitBytes,
+            RequestId requestId,
+            @Setting(description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)") Boolean threadPerCore,
+            @Setting(min = 1, description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)")
+            Integer workers,
+            List<UrlRewrite> urlRewrites) {
         public Proxy {
             addr = or(addr, () -> "0.0.0.0:3000");
             requestBodyLimitBytes = or(requestBodyLimitBytes, () -> 10L * 1024 * 1024);
+            requestId = or(requestId, () -> new RequestId(null));
+            urlRewrites = urlRewrites == null ? List.of() : List.copyOf(urlRewrites);
         }
+    }
+
+    /**
+     * Where a caller may hand the gateway its own request id: the first header of
+     * {@code accept_headers} with an acceptable value wins; {@code []} always generates one.
+     * Credential headers and {@code traceparent} / {@code tracestate} are refused.
+     */
+    public record RequestId(
+            @Setting(description = "headers consulted in order for a caller-supplied request id")
+            List<String> acceptHeaders) {
+        public RequestId {
+            acceptHeaders = acceptHeaders == null ? List.of("x-aisix-request-id", "x-request-id")
+                    : List.copyOf(acceptHeaders);
+        }
+    }
+
+    /**
+     * One URL rewrite (AISIX's {@code proxy.url_rewrites}): the first rule whose {@code match}
+     * regex finds a match in the raw request path replaces that match with {@code rewrite}
+     * ({@code $1}, {@code ${name}}, {@code $$} for a dollar sign), once; the query string stays.
+     */
+    public record UrlRewrite(@Setting(description = "named in the log when the rule fires") String name,
+                             @Setting(description = "regex searched in the raw, percent-encoded path") String match,
+                             @Setting(description = "replacement of the matched part") String rewrite) {
     }
 
     public record Admin(Boolean enabled,
@@ -104,15 +166,20 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    /** {@code tls} applies to the dedicated metrics listener only (with an empty {@code addr} there is none). */
+    /**
+     * {@code tls} applies to the dedicated metrics listener only (with an empty {@code addr} there is
+     * none). {@code enabled: false} serves {@code /metrics} nowhere and opens no metrics listener.
+     */
     public record Metrics(
             @Setting(pattern = "^$|" + ADDR, patternMessage = ADDR_MESSAGE, description = "empty: /metrics on the admin "
                     + "listener") String addr,
             @Setting(pattern = "^/", patternMessage = "must start with / (got '%s')") String path,
-            Tls tls) {
+            Tls tls,
+            @Setting(description = "false: no /metrics anywhere") Boolean enabled) {
         public Metrics {
             addr = or(addr, () -> "");
             path = or(path, () -> "/metrics");
+            enabled = or(enabled, () -> true);
         }
     }
 
@@ -132,15 +199,33 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record EtcdTls(String caFile, String certFile, String keyFile, String serverName) {
+    /**
+     * TLS to etcd: a CA alone is TLS, with a certificate and key mTLS. AISIX's spellings
+     * ({@code ca_cert_file}, {@code client_cert_file}, {@code client_key_file}, {@code domain_name})
+     * are copied onto these by the loader.
+     */
+    public record EtcdTls(String caFile, String certFile, String keyFile, String serverName,
+                          @Setting(description = "AISIX spelling of ca_file") String caCertFile,
+                          @Setting(description = "AISIX spelling of cert_file") String clientCertFile,
+                          @Setting(description = "AISIX spelling of key_file") String clientKeyFile,
+                          @Setting(description = "AISIX spelling of server_name") String domainName) {
+        public EtcdTls(String caFile, String certFile, String keyFile, String serverName) {
+            this(caFile, certFile, keyFile, serverName, null, null, null, null);
+        }
     }
 
-    /** {@code endpoints} stays empty unless configured; {@link #effectiveEndpoints()} applies the default. */
+    /**
+     * {@code endpoints} stays empty unless configured; {@link #effectiveEndpoints()} applies the
+     * default. {@code request_timeout_ms} bounds each read and write (not the watch); unset, it is
+     * {@code dial_timeout_ms}.
+     */
     public record Etcd(
             @Setting(pattern = "^https?://", patternMessage = "must be an http:// or https:// URL (got '%s')")
             List<String> endpoints,
             String prefix, String user, String passwordEnv, EtcdTls tls,
-                       String snapshotCacheFile, Integer dialTimeoutMs) {
+            String snapshotCacheFile, Integer dialTimeoutMs,
+            @Setting(min = 1, description = "deadline of each read and write (not the watch); unset: dial_timeout_ms")
+            Integer requestTimeoutMs) {
         public Etcd {
             endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
             prefix = or(prefix, () -> "/aisix");
@@ -148,6 +233,17 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             passwordEnv = or(passwordEnv, () -> "");
             snapshotCacheFile = or(snapshotCacheFile, () -> "");
             dialTimeoutMs = or(dialTimeoutMs, () -> 5000);
+        }
+
+        /** Without a request timeout (tests and tools). */
+        public Etcd(List<String> endpoints, String prefix, String user, String passwordEnv, EtcdTls tls,
+                    String snapshotCacheFile, Integer dialTimeoutMs) {
+            this(endpoints, prefix, user, passwordEnv, tls, snapshotCacheFile, dialTimeoutMs, null);
+        }
+
+        /** The deadline of each read and write: {@code request_timeout_ms}, else {@code dial_timeout_ms}. */
+        public int effectiveRequestTimeoutMs() {
+            return requestTimeoutMs != null ? requestTimeoutMs : Math.max(1, dialTimeoutMs);
         }
 
         boolean endpointsConfigured() {
@@ -211,7 +307,8 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(min = 0, description = "TCP keepalive idle time; 0: no keepalive probes") Long tcpKeepaliveSecs,
             @Setting(min = 0, description = "between keepalive probes") Long tcpKeepaliveIntervalSecs,
             @Setting(min = 0, description = "unanswered probes before the connection is dropped")
-            Integer tcpKeepaliveRetries) {
+            Integer tcpKeepaliveRetries,
+            OutboundTls tls) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);
             timeoutMs = or(timeoutMs, () -> 600_000L);
@@ -220,11 +317,12 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             tcpKeepaliveSecs = or(tcpKeepaliveSecs, () -> 60L);
             tcpKeepaliveIntervalSecs = or(tcpKeepaliveIntervalSecs, () -> 30L);
             tcpKeepaliveRetries = or(tcpKeepaliveRetries, () -> 5);
+            tls = or(tls, () -> new OutboundTls(null, null, null, null));
         }
 
         /** Timeouts only, the rest at defaults (tests and tools). */
         public Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Integer retries) {
-            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null);
+            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null, null);
         }
 
         /**
@@ -239,11 +337,41 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
+    /**
+     * The deployment-wide trust of TLS to upstreams (AISIX's {@code upstream.tls}), for every
+     * request whose provider key sets no {@code tls} of its own: {@code ca_file} adds its
+     * certificates to the JDK's trust store, {@code client_cert_file} and {@code client_key_file}
+     * (both or neither) present a client certificate, {@code verify: false} accepts any
+     * certificate.
+     */
+    public record OutboundTls(
+            @Setting(description = "PEM certificates trusted besides the JDK's trust store") String caFile,
+            @Setting(description = "PEM client certificate for upstreams that require mutual TLS") String clientCertFile,
+            @Setting(description = "PEM key of client_cert_file") String clientKeyFile,
+            @Setting(description = "false: accept any upstream certificate (test use only)") Boolean verify) {
+        public OutboundTls {
+            verify = or(verify, () -> true);
+        }
+
+        /** True when nothing differs from the JDK's defaults. */
+        public boolean isDefault() {
+            return caFile == null && clientCertFile == null && clientKeyFile == null && verify;
+        }
+    }
+
+    /**
+     * SIGTERM/SIGINT: the probes answer 503 at once; the listeners keep accepting for at least
+     * {@code min_drain_secs} (so a load balancer has time to notice), then in-flight requests and
+     * streams get up to {@code drain_timeout_seconds} more to finish.
+     */
     public record Shutdown(
-            @Setting(min = 0, description = "SIGTERM: in-flight requests and streams get this long to finish")
-            Integer drainTimeoutSeconds) {
+            @Setting(min = 0, description = "after the minimum window, in-flight requests and streams get this long "
+                    + "to finish") Integer drainTimeoutSeconds,
+            @Setting(min = 0, description = "SIGTERM: keep accepting this long while the probes answer 503")
+            Integer minDrainSecs) {
         public Shutdown {
             drainTimeoutSeconds = or(drainTimeoutSeconds, () -> 30);
+            minDrainSecs = or(minDrainSecs, () -> 0);
         }
     }
 
@@ -262,6 +390,48 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             accessLog = or(accessLog, () -> true);
             format = or(format, () -> "json");
         }
+    }
+
+    /**
+     * AISIX's {@code observability} section. The loader copies {@code log_level} onto
+     * {@code logging.level}, {@code access_log} onto {@code logging.access_log} and
+     * {@code metrics.prometheus.*} onto {@code metrics.*} (both spellings at once are refused);
+     * {@code service_name} is logged at startup only, as AISIX does. The OTLP blocks are accepted
+     * while {@code enabled} is false (AISIX reads them for nothing either); OTLP export is an
+     * {@code observability_exporters} resource of kind {@code otlp_http} here.
+     */
+    public record Observability(
+            @Setting(description = "logged at startup") String serviceName,
+            @Setting(oneOf = {"trace", "debug", "info", "warn", "error", "off"}, ignoreCase = true,
+                    description = "AISIX spelling of logging.level") String logLevel,
+            @Setting(description = "AISIX spelling of logging.access_log") Boolean accessLog,
+            ObservabilityMetrics metrics,
+            Tracing tracing) {
+    }
+
+    public record ObservabilityMetrics(Prometheus prometheus, Otlp otlp) {
+    }
+
+    /** AISIX's spelling of {@code metrics.enabled}, {@code metrics.path} and {@code metrics.addr}. */
+    public record Prometheus(
+            @Setting(description = "AISIX spelling of metrics.enabled") Boolean enabled,
+            @Setting(pattern = "^/", patternMessage = "must start with / (got '%s')",
+                    description = "AISIX spelling of metrics.path") String path,
+            @Setting(pattern = ADDR, patternMessage = ADDR_MESSAGE, description = "AISIX spelling of metrics.addr")
+            String addr) {
+    }
+
+    public record Otlp(@Setting(description = "true is refused: use an observability_exporters resource") Boolean enabled,
+                       String endpoint) {
+    }
+
+    public record Tracing(OtlpTracing otlp) {
+    }
+
+    public record OtlpTracing(
+            @Setting(description = "true is refused: use an observability_exporters resource of kind otlp_http")
+            Boolean enabled,
+            String endpoint, Double sampleRatio) {
     }
 
     @Override

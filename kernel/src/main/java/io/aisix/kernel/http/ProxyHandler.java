@@ -1,5 +1,6 @@
 package io.aisix.kernel.http;
 
+import io.aisix.kernel.config.UrlRewrites;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.spi.Completion;
@@ -60,14 +61,24 @@ public final class ProxyHandler implements Handler {
 
     private final SnapshotManager snapshots;
     private final Lifecycle lifecycle;
+    /** The largest body a byte array holds: what "no cap" ({@code request_body_limit_bytes: 0}) comes to. */
+    static final long NO_BODY_LIMIT = Integer.MAX_VALUE - 9;
+
     private final long bodyLimit;
     private final GatewayMetrics metrics;
+    private final UrlRewrites rewrites;
 
-    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics) {
+    /**
+     * @param bodyLimit the largest request body in bytes; 0 for no cap
+     * @param rewrites  {@code proxy.url_rewrites}, applied to the raw path before routing
+     */
+    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
+                        UrlRewrites rewrites) {
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
-        this.bodyLimit = bodyLimit;
+        this.bodyLimit = bodyLimit == 0 ? NO_BODY_LIMIT : Math.min(bodyLimit, NO_BODY_LIMIT);
         this.metrics = metrics;
+        this.rewrites = rewrites;
     }
 
     @Override
@@ -83,7 +94,7 @@ public final class ProxyHandler implements Handler {
     }
 
     private void serve(ServerRequest req, ServerResponse res, long start, GatewayState state) {
-        String path = req.path().path();
+        String path = rewrites.isEmpty() ? req.path().path() : rewrite(req);
         String method = req.prologue().method().text();
         Optional<Endpoint> endpoint = Endpoint.forPath(path);
         String requestId = requestId();
@@ -157,6 +168,17 @@ public final class ProxyHandler implements Handler {
             }
         }
         res.header(HeaderValues.create(h, value));
+    }
+
+    /** The path after the first URL rewrite whose match is found in the raw path; else the path as usual. */
+    private String rewrite(ServerRequest req) {
+        String rawPath = req.path().rawPath();
+        Optional<UrlRewrites.Result> r = rewrites.apply(rawPath);
+        if (r.isEmpty()) {
+            return req.path().path();
+        }
+        LOG.fine(() -> "url rewrite " + r.get().rule() + ": " + rawPath + " -> " + r.get().path());
+        return r.get().path();
     }
 
     /**
@@ -314,9 +336,10 @@ public final class ProxyHandler implements Handler {
     /** Answers a request the chain never saw, and counts it (the observe plugin cannot). */
     private void reject(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra,
                         String route) {
-        sendError(res, e, anthropic, requestId, extra);
+        // counted first: a caller that scrapes right after the answer must find it counted
         metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
                 "status", Integer.toString(e.status()));
+        sendError(res, e, anthropic, requestId, extra);
     }
 
     static void sendError(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra) {

@@ -2,12 +2,15 @@ package io.aisix.kernel.managed;
 
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.etcd.PemFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -43,7 +46,12 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>Each item comes from a file ({@code managed.ca_file}, {@code cert_file}, {@code key_file})
  * or from an environment variable holding the PEM text ({@code AISIX_MANAGED__CA_PEM},
- * {@code AISIX_MANAGED__CERT_PEM}, {@code AISIX_MANAGED__KEY_PEM}), never both. {@link #load}
+ * {@code AISIX_MANAGED__CERT_PEM}, {@code AISIX_MANAGED__KEY_PEM}, or AISIX's names
+ * {@code AISIX_MANAGED__CP_CA_PEM}, {@code AISIX_MANAGED__CP_CERT_PEM},
+ * {@code AISIX_MANAGED__CP_KEY_PEM}), never two of them. With {@code managed.mtls_dir} (AISIX's
+ * layout) the files are {@code ca.crt}, {@code client.crt} and {@code client.key} in that folder,
+ * and items given in the environment are written there ({@code 0600}, atomically, once the whole
+ * bundle checked out), so that later starts need no variables, as AISIX does. {@link #load}
  * checks everything before any connection and throws a one-line {@link ConfigException} naming
  * the key and the file or variable: unreadable or garbage PEM, a certificate that is expired or
  * not yet valid ({@link X509Certificate#checkValidity}), a client certificate without exactly
@@ -83,9 +91,10 @@ public final class ManagedBundle {
 
     /** Reads and checks the bundle; {@code env} looks up the {@code AISIX_MANAGED__*_PEM} variables. */
     public static ManagedBundle load(GatewayConfig.Managed m, Function<String, String> env, Clock clock) {
-        Item caItem = item("managed.ca_file", m.caFile(), "AISIX_MANAGED__CA_PEM", env);
-        Item certItem = item("managed.cert_file", m.certFile(), "AISIX_MANAGED__CERT_PEM", env);
-        Item keyItem = item("managed.key_file", m.keyFile(), "AISIX_MANAGED__KEY_PEM", env);
+        Path dir = m.mtlsDir() == null || m.mtlsDir().isBlank() ? null : Path.of(m.mtlsDir().trim());
+        Item caItem = item("managed.ca_file", m.caFile(), "CA", env, dir, "ca.crt");
+        Item certItem = item("managed.cert_file", m.certFile(), "CERT", env, dir, "client.crt");
+        Item keyItem = item("managed.key_file", m.keyFile(), "KEY", env, dir, "client.key");
 
         List<X509Certificate> ca = PemFiles.parseCertificates(caItem.key(), caItem.source(), caItem.pem());
         for (X509Certificate c : ca) {
@@ -98,23 +107,83 @@ public final class ManagedBundle {
         PrivateKey key = PemFiles.parsePrivateKey(keyItem.key(), keyItem.source(), keyItem.pem());
         PemFiles.checkPair(keyItem.key(), keyItem.source(), key, leaf, certItem.source());
         issuedBy(caItem, ca, certItem, chain, clock);
+        if (dir != null) {
+            caItem = persist(caItem, dir, "ca.crt");
+            certItem = persist(certItem, dir, "client.crt");
+            keyItem = persist(keyItem, dir, "client.key");
+        }
         return new ManagedBundle(caItem, certItem, keyItem, List.copyOf(ca), List.copyOf(chain), key, envId);
     }
 
-    private static Item item(String key, String file, String var, Function<String, String> env) {
-        String f = file == null || file.isBlank() ? null : file.trim();
-        String v = env.apply(var);
-        if (v != null && v.isBlank()) {
-            v = null;
+    /**
+     * One item: from {@code AISIX_MANAGED__<role>_PEM} or AISIX's {@code AISIX_MANAGED__CP_<role>_PEM},
+     * else from its file ({@code key}, or {@code name} in {@code dir}).
+     */
+    private static Item item(String key, String file, String role, Function<String, String> env, Path dir, String name) {
+        String var = "AISIX_MANAGED__" + role + "_PEM";
+        String aisixVar = "AISIX_MANAGED__CP_" + role + "_PEM";
+        String v = blankToNull(env.apply(var));
+        String av = blankToNull(env.apply(aisixVar));
+        if (v != null && av != null) {
+            throw new ConfigException(key, var + " and " + aisixVar + " are both set; give the PEM in one of them only");
         }
-        if (f != null && v != null) {
-            throw new ConfigException(key, "is set and so is " + var + "; give the PEM in one of them only");
+        if (av != null) {
+            v = av;
+            var = aisixVar;
         }
-        if (f == null && v == null) {
+        if (v != null) {
+            if (file != null && !file.isBlank()) {
+                throw new ConfigException(key, "is set and so is " + var + "; give the PEM in one of them only");
+            }
+            return new Item(key, var, null, v.getBytes(StandardCharsets.US_ASCII));
+        }
+        if (dir != null) {
+            Path f = dir.resolve(name);
+            if (!Files.exists(f)) {
+                throw new ConfigException("managed.mtls_dir", "cannot read " + f + " (no such file; put the PEM there, or "
+                        + "give it in " + var + " once)");
+            }
+            return new Item("managed.mtls_dir", f.toString(), f.toString(), PemFiles.read("managed.mtls_dir", f.toString()));
+        }
+        if (file == null || file.isBlank()) {
             throw new ConfigException(key, "is required in managed mode (a PEM file, or the PEM text in " + var + ")");
         }
-        return f != null ? new Item(key, f, f, PemFiles.read(key, f))
-                : new Item(key, var, null, v.getBytes(StandardCharsets.US_ASCII));
+        String f = file.trim();
+        return new Item(key, f, f, PemFiles.read(key, f));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** An item given in the environment, written to {@code dir/name} so later starts find it there. */
+    private static Item persist(Item item, Path dir, String name) {
+        if (item.file() != null) {
+            return item;
+        }
+        Path target = dir.resolve(name);
+        Path tmp = dir.resolve("." + name + ".tmp");
+        try {
+            PrivateFiles.createDirectories(dir);
+            Files.deleteIfExists(tmp);
+            PrivateFiles.createFile(tmp);
+            Files.write(tmp, item.pem());
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new ConfigException("managed.mtls_dir", "cannot write " + item.source() + " to " + target + " ("
+                    + e.getMessage() + ")");
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the move took it, or the write failed and said so
+            }
+        }
+        return new Item(item.key(), item.source(), target.toString(), item.pem());
     }
 
     private static void valid(Item item, X509Certificate c, Clock clock) {

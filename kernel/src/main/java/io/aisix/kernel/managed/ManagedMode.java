@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  *       {@code managed.etcd_endpoint} with prefix {@code <etcd.prefix>/<env_id>}, the bundle as its
  *       mTLS identity, and {@code managed.snapshot_cache_file} so the last configuration keeps
  *       serving through control-plane outages and restarts;</li>
- *   <li>the gateway id is read from {@code <store.data_dir>/gateway_id} (created once, so it is
- *       stable across restarts of the same data folder).</li>
+ *   <li>the gateway id is read from {@code managed.dp_id_file}, by default
+ *       {@code <store.data_dir>/gateway_id} (created once, so it is stable across restarts).</li>
  * </ul>
  * {@link #startHeartbeat} starts the {@link Heartbeat} once the listeners are up. The kernel
  * itself never opens the admin listener in this mode.
@@ -62,7 +62,9 @@ public final class ManagedMode implements AutoCloseable {
     public static ManagedMode open(GatewayConfig config, Function<String, String> env, Clock clock) {
         GatewayConfig.Managed m = config.managed();
         ManagedBundle bundle = ManagedBundle.load(m, env, clock);
-        String gatewayId = gatewayId(Path.of(config.store().dataDir()));
+        String gatewayId = m.dpIdFile() != null && !m.dpIdFile().isBlank()
+                ? gatewayId(Path.of(m.dpIdFile().trim()), "managed.dp_id_file")
+                : gatewayId(Path.of(config.store().dataDir()).resolve("gateway_id"), "store.data_dir");
         Path tempDir = null;
         try {
             if (bundle.needsFiles()) {
@@ -71,7 +73,8 @@ public final class ManagedMode implements AutoCloseable {
             }
             String prefix = config.etcd().prefix().replaceAll("/+$", "") + "/" + bundle.envId();
             GatewayConfig.Etcd etcd = new GatewayConfig.Etcd(List.of(m.etcdEndpoint().trim()), prefix, null, null,
-                    bundle.etcdTls(tempDir), m.snapshotCacheFile(), config.etcd().dialTimeoutMs());
+                    bundle.etcdTls(tempDir), m.snapshotCacheFile(), config.etcd().dialTimeoutMs(),
+                    config.etcd().requestTimeoutMs());
             EtcdStore store;
             try {
                 store = EtcdStore.create(etcd);
@@ -108,20 +111,24 @@ public final class ManagedMode implements AutoCloseable {
         return new ConfigException(key, reason, e);
     }
 
-    /** {@code <data_dir>/gateway_id}: read, or created with a random UUID (atomically, so two starts agree). */
-    static String gatewayId(Path dataDir) {
-        Path file = dataDir.resolve("gateway_id");
+    /**
+     * The gateway id kept in {@code file} ({@code managed.dp_id_file}, else
+     * {@code <data_dir>/gateway_id}): read, or created with a random UUID (atomically, so two starts
+     * agree). {@code key} is the setting a problem is reported under.
+     */
+    static String gatewayId(Path file, String key) {
+        Path dir = file.toAbsolutePath().getParent();
         try {
             if (Files.exists(file)) {
                 String id = Files.readString(file, StandardCharsets.US_ASCII).trim();
                 if (!GATEWAY_ID.matcher(id).matches()) {
-                    throw new ConfigException("store.data_dir", file + " does not hold a gateway id ([A-Za-z0-9._-]{1,128})");
+                    throw new ConfigException(key, file + " does not hold a gateway id ([A-Za-z0-9._-]{1,128})");
                 }
                 return id;
             }
-            PrivateFiles.createDirectories(dataDir);
+            PrivateFiles.createDirectories(dir);
             String id = UUID.randomUUID().toString();
-            Path tmp = Files.createTempFile(dataDir, "gateway_id", ".tmp"); // 0600
+            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp"); // 0600
             Files.writeString(tmp, id + "\n", StandardCharsets.US_ASCII);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -130,7 +137,7 @@ public final class ManagedMode implements AutoCloseable {
             }
             return id;
         } catch (IOException e) {
-            throw new ConfigException("store.data_dir", "cannot keep the gateway id in " + file + " (" + e.getMessage() + ")");
+            throw new ConfigException(key, "cannot keep the gateway id in " + file + " (" + e.getMessage() + ")");
         }
     }
 

@@ -56,8 +56,10 @@ import jdk.net.ExtendedSocketOptions;
  *       is slow to answer.</li>
  *   <li>A request that fails on a pooled connection before any byte of the answer arrived (the
  *       upstream had closed the idle connection) is sent once more on a new connection.</li>
- *   <li>TLS as {@link UpstreamTls} says: the JDK's trust store with host-name verification, or only the provider key's CA
- *       certificates ({@code tls.ca_pem}), or no verification ({@code tls.verify: false}).</li>
+ *   <li>TLS as {@link UpstreamTls} says for a provider key with {@code tls} of its own: only its CA
+ *       certificates ({@code tls.ca_pem}), or no verification ({@code tls.verify: false}); else as
+ *       {@code upstream.tls} says ({@link DeploymentTls}): the JDK's trust store plus
+ *       {@code ca_file}, with host-name verification, unless {@code verify: false}.</li>
  *   <li>{@code gzip}/{@code deflate} answers are decoded, although the client never asks for
  *       them.</li>
  * </ul>
@@ -85,6 +87,8 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
     private final GatewayConfig.Upstream config;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
+    /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
+    private final SSLSocketFactory deploymentTls;
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
@@ -99,6 +103,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
         this.maxIdleNanos = TimeUnit.SECONDS.toNanos(config.poolIdleTimeoutSecs());
         this.maxIdlePerRoute = config.poolMaxIdlePerHost() == null ? -1 : config.poolMaxIdlePerHost();
+        this.deploymentTls = DeploymentTls.context(config.tls()).getSocketFactory();
         this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
     }
 
@@ -120,8 +125,12 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream client is closed");
         }
         Endpoint endpoint = endpoint(request.url());
-        SSLSocketFactory tls = endpoint.https() ? tls(request.caPem().orElse(""), request.verifyTls()) : null;
-        Route route = new Route(endpoint.host(), endpoint.port(), tls, request.verifyTls());
+        String caPem = request.caPem().orElse("");
+        // a provider key's own tls settings win; without them, upstream.tls applies
+        boolean own = !caPem.isEmpty() || !request.verifyTls();
+        boolean verify = own ? request.verifyTls() : config.tls().verify();
+        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls;
+        Route route = new Route(endpoint.host(), endpoint.port(), tls, verify);
         long timeout = timeoutNanos(request);
         // a stream's timeout bounds each read; any other exchange's bounds the whole of it
         long gap = request.stream() ? timeout : 0;

@@ -191,6 +191,63 @@ class ManagedModeIT {
         }
     }
 
+    /**
+     * AISIX's managed bootstrap as its shipped config.managed.yaml spells it: managed.enabled,
+     * mtls_dir, dp_id_file, snapshot_cache_path, heartbeat_interval_secs, observability's metrics
+     * listener, a placeholder etcd endpoint, and the control plane and bundle from AISIX's variables.
+     * The bundle lands in mtls_dir as ca.crt / client.crt / client.key, so a restart without the PEM
+     * variables serves the same environment under the same gateway id.
+     */
+    @Test
+    void aisixManagedConfigServesAndKeepsItsBundleInMtlsDir() throws Exception {
+        Path mtls = dir.resolve("mtls");
+        Path dpId = dir.resolve("dp_id");
+        String yaml = """
+                etcd: { endpoints: ["https://placeholder-overridden-at-register:2379"], prefix: /aisix, dial_timeout_ms: 5000, request_timeout_ms: 5000 }
+                proxy: { addr: 127.0.0.1:0 }
+                admin: { addr: "127.0.0.1:0", admin_keys: [managed-mode-admin-disabled] }
+                observability:
+                  service_name: aisix
+                  log_level: info
+                  access_log: true
+                  metrics: { prometheus: { enabled: true, path: /metrics, addr: "127.0.0.1:0" }, otlp: { enabled: false } }
+                  tracing: { otlp: { enabled: false, sample_ratio: 1.0 } }
+                managed: { enabled: true, mtls_dir: %s, dp_id_file: %s, snapshot_cache_path: %s, heartbeat_interval_secs: 5 }
+                cache: { backend: memory }
+                upstream: { pool_idle_timeout_secs: 30, retries: 0 }
+                shutdown: { min_drain_secs: 30 }
+                """.formatted(mtls, dpId, dir.resolve("config_cache.json"));
+        Map<String, String> endpoints = Map.of("AISIX_MANAGED__CP_BASE_URL", controlPlane.url(),
+                "AISIX_MANAGED__CP_ETCD_ENDPOINT", etcd.endpoint().replace("https://", ""));
+        Map<String, String> env = new java.util.HashMap<>(endpoints);
+        env.put("AISIX_MANAGED__CP_CA_PEM", Files.readString(ca.cert()));
+        env.put("AISIX_MANAGED__CP_CERT_PEM", Files.readString(client.cert()));
+        env.put("AISIX_MANAGED__CP_KEY_PEM", Files.readString(client.key()));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String gatewayId;
+        try (Gateway gw = ManagedGateways.start(dir, yaml, env)) {
+            ManagedGateways.awaitAlias(gw, "alias-e1");
+            assertEquals(Set.of("alias-e1"), ids(get(http, proxy(gw, "/v1/models"), "sk-caller-e1").body()));
+            assertEquals(-1, gw.adminPort());
+            assertEquals(200, get(http, "http://127.0.0.1:" + gw.metricsPort() + "/metrics", null).statusCode());
+            gatewayId = Files.readString(dpId).trim();
+            assertEquals(gatewayId, gw.managed().orElseThrow().gatewayId(), "the gateway id lives in dp_id_file");
+            controlPlane.await(b -> b.body().path("gateway_id").asText().equals(gatewayId), Duration.ofSeconds(15));
+        }
+        assertEquals(Files.readString(ca.cert()), Files.readString(mtls.resolve("ca.crt")));
+        assertEquals(Files.readString(client.cert()), Files.readString(mtls.resolve("client.crt")));
+        assertEquals(Files.readString(client.key()), Files.readString(mtls.resolve("client.key")));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(mtls.resolve("client.key"))));
+        assertTrue(Files.exists(dir.resolve("config_cache.json")), "snapshot_cache_path is the snapshot cache");
+
+        try (Gateway gw = ManagedGateways.start(dir, yaml, endpoints)) {
+            ManagedGateways.awaitAlias(gw, "alias-e1");
+            assertEquals(200, chat(http, gw, "alias-e1").statusCode(), "the bundle came from mtls_dir this time");
+            assertEquals(gatewayId, gw.managed().orElseThrow().gatewayId());
+        }
+    }
+
     @Test
     void heartbeatFailuresAreLoggedOncePerMinuteAndNeverStopServing() throws Exception {
         List<LogRecord> logs = new CopyOnWriteArrayList<>();

@@ -124,6 +124,23 @@ class ManagedStartupIT {
     }
 
     @Test
+    void aisixsVariableNamesAndMtlsDir() throws Exception {
+        Map<String, String> both = Map.of("AISIX_MANAGED__CERT_PEM", Files.readString(client.cert()),
+                "AISIX_MANAGED__CP_CERT_PEM", Files.readString(client.cert()));
+        assertEquals("managed.cert_file: AISIX_MANAGED__CERT_PEM and AISIX_MANAGED__CP_CERT_PEM are both set; give the "
+                + "PEM in one of them only", fails(block(ca.cert(), null, client.key()), both).getMessage());
+        Path empty = dir.resolve("mtls");
+        ConfigException e = fails(block(null, null, null) + ", mtls_dir: " + empty);
+        assertEquals("managed.mtls_dir: cannot read " + empty.resolve("ca.crt") + " (no such file; put the PEM there, or "
+                + "give it in AISIX_MANAGED__CA_PEM once)", e.getMessage());
+        assertEquals("managed.mtls_dir", fails(block(null, client.cert(), client.key()).replace("cert_file", "cp_cert_file")
+                .replace("key_file", "cp_key_file") + ", mtls_dir: " + empty).key(), "one bundle: folder or files");
+        Path dpId = Files.writeString(dir.resolve("dp_id"), "not an id!\n");
+        e = fails(block(ca.cert(), client.cert(), client.key()) + ", dp_id_file: " + dpId);
+        assertEquals("managed.dp_id_file", e.key());
+    }
+
+    @Test
     void aMissingItemAndBadPemInAVariableNameTheVariable() throws Exception {
         ConfigException e = fails(block(ca.cert(), client.cert(), null));
         assertEquals("managed.key_file", e.key());
@@ -149,10 +166,11 @@ class ManagedStartupIT {
         assertEquals("managed.etcd_endpoint", e.key());
         e = assertThrows(ConfigException.class, () -> ManagedGateways.load(dir,
                 ManagedGateways.yaml(dir, good.replace("control_plane_url: https://127.0.0.1:9, ", ""), 3001), Map.of()));
-        assertEquals("managed.control_plane_url: is required in managed mode", e.getMessage());
+        assertEquals("managed.control_plane_url: is required in managed mode (AISIX's configs set it with "
+                + "AISIX_MANAGED__CP_BASE_URL)", e.getMessage());
         e = assertThrows(ConfigException.class, () -> ManagedGateways.load(dir, ManagedGateways.yaml(dir, good, 3001)
-                .replace("etcd: { dial_timeout_ms: 2000 }", "etcd: { endpoints: [http://127.0.0.1:2379] }"), Map.of()));
-        assertEquals("etcd.endpoints", e.key());
+                .replace("etcd: { dial_timeout_ms: 2000 }", "etcd: { tls: { ca_file: " + ca.cert() + " } }"), Map.of()));
+        assertEquals("etcd.tls", e.key());
         e = assertThrows(ConfigException.class, () -> ManagedGateways.load(dir, ManagedGateways.yaml(dir, good, 3001)
                 .replace("store: { data_dir:", "store: { backend: embedded, data_dir:"), Map.of()));
         assertEquals("store.backend", e.key());

@@ -51,6 +51,20 @@ class MetricsEndpointIT {
     }
 
     @Test
+    void disabledMetricsAreServedNowhere() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir, "metrics: { enabled: false, addr: 127.0.0.1:0 }\n", null)) {
+            assertTrue(gw.gateway.metricsPort() <= 0, "no metrics listener");
+            assertEquals(404, get(gw, gw.admin("/metrics")).statusCode());
+        }
+        Path aisix = dir.resolve("aisix");
+        Files.createDirectories(aisix);
+        try (TestGateway gw = TestGateway.start(aisix, "observability: { metrics: { prometheus: { enabled: false } } }\n",
+                null)) {
+            assertEquals(404, get(gw, gw.admin("/metrics")).statusCode(), "AISIX's spelling means the same");
+        }
+    }
+
+    @Test
     void aRelativePathIsAStartupError() throws Exception {
         Path other = dir.resolve("o");
         Files.createDirectories(other);

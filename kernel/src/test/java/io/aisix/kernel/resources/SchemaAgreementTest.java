@@ -251,7 +251,37 @@ class SchemaAgreementTest {
             proxy: { addr: nowhere } | invalid
             proxy: { addr: "0.0.0.0:70000" } | invalid
             proxy: { request_body_limit_bytes: lots } | invalid
-            proxy: { request_body_limit_bytes: 0 } | invalid
+            proxy: { request_body_limit_bytes: 0 } | valid
+            proxy: { request_body_limit_bytes: -1 } | invalid
+            proxy: { request_id: { accept_headers: [x-aisix-request-id, x-request-id] }, thread_per_core: true, workers: 4 } | valid
+            proxy: { request_id: { accept_headers: [] } } | valid
+            proxy: { request_id: { accept_headers: x-request-id } } | invalid
+            proxy: { workers: 0 } | invalid
+            proxy: { thread_per_core: sometimes } | invalid
+            proxy: { url_rewrites: [{ name: mcp, match: "^/mcp-servers/([^/]+)/mcp$", rewrite: "/mcp/$1" }] } | valid
+            proxy: { url_rewrites: [{ match: "^/x$", rewrite: "/y", extra: 1 }] } | invalid
+            proxy: { real_ip: { trusted_proxies: [10.0.0.0/8] } } | invalid
+            resources_file: /etc/aisix/resources.yaml | invalid
+            etcd: { request_timeout_ms: 5000, dial_timeout_ms: 5000 } | valid
+            etcd: { request_timeout_ms: 0 } | invalid
+            etcd: { tls: { ca_cert_file: /a, client_cert_file: /b, client_key_file: /c, domain_name: e } } | valid
+            shutdown: { min_drain_secs: 30, drain_timeout_seconds: 60 } | valid
+            shutdown: { min_drain_secs: -1 } | invalid
+            metrics: { enabled: false } | valid
+            observability: { service_name: aisix, log_level: info, access_log: true } | valid
+            observability: { metrics: { prometheus: { enabled: true, path: /metrics, addr: "0.0.0.0:9090" }, otlp: { enabled: false, endpoint: "http://127.0.0.1:4317" } }, tracing: { otlp: { enabled: false, endpoint: "http://127.0.0.1:4317", sample_ratio: 1.0 } } } | valid
+            observability: { log_level: chatty } | invalid
+            observability: { access_log: yes please } | invalid
+            observability: { metrics: { prometheus: { path: metrics } } } | invalid
+            observability: { metrics: { prometheus: { addr: "0.0.0.0:99999" } } } | invalid
+            observability: { metrics: { client_type_rules: [] } } | invalid
+            observability: { tracing: { otlp: { sample_ratio: high } } } | invalid
+            managed: { mtls_dir: /var/lib/aisix/mtls, dp_id_file: /var/lib/aisix/dp_id, heartbeat_interval_secs: 15, snapshot_cache_path: "" } | valid
+            managed: { heartbeat_interval_secs: -1 } | invalid
+            managed: { enabled: perhaps } | invalid
+            upstream: { tls: { verify: true } } | valid
+            upstream: { tls: { verify: maybe } } | invalid
+            upstream: { tls: { ca_pem: x } } | invalid
             cache: { backend: disk } | invalid
             cache: { memory: { max_entries: 0 } } | invalid
             upstream: { timeout_ms: 0, stream_timeout_ms: 0, connect_timeout_ms: 0 } | valid
@@ -284,6 +314,12 @@ class SchemaAgreementTest {
             proxy: { tls: { cert_file: /nope.pem } } | a certificate needs its key, and files must exist
             deployment: { mode: managed } | managed mode needs metrics.addr and managed endpoints
             upstream: { stream_timeout_ms: 1, stream_idle_timeout_ms: 2 } | one name of the stream timeout, not both
+            { observability: { log_level: debug }, logging: { level: info } } | AISIX's spelling and ours at once
+            observability: { tracing: { otlp: { enabled: true, endpoint: "http://c:4317" } } } | OTLP is a resource here
+            proxy: { request_id: { accept_headers: [authorization] } } | never a credential header
+            proxy: { url_rewrites: [{ match: "(", rewrite: /y }] } | the regex must compile
+            upstream: { tls: { ca_file: /nope.pem } } | files must exist
+            managed: { enabled: true } | managed mode needs metrics.addr and managed endpoints
             """;
 
     @Test

@@ -66,8 +66,8 @@ import static java.lang.System.Logger.Level.WARNING;
  * JSON, a row's revision is the key's mod revision. Rows under the prefix that do not follow that
  * layout are ignored (logged once per key); values are handed over as raw bytes, valid or not.
  *
- * <p>Reads and writes are bounded by the request timeout (default {@code etcd.dial_timeout_ms})
- * and fail fast while etcd is unreachable: every failure becomes a
+ * <p>Reads and writes are bounded by the request timeout ({@code etcd.request_timeout_ms}, default
+ * {@code dial_timeout_ms}) and fail fast while etcd is unreachable: every failure becomes a
  * {@link StoreUnavailableException}. Conditional writes are etcd transactions on the key's mod
  * revision.
  *
@@ -184,7 +184,7 @@ public final class EtcdStore implements ConfigStore {
             return this;
         }
 
-        /** Upper bound of every read or write (default: {@code etcd.dial_timeout_ms}). */
+        /** Upper bound of every read or write (default: {@code etcd.request_timeout_ms}, else {@code dial_timeout_ms}). */
         public Builder requestTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive");
@@ -226,7 +226,8 @@ public final class EtcdStore implements ConfigStore {
 
         /** Validates the settings (throws {@link ConfigException}); does not connect. */
         public EtcdStore build() {
-            Duration timeout = requestTimeout != null ? requestTimeout : Duration.ofMillis(Math.max(1, config.dialTimeoutMs()));
+            Duration timeout = requestTimeout != null ? requestTimeout
+                    : Duration.ofMillis(config.effectiveRequestTimeoutMs());
             this.requestTimeout = timeout;
             EtcdConnection conn = EtcdConnection.from(config, env, timeout);
             return new EtcdStore(this, conn);

@@ -15,7 +15,7 @@
  * else-branch reads the key so that {@link io.aisix.kernel.store.RevisionConflictException}
  * carries the actual revision (0: missing). Deleting with {@code ABSENT} returns false for a
  * missing row and conflicts for an existing one. Every call is bounded by a gRPC deadline
- * ({@code etcd.dial_timeout_ms} unless the builder sets another) and fails fast while etcd is
+ * ({@code etcd.request_timeout_ms}, else {@code etcd.dial_timeout_ms}, unless the builder sets another) and fails fast while etcd is
  * unreachable; every failure, authentication included, is a
  * {@link io.aisix.kernel.store.StoreUnavailableException} naming the endpoints and the root cause.
  *

@@ -137,6 +137,25 @@ class EtcdConfigTest {
         }
     }
 
+    /**
+     * {@code etcd.request_timeout_ms} bounds a read: against an etcd that accepts the connection and
+     * never answers, the read fails after it, not after the (longer) dial timeout.
+     */
+    @Test
+    void theRequestTimeoutBoundsAReadThatGetsNoAnswer() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + silent.getLocalPort()), "/aisix",
+                    null, null, null, null, 20_000, 300);
+            try (EtcdStore store = EtcdStore.create(cfg)) {
+                long t0 = System.nanoTime();
+                assertThrows(io.aisix.kernel.store.StoreUnavailableException.class, () -> store.list("models"));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms < 10_000, "failed after " + ms + " ms: the 20 s dial timeout bounded it, not the 300 ms "
+                        + "request timeout");
+            }
+        }
+    }
+
     @Test
     void endpointsAreChecked() {
         fails("etcd.endpoints", () -> EtcdStore.create(new GatewayConfig.Etcd(List.of("ftp://127.0.0.1:2379"),

@@ -41,6 +41,11 @@ public final class UpstreamTls {
         return context;
     }
 
+    /** The trust of {@code verify: false}: every certificate is accepted. */
+    public static X509TrustManager trustAll() {
+        return TrustAll.INSTANCE;
+    }
+
     private static TrustManager[] trustOnly(String caPem) throws GeneralSecurityException {
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());

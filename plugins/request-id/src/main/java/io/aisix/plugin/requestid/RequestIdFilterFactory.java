@@ -1,32 +1,39 @@
 package io.aisix.plugin.requestid;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Headers;
+import io.aisix.spi.Json;
+import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
+import io.aisix.spi.StartupException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
  * Makes a caller-supplied id the request id, so one id follows a request through the caller's
- * systems, this gateway and the upstream: the first acceptable value of {@code x-aisix-request-id},
- * then {@code x-request-id}. Acceptable is 1 to {@value #MAX_LENGTH} visible ASCII characters
- * ({@code !} to {@code ~}: no space, no control character), as AISIX accepts; anything else is
- * ignored and the kernel's generated UUID stays. The kernel stamps the id on every response;
- * adapters forward it upstream; logs, metrics and usage events carry it.
+ * systems, this gateway and the upstream: the first acceptable value of the headers of
+ * {@code proxy.request_id.accept_headers} (AISIX's setting), by default {@code x-aisix-request-id}
+ * then {@code x-request-id}; an empty list always keeps the generated id. Acceptable is 1 to
+ * {@value #MAX_LENGTH} visible ASCII characters ({@code !} to {@code ~}: no space, no control
+ * character), as AISIX accepts; anything else is ignored and the kernel's generated UUID stays.
+ * The kernel stamps the id on every response; adapters forward it upstream; logs, metrics and
+ * usage events carry it. The startup config loader has already refused header names that carry
+ * credentials or trace context.
  */
 public final class RequestIdFilterFactory implements FilterFactory {
     public static final String HEADER = "x-aisix-request-id";
-    /** Consulted after {@link #HEADER}: the de-facto standard many callers already send. */
+    /** Consulted after {@link #HEADER} by default: the de-facto standard many callers already send. */
     public static final String FALLBACK_HEADER = "x-request-id";
+    static final String SETTING = "proxy.request_id.accept_headers";
     static final int MAX_LENGTH = 256;
-    private static final List<String> HEADERS = List.of(HEADER, FALLBACK_HEADER);
 
-    private static final Filter FILTER = (exchange, chain) -> {
-        callerId(exchange.requestHeaders()).ifPresent(exchange::requestId);
-        return chain.proceed(exchange);
-    };
+    private volatile List<String> headers = List.of(HEADER, FALLBACK_HEADER);
 
     @Override
     public String id() {
@@ -44,12 +51,36 @@ public final class RequestIdFilterFactory implements FilterFactory {
     }
 
     @Override
-    public Optional<Filter> create(FilterContext context) {
-        return Optional.of(FILTER);
+    public void start(PluginContext context) {
+        Optional<String> setting = context.setting(SETTING);
+        if (setting.isEmpty()) {
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        try {
+            for (JsonNode n : Json.mapper().readTree(setting.get())) {
+                names.add(n.asText().trim().toLowerCase(Locale.ROOT));
+            }
+        } catch (JsonProcessingException e) {
+            throw new StartupException(SETTING, "must be a list of header names");
+        }
+        headers = List.copyOf(names);
     }
 
-    static Optional<String> callerId(Headers headers) {
-        for (String name : HEADERS) {
+    @Override
+    public Optional<Filter> create(FilterContext context) {
+        List<String> names = headers;
+        if (names.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of((exchange, chain) -> {
+            callerId(exchange.requestHeaders(), names).ifPresent(exchange::requestId);
+            return chain.proceed(exchange);
+        });
+    }
+
+    static Optional<String> callerId(Headers headers, List<String> names) {
+        for (String name : names) {
             Optional<String> v = headers.first(name).filter(RequestIdFilterFactory::valid);
             if (v.isPresent()) {
                 return v;

@@ -1,17 +1,20 @@
 package io.aisix.plugin.requestid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
 import io.aisix.spi.Response;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
 import org.junit.jupiter.api.Test;
 
 class RequestIdFilterTest {
-    private final Filter filter = new RequestIdFilterFactory().create(new io.aisix.spi.FilterContext() {
+    private static final FilterContext CONTEXT = new FilterContext() {
         public io.aisix.spi.resource.Snapshot snapshot() {
             return TestSnapshot.empty();
         }
@@ -19,7 +22,9 @@ class RequestIdFilterTest {
         public io.aisix.spi.PluginContext plugin() {
             throw new UnsupportedOperationException();
         }
-    }).orElseThrow();
+    };
+
+    private Filter filter = new RequestIdFilterFactory().create(CONTEXT).orElseThrow();
 
     /** The request id after the filter, for headers given as name/value pairs. */
     private String idAfter(String... headers) {
@@ -45,6 +50,23 @@ class RequestIdFilterTest {
         assertEquals("aisix-wins", idAfter("x-request-id", "other", "x-aisix-request-id", "aisix-wins"));
         assertEquals("other", idAfter("x-request-id", "other", "x-aisix-request-id", "bad id"),
                 "the first acceptable value wins");
+    }
+
+    @Test
+    void acceptHeadersChooseTheHeadersAndTheirOrder() {
+        RequestIdFilterFactory f = new RequestIdFilterFactory();
+        f.start(new TestPluginContext().setting("proxy.request_id.accept_headers", "[\"X-Correlation-Id\",\"x-aisix-request-id\"]"));
+        filter = f.create(CONTEXT).orElseThrow();
+        assertEquals("corr-1", idAfter("x-aisix-request-id", "aisix-1", "x-correlation-id", "corr-1"), "listed first wins");
+        assertEquals("aisix-1", idAfter("x-aisix-request-id", "aisix-1", "x-request-id", "other"));
+        assertEquals("generated", idAfter("x-request-id", "not-listed"), "AISIX's default leaves x-request-id out");
+    }
+
+    @Test
+    void anEmptyListAlwaysKeepsTheGeneratedId() {
+        RequestIdFilterFactory f = new RequestIdFilterFactory();
+        f.start(new TestPluginContext().setting("proxy.request_id.accept_headers", "[]"));
+        assertTrue(f.create(CONTEXT).isEmpty(), "no filter: nothing to read");
     }
 
     @Test
