@@ -85,13 +85,37 @@ final class JmhPass {
         if (!jvmArgs.isEmpty()) {
             options.jvmArgsAppend(jvmArgs.toArray(String[]::new));
         }
-        try (PrintStream out = new PrintStream(new Progress(new BufferedOutputStream(Files.newOutputStream(log)), console), true,
-                StandardCharsets.UTF_8)) {
-            new Runner(options.build(), OutputFormatFactory.createFormatInstance(out, VerboseMode.NORMAL)).run();
-        } catch (RunnerException e) {
-            throw new RunnerException("JMH failed (" + e.getMessage() + "); its log: " + log + "\n" + tail(log, 40), e);
+        long lockDeadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            try (PrintStream out = new PrintStream(new Progress(new BufferedOutputStream(Files.newOutputStream(log)), console),
+                    true, StandardCharsets.UTF_8)) {
+                new Runner(options.build(), OutputFormatFactory.createFormatInstance(out, VerboseMode.NORMAL)).run();
+                return JmhReport.read(json);
+            } catch (RunnerException e) {
+                if (!lockedByAnotherRun(e) || System.nanoTime() - lockDeadline > 0) {
+                    throw new RunnerException("JMH failed (" + e.getMessage() + "); its log: " + log + "\n" + tail(log, 40), e);
+                }
+                // another JMH run on this machine holds /tmp/jmh.lock: wait for it rather than measure beside it
+                console.println("another JMH run holds /tmp/jmh.lock; waiting for it");
+                sleep(Duration.ofSeconds(5));
+            }
         }
-        return JmhReport.read(json);
+    }
+
+    /** How long a pass waits for another JMH run on the same machine to release JMH's lock. */
+    private static final Duration LOCK_WAIT = Duration.ofMinutes(20);
+
+    private static boolean lockedByAnotherRun(RunnerException e) {
+        return String.valueOf(e.getMessage()).contains("Unable to acquire the JMH lock");
+    }
+
+    private static void sleep(Duration d) throws RunnerException {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new RunnerException("interrupted while waiting for the JMH lock", ie);
+        }
     }
 
     private static String tail(Path log, int lines) throws IOException {
