@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrailpii;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
@@ -8,29 +9,34 @@ import io.aisix.spi.resource.Guardrail;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Guardrail kind {@code pii}: built-in detectors ({@code detectors: [{type, action}]}) and
- * operator patterns ({@code custom_patterns: [{name, regex, action}]}). A match is masked as
- * {@code [REDACTED:<type or name>]} or, with {@code action: block}, refuses the text.
+ * Guardrail kind {@code pii}, configured as AISIX configures it: built-in detectors
+ * ({@code detectors: [{type, action}]}) and operator patterns
+ * ({@code custom_patterns: [{name, regex, action, replacement}]}). A match is masked as
+ * {@code [<NAME>_REDACTED]} (the type or the pattern's name upper-cased, {@code [EMAIL_REDACTED]})
+ * or a pattern's literal {@code replacement}, or, with {@code action: block}, refuses the text.
+ * A pattern with a capture group masks (and is judged by) group 1 only, keeping the rest of the
+ * match, as AISIX does.
  *
- * <p>Types: {@code email}, {@code phone} (10-15 digits with common separators, optional
- * {@code +country} and {@code (area)}), {@code credit_card} (13-19 digits passing the Luhn check;
- * AISIX's {@code bank_card} is accepted as the same), {@code us_ssn} (dashed or spaced, invalid
- * areas excluded), {@code ip_address} (IPv4 and IPv6), {@code api_key} (well-known vendor key
- * formats: OpenAI/Anthropic {@code sk-}, Stripe, AWS access key ids, GitHub, Slack, Google,
- * GitLab), {@code jwt}, {@code private_key} (PEM blocks) and {@code iban} (mod-97 check).
+ * <p>Types: AISIX's ({@code email}, {@code china_mobile}, {@code china_id_card} with its check
+ * character, {@code bank_card} = {@code credit_card} with the Luhn check, {@code us_ssn},
+ * {@code ip_address}, {@code api_key}, {@code jwt}, {@code private_key}) and {@code phone},
+ * {@code iban} (mod-97 check). The mask names the type as the row spells it
+ * ({@code [BANK_CARD_REDACTED]}).
  *
- * <p>Validation: at least one detector or custom pattern; {@code detectors} absent with
- * {@code custom_patterns} absent is an error. {@code action} is {@code mask} or {@code block}
- * (default {@code default_action}, itself default {@code mask}). An unknown type, a duplicate
- * type or name, or a regex that does not compile is refused with its JSON path.
+ * <p>Validation: at least one detector or custom pattern. {@code action} is {@code mask} or
+ * {@code block} (default {@code default_action}, itself default {@code mask}); a
+ * {@code replacement} is only allowed on a masking pattern. An unknown type, a duplicate type or
+ * name, or a regex that does not compile is refused with its JSON path.
  */
 public final class PiiGuardrailKind implements GuardrailKind {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final int MAX_NAME = 64;
+    private static final int MAX_REPLACEMENT = 256;
 
     @Override
     public String kind() {
@@ -67,8 +73,8 @@ public final class PiiGuardrailKind implements GuardrailKind {
                 continue;
             }
             for (BuiltinDetectors.Type t : patterns) {
-                detectors.add(new Detector(canonical, t.pattern(), t.validator(), action.equals("block"),
-                        indexOf(canonical), false, t.gate()));
+                detectors.add(new Detector(type, Detector.maskToken(type), t.pattern(), t.validator(),
+                        action.equals("block"), indexOf(canonical), false, t.gate()));
             }
         }
         int priority = BuiltinDetectors.TYPES.size();
@@ -77,8 +83,17 @@ public final class PiiGuardrailKind implements GuardrailKind {
             String name = c.string("name");
             String regex = c.string("regex");
             String action = c.oneOf("action", defaultAction, List.of("mask", "block"));
-            if (!name.isEmpty() && !NAME.matcher(name).matches()) {
-                c.error("name", "must be 1-64 characters of letters, digits, '_', '.' or '-'");
+            Optional<String> replacement = replacement(c);
+            if (name.length() > MAX_NAME) {
+                c.error("name", "must be at most " + MAX_NAME + " characters");
+                continue;
+            }
+            if (replacement.isPresent() && action.equals("block")) {
+                c.error("replacement", "is only allowed when the pattern masks (its action is block)");
+                continue;
+            }
+            if (replacement.isPresent() && replacement.get().length() > MAX_REPLACEMENT) {
+                c.error("replacement", "must be at most " + MAX_REPLACEMENT + " characters");
                 continue;
             }
             if (!name.isEmpty() && !labels.add(name)) {
@@ -90,7 +105,8 @@ public final class PiiGuardrailKind implements GuardrailKind {
             }
             try {
                 Pattern p = Pattern.compile(regex);
-                detectors.add(new Detector(name, p, null, action.equals("block"), priority++, true, Detector.Gate.NONE));
+                detectors.add(new Detector(name, replacement.orElse(Detector.maskToken(name)), p, null,
+                        action.equals("block"), priority++, true, Detector.Gate.NONE));
             } catch (PatternSyntaxException e) {
                 c.error("regex", "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
             }
@@ -100,6 +116,19 @@ public final class PiiGuardrailKind implements GuardrailKind {
         }
         r.finish();
         return new PiiCheck(guardrail.name(), List.copyOf(detectors));
+    }
+
+    /** A literal replacement; unlike other strings it may be empty (the span is removed). */
+    private static Optional<String> replacement(FieldReader c) {
+        JsonNode v = c.node().get("replacement");
+        if (v == null || v.isNull()) {
+            return Optional.empty();
+        }
+        if (!v.isTextual()) {
+            c.error("replacement", "must be a string");
+            return Optional.empty();
+        }
+        return Optional.of(v.asText());
     }
 
     private static int indexOf(String type) {
