@@ -51,6 +51,10 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + exchange.endpoint().path() + " is not served by " + vendor + " upstreams");
         }
+        java.util.Optional<Response> direct = passthrough(exchange, target, upstream);
+        if (direct.isPresent()) {
+            return direct.get();
+        }
         ObjectNode chat = exchange.json();
         boolean stream = chat.path("stream").asBoolean(false);
         boolean callerUsage = chat.path("stream_options").path("include_usage").asBoolean(false);
@@ -63,6 +67,15 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
                 created);
         exchange.attr(CoreAttrs.USAGE, UsageInfo.fromOpenAi(completion.get("usage")).toUsage());
         return Response.json(ProviderJson.bytes(completion));
+    }
+
+    /**
+     * Serves the request without translation when the upstream speaks the caller's inbound dialect
+     * ({@link CoreAttrs#INBOUND_REQUEST}), answering in that dialect; empty (the default) to
+     * translate the canonical request.
+     */
+    protected java.util.Optional<Response> passthrough(Exchange exchange, Target target, UpstreamClient upstream) {
+        return java.util.Optional.empty();
     }
 
     /** The upstream call for a canonical chat request (headers from {@link Upstreams#baseHeaders}). */

@@ -37,7 +37,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<Model> MODELS = new Kind<>("models",
             Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "stream_timeout", "retries",
-                    "rate_limit", "cost", "routing"),
+                    "rate_limit", "cost", "routing", "auto_prompt_caching"),
             Set.of(), CoreKinds::model) {
         @Override
         public Optional<String> uniqueName(Model value) {
@@ -170,7 +170,19 @@ public final class CoreKinds {
         Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
                 c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
                 c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0)));
-        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing);
+        Optional<Model.PromptCaching> caching = Optional.empty();
+        Optional<FieldReader> apc = r.object("auto_prompt_caching");
+        if (apc.isPresent()) {
+            if (!apc.get().has("enabled")) {
+                apc.get().error("enabled", "is required");
+            }
+            String ttl = apc.get().oneOf("ttl", "5m", Model.PromptCaching.TTLS);
+            if (apc.get().bool("enabled", false)) {
+                caching = Optional.of(new Model.PromptCaching(ttl));
+            }
+        }
+        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing,
+                caching);
     }
 
     private static OptionalInt intOf(java.util.OptionalLong v) {

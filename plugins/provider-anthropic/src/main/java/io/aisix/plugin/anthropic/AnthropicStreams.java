@@ -126,7 +126,7 @@ public final class AnthropicStreams {
                             e.path("delta").path("stop_reason").asText(null))));
                 }
                 case "message_stop" -> {
-                    UsageInfo usage = new UsageInfo(inputTokens + cacheRead + cacheWrite, outputTokens, cacheRead, 0);
+                    UsageInfo usage = new UsageInfo(inputTokens + cacheRead + cacheWrite, outputTokens, cacheRead, 0, cacheWrite);
                     exchange.attr(CoreAttrs.USAGE, usage.toUsage());
                     if (callerUsage) {
                         emit(writer().usage(usage));
@@ -165,7 +165,9 @@ public final class AnthropicStreams {
      * Canonical chunks → Anthropic events, for the {@code /v1/messages} ingress filter. The first
      * chunk opens the message ({@code message_start}); content, tool-call and text deltas open and
      * close content blocks as they change; the end of the canonical stream closes the last block
-     * and sends {@code message_delta} (stop reason and usage) and {@code message_stop}.
+     * and sends {@code message_delta} (stop reason and usage) and {@code message_stop}. A stream
+     * that is Anthropic's already (named events: an Anthropic upstream's, passed through) is
+     * relayed unchanged.
      */
     static final class ToAnthropic implements EventStream {
         private final EventStream inner;
@@ -173,6 +175,8 @@ public final class AnthropicStreams {
         private final Map<Integer, Integer> blockByTool = new HashMap<>(4);
         private boolean started;
         private boolean done;
+        /** The inner stream is already in the Anthropic wire. */
+        private boolean relay;
         private int nextBlock;
         /** Index of the open content block, or -1. */
         private int openBlock = -1;
@@ -234,6 +238,13 @@ public final class AnthropicStreams {
         }
 
         private void translate(SseEvent chunk) {
+            if (!chunk.event().isEmpty() && !started) {
+                relay = true;
+            }
+            if (relay) {
+                out.add(chunk);
+                return;
+            }
             if (chunk.data().startsWith("[DONE]")) {
                 return;
             }
@@ -300,6 +311,9 @@ public final class AnthropicStreams {
 
         private void finish() {
             done = true;
+            if (relay) {
+                return;
+            }
             start("", "");
             closeBlock();
             ObjectNode md = ProviderJson.object();
