@@ -63,9 +63,9 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
         if (stream) {
             return Response.stream(toChunks(response, exchange, target.alias(), created, callerUsage));
         }
-        ObjectNode completion = toChatCompletion(Upstreams.parseBody(Upstreams.readAll(response)), target.alias(),
-                created);
-        exchange.attr(CoreAttrs.USAGE, UsageInfo.fromOpenAi(completion.get("usage")).toUsage());
+        JsonNode answer = Upstreams.parseBody(Upstreams.readAll(response));
+        ObjectNode completion = toChatCompletion(answer, target.alias(), created);
+        exchange.attr(CoreAttrs.USAGE, usage(answer, completion).toUsage());
         return Response.json(ProviderJson.bytes(completion));
     }
 
@@ -87,6 +87,14 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
      */
     protected abstract EventStream toChunks(UpstreamResponse response, Exchange exchange, String alias, long created,
             boolean callerUsage);
+
+    /**
+     * The usage to publish for a whole answer: by default the canonical completion's; an adapter
+     * whose upstream reports more (Anthropic's prompt-cache writes) reads it from the answer.
+     */
+    protected UsageInfo usage(JsonNode answer, ObjectNode completion) {
+        return UsageInfo.fromOpenAi(completion.get("usage"));
+    }
 
     /**
      * A whole upstream answer as a canonical {@code chat.completion} carrying {@code usage}; throws

@@ -224,7 +224,7 @@ class GuardedStreamTest {
             }
         };
         CompiledGuardrail g = CompiledGuardrail.of(guardrail("w", "{\"name\":\"hook\",\"kind\":\"webhook\",\"url\":\"http://x/\"}"),
-                remote);
+                remote, List.of());
         String text = "x".repeat(10_000);
         Source source = new Source(stream(text, 5));
         List<SseEvent> out = drain(new GuardedStream(source, exchange, new Guard(metrics, Phase.OUTPUT), List.of(g)));

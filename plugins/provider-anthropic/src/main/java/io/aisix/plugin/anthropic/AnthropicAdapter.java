@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.TranslatingChatAdapter;
 import io.aisix.providerkit.Upstreams;
+import io.aisix.providerkit.UsageInfo;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
@@ -64,6 +65,11 @@ public final class AnthropicAdapter extends TranslatingChatAdapter {
             throw Upstreams.unreadable();
         }
         return AnthropicTranslator.toChatCompletion(message, alias, created);
+    }
+
+    @Override
+    protected UsageInfo usage(JsonNode answer, ObjectNode completion) {
+        return AnthropicTranslator.usage(answer.path("usage"));
     }
 
     /** {@code {api_base}/v1/messages}; a base that already ends in {@code /v1} (or the full path) is accepted. */
