@@ -17,7 +17,8 @@ import io.aisix.spi.provider.UpstreamResponse;
 
 /**
  * The invoke flow of an adapter whose upstream speaks a foreign wire for chat completions only
- * (Anthropic, Gemini): other endpoints are {@code NOT_FOUND}; the canonical request is translated
+ * (Anthropic, Gemini): the Responses API is bridged through chat completions
+ * ({@link ResponsesBridge}), other endpoints are {@code NOT_FOUND}; the canonical request is translated
  * ({@link #request}), sent through {@link Upstreams#send}; a stream is translated event by event
  * ({@link #toChunks}), a whole answer into a canonical {@code chat.completion}
  * ({@link #toChatCompletion}) whose usage is published in {@link CoreAttrs#USAGE}.
@@ -42,7 +43,7 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
 
     @Override
     public final boolean supports(Endpoint endpoint) {
-        return endpoint.family() == Endpoint.CHAT_COMPLETIONS;
+        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || ResponsesBridge.bridges(endpoint);
     }
 
     @Override
@@ -50,6 +51,9 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
         if (!supports(exchange.endpoint())) {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + exchange.endpoint().path() + " is not served by " + vendor + " upstreams");
+        }
+        if (ResponsesBridge.bridges(exchange.endpoint())) {
+            return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));
         }
         java.util.Optional<Response> direct = passthrough(exchange, target, upstream);
         if (direct.isPresent()) {

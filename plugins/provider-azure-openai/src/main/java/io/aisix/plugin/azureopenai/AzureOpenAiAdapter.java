@@ -1,6 +1,7 @@
 package io.aisix.plugin.azureopenai;
 
 import io.aisix.providerkit.OpenAiProtocol;
+import io.aisix.providerkit.ResponsesBridge;
 import io.aisix.providerkit.Upstreams;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
@@ -16,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Azure OpenAI: the OpenAI wire on deployment URLs
  * {@code {api_base}/openai/deployments/{deployment}/{path}?api-version=...} with an
- * {@code api-key} header. See README.md.
+ * {@code api-key} header; the Responses API is bridged through chat completions. See README.md.
  */
 public final class AzureOpenAiAdapter implements ProviderAdapter {
     public static final String ID = "azure-openai";
@@ -31,7 +32,7 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
     @Override
     public boolean supports(Endpoint endpoint) {
         return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS -> true;
+            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS, RESPONSES -> true;
             default -> false;
         };
     }
@@ -41,6 +42,10 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
         if (!supports(exchange.endpoint())) {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + exchange.endpoint().path() + " is not served by Azure OpenAI deployments");
+        }
+        if (ResponsesBridge.bridges(exchange.endpoint())) {
+            // deployments' Responses API has its own paths and versions; chat serves it everywhere
+            return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));
         }
         boolean stream = exchange.json().path("stream").asBoolean(false);
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)

@@ -54,7 +54,7 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
     void registeredWithServiceLoader() {
         List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("azure-openai"), ids.toString());
-        assertFalse(adapter.supports(Endpoint.RESPONSES));
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "bridged through chat completions");
         assertTrue(adapter.supports(Endpoint.MESSAGES));
     }
 
