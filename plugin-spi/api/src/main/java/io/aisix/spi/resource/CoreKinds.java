@@ -2,12 +2,19 @@ package io.aisix.spi.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import java.time.DateTimeException;
+import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -92,7 +99,7 @@ public final class CoreKinds {
     };
 
     public static final ResourceKind<RateLimitPolicy> RATE_LIMIT_POLICIES = new Kind<>("rate_limit_policies",
-            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens"),
+            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens", "schedules"),
             Set.of(), CoreKinds::rateLimitPolicy) {
         @Override
         public Optional<String> uniqueName(RateLimitPolicy value) {
@@ -331,7 +338,84 @@ public final class CoreKinds {
         if (maxRequests.isEmpty() && maxTokens.isEmpty() && !r.hasErrors()) {
             r.error("max_requests", "one of max_requests or max_tokens is required");
         }
-        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens);
+        List<RateLimitPolicy.Schedule> schedules = new ArrayList<>();
+        for (FieldReader s : r.objects("schedules", false)) {
+            schedule(s).ifPresent(schedules::add);
+        }
+        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens, List.copyOf(schedules));
+    }
+
+    private static final Pattern HH_MM = Pattern.compile("([01]\\d|2[0-3]):([0-5]\\d)");
+    private static final Map<String, DayOfWeek> WEEKDAYS = Map.of("mon", DayOfWeek.MONDAY, "tue", DayOfWeek.TUESDAY,
+            "wed", DayOfWeek.WEDNESDAY, "thu", DayOfWeek.THURSDAY, "fri", DayOfWeek.FRIDAY, "sat", DayOfWeek.SATURDAY,
+            "sun", DayOfWeek.SUNDAY);
+
+    /** One {@code schedules} entry, as AISIX's schema has it; every problem recorded with its path. */
+    private static Optional<RateLimitPolicy.Schedule> schedule(FieldReader s) {
+        int start = minute(s, "start_time", false);
+        int end = minute(s, "end_time", true);
+        ZoneId zone = null;
+        String tz = s.string("timezone");
+        if (!tz.isEmpty()) {
+            try {
+                zone = ZoneId.of(tz);
+            } catch (DateTimeException e) {
+                s.error("timezone", "must be an IANA time zone (Asia/Shanghai, UTC, ...)");
+            }
+        }
+        Set<DayOfWeek> days = EnumSet.noneOf(DayOfWeek.class);
+        Set<LocalDate> dates = new HashSet<>();
+        boolean byDay = s.has("days_of_week");
+        boolean byDate = s.has("dates");
+        if (byDay == byDate) {
+            s.error(byDay ? "dates" : "days_of_week", "exactly one of days_of_week and dates is required");
+        } else if (byDay) {
+            List<String> names = s.strings("days_of_week", List.of());
+            if (names.isEmpty()) {
+                s.error("days_of_week", "must list at least one day");
+            }
+            for (String d : names) {
+                DayOfWeek day = WEEKDAYS.get(d);
+                if (day == null) {
+                    s.error("days_of_week", "'" + d + "' is not one of mon, tue, wed, thu, fri, sat, sun");
+                } else {
+                    days.add(day);
+                }
+            }
+        } else {
+            List<String> list = s.strings("dates", List.of());
+            if (list.isEmpty()) {
+                s.error("dates", "must list at least one date");
+            }
+            for (String d : list) {
+                try {
+                    dates.add(LocalDate.parse(d));
+                } catch (DateTimeParseException e) {
+                    s.error("dates", "'" + d + "' is not a YYYY-MM-DD date");
+                }
+            }
+        }
+        if (start < 0 || end < 0 || zone == null || s.hasErrors()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RateLimitPolicy.Schedule(Set.copyOf(days), Set.copyOf(dates), start, end, zone));
+    }
+
+    /** {@code HH:MM} as minutes after midnight ({@code 24:00} = 1440 where allowed); -1 when invalid. */
+    private static int minute(FieldReader s, String field, boolean endOfDay) {
+        String v = s.string(field);
+        if (v.isEmpty()) {
+            return -1;
+        }
+        if (endOfDay && v.equals("24:00")) {
+            return 1440;
+        }
+        var m = HH_MM.matcher(v);
+        if (!m.matches()) {
+            s.error(field, "must be HH:MM (00:00-23:59" + (endOfDay ? ", or 24:00" : "") + ")");
+            return -1;
+        }
+        return Integer.parseInt(m.group(1)) * 60 + Integer.parseInt(m.group(2));
     }
 
     /** A kind decoded by a function over a {@link FieldReader}. */
