@@ -155,6 +155,21 @@ class AnthropicParityIT {
     }
 
     @Test
+    void aStreamTranslatedFromAnOpenAiUpstreamRecordsItsTokensToo() {
+        p.model("gpt-m", "");
+        p.mock.enqueue(Script.reply("translated stream").deltas(3).usage(17, 5));
+        HttpResponse<String> r = p.messages("gpt-m", true);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("translated stream", anthropicText(r.body()));
+        String m = p.metricsWhen(17, "aisix_tokens_total", "model", "gpt-m", "type", "prompt");
+        assertEquals(5, ParityGateway.value(m, "aisix_tokens_total", "model", "gpt-m", "type", "completion"));
+        JsonNode event = p.usageEvent(ParityGateway.requestId(r));
+        assertEquals(17, event.path("prompt_tokens").asInt(), event.toString());
+        assertEquals(5, event.path("completion_tokens").asInt());
+        assertTrue(event.path("stream").asBoolean());
+    }
+
+    @Test
     void cacheCountsAreInTheUsageEventAndFoldIntoTotalTokensOnTheOpenAiShape() {
         p.mock.enqueue(Script.reply("counted").usage(10, 5).cacheTokens(200, 30));
         HttpResponse<String> r = p.chat("claude", false);
