@@ -1,6 +1,7 @@
 # The two set-up commands (see README.md):
 #   make run   builds what is missing and starts the gateway on the embedded store with conf/config.yaml
-#   make test  installs what is missing (etcd, redis-server, chromium) and runs every unit, integration and browser test
+#   make test  installs what is missing (etcd, redis-server, chromium, skopeo, umoci) and runs every unit,
+#              integration and browser test, then the container image's test
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -12,12 +13,13 @@ VERSION := 0.1.0-SNAPSHOT
 DIST := distribution/target/aisix-$(VERSION)
 SOURCES := $(shell find pom.xml */pom.xml plugin-spi kernel plugins distribution/src conf -newer $(DIST)/lib/aisix-kernel-$(VERSION).jar -type f 2>/dev/null | head -n1)
 
-.PHONY: help run test build dist deps clean
+.PHONY: help run test build dist deps clean image image-test
 
 help:
 	@echo "make run    build (if needed) and start the gateway: proxy :3000, admin 127.0.0.1:3001"
-	@echo "make test   install etcd/redis/chromium if missing, then run all tests"
+	@echo "make test   install etcd/redis/chromium/skopeo/umoci if missing, then run all tests (the image too)"
 	@echo "make dist   build distribution/target/aisix-$(VERSION)[.tar.gz]"
+	@echo "make image  build the container image as an OCI archive (no registry): $(DIST)-oci.tar"
 
 run: $(DIST)/bin/aisix
 	$(DIST)/bin/aisix --config conf/config.yaml
@@ -33,6 +35,14 @@ deps:
 
 test: deps
 	$(MVN) install
+	scripts/test-image.sh
+
+# The image from scratch: jlink-ed runtime, the host's shared libraries, the distribution.
+image: $(DIST)/bin/aisix
+	scripts/build-image.sh
+
+image-test: deps $(DIST)/bin/aisix
+	scripts/test-image.sh
 
 clean:
 	$(MVN) -q clean

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and a fresh machine may lack: etcd and redis-server
-# (Debian packages; the tests start them themselves on random loopback ports), Maven, and
+# (Debian packages; the tests start them themselves on random loopback ports), Maven,
 # Chromium with its chromedriver (the browser tests of /admin/ui/ and /playground/ drive them
-# headless through Selenium).
+# headless through Selenium), and the tools of the container image's build and test.
 set -euo pipefail
 
 missing=()
@@ -12,6 +12,13 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+# the container image (make image, make test): built with jlink, jdeps, zip and tar; checked with
+# skopeo, umoci and jq; run with unshare (util-linux) and probed with curl
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v zip >/dev/null 2>&1 || missing+=(zip)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   SUDO=""

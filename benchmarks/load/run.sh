@@ -173,9 +173,10 @@ JAVA_OPTS="$gw_java_opts" "${gw_pin[@]}" "$dist/bin/aisix" --config "$work/confi
   > "$work/gateway.out" 2> "$work/gateway.log" &
 gw_pid=$!
 pids+=("$gw_pid")
-await_line "$work/gateway.out" "proxy listening" 60 || die "gateway did not start: $(tail -n 20 "$work/gateway.log")"
-gw_port="$(sed -n 's/.*proxy listening on [^(]*(port \([0-9]*\)).*/\1/p' "$work/gateway.out")"
-admin_port="$(sed -n 's/.*admin on [^(]*(port \([0-9]*\)).*/\1/p' "$work/gateway.out")"
+# start-up lines: one per listener, "... <listener> listening on <url> ... (port N)", the store's last
+await_line "$work/gateway.out" " store " 60 || die "gateway did not start: $(tail -n 20 "$work/gateway.log")"
+gw_port="$(sed -n 's/.* proxy listening on .*(port \([0-9]*\))$/\1/p' "$work/gateway.out")"
+admin_port="$(sed -n 's/.* admin listening on .*(port \([0-9]*\))$/\1/p' "$work/gateway.out")"
 [[ -n "$gw_port" && -n "$admin_port" ]] || die "could not read the gateway ports: $(cat "$work/gateway.out")"
 gw_java="$(tr '\0' ' ' < "/proc/$gw_pid/cmdline" | sed 's/ -cp .*//')"
 

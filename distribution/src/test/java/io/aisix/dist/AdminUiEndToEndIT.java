@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.adminui.AdminUiExtension;
 import io.aisix.kernel.testsupport.RawSse;
 import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.testkit.Script;
 import java.io.InputStream;
@@ -58,6 +59,21 @@ class AdminUiEndToEndIT {
                 + dir.resolve("usage.jsonl").toString().replace("\\", "/") + "\",\"flush_interval_ms\":100}");
         fx.create("rate_limit_policies", "{\"name\":\"per-key\",\"scope\":\"api_key\",\"window\":\"minute\","
                 + "\"max_requests\":1000}");
+        // a write is applied when the store's watch delivers it: wait until the gateway serves all four
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (java.util.stream.Stream.of(CoreKinds.GUARDRAILS, CoreKinds.CACHE_POLICIES,
+                CoreKinds.OBSERVABILITY_EXPORTERS, CoreKinds.RATE_LIMIT_POLICIES)
+                .anyMatch(k -> fx.gw.gateway.snapshots().current().snapshot().all(k).isEmpty())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the overview resources were not applied within 10 s");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     @AfterAll

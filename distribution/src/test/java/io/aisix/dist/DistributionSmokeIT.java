@@ -3,62 +3,36 @@ package io.aisix.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
+import java.util.Map;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The product as a new user gets it: the tar.gz unpacked somewhere else, {@code bin/aisix} run
- * from an unrelated directory.
+ * from an unrelated directory with the default (embedded) store.
  */
 class DistributionSmokeIT {
-    private static final Pattern PORTS = Pattern.compile("\\(port (\\d+)\\), admin on .* \\(port (\\d+)\\)");
-
     @TempDir
-    static Path root;
-    static Path home;
-
-    @BeforeAll
-    static void unpack() throws Exception {
-        Path tarball = Path.of(System.getProperty("aisix.tarball"));
-        assertTrue(Files.exists(tarball), "run `mvn package` first: " + tarball);
-        run(root, "tar", "-xzf", tarball.toString());
-        try (var s = Files.list(root)) {
-            home = s.filter(p -> p.getFileName().toString().startsWith("aisix-")).findFirst().orElseThrow();
-        }
-    }
-
-    private static String run(Path cwd, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        if (p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
-        }
-        return out;
-    }
+    Path work;
 
     @Test
     void layoutHasBinConfLibAndPluginFolders() {
+        Path home = InstalledGateway.home();
         assertTrue(Files.isExecutable(home.resolve("bin/aisix")));
         assertTrue(Files.exists(home.resolve("conf/config.yaml")));
         assertTrue(Files.exists(home.resolve("lib/aisix-kernel-0.1.0-SNAPSHOT.jar")));
         assertTrue(Files.exists(home.resolve("lib/aisix-admin-ui-openapi-0.1.0-SNAPSHOT.jar")));
+        // the schemas of every kind the shipped plugins declare, AISIX's guardrail_attachments included
+        for (String kind : List.of("models", "guardrails", "rate_limit_policies", "guardrail_attachments")) {
+            assertTrue(Files.exists(home.resolve("schemas/kinds/" + kind + ".schema.json")), kind);
+        }
         for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
                 "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
                 "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "observe", "exporter-file",
@@ -69,75 +43,74 @@ class DistributionSmokeIT {
     }
 
     @Test
-    void helpWorksFromAnyDirectory() throws Exception {
-        String help = run(root, home.resolve("bin/aisix").toString(), "--help");
-        assertTrue(help.contains("Usage: aisix [--config FILE]"), help);
+    void helpWorksFromAnyDirectory() {
+        InstalledGateway.Exit help = InstalledGateway.exec(work, Duration.ofSeconds(30),
+                InstalledGateway.home().resolve("bin/aisix").toString(), "--help");
+        assertEquals(0, help.code(), help.toString());
+        assertTrue(help.stdout().contains("Usage: aisix [--config FILE]"), help.toString());
     }
 
+    /**
+     * A first start without an admin key: one is generated and printed once, its digest kept in a
+     * private file; then one line per listener and one for the store, and nothing on stderr.
+     */
     @Test
-    void startsFromAnotherDirectoryServesProbesAndStopsOnSigterm() throws Exception {
-        Path work = Files.createDirectories(root.resolve("elsewhere"));
-        Path conf = work.resolve("my.yaml");
-        Files.writeString(conf, "proxy: { addr: 127.0.0.1:0 }\nadmin: { addr: 127.0.0.1:0 }\n");
-        Process p = new ProcessBuilder(home.resolve("bin/aisix").toString(), "--config", conf.toString())
-                .directory(work.toFile()).redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            List<String> lines = new ArrayList<>();
-            int proxy = -1;
-            int admin = -1;
-            String adminKey = null;
-            String line;
-            while (proxy < 0 && (line = out.readLine()) != null) {
-                lines.add(line);
-                if (line.startsWith("Generated admin key")) {
-                    adminKey = line.substring(line.lastIndexOf(' ') + 1);
-                }
-                Matcher m = PORTS.matcher(line);
-                if (m.find()) {
-                    proxy = Integer.parseInt(m.group(1));
-                    admin = Integer.parseInt(m.group(2));
-                }
-            }
-            assertTrue(proxy > 0, String.join("\n", lines));
-            assertTrue(adminKey != null && adminKey.startsWith("aisix-admin-"), "admin key printed once: " + lines);
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-            for (int port : new int[] {proxy, admin}) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/livez"))
-                        .build(), HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, r.statusCode());
-            }
-            HttpResponse<String> plugins = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + admin + "/admin/v1/plugins")).header("Authorization", "Bearer " + adminKey)
-                    .build(), HttpResponse.BodyHandlers.ofString());
+    void firstStartPrintsOneLinePerListenerAndTheStoreKeepsSecretsPrivateAndStopsOnSigterm() throws Exception {
+        try (InstalledGateway gw = InstalledGateway.start(work, "proxy: { addr: 127.0.0.1:0 }\nadmin: { addr: 127.0.0.1:0 }\n",
+                Map.of("AISIX_ADMIN_KEY", ""), null)) {
+            List<String> lines = gw.stdout().lines().toList();
+            assertEquals(5, lines.size(), gw.stdout());
+            assertTrue(Pattern.matches("Generated admin key \\(shown once, store it now\\): aisix-admin-[0-9a-f]{48}",
+                    lines.get(0)), lines.get(0));
+            assertEquals("Its SHA-256 is kept in " + work.toRealPath().resolve("data/admin_key.sha256")
+                    + "; set AISIX_ADMIN_KEY to use your own.", lines.get(1));
+            assertTrue(Pattern.matches("aisix 0\\.1\\.0-SNAPSHOT proxy listening on http://127\\.0\\.0\\.1:0 \\(port \\d+\\)",
+                    lines.get(2)), lines.get(2));
+            assertTrue(Pattern.matches("aisix 0\\.1\\.0-SNAPSHOT admin listening on http://127\\.0\\.0\\.1:0, metrics at "
+                    + "/metrics \\(port \\d+\\)", lines.get(3)), lines.get(3));
+            assertEquals("aisix 0.1.0-SNAPSHOT store embedded in " + work.toRealPath().resolve("data"), lines.get(4));
+            String adminKey = lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1);
+            assertEquals("", gw.stderr(), "a clean start writes nothing on stderr");
+
+            assertEquals(200, gw.get("proxy", "/livez").statusCode());
+            assertEquals(200, gw.get("admin", "/livez").statusCode());
+            HttpResponse<String> plugins = gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("admin", "/admin/v1/plugins"))
+                    .header("Authorization", "Bearer " + adminKey));
             assertEquals(200, plugins.statusCode());
             assertTrue(plugins.body().contains("\"id\":\"auth-api-key\""), plugins.body());
             // the admin UI jar in lib/ is found on the host class path: admin listener only
-            HttpResponse<String> spec = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + admin + "/admin/openapi.json")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> spec = gw.get("admin", "/admin/openapi.json");
             assertEquals(200, spec.statusCode());
             assertTrue(spec.body().contains("\"openapi\": \"3.1.0\""), spec.body());
-            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy + "/playground/"))
-                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
-            assertTrue(Files.exists(work.resolve("data/store.json")) || Files.exists(work.resolve("data/admin_key.sha256")),
-                    "relative data_dir resolves against the working directory");
-            p.destroy();
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue());
-        } finally {
-            p.destroyForcibly();
+            assertEquals(404, gw.get("proxy", "/playground/").statusCode());
+            HttpResponse<String> attachments = gw.get("admin", "/admin/schemas/kinds/guardrail_attachments.schema.json");
+            assertEquals(200, attachments.statusCode());
+            assertTrue(attachments.body().contains("\"scope_type\""), attachments.body());
+
+            // relative data_dir resolves against the working directory; secrets are owner-only
+            assertEquals(201, gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("admin", "/admin/v1/provider_keys"))
+                    .header("Authorization", "Bearer " + adminKey).header("content-type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"display_name\":\"p\",\"provider\":\"openai\",\"api_key\":\"sk-private-1234\"}")))
+                    .statusCode());
+            assertEquals("rwx------", mode(work.resolve("data")));
+            assertEquals("rw-------", mode(work.resolve("data/admin_key.sha256")));
+            assertEquals("rw-------", mode(work.resolve("data/store.json")));
+
+            gw.terminate();
+            assertEquals(0, gw.awaitExit(Duration.ofSeconds(30)));
         }
     }
 
     @Test
-    void badConfigKeyExitsTwoWithOneLine() throws Exception {
-        Path conf = root.resolve("bad.yaml");
-        Files.writeString(conf, "cache:\n  backend: disk\n");
-        Process p = new ProcessBuilder(home.resolve("bin/aisix").toString(), "--config", conf.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(2, p.exitValue());
-        assertEquals("aisix: cache.backend: must be one of memory, redis (got 'disk')", out);
+    void badConfigKeyExitsTwoWithOneLine() {
+        InstalledGateway.Exit exit = InstalledGateway.run(work, "cache:\n  backend: disk\n", Map.of(), Duration.ofSeconds(30));
+        assertEquals(2, exit.code(), exit.toString());
+        assertEquals("", exit.stdout());
+        assertEquals("aisix: cache.backend: must be one of memory, redis (got 'disk')\n", exit.stderr());
+    }
+
+    static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 }

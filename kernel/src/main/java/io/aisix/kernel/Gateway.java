@@ -8,6 +8,7 @@ import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
 import io.aisix.kernel.admin.ResourceService;
+import io.aisix.kernel.admin.SchemaRoutes;
 import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
@@ -22,10 +23,13 @@ import io.aisix.kernel.managed.ManagedMode;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
+import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.tls.ListenerTls;
@@ -36,9 +40,7 @@ import io.aisix.spi.Json;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
 import io.helidon.http.HeaderNames;
@@ -56,6 +58,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,14 +123,7 @@ public final class Gateway implements AutoCloseable {
                         ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
-        // Guardrail kinds: shared with the guardrail filters, and their compile() validates rows
-        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
-        pluginContext.register(GuardrailKinds.class, guardrailKinds);
-        List<ResourceKind<?>> kinds = new ArrayList<>();
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, pluginContext) : k);
-        }
-        kinds.addAll(plugins.resourceKinds());
+        List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
         this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
         this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : openStore(config);
@@ -166,7 +162,7 @@ public final class Gateway implements AutoCloseable {
         Map<String, CacheBackend> enabled = new LinkedHashMap<>();
         for (CacheBackend c : plugins.cacheBackends().values()) {
             try {
-                boolean on = c.start(pluginContext);
+                boolean on = PluginCalls.get(c, () -> c.start(pluginContext));
                 startedBackends.add(c);
                 if (on) {
                     enabled.put(c.id(), c);
@@ -178,7 +174,7 @@ public final class Gateway implements AutoCloseable {
         pluginContext.cacheBackends(enabled);
         for (FilterFactory f : plugins.filterFactories()) {
             try {
-                f.start(pluginContext);
+                PluginCalls.run(f, () -> f.start(pluginContext));
                 started.add(f);
             } catch (StartupException e) {
                 throw new ConfigException(e.key(), e.getMessage(), e);
@@ -230,7 +226,8 @@ public final class Gateway implements AutoCloseable {
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.register(probes).register(AdminRoutes.PREFIX, admin);
+                        r.register(probes).register(AdminRoutes.PREFIX, admin)
+                                .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsAddr.isEmpty()) {
                             r.register(metricsEndpoint);
                         }
@@ -347,7 +344,7 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Admin keys from config or {@code AISIX_ADMIN_KEY}; when none is given, one is generated, its
-     * SHA-256 kept in {@code <data_dir>/admin_key.sha256}, and the key printed once.
+     * SHA-256 kept in {@code <data_dir>/admin_key.sha256} (0600), and the key printed once.
      */
     private AdminAuth adminAuth(PrintStream console) {
         if (!config.admin().adminKeys().isEmpty()) {
@@ -360,9 +357,13 @@ public final class Gateway implements AutoCloseable {
                 byte[] digest = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).trim());
                 return AdminAuth.ofDigests(List.of(digest));
             }
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             String key = "aisix-admin-" + HexFormat.of().formatHex(randomBytes());
-            Files.writeString(file, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Path tmp = dir.resolve("admin_key.sha256.tmp");
+            Files.deleteIfExists(tmp);
+            PrivateFiles.createFile(tmp);
+            Files.writeString(tmp, Digests.sha256Hex(key) + "\n", StandardCharsets.US_ASCII);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             console.println("Generated admin key (shown once, store it now): " + key);
             console.println("Its SHA-256 is kept in " + file.toAbsolutePath() + "; set AISIX_ADMIN_KEY to use your own.");
             return new AdminAuth(List.of(key));
@@ -466,14 +467,14 @@ public final class Gateway implements AutoCloseable {
         }
         for (FilterFactory f : started.reversed()) {
             try {
-                f.stop();
+                PluginCalls.run(f, f::stop);
             } catch (RuntimeException e) {
                 LOG.warning("plugin " + f.id() + " failed to stop: " + e);
             }
         }
         for (CacheBackend c : startedBackends.reversed()) {
             try {
-                c.stop();
+                PluginCalls.run(c, c::stop);
             } catch (RuntimeException e) {
                 LOG.warning("cache backend " + c.id() + " failed to stop: " + e);
             }

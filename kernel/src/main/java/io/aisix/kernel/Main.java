@@ -1,5 +1,6 @@
 package io.aisix.kernel;
 
+import io.aisix.kernel.cli.AisixCli;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
@@ -13,7 +14,8 @@ import java.util.logging.Logger;
 import sun.misc.Signal;
 
 /**
- * {@code bin/aisix}: loads the startup config, starts the gateway, and drains on SIGTERM/SIGINT.
+ * {@code bin/aisix}: the command line is {@link AisixCli}'s; starting the gateway (its default
+ * command) loads the startup config, starts the gateway, and drains on SIGTERM/SIGINT.
  * Exit codes: 0 after a clean drain, 2 for a startup configuration problem (one line on stderr
  * naming the key), 1 for anything unexpected.
  */
@@ -24,50 +26,22 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        String configFile = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "-h", "--help" -> {
-                    usage(System.out);
-                    return;
-                }
-                case "-v", "--version" -> {
-                    System.out.println("aisix " + version());
-                    return;
-                }
-                case "-c", "--config" -> {
-                    if (i + 1 >= args.length) {
-                        fail("--config needs a file");
-                    }
-                    configFile = args[++i];
-                }
-                default -> {
-                    if (args[i].startsWith("--config=")) {
-                        configFile = args[i].substring("--config=".length());
-                    } else {
-                        System.err.println("aisix: unknown argument '" + args[i] + "'");
-                        usage(System.err);
-                        System.exit(2);
-                    }
-                }
-            }
-        }
+        System.exit(AisixCli.execute(args, Main::serve));
+    }
+
+    /** Starts the gateway with {@code configFile} and serves until a signal drained it; then exits. */
+    static void serve(String configFile) {
         Gateway gateway;
         GatewayConfig config;
         try {
-            config = ConfigLoader.load(Path.of(configFile == null ? "conf/config.yaml" : configFile), System.getenv());
+            config = ConfigLoader.load(Path.of(configFile), System.getenv());
             configureLogging(config);
             gateway = Gateway.start(config, Gateway.Options.defaults(config));
         } catch (ConfigException e) {
             fail(e.getMessage());
             return;
         }
-        System.out.println("aisix " + version() + " proxy listening on " + config.proxy().addr()
-                + " (port " + gateway.proxyPort() + ")"
-                + (gateway.adminPort() > 0 ? ", admin on " + config.admin().addr() + " (port " + gateway.adminPort() + ")" : "")
-                + (gateway.metricsPort() > 0 ? ", metrics on " + config.metrics().addr() + " (port " + gateway.metricsPort() + ")" : "")
-                + ", store " + config.storeBackend());
-        System.out.flush();
+        printStarted(config, gateway, System.out);
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
@@ -92,6 +66,49 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         System.exit(0);
+    }
+
+    /**
+     * One line per listener, then one for the store (the last line of a start), each
+     * {@code aisix <version> <what> ...}; a listener's line ends with {@code (port N)}, the port
+     * it is bound to (the configured one, or the one picked for port 0).
+     */
+    private static void printStarted(GatewayConfig config, Gateway gateway, PrintStream out) {
+        String prefix = "aisix " + version() + " ";
+        boolean metricsOnAdmin = config.metrics().addr().isEmpty();
+        out.println(prefix + "proxy listening on " + url(config.proxy().tls(), config.proxy().addr())
+                + " (port " + gateway.proxyPort() + ")");
+        if (gateway.adminPort() > 0) {
+            out.println(prefix + "admin listening on " + url(config.admin().tls(), config.admin().addr())
+                    + (metricsOnAdmin ? ", metrics at " + config.metrics().path() : "")
+                    + " (port " + gateway.adminPort() + ")");
+        }
+        if (gateway.metricsPort() > 0) {
+            out.println(prefix + "metrics listening on " + url(config.metrics().tls(), config.metrics().addr())
+                    + config.metrics().path() + " (port " + gateway.metricsPort() + ")");
+        }
+        out.println(prefix + "store " + describeStore(config, gateway));
+        out.flush();
+    }
+
+    private static String url(GatewayConfig.Tls tls, String addr) {
+        String scheme = tls == null || tls.certFile() == null ? "http" : "https";
+        return scheme + "://" + addr + (tls != null && tls.clientCaFile() != null ? ", client certificates required" : "");
+    }
+
+    private static String describeStore(GatewayConfig config, Gateway gateway) {
+        if (gateway.managed().isPresent()) {
+            var m = gateway.managed().get();
+            return "etcd " + config.managed().etcdEndpoint().trim() + " (managed, environment " + m.envId()
+                    + ", gateway " + m.gatewayId() + ")";
+        }
+        if (config.storeBackend().equals("embedded")) {
+            return "embedded in " + Path.of(config.store().dataDir()).toAbsolutePath().normalize();
+        }
+        GatewayConfig.Etcd etcd = config.etcd();
+        return "etcd " + String.join(",", etcd.effectiveEndpoints()) + " prefix " + etcd.prefix()
+                + (etcd.snapshotCacheFile().isEmpty() ? "" : ", snapshot cache "
+                + Path.of(etcd.snapshotCacheFile()).toAbsolutePath().normalize());
     }
 
     private static volatile boolean shuttingDown;
@@ -126,28 +143,6 @@ public final class Main {
     }
 
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
-    private static void usage(PrintStream out) {
-        out.println("""
-                Usage: aisix [--config FILE] [--help] [--version]
-
-                Starts the AISIX-J AI gateway.
-
-                  -c, --config FILE   startup config (YAML); default conf/config.yaml
-                  -h, --help          show this help
-                  -v, --version       print the version
-
-                Environment:
-                  AISIX_<PATH>        overrides a config key, levels joined by __ (AISIX_PROXY__ADDR=0.0.0.0:8080)
-                  AISIX_ADMIN_KEY     admin keys, comma separated
-                  AISIX_MANAGED__CA_PEM, AISIX_MANAGED__CERT_PEM, AISIX_MANAGED__KEY_PEM
-                                      managed mode: the certificate bundle as PEM text (instead of files)
-
-                Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads the listeners' TLS certificates.
-
-                Exit codes: 0 clean shutdown, 2 configuration error, 1 unexpected failure.""");
+        return AisixCli.version();
     }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * once, the stream still completes, and the process exits 0.
  */
 class GracefulShutdownIT {
-    private static final Pattern PORTS = Pattern.compile("\\(port (\\d+)\\), admin on .* \\(port (\\d+)\\)");
+    /** Main's start-up lines: one per listener, the store's last. */
+    private static final Pattern LISTENER = Pattern.compile("^aisix \\S+ (proxy|admin) listening on .* \\(port (\\d+)\\)$");
 
     @TempDir
     Path dir;
@@ -52,19 +53,26 @@ class GracefulShutdownIT {
             int adminPort = -1;
             List<String> lines = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (proxyPort < 0 && System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline) {
                 String line = out.readLine();
                 if (line == null) {
                     break;
                 }
                 lines.add(line);
-                Matcher m = PORTS.matcher(line);
-                if (m.find()) {
-                    proxyPort = Integer.parseInt(m.group(1));
-                    adminPort = Integer.parseInt(m.group(2));
+                Matcher m = LISTENER.matcher(line);
+                if (m.matches()) {
+                    int port = Integer.parseInt(m.group(2));
+                    if (m.group(1).equals("proxy")) {
+                        proxyPort = port;
+                    } else {
+                        adminPort = port;
+                    }
+                }
+                if (line.contains(" store ")) {
+                    break;
                 }
             }
-            assertTrue(proxyPort > 0, "gateway did not start: " + lines);
+            assertTrue(proxyPort > 0 && adminPort > 0, "gateway did not start: " + lines);
             CompletableFuture.runAsync(() -> drain(out));
 
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -20,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Reads the startup YAML strictly: unknown keys, wrong types, bad enum values and unreadable TLS
@@ -162,33 +160,10 @@ public final class ConfigLoader {
     }
 
     private static void validate(GatewayConfig c) {
-        oneOf("deployment.mode", c.deployment().mode(), Set.of("self_hosted", "managed"));
-        if (c.store().backend() != null) {
-            oneOf("store.backend", c.store().backend(), Set.of("embedded", "etcd"));
-        }
-        oneOf("cache.backend", c.cache().backend(), Set.of("memory", "redis"));
-        oneOf("ratelimit.backend", c.ratelimit().backend(), Set.of("memory", "redis"));
-        oneOf("logging.format", c.logging().format(), Set.of("json", "text"));
-        oneOf("logging.level", c.logging().level().toUpperCase(Locale.ROOT),
-                Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"));
-        Addr.parse("proxy.addr", c.proxy().addr());
-        Addr.parse("admin.addr", c.admin().addr());
-        if (!c.metrics().addr().isEmpty()) {
-            Addr.parse("metrics.addr", c.metrics().addr());
-        }
-        if (!c.metrics().path().startsWith("/")) {
-            throw new ConfigException("metrics.path", "must start with /");
-        }
-        positive("proxy.request_body_limit_bytes", c.proxy().requestBodyLimitBytes());
-        upstream(c.upstream());
-        if (c.shutdown().drainTimeoutSeconds() < 0) {
-            throw new ConfigException("shutdown.drain_timeout_seconds", "must be 0 or more");
-        }
-        if (c.cache().memory().maxEntries() < 1) {
-            throw new ConfigException("cache.memory.max_entries", "must be at least 1");
-        }
-        if (c.cache().memory().maxBytes() < 1) {
-            throw new ConfigException("cache.memory.max_bytes", "must be at least 1");
+        Settings.check(c, "");
+        if (c.upstream().streamTimeoutMs() != null && c.upstream().streamIdleTimeoutMs() != null) {
+            throw new ConfigException("upstream.stream_idle_timeout_ms",
+                    "is the older name of upstream.stream_timeout_ms; set only one of them");
         }
         tlsFiles("proxy.tls", c.proxy().tls());
         tlsFiles("admin.tls", c.admin().tls());
@@ -197,60 +172,12 @@ public final class ConfigLoader {
             throw new ConfigException("metrics.tls", "needs metrics.addr (TLS applies to the dedicated metrics listener)");
         }
         managed(c);
-        for (int i = 0; i < c.etcd().endpoints().size(); i++) {
-            String e = c.etcd().endpoints().get(i);
-            if (!e.startsWith("http://") && !e.startsWith("https://")) {
-                throw new ConfigException("etcd.endpoints[" + i + "]", "must be an http:// or https:// URL");
-            }
-        }
         if (c.cache().backend().equals("redis") && (c.cache().redis() == null || c.cache().redis().url() == null)) {
             throw new ConfigException("cache.redis", "is required when cache.backend is redis");
         }
         if (c.ratelimit().backend().equals("redis")
                 && (c.ratelimit().redis() == null || c.ratelimit().redis().url() == null)) {
             throw new ConfigException("ratelimit.redis", "is required when ratelimit.backend is redis");
-        }
-    }
-
-    private static void upstream(GatewayConfig.Upstream u) {
-        notNegative("upstream.connect_timeout_ms", u.connectTimeoutMs());
-        notNegative("upstream.timeout_ms", u.timeoutMs());
-        if (u.streamTimeoutMs() != null && u.streamIdleTimeoutMs() != null) {
-            throw new ConfigException("upstream.stream_idle_timeout_ms",
-                    "is the older name of upstream.stream_timeout_ms; set only one of them");
-        }
-        if (u.streamTimeoutMs() != null) {
-            notNegative("upstream.stream_timeout_ms", u.streamTimeoutMs());
-        }
-        if (u.streamIdleTimeoutMs() != null) {
-            notNegative("upstream.stream_idle_timeout_ms", u.streamIdleTimeoutMs());
-        }
-        notNegative("upstream.retries", u.retries());
-        notNegative("upstream.pool_idle_timeout_secs", u.poolIdleTimeoutSecs());
-        if (u.poolMaxIdlePerHost() != null) {
-            notNegative("upstream.pool_max_idle_per_host", u.poolMaxIdlePerHost());
-        }
-        notNegative("upstream.tcp_keepalive_secs", u.tcpKeepaliveSecs());
-        notNegative("upstream.tcp_keepalive_interval_secs", u.tcpKeepaliveIntervalSecs());
-        notNegative("upstream.tcp_keepalive_retries", u.tcpKeepaliveRetries());
-    }
-
-    private static void notNegative(String key, long value) {
-        if (value < 0) {
-            throw new ConfigException(key, "must be 0 or more");
-        }
-    }
-
-    private static void positive(String key, long value) {
-        if (value <= 0) {
-            throw new ConfigException(key, "must be greater than 0");
-        }
-    }
-
-    private static void oneOf(String key, String value, Set<String> allowed) {
-        if (!allowed.contains(value)) {
-            throw new ConfigException(key, "must be one of " + allowed.stream().sorted().collect(Collectors.joining(", "))
-                    + " (got '" + value + "')");
         }
     }
 
@@ -275,9 +202,6 @@ public final class ConfigLoader {
         }
         httpsUrl("managed.etcd_endpoint", m.etcdEndpoint());
         httpsUrl("managed.control_plane_url", m.controlPlaneUrl());
-        if (m.heartbeatIntervalSeconds() < 1) {
-            throw new ConfigException("managed.heartbeat_interval_seconds", "must be at least 1");
-        }
         if (c.store().backend() != null && !c.store().backend().equals("etcd")) {
             throw new ConfigException("store.backend", "must be etcd or unset in managed mode");
         }

@@ -32,6 +32,10 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
+    /** host:port with a port from 0 to 65535 ({@code [::1]:3000} for IPv6). */
+    static final String ADDR = "^.+:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
+    static final String ADDR_MESSAGE = "must be host:port with a port from 0 to 65535 (got '%s')";
+
     static <T> T or(T value, java.util.function.Supplier<T> dflt) {
         return value != null ? value : dflt.get();
     }
@@ -54,14 +58,16 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         return etcd.endpointsConfigured() ? "etcd" : "embedded";
     }
 
-    public record Deployment(String mode) {
+    public record Deployment(
+            @Setting(oneOf = {"self_hosted", "managed"}, description = "managed: resources from a control plane's "
+                    + "etcd over mTLS, no admin listener") String mode) {
         public Deployment {
             mode = or(mode, () -> "self_hosted");
         }
     }
 
     public record Managed(String controlPlaneUrl, String etcdEndpoint, String caFile, String certFile, String keyFile,
-                          Integer heartbeatIntervalSeconds, String snapshotCacheFile) {
+                          @Setting(min = 1) Integer heartbeatIntervalSeconds, String snapshotCacheFile) {
         public Managed {
             heartbeatIntervalSeconds = or(heartbeatIntervalSeconds, () -> 10);
             snapshotCacheFile = or(snapshotCacheFile, () -> "./data/managed-snapshot.json");
@@ -76,14 +82,21 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     public record Tls(String certFile, String keyFile, String clientCaFile) {
     }
 
-    public record Proxy(String addr, Tls tls, Long requestBodyLimitBytes) {
+    public record Proxy(
+            @Setting(pattern = ADDR, patternMessage = ADDR_MESSAGE, description = "caller traffic: /v1/*, /livez, "
+                    + "/readyz") String addr,
+            Tls tls,
+            @Setting(min = 1, description = "larger request bodies get 413") Long requestBodyLimitBytes) {
         public Proxy {
             addr = or(addr, () -> "0.0.0.0:3000");
             requestBodyLimitBytes = or(requestBodyLimitBytes, () -> 10L * 1024 * 1024);
         }
     }
 
-    public record Admin(Boolean enabled, String addr, List<String> adminKeys, Tls tls) {
+    public record Admin(Boolean enabled,
+                        @Setting(pattern = ADDR, patternMessage = ADDR_MESSAGE, description = "Admin API, health, "
+                                + "metrics: keep private") String addr,
+                        List<String> adminKeys, Tls tls) {
         public Admin {
             enabled = or(enabled, () -> true);
             addr = or(addr, () -> "127.0.0.1:3001");
@@ -92,14 +105,21 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     }
 
     /** {@code tls} applies to the dedicated metrics listener only (with an empty {@code addr} there is none). */
-    public record Metrics(String addr, String path, Tls tls) {
+    public record Metrics(
+            @Setting(pattern = "^$|" + ADDR, patternMessage = ADDR_MESSAGE, description = "empty: /metrics on the admin "
+                    + "listener") String addr,
+            @Setting(pattern = "^/", patternMessage = "must start with / (got '%s')") String path,
+            Tls tls) {
         public Metrics {
             addr = or(addr, () -> "");
             path = or(path, () -> "/metrics");
         }
     }
 
-    public record Store(String backend, String dataDir) {
+    public record Store(
+            @Setting(oneOf = {"embedded", "etcd"}, description = "default: etcd when etcd.endpoints is set, else "
+                    + "embedded") String backend,
+            String dataDir) {
         public Store {
             dataDir = or(dataDir, () -> "./data");
         }
@@ -109,7 +129,10 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     }
 
     /** {@code endpoints} stays empty unless configured; {@link #effectiveEndpoints()} applies the default. */
-    public record Etcd(List<String> endpoints, String prefix, String user, String passwordEnv, EtcdTls tls,
+    public record Etcd(
+            @Setting(pattern = "^https?://", patternMessage = "must be an http:// or https:// URL (got '%s')")
+            List<String> endpoints,
+            String prefix, String user, String passwordEnv, EtcdTls tls,
                        String snapshotCacheFile, Integer dialTimeoutMs) {
         public Etcd {
             endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
@@ -132,21 +155,27 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     public record RedisSettings(String url) {
     }
 
-    public record MemoryCacheSettings(Long maxEntries, Long maxBytes) {
+    public record MemoryCacheSettings(@Setting(min = 1) Long maxEntries, @Setting(min = 1) Long maxBytes) {
         public MemoryCacheSettings {
             maxEntries = or(maxEntries, () -> 10_000L);
             maxBytes = or(maxBytes, () -> 32L << 20);
         }
     }
 
-    public record Cache(String backend, MemoryCacheSettings memory, RedisSettings redis) {
+    public record Cache(
+            @Setting(oneOf = {"memory", "redis"}, description = "redis needs cache.redis and a reachable server")
+            String backend,
+            MemoryCacheSettings memory, RedisSettings redis) {
         public Cache {
             backend = or(backend, () -> "memory");
             memory = or(memory, () -> new MemoryCacheSettings(null, null));
         }
     }
 
-    public record RateLimitSettings(String backend, RedisSettings redis) {
+    public record RateLimitSettings(
+            @Setting(oneOf = {"memory", "redis"}, description = "redis: counters shared by every gateway instance")
+            String backend,
+            RedisSettings redis) {
         public RateLimitSettings {
             backend = or(backend, () -> "memory");
         }
@@ -160,9 +189,22 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
      * {@code tcp_keepalive_secs} 0 sends no keepalive probes. {@code stream_idle_timeout_ms} is
      * this gateway's older name of {@code stream_timeout_ms}.
      */
-    public record Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Long streamIdleTimeoutMs,
-                           Integer retries, Long poolIdleTimeoutSecs, Integer poolMaxIdlePerHost,
-                           Long tcpKeepaliveSecs, Long tcpKeepaliveIntervalSecs, Integer tcpKeepaliveRetries) {
+    public record Upstream(
+            @Setting(min = 0, description = "0: the OS connect timeout") Long connectTimeoutMs,
+            @Setting(min = 0, description = "whole non-streaming answer; 0: no deadline") Long timeoutMs,
+            @Setting(min = 0, description = "longest wait for each streamed event (120000 when unset); 0: "
+                    + "timeout_ms") Long streamTimeoutMs,
+            @Setting(min = 0, description = "older name of stream_timeout_ms; set only one of them")
+            Long streamIdleTimeoutMs,
+            @Setting(min = 0, description = "same-target retries for a lone target") Integer retries,
+            @Setting(min = 0, description = "idle pooled connections close after this; 0: never")
+            Long poolIdleTimeoutSecs,
+            @Setting(min = 0, description = "idle pooled connections kept per host; unset: no cap")
+            Integer poolMaxIdlePerHost,
+            @Setting(min = 0, description = "TCP keepalive idle time; 0: no keepalive probes") Long tcpKeepaliveSecs,
+            @Setting(min = 0, description = "between keepalive probes") Long tcpKeepaliveIntervalSecs,
+            @Setting(min = 0, description = "unanswered probes before the connection is dropped")
+            Integer tcpKeepaliveRetries) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);
             timeoutMs = or(timeoutMs, () -> 600_000L);
@@ -190,7 +232,9 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record Shutdown(Integer drainTimeoutSeconds) {
+    public record Shutdown(
+            @Setting(min = 0, description = "SIGTERM: in-flight requests and streams get this long to finish")
+            Integer drainTimeoutSeconds) {
         public Shutdown {
             drainTimeoutSeconds = or(drainTimeoutSeconds, () -> 30);
         }
@@ -202,7 +246,10 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record Logging(String level, Boolean accessLog, String format) {
+    public record Logging(
+            @Setting(oneOf = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"}, ignoreCase = true) String level,
+            Boolean accessLog,
+            @Setting(oneOf = {"json", "text"}) String format) {
         public Logging {
             level = or(level, () -> "INFO");
             accessLog = or(accessLog, () -> true);

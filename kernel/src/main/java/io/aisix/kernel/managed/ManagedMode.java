@@ -3,6 +3,7 @@ package io.aisix.kernel.managed;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import java.io.IOException;
 import java.net.URI;
@@ -118,9 +119,9 @@ public final class ManagedMode implements AutoCloseable {
                 }
                 return id;
             }
-            Files.createDirectories(dataDir);
+            PrivateFiles.createDirectories(dataDir);
             String id = UUID.randomUUID().toString();
-            Path tmp = Files.createTempFile(dataDir, "gateway_id", ".tmp");
+            Path tmp = Files.createTempFile(dataDir, "gateway_id", ".tmp"); // 0600
             Files.writeString(tmp, id + "\n", StandardCharsets.US_ASCII);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);

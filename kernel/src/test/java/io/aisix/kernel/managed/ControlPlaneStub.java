@@ -18,20 +18,21 @@ import java.util.function.Predicate;
 /**
  * A test control plane: HTTPS on loopback that requires a client certificate issued by the test
  * CA, records every {@code POST /v1/heartbeat} (body and client certificate subject) and answers
- * {@link #status} (204 unless a test changes it).
+ * {@link #status} (204 unless a test changes it). Public for the distribution's tests of the
+ * installed gateway in managed mode.
  */
-final class ControlPlaneStub implements AutoCloseable {
+public final class ControlPlaneStub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One heartbeat as received. */
-    record Beat(JsonNode body, String clientSubject) {
+    public record Beat(JsonNode body, String clientSubject) {
     }
 
     final LinkedBlockingQueue<Beat> beats = new LinkedBlockingQueue<>();
     volatile int status = 204;
     private final WebServer server;
 
-    ControlPlaneStub(TestPki.Pair serverCert, TestPki.Pair ca) {
+    public ControlPlaneStub(TestPki.Pair serverCert, TestPki.Pair ca) {
         Tls tls = Tls.builder()
                 .privateKey(PemFiles.privateKey("key", serverCert.key().toString()))
                 .privateKeyCertChain(PemFiles.certificates("cert", serverCert.cert().toString()))
@@ -53,12 +54,12 @@ final class ControlPlaneStub implements AutoCloseable {
                 .build().start();
     }
 
-    String url() {
+    public String url() {
         return "https://127.0.0.1:" + server.port();
     }
 
     /** The first heartbeat (discarding earlier ones) that matches, within {@code timeout}. */
-    Beat await(Predicate<Beat> match, Duration timeout) throws InterruptedException {
+    public Beat await(Predicate<Beat> match, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Beat last = null;
         while (System.nanoTime() < deadline) {

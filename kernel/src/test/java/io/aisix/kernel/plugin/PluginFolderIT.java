@@ -109,6 +109,28 @@ class PluginFolderIT {
     }
 
     @Test
+    void startAndStopRunWithThePluginsLoaderAsContextLoader() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        String record = """
+                    private static void record(String phase) {
+                        ClassLoader context = Thread.currentThread().getContextClassLoader();
+                        System.setProperty("aisix.test.hello." + phase, context == HelloFilterFactory.class.getClassLoader()
+                                ? "own" : String.valueOf(context));
+                    }
+                    public void start(PluginContext c) { record("start"); }
+                    public void stop() { record("stop"); }
+                    public String id() { return "hello"; }""";
+        buildPluginJar(plugins, "hello", SOURCE.replace("    public String id() { return \"hello\"; }", record));
+        try (TestGateway gw = TestGateway.start(dir, "", plugins)) {
+            assertEquals("own", System.getProperty("aisix.test.hello.start"));
+        } finally {
+            System.clearProperty("aisix.test.hello.start");
+        }
+        assertEquals("own", System.getProperty("aisix.test.hello.stop"));
+        System.clearProperty("aisix.test.hello.stop");
+    }
+
+    @Test
     void duplicatePluginIdStopsStartup() throws Exception {
         Path plugins = dir.resolve("plugins");
         buildPluginJar(plugins, "hello", SOURCE);

@@ -10,6 +10,7 @@ import io.aisix.kernel.store.embedded.EmbeddedStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,25 @@ class EmbeddedStoreTest {
             assertFalse(store.delete("models", "a", ConfigStore.ANY));
             assertTrue(store.get("models", "a").isEmpty());
         }
+    }
+
+    @Test
+    void folderAndFileAreOwnerOnlyFromTheStart() throws Exception {
+        Path data = dir.resolve("var/data");
+        try (EmbeddedStore store = new EmbeddedStore(data)) {
+            assertEquals("rwx------", mode(dir.resolve("var")), "every folder the store creates");
+            assertEquals("rwx------", mode(data));
+            // a temp file a crash left behind, readable by others: never renamed into place as it is
+            Files.writeString(data.resolve("store.json.tmp"), "{}");
+            Files.setPosixFilePermissions(data.resolve("store.json.tmp"), PosixFilePermissions.fromString("rw-r--r--"));
+            store.put("provider_keys", "k", json("{\"api_key\":\"sk-secret\"}"), ConfigStore.ANY);
+            assertEquals("rw-------", mode(data.resolve("store.json")));
+            assertFalse(Files.exists(data.resolve("store.json.tmp")));
+        }
+    }
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.RevisionConflictException;
 import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
@@ -34,7 +35,8 @@ import java.util.logging.Logger;
 /**
  * The default store for one machine: every resource in one JSON document,
  * {@code <data_dir>/store.json}, replaced atomically on each write (temp file, fsync, rename,
- * directory fsync), so a crash leaves either the old or the new content, never a torn file.
+ * directory fsync), so a crash leaves either the old or the new content, never a torn file. The
+ * directory is created {@code 0700} and the file {@code 0600} (see {@link PrivateFiles}).
  * A global revision counter increases with every write, like etcd's. Changes reach the listener
  * asynchronously, in order, from one thread, as they would from an etcd watch.
  *
@@ -63,7 +65,7 @@ public final class EmbeddedStore implements ConfigStore {
         this.dir = dataDir.toAbsolutePath();
         this.file = dir.resolve(FILE);
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
         } catch (IOException e) {
             throw new ConfigException("store.data_dir", "cannot create " + dir + " (" + e.getMessage() + ")");
         }
@@ -210,6 +212,8 @@ public final class EmbeddedStore implements ConfigStore {
             n.set("value", value);
         }
         Path tmp = dir.resolve(FILE + ".tmp");
+        Files.deleteIfExists(tmp); // left by a crash, perhaps with other permissions
+        PrivateFiles.createFile(tmp); // the rename keeps its 0600: the rows hold provider keys
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root)));

@@ -1,7 +1,10 @@
 package io.aisix.spi.guardrail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.PluginContext;
+import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
@@ -122,6 +125,44 @@ public final class GuardrailKinds {
                 }
                 GuardrailKind kind = byKind.get(value.path("kind").asText(""));
                 return kind == null ? ignored : ignored.stream().filter(f -> !kind.fields().contains(f)).toList();
+            }
+
+            /**
+             * The common fields (the base kind's schema), {@code kind} limited to the installed
+             * kinds, and each kind's own fields under {@code if kind is ... then}: each kind's
+             * {@link GuardrailKind#compile} is run over a {@link FieldReader#schemaProbe()}, so
+             * kinds that read their fields with a {@link FieldReader} describe themselves.
+             */
+            @Override
+            public Optional<ObjectNode> schema() {
+                Optional<ObjectNode> common = base.schema();
+                if (common.isEmpty()) {
+                    return common;
+                }
+                ObjectNode schema = common.get();
+                ObjectNode kindProperty = (ObjectNode) schema.path("properties").path("kind");
+                ArrayNode installed = kindProperty.putArray("enum");
+                kinds().forEach(installed::add);
+                ArrayNode allOf = schema.has("allOf") ? (ArrayNode) schema.get("allOf") : schema.putArray("allOf");
+                for (String k : kinds()) {
+                    JsonNode probe = FieldReader.schemaProbe();
+                    try {
+                        byKind.get(k).compile(new Guardrail("", "", k, true, "both", "block", true, List.of("*"),
+                                probe), context);
+                    } catch (RuntimeException e) {
+                        continue; // a kind that cannot describe itself adds nothing
+                    }
+                    ObjectNode own = FieldReader.schemaOf(probe);
+                    if (!own.has("properties")) {
+                        continue;
+                    }
+                    ObjectNode rule = allOf.addObject();
+                    ObjectNode cond = rule.putObject("if");
+                    cond.putObject("properties").putObject("kind").put("const", k);
+                    cond.putArray("required").add("kind");
+                    rule.set("then", own);
+                }
+                return Optional.of(schema);
             }
 
             @Override

@@ -6,11 +6,10 @@ import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The seven resource kinds of API.md section 3, with the validation shared by the Admin API and
@@ -26,7 +24,6 @@ import java.util.regex.Pattern;
  * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
 public final class CoreKinds {
-    private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final List<String> HASH_ON_TYPES = List.of("header", "cookie", "api_key", "client_ip");
 
     private CoreKinds() {
@@ -117,21 +114,11 @@ public final class CoreKinds {
         String name = r.string("display_name");
         String provider = r.string("provider").toLowerCase(Locale.ROOT);
         Optional<String> adapter = r.optString("adapter");
-        String secret;
-        if (r.has("api_key")) {
-            secret = r.string("api_key");
-        } else if (r.has("secret")) {
-            secret = r.string("secret");
-        } else {
-            r.error("api_key", "is required");
-            secret = "";
-        }
-        Optional<String> apiBase = r.optString("api_base");
-        apiBase.ifPresent(b -> {
-            if (!b.startsWith("http://") && !b.startsWith("https://")) {
-                r.error("api_base", "must be an http:// or https:// URL");
-            }
-        });
+        Optional<String> apiKey = r.optString("api_key");
+        Optional<String> otherSpelling = r.optString("secret");
+        r.requireAnyOf("is required", "api_key", "secret");
+        String secret = apiKey.or(() -> otherSpelling).orElse("");
+        Optional<String> apiBase = r.optString("api_base", "^https?://", "must be an http:// or https:// URL");
         Optional<String> apiVersion = r.optString("api_version");
         var headers = r.stringMap("headers");
         Optional<String> caPem = Optional.empty();
@@ -150,29 +137,19 @@ public final class CoreKinds {
     }
 
     private static Model model(String id, FieldReader r) {
-        String name = r.string("display_name");
-        if (name.indexOf('*') != name.lastIndexOf('*')) {
-            r.error("display_name", "may hold at most one '*'");
-        }
+        String name = r.string("display_name", "^[^*]*\\*?[^*]*$", "may hold at most one '*'");
         Optional<Model.Routing> routing = r.object("routing").map(CoreKinds::routing);
         Optional<String> keyId = r.optString("provider_key_id");
         Optional<String> modelName = r.optString("model_name");
-        if (routing.isEmpty()) {
-            if (keyId.isEmpty()) {
-                r.error("provider_key_id", "is required (or give routing)");
-            }
-            if (modelName.isEmpty()) {
-                r.error("model_name", "is required (or give routing)");
-            }
-        } else if (keyId.isPresent() || modelName.isPresent()) {
-            r.error("routing", "cannot be combined with provider_key_id/model_name");
-        }
+        r.requireOneGroup(List.of("routing"), List.of("provider_key_id", "model_name"));
         Optional<String> provider = r.optString("provider").map(p -> p.toLowerCase(Locale.ROOT));
         // milliseconds, as in AISIX; timeout 0 switches the deadline off, stream_timeout 0 falls back
         var timeout = r.integer("timeout", 0);
         var streamTimeout = r.integer("stream_timeout", 0);
-        // a routing model's retries are routing.retries; AISIX's schema allows retries on direct models only
-        OptionalInt retries = routing.isPresent() ? OptionalInt.empty() : intOf(r.integer("retries", 0));
+        // a routing model's retries are routing.retries; AISIX's schema allows retries on direct models only,
+        // so a routing model's own is type-checked and then ignored
+        OptionalInt directRetries = intOf(r.integer("retries", 0));
+        OptionalInt retries = routing.isPresent() ? OptionalInt.empty() : directRetries;
         Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
         Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
                 c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
@@ -180,9 +157,7 @@ public final class CoreKinds {
         Optional<Model.PromptCaching> caching = Optional.empty();
         Optional<FieldReader> apc = r.object("auto_prompt_caching");
         if (apc.isPresent()) {
-            if (!apc.get().has("enabled")) {
-                apc.get().error("enabled", "is required");
-            }
+            apc.get().required("enabled");
             String ttl = apc.get().oneOf("ttl", "5m", Model.PromptCaching.TTLS);
             if (apc.get().bool("enabled", false)) {
                 caching = Optional.of(new Model.PromptCaching(ttl));
@@ -201,75 +176,39 @@ public final class CoreKinds {
         List<Model.Target> targets = new ArrayList<>();
         for (FieldReader t : r.objects("targets", true)) {
             String model = t.string("model");
-            int weight = (int) t.integer("weight", 0).orElse(1);
+            int weight = (int) t.integer("weight", 0, Integer.MAX_VALUE).orElse(1);
             // AISIX's tiers: higher first, backups below the default 0 (priority: -1)
-            int priority = (int) t.integer("priority", Integer.MIN_VALUE).orElse(0);
+            int priority = (int) t.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
             targets.add(new Model.Target(model, weight, priority));
         }
         OptionalInt retries = intOf(r.integer("retries", 0));
         OptionalInt maxFallbacks = intOf(r.integer("max_fallbacks", 0));
         boolean retryOn429 = r.bool("retry_on_429", false);
-        List<Integer> statuses = new ArrayList<>();
-        JsonNode fs = r.node().get("fallback_on_statuses");
-        if (fs != null && !fs.isNull()) {
-            if (!fs.isArray()) {
-                r.error("fallback_on_statuses", "must be an array of HTTP statuses");
-            } else {
-                for (int i = 0; i < fs.size(); i++) {
-                    JsonNode s = fs.get(i);
-                    if (!s.isInt() || s.intValue() < 100 || s.intValue() > 599) {
-                        r.error("fallback_on_statuses/" + i, "must be an HTTP status (100-599)");
-                    } else {
-                        statuses.add(s.intValue());
-                    }
-                }
-            }
-        }
+        List<Integer> statuses = r.integers("fallback_on_statuses", 100, 599, "HTTP status").stream()
+                .map(Long::intValue).toList();
         List<Model.HashOn> hashOn = new ArrayList<>();
         for (FieldReader h : r.objects("hash_on", false)) {
-            String type = h.string("type");
-            if (!type.isEmpty() && !HASH_ON_TYPES.contains(type)) {
-                h.error("type", "must be one of " + HASH_ON_TYPES);
-            }
+            String type = h.oneOf("type", HASH_ON_TYPES);
             String name = h.optString("name").orElse("");
-            if ((type.equals("header") || type.equals("cookie")) && name.isEmpty()) {
-                h.error("name", "is required for a " + type + " source");
-            }
+            h.requiredWhen("name", "type", List.of("header", "cookie"));
             hashOn.add(new Model.HashOn(type, type.equals("header") ? name.toLowerCase(Locale.ROOT) : name));
         }
-        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, List.copyOf(statuses),
+        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, statuses,
                 maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn));
     }
 
     private static CallerKey callerKey(String id, FieldReader r) {
         Optional<String> name = r.optString("display_name");
-        String hash = r.string("key_hash");
-        if (!hash.isEmpty() && !HEX_SHA256.matcher(hash).matches()) {
-            r.error("key_hash", "must be the lowercase hex SHA-256 of the key (64 characters)");
-        }
+        String hash = r.string("key_hash", "^[0-9a-f]{64}$",
+                "must be the lowercase hex SHA-256 of the key (64 characters)");
         List<String> allowed = r.strings("allowed_models", List.of("*"));
         Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
-        Optional<Instant> expires = r.optString("expires_at").flatMap(s -> {
-            try {
-                return Optional.of(Instant.parse(s));
-            } catch (DateTimeParseException e) {
-                try {
-                    return Optional.of(java.time.OffsetDateTime.parse(s).toInstant());
-                } catch (DateTimeParseException e2) {
-                    r.error("expires_at", "must be an RFC 3339 timestamp");
-                    return Optional.empty();
-                }
-            }
-        });
+        Optional<Instant> expires = r.timestamp("expires_at").map(s -> OffsetDateTime.parse(s).toInstant());
         boolean disabled = r.bool("disabled", false);
         Optional<String> team = r.optString("team_id");
         Optional<String> user = r.optString("user_id");
-        JsonNode metadata = r.node() == null ? null : r.node().get("metadata");
-        if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
-            r.error("metadata", "must be an object");
-        }
-        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user,
-                metadata == null ? NullNode.getInstance() : metadata);
+        JsonNode metadata = r.anyObject("metadata").orElse(NullNode.getInstance());
+        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {
@@ -279,13 +218,8 @@ public final class CoreKinds {
         String hook = r.oneOf("hook_point", "both", List.of("input", "output", "both"));
         String mode = r.oneOf("enforcement_mode", "block", List.of("block", "monitor"));
         boolean failOpen = r.bool("fail_open", true);
-        List<String> appliesTo = r.strings("applies_to", List.of("*"));
-        for (int i = 0; i < appliesTo.size(); i++) {
-            String a = appliesTo.get(i);
-            if (!a.equals("*") && !a.startsWith("model:") && !a.startsWith("api_key:")) {
-                r.error("applies_to/" + i, "must be '*', 'model:<alias>' or 'api_key:<id>'");
-            }
-        }
+        List<String> appliesTo = r.strings("applies_to", List.of("*"), "^(\\*$|model:|api_key:)",
+                "must be '*', 'model:<alias>' or 'api_key:<id>'");
         return new Guardrail(id, name, kind, enabled, hook, mode, failOpen, appliesTo, r.node());
     }
 
@@ -294,10 +228,8 @@ public final class CoreKinds {
         boolean enabled = r.bool("enabled", true);
         String backend = r.oneOf("backend", "memory", List.of("memory", "redis"));
         long ttl = r.integer("ttl_seconds", 1).orElse(3600);
-        String appliesTo = r.optString("applies_to").orElse("all");
-        if (!appliesTo.equals("all") && !appliesTo.startsWith("model:") && !appliesTo.startsWith("api_key:")) {
-            r.error("applies_to", "must be 'all', 'model:<alias>' or 'api_key:<id>'");
-        }
+        String appliesTo = r.optString("applies_to", "^(all$|model:|api_key:)",
+                "must be 'all', 'model:<alias>' or 'api_key:<id>'").orElse("all");
         // AISIX spells the shared scope "env" (shared within its environment); both load
         String scope = r.oneOf("scope", "api_key", List.of("api_key", "shared", "env"));
         if (scope.equals("env")) {
@@ -313,12 +245,8 @@ public final class CoreKinds {
         String kind = r.string("kind");
         Optional<String> endpoint = r.optString("endpoint");
         Optional<String> path = r.optString("path");
-        if ((kind.equals("otlp_http") || kind.equals("http_log")) && endpoint.isEmpty()) {
-            r.error("endpoint", "is required for kind " + kind);
-        }
-        if (kind.equals("file") && path.isEmpty()) {
-            r.error("path", "is required for kind file");
-        }
+        r.requiredWhen("endpoint", "kind", List.of("otlp_http", "http_log"));
+        r.requiredWhen("path", "kind", List.of("file"));
         var headers = r.stringMap("headers");
         double sample = r.number("sample_rate", 0, 1).orElse(1.0);
         String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
@@ -335,9 +263,7 @@ public final class CoreKinds {
         String window = r.oneOf("window", "minute", List.of("second", "minute", "hour", "day"));
         var maxRequests = r.integer("max_requests", 1);
         var maxTokens = r.integer("max_tokens", 1);
-        if (maxRequests.isEmpty() && maxTokens.isEmpty() && !r.hasErrors()) {
-            r.error("max_requests", "one of max_requests or max_tokens is required");
-        }
+        r.requireAnyOf("one of max_requests or max_tokens is required", "max_requests", "max_tokens");
         List<RateLimitPolicy.Schedule> schedules = new ArrayList<>();
         for (FieldReader s : r.objects("schedules", false)) {
             schedule(s).ifPresent(schedules::add);
@@ -345,15 +271,20 @@ public final class CoreKinds {
         return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens, List.copyOf(schedules));
     }
 
-    private static final Pattern HH_MM = Pattern.compile("([01]\\d|2[0-3]):([0-5]\\d)");
+    private static final String HH_MM = "^([01]\\d|2[0-3]):[0-5]\\d$";
+    private static final String HH_MM_OR_24 = "^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$";
     private static final Map<String, DayOfWeek> WEEKDAYS = Map.of("mon", DayOfWeek.MONDAY, "tue", DayOfWeek.TUESDAY,
             "wed", DayOfWeek.WEDNESDAY, "thu", DayOfWeek.THURSDAY, "fri", DayOfWeek.FRIDAY, "sat", DayOfWeek.SATURDAY,
             "sun", DayOfWeek.SUNDAY);
+    private static final List<String> WEEKDAY_NAMES = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
 
-    /** One {@code schedules} entry, as AISIX's schema has it; every problem recorded with its path. */
+    /**
+     * One {@code schedules} entry, as AISIX's schema has it; every problem recorded with its path.
+     * Only the time zone is checked beyond the published schema (the JDK's zone ids).
+     */
     private static Optional<RateLimitPolicy.Schedule> schedule(FieldReader s) {
-        int start = minute(s, "start_time", false);
-        int end = minute(s, "end_time", true);
+        int start = minute(s.string("start_time", HH_MM, "must be HH:MM (00:00-23:59)"));
+        int end = minute(s.string("end_time", HH_MM_OR_24, "must be HH:MM (00:00-23:59, or 24:00)"));
         ZoneId zone = null;
         String tz = s.string("timezone");
         if (!tz.isEmpty()) {
@@ -363,59 +294,23 @@ public final class CoreKinds {
                 s.error("timezone", "must be an IANA time zone (Asia/Shanghai, UTC, ...)");
             }
         }
-        Set<DayOfWeek> days = EnumSet.noneOf(DayOfWeek.class);
-        Set<LocalDate> dates = new HashSet<>();
-        boolean byDay = s.has("days_of_week");
-        boolean byDate = s.has("dates");
-        if (byDay == byDate) {
-            s.error(byDay ? "dates" : "days_of_week", "exactly one of days_of_week and dates is required");
-        } else if (byDay) {
-            List<String> names = s.strings("days_of_week", List.of());
-            if (names.isEmpty()) {
-                s.error("days_of_week", "must list at least one day");
-            }
-            for (String d : names) {
-                DayOfWeek day = WEEKDAYS.get(d);
-                if (day == null) {
-                    s.error("days_of_week", "'" + d + "' is not one of mon, tue, wed, thu, fri, sat, sun");
-                } else {
-                    days.add(day);
-                }
-            }
-        } else {
-            List<String> list = s.strings("dates", List.of());
-            if (list.isEmpty()) {
-                s.error("dates", "must list at least one date");
-            }
-            for (String d : list) {
-                try {
-                    dates.add(LocalDate.parse(d));
-                } catch (DateTimeParseException e) {
-                    s.error("dates", "'" + d + "' is not a YYYY-MM-DD date");
-                }
-            }
-        }
+        List<String> days = s.oneOfEach("days_of_week", WEEKDAY_NAMES, true);
+        List<LocalDate> dates = s.dates("dates", true);
+        s.exactlyOneOf("exactly one of days_of_week and dates is required", "days_of_week", "dates");
         if (start < 0 || end < 0 || zone == null || s.hasErrors()) {
             return Optional.empty();
         }
-        return Optional.of(new RateLimitPolicy.Schedule(Set.copyOf(days), Set.copyOf(dates), start, end, zone));
+        Set<DayOfWeek> weekdays = EnumSet.noneOf(DayOfWeek.class);
+        days.forEach(d -> weekdays.add(WEEKDAYS.get(d)));
+        return Optional.of(new RateLimitPolicy.Schedule(Set.copyOf(weekdays), Set.copyOf(dates), start, end, zone));
     }
 
-    /** {@code HH:MM} as minutes after midnight ({@code 24:00} = 1440 where allowed); -1 when invalid. */
-    private static int minute(FieldReader s, String field, boolean endOfDay) {
-        String v = s.string(field);
-        if (v.isEmpty()) {
+    /** {@code HH:MM} (already matched) as minutes after midnight, {@code 24:00} = 1440; -1 for "". */
+    private static int minute(String hhmm) {
+        if (hhmm.isEmpty()) {
             return -1;
         }
-        if (endOfDay && v.equals("24:00")) {
-            return 1440;
-        }
-        var m = HH_MM.matcher(v);
-        if (!m.matches()) {
-            s.error(field, "must be HH:MM (00:00-23:59" + (endOfDay ? ", or 24:00" : "") + ")");
-            return -1;
-        }
-        return Integer.parseInt(m.group(1)) * 60 + Integer.parseInt(m.group(2));
+        return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3, 5));
     }
 
     /** A kind decoded by a function over a {@link FieldReader}. */

@@ -1,6 +1,7 @@
 package io.aisix.spi.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -66,5 +67,32 @@ public interface ResourceKind<T> {
     /** Fields present in the row that this gateway ignores (reported in health, never rejected). */
     default List<String> ignoredFields(JsonNode value) {
         return List.of();
+    }
+
+    /**
+     * The JSON Schema (draft-07) of a stored value, published for editors and tools. The default
+     * runs {@link #decode} over {@link FieldReader#schemaProbe()}, so a kind whose decoder reads
+     * with a {@link FieldReader} describes exactly what it accepts (checks written as plain code
+     * stay out of the schema: it is then necessary, not sufficient). Fields the gateway does not
+     * know are allowed, as {@link #decode} allows them. Empty when the decoder does not read
+     * through a {@link FieldReader}.
+     */
+    default Optional<ObjectNode> schema() {
+        JsonNode probe = FieldReader.schemaProbe();
+        try {
+            decode("", probe);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        ObjectNode recorded = FieldReader.schemaOf(probe);
+        if (!recorded.has("properties")) {
+            return Optional.empty();
+        }
+        ObjectNode schema = recorded.objectNode();
+        schema.put("$schema", "http://json-schema.org/draft-07/schema#");
+        schema.put("title", name());
+        schema.setAll(recorded);
+        schema.put("additionalProperties", true);
+        return Optional.of(schema);
     }
 }

@@ -12,6 +12,7 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -79,6 +80,10 @@ public final class RedisCacheBackend implements CacheBackend {
         resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(2)
+                // no per-command latency histograms: nothing reads them, and lettuce would otherwise
+                // probe for LatencyUtils through the context class loader, which may see a copy in
+                // the host's lib/ that this plugin's own loader cannot link (NoClassDefFoundError)
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
                 .build();
         client = RedisClient.create(resources, uri);

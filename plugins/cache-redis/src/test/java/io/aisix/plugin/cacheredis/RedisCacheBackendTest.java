@@ -10,7 +10,10 @@ import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.cache.CacheBackend;
+import io.aisix.testkit.IsolatedPluginLoader;
 import io.aisix.testkit.TestPluginContext;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,6 +60,37 @@ class RedisCacheBackendTest {
         backend = new RedisCacheBackend();
         assertTrue(backend.start(context(s)));
         return backend;
+    }
+
+    /**
+     * As in the distribution: the backend in a loader of its own, and a context class loader (the
+     * host's) that sees LatencyUtils, which the host ships for Micrometer and this plugin does not.
+     * Lettuce must not probe for optional libraries through that loader and then fail to link them.
+     */
+    @Test
+    void startsInAPluginLoaderWhoseHostSeesLibrariesItLacks() throws Exception {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try (IsolatedPluginLoader plugin = IsolatedPluginLoader.without("LatencyUtils-", "HdrHistogram-");
+             URLClassLoader host = IsolatedPluginLoader.hostWith("LatencyUtils-", "HdrHistogram-")) {
+            // the precondition that made startup fail: the host has it, the plugin folder does not
+            Class.forName("org.LatencyUtils.PauseDetector", false, host);
+            assertThrows(ClassNotFoundException.class, () -> plugin.loadClass("org.LatencyUtils.PauseDetector"));
+            CacheBackend b = plugin.instantiate(RedisCacheBackend.class.getName(), CacheBackend.class);
+            thread.setContextClassLoader(host);
+            try {
+                assertTrue(b.start(context(Map.of("cache.backend", "redis", "cache.redis.url", redis.url()))));
+                b.put("aisix:cache:isolated", new byte[] {7}, Duration.ofSeconds(30));
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (b.get("aisix:cache:isolated").isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(10); // the write is asynchronous
+                }
+                assertArrayEquals(new byte[] {7}, b.get("aisix:cache:isolated").orElseThrow());
+            } finally {
+                b.stop();
+                thread.setContextClassLoader(previous);
+            }
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.aisix.plugin.guardrailpii;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
@@ -37,6 +36,9 @@ import java.util.regex.PatternSyntaxException;
 public final class PiiGuardrailKind implements GuardrailKind {
     private static final int MAX_NAME = 64;
     private static final int MAX_REPLACEMENT = 256;
+    /** AISIX's spellings and ours: the detector types a row may name. */
+    private static final List<String> TYPE_NAMES = java.util.stream.Stream.concat(
+            BuiltinDetectors.TYPES.keySet().stream(), BuiltinDetectors.ALIASES.keySet().stream()).toList();
 
     @Override
     public String kind() {
@@ -56,18 +58,13 @@ public final class PiiGuardrailKind implements GuardrailKind {
         Set<String> labels = new HashSet<>();
         List<FieldReader> types = r.objects("detectors", false);
         for (FieldReader d : types) {
-            String type = d.string("type");
+            String type = d.oneOf("type", TYPE_NAMES);
             String action = d.oneOf("action", defaultAction, List.of("mask", "block"));
             if (type.isEmpty()) {
                 continue;
             }
             String canonical = BuiltinDetectors.ALIASES.getOrDefault(type, type);
             List<BuiltinDetectors.Type> patterns = BuiltinDetectors.TYPES.get(canonical);
-            if (patterns == null) {
-                d.error("type", "unknown detector type '" + type + "' (supported: "
-                        + String.join(", ", BuiltinDetectors.TYPES.keySet()) + ")");
-                continue;
-            }
             if (!labels.add(canonical)) {
                 d.error("type", "detector type '" + canonical + "' is listed twice");
                 continue;
@@ -80,21 +77,14 @@ public final class PiiGuardrailKind implements GuardrailKind {
         int priority = BuiltinDetectors.TYPES.size();
         List<FieldReader> customs = r.objects("custom_patterns", false);
         for (FieldReader c : customs) {
-            String name = c.string("name");
+            String name = c.string("name", MAX_NAME);
             String regex = c.string("regex");
             String action = c.oneOf("action", defaultAction, List.of("mask", "block"));
-            Optional<String> replacement = replacement(c);
-            if (name.length() > MAX_NAME) {
-                c.error("name", "must be at most " + MAX_NAME + " characters");
-                continue;
-            }
-            if (replacement.isPresent() && action.equals("block")) {
-                c.error("replacement", "is only allowed when the pattern masks (its action is block)");
-                continue;
-            }
-            if (replacement.isPresent() && replacement.get().length() > MAX_REPLACEMENT) {
-                c.error("replacement", "must be at most " + MAX_REPLACEMENT + " characters");
-                continue;
+            Optional<String> replacement = c.optLiteral("replacement", MAX_REPLACEMENT);
+            c.forbiddenWhen("replacement", "action", List.of("block"));
+            if (replacement.isPresent() && action.equals("block") && !c.has("action")) {
+                // blocking by default_action: a rule across two levels, the validator's alone
+                c.error("replacement", "is not allowed when the pattern blocks (default_action is block)");
             }
             if (!name.isEmpty() && !labels.add(name)) {
                 c.error("name", "'" + name + "' is already used by another detector or pattern");
@@ -111,24 +101,9 @@ public final class PiiGuardrailKind implements GuardrailKind {
                 c.error("regex", "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
             }
         }
-        if (types.isEmpty() && customs.isEmpty() && !r.hasErrors()) {
-            r.error("detectors", "at least one detector or custom pattern is required");
-        }
+        r.requireAnyOf("at least one detector or custom pattern is required", "detectors", "custom_patterns");
         r.finish();
         return new PiiCheck(guardrail.name(), List.copyOf(detectors));
-    }
-
-    /** A literal replacement; unlike other strings it may be empty (the span is removed). */
-    private static Optional<String> replacement(FieldReader c) {
-        JsonNode v = c.node().get("replacement");
-        if (v == null || v.isNull()) {
-            return Optional.empty();
-        }
-        if (!v.isTextual()) {
-            c.error("replacement", "must be a string");
-            return Optional.empty();
-        }
-        return Optional.of(v.asText());
     }
 
     private static int indexOf(String type) {

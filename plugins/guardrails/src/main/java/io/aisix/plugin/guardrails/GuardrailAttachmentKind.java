@@ -21,6 +21,8 @@ import java.util.Set;
 public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAttachment> {
     static final String NAME = "guardrail_attachments";
     static final List<String> SCOPES = List.of("env", "model", "mcp_server", "api_key", "team", "passthrough_route");
+    /** The scopes that name one resource: all but {@code env}. */
+    private static final List<String> SCOPED = SCOPES.subList(1, SCOPES.size());
     private static final Set<String> FIELDS = Set.of("guardrail_id", "scope_type", "scope_id", "priority", "enabled",
             "env_id");
 
@@ -34,25 +36,15 @@ public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAtta
         FieldReader r = FieldReader.root(value);
         r.finish();
         String guardrail = r.string("guardrail_id");
-        String scope = r.has("scope_type") ? r.oneOf("scope_type", "env", SCOPES) : "";
-        if (!r.has("scope_type")) {
-            r.error("scope_type", "is required");
-        }
+        String scope = r.oneOf("scope_type", SCOPES);
         Optional<String> scopeId = r.optString("scope_id");
-        if (!scope.isEmpty() && !scope.equals("env") && scopeId.isEmpty() && !r.hasErrors()) {
-            r.error("scope_id", "is required for scope_type " + scope);
-        }
-        if (!r.has("priority")) {
-            r.error("priority", "is required");
-        }
-        long priority = r.integer("priority", Integer.MIN_VALUE).orElse(0);
-        if (priority > Integer.MAX_VALUE) {
-            r.error("priority", "must be at most " + Integer.MAX_VALUE);
-        }
+        r.requiredWhen("scope_id", "scope_type", SCOPED);
+        r.required("priority");
+        int priority = (int) r.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
         boolean enabled = r.bool("enabled", true);
         r.finish();
         return new GuardrailAttachment(id, guardrail, scope, scope.equals("env") ? Optional.empty() : scopeId,
-                (int) priority, enabled);
+                priority, enabled);
     }
 
     @Override

@@ -142,11 +142,11 @@ class LimitPlanTest {
             {"{\"days_of_week\":[\"fri\"],\"start_time\":\"24:00\",\"end_time\":\"09:00\",\"timezone\":\"UTC\"}",
                 "/schedules/0/start_time"},
             {"{\"days_of_week\":[\"funday\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\",\"timezone\":\"UTC\"}",
-                "/schedules/0/days_of_week"},
+                "/schedules/0/days_of_week/0"},
             {"{\"days_of_week\":[\"fri\"],\"dates\":[\"2026-01-01\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\","
                 + "\"timezone\":\"UTC\"}", "/schedules/0/dates"},
             {"{\"dates\":[\"2026-02-30\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\",\"timezone\":\"UTC\"}",
-                "/schedules/0/dates"},
+                "/schedules/0/dates/0"},
             {"{\"days_of_week\":[\"fri\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\",\"timezone\":\"Mars/Base\"}",
                 "/schedules/0/timezone"}};
         for (String[] c : cases) {

@@ -1,0 +1,82 @@
+package io.aisix.dist;
+
+import static io.aisix.dist.InstalledGateway.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.Script;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGTERM while 50 streams are open, as docs/deployment.md (Shutdown) describes: {@code /livez}
+ * turns 503 at once (the streams still open), every stream then finishes to its last event, and
+ * the process exits 0.
+ */
+@Timeout(120)
+class DrainDistIT {
+    static final int STREAMS = 50;
+    static final String CALLER = "sk-dist-drain-0123456789";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sigtermWithOpenStreamsFailsLivezAtOnceFinishesThemAndExitsZero() throws Exception {
+        try (MockUpstream mock = MockUpstream.start();
+             InstalledGateway gw = InstalledGateway.start(dir, """
+                     proxy: { addr: 127.0.0.1:0 }
+                     admin: { addr: 127.0.0.1:0 }
+                     shutdown: { drain_timeout_seconds: 60 }
+                     logging: { access_log: false }
+                     """)) {
+            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
+                    {"display_name":"pk","provider":"openai","api_key":"sk-up-drain-123456","api_base":"%s"}"""
+                    .formatted(mock.openAiBase()))).get("id").asText();
+            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"s\",\"provider_key_id\":\"" + pk
+                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
+            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
+                    .statusCode());
+            eventually("the alias is served", Duration.ofSeconds(10),
+                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"s\""));
+
+            mock.defaultScript(Script.reply("one two three").deltas(3).pauseAfter(2)); // role chunk, first delta, hold
+            List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+            for (int i = 0; i < STREAMS; i++) {
+                streams.add(gw.http().sendAsync(HttpRequest.newBuilder(gw.uri("proxy", "/v1/chat/completions"))
+                        .header("Authorization", "Bearer " + CALLER).header("content-type", "application/json")
+                        .timeout(Duration.ofSeconds(90))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"s\",\"stream\":true,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            assertTrue(mock.awaitPaused(STREAMS, Duration.ofSeconds(30)), "paused: " + mock.streamsPaused());
+
+            gw.terminate();
+            eventually("/livez fails once the drain began", Duration.ofSeconds(2),
+                    () -> gw.get("proxy", "/livez").statusCode() == 503);
+            assertEquals(503, gw.get("proxy", "/readyz").statusCode());
+            assertEquals(0, mock.streamsCompleted(), "the streams are still open");
+            assertTrue(gw.alive(), "the process waits for them");
+
+            mock.resume();
+            for (CompletableFuture<HttpResponse<String>> f : streams) {
+                HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode(), r.body());
+                assertTrue(r.body().contains("three") && r.body().strip().endsWith("data: [DONE]"), r.body());
+            }
+            assertEquals(STREAMS, mock.streamsCompleted());
+            assertEquals(0, gw.awaitExit(Duration.ofSeconds(30)), gw.stderr());
+        }
+    }
+}

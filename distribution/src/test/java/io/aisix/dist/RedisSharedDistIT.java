@@ -1,0 +1,133 @@
+package io.aisix.dist;
+
+import static io.aisix.dist.EtcdPlainDistIT.CHAT;
+import static io.aisix.dist.EtcdPlainDistIT.read;
+import static io.aisix.dist.InstalledGateway.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.kernel.store.etcd.EtcdServer;
+import io.aisix.kernel.testsupport.LocalProcesses;
+import io.aisix.kernel.testsupport.RedisServer;
+import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.Script;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two gateway processes from the tarball on one etcd and one Redis ({@code cache.backend: redis},
+ * {@code ratelimit.backend: redis}), as two replicas behind a load balancer: an answer cached
+ * through one is served by the other without an upstream call, and one rpm budget covers both.
+ */
+@Timeout(120)
+class RedisSharedDistIT {
+    static final String CALLER = "sk-dist-shared-0123456789";
+    static final String LIMITED = "sk-dist-limited-0123456789";
+    static final int RPM = 4;
+
+    @TempDir
+    static Path dir;
+    static EtcdServer etcd;
+    static RedisServer redis;
+    static MockUpstream mock;
+    static InstalledGateway a;
+    static InstalledGateway b;
+
+    @BeforeAll
+    static void start() {
+        etcd = EtcdServer.start();
+        redis = RedisServer.start();
+        mock = MockUpstream.start();
+        String yaml = """
+                proxy: { addr: 127.0.0.1:0 }
+                admin: { addr: 127.0.0.1:0 }
+                etcd: { endpoints: [%s], prefix: /aisix }
+                cache: { backend: redis, redis: { url: "%s" } }
+                ratelimit: { backend: redis, redis: { url: "%s" } }
+                """.formatted(etcd.endpoint(), redis.url(), redis.url());
+        a = InstalledGateway.start(dir.resolve("a"), yaml);
+        b = InstalledGateway.start(dir.resolve("b"), yaml);
+        String pk = read(a.admin("POST", "/admin/v1/provider_keys", """
+                {"display_name":"pk","provider":"openai","api_key":"sk-up-shared-123456","api_base":"%s"}"""
+                .formatted(mock.openAiBase()))).get("id").asText();
+        for (String alias : List.of("cached", "plain")) {
+            assertEquals(201, a.admin("POST", "/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\""
+                    + pk + "\",\"model_name\":\"gpt-4o\"}").statusCode());
+        }
+        assertEquals(201, a.admin("POST", "/admin/v1/cache_policies", "{\"name\":\"shared\",\"backend\":\"redis\","
+                + "\"scope\":\"shared\",\"ttl_seconds\":300,\"applies_to\":\"model:cached\"}").statusCode());
+        assertEquals(201, a.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
+                .statusCode());
+        assertEquals(201, a.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"limited\",\"key\":\"" + LIMITED
+                + "\",\"rate_limit\":{\"rpm\":" + RPM + "}}").statusCode());
+        for (InstalledGateway gw : List.of(a, b)) {
+            for (String key : List.of(CALLER, LIMITED)) {
+                eventually("both aliases reach both gateways", Duration.ofSeconds(10), () -> {
+                    HttpResponse<String> models = gw.proxy("GET", "/v1/models", key, null);
+                    return models.statusCode() == 200 && models.body().contains("\"cached\"")
+                            && models.body().contains("\"plain\"");
+                });
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        for (InstalledGateway gw : new InstalledGateway[] {a, b}) {
+            if (gw != null) {
+                gw.close();
+            }
+        }
+        mock.close();
+        redis.close();
+        etcd.close();
+    }
+
+    @Test
+    void anAnswerCachedThroughOneGatewayIsServedByTheOther() {
+        mock.reset();
+        mock.defaultScript(Script.reply("cached once"));
+        HttpResponse<String> first = a.proxy("POST", "/v1/chat/completions", CALLER, CHAT.formatted("cached"));
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("miss", first.headers().firstValue("x-aisix-cache").orElse(""));
+        eventually("the answer reached Redis", Duration.ofSeconds(5),
+                () -> !((List<?>) redis.command("KEYS", "aisix:cache:*")).isEmpty());
+
+        HttpResponse<String> second = b.proxy("POST", "/v1/chat/completions", CALLER, CHAT.formatted("cached"));
+        assertEquals(200, second.statusCode(), second.body());
+        assertEquals("hit", second.headers().firstValue("x-aisix-cache").orElse(""), "served by the other gateway from Redis");
+        assertEquals("cached once", read(second).at("/choices/0/message/content").asText());
+        assertEquals(1, mock.requestCount(), "the upstream answered once for both gateways");
+        a.assertNoJdkWarnings();
+        b.assertNoJdkWarnings();
+    }
+
+    @Test
+    void oneRpmBudgetCoversBothGateways() {
+        // all requests in one minute window (counters are per minute of the gateways' clocks)
+        long secondOfMinute = Instant.now().getEpochSecond() % 60;
+        if (secondOfMinute > 50) {
+            LocalProcesses.sleep((60 - secondOfMinute) * 1000 + 100);
+        }
+        mock.defaultScript(Script.reply("ok"));
+        for (int i = 0; i < RPM; i++) {
+            InstalledGateway gw = i % 2 == 0 ? a : b;
+            HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", LIMITED, CHAT.formatted("plain"));
+            assertEquals(200, r.statusCode(), "request " + (i + 1) + ": " + r.body());
+        }
+        for (InstalledGateway gw : List.of(a, b)) {
+            HttpResponse<String> over = gw.proxy("POST", "/v1/chat/completions", LIMITED, CHAT.formatted("plain"));
+            assertEquals(429, over.statusCode(), over.body());
+            assertEquals("rate_limit_exceeded", read(over).at("/error/code").asText(), over.body());
+            assertTrue(over.headers().firstValue("retry-after").isPresent());
+        }
+    }
+}

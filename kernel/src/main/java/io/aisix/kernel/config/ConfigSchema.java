@@ -1,0 +1,146 @@
+package io.aisix.kernel.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Json;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.List;
+
+/**
+ * The JSON Schema (draft-07) of the startup config, generated from {@link GatewayConfig} itself:
+ * one object per record (unknown keys refused, as the loader refuses them), one property per
+ * component with its type, its default (what the record fills in when the key is absent) and its
+ * {@link Setting} constraints. Rules between keys (TLS file pairs, managed mode, a redis section
+ * when a backend is redis) and files that must exist are checked by the loader only.
+ */
+public final class ConfigSchema {
+    private static final ObjectMapper JSON = Json.mapper();
+
+    private ConfigSchema() {
+    }
+
+    public static ObjectNode schema() {
+        ObjectNode s = object(GatewayConfig.class);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("$schema", "http://json-schema.org/draft-07/schema#");
+        root.put("title", "AISIX-J startup config (config.yaml)");
+        root.put("description", "Process-level settings only; resources live in the configuration store. Any key "
+                + "can be overridden with AISIX_<PATH> (levels joined by __).");
+        root.setAll(s);
+        return root;
+    }
+
+    private static ObjectNode object(Class<?> record) {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("type", "object");
+        ObjectNode props = s.putObject("properties");
+        Record defaults = defaults(record);
+        for (RecordComponent c : record.getRecordComponents()) {
+            ObjectNode p = property(c.getGenericType());
+            Setting setting = c.getAnnotation(Setting.class);
+            if (setting != null) {
+                constrain(p.has("items") ? (ObjectNode) p.get("items") : p, setting);
+                if (!setting.description().isEmpty()) {
+                    p.put("description", setting.description());
+                }
+            }
+            Object dflt = Settings.read(defaults, c);
+            if (dflt != null && !(dflt instanceof Record) && !(dflt instanceof List<?> l && l.isEmpty())) {
+                p.set("default", JSON.valueToTree(dflt));
+            }
+            nullable(p);
+            props.set(Settings.key(c), p);
+        }
+        s.put("additionalProperties", false);
+        return s;
+    }
+
+    private static ObjectNode property(Type type) {
+        if (type instanceof ParameterizedType pt && pt.getRawType() == List.class) {
+            ObjectNode s = JSON.createObjectNode();
+            s.put("type", "array");
+            s.set("items", property(pt.getActualTypeArguments()[0]));
+            return s;
+        }
+        Class<?> c = (Class<?>) type;
+        if (c.isRecord()) {
+            return object(c);
+        }
+        ObjectNode s = JSON.createObjectNode();
+        if (c == String.class) {
+            s.put("type", "string");
+        } else if (c == Integer.class || c == Long.class) {
+            s.put("type", "integer");
+        } else if (c == Boolean.class) {
+            s.put("type", "boolean");
+        } else {
+            throw new IllegalStateException("no JSON Schema type for " + c + " in GatewayConfig");
+        }
+        return s;
+    }
+
+    private static void constrain(ObjectNode s, Setting setting) {
+        if (setting.oneOf().length > 0) {
+            if (setting.ignoreCase()) {
+                StringBuilder p = new StringBuilder("^(");
+                for (int i = 0; i < setting.oneOf().length; i++) {
+                    p.append(i == 0 ? "" : "|").append(anyCase(setting.oneOf()[i]));
+                }
+                s.put("pattern", p.append(")$").toString());
+            } else {
+                ArrayNode e = s.putArray("enum");
+                for (String v : setting.oneOf()) {
+                    e.add(v);
+                }
+            }
+        }
+        if (setting.min() != Long.MIN_VALUE) {
+            s.put("minimum", setting.min());
+        }
+        if (!setting.pattern().isEmpty()) {
+            s.put("pattern", setting.pattern());
+        }
+    }
+
+    /** {@code [Ii][Nn][Ff][Oo]}: JSON Schema patterns have no case-insensitive flag. */
+    private static String anyCase(String word) {
+        StringBuilder b = new StringBuilder();
+        for (char ch : word.toCharArray()) {
+            char lower = Character.toLowerCase(ch);
+            char upper = Character.toUpperCase(ch);
+            b.append(lower == upper ? String.valueOf(ch) : "[" + upper + lower + "]");
+        }
+        return b.toString();
+    }
+
+    /** YAML's {@code key:} with nothing after it is null, which the loader reads as "use the default". */
+    private static void nullable(ObjectNode p) {
+        JsonNode type = p.get("type");
+        p.putArray("type").add(type.asText()).add("null");
+        if (p.get("enum") instanceof ArrayNode e) {
+            e.addNull();
+        }
+    }
+
+    /** The record as its canonical constructor fills it from nothing: its defaults. */
+    private static Record defaults(Class<?> record) {
+        RecordComponent[] components = record.getRecordComponents();
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+        }
+        try {
+            Constructor<?> canonical = record.getDeclaredConstructor(types);
+            return (Record) canonical.newInstance(new Object[components.length]);
+        } catch (NoSuchMethodException | InstantiationException | IllegalAccessException
+                 | InvocationTargetException e) {
+            throw new IllegalStateException("cannot build the defaults of " + record.getSimpleName(), e);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.aisix.kernel.plugin;
+
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.guardrail.GuardrailKinds;
+import io.aisix.spi.observe.ExporterKind;
+import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.ResourceKind;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The resource kinds a gateway serves, with the validators every path shares (store loader,
+ * Admin API, resources files, {@code aisix validate}): the core kinds, with {@code guardrails}
+ * also checked by the installed guardrail kinds, then the kinds plugins declare.
+ */
+public final class ResourceKinds {
+    private ResourceKinds() {
+    }
+
+    /**
+     * The kinds of a gateway, in dependency order. Registers the {@link GuardrailKinds} in
+     * {@code context}, where the guardrail filters find them.
+     */
+    public static List<ResourceKind<?>> assemble(PluginRegistry plugins, KernelPluginContext context) {
+        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
+        context.register(GuardrailKinds.class, guardrailKinds);
+        List<ResourceKind<?>> kinds = new ArrayList<>();
+        for (ResourceKind<?> k : CoreKinds.all()) {
+            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, context) : k);
+        }
+        kinds.addAll(plugins.resourceKinds());
+        return List.copyOf(kinds);
+    }
+
+    /**
+     * The same kinds for checking resources without a gateway: nothing is started, and the
+     * plugins' validators get a context whose upstream client refuses to send (validation never
+     * calls out; if a validator tried, the row would be refused rather than a request sent).
+     */
+    public static List<ResourceKind<?>> offline(PluginRegistry plugins) {
+        KernelPluginContext context = new KernelPluginContext(request -> {
+            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "no upstream calls while validating offline");
+        }, Clock.systemUTC(), io.aisix.spi.Json.mapper().createObjectNode(), plugins.adapters().keySet(),
+                GatewayMetrics.NOOP, Map.of(ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
+        return assemble(plugins, context);
+    }
+}
