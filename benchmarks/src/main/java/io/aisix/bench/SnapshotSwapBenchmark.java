@@ -4,6 +4,7 @@ import io.aisix.bench.support.BenchGateway;
 import io.aisix.bench.support.Fixtures;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.store.StoreChange;
 import io.aisix.kernel.store.StoreRow;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -27,8 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A live configuration change with {@code resources} rows in the store (half caller keys, half
  * direct aliases, plus the harness's guardrails, cache and rate-limit policies): the
- * {@link SnapshotManager} decodes the changed caller-key row with its kind's validator, rebuilds
- * the snapshot, recompiles every chain with the real plugins (auth index, alias index, rate-limit
+ * {@link SnapshotManager} decodes the changed caller-key row (a batch of one) with its kind's
+ * validator, rebuilds the snapshot (the untouched kinds keep their maps), recompiles every chain with the real plugins (auth index, alias index, rate-limit
  * plan, guardrails reused by value) and publishes the new state atomically. Requests in flight keep
  * the state they started with; this is the time until new requests see the change.
  *
@@ -53,7 +54,7 @@ public class SnapshotSwapBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         gateway = new BenchGateway(Fixtures.cannedUpstream(new byte[0], new byte[0]));
-        manager = new SnapshotManager(gateway.kinds(), gateway::compile, Clock.systemUTC());
+        manager = new SnapshotManager(gateway.kinds(), gateway.compiler(), Clock.systemUTC());
         List<StoreRow> rows = new ArrayList<>();
         Fixtures.policyRows().forEach((kind, byId) -> byId.forEach((id, json) -> rows.add(row(kind, id, json))));
         for (int i = 0; i < resources / 2; i++) {
@@ -81,7 +82,8 @@ public class SnapshotSwapBenchmark {
 
     @Benchmark
     public GatewayState swap() {
-        manager.onPut(new StoreRow("api_keys", "k0", versions[flip ^= 1], ++revision));
+        long rev = ++revision;
+        manager.onChanges(List.of(new StoreChange.Put(new StoreRow("api_keys", "k0", versions[flip ^= 1], rev))), rev);
         return manager.current();
     }
 }

@@ -86,6 +86,9 @@ class DeployManifestsTest {
         assertEquals("etcd", config.storeBackend(), "replicas share one etcd, never an embedded store each");
         assertEquals("redis", config.ratelimit().backend(), "limits hold for the deployment, not per replica");
         assertEquals("redis", config.cache().backend());
+        assertEquals(true, config.store().readyWhileDisconnected(),
+                "an etcd outage must not unready every replica at once");
+        assertFalse(config.etcd().snapshotCacheFile().isEmpty(), "a restarted replica serves through an outage");
 
         JsonNode pod = one(docs, "Deployment", "aisix").at("/spec/template/spec");
         JsonNode container = pod.at("/containers/0");

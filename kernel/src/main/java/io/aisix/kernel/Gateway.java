@@ -26,7 +26,6 @@ import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.plugin.ResourceKinds;
-import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.PrivateFiles;
@@ -42,7 +41,6 @@ import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.resource.ResourceKind;
-import io.aisix.spi.resource.Snapshot;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
@@ -124,7 +122,8 @@ public final class Gateway implements AutoCloseable {
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
-        this.snapshots = new SnapshotManager(kinds, this::compile, options.clock());
+        this.snapshots = new SnapshotManager(kinds, new ChainCompiler(pluginContext, plugins, upstream, dispatcher),
+                options.clock());
         this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : openStore(config);
     }
@@ -204,7 +203,7 @@ public final class Gateway implements AutoCloseable {
         }
         metricsAddr.ifPresent(a -> checkFree("metrics.addr", a));
 
-        Probes probes = new Probes(lifecycle, snapshots);
+        Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
         ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics);
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
@@ -220,7 +219,7 @@ public final class Gateway implements AutoCloseable {
         listenerTls.listener(WebServer.DEFAULT_SOCKET_NAME, "proxy.tls", config.proxy().tls()).ifPresent(b::tls);
         MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics, metricsPath);
         if (adminOn) {
-            HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
+            HealthReport health = healthReport(options);
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
                     plugins.plugins());
             loadAdminExtensions(options.hostLoader());
@@ -307,10 +306,15 @@ public final class Gateway implements AutoCloseable {
         return s;
     }
 
+    private HealthReport healthReport(Options options) {
+        return new HealthReport(snapshots, dispatcher.health(), store, pluginContext::healthContributors,
+                options.clock());
+    }
+
     /** Managed mode: heartbeats carry the applied revision and the health status of /admin/v1/health. */
     private void startHeartbeat(Options options) {
         if (managed != null) {
-            HealthReport health = new HealthReport(snapshots, dispatcher.health(), store.backend(), options.clock());
+            HealthReport health = healthReport(options);
             managed.startHeartbeat(() -> new Heartbeat.Status(snapshots.revision(),
                     health.get().path("status").asText("unknown"), snapshots.connected()));
         }
@@ -377,11 +381,6 @@ public final class Gateway implements AutoCloseable {
         byte[] b = new byte[24];
         new java.security.SecureRandom().nextBytes(b);
         return b;
-    }
-
-    /** Builds the state for one snapshot: every factory's filter, split into the request and per-try chains. */
-    private GatewayState compile(Snapshot snapshot) {
-        return ChainCompiler.compile(snapshot, pluginContext, plugins, upstream, dispatcher);
     }
 
     private static ObjectNode settingsTree(GatewayConfig config) {

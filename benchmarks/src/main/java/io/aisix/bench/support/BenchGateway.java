@@ -48,7 +48,7 @@ public final class BenchGateway implements AutoCloseable {
     private final PluginRegistry plugins;
     private final KernelMetrics metrics = new KernelMetrics();
     private final KernelPluginContext context;
-    private final Dispatcher dispatcher;
+    private final ChainCompiler compiler;
     private final UpstreamClient upstream;
     private final List<ResourceKind<?>> kinds = new ArrayList<>();
     private final Map<String, ResourceKind<?>> kindsByName = new LinkedHashMap<>();
@@ -73,7 +73,8 @@ public final class BenchGateway implements AutoCloseable {
         }
         kinds.addAll(plugins.resourceKinds());
         kinds.forEach(k -> kindsByName.put(k.name(), k));
-        this.dispatcher = new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> Thread.sleep(d));
+        Dispatcher dispatcher = new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> Thread.sleep(d));
+        this.compiler = new ChainCompiler(context, plugins, upstream, dispatcher);
 
         Map<String, CacheBackend> enabled = new LinkedHashMap<>();
         for (CacheBackend c : plugins.cacheBackends().values()) {
@@ -105,9 +106,14 @@ public final class BenchGateway implements AutoCloseable {
         b.decode(kind, id, json);
     }
 
-    /** The request chain and the per-try chain of a snapshot, as {@code Gateway.compile} builds them. */
+    /** The request chain and the per-try chain of a snapshot, as the gateway builds them. */
     public GatewayState compile(Snapshot snapshot) {
-        return ChainCompiler.compile(snapshot, context, plugins, upstream, dispatcher);
+        return compiler.compile(snapshot).state();
+    }
+
+    /** The gateway's compiler over these plugins, for a {@code SnapshotManager}. */
+    public ChainCompiler compiler() {
+        return compiler;
     }
 
     /** The filter that the factory {@code id} builds for a snapshot. */

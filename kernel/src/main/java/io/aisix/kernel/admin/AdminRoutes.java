@@ -28,6 +28,9 @@ import java.util.logging.Logger;
 public final class AdminRoutes implements HttpService {
     private static final Logger LOG = Logger.getLogger(AdminRoutes.class.getName());
     private static final int MAX_BODY = 4 * 1024 * 1024;
+    /** On reads answered from the last known rows: their store revision, and since when the store is unreachable. */
+    static final String STALE_REVISION = "x-aisix-stale-revision";
+    static final String STALE_SINCE = "x-aisix-stale-since";
 
     private final AdminAuth auth;
     private final ResourceService resources;
@@ -71,11 +74,11 @@ public final class AdminRoutes implements HttpService {
             new Bound(new Route("POST", "/api_keys/{id}/rotate"), (self, req, res) ->
                     send(res, 200, self.resources.rotate(param(req, "id"), ifMatch(req)))),
             new Bound(new Route("GET", "/{kind}"), (self, req, res) ->
-                    send(res, 200, self.resources.list(param(req, "kind")))),
+                    send(res, self.resources.list(param(req, "kind")))),
             new Bound(new Route("POST", "/{kind}"), (self, req, res) ->
                     send(res, 201, self.resources.create(param(req, "kind"), body(req)))),
             new Bound(new Route("GET", "/{kind}/{id}"), (self, req, res) ->
-                    send(res, 200, self.resources.get(param(req, "kind"), param(req, "id")))),
+                    send(res, self.resources.get(param(req, "kind"), param(req, "id")))),
             new Bound(new Route("PUT", "/{kind}/{id}"), (self, req, res) -> {
                 ResourceService.Result r = self.resources.replace(param(req, "kind"), param(req, "id"), body(req),
                         ifMatch(req));
@@ -172,6 +175,15 @@ public final class AdminRoutes implements HttpService {
         } catch (IOException | UncheckedIOException e) {
             throw new AdminError(400, "body could not be read");
         }
+    }
+
+    /** A read: 200, flagged stale when it comes from the rows last read while the store is unreachable. */
+    private static void send(ServerResponse res, ResourceService.Read<? extends JsonNode> read) {
+        read.stale().ifPresent(k -> {
+            res.header(STALE_REVISION, Long.toString(k.revision()));
+            res.header(STALE_SINCE, k.since().toString());
+        });
+        send(res, 200, read.body());
     }
 
     static void send(ServerResponse res, int status, JsonNode body) {

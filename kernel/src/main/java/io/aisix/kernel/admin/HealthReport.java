@@ -5,8 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.snapshot.GatewayState;
+import io.aisix.kernel.snapshot.PluginFailure;
 import io.aisix.kernel.snapshot.RejectedRow;
 import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.StoreStatus;
+import io.aisix.spi.HealthContributor;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Model;
 import java.time.Clock;
@@ -15,23 +19,31 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The {@code GET /admin/v1/health} document (API.md section 7). {@code status} is
- * {@code unhealthy} when a model is down, {@code degraded} when a model is degraded, the store is
- * unreachable, no configuration was ever applied, or the last configuration could not be
- * compiled; else {@code ok}.
+ * {@code unhealthy} when a model is down or the store failed for good; {@code degraded} when a
+ * model is degraded, the store is unreachable, no configuration was ever applied, the latest
+ * change is held back, a plugin serves an older configuration, or a dependency a plugin reported
+ * is down; else {@code ok}.
  */
 public final class HealthReport implements Supplier<JsonNode> {
+    private static final Logger LOG = Logger.getLogger(HealthReport.class.getName());
+
     private final SnapshotManager snapshots;
     private final ModelHealth models;
-    private final String storeBackend;
+    private final ConfigStore store;
+    private final Supplier<List<HealthContributor>> dependencies;
     private final Clock clock;
 
-    public HealthReport(SnapshotManager snapshots, ModelHealth models, String storeBackend, Clock clock) {
+    public HealthReport(SnapshotManager snapshots, ModelHealth models, ConfigStore store,
+                        Supplier<List<HealthContributor>> dependencies, Clock clock) {
         this.snapshots = snapshots;
         this.models = models;
-        this.storeBackend = storeBackend;
+        this.store = store;
+        this.dependencies = dependencies;
         this.clock = clock;
     }
 
@@ -51,13 +63,27 @@ public final class HealthReport implements Supplier<JsonNode> {
                 n.put("health", level);
             }
         }
-        boolean degraded = worst == 1 || state == null || !snapshots.connected() || !snapshots.lastError().isEmpty();
-        out.put("status", worst == 2 ? "unhealthy" : degraded ? "degraded" : "ok");
+        StoreStatus storeStatus = store.status();
+        ArrayNode deps = ResourceService.JSON.createArrayNode();
+        boolean depDown = dependencies(deps);
+        boolean failed = storeStatus.state() == StoreStatus.State.FAILED;
+        boolean degraded = worst == 1 || state == null || !storeStatus.connected() || !snapshots.lastError().isEmpty()
+                || !snapshots.pluginFailures().isEmpty() || depDown;
+        out.put("status", worst == 2 || failed ? "unhealthy" : degraded ? "degraded" : "ok");
         out.set("models", list);
         ObjectNode config = out.putObject("config");
-        config.put("store", storeBackend);
-        config.put("connected", snapshots.connected());
+        config.put("store", store.backend());
+        config.put("connected", storeStatus.connected());
+        ObjectNode st = config.putObject("store_status");
+        st.put("state", storeStatus.state().name().toLowerCase(java.util.Locale.ROOT));
+        st.put("endpoint", storeStatus.endpoint());
+        st.put("since", storeStatus.since().toString());
+        if (!storeStatus.error().isEmpty()) {
+            st.put("error", storeStatus.error());
+        }
         config.put("revision", snapshots.revision());
+        config.put("seen_revision", snapshots.seenRevision());
+        config.put("behind_ms", snapshots.behind().toMillis());
         Instant applied = snapshots.lastApplied();
         if (applied == null) {
             config.putNull("age_seconds");
@@ -75,6 +101,17 @@ public final class HealthReport implements Supplier<JsonNode> {
             ArrayNode errors = n.putArray("errors");
             r.errors().forEach(errors::add);
         }
+        ArrayNode plugins = config.putArray("plugin_failures");
+        for (PluginFailure f : snapshots.pluginFailures()) {
+            ObjectNode n = plugins.addObject();
+            n.put("plugin", f.plugin());
+            n.put("step", f.step());
+            n.put("error", f.error());
+            n.put("revision", f.revision());
+            ArrayNode resources = n.putArray("resources");
+            f.resources().forEach(resources::add);
+            n.put("since", f.since().toString());
+        }
         ObjectNode ignored = config.putObject("ignored_fields");
         for (Map.Entry<String, List<String>> e : snapshots.ignoredFields().entrySet()) {
             ArrayNode a = ignored.putArray(e.getKey());
@@ -83,6 +120,32 @@ public final class HealthReport implements Supplier<JsonNode> {
         if (!snapshots.lastError().isEmpty()) {
             config.put("last_error", snapshots.lastError());
         }
+        out.set("dependencies", deps);
         return out;
+    }
+
+    /** Fills {@code out}; true when one is down. A contributor that throws counts as down. */
+    private boolean dependencies(ArrayNode out) {
+        boolean down = false;
+        for (HealthContributor c : dependencies.get()) {
+            ObjectNode n = out.addObject();
+            n.put("name", c.name());
+            try {
+                HealthContributor.Status s = c.status();
+                n.put("up", s.up());
+                n.put("target", s.target());
+                if (!s.up()) {
+                    n.put("error", s.error());
+                }
+                n.put("since", s.since().toString());
+                down |= !s.up();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "health contributor " + c.name() + " failed", e);
+                n.put("up", false);
+                n.put("error", "its status could not be read: " + e.getClass().getSimpleName());
+                down = true;
+            }
+        }
+        return down;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.LastKnownRows;
 import io.aisix.kernel.store.RevisionConflictException;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreUnavailableException;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -31,6 +33,10 @@ import java.util.regex.Pattern;
  * that must exist, deletes of referenced rows refused, optimistic concurrency through revisions,
  * the secrets each kind declares (provider {@code api_key}, the values of {@code headers} maps)
  * masked on every read and kept when a PUT omits them, caller keys stored only as SHA-256.
+ *
+ * <p>Reads ({@link #list}, {@link #get}) while the store is unreachable are answered from the rows
+ * it last read ({@link ConfigStore#lastKnown()}) and say so ({@link Read#stale()}); writes, and
+ * reads when nothing is known, fail with 503.
  */
 public final class ResourceService {
     static final ObjectMapper JSON = Json.mapper();
@@ -53,19 +59,30 @@ public final class ResourceService {
         return k;
     }
 
-    ArrayNode list(String kindName) {
-        ResourceKind<?> kind = kind(kindName);
-        ArrayNode out = JSON.createArrayNode();
-        for (StoreRow row : read(() -> store.list(kindName))) {
-            out.add(entry(kind, row, Optional.empty()));
-        }
-        return out;
+    /**
+     * An answer to a read, and the last known rows it came from when the store was unreachable
+     * (empty when it is fresh).
+     */
+    record Read<T>(T body, Optional<LastKnownRows> stale) {
     }
 
-    ObjectNode get(String kindName, String id) {
+    Read<ArrayNode> list(String kindName) {
         ResourceKind<?> kind = kind(kindName);
-        StoreRow row = read(() -> store.get(kindName, id)).orElseThrow(() -> notFound(kindName, id));
-        return entry(kind, row, Optional.empty());
+        Read<List<StoreRow>> rows = readOrLastKnown(() -> store.list(kindName), k -> k.list(kindName));
+        ArrayNode out = JSON.createArrayNode();
+        for (StoreRow row : rows.body()) {
+            out.add(entry(kind, row, Optional.empty()));
+        }
+        return new Read<>(out, rows.stale());
+    }
+
+    Read<ObjectNode> get(String kindName, String id) {
+        ResourceKind<?> kind = kind(kindName);
+        Read<Optional<StoreRow>> row = readOrLastKnown(() -> store.get(kindName, id), k -> k.get(kindName, id));
+        StoreRow found = row.body().orElseThrow(() -> row.stale().isEmpty() ? notFound(kindName, id)
+                : new AdminError(404, kindName + "/" + id + " not found in the last known rows (revision "
+                + row.stale().get().revision() + "; the store is unreachable since " + row.stale().get().since() + ")"));
+        return new Read<>(entry(kind, found, Optional.empty()), row.stale());
     }
 
     /** POST: a new row under a generated UUID. */
@@ -299,8 +316,25 @@ public final class ResourceService {
         try {
             return call.call();
         } catch (StoreUnavailableException e) {
-            throw new AdminError(503, "configuration store unavailable: " + e.getMessage());
+            throw unavailable(e);
         }
+    }
+
+    /** A read from the store, else from the rows it last read, else 503. */
+    private <T> Read<T> readOrLastKnown(StoreCall<T> call, Function<LastKnownRows, T> fallback) {
+        try {
+            return new Read<>(call.call(), Optional.empty());
+        } catch (StoreUnavailableException e) {
+            Optional<LastKnownRows> known = store.lastKnown();
+            if (known.isEmpty()) {
+                throw unavailable(e);
+            }
+            return new Read<>(fallback.apply(known.get()), known);
+        }
+    }
+
+    private static AdminError unavailable(StoreUnavailableException e) {
+        return new AdminError(503, "configuration store unavailable: " + e.getMessage());
     }
 
     private static <T> T write(StoreCall<T> call) {
@@ -309,7 +343,7 @@ public final class ResourceService {
         } catch (RevisionConflictException e) {
             throw new AdminError(412, "revision mismatch: the resource is at revision " + e.actualRevision());
         } catch (StoreUnavailableException e) {
-            throw new AdminError(503, "configuration store unavailable: " + e.getMessage());
+            throw unavailable(e);
         }
     }
 }

@@ -17,7 +17,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         proxy = or(proxy, () -> new Proxy(null, null, null));
         admin = or(admin, () -> new Admin(null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null));
-        store = or(store, () -> new Store(null, null));
+        store = or(store, () -> new Store(null, null, null));
         etcd = or(etcd, () -> new Etcd(null, null, null, null, null, null, null));
         cache = or(cache, () -> new Cache(null, null, null));
         ratelimit = or(ratelimit, () -> new RateLimitSettings(null, null));
@@ -116,12 +116,19 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
+    /**
+     * @param readyWhileDisconnected keep {@code /readyz} at 200 while the store is unreachable and
+     *                               the last snapshot serves (AISIX's behaviour); default false
+     */
     public record Store(
             @Setting(oneOf = {"embedded", "etcd"}, description = "default: etcd when etcd.endpoints is set, else "
                     + "embedded") String backend,
-            String dataDir) {
+            String dataDir,
+            @Setting(description = "true: /readyz stays 200 on the last snapshot while the store is unreachable "
+                    + "(AISIX's behaviour); default false") Boolean readyWhileDisconnected) {
         public Store {
             dataDir = or(dataDir, () -> "./data");
+            readyWhileDisconnected = or(readyWhileDisconnected, () -> false);
         }
     }
 

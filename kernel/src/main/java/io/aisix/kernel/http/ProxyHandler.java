@@ -74,14 +74,15 @@ public final class ProxyHandler implements Handler {
     public void handle(ServerRequest req, ServerResponse res) {
         long start = System.nanoTime();
         lifecycle.enter();
-        try {
-            serve(req, res, start);
+        // the state is held to the end of the answer (streams included), so its resources stay open
+        try (SnapshotManager.Lease lease = snapshots.acquire()) {
+            serve(req, res, start, lease.state());
         } finally {
             lifecycle.exit();
         }
     }
 
-    private void serve(ServerRequest req, ServerResponse res, long start) {
+    private void serve(ServerRequest req, ServerResponse res, long start, GatewayState state) {
         String path = req.path().path();
         String method = req.prologue().method().text();
         Optional<Endpoint> endpoint = Endpoint.forPath(path);
@@ -99,7 +100,6 @@ public final class ProxyHandler implements Handler {
                     route);
             return;
         }
-        GatewayState state = snapshots.current();
         if (state == null) {
             reject(res, new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "configuration not yet loaded"),
                     anthropic, requestId, Headers.of("retry-after", "1"), route);

@@ -1,6 +1,7 @@
 package io.aisix.kernel.plugin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.cache.CacheBackend;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The kernel's {@link PluginContext}: upstream client, clock, settings, shared services, the
@@ -26,6 +28,7 @@ public final class KernelPluginContext implements PluginContext {
     private final GatewayMetrics metrics;
     private final Map<Class<?>, List<?>> extensions;
     private volatile Map<String, CacheBackend> cacheBackends = Map.of();
+    private final List<HealthContributor> health = new CopyOnWriteArrayList<>();
 
     /**
      * @param settings the startup config as a tree (snake_case keys); secrets such as admin keys
@@ -106,5 +109,15 @@ public final class KernelPluginContext implements PluginContext {
     /** Registers a shared service (the kernel's metrics, a plugin's connection). */
     public <T> void register(Class<T> type, T service) {
         services.put(type, service);
+    }
+
+    @Override
+    public void addHealthContributor(HealthContributor contributor) {
+        health.add(java.util.Objects.requireNonNull(contributor, "contributor"));
+    }
+
+    /** The dependencies plugins reported, in registration order. */
+    public List<HealthContributor> healthContributors() {
+        return List.copyOf(health);
     }
 }

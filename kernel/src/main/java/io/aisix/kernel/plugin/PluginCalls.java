@@ -3,7 +3,8 @@ package io.aisix.kernel.plugin;
 import java.util.function.Supplier;
 
 /**
- * Runs the kernel's calls into a plugin's lifecycle code ({@code start}, {@code stop}) with the
+ * Runs the kernel's calls into a plugin's lifecycle code ({@code start}, {@code stop}, and a filter
+ * factory's {@code create} and {@code activate} on every snapshot) with the
  * thread context class loader set to the loader that defined the plugin's class.
  *
  * <p>Libraries inside plugins look optional classes and service files up through the context

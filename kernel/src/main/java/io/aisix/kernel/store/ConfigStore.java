@@ -33,13 +33,26 @@ public interface ConfigStore extends AutoCloseable {
 
     /**
      * Starts delivering content to the listener: a full {@link StoreListener#onSync} first, then
-     * changes from the next revision. Reconnects (backoff 1 s doubling to 60 s) and resyncs by
-     * itself. Returns once the first sync was delivered or the first attempt failed.
+     * batches of changes from the next revision ({@link StoreListener#onChanges}). Reconnects and
+     * resyncs by itself. Returns once the first sync was delivered or the first attempt failed.
      */
     void watch(StoreListener listener);
 
     /** Whether the store is reachable right now. */
-    boolean connected();
+    default boolean connected() {
+        return status().connected();
+    }
+
+    /** The store's state, its endpoint, and the failure behind a state other than connected. */
+    StoreStatus status();
+
+    /**
+     * The rows last read, while the store is unreachable and knows some (from its last sync or a
+     * snapshot cache); empty while it is reachable.
+     */
+    default Optional<LastKnownRows> lastKnown() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -36,6 +36,8 @@ class ConfigLoaderTest {
         assertEquals(30, c.shutdown().drainTimeoutSeconds());
         assertEquals(10_000, c.cache().memory().maxEntries());
         assertEquals(32L << 20, c.cache().memory().maxBytes());
+        assertEquals(false, c.store().readyWhileDisconnected());
+        assertEquals(true, load("store: { ready_while_disconnected: true }\n", Map.of()).store().readyWhileDisconnected());
     }
 
     @Test
@@ -51,6 +53,7 @@ class ConfigLoaderTest {
         assertEquals("proxy.request_body_limit_bytes", e.key());
         assertTrue(e.getMessage().contains("integer"), e.getMessage());
         assertEquals("admin.enabled", fails("admin:\n  enabled: maybe\n").key());
+        assertEquals("store.ready_while_disconnected", fails("store:\n  ready_while_disconnected: sometimes\n").key());
         assertEquals("proxy", fails("proxy: 3\n").key());
     }
 

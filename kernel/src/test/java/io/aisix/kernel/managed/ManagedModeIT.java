@@ -157,7 +157,10 @@ class ManagedModeIT {
             HttpResponse<String> models = get(http, proxy(gw, "/v1/models"), "sk-caller-e1");
             assertEquals(200, models.statusCode(), models.body());
             assertEquals(Set.of("alias-e1", "alias-e1-new"), ids(models.body()), "served from the snapshot cache");
-            assertEquals(200, get(http, proxy(gw, "/readyz"), null).statusCode());
+            // serving, but not ready while the control plane is unreachable (store.ready_while_disconnected)
+            HttpResponse<String> ready = get(http, proxy(gw, "/readyz"), null);
+            assertEquals(503, ready.statusCode());
+            assertTrue(ready.body().contains("unreachable"), ready.body());
             assertEquals(200, chat(http, gw, "alias-e1").statusCode());
             ControlPlaneStub.Beat beat = controlPlane.await(b -> b.body().path("gateway_id").asText().equals(gatewayId)
                     && !b.body().path("config_connected").asBoolean(true), Duration.ofSeconds(15));

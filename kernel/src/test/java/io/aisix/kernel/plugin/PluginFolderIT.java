@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -109,7 +110,7 @@ class PluginFolderIT {
     }
 
     @Test
-    void startAndStopRunWithThePluginsLoaderAsContextLoader() throws Exception {
+    void lifecycleAndBuildCallsRunWithThePluginsLoaderAsContextLoader() throws Exception {
         Path plugins = dir.resolve("plugins");
         String record = """
                     private static void record(String phase) {
@@ -119,12 +120,18 @@ class PluginFolderIT {
                     }
                     public void start(PluginContext c) { record("start"); }
                     public void stop() { record("stop"); }
+                    public void activate(FilterContext c, Optional<Filter> f) { record("activate"); }
                     public String id() { return "hello"; }""";
-        buildPluginJar(plugins, "hello", SOURCE.replace("    public String id() { return \"hello\"; }", record));
+        String source = SOURCE.replace("    public String id() { return \"hello\"; }", record)
+                .replace("public Optional<Filter> create(FilterContext ctx) {",
+                        "public Optional<Filter> create(FilterContext ctx) {\n        record(\"create\");");
+        buildPluginJar(plugins, "hello", source);
         try (TestGateway gw = TestGateway.start(dir, "", plugins)) {
-            assertEquals("own", System.getProperty("aisix.test.hello.start"));
+            for (String phase : List.of("start", "create", "activate")) {
+                assertEquals("own", System.getProperty("aisix.test.hello." + phase), phase);
+            }
         } finally {
-            System.clearProperty("aisix.test.hello.start");
+            List.of("start", "create", "activate").forEach(p -> System.clearProperty("aisix.test.hello." + p));
         }
         assertEquals("own", System.getProperty("aisix.test.hello.stop"));
         System.clearProperty("aisix.test.hello.stop");

@@ -272,6 +272,7 @@ class SchemaAgreementTest {
             store: { backend: etcd }\\netcd: { endpoints: [https://e:2379], prefix: /x } | valid
             upstream: { retries: 0, timeout_ms: 1 }\\nshutdown: { drain_timeout_seconds: 0 } | valid
             proxy: { addr: null } | valid
+            store: { ready_while_disconnected: true } | valid
             bogus: 1 | invalid
             proxy: { addr: nowhere } | invalid
             proxy: { addr: "0.0.0.0:70000" } | invalid
@@ -296,6 +297,7 @@ class SchemaAgreementTest {
             deployment: { mode: hybrid } | invalid
             etcd: { endpoints: ["ftp://x"] } | invalid
             admin: { enabled: maybe } | invalid
+            store: { ready_while_disconnected: sometimes } | invalid
             admin: { admin_keys: k } | invalid
             proxy: 3 | invalid
             """;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,14 +112,13 @@ class EmbeddedStoreTest {
                 }
 
                 @Override
-                public void onPut(StoreRow row) {
-                    events.add("put:" + row.id() + "@" + row.revision());
-                }
-
-                @Override
-                public void onDelete(String kind, String id, long revision) {
-                    events.add("del:" + id + "@" + revision);
-                    done.countDown();
+                public void onChanges(List<StoreChange> changes, long revision) {
+                    for (StoreChange c : changes) {
+                        events.add((c instanceof StoreChange.Put ? "put:" : "del:") + c.id() + "@" + c.revision());
+                    }
+                    if (revision == 3) {
+                        done.countDown();
+                    }
                 }
 
                 @Override
@@ -130,6 +130,56 @@ class EmbeddedStoreTest {
             store.delete("models", "a", ConfigStore.ANY);
             assertTrue(done.await(5, TimeUnit.SECONDS));
             assertEquals(List.of("connected:true", "sync:1@1", "put:b@2", "del:a@3"), events);
+        }
+    }
+
+    @Test
+    void writesMadeWhileTheListenerIsBusyArriveAsOneBatch() throws Exception {
+        try (EmbeddedStore store = new EmbeddedStore(dir)) {
+            List<List<String>> batches = new CopyOnWriteArrayList<>();
+            List<Long> seen = new CopyOnWriteArrayList<>();
+            CountDownLatch inFirst = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            store.watch(new StoreListener() {
+                @Override
+                public void onSync(List<StoreRow> rows, long revision) {
+                }
+
+                @Override
+                public void onChanges(List<StoreChange> changes, long revision) {
+                    batches.add(changes.stream().map(c -> c.id() + "@" + c.revision()).toList());
+                    if (inFirst.getCount() > 0) {
+                        inFirst.countDown();
+                        try {
+                            release.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    if (revision == 4) {
+                        done.countDown();
+                    }
+                }
+
+                @Override
+                public void onRevisionSeen(long revision) {
+                    seen.add(revision);
+                }
+
+                @Override
+                public void onConnectionChange(boolean connected) {
+                }
+            });
+            store.put("models", "a", json("{}"), ConfigStore.ANY);
+            assertTrue(inFirst.await(5, TimeUnit.SECONDS));
+            store.put("models", "b", json("{}"), ConfigStore.ANY);
+            store.put("models", "c", json("{}"), ConfigStore.ANY);
+            store.delete("models", "b", ConfigStore.ANY);
+            assertEquals(List.of(1L, 2L, 3L, 4L), seen, "seen as soon as written");
+            release.countDown();
+            assertTrue(done.await(5, TimeUnit.SECONDS));
+            assertEquals(List.of(List.of("a@1"), List.of("b@2", "c@3", "b@4")), batches);
         }
     }
 }

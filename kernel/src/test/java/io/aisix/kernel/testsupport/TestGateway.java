@@ -35,6 +35,16 @@ public final class TestGateway implements AutoCloseable {
 
     /** Starts with an injected clock (TTLs and rate-limit windows without sleeping). */
     public static TestGateway start(Path dir, String extraYaml, Path pluginsDir, Clock clock) throws IOException {
+        return start(dir, extraYaml, pluginsDir, clock, TestGateway.class.getClassLoader());
+    }
+
+    /** Starts with the plugins and services a host class loader offers (see {@link PluginLoaders}). */
+    public static TestGateway startWith(Path dir, String extraYaml, ClassLoader hostLoader) throws IOException {
+        return start(dir, extraYaml, null, Clock.systemUTC(), hostLoader);
+    }
+
+    private static TestGateway start(Path dir, String extraYaml, Path pluginsDir, Clock clock, ClassLoader hostLoader)
+            throws IOException {
         Path conf = dir.resolve("config.yaml");
         Files.writeString(conf, """
                 proxy: { addr: 127.0.0.1:0 }
@@ -44,8 +54,8 @@ public final class TestGateway implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("AISIX_ADMIN_KEY", ADMIN_KEY);
         GatewayConfig config = ConfigLoader.load(conf, env);
-        Gateway.Options options = new Gateway.Options(clock, pluginsDir,
-                TestGateway.class.getClassLoader(), new PrintStream(new ByteArrayOutputStream()), d -> { });
+        Gateway.Options options = new Gateway.Options(clock, pluginsDir, hostLoader,
+                new PrintStream(new ByteArrayOutputStream()), d -> { });
         return new TestGateway(Gateway.start(config, options));
     }
 

@@ -8,6 +8,10 @@ package io.aisix.spi;
  * wraps) its answer. Errors are thrown as {@link io.aisix.spi.error.GatewayException}; any other
  * exception becomes a 500. Filters are immutable and shared by all requests of a snapshot, so
  * they must be thread-safe. Blocking calls are fine: every request runs on a virtual thread.
+ *
+ * <p>A filter that holds resources of its own also implements {@link AutoCloseable}; the kernel
+ * closes it once no serving chain contains it and no request still runs it (see
+ * {@link FilterFactory}).
  */
 @FunctionalInterface
 public interface Filter {

@@ -6,11 +6,22 @@ import java.util.Optional;
  * A plugin's entry point into the request chain, discovered with {@link java.util.ServiceLoader}
  * (declare it in {@code META-INF/services/io.aisix.spi.FilterFactory}).
  *
- * <p>The kernel calls {@link #create} once per configuration snapshot, with the snapshot in the
- * context, and compiles the filters into an immutable chain sorted by
- * {@code (stage(), order(), id())}. Do the expensive work here (index resources, compile regexes),
- * never per request. Return empty when the snapshot gives this filter nothing to do, so it costs
- * nothing on the hot path.
+ * <p>Per configuration change the kernel does two steps. <b>Compile</b>: {@link #create} once per
+ * factory with the new snapshot; the filters are assembled into an immutable chain sorted by
+ * {@code (stage(), order(), id())}, which replaces the serving one atomically. <b>Activate</b>:
+ * after that swap, {@link #activate} tells each factory whose {@code create} succeeded that its new
+ * configuration is live. Snapshots are compiled and activated one at a time, in revision order,
+ * from one thread.
+ *
+ * <p>Failure isolation: when {@code create} throws, the plugin keeps the filter it built for an
+ * earlier snapshot (or keeps having none) while the rest of the change applies, and
+ * {@code /admin/v1/health} names the plugin, the change and the error until a later snapshot
+ * compiles. Only when a plugin has never compiled is the whole snapshot held back (a chain must not
+ * silently lose a plugin such as authentication).
+ *
+ * <p>Filters that hold resources of their own (threads, files, connections opened for one
+ * snapshot) implement {@link AutoCloseable}: the kernel closes such a filter once no serving chain
+ * contains it any more and the last request that ran it has ended.
  */
 public interface FilterFactory {
 
@@ -24,8 +35,29 @@ public interface FilterFactory {
         return 500;
     }
 
-    /** Builds the filter for one snapshot, or empty when it has nothing to do there. */
+    /**
+     * Builds the filter for one snapshot, or empty when it has nothing to do there. Do the expensive
+     * work here (index resources, compile regexes), never per request.
+     *
+     * <p>Must be free of side effects outside the returned filter: start no thread, open no
+     * connection, reconfigure nothing shared. The snapshot may never serve (a newer one, or a
+     * failure elsewhere, can supersede it), and the previous configuration serves until the swap;
+     * what must follow the configuration happens in {@link #activate}.
+     */
     Optional<Filter> create(FilterContext context);
+
+    /**
+     * Called after the snapshot of {@code context} (the same context {@link #create} got) became
+     * the one new requests run against; the configuration of earlier snapshots is gone, though
+     * requests that started on them run to their end with their own filters. Bring process-wide
+     * state in line here (start exporters for new resources, stop those of removed ones).
+     * Not called for a snapshot whose {@code create} threw. An exception is logged and reported in
+     * health; the swap stands.
+     *
+     * @param filter what {@link #create} returned for this snapshot
+     */
+    default void activate(FilterContext context, Optional<Filter> filter) {
+    }
 
     /**
      * Called once at startup, before any snapshot is built: open connections, start background

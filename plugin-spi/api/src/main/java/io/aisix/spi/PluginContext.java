@@ -60,4 +60,11 @@ public interface PluginContext {
     default <T> java.util.List<T> extensions(Class<T> type) {
         return java.util.List.of();
     }
+
+    /**
+     * Reports a run-time dependency in {@code /admin/v1/health} (see {@link HealthContributor}).
+     * Ignored where nothing reports health (unit tests).
+     */
+    default void addHealthContributor(HealthContributor contributor) {
+    }
 }

@@ -8,6 +8,7 @@ import io.aisix.spi.provider.SseReader;
 import io.aisix.spi.provider.UpstreamResponse;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * An {@link EventStream} that reads an upstream event stream lazily and translates it event by
@@ -23,14 +24,23 @@ import java.util.Optional;
  */
 public abstract class UpstreamEventStream implements EventStream {
     private final UpstreamResponse response;
-    private final SseReader reader;
+    private final Supplier<Optional<SseEvent>> reader;
     private final ArrayDeque<SseEvent> pending = new ArrayDeque<>(4);
     private boolean ended;
     private boolean closed;
 
     protected UpstreamEventStream(UpstreamResponse response) {
+        this(response, new SseReader(response.body())::next);
+    }
+
+    /**
+     * A stream whose upstream frames are not SSE (AWS's binary event stream): {@code frames}
+     * decodes the response body into events, empty at its end; read failures it throws are mapped
+     * like the SSE reader's.
+     */
+    protected UpstreamEventStream(UpstreamResponse response, Supplier<Optional<SseEvent>> frames) {
         this.response = response;
-        this.reader = new SseReader(response.body());
+        this.reader = frames;
     }
 
     /** Translates one upstream event; returns true when it was the upstream's end-of-stream marker. */
@@ -65,7 +75,7 @@ public abstract class UpstreamEventStream implements EventStream {
             }
             Optional<SseEvent> up;
             try {
-                up = reader.next();
+                up = reader.get();
             } catch (RuntimeException e) {
                 close();
                 throw Upstreams.failure(e);

@@ -33,7 +33,7 @@ public final class Upstreams {
     static final int MAX_MESSAGE = 1000;
     private static final String REQUEST_ID = "x-aisix-request-id";
     private static final String[] PROVIDER_REQUEST_ID_HEADERS = {"x-request-id", "request-id", "apim-request-id",
-            "x-goog-request-id"};
+            "x-goog-request-id", "x-amzn-requestid"};
 
     private Upstreams() {
     }
@@ -132,7 +132,8 @@ public final class Upstreams {
     /**
      * The upstream's own id for an answer, from the first of {@code x-request-id} (OpenAI and most
      * compatible servers), {@code request-id} (Anthropic), {@code apim-request-id} (Azure),
-     * {@code x-goog-request-id}; null when none was sent or it is not a short printable string.
+     * {@code x-goog-request-id}, {@code x-amzn-RequestId} (Bedrock); null when none was sent or it is not a
+     * short printable string.
      */
     public static String providerRequestId(Headers headers) {
         for (String name : PROVIDER_REQUEST_ID_HEADERS) {

@@ -21,7 +21,11 @@ final class AnthropicWire implements MockUpstream.Wire {
         if (call.request().header("anthropic-version").isEmpty()) {
             return "anthropic-version: header is required";
         }
-        ObjectNode json = call.json();
+        return validateBody(call.json());
+    }
+
+    /** The Messages body checks shared by every route that speaks it (Vertex, Bedrock's /invoke). */
+    static String validateBody(ObjectNode json) {
         if (json == null) {
             return "a JSON body is required";
         }
@@ -97,6 +101,9 @@ final class AnthropicWire implements MockUpstream.Wire {
         root.put("role", "assistant");
         root.put("model", call.field("model", "claude-mock"));
         ArrayNode content = root.putArray("content");
+        if (!s.reasoning().isEmpty()) {
+            content.addObject().put("type", "thinking").put("thinking", s.reasoning()).put("signature", "mock-signature");
+        }
         if (!s.text().isEmpty()) {
             content.addObject().put("type", "text").put("text", s.text());
         }
@@ -138,6 +145,18 @@ final class AnthropicWire implements MockUpstream.Wire {
         frames.add(event("message_start", (ObjectNode) MockJson.object().set("message", message)));
         int index = 0;
         boolean pinged = false;
+        if (!s.reasoning().isEmpty()) {
+            frames.add(event("content_block_start", (ObjectNode) MockJson.object().put("index", index)
+                    .set("content_block", MockJson.object().put("type", "thinking").put("thinking", ""))));
+            for (String piece : s.reasoningPieces()) {
+                frames.add(event("content_block_delta", (ObjectNode) MockJson.object().put("index", index)
+                        .set("delta", MockJson.object().put("type", "thinking_delta").put("thinking", piece))));
+            }
+            frames.add(event("content_block_delta", (ObjectNode) MockJson.object().put("index", index)
+                    .set("delta", MockJson.object().put("type", "signature_delta").put("signature", "mock-signature"))));
+            frames.add(event("content_block_stop", MockJson.object().put("index", index)));
+            index++;
+        }
         if (!s.text().isEmpty()) {
             frames.add(event("content_block_start", (ObjectNode) MockJson.object().put("index", index)
                     .set("content_block", MockJson.object().put("type", "text").put("text", ""))));

@@ -127,6 +127,9 @@ final class GeminiWire implements MockUpstream.Wire {
     public JsonNode json(MockCall call) {
         Script s = call.script();
         ArrayNode parts = MockJson.array();
+        if (!s.reasoning().isEmpty()) {
+            parts.addObject().put("text", s.reasoning()).put("thought", true);
+        }
         if (!s.text().isEmpty()) {
             parts.addObject().put("text", s.text());
         }
@@ -147,6 +150,11 @@ final class GeminiWire implements MockUpstream.Wire {
         List<String> pieces = s.textPieces();
         boolean calls = !s.toolCallList().isEmpty();
         String finish = finishReason(s.canonicalFinishReason());
+        for (String piece : s.reasoningPieces()) {
+            ArrayNode parts = MockJson.array();
+            parts.addObject().put("text", piece).put("thought", true);
+            frames.add(frame(response(call, id, parts, null, usage(s, false))));
+        }
         for (int i = 0; i < pieces.size(); i++) {
             boolean last = i == pieces.size() - 1 && !calls;
             ArrayNode parts = MockJson.array();

@@ -40,12 +40,21 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <tr><td>OpenAI (and compatible)</td><td>{@code POST .../chat/completions}, {@code .../completions},
  *       {@code .../embeddings}, {@code .../responses}; {@code GET .../models}</td>
  *       <td>{@code Authorization: Bearer}</td></tr>
- *   <tr><td>Azure OpenAI</td><td>{@code POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=...}</td>
+ *   <tr><td>Azure OpenAI</td><td>{@code POST /openai/deployments/{deployment}/chat/completions|completions|embeddings?api-version=...},
+ *       {@code POST /openai/v1/responses} (the v1 API: deployment in the body's {@code model})</td>
  *       <td>{@code api-key}</td></tr>
  *   <tr><td>Anthropic</td><td>{@code POST .../v1/messages} (needs {@code anthropic-version} and {@code max_tokens})</td>
  *       <td>{@code x-api-key}</td></tr>
- *   <tr><td>Gemini</td><td>{@code POST .../models/{model}:generateContent}, {@code :streamGenerateContent?alt=sse}</td>
+ *   <tr><td>Gemini</td><td>{@code POST .../models/{model}:generateContent}, {@code :streamGenerateContent?alt=sse},
+ *       {@code :batchEmbedContents}</td>
  *       <td>{@code x-goog-api-key} or {@code ?key=}</td></tr>
+ *   <tr><td>Vertex AI</td><td>{@code POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent|streamGenerateContent},
+ *       {@code .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict}; the OAuth2 token endpoint
+ *       {@code POST /token} of {@link #vertexServiceAccount} accounts</td>
+ *       <td>{@code Authorization: Bearer} with a token the mock issued (always checked once an account is registered)</td></tr>
+ *   <tr><td>Bedrock</td><td>{@code POST /model/{id}/converse}, {@code /converse-stream} (AWS event stream),
+ *       {@code /invoke} (Claude Messages body, Titan and Cohere embeddings)</td>
+ *       <td>SigV4, verified for real with {@link #requireAwsCredentials}</td></tr>
  * </table>
  *
  * <p>Streams follow the request ({@code "stream": true}, or Gemini's {@code streamGenerateContent}).
@@ -63,6 +72,8 @@ public final class MockUpstream implements AutoCloseable {
     private static final Duration HANG_LIMIT = Duration.ofMinutes(10);
 
     private final WebServer server;
+    private final GoogleOAuth oauth = new GoogleOAuth();
+    private volatile AwsSigV4.Expected aws;
     private final Queue<Script> queue = new ConcurrentLinkedQueue<>();
     private volatile Script defaultScript = Script.defaults();
     private volatile String requiredKey;
@@ -135,6 +146,42 @@ public final class MockUpstream implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Registers a Google service account with a fresh RSA key and returns its JSON (as Google's
+     * console downloads it), whose {@code token_uri} is this mock's token endpoint. From then on
+     * the Vertex routes require a bearer token that endpoint issued for a correctly signed
+     * assertion, and that has not expired.
+     */
+    public String vertexServiceAccount(String clientEmail, String project) {
+        return oauth.serviceAccount(clientEmail, project, baseUrl() + GoogleOAuth.PATH);
+    }
+
+    /**
+     * Requires every Bedrock call to be SigV4-signed (service {@code bedrock}) with these
+     * credentials; {@code sessionToken} may be null (then none must be sent). A wrong key id,
+     * secret or token is a 403 as AWS answers it.
+     */
+    public MockUpstream requireAwsCredentials(String accessKeyId, String secretAccessKey, String sessionToken) {
+        this.aws = new AwsSigV4.Expected(accessKeyId, secretAccessKey, sessionToken);
+        return this;
+    }
+
+    /** Lifetime of the tokens the mock's OAuth2 endpoint issues ({@code expires_in}); 1 hour by default. */
+    public MockUpstream vertexTokenTtl(Duration ttl) {
+        oauth.ttl(ttl);
+        return this;
+    }
+
+    /** Tokens the mock's OAuth2 endpoint issued. */
+    public int tokensIssued() {
+        return oauth.issued();
+    }
+
+    /** Token requests the mock's OAuth2 endpoint refused (bad signature, unknown account, ...). */
+    public int tokensRefused() {
+        return oauth.refused();
+    }
+
     /** Turns request recording on or off (off for load tests). */
     public MockUpstream recordRequests(boolean on) {
         this.record = on;
@@ -158,6 +205,8 @@ public final class MockUpstream implements AutoCloseable {
         peers.clear();
         defaultScript = Script.defaults();
         requiredKey = null;
+        aws = null;
+        oauth.reset();
         synchronized (recorded) {
             recorded.clear();
         }
@@ -269,6 +318,12 @@ public final class MockUpstream implements AutoCloseable {
     // ---------------------------------------------------------------- request handling
 
     private void handle(ServerRequest req, ServerResponse res) {
+        if (req.prologue().method().text().equals("POST") && req.path().rawPath().equals(GoogleOAuth.PATH)) {
+            // token requests are the credentials' business: not counted, recorded nor scripted
+            GoogleOAuth.Answer a = oauth.exchange(req.content().as(String.class), baseUrl() + GoogleOAuth.PATH);
+            sendBytes(res, a.status(), "application/json", a.body(), null);
+            return;
+        }
         requestCount.incrementAndGet();
         peers.add(req.remotePeer().address().toString());
         String method = req.prologue().method().text();
@@ -310,6 +365,18 @@ public final class MockUpstream implements AutoCloseable {
 
     private MockCall route(RecordedRequest rec, Script script) {
         String path = rec.path();
+        BedrockWire bedrock = BedrockWire.route(path, aws, port());
+        if (bedrock != null) {
+            return rec.method().equals("POST") ? new MockCall(rec, script, bedrock, bedrock.model()) : null;
+        }
+        VertexWire vertex = VertexWire.route(path, oauth);
+        if (vertex != null) {
+            return rec.method().equals("POST") ? new MockCall(rec, script, vertex, VertexWire.model(path)) : null;
+        }
+        if (path.equals("/openai/v1/responses")) {
+            return rec.method().equals("POST")
+                    ? new MockCall(rec, script, OpenAiWire.azureV1(OpenAiWire.Op.RESPONSES), null) : null;
+        }
         if (path.startsWith("/openai/deployments/")) {
             String rest = path.substring("/openai/deployments/".length());
             int slash = rest.indexOf('/');
@@ -341,6 +408,9 @@ public final class MockUpstream implements AutoCloseable {
             if (op.equals("streamGenerateContent")) {
                 return new MockCall(rec, script, new GeminiWire(true), model);
             }
+            if (op.equals("batchEmbedContents")) {
+                return new MockCall(rec, script, new GeminiEmbedWire(), model);
+            }
             return null;
         }
         if (rec.method().equals("GET") && path.endsWith("/models")) {
@@ -371,9 +441,10 @@ public final class MockUpstream implements AutoCloseable {
         Wire wire = call.wire();
         Script s = call.script();
         s.headers().forEach(res::header);
-        String key = requiredKey;
-        if (key != null && !wire.authorized(call, key)) {
-            sendBytes(res, 401, "application/json", wire.errorBody(401, "invalid api key"), null);
+        Refusal refusal = wire.refuse(call, requiredKey);
+        if (refusal != null) {
+            refusal.headers().forEach(res::header);
+            sendBytes(res, refusal.status(), "application/json", refusal.body(), null);
             return;
         }
         if (call.body().length > 0 && call.json() == null) {
@@ -393,6 +464,7 @@ public final class MockUpstream implements AutoCloseable {
         if (s.failStatus() > 0) {
             byte[] errorBody = s.rawErrorBody().map(b -> b.getBytes(StandardCharsets.UTF_8))
                     .orElseGet(() -> wire.errorBody(s.failStatus(), s.errorMessage()));
+            wire.errorHeaders(s.failStatus()).forEach(res::header);
             sendBytes(res, s.failStatus(), "application/json", errorBody, s.retryAfter().orElse(null));
             return;
         }
@@ -400,7 +472,7 @@ public final class MockUpstream implements AutoCloseable {
             List<byte[]> frames = s.isGarbage()
                     ? List.of(sse(null, "{\"this is\": not json"), sse(null, "{{{"))
                     : wire.frames(call);
-            stream(res, s, frames, wire.errorEvent(call));
+            stream(res, s, frames, wire.errorEvent(call), wire.streamContentType());
         } else if (s.isGarbage()) {
             sendBytes(res, 200, "application/json", "this is not json {".getBytes(StandardCharsets.UTF_8), null);
         } else {
@@ -417,9 +489,9 @@ public final class MockUpstream implements AutoCloseable {
         res.send(body);
     }
 
-    private void stream(ServerResponse res, Script s, List<byte[]> frames, byte[] errorEvent) {
+    private void stream(ServerResponse res, Script s, List<byte[]> frames, byte[] errorEvent, String contentType) {
         res.status(200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         OutputStream os = res.outputStream();
         boolean sentAny = false;
@@ -560,9 +632,33 @@ public final class MockUpstream implements AutoCloseable {
         }
     }
 
+    /** A request refused for its credentials: status, body and headers in the provider's format. */
+    record Refusal(int status, byte[] body, Map<String, String> headers) {
+    }
+
     /** One provider's wire format. */
     interface Wire {
         boolean authorized(MockCall call, String key);
+
+        /**
+         * The refusal of this request's credentials, or null. By default only a
+         * {@link #requireApiKey required key} is checked, with {@link #authorized}; wires whose
+         * credentials the mock can verify for real (SigV4, OAuth2 tokens) check them always.
+         */
+        default Refusal refuse(MockCall call, String requiredKey) {
+            return requiredKey != null && !authorized(call, requiredKey)
+                    ? new Refusal(401, errorBody(401, "invalid api key"), Map.of()) : null;
+        }
+
+        /** Extra headers of an error answer (AWS's {@code x-amzn-ErrorType}). */
+        default Map<String, String> errorHeaders(int status) {
+            return Map.of();
+        }
+
+        /** The content type of a streamed answer. */
+        default String streamContentType() {
+            return "text/event-stream";
+        }
 
         /** A 400 message when the request is not valid for this provider, else null. */
         String validate(MockCall call);

@@ -14,16 +14,29 @@ final class OpenAiWire implements MockUpstream.Wire {
     enum Op { CHAT, COMPLETIONS, EMBEDDINGS, RESPONSES, MODELS }
 
     private final Op op;
+    /** Azure's deployment routes: the deployment in the path, {@code api-version} required. */
     private final boolean azure;
+    /** Azure auth ({@code api-key}) on any route, also on Azure's v1 API ({@code /openai/v1/...}, model in the body). */
+    private final boolean azureAuth;
 
     OpenAiWire(Op op, boolean azure) {
+        this(op, azure, azure);
+    }
+
+    private OpenAiWire(Op op, boolean azure, boolean azureAuth) {
         this.op = op;
         this.azure = azure;
+        this.azureAuth = azureAuth;
+    }
+
+    /** Azure OpenAI's v1 API ({@code /openai/v1/responses}): OpenAI's wire with Azure's auth, no api-version. */
+    static OpenAiWire azureV1(Op op) {
+        return new OpenAiWire(op, false, true);
     }
 
     @Override
     public boolean authorized(MockCall call, String key) {
-        if (azure) {
+        if (azureAuth) {
             return call.request().header("api-key").map(key::equals).orElse(false)
                     || call.request().header("authorization").map(("Bearer " + key)::equals).orElse(false);
         }
@@ -131,6 +144,9 @@ final class OpenAiWire implements MockUpstream.Wire {
             message.putNull("content");
         }
         message.putNull("refusal");
+        if (!s.reasoning().isEmpty()) {
+            message.put("reasoning_content", s.reasoning());
+        }
         if (!s.toolCallList().isEmpty()) {
             ArrayNode tcs = message.putArray("tool_calls");
             for (Script.ToolCall tc : s.toolCallList()) {
@@ -181,14 +197,20 @@ final class OpenAiWire implements MockUpstream.Wire {
             ObjectNode e = data.addObject();
             e.put("object", "embedding");
             e.put("index", i);
-            ArrayNode v = e.putArray("embedding");
-            for (int j = 0; j < s.embeddingDims(); j++) {
-                v.add(((i + 1) * (j + 3) % 97) / 97.0);
-            }
+            e.set("embedding", vector(i, s.embeddingDims()));
         }
         root.put("model", model(call));
         root.putObject("usage").put("prompt_tokens", s.promptTokens()).put("total_tokens", s.promptTokens());
         return root;
+    }
+
+    /** The mock's vector for the {@code index}-th input: {@code dims} numbers in [0, 1), the same on every wire. */
+    static ArrayNode vector(int index, int dims) {
+        ArrayNode v = MockJson.array();
+        for (int j = 0; j < dims; j++) {
+            v.add(((index + 1) * (j + 3) % 97) / 97.0);
+        }
+        return v;
     }
 
     private ObjectNode models() {
@@ -321,6 +343,10 @@ final class OpenAiWire implements MockUpstream.Wire {
         }
         first.putNull("refusal");
         frames.add(MockUpstream.sse(null, MockJson.text(chunk(id, created, model, usage, first, null))));
+        for (String piece : s.reasoningPieces()) {
+            ObjectNode d = MockJson.object().put("reasoning_content", piece);
+            frames.add(MockUpstream.sse(null, MockJson.text(chunk(id, created, model, usage, d, null))));
+        }
         for (String piece : s.textPieces()) {
             ObjectNode d = MockJson.object().put("content", piece);
             frames.add(MockUpstream.sse(null, MockJson.text(chunk(id, created, model, usage, d, null))));

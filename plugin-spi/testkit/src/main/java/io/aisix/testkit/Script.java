@@ -56,6 +56,7 @@ public final class Script implements Cloneable {
     private int cacheReadTokens;
     private int cacheCreationTokens;
     private String extraFields = "{}";
+    private String reasoning = "";
     private Map<String, String> headers = Map.of();
 
     private Script() {
@@ -254,6 +255,18 @@ public final class Script implements Cloneable {
         return s;
     }
 
+    /**
+     * Reasoning the model shows before its answer, in each provider's spelling: OpenAI-compatible
+     * {@code reasoning_content} (DeepSeek), Anthropic {@code thinking} blocks, Gemini
+     * {@code thought} parts, Bedrock {@code reasoningContent}. Streams send it in
+     * {@link #deltas()} pieces before the text.
+     */
+    public Script reasoning(String reasoning) {
+        Script s = copy();
+        s.reasoning = Objects.requireNonNull(reasoning, "reasoning");
+        return s;
+    }
+
     public Script embeddingDims(int dims) {
         Script s = copy();
         s.embeddingDims = dims;
@@ -357,6 +370,16 @@ public final class Script implements Cloneable {
 
     public String extraFields() {
         return extraFields;
+    }
+
+    /** The reasoning text ({@link #reasoning(String)}); empty when none. */
+    public String reasoning() {
+        return reasoning;
+    }
+
+    /** The reasoning cut into at most {@link #deltas()} non-empty pieces. */
+    public List<String> reasoningPieces() {
+        return split(reasoning, deltas);
     }
 
     /** The reply text cut into at most {@link #deltas()} non-empty pieces. */

@@ -1,15 +1,18 @@
 package io.aisix.testkit;
 
 import io.aisix.spi.FilterContext;
+import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.Snapshot;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link PluginContext} for unit tests, set up fluently. Defaults: the system UTC clock, no
@@ -30,6 +33,7 @@ public final class TestPluginContext implements PluginContext {
     private volatile Set<String> adapterIds = Set.of();
     private final Map<String, String> settings = new ConcurrentHashMap<>();
     private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
+    private final List<HealthContributor> health = new CopyOnWriteArrayList<>();
 
     /** A context with its own {@link TestMetrics}. */
     public TestPluginContext() {
@@ -121,5 +125,15 @@ public final class TestPluginContext implements PluginContext {
     @Override
     public TestMetrics metrics() {
         return metrics;
+    }
+
+    @Override
+    public void addHealthContributor(HealthContributor contributor) {
+        health.add(Objects.requireNonNull(contributor, "contributor"));
+    }
+
+    /** The dependencies the plugin under test reported, in order. */
+    public List<HealthContributor> healthContributors() {
+        return List.copyOf(health);
     }
 }

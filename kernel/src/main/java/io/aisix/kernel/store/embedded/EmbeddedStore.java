@@ -8,8 +8,10 @@ import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.RevisionConflictException;
+import io.aisix.kernel.store.StoreChange;
 import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
+import io.aisix.kernel.store.StoreStatus;
 import io.aisix.kernel.store.StoreUnavailableException;
 import io.aisix.spi.Json;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +41,8 @@ import java.util.logging.Logger;
  * directory fsync), so a crash leaves either the old or the new content, never a torn file. The
  * directory is created {@code 0700} and the file {@code 0600} (see {@link PrivateFiles}).
  * A global revision counter increases with every write, like etcd's. Changes reach the listener
- * asynchronously, in order, from one thread, as they would from an etcd watch.
+ * asynchronously, in order, from one thread, in batches as they would from an etcd watch: the
+ * writes made while the listener was busy with the previous batch arrive together.
  *
  * <p>The data directory is locked so two gateways never write the same store.
  */
@@ -60,6 +64,10 @@ public final class EmbeddedStore implements ConfigStore {
     private final TreeMap<String, StoreRow> rows = new TreeMap<>();
     private long revision;
     private volatile StoreListener listener;
+    /** Changes not yet handed to the listener; guarded by this. */
+    private final List<StoreChange> pending = new ArrayList<>();
+    private boolean drainScheduled; // guarded by this
+    private final Instant openedAt = Instant.now();
 
     public EmbeddedStore(Path dataDir) {
         this.dir = dataDir.toAbsolutePath();
@@ -149,10 +157,7 @@ public final class EmbeddedStore implements ConfigStore {
             throw new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
         }
         revision++;
-        StoreListener l = listener;
-        if (l != null) {
-            notifier.execute(() -> l.onPut(row));
-        }
+        enqueue(new StoreChange.Put(row));
         return row;
     }
 
@@ -175,11 +180,36 @@ public final class EmbeddedStore implements ConfigStore {
             throw new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
         }
         long rev = ++revision;
-        StoreListener l = listener;
-        if (l != null) {
-            notifier.execute(() -> l.onDelete(kind, id, rev));
-        }
+        enqueue(new StoreChange.Delete(kind, id, rev));
         return true;
+    }
+
+    /** Queues a change for the listener (caller holds this); one drain task delivers what piled up. */
+    private void enqueue(StoreChange change) {
+        StoreListener l = listener;
+        if (l == null) {
+            return; // no watch yet: the first sync will carry it
+        }
+        l.onRevisionSeen(change.revision());
+        pending.add(change);
+        if (!drainScheduled) {
+            drainScheduled = true;
+            notifier.execute(() -> drain(l));
+        }
+    }
+
+    private void drain(StoreListener l) {
+        List<StoreChange> batch;
+        synchronized (this) {
+            batch = List.copyOf(pending);
+            pending.clear();
+            drainScheduled = false;
+        }
+        try {
+            l.onChanges(batch, batch.get(batch.size() - 1).revision());
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "store listener failed on a batch of " + batch.size() + " changes", e);
+        }
     }
 
     private void check(String k, long expectedRevision) {
@@ -233,26 +263,27 @@ public final class EmbeddedStore implements ConfigStore {
 
     @Override
     public void watch(StoreListener l) {
-        List<StoreRow> all;
-        long rev;
+        java.util.concurrent.Future<?> first;
         synchronized (this) {
             this.listener = l;
-            all = new ArrayList<>(rows.values());
-            rev = revision;
-        }
-        try {
-            notifier.submit(() -> {
+            List<StoreRow> all = new ArrayList<>(rows.values());
+            long rev = revision;
+            // queued under the lock, so every later write's batch comes after this sync
+            first = notifier.submit(() -> {
                 l.onConnectionChange(true);
                 l.onSync(all, rev);
-            }).get();
+            });
+        }
+        try {
+            first.get();
         } catch (Exception e) {
             LOG.log(Level.WARNING, "initial sync failed", e);
         }
     }
 
     @Override
-    public boolean connected() {
-        return true;
+    public StoreStatus status() {
+        return new StoreStatus(StoreStatus.State.CONNECTED, file.toString(), "", openedAt);
     }
 
     /** The current store revision. */

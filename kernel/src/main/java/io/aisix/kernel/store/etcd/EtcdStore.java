@@ -3,9 +3,12 @@ package io.aisix.kernel.store.etcd;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.LastKnownRows;
 import io.aisix.kernel.store.RevisionConflictException;
+import io.aisix.kernel.store.StoreChange;
 import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
+import io.aisix.kernel.store.StoreStatus;
 import io.aisix.kernel.store.StoreUnavailableException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -30,7 +33,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,12 +43,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -65,14 +72,17 @@ import static java.lang.System.Logger.Level.WARNING;
  * revision.
  *
  * <p>{@link #watch} starts one supervisor thread that makes every listener call, in revision
- * order: full read of the prefix, {@code onSync}, watch from the next revision, {@code onPut} /
- * {@code onDelete}. Any watch or read failure is a disconnect: {@code onConnectionChange(false)},
- * the listener keeps its last state, and a fresh client retries after a backoff (1 s doubling to
- * 60 s, reset by a successful sync), then resynchronises fully. A compaction that makes the watch
- * lose events causes an immediate full resync without a disconnect. The first outcome is always
- * reported: {@code onSync} then {@code onConnectionChange(true)}, or
- * {@code onConnectionChange(false)} (then {@code onSync} from the snapshot cache file, when one is
- * configured and readable).
+ * order: full read of the prefix, {@code onSync}, watch from the next revision, {@code onChanges}
+ * with whole revisions (all watch responses queued while the previous batch was applied go into
+ * one batch). Any watch or read failure is a disconnect: {@code onConnectionChange(false)}, the
+ * listener keeps its last state, and a fresh client retries after a short jittered backoff (100 ms
+ * doubling to 500 ms, reset by a successful sync), or at once when another call through this store
+ * succeeds, then resynchronises fully. A compaction that makes the watch lose events causes an
+ * immediate full resync without a disconnect. The first outcome is always reported:
+ * {@code onSync} then {@code onConnectionChange(true)}, or {@code onConnectionChange(false)} (then
+ * {@code onSync} from the snapshot cache file, when one is configured and readable). An
+ * {@link Error} that ends the supervisor (a class missing from the installation) leaves the store
+ * {@link StoreStatus.State#FAILED FAILED} for good, logged with what to check.
  */
 public final class EtcdStore implements ConfigStore {
     private static final System.Logger LOG = System.getLogger(EtcdStore.class.getName());
@@ -85,10 +95,23 @@ public final class EtcdStore implements ConfigStore {
         void pause(long delayMillis, Waiter waiter) throws InterruptedException;
     }
 
-    /** Sleeps up to {@code millis}; returns false as soon as the store closes. */
-    interface Waiter {
-        boolean sleep(long millis) throws InterruptedException;
+    /** How a {@link Waiter#sleep} ended. */
+    enum Wake {
+        /** The time passed. */
+        ELAPSED,
+        /** A call through the store reached etcd: retry now. */
+        WOKEN,
+        /** The store is closing. */
+        CLOSED
     }
+
+    /** Sleeps up to {@code millis}, ending early when a call reaches etcd or the store closes. */
+    interface Waiter {
+        Wake sleep(long millis) throws InterruptedException;
+    }
+
+    /** Failures of one outage are logged at most this often once the first was logged in full. */
+    private static final long RETRY_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final EtcdConnection connection;
     private final EtcdKeys keys;
@@ -110,7 +133,9 @@ public final class EtcdStore implements ConfigStore {
     private volatile boolean closed;
     private volatile Thread supervisorThread;
     private volatile boolean watchConnected;
-    private volatile boolean lastCallOk;
+    private final Object statusLock = new Object();
+    private volatile StoreStatus status; // written under statusLock; FAILED is final
+    private volatile LastKnownRows lastKnown; // the frozen mirror while the watch is down
 
     private EtcdStore(Builder b, EtcdConnection connection) {
         this.connection = connection;
@@ -124,6 +149,8 @@ public final class EtcdStore implements ConfigStore {
         this.cacheFile = cache == null || cache.isBlank() ? null : new SnapshotCacheFile(Path.of(cache.trim()));
         this.cacheQuietMs = b.cacheQuiet.toMillis();
         this.cacheMaxDelayMs = Math.max(cacheQuietMs, b.cacheMaxDelay.toMillis());
+        this.status = new StoreStatus(StoreStatus.State.DISCONNECTED, connection.endpoints().toString(),
+                "not connected yet", Instant.now());
     }
 
     /** A store for {@code etcd.*}; validates it (ConfigException) without connecting. */
@@ -140,8 +167,8 @@ public final class EtcdStore implements ConfigStore {
         private final GatewayConfig.Etcd config;
         private Function<String, String> env = System::getenv;
         private Duration requestTimeout;
-        private Duration backoffInitial = Duration.ofSeconds(1);
-        private Duration backoffMax = Duration.ofSeconds(60);
+        private Duration backoffInitial = Duration.ofMillis(100);
+        private Duration backoffMax = Duration.ofMillis(500);
         private Duration cacheQuiet = Duration.ofMillis(200);
         private Duration cacheMaxDelay = Duration.ofSeconds(2);
         private Pause pause = (delay, waiter) -> waiter.sleep(delay);
@@ -166,7 +193,10 @@ public final class EtcdStore implements ConfigStore {
             return this;
         }
 
-        /** Reconnect backoff: {@code initial} doubling up to {@code max} (default 1 s to 60 s). */
+        /**
+         * Reconnect backoff: {@code initial} doubling up to {@code max} (default 100 ms to 500 ms),
+         * each wait drawn between half and all of that.
+         */
         public Builder backoff(Duration initial, Duration max) {
             if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
                 throw new IllegalArgumentException("backoff needs 0 < initial <= max");
@@ -214,8 +244,25 @@ public final class EtcdStore implements ConfigStore {
     }
 
     @Override
-    public boolean connected() {
-        return supervisorThread != null ? watchConnected : lastCallOk;
+    public StoreStatus status() {
+        return status;
+    }
+
+    @Override
+    public Optional<LastKnownRows> lastKnown() {
+        return watchConnected ? Optional.empty() : Optional.ofNullable(lastKnown);
+    }
+
+    /** Moves to {@code state}, keeping {@code since} while the state stays; FAILED never changes. */
+    private void setStatus(StoreStatus.State state, String error) {
+        synchronized (statusLock) {
+            StoreStatus now = status;
+            if (now.state() == StoreStatus.State.FAILED) {
+                return;
+            }
+            Instant since = now.state() == state ? now.since() : Instant.now();
+            status = new StoreStatus(state, now.endpoint(), error, since);
+        }
     }
 
     // ---------------------------------------------------------------- reads and writes
@@ -309,19 +356,61 @@ public final class EtcdStore implements ConfigStore {
         }
     }
 
-    /** One Admin-style call on the current client; a failure outside a running watch also drops the client. */
+    /**
+     * One Admin-style call on the current client; a failure outside a running watch also drops the
+     * client. A success while the watch is down wakes the supervisor: etcd is back, so it should
+     * not sit out the rest of its backoff. A store that failed for good refuses every call.
+     */
     private <T> T call(String what, Function<Client, T> op) {
-        Client c = client();
+        StoreStatus now = status;
+        if (now.state() == StoreStatus.State.FAILED) {
+            // writes would reach etcd but never this gateway's configuration: refuse them (reads fall back)
+            throw new StoreUnavailableException(what + ": the etcd store failed for good (" + now.error()
+                    + "); restart the gateway", null);
+        }
         try {
-            T result = op.apply(c);
-            lastCallOk = true;
-            return result;
-        } catch (StoreUnavailableException e) {
-            lastCallOk = false;
-            if (supervisorThread == null) {
-                recycle(c); // the supervisor recycles clients while it runs
+            Client c = client();
+            try {
+                T result = op.apply(c);
+                if (supervisorThread == null) {
+                    setStatus(StoreStatus.State.CONNECTED, "");
+                } else if (!watchConnected) {
+                    signals.offer(Control.WAKE);
+                }
+                return result;
+            } catch (StoreUnavailableException e) {
+                if (supervisorThread == null) {
+                    setStatus(StoreStatus.State.DISCONNECTED, e.getMessage());
+                    recycle(c); // the supervisor recycles clients while it runs
+                }
+                throw e;
             }
-            throw e;
+        } catch (LinkageError e) {
+            // a class of the etcd client is missing or broken: no retry can fix that
+            failedForGood("an etcd call (" + what + ")", e);
+            throw new StoreUnavailableException(what + ": the etcd client is unusable (" + describe(e)
+                    + "); the installation is incomplete, see the log", e);
+        }
+    }
+
+    /** The store can never work again in this process: FAILED, logged once with what to check. */
+    private void failedForGood(String where, Throwable e) {
+        boolean first;
+        synchronized (statusLock) {
+            first = status.state() != StoreStatus.State.FAILED;
+            if (first) {
+                status = new StoreStatus(StoreStatus.State.FAILED, status.endpoint(), describe(e), Instant.now());
+            }
+        }
+        watchConnected = false;
+        if (first) {
+            LOG.log(ERROR, "the etcd store failed for good in " + where + ": " + describe(e)
+                    + ". The gateway no longer follows configuration changes and cannot recover without a restart;"
+                    + " /readyz and /livez fail from now on, and /admin/v1/health names this error. "
+                    + (e instanceof LinkageError
+                    ? "A missing or broken class means an incomplete installation: check that lib/ holds every jar"
+                    + " of the distribution (compare with the release tarball), then restart."
+                    : "Check the stack trace below, then restart."), e);
         }
     }
 
@@ -368,8 +457,9 @@ public final class EtcdStore implements ConfigStore {
         if (msg == null || msg.isBlank()) {
             return t.getClass().getSimpleName();
         }
-        // NoSuchFileException and friends carry only the path
-        return t instanceof java.nio.file.FileSystemException ? t.getClass().getSimpleName() + ": " + msg : msg;
+        // NoSuchFileException and friends carry only the path, an Error only a class name or less
+        return t instanceof java.nio.file.FileSystemException || t instanceof Error
+                ? t.getClass().getSimpleName() + ": " + msg : msg;
     }
 
     private static boolean isCompaction(Throwable t) {
@@ -529,8 +619,11 @@ public final class EtcdStore implements ConfigStore {
 
     // ---------------------------------------------------------------- watch
 
-    private sealed interface Signal permits Events, Failed, Ended, Stop {
+    private sealed interface Signal permits Events, Failed, Ended, Control {
     }
+
+    /** The store closes; or a call reached etcd while the watch is down (retry now). */
+    private enum Control implements Signal { STOP, WAKE }
 
     private record Events(long gen, List<WatchEvent> events) implements Signal {
     }
@@ -540,8 +633,6 @@ public final class EtcdStore implements ConfigStore {
 
     private record Ended(long gen) implements Signal {
     }
-
-    private enum Stop implements Signal { INSTANCE }
 
     @Override
     public void watch(StoreListener listener) {
@@ -576,7 +667,7 @@ public final class EtcdStore implements ConfigStore {
             closed = true;
             t = supervisorThread;
         }
-        signals.offer(Stop.INSTANCE);
+        signals.offer(Control.STOP);
         Client c;
         synchronized (clientLock) {
             c = client;
@@ -599,16 +690,43 @@ public final class EtcdStore implements ConfigStore {
             }
         }
         watchConnected = false;
-        lastCallOk = false;
+        setStatus(StoreStatus.State.DISCONNECTED, "closed");
     }
 
-    /** Reconnect delay after {@code failures} consecutive failures: initial doubling up to max. */
+    /** Reconnect delay before jitter after {@code failures} consecutive failures: initial doubling up to max. */
     long backoffMillis(int failures) {
         long d = backoffInitialMs;
         for (int i = 1; i < failures && d < backoffMaxMs; i++) {
             d *= 2;
         }
         return Math.min(d, backoffMaxMs);
+    }
+
+    /**
+     * A wait between half and all of {@code base}: replicas that lost etcd together do not
+     * reconnect in lockstep.
+     */
+    static long jittered(long base) {
+        long half = base / 2;
+        return half + ThreadLocalRandom.current().nextLong(base - half + 1);
+    }
+
+    /** What to look at for a connection failure, from its message. */
+    private String hint(Throwable e) {
+        String m = describe(e).toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("auth") || m.contains("permission denied") || m.contains("user name")
+                || m.contains("password")) {
+            return "check etcd.user and the password in the variable named by etcd.password_env";
+        }
+        if (m.contains("ssl") || m.contains("tls") || m.contains("certificate") || m.contains("handshake")) {
+            return "check etcd.tls (CA, client certificate and key, server_name) against the server's certificate";
+        }
+        if (m.contains("did not answer") || m.contains("deadline")) {
+            return "etcd accepted connections but did not answer within etcd.dial_timeout_ms: check its health"
+                    + " (etcdctl endpoint health) and its load";
+        }
+        return "check that etcd runs and listens at " + connection.endpoints()
+                + " (etcd.endpoints) and that this host can reach it";
     }
 
     /** The single thread that talks to the listener. */
@@ -624,6 +742,10 @@ public final class EtcdStore implements ConfigStore {
         private boolean dirty;
         private long firstDirtyAt;
         private long lastChangeAt;
+        // the current outage, for its log lines
+        private long outageStartNanos;
+        private long lastRetryLogNanos;
+        private String lastRetryError;
 
         Supervisor(StoreListener listener) {
             this.listener = listener;
@@ -648,7 +770,7 @@ public final class EtcdStore implements ConfigStore {
                     Watch.Watcher watcher = null;
                     try {
                         Range range = readRange(c, keys.root());
-                        sync(range);
+                        sync(range, failures);
                         failures = 0;
                         firstAttempt.countDown();
                         beforeWatch.accept(range.revision());
@@ -656,7 +778,7 @@ public final class EtcdStore implements ConfigStore {
                                 .isPrefix(true)
                                 .withRevision(range.revision() + 1)
                                 .withRequireLeader(true)
-                                .build(), new QueueingListener(gen));
+                                .build(), new QueueingListener(gen, listener));
                         Throwable failure = pump(gen);
                         if (failure == null) {
                             break; // closing
@@ -664,7 +786,7 @@ public final class EtcdStore implements ConfigStore {
                         if (isCompaction(failure)) {
                             LOG.log(INFO, () -> "etcd compacted past the watched revision (" + describe(failure)
                                     + "); reading " + keys.root() + " again");
-                            if (!sleep(COMPACTION_PAUSE_MS)) {
+                            if (sleep(COMPACTION_PAUSE_MS) == Wake.CLOSED) {
                                 break;
                             }
                             continue;
@@ -684,6 +806,21 @@ public final class EtcdStore implements ConfigStore {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (Throwable e) {
+                // an Error (a class missing from the installation, ...): this thread cannot go on
+                boolean wasConnected = watchConnected;
+                failedForGood("the etcd watch thread", e);
+                if (wasConnected) {
+                    freeze(status.since());
+                }
+                if (!Boolean.FALSE.equals(reported)) {
+                    reported = false;
+                    try {
+                        listener.onConnectionChange(false);
+                    } catch (Throwable t) {
+                        LOG.log(DEBUG, "store listener failed in onConnectionChange", t);
+                    }
+                }
             } finally {
                 if (dirty) {
                     writeCache();
@@ -709,11 +846,9 @@ public final class EtcdStore implements ConfigStore {
             if (c != null) {
                 retire(c);
             }
-            long delay = backoffMillis(failures);
-            boolean wasConnected = Boolean.TRUE.equals(reported);
-            LOG.log(WARNING, () -> (wasConnected ? "lost etcd at " : "cannot reach etcd at ") + connection.endpoints()
-                    + ": " + describe(e) + "; retry " + failures + " in " + delay + " ms"
-                    + (everSynced ? " (serving the last known configuration)" : ""));
+            long delay = jittered(backoffMillis(failures));
+            logFailure(failures, e, delay);
+            setStatus(StoreStatus.State.DISCONNECTED, describe(e));
             setConnected(false);
             if (!everSynced && !cacheTried) {
                 cacheTried = true;
@@ -728,7 +863,30 @@ public final class EtcdStore implements ConfigStore {
             return failures;
         }
 
-        private void sync(Range range) {
+        /** The first failure of an outage in full with what to check, then at most once a minute. */
+        private void logFailure(int failures, Exception e, long delay) {
+            long now = System.nanoTime();
+            String error = describe(e);
+            if (failures == 1) {
+                boolean wasConnected = Boolean.TRUE.equals(reported);
+                outageStartNanos = now;
+                lastRetryLogNanos = now;
+                lastRetryError = error;
+                long rev = revision;
+                LOG.log(WARNING, () -> (wasConnected ? "lost etcd at " : "cannot reach etcd at ") + connection.endpoints()
+                        + ": " + error + "; " + hint(e) + ". Retrying every " + backoffMaxMs + " ms at most"
+                        + (everSynced ? "; serving the last known configuration (revision " + rev + ") meanwhile" : ""));
+            } else if (!error.equals(lastRetryError) || now - lastRetryLogNanos >= RETRY_LOG_EVERY_NANOS) {
+                lastRetryLogNanos = now;
+                lastRetryError = error;
+                long secs = TimeUnit.NANOSECONDS.toSeconds(now - outageStartNanos);
+                LOG.log(WARNING, () -> "still cannot reach etcd at " + connection.endpoints() + " after " + failures
+                        + " attempts over " + secs + " s: " + error + "; " + hint(e));
+            }
+            LOG.log(DEBUG, () -> "etcd attempt " + failures + " failed; next in " + delay + " ms");
+        }
+
+        private void sync(Range range, int failuresBefore) {
             mirror.clear();
             for (StoreRow r : range.rows()) {
                 mirror.put(r.kind() + "/" + r.id(), r);
@@ -738,6 +896,12 @@ public final class EtcdStore implements ConfigStore {
             long rev = range.revision();
             deliver("onSync", () -> listener.onSync(rows, rev));
             everSynced = true;
+            if (failuresBefore > 0 && Boolean.FALSE.equals(reported)) {
+                long secs = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - outageStartNanos);
+                LOG.log(INFO, () -> "etcd at " + connection.endpoints() + " is reachable again after " + secs + " s and "
+                        + failuresBefore + " failed attempts; resynchronised at revision " + rev);
+            }
+            setStatus(StoreStatus.State.CONNECTED, "");
             setConnected(true);
             markDirty();
         }
@@ -767,6 +931,7 @@ public final class EtcdStore implements ConfigStore {
                 mirror.put(r.kind() + "/" + r.id(), r);
             }
             revision = content.revision();
+            freeze(status.since());
             LOG.log(WARNING, () -> "serving " + content.rows().size() + " rows at revision " + content.revision()
                     + " from the etcd snapshot cache " + cacheFile.path() + " (saved " + content.savedAt()
                     + ") until etcd is reachable");
@@ -774,23 +939,49 @@ public final class EtcdStore implements ConfigStore {
         }
 
         private void setConnected(boolean now) {
+            if (!now && watchConnected) {
+                freeze(status.since());
+            }
             watchConnected = now;
+            if (now) {
+                lastKnown = null;
+            }
             if (reported == null || reported != now) {
                 reported = now;
                 deliver("onConnectionChange", () -> listener.onConnectionChange(now));
             }
         }
 
-        /** Delivers watch events until the watch fails (returns the cause) or the store closes (returns null). */
+        /** Publishes the mirror for Admin API reads while etcd is unreachable. */
+        private void freeze(Instant since) {
+            if (everSynced || !mirror.isEmpty()) {
+                lastKnown = new LastKnownRows(Collections.unmodifiableNavigableMap(new TreeMap<>(mirror)), revision, since);
+            }
+        }
+
+        /**
+         * Delivers watch events until the watch fails (returns the cause) or the store closes
+         * (returns null). Events already queued behind the first are applied with it, as one batch.
+         */
         private Throwable pump(long gen) throws InterruptedException {
             while (true) {
                 long wait = dirty ? Math.max(0, cacheDueAt() - System.nanoTime()) : TimeUnit.SECONDS.toNanos(30);
                 Signal s = signals.poll(wait, TimeUnit.NANOSECONDS);
-                if (closed || s == Stop.INSTANCE) {
+                if (closed || s == Control.STOP) {
                     return null;
                 }
                 if (s instanceof Events ev && ev.gen() == gen) {
-                    apply(ev.events());
+                    List<WatchEvent> batch = ev.events();
+                    while (signals.peek() instanceof Events more) {
+                        signals.poll();
+                        if (more.gen() == gen) {
+                            if (batch == ev.events()) {
+                                batch = new ArrayList<>(batch);
+                            }
+                            batch.addAll(more.events());
+                        }
+                    }
+                    apply(batch);
                 } else if (s instanceof Failed f && f.gen() == gen) {
                     return f.error();
                 } else if (s instanceof Ended e && e.gen() == gen) {
@@ -802,7 +993,9 @@ public final class EtcdStore implements ConfigStore {
             }
         }
 
+        /** One batch: every event of whole revisions, delivered in one listener call. */
         private void apply(List<WatchEvent> events) {
+            List<StoreChange> changes = new ArrayList<>(events.size());
             for (WatchEvent e : events) {
                 KeyValue kv = e.getKeyValue();
                 String key = kv.getKey().toString(StandardCharsets.UTF_8);
@@ -819,15 +1012,18 @@ public final class EtcdStore implements ConfigStore {
                     case PUT -> {
                         StoreRow row = new StoreRow(ref.kind(), ref.id(), kv.getValue().getBytes(), rev);
                         mirror.put(ref.path(), row);
-                        deliver("onPut", () -> listener.onPut(row));
+                        changes.add(new StoreChange.Put(row));
                     }
                     case DELETE -> {
                         mirror.remove(ref.path());
-                        deliver("onDelete", () -> listener.onDelete(ref.kind(), ref.id(), rev));
+                        changes.add(new StoreChange.Delete(ref.kind(), ref.id(), rev));
                     }
                     default -> LOG.log(DEBUG, () -> "ignoring watch event " + e.getEventType() + " on " + key);
                 }
             }
+            List<StoreChange> batch = Collections.unmodifiableList(changes);
+            long rev = revision;
+            deliver("onChanges", () -> listener.onChanges(batch, rev));
             markDirty();
         }
 
@@ -869,29 +1065,36 @@ public final class EtcdStore implements ConfigStore {
             }
         }
 
-        /** Waits up to {@code millis} unless the store closes; stale watch signals are dropped meanwhile. */
+        /** Waits up to {@code millis}; stale watch signals are dropped meanwhile. */
         @Override
-        public boolean sleep(long millis) throws InterruptedException {
+        public Wake sleep(long millis) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
             while (!closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return true;
+                    return Wake.ELAPSED;
                 }
-                if (signals.poll(left, TimeUnit.NANOSECONDS) == Stop.INSTANCE) {
-                    return false;
+                Signal s = signals.poll(left, TimeUnit.NANOSECONDS);
+                if (s == Control.STOP) {
+                    return Wake.CLOSED;
+                }
+                if (s == Control.WAKE) {
+                    LOG.log(DEBUG, "a call reached etcd while the watch was down: reconnecting now");
+                    return Wake.WOKEN;
                 }
             }
-            return false;
+            return Wake.CLOSED;
         }
     }
 
     /** Hands jetcd's callbacks (on its own threads) over to the supervisor, tagged with the attempt. */
     private final class QueueingListener implements Watch.Listener {
         private final long gen;
+        private final StoreListener listener;
 
-        QueueingListener(long gen) {
+        QueueingListener(long gen, StoreListener listener) {
             this.gen = gen;
+            this.listener = listener;
         }
 
         @Override
@@ -899,6 +1102,11 @@ public final class EtcdStore implements ConfigStore {
             List<WatchEvent> events = response.getEvents();
             if (!events.isEmpty()) {
                 signals.add(new Events(gen, events));
+                try {
+                    listener.onRevisionSeen(events.get(events.size() - 1).getKeyValue().getModRevision());
+                } catch (RuntimeException e) {
+                    LOG.log(DEBUG, "store listener failed in onRevisionSeen", e);
+                }
             }
         }
 

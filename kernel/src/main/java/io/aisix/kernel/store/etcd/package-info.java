@@ -21,17 +21,36 @@
  *
  * <h2>Watch</h2>
  * One supervisor thread per store makes every listener call. Cycle: paged read of the prefix at one
- * revision R, {@code onSync(rows, R)}, watch from R+1, {@code onPut}/{@code onDelete} in revision
- * order. Connection changes are reported when they happen and the first outcome is always
+ * revision R, {@code onSync(rows, R)}, watch from R+1, then {@code onChanges(batch, revision)} with
+ * whole revisions: etcd sends every event of one revision (a transaction) in one watch response,
+ * and the supervisor appends every response already queued behind the one it takes (those that
+ * arrived while the listener applied the previous batch), so one batch is one or more complete
+ * revisions and never part of one. Keys outside the layout are left out of a batch (which may then
+ * be empty, so the revision still advances). The watch client's callback reports each response's
+ * last revision at once through {@code onRevisionSeen}, from its own thread.
+ *
+ * <p>Connection changes are reported when they happen and the first outcome is always
  * reported: on success {@code onSync} then {@code onConnectionChange(true)} (so a listener that
  * sees "connected" already holds fresh content); on failure {@code onConnectionChange(false)}
  * then, at startup only, {@code onSync} from the snapshot cache file. Any read or watch failure is
  * a disconnect: the listener keeps its state, the client is replaced by a fresh one (gRPC's own
- * channel backoff would otherwise delay a recovery by up to two minutes) after a backoff of 1 s
- * doubling to 60 s, reset by a successful sync; every reconnect is a full resync. A watch cancelled
- * for compaction resyncs after 100 ms without reporting a disconnect. A listener that throws is
- * logged and does not stop the watch.
+ * channel backoff would otherwise delay a recovery by up to two minutes) after a backoff of 100 ms
+ * doubling to 500 ms, each wait drawn between half and all of that (replicas do not retry in
+ * lockstep), reset by a successful sync; a read or write through the store that succeeds while the
+ * watch is down ends the wait at once. Every reconnect is a full resync. A watch cancelled for
+ * compaction resyncs after 100 ms without reporting a disconnect. A listener that throws is logged
+ * and does not stop the watch. The first failure of an outage is logged with what to check (from
+ * the error: endpoints, TLS settings, credentials, etcd's health), later ones at most once a minute
+ * or when the error changes, the recovery once.
  *
+ * <h2>Status and last known rows</h2>
+ * {@code status()} is {@code CONNECTED}, {@code DISCONNECTED} (with the error and since when) or
+ * {@code FAILED}: an {@link java.lang.Error} that ends the supervisor (a {@code NoClassDefFoundError}
+ * from an incomplete installation) or a {@link java.lang.LinkageError} in any call leaves the store
+ * failed for good, logged once with what to check; it then refuses every call. While the watch is
+ * down (or failed), {@code lastKnown()} holds the rows of the last sync or cache file, frozen when
+ * the connection was lost, with their revision and the instant of the loss.
+
  * <h2>Snapshot cache</h2>
  * With {@code etcd.snapshot_cache_file} set, the full content and its revision are written after a
  * sync or changes (debounced: 200 ms of quiet, at most 2 s late; flushed on close and before a

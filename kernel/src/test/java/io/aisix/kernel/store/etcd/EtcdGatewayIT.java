@@ -105,7 +105,8 @@ class EtcdGatewayIT {
             assertEquals(503, gw.adminCall("POST", "/admin/v1/provider_keys",
                     "{\"display_name\":\"b\",\"provider\":\"openai\",\"api_key\":\"sk-0123456789ab\"}").statusCode());
             assertTrue(key(gw, "a").isPresent(), "last snapshot keeps serving");
-            assertEquals(200, gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/readyz")))).statusCode());
+            // not ready by default while the store is unreachable (store.ready_while_disconnected)
+            assertEquals(503, gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/readyz")))).statusCode());
             JsonNode health = JSON.readTree(gw.adminCall("GET", "/admin/v1/health", null).body());
             assertFalse(health.at("/config/connected").asBoolean());
             assertEquals("degraded", health.get("status").asText());

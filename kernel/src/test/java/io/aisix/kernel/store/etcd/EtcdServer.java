@@ -5,7 +5,10 @@ import io.aisix.kernel.testsupport.LocalProcesses;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.CompactOption;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContextBuilder;
 
@@ -19,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -201,7 +205,10 @@ public final class EtcdServer implements AutoCloseable {
                 "--initial-advertise-peer-urls", "http://127.0.0.1:" + peerPort,
                 "--initial-cluster", "t=http://127.0.0.1:" + peerPort,
                 "--logger", "zap",
-                "--log-outputs", "stderr"));
+                "--log-outputs", "stderr",
+                // room for the bulk transactions of the batch tests (defaults: 128 ops, 1.5 MiB)
+                "--max-txn-ops", "20000",
+                "--max-request-bytes", "33554432"));
         if (security != Security.PLAIN) {
             cmd.addAll(List.of("--cert-file", serverCert.cert().toString(), "--key-file", serverCert.key().toString()));
         }
@@ -298,6 +305,22 @@ public final class EtcdServer implements AutoCloseable {
             return client().getKVClient().delete(bytes(key)).get(10, TimeUnit.SECONDS).getHeader().getRevision();
         } catch (Exception e) {
             throw new IllegalStateException("delete " + key + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * Writes and deletes keys in one transaction, so that they all share one revision (as
+     * {@code etcdctl txn} would); returns that revision.
+     */
+    public long txn(Map<String, String> puts, List<String> deletes) {
+        List<Op> ops = new ArrayList<>();
+        puts.forEach((k, v) -> ops.add(Op.put(bytes(k), bytes(v), PutOption.DEFAULT)));
+        deletes.forEach(k -> ops.add(Op.delete(bytes(k), DeleteOption.DEFAULT)));
+        try {
+            return client().getKVClient().txn().Then(ops.toArray(Op[]::new)).commit().get(30, TimeUnit.SECONDS)
+                    .getHeader().getRevision();
+        } catch (Exception e) {
+            throw new IllegalStateException("txn of " + ops.size() + " ops failed: " + e, e);
         }
     }
 

@@ -2,6 +2,9 @@ package io.aisix.kernel.store.etcd;
 
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.LastKnownRows;
+import io.aisix.kernel.store.StoreRow;
+import io.aisix.kernel.store.StoreStatus;
 import io.aisix.kernel.store.StoreUnavailableException;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.etcd.jetcd.ByteSequence;
@@ -12,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +48,24 @@ class EtcdStoreOutageTest {
                     .pause(pause).build()) {
                 store.watch(l);
                 assertEquals(Map.of("models/m1", "{\"v\":1}"), l.content());
+                assertEquals(StoreStatus.State.CONNECTED, store.status().state());
+                assertTrue(store.status().endpoint().contains(":" + etcd.clientPort()), store.status().endpoint());
+                assertTrue(store.lastKnown().isEmpty(), "no stale rows while connected");
 
                 pause.hold();
+                Instant killedAt = Instant.now();
                 etcd.kill();
                 l.await("the disconnect", WAIT, x -> x.connectionChanges().equals(List.of(true, false)));
                 assertFalse(store.connected());
+                StoreStatus down = store.status();
+                assertEquals(StoreStatus.State.DISCONNECTED, down.state());
+                assertFalse(down.error().isEmpty());
+                assertFalse(down.since().isBefore(killedAt.minusSeconds(1)), down.since() + " vs " + killedAt);
+                LastKnownRows known = store.lastKnown().orElseThrow();
+                assertEquals(l.revision(), known.revision());
+                assertEquals(List.of("m1"), known.list("models").stream().map(StoreRow::id).toList());
+                assertEquals("{\"v\":1}", known.get("models", "m1").orElseThrow().valueText());
+                assertTrue(known.list("api_keys").isEmpty());
                 // the listener keeps its last state: no sync replaced it
                 assertEquals(1, l.syncs().size());
 
@@ -70,20 +87,94 @@ class EtcdStoreOutageTest {
                 assertTrue(resync.revision() > changed);
                 assertEquals(Map.of("models/m1", "{\"v\":2}", "models/m3", "{\"v\":3}"), l.content());
                 assertTrue(store.connected());
-                assertEquals(1000L, pause.delays().get(0));
+                assertTrue(store.lastKnown().isEmpty());
+                assertBetween(50, 100, pause.delays().get(0));
 
                 // the new watch delivers changes again, and writes work
                 long r = store.put("models", "m4", json("{\"v\":4}"), ConfigStore.ABSENT).revision();
                 l.await("a put after the reconnect", WAIT, x -> x.revision() >= r);
                 assertEquals("{\"v\":4}", l.row("models", "m4").valueText());
 
-                // a later outage starts the backoff again at 1 s
+                // a later outage starts the backoff again at 100 ms
                 int before = pause.delays().size();
                 pause.hold();
                 etcd.kill();
                 pause.awaitDelays(before + 1, WAIT.toMillis());
-                assertEquals(1000L, pause.delays().get(before));
+                assertBetween(50, 100, pause.delays().get(before));
                 assertNull(l.overlap());
+            }
+        }
+    }
+
+    @Test
+    void aWriteAcknowledgedAfterEtcdReturnsIsDeliveredWithinASecond() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            RecordingListener l = new RecordingListener();
+            // the real backoff and pause: this is what an operator gets
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).requestTimeout(Duration.ofSeconds(2)).build()) {
+                store.watch(l);
+                etcd.kill();
+                l.await("the disconnect", WAIT, x -> x.connectionChanges().equals(List.of(true, false)));
+                Thread.sleep(3000); // the old 1 s doubling schedule would now wait 4 s before its next try
+                etcd.restart();
+                long revision = etcd.put(P + "/models/back", "{}");
+                long acked = System.nanoTime();
+                l.await("the write made after the restart", WAIT, x -> x.revision() >= revision);
+                long ms = (System.nanoTime() - acked) / 1_000_000;
+                System.out.println("etcd restarted: an acknowledged write reached the listener " + ms + " ms later");
+                assertTrue(ms < 1000, "took " + ms + " ms");
+                assertTrue(store.connected());
+            }
+        }
+    }
+
+    @Test
+    void aCallThatReachesEtcdWakesAHeldReconnect() {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            TestPause pause = new TestPause(20);
+            RecordingListener l = new RecordingListener();
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).requestTimeout(Duration.ofSeconds(2))
+                    .pause(pause).build()) {
+                store.watch(l);
+                pause.hold(); // only a wake-up can end this pause
+                etcd.kill();
+                l.await("the disconnect", WAIT, x -> x.connectionChanges().equals(List.of(true, false)));
+                etcd.restart();
+                long revision = store.put("models", "through-the-admin-api", json("{}"), ConfigStore.ANY).revision();
+                l.await("the resync the write woke", WAIT, x -> x.revision() >= revision
+                        && x.connectionChanges().equals(List.of(true, false, true)));
+                assertEquals("{}", l.row("models", "through-the-admin-api").valueText());
+                assertTrue(store.connected());
+            }
+        }
+    }
+
+    @Test
+    void anErrorThatKillsTheWatchThreadLeavesTheStoreFailedForGood() {
+        try (EtcdServer etcd = EtcdServer.start(); LogLines log = new LogLines(EtcdStore.class.getName())) {
+            etcd.put(P + "/models/m1", "{}");
+            RecordingListener l = new RecordingListener();
+            try (EtcdStore store = EtcdStore.builder(etcd.config(P)).pause(new TestPause(20))
+                    .beforeWatch(rev -> {
+                        throw new NoClassDefFoundError("io/netty/handler/logging/ByteBufFormat");
+                    }).build()) {
+                store.watch(l);
+                l.await("the disconnect", WAIT, x -> x.connectionChanges().equals(List.of(true, false)));
+                StoreStatus failed = store.status();
+                assertEquals(StoreStatus.State.FAILED, failed.state());
+                assertTrue(failed.error().contains("ByteBufFormat"), failed.error());
+                assertFalse(store.connected());
+                assertTrue(log.contains("lib/"), "the log says what to check: " + log.lines());
+                assertTrue(log.contains("restart"), log.lines().toString());
+
+                // it never looks alive again: calls are refused, reads have the last known rows
+                StoreUnavailableException refused = assertThrows(StoreUnavailableException.class,
+                        () -> store.put("models", "m2", json("{}"), ConfigStore.ANY));
+                assertTrue(refused.getMessage().contains("failed for good"), refused.getMessage());
+                assertEquals(StoreStatus.State.FAILED, store.status().state());
+                assertEquals(List.of("m1"), store.lastKnown().orElseThrow().list("models").stream()
+                        .map(StoreRow::id).toList());
+                assertEquals(1, l.syncs().size());
             }
         }
     }
@@ -179,7 +270,7 @@ class EtcdStoreOutageTest {
     }
 
     @Test
-    void backoffDoublesFromOneSecondToSixtyAndCloseIsPrompt() throws Exception {
+    void backoffDoublesFrom100MsTo500MsWithJitterAndCloseIsPrompt() throws Exception {
         int port = LocalProcesses.freePort(); // nothing listens there
         GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:" + port), P, null, null, null, null, 500);
         TestPause pause = new TestPause(1).holdAfter(9);
@@ -193,8 +284,10 @@ class EtcdStoreOutageTest {
         assertFalse(store.connected());
 
         pause.awaitDelays(10, WAIT.toMillis());
-        assertEquals(List.of(1000L, 2000L, 4000L, 8000L, 16000L, 32000L, 60000L, 60000L, 60000L, 60000L),
-                pause.delays().subList(0, 10));
+        long[] base = {100, 200, 400, 500, 500, 500, 500, 500, 500, 500};
+        for (int i = 0; i < base.length; i++) {
+            assertBetween(base[i] / 2, base[i], pause.delays().get(i));
+        }
         assertEquals(List.of(false), l.connectionChanges()); // reported once, not per attempt
 
         long c0 = System.nanoTime();
@@ -208,16 +301,56 @@ class EtcdStoreOutageTest {
     void defaultBackoffSchedule() {
         GatewayConfig.Etcd cfg = new GatewayConfig.Etcd(List.of("http://127.0.0.1:1"), P, null, null, null, null, null);
         try (EtcdStore store = EtcdStore.create(cfg)) {
-            assertEquals(1000, store.backoffMillis(1));
-            assertEquals(2000, store.backoffMillis(2));
-            assertEquals(32000, store.backoffMillis(6));
-            assertEquals(60000, store.backoffMillis(7));
-            assertEquals(60000, store.backoffMillis(1000));
+            assertEquals(100, store.backoffMillis(1));
+            assertEquals(200, store.backoffMillis(2));
+            assertEquals(400, store.backoffMillis(3));
+            assertEquals(500, store.backoffMillis(4));
+            assertEquals(500, store.backoffMillis(1000));
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertBetween(250, 500, EtcdStore.jittered(500));
         }
         try (EtcdStore fast = EtcdStore.builder(cfg).backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
             assertEquals(List.of(10L, 20L, 40L, 50L), List.of(fast.backoffMillis(1), fast.backoffMillis(2),
                     fast.backoffMillis(3), fast.backoffMillis(4)));
         }
+    }
+
+    /** Collects what one logger logs (System.Logger is backed by java.util.logging here). */
+    static final class LogLines extends java.util.logging.Handler implements AutoCloseable {
+        private final java.util.logging.Logger logger;
+        private final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        LogLines(String name) {
+            logger = java.util.logging.Logger.getLogger(name);
+            logger.addHandler(this);
+        }
+
+        List<String> lines() {
+            return lines;
+        }
+
+        boolean contains(String text) {
+            return lines.stream().anyMatch(x -> x.contains(text));
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            lines.add(r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+        }
+    }
+
+    private static void assertBetween(long min, long max, long actual) {
+        assertTrue(actual >= min && actual <= max, actual + " not in [" + min + ", " + max + "]");
     }
 
     /** kind/id -> value of everything etcd holds under the prefix, read directly. */

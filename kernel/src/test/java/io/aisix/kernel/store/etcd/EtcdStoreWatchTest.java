@@ -1,6 +1,8 @@
 package io.aisix.kernel.store.etcd;
 
 import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.StoreChange;
+import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,10 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,15 +79,16 @@ class EtcdStoreWatchTest {
             long r4 = etcd.put(p + "/models/m2", "{\"display_name\":\"two-b\"}");
             l.await("the delete and the rewrite", WAIT, x -> x.revision() >= r4);
 
-            List<RecordingListener.Call> calls = l.calls().subList(2, l.size());
-            assertEquals(4, calls.size(), l.describe());
-            StoreRow put1 = assertInstanceOf(RecordingListener.Put.class, calls.get(0)).row();
+            List<StoreChange> changes = l.changes();
+            assertEquals(4, changes.size(), l.describe());
+            StoreRow put1 = assertInstanceOf(StoreChange.Put.class, changes.get(0)).row();
             assertEquals(new Row("models", "m2", "{\"display_name\":\"two\"}", r1), Row.of(put1));
-            StoreRow raw = assertInstanceOf(RecordingListener.Put.class, calls.get(1)).row();
+            StoreRow raw = assertInstanceOf(StoreChange.Put.class, changes.get(1)).row();
             assertEquals(new Row("guardrails", "g1", "{not json", r2), Row.of(raw));
-            assertEquals(new RecordingListener.Delete("models", "m1", r3), calls.get(2));
-            StoreRow put2 = assertInstanceOf(RecordingListener.Put.class, calls.get(3)).row();
+            assertEquals(new StoreChange.Delete("models", "m1", r3), changes.get(2));
+            StoreRow put2 = assertInstanceOf(StoreChange.Put.class, changes.get(3)).row();
             assertEquals(new Row("models", "m2", "{\"display_name\":\"two-b\"}", r4), Row.of(put2));
+            assertEquals(r4, l.batches().get(l.batches().size() - 1).revision());
             assertNull(l.overlap());
         }
     }
@@ -96,11 +102,12 @@ class EtcdStoreWatchTest {
             byte[] binary = {1, 2, (byte) 0xfe};
             StoreRow b = store.put("models", "b", binary, ConfigStore.ANY);
             assertTrue(store.delete("models", "a", a.revision()));
-            l.await("three changes", WAIT, x -> x.size() >= 5);
-            assertEquals(a.revision(), ((RecordingListener.Put) l.calls().get(2)).row().revision());
-            assertArrayEquals(binary, ((RecordingListener.Put) l.calls().get(3)).row().value());
-            assertEquals(b.revision(), ((RecordingListener.Put) l.calls().get(3)).row().revision());
-            assertEquals("a", ((RecordingListener.Delete) l.calls().get(4)).id());
+            l.await("three changes", WAIT, x -> x.changes().size() >= 3);
+            List<StoreChange> changes = l.changes();
+            assertEquals(a.revision(), changes.get(0).revision());
+            assertArrayEquals(binary, ((StoreChange.Put) changes.get(1)).row().value());
+            assertEquals(b.revision(), changes.get(1).revision());
+            assertEquals("a", assertInstanceOf(StoreChange.Delete.class, changes.get(2)).id());
             assertEquals(List.of("models/b"), List.copyOf(l.content().keySet()));
         }
     }
@@ -150,16 +157,11 @@ class EtcdStoreWatchTest {
                 }
 
                 @Override
-                public void onPut(StoreRow row) {
-                    l.onPut(row);
+                public void onChanges(List<StoreChange> changes, long revision) {
+                    l.onChanges(changes, revision);
                     if (puts.incrementAndGet() == 1) {
                         throw new IllegalStateException("listener bug");
                     }
-                }
-
-                @Override
-                public void onDelete(String kind, String id, long revision) {
-                    l.onDelete(kind, id, revision);
                 }
 
                 @Override
@@ -172,6 +174,77 @@ class EtcdStoreWatchTest {
             l.await("both puts", WAIT, x -> x.revision() >= r);
             assertEquals(List.of(true), l.connectionChanges());
             assertEquals(1, l.syncs().size());
+        }
+    }
+
+    @Test
+    void aTransactionIsOneBatchAndRevisionsQueuedMeanwhileAreTheNext() throws Exception {
+        String p = freshPrefix();
+        etcd.put(p + "/models/old", "{}");
+        RecordingListener l = new RecordingListener();
+        CountDownLatch inFirst = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong seen = new AtomicLong();
+        try (EtcdStore store = EtcdStore.create(etcd.config(p))) {
+            store.watch(new StoreListener() {
+                @Override
+                public void onSync(List<StoreRow> rows, long revision) {
+                    l.onSync(rows, revision);
+                }
+
+                @Override
+                public void onChanges(List<StoreChange> changes, long revision) {
+                    l.onChanges(changes, revision);
+                    if (inFirst.getCount() > 0) {
+                        inFirst.countDown();
+                        try { // busy with the transaction while more revisions arrive
+                            release.await(20, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+
+                @Override
+                public void onRevisionSeen(long revision) {
+                    seen.accumulateAndGet(revision, Math::max);
+                }
+
+                @Override
+                public void onConnectionChange(boolean connected) {
+                    l.onConnectionChange(connected);
+                }
+            });
+            Map<String, String> rows = new LinkedHashMap<>();
+            for (int i = 0; i < 500; i++) {
+                rows.put(p + "/models/t" + i, "{\"n\":" + i + "}");
+            }
+            long txn = etcd.txn(rows, List.of(p + "/models/old"));
+            assertTrue(inFirst.await(20, TimeUnit.SECONDS));
+            etcd.put(p + "/models/a", "{}");
+            etcd.put(p + "/api_keys/b", "{}");
+            long last = etcd.delete(p + "/models/a");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (seen.get() < last && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(last, seen.get(), "the store saw every revision while the listener was busy");
+            release.countDown();
+            l.await("the burst", WAIT, x -> x.revision() >= last);
+
+            List<RecordingListener.Batch> batches = l.batches();
+            assertEquals(2, batches.size(), l.describe());
+            RecordingListener.Batch first = batches.get(0);
+            assertEquals(txn, first.revision());
+            assertEquals(501, first.changes().size());
+            assertTrue(first.changes().stream().allMatch(c -> c.revision() == txn));
+            assertEquals(new StoreChange.Delete("models", "old", txn), first.changes().get(500));
+            RecordingListener.Batch second = batches.get(1);
+            assertEquals(last, second.revision());
+            assertEquals(List.of("models/a", "api_keys/b", "models/a"),
+                    second.changes().stream().map(c -> c.kind() + "/" + c.id()).toList());
+            assertEquals(501, l.content().size());
+            assertNull(l.overlap());
         }
     }
 
@@ -190,7 +263,7 @@ class EtcdStoreWatchTest {
                 StoreRow row = store.put("models", "m" + (i % 10), value, ConfigStore.ANY);
                 l.await("put " + i, WAIT, x -> x.revision() >= row.revision());
                 long t1 = System.nanoTime();
-                RecordingListener.Put delivered = (RecordingListener.Put) l.calls().get(l.size() - 1);
+                RecordingListener.Batch delivered = (RecordingListener.Batch) l.calls().get(l.size() - 1);
                 if (i >= 20) { // warm-up excluded
                     micros.add((delivered.atNanos() - t0) / 1000);
                 }
@@ -201,7 +274,7 @@ class EtcdStoreWatchTest {
         long p50 = micros.get(micros.size() / 2);
         long p99 = micros.get((int) Math.ceil(micros.size() * 0.99) - 1);
         long max = micros.get(micros.size() - 1);
-        System.out.printf("etcd put -> listener latency over %d puts (store.put call start to onPut): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        System.out.printf("etcd put -> listener latency over %d puts (store.put call start to onChanges): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 micros.size(), p50 / 1000.0, p99 / 1000.0, max / 1000.0);
     }
 

@@ -1,5 +1,6 @@
 package io.aisix.kernel.store.etcd;
 
+import io.aisix.kernel.store.StoreChange;
 import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
 
@@ -17,16 +18,13 @@ import java.util.function.Predicate;
  */
 final class RecordingListener implements StoreListener {
 
-    sealed interface Call permits Sync, Put, Delete, Connection {
+    sealed interface Call permits Sync, Batch, Connection {
     }
 
     record Sync(List<StoreRow> rows, long revision, long atNanos) implements Call {
     }
 
-    record Put(StoreRow row, long atNanos) implements Call {
-    }
-
-    record Delete(String kind, String id, long revision) implements Call {
+    record Batch(List<StoreChange> changes, long revision, long atNanos) implements Call {
     }
 
     record Connection(boolean connected) implements Call {
@@ -68,23 +66,16 @@ final class RecordingListener implements StoreListener {
     }
 
     @Override
-    public void onPut(StoreRow row) {
+    public void onChanges(List<StoreChange> changes, long revision) {
         enter();
         synchronized (this) {
-            calls.add(new Put(row, System.nanoTime()));
-            content.put(row.kind() + "/" + row.id(), row);
-            revision = Math.max(revision, row.revision());
-            notifyAll();
-        }
-        exit();
-    }
-
-    @Override
-    public void onDelete(String kind, String id, long revision) {
-        enter();
-        synchronized (this) {
-            calls.add(new Delete(kind, id, revision));
-            content.remove(kind + "/" + id);
+            calls.add(new Batch(List.copyOf(changes), revision, System.nanoTime()));
+            for (StoreChange c : changes) {
+                switch (c) {
+                    case StoreChange.Put p -> content.put(c.kind() + "/" + c.id(), p.row());
+                    case StoreChange.Delete d -> content.remove(c.kind() + "/" + c.id());
+                }
+            }
             this.revision = Math.max(this.revision, revision);
             notifyAll();
         }
@@ -132,6 +123,15 @@ final class RecordingListener implements StoreListener {
         return calls.stream().filter(c -> c instanceof Sync).map(c -> (Sync) c).toList();
     }
 
+    synchronized List<Batch> batches() {
+        return calls.stream().filter(c -> c instanceof Batch).map(c -> (Batch) c).toList();
+    }
+
+    /** Every change of every batch, in order. */
+    synchronized List<StoreChange> changes() {
+        return batches().stream().flatMap(b -> b.changes().stream()).toList();
+    }
+
     synchronized List<Boolean> connectionChanges() {
         return calls.stream().filter(c -> c instanceof Connection).map(c -> ((Connection) c).connected()).toList();
     }
@@ -159,8 +159,10 @@ final class RecordingListener implements StoreListener {
         for (Call c : calls) {
             b.append("\n  ").append(switch (c) {
                 case Sync s -> "sync@" + s.revision() + " " + s.rows().stream().map(r -> r.kind() + "/" + r.id() + "@" + r.revision()).toList();
-                case Put p -> "put " + p.row().kind() + "/" + p.row().id() + "@" + p.row().revision() + " " + p.row().valueText();
-                case Delete d -> "delete " + d.kind() + "/" + d.id() + "@" + d.revision();
+                case Batch t -> "batch@" + t.revision() + " " + t.changes().stream().map(x -> switch (x) {
+                    case StoreChange.Put p -> "put " + p.kind() + "/" + p.id() + "@" + p.revision() + " " + p.row().valueText();
+                    case StoreChange.Delete d -> "delete " + d.kind() + "/" + d.id() + "@" + d.revision();
+                }).toList();
                 case Connection k -> "connected=" + k.connected();
             });
         }

@@ -48,8 +48,8 @@ final class TestPause implements EtcdStore.Pause {
             notifyAll();
         }
         while (!open) {
-            if (!waiter.sleep(10)) {
-                return; // closing
+            if (waiter.sleep(10) != EtcdStore.Wake.ELAPSED) {
+                return; // closing, or woken by a call that reached etcd
             }
         }
         waiter.sleep(sleepMillis);

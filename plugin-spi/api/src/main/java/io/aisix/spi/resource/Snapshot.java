@@ -16,7 +16,11 @@ public interface Snapshot {
     /** When this snapshot was built. */
     Instant builtAt();
 
-    /** Every valid resource of a kind, id to decoded value, in id order. */
+    /**
+     * Every valid resource of a kind, id to decoded value, in id order. A kind that a change did
+     * not touch keeps its very map instance from one snapshot to the next, so a factory may reuse
+     * what it derived from it when the map is the same ({@code ==}) as last time.
+     */
     <T> Map<String, T> all(ResourceKind<T> kind);
 
     default <T> Optional<T> get(ResourceKind<T> kind, String id) {

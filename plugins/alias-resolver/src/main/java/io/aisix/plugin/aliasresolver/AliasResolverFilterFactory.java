@@ -4,10 +4,24 @@ import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Stage;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.Model;
+import io.aisix.spi.resource.ProviderKey;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
-/** Builds the {@link AliasIndex} of a snapshot and the filter that resolves requests against it. */
+/**
+ * Builds the {@link AliasIndex} of a snapshot (again only when its models or provider keys
+ * changed) and the filter that resolves requests against it.
+ */
 public final class AliasResolverFilterFactory implements FilterFactory {
+    /** The index and the maps it was built from. */
+    private record Built(Map<String, Model> models, Map<String, ProviderKey> keys, Set<String> adapterIds,
+                         AliasIndex index) {
+    }
+
+    private volatile Built last;
 
     @Override
     public String id() {
@@ -26,7 +40,14 @@ public final class AliasResolverFilterFactory implements FilterFactory {
 
     @Override
     public Optional<Filter> create(FilterContext context) {
-        return Optional.of(new AliasResolverFilter(AliasIndex.build(context.snapshot(), context.plugin().adapterIds()),
-                context.plugin().clock()));
+        Map<String, Model> models = context.snapshot().all(CoreKinds.MODELS);
+        Map<String, ProviderKey> keys = context.snapshot().all(CoreKinds.PROVIDER_KEYS);
+        Set<String> adapterIds = context.plugin().adapterIds();
+        Built built = last;
+        if (built == null || built.models() != models || built.keys() != keys || built.adapterIds() != adapterIds) {
+            built = new Built(models, keys, adapterIds, AliasIndex.build(context.snapshot(), adapterIds));
+            last = built;
+        }
+        return Optional.of(new AliasResolverFilter(built.index(), context.plugin().clock()));
     }
 }

@@ -12,9 +12,15 @@ import java.util.Optional;
 
 /**
  * Builds the caller-key filter for a snapshot: an index from SHA-256 (hex) to {@code api_keys}
- * resource, built once here so a request costs one hash and one map lookup.
+ * resource, built once here so a request costs one hash and one map lookup, and again only when
+ * the snapshot's {@code api_keys} changed.
  */
 public final class ApiKeyAuthFilterFactory implements FilterFactory {
+    /** The index and the {@code api_keys} map it was built from. */
+    private record Index(Map<String, CallerKey> source, Map<String, CallerKey> byHash) {
+    }
+
+    private volatile Index last;
 
     @Override
     public String id() {
@@ -33,10 +39,16 @@ public final class ApiKeyAuthFilterFactory implements FilterFactory {
 
     @Override
     public Optional<Filter> create(FilterContext context) {
-        Map<String, CallerKey> byHash = new HashMap<>();
-        for (CallerKey k : context.snapshot().all(CoreKinds.API_KEYS).values()) {
-            byHash.putIfAbsent(k.keyHash(), k);
+        Map<String, CallerKey> keys = context.snapshot().all(CoreKinds.API_KEYS);
+        Index index = last;
+        if (index == null || index.source() != keys) {
+            Map<String, CallerKey> byHash = new HashMap<>();
+            for (CallerKey k : keys.values()) {
+                byHash.putIfAbsent(k.keyHash(), k);
+            }
+            index = new Index(keys, Map.copyOf(byHash));
+            last = index;
         }
-        return Optional.of(new ApiKeyAuthFilter(Map.copyOf(byHash), context.plugin().clock()));
+        return Optional.of(new ApiKeyAuthFilter(index.byHash(), context.plugin().clock()));
     }
 }

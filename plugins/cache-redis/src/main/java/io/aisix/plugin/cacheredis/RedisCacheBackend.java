@@ -1,11 +1,14 @@
 package io.aisix.plugin.cacheredis;
 
+import io.aisix.spi.DependencyHealth;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
@@ -16,6 +19,7 @@ import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -36,7 +40,8 @@ import java.util.logging.Logger;
  * {@link #COMMAND_TIMEOUT}, commands are rejected at once while disconnected instead of queueing,
  * and lettuce reconnects in the background (100 ms doubling to 5 s). Errors are counted in
  * {@code aisix_cache_backend_errors_total{backend="redis",operation}} and logged at most once per
- * {@link #LOG_EVERY}.
+ * {@link #LOG_EVERY}. The connection's state shows in {@code /admin/v1/health} as the dependency
+ * {@code redis (cache)}.
  */
 public final class RedisCacheBackend implements CacheBackend {
     private static final Logger LOG = Logger.getLogger(RedisCacheBackend.class.getName());
@@ -50,6 +55,7 @@ public final class RedisCacheBackend implements CacheBackend {
     private volatile StatefulRedisConnection<byte[], byte[]> connection;
     private GatewayMetrics metrics = GatewayMetrics.NOOP;
     private final AtomicLong errors = new AtomicLong();
+    private DependencyHealth health;
     private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_EVERY.toNanos());
 
     @Override
@@ -87,6 +93,19 @@ public final class RedisCacheBackend implements CacheBackend {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
                 .build();
         client = RedisClient.create(resources, uri);
+        DependencyHealth h = new DependencyHealth("redis (cache)", where, context.clock());
+        health = h;
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                h.up();
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                h.down("connection lost; reconnecting");
+            }
+        });
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -102,6 +121,7 @@ public final class RedisCacheBackend implements CacheBackend {
             stop();
             throw new StartupException("cache.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
         }
+        context.addHealthContributor(h);
         LOG.info("redis cache backend connected to " + where);
         return true;
     }
@@ -123,7 +143,9 @@ public final class RedisCacheBackend implements CacheBackend {
             return Optional.empty();
         }
         try {
-            return Optional.ofNullable(c.sync().get(key.getBytes(StandardCharsets.UTF_8)));
+            Optional<byte[]> value = Optional.ofNullable(c.sync().get(key.getBytes(StandardCharsets.UTF_8)));
+            health.up();
+            return value;
         } catch (RuntimeException e) {
             failed("get", e);
             return Optional.empty();
@@ -143,6 +165,8 @@ public final class RedisCacheBackend implements CacheBackend {
                     .whenComplete((ok, e) -> {
                         if (e != null) {
                             failed("set", e);
+                        } else {
+                            health.up();
                         }
                     });
         } catch (RuntimeException e) {
@@ -157,12 +181,14 @@ public final class RedisCacheBackend implements CacheBackend {
 
     private void failed(String operation, Throwable e) {
         errors.incrementAndGet();
+        health.down(e.getClass().getSimpleName() + ": " + reason(e));
         metrics.increment(ERRORS, "backend", "redis", "operation", operation);
         long now = System.nanoTime();
         long last = lastLogNanos.get();
         if (now - last >= LOG_EVERY.toNanos() && lastLogNanos.compareAndSet(last, now)) {
-            LOG.warning("redis cache unavailable, serving misses (" + errors.get() + " errors so far): "
-                    + e.getClass().getSimpleName() + ": " + reason(e));
+            LOG.warning("redis cache at " + health.status().target() + " unavailable, serving misses (" + errors.get()
+                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e)
+                    + "; check that Redis runs and is reachable there (cache.redis.url)");
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
+import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
@@ -138,6 +139,10 @@ class RedisCacheBackendTest {
     @Test
     void anOutageIsMissesAndDroppedWritesThenRecovers() throws Exception {
         RedisCacheBackend b = started(redis.url());
+        HealthContributor health = ctx.healthContributors().get(0);
+        assertEquals("redis (cache)", health.name());
+        assertTrue(health.status().up());
+        assertEquals("127.0.0.1:" + redis.port(), health.status().target());
         redis.kill();
         for (int i = 0; i < 5; i++) {
             assertTrue(b.get("aisix:cache:x").isEmpty());
@@ -149,6 +154,8 @@ class RedisCacheBackendTest {
         }
         assertEquals(10, b.errors(), "every failed get and set is counted");
         assertEquals(10, ctx.metrics().total(RedisCacheBackend.ERRORS));
+        assertFalse(health.status().up(), "the outage shows in health");
+        assertFalse(health.status().error().isEmpty());
         redis.restart();
         deadline = System.nanoTime() + 15_000_000_000L;
         while (b.get("aisix:cache:x").isEmpty() && System.nanoTime() < deadline) {
@@ -156,5 +163,6 @@ class RedisCacheBackendTest {
             Thread.sleep(50);
         }
         assertArrayEquals(new byte[] {1}, b.get("aisix:cache:x").orElseThrow(), "lettuce reconnected by itself");
+        assertTrue(health.status().up());
     }
 }

@@ -5,7 +5,9 @@ import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.GatewayException;
-import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Wraps everything after it. Registers a completion callback first, so the request is recorded
@@ -13,25 +15,64 @@ import java.util.List;
  * {@link GatewayException} (caught here to keep its details, then rethrown untouched), a broken
  * stream or a client that went away. Never fails or slows the request: recording runs after the
  * response was written, and logging and exporting only enqueue.
+ *
+ * <p>Built per snapshot without exporters; {@link #live} hands it the {@link ExporterSet} once its
+ * snapshot was activated, and {@link #close} (the kernel closes it when no request runs it any
+ * more) releases that set. A request that starts in the instant between the swap and the
+ * activation decides on content capture with the previous exporters, and is recorded (after its
+ * response) with its own snapshot's exporters.
  */
-final class ObserveFilter implements Filter {
-    final ObserveRuntime runtime;
-    final List<ExporterSink> sinks;
-    private final List<ExporterSink> contentSinks;
-    private final int contentMaxChars;
-    final boolean events;
+final class ObserveFilter implements Filter, AutoCloseable {
+    /** The longest a finished request waits for its snapshot's activation before it is recorded. */
+    static final long ACTIVATION_WAIT_MS = 2_000;
+    private static final ExporterSet CLOSED = new ExporterSet(java.util.List.of());
 
-    ObserveFilter(ObserveRuntime runtime, List<ExporterSink> sinks) {
+    final ObserveRuntime runtime;
+    private final AtomicReference<ExporterSet> exporters = new AtomicReference<>();
+    private final CountDownLatch settled = new CountDownLatch(1);
+
+    ObserveFilter(ObserveRuntime runtime) {
         this.runtime = runtime;
-        this.sinks = sinks;
-        this.contentSinks = sinks.stream().filter(ExporterSink::wantsContent).toList();
-        this.contentMaxChars = contentSinks.stream().mapToInt(ExporterSink::contentMaxBytes).max().orElse(0);
-        this.events = !sinks.isEmpty() || runtime.accessLog.isPresent();
+    }
+
+    /** The exporters of this filter's snapshot, once it is live. */
+    void live(ExporterSet set) {
+        if (!exporters.compareAndSet(null, set)) {
+            runtime.hub.release(set); // closed already
+        }
+        settled.countDown();
+    }
+
+    @Override
+    public void close() {
+        ExporterSet set = exporters.getAndSet(CLOSED);
+        settled.countDown();
+        if (set != null && set != CLOSED) {
+            runtime.hub.release(set);
+        }
+    }
+
+    /** Now: this snapshot's exporters, else (not activated yet) the latest activated ones. */
+    private ExporterSet current() {
+        ExporterSet set = exporters.get();
+        return set == null || set == CLOSED ? runtime.hub.latest() : set;
+    }
+
+    /** For a finished request: this snapshot's exporters, waiting (bounded) for its activation. */
+    ExporterSet exporters() {
+        if (exporters.get() == null) {
+            try {
+                settled.await(ACTIVATION_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return current();
     }
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
-        RequestObservation obs = new RequestObservation(this, exchange, captureFor(exchange.requestId()));
+        RequestObservation obs = new RequestObservation(this, exchange, captureFor(current(), exchange.requestId()));
         exchange.onComplete(obs);
         Response response;
         try {
@@ -44,10 +85,10 @@ final class ObserveFilter implements Filter {
     }
 
     /** Collect text only when an exporter in {@code content_mode: full} samples this request. */
-    private ContentCapture captureFor(String requestId) {
-        for (ExporterSink s : contentSinks) {
+    private static ContentCapture captureFor(ExporterSet set, String requestId) {
+        for (ExporterSink s : set.contentSinks) {
             if (s.sampled(requestId)) {
-                return new ContentCapture(contentMaxChars);
+                return new ContentCapture(set.contentMaxChars);
             }
         }
         return null;

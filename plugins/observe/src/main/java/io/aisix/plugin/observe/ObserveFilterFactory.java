@@ -6,17 +6,16 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.resource.CoreKinds;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * The observe plugin's request filter ({@link Stage#OBSERVE}, order 100): metrics, the access log
  * and usage events for every proxy request that reaches the chain, rejects included.
  *
- * <p>{@link #start} starts the access-log writer and the exporter hub; each {@link #create} (one
- * per snapshot) brings the running exporters in line with the snapshot's
- * {@code observability_exporters} and bakes the resulting sinks into the filter; {@link #stop}
- * flushes exporters and the access log.
+ * <p>{@link #start} starts the access-log writer and the exporter hub; {@link #create} (one per
+ * snapshot) builds a filter and touches nothing else; {@link #activate}, once that snapshot serves,
+ * brings the running exporters in line with its {@code observability_exporters} and hands the
+ * filter its exporters; {@link #stop} flushes exporters and the access log.
  */
 public final class ObserveFilterFactory implements FilterFactory {
     private volatile ObserveRuntime runtime;
@@ -50,10 +49,27 @@ public final class ObserveFilterFactory implements FilterFactory {
 
     @Override
     public Optional<Filter> create(FilterContext context) {
+        return Optional.of(new ObserveFilter(runtime(context.plugin())));
+    }
+
+    @Override
+    public void activate(FilterContext context, Optional<Filter> filter) {
         ObserveRuntime rt = runtime(context.plugin());
-        List<ExporterSink> sinks = rt.hub.reconfigure(
-                context.snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS).values());
-        return Optional.of(new ObserveFilter(rt, sinks));
+        ObserveFilter f = filter.orElse(null) instanceof ObserveFilter o ? o : null;
+        ExporterSet set;
+        try {
+            set = rt.hub.activate(context.snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS).values());
+        } catch (RuntimeException e) {
+            if (f != null) {
+                f.live(ExporterSet.EMPTY); // its requests must not wait for an activation that failed
+            }
+            throw e;
+        }
+        if (f != null) {
+            f.live(set);
+        } else {
+            rt.hub.release(set);
+        }
     }
 
     /**

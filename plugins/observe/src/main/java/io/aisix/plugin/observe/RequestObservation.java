@@ -99,7 +99,9 @@ final class RequestObservation implements Consumer<Completion> {
         // last, so a scrape that sees the request counted also sees its other series
         m.increment("aisix_requests_total", "route", route, "model", model, "provider", provider,
                 "status", Labels.status(status));
-        if (!filter.events) {
+        // resolved at the end: by then the snapshot the request ran on has surely been activated
+        ExporterSet exporters = filter.exporters();
+        if (exporters.sinks.isEmpty() && filter.runtime.accessLog.isEmpty()) {
             return;
         }
         Optional<Target> target = ex.attr(CoreAttrs.TARGET);
@@ -127,7 +129,7 @@ final class RequestObservation implements Consumer<Completion> {
                 capture == null ? Optional.empty() : capture.prompt(ex),
                 capture == null ? Optional.empty() : capture.completion());
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));
-        for (ExporterSink s : filter.sinks) {
+        for (ExporterSink s : exporters.sinks) {
             if (s.sampled(event.requestId())) {
                 s.offer(event);
             }

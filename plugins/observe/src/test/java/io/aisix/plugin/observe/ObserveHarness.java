@@ -93,11 +93,15 @@ final class ObserveHarness implements AutoCloseable {
         return -1;
     }
 
-    /** Creates an exporter through the Admin API and waits until the running snapshot has it. */
+    /**
+     * Creates an exporter through the Admin API and waits until it is in effect: the gateway's
+     * served revision counts from the plugins' activation, so the exporter runs by then.
+     */
     String addExporter(String json) throws Exception {
-        String id = id(gw.adminCall("POST", "/admin/v1/observability_exporters", json));
-        await(() -> gw.gateway.snapshots().current().snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS)
-                .containsKey(id), "exporter applied");
+        HttpResponse<String> r = gw.adminCall("POST", "/admin/v1/observability_exporters", json);
+        String id = id(r);
+        long revision = JSON.readTree(r.body()).get("revision").asLong();
+        await(() -> gw.gateway.snapshots().revision() >= revision, "exporter applied");
         return id;
     }
 
@@ -107,7 +111,8 @@ final class ObserveHarness implements AutoCloseable {
             throw new AssertionError("delete failed: " + r.body());
         }
         await(() -> !gw.gateway.snapshots().current().snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS)
-                .containsKey(id), "exporter removed");
+                .containsKey(id) && gw.gateway.snapshots().seenRevision() == gw.gateway.snapshots().revision(),
+                "exporter removed");
     }
 
     static void await(BooleanSupplier condition, String what) {

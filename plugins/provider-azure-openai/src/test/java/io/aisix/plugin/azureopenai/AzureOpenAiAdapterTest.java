@@ -54,7 +54,7 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
     void registeredWithServiceLoader() {
         List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("azure-openai"), ids.toString());
-        assertTrue(adapter.supports(Endpoint.RESPONSES), "bridged through chat completions");
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "natively, on Azure's v1 API");
         assertTrue(adapter.supports(Endpoint.MESSAGES));
     }
 
@@ -84,7 +84,7 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
         RecordedRequest rec = mock.lastRequest();
         assertEquals("/openai/deployments/gpt4o-prod/embeddings", rec.path());
         assertEquals("2025-01-01-preview", rec.queryParam("api-version").orElseThrow());
-        assertEquals("a%2Fb%20c", AzureOpenAiAdapter.pathSegment("a/b c"));
+        assertEquals("a%2Fb%20c", io.aisix.providerkit.UrlPaths.segment("a/b c"));
 
         Target noBase = TestTarget.builder("azure-openai").build();
         GatewayException e = assertThrows(GatewayException.class,
@@ -177,5 +177,33 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
         s.close();
         mock.resume();
         assertTrue(mock.awaitStreamsCancelled(1, WAIT));
+    }
+
+    @Test
+    void responsesOnTheV1Api() throws Exception {
+        mock.enqueue(Script.reply("responses on azure").usage(5, 2));
+        TestExchange r = exchange(Endpoint.RESPONSES, "{\"model\":\"az\",\"input\":\"hi\",\"store\":false}");
+        JsonNode body = json(adapter.invoke(r, target(), client));
+        RecordedRequest rec = mock.lastRequest();
+        assertEquals("/openai/v1/responses", rec.path());
+        assertEquals("", rec.rawQuery(), "the v1 API takes no api-version");
+        assertEquals("azure-key-123456", rec.header("api-key").orElseThrow());
+        assertEquals("gpt4o-prod", rec.json().path("model").asText(), "the deployment is the body's model");
+        assertFalse(rec.json().path("store").asBoolean(true), "unknown fields pass through");
+        assertEquals("az", body.path("model").asText());
+        assertEquals("responses on azure", body.at("/output/0/content/0/text").asText());
+        assertEquals(new Usage(5, 2), r.attr(CoreAttrs.USAGE).orElseThrow());
+    }
+
+    @Test
+    void responsesStreamOnTheV1Api() throws Exception {
+        mock.enqueue(Script.reply("abc def").deltas(2).usage(4, 2));
+        TestExchange r = exchange(Endpoint.RESPONSES, "{\"model\":\"az\",\"input\":\"hi\",\"stream\":true}");
+        List<io.aisix.spi.SseEvent> events = TestStreams.drain(TestStreams.events(adapter.invoke(r, target(), client)));
+        assertEquals("response.created", events.get(0).event());
+        assertEquals("response.completed", events.get(events.size() - 1).event());
+        assertEquals("az", JSON.readTree(events.get(events.size() - 1).data()).at("/response/model").asText());
+        assertEquals(new Usage(4, 2), r.attr(CoreAttrs.USAGE).orElseThrow());
+        assertEquals("/openai/v1/responses", mock.lastRequest().path());
     }
 }

@@ -1,67 +1,107 @@
 package io.aisix.plugin.gemini;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.providerkit.ChunkWriter;
+import io.aisix.geminikit.GeminiStream;
+import io.aisix.geminikit.GeminiTranslator;
+import io.aisix.providerkit.Embeddings;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.TranslatingChatAdapter;
-import io.aisix.providerkit.UpstreamEventStream;
 import io.aisix.providerkit.UsageInfo;
 import io.aisix.providerkit.Upstreams;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
-import io.aisix.spi.SseEvent;
-import io.aisix.spi.error.ErrorCode;
-import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.Response;
+import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
+import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Google Gemini (Generative Language API): canonical chat completions are translated to
  * {@code models/{model}:generateContent} or {@code :streamGenerateContent?alt=sse} and the
- * answer back to the canonical shape. See README.md.
+ * answer back to the canonical shape (the translation is the gemini-kit's, shared with Vertex
+ * AI); embeddings go to {@code :batchEmbedContents}. See README.md.
  */
-public final class GeminiAdapter extends TranslatingChatAdapter {
+public final class GeminiAdapter implements ProviderAdapter {
     public static final String ID = "gemini";
     public static final String DEFAULT_BASE = "https://generativelanguage.googleapis.com";
     public static final String DEFAULT_VERSION = "v1beta";
 
-    public GeminiAdapter() {
-        super(ID, "Gemini");
+    private final Chat chat = new Chat();
+
+    @Override
+    public String id() {
+        return ID;
     }
 
     @Override
-    protected UpstreamRequest request(Exchange exchange, Target target, ObjectNode chat, boolean stream) {
-        byte[] body = ProviderJson.bytes(GeminiTranslator.toGeminiRequest(chat));
-        Headers headers = Upstreams.baseHeaders(exchange, target, stream)
-                .set("x-goog-api-key", target.key().apiKey())
-                .build();
-        return Upstreams.postJson(url(target, stream), headers, body, stream, target);
+    public boolean supports(Endpoint endpoint) {
+        return chat.supports(endpoint) || endpoint == Endpoint.EMBEDDINGS;
     }
 
     @Override
-    protected EventStream toChunks(UpstreamResponse response, Exchange exchange, String alias, long created,
-            boolean callerUsage) {
-        return new ToChunks(response, exchange, alias, created, callerUsage);
-    }
-
-    @Override
-    protected ObjectNode toChatCompletion(JsonNode answer, String alias, long created) {
-        if (!answer.has("candidates") && !answer.has("promptFeedback")) {
-            throw Upstreams.unreadable();
+    public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
+        if (exchange.endpoint() == Endpoint.EMBEDDINGS) {
+            return embeddings(exchange, target, upstream);
         }
-        return GeminiTranslator.toChatCompletion(answer, alias, created);
+        return chat.invoke(exchange, target, upstream);
     }
 
     /**
-     * {@code {api_base}/{api_version or v1beta}/models/{model}:generateContent}; a base that already
-     * ends in a version ({@code /v1beta}, {@code /v1}) is used as is, a {@code models/} prefix on the
+     * Every input in one {@code batchEmbedContents} call ({@code dimensions} →
+     * {@code outputDimensionality}); the answer's vectors in input order. The API reports no
+     * token counts, so usage is 0.
+     */
+    private static Response embeddings(Exchange exchange, Target target, UpstreamClient upstream) {
+        ObjectNode in = exchange.json();
+        List<String> texts = Embeddings.texts(in);
+        String model = "models/" + modelId(target);
+        ObjectNode body = ProviderJson.object();
+        ArrayNode requests = body.putArray("requests");
+        for (String text : texts) {
+            ObjectNode r = requests.addObject();
+            r.put("model", model);
+            r.putObject("content").putArray("parts").addObject().put("text", text);
+            ProviderJson.copyNumber(in, "dimensions", r, "outputDimensionality");
+        }
+        UpstreamResponse response = Upstreams.send(exchange, target, upstream,
+                Upstreams.postJson(url(target, "batchEmbedContents"), headers(exchange, target, false),
+                        ProviderJson.bytes(body), false, target));
+        JsonNode answer = Upstreams.parseBody(Upstreams.readAll(response));
+        JsonNode list = answer.path("embeddings");
+        if (!list.isArray() || list.size() != texts.size()) {
+            throw Upstreams.unreadable();
+        }
+        List<JsonNode> vectors = new ArrayList<>(list.size());
+        list.forEach(e -> vectors.add(e.get("values")));
+        exchange.attr(CoreAttrs.USAGE, UsageInfo.of(0, 0).toUsage());
+        return Response.json(ProviderJson.bytes(Embeddings.response(vectors, target.alias(), 0, Embeddings.base64(in))));
+    }
+
+    private static Headers headers(Exchange exchange, Target target, boolean stream) {
+        return Upstreams.baseHeaders(exchange, target, stream).set("x-goog-api-key", target.key().apiKey()).build();
+    }
+
+    /** The model id without the {@code models/} prefix that is tolerated in {@code model_name}. */
+    private static String modelId(Target target) {
+        String model = target.upstreamModel();
+        return model.startsWith("models/") ? model.substring("models/".length()) : model;
+    }
+
+    /**
+     * {@code {api_base}/{api_version or v1beta}/models/{model}:{method}}; a base that already ends
+     * in a version ({@code /v1beta}, {@code /v1}) is used as is, a {@code models/} prefix on the
      * model name is tolerated.
      */
-    static String url(Target target, boolean stream) {
+    static String url(Target target, String method) {
         String base = Upstreams.trimBase(target.key().apiBase().filter(b -> !b.isBlank()).orElse(DEFAULT_BASE));
         int slash = base.lastIndexOf('/');
         String last = slash < 0 ? "" : base.substring(slash + 1);
@@ -69,94 +109,34 @@ public final class GeminiAdapter extends TranslatingChatAdapter {
         if (!versioned) {
             base = base + "/" + target.key().apiVersion().filter(v -> !v.isBlank()).orElse(DEFAULT_VERSION);
         }
-        String model = target.upstreamModel();
-        if (model.startsWith("models/")) {
-            model = model.substring("models/".length());
-        }
-        return base + "/models/" + model + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+        return base + "/models/" + modelId(target) + ":" + method;
     }
 
-    /**
-     * Gemini stream events ({@code GenerateContentResponse} each) → canonical chunks. The first
-     * event gives the role chunk; text parts content (or reasoning for {@code thought} parts);
-     * each {@code functionCall} part one complete tool-call chunk; a {@code finishReason} the
-     * finish chunk. Gemini ends a stream by closing it: a clean end needs a finish reason first.
-     */
-    static final class ToChunks extends UpstreamEventStream {
-        private final Exchange exchange;
-        private final String alias;
-        private final long created;
-        private final boolean callerUsage;
-        private ChunkWriter writer;
-        private int tools;
-        private boolean finished;
-        private UsageInfo usage;
+    static String url(Target target, boolean stream) {
+        return url(target, stream ? "streamGenerateContent?alt=sse" : "generateContent");
+    }
 
-        ToChunks(UpstreamResponse response, Exchange exchange, String alias, long created, boolean callerUsage) {
-            super(response);
-            this.exchange = exchange;
-            this.alias = alias;
-            this.created = created;
-            this.callerUsage = callerUsage;
+    /** Chat completions through the gemini-kit's translation. */
+    private static final class Chat extends TranslatingChatAdapter {
+        Chat() {
+            super(ID, "Gemini");
         }
 
         @Override
-        protected boolean onEvent(SseEvent event) {
-            ObjectNode e = ProviderJson.parseEvent(event.data());
-            if (e.has("error")) {
-                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream stream failed ("
-                        + e.path("error").path("status").asText("error") + ")");
-            }
-            if (writer == null) {
-                writer = new ChunkWriter(e.path("responseId").asText(GeminiTranslator.newCompletionId()), created, alias);
-                emit(writer.role());
-            }
-            UsageInfo u = GeminiTranslator.usage(e.get("usageMetadata"));
-            if (u != null) {
-                usage = u;
-            }
-            JsonNode cand = e.path("candidates").path(0);
-            for (JsonNode p : cand.path("content").path("parts")) {
-                if (p.has("functionCall")) {
-                    JsonNode fc = p.get("functionCall");
-                    emit(writer.toolCallStart(tools++, fc.path("id").asText(GeminiTranslator.newCallId()),
-                            fc.path("name").asText(""),
-                            ProviderJson.text(fc.has("args") ? fc.get("args") : ProviderJson.object())));
-                } else if (p.has("text")) {
-                    String text = p.get("text").asText();
-                    if (!text.isEmpty()) {
-                        emit(p.path("thought").asBoolean(false) ? writer.reasoning(text) : writer.content(text));
-                    }
-                }
-            }
-            JsonNode reason = cand.get("finishReason");
-            if (reason != null && reason.isTextual() && !finished) {
-                finished = true;
-                emit(writer.finish(GeminiTranslator.finishReason(reason.asText(), tools > 0)));
-                publishUsage();
-            } else if (cand.isMissingNode() && e.path("promptFeedback").has("blockReason") && !finished) {
-                finished = true;
-                emit(writer.finish("content_filter"));
-                publishUsage();
-            }
-            return false;
-        }
-
-        private void publishUsage() {
-            if (usage != null) {
-                exchange.attr(CoreAttrs.USAGE, usage.toUsage());
-            }
+        protected UpstreamRequest request(Exchange exchange, Target target, ObjectNode chat, boolean stream) {
+            byte[] body = ProviderJson.bytes(GeminiTranslator.toGeminiRequest(chat));
+            return Upstreams.postJson(url(target, stream), headers(exchange, target, stream), body, stream, target);
         }
 
         @Override
-        protected void onEof() {
-            if (!finished) {
-                throw Upstreams.brokenStream();
-            }
-            publishUsage();
-            if (callerUsage && usage != null) {
-                emit(writer.usage(usage));
-            }
+        protected EventStream toChunks(UpstreamResponse response, Exchange exchange, String alias, long created,
+                boolean callerUsage) {
+            return new GeminiStream(response, exchange, alias, created, callerUsage);
+        }
+
+        @Override
+        protected ObjectNode toChatCompletion(JsonNode answer, String alias, long created) {
+            return GeminiTranslator.toChatCompletion(answer, alias, created);
         }
     }
 }

@@ -56,7 +56,8 @@ class GeminiAdapterTest extends MockUpstreamTestBase {
         List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("gemini"), ids.toString());
         assertTrue(adapter.supports(Endpoint.MESSAGES));
-        assertFalse(adapter.supports(Endpoint.EMBEDDINGS));
+        assertTrue(adapter.supports(Endpoint.EMBEDDINGS));
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "bridged through chat completions");
     }
 
     @Test
@@ -293,5 +294,51 @@ class GeminiAdapterTest extends MockUpstreamTestBase {
         assertEquals("https://x.example/v1alpha/models/g:generateContent",
                 GeminiAdapter.url(TestTarget.builder("gemini").upstreamModel("g").apiBase("https://x.example")
                         .apiVersion("v1alpha").build(), false));
+    }
+
+    @Test
+    void embeddingsThroughBatchEmbedContents() throws Exception {
+        TestExchange ex = TestExchange.builder(Endpoint.EMBEDDINGS)
+                .json("{\"model\":\"gem\",\"input\":[\"one\",\"two\"],\"dimensions\":4}").build();
+        JsonNode answer = json(adapter.invoke(ex, base().upstreamModel("text-embedding-004").build(), client));
+        RecordedRequest rec = mock.lastRequest();
+        assertEquals("/v1beta/models/text-embedding-004:batchEmbedContents", rec.path());
+        assertEquals("AIza-test-key-0000", rec.header("x-goog-api-key").orElseThrow());
+        assertEquals("models/text-embedding-004", rec.json().at("/requests/1/model").asText());
+        assertEquals("two", rec.json().at("/requests/1/content/parts/0/text").asText());
+        assertEquals(4, rec.json().at("/requests/0/outputDimensionality").asInt());
+        assertEquals("list", answer.path("object").asText());
+        assertEquals("gem", answer.path("model").asText());
+        assertEquals(2, answer.path("data").size());
+        assertEquals(1, answer.at("/data/1/index").asInt());
+        assertEquals(4, answer.at("/data/0/embedding").size());
+    }
+
+    @Test
+    void embeddingsInBase64AreLittleEndianFloats() throws Exception {
+        TestExchange ex = TestExchange.builder(Endpoint.EMBEDDINGS)
+                .json("{\"model\":\"gem\",\"input\":\"one\",\"encoding_format\":\"base64\"}").build();
+        JsonNode answer = json(adapter.invoke(ex, target(), client));
+        byte[] raw = java.util.Base64.getDecoder().decode(answer.at("/data/0/embedding").asText());
+        assertEquals(8 * Float.BYTES, raw.length);
+        float first = java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat();
+        assertEquals((float) (3 % 97 / 97.0), first);
+    }
+
+    @Test
+    void tokenArraysAreRefusedBeforeAnyCall() {
+        TestExchange ex = TestExchange.builder(Endpoint.EMBEDDINGS).json("{\"model\":\"gem\",\"input\":[[1,2,3]]}")
+                .build();
+        GatewayException e = assertThrows(GatewayException.class, () -> adapter.invoke(ex, target(), client));
+        assertEquals(ErrorCode.INVALID_REQUEST, e.code());
+        assertEquals(0, mock.requestCount());
+    }
+
+    @Test
+    void reasoningPartsBecomeReasoningContent() throws Exception {
+        mock.enqueue(Script.reply("4").reasoning("2+2"));
+        JsonNode answer = json(adapter.invoke(exchange(CHAT), target(), client));
+        assertEquals("2+2", answer.at("/choices/0/message/reasoning_content").asText());
+        assertEquals("4", answer.at("/choices/0/message/content").asText());
     }
 }

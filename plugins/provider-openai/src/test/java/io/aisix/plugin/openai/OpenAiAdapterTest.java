@@ -403,4 +403,28 @@ class OpenAiAdapterTest extends MockUpstreamTestBase {
         assertEquals(List.of("Bearer sk-real"), req.headers().all("authorization"));
         assertEquals(List.of("req-123"), req.headers().all("x-aisix-request-id"));
     }
+
+    /** DeepSeek-style reasoning ({@code reasoning_content}) reaches the caller untouched, whole and streamed. */
+    @Test
+    void reasoningContentPassesThrough() throws Exception {
+        mock.enqueue(Script.reply("The answer is 4.").reasoning("2 + 2 = 4, so 4."),
+                Script.reply("The answer is 4.").reasoning("2 + 2 = 4, so 4.").deltas(3));
+        JsonNode whole = json(adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS,
+                "{\"model\":\"ds\",\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}]}"), target(), client));
+        assertEquals("2 + 2 = 4, so 4.", whole.at("/choices/0/message/reasoning_content").asText());
+        assertEquals("The answer is 4.", whole.at("/choices/0/message/content").asText());
+
+        List<String> data = TestStreams.drainData(TestStreams.events(adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS,
+                "{\"model\":\"ds\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"2+2?\"}]}"),
+                target(), client)));
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        for (String d : data) {
+            JsonNode delta = json(d).at("/choices/0/delta");
+            reasoning.append(delta.path("reasoning_content").asText(""));
+            text.append(delta.path("content").asText(""));
+        }
+        assertEquals("2 + 2 = 4, so 4.", reasoning.toString());
+        assertEquals("The answer is 4.", text.toString());
+    }
 }

@@ -27,7 +27,8 @@ import java.util.OptionalLong;
  *       model or team, each with its own counter (bucket {@code policy:<id>:<scope>:<ref>}).</li>
  * </ul>
  * Inline fields map to windows: {@code rps} 1 s, {@code rpm} and {@code tpm} 60 s, {@code rpd} and
- * {@code tpd} 86400 s; {@code concurrency} counts requests in flight.
+ * {@code tpd} 86400 s; {@code concurrency} counts requests in flight. Immutable once built; the parts
+ * of a kind that did not change are shared with the previous plan.
  *
  * <p>A policy's {@code schedules} suspend it: while one covers the current time, the policy does
  * not apply (nothing is checked or counted against it); its bucket is keyed by policy id and ref
@@ -35,30 +36,81 @@ import java.util.OptionalLong;
  * what was counted before the suspension still counts).
  */
 final class LimitPlan {
-    private final Map<String, List<Limit>> keyLimits = new HashMap<>();
-    private final Map<String, List<Limit>> modelLimits = new HashMap<>();
-    private final List<RateLimitPolicy> keyPolicies = new ArrayList<>();
-    private final List<RateLimitPolicy> modelPolicies = new ArrayList<>();
-    private final List<RateLimitPolicy> teamPolicies = new ArrayList<>();
+    private final Map<String, CallerKey> keySource;
+    private final Map<String, Model> modelSource;
+    private final Map<String, RateLimitPolicy> policySource;
+    private final Map<String, List<Limit>> keyLimits;
+    private final Map<String, List<Limit>> modelLimits;
+    private final List<RateLimitPolicy> keyPolicies;
+    private final List<RateLimitPolicy> modelPolicies;
+    private final List<RateLimitPolicy> teamPolicies;
 
     LimitPlan(Snapshot snapshot) {
-        for (CallerKey k : snapshot.all(CoreKinds.API_KEYS).values()) {
-            k.rateLimit().ifPresent(rl -> put(keyLimits, k.id(), inline(rl, "key:" + k.id(), "api_key", "the API key")));
-        }
-        for (Model m : snapshot.all(CoreKinds.MODELS).values()) {
-            m.rateLimit().ifPresent(rl -> put(modelLimits, m.id(), inline(rl, "model:" + m.id(), "model",
-                    "model '" + m.displayName() + "'")));
-        }
-        for (RateLimitPolicy p : snapshot.all(CoreKinds.RATE_LIMIT_POLICIES).values()) {
-            switch (p.scope()) {
-                case "api_key" -> keyPolicies.add(p);
-                case "model" -> modelPolicies.add(p);
-                case "team" -> teamPolicies.add(p);
-                default -> {
-                    // the resource kind validates scope; nothing else reaches here
+        this(snapshot, null);
+    }
+
+    /** The plan of {@code snapshot}, reusing the parts of {@code previous} whose resources did not change. */
+    LimitPlan(Snapshot snapshot, LimitPlan previous) {
+        keySource = snapshot.all(CoreKinds.API_KEYS);
+        modelSource = snapshot.all(CoreKinds.MODELS);
+        policySource = snapshot.all(CoreKinds.RATE_LIMIT_POLICIES);
+        if (previous != null && previous.keySource == keySource) {
+            keyLimits = previous.keyLimits;
+        } else {
+            keyLimits = new HashMap<>();
+            for (CallerKey k : keySource.values()) {
+                List<Limit> kept = unchanged(previous == null ? null : previous.keySource, k.id(), k,
+                        previous == null ? null : previous.keyLimits);
+                if (kept != null) {
+                    keyLimits.put(k.id(), kept);
+                } else {
+                    k.rateLimit().ifPresent(rl -> put(keyLimits, k.id(), inline(rl, "key:" + k.id(), "api_key",
+                            "the API key")));
                 }
             }
         }
+        if (previous != null && previous.modelSource == modelSource) {
+            modelLimits = previous.modelLimits;
+        } else {
+            modelLimits = new HashMap<>();
+            for (Model m : modelSource.values()) {
+                List<Limit> kept = unchanged(previous == null ? null : previous.modelSource, m.id(), m,
+                        previous == null ? null : previous.modelLimits);
+                if (kept != null) {
+                    modelLimits.put(m.id(), kept);
+                } else {
+                    m.rateLimit().ifPresent(rl -> put(modelLimits, m.id(), inline(rl, "model:" + m.id(), "model",
+                            "model '" + m.displayName() + "'")));
+                }
+            }
+        }
+        if (previous != null && previous.policySource == policySource) {
+            keyPolicies = previous.keyPolicies;
+            modelPolicies = previous.modelPolicies;
+            teamPolicies = previous.teamPolicies;
+        } else {
+            keyPolicies = new ArrayList<>();
+            modelPolicies = new ArrayList<>();
+            teamPolicies = new ArrayList<>();
+            for (RateLimitPolicy p : policySource.values()) {
+                switch (p.scope()) {
+                    case "api_key" -> keyPolicies.add(p);
+                    case "model" -> modelPolicies.add(p);
+                    case "team" -> teamPolicies.add(p);
+                    default -> {
+                        // the resource kind validates scope; nothing else reaches here
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The limits built before for a resource that is still the same decoded object (the kernel keeps
+     * a row's object while the row does not change); null when it changed or had none.
+     */
+    private static <T> List<Limit> unchanged(Map<String, T> before, String id, T now, Map<String, List<Limit>> built) {
+        return before != null && before.get(id) == now ? built.get(id) : null;
     }
 
     private static void put(Map<String, List<Limit>> map, String id, List<Limit> limits) {

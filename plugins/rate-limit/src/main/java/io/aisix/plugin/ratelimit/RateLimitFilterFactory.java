@@ -22,6 +22,7 @@ public final class RateLimitFilterFactory implements FilterFactory {
     static final long LEASE_MARGIN_MS = 60_000;
 
     private volatile Limiter limiter;
+    private volatile LimitPlan lastPlan;
 
     @Override
     public String id() {
@@ -54,13 +55,16 @@ public final class RateLimitFilterFactory implements FilterFactory {
         } catch (NumberFormatException e) {
             upstreamTimeout = 600_000L;
         }
-        limiter = RedisLimiter.connect(url, context.clock(), memory, upstreamTimeout + LEASE_MARGIN_MS,
+        RedisLimiter redis = RedisLimiter.connect(url, context.clock(), memory, upstreamTimeout + LEASE_MARGIN_MS,
                 context.metrics());
+        context.addHealthContributor(redis.health());
+        limiter = redis;
     }
 
     @Override
     public Optional<Filter> create(FilterContext context) {
-        LimitPlan plan = new LimitPlan(context.snapshot());
+        LimitPlan plan = new LimitPlan(context.snapshot(), lastPlan);
+        lastPlan = plan;
         if (plan.isEmpty()) {
             return Optional.empty();
         }

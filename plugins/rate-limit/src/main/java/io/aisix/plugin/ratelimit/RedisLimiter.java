@@ -1,9 +1,12 @@
 package io.aisix.plugin.ratelimit;
 
+import io.aisix.spi.DependencyHealth;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -15,6 +18,7 @@ import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -48,7 +52,8 @@ import java.util.logging.Logger;
  * <p>Outage: every command is bounded by {@link #COMMAND_TIMEOUT} and rejected at once while
  * disconnected; a request whose admission fails is admitted by the process-local
  * {@link MemoryLimiter} instead (fail open to local counters, as AISIX), and errors are counted in
- * {@code aisix_ratelimit_backend_errors_total{backend="redis",operation}}.
+ * {@code aisix_ratelimit_backend_errors_total{backend="redis",operation}}. The connection's state
+ * shows in {@code /admin/v1/health} as the dependency {@code redis (rate limits)} ({@link #health()}).
  */
 final class RedisLimiter implements Limiter {
     private static final Logger LOG = Logger.getLogger(RedisLimiter.class.getName());
@@ -134,9 +139,12 @@ final class RedisLimiter implements Limiter {
     private final AtomicLong leases = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_EVERY.toNanos());
+    private final DependencyHealth health;
 
     private RedisLimiter(Clock clock, MemoryLimiter fallback, long leaseTtlMs, GatewayMetrics metrics,
-                         ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c) {
+                         ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c,
+                         DependencyHealth health) {
+        this.health = health;
         this.clock = clock;
         this.fallback = fallback;
         this.leaseTtlMs = leaseTtlMs;
@@ -172,6 +180,18 @@ final class RedisLimiter implements Limiter {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisClient client = RedisClient.create(resources, uri);
+        DependencyHealth health = new DependencyHealth("redis (rate limits)", where, clock);
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                health.up();
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                health.down("connection lost; reconnecting");
+            }
+        });
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -183,7 +203,7 @@ final class RedisLimiter implements Limiter {
             c.sync().ping();
             c.setTimeout(COMMAND_TIMEOUT);
             LOG.info("redis rate-limit backend connected to " + where);
-            return new RedisLimiter(clock, fallback, leaseTtlMs, metrics, resources, client, c);
+            return new RedisLimiter(clock, fallback, leaseTtlMs, metrics, resources, client, c, health);
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
@@ -215,6 +235,7 @@ final class RedisLimiter implements Limiter {
         List<Object> reply;
         try {
             reply = eval(ADMIT_SHA, ADMIT, keys, args);
+            health.up();
         } catch (RuntimeException e) {
             failed("acquire", e);
             return fallback.acquire(limits);
@@ -306,14 +327,22 @@ final class RedisLimiter implements Limiter {
         return errors.get();
     }
 
+    /** The Redis connection's state, for {@code /admin/v1/health}. */
+    DependencyHealth health() {
+        return health;
+    }
+
     private void failed(String operation, Throwable e) {
         errors.incrementAndGet();
+        health.down(e.getClass().getSimpleName() + ": " + reason(e));
         metrics.increment(ERRORS, "backend", "redis", "operation", operation);
         long now = System.nanoTime();
         long last = lastLogNanos.get();
         if (now - last >= LOG_EVERY.toNanos() && lastLogNanos.compareAndSet(last, now)) {
-            LOG.warning("redis rate-limit backend unavailable, using process-local counters (" + errors.get()
-                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e));
+            LOG.warning("redis rate-limit backend at " + health.status().target()
+                    + " unavailable, using process-local counters (" + errors.get()
+                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e)
+                    + "; check that Redis runs and is reachable there (ratelimit.redis.url)");
         }
     }
 

@@ -154,4 +154,32 @@ class LimitPlanTest {
             assertEquals(c[1], e.issues().get(0).path(), c[0]);
         }
     }
+
+    @Test
+    void aPlanReusesOnlyThePartsWhoseResourcesDidNotChange() {
+        RateLimit rpm = new RateLimit(NONE, OptionalLong.of(5), NONE, NONE, NONE, NONE);
+        Map<String, CallerKey> keys = Map.of("k1", key("k1", Optional.empty(), Optional.of(rpm)));
+        Map<String, Model> models = Map.of("m1", model("m1", "alias", Optional.of(rpm)));
+        LimitPlan first = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, keys, CoreKinds.MODELS, models)));
+
+        // the same key map, a new model map: key limits reused, model limits rebuilt from the new rows
+        Map<String, Model> changed = Map.of("m2", model("m2", "other", Optional.of(rpm)));
+        LimitPlan second = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, keys, CoreKinds.MODELS, changed)), first);
+        assertEquals(describe(first.applicable(Optional.of(keys.get("k1")), Optional.empty(), "", Instant.EPOCH)),
+                describe(second.applicable(Optional.of(keys.get("k1")), Optional.empty(), "", Instant.EPOCH)));
+        assertTrue(second.applicable(Optional.empty(), Optional.of(models.get("m1")), "alias", Instant.EPOCH).isEmpty(),
+                "the old model's limits are gone");
+        assertEquals("model:m2/r60=5", describe(second.applicable(Optional.empty(), Optional.of(changed.get("m2")), "other", Instant.EPOCH)));
+
+        // a new key map: the unchanged key keeps its limits, the replaced one gets its new ones
+        RateLimit rpm9 = new RateLimit(NONE, OptionalLong.of(9), NONE, NONE, NONE, NONE);
+        CallerKey k2 = key("k2", Optional.empty(), Optional.of(rpm));
+        Map<String, CallerKey> two = Map.of("k1", keys.get("k1"), "k2", k2);
+        LimitPlan third = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, two, CoreKinds.MODELS, changed)), second);
+        CallerKey k2b = key("k2", Optional.empty(), Optional.of(rpm9));
+        LimitPlan fourth = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, Map.of("k1", keys.get("k1"), "k2", k2b),
+                CoreKinds.MODELS, changed)), third);
+        assertEquals("key:k1/r60=5", describe(fourth.applicable(Optional.of(keys.get("k1")), Optional.empty(), "", Instant.EPOCH)));
+        assertEquals("key:k2/r60=9", describe(fourth.applicable(Optional.of(k2b), Optional.empty(), "", Instant.EPOCH)));
+    }
 }

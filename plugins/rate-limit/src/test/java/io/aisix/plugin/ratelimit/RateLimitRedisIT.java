@@ -1,10 +1,12 @@
 package io.aisix.plugin.ratelimit;
 
+import static io.aisix.kernel.testsupport.GatewayFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.LocalProcesses;
@@ -99,10 +101,16 @@ class RateLimitRedisIT extends RateLimitScenarios {
     void aRedisOutageFallsBackToLocalCountersAndNeverFailsRequests() {
         key("outage-key", "\"rate_limit\":{\"rpm\":2}");
         assertEquals(200, chat("outage-key", BODY).statusCode());
+        assertTrue(redisHealth().path("up").asBoolean(), redisHealth().toString());
         redis.kill();
         assertEquals(200, chat("outage-key", BODY).statusCode(), "served while Redis is down");
         assertEquals(200, chat("outage-key", BODY).statusCode());
         assertRejected(chat("outage-key", BODY), "rpm");  // local counters still limit this instance
+        JsonNode down = redisHealth();
+        assertFalse(down.path("up").asBoolean(), down.toString());
+        assertEquals("127.0.0.1:" + redis.port(), down.path("target").asText());
+        assertFalse(down.path("error").asText().isEmpty(), down.toString());
+        assertEquals("degraded", tree(gw.adminCall("GET", "/admin/v1/health", null).body()).path("status").asText());
         redis.restart();
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (((List<?>) redis.command("KEYS", "aisix:rl:*")).isEmpty() && System.nanoTime() < deadline) {
@@ -111,6 +119,18 @@ class RateLimitRedisIT extends RateLimitScenarios {
             GatewayFixture.sleep(100);
         }
         assertFalse(((List<?>) redis.command("KEYS", "aisix:rl:*")).isEmpty(), "counting in Redis again after reconnect");
+        assertTrue(redisHealth().path("up").asBoolean(), redisHealth().toString());
+    }
+
+    /** The Redis dependency in {@code /admin/v1/health}. */
+    private JsonNode redisHealth() {
+        for (JsonNode d : tree(gw.adminCall("GET", "/admin/v1/health", null).body())
+                .path("dependencies")) {
+            if (d.path("name").asText().equals("redis (rate limits)")) {
+                return d;
+            }
+        }
+        throw new AssertionError("no redis dependency in health");
     }
 
     @Test

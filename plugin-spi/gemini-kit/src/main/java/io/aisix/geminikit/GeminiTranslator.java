@@ -1,4 +1,4 @@
-package io.aisix.plugin.gemini;
+package io.aisix.geminikit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,6 +7,7 @@ import io.aisix.providerkit.CompletionBuilder;
 import io.aisix.providerkit.DataUrl;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.UsageInfo;
+import io.aisix.providerkit.Upstreams;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Canonical chat completions ⇄ Gemini {@code generateContent}: the request one way, the answer
- * (and each streamed {@code GenerateContentResponse}) the other. See README.md for the table.
+ * (and each streamed {@code GenerateContentResponse}, see {@link GeminiStream}) the other. The
+ * same wire serves Google AI Studio and Vertex AI's {@code publishers/google} models. The table
+ * is in provider-gemini's README.md.
  */
 public final class GeminiTranslator {
     /** Schema keywords Gemini's OpenAPI-subset {@code Schema} accepts; others are removed. */
@@ -328,7 +331,7 @@ public final class GeminiTranslator {
     // ================================================================ answer
 
     /** Gemini {@code usageMetadata} → canonical usage (thinking tokens count as completion tokens). */
-    static UsageInfo usage(JsonNode u) {
+    public static UsageInfo usage(JsonNode u) {
         if (u == null || !u.isObject()) {
             return null;
         }
@@ -337,17 +340,23 @@ public final class GeminiTranslator {
                 u.path("cachedContentTokenCount").asLong(0), thoughts);
     }
 
-    static String newCallId() {
+    public static String newCallId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         return "call_" + Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Integer.toHexString(r.nextInt() | 0x10000000);
     }
 
-    static String newCompletionId() {
+    public static String newCompletionId() {
         return "chatcmpl-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     }
 
-    /** Translates a {@code GenerateContentResponse} into a canonical {@code chat.completion}. */
+    /**
+     * Translates a {@code GenerateContentResponse} into a canonical {@code chat.completion}; an
+     * answer with neither {@code candidates} nor {@code promptFeedback} is unreadable.
+     */
     public static ObjectNode toChatCompletion(JsonNode resp, String alias, long created) {
+        if (!resp.has("candidates") && !resp.has("promptFeedback")) {
+            throw Upstreams.unreadable();
+        }
         JsonNode cand = resp.path("candidates").path(0);
         CompletionBuilder turn = new CompletionBuilder();
         for (JsonNode p : cand.path("content").path("parts")) {

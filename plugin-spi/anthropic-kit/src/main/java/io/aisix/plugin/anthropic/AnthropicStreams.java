@@ -35,7 +35,7 @@ public final class AnthropicStreams {
      * usage (and emits the usage-only chunk when the caller asked for {@code include_usage}).
      * An in-band {@code error} event fails the stream.
      */
-    static final class ToChunks extends UpstreamEventStream {
+    public static final class ToChunks extends UpstreamEventStream {
         private final Exchange exchange;
         private final String alias;
         private final long created;
@@ -49,7 +49,7 @@ public final class AnthropicStreams {
         private long cacheWrite;
         private long outputTokens;
 
-        ToChunks(UpstreamResponse response, Exchange exchange, String alias, long created, boolean callerUsage) {
+        public ToChunks(UpstreamResponse response, Exchange exchange, String alias, long created, boolean callerUsage) {
             super(response);
             this.exchange = exchange;
             this.alias = alias;
