@@ -14,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * The Responses API ({@code POST /v1/responses}) on a provider that has no Responses endpoint
- * (an OpenAI-compatible vendor, Anthropic, Gemini), as AISIX serves it: the request is
+ * (an OpenAI-compatible vendor, Anthropic, Gemini, Bedrock, Vertex AI), as AISIX serves it: the request is
  * translated into chat completions, sent through the adapter's own chat path, and the answer
  * translated back into the Responses shape, a {@code response} object or, for {@code stream:
  * true}, Responses events ({@link ResponsesEvents}).
