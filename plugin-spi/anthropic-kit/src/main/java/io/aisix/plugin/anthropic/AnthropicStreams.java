@@ -43,11 +43,7 @@ public final class AnthropicStreams {
         private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>(4);
         private ChunkWriter writer;
         private int nextTool;
-        private JsonNode startUsage;
-        private long inputTokens;
-        private long cacheRead;
-        private long cacheWrite;
-        private long outputTokens;
+        private final AnthropicUsage usage = new AnthropicUsage();
 
         public ToChunks(UpstreamResponse response, Exchange exchange, String alias, long created, boolean callerUsage) {
             super(response);
@@ -78,8 +74,7 @@ public final class AnthropicStreams {
                 case "message_start" -> {
                     JsonNode msg = e.path("message");
                     writer = new ChunkWriter(msg.path("id").asText("msg"), created, alias);
-                    startUsage = msg.path("usage");
-                    readUsage(startUsage);
+                    usage.read(msg.get("usage"));
                     emit(writer.role());
                 }
                 case "content_block_start" -> {
@@ -121,15 +116,15 @@ public final class AnthropicStreams {
                     }
                 }
                 case "message_delta" -> {
-                    readUsage(e.path("usage"));
+                    usage.read(e.get("usage"));
                     emit(writer().finish(AnthropicTranslator.finishReason(
                             e.path("delta").path("stop_reason").asText(null))));
                 }
                 case "message_stop" -> {
-                    UsageInfo usage = new UsageInfo(inputTokens + cacheRead + cacheWrite, outputTokens, cacheRead, 0, cacheWrite);
-                    exchange.attr(CoreAttrs.USAGE, usage.toUsage());
+                    UsageInfo total = usage.info();
+                    exchange.attr(CoreAttrs.USAGE, total.toUsage());
                     if (callerUsage) {
-                        emit(writer().usage(usage));
+                        emit(writer().usage(total));
                     }
                     return true;
                 }
@@ -140,24 +135,6 @@ public final class AnthropicStreams {
                 }
             }
             return false;
-        }
-
-        private void readUsage(JsonNode u) {
-            if (u == null || !u.isObject()) {
-                return;
-            }
-            if (u.has("input_tokens")) {
-                inputTokens = u.get("input_tokens").asLong();
-            }
-            if (u.has("cache_read_input_tokens")) {
-                cacheRead = u.get("cache_read_input_tokens").asLong();
-            }
-            if (u.has("cache_creation_input_tokens")) {
-                cacheWrite = u.get("cache_creation_input_tokens").asLong();
-            }
-            if (u.has("output_tokens")) {
-                outputTokens = u.get("output_tokens").asLong();
-            }
         }
     }
 

@@ -404,14 +404,6 @@ public final class AnthropicTranslator {
 
     // ================================================================ Anthropic answer → canonical answer
 
-    /** Anthropic usage → canonical usage (prompt tokens include cache reads and writes, as OpenAI counts them). */
-    static UsageInfo usage(JsonNode u) {
-        long input = u.path("input_tokens").asLong(0);
-        long cacheRead = u.path("cache_read_input_tokens").asLong(0);
-        long cacheWrite = u.path("cache_creation_input_tokens").asLong(0);
-        return new UsageInfo(input + cacheRead + cacheWrite, u.path("output_tokens").asLong(0), cacheRead, 0, cacheWrite);
-    }
-
     /** Translates an Anthropic {@code message} answer into a canonical {@code chat.completion}. */
     public static ObjectNode toChatCompletion(JsonNode msg, String alias, long created) {
         CompletionBuilder turn = new CompletionBuilder();
@@ -426,7 +418,7 @@ public final class AnthropicTranslator {
             }
         }
         return turn.completion(msg.path("id").asText(""), created, alias,
-                finishReason(msg.path("stop_reason").asText(null)), usage(msg.path("usage")));
+                finishReason(msg.path("stop_reason").asText(null)), AnthropicUsage.of(msg.path("usage")));
     }
 
     // ================================================================ Anthropic request → canonical request

@@ -69,7 +69,7 @@ public final class AnthropicAdapter extends TranslatingChatAdapter {
 
     @Override
     protected UsageInfo usage(JsonNode answer, ObjectNode completion) {
-        return AnthropicTranslator.usage(answer.path("usage"));
+        return AnthropicUsage.of(answer.get("usage"));
     }
 
     /** {@code {api_base}/v1/messages}; a base that already ends in {@code /v1} (or the full path) is accepted. */

@@ -1,12 +1,10 @@
 package io.aisix.plugin.anthropic;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.OpenAiScan;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.UpstreamEventStream;
 import io.aisix.providerkit.Upstreams;
-import io.aisix.providerkit.UsageInfo;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
@@ -54,8 +52,7 @@ final class AnthropicPassthrough {
         }
         byte[] body = Upstreams.readAll(response);
         OpenAiScan scan = OpenAiScan.scan(body);
-        UsageInfo usage = AnthropicTranslator.usage(scan.usage() == null ? ProviderJson.object() : scan.usage());
-        exchange.attr(CoreAttrs.USAGE, usage.toUsage());
+        exchange.attr(CoreAttrs.USAGE, AnthropicUsage.of(scan.usage()).toUsage());
         return Response.json(scan.rewriteModel(body, ProviderJson.quote(target.alias()).getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -76,10 +73,7 @@ final class AnthropicPassthrough {
     static final class Events extends UpstreamEventStream {
         private final Exchange exchange;
         private final String alias;
-        private long input;
-        private long cacheRead;
-        private long cacheWrite;
-        private long output;
+        private final AnthropicUsage usage = new AnthropicUsage();
 
         Events(UpstreamResponse response, Exchange exchange, String alias) {
             super(response);
@@ -98,17 +92,16 @@ final class AnthropicPassthrough {
                     ObjectNode e = ProviderJson.parseEvent(event.data());
                     if (e.get("message") instanceof ObjectNode m) {
                         m.put("model", alias);
-                        read(m.get("usage"));
+                        usage.read(m.get("usage"));
                     }
                     emit(new SseEvent("message_start", ProviderJson.text(e)));
                 }
                 case "message_delta" -> {
-                    read(ProviderJson.parseEvent(event.data()).get("usage"));
+                    usage.read(ProviderJson.parseEvent(event.data()).get("usage"));
                     emit(new SseEvent(type, event.data()));
                 }
                 case "message_stop" -> {
-                    exchange.attr(CoreAttrs.USAGE, new UsageInfo(input + cacheRead + cacheWrite, output, cacheRead, 0,
-                            cacheWrite).toUsage());
+                    exchange.attr(CoreAttrs.USAGE, usage.info().toUsage());
                     emit(new SseEvent(type, event.data()));
                     return true;
                 }
@@ -117,17 +110,6 @@ final class AnthropicPassthrough {
                 default -> emit(new SseEvent(type, event.data()));
             }
             return false;
-        }
-
-        /** Later counts replace earlier ones: {@code message_delta} carries the final totals. */
-        private void read(JsonNode u) {
-            if (u == null || !u.isObject()) {
-                return;
-            }
-            input = u.path("input_tokens").asLong(input);
-            cacheRead = u.path("cache_read_input_tokens").asLong(cacheRead);
-            cacheWrite = u.path("cache_creation_input_tokens").asLong(cacheWrite);
-            output = u.path("output_tokens").asLong(output);
         }
     }
 }
