@@ -140,8 +140,10 @@ public final class AnthropicStreams {
 
     /**
      * Canonical chunks → Anthropic events, for the {@code /v1/messages} ingress filter. The first
-     * chunk opens the message ({@code message_start}); content, tool-call and text deltas open and
-     * close content blocks as they change; the end of the canonical stream closes the last block
+     * chunk opens the message ({@code message_start}); reasoning ({@code reasoning_content}: a
+     * {@code thinking} block of {@code thinking_delta}s, with an empty {@code signature}: nothing
+     * signed it), text and tool-call deltas open and close content blocks as they change; the end
+     * of the canonical stream closes the last block
      * and sends {@code message_delta} (stop reason and usage) and {@code message_stop}. A stream
      * that is Anthropic's already (named events: an Anthropic upstream's, passed through) is
      * relayed unchanged.
@@ -157,7 +159,8 @@ public final class AnthropicStreams {
         private int nextBlock;
         /** Index of the open content block, or -1. */
         private int openBlock = -1;
-        private boolean openIsText;
+        /** The open block's {@code type}: {@code thinking}, {@code text} or {@code tool_use}. */
+        private String openType = "";
         private String stopReason = "end_turn";
         private UsageInfo usage;
 
@@ -214,6 +217,26 @@ public final class AnthropicStreams {
             }
         }
 
+        /** Opens a block of {@code type} (closing the open one) unless one of that type is open. */
+        private void ensureOpen(String type, String contentBlock) {
+            if (openBlock >= 0 && openType.equals(type)) {
+                return;
+            }
+            closeBlock();
+            openBlock = nextBlock++;
+            openType = type;
+            event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + openBlock
+                    + ",\"content_block\":" + contentBlock + "}");
+        }
+
+        private void delta(int block, String deltaType, String field, String value) {
+            StringBuilder sb = new StringBuilder(value.length() + 96)
+                    .append("{\"type\":\"content_block_delta\",\"index\":").append(block)
+                    .append(",\"delta\":{\"type\":\"").append(deltaType).append("\",\"").append(field).append("\":");
+            ProviderJson.quote(sb, value);
+            event("content_block_delta", sb.append("}}").toString());
+        }
+
         private void translate(SseEvent chunk) {
             if (!chunk.event().isEmpty() && !started) {
                 relay = true;
@@ -236,20 +259,15 @@ public final class AnthropicStreams {
                 return;
             }
             JsonNode delta = choice.path("delta");
+            String thinking = delta.path("reasoning_content").asText("");
+            if (!thinking.isEmpty()) {
+                ensureOpen("thinking", "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}");
+                delta(openBlock, "thinking_delta", "thinking", thinking);
+            }
             String text = delta.path("content").asText("");
             if (!text.isEmpty()) {
-                if (openBlock < 0 || !openIsText) {
-                    closeBlock();
-                    openBlock = nextBlock++;
-                    openIsText = true;
-                    event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + openBlock
-                            + ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
-                }
-                StringBuilder sb = new StringBuilder(text.length() + 96)
-                        .append("{\"type\":\"content_block_delta\",\"index\":").append(openBlock)
-                        .append(",\"delta\":{\"type\":\"text_delta\",\"text\":");
-                ProviderJson.quote(sb, text);
-                event("content_block_delta", sb.append("}}").toString());
+                ensureOpen("text", "{\"type\":\"text\",\"text\":\"\"}");
+                delta(openBlock, "text_delta", "text", text);
             }
             for (JsonNode tc : delta.path("tool_calls")) {
                 int tool = tc.path("index").asInt(0);
@@ -259,7 +277,7 @@ public final class AnthropicStreams {
                     block = nextBlock++;
                     blockByTool.put(tool, block);
                     openBlock = block;
-                    openIsText = false;
+                    openType = "tool_use";
                     ObjectNode start = ProviderJson.object();
                     start.put("type", "content_block_start");
                     start.put("index", block);
@@ -272,11 +290,7 @@ public final class AnthropicStreams {
                 }
                 String args = tc.path("function").path("arguments").asText("");
                 if (!args.isEmpty()) {
-                    StringBuilder sb = new StringBuilder(args.length() + 96)
-                            .append("{\"type\":\"content_block_delta\",\"index\":").append(block)
-                            .append(",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":");
-                    ProviderJson.quote(sb, args);
-                    event("content_block_delta", sb.append("}}").toString());
+                    delta(block, "input_json_delta", "partial_json", args);
                 }
             }
             JsonNode finish = choice.get("finish_reason");

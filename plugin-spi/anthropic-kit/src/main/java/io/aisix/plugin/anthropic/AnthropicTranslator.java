@@ -636,7 +636,11 @@ public final class AnthropicTranslator {
         return id.startsWith("msg_") ? id : "msg_" + id;
     }
 
-    /** Translates a canonical {@code chat.completion} answer into an Anthropic {@code message}. */
+    /**
+     * Translates a canonical {@code chat.completion} answer into an Anthropic {@code message}:
+     * {@code reasoning_content} becomes a leading {@code thinking} block (empty {@code signature}),
+     * then the text and a {@code tool_use} block per tool call.
+     */
     public static ObjectNode toAnthropicMessage(JsonNode completion) {
         JsonNode choice = completion.path("choices").path(0);
         JsonNode message = choice.path("message");
@@ -659,6 +663,12 @@ public final class AnthropicTranslator {
         }
         if (content.isEmpty()) {
             content.addObject().put("type", "text").put("text", "");
+        }
+        String reasoning = message.path("reasoning_content").asText("");
+        if (!reasoning.isEmpty()) {
+            // no signature: nothing signed reasoning that did not come from Anthropic
+            content.insert(0, ProviderJson.object().put("type", "thinking").put("thinking", reasoning)
+                    .put("signature", ""));
         }
         out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
         out.putNull("stop_sequence");

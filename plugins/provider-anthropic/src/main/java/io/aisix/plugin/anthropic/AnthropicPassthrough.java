@@ -1,5 +1,7 @@
 package io.aisix.plugin.anthropic;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.OpenAiScan;
 import io.aisix.providerkit.ProviderJson;
@@ -22,7 +24,8 @@ import java.util.Map;
  * {@code /v1/messages} on an Anthropic upstream, with no round trip through the canonical shape:
  * the caller's request ({@link CoreAttrs#INBOUND_REQUEST}) goes out as sent, {@code model} set to
  * the upstream id and the model's {@code auto_prompt_caching} applied, so {@code top_k},
- * {@code thinking}, {@code cache_control} and fields this gateway does not know survive; the
+ * {@code thinking}, {@code cache_control} and fields this gateway does not know survive (thinking
+ * blocks without a signature excepted, {@link #dropUnsignedThinking}); the
  * answer comes back as the upstream sent it, {@code model} set to the alias (the JSON body spliced,
  * not re-encoded; in a stream, only {@code message_start} is rewritten, every other event is
  * relayed as it came). Usage ({@code input_tokens}, {@code output_tokens} and the two prompt-cache
@@ -35,6 +38,7 @@ final class AnthropicPassthrough {
     static Response invoke(Exchange exchange, Target target, UpstreamClient upstream, ObjectNode inbound) {
         ObjectNode request = inbound.deepCopy();
         request.put("model", target.upstreamModel());
+        dropUnsignedThinking(request);
         PromptCaching.apply(request, target.model());
         boolean stream = request.path("stream").asBoolean(false);
         Headers.Builder h = Upstreams.baseHeaders(exchange, target, stream);
@@ -54,6 +58,25 @@ final class AnthropicPassthrough {
         OpenAiScan scan = OpenAiScan.scan(body);
         exchange.attr(CoreAttrs.USAGE, AnthropicUsage.of(scan.usage()).toUsage());
         return Response.json(scan.rewriteModel(body, ProviderJson.quote(target.alias()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Removes, from earlier assistant turns, the {@code thinking} blocks with no signature: the
+     * ones this gateway wrote for another provider's reasoning, sent back by the caller (a routing
+     * model may have answered the previous turn elsewhere). Anthropic refuses a thinking block
+     * whose signature it cannot verify; its own blocks are signed and stay.
+     */
+    static void dropUnsignedThinking(ObjectNode request) {
+        for (JsonNode m : request.path("messages")) {
+            if ("assistant".equals(m.path("role").asText()) && m.get("content") instanceof ArrayNode blocks) {
+                for (int i = blocks.size() - 1; i >= 0; i--) {
+                    JsonNode b = blocks.get(i);
+                    if ("thinking".equals(b.path("type").asText()) && b.path("signature").asText("").isEmpty()) {
+                        blocks.remove(i);
+                    }
+                }
+            }
+        }
     }
 
     private static boolean configured(Target target, String header) {

@@ -249,6 +249,86 @@ class AnthropicMessagesFilterTest extends MockUpstreamTestBase {
     }
 
     @Test
+    void reasoningBecomesAThinkingBlockBeforeTheText() throws Exception {
+        mock.enqueue(Script.reply("4.").reasoning("2 plus 2 is 4").usage(6, 9));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"2+2?"}]}""");
+        JsonNode a = json(run(ex, AnthropicMessagesFilterTest::openAiTerminal));
+        assertEquals(2, a.path("content").size(), a.toString());
+        assertEquals("thinking", a.at("/content/0/type").asText());
+        assertEquals("2 plus 2 is 4", a.at("/content/0/thinking").asText());
+        assertEquals("", a.at("/content/0/signature").asText(), "nothing signed it");
+        assertEquals("text", a.at("/content/1/type").asText());
+        assertEquals("4.", a.at("/content/1/text").asText());
+
+        mock.enqueue(Script.reply("No reasoning."));
+        JsonNode plain = json(run(messages("""
+                {"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"""),
+                AnthropicMessagesFilterTest::openAiTerminal));
+        assertEquals(1, plain.path("content").size(), "no thinking block without reasoning: " + plain);
+    }
+
+    @Test
+    void streamedReasoningBecomesThinkingDeltasInItsOwnBlock() throws Exception {
+        mock.enqueue(Script.reply("The answer is 4.").reasoning("2 plus 2 is 4").deltas(3).usage(6, 9));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"2+2?"}]}""");
+        List<SseEvent> events = TestStreams.drain(TestStreams.events(run(ex, AnthropicMessagesFilterTest::openAiTerminal)));
+        assertEquals(List.of("message_start",
+                "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
+                "content_block_stop",
+                "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
+                "content_block_stop", "message_delta", "message_stop"), names(events));
+        JsonNode thinkingStart = JSON.readTree(events.get(1).data());
+        assertEquals(0, thinkingStart.path("index").asInt());
+        assertEquals("thinking", thinkingStart.at("/content_block/type").asText());
+        assertEquals(1, JSON.readTree(events.get(6).data()).path("index").asInt());
+        assertEquals("text", JSON.readTree(events.get(6).data()).at("/content_block/type").asText());
+        StringBuilder thinking = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        for (SseEvent e : events) {
+            JsonNode d = JSON.readTree(e.data());
+            if (e.event().equals("content_block_delta")) {
+                switch (d.at("/delta/type").asText()) {
+                    case "thinking_delta" -> {
+                        assertEquals(0, d.path("index").asInt());
+                        thinking.append(d.at("/delta/thinking").asText());
+                    }
+                    case "text_delta" -> {
+                        assertEquals(1, d.path("index").asInt());
+                        text.append(d.at("/delta/text").asText());
+                    }
+                    default -> throw new AssertionError("unexpected delta " + d);
+                }
+            }
+        }
+        assertEquals("2 plus 2 is 4", thinking.toString());
+        assertEquals("The answer is 4.", text.toString());
+    }
+
+    @Test
+    void unsignedThinkingSentBackIsDroppedBeforeAnAnthropicUpstream() throws Exception {
+        Target t = TestTarget.builder("anthropic").alias("claude").upstreamModel("claude-sonnet-4-5")
+                .apiBase(mock.baseUrl()).build();
+        mock.enqueue(Script.reply("ok"));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"messages":[
+                  {"role":"user","content":"2+2?"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"2 plus 2","signature":""},
+                    {"type":"text","text":"4."}]},
+                  {"role":"user","content":"and 3+3?"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"3 plus 3","signature":"sig-1"},
+                    {"type":"text","text":"6."}]},
+                  {"role":"user","content":"thanks"}]}""");
+        json(run(ex, e -> new AnthropicAdapter().invoke(e, t, client)));
+        JsonNode sent = mock.lastRequest().json().path("messages");
+        assertEquals(1, sent.at("/1/content").size(), "the gateway's unsigned block is gone: " + sent);
+        assertEquals("4.", sent.at("/1/content/0/text").asText());
+        assertEquals("sig-1", sent.at("/3/content/0/signature").asText(), "Anthropic's own block stays");
+        assertEquals(2, sent.at("/3/content").size());
+    }
+
+    @Test
     void streamedToolCallsBecomeToolUseBlocks() throws Exception {
         List<SseEvent> chunks = List.of(
                 SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}"),
