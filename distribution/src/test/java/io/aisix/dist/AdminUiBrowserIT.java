@@ -135,7 +135,11 @@ class AdminUiBrowserIT {
         }
         assertTrue(text("specInfo").contains("OpenAPI 3.1.0"), text("specInfo"));
 
+        // health is shown before any choice; the click re-renders it (on hashchange), which must
+        // happen before the Send button is used, or the button clicked is the replaced one
+        var shownFirst = driver.findElement(By.id("trySend"));
         driver.findElement(By.cssSelector("a[data-op='getHealth']")).click();
+        await(10).until(ExpectedConditions.stalenessOf(shownFirst));
         await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("opView"), "/admin/v1/health"));
         send("401"); // no key typed yet
         type("adminKey", TestGateway.ADMIN_KEY);

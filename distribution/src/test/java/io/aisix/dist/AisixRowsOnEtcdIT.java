@@ -123,4 +123,62 @@ class AisixRowsOnEtcdIT {
         return fx.chat(CALLER, "{\"model\":\"" + model + "\",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
     }
+
+    /**
+     * The rows of issue 19's second part, as AISIX writes them: an Anthropic key and a model with
+     * {@code auto_prompt_caching}, a {@code pii} guardrail (per-detector actions, AISIX's buffer
+     * fields) attached to one model by a {@code guardrail_attachments} row, and a rate-limit
+     * policy with {@code schedules}. They load without a rejection and behave as in AISIX.
+     */
+    @Test
+    void aisixGuardrailAttachmentAndScheduleRowsLoadAndBehave() throws Exception {
+        try (MockUpstream mock = MockUpstream.start(); EtcdServer etcd = EtcdServer.start();
+             TestGateway gw = TestGateway.start(dir, """
+                     store: { backend: etcd, data_dir: %s }
+                     etcd: { endpoints: [%s], prefix: /aisix }
+                     upstream: { timeout_ms: 5000, retries: 0 }
+                     """.formatted(dir.resolve("data"), etcd.endpoint()), null)) {
+            etcd.put("/aisix/provider_keys/a1000000-0000-4000-8000-000000000001", """
+                    {"display_name":"anthropic-main","provider":"anthropic","adapter":"anthropic","api_key":"sk-ant-0123456789","api_base":"%s"}"""
+                    .formatted(mock.baseUrl()));
+            etcd.put("/aisix/models/a2000000-0000-4000-8000-000000000001", """
+                    {"display_name":"claude-guarded","provider":"anthropic","model_name":"claude-haiku","provider_key_id":"a1000000-0000-4000-8000-000000000001","auto_prompt_caching":{"enabled":true,"ttl":"5m"}}""");
+            etcd.put("/aisix/models/a2000000-0000-4000-8000-000000000002", """
+                    {"display_name":"claude-open","provider":"anthropic","model_name":"claude-haiku","provider_key_id":"a1000000-0000-4000-8000-000000000001"}""");
+            etcd.put("/aisix/guardrails/a3000000-0000-4000-8000-000000000001", """
+                    {"name":"pii","kind":"pii","hook_point":"both","enforcement_mode":"block","default_action":"mask","max_buffer_bytes":262144,"on_buffer_exceeded":"fail_closed","detectors":[{"type":"email","action":"mask"},{"type":"china_id_card","action":"block"}],"custom_patterns":[{"name":"ticket","regex":"TCK-\\\\d{4}","replacement":"TCK-****"}]}""");
+            etcd.put("/aisix/guardrail_attachments/a4000000-0000-4000-8000-000000000001", """
+                    {"guardrail_id":"a3000000-0000-4000-8000-000000000001","scope_type":"model","scope_id":"a2000000-0000-4000-8000-000000000001","priority":100,"enabled":true,"env_id":null}""");
+            etcd.put("/aisix/rate_limit_policies/a5000000-0000-4000-8000-000000000001", """
+                    {"name":"weekend-free","scope":"api_key","scope_ref":"3b900000-0000-4000-8000-000000000009","window":"minute","max_requests":100,"schedules":[{"days_of_week":["sat","sun"],"start_time":"00:00","end_time":"24:00","timezone":"Europe/Paris"}]}""");
+            etcd.put("/aisix/api_keys/3b900000-0000-4000-8000-000000000009", """
+                    {"key_hash":"%s","allowed_models":["*"]}""".formatted(Digests.sha256Hex(CALLER)));
+            ParityGateway.await(() -> gw.gateway.snapshots().current() != null
+                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.API_KEYS).size() == 1
+                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.RATE_LIMIT_POLICIES).size() == 1
+                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.GUARDRAILS).size() == 1, "the rows applied");
+            JsonNode health = GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/health", null).body());
+            assertEquals(0, health.at("/config/rejected").size(), health.toString());
+            assertEquals(1, GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/guardrail_attachments", null).body()).size());
+            GatewayFixture fx = new GatewayFixture(gw);
+
+            // the attached model: masked as AISIX masks, the caller's wire kept, cache breakpoints added
+            HttpResponse<String> r = fx.post("/v1/messages", CALLER, """
+                    {"model":"claude-guarded","max_tokens":16,"system":"sys","messages":[{"role":"user","content":"mail a@b.example about TCK-1234"}]}""");
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode sent = mock.lastRequest().json();
+            assertEquals("mail [EMAIL_REDACTED] about TCK-****", sent.at("/messages/0/content/0/text").asText(), sent.toString());
+            assertEquals("ephemeral", sent.at("/system/0/cache_control/type").asText());
+            HttpResponse<String> blocked = fx.post("/v1/messages", CALLER, """
+                    {"model":"claude-guarded","max_tokens":16,"messages":[{"role":"user","content":"id 11010519491231002X"}]}""");
+            assertEquals(422, blocked.statusCode(), blocked.body());
+            assertFalse(blocked.body().contains("11010519491231002X"));
+
+            // another model: the guardrail is not attached to it
+            assertEquals(200, fx.post("/v1/messages", CALLER, """
+                    {"model":"claude-open","max_tokens":16,"messages":[{"role":"user","content":"mail a@b.example"}]}""")
+                    .statusCode());
+            assertEquals("mail a@b.example", mock.lastRequest().json().at("/messages/0/content").asText());
+        }
+    }
 }

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/aisix}'s commands in the assembled product: {@code validate} checks resources with
- * the kinds of the shipped plugins (guardrail and exporter kinds come from {@code plugins/}), and
- * AISIX's own example file passes unchanged.
+ * {@code bin/aisix}'s commands in the product as the tarball installs it: {@code validate} checks
+ * resources with the kinds of the shipped plugins (guardrail and exporter kinds come from
+ * {@code plugins/}), and AISIX's own example file passes unchanged.
  */
 class CliSmokeIT {
     private static final Path HOME = InstalledGateway.home();
@@ -112,6 +112,52 @@ class CliSmokeIT {
         assertEquals("/guardrails/2/kind", errors.get(2).get("path").asText());
         assertTrue(errors.get(2).get("message").asText().startsWith("unknown guardrail kind 'telepathy' (installed: "
                 + "keyword, pii, webhook)"), json);
+    }
+
+    /**
+     * {@code guardrail_attachments} is served (the guardrails plugin declares it), not reported as
+     * an AISIX collection this gateway ignores: a row names its guardrail by name or id and gets
+     * its id from what it attaches.
+     */
+    @Test
+    void guardrailAttachmentsAreReadFromAFile() throws Exception {
+        Path good = Files.writeString(dir.resolve("attached.yaml"), """
+                _format_version: "1"
+                guardrails:
+                  - { name: pii, kind: pii, detectors: [{ type: email }] }
+                  - { id: words-1, name: words, kind: keyword, patterns: [{ value: secret }] }
+                guardrail_attachments:
+                  - { guardrail_id: pii, scope_type: model, scope_id: claude, priority: 10 }
+                  - { guardrail_id: words-1, scope_type: env, priority: 0 }
+                """);
+        Run ok = aisix(Map.of(), "validate", "-r", good.toString());
+        assertEquals(0, ok.exit(), ok.out());
+        assertEquals(List.of(HOME.resolve("conf/config.yaml") + ": valid",
+                good + ": valid (guardrails 2, guardrail_attachments 2)"), ok.lines());
+
+        Path bad = Files.writeString(dir.resolve("unattached.yaml"), """
+                _format_version: "1"
+                guardrails:
+                  - { name: pii, kind: pii, detectors: [{ type: email }] }
+                guardrail_attachments:
+                  - { guardrail_id: pii, scope_type: model, priority: 1 }
+                  - { guardrail_id: nope, scope_type: env, priority: 1 }
+                  - { guardrail_id: pii, scope_type: env }
+                  - { guardrail_id: pii, scope_type: env, priority: 2 }
+                  - { scope_type: env, priority: 1 }
+                """);
+        Run invalid = aisix(Map.of(), "validate", "-r", bad.toString());
+        assertEquals(2, invalid.exit(), invalid.out());
+        assertEquals(List.of(
+                bad + ":5:5: error: /guardrail_attachments/0/scope_id: is required for scope_type model",
+                bad + ":6:7: error: /guardrail_attachments/1/guardrail_id: guardrails 'nope' does not exist in this file",
+                bad + ":7:5: error: /guardrail_attachments/2/priority: is required",
+                bad + ":8:5: error: /guardrail_attachments/3: attaches the same guardrail to the same scope as the row at "
+                        + "line 7",
+                bad + ":9:5: error: /guardrail_attachments/4: needs guardrail_id and scope_type (its id is derived from "
+                        + "what it attaches), or an id",
+                HOME.resolve("conf/config.yaml") + ": valid",
+                bad + ": invalid (5 errors; nothing of it would be served)"), invalid.lines());
     }
 
     @Test

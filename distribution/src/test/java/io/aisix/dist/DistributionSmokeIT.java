@@ -29,6 +29,10 @@ class DistributionSmokeIT {
         assertTrue(Files.exists(home.resolve("conf/config.yaml")));
         assertTrue(Files.exists(home.resolve("lib/aisix-kernel-0.1.0-SNAPSHOT.jar")));
         assertTrue(Files.exists(home.resolve("lib/aisix-admin-ui-openapi-0.1.0-SNAPSHOT.jar")));
+        // the schemas of every kind the shipped plugins declare, AISIX's guardrail_attachments included
+        for (String kind : List.of("models", "guardrails", "rate_limit_policies", "guardrail_attachments")) {
+            assertTrue(Files.exists(home.resolve("schemas/kinds/" + kind + ".schema.json")), kind);
+        }
         for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
                 "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
                 "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "observe", "exporter-file",
@@ -79,6 +83,9 @@ class DistributionSmokeIT {
             assertEquals(200, spec.statusCode());
             assertTrue(spec.body().contains("\"openapi\": \"3.1.0\""), spec.body());
             assertEquals(404, gw.get("proxy", "/playground/").statusCode());
+            HttpResponse<String> attachments = gw.get("admin", "/admin/schemas/kinds/guardrail_attachments.schema.json");
+            assertEquals(200, attachments.statusCode());
+            assertTrue(attachments.body().contains("\"scope_type\""), attachments.body());
 
             // relative data_dir resolves against the working directory; secrets are owner-only
             assertEquals(201, gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("admin", "/admin/v1/provider_keys"))

@@ -13,13 +13,17 @@ import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
  * The guardrail kinds of the shipped plugins describe themselves in the guardrails schema, and
- * that schema agrees with their validators on a corpus; the checks a JSON Schema cannot express
- * (a regex that must compile, a detector type the plugin knows, reserved header names) are listed
- * and asserted to be the validator's alone.
+ * that schema agrees with their validators on a corpus; so does the guardrails plugin's
+ * {@code guardrail_attachments} kind. The checks a JSON Schema cannot express (a regex that must
+ * compile, unique detector types and pattern names, a pattern that blocks by the guardrail's
+ * {@code default_action} yet names a replacement, reserved header names) are listed and asserted
+ * to be the validator's alone.
  */
 class PluginKindSchemasTest {
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7);
@@ -37,8 +41,18 @@ class PluginKindSchemasTest {
             {"name":"g","kind":"pii","detectors":[]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"email","action":"hide"}]} | invalid
             {"name":"g","kind":"pii","default_action":"shred","detectors":[{"type":"email"}]} | invalid
-            {"name":"g","kind":"pii","detectors":[{"type":"shoe_size"}]} | validator-only
+            {"name":"g","kind":"pii","detectors":[{"type":"shoe_size"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"email"},{"type":"email"}]} | validator-only
+            {"name":"g","kind":"pii","detectors":[{"type":"china_mobile"},{"type":"china_id_card","action":"block"},{"type":"bank_card"}]} | valid
+            {"name":"g","kind":"pii","custom_patterns":[{"name":"Employee ID","regex":"EMP-(\\\\d+)","replacement":"EMP-***"},{"name":"gone","regex":"x","replacement":""}]} | valid
+            {"name":"g","kind":"pii","custom_patterns":[{"name":"t","regex":"x","action":"block","replacement":"*"}]} | invalid
+            {"name":"g","kind":"pii","default_action":"block","custom_patterns":[{"name":"t","regex":"x","action":"mask","replacement":"*"}]} | valid
+            {"name":"g","kind":"pii","default_action":"block","custom_patterns":[{"name":"t","regex":"x","replacement":"*"}]} | validator-only
+            {"name":"g","kind":"pii","custom_patterns":[{"name":"t","regex":"x","replacement":5}]} | invalid
+            {"name":"g","kind":"pii","custom_patterns":[{"name":"t","regex":"x","replacement":"RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR"}]} | invalid
+            {"name":"g","kind":"pii","custom_patterns":[{"name":"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn","regex":"x"}]} | invalid
+            {"name":"g","kind":"pii","custom_patterns":[{"regex":"x"}]} | invalid
+            {"name":"g","kind":"pii","custom_patterns":[{"name":"t","regex":"x"},{"name":"t","regex":"y"}]} | validator-only
             {"name":"g","kind":"webhook","url":"https://guard.example.com/v1","headers":{"Authorization":"Bearer x"},"timeout_ms":500} | valid
             {"name":"g","kind":"webhook"} | invalid
             {"name":"g","kind":"webhook","url":"ftp://x"} | invalid
@@ -48,20 +62,58 @@ class PluginKindSchemasTest {
             {"name":"g","kind":"telepathy"} | invalid
             """;
 
+    /** AISIX's guardrail_attachments, the guardrails plugin's kind: row | valid, invalid */
+    private static final String ATTACHMENTS = """
+            {"guardrail_id":"g1","scope_type":"env","priority":0} | valid
+            {"guardrail_id":"g1","scope_type":"model","scope_id":"m1","priority":10,"enabled":false,"env_id":"e1"} | valid
+            {"guardrail_id":"g1","scope_type":"env","scope_id":null,"priority":-5} | valid
+            {"guardrail_id":"g1","scope_type":"team","scope_id":"t","priority":2147483647} | valid
+            {"scope_type":"env","priority":0} | invalid
+            {"guardrail_id":"","scope_type":"env","priority":0} | invalid
+            {"guardrail_id":"g1","priority":0} | invalid
+            {"guardrail_id":"g1","scope_type":"org","scope_id":"o","priority":0} | invalid
+            {"guardrail_id":"g1","scope_type":"model","priority":0} | invalid
+            {"guardrail_id":"g1","scope_type":"api_key","scope_id":null,"priority":0} | invalid
+            {"guardrail_id":"g1","scope_type":"env"} | invalid
+            {"guardrail_id":"g1","scope_type":"env","priority":"high"} | invalid
+            {"guardrail_id":"g1","scope_type":"env","priority":2147483648} | invalid
+            {"guardrail_id":"g1","scope_type":"env","priority":0,"enabled":"no"} | invalid
+            [1] | invalid
+            """;
+
+    private static ResourceKind<?> shipped(String name) {
+        return ResourceKinds.offline(PluginRegistry.load(null, PluginKindSchemasTest.class.getClassLoader()))
+                .stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow();
+    }
+
     @Test
     void guardrailKindsFromThePluginsAgreeWithTheirSchema() throws Exception {
-        ResourceKind<?> guardrails = ResourceKinds.offline(PluginRegistry.load(null, getClass().getClassLoader()))
-                .stream().filter(k -> k.name().equals("guardrails")).findFirst().orElseThrow();
-        var schema = FACTORY.getSchema(guardrails.schema().orElseThrow(),
+        assertEquals(List.of(), disagreements(shipped("guardrails"), ROWS));
+    }
+
+    @Test
+    void guardrailAttachmentsAgreeWithTheirSchema() throws Exception {
+        ResourceKind<?> attachments = shipped("guardrail_attachments");
+        assertEquals(List.of(), disagreements(attachments, ATTACHMENTS));
+        // every field it reads is published; env_id is accepted and not read, as in AISIX
+        Set<String> published = new TreeSet<>();
+        attachments.schema().orElseThrow().get("properties").fieldNames().forEachRemaining(published::add);
+        Set<String> known = new TreeSet<>(attachments.knownFields());
+        known.remove("env_id");
+        assertEquals(known, published);
+    }
+
+    private static List<String> disagreements(ResourceKind<?> kind, String rows) throws Exception {
+        var schema = FACTORY.getSchema(kind.schema().orElseThrow(),
                 SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
         List<String> wrong = new ArrayList<>();
-        for (String line : ROWS.strip().split("\n")) {
+        for (String line : rows.strip().split("\n")) {
             int bar = line.lastIndexOf(" | ");
             JsonNode row = Json.mapper().readTree(line.substring(0, bar));
             String expected = line.substring(bar + 3).strip();
             boolean validator;
             try {
-                guardrails.decode("g1", row);
+                kind.decode("g1", row);
                 validator = true;
             } catch (ValidationException e) {
                 validator = false;
@@ -76,6 +128,6 @@ class PluginKindSchemasTest {
                 wrong.add(line + " -> validator " + validator + ", schema " + bySchema);
             }
         }
-        assertEquals(List.of(), wrong);
+        return wrong;
     }
 }

@@ -64,7 +64,7 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             Map.entry("aisix_upstream_attempts_total", "Upstream tries, failed ones included, by direct model, "
                     + "provider and status"),
             Map.entry("aisix_time_to_first_token_seconds", "Time from request arrival to the first streamed event"),
-            Map.entry("aisix_tokens_total", "Tokens reported by upstreams, by type (prompt, completion)"),
+            Map.entry("aisix_tokens_total", "Tokens reported by upstreams, by type (prompt, completion; cache_read and cache_creation are parts of prompt)"),
             Map.entry("aisix_in_flight_requests", "Proxy requests in flight, streams included"),
             Map.entry("aisix_cache_requests_total", "Response cache lookups by policy and outcome"),
             Map.entry("aisix_guardrail_hits_total", "Guardrail hits by guardrail, action and phase"),

@@ -43,13 +43,16 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code ${ENV}} references in string values ({@link EnvInterpolation});</li>
  *   <li>rows without {@code id}: the id is derived from the kind and the row's
- *       {@code display_name} (or {@code name}) with {@link FileIds}, as AISIX does;</li>
+ *       {@code display_name} (or {@code name}) with {@link FileIds}, as AISIX does; a
+ *       {@code guardrail_attachments} row, which has no name, from what it attaches
+ *       ({@code guardrail_id}, {@code scope_type}, {@code scope_id});</li>
  *   <li>caller keys as {@code key_env} (the variable holding the key), hashed at load: the
  *       plaintext is never kept, stored or printed; a plaintext {@code key} is refused;</li>
  *   <li>references by name: a model's {@code provider_key} (the provider key's
  *       {@code display_name}) becomes {@code provider_key_id}; {@code api_key:<display_name>} in
  *       {@code applies_to} and a rate-limit policy's {@code scope_ref} (scope {@code api_key})
- *       become the key's id;</li>
+ *       become the key's id; an attachment's {@code guardrail_id} may be the guardrail's
+ *       {@code name};</li>
  *   <li>non-glob entries of a caller key's {@code allowed_models} must name a model of the file
  *       (AISIX's check: a typo there would silently lock the key out).</li>
  * </ul>
@@ -61,7 +64,10 @@ public final class ResourcesFile {
     /** The only {@code _format_version} there is. */
     public static final String FORMAT_VERSION = "1";
 
-    /** AISIX's resource collections that this gateway does not serve unless a plugin declares the kind. */
+    /**
+     * AISIX's resource collections that this gateway does not serve unless a plugin declares the
+     * kind ({@code guardrail_attachments} is the {@code guardrails} plugin's).
+     */
     static final Set<String> AISIX_COLLECTIONS = Set.of("mcp_servers", "mcp_policies", "mcp_auth_settings",
             "a2a_agents", "oidc_providers", "claim_mappings", "passthrough_routes", "guardrail_attachments");
 
@@ -76,6 +82,7 @@ public final class ResourcesFile {
                     "the environment variable holding the caller's key (hashed when read, never kept)"));
 
     private static final ObjectMapper JSON = Json.mapper();
+    private static final String ATTACHMENTS = "guardrail_attachments";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final int MIN_KEY_LENGTH = 8;
 
@@ -239,6 +246,7 @@ public final class ResourcesFile {
         /** Takes the id out of the row, or derives it from the row's name. */
         private void row(ResourceKind<?> kind, String pointer, ObjectNode value) {
             Optional<String> name = text(value, "display_name").or(() -> text(value, "name"));
+            Optional<String> identity = name.or(() -> attachmentIdentity(kind, value));
             JsonNode idNode = value.remove("id");
             String id;
             boolean derived = idNode == null || idNode.isNull();
@@ -248,20 +256,25 @@ public final class ResourcesFile {
                     return;
                 }
                 id = idNode.asText();
-            } else if (name.isPresent()) {
-                id = FileIds.of(kind.name(), name.get());
+            } else if (identity.isPresent()) {
+                id = FileIds.of(kind.name(), identity.get());
             } else {
-                error(pointer, "needs display_name or name (its id is derived from it), or an id");
+                error(pointer, kind.name().equals(ATTACHMENTS)
+                        ? "needs guardrail_id and scope_type (its id is derived from what it attaches), or an id"
+                        : "needs display_name or name (its id is derived from it), or an id");
                 return;
             }
             List<Row> list = rows.get(kind.name());
             for (Row other : list) {
                 if (other.id.equals(id)) {
-                    error(derived ? pointer : pointer + "/id", derived
+                    error(derived ? pointer : pointer + "/id", !derived
+                            ? "id '" + id + "' is used by another " + kind.name() + " row too (line "
+                                    + line(other.pointer) + ")"
+                            : name.isPresent()
                             ? "'" + name.get() + "' names another " + kind.name() + " row too (line "
                                     + line(other.pointer) + "); names must be unique, or give each row an id"
-                            : "id '" + id + "' is used by another " + kind.name() + " row too (line "
-                                    + line(other.pointer) + ")");
+                            : "attaches the same guardrail to the same scope as the row at line "
+                                    + line(other.pointer));
                     return;
                 }
             }
@@ -274,18 +287,21 @@ public final class ResourcesFile {
                 case "models" -> providerKeyByName(r);
                 case "rate_limit_policies" -> {
                     if (r.value.path("scope").asText("").equals("api_key")) {
-                        keyIdByName(r, "/scope_ref", r.value.get("scope_ref"), "", n -> r.value.put("scope_ref", n));
+                        idByName(CoreKinds.API_KEYS.name(), r.value.get("scope_ref"), "",
+                                n -> r.value.put("scope_ref", n));
                     }
                 }
+                case ATTACHMENTS -> idByName("guardrails", r.value.get("guardrail_id"), "",
+                        n -> r.value.put("guardrail_id", n));
                 case "guardrails" -> {
                     if (r.value.get("applies_to") instanceof ArrayNode a) {
                         for (int i = 0; i < a.size(); i++) {
                             int at = i;
-                            keyIdByName(r, "/applies_to/" + i, a.get(i), "api_key:", n -> a.set(at, n));
+                            idByName(CoreKinds.API_KEYS.name(), a.get(i), "api_key:", n -> a.set(at, n));
                         }
                     }
                 }
-                case "cache_policies" -> keyIdByName(r, "/applies_to", r.value.get("applies_to"), "api_key:",
+                case "cache_policies" -> idByName(CoreKinds.API_KEYS.name(), r.value.get("applies_to"), "api_key:",
                         n -> r.value.put("applies_to", n));
                 default -> {
                 }
@@ -346,18 +362,18 @@ public final class ResourcesFile {
         }
 
         /**
-         * {@code <prefix><display_name of a caller key>} becomes {@code <prefix><its id>}; a value
-         * that already is a caller key's id, or names none, is left for the kind to judge.
+         * {@code <prefix><name of a row of kind>} (a caller key's display_name, a guardrail's
+         * name) becomes {@code <prefix><its id>}; a value that already is the id of a row of that
+         * kind, or names none, is left for the kind to judge.
          */
-        private void keyIdByName(Row r, String at, JsonNode node, String prefix,
-                                 java.util.function.Consumer<String> set) {
+        private void idByName(String kind, JsonNode node, String prefix, java.util.function.Consumer<String> set) {
             if (node == null || !node.isTextual() || !node.asText().startsWith(prefix)) {
                 return;
             }
             String ref = node.asText().substring(prefix.length());
-            boolean isId = rows.get("api_keys") != null && rows.get("api_keys").stream().anyMatch(k -> k.id.equals(ref));
+            boolean isId = rows.get(kind) != null && rows.get(kind).stream().anyMatch(k -> k.id.equals(ref));
             if (!isId) {
-                byName("api_keys", ref).ifPresent(k -> set.accept(prefix + k.id));
+                byName(kind, ref).ifPresent(k -> set.accept(prefix + k.id));
             }
         }
 
@@ -479,6 +495,18 @@ public final class ResourcesFile {
         String prefix = alias.substring(0, star);
         String suffix = alias.substring(star + 1);
         return name.length() >= prefix.length() + suffix.length() && name.startsWith(prefix) && name.endsWith(suffix);
+    }
+
+    /**
+     * What a {@code guardrail_attachments} row attaches, as written (so the id does not change when
+     * {@code guardrail_id} is a name): {@code <guardrail_id>@<scope_type>[/<scope_id>]}.
+     */
+    private static Optional<String> attachmentIdentity(ResourceKind<?> kind, ObjectNode value) {
+        if (!kind.name().equals(ATTACHMENTS)) {
+            return Optional.empty();
+        }
+        return text(value, "guardrail_id").flatMap(g -> text(value, "scope_type").map(t -> g + "@" + t
+                + text(value, "scope_id").map(id -> "/" + id).orElse("")));
     }
 
     private static Optional<String> text(ObjectNode value, String field) {

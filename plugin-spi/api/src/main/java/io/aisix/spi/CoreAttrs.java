@@ -12,6 +12,20 @@ public final class CoreAttrs {
     private CoreAttrs() {
     }
 
+    /**
+     * The request as the caller's inbound dialect sent it, set at {@link Stage#INGRESS} by the filter
+     * that translated it into the canonical shape ({@code /v1/messages}: the Anthropic request,
+     * with {@code system} turns of {@code messages[]} folded into {@code system}). A provider adapter
+     * whose upstream speaks that dialect ({@link Exchange#endpoint()} says which) sends it instead
+     * of translating the canonical request back, so fields the canonical shape has no place for
+     * survive; it then answers in that dialect too, and the filter that set this attribute passes
+     * such an answer through. Filters that rewrite the request's text (guardrail masks) rewrite
+     * this tree as well as {@link Exchange#json()}. Never changed in place by an adapter: retries
+     * and fallbacks send it again.
+     */
+    public static final AttrKey<com.fasterxml.jackson.databind.node.ObjectNode> INBOUND_REQUEST =
+            AttrKey.of("inbound_request", com.fasterxml.jackson.databind.node.ObjectNode.class);
+
     /** The authenticated caller key (set at {@link Stage#AUTH}). */
     public static final AttrKey<CallerKey> CALLER = AttrKey.of("caller", CallerKey.class);
 

@@ -17,7 +17,8 @@ import io.aisix.spi.provider.UpstreamResponse;
 
 /**
  * The invoke flow of an adapter whose upstream speaks a foreign wire for chat completions only
- * (Anthropic, Gemini): other endpoints are {@code NOT_FOUND}; the canonical request is translated
+ * (Anthropic, Gemini): the Responses API is bridged through chat completions
+ * ({@link ResponsesBridge}), other endpoints are {@code NOT_FOUND}; the canonical request is translated
  * ({@link #request}), sent through {@link Upstreams#send}; a stream is translated event by event
  * ({@link #toChunks}), a whole answer into a canonical {@code chat.completion}
  * ({@link #toChatCompletion}) whose usage is published in {@link CoreAttrs#USAGE}.
@@ -42,7 +43,7 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
 
     @Override
     public final boolean supports(Endpoint endpoint) {
-        return endpoint.family() == Endpoint.CHAT_COMPLETIONS;
+        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || ResponsesBridge.bridges(endpoint);
     }
 
     @Override
@@ -50,6 +51,13 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
         if (!supports(exchange.endpoint())) {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + exchange.endpoint().path() + " is not served by " + vendor + " upstreams");
+        }
+        if (ResponsesBridge.bridges(exchange.endpoint())) {
+            return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));
+        }
+        java.util.Optional<Response> direct = passthrough(exchange, target, upstream);
+        if (direct.isPresent()) {
+            return direct.get();
         }
         ObjectNode chat = exchange.json();
         boolean stream = chat.path("stream").asBoolean(false);
@@ -59,10 +67,19 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
         if (stream) {
             return Response.stream(toChunks(response, exchange, target.alias(), created, callerUsage));
         }
-        ObjectNode completion = toChatCompletion(Upstreams.parseBody(Upstreams.readAll(response)), target.alias(),
-                created);
-        exchange.attr(CoreAttrs.USAGE, UsageInfo.fromOpenAi(completion.get("usage")).toUsage());
+        JsonNode answer = Upstreams.parseBody(Upstreams.readAll(response));
+        ObjectNode completion = toChatCompletion(answer, target.alias(), created);
+        exchange.attr(CoreAttrs.USAGE, usage(answer, completion).toUsage());
         return Response.json(ProviderJson.bytes(completion));
+    }
+
+    /**
+     * Serves the request without translation when the upstream speaks the caller's inbound dialect
+     * ({@link CoreAttrs#INBOUND_REQUEST}), answering in that dialect; empty (the default) to
+     * translate the canonical request.
+     */
+    protected java.util.Optional<Response> passthrough(Exchange exchange, Target target, UpstreamClient upstream) {
+        return java.util.Optional.empty();
     }
 
     /** The upstream call for a canonical chat request (headers from {@link Upstreams#baseHeaders}). */
@@ -74,6 +91,14 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
      */
     protected abstract EventStream toChunks(UpstreamResponse response, Exchange exchange, String alias, long created,
             boolean callerUsage);
+
+    /**
+     * The usage to publish for a whole answer: by default the canonical completion's; an adapter
+     * whose upstream reports more (Anthropic's prompt-cache writes) reads it from the answer.
+     */
+    protected UsageInfo usage(JsonNode answer, ObjectNode completion) {
+        return UsageInfo.fromOpenAi(completion.get("usage"));
+    }
 
     /**
      * A whole upstream answer as a canonical {@code chat.completion} carrying {@code usage}; throws

@@ -6,16 +6,23 @@ import io.aisix.spi.Usage;
 
 /**
  * Token usage as the canonical OpenAI {@code usage} object renders it: the cached and reasoning
- * details appear only when non-zero (aisix-behaviour section 4.11).
+ * details appear only when non-zero (aisix-behaviour section 4.11). {@code promptTokens} counts
+ * prompt-cache reads ({@code cachedTokens}) and writes ({@code cacheCreationTokens}, which the
+ * OpenAI shape has no field for) as OpenAI counts input, so {@code total_tokens} folds them in.
  */
-public record UsageInfo(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens) {
+public record UsageInfo(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens,
+                        long cacheCreationTokens) {
+
+    public UsageInfo(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens) {
+        this(promptTokens, completionTokens, cachedTokens, reasoningTokens, 0);
+    }
 
     public static UsageInfo of(long prompt, long completion) {
         return new UsageInfo(prompt, completion, 0, 0);
     }
 
     public Usage toUsage() {
-        return new Usage(promptTokens, completionTokens);
+        return new Usage(promptTokens, completionTokens, cachedTokens, cacheCreationTokens);
     }
 
     public long totalTokens() {

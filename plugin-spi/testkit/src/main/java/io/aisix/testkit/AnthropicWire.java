@@ -86,8 +86,8 @@ final class AnthropicWire implements MockUpstream.Wire {
     private static ObjectNode usage(Script s, boolean start) {
         ObjectNode u = MockJson.object();
         u.put("input_tokens", s.promptTokens());
-        u.put("cache_creation_input_tokens", 0);
-        u.put("cache_read_input_tokens", 0);
+        u.put("cache_creation_input_tokens", s.cacheCreationTokens());
+        u.put("cache_read_input_tokens", s.cacheReadTokens());
         u.put("output_tokens", start ? 1 : s.completionTokens());
         return u;
     }
@@ -117,6 +117,7 @@ final class AnthropicWire implements MockUpstream.Wire {
         root.put("stop_reason", stopReason(s.canonicalFinishReason()));
         root.putNull("stop_sequence");
         root.set("usage", usage(s, false));
+        root.setAll(MockJson.parseObject(s.extraFields()));
         return root;
     }
 
@@ -140,6 +141,7 @@ final class AnthropicWire implements MockUpstream.Wire {
         message.putNull("stop_reason");
         message.putNull("stop_sequence");
         message.set("usage", usage(s, true));
+        message.setAll(MockJson.parseObject(s.extraFields()));
         frames.add(event("message_start", (ObjectNode) MockJson.object().set("message", message)));
         int index = 0;
         boolean pinged = false;

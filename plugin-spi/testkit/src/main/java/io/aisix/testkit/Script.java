@@ -53,6 +53,9 @@ public final class Script implements Cloneable {
     private int completionTokens = 9;
     private String finishReason;
     private int embeddingDims = 8;
+    private int cacheReadTokens;
+    private int cacheCreationTokens;
+    private String extraFields = "{}";
     private String reasoning = "";
     private Map<String, String> headers = Map.of();
 
@@ -234,6 +237,24 @@ public final class Script implements Cloneable {
         return s;
     }
 
+    /** Anthropic wire: the {@code cache_read_input_tokens} and {@code cache_creation_input_tokens} reported. */
+    public Script cacheTokens(int read, int creation) {
+        Script s = copy();
+        s.cacheReadTokens = read;
+        s.cacheCreationTokens = creation;
+        return s;
+    }
+
+    /**
+     * Anthropic wire: fields (a JSON object as text) added to the answer's {@code message} (the
+     * JSON body, or the {@code message} of {@code message_start}), to see them passed through.
+     */
+    public Script extraFields(String jsonObject) {
+        Script s = copy();
+        s.extraFields = Objects.requireNonNull(jsonObject, "jsonObject");
+        return s;
+    }
+
     /**
      * Reasoning the model shows before its answer, in each provider's spelling: OpenAI-compatible
      * {@code reasoning_content} (DeepSeek), Anthropic {@code thinking} blocks, Gemini
@@ -337,6 +358,18 @@ public final class Script implements Cloneable {
 
     public int embeddingDims() {
         return embeddingDims;
+    }
+
+    public int cacheReadTokens() {
+        return cacheReadTokens;
+    }
+
+    public int cacheCreationTokens() {
+        return cacheCreationTokens;
+    }
+
+    public String extraFields() {
+        return extraFields;
     }
 
     /** The reasoning text ({@link #reasoning(String)}); empty when none. */

@@ -29,6 +29,7 @@ public final class TestTarget {
     private boolean verifyTls = true;
     private Long timeoutMs;
     private Long streamTimeoutMs;
+    private String promptCachingTtl;
 
     private TestTarget(String adapterId) {
         this.adapterId = adapterId;
@@ -94,6 +95,12 @@ public final class TestTarget {
         return this;
     }
 
+    /** The model's {@code auto_prompt_caching}, enabled with {@code ttl} ({@code 5m} or {@code 1h}). */
+    public TestTarget promptCaching(String ttl) {
+        this.promptCachingTtl = ttl;
+        return this;
+    }
+
     public Target build() {
         ProviderKey key = new ProviderKey("pk-" + alias, alias + "-key", provider,
                 provider.equals(adapterId) ? Optional.empty() : Optional.of(adapterId), apiKey,
@@ -102,7 +109,8 @@ public final class TestTarget {
         Model model = new Model("m-" + alias, alias, Optional.of(key.id()), Optional.of(upstreamModel), Optional.empty(),
                 timeoutMs == null ? OptionalLong.empty() : OptionalLong.of(timeoutMs),
                 streamTimeoutMs == null ? OptionalLong.empty() : OptionalLong.of(streamTimeoutMs), OptionalInt.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.ofNullable(promptCachingTtl).map(Model.PromptCaching::new));
         return new Target(alias, alias, model, key, upstreamModel, adapterId, 0, 1);
     }
 }

@@ -43,11 +43,7 @@ public final class AnthropicStreams {
         private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>(4);
         private ChunkWriter writer;
         private int nextTool;
-        private JsonNode startUsage;
-        private long inputTokens;
-        private long cacheRead;
-        private long cacheWrite;
-        private long outputTokens;
+        private final AnthropicUsage usage = new AnthropicUsage();
 
         public ToChunks(UpstreamResponse response, Exchange exchange, String alias, long created, boolean callerUsage) {
             super(response);
@@ -78,8 +74,7 @@ public final class AnthropicStreams {
                 case "message_start" -> {
                     JsonNode msg = e.path("message");
                     writer = new ChunkWriter(msg.path("id").asText("msg"), created, alias);
-                    startUsage = msg.path("usage");
-                    readUsage(startUsage);
+                    usage.read(msg.get("usage"));
                     emit(writer.role());
                 }
                 case "content_block_start" -> {
@@ -121,15 +116,15 @@ public final class AnthropicStreams {
                     }
                 }
                 case "message_delta" -> {
-                    readUsage(e.path("usage"));
+                    usage.read(e.get("usage"));
                     emit(writer().finish(AnthropicTranslator.finishReason(
                             e.path("delta").path("stop_reason").asText(null))));
                 }
                 case "message_stop" -> {
-                    UsageInfo usage = new UsageInfo(inputTokens + cacheRead + cacheWrite, outputTokens, cacheRead, 0);
-                    exchange.attr(CoreAttrs.USAGE, usage.toUsage());
+                    UsageInfo total = usage.info();
+                    exchange.attr(CoreAttrs.USAGE, total.toUsage());
                     if (callerUsage) {
-                        emit(writer().usage(usage));
+                        emit(writer().usage(total));
                     }
                     return true;
                 }
@@ -141,31 +136,17 @@ public final class AnthropicStreams {
             }
             return false;
         }
-
-        private void readUsage(JsonNode u) {
-            if (u == null || !u.isObject()) {
-                return;
-            }
-            if (u.has("input_tokens")) {
-                inputTokens = u.get("input_tokens").asLong();
-            }
-            if (u.has("cache_read_input_tokens")) {
-                cacheRead = u.get("cache_read_input_tokens").asLong();
-            }
-            if (u.has("cache_creation_input_tokens")) {
-                cacheWrite = u.get("cache_creation_input_tokens").asLong();
-            }
-            if (u.has("output_tokens")) {
-                outputTokens = u.get("output_tokens").asLong();
-            }
-        }
     }
 
     /**
      * Canonical chunks → Anthropic events, for the {@code /v1/messages} ingress filter. The first
-     * chunk opens the message ({@code message_start}); content, tool-call and text deltas open and
-     * close content blocks as they change; the end of the canonical stream closes the last block
-     * and sends {@code message_delta} (stop reason and usage) and {@code message_stop}.
+     * chunk opens the message ({@code message_start}); reasoning ({@code reasoning_content}: a
+     * {@code thinking} block of {@code thinking_delta}s, with an empty {@code signature}: nothing
+     * signed it), text and tool-call deltas open and close content blocks as they change; the end
+     * of the canonical stream closes the last block
+     * and sends {@code message_delta} (stop reason and usage) and {@code message_stop}. A stream
+     * that is Anthropic's already (named events: an Anthropic upstream's, passed through) is
+     * relayed unchanged.
      */
     static final class ToAnthropic implements EventStream {
         private final EventStream inner;
@@ -173,10 +154,13 @@ public final class AnthropicStreams {
         private final Map<Integer, Integer> blockByTool = new HashMap<>(4);
         private boolean started;
         private boolean done;
+        /** The inner stream is already in the Anthropic wire. */
+        private boolean relay;
         private int nextBlock;
         /** Index of the open content block, or -1. */
         private int openBlock = -1;
-        private boolean openIsText;
+        /** The open block's {@code type}: {@code thinking}, {@code text} or {@code tool_use}. */
+        private String openType = "";
         private String stopReason = "end_turn";
         private UsageInfo usage;
 
@@ -233,7 +217,34 @@ public final class AnthropicStreams {
             }
         }
 
+        /** Opens a block of {@code type} (closing the open one) unless one of that type is open. */
+        private void ensureOpen(String type, String contentBlock) {
+            if (openBlock >= 0 && openType.equals(type)) {
+                return;
+            }
+            closeBlock();
+            openBlock = nextBlock++;
+            openType = type;
+            event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + openBlock
+                    + ",\"content_block\":" + contentBlock + "}");
+        }
+
+        private void delta(int block, String deltaType, String field, String value) {
+            StringBuilder sb = new StringBuilder(value.length() + 96)
+                    .append("{\"type\":\"content_block_delta\",\"index\":").append(block)
+                    .append(",\"delta\":{\"type\":\"").append(deltaType).append("\",\"").append(field).append("\":");
+            ProviderJson.quote(sb, value);
+            event("content_block_delta", sb.append("}}").toString());
+        }
+
         private void translate(SseEvent chunk) {
+            if (!chunk.event().isEmpty() && !started) {
+                relay = true;
+            }
+            if (relay) {
+                out.add(chunk);
+                return;
+            }
             if (chunk.data().startsWith("[DONE]")) {
                 return;
             }
@@ -248,20 +259,15 @@ public final class AnthropicStreams {
                 return;
             }
             JsonNode delta = choice.path("delta");
+            String thinking = delta.path("reasoning_content").asText("");
+            if (!thinking.isEmpty()) {
+                ensureOpen("thinking", "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}");
+                delta(openBlock, "thinking_delta", "thinking", thinking);
+            }
             String text = delta.path("content").asText("");
             if (!text.isEmpty()) {
-                if (openBlock < 0 || !openIsText) {
-                    closeBlock();
-                    openBlock = nextBlock++;
-                    openIsText = true;
-                    event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + openBlock
-                            + ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
-                }
-                StringBuilder sb = new StringBuilder(text.length() + 96)
-                        .append("{\"type\":\"content_block_delta\",\"index\":").append(openBlock)
-                        .append(",\"delta\":{\"type\":\"text_delta\",\"text\":");
-                ProviderJson.quote(sb, text);
-                event("content_block_delta", sb.append("}}").toString());
+                ensureOpen("text", "{\"type\":\"text\",\"text\":\"\"}");
+                delta(openBlock, "text_delta", "text", text);
             }
             for (JsonNode tc : delta.path("tool_calls")) {
                 int tool = tc.path("index").asInt(0);
@@ -271,7 +277,7 @@ public final class AnthropicStreams {
                     block = nextBlock++;
                     blockByTool.put(tool, block);
                     openBlock = block;
-                    openIsText = false;
+                    openType = "tool_use";
                     ObjectNode start = ProviderJson.object();
                     start.put("type", "content_block_start");
                     start.put("index", block);
@@ -284,11 +290,7 @@ public final class AnthropicStreams {
                 }
                 String args = tc.path("function").path("arguments").asText("");
                 if (!args.isEmpty()) {
-                    StringBuilder sb = new StringBuilder(args.length() + 96)
-                            .append("{\"type\":\"content_block_delta\",\"index\":").append(block)
-                            .append(",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":");
-                    ProviderJson.quote(sb, args);
-                    event("content_block_delta", sb.append("}}").toString());
+                    delta(block, "input_json_delta", "partial_json", args);
                 }
             }
             JsonNode finish = choice.get("finish_reason");
@@ -300,6 +302,9 @@ public final class AnthropicStreams {
 
         private void finish() {
             done = true;
+            if (relay) {
+                return;
+            }
             start("", "");
             closeBlock();
             ObjectNode md = ProviderJson.object();

@@ -404,14 +404,6 @@ public final class AnthropicTranslator {
 
     // ================================================================ Anthropic answer → canonical answer
 
-    /** Anthropic usage → canonical usage (prompt tokens include cache reads and writes, as OpenAI counts them). */
-    static UsageInfo usage(JsonNode u) {
-        long input = u.path("input_tokens").asLong(0);
-        long cacheRead = u.path("cache_read_input_tokens").asLong(0);
-        long cacheWrite = u.path("cache_creation_input_tokens").asLong(0);
-        return new UsageInfo(input + cacheRead + cacheWrite, u.path("output_tokens").asLong(0), cacheRead, 0);
-    }
-
     /** Translates an Anthropic {@code message} answer into a canonical {@code chat.completion}. */
     public static ObjectNode toChatCompletion(JsonNode msg, String alias, long created) {
         CompletionBuilder turn = new CompletionBuilder();
@@ -426,10 +418,69 @@ public final class AnthropicTranslator {
             }
         }
         return turn.completion(msg.path("id").asText(""), created, alias,
-                finishReason(msg.path("stop_reason").asText(null)), usage(msg.path("usage")));
+                finishReason(msg.path("stop_reason").asText(null)), AnthropicUsage.of(msg.path("usage")));
     }
 
     // ================================================================ Anthropic request → canonical request
+
+    /**
+     * The request with every {@code system} turn of {@code messages[]} moved into the top-level
+     * {@code system}, in order after what is already there: joined with blank lines while all of
+     * it is text, else as text blocks (a turn's blocks keep their {@code cache_control}). The
+     * request itself when there is no such turn (a copy otherwise; {@code in} is not changed).
+     */
+    public static ObjectNode foldSystemTurns(ObjectNode in) {
+        JsonNode messages = in.get("messages");
+        boolean any = false;
+        if (messages instanceof ArrayNode list) {
+            for (JsonNode m : list) {
+                any |= "system".equals(m.path("role").asText());
+            }
+        }
+        if (!any) {
+            return in;
+        }
+        ObjectNode out = in.deepCopy();
+        ArrayNode kept = ProviderJson.MAPPER.createArrayNode();
+        java.util.List<JsonNode> parts = new java.util.ArrayList<>();
+        JsonNode system = out.get("system");
+        if (system != null && !system.isNull()) {
+            parts.add(system);
+        }
+        for (JsonNode m : out.get("messages")) {
+            if ("system".equals(m.path("role").asText())) {
+                JsonNode c = m.get("content");
+                if (c != null && !c.isNull()) {
+                    parts.add(c);
+                }
+            } else {
+                kept.add(m);
+            }
+        }
+        out.set("messages", kept);
+        boolean allText = parts.stream().allMatch(JsonNode::isTextual);
+        if (allText) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode p : parts) {
+                if (!p.asText().isEmpty()) {
+                    sb.append(sb.isEmpty() ? "" : "\n\n").append(p.asText());
+                }
+            }
+            out.put("system", sb.toString());
+        } else {
+            ArrayNode blocks = out.putArray("system");
+            for (JsonNode p : parts) {
+                if (p.isTextual()) {
+                    if (!p.asText().isEmpty()) {
+                        blocks.addObject().put("type", "text").put("text", p.asText());
+                    }
+                } else if (p.isArray()) {
+                    p.forEach(blocks::add);
+                }
+            }
+        }
+        return out;
+    }
 
     /** Translates an inbound Anthropic Messages request into the canonical chat-completions shape. */
     public static ObjectNode toChatRequest(ObjectNode in) {
@@ -585,7 +636,11 @@ public final class AnthropicTranslator {
         return id.startsWith("msg_") ? id : "msg_" + id;
     }
 
-    /** Translates a canonical {@code chat.completion} answer into an Anthropic {@code message}. */
+    /**
+     * Translates a canonical {@code chat.completion} answer into an Anthropic {@code message}:
+     * {@code reasoning_content} becomes a leading {@code thinking} block (empty {@code signature}),
+     * then the text and a {@code tool_use} block per tool call.
+     */
     public static ObjectNode toAnthropicMessage(JsonNode completion) {
         JsonNode choice = completion.path("choices").path(0);
         JsonNode message = choice.path("message");
@@ -608,6 +663,12 @@ public final class AnthropicTranslator {
         }
         if (content.isEmpty()) {
             content.addObject().put("type", "text").put("text", "");
+        }
+        String reasoning = message.path("reasoning_content").asText("");
+        if (!reasoning.isEmpty()) {
+            // no signature: nothing signed reasoning that did not come from Anthropic
+            content.insert(0, ProviderJson.object().put("type", "thinking").put("thinking", reasoning)
+                    .put("signature", ""));
         }
         out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
         out.putNull("stop_sequence");

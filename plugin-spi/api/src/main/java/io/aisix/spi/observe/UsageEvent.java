@@ -22,6 +22,10 @@ import java.util.Optional;
  * @param upstreamModel    upstream model id of the last try
  * @param status           HTTP status sent; 499 when the caller went away first
  * @param errorCode        the error code ({@code model_not_found}, ...) when the request failed
+ * @param promptTokens     input tokens, prompt-cache reads and writes included ({@link io.aisix.spi.Usage})
+ * @param cacheReadTokens  input tokens read from the provider's prompt cache (part of {@code promptTokens})
+ * @param cacheCreationTokens input tokens written to the provider's prompt cache (part of
+ *                         {@code promptTokens})
  * @param attempts         upstream tries made (0 for rejects and cache hits)
  * @param streamed         true for an event-stream answer
  * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
@@ -29,12 +33,24 @@ import java.util.Optional;
  */
 public record UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
                          String route, String keyId, String alias, String provider, String upstreamModel, int status,
-                         String errorCode, long promptTokens, long completionTokens, String cacheStatus,
-                         String guardrailOutcome, int attempts, boolean streamed,
-                         List<Attempt> upstreamAttempts, Optional<String> prompt, Optional<String> completion) {
+                         String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
+                         long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
+                         boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
+                         Optional<String> completion) {
 
     public UsageEvent {
         upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
+    }
+
+    /** An event without prompt-cache counts. */
+    public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
+                      String route, String keyId, String alias, String provider, String upstreamModel, int status,
+                      String errorCode, long promptTokens, long completionTokens, String cacheStatus,
+                      String guardrailOutcome, int attempts, boolean streamed, List<Attempt> upstreamAttempts,
+                      Optional<String> prompt, Optional<String> completion) {
+        this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
+                status, errorCode, promptTokens, completionTokens, 0, 0, cacheStatus, guardrailOutcome, attempts,
+                streamed, upstreamAttempts, prompt, completion);
     }
 
     /**
@@ -62,7 +78,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
             return this;
         }
         return new UsageEvent(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider,
-                upstreamModel, status, errorCode, promptTokens, completionTokens, cacheStatus, guardrailOutcome,
-                attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty());
+                upstreamModel, status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens,
+                cacheStatus, guardrailOutcome, attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty());
     }
 }

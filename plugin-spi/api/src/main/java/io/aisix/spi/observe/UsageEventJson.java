@@ -11,7 +11,8 @@ import java.io.IOException;
  * {"time": "2026-01-01T00:00:00.123Z", "request_id": "...", "route": "/v1/chat/completions",
  *  "key_id": "...", "alias": "gpt-4o", "provider": "openai", "upstream_model": "gpt-4o-2024-08-06",
  *  "status": 200, "error_code": null, "latency_ms": 812, "ttft_ms": 95, "prompt_tokens": 12,
- *  "completion_tokens": 40, "total_tokens": 52, "cache_status": "miss", "guardrail_outcome": "pass",
+ *  "completion_tokens": 40, "total_tokens": 52, "cache_read_tokens": 0, "cache_creation_tokens": 0,
+ *  "cache_status": "miss", "guardrail_outcome": "pass",
  *  "attempts": 2, "stream": true,
  *  "upstream_attempts": [{"index": 1, "model": "gpt-a", "provider": "openai", "upstream_model": "gpt-4o",
  *                         "status": 500, "error_code": "upstream_error", "latency_ms": 40,
@@ -20,7 +21,8 @@ import java.io.IOException;
  * }</pre>
  *
  * Empty strings are written as {@code null}; {@code ttft_ms} is {@code null} when no byte was
- * sent. {@code prompt} and {@code completion} appear only when asked for and present. Strings are
+ * sent. {@code prompt_tokens} counts prompt-cache reads and writes too ({@link io.aisix.spi.Usage}),
+ * so {@code total_tokens} folds them in. {@code prompt} and {@code completion} appear only when asked for and present. Strings are
  * escaped as Jackson escapes them: quote, backslash and control characters, nothing else.
  *
  * <p>Written by hand rather than through a Jackson generator: the access log writes one line per
@@ -63,6 +65,8 @@ public final class UsageEventJson {
         b.append(",\"prompt_tokens\":").append(e.promptTokens());
         b.append(",\"completion_tokens\":").append(e.completionTokens());
         b.append(",\"total_tokens\":").append(e.promptTokens() + e.completionTokens());
+        b.append(",\"cache_read_tokens\":").append(e.cacheReadTokens());
+        b.append(",\"cache_creation_tokens\":").append(e.cacheCreationTokens());
         text(b, "cache_status", e.cacheStatus());
         text(b, "guardrail_outcome", e.guardrailOutcome());
         b.append(",\"attempts\":").append(e.attempts());

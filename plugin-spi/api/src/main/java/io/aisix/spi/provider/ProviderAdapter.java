@@ -14,7 +14,11 @@ import io.aisix.spi.Response;
  * {@code chat.completion.chunk} events without the {@code [DONE]} sentinel. The response
  * {@code model} is {@link Target#alias()}. Usage is published in
  * {@link io.aisix.spi.CoreAttrs#USAGE} as soon as it is known (for streams, when the usage
- * chunk arrives). A non-2xx upstream answer is thrown as
+ * chunk arrives). Two exceptions keep a request in its caller's wire: an adapter whose upstream
+ * speaks the inbound dialect of {@link Endpoint#MESSAGES} may send
+ * {@link io.aisix.spi.CoreAttrs#INBOUND_REQUEST} as it is and answer in that dialect (the ingress
+ * filter passes such an answer through), and {@link Endpoint#RESPONSES} is answered in the
+ * Responses shape, natively or bridged through the adapter's chat completions. A non-2xx upstream answer is thrown as
  * {@link io.aisix.spi.error.GatewayException#upstreamStatus}; transport failures and timeouts as
  * {@code UPSTREAM_ERROR} and {@code TIMEOUT}. The adapter must never buffer a stream to its end.
  */

@@ -2,12 +2,18 @@ package io.aisix.spi.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import java.time.DateTimeException;
+import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -35,7 +41,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<Model> MODELS = new Kind<>("models",
             Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "stream_timeout", "retries",
-                    "rate_limit", "cost", "routing"),
+                    "rate_limit", "cost", "routing", "auto_prompt_caching"),
             Set.of(), CoreKinds::model) {
         @Override
         public Optional<String> uniqueName(Model value) {
@@ -90,7 +96,7 @@ public final class CoreKinds {
     };
 
     public static final ResourceKind<RateLimitPolicy> RATE_LIMIT_POLICIES = new Kind<>("rate_limit_policies",
-            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens"),
+            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens", "schedules"),
             Set.of(), CoreKinds::rateLimitPolicy) {
         @Override
         public Optional<String> uniqueName(RateLimitPolicy value) {
@@ -148,7 +154,17 @@ public final class CoreKinds {
         Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
                 c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
                 c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0)));
-        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing);
+        Optional<Model.PromptCaching> caching = Optional.empty();
+        Optional<FieldReader> apc = r.object("auto_prompt_caching");
+        if (apc.isPresent()) {
+            apc.get().required("enabled");
+            String ttl = apc.get().oneOf("ttl", "5m", Model.PromptCaching.TTLS);
+            if (apc.get().bool("enabled", false)) {
+                caching = Optional.of(new Model.PromptCaching(ttl));
+            }
+        }
+        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing,
+                caching);
     }
 
     private static OptionalInt intOf(java.util.OptionalLong v) {
@@ -248,7 +264,53 @@ public final class CoreKinds {
         var maxRequests = r.integer("max_requests", 1);
         var maxTokens = r.integer("max_tokens", 1);
         r.requireAnyOf("one of max_requests or max_tokens is required", "max_requests", "max_tokens");
-        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens);
+        List<RateLimitPolicy.Schedule> schedules = new ArrayList<>();
+        for (FieldReader s : r.objects("schedules", false)) {
+            schedule(s).ifPresent(schedules::add);
+        }
+        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens, List.copyOf(schedules));
+    }
+
+    private static final String HH_MM = "^([01]\\d|2[0-3]):[0-5]\\d$";
+    private static final String HH_MM_OR_24 = "^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$";
+    private static final Map<String, DayOfWeek> WEEKDAYS = Map.of("mon", DayOfWeek.MONDAY, "tue", DayOfWeek.TUESDAY,
+            "wed", DayOfWeek.WEDNESDAY, "thu", DayOfWeek.THURSDAY, "fri", DayOfWeek.FRIDAY, "sat", DayOfWeek.SATURDAY,
+            "sun", DayOfWeek.SUNDAY);
+    private static final List<String> WEEKDAY_NAMES = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
+
+    /**
+     * One {@code schedules} entry, as AISIX's schema has it; every problem recorded with its path.
+     * Only the time zone is checked beyond the published schema (the JDK's zone ids).
+     */
+    private static Optional<RateLimitPolicy.Schedule> schedule(FieldReader s) {
+        int start = minute(s.string("start_time", HH_MM, "must be HH:MM (00:00-23:59)"));
+        int end = minute(s.string("end_time", HH_MM_OR_24, "must be HH:MM (00:00-23:59, or 24:00)"));
+        ZoneId zone = null;
+        String tz = s.string("timezone");
+        if (!tz.isEmpty()) {
+            try {
+                zone = ZoneId.of(tz);
+            } catch (DateTimeException e) {
+                s.error("timezone", "must be an IANA time zone (Asia/Shanghai, UTC, ...)");
+            }
+        }
+        List<String> days = s.oneOfEach("days_of_week", WEEKDAY_NAMES, true);
+        List<LocalDate> dates = s.dates("dates", true);
+        s.exactlyOneOf("exactly one of days_of_week and dates is required", "days_of_week", "dates");
+        if (start < 0 || end < 0 || zone == null || s.hasErrors()) {
+            return Optional.empty();
+        }
+        Set<DayOfWeek> weekdays = EnumSet.noneOf(DayOfWeek.class);
+        days.forEach(d -> weekdays.add(WEEKDAYS.get(d)));
+        return Optional.of(new RateLimitPolicy.Schedule(Set.copyOf(weekdays), Set.copyOf(dates), start, end, zone));
+    }
+
+    /** {@code HH:MM} (already matched) as minutes after midnight, {@code 24:00} = 1440; -1 for "". */
+    private static int minute(String hhmm) {
+        if (hhmm.isEmpty()) {
+            return -1;
+        }
+        return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3, 5));
     }
 
     /** A kind decoded by a function over a {@link FieldReader}. */

@@ -24,14 +24,16 @@ import java.util.regex.Pattern;
  * placeholder, and {@link #schemaOf} hands out the result. Running a kind's decoder over the probe
  * therefore yields the schema of exactly what that decoder accepts, so published schemas cannot
  * drift from the validator. Rules between fields go through the combinators here
- * ({@link #requireAnyOf}, {@link #requireOneGroup}, {@link #requiredWhen}) so that they are
- * described too; a decoder that checks something with plain code and {@link #error} (a regex
- * that must compile, names that must be unique) keeps that check out of the schema, which is then
+ * ({@link #required}, {@link #requireAnyOf}, {@link #exactlyOneOf}, {@link #requireOneGroup},
+ * {@link #requiredWhen}, {@link #forbiddenWhen}) so that they are described too; a decoder that
+ * checks something with plain code and {@link #error} (a regex that must compile, names that must
+ * be unique, a time zone the JDK knows) keeps that check out of the schema, which is then
  * a necessary condition but not a sufficient one. Decoders must accept the placeholders:
  * {@code ""}, empty optionals, defaults, empty lists and maps, and one element per object list.
  */
 public final class FieldReader {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Pattern FULL_DATE = Pattern.compile("^\\d{4}-\\d{2}-\\d{2}$");
 
     private final JsonNode node;
     private final String path;
@@ -166,6 +168,45 @@ public final class FieldReader {
             }
             return "";
         });
+    }
+
+    /** A required, non-blank string of at most {@code maxLength} characters. Returns "" after recording the problem. */
+    public String string(String field, int maxLength) {
+        if (describing()) {
+            require(field);
+            property(field, text().put("maxLength", maxLength));
+            return "";
+        }
+        String v = string(field);
+        if (v.codePointCount(0, v.length()) > maxLength) {
+            error(field, "must be at most " + maxLength + " characters");
+            return "";
+        }
+        return v;
+    }
+
+    /**
+     * An optional string taken as it is: unlike the other strings it may be empty or blank (a
+     * literal replacement that removes what it replaces), at most {@code maxLength} characters.
+     */
+    public Optional<String> optLiteral(String field, int maxLength) {
+        if (describing()) {
+            property(field, typed("string").put("maxLength", maxLength));
+            return Optional.empty();
+        }
+        JsonNode v = raw(field);
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!v.isTextual()) {
+            error(field, "must be a string");
+            return Optional.empty();
+        }
+        if (v.asText().codePointCount(0, v.asText().length()) > maxLength) {
+            error(field, "must be at most " + maxLength + " characters");
+            return Optional.empty();
+        }
+        return Optional.of(v.asText());
     }
 
     public Optional<String> optString(String field) {
@@ -369,6 +410,85 @@ public final class FieldReader {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * An optional list of strings, each one of {@code allowed}; {@code nonEmpty} makes a present
+     * but empty list an error.
+     */
+    public List<String> oneOfEach(String field, Collection<String> allowed, boolean nonEmpty) {
+        if (describing()) {
+            ObjectNode item = typed("string");
+            ArrayNode e = item.putArray("enum");
+            allowed.forEach(e::add);
+            property(field, array(item, nonEmpty));
+            return List.of();
+        }
+        JsonNode v = list(field, "must be an array of strings", nonEmpty);
+        if (v == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.isTextual() || !allowed.contains(e.asText())) {
+                issues.add(new ValidationIssue(at(field) + "/" + i, "must be one of " + allowed));
+            } else {
+                out.add(e.asText());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * An optional list of calendar dates written {@code YYYY-MM-DD} (RFC 3339's full-date);
+     * {@code nonEmpty} makes a present but empty list an error.
+     */
+    public List<java.time.LocalDate> dates(String field, boolean nonEmpty) {
+        if (describing()) {
+            ObjectNode item = typed("string").put("pattern", FULL_DATE.pattern()).put("format", "date");
+            property(field, array(item, nonEmpty));
+            return List.of();
+        }
+        JsonNode v = list(field, "must be an array of dates", nonEmpty);
+        if (v == null) {
+            return List.of();
+        }
+        List<java.time.LocalDate> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            java.time.LocalDate d = null;
+            if (e.isTextual() && FULL_DATE.matcher(e.asText()).find()) {
+                try {
+                    d = java.time.LocalDate.parse(e.asText());
+                } catch (java.time.format.DateTimeParseException ignored) {
+                    // reported below, as any other non-date
+                }
+            }
+            if (d == null) {
+                issues.add(new ValidationIssue(at(field) + "/" + i, "must be a YYYY-MM-DD date"));
+            } else {
+                out.add(d);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The array under {@code field}, or null (absent, or the problem recorded). */
+    private JsonNode list(String field, String notAnArray, boolean nonEmpty) {
+        JsonNode v = raw(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isArray()) {
+            error(field, notAnArray);
+            return null;
+        }
+        if (nonEmpty && v.isEmpty()) {
+            error(field, "must not be empty");
+            return null;
+        }
+        return v;
     }
 
     /** An optional list of integers in {@code [min, max]}; {@code what} names one in messages. */
@@ -589,6 +709,59 @@ public final class FieldReader {
         }
     }
 
+    /** Each of {@code fields} must be present (read separately, for its type); "is required" otherwise. */
+    public void required(String... fields) {
+        for (String f : fields) {
+            if (describing()) {
+                require(f);
+            } else if (raw(f) == null) {
+                error(f, "is required");
+            }
+        }
+    }
+
+    /**
+     * Exactly one of {@code fields} must be present; otherwise {@code message} is recorded on the
+     * first (none given) or on the second one given. The fields themselves are read separately.
+     */
+    public void exactlyOneOf(String message, String... fields) {
+        if (describing()) {
+            ArrayNode oneOf = rule("oneOf");
+            for (String f : fields) {
+                oneOf.add(present(f));
+            }
+            return;
+        }
+        List<String> given = new ArrayList<>();
+        for (String f : fields) {
+            if (raw(f) != null) {
+                given.add(f);
+            }
+        }
+        if (given.size() != 1) {
+            error(given.isEmpty() ? fields[0] : given.get(1), message);
+        }
+    }
+
+    /** {@code field} must be absent when the string {@code discriminator} is one of {@code values}. */
+    public void forbiddenWhen(String field, String discriminator, Collection<String> values) {
+        if (describing()) {
+            ObjectNode cond = NODES.objectNode();
+            ArrayNode e = cond.putObject("properties").putObject(discriminator).putArray("enum");
+            values.forEach(e::add);
+            cond.putArray("required").add(discriminator);
+            ObjectNode rule = NODES.objectNode();
+            rule.set("if", cond);
+            rule.set("then", absent(field));
+            rule("allOf").add(rule);
+            return;
+        }
+        JsonNode d = raw(discriminator);
+        if (d != null && d.isTextual() && values.contains(d.asText()) && raw(field) != null) {
+            error(field, "is not allowed when " + discriminator + " is " + d.asText());
+        }
+    }
+
     /** Throws {@link ValidationException} when any problem was recorded. */
     public void finish() {
         if (!issues.isEmpty()) {
@@ -601,6 +774,15 @@ public final class FieldReader {
     private static ObjectNode typed(String type) {
         ObjectNode s = NODES.objectNode();
         s.put("type", type);
+        return s;
+    }
+
+    private static ObjectNode array(ObjectNode items, boolean nonEmpty) {
+        ObjectNode s = typed("array");
+        s.set("items", items);
+        if (nonEmpty) {
+            s.put("minItems", 1);
+        }
         return s;
     }
 

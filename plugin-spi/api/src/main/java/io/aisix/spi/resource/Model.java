@@ -20,11 +20,33 @@ import java.util.OptionalLong;
  *                        {@link io.aisix.spi.provider.Target#streamTimeoutMs()} says
  * @param retries         {@code retries} of a direct model: same-target retries after a
  *                        retryable failure, before the request gives up or falls over
+ * @param promptCaching   {@code auto_prompt_caching} of a direct model when {@code enabled}: the
+ *                        Anthropic adapter adds {@code cache_control} breakpoints to requests that
+ *                        carry none
  */
 public record Model(String id, String displayName, Optional<String> providerKeyId, Optional<String> modelName,
                     Optional<String> provider, OptionalLong timeoutMs, OptionalLong streamTimeoutMs,
                     OptionalInt retries, Optional<RateLimit> rateLimit, Optional<Cost> cost,
-                    Optional<Routing> routing) {
+                    Optional<Routing> routing, Optional<PromptCaching> promptCaching) {
+
+    /** A model without {@code auto_prompt_caching}. */
+    public Model(String id, String displayName, Optional<String> providerKeyId, Optional<String> modelName,
+                 Optional<String> provider, OptionalLong timeoutMs, OptionalLong streamTimeoutMs,
+                 OptionalInt retries, Optional<RateLimit> rateLimit, Optional<Cost> cost,
+                 Optional<Routing> routing) {
+        this(id, displayName, providerKeyId, modelName, provider, timeoutMs, streamTimeoutMs, retries, rateLimit, cost,
+                routing, Optional.empty());
+    }
+
+    /**
+     * Enabled {@code auto_prompt_caching}.
+     *
+     * @param ttl the lifetime of the injected breakpoints: {@code 5m} (AISIX's default) or {@code 1h}
+     */
+    public record PromptCaching(String ttl) {
+        /** The lifetimes Anthropic offers. */
+        public static final List<String> TTLS = List.of("5m", "1h");
+    }
 
     public boolean isWildcard() {
         return displayName.indexOf('*') >= 0;

@@ -44,6 +44,8 @@ class UsageEventJsonTest {
             g.writeNumberField("prompt_tokens", e.promptTokens());
             g.writeNumberField("completion_tokens", e.completionTokens());
             g.writeNumberField("total_tokens", e.promptTokens() + e.completionTokens());
+            g.writeNumberField("cache_read_tokens", e.cacheReadTokens());
+            g.writeNumberField("cache_creation_tokens", e.cacheCreationTokens());
             text(g, "cache_status", e.cacheStatus());
             text(g, "guardrail_outcome", e.guardrailOutcome());
             g.writeNumberField("attempts", e.attempts());
@@ -98,7 +100,8 @@ class UsageEventJsonTest {
         return new UsageEvent(text(r), Instant.ofEpochSecond(r.nextLong(0, 4_102_444_800L), r.nextInt(1_000_000_000)),
                 r.nextLong(0, Long.MAX_VALUE), r.nextBoolean() ? Optional.of(r.nextLong(0, Long.MAX_VALUE)) : Optional.empty(),
                 text(r), text(r), text(r), text(r), text(r), r.nextInt(100, 600), text(r), r.nextLong(0, 1L << 40),
-                r.nextLong(0, 1L << 40), text(r), text(r), r.nextInt(0, 5), r.nextBoolean(), attempts(r),
+                r.nextLong(0, 1L << 40), r.nextLong(0, 1L << 30), r.nextLong(0, 1L << 30), text(r), text(r),
+                r.nextInt(0, 5), r.nextBoolean(), attempts(r),
                 r.nextBoolean() ? Optional.of(text(r)) : Optional.empty(),
                 r.nextBoolean() ? Optional.of(text(r)) : Optional.empty());
     }

@@ -28,7 +28,9 @@ import java.util.logging.Logger;
  * costs no rate-limit slot and no tokens).
  *
  * <p>Only the chat family is cached ({@code /v1/chat/completions} and {@code /v1/messages}, which
- * arrives translated into the chat shape). For each such request with a matching policy:
+ * arrives translated into the chat shape), each endpoint under keys of its own: an answer to
+ * {@code /v1/messages} from an Anthropic upstream is that upstream's own (it passes through),
+ * and is only ever replayed to {@code /v1/messages}. For each such request with a matching policy:
  * <ul>
  *   <li>{@code Cache-Control: no-cache} skips the read ({@code x-aisix-cache: bypass}),
  *       {@code no-store} skips the write; both may be given.</li>
@@ -84,7 +86,8 @@ final class CacheFilter implements Filter {
         }
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        String key = CacheKey.of(Endpoint.CHAT_COMPLETIONS.name(), alias, policy, caller.map(CallerKey::id), body);
+        // per endpoint, not per family: /v1/messages may store an Anthropic upstream's own answer
+        String key = CacheKey.of(exchange.endpoint().name(), alias, policy, caller.map(CallerKey::id), body);
 
         if (!noCache) {
             Optional<Response> hit = read(backend, key, stream, includeUsage);

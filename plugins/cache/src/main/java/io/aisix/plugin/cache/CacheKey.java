@@ -21,7 +21,7 @@ import java.util.Set;
 /**
  * The exact-match cache key (API.md section 6): SHA-256 over one canonical JSON document
  *
- * <pre>["aisix-cache-v1", endpoint family, alias, policy id, purge_generation, caller key id or null, body]</pre>
+ * <pre>["aisix-cache-v1", endpoint, alias, policy id, purge_generation, caller key id or null, body]</pre>
  *
  * where {@code body} is the canonical request without {@code model} (the alias stands for it),
  * {@code stream} and {@code stream_options}, so a streamed and a plain request share one entry.
@@ -40,12 +40,12 @@ final class CacheKey {
     private CacheKey() {
     }
 
-    static String of(String family, String alias, CachePolicy policy, Optional<String> callerId, ObjectNode body) {
+    static String of(String endpoint, String alias, CachePolicy policy, Optional<String> callerId, ObjectNode body) {
         MessageDigest digest = Digests.sha256();
         try (JsonGenerator g = FACTORY.createGenerator(new DigestSink(digest))) {
             g.writeStartArray();
             g.writeString("aisix-cache-v1");
-            g.writeString(family);
+            g.writeString(endpoint);
             g.writeString(alias);
             g.writeString(policy.id());
             g.writeNumber(policy.purgeGeneration());

@@ -48,6 +48,9 @@ final class BuiltinDetectors {
         put("iban", new Type(Pattern.compile(
                 "(?<![\\w])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]){11,30}(?!\\w)"), BuiltinDetectors::confirmIban,
                 new Detector.Gate(2)));
+        put("china_id_card", new Type(Pattern.compile("(?<!\\w)\\d{17}[0-9Xx](?!\\w)"),
+                (text, start, end) -> Checksums.chinaId(text.subSequence(start, end)) ? end : -1,
+                new Detector.Gate(17)));
         put("credit_card", new Type(Pattern.compile(
                 "(?<![\\w-])(?:\\d[ -]?){12,18}\\d(?![\\w-])"),
                 (text, start, end) -> Checksums.luhn(text.subSequence(start, end)) ? end : -1, new Detector.Gate(13)));
@@ -61,6 +64,8 @@ final class BuiltinDetectors {
                         + "(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\\w:]|\\.\\w)"),
                         (text, start, end) -> Checksums.ipv6(text.substring(start, end)) ? end : -1,
                         new Detector.Gate(0, ":")));
+        put("china_mobile", new Type(Pattern.compile("(?<![\\w+])1[3-9]\\d{9}(?!\\w)"), null,
+                new Detector.Gate(11)));
         put("phone", new Type(Pattern.compile(
                 "(?<![\\w+.-])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]?\\d{2,4}){1,4}(?![\\w]|[.-]\\d)"),
                 BuiltinDetectors::confirmPhone, new Detector.Gate(10)));

@@ -10,15 +10,19 @@ import java.util.regex.Pattern;
  * strict grammar, a validator that confirms them (Luhn for cards, mod-97 for IBANs, the IPv6
  * grammar). Immutable.
  *
- * @param label    what a mask says: {@code [REDACTED:<label>]}
+ * @param label    the detector's name as configured (a type or a custom pattern's name)
+ * @param maskWith what replaces a masked match: {@code [<LABEL>_REDACTED]}, or a custom pattern's
+ *                 {@code replacement}
  * @param pattern  finds candidates
  * @param validator confirms a candidate, possibly shortening it; null accepts every candidate
  * @param block    true when a match refuses the text instead of masking it
  * @param priority breaks ties between overlapping matches of equal extent (lower wins)
- * @param bounded  true for operator-written patterns, which run under a read budget
+ * @param custom   true for an operator's pattern: it runs under a read budget, and when it
+ *                 declares a capture group only group 1 of each match is the detection (masked),
+ *                 the rest of the match being context kept as is (AISIX's rule)
  * @param gate     a cheap necessary condition checked before the regex runs
  */
-record Detector(String label, Pattern pattern, Validator validator, boolean block, int priority, boolean bounded,
+record Detector(String label, String maskWith, Pattern pattern, Validator validator, boolean block, int priority, boolean custom,
                 Gate gate) {
 
     /**
@@ -61,12 +65,31 @@ record Detector(String label, Pattern pattern, Validator validator, boolean bloc
      * @throws BoundedText.Exhausted when an operator pattern ran out of budget
      */
     void find(String text, List<Span> out) {
-        Matcher m = bounded ? BoundedText.matcher(pattern, text) : pattern.matcher(text);
+        Matcher m = custom ? BoundedText.matcher(pattern, text) : pattern.matcher(text);
+        int group = custom && m.groupCount() > 0 ? 1 : 0;
         while (m.find()) {
-            int end = validator == null ? m.end() : validator.confirm(text, m.start(), m.end());
-            if (end > m.start()) {
-                out.add(new Span(m.start(), end, this));
+            int start = m.start(group);
+            if (start < 0) {
+                continue; // group 1 did not take part in this match: not a detection
+            }
+            int end = validator == null ? m.end(group) : validator.confirm(text, start, m.end(group));
+            if (end > start) {
+                out.add(new Span(start, end, this));
             }
         }
+    }
+
+    /**
+     * AISIX's mask token for a detector name: {@code [<NAME>_REDACTED]}, the name upper-cased with
+     * every character other than an ASCII letter or digit folded to {@code _}, so an operator's
+     * name cannot put brackets or spaces into the token.
+     */
+    static String maskToken(String name) {
+        StringBuilder b = new StringBuilder(name.length() + 11).append('[');
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            b.append(c < 128 && Character.isLetterOrDigit(c) ? Character.toUpperCase(c) : '_');
+        }
+        return b.append("_REDACTED]").toString();
     }
 }

@@ -11,7 +11,8 @@ import java.util.logging.Logger;
  * The compiled detectors of one {@code pii} guardrail. Every detector runs over the original text;
  * any match of a blocking detector refuses the text; otherwise overlapping matches are resolved
  * (earliest start, then longest, then detector priority) and each surviving match is replaced by
- * {@code [REDACTED:<label>]} in one pass, so one mask never hides or splits another's input.
+ * its detector's mask ({@code [<NAME>_REDACTED]} or a custom pattern's {@code replacement}) in one
+ * pass, so one mask never hides or splits another's input.
  * An operator pattern that exhausts its read budget refuses the text (fail closed).
  */
 final class PiiCheck implements GuardrailCheck {
@@ -58,7 +59,7 @@ final class PiiCheck implements GuardrailCheck {
             if (s.start() < at) {
                 continue;
             }
-            out.append(text, at, s.start()).append("[REDACTED:").append(s.detector().label()).append(']');
+            out.append(text, at, s.start()).append(s.detector().maskWith());
             at = s.end();
         }
         out.append(text, at, text.length());

@@ -8,29 +8,37 @@ import io.aisix.spi.resource.Guardrail;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Guardrail kind {@code pii}: built-in detectors ({@code detectors: [{type, action}]}) and
- * operator patterns ({@code custom_patterns: [{name, regex, action}]}). A match is masked as
- * {@code [REDACTED:<type or name>]} or, with {@code action: block}, refuses the text.
+ * Guardrail kind {@code pii}, configured as AISIX configures it: built-in detectors
+ * ({@code detectors: [{type, action}]}) and operator patterns
+ * ({@code custom_patterns: [{name, regex, action, replacement}]}). A match is masked as
+ * {@code [<NAME>_REDACTED]} (the type or the pattern's name upper-cased, {@code [EMAIL_REDACTED]})
+ * or a pattern's literal {@code replacement}, or, with {@code action: block}, refuses the text.
+ * A pattern with a capture group masks (and is judged by) group 1 only, keeping the rest of the
+ * match, as AISIX does.
  *
- * <p>Types: {@code email}, {@code phone} (10-15 digits with common separators, optional
- * {@code +country} and {@code (area)}), {@code credit_card} (13-19 digits passing the Luhn check;
- * AISIX's {@code bank_card} is accepted as the same), {@code us_ssn} (dashed or spaced, invalid
- * areas excluded), {@code ip_address} (IPv4 and IPv6), {@code api_key} (well-known vendor key
- * formats: OpenAI/Anthropic {@code sk-}, Stripe, AWS access key ids, GitHub, Slack, Google,
- * GitLab), {@code jwt}, {@code private_key} (PEM blocks) and {@code iban} (mod-97 check).
+ * <p>Types: AISIX's ({@code email}, {@code china_mobile}, {@code china_id_card} with its check
+ * character, {@code bank_card} = {@code credit_card} with the Luhn check, {@code us_ssn},
+ * {@code ip_address}, {@code api_key}, {@code jwt}, {@code private_key}) and {@code phone},
+ * {@code iban} (mod-97 check). The mask names the type as the row spells it
+ * ({@code [BANK_CARD_REDACTED]}).
  *
- * <p>Validation: at least one detector or custom pattern; {@code detectors} absent with
- * {@code custom_patterns} absent is an error. {@code action} is {@code mask} or {@code block}
- * (default {@code default_action}, itself default {@code mask}). An unknown type, a duplicate
- * type or name, or a regex that does not compile is refused with its JSON path.
+ * <p>Validation: at least one detector or custom pattern. {@code action} is {@code mask} or
+ * {@code block} (default {@code default_action}, itself default {@code mask}); a
+ * {@code replacement} is only allowed on a masking pattern. An unknown type, a duplicate type or
+ * name, or a regex that does not compile is refused with its JSON path.
  */
 public final class PiiGuardrailKind implements GuardrailKind {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final int MAX_NAME = 64;
+    private static final int MAX_REPLACEMENT = 256;
+    /** AISIX's spellings and ours: the detector types a row may name. */
+    private static final List<String> TYPE_NAMES = java.util.stream.Stream.concat(
+            BuiltinDetectors.TYPES.keySet().stream(), BuiltinDetectors.ALIASES.keySet().stream()).toList();
 
     @Override
     public String kind() {
@@ -50,36 +58,33 @@ public final class PiiGuardrailKind implements GuardrailKind {
         Set<String> labels = new HashSet<>();
         List<FieldReader> types = r.objects("detectors", false);
         for (FieldReader d : types) {
-            String type = d.string("type");
+            String type = d.oneOf("type", TYPE_NAMES);
             String action = d.oneOf("action", defaultAction, List.of("mask", "block"));
             if (type.isEmpty()) {
                 continue;
             }
             String canonical = BuiltinDetectors.ALIASES.getOrDefault(type, type);
             List<BuiltinDetectors.Type> patterns = BuiltinDetectors.TYPES.get(canonical);
-            if (patterns == null) {
-                d.error("type", "unknown detector type '" + type + "' (supported: "
-                        + String.join(", ", BuiltinDetectors.TYPES.keySet()) + ")");
-                continue;
-            }
             if (!labels.add(canonical)) {
                 d.error("type", "detector type '" + canonical + "' is listed twice");
                 continue;
             }
             for (BuiltinDetectors.Type t : patterns) {
-                detectors.add(new Detector(canonical, t.pattern(), t.validator(), action.equals("block"),
-                        indexOf(canonical), false, t.gate()));
+                detectors.add(new Detector(type, Detector.maskToken(type), t.pattern(), t.validator(),
+                        action.equals("block"), indexOf(canonical), false, t.gate()));
             }
         }
         int priority = BuiltinDetectors.TYPES.size();
         List<FieldReader> customs = r.objects("custom_patterns", false);
         for (FieldReader c : customs) {
-            String name = c.string("name");
+            String name = c.string("name", MAX_NAME);
             String regex = c.string("regex");
             String action = c.oneOf("action", defaultAction, List.of("mask", "block"));
-            if (!name.isEmpty() && !NAME.matcher(name).matches()) {
-                c.error("name", "must be 1-64 characters of letters, digits, '_', '.' or '-'");
-                continue;
+            Optional<String> replacement = c.optLiteral("replacement", MAX_REPLACEMENT);
+            c.forbiddenWhen("replacement", "action", List.of("block"));
+            if (replacement.isPresent() && action.equals("block") && !c.has("action")) {
+                // blocking by default_action: a rule across two levels, the validator's alone
+                c.error("replacement", "is not allowed when the pattern blocks (default_action is block)");
             }
             if (!name.isEmpty() && !labels.add(name)) {
                 c.error("name", "'" + name + "' is already used by another detector or pattern");
@@ -90,7 +95,8 @@ public final class PiiGuardrailKind implements GuardrailKind {
             }
             try {
                 Pattern p = Pattern.compile(regex);
-                detectors.add(new Detector(name, p, null, action.equals("block"), priority++, true, Detector.Gate.NONE));
+                detectors.add(new Detector(name, replacement.orElse(Detector.maskToken(name)), p, null,
+                        action.equals("block"), priority++, true, Detector.Gate.NONE));
             } catch (PatternSyntaxException e) {
                 c.error("regex", "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
             }

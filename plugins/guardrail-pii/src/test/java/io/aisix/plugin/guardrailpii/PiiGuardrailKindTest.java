@@ -44,8 +44,8 @@ class PiiGuardrailKindTest {
 
     @Test
     void emailIsMasked() throws Exception {
-        assertEquals("write to [REDACTED:email] today", mask("email", "write to jane.doe+tag@mail.example.co.uk today"));
-        assertEquals("<[REDACTED:email]>", mask("email", "<a_b%c@x-y.io>"));
+        assertEquals("write to [EMAIL_REDACTED] today", mask("email", "write to jane.doe+tag@mail.example.co.uk today"));
+        assertEquals("<[EMAIL_REDACTED]>", mask("email", "<a_b%c@x-y.io>"));
     }
 
     @ParameterizedTest
@@ -60,7 +60,7 @@ class PiiGuardrailKindTest {
     @ValueSource(strings = {"+1 (415) 555-0100", "415-555-0100", "(415) 555 0100", "+44 20 7946 0958", "415.555.0100",
             "+49 30 1234567", "4155550100"})
     void phoneIsMasked(String phone) throws Exception {
-        assertEquals("call [REDACTED:phone] now", mask("phone", "call " + phone + " now"), phone);
+        assertEquals("call [PHONE_REDACTED] now", mask("phone", "call " + phone + " now"), phone);
     }
 
     @ParameterizedTest
@@ -76,7 +76,7 @@ class PiiGuardrailKindTest {
     @ValueSource(strings = {"4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5500 0000 0000 0004",
             "3782 822463 10005", "6011000990139424"})
     void validCardsAreMasked(String card) throws Exception {
-        assertEquals("pay with [REDACTED:credit_card].", mask("credit_card", "pay with " + card + "."), card);
+        assertEquals("pay with [CREDIT_CARD_REDACTED].", mask("credit_card", "pay with " + card + "."), card);
     }
 
     @ParameterizedTest
@@ -88,15 +88,15 @@ class PiiGuardrailKindTest {
     @Test
     void bankCardIsAcceptedAsAnAliasOfCreditCard() throws Exception {
         GuardrailCheck c = compile("\"detectors\":[{\"type\":\"bank_card\"}]");
-        assertEquals("[REDACTED:credit_card]", c.check("4111111111111111", Phase.INPUT).masked());
+        assertEquals("[BANK_CARD_REDACTED]", c.check("4111111111111111", Phase.INPUT).masked());
     }
 
     // --- us_ssn ---
 
     @Test
     void ssnIsMasked() throws Exception {
-        assertEquals("ssn [REDACTED:us_ssn]", mask("us_ssn", "ssn 123-45-6789"));
-        assertEquals("ssn [REDACTED:us_ssn]", mask("us_ssn", "ssn 123 45 6789"));
+        assertEquals("ssn [US_SSN_REDACTED]", mask("us_ssn", "ssn 123-45-6789"));
+        assertEquals("ssn [US_SSN_REDACTED]", mask("us_ssn", "ssn 123 45 6789"));
     }
 
     @ParameterizedTest
@@ -112,7 +112,7 @@ class PiiGuardrailKindTest {
     @ValueSource(strings = {"192.168.1.10", "8.8.8.8", "255.255.255.255", "2001:db8::1", "::1", "fe80::1ff:fe23:4567:890a",
             "2001:0db8:85a3:0000:0000:8a2e:0370:7334", "::ffff:192.168.1.1"})
     void ipAddressesAreMasked(String ip) throws Exception {
-        assertEquals("from [REDACTED:ip_address].", mask("ip_address", "from " + ip + "."), ip);
+        assertEquals("from [IP_ADDRESS_REDACTED].", mask("ip_address", "from " + ip + "."), ip);
     }
 
     @ParameterizedTest
@@ -129,7 +129,7 @@ class PiiGuardrailKindTest {
             "AKIAIOSFODNN7EXAMPLE", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "xoxb-1234567890-abcdefghij",
             "AIzaSyA1234567890abcdefghijklmnopqrstuv", "sk_live_abcdefghijklmnop1234", "glpat-abcdefghijklmnopqrst"})
     void apiKeysAreMasked(String key) throws Exception {
-        assertEquals("key=[REDACTED:api_key] end", mask("api_key", "key=" + key + " end"), key);
+        assertEquals("key=[API_KEY_REDACTED] end", mask("api_key", "key=" + key + " end"), key);
     }
 
     @ParameterizedTest
@@ -143,7 +143,7 @@ class PiiGuardrailKindTest {
     @Test
     void jwtIsMasked() throws Exception {
         String jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
-        assertEquals("Bearer [REDACTED:jwt]", mask("jwt", "Bearer " + jwt));
+        assertEquals("Bearer [JWT_REDACTED]", mask("jwt", "Bearer " + jwt));
         assertFalse(detector("jwt").check("eyJhbGciOiJIUzI1NiJ9 alone", Phase.INPUT).hit());
     }
 
@@ -152,14 +152,14 @@ class PiiGuardrailKindTest {
     @Test
     void privateKeyBlockIsMaskedWhole() throws Exception {
         String pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabcDEF==\n-----END RSA PRIVATE KEY-----";
-        assertEquals("key:\n[REDACTED:private_key]\nthanks", mask("private_key", "key:\n" + pem + "\nthanks"));
-        assertEquals("[REDACTED:private_key]", mask("private_key",
+        assertEquals("key:\n[PRIVATE_KEY_REDACTED]\nthanks", mask("private_key", "key:\n" + pem + "\nthanks"));
+        assertEquals("[PRIVATE_KEY_REDACTED]", mask("private_key",
                 "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----"));
     }
 
     @Test
     void unterminatedPrivateKeyIsMaskedToTheEnd() throws Exception {
-        assertEquals("here: [REDACTED:private_key]",
+        assertEquals("here: [PRIVATE_KEY_REDACTED]",
                 mask("private_key", "here: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC"));
         assertFalse(detector("private_key").check("-----BEGIN PUBLIC KEY-----\nMIIB", Phase.INPUT).hit());
     }
@@ -170,12 +170,12 @@ class PiiGuardrailKindTest {
     @ValueSource(strings = {"DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "GB82 WEST 1234 5698 7654 32",
             "FR14 2004 1010 0505 0001 3M02 606"})
     void validIbansAreMasked(String iban) throws Exception {
-        assertEquals("iban [REDACTED:iban] thanks", mask("iban", "iban " + iban + " thanks"), iban);
+        assertEquals("iban [IBAN_REDACTED] thanks", mask("iban", "iban " + iban + " thanks"), iban);
     }
 
     @Test
     void ibanFollowedByCapitalsIsShortenedToTheValidPart() throws Exception {
-        assertEquals("[REDACTED:iban] AND MORE", mask("iban", "DE89 3704 0044 0532 0130 00 AND MORE"));
+        assertEquals("[IBAN_REDACTED] AND MORE", mask("iban", "DE89 3704 0044 0532 0130 00 AND MORE"));
     }
 
     @ParameterizedTest
@@ -194,7 +194,7 @@ class PiiGuardrailKindTest {
         assertTrue(v.block());
         Verdict masked = c.check("a@example.com only", Phase.INPUT);
         assertFalse(masked.block());
-        assertEquals("[REDACTED:email] only", masked.masked());
+        assertEquals("[EMAIL_REDACTED] only", masked.masked());
     }
 
     @Test
@@ -207,7 +207,7 @@ class PiiGuardrailKindTest {
     void severalDetectorsMaskInOnePass() throws Exception {
         GuardrailCheck c = compile("\"detectors\":[{\"type\":\"phone\"},{\"type\":\"email\"},{\"type\":\"ip_address\"},"
                 + "{\"type\":\"credit_card\"}]");
-        assertEquals("mail [REDACTED:email], call [REDACTED:phone], host [REDACTED:ip_address], card [REDACTED:credit_card]",
+        assertEquals("mail [EMAIL_REDACTED], call [PHONE_REDACTED], host [IP_ADDRESS_REDACTED], card [CREDIT_CARD_REDACTED]",
                 c.check("mail bob@example.com, call +1 415 555 0100, host 10.0.0.1, card 4111 1111 1111 1111",
                         Phase.INPUT).masked());
     }
@@ -216,7 +216,7 @@ class PiiGuardrailKindTest {
     void customPatternsMaskUnderTheirName() throws Exception {
         GuardrailCheck c = compile("\"custom_patterns\":[{\"name\":\"employee_id\",\"regex\":\"EMP-\\\\d{6}\"},"
                 + "{\"name\":\"project\",\"regex\":\"(?i)project falcon\",\"action\":\"block\"}]");
-        assertEquals("id [REDACTED:employee_id]", c.check("id EMP-123456", Phase.INPUT).masked());
+        assertEquals("id [EMPLOYEE_ID_REDACTED]", c.check("id EMP-123456", Phase.INPUT).masked());
         assertTrue(c.check("about PROJECT FALCON", Phase.INPUT).block());
         assertEquals(Verdict.pass("nothing"), c.check("nothing", Phase.INPUT));
     }
@@ -233,16 +233,53 @@ class PiiGuardrailKindTest {
     void validationNamesTheField() {
         assertEquals("/detectors", issues("\"detectors\":[]").get(0).path());
         assertEquals("/detectors", issues("\"default_action\":\"mask\"").get(0).path());
-        List<ValidationIssue> unknown = issues("\"detectors\":[{\"type\":\"email\"},{\"type\":\"china_id_card\"}]");
+        List<ValidationIssue> unknown = issues("\"detectors\":[{\"type\":\"email\"},{\"type\":\"passport\"}]");
         assertEquals("/detectors/1/type", unknown.get(0).path());
-        assertTrue(unknown.get(0).message().contains("supported"), unknown.get(0).message());
+        assertTrue(unknown.get(0).message().startsWith("must be one of [private_key, jwt, "), unknown.get(0).message());
         assertEquals("/detectors/0/action", issues("\"detectors\":[{\"type\":\"email\",\"action\":\"drop\"}]").get(0).path());
         assertEquals("/detectors/1/type", issues("\"detectors\":[{\"type\":\"email\"},{\"type\":\"email\"}]").get(0).path());
         assertEquals("/custom_patterns/0/regex",
                 issues("\"custom_patterns\":[{\"name\":\"x\",\"regex\":\"[unclosed\"}]").get(0).path());
         assertEquals("/custom_patterns/0/name", issues("\"custom_patterns\":[{\"regex\":\"x\"}]").get(0).path());
         assertEquals("/custom_patterns/0/name",
-                issues("\"custom_patterns\":[{\"name\":\"has space\",\"regex\":\"x\"}]").get(0).path());
+                issues("\"custom_patterns\":[{\"name\":\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\",\"regex\":\"x\"}]").get(0).path());
+        assertEquals("/custom_patterns/0/replacement", issues(
+                "\"custom_patterns\":[{\"name\":\"x\",\"regex\":\"x\",\"action\":\"block\",\"replacement\":\"*\"}]").get(0).path());
         assertEquals("/default_action", issues("\"default_action\":\"nope\",\"detectors\":[{\"type\":\"email\"}]").get(0).path());
+    }
+
+    // --- AISIX's configuration ---
+
+    @Test
+    void aisixRowWithPerDetectorActionsMasksWithItsTokens() throws Exception {
+        GuardrailCheck c = compile("""
+                "hook_point":"both","default_action":"mask","max_buffer_bytes":262144,"on_buffer_exceeded":"fail_closed",
+                "detectors":[{"type":"email"},{"type":"bank_card","action":"mask"},{"type":"china_mobile"},
+                {"type":"private_key","action":"block"}],
+                "custom_patterns":[{"name":"Employee ID","regex":"EMP-\\\\d{6}"}]""");
+        assertEquals("[EMAIL_REDACTED], [BANK_CARD_REDACTED], [CHINA_MOBILE_REDACTED], [EMPLOYEE_ID_REDACTED]",
+                c.check("a.b@example.com, 4111 1111 1111 1111, 13812345678, EMP-123456", Phase.INPUT).masked());
+        assertTrue(c.check("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----", Phase.OUTPUT).block());
+    }
+
+    @Test
+    void chinaIdCardNeedsItsCheckCharacter() throws Exception {
+        assertEquals("id [CHINA_ID_CARD_REDACTED].", mask("china_id_card", "id 11010519491231002X."));
+        assertFalse(detector("china_id_card").check("id 110105194912310021.", Phase.INPUT).hit());
+    }
+
+    @Test
+    void replacementIsLiteralAndMayRemoveTheSpan() throws Exception {
+        GuardrailCheck c = compile("\"custom_patterns\":[{\"name\":\"code\",\"regex\":\"X-\\\\d+\",\"replacement\":\"***\"},"
+                + "{\"name\":\"gone\",\"regex\":\"secret \",\"replacement\":\"\"}]");
+        assertEquals("code *** and word", c.check("code X-42 and secret word", Phase.INPUT).masked());
+    }
+
+    @Test
+    void aCaptureGroupMasksOnlyTheGroup() throws Exception {
+        GuardrailCheck c = compile("\"custom_patterns\":[{\"name\":\"version\","
+                + "\"regex\":\"\\\"version\\\"\\\\s*:\\\\s*\\\"([^\\\"]*)\\\"\"}]");
+        assertEquals("{\"version\": \"[VERSION_REDACTED]\", \"name\": \"x\"}",
+                c.check("{\"version\": \"12.1\", \"name\": \"x\"}", Phase.INPUT).masked());
     }
 }

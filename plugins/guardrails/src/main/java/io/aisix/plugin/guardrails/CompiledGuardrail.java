@@ -7,24 +7,33 @@ import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Model;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * One enabled guardrail of a snapshot, ready to run: its compiled check plus the common fields
- * the stage filters enforce.
+ * One enabled guardrail of a snapshot, ready to run: its compiled check plus where it applies.
  *
- * <p>{@code applies_to} entries: {@code *} (every request), {@code model:<x>} where {@code x} is
- * the alias the caller sent, the name of the model resource that answered it (a wildcard alias
- * such as {@code gpt-*}), or that resource's id; {@code api_key:<id>} where {@code id} is the
- * caller key's resource id. A guardrail applies when any entry matches.
+ * <p>Where it applies. A guardrail with {@code guardrail_attachments} rows (AISIX's way) applies
+ * where an enabled attachment matches the request: {@code env} always, {@code model} when
+ * {@code scope_id} is the id (or the name) of the model resource the caller's alias resolved to,
+ * {@code api_key} the caller key's id, {@code team} its {@code team_id}; when all its attachments
+ * are disabled it applies nowhere. A guardrail without attachments keeps its own
+ * {@code applies_to} entries: {@code *} (every request), {@code model:<x>} where {@code x} is the
+ * alias the caller sent, the name of the model resource that answered it (a wildcard alias such as
+ * {@code gpt-*}), or that resource's id; {@code api_key:<id>} the caller key's id. Guardrails that
+ * apply run by attachment {@code priority}, higher first (0 without attachments, AISIX's global
+ * fallback), then in their configured order.
+ *
+ * @param attachments the guardrail's attachment rows, enabled or not (empty: {@code applies_to} decides)
  */
 record CompiledGuardrail(String id, String name, boolean monitor, boolean global, Set<String> models,
-                         Set<String> keys, GuardrailCheck check) {
+                         Set<String> keys, List<GuardrailAttachment> attachments, GuardrailCheck check) {
 
-    static CompiledGuardrail of(Guardrail g, GuardrailCheck check) {
+    static CompiledGuardrail of(Guardrail g, GuardrailCheck check, List<GuardrailAttachment> attachments) {
         boolean global = false;
         Set<String> models = new HashSet<>();
         Set<String> keys = new HashSet<>();
@@ -37,11 +46,37 @@ record CompiledGuardrail(String id, String name, boolean monitor, boolean global
                 keys.add(a.substring("api_key:".length()));
             }
         }
-        return new CompiledGuardrail(g.id(), g.name(), g.enforcementMode().equals("monitor"), global,
-                Set.copyOf(models), Set.copyOf(keys), check);
+        return new CompiledGuardrail(g.id(), g.name(), g.enforcementMode().equals("monitor"),
+                global && attachments.isEmpty(), Set.copyOf(models), Set.copyOf(keys), List.copyOf(attachments), check);
     }
 
-    boolean appliesTo(Optional<String> alias, Optional<Model> model, Optional<CallerKey> caller) {
+    /** The priority this guardrail runs at for the request, or empty when it does not apply. */
+    OptionalInt priorityFor(Optional<String> alias, Optional<Model> model, Optional<CallerKey> caller) {
+        if (attachments.isEmpty()) {
+            return appliesTo(alias, model, caller) ? OptionalInt.of(0) : OptionalInt.empty();
+        }
+        OptionalInt best = OptionalInt.empty();
+        for (GuardrailAttachment a : attachments) {
+            if (a.enabled() && matches(a, model, caller)
+                    && (best.isEmpty() || a.priority() > best.getAsInt())) {
+                best = OptionalInt.of(a.priority());
+            }
+        }
+        return best;
+    }
+
+    private static boolean matches(GuardrailAttachment a, Optional<Model> model, Optional<CallerKey> caller) {
+        String ref = a.scopeId().orElse("");
+        return switch (a.scopeType()) {
+            case "env" -> true;
+            case "model" -> model.isPresent() && (model.get().id().equals(ref) || model.get().displayName().equals(ref));
+            case "api_key" -> caller.isPresent() && caller.get().id().equals(ref);
+            case "team" -> caller.isPresent() && caller.get().teamId().map(ref::equals).orElse(false);
+            default -> false; // mcp_server, passthrough_route: traffic this gateway does not serve
+        };
+    }
+
+    private boolean appliesTo(Optional<String> alias, Optional<Model> model, Optional<CallerKey> caller) {
         if (global) {
             return true;
         }
@@ -56,7 +91,7 @@ record CompiledGuardrail(String id, String name, boolean monitor, boolean global
         return caller.isPresent() && keys.contains(caller.get().id());
     }
 
-    /** The guardrails of {@code all} that apply to this request, in their configured order. */
+    /** The guardrails of {@code all} that apply to this request, in the order they run. */
     static List<CompiledGuardrail> select(List<CompiledGuardrail> all, boolean allGlobal, Exchange ex) {
         if (allGlobal) {
             return all;
@@ -64,12 +99,25 @@ record CompiledGuardrail(String id, String name, boolean monitor, boolean global
         Optional<String> alias = ex.attr(CoreAttrs.ALIAS);
         Optional<Model> model = ex.attr(CoreAttrs.MODEL);
         Optional<CallerKey> caller = ex.attr(CoreAttrs.CALLER);
-        List<CompiledGuardrail> out = new ArrayList<>(all.size());
+        List<Ranked> ranked = new ArrayList<>(all.size());
+        boolean ordered = true;
         for (CompiledGuardrail g : all) {
-            if (g.appliesTo(alias, model, caller)) {
-                out.add(g);
+            OptionalInt p = g.priorityFor(alias, model, caller);
+            if (p.isPresent()) {
+                ordered &= ranked.isEmpty() || ranked.get(ranked.size() - 1).priority() >= p.getAsInt();
+                ranked.add(new Ranked(g, p.getAsInt()));
             }
         }
+        if (!ordered) {
+            ranked.sort(Comparator.comparingInt(Ranked::priority).reversed()); // stable: ties keep their order
+        }
+        List<CompiledGuardrail> out = new ArrayList<>(ranked.size());
+        for (Ranked r : ranked) {
+            out.add(r.guardrail());
+        }
         return out;
+    }
+
+    private record Ranked(CompiledGuardrail guardrail, int priority) {
     }
 }

@@ -106,6 +106,28 @@ final class Guard {
         return rewritten;
     }
 
+    /**
+     * Applies the masks of the enforcing guardrails to a second copy of a request already checked
+     * with {@link #enforce} (the caller's own dialect of it), slot by slot, without recording again.
+     * A block found here still refuses the request (the copies say the same in other shapes).
+     */
+    void maskAlso(List<CompiledGuardrail> guardrails, List<TextSlot> slots) {
+        for (CompiledGuardrail g : guardrails) {
+            if (g.monitor()) {
+                continue;
+            }
+            for (TextSlot slot : slots) {
+                Verdict v = g.check().check(slot.text(), phase);
+                if (v.block()) {
+                    throw blocked(g);
+                }
+                if (v.masks(slot.text())) {
+                    slot.set(v.masked());
+                }
+            }
+        }
+    }
+
     /** Records a block; throws unless the guardrail only monitors. */
     void block(Exchange ex, CompiledGuardrail g) {
         if (g.monitor()) {

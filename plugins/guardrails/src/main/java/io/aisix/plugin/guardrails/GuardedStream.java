@@ -197,7 +197,8 @@ final class GuardedStream implements EventStream {
     private List<TextSurfaces.StreamText> texts(Held h) {
         String name = h.event.event();
         String data = h.event.data();
-        if (!(name.isEmpty() || name.equals("message")) || data.isEmpty() || data.charAt(0) != '{') {
+        if (!(name.isEmpty() || name.equals("message") || name.equals("content_block_delta")) || data.isEmpty()
+                || data.charAt(0) != '{') {
             return List.of();
         }
         try {

@@ -23,11 +23,13 @@ import java.util.logging.Logger;
  * resource does not recompile every regex; a changed guardrail is compiled afresh.
  *
  * <p>The order is by name, then id: AISIX evaluates oldest first, but rows carry no creation
- * time here, and a stable order keeps outcomes reproducible.
+ * time here, and a stable order keeps outcomes reproducible. Each guardrail gets its
+ * {@code guardrail_attachments} rows ({@link CompiledGuardrail} says how they scope it).
  */
 final class GuardrailCompiler {
     private static final Logger LOG = Logger.getLogger(GuardrailCompiler.class.getName());
     static final Comparator<Guardrail> ORDER = Comparator.comparing(Guardrail::name).thenComparing(Guardrail::id);
+    private static final GuardrailAttachmentKind ATTACHMENTS = new GuardrailAttachmentKind();
 
     private final String hook;
     /** The checks of the last build, by resource value; replaced wholesale at each build. */
@@ -57,6 +59,10 @@ final class GuardrailCompiler {
             cachedFor = ctx.plugin();
         }
         Optional<GuardrailKinds> kinds = ctx.plugin().service(GuardrailKinds.class);
+        Map<String, List<GuardrailAttachment>> attachments = new HashMap<>();
+        for (GuardrailAttachment a : ctx.snapshot().all(ATTACHMENTS).values()) {
+            attachments.computeIfAbsent(a.guardrailId(), k -> new ArrayList<>()).add(a);
+        }
         Map<Guardrail, GuardrailCheck> next = new HashMap<>();
         List<CompiledGuardrail> out = new ArrayList<>(wanted.size());
         for (Guardrail g : wanted) {
@@ -78,7 +84,7 @@ final class GuardrailCompiler {
                 }
             }
             next.put(g, check);
-            out.add(CompiledGuardrail.of(g, check));
+            out.add(CompiledGuardrail.of(g, check, attachments.getOrDefault(g.id(), List.of())));
         }
         cache = next;
         return List.copyOf(out);

@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrails;
 
+import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
@@ -13,7 +14,9 @@ import java.util.function.Function;
  * upstream call, so a blocked request costs no rate-limit slot and no upstream tokens. A block
  * answers 422 {@code content_filter}; masks rewrite the request with
  * {@link io.aisix.spi.Exchange#replaceJson}, so the upstream and the cache key see the masked
- * text. No filter is built for a snapshot without enabled input guardrails.
+ * text, and the caller's own request ({@link CoreAttrs#INBOUND_REQUEST}, which an upstream of the
+ * caller's dialect receives as sent) is masked the same way. No filter is built for a snapshot
+ * without enabled input guardrails.
  */
 public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory {
     public InputGuardrailsFilterFactory() {
@@ -31,6 +34,8 @@ public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory 
                 var body = exchange.json();
                 if (guard.enforce(exchange, applicable, TextSurfaces.request(body))) {
                     exchange.replaceJson(body);
+                    exchange.attr(CoreAttrs.INBOUND_REQUEST).ifPresent(inbound ->
+                            guard.maskAlso(applicable, TextSurfaces.request(inbound)));
                 }
             }
             return chain.proceed(exchange);

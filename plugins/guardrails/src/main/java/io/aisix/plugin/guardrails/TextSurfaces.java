@@ -13,16 +13,21 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li>requests: {@code messages[].content} (a string, or parts of type {@code text} /
- *       {@code input_text}, and {@code tool_result} blocks), {@code messages[].tool_calls[].function.arguments},
+ *       {@code input_text}, {@code tool_result} blocks, and every string inside an Anthropic
+ *       {@code tool_use} block's {@code input}), {@code messages[].tool_calls[].function.arguments},
  *       Anthropic-style {@code system}, {@code prompt} (completions), {@code input} and
  *       {@code instructions} (embeddings, responses);</li>
  *   <li>answers: {@code choices[].message.content}, {@code .reasoning_content},
- *       {@code .tool_calls[].function.arguments}, {@code choices[].text} (completions) and
- *       {@code output[].content[].text} (responses);</li>
+ *       {@code .tool_calls[].function.arguments}, {@code choices[].text} (completions),
+ *       {@code output[].content[].text} (responses) and the {@code text} blocks of an Anthropic
+ *       {@code message};</li>
  *   <li>stream chunks: {@code choices[].delta.content}, {@code .reasoning_content},
  *       {@code .tool_calls[].function.arguments} and {@code choices[].text}, each a separate
- *       {@linkplain StreamText channel} per choice so text of different choices never mixes.</li>
+ *       {@linkplain StreamText channel} per choice so text of different choices never mixes; and
+ *       an Anthropic {@code content_block_delta}'s {@code text_delta.text} or
+ *       {@code input_json_delta.partial_json}, a channel per content block.</li>
  * </ul>
+ * Anthropic {@code thinking} blocks are left alone: they are signed, and a changed one is refused.
  */
 final class TextSurfaces {
     private TextSurfaces() {
@@ -62,6 +67,9 @@ final class TextSurfaces {
                 string(choice, "text", out::add);
             }
         }
+        if ("message".equals(body.path("type").asText())) {
+            content(body, "content", out);
+        }
         JsonNode output = body.get("output");
         if (output instanceof ArrayNode items) {
             for (JsonNode item : items) {
@@ -77,8 +85,11 @@ final class TextSurfaces {
     record StreamText(String channel, TextSlot.Field slot) {
     }
 
-    /** The text pieces of one {@code chat.completion.chunk} (or completions chunk). */
+    /** The text pieces of one {@code chat.completion.chunk} (or completions chunk, or Anthropic event). */
     static List<StreamText> chunk(ObjectNode chunk) {
+        if ("content_block_delta".equals(chunk.path("type").asText())) {
+            return anthropicDelta(chunk);
+        }
         JsonNode choices = chunk.get("choices");
         if (!(choices instanceof ArrayNode arr) || arr.isEmpty()) {
             return List.of();
@@ -108,6 +119,22 @@ final class TextSurfaces {
         return out;
     }
 
+    private static List<StreamText> anthropicDelta(ObjectNode event) {
+        if (!(event.get("delta") instanceof ObjectNode delta)) {
+            return List.of();
+        }
+        String block = "anthropic/" + event.path("index").asText("0");
+        List<StreamText> out = new ArrayList<>(1);
+        switch (delta.path("type").asText("")) {
+            case "text_delta" -> string(delta, "text", s -> out.add(new StreamText(block, s)));
+            case "input_json_delta" -> string(delta, "partial_json", s -> out.add(new StreamText(block, s)));
+            default -> {
+                // thinking and signature deltas are signed; citations carry no new text
+            }
+        }
+        return out;
+    }
+
     /** A string, or an array of strings and content parts. */
     private static void content(ObjectNode holder, String field, List<TextSlot> out) {
         JsonNode v = holder.get(field);
@@ -127,10 +154,38 @@ final class TextSurfaces {
                         string(part, "text", out::add);
                     } else if (type.equals("tool_result")) {
                         content(part, "content", out);
+                    } else if (type.equals("tool_use")) {
+                        strings(part.get("input"), out);
                     } else if ((type.isEmpty() || type.equals("message")) && part.has("content")) {
                         // a responses-API input item ({"role", "content"}) nested in "input"
                         content(part, "content", out);
                     }
+                }
+            }
+        }
+    }
+
+    /** Every non-empty string inside a JSON value (an Anthropic {@code tool_use} block's {@code input}). */
+    private static void strings(JsonNode v, List<TextSlot> out) {
+        if (v instanceof ObjectNode o) {
+            List<String> names = new ArrayList<>();
+            o.fieldNames().forEachRemaining(names::add);
+            for (String n : names) {
+                JsonNode c = o.get(n);
+                if (c.isTextual()) {
+                    string(o, n, out::add);
+                } else {
+                    strings(c, out);
+                }
+            }
+        } else if (v instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (a.get(i).isTextual()) {
+                    if (!a.get(i).asText().isEmpty()) {
+                        out.add(new TextSlot.Element(a, i));
+                    }
+                } else {
+                    strings(a.get(i), out);
                 }
             }
         }

@@ -87,10 +87,10 @@ class FiltersTest {
         });
         assertTrue(ex.bodyModified());
         JsonNode m = seen.get().get("messages");
-        assertEquals("admin is [REDACTED:email]", m.at("/0/content").asText());
-        assertEquals("I am [REDACTED:email]", m.at("/1/content/0/text").asText());
+        assertEquals("admin is [EMAIL_REDACTED]", m.at("/0/content").asText());
+        assertEquals("I am [EMAIL_REDACTED]", m.at("/1/content/0/text").asText());
         assertEquals("http://x/a@b.cd", m.at("/1/content/1/image_url/url").asText(), "non-text parts are not touched");
-        assertEquals("{\"to\":\"[REDACTED:email]\"}", m.at("/2/tool_calls/0/function/arguments").asText());
+        assertEquals("{\"to\":\"[EMAIL_REDACTED]\"}", m.at("/2/tool_calls/0/function/arguments").asText());
         assertEquals("no address here", m.at("/3/content").asText());
         assertEquals(1.0, metrics.get("aisix_guardrail_hits_total{guardrail=pii,action=mask,phase=input}"));
         assertEquals("masked:pii", ex.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElseThrow());
@@ -104,10 +104,10 @@ class FiltersTest {
                 + "\"content\":[{\"type\":\"input_text\",\"text\":\"c@example.com\"}]}]}");
         input(snap, Fixtures.context(metrics)).handle(ex, e -> answer("ok"));
         JsonNode b = ex.json();
-        assertEquals("[REDACTED:email]", b.at("/prompt/0").asText());
+        assertEquals("[EMAIL_REDACTED]", b.at("/prompt/0").asText());
         assertEquals("x", b.at("/prompt/1").asText());
-        assertEquals("[REDACTED:email]", b.get("instructions").asText());
-        assertEquals("[REDACTED:email]", b.at("/input/0/content/0/text").asText());
+        assertEquals("[EMAIL_REDACTED]", b.get("instructions").asText());
+        assertEquals("[EMAIL_REDACTED]", b.at("/input/0/content/0/text").asText());
     }
 
     @Test
@@ -178,7 +178,7 @@ class FiltersTest {
         Filter f = output(snap);
         KernelExchange ex = Fixtures.exchange(snap, "{}");
         Response.Full masked = (Response.Full) f.handle(ex, e -> answer("mail bob@example.com"));
-        assertEquals("mail [REDACTED:email]", JSON.readTree(masked.body()).at("/choices/0/message/content").asText());
+        assertEquals("mail [EMAIL_REDACTED]", JSON.readTree(masked.body()).at("/choices/0/message/content").asText());
         GatewayException e = assertThrows(GatewayException.class,
                 () -> f.handle(Fixtures.exchange(snap, "{}"), x -> answer("a forbidden answer")));
         assertEquals("response blocked by content policy (guardrail 'kw')", e.getMessage());
@@ -198,7 +198,7 @@ class FiltersTest {
         Filter f = output(snap);
         KernelExchange ex = Fixtures.exchange(snap, "{}");
         Response.Full r = (Response.Full) f.handle(ex, e -> answer("bob@example.com"));
-        assertEquals("[REDACTED:word]@example.com", JSON.readTree(r.body()).at("/choices/0/message/content").asText(),
+        assertEquals("[WORD_REDACTED]@example.com", JSON.readTree(r.body()).at("/choices/0/message/content").asText(),
                 "a-words ran first; its mask left no email for b-emails");
         assertEquals("masked:a-words", ex.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElseThrow());
     }

@@ -165,8 +165,8 @@ class GuardedStreamTest {
             Source source = new Source(stream(text, size));
             List<SseEvent> out = drain(guarded(source, EMAIL));
             String released = joined(out);
-            assertEquals(text.replace("carol.jones@example.com", "[REDACTED:email]")
-                    .replace("dave@example.org", "[REDACTED:email]"), released, "chunk size " + size);
+            assertEquals(text.replace("carol.jones@example.com", "[EMAIL_REDACTED]")
+                    .replace("dave@example.org", "[EMAIL_REDACTED]"), released, "chunk size " + size);
             assertEquals(source.events.size(), out.size(), "events keep their number; emptied ones keep their other fields");
         }
         assertEquals(5.0, metrics.get("aisix_guardrail_hits_total{guardrail=pii,action=mask,phase=output}"),
@@ -224,7 +224,7 @@ class GuardedStreamTest {
             }
         };
         CompiledGuardrail g = CompiledGuardrail.of(guardrail("w", "{\"name\":\"hook\",\"kind\":\"webhook\",\"url\":\"http://x/\"}"),
-                remote);
+                remote, List.of());
         String text = "x".repeat(10_000);
         Source source = new Source(stream(text, 5));
         List<SseEvent> out = drain(new GuardedStream(source, exchange, new Guard(metrics, Phase.OUTPUT), List.of(g)));

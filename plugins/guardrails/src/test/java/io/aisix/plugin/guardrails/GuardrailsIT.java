@@ -157,9 +157,9 @@ class GuardrailsIT {
         HttpResponse<String> r = chat(KEY_ONE, "m1", "mail jane@example.com, card 4111 1111 1111 1111", false);
         assertEquals(200, r.statusCode(), r.body());
         JsonNode sent = EchoAdapter.RECEIVED.get(0);
-        assertEquals("mail [REDACTED:email], card [REDACTED:credit_card]", sent.at("/messages/1/content").asText());
+        assertEquals("mail [EMAIL_REDACTED], card [CREDIT_CARD_REDACTED]", sent.at("/messages/1/content").asText());
         assertEquals("be brief", sent.at("/messages/0/content").asText(), "untouched messages stay as sent");
-        assertEquals("mail [REDACTED:email], card [REDACTED:credit_card]",
+        assertEquals("mail [EMAIL_REDACTED], card [CREDIT_CARD_REDACTED]",
                 json(r).at("/choices/0/message/content").asText(), "the echo shows the upstream saw masked text");
         assertEquals("masked:pii", outcome(0));
     }
@@ -182,7 +182,7 @@ class GuardrailsIT {
                 + "\"detectors\":[{\"type\":\"email\"}]}");
         HttpResponse<String> r = chat(KEY_ONE, "m1", "who?", false, "x-test-reply", "write to bob@example.com today");
         assertEquals(200, r.statusCode(), r.body());
-        assertEquals("write to [REDACTED:email] today", json(r).at("/choices/0/message/content").asText());
+        assertEquals("write to [EMAIL_REDACTED] today", json(r).at("/choices/0/message/content").asText());
         assertEquals("m1", json(r).get("model").asText());
     }
 
@@ -215,7 +215,7 @@ class GuardrailsIT {
         assertEquals(200, r.statusCode());
         assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
         assertFalse(r.body().contains("alice"), r.body());
-        assertEquals(reply.replace("alice.smith@example.org", "[REDACTED:email]"), streamedText(r.body()));
+        assertEquals(reply.replace("alice.smith@example.org", "[EMAIL_REDACTED]"), streamedText(r.body()));
     }
 
     @Test

@@ -78,6 +78,15 @@ final class RequestObservation implements Consumer<Completion> {
                     "type", "prompt");
             m.add("aisix_tokens_total", usage.get().completionTokens(), "model", model, "provider", provider,
                     "type", "completion");
+            // parts of the prompt count, reported for prompt-caching providers only
+            if (usage.get().cacheReadTokens() > 0) {
+                m.add("aisix_tokens_total", usage.get().cacheReadTokens(), "model", model, "provider", provider,
+                        "type", "cache_read");
+            }
+            if (usage.get().cacheCreationTokens() > 0) {
+                m.add("aisix_tokens_total", usage.get().cacheCreationTokens(), "model", model, "provider", provider,
+                        "type", "cache_creation");
+            }
         }
         if (error.isPresent()) {
             switch (error.get()) {
@@ -110,6 +119,8 @@ final class RequestObservation implements Consumer<Completion> {
                 error.map(ErrorCode::code).orElse(""),
                 usage.map(Usage::promptTokens).orElse(0L),
                 usage.map(Usage::completionTokens).orElse(0L),
+                usage.map(Usage::cacheReadTokens).orElse(0L),
+                usage.map(Usage::cacheCreationTokens).orElse(0L),
                 ex.attr(CoreAttrs.CACHE_STATUS).orElse(""),
                 ex.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElse(""),
                 ex.attr(CoreAttrs.ATTEMPTS).orElse(0),

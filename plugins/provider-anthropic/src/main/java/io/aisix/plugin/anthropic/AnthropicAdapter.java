@@ -5,16 +5,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.providerkit.TranslatingChatAdapter;
 import io.aisix.providerkit.Upstreams;
+import io.aisix.providerkit.UsageInfo;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
+import io.aisix.spi.Response;
 import io.aisix.spi.provider.Target;
+import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import java.util.Optional;
 
 /**
  * Anthropic Messages API: canonical chat completions are translated to {@code POST /v1/messages}
- * and the answer (JSON or event stream) back to the canonical shape. See README.md.
+ * and the answer (JSON or event stream) back to the canonical shape; a {@code /v1/messages}
+ * request is passed through untranslated ({@link AnthropicPassthrough}). The model's
+ * {@code auto_prompt_caching} applies either way ({@link PromptCaching}). See README.md.
  */
 public final class AnthropicAdapter extends TranslatingChatAdapter {
     public static final String ID = "anthropic";
@@ -26,8 +34,18 @@ public final class AnthropicAdapter extends TranslatingChatAdapter {
     }
 
     @Override
+    protected Optional<Response> passthrough(Exchange exchange, Target target, UpstreamClient upstream) {
+        if (exchange.endpoint() != Endpoint.MESSAGES) {
+            return Optional.empty();
+        }
+        return exchange.attr(CoreAttrs.INBOUND_REQUEST)
+                .map(inbound -> AnthropicPassthrough.invoke(exchange, target, upstream, inbound));
+    }
+
+    @Override
     protected UpstreamRequest request(Exchange exchange, Target target, ObjectNode chat, boolean stream) {
         ObjectNode request = AnthropicTranslator.toAnthropicRequest(chat, target.upstreamModel());
+        PromptCaching.apply(request, target.model());
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("x-api-key", target.key().apiKey())
                 .set("anthropic-version", target.key().apiVersion().filter(v -> !v.isBlank()).orElse(DEFAULT_VERSION))
@@ -47,6 +65,11 @@ public final class AnthropicAdapter extends TranslatingChatAdapter {
             throw Upstreams.unreadable();
         }
         return AnthropicTranslator.toChatCompletion(message, alias, created);
+    }
+
+    @Override
+    protected UsageInfo usage(JsonNode answer, ObjectNode completion) {
+        return AnthropicUsage.of(answer.get("usage"));
     }
 
     /** {@code {api_base}/v1/messages}; a base that already ends in {@code /v1} (or the full path) is accepted. */

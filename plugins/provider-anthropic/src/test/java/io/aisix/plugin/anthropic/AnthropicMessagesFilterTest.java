@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.providerkit.OpenAiProtocol;
+import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
@@ -16,6 +17,7 @@ import io.aisix.spi.Filter;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
+import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
@@ -145,32 +147,62 @@ class AnthropicMessagesFilterTest extends MockUpstreamTestBase {
     }
 
     @Test
-    void roundTripThroughTheAnthropicAdapter() throws Exception {
+    void anAnthropicUpstreamReceivesTheRequestAsSentAndAnswersUntranslated() throws Exception {
         Target t = TestTarget.builder("anthropic").alias("claude").upstreamModel("claude-sonnet-4-5")
                 .apiBase(mock.baseUrl()).build();
-        mock.enqueue(Script.reply("Tomorrow: rain.").usage(40, 6));
-        TestExchange ex = messages(MESSAGES);
-        JsonNode a = json(run(ex, e -> new AnthropicAdapter().invoke(e, t, client)));
+        mock.enqueue(Script.reply("Tomorrow: rain.").usage(40, 6).cacheTokens(100, 7).extraFields("""
+                {"container":{"id":"c1"}}"""));
+        String request = MESSAGES.replace("\"top_k\":40,", "\"top_k\":40,\"thinking\":{\"type\":\"enabled\","
+                + "\"budget_tokens\":1024},\"service_tier\":\"auto\",\"x_future\":{\"a\":[1,2]},");
+        TestExchange ex = messages(request);
+        Response r = run(ex, e -> new AnthropicAdapter().invoke(e, t, client));
 
-        // what the Anthropic upstream received matches what the caller sent (modulo dropped extras)
-        JsonNode up = mock.lastRequest().json();
-        JsonNode original = JSON.readTree(MESSAGES);
-        assertEquals("claude-sonnet-4-5", up.path("model").asText());
-        assertEquals(original.path("system"), up.path("system"));
-        assertEquals(original.path("messages"), up.path("messages"));
-        assertEquals(original.at("/tools/0"), up.at("/tools/0"));
-        assertEquals(1, up.path("tools").size());
-        assertEquals(original.path("tool_choice"), up.path("tool_choice"));
-        assertEquals(original.path("stop_sequences"), up.path("stop_sequences"));
-        assertEquals(original.path("metadata"), up.path("metadata"));
-        assertEquals(512, up.path("max_tokens").asInt());
+        // the upstream got the caller's request, only model rewritten (server tools, top_k,
+        // thinking, cache_control and unknown fields included)
+        ObjectNode expected = (ObjectNode) JSON.readTree(request);
+        expected.put("model", "claude-sonnet-4-5");
+        assertEquals(expected, mock.lastRequest().json());
 
-        assertEquals("message", a.path("type").asText());
+        // the answer is the upstream's own, model set to the alias, unknown fields kept
+        JsonNode a = json(r);
         assertEquals("claude", a.path("model").asText());
         assertEquals("Tomorrow: rain.", a.at("/content/0/text").asText());
-        assertEquals("end_turn", a.path("stop_reason").asText());
-        assertEquals(40, a.at("/usage/input_tokens").asInt());
-        assertEquals(6, a.at("/usage/output_tokens").asInt());
+        assertEquals("c1", a.at("/container/id").asText());
+        assertEquals(100, a.at("/usage/cache_read_input_tokens").asInt());
+        assertEquals(7, a.at("/usage/cache_creation_input_tokens").asInt());
+        assertEquals(new Usage(147, 6, 100, 7), ex.attr(CoreAttrs.USAGE).orElseThrow(),
+                "prompt tokens count cache reads and writes");
+    }
+
+    @Test
+    void systemTurnsInsideMessagesAreFoldedIntoSystem() {
+        AtomicReference<ObjectNode> canonical = new AtomicReference<>();
+        TestExchange ex = messages("""
+                {"model":"c","max_tokens":9,"system":"Be brief.","messages":[
+                  {"role":"system","content":"Answer in French."},
+                  {"role":"user","content":"hi"},
+                  {"role":"system","content":[{"type":"text","text":"No emoji.","cache_control":{"type":"ephemeral"}}]}]}""");
+        run(ex, e -> {
+            canonical.set(e.json().deepCopy());
+            return Response.json("{}".getBytes(StandardCharsets.UTF_8));
+        });
+        ObjectNode inbound = ex.attr(CoreAttrs.INBOUND_REQUEST).orElseThrow();
+        assertEquals(1, inbound.path("messages").size(), inbound.toString());
+        assertEquals("user", inbound.at("/messages/0/role").asText());
+        assertEquals("Be brief.", inbound.at("/system/0/text").asText());
+        assertEquals("Answer in French.", inbound.at("/system/1/text").asText());
+        assertEquals("ephemeral", inbound.at("/system/2/cache_control/type").asText());
+        JsonNode m = canonical.get().path("messages");
+        assertEquals("system", m.at("/0/role").asText());
+        assertEquals(3, m.at("/0/content").size());
+        assertEquals("user", m.at("/1/role").asText());
+        assertEquals(2, m.size(), "no system turn became a user turn");
+
+        TestExchange plain = messages("""
+                {"model":"c","max_tokens":9,"messages":[{"role":"system","content":"A"},{"role":"system","content":"B"},
+                  {"role":"user","content":"hi"}]}""");
+        run(plain, e -> Response.json("{}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals("A\n\nB", plain.attr(CoreAttrs.INBOUND_REQUEST).orElseThrow().path("system").asText());
     }
 
     private static List<String> names(List<SseEvent> events) {
@@ -217,6 +249,86 @@ class AnthropicMessagesFilterTest extends MockUpstreamTestBase {
     }
 
     @Test
+    void reasoningBecomesAThinkingBlockBeforeTheText() throws Exception {
+        mock.enqueue(Script.reply("4.").reasoning("2 plus 2 is 4").usage(6, 9));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"2+2?"}]}""");
+        JsonNode a = json(run(ex, AnthropicMessagesFilterTest::openAiTerminal));
+        assertEquals(2, a.path("content").size(), a.toString());
+        assertEquals("thinking", a.at("/content/0/type").asText());
+        assertEquals("2 plus 2 is 4", a.at("/content/0/thinking").asText());
+        assertEquals("", a.at("/content/0/signature").asText(), "nothing signed it");
+        assertEquals("text", a.at("/content/1/type").asText());
+        assertEquals("4.", a.at("/content/1/text").asText());
+
+        mock.enqueue(Script.reply("No reasoning."));
+        JsonNode plain = json(run(messages("""
+                {"model":"claude","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"""),
+                AnthropicMessagesFilterTest::openAiTerminal));
+        assertEquals(1, plain.path("content").size(), "no thinking block without reasoning: " + plain);
+    }
+
+    @Test
+    void streamedReasoningBecomesThinkingDeltasInItsOwnBlock() throws Exception {
+        mock.enqueue(Script.reply("The answer is 4.").reasoning("2 plus 2 is 4").deltas(3).usage(6, 9));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"stream":true,"messages":[{"role":"user","content":"2+2?"}]}""");
+        List<SseEvent> events = TestStreams.drain(TestStreams.events(run(ex, AnthropicMessagesFilterTest::openAiTerminal)));
+        assertEquals(List.of("message_start",
+                "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
+                "content_block_stop",
+                "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta",
+                "content_block_stop", "message_delta", "message_stop"), names(events));
+        JsonNode thinkingStart = JSON.readTree(events.get(1).data());
+        assertEquals(0, thinkingStart.path("index").asInt());
+        assertEquals("thinking", thinkingStart.at("/content_block/type").asText());
+        assertEquals(1, JSON.readTree(events.get(6).data()).path("index").asInt());
+        assertEquals("text", JSON.readTree(events.get(6).data()).at("/content_block/type").asText());
+        StringBuilder thinking = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        for (SseEvent e : events) {
+            JsonNode d = JSON.readTree(e.data());
+            if (e.event().equals("content_block_delta")) {
+                switch (d.at("/delta/type").asText()) {
+                    case "thinking_delta" -> {
+                        assertEquals(0, d.path("index").asInt());
+                        thinking.append(d.at("/delta/thinking").asText());
+                    }
+                    case "text_delta" -> {
+                        assertEquals(1, d.path("index").asInt());
+                        text.append(d.at("/delta/text").asText());
+                    }
+                    default -> throw new AssertionError("unexpected delta " + d);
+                }
+            }
+        }
+        assertEquals("2 plus 2 is 4", thinking.toString());
+        assertEquals("The answer is 4.", text.toString());
+    }
+
+    @Test
+    void unsignedThinkingSentBackIsDroppedBeforeAnAnthropicUpstream() throws Exception {
+        Target t = TestTarget.builder("anthropic").alias("claude").upstreamModel("claude-sonnet-4-5")
+                .apiBase(mock.baseUrl()).build();
+        mock.enqueue(Script.reply("ok"));
+        TestExchange ex = messages("""
+                {"model":"claude","max_tokens":100,"messages":[
+                  {"role":"user","content":"2+2?"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"2 plus 2","signature":""},
+                    {"type":"text","text":"4."}]},
+                  {"role":"user","content":"and 3+3?"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"3 plus 3","signature":"sig-1"},
+                    {"type":"text","text":"6."}]},
+                  {"role":"user","content":"thanks"}]}""");
+        json(run(ex, e -> new AnthropicAdapter().invoke(e, t, client)));
+        JsonNode sent = mock.lastRequest().json().path("messages");
+        assertEquals(1, sent.at("/1/content").size(), "the gateway's unsigned block is gone: " + sent);
+        assertEquals("4.", sent.at("/1/content/0/text").asText());
+        assertEquals("sig-1", sent.at("/3/content/0/signature").asText(), "Anthropic's own block stays");
+        assertEquals(2, sent.at("/3/content").size());
+    }
+
+    @Test
     void streamedToolCallsBecomeToolUseBlocks() throws Exception {
         List<SseEvent> chunks = List.of(
                 SseEvent.data("{\"id\":\"c1\",\"model\":\"a\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}"),
@@ -251,20 +363,26 @@ class AnthropicMessagesFilterTest extends MockUpstreamTestBase {
     void streamRoundTripThroughTheAnthropicAdapter() throws Exception {
         Target t = TestTarget.builder("anthropic").alias("claude").upstreamModel("claude-haiku")
                 .apiBase(mock.baseUrl()).build();
-        mock.enqueue(Script.reply("Hi!").deltas(2).usage(5, 2)
+        mock.enqueue(Script.reply("Hi!").deltas(2).usage(5, 2).cacheTokens(30, 4).extraFields("{\"x_new\":true}")
                 .withToolCalls(new Script.ToolCall("toolu_9", "lookup", "{\"k\":\"v\"}")));
         TestExchange ex = messages("""
-                {"model":"claude","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hello"}]}""");
+                {"model":"claude","max_tokens":64,"stream":true,"top_k":5,"messages":[{"role":"user","content":"hello"}]}""");
         List<SseEvent> events = TestStreams.drain(TestStreams.events(
                 run(ex, e -> new AnthropicAdapter().invoke(e, t, client))));
-        assertEquals(List.of("message_start", "content_block_start", "content_block_delta", "content_block_delta",
-                "content_block_stop", "content_block_start", "content_block_delta", "content_block_delta",
-                "content_block_stop", "message_delta", "message_stop"), names(events));
-        assertEquals("toolu_9", JSON.readTree(events.get(5).data()).at("/content_block/id").asText());
-        JsonNode md = JSON.readTree(events.get(9).data());
+        assertEquals(5, mock.lastRequest().json().path("top_k").asInt());
+        assertFalse(mock.lastRequest().json().has("stream_options"), "the Anthropic request as sent");
+        // the upstream's events as they came, ping included; only message_start's model changes
+        assertEquals(List.of("message_start", "content_block_start", "ping", "content_block_delta",
+                "content_block_delta", "content_block_stop", "content_block_start", "content_block_delta",
+                "content_block_delta", "content_block_stop", "message_delta", "message_stop"), names(events));
+        JsonNode start = JSON.readTree(events.get(0).data());
+        assertEquals("claude", start.at("/message/model").asText());
+        assertTrue(start.at("/message/x_new").asBoolean());
+        assertEquals("toolu_9", JSON.readTree(events.get(6).data()).at("/content_block/id").asText());
+        JsonNode md = JSON.readTree(events.get(10).data());
         assertEquals("tool_use", md.at("/delta/stop_reason").asText());
-        assertEquals(5, md.at("/usage/input_tokens").asInt());
         assertEquals(2, md.at("/usage/output_tokens").asInt());
+        assertEquals(new Usage(39, 2, 30, 4), ex.attr(CoreAttrs.USAGE).orElseThrow());
     }
 
     @Test

@@ -16,7 +16,8 @@ import io.aisix.spi.provider.UpstreamClient;
 /**
  * Azure OpenAI: the OpenAI wire on deployment URLs
  * {@code {api_base}/openai/deployments/{deployment}/{path}?api-version=...} with an
- * {@code api-key} header. See README.md.
+ * {@code api-key} header; the Responses API natively on Azure's v1 API
+ * ({@code {api_base}/openai/v1/responses}). See README.md.
  */
 public final class AzureOpenAiAdapter implements ProviderAdapter {
     public static final String ID = "azure-openai";

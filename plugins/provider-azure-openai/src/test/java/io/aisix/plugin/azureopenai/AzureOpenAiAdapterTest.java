@@ -54,7 +54,7 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
     void registeredWithServiceLoader() {
         List<String> ids = registeredAdapterIds();
         assertTrue(ids.contains("azure-openai"), ids.toString());
-        assertTrue(adapter.supports(Endpoint.RESPONSES));
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "natively, on Azure's v1 API");
         assertTrue(adapter.supports(Endpoint.MESSAGES));
     }
 

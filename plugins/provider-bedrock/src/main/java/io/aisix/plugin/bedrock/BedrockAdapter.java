@@ -6,6 +6,7 @@ import io.aisix.plugin.anthropic.AnthropicTranslator;
 import io.aisix.providerkit.Embeddings;
 import io.aisix.providerkit.KeyCredentials;
 import io.aisix.providerkit.ProviderJson;
+import io.aisix.providerkit.ResponsesBridge;
 import io.aisix.providerkit.UrlPaths;
 import io.aisix.providerkit.UsageInfo;
 import io.aisix.providerkit.Upstreams;
@@ -28,7 +29,8 @@ import java.util.Locale;
  * Amazon Bedrock Runtime: chat completions through Converse ({@code /model/{id}/converse}) and
  * ConverseStream ({@code /converse-stream}, AWS's binary event stream decoded into canonical
  * chunks); Claude models without streaming through InvokeModel ({@code /invoke}) with the Messages
- * body (as AISIX does); embeddings of Titan and Cohere models through InvokeModel. Every call is
+ * body (as AISIX does); embeddings of Titan and Cohere models through InvokeModel; the Responses
+ * API bridged through chat completions ({@link ResponsesBridge}). Every call is
  * SigV4-signed with the key's credentials ({@link BedrockKey}, {@link BedrockSigner}). See README.md.
  */
 public final class BedrockAdapter implements ProviderAdapter {
@@ -45,7 +47,8 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     @Override
     public boolean supports(Endpoint endpoint) {
-        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.EMBEDDINGS;
+        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.EMBEDDINGS
+                || ResponsesBridge.bridges(endpoint);
     }
 
     @Override
@@ -53,6 +56,9 @@ public final class BedrockAdapter implements ProviderAdapter {
         if (!supports(exchange.endpoint())) {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + exchange.endpoint().path() + " is not served by Bedrock upstreams");
+        }
+        if (ResponsesBridge.bridges(exchange.endpoint())) {
+            return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));
         }
         BedrockKey key = keys.get(exchange, target);
         if (exchange.endpoint() == Endpoint.EMBEDDINGS) {

@@ -66,7 +66,28 @@ class BedrockAdapterTest extends MockUpstreamTestBase {
         assertTrue(adapter.supports(Endpoint.CHAT_COMPLETIONS));
         assertTrue(adapter.supports(Endpoint.MESSAGES));
         assertTrue(adapter.supports(Endpoint.EMBEDDINGS));
-        assertFalse(adapter.supports(Endpoint.RESPONSES));
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "bridged through chat completions");
+    }
+
+    @Test
+    void theResponsesApiIsBridgedThroughConverse() throws Exception {
+        mock.enqueue(Script.reply("Paris.").usage(8, 2));
+        TestExchange ex = TestExchange.builder(Endpoint.RESPONSES).json("""
+                {"model":"br","instructions":"One word.","input":"Capital of France?","max_output_tokens":20,
+                 "store":false}""").build();
+        JsonNode answer = json(adapter.invoke(ex, target("amazon.nova-pro-v1:0", KEY_JSON), client));
+        RecordedRequest rec = mock.lastRequest();
+        assertEquals("/model/amazon.nova-pro-v1%3A0/converse", rec.path());
+        assertTrue(rec.header("authorization").orElseThrow().startsWith("AWS4-HMAC-SHA256 "), "signed");
+        assertEquals("One word.", rec.json().at("/system/0/text").asText());
+        assertEquals("Capital of France?", rec.json().at("/messages/0/content/0/text").asText());
+        assertEquals(20, rec.json().at("/inferenceConfig/maxTokens").asInt());
+        assertFalse(rec.json().has("store"), "Responses-only fields are dropped");
+        assertEquals("response", answer.path("object").asText());
+        assertEquals("br", answer.path("model").asText());
+        assertEquals("Paris.", answer.at("/output/0/content/0/text").asText());
+        assertEquals(8, answer.at("/usage/input_tokens").asInt());
+        assertEquals(new Usage(8, 2), ex.attr(CoreAttrs.USAGE).orElseThrow());
     }
 
     @Test

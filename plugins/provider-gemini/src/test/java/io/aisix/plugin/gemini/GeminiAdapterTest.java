@@ -57,7 +57,7 @@ class GeminiAdapterTest extends MockUpstreamTestBase {
         assertTrue(ids.contains("gemini"), ids.toString());
         assertTrue(adapter.supports(Endpoint.MESSAGES));
         assertTrue(adapter.supports(Endpoint.EMBEDDINGS));
-        assertFalse(adapter.supports(Endpoint.RESPONSES));
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "bridged through chat completions");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.aisix.plugin.openai;
 
 import io.aisix.providerkit.OpenAiProtocol;
+import io.aisix.providerkit.ResponsesBridge;
 import io.aisix.providerkit.Upstreams;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
@@ -13,7 +14,9 @@ import java.util.Optional;
 
 /**
  * OpenAI and every OpenAI-compatible upstream ({@code api_base}): chat completions, legacy
- * completions, embeddings and the Responses API, streaming and not. See README.md.
+ * completions, embeddings and the Responses API, streaming and not. The Responses API goes to
+ * OpenAI's own {@code /responses}; other vendors have none, so it is bridged through their chat
+ * completions ({@link ResponsesBridge}). See README.md.
  */
 public final class OpenAiAdapter implements ProviderAdapter {
     /** The adapter id named by {@code provider} / {@code adapter}. */
@@ -34,12 +37,21 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     @Override
     public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
+        if (ResponsesBridge.bridges(exchange.endpoint()) && !openAi(target)) {
+            return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));
+        }
         String url = baseUrl(exchange, target) + OpenAiProtocol.path(exchange.endpoint());
         boolean stream = exchange.json().path("stream").asBoolean(false);
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("authorization", "Bearer " + target.key().apiKey())
                 .build();
         return OpenAiProtocol.invoke(exchange, target, upstream, url, headers);
+    }
+
+    /** True when the target's vendor is OpenAI itself (the model's {@code provider}, else the key's). */
+    static boolean openAi(Target target) {
+        String vendor = target.model().provider().orElse(target.key().provider());
+        return vendor.isEmpty() || vendor.equals(ID);
     }
 
     /**
@@ -51,10 +63,10 @@ public final class OpenAiAdapter implements ProviderAdapter {
     static String baseUrl(Exchange exchange, Target target) {
         Optional<String> configured = target.key().apiBase().filter(b -> !b.isBlank());
         if (configured.isEmpty()) {
-            String vendor = target.model().provider().orElse(target.key().provider());
-            if (vendor.isEmpty() || vendor.equals(ID)) {
+            if (openAi(target)) {
                 return DEFAULT_BASE;
             }
+            String vendor = target.model().provider().orElse(target.key().provider());
             throw Upstreams.unusableKey(exchange, target, "it has no api_base, which provider '" + vendor
                     + "' needs on the OpenAI wire");
         }

@@ -10,6 +10,7 @@ import io.aisix.plugin.anthropic.AnthropicTranslator;
 import io.aisix.providerkit.KeyCredentials;
 import io.aisix.providerkit.OwnClassLoader;
 import io.aisix.providerkit.ProviderJson;
+import io.aisix.providerkit.ResponsesBridge;
 import io.aisix.providerkit.TranslatingChatAdapter;
 import io.aisix.providerkit.Upstreams;
 import io.aisix.spi.Endpoint;
@@ -32,7 +33,8 @@ import java.io.UncheckedIOException;
  * Gemini models ({@code publishers/google}) speak generateContent through the gemini-kit's
  * translation; Claude models ({@code publishers/anthropic}) speak the Messages API through
  * {@code rawPredict} / {@code streamRawPredict} and the anthropic-kit's. Requests carry an
- * OAuth2 bearer from the key's credentials ({@link VertexKey}). See README.md.
+ * OAuth2 bearer from the key's credentials ({@link VertexKey}). The Responses API is bridged through
+ * chat completions ({@link ResponsesBridge}, by the publisher's call). See README.md.
  */
 public final class VertexAdapter implements ProviderAdapter {
     public static final String ID = "vertex";
@@ -48,7 +50,7 @@ public final class VertexAdapter implements ProviderAdapter {
 
     @Override
     public boolean supports(Endpoint endpoint) {
-        return endpoint.family() == Endpoint.CHAT_COMPLETIONS;
+        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || ResponsesBridge.bridges(endpoint);
     }
 
     @Override

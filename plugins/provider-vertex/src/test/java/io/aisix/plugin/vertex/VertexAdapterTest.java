@@ -58,6 +58,26 @@ class VertexAdapterTest extends MockUpstreamTestBase {
         assertTrue(adapter.supports(Endpoint.CHAT_COMPLETIONS));
         assertTrue(adapter.supports(Endpoint.MESSAGES));
         assertFalse(adapter.supports(Endpoint.EMBEDDINGS));
+        assertTrue(adapter.supports(Endpoint.RESPONSES), "bridged through chat completions");
+    }
+
+    @Test
+    void theResponsesApiIsBridgedThroughTheModelsChat() throws Exception {
+        Target t = target("gemini-2.5-pro", serviceAccount("europe-west4"));
+        mock.enqueue(Script.reply("abc def").deltas(2).usage(4, 2));
+        TestExchange ex = TestExchange.builder(Endpoint.RESPONSES).json("""
+                {"model":"vx","instructions":"Be brief.","input":"hi","stream":true}""").build();
+        List<io.aisix.spi.SseEvent> events = TestStreams.drain(TestStreams.events(adapter.invoke(ex, t, client)));
+        RecordedRequest rec = mock.lastRequest();
+        assertEquals("/v1/projects/mock-project/locations/europe-west4/publishers/google/models/gemini-2.5-pro"
+                + ":streamGenerateContent", rec.path());
+        assertEquals("Be brief.", rec.json().at("/systemInstruction/parts/0/text").asText());
+        assertEquals("response.created", events.get(0).event());
+        JsonNode done = JSON.readTree(events.get(events.size() - 1).data());
+        assertEquals("response.completed", done.path("type").asText());
+        assertEquals("vx", done.at("/response/model").asText());
+        assertEquals("abc def", done.at("/response/output/0/content/0/text").asText());
+        assertEquals(new Usage(4, 2), ex.attr(CoreAttrs.USAGE).orElseThrow());
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.RateLimit;
 import io.aisix.spi.resource.RateLimitPolicy;
 import io.aisix.spi.resource.Snapshot;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,11 @@ import java.util.OptionalLong;
  * Inline fields map to windows: {@code rps} 1 s, {@code rpm} and {@code tpm} 60 s, {@code rpd} and
  * {@code tpd} 86400 s; {@code concurrency} counts requests in flight. Immutable once built; the parts
  * of a kind that did not change are shared with the previous plan.
+ *
+ * <p>A policy's {@code schedules} suspend it: while one covers the current time, the policy does
+ * not apply (nothing is checked or counted against it); its bucket is keyed by policy id and ref
+ * only, so once the window ends the policy resumes the same counter (within the same fixed window,
+ * what was counted before the suspension still counts).
  */
 final class LimitPlan {
     private final Map<String, CallerKey> keySource;
@@ -154,8 +160,8 @@ final class LimitPlan {
                 label + " (max_requests per " + p.window() + ")");
     }
 
-    /** Every limit that applies to this caller and model; empty when none does. */
-    List<Limit> applicable(Optional<CallerKey> caller, Optional<Model> model, String alias) {
+    /** Every limit that applies to this caller and model at {@code now}; empty when none does. */
+    List<Limit> applicable(Optional<CallerKey> caller, Optional<Model> model, String alias, Instant now) {
         List<Limit> out = new ArrayList<>(8);
         if (caller.isPresent()) {
             CallerKey k = caller.get();
@@ -164,14 +170,14 @@ final class LimitPlan {
                 out.addAll(own);
             }
             for (RateLimitPolicy p : keyPolicies) {
-                if (p.scopeRef().isEmpty() || p.scopeRef().get().equals(k.id())) {
+                if ((p.scopeRef().isEmpty() || p.scopeRef().get().equals(k.id())) && !p.suspendedAt(now)) {
                     policy(out, p, k.id());
                 }
             }
             if (k.teamId().isPresent()) {
                 String team = k.teamId().get();
                 for (RateLimitPolicy p : teamPolicies) {
-                    if (p.scopeRef().isEmpty() || p.scopeRef().get().equals(team)) {
+                    if ((p.scopeRef().isEmpty() || p.scopeRef().get().equals(team)) && !p.suspendedAt(now)) {
                         policy(out, p, team);
                     }
                 }
@@ -185,8 +191,8 @@ final class LimitPlan {
             }
             for (RateLimitPolicy p : modelPolicies) {
                 Optional<String> ref = p.scopeRef();
-                if (ref.isEmpty() || ref.get().equals(alias) || ref.get().equals(m.displayName())
-                        || ref.get().equals(m.id())) {
+                if ((ref.isEmpty() || ref.get().equals(alias) || ref.get().equals(m.displayName())
+                        || ref.get().equals(m.id())) && !p.suspendedAt(now)) {
                     policy(out, p, m.id());
                 }
             }

@@ -10,6 +10,7 @@ import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.observe.GatewayMetrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -35,17 +36,19 @@ final class RateLimitFilter implements Filter {
     private final LimitPlan plan;
     private final Limiter limiter;
     private final GatewayMetrics metrics;
+    private final Clock clock;
 
-    RateLimitFilter(LimitPlan plan, Limiter limiter, GatewayMetrics metrics) {
+    RateLimitFilter(LimitPlan plan, Limiter limiter, GatewayMetrics metrics, Clock clock) {
         this.plan = plan;
         this.limiter = limiter;
         this.metrics = metrics;
+        this.clock = clock;
     }
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
         List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
-                exchange.attr(CoreAttrs.ALIAS).orElse(""));
+                exchange.attr(CoreAttrs.ALIAS).orElse(""), clock.instant());
         if (limits.isEmpty()) {
             return chain.proceed(exchange);
         }

@@ -77,7 +77,7 @@ public final class RateLimitFilterFactory implements FilterFactory {
                 l = limiter;
             }
         }
-        return Optional.of(new RateLimitFilter(plan, l, context.plugin().metrics()));
+        return Optional.of(new RateLimitFilter(plan, l, context.plugin().metrics(), context.plugin().clock()));
     }
 
     @Override

@@ -1,8 +1,11 @@
 package io.aisix.plugin.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.CoreKinds;
@@ -11,6 +14,7 @@ import io.aisix.spi.resource.RateLimit;
 import io.aisix.spi.resource.RateLimitPolicy;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.spi.resource.ValidationException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +88,7 @@ class LimitPlanTest {
                         "pm3", policy("pm3", "model", "other", "second", 14),
                         "pt", policy("pt", "team", "team-a", "minute", 15),
                         "pt2", policy("pt2", "team", "team-b", "minute", 16))));
-        List<Limit> limits = new LimitPlan(s).applicable(Optional.of(k1), Optional.of(m1), "gpt-4o");
+        List<Limit> limits = new LimitPlan(s).applicable(Optional.of(k1), Optional.of(m1), "gpt-4o", Instant.EPOCH);
         assertEquals("key:k1/c0=6 key:k1/r1=1 key:k1/r60=2 key:k1/r86400=3 key:k1/t60=4 key:k1/t86400=5 "
                 + "model:m1id/r60=7 policy:pa:api_key:k1/r3600=10 policy:pm1:model:m1id/r86400=12 "
                 + "policy:pm2:model:m1id/r1=13 policy:pt:team:team-a/r60=15", describe(limits));
@@ -97,9 +101,58 @@ class LimitPlanTest {
         CallerKey k2 = key("k2", Optional.empty(), Optional.empty());
         LimitPlan plan = new LimitPlan(snapshot(Map.of(CoreKinds.RATE_LIMIT_POLICIES,
                 Map.of("p", policy("p", "api_key", null, "minute", 1)))));
-        assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "")));
-        assertEquals("policy:p:api_key:k2/r60=1", describe(plan.applicable(Optional.of(k2), Optional.empty(), "")));
-        assertEquals("", describe(plan.applicable(Optional.empty(), Optional.empty(), "")), "no caller, no key policy");
+        assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "", Instant.EPOCH)));
+        assertEquals("policy:p:api_key:k2/r60=1", describe(plan.applicable(Optional.of(k2), Optional.empty(), "", Instant.EPOCH)));
+        assertEquals("", describe(plan.applicable(Optional.empty(), Optional.empty(), "", Instant.EPOCH)), "no caller, no key policy");
+    }
+
+    private static RateLimitPolicy scheduled(String schedule) throws Exception {
+        return CoreKinds.RATE_LIMIT_POLICIES.decode("p", new ObjectMapper().readTree(
+                "{\"name\":\"p\",\"scope\":\"api_key\",\"window\":\"minute\",\"max_requests\":1,"
+                        + "\"schedules\":[" + schedule + "]}"));
+    }
+
+    @Test
+    void schedulesSuspendAsAisixDefinesThem() throws Exception {
+        CallerKey k1 = key("k1", Optional.empty(), Optional.empty());
+        // Friday 22:00 to Saturday 09:00 in Berlin (UTC+1 in January)
+        RateLimitPolicy night = scheduled("""
+                {"days_of_week":["fri"],"start_time":"22:00","end_time":"09:00","timezone":"Europe/Berlin"}""");
+        LimitPlan plan = new LimitPlan(snapshot(Map.of(CoreKinds.RATE_LIMIT_POLICIES, Map.of("p", night))));
+        assertEquals("", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
+                Instant.parse("2026-01-02T21:00:00Z"))), "Friday 22:00 Berlin: suspended");
+        assertEquals("", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
+                Instant.parse("2026-01-03T07:59:59Z"))), "Saturday 08:59:59: still the Friday window");
+        assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
+                Instant.parse("2026-01-03T08:00:00Z"))), "09:00 is exclusive");
+        assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
+                Instant.parse("2026-01-03T21:30:00Z"))), "Saturday night is not selected");
+
+        assertTrue(scheduled("""
+                {"dates":["2026-12-25"],"start_time":"00:00","end_time":"24:00","timezone":"UTC"}""")
+                .suspendedAt(Instant.parse("2026-12-25T23:59:59Z")));
+        assertFalse(scheduled("""
+                {"days_of_week":["mon","tue","wed","thu","fri","sat","sun"],"start_time":"10:00","end_time":"10:00",
+                 "timezone":"UTC"}""").suspendedAt(Instant.parse("2026-12-25T10:00:00Z")), "an empty window");
+    }
+
+    @Test
+    void badSchedulesAreRefusedWithTheirPaths() {
+        String[][] cases = {
+            {"{\"days_of_week\":[\"fri\"],\"start_time\":\"24:00\",\"end_time\":\"09:00\",\"timezone\":\"UTC\"}",
+                "/schedules/0/start_time"},
+            {"{\"days_of_week\":[\"funday\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\",\"timezone\":\"UTC\"}",
+                "/schedules/0/days_of_week/0"},
+            {"{\"days_of_week\":[\"fri\"],\"dates\":[\"2026-01-01\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\","
+                + "\"timezone\":\"UTC\"}", "/schedules/0/dates"},
+            {"{\"dates\":[\"2026-02-30\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\",\"timezone\":\"UTC\"}",
+                "/schedules/0/dates/0"},
+            {"{\"days_of_week\":[\"fri\"],\"start_time\":\"01:00\",\"end_time\":\"09:00\",\"timezone\":\"Mars/Base\"}",
+                "/schedules/0/timezone"}};
+        for (String[] c : cases) {
+            ValidationException e = assertThrows(ValidationException.class, () -> scheduled(c[0]), c[0]);
+            assertEquals(c[1], e.issues().get(0).path(), c[0]);
+        }
     }
 
     @Test
@@ -112,11 +165,11 @@ class LimitPlanTest {
         // the same key map, a new model map: key limits reused, model limits rebuilt from the new rows
         Map<String, Model> changed = Map.of("m2", model("m2", "other", Optional.of(rpm)));
         LimitPlan second = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, keys, CoreKinds.MODELS, changed)), first);
-        assertEquals(describe(first.applicable(Optional.of(keys.get("k1")), Optional.empty(), "")),
-                describe(second.applicable(Optional.of(keys.get("k1")), Optional.empty(), "")));
-        assertTrue(second.applicable(Optional.empty(), Optional.of(models.get("m1")), "alias").isEmpty(),
+        assertEquals(describe(first.applicable(Optional.of(keys.get("k1")), Optional.empty(), "", Instant.EPOCH)),
+                describe(second.applicable(Optional.of(keys.get("k1")), Optional.empty(), "", Instant.EPOCH)));
+        assertTrue(second.applicable(Optional.empty(), Optional.of(models.get("m1")), "alias", Instant.EPOCH).isEmpty(),
                 "the old model's limits are gone");
-        assertEquals("model:m2/r60=5", describe(second.applicable(Optional.empty(), Optional.of(changed.get("m2")), "other")));
+        assertEquals("model:m2/r60=5", describe(second.applicable(Optional.empty(), Optional.of(changed.get("m2")), "other", Instant.EPOCH)));
 
         // a new key map: the unchanged key keeps its limits, the replaced one gets its new ones
         RateLimit rpm9 = new RateLimit(NONE, OptionalLong.of(9), NONE, NONE, NONE, NONE);
@@ -126,7 +179,7 @@ class LimitPlanTest {
         CallerKey k2b = key("k2", Optional.empty(), Optional.of(rpm9));
         LimitPlan fourth = new LimitPlan(snapshot(Map.of(CoreKinds.API_KEYS, Map.of("k1", keys.get("k1"), "k2", k2b),
                 CoreKinds.MODELS, changed)), third);
-        assertEquals("key:k1/r60=5", describe(fourth.applicable(Optional.of(keys.get("k1")), Optional.empty(), "")));
-        assertEquals("key:k2/r60=9", describe(fourth.applicable(Optional.of(k2b), Optional.empty(), "")));
+        assertEquals("key:k1/r60=5", describe(fourth.applicable(Optional.of(keys.get("k1")), Optional.empty(), "", Instant.EPOCH)));
+        assertEquals("key:k2/r60=9", describe(fourth.applicable(Optional.of(k2b), Optional.empty(), "", Instant.EPOCH)));
     }
 }

@@ -36,7 +36,7 @@ class RateLimitFilterTest {
             Optional.empty(), false, Optional.empty(), Optional.empty(), NullNode.getInstance());
     final RateLimitFilter filter = new RateLimitFilter(
             new LimitPlan(LimitPlanTest.snapshot(Map.of(CoreKinds.API_KEYS, Map.of("k1", key)))),
-            new MemoryLimiter(clock), ctx.metrics());
+            new MemoryLimiter(clock), ctx.metrics(), clock);
     final Chain ok = ex -> {
         ex.attr(CoreAttrs.USAGE, new Usage(30, 10));
         return Response.json("{}".getBytes(StandardCharsets.UTF_8));

@@ -229,6 +229,31 @@ abstract class RateLimitScenarios {
     }
 
     @Test
+    void aScheduleSuspendsAPolicyAndLeavingItResumesTheSameBucket() {
+        // 09:00-10:00 in Shanghai (UTC+8) on Thursdays: 01:00-02:00 UTC on 2026-01-01, a Thursday
+        fx.create("rate_limit_policies", """
+                {"name":"office-hours-free","scope":"api_key","window":"day","max_requests":2,
+                 "schedules":[{"days_of_week":["thu"],"start_time":"09:00","end_time":"10:00","timezone":"Asia/Shanghai"}]}""");
+        key("s1", "");
+        key("s2", "");
+        assertEquals(200, chat("s1", BODY).statusCode());
+        assertEquals(200, chat("s1", BODY).statusCode());
+        assertRejected(chat("s1", BODY), "policy 'office-hours-free' (max_requests per day)");
+
+        clock.advance(Duration.ofHours(1)); // 01:00:10 UTC, inside the window: suspended
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, chat("s1", BODY).statusCode(), "suspended");
+            assertEquals(200, chat("s2", BODY).statusCode(), "suspended, and not counted");
+        }
+
+        clock.advance(Duration.ofHours(1)); // 02:00:10 UTC: enforced again, same day, same bucket
+        assertRejected(chat("s1", BODY), "policy 'office-hours-free' (max_requests per day)");
+        assertEquals(200, chat("s2", BODY).statusCode());
+        assertEquals(200, chat("s2", BODY).statusCode());
+        assertRejected(chat("s2", BODY), "policy 'office-hours-free' (max_requests per day)");
+    }
+
+    @Test
     void aGuardrailBlockedRequestCostsNoSlot() {
         key("guarded", "\"rate_limit\":{\"rpm\":1}");
         for (int i = 0; i < 3; i++) {

@@ -1,0 +1,73 @@
+package io.aisix.plugin.guardrails;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.resource.FieldReader;
+import io.aisix.spi.resource.Reference;
+import io.aisix.spi.resource.ResourceKind;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code guardrail_attachments} resource kind, as AISIX writes it: {@code guardrail_id}*,
+ * {@code scope_type}* ({@code env}, {@code model}, {@code mcp_server}, {@code api_key},
+ * {@code team}, {@code passthrough_route}), {@code scope_id} (required unless {@code env}),
+ * {@code priority}* (an integer, higher first), {@code enabled} [true]; AISIX's {@code env_id} is
+ * accepted and not read (AISIX does not read it either). The guardrail it names must exist when
+ * written through the Admin API, and a guardrail cannot be deleted while attached.
+ */
+public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAttachment> {
+    static final String NAME = "guardrail_attachments";
+    static final List<String> SCOPES = List.of("env", "model", "mcp_server", "api_key", "team", "passthrough_route");
+    /** The scopes that name one resource: all but {@code env}. */
+    private static final List<String> SCOPED = SCOPES.subList(1, SCOPES.size());
+    private static final Set<String> FIELDS = Set.of("guardrail_id", "scope_type", "scope_id", "priority", "enabled",
+            "env_id");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public GuardrailAttachment decode(String id, JsonNode value) {
+        FieldReader r = FieldReader.root(value);
+        r.finish();
+        String guardrail = r.string("guardrail_id");
+        String scope = r.oneOf("scope_type", SCOPES);
+        Optional<String> scopeId = r.optString("scope_id");
+        r.requiredWhen("scope_id", "scope_type", SCOPED);
+        r.required("priority");
+        int priority = (int) r.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
+        boolean enabled = r.bool("enabled", true);
+        r.finish();
+        return new GuardrailAttachment(id, guardrail, scope, scope.equals("env") ? Optional.empty() : scopeId,
+                priority, enabled);
+    }
+
+    @Override
+    public List<Reference> references(GuardrailAttachment value) {
+        return List.of(new Reference("guardrails", value.guardrailId(), "/guardrail_id", false));
+    }
+
+    @Override
+    public Set<String> knownFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public List<String> ignoredFields(JsonNode value) {
+        List<String> out = new ArrayList<>();
+        if (value != null && value.isObject()) {
+            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!FIELDS.contains(f)) {
+                    out.add(f);
+                }
+            }
+        }
+        return out;
+    }
+}
