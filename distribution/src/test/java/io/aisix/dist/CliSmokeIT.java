@@ -165,8 +165,10 @@ class CliSmokeIT {
         Run v = aisix(Map.of(), "version");
         assertEquals(0, v.exit(), v.out());
         assertTrue(v.out().startsWith("aisix 0.1.0-SNAPSHOT\njava "), v.out());
-        Run help = aisix(Map.of(), "validate", "--help");
-        assertEquals(0, help.exit(), help.out());
-        assertTrue(help.out().startsWith("Usage: aisix validate"), help.out());
+        for (String command : List.of("validate", "export", "import")) {
+            Run help = aisix(Map.of(), command, "--help");
+            assertEquals(0, help.exit(), help.out());
+            assertTrue(help.out().startsWith("Usage: aisix " + command), help.out());
+        }
     }
 }

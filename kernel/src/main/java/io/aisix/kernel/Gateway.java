@@ -32,6 +32,7 @@ import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
+import io.aisix.kernel.store.file.ResourcesFileStore;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.Digests;
@@ -89,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     private final KernelMetrics metrics = new KernelMetrics();
     private final List<FilterFactory> started = new ArrayList<>();
     private final ManagedMode managed; // null unless deployment.mode is managed
+    private final ResourcesFileStore resourcesFile; // null unless resources_file is set
     private final ListenerTls listenerTls;
     private final List<CacheBackend> startedBackends = new ArrayList<>();
     private final List<AdminExtension> adminExtensions = new ArrayList<>();
@@ -126,7 +128,9 @@ public final class Gateway implements AutoCloseable {
         this.snapshots = new SnapshotManager(kinds, new ChainCompiler(pluginContext, plugins, upstream, dispatcher),
                 options.clock());
         this.managed = config.managedMode() ? ManagedMode.open(config, env, options.clock()) : null;
-        this.store = managed != null ? managed.store() : openStore(config);
+        this.resourcesFile = managed == null && config.resourcesFile() != null
+                ? ResourcesFileStore.open(Path.of(config.resourcesFile()), kinds, env, options.clock()) : null;
+        this.store = managed != null ? managed.store() : resourcesFile != null ? resourcesFile : openStore(config);
     }
 
     /** Validates, binds the listeners and starts serving. */
@@ -310,8 +314,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private HealthReport healthReport(Options options) {
-        return new HealthReport(snapshots, dispatcher.health(), store, pluginContext::healthContributors,
-                options.clock());
+        return new HealthReport(snapshots, dispatcher.health(), store, Optional.ofNullable(resourcesFile),
+                pluginContext::healthContributors, options.clock());
     }
 
     /** Managed mode: heartbeats carry the applied revision and the health status of /admin/v1/health. */
@@ -329,6 +333,19 @@ public final class Gateway implements AutoCloseable {
      */
     public List<String> reloadTls() {
         return listenerTls.reload(server);
+    }
+
+    /**
+     * Re-reads the resources file (SIGHUP in file mode) and applies it whole, or refuses it whole
+     * while the previous configuration keeps serving; empty when the gateway has no resources file.
+     */
+    public Optional<ResourcesFileStore.Outcome> reloadResources() {
+        return Optional.ofNullable(resourcesFile).map(ResourcesFileStore::reload);
+    }
+
+    /** The resources file being served, empty unless {@code resources_file} is set. */
+    public Optional<ResourcesFileStore> resourcesFile() {
+        return Optional.ofNullable(resourcesFile);
     }
 
     /** Managed mode's state (environment, gateway id, heartbeat), empty in self-hosted mode. */

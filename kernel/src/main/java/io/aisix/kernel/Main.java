@@ -59,10 +59,17 @@ public final class Main {
         };
         Signal.handle(new Signal("TERM"), sig -> startOnce(shutdown));
         Signal.handle(new Signal("INT"), sig -> startOnce(shutdown));
-        // SIGHUP: re-read listener certificates; a bad file is logged and the old certificate keeps serving
-        Signal.handle(new Signal("HUP"), sig -> Thread.ofPlatform().name("aisix-tls-reload").start(() -> {
-            LOG.info("SIGHUP: reloading listener TLS certificates");
-            gateway.reloadTls();
+        // SIGHUP: re-read listener certificates and the resources file; whatever is bad is logged and
+        // what served before keeps serving
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofPlatform().name("aisix-reload").start(() -> {
+            LOG.info("SIGHUP: reloading listener TLS certificates" + (gateway.resourcesFile().isPresent()
+                    ? " and the resources file" : ""));
+            try {
+                gateway.reloadTls();
+                gateway.reloadResources();
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "SIGHUP reload failed; what served before keeps serving", e);
+            }
         }));
         try {
             stopped.await();
@@ -105,6 +112,10 @@ public final class Main {
             var m = gateway.managed().get();
             return "etcd " + config.managed().etcdEndpoint().trim() + " (managed, environment " + m.envId()
                     + ", gateway " + m.gatewayId() + ")";
+        }
+        if (gateway.resourcesFile().isPresent()) {
+            var file = gateway.resourcesFile().get();
+            return "file " + file.file() + " (generation " + file.generation() + "; the Admin API is read-only)";
         }
         if (config.storeBackend().equals("embedded")) {
             return "embedded in " + Path.of(config.store().dataDir()).toAbsolutePath().normalize();

@@ -23,7 +23,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The Admin API under {@code /admin/v1} (API.md section 4). Every call needs an admin key.
+ * The Admin API under {@code /admin/v1} (API.md section 4). Every call needs an admin key. Over a
+ * read-only store (a resources file) every write answers 405 with {@code Allow: GET}, after the
+ * key was checked.
  */
 public final class AdminRoutes implements HttpService {
     private static final Logger LOG = Logger.getLogger(AdminRoutes.class.getName());
@@ -99,8 +101,13 @@ public final class AdminRoutes implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         for (Bound b : TABLE) {
-            rules.route(Method.create(b.route().method()), b.route().path(),
-                    guarded((req, res) -> b.op().handle(this, req, res)));
+            boolean write = !b.route().method().equals("GET");
+            rules.route(Method.create(b.route().method()), b.route().path(), guarded((req, res) -> {
+                if (write) {
+                    refuseWhenReadOnly();
+                }
+                b.op().handle(this, req, res);
+            }));
         }
         rules.any(guarded((req, res) -> {
             throw new AdminError(404, "no such admin endpoint: " + req.prologue().method().text() + " "
@@ -125,6 +132,14 @@ public final class AdminRoutes implements HttpService {
                 sendError(res, new AdminError(500, "internal error"));
             }
         };
+    }
+
+    /** A store that takes no writes (a resources file): 405 before the body is read, saying where to edit. */
+    private void refuseWhenReadOnly() {
+        Optional<String> reason = resources.readOnly();
+        if (reason.isPresent()) {
+            throw new AdminError(405, "the Admin API is read-only: " + reason.get());
+        }
     }
 
     private ArrayNode pluginsJson() {
@@ -197,6 +212,9 @@ public final class AdminRoutes implements HttpService {
     }
 
     private static void sendError(ServerResponse res, AdminError e) {
+        if (e.status == 405) {
+            res.header(HeaderNames.ALLOW, "GET");
+        }
         ObjectNode out = ResourceService.JSON.createObjectNode();
         out.put("error_msg", e.getMessage());
         ArrayNode errors = out.putArray("errors");

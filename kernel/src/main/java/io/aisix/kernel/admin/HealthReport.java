@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.dispatch.ModelHealth;
+import io.aisix.kernel.resources.Finding;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.PluginFailure;
 import io.aisix.kernel.snapshot.RejectedRow;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.StoreStatus;
+import io.aisix.kernel.store.file.ResourcesFileStore;
 import io.aisix.spi.HealthContributor;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Model;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,8 +29,8 @@ import java.util.logging.Logger;
  * The {@code GET /admin/v1/health} document (API.md section 7). {@code status} is
  * {@code unhealthy} when a model is down or the store failed for good; {@code degraded} when a
  * model is degraded, the store is unreachable, no configuration was ever applied, the latest
- * change is held back, a plugin serves an older configuration, or a dependency a plugin reported
- * is down; else {@code ok}.
+ * change is held back, a plugin serves an older configuration, a dependency a plugin reported
+ * is down, or the resources file as last read is refused; else {@code ok}.
  */
 public final class HealthReport implements Supplier<JsonNode> {
     private static final Logger LOG = Logger.getLogger(HealthReport.class.getName());
@@ -35,14 +38,22 @@ public final class HealthReport implements Supplier<JsonNode> {
     private final SnapshotManager snapshots;
     private final ModelHealth models;
     private final ConfigStore store;
+    private final Optional<ResourcesFileStore> file;
     private final Supplier<List<HealthContributor>> dependencies;
     private final Clock clock;
 
     public HealthReport(SnapshotManager snapshots, ModelHealth models, ConfigStore store,
                         Supplier<List<HealthContributor>> dependencies, Clock clock) {
+        this(snapshots, models, store, Optional.empty(), dependencies, clock);
+    }
+
+    /** @param file the resources file when the gateway serves one ({@code store} is then that file) */
+    public HealthReport(SnapshotManager snapshots, ModelHealth models, ConfigStore store,
+                        Optional<ResourcesFileStore> file, Supplier<List<HealthContributor>> dependencies, Clock clock) {
         this.snapshots = snapshots;
         this.models = models;
         this.store = store;
+        this.file = file;
         this.dependencies = dependencies;
         this.clock = clock;
     }
@@ -67,8 +78,9 @@ public final class HealthReport implements Supplier<JsonNode> {
         ArrayNode deps = ResourceService.JSON.createArrayNode();
         boolean depDown = dependencies(deps);
         boolean failed = storeStatus.state() == StoreStatus.State.FAILED;
+        boolean fileRejected = file.flatMap(ResourcesFileStore::rejection).isPresent();
         boolean degraded = worst == 1 || state == null || !storeStatus.connected() || !snapshots.lastError().isEmpty()
-                || !snapshots.pluginFailures().isEmpty() || depDown;
+                || !snapshots.pluginFailures().isEmpty() || depDown || fileRejected;
         out.put("status", worst == 2 || failed ? "unhealthy" : degraded ? "degraded" : "ok");
         out.set("models", list);
         ObjectNode config = out.putObject("config");
@@ -120,8 +132,34 @@ public final class HealthReport implements Supplier<JsonNode> {
         if (!snapshots.lastError().isEmpty()) {
             config.put("last_error", snapshots.lastError());
         }
+        file.ifPresent(f -> config.set("resources_file", fileJson(f)));
         out.set("dependencies", deps);
         return out;
+    }
+
+    /**
+     * {@code {"path", "generation", "applied_at", "notices": [..], "rejected": {"since",
+     * "last_attempt", "errors": [{"file", "line", "column", "path", "message"}]}}}, {@code rejected}
+     * only while the file as last read is refused.
+     */
+    private static ObjectNode fileJson(ResourcesFileStore f) {
+        ObjectNode n = ResourceService.JSON.createObjectNode();
+        n.put("path", f.file().toString());
+        n.put("generation", f.generation());
+        n.put("applied_at", f.appliedAt().toString());
+        ArrayNode notices = n.putArray("notices");
+        f.notices().forEach(x -> notices.add(x.format("notice")));
+        f.rejection().ifPresent(r -> {
+            ObjectNode rej = n.putObject("rejected");
+            rej.put("since", r.since().toString());
+            rej.put("last_attempt", r.lastAttempt().toString());
+            ArrayNode errors = rej.putArray("errors");
+            for (Finding e : r.errors()) {
+                errors.addObject().put("file", e.file()).put("line", e.line()).put("column", e.column())
+                        .put("path", e.path()).put("message", e.message());
+            }
+        });
+        return n;
     }
 
     /** Fills {@code out}; true when one is down. A contributor that throws counts as down. */

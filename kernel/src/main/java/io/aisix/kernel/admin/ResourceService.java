@@ -51,6 +51,11 @@ public final class ResourceService {
         this.kinds = kinds;
     }
 
+    /** Why writes are refused, where the configuration lives instead; empty when the store takes writes. */
+    Optional<String> readOnly() {
+        return store.readOnly();
+    }
+
     ResourceKind<?> kind(String name) {
         ResourceKind<?> k = kinds.get(name);
         if (k == null) {

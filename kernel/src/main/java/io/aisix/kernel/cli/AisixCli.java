@@ -1,5 +1,6 @@
 package io.aisix.kernel.cli;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine;
@@ -8,7 +9,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/aisix}: without a command (or with {@code run}) it starts the gateway, as it always
- * did; {@code validate} checks a configuration offline; {@code schemas} writes the JSON Schemas;
+ * did; {@code validate} checks a configuration offline; {@code export} and {@code import} move
+ * resources between etcd (or a gateway's Admin API) and a resources file; {@code schemas} writes
+ * the JSON Schemas;
  * {@code version} prints the version. Every
  * command has {@code --help}. Exit codes: 0 success, 2 a configuration or usage problem, 1 anything
  * unexpected.
@@ -16,9 +19,10 @@ import picocli.CommandLine.Option;
 @Command(usageHelpWidth = 100, descriptionHeading = "%n", optionListHeading = "%nOptions:%n",
         name = "aisix",
         customSynopsis = "aisix [--config FILE] [COMMAND]",
-        description = "Starts the AISIX-J AI gateway (the default command, also `aisix run`), or checks its "
-                + "configuration.",
-        subcommands = {RunCommand.class, ValidateCommand.class, SchemasCommand.class, VersionCommand.class},
+        description = "Starts the AISIX-J AI gateway (the default command, also `aisix run`), checks its "
+                + "configuration, or exports and imports its resources.",
+        subcommands = {RunCommand.class, ValidateCommand.class, ExportCommand.class, ImportCommand.class,
+                SchemasCommand.class, VersionCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
         footer = {"",
@@ -28,7 +32,8 @@ import picocli.CommandLine.Option;
                 "  AISIX_MANAGED__CA_PEM, AISIX_MANAGED__CERT_PEM, AISIX_MANAGED__KEY_PEM",
                 "                      managed mode: the certificate bundle as PEM text (instead of files)",
                 "",
-                "Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads the listeners' TLS certificates.",
+                "Signals: SIGTERM/SIGINT drain and exit; SIGHUP reloads the listeners' TLS certificates and the",
+                "resources file (resources_file).",
                 "",
                 "Exit codes: 0 clean shutdown (or a valid check), 2 configuration error, 1 unexpected failure."})
 public final class AisixCli implements Callable<Integer> {
@@ -46,9 +51,11 @@ public final class AisixCli implements Callable<Integer> {
     boolean version;
 
     private final Consumer<String> serve;
+    private final Map<String, String> env;
 
-    private AisixCli(Consumer<String> serve) {
+    private AisixCli(Consumer<String> serve, Map<String, String> env) {
         this.serve = serve;
+        this.env = env;
     }
 
     /**
@@ -61,7 +68,12 @@ public final class AisixCli implements Callable<Integer> {
     }
 
     static CommandLine commandLine(Consumer<String> serve) {
-        CommandLine cli = new CommandLine(new AisixCli(serve))
+        return commandLine(serve, System.getenv());
+    }
+
+    /** The command line with {@code env} as the environment its commands read ({@code ${NAME}}, keys). */
+    static CommandLine commandLine(Consumer<String> serve, Map<String, String> env) {
+        CommandLine cli = new CommandLine(new AisixCli(serve, env))
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setParameterExceptionHandler(AisixCli::usageError);
         cli.getCommandSpec().version("aisix " + version());
@@ -77,6 +89,11 @@ public final class AisixCli implements Callable<Integer> {
     int serve(String own) {
         serve.accept(configFile(own));
         return 0;
+    }
+
+    /** The environment the commands read. */
+    Map<String, String> env() {
+        return env;
     }
 
     /** The config file in force: a subcommand's own --config, else the root's, else the default. */

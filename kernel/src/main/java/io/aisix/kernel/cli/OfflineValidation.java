@@ -44,7 +44,7 @@ public final class OfflineValidation {
     }
 
     /**
-     * Checks {@code config} and, when given, {@code resources}.
+     * Checks {@code config} and {@code resources}, by default the config's {@code resources_file}.
      *
      * @param hostLoader where built-in services are found besides the plugins folder
      */
@@ -68,6 +68,8 @@ public final class OfflineValidation {
             plugins = PluginRegistry.load(null, hostLoader);
         }
         Map<String, Integer> rows = new LinkedHashMap<>();
+        GatewayConfig inForce = gateway;
+        resources = resources.or(() -> Optional.ofNullable(inForce.resourcesFile()).map(Path::of));
         if (resources.isPresent()) {
             List<ResourceKind<?>> kinds = ResourceKinds.offline(plugins);
             ResourcesFile.Result r = new ResourcesFile(kinds).read(resources.get(), env);

@@ -42,7 +42,7 @@ final class SchemasCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GatewayConfig gateway;
         try {
-            gateway = ConfigLoader.load(Path.of(root.configFile(config)), System.getenv());
+            gateway = ConfigLoader.load(Path.of(root.configFile(config)), root.env());
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("aisix: " + e.getMessage());
             return 2;

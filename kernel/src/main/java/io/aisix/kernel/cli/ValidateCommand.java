@@ -41,7 +41,8 @@ final class ValidateCommand implements Callable<Integer> {
             description = "startup config (YAML); default " + AisixCli.DEFAULT_CONFIG)
     String config;
 
-    @Option(names = {"-r", "--resources"}, paramLabel = "FILE", description = "resources file to check")
+    @Option(names = {"-r", "--resources"}, paramLabel = "FILE",
+            description = "resources file to check; default: the config's resources_file, if any")
     Path resources;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
@@ -54,7 +55,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OfflineValidation.Report report = OfflineValidation.run(Path.of(root.configFile(config)),
-                Optional.ofNullable(resources), System.getenv(), ValidateCommand.class.getClassLoader());
+                Optional.ofNullable(resources), root.env(), ValidateCommand.class.getClassLoader());
         PrintWriter out = spec.commandLine().getOut();
         if (format == Format.json) {
             ObjectMapper m = Json.mapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -67,8 +68,8 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     private static void text(OfflineValidation.Report report, PrintWriter out) {
-        report.errors().forEach(f -> out.println(line(f, "error")));
-        report.notices().forEach(f -> out.println(line(f, "notice")));
+        report.errors().forEach(f -> out.println(f.format("error")));
+        report.notices().forEach(f -> out.println(f.format("notice")));
         long configErrors = report.errors().stream().filter(f -> f.file().equals(report.configFile())).count();
         out.println(report.configFile() + ": " + (configErrors == 0 ? "valid" : "invalid (" + plural(configErrors)
                 + ")"));
@@ -83,12 +84,6 @@ final class ValidateCommand implements Callable<Integer> {
 
     private static String plural(long errors) {
         return errors + (errors == 1 ? " error" : " errors");
-    }
-
-    /** gcc style, which editors and CI annotate: {@code file:line:column: error: path: message}. */
-    private static String line(Finding f, String severity) {
-        return f.file() + (f.line() > 0 ? ":" + f.line() + ":" + f.column() : "") + ": " + severity + ": "
-                + (f.path().isEmpty() ? "" : f.path() + ": ") + f.message();
     }
 
     private static ObjectNode json(OfflineValidation.Report report) {

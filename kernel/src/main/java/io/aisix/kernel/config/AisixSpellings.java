@@ -56,10 +56,6 @@ final class AisixSpellings {
      * would otherwise read as "unknown key", which hides that the operator's intent is understood).
      */
     static void refuseUnsupported(ObjectNode root) {
-        if (root.has("resources_file")) {
-            throw new ConfigException("resources_file", "not supported yet: resources live in the embedded store or "
-                    + "in etcd here (check the file with `aisix validate --resources FILE`)");
-        }
         if (at(root, "proxy.real_ip") != null) {
             throw new ConfigException("proxy.real_ip", "not supported yet: this gateway does not record the client "
                     + "address (no client_source_ip in usage events), so there is nothing for it to resolve; remove it");

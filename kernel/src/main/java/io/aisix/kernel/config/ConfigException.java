@@ -2,7 +2,8 @@ package io.aisix.kernel.config;
 
 /**
  * A startup setting that stops the process: the gateway prints {@code key: reason} on one line
- * and exits with code 2.
+ * and exits with code 2. (An invalid {@code resources_file} is the one reason that spans several
+ * lines: one more per error of the file.)
  */
 public class ConfigException extends RuntimeException {
     private final String key;

@@ -104,6 +104,7 @@ public final class ConfigLoader {
             root = JsonNodeFactory.instance.objectNode();
         }
         applyEnv(root, env);
+        oneResourceSource(root);
         AisixSpellings.refuseUnsupported(root);
         // first as written, so that types and ranges are reported under the key the operator used
         GatewayConfig raw = bind(root);
@@ -219,8 +220,21 @@ public final class ConfigLoader {
         return JsonNodeFactory.instance.textNode(raw);
     }
 
+    /**
+     * Resources come from a file or from etcd, never both (AISIX's rule): any {@code etcd} key
+     * beside {@code resources_file} stops the start naming both keys.
+     */
+    private static void oneResourceSource(ObjectNode root) {
+        if (root.has("resources_file") && root.get("etcd") instanceof ObjectNode etcd && !etcd.isEmpty()) {
+            String etcdKey = "etcd." + etcd.fieldNames().next();
+            throw new ConfigException("resources_file", "is set and so is " + etcdKey + ": resources come either from "
+                    + "a resources file or from etcd; remove one of them");
+        }
+    }
+
     private static void validate(GatewayConfig c, Notices notices) {
         Settings.check(c, "");
+        resourcesFile(c);
         if (c.upstream().streamTimeoutMs() != null && c.upstream().streamIdleTimeoutMs() != null) {
             throw new ConfigException("upstream.stream_idle_timeout_ms",
                     "is the older name of upstream.stream_timeout_ms; set only one of them");
@@ -242,6 +256,22 @@ public final class ConfigLoader {
                 && (c.ratelimit().redis() == null || c.ratelimit().redis().url() == null)) {
             throw new ConfigException("ratelimit.redis", "is required when ratelimit.backend is redis");
         }
+    }
+
+    /** File mode: the file must be readable, and no other store may be configured. */
+    private static void resourcesFile(GatewayConfig c) {
+        if (c.resourcesFile() == null) {
+            return;
+        }
+        if (c.managedMode()) {
+            throw new ConfigException("resources_file", "is not used in managed mode (resources come from the control "
+                    + "plane); remove it or set deployment.mode: self_hosted");
+        }
+        if (c.store().backend() != null) {
+            throw new ConfigException("store.backend", "is set and so is resources_file: resources come from the "
+                    + "file; remove store.backend");
+        }
+        readable("resources_file", c.resourcesFile());
     }
 
     /**

@@ -9,7 +9,11 @@ import java.util.List;
  */
 public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy, Admin admin, Metrics metrics,
                             Store store, Etcd etcd, Cache cache, RateLimitSettings ratelimit, Upstream upstream,
-                            Shutdown shutdown, Plugins plugins, Logging logging, Observability observability) {
+                            Shutdown shutdown, Plugins plugins, Logging logging, Observability observability,
+                            @Setting(pattern = "\\S", patternMessage = "must name a file (got '%s')",
+                                    description = "serve the resources of this YAML file (AISIX's resources.yaml) "
+                                    + "instead of a store: re-read on SIGHUP, Admin API read-only; excludes etcd.* "
+                                    + "and store.backend") String resourcesFile) {
 
     public GatewayConfig {
         deployment = or(deployment, () -> new Deployment(null));
@@ -31,7 +35,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
 
     /** All defaults (no file). */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** host:port with a port from 0 to 65535 ({@code [::1]:3000} for IPv6). */
@@ -47,12 +51,15 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     }
 
     /**
-     * The store backend in force: etcd in managed mode (the control plane's), else explicit, else
-     * etcd when endpoints are configured, else embedded.
+     * The store backend in force: etcd in managed mode (the control plane's), {@code file} with a
+     * {@code resources_file}, else explicit, else etcd when endpoints are configured, else embedded.
      */
     public String storeBackend() {
         if (managedMode()) {
             return "etcd";
+        }
+        if (resourcesFile != null) {
+            return "file";
         }
         if (store.backend() != null) {
             return store.backend();

@@ -13,9 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
@@ -35,9 +33,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The managed-mode certificate bundle: the CA that verifies the control plane (its etcd and its
@@ -266,22 +262,7 @@ public final class ManagedBundle {
     /** A TLS context that presents the client certificate and trusts only the bundle's CA. */
     public SSLContext sslContext() {
         try {
-            char[] password = new char[0];
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("client", key, password, chain.toArray(X509Certificate[]::new));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, password);
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            for (int i = 0; i < ca.size(); i++) {
-                ts.setCertificateEntry("ca-" + i, ca.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ts);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-            return ctx;
+            return PemFiles.clientContext(ca, key, chain);
         } catch (GeneralSecurityException | IOException e) {
             throw new ConfigException("managed", "cannot build the mTLS context from the certificate bundle ("
                     + e.getMessage() + ")", e);

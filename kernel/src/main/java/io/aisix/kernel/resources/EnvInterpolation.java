@@ -1,7 +1,7 @@
 package io.aisix.kernel.resources;
 
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,9 +16,9 @@ final class EnvInterpolation implements LocatedYaml.Strings {
     private static final Pattern REF = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    private final Map<String, String> env;
+    private final Function<String, String> env;
 
-    EnvInterpolation(Map<String, String> env) {
+    EnvInterpolation(Function<String, String> env) {
         this.env = env;
     }
 
@@ -38,7 +38,7 @@ final class EnvInterpolation implements LocatedYaml.Strings {
                         + "}' is not a valid environment variable reference (${NAME}, NAME of letters, digits and _)"));
                 replacement = m.group();
             } else {
-                String v = env.get(m.group(1));
+                String v = env.apply(m.group(1));
                 if (v == null) {
                     problems.add(new LocatedYaml.Problem(pointer, at, "environment variable " + m.group(1)
                             + " is not set"));

@@ -9,6 +9,12 @@ package io.aisix.kernel.resources;
  */
 public record Finding(String file, int line, int column, String path, String message) {
 
+    /** gcc style, which editors and CI annotate: {@code file:line:column: <severity>: path: message}. */
+    public String format(String severity) {
+        return file + (line > 0 ? ":" + line + ":" + column : "") + ": " + severity + ": "
+                + (path.isEmpty() ? "" : path + ": ") + message;
+    }
+
     @Override
     public String toString() {
         return file + (line > 0 ? ":" + line + ":" + column : "") + ": " + (path.isEmpty() ? "/" : path) + ": "

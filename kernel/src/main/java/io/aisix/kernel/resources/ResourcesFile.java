@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -111,6 +112,11 @@ public final class ResourcesFile {
 
     /** Reads {@code file}, resolving {@code ${ENV}} references against {@code env}. */
     public Result read(Path file, Map<String, String> env) {
+        return read(file, env::get);
+    }
+
+    /** Reads {@code file}; {@code env} answers the value of a variable, or null when it is not set. */
+    public Result read(Path file, Function<String, String> env) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -124,6 +130,11 @@ public final class ResourcesFile {
 
     /** Reads a document named {@code fileName} in messages. */
     public Result read(String fileName, Reader in, Map<String, String> env) {
+        return read(fileName, in, env::get);
+    }
+
+    /** Reads a document named {@code fileName} in messages, with variables from {@code env}. */
+    public Result read(String fileName, Reader in, Function<String, String> env) {
         return new Pass(fileName, LocatedYaml.read(in, new EnvInterpolation(env)), env).run();
     }
 
@@ -151,13 +162,15 @@ public final class ResourcesFile {
     private final class Pass {
         private final String file;
         private final LocatedYaml.Document doc;
-        private final Map<String, String> env;
+        private final Function<String, String> env;
         private final List<Finding> errors = new ArrayList<>();
         private final List<Finding> notices = new ArrayList<>();
+        /** Pointers the document itself has a problem at (an unset variable): the kinds' verdict there adds nothing. */
+        private final Set<String> documentProblems = new HashSet<>();
         /** kind name to its rows, in file order. */
         private final Map<String, List<Row>> rows = new LinkedHashMap<>();
 
-        Pass(String file, LocatedYaml.Document doc, Map<String, String> env) {
+        Pass(String file, LocatedYaml.Document doc, Function<String, String> env) {
             this.file = file;
             this.doc = doc;
             this.env = env;
@@ -165,8 +178,10 @@ public final class ResourcesFile {
         }
 
         Result run() {
-            doc.problems().forEach(p -> errors.add(new Finding(file, p.location().line(), p.location().column(),
-                    p.path(), p.message())));
+            doc.problems().forEach(p -> {
+                errors.add(new Finding(file, p.location().line(), p.location().column(), p.path(), p.message()));
+                documentProblems.add(p.path());
+            });
             JsonNode root = doc.root();
             if (root == null || root.isNull()) {
                 if (errors.isEmpty()) {
@@ -245,7 +260,7 @@ public final class ResourcesFile {
 
         /** Takes the id out of the row, or derives it from the row's name. */
         private void row(ResourceKind<?> kind, String pointer, ObjectNode value) {
-            Optional<String> name = text(value, "display_name").or(() -> text(value, "name"));
+            Optional<String> name = nameOf(value);
             Optional<String> identity = name.or(() -> attachmentIdentity(kind, value));
             JsonNode idNode = value.remove("id");
             String id;
@@ -329,7 +344,7 @@ public final class ResourcesFile {
                 error(r.pointer + "/key_env", "must name an environment variable");
                 return;
             }
-            String plaintext = env.get(keyEnv.asText());
+            String plaintext = env.apply(keyEnv.asText());
             if (plaintext == null) {
                 error(r.pointer + "/key_env", "environment variable " + keyEnv.asText() + " is not set");
             } else if (plaintext.length() < MIN_KEY_LENGTH) {
@@ -388,7 +403,7 @@ public final class ResourcesFile {
                 r.decoded = r.kind.decode(r.id, r.value);
             } catch (ValidationException e) {
                 for (ValidationIssue i : e.issues()) {
-                    if (!r.explained.contains(i.path())) {
+                    if (!r.explained.contains(i.path()) && !documentProblems.contains(r.pointer + i.path())) {
                         error(r.pointer + i.path(), i.message());
                     }
                 }
@@ -497,6 +512,11 @@ public final class ResourcesFile {
         return name.length() >= prefix.length() + suffix.length() && name.startsWith(prefix) && name.endsWith(suffix);
     }
 
+    /** A row's name: its {@code display_name}, else its {@code name}; it derives the row's id. */
+    static Optional<String> nameOf(JsonNode value) {
+        return text(value, "display_name").or(() -> text(value, "name"));
+    }
+
     /**
      * What a {@code guardrail_attachments} row attaches, as written (so the id does not change when
      * {@code guardrail_id} is a name): {@code <guardrail_id>@<scope_type>[/<scope_id>]}.
@@ -509,7 +529,7 @@ public final class ResourcesFile {
                 + text(value, "scope_id").map(id -> "/" + id).orElse("")));
     }
 
-    private static Optional<String> text(ObjectNode value, String field) {
+    private static Optional<String> text(JsonNode value, String field) {
         JsonNode n = value.get(field);
         return n != null && n.isTextual() && !n.asText().isBlank() ? Optional.of(n.asText()) : Optional.empty();
     }

@@ -4,9 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where dynamic resources live: the embedded file store on one machine, etcd in production.
- * Keys are {@code <prefix>/<kind>/<id>}; values are bare JSON. Every implementation behaves the
- * same towards the snapshot builder and the Admin API.
+ * Where dynamic resources live: the embedded file store on one machine, etcd in production, or a
+ * resources file ({@code resources_file}, {@linkplain #readOnly() read-only}). Keys are
+ * {@code <prefix>/<kind>/<id>}; values are bare JSON. Every implementation behaves the same
+ * towards the snapshot builder and the Admin API.
  *
  * <p>Revisions: {@code expectedRevision} on writes is {@link #ANY} (unconditional),
  * {@link #ABSENT} (create only) or a row's revision (replace only that version); a mismatch
@@ -17,7 +18,7 @@ public interface ConfigStore extends AutoCloseable {
     long ANY = -1;
     long ABSENT = 0;
 
-    /** {@code embedded} or {@code etcd}. */
+    /** {@code embedded}, {@code etcd} or {@code file}. */
     String backend();
 
     /** Every row of one kind, in id order. */
@@ -51,6 +52,15 @@ public interface ConfigStore extends AutoCloseable {
      * snapshot cache); empty while it is reachable.
      */
     default Optional<LastKnownRows> lastKnown() {
+        return Optional.empty();
+    }
+
+    /**
+     * Why resources cannot be written through the gateway, saying where the configuration lives
+     * instead (the Admin API answers writes with 405 and this text); empty when the store takes
+     * writes.
+     */
+    default Optional<String> readOnly() {
         return Optional.empty();
     }
 

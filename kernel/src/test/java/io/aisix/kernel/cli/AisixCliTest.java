@@ -50,7 +50,7 @@ class AisixCliTest {
         assertEquals(0, run("--help"));
         String help = out.toString();
         assertTrue(help.startsWith("Usage: aisix [--config FILE] [COMMAND]"), help);
-        for (String command : List.of("run", "validate", "version")) {
+        for (String command : List.of("run", "validate", "export", "import", "schemas", "version")) {
             assertTrue(help.contains("\n  " + command + " "), command + " is listed");
             out.getBuffer().setLength(0);
             assertEquals(0, run(command, "--help"));
@@ -71,6 +71,13 @@ class AisixCliTest {
         assertTrue(err.toString().startsWith("aisix: Unknown option: '--bogus'"), err.toString());
         assertEquals(2, run("validate", "--format", "xml"));
         assertTrue(err.toString().contains("--format"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("export"));
+        assertTrue(err.toString().startsWith("aisix: Error: Missing required argument (specify one of these): "
+                + "(--etcd[=ENDPOINTS] | --admin-url=URL)"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("import", "--etcd"));
+        assertTrue(err.toString().startsWith("aisix: Missing required option: '--resources=FILE'"), err.toString());
         assertEquals(List.of(), served);
     }
 
@@ -93,6 +100,21 @@ class AisixCliTest {
                 config + ": valid",
                 resources + ": valid (provider_keys 1, models 1)"), out.toString().lines().toList());
         assertEquals(List.of(), served, "validate starts nothing");
+    }
+
+    @Test
+    void validateChecksTheConfigsResourcesFileWhenNoneIsGiven() throws IOException {
+        Path resources = Files.writeString(dir.resolve("resources.yaml"), """
+                _format_version: "1"
+                models:
+                  - { display_name: a, model_name: x, provider_key: none }
+                """);
+        Path config = Files.writeString(dir.resolve("config.yaml"), "resources_file: " + resources + "\n");
+        assertEquals(2, run("validate", "--config", config.toString()));
+        assertEquals(List.of(
+                resources + ":3:39: error: /models/0/provider_key: no provider key named 'none' in this file",
+                config + ": valid",
+                resources + ": invalid (1 error; nothing of it would be served)"), out.toString().lines().toList());
     }
 
     @Test

@@ -132,7 +132,6 @@ class AisixExampleConfigsIT {
     @Test
     void theCommentedKeysThisGatewayDoesNotReadAreRefusedByName() throws IOException {
         Map<String, String> refused = Map.of(
-                "resources_file: /etc/aisix/resources.yaml", "resources_file",
                 "proxy: { real_ip: { trusted_proxies: [10.0.0.0/8], recursive: true, header: x-forwarded-for } }",
                 "proxy.real_ip",
                 "observability: { metrics: { client_type_rules: [{ pattern: '^py/', client: py }] } }",

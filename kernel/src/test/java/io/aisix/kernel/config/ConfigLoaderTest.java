@@ -41,6 +41,34 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void resourcesFileIsTheOnlyResourceSourceWhenSet() throws IOException {
+        Path resources = Files.writeString(dir.resolve("resources.yaml"), "_format_version: \"1\"\n");
+        GatewayConfig c = load("resources_file: " + resources + "\n", Map.of());
+        assertEquals(resources.toString(), c.resourcesFile());
+        assertEquals("file", c.storeBackend());
+        // AISIX's spelling through the environment too
+        assertEquals("file", load("", Map.of("AISIX_RESOURCES_FILE", resources.toString())).storeBackend());
+
+        ConfigException both = fails("resources_file: " + resources + "\netcd:\n  endpoints: [http://127.0.0.1:2379]\n");
+        assertEquals("resources_file: is set and so is etcd.endpoints: resources come either from a resources file "
+                + "or from etcd; remove one of them", both.getMessage());
+        assertEquals("resources_file", assertThrows(ConfigException.class, () -> load("resources_file: " + resources
+                + "\n", Map.of("AISIX_ETCD__PREFIX", "/x"))).key());
+        assertTrue(assertThrows(ConfigException.class, () -> load("resources_file: " + resources + "\n",
+                Map.of("AISIX_ETCD__PREFIX", "/x"))).getMessage().contains("etcd.prefix"));
+        assertEquals("store.backend", fails("resources_file: " + resources + "\nstore: { backend: embedded }\n").key());
+        assertTrue(fails("resources_file: " + resources + "\ndeployment: { mode: managed }\n").getMessage()
+                .startsWith("resources_file: is not used in managed mode"));
+        ConfigException missing = fails("resources_file: " + dir.resolve("nope.yaml") + "\n");
+        assertEquals("resources_file: cannot read " + dir.resolve("nope.yaml") + " (no such file)", missing.getMessage());
+        assertEquals("resources_file", fails("resources_file: \" \"\n").key());
+        assertEquals("resources_file", fails("resources_file: [a]\n").key());
+        // store settings that still apply in file mode (the admin key digest lives in data_dir)
+        assertEquals("./elsewhere", load("resources_file: " + resources + "\nstore: { data_dir: ./elsewhere }\n",
+                Map.of()).store().dataDir());
+    }
+
+    @Test
     void unknownKeyNamesTheKey() {
         assertEquals("proxy.adr", fails("proxy:\n  adr: 1.2.3.4:5\n").key());
         assertEquals("bogus", fails("bogus: 1\n").key());

@@ -173,6 +173,17 @@ class ResourcesFileTest {
     }
 
     @Test
+    void anUnsetVariableIsOneErrorNotAlsoTheEmptyValueItLeaves() {
+        ResourcesFile.Result r = readText("""
+                _format_version: "1"
+                provider_keys:
+                  - { display_name: openai, provider: openai, api_key: "${UNSET_SECRET}" }
+                """, Map.of());
+        assertEquals(List.of("r.yaml:3:56: /provider_keys/0/api_key: environment variable UNSET_SECRET is not set"),
+                r.errors().stream().map(Finding::toString).toList());
+    }
+
+    @Test
     void idsAreDeterministicUuid5sOfKindAndName() {
         assertEquals("9aeb246c-ed38-5bef-a854-c8565ca95fb4", FileIds.of("api_keys", "anon-principal"));
         assertEquals(FileIds.of("models", "gpt-4o"), FileIds.of("models", "gpt-4o"));

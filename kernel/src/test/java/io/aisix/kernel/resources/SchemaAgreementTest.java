@@ -287,7 +287,8 @@ class SchemaAgreementTest {
             proxy: { url_rewrites: [{ name: mcp, match: "^/mcp-servers/([^/]+)/mcp$", rewrite: "/mcp/$1" }] } | valid
             proxy: { url_rewrites: [{ match: "^/x$", rewrite: "/y", extra: 1 }] } | invalid
             proxy: { real_ip: { trusted_proxies: [10.0.0.0/8] } } | invalid
-            resources_file: /etc/aisix/resources.yaml | invalid
+            resources_file: " " | invalid
+            resources_file: [a.yaml] | invalid
             etcd: { request_timeout_ms: 5000, dial_timeout_ms: 5000 } | valid
             etcd: { request_timeout_ms: 0 } | invalid
             etcd: { tls: { ca_cert_file: /a, client_cert_file: /b, client_key_file: /c, domain_name: e } } | valid
@@ -346,6 +347,8 @@ class SchemaAgreementTest {
             proxy: { url_rewrites: [{ match: "(", rewrite: /y }] } | the regex must compile
             upstream: { tls: { ca_file: /nope.pem } } | files must exist
             managed: { enabled: true } | managed mode needs metrics.addr and managed endpoints
+            resources_file: /nope/resources.yaml | the file must exist
+            { resources_file: /nope/resources.yaml, etcd: { prefix: /x } } | resources come from one source
             """;
 
     @Test

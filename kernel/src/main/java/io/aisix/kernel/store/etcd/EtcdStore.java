@@ -10,6 +10,7 @@ import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreStatus;
 import io.aisix.kernel.store.StoreUnavailableException;
+import io.aisix.kernel.store.StoreWrite;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -271,7 +272,7 @@ public final class EtcdStore implements ConfigStore {
     @Override
     public List<StoreRow> list(String kind) {
         requireSegment("kind", kind);
-        Range range = call("list " + kind, c -> readRange(c, keys.kindPrefix(kind)));
+        Contents range = call("list " + kind, c -> readRange(c, keys.kindPrefix(kind)));
         List<StoreRow> rows = new ArrayList<>(range.rows());
         rows.sort(Comparator.comparing(StoreRow::id));
         return List.copyOf(rows);
@@ -552,11 +553,74 @@ public final class EtcdStore implements ConfigStore {
         return ByteSequence.from(new byte[] {0});
     }
 
-    private record Range(List<StoreRow> rows, long revision) {
+    /** Every row under the prefix as of one store revision. */
+    public record Contents(List<StoreRow> rows, long revision) {
+    }
+
+    /** Every row under the prefix, read at one revision (pages included), in key order. */
+    public Contents readAll() {
+        return call("read " + keys.root(), c -> readRange(c, keys.root()));
+    }
+
+    /**
+     * Applies {@code writes} in etcd transactions of at most {@code maxOps} rows each (etcd refuses
+     * larger ones: {@code --max-txn-ops}, 128 by default). Each transaction applies whole or not at
+     * all, and only while every row it writes is still at its expected revision; one transaction is
+     * one store revision, which gateways apply as one snapshot. When the writes need several
+     * transactions and a later one fails, the earlier ones stay applied.
+     *
+     * @return the store revision after the last transaction
+     * @throws RevisionConflictException naming the first row found at another revision
+     */
+    public long commit(List<StoreWrite> writes, int maxOps) {
+        if (maxOps < 1) {
+            throw new IllegalArgumentException("maxOps must be at least 1");
+        }
+        long revision = 0;
+        for (int from = 0; from < writes.size(); from += maxOps) {
+            revision = commitOnce(writes.subList(from, Math.min(writes.size(), from + maxOps)));
+        }
+        return revision;
+    }
+
+    private long commitOnce(List<StoreWrite> batch) {
+        List<Cmp> guards = new ArrayList<>();
+        List<Op> ops = new ArrayList<>();
+        List<Op> current = new ArrayList<>();
+        for (StoreWrite w : batch) {
+            requireSegment("kind", w.kind());
+            requireSegment("id", w.id());
+            requireExpected(w.expectedRevision());
+            ByteSequence k = bytes(keys.key(w.kind(), w.id()));
+            if (w.expectedRevision() != ANY) {
+                guards.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(w.expectedRevision())));
+            }
+            ops.add(w.delete() ? Op.delete(k, DeleteOption.DEFAULT) : Op.put(k, ByteSequence.from(w.value()),
+                    PutOption.DEFAULT));
+            current.add(Op.get(k, GetOption.DEFAULT));
+        }
+        String what = "commit " + batch.size() + " rows under " + keys.root();
+        TxnResponse r = call(what, c -> await(c.getKVClient().txn()
+                .If(guards.toArray(Cmp[]::new))
+                .Then(ops.toArray(Op[]::new))
+                .Else(current.toArray(Op[]::new))
+                .commit(), what));
+        if (r.isSucceeded()) {
+            return r.getHeader().getRevision();
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            StoreWrite w = batch.get(i);
+            List<KeyValue> kvs = r.getGetResponses().get(i).getKvs();
+            long actual = kvs.isEmpty() ? 0 : kvs.get(0).getModRevision();
+            if (w.expectedRevision() != ANY && actual != w.expectedRevision()) {
+                throw new RevisionConflictException(keys.key(w.kind(), w.id()), actual);
+            }
+        }
+        throw new RevisionConflictException(what, 0);
     }
 
     /** Every valid row under {@code prefix} at one revision, read in pages. */
-    private Range readRange(Client c, String prefix) {
+    private Contents readRange(Client c, String prefix) {
         ByteSequence end = prefixEnd(prefix);
         for (int attempt = 1; ; attempt++) {
             try {
@@ -570,7 +634,7 @@ public final class EtcdStore implements ConfigStore {
         }
     }
 
-    private Range readRangeOnce(Client c, String prefix, ByteSequence end) {
+    private Contents readRangeOnce(Client c, String prefix, ByteSequence end) {
         List<StoreRow> rows = new ArrayList<>();
         ByteSequence from = bytes(prefix);
         long revision = 0;
@@ -595,7 +659,7 @@ public final class EtcdStore implements ConfigStore {
                 rows.add(new StoreRow(ref.kind(), ref.id(), kv.getValue().getBytes(), kv.getModRevision()));
             }
             if (!r.isMore() || kvs.isEmpty()) {
-                return new Range(rows, revision);
+                return new Contents(List.copyOf(rows), revision);
             }
             byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
             from = ByteSequence.from(java.util.Arrays.copyOf(last, last.length + 1)); // last key + \0
@@ -770,7 +834,7 @@ public final class EtcdStore implements ConfigStore {
                     long gen = ++generation;
                     Watch.Watcher watcher = null;
                     try {
-                        Range range = readRange(c, keys.root());
+                        Contents range = readRange(c, keys.root());
                         sync(range, failures);
                         failures = 0;
                         firstAttempt.countDown();
@@ -887,7 +951,7 @@ public final class EtcdStore implements ConfigStore {
             LOG.log(DEBUG, () -> "etcd attempt " + failures + " failed; next in " + delay + " ms");
         }
 
-        private void sync(Range range, int failuresBefore) {
+        private void sync(Contents range, int failuresBefore) {
             mirror.clear();
             for (StoreRow r : range.rows()) {
                 mirror.put(r.kind() + "/" + r.id(), r);

@@ -12,6 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
@@ -24,6 +26,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Reads PEM certificates and private keys for the etcd client, turning every problem into a
@@ -43,6 +49,38 @@ public final class PemFiles {
     private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
 
     private PemFiles() {
+    }
+
+    /**
+     * A client TLS context: trusts {@code trusted} (the JDK's trust store when empty) and, when
+     * {@code key} is not null, presents {@code chain} with it.
+     */
+    public static SSLContext clientContext(List<X509Certificate> trusted, PrivateKey key, List<X509Certificate> chain)
+            throws GeneralSecurityException, IOException {
+        char[] password = new char[0];
+        KeyManager[] keyManagers = null;
+        if (key != null) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("client", key, password, chain.toArray(X509Certificate[]::new));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password);
+            keyManagers = kmf.getKeyManagers();
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        if (trusted.isEmpty()) {
+            tmf.init((KeyStore) null);
+        } else {
+            KeyStore ts = KeyStore.getInstance("PKCS12");
+            ts.load(null, null);
+            for (int i = 0; i < trusted.size(); i++) {
+                ts.setCertificateEntry("ca-" + i, trusted.get(i));
+            }
+            tmf.init(ts);
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keyManagers, tmf.getTrustManagers(), new SecureRandom());
+        return ctx;
     }
 
     /** Reads a file, or fails naming the key: {@code etcd.tls.cert_file: cannot read /x (No such file)}. */
