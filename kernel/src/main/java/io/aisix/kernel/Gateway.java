@@ -245,6 +245,7 @@ public final class Gateway implements AutoCloseable {
                         config.metrics().tls())
                 .routing((HttpRouting.Builder r) -> r.register(probes).register(metricsEndpoint))));
         server = b.build().start();
+        upstream.warmUp();
         startHeartbeat(options);
     }
 
