@@ -4,6 +4,7 @@ import io.aisix.kernel.cli.AisixCli;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.metrics.KernelMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class Main {
     static void serve(String configFile) {
         Gateway gateway;
         GatewayConfig config;
+        KernelMetrics.prefetchRegistry();
         try {
             ConfigLoader.Loaded loaded = ConfigLoader.read(Path.of(configFile), System.getenv());
             config = loaded.config();
