@@ -293,6 +293,7 @@ stream="$(curl -s -N -H "Authorization: Bearer $caller_key" -H 'Content-Type: ap
 if $serve; then
   log "serving: mock http://127.0.0.1:$mock_port/v1 (pid ${pids[0]}), stream mock port $mock_stream_port, gateway http://127.0.0.1:$gw_port (pid $gw_pid),"
   log "admin http://127.0.0.1:$admin_port (key $admin_key), caller key $caller_key, model aliases bench and bench-stream, work dir $work"
+  $with_nginx && log "nginx (the reference) http://127.0.0.1:$nginx_port/v1, streams http://127.0.0.1:$nginx_stream_port/v1"
   log "e.g. BENCH_KEY=$caller_key wrk -t2 -c32 -d10s -s $here/post.lua http://127.0.0.1:$gw_port/v1/chat/completions"
   log "Ctrl-C stops everything"
   while kill -0 "$gw_pid" 2>/dev/null; do sleep 1; done
