@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The start-up cache the tarball ships ({@code lib/aisix.aot}, a JDK 25 AOT cache recorded at
+ * The start-up cache the tarball ships ({@code aot/aisix.aot}, a JDK 25 AOT cache recorded at
  * package time): {@code bin/aisix} uses it when it fits, without the JVM saying a word, and starts
  * as before, from the jars, when it does not fit: a jar of {@code lib/} changed (the JVM itself
  * would not notice, JDK-8377932), the cache is missing, another JDK (older than 25, or another
@@ -85,9 +85,9 @@ class AotCacheDistIT {
 
     @Test
     void theTarballShipsACacheForTheJdkThatBuiltIt() {
-        Path lib = InstalledGateway.home().resolve("lib");
-        assertEquals(buildJdkHasAotCache(), Files.isRegularFile(lib.resolve("aisix.aot")), "lib/aisix.aot");
-        assertEquals(buildJdkHasAotCache(), Files.isRegularFile(lib.resolve("aisix.aot.id")), "lib/aisix.aot.id");
+        Path aot = InstalledGateway.home().resolve("aot");
+        assertEquals(buildJdkHasAotCache(), Files.isRegularFile(aot.resolve("aisix.aot")), "aot/aisix.aot");
+        assertEquals(buildJdkHasAotCache(), Files.isRegularFile(aot.resolve("aisix.aot.id")), "aot/aisix.aot.id");
         assertTrue(Files.isExecutable(InstalledGateway.home().resolve("bin/aisix-aot-cache")));
     }
 
@@ -112,7 +112,7 @@ class AotCacheDistIT {
         assertFalse(cached(startAndReadClassLog(home, Map.of("JAVA_OPTS", "-XX:-UseCompactObjectHeaders")), KERNEL_CLASS));
 
         // another JDK build than the one that recorded it
-        Path id = home.resolve("lib/aisix.aot.id");
+        Path id = home.resolve("aot/aisix.aot.id");
         String recorded = Files.readString(id);
         Files.writeString(id, recorded.replaceFirst("(?m)^jdk-libjvm (\\d+)", "jdk-libjvm 1$1"));
         assertFalse(cached(startAndReadClassLog(home, Map.of()), KERNEL_CLASS));
@@ -136,12 +136,12 @@ class AotCacheDistIT {
 
         // a jar added to lib/ (an extension): the cache no longer describes the class path
         Files.copy(kernelJar, home.resolve("lib/extra-extension.jar"));
-        Files.setLastModifiedTime(kernelJar, Files.getLastModifiedTime(home.resolve("lib/aisix.aot")));
+        Files.setLastModifiedTime(kernelJar, Files.getLastModifiedTime(home.resolve("aot/aisix.aot")));
         assertFalse(cached(startAndReadClassLog(home, Map.of()), KERNEL_CLASS));
         Files.delete(home.resolve("lib/extra-extension.jar"));
 
         // no cache at all
-        Files.delete(home.resolve("lib/aisix.aot"));
+        Files.delete(home.resolve("aot/aisix.aot"));
         assertFalse(cached(startAndReadClassLog(home, Map.of()), KERNEL_CLASS));
     }
 
@@ -157,7 +157,7 @@ class AotCacheDistIT {
         assertFalse(cached(startAndReadClassLog(home, Map.of()), KERNEL_CLASS));
         InstalledGateway.Exit e = InstalledGateway.exec(dir, Duration.ofMinutes(5), home.resolve("bin/aisix-aot-cache").toString());
         assertEquals(0, e.code(), e.toString());
-        assertTrue(e.stderr().contains("wrote " + home.resolve("lib/aisix.aot")), e.toString());
+        assertTrue(e.stderr().contains("wrote " + home.resolve("aot/aisix.aot")), e.toString());
         assertTrue(cached(startAndReadClassLog(home, Map.of()), KERNEL_CLASS));
     }
 }
