@@ -63,7 +63,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
             Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
-                    "user_id", "metadata"),
+                    "user_id", "metadata", "jwt_provider", "jwt_subject"),
             Set.of(), CoreKinds::callerKey);
 
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
@@ -208,7 +208,14 @@ public final class CoreKinds {
         Optional<String> team = r.optString("team_id");
         Optional<String> user = r.optString("user_id");
         JsonNode metadata = r.anyObject("metadata").orElse(NullNode.getInstance());
-        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata);
+        // AISIX: the oidc_providers entry (by name) whose identity claim may select this key by jwt_subject
+        Optional<String> jwtProvider = r.optString("jwt_provider");
+        Optional<String> jwtSubject = r.optString("jwt_subject");
+        if (jwtSubject.isPresent() && jwtProvider.isEmpty()) {
+            r.error("jwt_provider", "is required when jwt_subject is set");
+        }
+        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata,
+                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {
