@@ -220,30 +220,39 @@ final class JwksCache implements AutoCloseable {
             inflight = f;
             try {
                 fetchers.execute(() -> {
+                    JWKSet loaded = null;
+                    RuntimeException failure = null;
                     try {
-                        JWKSet loaded = load();
-                        keys = loaded;
-                        fetchedAt = clock.instant();
-                        fetches++;
-                        if (!error.isEmpty()) {
-                            LOG.info("oidc: JWKS of " + source + " reachable again (" + loaded.getKeys().size()
-                                    + " keys)");
-                        }
-                        error = "";
-                        f.complete(loaded);
+                        loaded = load();
                     } catch (RuntimeException e) {
-                        String why = describe(e);
-                        if (!why.equals(error)) {
-                            LOG.warning("oidc: JWKS fetch of " + source + " failed: " + why
-                                    + (keys != null ? "; serving the cached keys" : ""));
-                            errorSince = clock.instant();
+                        failure = e;
+                    }
+                    // settle the entry before waking waiters, so one that asks again sees this fetch as done
+                    synchronized (Entry.this) {
+                        if (loaded != null) {
+                            keys = loaded;
+                            fetchedAt = clock.instant();
+                            fetches++;
+                            if (!error.isEmpty()) {
+                                LOG.info("oidc: JWKS of " + source + " reachable again (" + loaded.getKeys().size()
+                                        + " keys)");
+                            }
+                            error = "";
+                        } else {
+                            String why = describe(failure);
+                            if (!why.equals(error)) {
+                                LOG.warning("oidc: JWKS fetch of " + source + " failed: " + why
+                                        + (keys != null ? "; serving the cached keys" : ""));
+                                errorSince = clock.instant();
+                            }
+                            error = why;
                         }
-                        error = why;
-                        f.completeExceptionally(e);
-                    } finally {
-                        synchronized (Entry.this) {
-                            inflight = null;
-                        }
+                        inflight = null;
+                    }
+                    if (loaded != null) {
+                        f.complete(loaded);
+                    } else {
+                        f.completeExceptionally(failure);
                     }
                 });
             } catch (RuntimeException e) {

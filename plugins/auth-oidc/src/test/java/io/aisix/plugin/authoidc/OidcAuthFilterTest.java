@@ -350,7 +350,7 @@ class OidcAuthFilterTest {
     @Test
     void aSlowJwksEndpointNeverHoldsARequestPastTheTimeout() {
         idp.http.route("/realm/certs", req -> {
-            Thread.sleep(10_000);
+            Thread.sleep(3_000);
             return io.aisix.testkit.LoopbackHttpServer.Reply.json(200, "{}");
         });
         List<Filter> f = chain(",\"jwks_uri\":\"" + idp.jwksUri() + "\",\"jwks_timeout_ms\":300");
