@@ -1,7 +1,14 @@
 package io.aisix.plugin.authoidc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
 import io.aisix.spi.HealthContributor;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Json;
@@ -162,6 +169,12 @@ final class JwksCache implements AutoCloseable {
         volatile Instant errorSince = Instant.EPOCH;
         /** Successful fetches so far (tests and health read it). */
         volatile int fetches;
+        /**
+         * Verifiers of the current keys, made on first use: building one converts the JWK into a
+         * JCA public key (and checks an EC point), which costs more than the verification itself.
+         * Replaced with the keys.
+         */
+        volatile Map<JWK, JWSVerifier> verifiers = new ConcurrentHashMap<>();
 
         Entry(OidcProvider provider) {
             this.provider = provider;
@@ -199,6 +212,17 @@ final class JwksCache implements AutoCloseable {
             return Optional.ofNullable(keys);
         }
 
+        /** The verifier of one of the current keys (an RSA or EC key), made once per key set. */
+        JWSVerifier verifier(JWK key) throws JOSEException {
+            Map<JWK, JWSVerifier> m = verifiers;
+            JWSVerifier v = m.get(key);
+            if (v == null) {
+                v = key instanceof RSAKey rsa ? new RSASSAVerifier(rsa) : new ECDSAVerifier((ECKey) key);
+                m.putIfAbsent(key, v);
+            }
+            return v;
+        }
+
         private void await(CompletableFuture<JWKSet> f) {
             try {
                 f.get(provider.fetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -230,6 +254,7 @@ final class JwksCache implements AutoCloseable {
                     // settle the entry before waking waiters, so one that asks again sees this fetch as done
                     synchronized (Entry.this) {
                         if (loaded != null) {
+                            verifiers = new ConcurrentHashMap<>();
                             keys = loaded;
                             fetchedAt = clock.instant();
                             fetches++;

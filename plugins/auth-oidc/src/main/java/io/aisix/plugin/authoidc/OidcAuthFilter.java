@@ -4,8 +4,6 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -49,9 +47,23 @@ import java.util.Optional;
  * values or the subject.
  */
 final class OidcAuthFilter implements Filter {
+    /** Bounds the verified-token memo (tokens are a few hundred bytes to a few KiB). */
+    static final int MAX_VERIFIED = 4096;
+
+    /**
+     * A token whose signature and claims checked out against {@code keys}; reused while that very
+     * key set is the cached one (a refetch, scheduled or on rotation, drops the memo's use), and
+     * only for this filter's snapshot, so a configuration change never reuses a verdict. Claims
+     * ({@code exp}, audience, ...) and the identity are checked again on every request.
+     */
+    record Verified(OidcProvider provider, JWTClaimsSet claims, JWKSet keys) {
+    }
+
     private final OidcIndex index;
     private final JwksCache cache;
     private final Clock clock;
+    private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     OidcAuthFilter(OidcIndex index, JwksCache cache, Clock clock) {
         this.index = index;
@@ -92,6 +104,12 @@ final class OidcAuthFilter implements Filter {
     }
 
     CallerKey authenticate(String token) {
+        Verified seen = verified.get(token);
+        if (seen != null && cache.entry(seen.provider()).keys == seen.keys()) {
+            // signature already checked against this very key set: only what can change is checked again
+            checkClaims(seen.provider(), seen.claims());
+            return resolve(seen.provider(), seen.claims());
+        }
         JWT jwt;
         try {
             jwt = JWTParser.parse(token);
@@ -118,7 +136,8 @@ final class OidcAuthFilter implements Filter {
         GatewayException last = null;
         for (OidcProvider p : providers) {
             try {
-                verify(p, signed, claims);
+                JWKSet keys = verify(p, signed, claims);
+                remember(token, new Verified(p, claims, keys));
                 return resolve(p, claims);
             } catch (GatewayException e) {
                 last = e;
@@ -127,7 +146,8 @@ final class OidcAuthFilter implements Filter {
         throw last;
     }
 
-    private void verify(OidcProvider p, SignedJWT jwt, JWTClaimsSet claims) {
+    /** Checks the token against one provider; answers the key set whose key verified it. */
+    private JWKSet verify(OidcProvider p, SignedJWT jwt, JWTClaimsSet claims) {
         JWSHeader header = jwt.getHeader();
         JWSAlgorithm alg = header.getAlgorithm();
         if (!p.algorithms().contains(alg.getName())) {
@@ -149,7 +169,7 @@ final class OidcAuthFilter implements Filter {
         boolean ok = false;
         for (JWK k : candidates) {
             try {
-                JWSVerifier v = k instanceof RSAKey rsa ? new RSASSAVerifier(rsa) : new ECDSAVerifier((ECKey) k);
+                JWSVerifier v = entry.verifier(k);
                 if (jwt.verify(v)) {
                     ok = true;
                     break;
@@ -162,6 +182,15 @@ final class OidcAuthFilter implements Filter {
             throw refused("signature does not verify");
         }
         checkClaims(p, claims);
+        return keys;
+    }
+
+    private void remember(String token, Verified v) {
+        if (verified.size() >= MAX_VERIFIED) {
+            // a flood of distinct valid tokens: start over rather than track recency on the hot path
+            verified.clear();
+        }
+        verified.put(token, v);
     }
 
     /** Keys that may verify {@code alg}: of its type (and curve), for signing, with {@code kid} when given. */

@@ -209,6 +209,15 @@ class OidcAuthFilterTest {
     }
 
     @Test
+    void aRememberedTokenStillExpires() {
+        List<Filter> f = chain("");
+        String t = idp.rs256(claims("alice", b -> b.expirationTime(Date.from(clock.instant().plusSeconds(60)))));
+        assertEquals("alice-key", call(f, t).id());
+        clock.advance(Duration.ofSeconds(61));
+        assertEquals("invalid bearer token: the token has expired", refused(f, t).getMessage());
+    }
+
+    @Test
     void leewayAllowsClockSkew() {
         List<Filter> f = chain(",\"leeway_secs\":30");
         Instant now = clock.instant();
@@ -286,15 +295,19 @@ class OidcAuthFilterTest {
     @Test
     void aRotatedKeyIsFetchedOnItsUnknownKid() {
         List<Filter> f = chain("");
-        assertEquals("alice-key", call(f, idp.rs256(claims("alice"))).id());
+        String before = idp.rs256(claims("alice"));
+        assertEquals("alice-key", call(f, before).id());
+        assertEquals("alice-key", call(f, before).id(), "verified once, then remembered");
         assertEquals(1, idp.jwksHits.get());
         clock.advance(Duration.ofSeconds(31)); // past jwks_refetch_min_secs (30)
         RSAKey old = idp.rsa;
         idp.rotate("rsa-2");
         assertEquals("alice-key", call(f, idp.rs256(claims("alice"))).id(), "the new key verifies after a refetch");
         assertEquals(2, idp.jwksHits.get());
-        // the old key left the issuer's set, so its tokens no longer verify
+        // the old key left the issuer's set, so its tokens no longer verify, remembered ones included
         assertEquals(ErrorCode.INVALID_API_KEY, refused(f, idp.sign(old, JWSAlgorithm.RS256, claims("alice"))).code());
+        assertEquals("invalid bearer token: no signing key of the issuer matches the token",
+                refused(f, before).getMessage());
     }
 
     @Test
