@@ -49,14 +49,31 @@ public final class OidcAuthFilterFactory implements FilterFactory {
     @Override
     public Optional<Filter> create(FilterContext context) {
         Map<String, OidcProvider> providers = context.snapshot().all(PROVIDERS);
-        Map<String, ClaimMapping> mappings = context.snapshot().all(MAPPINGS);
-        Map<String, CallerKey> keys = context.snapshot().all(CoreKinds.API_KEYS);
-        OidcIndex index = OidcIndex.of(providers, mappings, keys);
-        if (index.byIssuer().isEmpty()) {
+        boolean any = false;
+        for (OidcProvider p : providers.values()) {
+            any |= p.enabled();
+        }
+        if (!any) {
+            // nothing to index: a gateway without JWT callers pays nothing per snapshot
             return Optional.empty();
         }
-        return Optional.of(new OidcAuthFilter(index, cache(context.plugin()), context.plugin().clock()));
+        Map<String, ClaimMapping> mappings = context.snapshot().all(MAPPINGS);
+        Map<String, CallerKey> keys = context.snapshot().all(CoreKinds.API_KEYS);
+        Built b = last;
+        if (b == null || b.providers() != providers || b.mappings() != mappings || b.keys() != keys) {
+            // kinds a change did not touch keep their map instances (Snapshot#all): rebuild only on a real change
+            b = new Built(providers, mappings, keys, OidcIndex.of(providers, mappings, keys));
+            last = b;
+        }
+        return Optional.of(new OidcAuthFilter(b.index(), cache(context.plugin()), context.plugin().clock()));
     }
+
+    /** The index and the maps it was built from. */
+    private record Built(Map<String, OidcProvider> providers, Map<String, ClaimMapping> mappings,
+                         Map<String, CallerKey> keys, OidcIndex index) {
+    }
+
+    private volatile Built last;
 
     @Override
     public void activate(FilterContext context, Optional<Filter> filter) {
