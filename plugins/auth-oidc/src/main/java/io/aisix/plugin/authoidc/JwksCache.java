@@ -182,22 +182,24 @@ final class JwksCache implements AutoCloseable {
         }
 
         /**
-         * The keys, waiting (at most {@code jwks_timeout_ms}) only when none were ever fetched.
-         * Empty when there are still none.
+         * The keys; only when none were ever fetched does the request wait for a fetch (at most
+         * {@code jwks_timeout_ms}, on the terms of {@link #refetchForUnknownKid}). Empty when
+         * there are still none.
          */
         Optional<JWKSet> keys() {
             JWKSet k = keys;
             if (k != null) {
                 return Optional.of(k);
             }
-            await(fetch());
-            return Optional.ofNullable(keys);
+            return refetchForUnknownKid();
         }
 
         /**
-         * For a token whose {@code kid} the cached keys lack: fetches again unless a fetch started
-         * less than {@code jwks_refetch_min_secs} ago (then joins one still running, or answers
-         * the keys held), waiting at most {@code jwks_timeout_ms}.
+         * For a token whose {@code kid} the cached keys lack (or while there are none): joins a
+         * fetch that is running, else starts one unless the last started less than
+         * {@code jwks_refetch_min_secs} ago, so a stream of such tokens (or of requests during an
+         * outage of an issuer never reached) costs the issuer one fetch per interval; waits at
+         * most {@code jwks_timeout_ms}.
          */
         Optional<JWKSet> refetchForUnknownKid() {
             CompletableFuture<JWKSet> running = inflight;

@@ -361,6 +361,21 @@ class OidcAuthFilterTest {
     }
 
     @Test
+    void requestsDuringAnOutageWithoutKeysCostTheIssuerOneFetchPerInterval() {
+        idp.jwksStatus = 503;
+        List<Filter> f = chain(",\"jwks_refetch_min_secs\":30");
+        String t = idp.rs256(claims("alice"));
+        for (int i = 0; i < 5; i++) {
+            assertEquals(ErrorCode.SERVICE_UNAVAILABLE, refused(f, t).code());
+        }
+        assertEquals(1, idp.jwksHits.get(), "the activation's fetch only");
+        clock.advance(Duration.ofSeconds(30));
+        idp.jwksStatus = 200;
+        assertEquals("alice-key", call(f, t).id(), "the next fetch, once the interval passed, gets the keys");
+        assertEquals(2, idp.jwksHits.get());
+    }
+
+    @Test
     void aSlowJwksEndpointNeverHoldsARequestPastTheTimeout() {
         idp.http.route("/realm/certs", req -> {
             Thread.sleep(3_000);
