@@ -50,11 +50,11 @@ class EndpointsDistIT {
     static void start() {
         mock = MockUpstream.start();
         gw = InstalledGateway.start(dir, """
-                proxy: { addr: 127.0.0.1:0 }
+                proxy: { addr: 127.0.0.1:0, request_body_limit_bytes: 0 }
                 admin: { addr: 127.0.0.1:0 }
                 metrics: { addr: 127.0.0.1:0 }
                 logging: { access_log: false }
-                """, Map.of("JAVA_OPTS", "-Xmx96m"), null);
+                """, Map.of("JAVA_OPTS", "-Xms64m -Xmx96m"), null);
         String openai = key("openai-k", "openai", mock.openAiBase(), UPSTREAM_SECRET);
         String jina = key("jina-k", "jina", mock.openAiBase(), "jina-secret");
         String anthropic = key("anthropic-k", "anthropic", mock.baseUrl(), "ant-secret");
@@ -287,9 +287,16 @@ class EndpointsDistIT {
         assertTrue(limited >= 1 && ok >= 1, "rpm 3 (one slot may have gone to the denied request): ok " + ok
                 + ", limited " + limited);
 
-        eventually("passthrough usage is recorded", Duration.ofSeconds(10), () -> gw.get("metrics", "/metrics").body()
-                .contains("aisix_tokens_total{model=\"openai-direct\",provider=\"openai\",type=\"prompt\"}"));
-        String metrics = gw.get("metrics", "/metrics").body();
+        String[] seen = {""};
+        try {
+            eventually("passthrough usage is recorded", Duration.ofSeconds(10), () -> (seen[0] = gw.get("metrics",
+                    "/metrics").body()).lines().anyMatch(l -> l.startsWith("aisix_tokens_total{model=\"openai-direct\",provider=\"openai\",")
+                    && l.contains("type=\"prompt\"")));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + seen[0].lines().filter(l -> l.contains("passthrough")
+                    || l.contains("openai-direct")).toList(), e);
+        }
+        String metrics = seen[0];
         assertTrue(metrics.contains("route=\"/passthrough/openai\""), "requests counted per route");
     }
 
