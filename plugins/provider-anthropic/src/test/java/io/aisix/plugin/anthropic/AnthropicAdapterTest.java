@@ -328,7 +328,7 @@ class AnthropicAdapterTest extends MockUpstreamTestBase {
         TestExchange ex = TestExchange.builder(Endpoint.COUNT_TOKENS).header("anthropic-beta", "b1")
                 .json("{\"model\":\"claude\",\"system\":\"s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .build();
-        JsonNode body = json(a.invoke(ex, target().build(), client));
+        JsonNode body = json(a.invoke(ex, target(), client));
         assertEquals(77, body.path("input_tokens").asInt());
         var rec = mock.lastRequest();
         assertEquals("/v1/messages/count_tokens", rec.path());
