@@ -155,12 +155,8 @@ public final class CoreKinds {
         Optional<String> identity = r.optString("identity_header", HEADER_NAME, "must be a lowercase header name");
         boolean preserveHost = r.bool("preserve_host", false);
         r.requiredWhen("auth_header_name", "auth_mode", List.of("header_key"));
-        r.requiredWhen("provider_key_id", "credential_mode", List.of("inject"));
+        r.requiredUnlessOtherwise("provider_key_id", "credential_mode", List.of("inject"));
         r.forbiddenWhen("provider_key_id", "credential_mode", List.of("forward_client"));
-        if (!r.describing() && credential.equals("inject") && !r.has("credential_mode") && keyId.isEmpty()) {
-            // the default mode needs its key too (the rule above only sees an explicit mode)
-            r.error("provider_key_id", "is required for credential_mode inject (the default)");
-        }
         if (preserveHost) {
             r.error("preserve_host", "is not supported by this gateway: set target_url");
         }
