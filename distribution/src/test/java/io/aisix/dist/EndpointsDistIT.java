@@ -225,6 +225,25 @@ class EndpointsDistIT {
     }
 
     @Test
+    void theOfficialOpenAiSdkTranscribesAndGeneratesImages() throws Exception {
+        com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().apiKey(CALLER)
+                .baseUrl(gw.uri("proxy", "/v1").toString()).maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+        try {
+            java.nio.file.Path audio = dir.resolve("sdk.mp3");
+            java.nio.file.Files.write(audio, new byte[123_456]);
+            var t = client.audio().transcriptions().create(
+                    com.openai.models.audio.transcriptions.TranscriptionCreateParams.builder().model("whisper")
+                            .file(audio).build());
+            assertEquals("transcript of sdk.mp3: 123456 bytes, model whisper-1", t.transcription().orElseThrow().text());
+            var images = client.images().generate(com.openai.models.images.ImageGenerateParams.builder().model("image")
+                    .prompt("a lighthouse").n(2).build());
+            assertEquals(2, images.data().orElseThrow().size());
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
     void countTokensNativeOnAnthropicAndEstimatedElsewhere() {
         mock.enqueue(Script.defaults().usage(321, 0));
         String body = "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "word ".repeat(200) + "\"}]}";
