@@ -20,7 +20,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The seven resource kinds of API.md section 3, with the validation shared by the Admin API and
+ * The eight resource kinds of API.md section 3, with the validation shared by the Admin API and
  * the store loader. Field names follow AISIX so its rows load unchanged; fields this gateway
  * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
