@@ -66,6 +66,9 @@ class EndpointsDistIT {
         model("gpt", openai, "gpt-4o");
         created("/admin/v1/passthrough_routes", "{\"name\":\"openai-direct\",\"path_prefix\":\"/passthrough/openai\","
                 + "\"provider_key_id\":\"" + openai + "\"}");
+        created("/admin/v1/passthrough_routes", "{\"name\":\"openai-byo\",\"path_prefix\":\"/passthrough/byo\","
+                + "\"target_url\":\"" + mock.openAiBase() + "\",\"auth_mode\":\"header_key\",\"auth_header_name\":\"x-gw-key\","
+                + "\"credential_mode\":\"forward_client\",\"identity_header\":\"x-end-user\"}");
         created("/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
                 + "\",\"allowed_models\":[\"*\"],\"allowed_routes\":[\"openai-*\"]}");
         created("/admin/v1/api_keys", "{\"display_name\":\"n\",\"key\":\"" + NO_ROUTES + "\"}");
@@ -219,6 +222,23 @@ class EndpointsDistIT {
         assertEquals(200, late.statusCode(), late.body());
         assertEquals("transcript of meeting.wav: " + audio + " bytes, model whisper-1", read(late).path("text").asText());
 
+        // refused before the upload was read: the answer comes back, and the connection stays usable
+        for (long size : new long[] {1000, 5L * 1024 * 1024}) {
+            HttpResponse<String> unauthorized;
+            try {
+                unauthorized = gw.http().send(HttpRequest.newBuilder(gw.uri("proxy", "/v1/audio/transcriptions"))
+                        .header("content-type", "multipart/form-data; boundary=dIsT").timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> form("whisper", size, true)))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            assertEquals(401, unauthorized.statusCode(), unauthorized.body());
+        }
+        assertEquals(200, transcribe(form("whisper", 10, true), -1).statusCode());
+
         HttpResponse<String> notForm = gw.proxy("POST", "/v1/audio/transcriptions", CALLER, "{\"model\":\"whisper\"}");
         assertEquals(400, notForm.statusCode());
         assertTrue(read(notForm).at("/error/message").asText().contains("multipart/form-data"));
@@ -317,6 +337,22 @@ class EndpointsDistIT {
         }
         String metrics = seen[0];
         assertTrue(metrics.contains("route=\"/passthrough/openai\""), "requests counted per route");
+    }
+
+    @Test
+    void aHeaderKeyRouteForwardsTheCallersOwnCredential() throws Exception {
+        HttpResponse<String> r = gw.http().send(HttpRequest.newBuilder(gw.uri("proxy", "/passthrough/byo/chat/completions"))
+                .header("x-gw-key", CALLER).header("authorization", "Bearer sk-callers-own")
+                .header("x-end-user", "alice").header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        var rec = mock.lastRequest();
+        assertEquals("Bearer sk-callers-own", rec.header("authorization").orElseThrow());
+        assertTrue(rec.header("x-gw-key").isEmpty(), "the gateway key never reaches the upstream");
+        assertTrue(rec.header("x-end-user").isEmpty(), "the identity header is stripped");
+        HttpResponse<String> noGatewayKey = gw.proxy("POST", "/passthrough/byo/chat/completions", CALLER, "{}");
+        assertEquals(401, noGatewayKey.statusCode(), "Authorization is not the gateway key on this route");
     }
 
     @Test
