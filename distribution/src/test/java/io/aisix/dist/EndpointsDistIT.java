@@ -287,6 +287,23 @@ class EndpointsDistIT {
     }
 
     @Test
+    void theOfficialAnthropicSdkCountsTokens() {
+        com.anthropic.client.AnthropicClient sdk = com.anthropic.client.okhttp.AnthropicOkHttpClient.builder()
+                .apiKey(CALLER).baseUrl(gw.uri("proxy", "").toString()).maxRetries(0).build();
+        try {
+            mock.enqueue(Script.defaults().usage(55, 0));
+            var counted = sdk.messages().countTokens(com.anthropic.models.messages.MessageCountTokensParams.builder()
+                    .model("claude").system("be brief").addUserMessage("hello there").build());
+            assertEquals(55, counted.inputTokens());
+            var estimated = sdk.messages().countTokens(com.anthropic.models.messages.MessageCountTokensParams.builder()
+                    .model("gpt").addUserMessage("x".repeat(400)).build());
+            assertTrue(estimated.inputTokens() >= 100 && estimated.inputTokens() < 130, "" + estimated.inputTokens());
+        } finally {
+            sdk.close();
+        }
+    }
+
+    @Test
     void passthroughRoute() {
         mock.enqueue(Script.reply("through").usage(7, 3));
         HttpResponse<String> r = gw.proxy("POST", "/passthrough/openai/chat/completions?trace=1", CALLER,
