@@ -103,8 +103,13 @@ class OidcDistIT {
                 {"name":"corp","issuer":"%s","audiences":["aisix-gateway"],"leeway_secs":5,
                  "jwks_refetch_min_secs":0,"jwks_refresh_secs":3600}""".formatted(issuer));
         create("api_keys", """
-                {"display_name":"alice","key":"%s","allowed_models":["gpt-allowed"],
+                {"display_name":"alice","key":"%s","allowed_models":["gpt-allowed"],"allowed_routes":["*"],
                  "jwt_provider":"corp","jwt_subject":"alice"}""".formatted(ALICE_API_KEY));
+        create("passthrough_routes", "{\"name\":\"direct\",\"path_prefix\":\"/passthrough/direct\","
+                + "\"provider_key_id\":\"" + pk + "\"}");
+        create("passthrough_routes", "{\"name\":\"byo\",\"path_prefix\":\"/passthrough/byo\",\"target_url\":\""
+                + mock.openAiBase() + "\",\"auth_mode\":\"header_key\",\"auth_header_name\":\"x-gw-key\","
+                + "\"credential_mode\":\"forward_client\"}");
         create("api_keys", """
                 {"display_name":"bob","allowed_models":["limited"],"rate_limit":{"rpm":2},
                  "jwt_provider":"corp","jwt_subject":"bob"}""");
@@ -158,6 +163,31 @@ class OidcDistIT {
                 .statusCode());
         assertEquals(401, gw.proxy("POST", "/v1/chat/completions", "sk-not-a-key-000", CHAT.formatted("gpt-allowed"))
                 .statusCode());
+    }
+
+    @Test
+    void passthroughRoutesTakeJwtCallersToo() {
+        String alice = token("alice", b -> b);
+        // the body's model is checked against the key's allowed_models on passthrough routes too
+        HttpResponse<String> direct = gw.proxy("POST", "/passthrough/direct/chat/completions", alice,
+                CHAT.formatted("gpt-allowed"));
+        assertEquals(200, direct.statusCode(), direct.body());
+        assertEquals("Bearer sk-up-oidc-123456", mock.lastRequest().header("authorization").orElseThrow(),
+                "the gateway-held credential replaces the caller's token");
+        // header_key: the gateway JWT in the route's header, the caller's own upstream credential (a JWT of
+        // an issuer the gateway does not know) in Authorization, forwarded untouched
+        String foreign = token("someone", b -> b.issuer("https://vendor.example"));
+        HttpResponse<String> byo = gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("proxy",
+                        "/passthrough/byo/chat/completions")).header("x-gw-key", "Bearer " + alice)
+                .header("authorization", "Bearer " + foreign).header("content-type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(CHAT.formatted("gpt-allowed"))));
+        assertEquals(200, byo.statusCode(), byo.body());
+        assertEquals("Bearer " + foreign, mock.lastRequest().header("authorization").orElseThrow());
+        assertTrue(mock.lastRequest().header("x-gw-key").isEmpty(), "the gateway token never reaches the upstream");
+        // the team key a mapping selects has no allowed_routes: AISIX grants none
+        HttpResponse<String> noRoute = gw.proxy("POST", "/passthrough/direct/chat/completions",
+                token("carol", b -> b.claim("groups", List.of("ml"))), CHAT.formatted("claude-team"));
+        assertEquals(403, noRoute.statusCode(), noRoute.body());
     }
 
     @Test

@@ -18,12 +18,15 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.PassthroughRoute;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
@@ -73,14 +76,31 @@ final class OidcAuthFilter implements Filter {
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
-        Optional<String> authorization = exchange.requestHeaders().first("authorization");
-        if (authorization.isPresent() && authorization.get().startsWith("Bearer ")) {
-            String token = authorization.get().substring(7).trim();
-            if (looksLikeJwt(token)) {
-                exchange.attr(CoreAttrs.CALLER, authenticate(token));
-            }
+        Optional<String> token = bearer(exchange);
+        if (token.isPresent() && looksLikeJwt(token.get())) {
+            exchange.attr(CoreAttrs.CALLER, authenticate(token.get()));
         }
         return chain.proceed(exchange);
+    }
+
+    /**
+     * The gateway credential, where {@code auth-api-key} reads it: {@code Authorization: Bearer},
+     * except on a {@code header_key} passthrough route, whose {@code Authorization} is the
+     * caller's own upstream credential (forwarded untouched, never taken for a gateway JWT) and
+     * whose gateway credential is in the route's {@code auth_header_name} ({@code Bearer }
+     * optional there).
+     */
+    private static Optional<String> bearer(Exchange exchange) {
+        if (exchange.endpoint() == Endpoint.PASSTHROUGH) {
+            Optional<PassthroughRoute> route = PassthroughRoute.match(
+                    exchange.snapshot().all(CoreKinds.PASSTHROUGH_ROUTES), exchange.path());
+            if (route.isPresent() && route.get().headerKey()) {
+                return exchange.requestHeaders().first(route.get().authHeaderName().orElse("")).map(String::trim)
+                        .map(v -> v.startsWith("Bearer ") ? v.substring(7).trim() : v);
+            }
+        }
+        return exchange.requestHeaders().first("authorization").filter(v -> v.startsWith("Bearer "))
+                .map(v -> v.substring(7).trim());
     }
 
     /**

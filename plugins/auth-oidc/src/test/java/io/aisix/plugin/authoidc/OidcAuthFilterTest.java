@@ -186,6 +186,28 @@ class OidcAuthFilterTest {
     }
 
     @Test
+    void onAHeaderKeyPassthroughRouteTheGatewayJwtIsInTheRoutesHeader() {
+        Snapshot snapshot = rows(provider(""))
+                .decode(CoreKinds.PASSTHROUGH_ROUTES, "r", "{\"name\":\"byo\",\"path_prefix\":\"/passthrough/byo\","
+                        + "\"auth_mode\":\"header_key\",\"auth_header_name\":\"x-aisix-key\","
+                        + "\"credential_mode\":\"forward_client\"}")
+                .build();
+        List<Filter> f = chain(snapshot);
+        // the caller's own upstream credential is a JWT of an issuer the gateway does not trust: left alone
+        String upstreamJwt = idp.rs256(claims("alice", b -> b.issuer("https://vendor.example")));
+        TestExchange ex = TestExchange.builder(Endpoint.PASSTHROUGH).path("/passthrough/byo/v1/x").snapshot(snapshot)
+                .header("x-aisix-key", "Bearer " + idp.rs256(claims("alice")))
+                .header("authorization", "Bearer " + upstreamJwt).build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(ex);
+        assertEquals("alice-key", ex.attr(CoreAttrs.CALLER).orElseThrow().id());
+        TestExchange withKey = TestExchange.builder(Endpoint.PASSTHROUGH).path("/passthrough/byo/v1/x")
+                .snapshot(snapshot).header("x-aisix-key", "sk-ops").header("authorization", "Bearer " + upstreamJwt)
+                .build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(withKey);
+        assertEquals("ops-key", withKey.attr(CoreAttrs.CALLER).orElseThrow().id());
+    }
+
+    @Test
     void withoutAnEnabledProviderThereIsNoFilterAndJwtsAreUnknownApiKeys() {
         var fc = ctx.filterContext(rows(provider(",\"enabled\":false")).build());
         assertTrue(factory.create(fc).isEmpty());
