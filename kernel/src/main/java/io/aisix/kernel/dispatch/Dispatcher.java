@@ -86,6 +86,16 @@ public final class Dispatcher {
         return health;
     }
 
+    /**
+     * How long the direct alias {@code servedBy} stays cooled down after a failed try (it goes
+     * last in routing order meanwhile); empty when it is not cooling down.
+     */
+    public Optional<Duration> cooldownRemaining(String servedBy) {
+        Long until = cooldownUntil.get(servedBy);
+        long now = nanoClock.getAsLong();
+        return until == null || until - now <= 0 ? Optional.empty() : Optional.of(Duration.ofNanos(until - now));
+    }
+
     public Response dispatch(Exchange exchange, CompiledChain attempt) {
         CoreAttrs.TargetList list = exchange.attr(CoreAttrs.TARGETS).orElseThrow(() ->
                 new GatewayException(ErrorCode.INTERNAL, "no model resolution filter ran for this endpoint"));

@@ -87,6 +87,18 @@ public final class SnapshotManager implements StoreListener {
     private volatile Instant lastApplied;
     private volatile boolean connected;
     private volatile String lastError = "";
+    /** Successful applies so far (AISIX's {@code apply_seq}). */
+    private volatile long applySeq;
+    /** The last apply that failed, or null: {@code {at, kind, error}} for {@code /status/config}. */
+    private volatile Failure lastFailure;
+
+    /**
+     * An apply that failed: the configuration was not swapped in.
+     *
+     * @param kind {@code compile_failed} or {@code plugin_failed}
+     */
+    public record Failure(Instant at, String kind, String error) {
+    }
 
     private final Object revisions = new Object();
     private volatile long served;
@@ -198,6 +210,16 @@ public final class SnapshotManager implements StoreListener {
     /** Why the latest change is not served (a plugin that never built failed), empty when it is. */
     public String lastError() {
         return lastError;
+    }
+
+    /** How many times a configuration was swapped in (0 before the first). */
+    public long applySeq() {
+        return applySeq;
+    }
+
+    /** The last apply that failed (the previous configuration kept serving), or null when none did. */
+    public Failure lastFailure() {
+        return lastFailure;
     }
 
     @Override
@@ -349,6 +371,7 @@ public final class SnapshotManager implements StoreListener {
             build = compiler.compile(snapshot, serving);
         } catch (RuntimeException e) {
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            lastFailure = new Failure(now, "compile_failed", lastError);
             LOG.log(Level.SEVERE, "could not compile configuration at revision " + rev
                     + "; the previous configuration keeps serving", e);
             return;
@@ -359,6 +382,7 @@ public final class SnapshotManager implements StoreListener {
                     .filter(e -> serving == null || !serving.filters().containsKey(e.getKey()))
                     .map(e -> "plugin " + e.getKey() + " has never built a filter and failed: " + describe(e.getValue()))
                     .toList());
+            lastFailure = new Failure(now, "plugin_failed", lastError);
             LOG.severe(lastError + (serving != null ? "; the configuration at revision " + served + " keeps serving"
                     : "; nothing is served until it builds"));
             closeUnused(build.freshFilters());
@@ -377,6 +401,7 @@ public final class SnapshotManager implements StoreListener {
         markServed(rev);
         lastApplied = now;
         lastError = "";
+        applySeq++;
         failuresView = List.copyOf(failures.values());
     }
 
