@@ -17,6 +17,7 @@ import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.config.UrlRewrites;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
+import io.aisix.kernel.http.ClientAddress;
 import io.aisix.kernel.http.DrainFilter;
 import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.Probes;
@@ -214,7 +215,8 @@ public final class Gateway implements AutoCloseable {
         DrainFilter drainFilter = new DrainFilter(lifecycle);
         Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
         ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
-                UrlRewrites.compile(config.proxy().urlRewrites()));
+                UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(config.proxy().realIp().trustedProxies(),
+                config.proxy().realIp().recursive(), config.proxy().realIp().header()));
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
                 .host(proxyAddr.host())

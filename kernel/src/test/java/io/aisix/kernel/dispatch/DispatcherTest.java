@@ -100,6 +100,52 @@ class DispatcherTest {
         assertEquals(2, sleeps.size());
     }
 
+    private static Model.Routing whenAll(String policy) {
+        return new Model.Routing("round_robin", List.of(), OptionalInt.of(0), false, List.of(), OptionalInt.empty(),
+                Model.Routing.DEFAULT_HASH_ON, policy);
+    }
+
+    /** Fails every target once, so all of them cool down. */
+    private void coolAll(List<Target> targets, Model.Routing routing) {
+        assertThrows(GatewayException.class, () -> dispatcher.dispatch(exchange(targets, Optional.of(routing)),
+                attempts(new ArrayList<>(), s -> {
+                    throw GatewayException.upstreamStatus(500, "down", null);
+                })));
+    }
+
+    @Test
+    void whenAllUnavailableFailAnswers503RetryAfter30WithoutAnUpstreamCall() {
+        List<Target> targets = List.of(target("a", 0, 1), target("b", 0, 1));
+        coolAll(targets, whenAll("fail"));
+        List<String> calls = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> dispatcher.dispatch(
+                exchange(targets, Optional.of(whenAll("fail"))), attempts(calls, s -> ok())));
+        assertEquals(List.of(), calls);
+        assertEquals(503, e.status());
+        assertEquals(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, e.code());
+        assertEquals("30", e.headers().first("retry-after").orElseThrow());
+        // one target back (its cooldown over): it serves again
+        now.addAndGet(Duration.ofSeconds(31).toNanos());
+        assertEquals(200, dispatcher.dispatch(exchange(targets, Optional.of(whenAll("fail"))),
+                attempts(calls, s -> ok())).status());
+    }
+
+    @Test
+    void whenAllUnavailableTryAnywayTriesEveryTargetInDeclarationOrder() {
+        List<Target> targets = List.of(target("a", 0, 1), target("b", 0, 1), target("c", 0, 1));
+        coolAll(targets, whenAll("try_anyway"));
+        List<String> calls = new ArrayList<>();
+        Response r = dispatcher.dispatch(exchange(targets, Optional.of(whenAll("try_anyway"))),
+                attempts(calls, s -> {
+                    if (!s.equals("c")) {
+                        throw GatewayException.upstreamStatus(500, "still down", null);
+                    }
+                    return ok();
+                }));
+        assertEquals(List.of("a", "b", "c"), calls);
+        assertEquals("c", r.headers().first("x-aisix-served-by").orElseThrow());
+    }
+
     @Test
     void clientErrorsAreNotRetried() {
         List<String> calls = new ArrayList<>();
@@ -371,6 +417,11 @@ class DispatcherTest {
                 "theme=dark; sid=abc"), byCookie.hashOn()));
         assertEquals(null, Dispatcher.hashKey(exchange(targets, routing), Model.Routing.DEFAULT_HASH_ON),
                 "no header and no caller key: declaration order");
+        List<Model.HashOn> byIp = List.of(new Model.HashOn("client_ip", ""), new Model.HashOn("api_key", ""));
+        KernelExchange fromIp = exchange(targets, routing);
+        fromIp.attr(CoreAttrs.CLIENT_IP, "203.0.113.9");
+        assertEquals("client_ip:203.0.113.9", Dispatcher.hashKey(fromIp, byIp), "the caller's address");
+        assertEquals(null, Dispatcher.hashKey(exchange(targets, routing), byIp), "no address known: the next source");
         List<Target> fresh = List.of(target("n1", 0, 1), target("n2", 0, 1), target("n3", 0, 1));
         assertEquals(List.of("n1", "n2", "n3"), dispatcher.order(fresh, routing, "m", null).stream()
                 .map(Target::servedBy).toList());
