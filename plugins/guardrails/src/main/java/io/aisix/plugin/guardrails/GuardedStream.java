@@ -53,6 +53,12 @@ import java.util.logging.Logger;
  * need more (a mask that never lets a cut through, such as an unterminated private key) is ended
  * with {@code content_filter} naming the guardrail that held it, rather than released unchecked.
  *
+ * <h2>Responses API streams</h2>
+ * Its {@code response.*.delta} events are channels like any other. The events that repeat whole
+ * texts ({@code response.output_text.done}, {@code response.content_part.done},
+ * {@code response.output_item.done}, {@code response.completed}, ...) wait for everything before
+ * them, then their texts are checked whole and masked, so they never show what the deltas hid.
+ *
  * <h2>Monitor guardrails</h2>
  * They never hold anything back: text streams live and is scanned in segments of
  * {@value #MONITOR_SEGMENT} characters and at the end; each guardrail's finding is recorded once
@@ -78,6 +84,8 @@ final class GuardedStream implements EventStream {
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     /** {@code name|action} already recorded for this stream. */
     private final Set<String> recorded = new HashSet<>();
+    /** Whole texts of summary events already checked, to their masked form. */
+    private final Map<String, String> summaries = new java.util.HashMap<>();
     private int heldChars;
     private CompiledGuardrail lastMasker;
     private boolean ended;
@@ -100,6 +108,8 @@ final class GuardedStream implements EventStream {
         ObjectNode tree;
         int pendingSegments;
         boolean rewritten;
+        /** Whole texts the event repeats (a Responses API {@code *.done} or {@code response.completed}). */
+        List<TextSlot> summary = List.of();
 
         Held(SseEvent event) {
             this.event = event;
@@ -164,6 +174,9 @@ final class GuardedStream implements EventStream {
         Held h = new Held(event);
         held.add(h);
         List<TextSurfaces.StreamText> texts = texts(h);
+        if (h.tree != null && !enforcing.isEmpty()) {
+            h.summary = TextSurfaces.responsesSummary(h.tree);
+        }
         for (TextSurfaces.StreamText t : texts) {
             Channel c = channels.computeIfAbsent(t.channel(), k -> new Channel());
             String s = t.slot().text();
@@ -197,8 +210,8 @@ final class GuardedStream implements EventStream {
     private List<TextSurfaces.StreamText> texts(Held h) {
         String name = h.event.event();
         String data = h.event.data();
-        if (!(name.isEmpty() || name.equals("message") || name.equals("content_block_delta")) || data.isEmpty()
-                || data.charAt(0) != '{') {
+        if (!(name.isEmpty() || name.equals("message") || name.equals("content_block_delta")
+                || name.startsWith("response.")) || data.isEmpty() || data.charAt(0) != '{') {
             return List.of();
         }
         try {
@@ -317,7 +330,31 @@ final class GuardedStream implements EventStream {
     private void release() {
         while (!held.isEmpty() && held.peek().pendingSegments == 0) {
             Held h = held.poll();
+            summarize(h);
             ready.add(h.rewritten ? new SseEvent(h.event.event(), write(h.tree)) : h.event);
+        }
+    }
+
+    /**
+     * An event repeating whole texts goes out only after everything before it passed; its texts
+     * are checked whole (a block ends the stream) and masked as the deltas were, so the summary
+     * never shows what the deltas hid. Each distinct text is checked once per stream: a Responses
+     * stream repeats the same answer up to four times.
+     */
+    private void summarize(Held h) {
+        for (TextSlot slot : h.summary) {
+            String original = slot.text();
+            String masked = summaries.get(original);
+            if (masked == null) {
+                masked = apply(original);
+                if (summaries.size() < 64) {
+                    summaries.put(original, masked);
+                }
+            }
+            if (!masked.equals(original)) {
+                slot.set(masked);
+                h.rewritten = true;
+            }
         }
     }
 

@@ -106,6 +106,83 @@ class GuardedStreamTest {
     private static final String KEYWORD = "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":[{\"value\":\"forbidden\"}]}";
     private static final String EMAIL = "{\"name\":\"pii\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"email\"}]}";
 
+    /** A Responses API stream as OpenAI (and the bridge) sends it, its answer split into the given deltas. */
+    static List<SseEvent> responsesStream(String... deltas) {
+        String whole = String.join("", deltas);
+        List<SseEvent> out = new ArrayList<>();
+        out.add(responses("response.created", "{\"response\":{\"id\":\"resp_1\",\"output\":[]}}"));
+        out.add(responses("response.output_item.added",
+                "{\"output_index\":0,\"item\":{\"type\":\"message\",\"content\":[]}}"));
+        out.add(responses("response.content_part.added",
+                "{\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\"}}"));
+        for (String d : deltas) {
+            ObjectNode n = JSON.createObjectNode().put("type", "response.output_text.delta").put("output_index", 0)
+                    .put("content_index", 0).put("delta", d);
+            out.add(new SseEvent("response.output_text.delta", n.toString()));
+        }
+        ObjectNode done = JSON.createObjectNode().put("type", "response.output_text.done").put("output_index", 0)
+                .put("content_index", 0).put("text", whole);
+        out.add(new SseEvent("response.output_text.done", done.toString()));
+        ObjectNode part = JSON.createObjectNode().put("type", "response.content_part.done").put("output_index", 0);
+        part.putObject("part").put("type", "output_text").put("text", whole);
+        out.add(new SseEvent("response.content_part.done", part.toString()));
+        ObjectNode item = JSON.createObjectNode().put("type", "response.output_item.done").put("output_index", 0);
+        item.putObject("item").put("type", "message").putArray("content").addObject().put("type", "output_text")
+                .put("text", whole);
+        out.add(new SseEvent("response.output_item.done", item.toString()));
+        ObjectNode completed = JSON.createObjectNode().put("type", "response.completed");
+        completed.putObject("response").put("id", "resp_1").putArray("output").addObject().put("type", "message")
+                .putArray("content").addObject().put("type", "output_text").put("text", whole);
+        out.add(new SseEvent("response.completed", completed.toString()));
+        return out;
+    }
+
+    private static SseEvent responses(String type, String json) {
+        try {
+            ObjectNode n = (ObjectNode) JSON.readTree(json);
+            n.put("type", type);
+            return new SseEvent(type, n.toString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void responsesStreamsAreMaskedInTheirDeltasAndInEveryEventRepeatingTheText() throws Exception {
+        Source source = new Source(responsesStream("Write to ali", "ce@exam", "ple.com or", " call"));
+        List<SseEvent> out = drain(guarded(source, EMAIL));
+        assertEquals(source.events.size(), out.size());
+        StringBuilder deltas = new StringBuilder();
+        for (SseEvent e : out) {
+            assertFalse(e.data().contains("alice") || e.data().contains("example.com"), e.data());
+            if (e.event().equals("response.output_text.delta")) {
+                deltas.append(JSON.readTree(e.data()).path("delta").asText());
+            }
+        }
+        String masked = "Write to [EMAIL_REDACTED] or call";
+        assertEquals(masked, deltas.toString());
+        assertEquals(masked, JSON.readTree(out.get(out.size() - 4).data()).path("text").asText());
+        assertEquals(masked, JSON.readTree(out.get(out.size() - 1).data()).at("/response/output/0/content/0/text").asText());
+        assertEquals("response.completed", out.get(out.size() - 1).event(), "the order is kept");
+    }
+
+    @Test
+    void aBlockInAResponsesStreamEndsItBeforeAnyWholeTextGoesOut() {
+        Source source = new Source(responsesStream("this is the forb", "idden part", " and more"));
+        GuardedStream s = guarded(source, KEYWORD);
+        List<SseEvent> out = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> {
+            for (Optional<SseEvent> x = s.next(); x.isPresent(); x = s.next()) {
+                out.add(x.get());
+            }
+        });
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+        for (SseEvent x : out) {
+            assertFalse(x.data().contains("forb"), x.data());
+            assertFalse(x.event().endsWith(".done") || x.event().equals("response.completed"), x.event());
+        }
+    }
+
     @Test
     void cleanTextPassesUnchangedAndStreamsBeforeTheEnd() throws Exception {
         String text = "abcde".repeat(200);
