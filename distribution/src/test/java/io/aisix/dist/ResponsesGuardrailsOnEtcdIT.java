@@ -83,6 +83,52 @@ class ResponsesGuardrailsOnEtcdIT {
         }
     }
 
+    /** AISIX's {@code max_buffer_bytes} on a {@code pii} row: a longer streamed answer ends with content_filter. */
+    @Test
+    void piiMaxBufferBytesEndsLongerStreams() throws Exception {
+        try (MockUpstream mock = MockUpstream.start(); EtcdServer etcd = EtcdServer.start();
+             TestGateway gw = TestGateway.start(dir, """
+                     store: { backend: etcd, data_dir: %s }
+                     etcd: { endpoints: [%s], prefix: /aisix }
+                     upstream: { retries: 0 }
+                     """.formatted(dir.resolve("data"), etcd.endpoint()), null)) {
+            etcd.put("/aisix/provider_keys/6f1c2d3e-0000-4000-8000-0000000000c1", """
+                    {"display_name":"openai","provider":"openai","api_key":"sk-live-0123456789","api_base":"%s"}"""
+                    .formatted(mock.openAiBase()));
+            etcd.put("/aisix/models/0d2e0000-0000-4000-8000-0000000000c1", """
+                    {"display_name":"gpt-r","provider":"openai","model_name":"gpt-4o","provider_key_id":"6f1c2d3e-0000-4000-8000-0000000000c1"}""");
+            etcd.put("/aisix/guardrails/5e110000-0000-4000-8000-0000000000c2", """
+                    {"name":"pii-small","kind":"pii","hook_point":"output","max_buffer_bytes":64,"on_buffer_exceeded":"fail_closed","detectors":[{"type":"email"}]}""");
+            etcd.put("/aisix/api_keys/3b900000-0000-4000-8000-0000000000c1", """
+                    {"key_hash":"%s","allowed_models":["*"]}""".formatted(Digests.sha256Hex(CALLER)));
+            ParityGateway.await(() -> gw.gateway.snapshots().current() != null
+                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.API_KEYS).size() == 1
+                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.GUARDRAILS).size() == 1, "rows applied");
+            assertEquals(0, GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/health", null).body())
+                    .at("/config/ignored_fields").size(), "max_buffer_bytes and on_buffer_exceeded are read");
+            GatewayFixture fx = new GatewayFixture(gw);
+
+            mock.enqueue(Script.reply("short answer"));
+            HttpResponse<String> shortOne = fx.chat(CALLER, "{\"model\":\"gpt-r\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertTrue(shortOne.body().strip().endsWith("data: [DONE]"), shortOne.body());
+
+            String longer = "word ".repeat(40); // 200 bytes
+            mock.enqueue(Script.reply(longer).deltas(20));
+            HttpResponse<String> chat = fx.chat(CALLER, "{\"model\":\"gpt-r\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertEquals(200, chat.statusCode(), chat.body());
+            assertTrue(chat.body().contains("event: error") && chat.body().contains("content_filter")
+                    && chat.body().contains("pii-small"), chat.body());
+            assertFalse(chat.body().contains("[DONE]"), chat.body());
+
+            mock.enqueue(Script.reply(longer).deltas(20));
+            HttpResponse<String> r = responses(fx, "gpt-r");
+            assertTrue(r.body().contains("event: error") && r.body().contains("content_filter"), r.body());
+            assertFalse(r.body().contains("response.completed"), r.body());
+        }
+    }
+
     private static HttpResponse<String> responses(GatewayFixture fx, String model) {
         return fx.post("/v1/responses", CALLER, "{\"model\":\"" + model + "\",\"stream\":true,\"input\":\"hi\"}");
     }

@@ -183,6 +183,46 @@ class GuardedStreamTest {
         }
     }
 
+    private static String pii(String bufferFields) {
+        return "{\"name\":\"pii\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"email\"}]" + bufferFields + "}";
+    }
+
+    @Test
+    void piiMaxBufferBytesFailClosedEndsALongerStreamNamingTheGuardrail() {
+        Source source = new Source(stream("clean words only ".repeat(10), 7)); // 170 bytes
+        GuardedStream s = guarded(source, pii(",\"max_buffer_bytes\":100"));
+        GatewayException e = assertThrows(GatewayException.class, () -> drain(s));
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+        assertTrue(e.getMessage().contains("'pii'"), e.getMessage());
+        assertTrue(source.pulled < source.events.size(), "ended once the bound was passed: " + source.pulled);
+        assertEquals(1.0, metrics.counter(Guard.HITS, "guardrail", "pii", "action", "block", "phase", "output"));
+    }
+
+    @Test
+    void piiMaxBufferBytesCountsUtf8Bytes() {
+        // 60 characters, 180 bytes
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> drain(guarded(new Source(stream("\u00e9\u00e9\u00e9".repeat(20) + "\u4e2d".repeat(40), 5)),
+                        pii(",\"max_buffer_bytes\":150"))));
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+    }
+
+    @Test
+    void piiMaxBufferBytesFailOpenStopsScanningAndReleasesEverything() throws Exception {
+        String text = "clean words only ".repeat(10) + "then a.b@example.com at the end";
+        Source source = new Source(stream(text, 7));
+        List<SseEvent> out = drain(guarded(source, pii(",\"max_buffer_bytes\":100,\"on_buffer_exceeded\":\"fail_open\"")));
+        assertEquals(text, joined(out), "past the bound the rest goes unscanned, as configured");
+        assertEquals(1.0, metrics.counter(Guard.BYPASSES, "guardrail", "pii", "phase", "output"));
+    }
+
+    @Test
+    void piiWithinItsDefaultBufferMasksAsUsual() throws Exception {
+        String text = "lorem ipsum ".repeat(300) + "mail a.b@example.com";
+        List<SseEvent> out = drain(guarded(new Source(stream(text, 9)), pii("")));
+        assertEquals("lorem ipsum ".repeat(300) + "mail [EMAIL_REDACTED]", joined(out));
+    }
+
     @Test
     void cleanTextPassesUnchangedAndStreamsBeforeTheEnd() throws Exception {
         String text = "abcde".repeat(200);
