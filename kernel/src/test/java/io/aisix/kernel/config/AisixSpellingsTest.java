@@ -117,6 +117,8 @@ class AisixSpellingsTest {
         assertEquals(List.of("10.0.0.0/8", "192.0.2.1"), r.trustedProxies());
         assertTrue(r.recursive());
         assertEquals("x-forwarded-for", r.header());
+        assertEquals("proxy.real_ip.trusted_proxies",
+                fails("proxy: { real_ip: { trusted_proxies: [lb.example.com] } }\n").key(), "refused before binding");
     }
 
     @Test
