@@ -106,6 +106,12 @@ class StatusEndpointsIT {
             assertEquals("direct", direct.path("kind").asText());
             assertEquals("cooldown", direct.path("status").asText(), direct.toString());
             assertTrue(direct.at("/cooldown_until/secs_since_epoch").asLong() > 0, direct.toString());
+            // the same document on the admin listener, behind the admin key (AISIX's /admin/v1/models/status)
+            HttpResponse<String> admin = gw.adminCall("GET", "/admin/v1/models/status", null);
+            assertEquals(200, admin.statusCode(), admin.body());
+            assertEquals("cooldown", find(GatewayFixture.tree(admin.body()), id(MODEL)).path("status").asText());
+            assertEquals(401, gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/models/status"))))
+                    .statusCode());
             JsonNode router = find(models, id(ROUTER));
             assertEquals("routing", router.path("kind").asText());
             assertEquals("not_applicable", router.path("status").asText());

@@ -235,7 +235,7 @@ public final class Gateway implements AutoCloseable {
         if (adminOn) {
             HealthReport health = healthReport(options);
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
-                    plugins.plugins());
+                    plugins.plugins(), status::models);
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {

@@ -232,7 +232,7 @@ public final class StatusRoutes implements HttpService {
      * cooldown_until?, status_reason?}]}, by display name. A direct model is {@code unhealthy} after
      * 8 consecutive upstream failures, {@code cooldown} while a failed try cools it down.
      */
-    ArrayNode models() {
+    public ArrayNode models() {
         ArrayNode list = ResourceService.JSON.createArrayNode();
         GatewayState state = snapshots.current();
         if (state == null) {
