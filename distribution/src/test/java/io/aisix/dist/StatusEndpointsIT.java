@@ -89,6 +89,9 @@ class StatusEndpointsIT {
             assertTrue(model.path("stale_served").asBoolean(), model.toString());
             assertTrue(model.path("last_error").asText().contains("timeout"), model.toString());
             assertFalse(model.path("first_seen_at").asText().isEmpty());
+            assertFalse(model.path("last_seen_at").asText().isEmpty());
+            assertEquals("validation_failed", model.path("last_error_kind").asText());
+            assertFalse(config.at("/source/observed_at").asText().isEmpty(), config.toString());
             JsonNode apiKey = find(config.path("rejected"), "3b900000-0000-4000-8000-0000000000a9");
             assertFalse(apiKey.path("stale_served").asBoolean());
             assertTrue(apiKey.path("last_error").asText().contains("key_hash"), apiKey.toString());

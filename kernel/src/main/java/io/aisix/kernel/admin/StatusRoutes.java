@@ -147,6 +147,14 @@ public final class StatusRoutes implements HttpService {
             source.put("error", st.error());
         }
         source.put("observed_revision", seen);
+        Instant observedAt = snapshots.seenAt();
+        if (observedAt == null) {
+            source.putNull("observed_at");
+            source.putNull("source_hash");
+        } else {
+            source.put("observed_at", observedAt.toString());
+            source.put("source_hash", hash(seen, Map.of("endpoint", st.endpoint().length())));
+        }
 
         ObjectNode applied = out.putObject("applied");
         Instant at = snapshots.lastApplied();
@@ -197,11 +205,13 @@ public final class StatusRoutes implements HttpService {
             n.put("resource_kind", r.kind());
             n.put("resource_id", r.id());
             n.put("revision", r.revision());
-            n.put("last_error_kind", "invalid_resource");
+            n.put("last_error_kind", r.errors().stream().anyMatch(e -> e.startsWith("/: not valid JSON"))
+                    ? "invalid_json" : "validation_failed");
             n.put("last_error", String.join("; ", r.errors()));
             ArrayNode errors = n.putArray("errors");
             r.errors().forEach(errors::add);
             n.put("first_seen_at", r.since().toString());
+            n.put("last_seen_at", r.lastSeen().toString());
             n.put("stale_served", r.servingLastGood());
         }
         ArrayNode partial = out.putArray("partially_compatible");
@@ -217,7 +227,7 @@ public final class StatusRoutes implements HttpService {
     }
 
     /** A digest naming the served configuration (revision and what it holds); not a content hash. */
-    private static String hash(long revision, Map<String, Integer> counts) {
+    private static String hash(long revision, Map<String, ?> counts) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update((revision + "|" + counts).getBytes(StandardCharsets.UTF_8));

@@ -104,6 +104,7 @@ public final class SnapshotManager implements StoreListener {
     private volatile long served;
     private long seen; // guarded by revisions
     private Instant behindSince; // guarded by revisions; null while served has caught up with seen
+    private Instant seenAt; // guarded by revisions
 
     /** AutoCloseable filter to the number of live states holding it; guarded by itself. */
     private final Map<Object, Integer> closeRefs = new IdentityHashMap<>();
@@ -286,11 +287,19 @@ public final class SnapshotManager implements StoreListener {
         }
     }
 
+    /** When the newest revision was first seen (or served), or null before anything was. */
+    public Instant seenAt() {
+        synchronized (revisions) {
+            return seenAt;
+        }
+    }
+
     @Override
     public void onRevisionSeen(long rev) {
         synchronized (revisions) {
             if (rev > seen) {
                 seen = rev;
+                seenAt = clock.instant();
                 if (served < seen && behindSince == null) {
                     behindSince = clock.instant();
                 }
@@ -306,6 +315,9 @@ public final class SnapshotManager implements StoreListener {
     private void markServed(long rev) {
         synchronized (revisions) {
             served = rev;
+            if (rev > seen || seenAt == null) {
+                seenAt = clock.instant();
+            }
             seen = Math.max(seen, rev);
             if (served >= seen) {
                 behindSince = null;
@@ -349,8 +361,9 @@ public final class SnapshotManager implements StoreListener {
         String key = row.kind() + "/" + row.id();
         boolean servingLastGood = good.getOrDefault(row.kind(), new TreeMap<>()).containsKey(row.id());
         RejectedRow prior = rejected.get(key);
+        Instant now = clock.instant();
         rejected.put(key, new RejectedRow(row.kind(), row.id(), row.revision(), List.copyOf(errors), servingLastGood,
-                prior != null ? prior.since() : clock.instant()));
+                prior != null ? prior.since() : now, now));
         LOG.warning("rejected " + key + " at revision " + row.revision() + ": " + String.join("; ", errors)
                 + (servingLastGood ? " (serving the last good value)" : ""));
     }
