@@ -7,9 +7,9 @@ import io.aisix.kernel.admin.AdminAuth;
 import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
-import io.aisix.kernel.admin.StatusRoutes;
 import io.aisix.kernel.admin.ResourceService;
 import io.aisix.kernel.admin.SchemaRoutes;
+import io.aisix.kernel.admin.StatusRoutes;
 import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
@@ -215,8 +215,9 @@ public final class Gateway implements AutoCloseable {
         DrainFilter drainFilter = new DrainFilter(lifecycle);
         Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
         ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
-                UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(config.proxy().realIp().trustedProxies(),
-                config.proxy().realIp().recursive(), config.proxy().realIp().header()));
+                UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(
+                        config.proxy().realIp().trustedProxies(), config.proxy().realIp().recursive(),
+                        config.proxy().realIp().header()));
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
                 .host(proxyAddr.host())
@@ -250,7 +251,8 @@ public final class Gateway implements AutoCloseable {
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
                         config.metrics().tls())
-                .routing((HttpRouting.Builder r) -> r.addFilter(drainFilter).register(probes).register(metricsEndpoint).register(status))));
+                .routing((HttpRouting.Builder r) -> r.addFilter(drainFilter).register(probes).register(metricsEndpoint)
+                        .register(status))));
         server = b.build().start();
         startHeartbeat(options);
     }
