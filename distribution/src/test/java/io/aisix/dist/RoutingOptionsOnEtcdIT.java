@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Routing rows written into etcd as AISIX writes them: {@code when_all_unavailable} ({@code fail}
- * answers 503 {@code all_candidates_unavailable} with {@code Retry-After: 30} without calling a
- * target that cools down; {@code try_anyway} calls them all), and {@code hash_on: client_ip}
+ * Routing rows written into etcd as AISIX writes them: {@code when_all_unavailable} (targets that
+ * only cool down are still tried; once every one is down and cooling, {@code fail} answers 503
+ * {@code all_candidates_unavailable} with {@code Retry-After: 30} without a call and
+ * {@code try_anyway} calls them all in declaration order), and {@code hash_on: client_ip}
  * keyed by the caller's address, taken from {@code X-Forwarded-For} only when the peer is one of
  * {@code proxy.real_ip.trusted_proxies}.
  */
@@ -72,25 +73,27 @@ class RoutingOptionsOnEtcdIT {
             rows(etcd, mock);
             try (TestGateway gw = start(dir, etcd, "")) {
                 GatewayFixture fx = new GatewayFixture(gw);
-                // both targets fail once: both cool down
+                // targets that merely cool down after a failure are still tried, as AISIX does...
                 mock.enqueue(Script.fail(500), Script.fail(500));
                 assertEquals(503, chat(fx, "strict").statusCode());
-                assertEquals(2, mock.requestCount());
+                mock.enqueue(Script.fail(500), Script.reply("the cooled-down target answers"));
+                assertEquals(200, chat(fx, "strict").statusCode());
+                // ...until both are down (8 consecutive failures) and cooling: fail answers at once
+                mock.reset();
+                downBoth(fx, mock, "strict");
                 HttpResponse<String> refused = chat(fx, "strict");
                 assertEquals(503, refused.statusCode(), refused.body());
                 assertTrue(refused.body().contains("all_candidates_unavailable"), refused.body());
                 assertEquals("30", refused.headers().firstValue("retry-after").orElseThrow());
-                assertEquals(2, mock.requestCount(), "no target was called");
+                assertEquals(2 * 8, mock.requestCount(), "no target was called");
 
                 mock.reset();
-                mock.enqueue(Script.fail(500), Script.fail(500));
-                assertEquals(503, chat(fx, "lenient").statusCode());
-                assertEquals(2, mock.requestCount());
+                downBoth(fx, mock, "lenient");
                 mock.enqueue(Script.fail(500), Script.reply("second still answers"));
                 HttpResponse<String> anyway = chat(fx, "lenient");
                 assertEquals(200, anyway.statusCode(), anyway.body());
                 assertEquals("b2", anyway.headers().firstValue("x-aisix-served-by").orElseThrow(), "declaration order");
-                assertEquals(4, mock.requestCount());
+                assertEquals(2 * 8 + 2, mock.requestCount());
             }
         }
     }
@@ -128,6 +131,14 @@ class RoutingOptionsOnEtcdIT {
                 }
                 assertEquals(1, servedBy.size(), "every request comes from 127.0.0.1: " + servedBy);
             }
+        }
+    }
+
+    /** Eight failed requests on both targets of {@code model}: both down and cooling down. */
+    private static void downBoth(GatewayFixture fx, MockUpstream mock, String model) {
+        for (int i = 0; i < 8; i++) {
+            mock.enqueue(Script.fail(500), Script.fail(500));
+            assertEquals(503, chat(fx, model).statusCode());
         }
     }
 

@@ -53,10 +53,11 @@ import java.util.function.LongSupplier;
  *       counts against the target's health and cools it down.</li>
  *   <li>When every candidate of a routing model failed: 503 {@code all_candidates_unavailable}
  *       with {@code Retry-After}; a lone target returns its own error.</li>
- *   <li>When every target of a routing model is cooling down before the first try,
- *       {@code when_all_unavailable} decides: {@code fail} (the default) answers 503
- *       {@code all_candidates_unavailable} with {@code Retry-After: 30} without an upstream call;
- *       {@code try_anyway} tries them all in declaration order.</li>
+ *   <li>Targets cooling down go last, and are still tried when nothing else is left. When every
+ *       target of a routing model is unavailable before the first try (down after 8 consecutive
+ *       failures and cooling down), {@code when_all_unavailable} decides: {@code fail} (the
+ *       default) answers 503 {@code all_candidates_unavailable} with {@code Retry-After: 30}
+ *       without an upstream call; {@code try_anyway} tries them all in declaration order.</li>
  * </ul>
  */
 public final class Dispatcher {
@@ -114,10 +115,10 @@ public final class Dispatcher {
         if (ordered.isEmpty()) {
             throw new GatewayException(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, "no upstream target is configured");
         }
-        if (routing.isPresent() && allCooling(ordered)) {
+        if (routing.isPresent() && allUnavailable(ordered)) {
             if (!routing.get().tryAnyway()) {
                 throw GatewayException.withHeaders(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, "all " + ordered.size()
-                        + " upstream candidates are cooling down after failures (when_all_unavailable: fail)",
+                        + " upstream candidates are down and cooling down (when_all_unavailable: fail)",
                         ALL_UNAVAILABLE_RETRY, Headers.of("retry-after", Long.toString(ALL_UNAVAILABLE_RETRY.toSeconds())));
             }
             ordered = capped(list.targets(), routing.get()); // try_anyway: declaration order
@@ -264,10 +265,17 @@ public final class Dispatcher {
         return min == Long.MAX_VALUE ? 1 : Duration.ofNanos(min).toSeconds() + 1;
     }
 
-    private boolean allCooling(List<Target> targets) {
+    /**
+     * True when every target is unavailable: down by runtime health (8 or more consecutive
+     * failures, this gateway's stand-in for AISIX's background health checks) and cooling down.
+     * Targets merely cooling down are still tried (last) when nothing else is left, as AISIX does;
+     * a down target's cooldown running out lets one request through to probe it (a success
+     * resets its health).
+     */
+    private boolean allUnavailable(List<Target> targets) {
         long now = nanoClock.getAsLong();
         for (Target t : targets) {
-            if (!cooling(t, now)) {
+            if (!cooling(t, now) || health.level(t.model().id()) < 2) {
                 return false;
             }
         }

@@ -105,18 +105,22 @@ class DispatcherTest {
                 Model.Routing.DEFAULT_HASH_ON, policy);
     }
 
-    /** Fails every target once, so all of them cool down. */
-    private void coolAll(List<Target> targets, Model.Routing routing) {
-        assertThrows(GatewayException.class, () -> dispatcher.dispatch(exchange(targets, Optional.of(routing)),
-                attempts(new ArrayList<>(), s -> {
-                    throw GatewayException.upstreamStatus(500, "down", null);
-                })));
+    /** Fails every target until it is down (8 consecutive failures) and cooling down. */
+    private void downAll(List<Target> targets, Model.Routing routing) {
+        for (int i = 0; i < ModelHealth.DOWN_AFTER; i++) {
+            List<String> calls = new ArrayList<>();
+            assertThrows(GatewayException.class, () -> dispatcher.dispatch(exchange(targets, Optional.of(routing)),
+                    attempts(calls, s -> {
+                        throw GatewayException.upstreamStatus(500, "down", null);
+                    })));
+            assertEquals(targets.size(), calls.size(), "targets merely cooling down are still tried (round " + i + ")");
+        }
     }
 
     @Test
     void whenAllUnavailableFailAnswers503RetryAfter30WithoutAnUpstreamCall() {
         List<Target> targets = List.of(target("a", 0, 1), target("b", 0, 1));
-        coolAll(targets, whenAll("fail"));
+        downAll(targets, whenAll("fail"));
         List<String> calls = new ArrayList<>();
         GatewayException e = assertThrows(GatewayException.class, () -> dispatcher.dispatch(
                 exchange(targets, Optional.of(whenAll("fail"))), attempts(calls, s -> ok())));
@@ -124,7 +128,7 @@ class DispatcherTest {
         assertEquals(503, e.status());
         assertEquals(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, e.code());
         assertEquals("30", e.headers().first("retry-after").orElseThrow());
-        // one target back (its cooldown over): it serves again
+        // the cooldown over, one request probes them again; a success makes the target healthy
         now.addAndGet(Duration.ofSeconds(31).toNanos());
         assertEquals(200, dispatcher.dispatch(exchange(targets, Optional.of(whenAll("fail"))),
                 attempts(calls, s -> ok())).status());
@@ -133,7 +137,7 @@ class DispatcherTest {
     @Test
     void whenAllUnavailableTryAnywayTriesEveryTargetInDeclarationOrder() {
         List<Target> targets = List.of(target("a", 0, 1), target("b", 0, 1), target("c", 0, 1));
-        coolAll(targets, whenAll("try_anyway"));
+        downAll(targets, whenAll("try_anyway"));
         List<String> calls = new ArrayList<>();
         Response r = dispatcher.dispatch(exchange(targets, Optional.of(whenAll("try_anyway"))),
                 attempts(calls, s -> {

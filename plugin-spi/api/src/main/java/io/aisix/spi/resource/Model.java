@@ -67,9 +67,10 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
      *                           (absent: all)
      * @param fallbackOnStatuses upstream statuses that are retried and fall over like a 5xx
      * @param hashOn             where {@code consistent_hash} takes its key from, first non-empty wins
-     * @param whenAllUnavailable what happens when every target is cooling down after a failure:
-     *                           {@code fail} (AISIX's default: 503 {@code all_candidates_unavailable}
-     *                           with {@code Retry-After: 30}, no upstream call) or {@code try_anyway}
+     * @param whenAllUnavailable what happens when every target is unavailable by runtime health
+     *                           (down after repeated failures and cooling down): {@code fail}
+     *                           (AISIX's default: 503 {@code all_candidates_unavailable} with
+     *                           {@code Retry-After: 30}, no upstream call) or {@code try_anyway}
      *                           (every target is tried, in declaration order)
      */
     public record Routing(String strategy, List<Target> targets, OptionalInt retries, boolean retryOn429,
