@@ -43,6 +43,9 @@ class PluginKindSchemasTest {
             {"name":"g","kind":"pii","default_action":"shred","detectors":[{"type":"email"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"shoe_size"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"email"},{"type":"email"}]} | validator-only
+            {"name":"g","kind":"pii","max_buffer_bytes":4096,"on_buffer_exceeded":"fail_open","detectors":[{"type":"email"}]} | valid
+            {"name":"g","kind":"pii","max_buffer_bytes":0,"detectors":[{"type":"email"}]} | invalid
+            {"name":"g","kind":"pii","on_buffer_exceeded":"drop","detectors":[{"type":"email"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"china_mobile"},{"type":"china_id_card","action":"block"},{"type":"bank_card"}]} | valid
             {"name":"g","kind":"pii","custom_patterns":[{"name":"Employee ID","regex":"EMP-(\\\\d+)","replacement":"EMP-***"},{"name":"gone","regex":"x","replacement":""}]} | valid
             {"name":"g","kind":"pii","custom_patterns":[{"name":"t","regex":"x","action":"block","replacement":"*"}]} | invalid

@@ -254,8 +254,9 @@ public final class CoreKinds {
             h.requiredWhen("name", "type", List.of("header", "cookie"));
             hashOn.add(new Model.HashOn(type, type.equals("header") ? name.toLowerCase(Locale.ROOT) : name));
         }
+        String whenAll = r.oneOf("when_all_unavailable", "fail", Model.Routing.WHEN_ALL_UNAVAILABLE);
         return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, statuses,
-                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn));
+                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn), whenAll);
     }
 
     private static CallerKey callerKey(String id, FieldReader r) {
