@@ -26,6 +26,16 @@ public final class CoreAttrs {
     public static final AttrKey<com.fasterxml.jackson.databind.node.ObjectNode> INBOUND_REQUEST =
             AttrKey.of("inbound_request", com.fasterxml.jackson.databind.node.ObjectNode.class);
 
+    /** The request's raw query string without the {@code ?}, when it has one (set by the kernel). */
+    public static final AttrKey<String> RAW_QUERY = AttrKey.of("raw_query", String.class);
+
+    /**
+     * The passthrough route a {@link Endpoint#PASSTHROUGH} request is for, resolved from its path
+     * at {@link Stage#RESOLVE} (after the caller's {@code allowed_routes} were checked).
+     */
+    public static final AttrKey<io.aisix.spi.resource.PassthroughRoute> PASSTHROUGH_ROUTE =
+            AttrKey.of("passthrough_route", io.aisix.spi.resource.PassthroughRoute.class);
+
     /** The authenticated caller key (set at {@link Stage#AUTH}). */
     public static final AttrKey<CallerKey> CALLER = AttrKey.of("caller", CallerKey.class);
 
@@ -67,6 +77,15 @@ public final class CoreAttrs {
      * {@code bypassed:<name>} in the order they happened. Absent when no guardrail applied.
      */
     public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
+
+    /**
+     * The caller's IP address, textual ({@code 203.0.113.7}, {@code 2001:db8::1}), set by the
+     * kernel before the chain runs: the TCP peer of the proxy listener, or, when that peer is one
+     * of {@code proxy.real_ip.trusted_proxies}, the address its forwarded header names (nginx's
+     * {@code real_ip} rules). Absent when the kernel could not tell (a request driven without a
+     * socket).
+     */
+    public static final AttrKey<String> CLIENT_IP = AttrKey.of("client_ip", String.class);
 
     /** The routing candidates of a request, wrapped so the attribute stays typed. */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {

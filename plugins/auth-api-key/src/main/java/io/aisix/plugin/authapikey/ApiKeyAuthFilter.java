@@ -2,6 +2,9 @@ package io.aisix.plugin.authapikey;
 
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.Digests;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
@@ -17,7 +20,8 @@ import java.util.Optional;
  * Authenticates the caller: {@code Authorization: Bearer <key>} or {@code x-api-key: <key>};
  * an {@code Authorization} header of another scheme is refused rather than ignored. The key's
  * SHA-256 is looked up; disabled and expired keys are refused with their own codes. Messages never
- * contain the presented key.
+ * contain the presented key. A request an earlier AUTH filter already authenticated (a JWT caller,
+ * see {@code auth-oidc}) passes untouched.
  */
 final class ApiKeyAuthFilter implements Filter {
     private final Map<String, CallerKey> byHash;
@@ -30,6 +34,10 @@ final class ApiKeyAuthFilter implements Filter {
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
+        if (exchange.attr(CoreAttrs.CALLER).isPresent()) {
+            // an earlier AUTH filter (auth-oidc, for a JWT bearer) already authenticated the caller
+            return chain.proceed(exchange);
+        }
         String presented = credential(exchange);
         CallerKey key = byHash.get(Digests.sha256Hex(presented));
         if (key == null) {
@@ -46,6 +54,18 @@ final class ApiKeyAuthFilter implements Filter {
     }
 
     private static String credential(Exchange exchange) {
+        if (exchange.endpoint() == Endpoint.PASSTHROUGH) {
+            // a header_key route leaves Authorization to the caller's own upstream credential
+            Optional<PassthroughRoute> route = PassthroughRoute.match(
+                    exchange.snapshot().all(CoreKinds.PASSTHROUGH_ROUTES), exchange.path());
+            if (route.isPresent() && route.get().headerKey()) {
+                String header = route.get().authHeaderName().orElse("");
+                return exchange.requestHeaders().first(header).map(String::trim).filter(s -> !s.isEmpty())
+                        .map(v -> v.startsWith("Bearer ") ? v.substring(7).trim() : v)
+                        .orElseThrow(() -> new GatewayException(ErrorCode.INVALID_API_KEY,
+                                "missing API key (this route takes it in the " + header + " header)"));
+            }
+        }
         Optional<String> authorization = exchange.requestHeaders().first("authorization");
         if (authorization.isPresent()) {
             String v = authorization.get();
