@@ -18,7 +18,8 @@ if [[ ${1:-} == -n ]]; then n=$2; shift 2; fi
 (( $# > 0 )) || { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
 w=$(mktemp -d -t aisix-startup.XXXXXX)
 trap 'rm -rf "$w"' EXIT
-port=$((20000 + RANDOM % 20000))
+# below the ephemeral range (32768+ on Linux), so no outgoing connection takes a port between runs
+port=$((20000 + RANDOM % 12000))
 cat > "$w/config.yaml" <<EOC
 proxy: { addr: "127.0.0.1:$port" }
 admin: { addr: "127.0.0.1:$((port + 1))", admin_keys: ["startup-bench-admin-key-0123"] }
