@@ -211,6 +211,12 @@ public final class AdminRoutes implements HttpService {
         }
     }
 
+    /** The admin listener's answer for a path nobody serves: its JSON envelope, never Helidon's plain text. */
+    public static void notFound(ServerRequest req, ServerResponse res) {
+        sendError(res, new AdminError(404, "no such endpoint: " + req.prologue().method().text() + " "
+                + req.path().path()));
+    }
+
     private static void sendError(ServerResponse res, AdminError e) {
         if (e.status == 405) {
             res.header(HeaderNames.ALLOW, "GET");

@@ -18,6 +18,11 @@ public final class KernelExchange extends BaseExchange {
         super(method, path, endpoint, requestHeaders, body, snapshot, requestId, startNanos);
     }
 
+    /** The body's tree as the request validator parsed it (see {@link #parsedJson}). */
+    void parsed(com.fasterxml.jackson.databind.node.ObjectNode tree) {
+        parsedJson(tree);
+    }
+
     /**
      * Runs the completion callbacks once (later calls do nothing); a failing callback is logged and
      * never stops the others. The proxy handler calls this after the response was written or

@@ -16,6 +16,7 @@ import io.aisix.spi.observe.GatewayMetrics;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
@@ -53,6 +54,7 @@ public final class ProxyHandler implements Handler {
     private static final byte[] EOL = "\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final HeaderName REQUEST_ID = HeaderNames.create("x-aisix-request-id");
+    private static final Headers CLOSE = Headers.of("connection", "close");
     private static final int MAX_HEADER_NAMES = 1024;
     private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
 
@@ -67,6 +69,7 @@ public final class ProxyHandler implements Handler {
     private final long bodyLimit;
     private final GatewayMetrics metrics;
     private final UrlRewrites rewrites;
+    private final RequestValidator validator;
 
     /**
      * @param bodyLimit the largest request body in bytes; 0 for no cap
@@ -74,6 +77,13 @@ public final class ProxyHandler implements Handler {
      */
     public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
                         UrlRewrites rewrites) {
+        this(snapshots, lifecycle, bodyLimit, metrics, rewrites, new RequestValidator(128, 1000));
+    }
+
+    /** @param validator checks each body before the chain runs (depth and number limits are its own) */
+    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
+                        UrlRewrites rewrites, RequestValidator validator) {
+        this.validator = validator;
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
         this.bodyLimit = bodyLimit == 0 ? NO_BODY_LIMIT : Math.min(bodyLimit, NO_BODY_LIMIT);
@@ -120,6 +130,24 @@ public final class ProxyHandler implements Handler {
         try {
             body = readBody(req);
         } catch (GatewayException e) {
+            // the body was not read to its end: what is left of it must never be parsed as a next request
+            reject(res, e, anthropic, requestId, CLOSE, route);
+            return;
+        } catch (FramingError f) {
+            // Helidon's own response path would first drain the broken body: answer on the socket, then close
+            metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
+                    "status", "400");
+            if (!ConnectionGuard.answerAndClose(ListenerErrors.rawResponse(400, requestId,
+                    ErrorRenderer.render(f.error, anthropic)))) {
+                throw new CloseConnectionException("framing error in the request body", f.error);
+            }
+            return;
+        }
+        ConnectionGuard.answering();
+        com.fasterxml.jackson.databind.node.ObjectNode tree;
+        try {
+            tree = validator.validate(endpoint.get(), body);
+        } catch (GatewayException e) {
             reject(res, e, anthropic, requestId, Headers.empty(), route);
             return;
         }
@@ -131,6 +159,7 @@ public final class ProxyHandler implements Handler {
         });
         KernelExchange ex = new KernelExchange(method, path, endpoint.get(), hb.build(), body, state.snapshot(),
                 requestId, start);
+        ex.parsed(tree);
         Response response;
         try {
             response = state.chain().execute(ex);
@@ -201,7 +230,11 @@ public final class ProxyHandler implements Handler {
         if (declared.isPresent() && declared.getAsLong() > bodyLimit) {
             throw tooLarge();
         }
-        try (InputStream in = req.content().inputStream()) {
+        // Not try-with-resources: closing Helidon's entity stream drains the rest of the body, which
+        // after a framing error (an invalid chunk size) waits for bytes that never come. On
+        // failure the connection is closed instead (see serve).
+        InputStream in = req.content().inputStream();
+        try {
             // With a declared length, read exactly that: readNBytes(limit) would allocate (and zero)
             // a 16 KiB buffer per request only to copy a body of a few hundred bytes out of it.
             byte[] data = declared.isPresent()
@@ -213,9 +246,27 @@ public final class ProxyHandler implements Handler {
             if (data.length > bodyLimit) {
                 throw tooLarge();
             }
+            in.close();
             return data;
         } catch (IOException | UncheckedIOException e) {
             throw GatewayException.invalidRequest("request body could not be read", null);
+        } catch (CloseConnectionException e) {
+            throw e; // the connection is gone (or was cut by the connection guard)
+        } catch (RequestException | IllegalArgumentException e) {
+            // Helidon's framing errors inside the body: an invalid chunk size (4.5.0 lets the
+            // NumberFormatException of a non-hex size escape) or terminator
+            throw new FramingError(GatewayException.invalidRequest("request body framing is invalid (chunk "
+                    + "size or terminator)", null));
+        }
+    }
+
+    /** A body whose framing broke: no answer through Helidon's response is possible any more. */
+    private static final class FramingError extends RuntimeException {
+        final GatewayException error;
+
+        FramingError(GatewayException error) {
+            super(error.getMessage(), null, false, false);
+            this.error = error;
         }
     }
 
