@@ -490,19 +490,40 @@ public final class Gateway implements AutoCloseable {
         long start = System.nanoTime();
         long open = start + minimum.toNanos();
         long deadline = open + maximum.toNanos();
+        if (!waitIdle(open, deadline)) {
+            return lifecycle.inFlight() == 0;
+        }
+        if (lifecycle.inFlight() == 0) {
+            return true;
+        }
+        // Deadline: the streams still open end with an error event (and their access-log line and
+        // usage event, marked cut) rather than a silent close when the listeners stop.
+        int cut = lifecycle.cutStreams();
+        if (cut > 0) {
+            LOG.warning("drain deadline reached: cutting " + cut + " open streams");
+            long grace = System.nanoTime() + CUT_GRACE.toNanos();
+            waitIdle(System.nanoTime(), grace);
+        }
+        return false;
+    }
+
+    /** How long cut streams get to write their error event and complete. */
+    static final Duration CUT_GRACE = Duration.ofSeconds(2);
+
+    /** Waits until {@code open} has passed and nothing is in flight, or until {@code deadline}; false if interrupted. */
+    private boolean waitIdle(long open, long deadline) {
         while (true) {
             long now = System.nanoTime();
             if (now - deadline >= 0 || now - open >= 0 && lifecycle.inFlight() == 0) {
-                break;
+                return true;
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return false;
             }
         }
-        return lifecycle.inFlight() == 0;
     }
 
     @Override

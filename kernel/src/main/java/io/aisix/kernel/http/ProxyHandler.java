@@ -177,7 +177,7 @@ public final class ProxyHandler implements Handler {
         }
         switch (response) {
             case Response.Full full -> writeFull(res, ex, full);
-            case Response.Streaming streaming -> writeStream(res, ex, streaming, anthropic);
+            case Response.Streaming streaming -> writeStream(res, ex, streaming, anthropic, lifecycle);
         }
     }
 
@@ -293,8 +293,11 @@ public final class ProxyHandler implements Handler {
         ex.complete(new Completion(full.status(), Optional.empty(), false, delivered, !delivered, System.nanoTime()));
     }
 
+    private static final GatewayException DRAIN_CUT = new GatewayException(ErrorCode.SERVICE_UNAVAILABLE,
+            "stream cut: the gateway is shutting down (drain deadline reached)");
+
     private static void writeStream(ServerResponse res, KernelExchange ex, Response.Streaming streaming,
-                                    boolean anthropic) {
+                                    boolean anthropic, Lifecycle lifecycle) {
         EventStream events = streaming.events();
         res.status(Status.create(streaming.status()));
         streaming.headers().forEach((n, v) -> header(res, n, v));
@@ -305,17 +308,41 @@ public final class ProxyHandler implements Handler {
         boolean completed = false;
         boolean disconnected = false;
         Optional<ErrorCode> error = Optional.empty();
+        boolean cut = false;
         OutputStream out = null;
-        try {
+        try (Lifecycle.StreamCut guard = lifecycle.stream()) {
             out = res.outputStream();
             boolean first = true;
             while (true) {
                 Optional<SseEvent> next;
-                try {
-                    next = events.next();
-                } catch (GatewayException e) {
-                    error = Optional.of(e.code());
-                    writeEvent(out, new SseEvent("error", new String(ErrorRenderer.render(e, anthropic),
+                GatewayException failure = null;
+                if (!guard.waiting()) {
+                    failure = DRAIN_CUT;
+                    next = Optional.empty();
+                } else {
+                    try {
+                        next = events.next();
+                    } catch (GatewayException e) {
+                        failure = e;
+                        next = Optional.empty();
+                    } catch (RuntimeException e) {
+                        if (!guard.isCut()) {
+                            throw e;
+                        }
+                        next = Optional.empty();
+                    } finally {
+                        guard.done();
+                    }
+                    if (guard.isCut()) {
+                        // the drain deadline interrupted the wait (the upstream read fails with it)
+                        failure = DRAIN_CUT;
+                    }
+                }
+                if (failure != null) {
+                    // an error event in the caller's protocol, and no [DONE]: the answer is incomplete
+                    error = Optional.of(failure.code());
+                    cut = true;
+                    writeEvent(out, new SseEvent("error", new String(ErrorRenderer.render(failure, anthropic),
                             StandardCharsets.UTF_8)));
                     out.flush();
                     break;
@@ -348,7 +375,8 @@ public final class ProxyHandler implements Handler {
         } finally {
             events.close();
         }
-        ex.complete(new Completion(streaming.status(), error, true, completed, disconnected, System.nanoTime()));
+        ex.complete(new Completion(streaming.status(), error, true, completed, disconnected, System.nanoTime(),
+                cut && !disconnected));
     }
 
     /**
