@@ -239,7 +239,7 @@ public final class Gateway implements AutoCloseable {
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.addFilter(ListenerErrors.closeFilter());
+                        r.addFilter(ListenerErrors.closeFilter(true));
                         r.register(probes).register(AdminRoutes.PREFIX, admin)
                                 .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsOn && metricsAddr.isEmpty()) {
@@ -252,7 +252,7 @@ public final class Gateway implements AutoCloseable {
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
                         config.metrics().tls())
-                .routing((HttpRouting.Builder r) -> r.addFilter(ListenerErrors.closeFilter()).register(probes)
+                .routing((HttpRouting.Builder r) -> r.addFilter(ListenerErrors.closeFilter(true)).register(probes)
                         .register(metricsEndpoint).any(AdminRoutes::notFound))));
         server = b.build().start();
         startHeartbeat(options);

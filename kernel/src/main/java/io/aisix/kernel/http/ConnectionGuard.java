@@ -84,7 +84,7 @@ public final class ConnectionGuard implements AutoCloseable {
         volatile long since = System.nanoTime();
         volatile boolean cut;
         /** The next request line's method is not upper case (seen in its first bytes). */
-        boolean lowerMethod;
+        volatile boolean lowerMethod;
         volatile ServerConnection inner;
         final long opened = since;
 
@@ -133,7 +133,10 @@ public final class ConnectionGuard implements AutoCloseable {
         ServerConnectionSelector inner = new Http1ConnectionProvider().create(socketName, h1,
                 ProtocolConfigs.create(List.of(h1)));
         long idleMs = limits.idle().toMillis();
-        return b.protocols(List.of(GuardProtocol.INSTANCE)) // no discovered protocol adds a selector of its own
+        // No discovered protocol may add a selector of its own: with two candidates Helidon reads the
+        // first bytes before choosing, and a connection that never sends any would be held forever.
+        return b.protocolsDiscoverServices(false)
+                .protocols(List.of(GuardProtocol.INSTANCE))
                 .addConnectionSelector(new Selector(inner))
                 .maxTcpConnections(limits.maxConnections())
                 .idleConnectionTimeout(limits.idle())
@@ -279,7 +282,7 @@ public final class ConnectionGuard implements AutoCloseable {
                     conn.ctx.dataWriter().writeNow(BufferData.create(errors.rawResponse(status, refusal.substring(4))));
                     return;
                 }
-                ServerConnection h = http1.connection(conn.ctx);
+                ServerConnection h = http1.connection(new Observed(conn));
                 conn.inner = h;
                 h.handle(limit);
             } finally {
@@ -305,6 +308,96 @@ public final class ConnectionGuard implements AutoCloseable {
                     s.close();
                 }
             }
+        }
+    }
+
+    /**
+     * The connection as HTTP/1 sees it: every chunk it reads passes through here first. Helidon
+     * 4.5 keeps a receive listener's {@code data} callback but never calls it, so this is where
+     * body progress (it postpones the body deadline) and a later request's lower-case method are
+     * seen. Costs one copy of each chunk read.
+     */
+    private static final class Observed implements ConnectionContext {
+        private final Conn conn;
+        private final ConnectionContext d;
+        private final DataReader reader;
+
+        Observed(Conn conn) {
+            this.conn = conn;
+            this.d = conn.ctx;
+            DataReader source = d.dataReader();
+            this.reader = DataReader.create(() -> {
+                source.ensureAvailable();
+                byte[] chunk = source.readBytes(source.available());
+                Phase p = conn.phase;
+                if (p == Phase.BODY) {
+                    conn.since = System.nanoTime();
+                } else if (p == Phase.ANSWER && !conn.lowerMethod) {
+                    // the first bytes after an answer start the next request
+                    conn.lowerMethod = lowerMethod(chunk, 0, chunk.length);
+                }
+                return chunk;
+            });
+        }
+
+        @Override
+        public io.helidon.webserver.ListenerContext listenerContext() {
+            return d.listenerContext();
+        }
+
+        @Override
+        public java.util.concurrent.ExecutorService executor() {
+            return d.executor();
+        }
+
+        @Override
+        public io.helidon.common.buffers.DataWriter dataWriter() {
+            return d.dataWriter();
+        }
+
+        @Override
+        public DataReader dataReader() {
+            return reader;
+        }
+
+        @Override
+        public io.helidon.webserver.Router router() {
+            return d.router();
+        }
+
+        @Override
+        public java.util.Optional<io.helidon.webserver.ProxyProtocolData> proxyProtocolData() {
+            return d.proxyProtocolData();
+        }
+
+        @Override
+        public HelidonSocket serverSocket() {
+            return d.serverSocket();
+        }
+
+        @Override
+        public io.helidon.common.socket.PeerInfo remotePeer() {
+            return d.remotePeer();
+        }
+
+        @Override
+        public io.helidon.common.socket.PeerInfo localPeer() {
+            return d.localPeer();
+        }
+
+        @Override
+        public boolean isSecure() {
+            return d.isSecure();
+        }
+
+        @Override
+        public String socketId() {
+            return d.socketId();
+        }
+
+        @Override
+        public String childSocketId() {
+            return d.childSocketId();
         }
     }
 
@@ -401,34 +494,6 @@ public final class ConnectionGuard implements AutoCloseable {
             c.phase = entity ? Phase.BODY : Phase.ANSWER;
         }
 
-        @Override
-        public void data(ConnectionContext ctx, BufferData data) {
-            Conn c = touch();
-            if (c != null && c.phase == Phase.ANSWER) {
-                int n = Math.min(data.available(), 20);
-                byte[] head = new byte[n];
-                for (int i = 0; i < n; i++) {
-                    head[i] = (byte) data.get(i);
-                }
-                c.lowerMethod = lowerMethod(head, 0, n);
-            }
-        }
-
-        @Override
-        public void data(ConnectionContext ctx, byte[] bytes, int offset, int length) {
-            Conn c = touch();
-            if (c != null && c.phase == Phase.ANSWER) {
-                c.lowerMethod = lowerMethod(bytes, offset, length);
-            }
-        }
-
-        private Conn touch() {
-            Conn c = CURRENT.get();
-            if (c != null && c.phase == Phase.BODY) {
-                c.since = System.nanoTime();
-            }
-            return c;
-        }
     }
 
     /**

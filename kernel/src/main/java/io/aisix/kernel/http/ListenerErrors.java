@@ -153,7 +153,18 @@ public final class ListenerErrors {
      * unread body with no deadline (a body that stops arriving would hold the connection).
      */
     public static Filter closeFilter() {
+        return closeFilter(false);
+    }
+
+    /**
+     * As {@link #closeFilter()}; with {@code requestIds} every answer also carries an
+     * {@code x-aisix-request-id} (the admin and metrics listeners, whose handlers set none).
+     */
+    public static Filter closeFilter(boolean requestIds) {
         return (chain, req, res) -> {
+            if (requestIds) {
+                res.header(HeaderValues.create(REQUEST_ID, ProxyHandler.requestId()));
+            }
             chain.proceed();
             if (closing(req, res)) {
                 throw new CloseConnectionException("Connection: close");
