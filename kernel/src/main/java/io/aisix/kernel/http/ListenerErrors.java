@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ListenerErrors {
     private static final ObjectMapper JSON = Json.mapper();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ListenerErrors.class.getName());
     static final HeaderName REQUEST_ID = HeaderNames.create("x-aisix-request-id");
 
     /** Which envelope the listener speaks. */
@@ -58,6 +59,16 @@ public final class ListenerErrors {
                                                    Status status, io.helidon.http.ServerResponseHeaders headers,
                                                    String message) {
         int code = status.code();
+        if (type == DirectHandler.EventType.INTERNAL_ERROR && (request == null || request.method().isEmpty())) {
+            // Helidon's HTTP/1 parser fails with an internal error on some malformed request lines
+            // (an invalid method token on a kept-alive connection): no request was parsed, so it is
+            // the caller's, not the server's
+            String why = message;
+            LOG.fine(() -> "malformed request refused (" + why + ")");
+            status = Status.BAD_REQUEST_400;
+            code = 400;
+            message = null;
+        }
         boolean anthropic = style == Style.PROXY && request.path() != null && request.path().startsWith("/v1/messages");
         String text = message == null || message.isBlank() || message.startsWith("Bad request, see server log")
                 ? describe(code) : message;

@@ -245,11 +245,11 @@ public final class RawHttp {
                         b = c;
                     }
                     case 3 -> b[r.nextInt(b.length)] = (byte) "\r\n :\0\t".charAt(r.nextInt(6));
-                    case 4 -> { // header soup before the body
+                    case 4 -> { // header soup after the request line
                         String soup = "X-" + r.nextInt(1000) + ": " + "v".repeat(r.nextInt(200)) + "\r\n";
                         String s = new String(b, StandardCharsets.ISO_8859_1);
-                        int at = s.indexOf("\r\n") + 2;
-                        b = ascii(s.substring(0, Math.max(2, at)) + soup + s.substring(Math.max(2, at)));
+                        int at = s.indexOf("\r\n") < 0 ? s.length() : s.indexOf("\r\n") + 2;
+                        b = ascii(s.substring(0, at) + soup + s.substring(at));
                     }
                     default -> { // utf-8 junk in the body
                         int at = r.nextInt(b.length);
