@@ -44,7 +44,9 @@ import java.util.logging.Logger;
  *       request on it) to the end of the headers; missed, the caller gets 408 and the connection
  *       closes;</li>
  *   <li><b>body silence</b>: while a request body is being received, the longest gap between two
- *       reads; exceeded, the connection closes;</li>
+ *       reads; exceeded, the caller gets 408 and the connection closes. The body counts as
+ *       received at its {@code Content-Length} (or a chunked body's last chunk), or when a
+ *       handler says so ({@link #answering()}), or when the answer begins;</li>
  *   <li>while an answer is being written nothing is timed: a slow upstream or a long stream that
  *       is still producing is never cut by the listener (upstream deadlines bound those).</li>
  * </ul>
@@ -85,6 +87,11 @@ public final class ConnectionGuard implements AutoCloseable {
         volatile boolean cut;
         /** The next request line's method is not upper case (seen in its first bytes). */
         volatile boolean lowerMethod;
+        /** The request body's declared length, -1 for chunked; bytes of it received so far. */
+        long expected = -1;
+        long received;
+        /** What HTTP/1 reads from (set once it takes the connection). */
+        volatile DataReader reader;
         volatile ServerConnection inner;
         final long opened = since;
 
@@ -332,12 +339,19 @@ public final class ConnectionGuard implements AutoCloseable {
                 Phase p = conn.phase;
                 if (p == Phase.BODY) {
                     conn.since = System.nanoTime();
+                    conn.received += chunk.length;
+                    if (conn.expected >= 0 ? conn.received >= conn.expected : lastChunk(chunk)) {
+                        // the whole body is in: from here the request is being answered (a streamed
+                        // upload's upstream may take long before the first byte of its answer)
+                        conn.phase = Phase.ANSWER;
+                    }
                 } else if (p == Phase.ANSWER && !conn.lowerMethod) {
                     // the first bytes after an answer start the next request
                     conn.lowerMethod = lowerMethod(chunk, 0, chunk.length);
                 }
                 return chunk;
             });
+            conn.reader = reader;
         }
 
         @Override
@@ -488,12 +502,34 @@ public final class ConnectionGuard implements AutoCloseable {
             if (c == null) {
                 return;
             }
-            boolean entity = headers.contains(HeaderValues.TRANSFER_ENCODING_CHUNKED)
-                    || headers.contains(HeaderNames.CONTENT_LENGTH) && !headers.contains(HeaderValues.CONTENT_LENGTH_ZERO);
+            boolean chunked = headers.contains(HeaderValues.TRANSFER_ENCODING_CHUNKED);
+            long length = -1;
+            if (!chunked && headers.contains(HeaderNames.CONTENT_LENGTH)) {
+                try {
+                    length = Long.parseLong(headers.get(HeaderNames.CONTENT_LENGTH).get().trim());
+                } catch (NumberFormatException e) {
+                    length = -1; // Helidon refuses it next
+                }
+            }
+            // what HTTP/1 read along with the headers is already body
+            DataReader r = c.reader;
+            c.received = r == null ? 0 : r.available();
+            c.expected = length;
             c.since = System.nanoTime();
-            c.phase = entity ? Phase.BODY : Phase.ANSWER;
+            boolean entity = chunked || length > 0;
+            c.phase = entity && (length < 0 || c.received < length) ? Phase.BODY : Phase.ANSWER;
         }
 
+    }
+
+    /**
+     * True when a chunk read inside a chunked body ends with its last chunk ({@code 0} CRLF CRLF,
+     * no trailers): a heuristic, a body that ends otherwise stays timed until its answer begins.
+     */
+    static boolean lastChunk(byte[] b) {
+        int n = b.length;
+        return n >= 5 && b[n - 1] == '\n' && b[n - 2] == '\r' && b[n - 3] == '\n' && b[n - 4] == '\r' && b[n - 5] == '0'
+                && (n == 5 || b[n - 6] == '\n');
     }
 
     /**

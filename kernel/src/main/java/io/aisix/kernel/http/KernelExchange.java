@@ -5,6 +5,7 @@ import io.aisix.spi.Completion;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
+import io.aisix.spi.MultipartUpload;
 import io.aisix.spi.resource.Snapshot;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -21,6 +22,11 @@ public final class KernelExchange extends BaseExchange {
     /** The body's tree as the request validator parsed it (see {@link #parsedJson}). */
     void parsed(com.fasterxml.jackson.databind.node.ObjectNode tree) {
         parsedJson(tree);
+    }
+
+    /** Makes this the exchange of a streamed multipart upload (its text fields become the JSON body). */
+    public void upload(MultipartUpload upload) {
+        upload(upload, upload.fields());
     }
 
     /**

@@ -19,7 +19,8 @@ import java.io.IOException;
  * Checks a proxy request body before any filter or upstream sees it, and parses it once for the
  * chain ({@link io.aisix.spi.BaseExchange#json()} then reuses the tree).
  *
- * <p>The body must be one JSON object in valid UTF-8 with nothing after it, nested no deeper
+ * <p>Only the JSON endpoints are checked (not {@code /passthrough/}, whose bodies are the
+ * upstream's business, nor multipart uploads). The body must be one JSON object in valid UTF-8 with nothing after it, nested no deeper
  * than {@code proxy.max_json_depth} and with no number longer than
  * {@code proxy.max_json_number_length}. The fields the gateway relies on must have their
  * types when present: {@code model} a non-empty string; {@code messages} an array of objects
@@ -36,6 +37,10 @@ import java.io.IOException;
 public final class RequestValidator {
     static final long MAX_TOKENS = 10_000_000L;
     static final int MAX_N = 128;
+    /** The endpoints whose bodies are JSON objects (not passthrough routes, not multipart uploads). */
+    static final java.util.Set<Endpoint> JSON_BODIES = java.util.EnumSet.of(Endpoint.CHAT_COMPLETIONS,
+            Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS, Endpoint.RESPONSES, Endpoint.MESSAGES, Endpoint.COUNT_TOKENS,
+            Endpoint.RERANK, Endpoint.IMAGES_GENERATIONS, Endpoint.AUDIO_SPEECH);
 
     private final ObjectMapper mapper;
     private final int maxDepth;
@@ -59,7 +64,7 @@ public final class RequestValidator {
      * @throws GatewayException {@code invalid_request_error} naming what is wrong
      */
     public ObjectNode validate(Endpoint endpoint, byte[] body) {
-        if (body.length == 0 || endpoint.method().equals("GET")) {
+        if (body.length == 0 || !JSON_BODIES.contains(endpoint)) {
             return null;
         }
         JsonNode node;
@@ -101,7 +106,7 @@ public final class RequestValidator {
             throw bad("model", "must be a non-empty string");
         }
         switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES -> messages(o);
+            case CHAT_COMPLETIONS, MESSAGES, COUNT_TOKENS -> messages(o);
             case COMPLETIONS -> stringOrArray(o, "prompt");
             case EMBEDDINGS, RESPONSES -> stringOrArray(o, "input");
             default -> {
