@@ -223,7 +223,7 @@ public final class Gateway implements AutoCloseable {
                 .port(proxyAddr.port())
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .maxPayloadSize(-1)
-                .routing(r -> r.addFilter(ListenerErrors.closeFilter()).register(probes).any(proxy));
+                .routing(r -> r.addFilter(ListenerErrors.closeFilter(false, false)).register(probes).any(proxy));
         // Response headers on the proxy come from the kernel and the plugins (request id,
         // cache and rate-limit state, alias names), never copied from upstream answers or
         // from unvalidated caller input, so Helidon's per-header check (2% of CPU) is off.
@@ -239,7 +239,7 @@ public final class Gateway implements AutoCloseable {
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.addFilter(ListenerErrors.closeFilter(true));
+                        r.addFilter(ListenerErrors.closeFilter(true, true));
                         r.register(probes).register(AdminRoutes.PREFIX, admin)
                                 .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsOn && metricsAddr.isEmpty()) {
@@ -252,7 +252,7 @@ public final class Gateway implements AutoCloseable {
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
                         config.metrics().tls())
-                .routing((HttpRouting.Builder r) -> r.addFilter(ListenerErrors.closeFilter(true)).register(probes)
+                .routing((HttpRouting.Builder r) -> r.addFilter(ListenerErrors.closeFilter(true, true)).register(probes)
                         .register(metricsEndpoint).any(AdminRoutes::notFound))));
         server = b.build().start();
         startHeartbeat(options);

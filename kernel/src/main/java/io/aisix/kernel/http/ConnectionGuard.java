@@ -87,6 +87,8 @@ public final class ConnectionGuard implements AutoCloseable {
         volatile boolean cut;
         /** The next request line's method is not upper case (seen in its first bytes). */
         volatile boolean lowerMethod;
+        /** A handler asked for the connection to close after its answer. */
+        volatile boolean closeAfter;
         /** The request body's declared length, -1 for chunked; bytes of it received so far. */
         long expected = -1;
         long received;
@@ -165,6 +167,25 @@ public final class ConnectionGuard implements AutoCloseable {
     }
 
     /**
+     * Asks for the calling connection to close once its answer is sent (a body was left unread).
+     * Decided here, not by a response header: Helidon sends the keep-alive it decided on the
+     * request whatever header a handler sets, and an upstream's own {@code Connection} header must
+     * not close the caller's connection.
+     */
+    static void closeAfterAnswer() {
+        Conn c = CURRENT.get();
+        if (c != null) {
+            c.closeAfter = true;
+        }
+    }
+
+    /** True when a handler asked for the calling connection to close after its answer. */
+    static boolean closeAfterRequested() {
+        Conn c = CURRENT.get();
+        return c != null && c.closeAfter;
+    }
+
+    /**
      * Writes {@code response} (a whole HTTP/1.1 answer with {@code Connection: close}) straight to
      * the calling connection's socket and ends the connection. For answers Helidon cannot send any
      * more: after a framing error inside a request body its response path would first try to
@@ -227,9 +248,18 @@ public final class ConnectionGuard implements AutoCloseable {
                 // the caller is gone
             }
         }
-        HelidonSocket s = c.ctx.serverSocket();
-        if (s != null) {
+        closeQuietly(c.ctx.serverSocket());
+    }
+
+    /** Closes a socket whose peer may be gone already (TLS then fails to send its close_notify). */
+    private static void closeQuietly(HelidonSocket s) {
+        if (s == null) {
+            return;
+        }
+        try {
             s.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "closing a connection failed", e);
         }
     }
 
@@ -310,10 +340,7 @@ public final class ConnectionGuard implements AutoCloseable {
             if (h != null) {
                 h.close(interrupt);
             } else {
-                HelidonSocket s = conn.ctx.serverSocket();
-                if (s != null) {
-                    s.close();
-                }
+                closeQuietly(conn.ctx.serverSocket());
             }
         }
     }
@@ -490,6 +517,7 @@ public final class ConnectionGuard implements AutoCloseable {
                         .message("the method must be an upper-case token (RFC 9110 section 9.1)")
                         .build();
             }
+            c.closeAfter = false;
             if (c.phase == Phase.ANSWER) { // a later request on a kept-alive connection
                 c.phase = Phase.HEAD;
                 c.since = System.nanoTime();

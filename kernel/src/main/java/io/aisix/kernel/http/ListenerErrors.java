@@ -164,33 +164,42 @@ public final class ListenerErrors {
      * unread body with no deadline (a body that stops arriving would hold the connection).
      */
     public static Filter closeFilter() {
-        return closeFilter(false);
+        return closeFilter(false, true);
     }
 
     /**
      * As {@link #closeFilter()}; with {@code requestIds} every answer also carries an
-     * {@code x-aisix-request-id} (the admin and metrics listeners, whose handlers set none).
+     * {@code x-aisix-request-id} (the admin and metrics listeners, whose handlers set none);
+     * without {@code closeUnread} an unread body does not close the connection (the proxy,
+     * whose handler reads or drains every body itself, streamed uploads included, and says
+     * {@code Connection: close} where it does not).
      */
-    public static Filter closeFilter(boolean requestIds) {
+    public static Filter closeFilter(boolean requestIds, boolean closeUnread) {
         return (chain, req, res) -> {
             if (requestIds) {
                 res.header(HeaderValues.create(REQUEST_ID, ProxyHandler.requestId()));
             }
+            // said in the answer itself, so that a client never reuses the connection we close
+            res.beforeSend(() -> {
+                if (!res.headers().contains(HeaderValues.CONNECTION_CLOSE) && closing(req, res, closeUnread)) {
+                    res.header(HeaderValues.CONNECTION_CLOSE);
+                }
+            });
             chain.proceed();
-            if (closing(req, res)) {
+            if (closing(req, res, closeUnread)) {
                 throw new CloseConnectionException("Connection: close");
             }
         };
     }
 
-    private static boolean closing(ServerRequest req, ServerResponse res) {
-        if (res.headers().contains(HeaderValues.CONNECTION_CLOSE)) {
+    private static boolean closing(ServerRequest req, ServerResponse res, boolean closeUnread) {
+        if (ConnectionGuard.closeAfterRequested()) {
             return true;
         }
         var connection = req.headers().first(HeaderNames.CONNECTION);
         if (connection.isPresent() && connection.get().toLowerCase(java.util.Locale.ROOT).contains("close")) {
             return true;
         }
-        return req.content().hasEntity() && !req.content().consumed();
+        return closeUnread && req.content().hasEntity() && !req.content().consumed();
     }
 }

@@ -113,21 +113,26 @@ public final class ProxyHandler implements Handler {
         Optional<Endpoint> endpoint = Endpoint.forPath(path);
         String requestId = requestId();
         boolean anthropic = endpoint.map(Endpoint::anthropicWire).orElse(false);
+        // answered before the body is read: the connection closes after the answer, so that the
+        // body is never read as a next request nor drained without a deadline
+        Headers unread = req.content().hasEntity() ? CLOSE : Headers.empty();
         if (endpoint.isEmpty()) {
             reject(res, new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + method + " " + path),
-                    false, requestId, Headers.empty(), UNMATCHED);
+                    false, requestId, unread, UNMATCHED);
             return;
         }
         String route = endpoint.get().path();
         if (!endpoint.get().anyMethod() && !endpoint.get().method().equals(method)) {
             reject(res, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, path + " accepts "
-                    + endpoint.get().method() + " only"), anthropic, requestId, Headers.of("allow", endpoint.get().method()),
-                    route);
+                    + endpoint.get().method() + " only"), anthropic, requestId, unread.isEmpty()
+                    ? Headers.of("allow", endpoint.get().method())
+                    : Headers.of("allow", endpoint.get().method(), "connection", "close"), route);
             return;
         }
         if (state == null) {
             reject(res, new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "configuration not yet loaded"),
-                    anthropic, requestId, Headers.of("retry-after", "1"), route);
+                    anthropic, requestId, unread.isEmpty() ? Headers.of("retry-after", "1")
+                            : Headers.of("retry-after", "1", "connection", "close"), route);
             return;
         }
         byte[] body;
@@ -517,6 +522,9 @@ public final class ProxyHandler implements Handler {
     /** Answers a request the chain never saw, and counts it (the observe plugin cannot). */
     private void reject(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra,
                         String route) {
+        if (extra.contains("connection")) {
+            ConnectionGuard.closeAfterAnswer(); // the body was left unread
+        }
         // counted first: a caller that scrapes right after the answer must find it counted
         metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
                 "status", Integer.toString(e.status()));
