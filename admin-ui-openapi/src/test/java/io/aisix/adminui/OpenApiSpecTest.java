@@ -94,10 +94,12 @@ class OpenApiSpecTest {
     @Test
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
-        // one per core kind, and guardrail_attachments (declared by the guardrails plugin; the
-        // distribution's AdminUiEndToEndIT checks it against the running kind)
-        assertEquals(CoreKinds.all().size() + 1, byKind.size(), "one schema per kind");
+        // one per core kind, guardrail_attachments (declared by the guardrails plugin), oidc_providers
+        // and claim_mappings (auth-oidc); the distribution's AdminUiEndToEndIT checks those against
+        // the running kinds
+        assertEquals(CoreKinds.all().size() + 3, byKind.size(), "one schema per kind");
         assertTrue(byKind.containsKey("guardrail_attachments"));
+        assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());

@@ -19,7 +19,8 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         deployment = or(deployment, () -> new Deployment(null));
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null));
         admin = or(admin, () -> new Admin(null, null, null, null, null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));
@@ -135,6 +136,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(min = 1, description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)")
             Integer workers,
             List<UrlRewrite> urlRewrites,
+            RealIp realIp,
             @Setting(min = 1, description = "the request line and headers must arrive within this long of the "
                     + "connection opening or the request starting, else 408 and close") Long headerTimeoutMs,
             @Setting(min = 1, description = "longest silence while a request body is being received, else the "
@@ -158,6 +160,26 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             maxJsonNumberLength = or(maxJsonNumberLength, () -> 1000);
             requestId = or(requestId, () -> new RequestId(null));
             urlRewrites = urlRewrites == null ? List.of() : List.copyOf(urlRewrites);
+            realIp = or(realIp, () -> new RealIp(null, null, null));
+        }
+    }
+
+    /**
+     * Where the caller's address comes from (AISIX's {@code proxy.real_ip}, nginx's rules): the TCP
+     * peer, unless it is one of {@code trusted_proxies}; then the address {@code header} names
+     * (for {@code x-forwarded-for} its last entry, or with {@code recursive} the rightmost entry
+     * that is not itself a trusted proxy). It keys {@code hash_on: client_ip}.
+     */
+    public record RealIp(
+            @Setting(description = "peers (CIDR ranges or addresses) whose forwarded header is believed; "
+                    + "empty: always the TCP peer") List<String> trustedProxies,
+            @Setting(description = "walk x-forwarded-for past trusted proxies (nginx real_ip_recursive)")
+            Boolean recursive,
+            @Setting(description = "the header naming the client, read only from trusted peers") String header) {
+        public RealIp {
+            trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+            recursive = or(recursive, () -> false);
+            header = or(header, () -> "x-forwarded-for");
         }
     }
 

@@ -72,20 +72,23 @@ public final class ProxyHandler implements Handler {
     private final long uploadLimit;
     private final GatewayMetrics metrics;
     private final UrlRewrites rewrites;
+    private final ClientAddress clientAddress;
     private final RequestValidator validator;
 
     /**
      * @param bodyLimit the largest request body in bytes; 0 for no cap
      * @param rewrites  {@code proxy.url_rewrites}, applied to the raw path before routing
+     * @param clientAddress how the caller's address is told ({@code proxy.real_ip})
      */
     public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
-                        UrlRewrites rewrites) {
-        this(snapshots, lifecycle, bodyLimit, metrics, rewrites, new RequestValidator(128, 1000));
+                        UrlRewrites rewrites, ClientAddress clientAddress) {
+        this(snapshots, lifecycle, bodyLimit, metrics, rewrites, clientAddress, new RequestValidator(128, 1000));
     }
 
     /** @param validator checks each body before the chain runs (depth and number limits are its own) */
     public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
-                        UrlRewrites rewrites, RequestValidator validator) {
+                        UrlRewrites rewrites, ClientAddress clientAddress, RequestValidator validator) {
+        this.clientAddress = clientAddress;
         this.validator = validator;
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
@@ -188,9 +191,11 @@ public final class ProxyHandler implements Handler {
                 hb.add(h.name(), v);
             }
         });
-        KernelExchange ex = new KernelExchange(method, path, endpoint, hb.build(), body, state.snapshot(),
+        Headers headers = hb.build();
+        KernelExchange ex = new KernelExchange(method, path, endpoint, headers, body, state.snapshot(),
                 requestId, start);
         ex.parsed(tree);
+        clientAddress.resolve(req.remotePeer().address(), headers::all).ifPresent(ip -> ex.attr(CoreAttrs.CLIENT_IP, ip));
         if (upload != null) {
             ex.upload(upload);
         }

@@ -78,6 +78,15 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
 
+    /**
+     * The caller's IP address, textual ({@code 203.0.113.7}, {@code 2001:db8::1}), set by the
+     * kernel before the chain runs: the TCP peer of the proxy listener, or, when that peer is one
+     * of {@code proxy.real_ip.trusted_proxies}, the address its forwarded header names (nginx's
+     * {@code real_ip} rules). Absent when the kernel could not tell (a request driven without a
+     * socket).
+     */
+    public static final AttrKey<String> CLIENT_IP = AttrKey.of("client_ip", String.class);
+
     /** The routing candidates of a request, wrapped so the attribute stays typed. */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
     }
