@@ -30,16 +30,30 @@ import java.util.Optional;
  * @param streamed         true for an event-stream answer
  * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
  *                         a fallback shows the try that failed)
+ * @param cut              true for a stream the gateway ended early with an error event (upstream
+ *                         failure or timeout mid-stream, drain deadline at shutdown)
  */
 public record UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
                          String route, String keyId, String alias, String provider, String upstreamModel, int status,
                          String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
                          long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
                          boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
-                         Optional<String> completion) {
+                         Optional<String> completion, boolean cut) {
 
     public UsageEvent {
         upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
+    }
+
+    /** An event that was not cut. */
+    public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
+                      String route, String keyId, String alias, String provider, String upstreamModel, int status,
+                      String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
+                      long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
+                      boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
+                      Optional<String> completion) {
+        this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
+                status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, false);
     }
 
     /** An event without prompt-cache counts. */
@@ -79,6 +93,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
         }
         return new UsageEvent(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider,
                 upstreamModel, status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens,
-                cacheStatus, guardrailOutcome, attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty());
+                cacheStatus, guardrailOutcome, attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty(),
+                cut);
     }
 }

@@ -128,7 +128,8 @@ final class RequestObservation implements Consumer<Completion> {
                 c.streamed(),
                 ex.attr(AttemptLog.KEY).map(AttemptLog::attempts).orElse(List.of()),
                 capture == null ? Optional.empty() : capture.prompt(ex),
-                capture == null ? Optional.empty() : capture.completion());
+                capture == null ? Optional.empty() : capture.completion(),
+                c.cut());
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));
         for (ExporterSink s : exporters.sinks) {
             if (s.sampled(event.requestId())) {
