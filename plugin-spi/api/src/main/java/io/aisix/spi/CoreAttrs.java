@@ -68,6 +68,21 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
 
+    /**
+     * On a cache hit: the usage the stored answer was produced with (set at {@link Stage#CACHE}), so
+     * observers can price what the hit saved. {@link #USAGE} stays unset on a hit: it cost nothing.
+     */
+    public static final AttrKey<Usage> CACHED_USAGE = AttrKey.of("cached_usage", Usage.class);
+
+    /**
+     * Budget thresholds this request's spend crossed, as {@code <budget name>:<percent>} ({@code 50},
+     * {@code 80}, {@code 100}); set by the budget plugin from its completion callback, before the
+     * observe plugin records the request, so the usage event carries them.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static final AttrKey<java.util.List<String>> BUDGET_ALERTS =
+            (AttrKey<java.util.List<String>>) (AttrKey) AttrKey.of("budget_alerts", java.util.List.class);
+
     /** The routing candidates of a request, wrapped so the attribute stays typed. */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
     }
