@@ -100,6 +100,19 @@ final class MemoryLedger implements Ledger {
         return total;
     }
 
+    /**
+     * Raises a counter to what the shared store reported (the Redis ledger's fallback keeps up with
+     * the shared total this way, so an outage continues from it rather than from zero).
+     */
+    void observe(String counter, long spent, long expireAtMs) {
+        Account a = account(counter, expireAtMs);
+        synchronized (a) {
+            if (spent > a.spent) {
+                a.spent = spent;
+            }
+        }
+    }
+
     /** The counter's spend (0 when unknown). */
     long spent(String counter) {
         Account a = accounts.get(counter);

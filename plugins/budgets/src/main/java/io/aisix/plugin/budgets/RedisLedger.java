@@ -44,14 +44,18 @@ import java.util.logging.Logger;
  * script over both keys, so replicas decide against one consistent total.
  *
  * <p>Outage: with {@code on_redis_error: open} a failed admission is decided by this instance's
- * {@link MemoryLedger} (its own counters, starting from what it saw) and a failed charge is counted
- * there, so this instance still stops its own spending; with {@code closed} a failed admission is
+ * {@link MemoryLedger} (its own counters, which follow the last spend Redis reported to this
+ * instance) and a failed charge is counted there, so this instance still stops its own spending; with {@code closed} a failed admission is
  * {@link Ledger.Unavailable}. Errors count in {@code aisix_budget_backend_errors_total{operation}}
  * and show in health as {@code redis (budgets)}.
  */
 final class RedisLedger implements Ledger {
     private static final Logger LOG = Logger.getLogger(RedisLedger.class.getName());
-    static final Duration COMMAND_TIMEOUT = Duration.ofMillis(250);
+    /**
+     * Longer than the rate limiter's 250 ms: a charge that times out is lost to the shared total, and
+     * an admission that times out is decided locally; a disconnected Redis still fails at once.
+     */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration LOG_EVERY = Duration.ofSeconds(30);
     static final String ERRORS = "aisix_budget_backend_errors_total";
@@ -202,6 +206,7 @@ final class RedisLedger implements Ledger {
         }
         long outcome = (Long) reply.get(0);
         long spent = (Long) reply.get(1);
+        fallback.observe(counter, spent, expireAtMs);
         if (outcome == 1) {
             return new Admitted(new Reservation(member, amount), spent);
         }
@@ -222,7 +227,9 @@ final class RedisLedger implements Ledger {
             } catch (RedisNoScriptException e) {
                 total = sync.eval(CHARGE, ScriptOutputType.INTEGER, keys, args);
             }
-            return total == null ? 0 : total;
+            long t = total == null ? 0 : total;
+            fallback.observe(counter, t, expireAtMs);
+            return t;
         } catch (RuntimeException e) {
             // the reservation lapses with its lease; this instance keeps counting the spend itself
             failed("charge", e);

@@ -100,10 +100,13 @@ class RedisLedgerIT {
         RedisLedger open = ledger(true);
         RedisLedger closed = ledger(false);
         open.charge("o", null, 10, END);
+        closed.charge("o", null, 30, END); // the shared total is 40; "open" last saw 10
+        assertInstanceOf(Ledger.Admitted.class, open.reserve("o", 100, 5, 60_000, END)); // and now sees 40
         redis.kill();
         assertInstanceOf(Ledger.Unavailable.class, closed.reserve("o", 100, 5, 60_000, END));
         Ledger.Admitted local = assertInstanceOf(Ledger.Admitted.class, open.reserve("o", 100, 5, 60_000, END));
-        assertEquals(200, open.charge("o", local.reservation(), 200, END), "counted locally");
+        assertEquals(240, open.charge("o", local.reservation(), 200, END),
+                "counted locally, from the last shared total this instance saw");
         assertInstanceOf(Ledger.Exhausted.class, open.reserve("o", 100, 5, 60_000, END),
                 "this instance stops its own spending");
         assertTrue(open.errors() >= 2);
