@@ -94,10 +94,11 @@ class OpenApiSpecTest {
     @Test
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
-        // one per core kind, and guardrail_attachments (declared by the guardrails plugin; the
-        // distribution's AdminUiEndToEndIT checks it against the running kind)
-        assertEquals(CoreKinds.all().size() + 1, byKind.size(), "one schema per kind");
+        // one per core kind, guardrail_attachments and budgets (declared by the guardrails and budgets
+        // plugins; the distribution's AdminUiEndToEndIT checks them against the running kinds)
+        assertEquals(CoreKinds.all().size() + 2, byKind.size(), "one schema per kind");
         assertTrue(byKind.containsKey("guardrail_attachments"));
+        assertTrue(byKind.containsKey("budgets"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());

@@ -181,7 +181,8 @@ class AdminUiEndToEndIT {
             assertTrue(missing.isEmpty(), kind.name() + " reads fields the document lacks: " + missing);
             checked++;
         }
-        assertEquals(8, checked, "the seven core kinds and the guardrails plugin's guardrail_attachments");
+        assertEquals(9, checked, "the seven core kinds, the guardrails plugin's guardrail_attachments and the "
+                + "budgets plugin's budgets");
         assertTrue(fx.gw.gateway.snapshots().kinds().get("guardrails").knownFields().contains("default_action"),
                 "the pii kind's own fields count");
         assertFalse(spec.toString().contains(TestGateway.ADMIN_KEY));
