@@ -158,15 +158,22 @@ final class RequestObservation implements Consumer<Completion> {
                 ex.attr(AttemptLog.KEY).map(AttemptLog::attempts).orElse(List.of()),
                 capture == null ? Optional.empty() : capture.prompt(ex),
                 capture == null ? Optional.empty() : capture.completion(),
-                costNanos < 0 ? Double.NaN : Model.Cost.usd(costNanos),
-                Model.Cost.usd(savedNanos),
-                ex.attr(CoreAttrs.BUDGET_ALERTS).orElse(List.of()));
+                spend(costNanos, savedNanos, ex.attr(CoreAttrs.BUDGET_ALERTS)));
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));
         for (ExporterSink s : exporters.sinks) {
             if (s.sampled(event.requestId())) {
                 s.offer(event);
             }
         }
+    }
+
+    /** Null for an unpriced request without budget alerts: most requests allocate nothing for spend. */
+    private static UsageEvent.Spend spend(long costNanos, long savedNanos, Optional<List<String>> alerts) {
+        if (costNanos < 0 && alerts.isEmpty()) {
+            return null;
+        }
+        return new UsageEvent.Spend(costNanos < 0 ? Double.NaN : Model.Cost.usd(costNanos), Model.Cost.usd(savedNanos),
+                alerts.orElse(List.of()));
     }
 
     private Instant startInstant(long startNanos) {
