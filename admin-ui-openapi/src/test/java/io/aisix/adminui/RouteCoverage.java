@@ -46,7 +46,14 @@ final class RouteCoverage {
             }
         }
         for (Endpoint e : Endpoint.values()) {
-            out.add(e.method() + " " + e.path());
+            if (e.anyMethod()) {
+                // a prefix endpoint taking any method: documented as a templated path per method
+                for (String m : List.of("GET", "POST", "PUT", "PATCH", "DELETE")) {
+                    out.add(m + " " + e.path() + "{route}/{path}");
+                }
+            } else {
+                out.add(e.method() + " " + e.path());
+            }
         }
         for (String p : Probes.PATHS) {
             out.add("GET " + p);

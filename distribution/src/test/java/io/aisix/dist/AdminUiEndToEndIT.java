@@ -181,8 +181,8 @@ class AdminUiEndToEndIT {
             assertTrue(missing.isEmpty(), kind.name() + " reads fields the document lacks: " + missing);
             checked++;
         }
-        assertEquals(9, checked, "the seven core kinds, the guardrails plugin's guardrail_attachments and the "
-                + "budgets plugin's budgets");
+        assertEquals(10, checked, "the eight core kinds (passthrough_routes included), the guardrails plugin's "
+                + "guardrail_attachments and the budgets plugin's budgets");
         assertTrue(fx.gw.gateway.snapshots().kinds().get("guardrails").knownFields().contains("default_action"),
                 "the pii kind's own fields count");
         assertFalse(spec.toString().contains(TestGateway.ADMIN_KEY));

@@ -1,10 +1,13 @@
 package io.aisix.kernel.chain;
 
 import io.aisix.kernel.dispatch.Dispatcher;
+import io.aisix.kernel.dispatch.PassthroughForwarder;
+import io.aisix.kernel.dispatch.TokenEstimate;
 import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
@@ -44,6 +47,7 @@ public final class ChainCompiler {
     private final Map<String, ProviderAdapter> adapters;
     private final UpstreamClient upstream;
     private final Dispatcher dispatcher;
+    private final PassthroughForwarder passthrough;
 
     public ChainCompiler(PluginContext plugin, PluginRegistry plugins, UpstreamClient upstream, Dispatcher dispatcher) {
         this(plugin, plugins.filterFactories(), plugins.adapters(), upstream, dispatcher);
@@ -55,6 +59,7 @@ public final class ChainCompiler {
         this.plugin = plugin;
         this.factories = List.copyOf(factories);
         this.adapters = adapters;
+        this.passthrough = new PassthroughForwarder(upstream);
         this.upstream = upstream;
         this.dispatcher = dispatcher;
     }
@@ -168,12 +173,17 @@ public final class ChainCompiler {
                         + "' is installed for model " + target.servedBy());
             }
             if (!adapter.supports(ex.endpoint().family())) {
-                throw GatewayException.invalidRequest("model '" + target.alias() + "' does not support "
-                        + ex.endpoint().path(), "model");
+                if (ex.endpoint() == Endpoint.COUNT_TOKENS) {
+                    return TokenEstimate.answer(ex); // what Claude Code and the Anthropic SDKs expect: a count
+                }
+                throw new GatewayException(ErrorCode.ENDPOINT_NOT_SUPPORTED, ex.endpoint().path()
+                        + " is not supported by provider '" + target.model().provider().orElse(target.key().provider())
+                        + "' (model '" + target.alias() + "', adapter '" + adapter.id() + "')");
             }
             return adapter.invoke(ex, target, upstream);
         });
-        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> dispatcher.dispatch(ex, attemptChain));
+        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> ex.endpoint() == Endpoint.PASSTHROUGH
+                ? passthrough.forward(ex) : dispatcher.dispatch(ex, attemptChain));
         return new GatewayState(snapshot, mainChain, attemptChain);
     }
 }

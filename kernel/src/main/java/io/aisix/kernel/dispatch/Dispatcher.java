@@ -50,6 +50,7 @@ import java.util.function.LongSupplier;
  *       falls over at once (retrying cannot mend configuration). Other 4xx answers, upstream
  *       credential refusals (401/403) included, go straight back to the caller; a refusal still
  *       counts against the target's health and cools it down.</li>
+ *   <li>A streamed upload ({@link Exchange#upload()}) is tried once: its body cannot be sent twice.</li>
  *   <li>When every candidate of a routing model failed: 503 {@code all_candidates_unavailable}
  *       with {@code Retry-After}; a lone target returns its own error.</li>
  * </ul>
@@ -121,6 +122,11 @@ public final class Dispatcher {
                 } catch (GatewayException e) {
                     last = e;
                     Failure kind = classify(e, retryOn429, fallbackStatuses);
+                    if (exchange.upload().isPresent() && kind == Failure.RETRY) {
+                        // a streamed upload was (at least partly) consumed by this try: no other can send it
+                        failed(target, e);
+                        throw e;
+                    }
                     if (kind == Failure.FINAL) {
                         health.success(target.model().id()); // the upstream answered; the request was at fault
                         throw e;

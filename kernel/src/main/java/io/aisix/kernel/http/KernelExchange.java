@@ -5,6 +5,7 @@ import io.aisix.spi.Completion;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
+import io.aisix.spi.MultipartUpload;
 import io.aisix.spi.resource.Snapshot;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -16,6 +17,11 @@ public final class KernelExchange extends BaseExchange {
     public KernelExchange(String method, String path, Endpoint endpoint, Headers requestHeaders, byte[] body,
                           Snapshot snapshot, String requestId, long startNanos) {
         super(method, path, endpoint, requestHeaders, body, snapshot, requestId, startNanos);
+    }
+
+    /** Makes this the exchange of a streamed multipart upload (its text fields become the JSON body). */
+    public void upload(MultipartUpload upload) {
+        upload(upload, upload.fields());
     }
 
     /**

@@ -8,6 +8,7 @@ import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Headers;
+import io.aisix.spi.MultipartUpload;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
@@ -65,6 +66,8 @@ public final class ProxyHandler implements Handler {
     static final long NO_BODY_LIMIT = Integer.MAX_VALUE - 9;
 
     private final long bodyLimit;
+    /** The limit of a streamed upload, which no byte array bounds: "no cap" is none at all. */
+    private final long uploadLimit;
     private final GatewayMetrics metrics;
     private final UrlRewrites rewrites;
 
@@ -77,6 +80,7 @@ public final class ProxyHandler implements Handler {
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
         this.bodyLimit = bodyLimit == 0 ? NO_BODY_LIMIT : Math.min(bodyLimit, NO_BODY_LIMIT);
+        this.uploadLimit = bodyLimit == 0 ? Long.MAX_VALUE : bodyLimit;
         this.metrics = metrics;
         this.rewrites = rewrites;
     }
@@ -105,7 +109,7 @@ public final class ProxyHandler implements Handler {
             return;
         }
         String route = endpoint.get().path();
-        if (!endpoint.get().method().equals(method)) {
+        if (!endpoint.get().anyMethod() && !endpoint.get().method().equals(method)) {
             reject(res, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, path + " accepts "
                     + endpoint.get().method() + " only"), anthropic, requestId, Headers.of("allow", endpoint.get().method()),
                     route);
@@ -117,20 +121,45 @@ public final class ProxyHandler implements Handler {
             return;
         }
         byte[] body;
+        MultipartUpload upload = null;
         try {
-            body = readBody(req);
+            if (endpoint.get().streamedUpload()) {
+                upload = readUpload(req);
+                body = new byte[0];
+            } else {
+                body = readBody(req);
+            }
         } catch (GatewayException e) {
             reject(res, e, anthropic, requestId, Headers.empty(), route);
             return;
         }
+        try {
+            serve(req, res, state, path, method, endpoint.get(), body, upload, requestId, start, anthropic);
+        } finally {
+            if (upload != null) {
+                upload.close();
+            }
+        }
+    }
+
+    private void serve(ServerRequest req, ServerResponse res, GatewayState state, String path, String method,
+                       Endpoint endpoint, byte[] body, MultipartUpload upload, String requestId, long start,
+                       boolean anthropic) {
         Headers.Builder hb = Headers.builder();
         req.headers().forEach(h -> {
             for (String v : h.allValues()) {
                 hb.add(h.name(), v);
             }
         });
-        KernelExchange ex = new KernelExchange(method, path, endpoint.get(), hb.build(), body, state.snapshot(),
+        KernelExchange ex = new KernelExchange(method, path, endpoint, hb.build(), body, state.snapshot(),
                 requestId, start);
+        if (upload != null) {
+            ex.upload(upload);
+        }
+        String query = req.query().rawValue();
+        if (!query.isEmpty()) {
+            ex.attr(CoreAttrs.RAW_QUERY, query);
+        }
         Response response;
         try {
             response = state.chain().execute(ex);
@@ -149,6 +178,7 @@ public final class ProxyHandler implements Handler {
         switch (response) {
             case Response.Full full -> writeFull(res, ex, full);
             case Response.Streaming streaming -> writeStream(res, ex, streaming, anthropic);
+            case Response.Binary binary -> writeBinary(res, ex, binary);
         }
     }
 
@@ -219,6 +249,17 @@ public final class ProxyHandler implements Handler {
         }
     }
 
+    /** Reads a multipart form ahead to its {@code model} field; the rest stays on the connection. */
+    private MultipartUpload readUpload(ServerRequest req) {
+        String type = req.headers().first(HeaderNames.CONTENT_TYPE).orElse(null);
+        var declared = req.headers().contentLength();
+        if (!req.content().hasEntity()) {
+            throw GatewayException.invalidRequest("this endpoint takes a multipart/form-data body", null);
+        }
+        return MultipartUpload.read(type, req.content().inputStream(), declared.isPresent() ? declared.getAsLong() : -1,
+                uploadLimit);
+    }
+
     private GatewayException tooLarge() {
         return new GatewayException(ErrorCode.BODY_TOO_LARGE, "request body exceeds the limit of " + bodyLimit + " bytes");
     }
@@ -240,6 +281,63 @@ public final class ProxyHandler implements Handler {
             delivered = false;
         }
         ex.complete(new Completion(full.status(), Optional.empty(), false, delivered, !delivered, System.nanoTime()));
+    }
+
+    /** Copies a binary answer to the caller chunk by chunk, flushing each, without holding it whole. */
+    private static void writeBinary(ServerResponse res, KernelExchange ex, Response.Binary binary) {
+        res.status(Status.create(binary.status()));
+        binary.headers().forEach((n, v) -> header(res, n, v));
+        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
+        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
+        res.header(HeaderNames.CONTENT_TYPE, binary.contentType());
+        if (binary.contentLength() >= 0) {
+            res.header(HeaderNames.CONTENT_LENGTH, Long.toString(binary.contentLength()));
+        }
+        boolean completed = false;
+        boolean disconnected = false;
+        Optional<ErrorCode> error = Optional.empty();
+        byte[] chunk = new byte[16 * 1024];
+        try (InputStream in = binary.body()) {
+            OutputStream out = res.outputStream();
+            boolean first = true;
+            while (true) {
+                int n;
+                try {
+                    n = in.read(chunk);
+                } catch (IOException | UncheckedIOException | GatewayException e) {
+                    // the upstream failed mid-body: nothing but an abrupt end can tell the caller
+                    error = Optional.of(e instanceof GatewayException g ? g.code() : ErrorCode.UPSTREAM_ERROR);
+                    break;
+                }
+                if (first) {
+                    ex.attr(CoreAttrs.FIRST_BYTE_NANOS, System.nanoTime());
+                    first = false;
+                }
+                if (n < 0) {
+                    completed = true;
+                    break;
+                }
+                out.write(chunk, 0, n);
+                out.flush();
+            }
+            if (completed) {
+                out.close();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            disconnected = true;
+        } catch (RuntimeException e) {
+            if (clientGone(e)) {
+                disconnected = true;
+            } else {
+                LOG.log(Level.SEVERE, "answer of request " + ex.requestId() + " failed", e);
+                error = Optional.of(ErrorCode.INTERNAL);
+            }
+        }
+        ex.complete(new Completion(binary.status(), error, false, completed, disconnected, System.nanoTime()));
+        if (error.isPresent() && !completed && !disconnected) {
+            // a cut-short body must not look complete: dropping the connection is the only signal left
+            throw new CloseConnectionException("upstream body failed mid-answer");
+        }
     }
 
     private static void writeStream(ServerResponse res, KernelExchange ex, Response.Streaming streaming,

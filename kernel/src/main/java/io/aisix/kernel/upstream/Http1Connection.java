@@ -3,6 +3,7 @@ package io.aisix.kernel.upstream;
 import io.aisix.spi.Headers;
 import io.aisix.spi.provider.UpstreamResponse;
 import java.io.EOFException;
+import io.aisix.spi.provider.StreamBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -140,10 +141,28 @@ final class Http1Connection {
      */
     UpstreamResponse exchange(byte[] head, byte[] body, long gapNanos, long deadline, String method)
             throws IOException {
+        return exchange(head, body, null, gapNanos, deadline, method);
+    }
+
+    /**
+     * As above; a non-null {@code streamBody} is written after the head instead of {@code body}
+     * (chunked when its length is unknown, which the head then says).
+     */
+    UpstreamResponse exchange(byte[] head, byte[] body, StreamBody streamBody, long gapNanos, long deadline,
+                              String method) throws IOException {
         received = false;
         this.gapNanos = gapNanos;
         this.deadline = deadline;
-        if (head.length + body.length <= SINGLE_WRITE) {
+        if (streamBody != null) {
+            out.write(head);
+            if (streamBody.length() >= 0) {
+                streamBody.writeTo(out);
+            } else {
+                ChunkedOut chunked = new ChunkedOut(out);
+                streamBody.writeTo(chunked);
+                chunked.finish();
+            }
+        } else if (head.length + body.length <= SINGLE_WRITE) {
             byte[] all = Arrays.copyOf(head, head.length + body.length);
             System.arraycopy(body, 0, all, head.length, body.length);
             out.write(all);
@@ -642,5 +661,45 @@ final class Http1Connection {
 
         @Override
         public abstract int read(byte[] b, int off, int len);
+    }
+
+    /** HTTP/1.1 chunked framing of a request body of unknown length; {@link #finish} writes the last chunk. */
+    static final class ChunkedOut extends java.io.OutputStream {
+        private final java.io.OutputStream out;
+
+        ChunkedOut(java.io.OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return; // a zero-length chunk would end the body
+            }
+            out.write((Integer.toHexString(len) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(b, off, len);
+            out.write(CRLF_BYTES);
+        }
+
+        void finish() throws IOException {
+            out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            // the connection outlives the body
+        }
+
+        private static final byte[] CRLF_BYTES = {'\r', '\n'};
     }
 }

@@ -7,6 +7,7 @@ import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.spi.provider.UpstreamTls;
+import io.aisix.spi.provider.StreamBody;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
@@ -141,7 +142,10 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         } catch (IllegalArgumentException e) {
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream request has an invalid header", e);
         }
-        Http1Connection pooled = takeIdle(route);
+        StreamBody streamBody = request.streamBody().orElse(null);
+        // a stream body cannot be sent twice, so it never goes on a pooled connection the
+        // upstream may have closed meanwhile
+        Http1Connection pooled = streamBody == null ? takeIdle(route) : null;
         if (pooled != null) {
             try {
                 return pooled.exchange(head, request.body(), gap, deadline, request.method());
@@ -155,10 +159,13 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         }
         Http1Connection fresh = connect(route, deadline);
         try {
-            return fresh.exchange(head, request.body(), gap, deadline, request.method());
+            return fresh.exchange(head, request.body(), streamBody, gap, deadline, request.method());
         } catch (IOException e) {
             fresh.close();
             throw translate(e, "upstream request failed");
+        } catch (RuntimeException e) {
+            fresh.close(); // the caller's side of a stream body failed: the request is half sent
+            throw e;
         }
     }
 

@@ -41,7 +41,14 @@ final class RequestHead {
                 default -> h.field(name, value);
             }
         });
-        if (request.body().length > 0 || !request.method().equals("GET") && !request.method().equals("HEAD")) {
+        if (request.streamBody().isPresent()) {
+            long n = request.streamBody().get().length();
+            if (n >= 0) {
+                h.field("content-length", Long.toString(n));
+            } else {
+                h.field("transfer-encoding", "chunked");
+            }
+        } else if (request.body().length > 0 || !request.method().equals("GET") && !request.method().equals("HEAD")) {
             h.field("content-length", Integer.toString(request.body().length));
         }
         h.ascii("\r\n");

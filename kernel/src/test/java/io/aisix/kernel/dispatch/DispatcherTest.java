@@ -101,6 +101,37 @@ class DispatcherTest {
     }
 
     @Test
+    void aStreamedUploadIsTriedOnceButAnUnusableKeyStillFallsOver() {
+        byte[] form = "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nm\r\n--B--\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.function.Function<String, KernelExchange> upload = first -> {
+            KernelExchange ex = exchange(List.of(target(first, 0, 1), target("b", 0, 1)),
+                    Optional.of(routing("failover", 2, false, List.of())));
+            ex.upload(io.aisix.spi.MultipartUpload.read("multipart/form-data; boundary=B",
+                    new java.io.ByteArrayInputStream(form), form.length, 1 << 20));
+            return ex;
+        };
+        List<String> calls = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> dispatcher.dispatch(upload.apply("a"),
+                attempts(calls, s -> {
+                    throw GatewayException.upstreamStatus(503, "x", null);
+                })));
+        assertEquals(List.of("a"), calls, "no retry, no fallback: the body cannot be sent again");
+        assertEquals(502, e.status());
+
+        calls.clear();
+        // a fresh first target ("a" cools down now)
+        Response r = dispatcher.dispatch(upload.apply("c"), attempts(calls, s -> {
+            if (s.equals("c")) {
+                throw new GatewayException(ErrorCode.PROVIDER_KEY_UNUSABLE, "no api_base");
+            }
+            return ok();
+        }));
+        assertEquals(List.of("c", "b"), calls, "an unusable key fails before anything was sent");
+        assertEquals(200, r.status());
+    }
+
+    @Test
     void clientErrorsAreNotRetried() {
         List<String> calls = new ArrayList<>();
         GatewayException e = assertThrows(GatewayException.class, () -> dispatcher.dispatch(

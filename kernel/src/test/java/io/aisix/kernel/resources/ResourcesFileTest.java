@@ -218,7 +218,7 @@ class ResourcesFileTest {
                 "41 /guardrails/0/hook_point: must be one of [input, output, both]",
                 "42 /guardrails/1/patterns: is required",
                 "45 /widgets: unknown collection 'widgets' (this gateway serves: provider_keys, models, api_keys, "
-                        + "guardrails, cache_policies, observability_exporters, rate_limit_policies)",
+                        + "guardrails, cache_policies, observability_exporters, rate_limit_policies, passthrough_routes)",
                 "50 /cache_policies/0/ttl_seconds: must be at least 1");
         assertEquals(want, got);
         assertTrue(r.errors().stream().allMatch(e -> e.file().equals("broken.yaml") && e.column() > 0));

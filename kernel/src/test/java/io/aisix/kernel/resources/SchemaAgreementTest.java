@@ -164,6 +164,15 @@ class SchemaAgreementTest {
             observability_exporters | {"name":"e","kind":"file","path":"/x","sample_rate":2} | invalid
             observability_exporters | {"name":"e","kind":"file","path":"/x","content_mode":"all"} | invalid
             observability_exporters | {"name":"e","kind":"file","path":"/x","batch_size":0} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p","provider_key_id":"k"} | valid
+            passthrough_routes | {"display_name":"p","path_prefix":"/passthrough/p","credential_mode":"forward_client","auth_mode":"header_key","auth_header_name":"x-gw-key","target_url":"https://x.example","timeout_ms":5} | valid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p"} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p","credential_mode":"inject"} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p","credential_mode":"forward_client","provider_key_id":"k"} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p","provider_key_id":"k","auth_mode":"header_key"} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/v1/p","provider_key_id":"k"} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p","provider_key_id":"k","auth_mode":"anonymous"} | invalid
+            passthrough_routes | {"name":"p","path_prefix":"/passthrough/p","provider_key_id":"k","target_url":"ftp://x"} | invalid
             rate_limit_policies | {"name":"r","max_requests":5} | valid
             rate_limit_policies | {"name":"r","scope":"model","scope_ref":"x","window":"day","max_tokens":100} | valid
             rate_limit_policies | {"name":"r"} | invalid

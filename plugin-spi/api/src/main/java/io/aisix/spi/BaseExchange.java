@@ -41,6 +41,7 @@ public abstract class BaseExchange implements Exchange {
     private ObjectNode json;
     private boolean modified;
     private String requestId;
+    private Upload upload;
 
     protected BaseExchange(String method, String path, Endpoint endpoint, Headers requestHeaders, byte[] body,
                            Snapshot snapshot, String requestId, long startNanos) {
@@ -101,6 +102,20 @@ public abstract class BaseExchange implements Exchange {
             json = (ObjectNode) node;
         }
         return json;
+    }
+
+    @Override
+    public Optional<Upload> upload() {
+        return Optional.ofNullable(upload);
+    }
+
+    /**
+     * Makes this the exchange of a streamed upload: {@code fields} (the form's text fields read so
+     * far) becomes {@link #json()}, unmodified; the body stays empty.
+     */
+    protected final void upload(Upload upload, ObjectNode fields) {
+        this.upload = Objects.requireNonNull(upload, "upload");
+        this.json = Objects.requireNonNull(fields, "fields");
     }
 
     @Override

@@ -26,6 +26,16 @@ public final class CoreAttrs {
     public static final AttrKey<com.fasterxml.jackson.databind.node.ObjectNode> INBOUND_REQUEST =
             AttrKey.of("inbound_request", com.fasterxml.jackson.databind.node.ObjectNode.class);
 
+    /** The request's raw query string without the {@code ?}, when it has one (set by the kernel). */
+    public static final AttrKey<String> RAW_QUERY = AttrKey.of("raw_query", String.class);
+
+    /**
+     * The passthrough route a {@link Endpoint#PASSTHROUGH} request is for, resolved from its path
+     * at {@link Stage#RESOLVE} (after the caller's {@code allowed_routes} were checked).
+     */
+    public static final AttrKey<io.aisix.spi.resource.PassthroughRoute> PASSTHROUGH_ROUTE =
+            AttrKey.of("passthrough_route", io.aisix.spi.resource.PassthroughRoute.class);
+
     /** The authenticated caller key (set at {@link Stage#AUTH}). */
     public static final AttrKey<CallerKey> CALLER = AttrKey.of("caller", CallerKey.class);
 

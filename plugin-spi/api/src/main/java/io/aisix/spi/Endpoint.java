@@ -14,7 +14,28 @@ public enum Endpoint {
     EMBEDDINGS("POST", "/v1/embeddings"),
     RESPONSES("POST", "/v1/responses"),
     /** Anthropic Messages API; errors use the Anthropic envelope. */
-    MESSAGES("POST", "/v1/messages");
+    MESSAGES("POST", "/v1/messages"),
+    /**
+     * Anthropic's token counter, forwarded as sent to an Anthropic upstream; other providers get
+     * an estimate (see docs/API.md). Errors use the Anthropic envelope.
+     */
+    COUNT_TOKENS("POST", "/v1/messages/count_tokens"),
+    /** Cohere/Jina-style rerank ({@code model}, {@code query}, {@code documents}). */
+    RERANK("POST", "/v1/rerank"),
+    /** OpenAI image generation. */
+    IMAGES_GENERATIONS("POST", "/v1/images/generations"),
+    /** OpenAI text to speech: JSON in, binary audio out ({@link Response.Binary}). */
+    AUDIO_SPEECH("POST", "/v1/audio/speech"),
+    /**
+     * OpenAI speech to text: a {@code multipart/form-data} upload that the kernel streams to the
+     * upstream ({@link Exchange#upload()}); its small form fields are {@link Exchange#json()}.
+     */
+    AUDIO_TRANSCRIPTIONS("POST", "/v1/audio/transcriptions"),
+    /**
+     * {@code /passthrough/<route>/...}: any method, the path is a prefix; forwarded as sent to the
+     * {@code passthrough_routes} resource the path names (see docs/API.md).
+     */
+    PASSTHROUGH("*", "/passthrough/");
 
     private final String method;
     private final String path;
@@ -42,7 +63,17 @@ public enum Endpoint {
 
     /** True when errors on this endpoint use the Anthropic envelope. */
     public boolean anthropicWire() {
-        return this == MESSAGES;
+        return this == MESSAGES || this == COUNT_TOKENS;
+    }
+
+    /** True when any method is accepted (the method is the caller's to choose). */
+    public boolean anyMethod() {
+        return method.equals("*");
+    }
+
+    /** True when the body is a multipart upload streamed through, never read whole. */
+    public boolean streamedUpload() {
+        return this == AUDIO_TRANSCRIPTIONS;
     }
 
     /** True when a clean end of stream is marked with {@code data: [DONE]}. */
@@ -50,12 +81,19 @@ public enum Endpoint {
         return this == CHAT_COMPLETIONS || this == COMPLETIONS;
     }
 
-    /** Finds the endpoint for an exact request path. */
+    /**
+     * Finds the endpoint for a request path: an exact match, or for {@link #PASSTHROUGH} any path
+     * under its prefix that names a route ({@code /passthrough/<route>} or deeper).
+     */
     public static Optional<Endpoint> forPath(String path) {
         for (Endpoint e : values()) {
             if (e.path.equals(path)) {
-                return Optional.of(e);
+                return e == PASSTHROUGH ? Optional.empty() : Optional.of(e);
             }
+        }
+        if (path.startsWith(PASSTHROUGH.path) && path.length() > PASSTHROUGH.path.length()
+                && path.charAt(PASSTHROUGH.path.length()) != '/') {
+            return Optional.of(PASSTHROUGH);
         }
         return Optional.empty();
     }

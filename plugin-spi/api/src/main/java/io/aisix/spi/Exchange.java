@@ -35,6 +35,14 @@ public interface Exchange {
      */
     ObjectNode json();
 
+    /**
+     * The streamed multipart body of an {@link Endpoint#streamedUpload()} endpoint; empty for
+     * every other endpoint, whose {@link #body()} holds the request.
+     */
+    default Optional<Upload> upload() {
+        return Optional.empty();
+    }
+
     /** Replaces the request body tree; {@link #bodyModified()} becomes true. */
     void replaceJson(ObjectNode json);
 

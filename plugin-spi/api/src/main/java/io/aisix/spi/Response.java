@@ -1,12 +1,14 @@
 package io.aisix.spi;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * What a filter chain answers: a complete body or a stream of server-sent events.
+ * What a filter chain answers: a complete body, a stream of server-sent events, or a binary body
+ * relayed as it arrives (audio, passthrough answers).
  */
-public sealed interface Response permits Response.Full, Response.Streaming {
+public sealed interface Response permits Response.Full, Response.Streaming, Response.Binary {
 
     /** HTTP status code. */
     int status();
@@ -49,6 +51,31 @@ public sealed interface Response permits Response.Full, Response.Streaming {
         @Override
         public Response withHeaders(Headers extra) {
             return extra.isEmpty() ? this : new Streaming(status, headers.toBuilder().addAll(extra).build(), events);
+        }
+    }
+
+    /**
+     * A body of any type copied to the caller as it arrives, never held whole: synthesized audio,
+     * the answer of a passthrough route. The kernel reads {@link #body()} to its end in chunks,
+     * writing and flushing each, and closes it when done or when the caller went away; closing it
+     * early must cancel the upstream call (an {@link io.aisix.spi.provider.UpstreamResponse}'s
+     * body stream does). A read that fails after the first byte ends the answer abruptly: there is
+     * no envelope left to report it in.
+     *
+     * @param contentLength the body's length when the upstream declared it, else -1
+     */
+    record Binary(int status, Headers headers, String contentType, long contentLength, InputStream body)
+            implements Response {
+        public Binary {
+            Objects.requireNonNull(headers, "headers");
+            Objects.requireNonNull(contentType, "contentType");
+            Objects.requireNonNull(body, "body");
+        }
+
+        @Override
+        public Response withHeaders(Headers extra) {
+            return extra.isEmpty() ? this
+                    : new Binary(status, headers.toBuilder().addAll(extra).build(), contentType, contentLength, body);
         }
     }
 

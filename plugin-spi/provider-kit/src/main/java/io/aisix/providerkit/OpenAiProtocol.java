@@ -13,7 +13,12 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.spi.Upload;
+import io.aisix.spi.Usage;
+import io.aisix.spi.provider.UpstreamRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * The OpenAI wire family (OpenAI, Azure OpenAI and every OpenAI-compatible server): the request is
@@ -39,6 +44,10 @@ public final class OpenAiProtocol {
             case COMPLETIONS -> "/completions";
             case EMBEDDINGS -> "/embeddings";
             case RESPONSES -> "/responses";
+            case RERANK -> "/rerank";
+            case IMAGES_GENERATIONS -> "/images/generations";
+            case AUDIO_SPEECH -> "/audio/speech";
+            case AUDIO_TRANSCRIPTIONS -> "/audio/transcriptions";
             default -> throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + endpoint.path() + " is not served by an OpenAI-wire upstream");
         };
@@ -52,6 +61,9 @@ public final class OpenAiProtocol {
     public static Response invoke(Exchange exchange, Target target, UpstreamClient client, String url,
                                   Headers headers) {
         Endpoint family = exchange.endpoint().family();
+        if (media(family)) {
+            return invokeMedia(exchange, target, client, url, headers);
+        }
         ObjectNode in = exchange.json();
         boolean stream = family != Endpoint.EMBEDDINGS && in.path("stream").asBoolean(false);
         boolean callerUsage = in.path("stream_options").path("include_usage").asBoolean(false);
@@ -80,6 +92,100 @@ public final class OpenAiProtocol {
             return Response.stream(new ResponsesStream(response, exchange, target.alias()));
         }
         return Response.stream(new ChunkStream(response, exchange, aliasLiteral, callerUsage));
+    }
+
+    /** Rerank, images and audio: answered as the upstream answered, not as chat completions. */
+    public static boolean media(Endpoint family) {
+        return switch (family) {
+            case RERANK, IMAGES_GENERATIONS, AUDIO_SPEECH, AUDIO_TRANSCRIPTIONS -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Rerank, image generation, speech and transcription: the request goes out as sent with
+     * {@code model} set to the upstream id (for a transcription, the multipart form streamed from
+     * the caller with its {@code model} field replaced). A JSON answer (up to 16 MiB) comes back
+     * whole, {@code model} set to the alias where it has one, its {@code usage} published (OpenAI's
+     * {@code prompt_tokens}/{@code completion_tokens}, {@code input_tokens}/{@code output_tokens} of
+     * gpt-image and gpt-4o-transcribe, or Jina's {@code total_tokens} as prompt tokens); any other
+     * answer (audio, plain-text or subtitle transcripts, event streams) is relayed as it arrives.
+     */
+    static Response invokeMedia(Exchange exchange, Target target, UpstreamClient client, String url, Headers headers) {
+        Endpoint family = exchange.endpoint().family();
+        UpstreamRequest request;
+        if (family == Endpoint.AUDIO_TRANSCRIPTIONS) {
+            Upload upload = exchange.upload().orElseThrow(() ->
+                    GatewayException.invalidRequest("this endpoint takes a multipart/form-data body", null));
+            Headers h = headers.toBuilder().set("content-type", upload.contentType()).set("accept", "*/*").build();
+            request = Upstreams.postJson(url, h, new byte[0], false, target)
+                    .withStreamBody(upload.forward(Map.of("model", target.upstreamModel())));
+        } else {
+            ObjectNode in = exchange.json();
+            ObjectNode out = in.objectNode();
+            out.setAll(in);
+            out.put("model", target.upstreamModel());
+            Headers h = family == Endpoint.AUDIO_SPEECH ? headers.toBuilder().set("accept", "*/*").build() : headers;
+            request = Upstreams.postJson(url, h, ProviderJson.bytes(out), false, target);
+        }
+        UpstreamResponse response = Upstreams.send(exchange, target, client, request);
+        String type = response.headers().first("content-type").orElse("application/octet-stream");
+        long length = response.headers().first("content-length").map(OpenAiProtocol::length).orElse(-1L);
+        if (type.toLowerCase(Locale.ROOT).contains("json") && length <= MAX_MEDIA_JSON) {
+            byte[] answer = Upstreams.readAll(response);
+            JsonNode root = Upstreams.parseBody(answer);
+            JsonNode u = root.get("usage");
+            if (u != null && u.isObject()) {
+                long prompt = u.has("prompt_tokens") ? u.path("prompt_tokens").asLong(0)
+                        : u.has("input_tokens") ? u.path("input_tokens").asLong(0) : u.path("total_tokens").asLong(0);
+                long completion = u.has("completion_tokens") ? u.path("completion_tokens").asLong(0)
+                        : u.path("output_tokens").asLong(0);
+                exchange.attr(CoreAttrs.USAGE, new Usage(prompt, completion));
+            }
+            if (root instanceof ObjectNode o && o.has("model")) {
+                o.put("model", target.alias());
+                answer = ProviderJson.bytes(o);
+            }
+            return new Response.Full(response.status(), Headers.empty(), type, answer);
+        }
+        Headers.Builder keep = Headers.builder();
+        response.headers().first("content-disposition").ifPresent(v -> keep.set("content-disposition", v));
+        return new Response.Binary(response.status(), keep.build(), type, length, new UpstreamBody(response));
+    }
+
+    /** The largest JSON media answer read whole (base64 images run to megabytes). */
+    static final long MAX_MEDIA_JSON = 16L * 1024 * 1024;
+
+    private static long length(String v) {
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** An upstream answer's body; closing it releases (or, before its end, aborts) the upstream call. */
+    static final class UpstreamBody extends java.io.FilterInputStream {
+        private final UpstreamResponse response;
+
+        UpstreamBody(UpstreamResponse response) {
+            super(response.body());
+            this.response = response;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (RuntimeException e) {
+                throw Upstreams.failure(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            response.close();
+        }
     }
 
     private static Response json(Exchange exchange, Endpoint family, UpstreamResponse response, String aliasLiteral) {

@@ -57,6 +57,7 @@ public final class ResponsesBridge {
             case Response.Streaming s -> new Response.Streaming(s.status(), s.headers(),
                     new ResponsesEvents(s.events(), exchange, alias, request));
             case Response.Full f -> full(f, exchange, alias, request);
+            case Response.Binary b -> b;
         };
     }
 

@@ -43,7 +43,16 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
 
     @Override
     public final boolean supports(Endpoint endpoint) {
-        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || ResponsesBridge.bridges(endpoint);
+        return endpoint.family() == Endpoint.CHAT_COMPLETIONS || ResponsesBridge.bridges(endpoint)
+                || supportsNatively(endpoint);
+    }
+
+    /**
+     * Endpoints beyond chat that the vendor serves in its own wire ({@code /v1/messages/count_tokens}
+     * for Anthropic); {@link #passthrough} answers them. None by default.
+     */
+    protected boolean supportsNatively(Endpoint endpoint) {
+        return false;
     }
 
     @Override
@@ -51,6 +60,10 @@ public abstract class TranslatingChatAdapter implements ProviderAdapter {
         if (!supports(exchange.endpoint())) {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + exchange.endpoint().path() + " is not served by " + vendor + " upstreams");
+        }
+        if (supportsNatively(exchange.endpoint())) {
+            return passthrough(exchange, target, upstream).orElseThrow(() -> new GatewayException(
+                    ErrorCode.ENDPOINT_NOT_SUPPORTED, exchange.endpoint().path() + " is not supported by " + vendor));
         }
         if (ResponsesBridge.bridges(exchange.endpoint())) {
             return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));

@@ -52,6 +52,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code .../publishers/anthropic/models/{m}:rawPredict|streamRawPredict}; the OAuth2 token endpoint
  *       {@code POST /token} of {@link #vertexServiceAccount} accounts</td>
  *       <td>{@code Authorization: Bearer} with a token the mock issued (always checked once an account is registered)</td></tr>
+ *   <tr><td>OpenAI, Azure, Jina, Cohere</td><td>{@code POST .../rerank}, {@code .../images/generations},
+ *       {@code .../audio/speech} (binary), {@code .../audio/transcriptions} (multipart); Anthropic's
+ *       {@code POST .../v1/messages/count_tokens} ({@link MediaWire})</td>
+ *       <td>{@code Authorization: Bearer}, {@code api-key}, {@code x-api-key}</td></tr>
  *   <tr><td>Bedrock</td><td>{@code POST /model/{id}/converse}, {@code /converse-stream} (AWS event stream),
  *       {@code /invoke} (Claude Messages body, Titan and Cohere embeddings)</td>
  *       <td>SigV4, verified for real with {@link #requireAwsCredentials}</td></tr>
@@ -353,6 +357,10 @@ public final class MockUpstream implements AutoCloseable {
         Script script = queue.poll();
         if (script == null) {
             script = defaultScript;
+        }
+        if (MediaWire.handles(path)) {
+            MediaWire.respond(rec, script, res, requiredKey);
+            return;
         }
         MockCall call = route(rec, script);
         if (call == null) {

@@ -36,6 +36,9 @@ public final class TestExchange extends BaseExchange {
         super(b.method != null ? b.method : b.endpoint.method(), b.path != null ? b.path : b.endpoint.path(),
                 b.endpoint, b.headers.build(), b.body, b.snapshot, b.requestId, System.nanoTime());
         b.attrs.forEach((k, v) -> attrUnchecked(k, v));
+        if (b.upload != null) {
+            upload(b.upload, b.upload.fields());
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -102,6 +105,7 @@ public final class TestExchange extends BaseExchange {
         private Snapshot snapshot = TestSnapshot.empty();
         private String requestId = UUID.randomUUID().toString();
         private final Map<AttrKey<?>, Object> attrs = new IdentityHashMap<>();
+        private io.aisix.spi.MultipartUpload upload;
 
         private Builder(Endpoint endpoint) {
             this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -145,6 +149,16 @@ public final class TestExchange extends BaseExchange {
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(e);
             }
+        }
+
+        /**
+         * A streamed multipart upload, read as the kernel reads it ({@link io.aisix.spi.MultipartUpload}):
+         * its text fields become the JSON body, the rest stays in {@code body} until forwarded.
+         */
+        public Builder multipart(String contentType, java.io.InputStream body, long length) {
+            headers.set("content-type", contentType);
+            this.upload = io.aisix.spi.MultipartUpload.read(contentType, body, length, Long.MAX_VALUE);
+            return this;
         }
 
         public Builder snapshot(Snapshot snapshot) {

@@ -100,7 +100,8 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
                 b.header(name, value);
             }
         });
-        HttpRequest.BodyPublisher body = request.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
+        HttpRequest.BodyPublisher body = request.streamBody().isPresent() ? streamed(request.streamBody().get())
+                : request.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofByteArray(request.body());
         b.method(request.method(), body);
         // A stream gets an HTTP client of its own, shut down when the response is closed: the JDK
@@ -274,5 +275,27 @@ public final class TestUpstreamClient implements UpstreamClient, AutoCloseable {
         public void close() {
             abort();
         }
+    }
+
+    /** A stream body, written by its producer into a pipe the JDK client reads from. */
+    private static HttpRequest.BodyPublisher streamed(io.aisix.spi.provider.StreamBody body) {
+        java.util.function.Supplier<java.io.InputStream> supplier = () -> {
+            try {
+                java.io.PipedInputStream in = new java.io.PipedInputStream(64 * 1024);
+                java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
+                Thread.ofVirtual().start(() -> {
+                    try (out) {
+                        body.writeTo(out);
+                    } catch (java.io.IOException | RuntimeException ignored) {
+                        // the upstream sees a short body
+                    }
+                });
+                return in;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        HttpRequest.BodyPublisher p = HttpRequest.BodyPublishers.ofInputStream(supplier);
+        return body.length() >= 0 ? HttpRequest.BodyPublishers.fromPublisher(p, body.length()) : p;
     }
 }

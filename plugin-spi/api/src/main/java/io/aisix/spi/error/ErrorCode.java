@@ -27,6 +27,8 @@ public enum ErrorCode {
      * a configuration error the message names, found before any upstream call.
      */
     PROVIDER_KEY_UNUSABLE(400, "invalid_request_error", "provider_key_unusable", "invalid_request_error"),
+    /** The model's provider has no such endpoint (rerank on Anthropic, audio on Gemini, ...). */
+    ENDPOINT_NOT_SUPPORTED(400, "invalid_request_error", "endpoint_not_supported", "invalid_request_error"),
     /** The upstream refused the provider key's credentials (401 or 403). */
     UPSTREAM_AUTH_FAILED(401, "authentication_error", "upstream_auth_failed", "authentication_error"),
     /** An upstream 4xx, passed on with the upstream's status. */

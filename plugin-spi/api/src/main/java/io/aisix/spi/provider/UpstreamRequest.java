@@ -16,9 +16,11 @@ import java.util.Optional;
  *                    or {@code upstream.stream_timeout_ms} for streams); {@link #NO_TIMEOUT} none
  * @param caPem       extra trusted CA certificates (PEM) for this upstream
  * @param verifyTls   false disables certificate verification
+ * @param streamBody  a body written as it is produced, sent instead of {@code body} (which must
+ *                    then be empty)
  */
 public record UpstreamRequest(String method, String url, Headers headers, byte[] body, boolean stream, Duration readTimeout,
-                              Optional<String> caPem, boolean verifyTls) {
+                              Optional<String> caPem, boolean verifyTls, Optional<StreamBody> streamBody) {
     /** A {@code readTimeout} that switches the timeout off (a model's {@code timeout: 0}). */
     public static final Duration NO_TIMEOUT = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
 
@@ -29,9 +31,25 @@ public record UpstreamRequest(String method, String url, Headers headers, byte[]
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(readTimeout, "readTimeout");
         Objects.requireNonNull(caPem, "caPem");
+        Objects.requireNonNull(streamBody, "streamBody");
         if (readTimeout.isNegative()) {
             throw new IllegalArgumentException("readTimeout must not be negative");
         }
+        if (streamBody.isPresent() && body.length > 0) {
+            throw new IllegalArgumentException("a request has either a body or a stream body");
+        }
+    }
+
+    /** A request whose body is held in {@code body}. */
+    public UpstreamRequest(String method, String url, Headers headers, byte[] body, boolean stream, Duration readTimeout,
+                           Optional<String> caPem, boolean verifyTls) {
+        this(method, url, headers, body, stream, readTimeout, caPem, verifyTls, Optional.empty());
+    }
+
+    /** The same request with its body written by {@code streamBody}. */
+    public UpstreamRequest withStreamBody(StreamBody streamBody) {
+        return new UpstreamRequest(method, url, headers, new byte[0], stream, readTimeout, caPem, verifyTls,
+                Optional.of(streamBody));
     }
 
     /** A JSON POST with the kernel's default timeouts and TLS settings. */

@@ -10,8 +10,16 @@ import java.util.Optional;
  *
  * @param keyHash       lowercase hex SHA-256 of the plaintext key
  * @param allowedModels alias globs; {@code *} allows all
+ * @param allowedRoutes passthrough route name globs (AISIX's {@code allowed_routes}); empty allows none
  */
 public record CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
                         Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
-                        Optional<String> teamId, Optional<String> userId, JsonNode metadata) {
+                        Optional<String> teamId, Optional<String> userId, JsonNode metadata, List<String> allowedRoutes) {
+
+    /** A key that may use no passthrough route. */
+    public CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
+                     Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
+                     Optional<String> teamId, Optional<String> userId, JsonNode metadata) {
+        this(id, displayName, keyHash, allowedModels, rateLimit, expiresAt, disabled, teamId, userId, metadata, List.of());
+    }
 }

@@ -16,10 +16,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The seven resource kinds of API.md section 3, with the validation shared by the Admin API and
+ * The eight resource kinds of API.md section 3, with the validation shared by the Admin API and
  * the store loader. Field names follow AISIX so its rows load unchanged; fields this gateway
  * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
@@ -63,7 +64,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
             Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
-                    "user_id", "metadata"),
+                    "user_id", "metadata", "allowed_routes"),
             Set.of(), CoreKinds::callerKey);
 
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
@@ -104,10 +105,70 @@ public final class CoreKinds {
         }
     };
 
+    /**
+     * AISIX's {@code passthrough_routes}, served under {@code /passthrough/} (see docs/API.md):
+     * {@code hosts}, {@code preserve_host}, {@code source_cidrs} and the {@code anonymous} auth
+     * mode are not implemented; the first two are kept and ignored, a row that depends on them
+     * (no {@code path_prefix}, {@code preserve_host: true}, {@code auth_mode: anonymous}) is
+     * refused rather than served differently than written.
+     */
+    public static final ResourceKind<PassthroughRoute> PASSTHROUGH_ROUTES = new Kind<>("passthrough_routes",
+            Set.of("name", "display_name", "enabled", "path_prefix", "target_url", "provider_key_id", "auth_mode",
+                    "auth_header_name", "credential_mode", "timeout_ms", "identity_header", "preserve_host"),
+            Set.of(), CoreKinds::passthroughRoute) {
+        @Override
+        public Optional<String> uniqueName(PassthroughRoute value) {
+            return Optional.of(value.name());
+        }
+
+        @Override
+        public List<Reference> references(PassthroughRoute value) {
+            return value.providerKeyId().map(k -> List.of(new Reference("provider_keys", k, "/provider_key_id", false)))
+                    .orElse(List.of());
+        }
+    };
+
     /** All core kinds, in dependency order (referenced kinds first). */
     public static List<ResourceKind<?>> all() {
         return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, CACHE_POLICIES, OBSERVABILITY_EXPORTERS,
-                RATE_LIMIT_POLICIES);
+                RATE_LIMIT_POLICIES, PASSTHROUGH_ROUTES);
+    }
+
+    private static final String HEADER_NAME = "^[!#$%&'*+.^_`|~0-9a-z-]+$";
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
+            "set-cookie", "x-api-key");
+
+    private static PassthroughRoute passthroughRoute(String id, FieldReader r) {
+        Optional<String> name = r.optString("name");
+        Optional<String> display = r.optString("display_name");
+        r.requireAnyOf("is required", "name", "display_name");
+        boolean enabled = r.bool("enabled", true);
+        String prefix = r.string("path_prefix", "^/passthrough/[^/]",
+                "must start with /passthrough/ followed by a route segment (this gateway serves passthrough routes there)");
+        Optional<String> target = r.optString("target_url", "^https?://", "must be an http:// or https:// URL");
+        Optional<String> keyId = r.optString("provider_key_id");
+        String auth = r.oneOf("auth_mode", "gateway_key", List.of("gateway_key", "header_key"));
+        Optional<String> authHeader = r.optString("auth_header_name", HEADER_NAME,
+                "must be a lowercase header name");
+        String credential = r.oneOf("credential_mode", "inject", List.of("inject", "forward_client"));
+        OptionalLong timeout = r.integer("timeout_ms", 1);
+        Optional<String> identity = r.optString("identity_header", HEADER_NAME, "must be a lowercase header name");
+        boolean preserveHost = r.bool("preserve_host", false);
+        r.requiredWhen("auth_header_name", "auth_mode", List.of("header_key"));
+        r.requiredUnlessOtherwise("provider_key_id", "credential_mode", List.of("inject"));
+        r.forbiddenWhen("provider_key_id", "credential_mode", List.of("forward_client"));
+        if (preserveHost) {
+            r.error("preserve_host", "is not supported by this gateway: set target_url");
+        }
+        if (authHeader.isPresent() && CREDENTIAL_HEADERS.contains(authHeader.get())) {
+            r.error("auth_header_name", "must not be a credential header");
+        }
+        if (identity.isPresent() && CREDENTIAL_HEADERS.contains(identity.get())) {
+            r.error("identity_header", "must not be a credential header");
+        }
+        String p = trimSlash(prefix);
+        return new PassthroughRoute(id, name.or(() -> display).orElse(""), enabled, p, target.map(CoreKinds::trimSlash),
+                keyId, auth, authHeader, credential, timeout, identity);
     }
 
     private static ProviderKey providerKey(String id, FieldReader r) {
@@ -216,7 +277,9 @@ public final class CoreKinds {
         Optional<String> team = r.optString("team_id");
         Optional<String> user = r.optString("user_id");
         JsonNode metadata = r.anyObject("metadata").orElse(NullNode.getInstance());
-        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata);
+        // AISIX: no allowed_routes (or null, or []) grants no passthrough route
+        List<String> routes = r.strings("allowed_routes", List.of());
+        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {

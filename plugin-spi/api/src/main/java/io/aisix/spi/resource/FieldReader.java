@@ -709,6 +709,32 @@ public final class FieldReader {
         }
     }
 
+    /**
+     * {@code field} is required when the string {@code discriminator} is absent (its default then
+     * applies) or one of {@code values}: for a default that needs a companion field.
+     */
+    public void requiredUnlessOtherwise(String field, String discriminator, Collection<String> values) {
+        if (describing()) {
+            ObjectNode cond = NODES.objectNode();
+            ArrayNode anyOf = cond.putArray("anyOf");
+            anyOf.addObject().putObject("not").putArray("required").add(discriminator);
+            ObjectNode listed = anyOf.addObject();
+            ArrayNode e = listed.putObject("properties").putObject(discriminator).putArray("enum");
+            values.forEach(e::add);
+            listed.putArray("required").add(discriminator);
+            ObjectNode rule = NODES.objectNode();
+            rule.set("if", cond);
+            rule.set("then", present(field));
+            rule("allOf").add(rule);
+            return;
+        }
+        JsonNode d = raw(discriminator);
+        if ((d == null || d.isTextual() && values.contains(d.asText())) && raw(field) == null) {
+            error(field, d == null ? "is required (" + discriminator + " defaults to " + values.iterator().next() + ")"
+                    : "is required for " + discriminator + " " + d.asText());
+        }
+    }
+
     /** Each of {@code fields} must be present (read separately, for its type); "is required" otherwise. */
     public void required(String... fields) {
         for (String f : fields) {

@@ -15,6 +15,8 @@ import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.resource.Model;
 import java.time.Clock;
 import java.util.List;
@@ -43,6 +45,9 @@ final class AliasResolverFilter implements Filter {
         if (exchange.endpoint() == Endpoint.MODELS) {
             return listModels(caller);
         }
+        if (exchange.endpoint() == Endpoint.PASSTHROUGH) {
+            return passthrough(exchange, caller, chain);
+        }
         JsonNode model = exchange.json().get("model");
         if (model == null || model.isNull()) {
             throw GatewayException.invalidRequest("'model' is required", "model");
@@ -60,6 +65,45 @@ final class AliasResolverFilter implements Filter {
         exchange.attr(CoreAttrs.MODEL, resolved.model());
         exchange.attr(CoreAttrs.TARGETS, resolved.targets());
         return chain.proceed(exchange);
+    }
+
+    /**
+     * A passthrough request: the route its path names, the caller's {@code allowed_routes}, and,
+     * when the body is JSON naming a {@code model}, the caller's {@code allowed_models} (the model
+     * is the upstream's own id here: no alias is resolved).
+     */
+    private Response passthrough(Exchange exchange, Optional<CallerKey> caller, Chain chain) {
+        PassthroughRoute route = PassthroughRoute.match(exchange.snapshot().all(CoreKinds.PASSTHROUGH_ROUTES),
+                exchange.path()).orElseThrow(() -> new GatewayException(ErrorCode.NOT_FOUND,
+                "no passthrough route serves " + exchange.path()));
+        if (caller.isPresent() && !allowed(caller.get().allowedRoutes(), route.name())) {
+            throw new GatewayException(ErrorCode.PERMISSION_DENIED,
+                    "this API key may not use passthrough route \"" + route.name() + "\"");
+        }
+        String model = requestedModel(exchange);
+        if (model != null) {
+            if (caller.isPresent() && !allowed(caller.get().allowedModels(), model)) {
+                throw new GatewayException(ErrorCode.PERMISSION_DENIED, "this API key may not use model \"" + model + "\"");
+            }
+            exchange.attr(CoreAttrs.ALIAS, model);
+        }
+        exchange.attr(CoreAttrs.PASSTHROUGH_ROUTE, route);
+        return chain.proceed(exchange);
+    }
+
+    /** The string {@code model} of a JSON object body, else null (passthrough bodies need not be JSON). */
+    private static String requestedModel(Exchange exchange) {
+        byte[] body = exchange.body();
+        if (body.length == 0 || exchange.requestHeaders().first("content-type")
+                .filter(t -> t.toLowerCase(java.util.Locale.ROOT).contains("json")).isEmpty()) {
+            return null;
+        }
+        try {
+            JsonNode m = exchange.json().get("model");
+            return m != null && m.isTextual() && !m.asText().isBlank() ? m.asText() : null;
+        } catch (GatewayException notJson) {
+            return null; // forwarded as sent: the upstream judges its own body
+        }
     }
 
     static boolean allowed(List<String> globs, String alias) {

@@ -2,6 +2,9 @@ package io.aisix.plugin.authapikey;
 
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.Digests;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
@@ -46,6 +49,18 @@ final class ApiKeyAuthFilter implements Filter {
     }
 
     private static String credential(Exchange exchange) {
+        if (exchange.endpoint() == Endpoint.PASSTHROUGH) {
+            // a header_key route leaves Authorization to the caller's own upstream credential
+            Optional<PassthroughRoute> route = PassthroughRoute.match(
+                    exchange.snapshot().all(CoreKinds.PASSTHROUGH_ROUTES), exchange.path());
+            if (route.isPresent() && route.get().headerKey()) {
+                String header = route.get().authHeaderName().orElse("");
+                return exchange.requestHeaders().first(header).map(String::trim).filter(s -> !s.isEmpty())
+                        .map(v -> v.startsWith("Bearer ") ? v.substring(7).trim() : v)
+                        .orElseThrow(() -> new GatewayException(ErrorCode.INVALID_API_KEY,
+                                "missing API key (this route takes it in the " + header + " header)"));
+            }
+        }
         Optional<String> authorization = exchange.requestHeaders().first("authorization");
         if (authorization.isPresent()) {
             String v = authorization.get();

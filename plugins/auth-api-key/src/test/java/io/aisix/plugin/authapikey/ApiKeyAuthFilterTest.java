@@ -3,6 +3,7 @@ package io.aisix.plugin.authapikey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Digests;
@@ -49,6 +50,27 @@ class ApiKeyAuthFilterTest {
 
     private ErrorCode rejected(String header, String value) {
         return assertThrows(GatewayException.class, () -> run(header, value)).code();
+    }
+
+    @Test
+    void aHeaderKeyPassthroughRouteTakesTheKeyFromItsHeader() {
+        Snapshot routes = TestSnapshot.builder()
+                .decode(CoreKinds.API_KEYS, "good", "{\"key_hash\":\"" + Digests.sha256Hex("sk-good") + "\"}")
+                .decode(CoreKinds.PASSTHROUGH_ROUTES, "r", "{\"name\":\"byo\",\"path_prefix\":\"/passthrough/byo\","
+                        + "\"auth_mode\":\"header_key\",\"auth_header_name\":\"x-aisix-key\",\"credential_mode\":\"forward_client\"}")
+                .build();
+        Filter f = new ApiKeyAuthFilterFactory().create(new TestPluginContext().clock(NOW).filterContext(routes))
+                .orElseThrow();
+        TestExchange ex = TestExchange.builder(Endpoint.PASSTHROUGH).path("/passthrough/byo/v1/x").snapshot(routes)
+                .header("x-aisix-key", "sk-good").header("authorization", "Bearer sk-callers-own-upstream-key").build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(ex);
+        assertEquals("good", ex.attr(CoreAttrs.CALLER).orElseThrow().id(), "Authorization is left to the upstream");
+        TestExchange missing = TestExchange.builder(Endpoint.PASSTHROUGH).path("/passthrough/byo/v1/x").snapshot(routes)
+                .header("authorization", "Bearer sk-good").build();
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> TestChain.of(f, x -> Response.json(new byte[0])).run(missing));
+        assertEquals(ErrorCode.INVALID_API_KEY, e.code());
+        assertTrue(e.getMessage().contains("x-aisix-key"), e.getMessage());
     }
 
     @Test

@@ -125,6 +125,9 @@ final class CacheFilter implements Filter {
                 });
                 return new Response.Streaming(streaming.status(), streaming.headers(), capture);
             }
+            case Response.Binary binary -> {
+                return binary; // never cached: chat answers are JSON or event streams
+            }
         }
     }
 

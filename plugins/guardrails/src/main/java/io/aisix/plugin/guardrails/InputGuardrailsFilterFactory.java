@@ -26,7 +26,7 @@ public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory 
     @Override
     Filter filter(Guard guard, Function<Exchange, List<CompiledGuardrail>> applicableTo) {
         return (exchange, chain) -> {
-            if (exchange.endpoint() == Endpoint.MODELS) {
+            if (!inspected(exchange.endpoint())) {
                 return chain.proceed(exchange);
             }
             List<CompiledGuardrail> applicable = applicableTo.apply(exchange);
@@ -39,6 +39,17 @@ public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory 
                 }
             }
             return chain.proceed(exchange);
+        };
+    }
+
+    /**
+     * Every endpoint whose request carries prompt text in its JSON; not {@code GET /v1/models},
+     * token counting (nothing is generated), audio uploads and passthrough bodies (opaque here).
+     */
+    static boolean inspected(Endpoint endpoint) {
+        return switch (endpoint) {
+            case MODELS, COUNT_TOKENS, AUDIO_TRANSCRIPTIONS, PASSTHROUGH -> false;
+            default -> true;
         };
     }
 }

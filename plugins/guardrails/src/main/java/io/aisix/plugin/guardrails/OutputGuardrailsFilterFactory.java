@@ -34,7 +34,7 @@ public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory
     Filter filter(Guard guard, Function<Exchange, List<CompiledGuardrail>> applicableTo) {
         return (exchange, chain) -> {
             Response response = chain.proceed(exchange);
-            if (exchange.endpoint() == Endpoint.MODELS || response.status() < 200 || response.status() > 299) {
+            if (!inspected(exchange.endpoint()) || response.status() < 200 || response.status() > 299) {
                 return response;
             }
             List<CompiledGuardrail> applicable = applicableTo.apply(exchange);
@@ -45,6 +45,7 @@ public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory
                 case Response.Full full -> checkFull(exchange, guard, applicable, full);
                 case Response.Streaming s -> new Response.Streaming(s.status(), s.headers(),
                         new GuardedStream(s.events(), exchange, guard, applicable));
+                case Response.Binary b -> b;
             };
         };
     }
@@ -71,5 +72,17 @@ public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory
         } catch (JsonProcessingException impossible) {
             throw new IllegalStateException(impossible);
         }
+    }
+
+    /**
+     * The endpoints whose answers are generated text: chat, completions, responses, messages.
+     * Embeddings, rerank scores, images, audio, token counts and passthrough answers are not
+     * inspected.
+     */
+    static boolean inspected(Endpoint endpoint) {
+        return switch (endpoint.family()) {
+            case CHAT_COMPLETIONS, COMPLETIONS, RESPONSES, EMBEDDINGS -> true;
+            default -> false;
+        };
     }
 }

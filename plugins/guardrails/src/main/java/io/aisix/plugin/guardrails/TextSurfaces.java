@@ -47,6 +47,8 @@ final class TextSurfaces {
         content(body, "system", out);
         content(body, "prompt", out);
         content(body, "input", out);
+        content(body, "query", out); // rerank
+        content(body, "documents", out); // rerank: strings or {"text": ...} objects
         content(body, "instructions", out);
         return out;
     }
@@ -156,6 +158,8 @@ final class TextSurfaces {
                         content(part, "content", out);
                     } else if (type.equals("tool_use")) {
                         strings(part.get("input"), out);
+                    } else if (type.isEmpty() && part.path("text").isTextual()) {
+                        string(part, "text", out::add); // a rerank document object
                     } else if ((type.isEmpty() || type.equals("message")) && part.has("content")) {
                         // a responses-API input item ({"role", "content"}) nested in "input"
                         content(part, "content", out);

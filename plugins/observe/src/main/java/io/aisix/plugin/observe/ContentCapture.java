@@ -43,6 +43,7 @@ final class ContentCapture {
                 yield full;
             }
             case Response.Streaming s -> new Response.Streaming(s.status(), s.headers(), new Tap(s.events()));
+            case Response.Binary b -> b; // audio or a passthrough answer: no text to capture
         };
     }
 

@@ -29,6 +29,12 @@ final class Labels {
     }
 
     static String model(Exchange ex) {
+        // a passthrough request resolves no alias: its route's name stands for it (the model the
+        // caller sent is the upstream's own id, unbounded)
+        Optional<io.aisix.spi.resource.PassthroughRoute> route = ex.attr(CoreAttrs.PASSTHROUGH_ROUTE);
+        if (route.isPresent()) {
+            return route.get().name();
+        }
         Optional<Model> m = ex.attr(CoreAttrs.MODEL);
         return m.isPresent() ? m.get().displayName() : UNKNOWN;
     }
@@ -48,6 +54,12 @@ final class Labels {
     }
 
     static String provider(Exchange ex) {
+        Optional<io.aisix.spi.resource.PassthroughRoute> route = ex.attr(CoreAttrs.PASSTHROUGH_ROUTE);
+        if (route.isPresent()) {
+            return route.get().providerKeyId()
+                    .flatMap(id -> ex.snapshot().get(io.aisix.spi.resource.CoreKinds.PROVIDER_KEYS, id))
+                    .map(k -> k.provider()).filter(p -> !p.isEmpty()).orElse(UNKNOWN);
+        }
         Optional<Target> t = target(ex);
         return t.isPresent() ? provider(t.get()) : UNKNOWN;
     }

@@ -65,7 +65,8 @@ final class RequestObservation implements Consumer<Completion> {
         long duration = Math.max(0, c.endNanos() - start);
         int status = c.clientDisconnected() && !c.completed() ? 499 : c.status();
         Optional<ErrorCode> error = c.error().or(() -> Optional.ofNullable(rejected).map(GatewayException::code));
-        String route = ex.endpoint().path();
+        // a passthrough request is labelled with its route's prefix: bounded by the configured routes
+        String route = ex.attr(CoreAttrs.PASSTHROUGH_ROUTE).map(r -> r.pathPrefix()).orElse(ex.endpoint().path());
         String model = Labels.model(ex);
         String provider = Labels.provider(ex);
 

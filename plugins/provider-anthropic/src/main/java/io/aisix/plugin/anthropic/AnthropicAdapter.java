@@ -34,7 +34,15 @@ public final class AnthropicAdapter extends TranslatingChatAdapter {
     }
 
     @Override
+    protected boolean supportsNatively(Endpoint endpoint) {
+        return endpoint == Endpoint.COUNT_TOKENS;
+    }
+
+    @Override
     protected Optional<Response> passthrough(Exchange exchange, Target target, UpstreamClient upstream) {
+        if (exchange.endpoint() == Endpoint.COUNT_TOKENS) {
+            return Optional.of(AnthropicPassthrough.countTokens(exchange, target, upstream));
+        }
         if (exchange.endpoint() != Endpoint.MESSAGES) {
             return Optional.empty();
         }
@@ -78,5 +86,10 @@ public final class AnthropicAdapter extends TranslatingChatAdapter {
         base = Upstreams.trimBase(Upstreams.stripSuffix(base, "/messages"));
         base = Upstreams.stripSuffix(base, "/v1");
         return base + "/v1/messages";
+    }
+
+    /** {@code {api_base}/v1/messages/count_tokens}. */
+    static String countTokensUrl(Target target) {
+        return url(target) + "/count_tokens";
     }
 }

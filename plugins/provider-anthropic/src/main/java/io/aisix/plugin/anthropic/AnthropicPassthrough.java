@@ -61,6 +61,29 @@ final class AnthropicPassthrough {
     }
 
     /**
+     * {@code /v1/messages/count_tokens}: the caller's request as sent, {@code model} set to the
+     * upstream id, {@code anthropic-beta} and {@code anthropic-version} as for messages; the
+     * answer ({@code {"input_tokens": N}}) relayed as it came. Counting costs no tokens, so no
+     * usage is published.
+     */
+    static Response countTokens(Exchange exchange, Target target, UpstreamClient upstream) {
+        ObjectNode request = exchange.json().deepCopy();
+        request.put("model", target.upstreamModel());
+        dropUnsignedThinking(request);
+        Headers.Builder h = Upstreams.baseHeaders(exchange, target, false);
+        if (!configured(target, "anthropic-beta")) {
+            exchange.requestHeaders().first("anthropic-beta").ifPresent(v -> h.set("anthropic-beta", v));
+        }
+        String version = target.key().apiVersion().filter(v -> !v.isBlank())
+                .or(() -> exchange.requestHeaders().first("anthropic-version").filter(v -> !v.isBlank()))
+                .orElse(AnthropicAdapter.DEFAULT_VERSION);
+        Headers headers = h.set("x-api-key", target.key().apiKey()).set("anthropic-version", version).build();
+        UpstreamResponse response = Upstreams.send(exchange, target, upstream, Upstreams.postJson(
+                AnthropicAdapter.countTokensUrl(target), headers, ProviderJson.bytes(request), false, target));
+        return Response.json(Upstreams.readAll(response));
+    }
+
+    /**
      * Removes, from earlier assistant turns, the {@code thinking} blocks with no signature: the
      * ones this gateway wrote for another provider's reasoning, sent back by the caller (a routing
      * model may have answered the previous turn elsewhere). Anthropic refuses a thinking block

@@ -319,4 +319,23 @@ class AnthropicAdapterTest extends MockUpstreamTestBase {
             assertEquals("2024-01-01", seen.get().headers().first("anthropic-version").orElseThrow());
         }
     }
+
+    @Test
+    void countTokensIsForwardedNatively() throws Exception {
+        mock.enqueue(io.aisix.testkit.Script.defaults().usage(77, 0));
+        AnthropicAdapter a = new AnthropicAdapter();
+        assertTrue(a.supports(Endpoint.COUNT_TOKENS));
+        TestExchange ex = TestExchange.builder(Endpoint.COUNT_TOKENS).header("anthropic-beta", "b1")
+                .json("{\"model\":\"claude\",\"system\":\"s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .build();
+        JsonNode body = json(a.invoke(ex, target(), client));
+        assertEquals(77, body.path("input_tokens").asInt());
+        var rec = mock.lastRequest();
+        assertEquals("/v1/messages/count_tokens", rec.path());
+        assertEquals("claude-sonnet-4-5", rec.json().path("model").asText());
+        assertEquals("s", rec.json().path("system").asText(), "sent as the caller wrote it");
+        assertEquals("b1", rec.header("anthropic-beta").orElseThrow());
+        assertEquals("sk-ant-test-key", rec.header("x-api-key").orElseThrow());
+        assertTrue(ex.attr(io.aisix.spi.CoreAttrs.USAGE).isEmpty(), "counting costs no tokens");
+    }
 }

@@ -32,7 +32,8 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
     @Override
     public boolean supports(Endpoint endpoint) {
         return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS, RESPONSES -> true;
+            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS, RESPONSES, IMAGES_GENERATIONS, AUDIO_SPEECH,
+                 AUDIO_TRANSCRIPTIONS -> true;
             default -> false;
         };
     }
@@ -40,10 +41,10 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
     @Override
     public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
         if (!supports(exchange.endpoint())) {
-            throw new GatewayException(ErrorCode.NOT_FOUND,
-                    "endpoint " + exchange.endpoint().path() + " is not served by Azure OpenAI deployments");
+            throw new GatewayException(ErrorCode.ENDPOINT_NOT_SUPPORTED,
+                    exchange.endpoint().path() + " is not supported by provider 'azure-openai'");
         }
-        boolean stream = exchange.json().path("stream").asBoolean(false);
+        boolean stream = !OpenAiProtocol.media(exchange.endpoint()) && exchange.json().path("stream").asBoolean(false);
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("api-key", target.key().apiKey())
                 .build();

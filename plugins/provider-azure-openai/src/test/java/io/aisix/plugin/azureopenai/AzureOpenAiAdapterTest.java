@@ -206,4 +206,41 @@ class AzureOpenAiAdapterTest extends MockUpstreamTestBase {
         assertEquals(new Usage(4, 2), r.attr(CoreAttrs.USAGE).orElseThrow());
         assertEquals("/openai/v1/responses", mock.lastRequest().path());
     }
+
+    @Test
+    void imagesSpeechAndTranscriptionsOnDeploymentRoutes() throws Exception {
+        AzureOpenAiAdapter a = new AzureOpenAiAdapter();
+        JsonNode img = json(a.invoke(TestExchange.builder(Endpoint.IMAGES_GENERATIONS)
+                .json("{\"model\":\"az\",\"prompt\":\"p\"}").build(), target(), client));
+        assertEquals(1, img.path("data").size());
+        RecordedRequest rec = mock.lastRequest();
+        assertEquals("/openai/deployments/gpt4o-prod/images/generations", rec.path());
+        assertEquals("azure-key-123456", rec.header("api-key").orElseThrow());
+        assertTrue(rec.queryParam("api-version").isPresent());
+
+        var speech = a.invoke(TestExchange.builder(Endpoint.AUDIO_SPEECH)
+                .json("{\"model\":\"az\",\"input\":\"hey\",\"voice\":\"alloy\"}").build(), target(), client);
+        try (var in = ((io.aisix.spi.Response.Binary) speech).body()) {
+            assertEquals(3000, in.readAllBytes().length);
+        }
+        assertEquals("/openai/deployments/gpt4o-prod/audio/speech", mock.lastRequest().path());
+
+        byte[] form = ("--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\naz\r\n--B\r\n"
+                + "Content-Disposition: form-data; name=\"file\"; filename=\"x.wav\"\r\n\r\nRIFF....\r\n--B--\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        TestExchange ex = TestExchange.builder(Endpoint.AUDIO_TRANSCRIPTIONS)
+                .multipart("multipart/form-data; boundary=B", new java.io.ByteArrayInputStream(form), form.length).build();
+        JsonNode t = json(a.invoke(ex, target(), client));
+        assertEquals("transcript of x.wav: 8 bytes, model gpt4o-prod", t.path("text").asText());
+        assertEquals("/openai/deployments/gpt4o-prod/audio/transcriptions", mock.lastRequest().path());
+    }
+
+    @Test
+    void rerankIsNotAnAzureOpenAiEndpoint() {
+        AzureOpenAiAdapter a = new AzureOpenAiAdapter();
+        assertFalse(a.supports(Endpoint.RERANK));
+        GatewayException e = assertThrows(GatewayException.class, () -> a.invoke(TestExchange.builder(Endpoint.RERANK)
+                .json("{\"model\":\"az\",\"query\":\"q\",\"documents\":[\"d\"]}").build(), target(), client));
+        assertEquals(ErrorCode.ENDPOINT_NOT_SUPPORTED, e.code());
+    }
 }

@@ -7,6 +7,8 @@ import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
@@ -23,7 +25,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
     public static final String ID = "openai";
     /** Used when the provider key has no {@code api_base} and its vendor is OpenAI itself. */
     public static final String DEFAULT_BASE = "https://api.openai.com/v1";
-    private static final String[] PASTED_SUFFIXES = {"/chat/completions", "/completions", "/embeddings", "/responses"};
+    private static final String[] PASTED_SUFFIXES = {"/chat/completions", "/completions", "/embeddings", "/responses",
+        "/rerank", "/images/generations", "/audio/speech", "/audio/transcriptions"};
 
     @Override
     public String id() {
@@ -32,7 +35,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     @Override
     public boolean supports(Endpoint endpoint) {
-        return endpoint != Endpoint.MODELS;
+        return endpoint != Endpoint.MODELS && endpoint != Endpoint.COUNT_TOKENS && endpoint != Endpoint.PASSTHROUGH;
     }
 
     @Override
@@ -40,8 +43,13 @@ public final class OpenAiAdapter implements ProviderAdapter {
         if (ResponsesBridge.bridges(exchange.endpoint()) && !openAi(target)) {
             return ResponsesBridge.invoke(exchange, chat -> invoke(chat, target, upstream));
         }
+        if (exchange.endpoint() == Endpoint.RERANK && openAi(target)) {
+            // OpenAI has no rerank API; compatible vendors (Jina, Cohere, vLLM, ...) do
+            throw new GatewayException(ErrorCode.ENDPOINT_NOT_SUPPORTED, "/v1/rerank is not supported by provider "
+                    + "'openai' (model '" + target.alias() + "'); use an OpenAI-compatible rerank vendor with api_base");
+        }
         String url = baseUrl(exchange, target) + OpenAiProtocol.path(exchange.endpoint());
-        boolean stream = exchange.json().path("stream").asBoolean(false);
+        boolean stream = !OpenAiProtocol.media(exchange.endpoint()) && exchange.json().path("stream").asBoolean(false);
         Headers headers = Upstreams.baseHeaders(exchange, target, stream)
                 .set("authorization", "Bearer " + target.key().apiKey())
                 .build();
