@@ -129,4 +129,41 @@ class SpendCostIT {
         HttpResponse<String> third = pg.chat("al", false);
         assertFalse(pg.usageEvent(requestId(third)).has("budget_alerts"), "each threshold once per period");
     }
+
+    @Test
+    void imagesArePricedPerImageTheAnswerCarried() {
+        pg.fx.create("models", "{\"display_name\":\"img\",\"provider\":\"openai\",\"provider_key_id\":\""
+                + pg.providerKeyId + "\",\"model_name\":\"gpt-image-1\",\"cost\":{\"input_per_1k\":1,"
+                + "\"output_per_1k\":2,\"per_image\":0.04}}");
+        pg.mock.defaultScript(Script.reply("x").usage(10, 20));
+        HttpResponse<String> r = pg.fx.post("/v1/images/generations", ParityGateway.CALLER,
+                "{\"model\":\"img\",\"prompt\":\"a lighthouse\",\"n\":3}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode event = pg.usageEvent(requestId(r));
+        // 3 images at $0.04 + 10 input tokens at $1 per 1k + 20 output tokens at $2 per 1k
+        assertEquals(0.12 + 0.01 + 0.04, event.path("cost_usd").asDouble(), 1e-9, event.toString());
+    }
+
+    @Test
+    void transcriptionsArePricedPerSecondOfAudio() throws Exception {
+        pg.fx.create("models", "{\"display_name\":\"stt\",\"provider\":\"openai\",\"provider_key_id\":\""
+                + pg.providerKeyId + "\",\"model_name\":\"whisper-1\",\"cost\":{\"input_per_1k\":0,"
+                + "\"output_per_1k\":0,\"per_second\":0.0001}}");
+        byte[] audio = new byte[30_000]; // the mock reports one second per 1000 bytes: 30 s
+        String head = "--b0\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nstt\r\n"
+                + "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                + "Content-Type: audio/wav\r\n\r\n";
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        body.writeBytes(audio);
+        body.writeBytes("\r\n--b0--\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        HttpResponse<String> r = pg.gw.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(pg.gw.proxy("/v1/audio/transcriptions")))
+                .header("authorization", "Bearer " + ParityGateway.CALLER)
+                .header("content-type", "multipart/form-data; boundary=b0")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode event = pg.usageEvent(requestId(r));
+        assertEquals(0.003, event.path("cost_usd").asDouble(), 1e-9, "30 s at $0.0001: " + event);
+    }
 }

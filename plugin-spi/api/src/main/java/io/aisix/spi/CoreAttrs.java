@@ -78,6 +78,16 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
 
+    /** Images an image-generation answer carried (set by the adapter), for {@code cost.per_image}. */
+    public static final AttrKey<Integer> IMAGES = AttrKey.of("images", Integer.class);
+
+    /**
+     * Seconds of audio a transcription answer reported (OpenAI's {@code usage} of type
+     * {@code duration}, or a verbose answer's {@code duration}; set by the adapter), for
+     * {@code cost.per_second}.
+     */
+    public static final AttrKey<Double> AUDIO_SECONDS = AttrKey.of("audio_seconds", Double.class);
+
     /**
      * On a cache hit: the usage the stored answer was produced with (set at {@link Stage#CACHE}), so
      * observers can price what the hit saved. {@link #USAGE} stays unset on a hit: it cost nothing.

@@ -65,10 +65,10 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
      * @param cachedInputPer1k {@code cached_input_per_1k}: prompt tokens read from the provider's
      *                         prompt cache ({@link io.aisix.spi.Usage#cacheReadTokens()}); defaults to
      *                         {@code inputPer1k}
-     * @param perImage         {@code per_image}: USD per generated image, for image endpoints (none
-     *                         served yet; kept for rows that set it)
-     * @param perSecond        {@code per_second}: USD per second of audio, for audio endpoints (none
-     *                         served yet; kept for rows that set it)
+     * @param perImage         {@code per_image}: USD per generated image ({@code /v1/images/generations},
+     *                         the images the answer carried)
+     * @param perSecond        {@code per_second}: USD per second of transcribed audio
+     *                         ({@code /v1/audio/transcriptions}, as the upstream reported it)
      */
     public record Cost(double inputPer1k, double outputPer1k, double cachedInputPer1k, double perImage,
                        double perSecond) {
@@ -92,6 +92,38 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
             double nanos = (fresh * inputPer1k + cacheRead * cachedInputPer1k
                     + Math.max(0, usage.completionTokens()) * outputPer1k) * perTokenScale;
             return nanos >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.round(nanos);
+        }
+
+        /**
+         * The price of one answer in nano-USD: its tokens as {@link #nanoUsd(io.aisix.spi.Usage)} (none
+         * when {@code usage} is null) plus {@code images * per_image} plus
+         * {@code audioSeconds * per_second}.
+         */
+        public long nanoUsd(io.aisix.spi.Usage usage, int images, double audioSeconds) {
+            double media = (Math.max(0, images) * perImage + Math.max(0, audioSeconds) * perSecond) * 1e9;
+            long tokens = usage == null ? 0 : nanoUsd(usage);
+            double total = tokens + media;
+            return total >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.round(total);
+        }
+
+        /**
+         * What a finished request cost, in nano-USD, at the prices of the target that answered
+         * ({@link io.aisix.spi.CoreAttrs#TARGET}): its usage, images and audio seconds as the adapter
+         * published them. -1 when that target has no {@code cost} or the answer reported nothing to
+         * price (a failed request); shared by every plugin that needs the number.
+         */
+        public static long of(io.aisix.spi.Exchange exchange) {
+            java.util.Optional<io.aisix.spi.provider.Target> target = exchange.attr(io.aisix.spi.CoreAttrs.TARGET);
+            if (target.isEmpty() || target.get().model().cost().isEmpty()) {
+                return -1;
+            }
+            java.util.Optional<io.aisix.spi.Usage> usage = exchange.attr(io.aisix.spi.CoreAttrs.USAGE);
+            java.util.Optional<Integer> images = exchange.attr(io.aisix.spi.CoreAttrs.IMAGES);
+            java.util.Optional<Double> seconds = exchange.attr(io.aisix.spi.CoreAttrs.AUDIO_SECONDS);
+            if (usage.isEmpty() && images.isEmpty() && seconds.isEmpty()) {
+                return -1;
+            }
+            return target.get().model().cost().get().nanoUsd(usage.orElse(null), images.orElse(0), seconds.orElse(0.0));
         }
 
         /** Nano-USD as USD. */

@@ -122,5 +122,9 @@ class ModelKindTest {
         // cache reads beyond the prompt (a confused upstream) are capped at the prompt
         assertEquals(50_000_000L, c.nanoUsd(new io.aisix.spi.Usage(1000, 0, 5000, 0)));
         assertEquals(1.5, Model.Cost.usd(1_500_000_000L));
+        // media: 3 images at $0.04 and 30.5 s at $0.006, plus tokens when reported
+        Model.Cost media = new Model.Cost(1, 1, 1, 0.04, 0.006);
+        assertEquals(120_000_000L + 183_000_000L, media.nanoUsd(null, 3, 30.5));
+        assertEquals(120_000_000L + 2_000_000L, media.nanoUsd(new io.aisix.spi.Usage(1, 1), 3, 0));
     }
 }

@@ -7,11 +7,9 @@ import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
-import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.Model;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -145,20 +143,12 @@ final class BudgetFilter implements Filter {
                 RoundingMode.HALF_UP).toPlainString();
     }
 
-    /** The cost of the answer: the answering target's prices times its usage; 0 when either is unknown. */
-    static long cost(Exchange exchange) {
-        Optional<Usage> usage = exchange.attr(CoreAttrs.USAGE);
-        Optional<Target> target = exchange.attr(CoreAttrs.TARGET);
-        if (usage.isEmpty() || target.isEmpty() || target.get().model().cost().isEmpty()) {
-            return 0;
-        }
-        return target.get().model().cost().get().nanoUsd(usage.get());
-    }
 
     private void settle(Exchange exchange, Completion c, List<BudgetPlan.Applied> applied, String[] counters,
                         long[] ends, Ledger.Reservation[] held, String estimateKey) {
-        long cost = cost(exchange);
-        if (exchange.attr(CoreAttrs.USAGE).isPresent()) {
+        long priced = Model.Cost.of(exchange); // -1: unpriced, or nothing reported (a failure)
+        long cost = Math.max(0, priced);
+        if (priced >= 0 || exchange.attr(CoreAttrs.USAGE).isPresent()) {
             runtime.learn(estimateKey, cost);
         }
         List<String> alerts = null;

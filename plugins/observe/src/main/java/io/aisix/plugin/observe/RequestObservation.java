@@ -97,8 +97,9 @@ final class RequestObservation implements Consumer<Completion> {
         long costNanos = -1; // unpriced
         long savedNanos = 0;
         Optional<String> cacheStatus = ex.attr(CoreAttrs.CACHE_STATUS);
-        if (usage.isPresent() && target.isPresent() && target.get().model().cost().isPresent()) {
-            costNanos = target.get().model().cost().get().nanoUsd(usage.get());
+        long answered = Model.Cost.of(ex);
+        if (answered >= 0) {
+            costNanos = answered;
         } else if (cacheStatus.isPresent() && cacheStatus.get().equals("hit")) {
             // a hit called no upstream: it cost nothing, and saved what the stored answer's usage
             // costs at the prices of the target the request would have gone to first
