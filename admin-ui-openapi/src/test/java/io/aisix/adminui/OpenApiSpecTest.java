@@ -94,11 +94,12 @@ class OpenApiSpecTest {
     @Test
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
-        // one per core kind, guardrail_attachments and budgets (declared by the guardrails and budgets
-        // plugins; the distribution's AdminUiEndToEndIT checks them against the running kinds)
-        assertEquals(CoreKinds.all().size() + 2, byKind.size(), "one schema per kind");
-        assertTrue(byKind.containsKey("guardrail_attachments"));
-        assertTrue(byKind.containsKey("budgets"));
+        // one per core kind, guardrail_attachments (declared by the guardrails plugin), oidc_providers
+        // and claim_mappings (auth-oidc), budgets (budgets); the distribution's AdminUiEndToEndIT
+        // checks those against the running kinds
+        assertEquals(CoreKinds.all().size() + 4, byKind.size(), "one schema per kind");
+        assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
+        assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());

@@ -160,6 +160,46 @@ class CliSmokeIT {
                 bad + ": invalid (5 errors; nothing of it would be served)"), invalid.lines());
     }
 
+    /**
+     * auth-oidc's {@code oidc_providers} and {@code claim_mappings} are served from a file too: a
+     * mapping names its caller key by {@code display_name} (the key's id is derived) or by id, and
+     * its provider by name; both must be in the file.
+     */
+    @Test
+    void oidcProvidersAndClaimMappingsAreReadFromAFile() throws Exception {
+        Path good = Files.writeString(dir.resolve("oidc.yaml"), """
+                _format_version: "1"
+                api_keys:
+                  - { display_name: alice, key_env: ALICE_KEY, jwt_provider: corp, jwt_subject: alice }
+                  - { id: team-key, display_name: team, key_env: TEAM_KEY }
+                oidc_providers:
+                  - { name: corp, issuer: "https://sso.example.com/realms/corp", audiences: [aisix] }
+                claim_mappings:
+                  - { name: ml, jwt_provider: corp, match: [{ claim: groups, op: contains, values: [ml] }], resolve: { api_key_id: alice } }
+                  - { name: ops, jwt_provider: corp, match: [{ claim: dept, op: exact, values: [ops] }], resolve: { api_key_id: team-key } }
+                """);
+        Map<String, String> env = Map.of("ALICE_KEY", "sk-file-alice-0123", "TEAM_KEY", "sk-file-team-0123");
+        Run ok = aisix(env, "validate", "-r", good.toString());
+        assertEquals(0, ok.exit(), ok.out());
+        assertEquals(List.of(HOME.resolve("conf/config.yaml") + ": valid",
+                good + ": valid (api_keys 2, oidc_providers 1, claim_mappings 2)"), ok.lines());
+
+        Path bad = Files.writeString(dir.resolve("oidc-bad.yaml"), """
+                _format_version: "1"
+                oidc_providers:
+                  - { name: corp, issuer: "https://sso.example.com", audiences: [], allowed_algorithms: [HS256] }
+                claim_mappings:
+                  - { name: ml, jwt_provider: elsewhere, match: [{ claim: groups, op: regex, values: [ml] }], resolve: { api_key_id: nobody } }
+                """);
+        Run invalid = aisix(Map.of(), "validate", "-r", bad.toString());
+        assertEquals(2, invalid.exit(), invalid.out());
+        String out = invalid.out();
+        for (String e : List.of("/oidc_providers/0/audiences: must not be empty",
+                "/oidc_providers/0/allowed_algorithms/0: ", "/claim_mappings/0/match/0/op: must be one of [exact, contains]")) {
+            assertTrue(out.contains(e), e + " in\n" + out);
+        }
+    }
+
     @Test
     void versionAndHelp() throws Exception {
         Run v = aisix(Map.of(), "version");

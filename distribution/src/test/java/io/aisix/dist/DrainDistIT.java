@@ -2,6 +2,7 @@ package io.aisix.dist;
 
 import static io.aisix.dist.InstalledGateway.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.testkit.MockUpstream;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGTERM while 50 streams are open, as docs/deployment.md (Shutdown) describes: {@code /livez}
  * turns 503 at once (the streams still open), every stream then finishes to its last event, and
- * the process exits 0.
+ * the process exits 0. Answers during the drain carry {@code Connection: close}; the log says
+ * {@code drain complete} once the last stream ended.
  */
 @Timeout(120)
 class DrainDistIT {
@@ -62,10 +64,17 @@ class DrainDistIT {
             }
             assertTrue(mock.awaitPaused(STREAMS, Duration.ofSeconds(30)), "paused: " + mock.streamsPaused());
 
-            gw.terminate();
+            gw.signal("TERM"); // not Process.destroy(): it closes the pipes, and the log is read below
             eventually("/livez fails once the drain began", Duration.ofSeconds(2),
                     () -> gw.get("proxy", "/livez").statusCode() == 503);
-            assertEquals(503, gw.get("proxy", "/readyz").statusCode());
+            HttpResponse<String> readyz = gw.get("proxy", "/readyz");
+            assertEquals(503, readyz.statusCode());
+            // every answer during the drain tells keep-alive callers to go elsewhere
+            assertEquals("close", readyz.headers().firstValue("connection").orElse(""), readyz.headers().toString());
+            HttpResponse<String> models = gw.proxy("GET", "/v1/models", CALLER, null);
+            assertEquals(200, models.statusCode());
+            assertEquals("close", models.headers().firstValue("connection").orElse(""), models.headers().toString());
+            assertFalse(gw.stderr().contains("drain complete"), "streams are still open");
             assertEquals(0, mock.streamsCompleted(), "the streams are still open");
             assertTrue(gw.alive(), "the process waits for them");
 
@@ -77,6 +86,13 @@ class DrainDistIT {
             }
             assertEquals(STREAMS, mock.streamsCompleted());
             assertEquals(0, gw.awaitExit(Duration.ofSeconds(30)), gw.stderr());
+            // logged once the last stream ended (it was not there while they were open), before the exit
+            try {
+                eventually("drain complete in the log", Duration.ofSeconds(10),
+                        () -> gw.stderr().contains("drain complete: no request in flight"));
+            } catch (AssertionError e) {
+                throw new AssertionError("stderr:\n" + gw.stderr() + "\nstdout:\n" + gw.stdout(), e);
+            }
         }
     }
 }

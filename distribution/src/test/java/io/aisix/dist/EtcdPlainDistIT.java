@@ -52,6 +52,7 @@ class EtcdPlainDistIT {
                 proxy: { addr: 127.0.0.1:0 }
                 admin: { addr: 127.0.0.1:0 }
                 etcd: { endpoints: [%s], prefix: /aisix }
+                observability: { metrics: { prometheus: { addr: 127.0.0.1:0 } } }
                 """.formatted(etcd.endpoint()));
     }
 
@@ -73,6 +74,23 @@ class EtcdPlainDistIT {
         assertEquals(200, gw.get("proxy", "/readyz").statusCode());
         // nothing but access-log lines (other tests' requests): no JDK warning, no error, no stack trace
         assertEquals(List.of(), gw.stderr().lines().filter(l -> !ACCESS_LOG.matcher(l).matches()).toList());
+    }
+
+    /** AISIX's status endpoints on the metrics listener (AISIX's spelling of its address), not on the proxy. */
+    @Test
+    void statusEndpointsOnTheMetricsListener() {
+        HttpResponse<String> ready = gw.get("metrics", "/status/ready");
+        assertEquals(200, ready.statusCode());
+        assertEquals("ok", ready.body());
+        JsonNode config = read(gw.get("metrics", "/status/config"));
+        assertEquals("etcd", config.at("/source/type").asText(), config.toString());
+        assertTrue(config.at("/source/connected").asBoolean(), config.toString());
+        assertTrue(config.at("/applied/applied_revision").asLong() > 0, config.toString());
+        assertTrue(config.path("rejected").isArray() && config.at("/applied/resource_counts").has("models"),
+                config.toString());
+        assertTrue(read(gw.get("metrics", "/status/models")).isArray());
+        assertEquals(200, gw.get("metrics", "/metrics").statusCode());
+        assertEquals(404, gw.get("proxy", "/status/config").statusCode());
     }
 
     @Test

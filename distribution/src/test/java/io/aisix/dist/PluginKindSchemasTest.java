@@ -43,6 +43,9 @@ class PluginKindSchemasTest {
             {"name":"g","kind":"pii","default_action":"shred","detectors":[{"type":"email"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"shoe_size"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"email"},{"type":"email"}]} | validator-only
+            {"name":"g","kind":"pii","max_buffer_bytes":4096,"on_buffer_exceeded":"fail_open","detectors":[{"type":"email"}]} | valid
+            {"name":"g","kind":"pii","max_buffer_bytes":0,"detectors":[{"type":"email"}]} | invalid
+            {"name":"g","kind":"pii","on_buffer_exceeded":"drop","detectors":[{"type":"email"}]} | invalid
             {"name":"g","kind":"pii","detectors":[{"type":"china_mobile"},{"type":"china_id_card","action":"block"},{"type":"bank_card"}]} | valid
             {"name":"g","kind":"pii","custom_patterns":[{"name":"Employee ID","regex":"EMP-(\\\\d+)","replacement":"EMP-***"},{"name":"gone","regex":"x","replacement":""}]} | valid
             {"name":"g","kind":"pii","custom_patterns":[{"name":"t","regex":"x","action":"block","replacement":"*"}]} | invalid
@@ -108,6 +111,47 @@ class PluginKindSchemasTest {
         Set<String> published = new TreeSet<>();
         budgets.schema().orElseThrow().get("properties").fieldNames().forEachRemaining(published::add);
         assertEquals(new TreeSet<>(budgets.knownFields()), published);
+    }
+
+    /** auth-oidc's oidc_providers (AISIX's fields and this gateway's JWKS settings): row | expectation */
+    private static final String OIDC_PROVIDERS = """
+            {"name":"corp","issuer":"https://sso.example.com/realms/corp","audiences":["aisix"]} | valid
+            {"name":"corp","issuer":"corp","audiences":["a","b"],"jwks_uri":"https://k/certs","leeway_secs":300,"required_scopes":["llm"],"bound_claims":{"a.b":"x","c":["y","z"]},"identity_claim":"email","enabled":false} | valid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"allowed_algorithms":["ES256"],"jwks_refresh_secs":60,"jwks_refetch_min_secs":0,"jwks_timeout_ms":500} | valid
+            {"issuer":"https://i","audiences":["a"]} | invalid
+            {"name":"corp","audiences":["a"]} | invalid
+            {"name":"corp","issuer":"https://i"} | invalid
+            {"name":"corp","issuer":"https://i","audiences":"a"} | invalid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"leeway_secs":301} | invalid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"allowed_algorithms":["HS256"]} | invalid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"allowed_algorithms":["none"]} | invalid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"jwks_uri":"file:///k"} | invalid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"jwks_timeout_ms":50} | invalid
+            {"name":"corp","issuer":"https://i","audiences":["a"],"enabled":"yes"} | invalid
+            {"name":"corp","issuer":"https://i","audiences":[]} | validator-only
+            {"name":"corp","issuer":"corp","audiences":["a"]} | validator-only
+            {"name":"corp","issuer":"https://i","audiences":["a"],"bound_claims":{"x":1}} | validator-only
+            """;
+
+    /** auth-oidc's claim_mappings (AISIX's fields): row | expectation */
+    private static final String CLAIM_MAPPINGS = """
+            {"name":"m","jwt_provider":"corp","match":[{"claim":"groups","op":"contains","values":["ml"]}],"resolve":{"api_key_id":"k1"}} | valid
+            {"name":"m","jwt_provider":"corp","priority":4294967295,"enabled":false,"match":[{"claim":"a.b","op":"exact","values":["x","y"]}],"resolve":{"api_key_id":"k1"}} | valid
+            {"jwt_provider":"corp","match":[{"claim":"g","op":"exact","values":["x"]}],"resolve":{"api_key_id":"k1"}} | invalid
+            {"name":"m","match":[{"claim":"g","op":"exact","values":["x"]}],"resolve":{"api_key_id":"k1"}} | invalid
+            {"name":"m","jwt_provider":"corp","match":[],"resolve":{"api_key_id":"k1"}} | invalid
+            {"name":"m","jwt_provider":"corp","match":[{"claim":"g","op":"regex","values":["x"]}],"resolve":{"api_key_id":"k1"}} | invalid
+            {"name":"m","jwt_provider":"corp","match":[{"op":"exact","values":["x"]}],"resolve":{"api_key_id":"k1"}} | invalid
+            {"name":"m","jwt_provider":"corp","match":[{"claim":"g","op":"exact","values":["x"]}]} | invalid
+            {"name":"m","jwt_provider":"corp","match":[{"claim":"g","op":"exact","values":["x"]}],"resolve":{}} | invalid
+            {"name":"m","jwt_provider":"corp","priority":-1,"match":[{"claim":"g","op":"exact","values":["x"]}],"resolve":{"api_key_id":"k1"}} | invalid
+            {"name":"m","jwt_provider":"corp","match":[{"claim":"g","op":"exact","values":[]}],"resolve":{"api_key_id":"k1"}} | validator-only
+            """;
+
+    @Test
+    void oidcKindsAgreeWithTheirSchemas() throws Exception {
+        assertEquals(List.of(), disagreements(shipped("oidc_providers"), OIDC_PROVIDERS));
+        assertEquals(List.of(), disagreements(shipped("claim_mappings"), CLAIM_MAPPINGS));
     }
 
     private static ResourceKind<?> shipped(String name) {

@@ -9,6 +9,7 @@ import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.admin.HealthReport;
 import io.aisix.kernel.admin.ResourceService;
 import io.aisix.kernel.admin.SchemaRoutes;
+import io.aisix.kernel.admin.StatusRoutes;
 import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.config.Addr;
 import io.aisix.kernel.config.ConfigException;
@@ -16,6 +17,8 @@ import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.config.UrlRewrites;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
+import io.aisix.kernel.http.ClientAddress;
+import io.aisix.kernel.http.DrainFilter;
 import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.http.ProxyHandler;
@@ -193,8 +196,8 @@ public final class Gateway implements AutoCloseable {
         boolean metricsOn = config.metrics().enabled();
         String metricsPath = config.metrics().path();
         if (!metricsPath.startsWith("/") || metricsPath.startsWith("/admin/") || metricsPath.equals("/livez")
-                || metricsPath.equals("/readyz")) {
-            throw new ConfigException("metrics.path", "must be an absolute path outside /admin/ and the probes");
+                || metricsPath.equals("/readyz") || StatusRoutes.PATHS.contains(metricsPath)) {
+            throw new ConfigException("metrics.path", "must be an absolute path outside /admin/, the probes and /status/*");
         }
         registerKernelMetrics();
         startPlugins();
@@ -209,9 +212,12 @@ public final class Gateway implements AutoCloseable {
         }
         metricsAddr.ifPresent(a -> checkFree("metrics.addr", a));
 
+        DrainFilter drainFilter = new DrainFilter(lifecycle);
         Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
         ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
-                UrlRewrites.compile(config.proxy().urlRewrites()));
+                UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(
+                        config.proxy().realIp().trustedProxies(), config.proxy().realIp().recursive(),
+                        config.proxy().realIp().header()));
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
                 .host(proxyAddr.host())
@@ -222,20 +228,22 @@ public final class Gateway implements AutoCloseable {
                 // cache and rate-limit state, alias names), never copied from upstream answers or
                 // from unvalidated caller input, so Helidon's per-header check (2% of CPU) is off.
                 .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
-                .routing(r -> r.register(probes).any(proxy));
+                .routing(r -> r.addFilter(drainFilter).register(probes).any(proxy));
         listenerTls.listener(WebServer.DEFAULT_SOCKET_NAME, "proxy.tls", config.proxy().tls()).ifPresent(b::tls);
         MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics, metricsPath);
+        // AISIX's status endpoints live beside /metrics: on its listener, or on the admin listener
+        StatusRoutes status = new StatusRoutes(snapshots, store, dispatcher, options.clock(), resourcesFile != null);
         if (adminOn) {
             HealthReport health = healthReport(options);
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
-                    plugins.plugins());
+                    plugins.plugins(), status::models);
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
-                        r.register(probes).register(AdminRoutes.PREFIX, admin)
+                        r.addFilter(drainFilter).register(probes).register(AdminRoutes.PREFIX, admin)
                                 .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsOn && metricsAddr.isEmpty()) {
-                            r.register(metricsEndpoint);
+                            r.register(metricsEndpoint).register(status);
                         }
                         AdminExtension.Context ctx = extensionContext(adminAuth, proxyAddr);
                         adminExtensions.forEach(e -> e.routing(r, ctx));
@@ -243,7 +251,8 @@ public final class Gateway implements AutoCloseable {
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
                         config.metrics().tls())
-                .routing((HttpRouting.Builder r) -> r.register(probes).register(metricsEndpoint))));
+                .routing((HttpRouting.Builder r) -> r.addFilter(drainFilter).register(probes).register(metricsEndpoint)
+                        .register(status))));
         server = b.build().start();
         startHeartbeat(options);
     }
@@ -474,7 +483,12 @@ public final class Gateway implements AutoCloseable {
                 break;
             }
         }
-        return lifecycle.inFlight() == 0;
+        boolean clean = lifecycle.inFlight() == 0;
+        if (clean) {
+            LOG.info("drain complete: no request in flight after "
+                    + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+        }
+        return clean;
     }
 
     @Override

@@ -38,12 +38,20 @@ public final class AdminRoutes implements HttpService {
     private final ResourceService resources;
     private final Supplier<JsonNode> health;
     private final List<PluginInfo> plugins;
+    private final Supplier<JsonNode> modelStatus;
 
     public AdminRoutes(AdminAuth auth, ResourceService resources, Supplier<JsonNode> health, List<PluginInfo> plugins) {
+        this(auth, resources, health, plugins, ResourceService.JSON::createArrayNode);
+    }
+
+    /** @param modelStatus the {@code GET /admin/v1/models/status} document (AISIX's, as {@code /status/models}) */
+    public AdminRoutes(AdminAuth auth, ResourceService resources, Supplier<JsonNode> health, List<PluginInfo> plugins,
+                       Supplier<JsonNode> modelStatus) {
         this.auth = auth;
         this.resources = resources;
         this.health = health;
         this.plugins = plugins;
+        this.modelStatus = modelStatus;
     }
 
     /**
@@ -73,6 +81,7 @@ public final class AdminRoutes implements HttpService {
     private static final List<Bound> TABLE = List.of(
             new Bound(new Route("GET", "/health"), (self, req, res) -> send(res, 200, self.health.get())),
             new Bound(new Route("GET", "/plugins"), (self, req, res) -> send(res, 200, self.pluginsJson())),
+            new Bound(new Route("GET", "/models/status"), (self, req, res) -> send(res, 200, self.modelStatus.get())),
             new Bound(new Route("POST", "/api_keys/{id}/rotate"), (self, req, res) ->
                     send(res, 200, self.resources.rotate(param(req, "id"), ifMatch(req)))),
             new Bound(new Route("GET", "/{kind}"), (self, req, res) ->

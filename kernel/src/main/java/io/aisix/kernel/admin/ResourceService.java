@@ -11,6 +11,7 @@ import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreUnavailableException;
 import io.aisix.spi.Digests;
 import io.aisix.spi.Json;
+import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
@@ -216,9 +217,21 @@ public final class ResourceService {
         }
         if (kind.name().equals(CoreKinds.API_KEYS.name())) {
             String hash = value.path("key_hash").asText();
+            CallerKey key = (CallerKey) decoded;
             for (StoreRow r : read(() -> store.list(kind.name()))) {
-                if (!r.id().equals(id) && parse(r.value()).path("key_hash").asText().equals(hash)) {
+                if (r.id().equals(id)) {
+                    continue;
+                }
+                JsonNode other = parse(r.value());
+                if (other.path("key_hash").asText().equals(hash)) {
                     throw new AdminError(409, "this key is already registered as api_keys/" + r.id());
+                }
+                // AISIX: the (jwt_provider, jwt_subject) pair selects one key, so it is unique
+                if (key.jwtSubject().isPresent() && key.jwtSubject().get().equals(other.path("jwt_subject").asText(null))
+                        && key.jwtProvider().equals(Optional.ofNullable(other.path("jwt_provider").asText(null)))) {
+                    throw new AdminError(409, "jwt_subject is already bound for jwt_provider '"
+                            + key.jwtProvider().orElse("") + "' by api_keys/" + r.id(),
+                            List.of(new ValidationIssue("/jwt_subject", "already bound by api_keys/" + r.id())));
                 }
             }
         }

@@ -56,10 +56,7 @@ final class AisixSpellings {
      * would otherwise read as "unknown key", which hides that the operator's intent is understood).
      */
     static void refuseUnsupported(ObjectNode root) {
-        if (at(root, "proxy.real_ip") != null) {
-            throw new ConfigException("proxy.real_ip", "not supported yet: this gateway does not record the client "
-                    + "address (no client_source_ip in usage events), so there is nothing for it to resolve; remove it");
-        }
+        // none at present (proxy.real_ip is served since issue 19)
     }
 
     /** Copies AISIX's keys onto ours; refuses both spellings at once and what cannot mean the same here. */

@@ -248,6 +248,8 @@ public final class ConfigLoader {
         managed(c, notices);
         requestIdHeaders(c.proxy().requestId().acceptHeaders());
         UrlRewrites.compile(c.proxy().urlRewrites());
+        new io.aisix.kernel.http.ClientAddress(c.proxy().realIp().trustedProxies(), c.proxy().realIp().recursive(),
+                c.proxy().realIp().header()); // a bad trusted_proxies entry fails here, before anything binds
         outboundTls(c.upstream().tls());
         if (c.cache().backend().equals("redis") && (c.cache().redis() == null || c.cache().redis().url() == null)) {
             throw new ConfigException("cache.redis", "is required when cache.backend is redis");

@@ -20,7 +20,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         deployment = or(deployment, () -> new Deployment(null));
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null));
         admin = or(admin, () -> new Admin(null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));
@@ -132,12 +132,33 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)") Boolean threadPerCore,
             @Setting(min = 1, description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)")
             Integer workers,
-            List<UrlRewrite> urlRewrites) {
+            List<UrlRewrite> urlRewrites,
+            RealIp realIp) {
         public Proxy {
             addr = or(addr, () -> "0.0.0.0:3000");
             requestBodyLimitBytes = or(requestBodyLimitBytes, () -> 10L * 1024 * 1024);
             requestId = or(requestId, () -> new RequestId(null));
             urlRewrites = urlRewrites == null ? List.of() : List.copyOf(urlRewrites);
+            realIp = or(realIp, () -> new RealIp(null, null, null));
+        }
+    }
+
+    /**
+     * Where the caller's address comes from (AISIX's {@code proxy.real_ip}, nginx's rules): the TCP
+     * peer, unless it is one of {@code trusted_proxies}; then the address {@code header} names
+     * (for {@code x-forwarded-for} its last entry, or with {@code recursive} the rightmost entry
+     * that is not itself a trusted proxy). It keys {@code hash_on: client_ip}.
+     */
+    public record RealIp(
+            @Setting(description = "peers (CIDR ranges or addresses) whose forwarded header is believed; "
+                    + "empty: always the TCP peer") List<String> trustedProxies,
+            @Setting(description = "walk x-forwarded-for past trusted proxies (nginx real_ip_recursive)")
+            Boolean recursive,
+            @Setting(description = "the header naming the client, read only from trusted peers") String header) {
+        public RealIp {
+            trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+            recursive = or(recursive, () -> false);
+            header = or(header, () -> "x-forwarded-for");
         }
     }
 

@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
  *       answer, or to the first event of a stream; unsampled targets first), {@code least_cost}
  *       (cheapest {@code cost} input + output, uncosted last), {@code least_busy} (fewest tries in
  *       flight per unit of {@code weight}), {@code consistent_hash} ({@link HashRing} on the first
- *       non-empty {@code hash_on} source: a header, a cookie or the caller key's id; declaration
+ *       non-empty {@code hash_on} source: a header, a cookie, the caller key's id or the client's
+ *       address; declaration
  *       order when there is none). Targets in cooldown go last; {@code max_fallbacks} caps how many
  *       targets after the first are tried.</li>
  *   <li>A try has succeeded once its answer is in hand: a whole body, or for a stream its first
@@ -53,12 +54,19 @@ import java.util.function.LongSupplier;
  *   <li>A streamed upload ({@link Exchange#upload()}) is tried once: its body cannot be sent twice.</li>
  *   <li>When every candidate of a routing model failed: 503 {@code all_candidates_unavailable}
  *       with {@code Retry-After}; a lone target returns its own error.</li>
+ *   <li>Targets cooling down go last, and are still tried when nothing else is left. When every
+ *       target of a routing model is unavailable before the first try (down after 8 consecutive
+ *       failures and cooling down), {@code when_all_unavailable} decides: {@code fail} (the
+ *       default) answers 503 {@code all_candidates_unavailable} with {@code Retry-After: 30}
+ *       without an upstream call; {@code try_anyway} tries them all in declaration order.</li>
  * </ul>
  */
 public final class Dispatcher {
     private static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(5);
     private static final Duration COOLDOWN = Duration.ofSeconds(30);
     private static final double EWMA_ALPHA = 0.3;
+    /** AISIX's fixed {@code Retry-After} when every target is unavailable and the policy is {@code fail}. */
+    private static final Duration ALL_UNAVAILABLE_RETRY = Duration.ofSeconds(30);
 
     private final int defaultRetries;
     private final ModelHealth health;
@@ -87,6 +95,16 @@ public final class Dispatcher {
         return health;
     }
 
+    /**
+     * How long the direct alias {@code servedBy} stays cooled down after a failed try (it goes
+     * last in routing order meanwhile); empty when it is not cooling down.
+     */
+    public Optional<Duration> cooldownRemaining(String servedBy) {
+        Long until = cooldownUntil.get(servedBy);
+        long now = nanoClock.getAsLong();
+        return until == null || until - now <= 0 ? Optional.empty() : Optional.of(Duration.ofNanos(until - now));
+    }
+
     public Response dispatch(Exchange exchange, CompiledChain attempt) {
         CoreAttrs.TargetList list = exchange.attr(CoreAttrs.TARGETS).orElseThrow(() ->
                 new GatewayException(ErrorCode.INTERNAL, "no model resolution filter ran for this endpoint"));
@@ -97,6 +115,14 @@ public final class Dispatcher {
                 hashKey);
         if (ordered.isEmpty()) {
             throw new GatewayException(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, "no upstream target is configured");
+        }
+        if (routing.isPresent() && allUnavailable(ordered)) {
+            if (!routing.get().tryAnyway()) {
+                throw GatewayException.withHeaders(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, "all " + ordered.size()
+                        + " upstream candidates are down and cooling down (when_all_unavailable: fail)",
+                        ALL_UNAVAILABLE_RETRY, Headers.of("retry-after", Long.toString(ALL_UNAVAILABLE_RETRY.toSeconds())));
+            }
+            ordered = capped(list.targets(), routing.get()); // try_anyway: declaration order
         }
         boolean retryOn429 = routing.map(Model.Routing::retryOn429).orElse(false);
         List<Integer> fallbackStatuses = routing.map(Model.Routing::fallbackOnStatuses).orElse(List.of());
@@ -245,14 +271,39 @@ public final class Dispatcher {
         return min == Long.MAX_VALUE ? 1 : Duration.ofNanos(min).toSeconds() + 1;
     }
 
+    /**
+     * True when every target is unavailable: down by runtime health (8 or more consecutive
+     * failures, this gateway's stand-in for AISIX's background health checks) and cooling down.
+     * Targets merely cooling down are still tried (last) when nothing else is left, as AISIX does;
+     * a down target's cooldown running out lets one request through to probe it (a success
+     * resets its health).
+     */
+    private boolean allUnavailable(List<Target> targets) {
+        long now = nanoClock.getAsLong();
+        for (Target t : targets) {
+            if (!cooling(t, now) || health.level(t.model().id()) < 2) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first {@code 1 + max_fallbacks} of {@code targets}. */
+    private static List<Target> capped(List<Target> targets, Model.Routing routing) {
+        int max = routing.maxFallbacks().isPresent() ? routing.maxFallbacks().getAsInt() : Integer.MAX_VALUE - 1;
+        return targets.size() > max + 1 ? targets.subList(0, max + 1) : targets;
+    }
+
     private boolean cooling(Target t, long now) {
         Long until = cooldownUntil.get(t.servedBy());
         return until != null && until > now;
     }
 
     /**
-     * The first non-empty {@code hash_on} source of the request, null when none has a value. The
-     * client's address is not known to the chain, so a {@code client_ip} source yields nothing.
+     * The first non-empty {@code hash_on} source of the request, null when none has a value. A
+     * {@code client_ip} source is the caller's address as the kernel resolved it
+     * ({@link CoreAttrs#CLIENT_IP}: the TCP peer, or the forwarded address when the peer is a
+     * trusted proxy).
      */
     static String hashKey(Exchange exchange, List<Model.HashOn> sources) {
         for (Model.HashOn source : sources) {
@@ -260,6 +311,7 @@ public final class Dispatcher {
                 case "header" -> exchange.requestHeaders().first(source.name()).orElse("");
                 case "cookie" -> cookie(exchange.requestHeaders().all("cookie"), source.name());
                 case "api_key" -> exchange.attr(CoreAttrs.CALLER).map(c -> c.id()).orElse("");
+                case "client_ip" -> exchange.attr(CoreAttrs.CLIENT_IP).orElse("");
                 default -> "";
             };
             if (!v.isEmpty()) {

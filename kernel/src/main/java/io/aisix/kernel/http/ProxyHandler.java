@@ -70,13 +70,16 @@ public final class ProxyHandler implements Handler {
     private final long uploadLimit;
     private final GatewayMetrics metrics;
     private final UrlRewrites rewrites;
+    private final ClientAddress clientAddress;
 
     /**
      * @param bodyLimit the largest request body in bytes; 0 for no cap
      * @param rewrites  {@code proxy.url_rewrites}, applied to the raw path before routing
+     * @param clientAddress how the caller's address is told ({@code proxy.real_ip})
      */
     public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
-                        UrlRewrites rewrites) {
+                        UrlRewrites rewrites, ClientAddress clientAddress) {
+        this.clientAddress = clientAddress;
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
         this.bodyLimit = bodyLimit == 0 ? NO_BODY_LIMIT : Math.min(bodyLimit, NO_BODY_LIMIT);
@@ -151,8 +154,10 @@ public final class ProxyHandler implements Handler {
                 hb.add(h.name(), v);
             }
         });
-        KernelExchange ex = new KernelExchange(method, path, endpoint, hb.build(), body, state.snapshot(),
+        Headers headers = hb.build();
+        KernelExchange ex = new KernelExchange(method, path, endpoint, headers, body, state.snapshot(),
                 requestId, start);
+        clientAddress.resolve(req.remotePeer().address(), headers::all).ifPresent(ip -> ex.attr(CoreAttrs.CLIENT_IP, ip));
         if (upload != null) {
             ex.upload(upload);
         }

@@ -51,8 +51,9 @@ import java.util.regex.Pattern;
  *       plaintext is never kept, stored or printed; a plaintext {@code key} is refused;</li>
  *   <li>references by name: a model's {@code provider_key} (the provider key's
  *       {@code display_name}) becomes {@code provider_key_id}; {@code api_key:<display_name>} in
- *       {@code applies_to} and a rate-limit policy's {@code scope_ref} (scope {@code api_key})
- *       become the key's id; an attachment's {@code guardrail_id} may be the guardrail's
+ *       {@code applies_to}, a rate-limit policy's {@code scope_ref} (scope {@code api_key}) and
+ *       a claim mapping's {@code resolve.api_key_id} become the key's id; an attachment's
+ *       {@code guardrail_id} may be the guardrail's
  *       {@code name};</li>
  *   <li>non-glob entries of a caller key's {@code allowed_models} must name a model of the file
  *       (AISIX's check: a typo there would silently lock the key out).</li>
@@ -318,6 +319,12 @@ public final class ResourcesFile {
                 }
                 case "cache_policies" -> idByName(CoreKinds.API_KEYS.name(), r.value.get("applies_to"), "api_key:",
                         n -> r.value.put("applies_to", n));
+                case "claim_mappings" -> {
+                    if (r.value.get("resolve") instanceof ObjectNode resolve) {
+                        idByName(CoreKinds.API_KEYS.name(), resolve.get("api_key_id"), "",
+                                n -> resolve.put("api_key_id", n));
+                    }
+                }
                 default -> {
                 }
             }

@@ -87,11 +87,24 @@ public final class SnapshotManager implements StoreListener {
     private volatile Instant lastApplied;
     private volatile boolean connected;
     private volatile String lastError = "";
+    /** Successful applies so far (AISIX's {@code apply_seq}). */
+    private volatile long applySeq;
+    /** The last apply that failed, or null: {@code {at, kind, error}} for {@code /status/config}. */
+    private volatile Failure lastFailure;
+
+    /**
+     * An apply that failed: the configuration was not swapped in.
+     *
+     * @param kind {@code compile_failed} or {@code plugin_failed}
+     */
+    public record Failure(Instant at, String kind, String error) {
+    }
 
     private final Object revisions = new Object();
     private volatile long served;
     private long seen; // guarded by revisions
     private Instant behindSince; // guarded by revisions; null while served has caught up with seen
+    private Instant seenAt; // guarded by revisions
 
     /** AutoCloseable filter to the number of live states holding it; guarded by itself. */
     private final Map<Object, Integer> closeRefs = new IdentityHashMap<>();
@@ -200,6 +213,16 @@ public final class SnapshotManager implements StoreListener {
         return lastError;
     }
 
+    /** How many times a configuration was swapped in (0 before the first). */
+    public long applySeq() {
+        return applySeq;
+    }
+
+    /** The last apply that failed (the previous configuration kept serving), or null when none did. */
+    public Failure lastFailure() {
+        return lastFailure;
+    }
+
     @Override
     public synchronized void onSync(List<StoreRow> rows, long rev) {
         Map<String, TreeMap<String, Object>> previous = new HashMap<>(good);
@@ -264,11 +287,19 @@ public final class SnapshotManager implements StoreListener {
         }
     }
 
+    /** When the newest revision was first seen (or served), or null before anything was. */
+    public Instant seenAt() {
+        synchronized (revisions) {
+            return seenAt;
+        }
+    }
+
     @Override
     public void onRevisionSeen(long rev) {
         synchronized (revisions) {
             if (rev > seen) {
                 seen = rev;
+                seenAt = clock.instant();
                 if (served < seen && behindSince == null) {
                     behindSince = clock.instant();
                 }
@@ -284,6 +315,9 @@ public final class SnapshotManager implements StoreListener {
     private void markServed(long rev) {
         synchronized (revisions) {
             served = rev;
+            if (rev > seen || seenAt == null) {
+                seenAt = clock.instant();
+            }
             seen = Math.max(seen, rev);
             if (served >= seen) {
                 behindSince = null;
@@ -327,8 +361,9 @@ public final class SnapshotManager implements StoreListener {
         String key = row.kind() + "/" + row.id();
         boolean servingLastGood = good.getOrDefault(row.kind(), new TreeMap<>()).containsKey(row.id());
         RejectedRow prior = rejected.get(key);
+        Instant now = clock.instant();
         rejected.put(key, new RejectedRow(row.kind(), row.id(), row.revision(), List.copyOf(errors), servingLastGood,
-                prior != null ? prior.since() : clock.instant()));
+                prior != null ? prior.since() : now, now));
         LOG.warning("rejected " + key + " at revision " + row.revision() + ": " + String.join("; ", errors)
                 + (servingLastGood ? " (serving the last good value)" : ""));
     }
@@ -349,6 +384,7 @@ public final class SnapshotManager implements StoreListener {
             build = compiler.compile(snapshot, serving);
         } catch (RuntimeException e) {
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            lastFailure = new Failure(now, "compile_failed", lastError);
             LOG.log(Level.SEVERE, "could not compile configuration at revision " + rev
                     + "; the previous configuration keeps serving", e);
             return;
@@ -359,6 +395,7 @@ public final class SnapshotManager implements StoreListener {
                     .filter(e -> serving == null || !serving.filters().containsKey(e.getKey()))
                     .map(e -> "plugin " + e.getKey() + " has never built a filter and failed: " + describe(e.getValue()))
                     .toList());
+            lastFailure = new Failure(now, "plugin_failed", lastError);
             LOG.severe(lastError + (serving != null ? "; the configuration at revision " + served + " keeps serving"
                     : "; nothing is served until it builds"));
             closeUnused(build.freshFilters());
@@ -377,6 +414,7 @@ public final class SnapshotManager implements StoreListener {
         markServed(rev);
         lastApplied = now;
         lastError = "";
+        applySeq++;
         failuresView = List.copyOf(failures.values());
     }
 

@@ -214,6 +214,26 @@ class AdminApiIT {
     }
 
     @Test
+    void aJwtSubjectIsBoundToOneKeyPerProvider() throws Exception {
+        String bound = "{\"jwt_provider\":\"corp\",\"jwt_subject\":\"alice\"}";
+        HttpResponse<String> first = gw.adminCall("POST", "/admin/v1/api_keys", bound);
+        assertEquals(201, first.statusCode(), first.body());
+        String id = json(first).get("id").asText();
+        HttpResponse<String> again = gw.adminCall("POST", "/admin/v1/api_keys", bound);
+        assertEquals(409, again.statusCode(), again.body());
+        assertTrue(again.body().contains("/jwt_subject") && again.body().contains(id), again.body());
+        // the same subject under another provider, or the key itself rewritten, is fine
+        assertEquals(201, gw.adminCall("POST", "/admin/v1/api_keys",
+                "{\"jwt_provider\":\"other-idp\",\"jwt_subject\":\"alice\"}").statusCode());
+        JsonNode row = json(gw.adminCall("GET", "/admin/v1/api_keys/" + id, null)).get("value");
+        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/api_keys/" + id, row.toString());
+        assertEquals(200, put.statusCode(), put.body());
+        HttpResponse<String> lone = gw.adminCall("POST", "/admin/v1/api_keys", "{\"jwt_subject\":\"bob\"}");
+        assertEquals(400, lone.statusCode());
+        assertTrue(lone.body().contains("/jwt_provider"), lone.body());
+    }
+
+    @Test
     void callerKeysAreStoredOnlyAsHashes() throws Exception {
         HttpResponse<String> generated = gw.adminCall("POST", "/admin/v1/api_keys", "{\"display_name\":\"app\"}");
         assertEquals(201, generated.statusCode(), generated.body());

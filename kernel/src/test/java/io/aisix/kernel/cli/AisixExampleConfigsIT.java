@@ -132,8 +132,6 @@ class AisixExampleConfigsIT {
     @Test
     void theCommentedKeysThisGatewayDoesNotReadAreRefusedByName() throws IOException {
         Map<String, String> refused = Map.of(
-                "proxy: { real_ip: { trusted_proxies: [10.0.0.0/8], recursive: true, header: x-forwarded-for } }",
-                "proxy.real_ip",
                 "observability: { metrics: { client_type_rules: [{ pattern: '^py/', client: py }] } }",
                 "observability.metrics.client_type_rules",
                 "observability: { metrics: { buckets: { request_ttft: [0.05, 0.1] } } }", "observability.metrics.buckets",

@@ -111,9 +111,14 @@ class AisixSpellingsTest {
     }
 
     @Test
-    void unsupportedKeysSayWhy() {
-        ConfigException e = fails("proxy: { real_ip: { trusted_proxies: [10.0.0.0/8], recursive: true } }\n");
-        assertTrue(e.getMessage().startsWith("proxy.real_ip: not supported yet"), e.getMessage());
+    void realIpIsReadAsAisixWritesIt() throws IOException {
+        GatewayConfig.RealIp r = read("proxy: { real_ip: { trusted_proxies: [10.0.0.0/8, 192.0.2.1], recursive: true } }\n",
+                Map.of()).config().proxy().realIp();
+        assertEquals(List.of("10.0.0.0/8", "192.0.2.1"), r.trustedProxies());
+        assertTrue(r.recursive());
+        assertEquals("x-forwarded-for", r.header());
+        assertEquals("proxy.real_ip.trusted_proxies",
+                fails("proxy: { real_ip: { trusted_proxies: [lb.example.com] } }\n").key(), "refused before binding");
     }
 
     @Test

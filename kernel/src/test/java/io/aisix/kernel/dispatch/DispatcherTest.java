@@ -100,6 +100,56 @@ class DispatcherTest {
         assertEquals(2, sleeps.size());
     }
 
+    private static Model.Routing whenAll(String policy) {
+        return new Model.Routing("round_robin", List.of(), OptionalInt.of(0), false, List.of(), OptionalInt.empty(),
+                Model.Routing.DEFAULT_HASH_ON, policy);
+    }
+
+    /** Fails every target until it is down (8 consecutive failures) and cooling down. */
+    private void downAll(List<Target> targets, Model.Routing routing) {
+        for (int i = 0; i < ModelHealth.DOWN_AFTER; i++) {
+            List<String> calls = new ArrayList<>();
+            assertThrows(GatewayException.class, () -> dispatcher.dispatch(exchange(targets, Optional.of(routing)),
+                    attempts(calls, s -> {
+                        throw GatewayException.upstreamStatus(500, "down", null);
+                    })));
+            assertEquals(targets.size(), calls.size(), "targets merely cooling down are still tried (round " + i + ")");
+        }
+    }
+
+    @Test
+    void whenAllUnavailableFailAnswers503RetryAfter30WithoutAnUpstreamCall() {
+        List<Target> targets = List.of(target("a", 0, 1), target("b", 0, 1));
+        downAll(targets, whenAll("fail"));
+        List<String> calls = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> dispatcher.dispatch(
+                exchange(targets, Optional.of(whenAll("fail"))), attempts(calls, s -> ok())));
+        assertEquals(List.of(), calls);
+        assertEquals(503, e.status());
+        assertEquals(ErrorCode.ALL_CANDIDATES_UNAVAILABLE, e.code());
+        assertEquals("30", e.headers().first("retry-after").orElseThrow());
+        // the cooldown over, one request probes them again; a success makes the target healthy
+        now.addAndGet(Duration.ofSeconds(31).toNanos());
+        assertEquals(200, dispatcher.dispatch(exchange(targets, Optional.of(whenAll("fail"))),
+                attempts(calls, s -> ok())).status());
+    }
+
+    @Test
+    void whenAllUnavailableTryAnywayTriesEveryTargetInDeclarationOrder() {
+        List<Target> targets = List.of(target("a", 0, 1), target("b", 0, 1), target("c", 0, 1));
+        downAll(targets, whenAll("try_anyway"));
+        List<String> calls = new ArrayList<>();
+        Response r = dispatcher.dispatch(exchange(targets, Optional.of(whenAll("try_anyway"))),
+                attempts(calls, s -> {
+                    if (!s.equals("c")) {
+                        throw GatewayException.upstreamStatus(500, "still down", null);
+                    }
+                    return ok();
+                }));
+        assertEquals(List.of("a", "b", "c"), calls);
+        assertEquals("c", r.headers().first("x-aisix-served-by").orElseThrow());
+    }
+
     @Test
     void aStreamedUploadIsTriedOnceButAnUnusableKeyStillFallsOver() {
         byte[] form = "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nm\r\n--B--\r\n"
@@ -402,6 +452,11 @@ class DispatcherTest {
                 "theme=dark; sid=abc"), byCookie.hashOn()));
         assertEquals(null, Dispatcher.hashKey(exchange(targets, routing), Model.Routing.DEFAULT_HASH_ON),
                 "no header and no caller key: declaration order");
+        List<Model.HashOn> byIp = List.of(new Model.HashOn("client_ip", ""), new Model.HashOn("api_key", ""));
+        KernelExchange fromIp = exchange(targets, routing);
+        fromIp.attr(CoreAttrs.CLIENT_IP, "203.0.113.9");
+        assertEquals("client_ip:203.0.113.9", Dispatcher.hashKey(fromIp, byIp), "the caller's address");
+        assertEquals(null, Dispatcher.hashKey(exchange(targets, routing), byIp), "no address known: the next source");
         List<Target> fresh = List.of(target("n1", 0, 1), target("n2", 0, 1), target("n3", 0, 1));
         assertEquals(List.of("n1", "n2", "n3"), dispatcher.order(fresh, routing, "m", null).stream()
                 .map(Target::servedBy).toList());

@@ -299,7 +299,9 @@ class SchemaAgreementTest {
             proxy: { thread_per_core: sometimes } | invalid
             proxy: { url_rewrites: [{ name: mcp, match: "^/mcp-servers/([^/]+)/mcp$", rewrite: "/mcp/$1" }] } | valid
             proxy: { url_rewrites: [{ match: "^/x$", rewrite: "/y", extra: 1 }] } | invalid
-            proxy: { real_ip: { trusted_proxies: [10.0.0.0/8] } } | invalid
+            proxy: { real_ip: { trusted_proxies: [10.0.0.0/8, "2001:db8::1"], recursive: true, header: x-real-ip } } | valid
+            proxy: { real_ip: { recursive: sometimes } } | invalid
+            proxy: { real_ip: { trusted_proxies: 10.0.0.0/8 } } | invalid
             resources_file: " " | invalid
             resources_file: [a.yaml] | invalid
             etcd: { request_timeout_ms: 5000, dial_timeout_ms: 5000 } | valid

@@ -103,6 +103,15 @@ public final class CoreAttrs {
     public static final AttrKey<java.util.List<String>> BUDGET_ALERTS =
             (AttrKey<java.util.List<String>>) (AttrKey) AttrKey.of("budget_alerts", java.util.List.class);
 
+    /**
+     * The caller's IP address, textual ({@code 203.0.113.7}, {@code 2001:db8::1}), set by the
+     * kernel before the chain runs: the TCP peer of the proxy listener, or, when that peer is one
+     * of {@code proxy.real_ip.trusted_proxies}, the address its forwarded header names (nginx's
+     * {@code real_ip} rules). Absent when the kernel could not tell (a request driven without a
+     * socket).
+     */
+    public static final AttrKey<String> CLIENT_IP = AttrKey.of("client_ip", String.class);
+
     /** The routing candidates of a request, wrapped so the attribute stays typed. */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
     }

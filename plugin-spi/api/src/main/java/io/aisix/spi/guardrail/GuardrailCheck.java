@@ -23,6 +23,25 @@ public interface GuardrailCheck {
         return false;
     }
 
+    /**
+     * The most streamed answer text, in UTF-8 bytes, this guardrail scans in one stream (AISIX's
+     * {@code max_buffer_bytes}); empty (the default) for no bound of its own. Only enforcing
+     * guardrails on streamed output are bounded; past the bound {@link #failClosedPastBuffer}
+     * decides what happens.
+     */
+    default java.util.OptionalLong maxStreamBytes() {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * AISIX's {@code on_buffer_exceeded}: true ({@code fail_closed}, the default) ends a stream that
+     * passed {@link #maxStreamBytes} with {@code content_filter}; false ({@code fail_open}) stops
+     * this guardrail scanning the rest of that stream, recorded as a bypass.
+     */
+    default boolean failClosedPastBuffer() {
+        return true;
+    }
+
     enum Phase { INPUT, OUTPUT }
 
     /**

@@ -64,7 +64,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
             Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
-                    "user_id", "metadata", "allowed_routes"),
+                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject"),
             Set.of(), CoreKinds::callerKey);
 
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
@@ -262,8 +262,9 @@ public final class CoreKinds {
             h.requiredWhen("name", "type", List.of("header", "cookie"));
             hashOn.add(new Model.HashOn(type, type.equals("header") ? name.toLowerCase(Locale.ROOT) : name));
         }
+        String whenAll = r.oneOf("when_all_unavailable", "fail", Model.Routing.WHEN_ALL_UNAVAILABLE);
         return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, statuses,
-                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn));
+                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn), whenAll);
     }
 
     private static CallerKey callerKey(String id, FieldReader r) {
@@ -279,7 +280,14 @@ public final class CoreKinds {
         JsonNode metadata = r.anyObject("metadata").orElse(NullNode.getInstance());
         // AISIX: no allowed_routes (or null, or []) grants no passthrough route
         List<String> routes = r.strings("allowed_routes", List.of());
-        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes);
+        // AISIX: the oidc_providers entry (by name) whose identity claim may select this key by jwt_subject
+        Optional<String> jwtProvider = r.optString("jwt_provider");
+        Optional<String> jwtSubject = r.optString("jwt_subject");
+        if (jwtSubject.isPresent() && jwtProvider.isEmpty()) {
+            r.error("jwt_provider", "is required when jwt_subject is set");
+        }
+        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
+                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {

@@ -139,9 +139,29 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
      *                           (absent: all)
      * @param fallbackOnStatuses upstream statuses that are retried and fall over like a 5xx
      * @param hashOn             where {@code consistent_hash} takes its key from, first non-empty wins
+     * @param whenAllUnavailable what happens when every target is unavailable by runtime health
+     *                           (down after repeated failures and cooling down): {@code fail}
+     *                           (AISIX's default: 503 {@code all_candidates_unavailable} with
+     *                           {@code Retry-After: 30}, no upstream call) or {@code try_anyway}
+     *                           (every target is tried, in declaration order)
      */
     public record Routing(String strategy, List<Target> targets, OptionalInt retries, boolean retryOn429,
-                          List<Integer> fallbackOnStatuses, OptionalInt maxFallbacks, List<HashOn> hashOn) {
+                          List<Integer> fallbackOnStatuses, OptionalInt maxFallbacks, List<HashOn> hashOn,
+                          String whenAllUnavailable) {
+        /** The values {@code when_all_unavailable} may take. */
+        public static final List<String> WHEN_ALL_UNAVAILABLE = List.of("fail", "try_anyway");
+
+        /** With AISIX's default {@code when_all_unavailable: fail}. */
+        public Routing(String strategy, List<Target> targets, OptionalInt retries, boolean retryOn429,
+                       List<Integer> fallbackOnStatuses, OptionalInt maxFallbacks, List<HashOn> hashOn) {
+            this(strategy, targets, retries, retryOn429, fallbackOnStatuses, maxFallbacks, hashOn, "fail");
+        }
+
+        /** True with {@code try_anyway}. */
+        public boolean tryAnyway() {
+            return "try_anyway".equals(whenAllUnavailable);
+        }
+
         /** The strategies a routing model may name (AISIX's set). */
         public static final List<String> STRATEGIES = List.of("failover", "round_robin", "least_latency", "least_cost",
                 "least_busy", "consistent_hash");

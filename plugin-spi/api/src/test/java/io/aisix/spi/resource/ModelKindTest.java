@@ -64,6 +64,13 @@ class ModelKindTest {
         assertEquals(OptionalInt.of(0), routing.retries(), "an explicit 0 is not the default");
         assertEquals(OptionalInt.of(1), routing.maxFallbacks());
         assertEquals(List.of(409), routing.fallbackOnStatuses());
+        assertEquals("fail", routing.whenAllUnavailable());
+        assertTrue(decode(ROUTING.formatted(",\"when_all_unavailable\":\"try_anyway\"", "")).routing().orElseThrow()
+                .tryAnyway());
+        assertEquals("fail", decode(ROUTING.formatted(",\"when_all_unavailable\":null", "")).routing().orElseThrow()
+                .whenAllUnavailable(), "AISIX's null: the default");
+        assertEquals(List.of("/routing/when_all_unavailable"),
+                problems(ROUTING.formatted(",\"when_all_unavailable\":\"sometimes\"", "")));
         assertEquals(List.of(new Model.HashOn("header", "x-session"), new Model.HashOn("api_key", "")), routing.hashOn());
         assertEquals(OptionalLong.of(5000), r.timeoutMs(), "a routing model's timeout: its targets' default");
         assertEquals(OptionalLong.of(800), r.streamTimeoutMs());

@@ -20,7 +20,8 @@ import java.util.Optional;
  * Authenticates the caller: {@code Authorization: Bearer <key>} or {@code x-api-key: <key>};
  * an {@code Authorization} header of another scheme is refused rather than ignored. The key's
  * SHA-256 is looked up; disabled and expired keys are refused with their own codes. Messages never
- * contain the presented key.
+ * contain the presented key. A request an earlier AUTH filter already authenticated (a JWT caller,
+ * see {@code auth-oidc}) passes untouched.
  */
 final class ApiKeyAuthFilter implements Filter {
     private final Map<String, CallerKey> byHash;
@@ -33,6 +34,10 @@ final class ApiKeyAuthFilter implements Filter {
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
+        if (exchange.attr(CoreAttrs.CALLER).isPresent()) {
+            // an earlier AUTH filter (auth-oidc, for a JWT bearer) already authenticated the caller
+            return chain.proceed(exchange);
+        }
         String presented = credential(exchange);
         CallerKey key = byHash.get(Digests.sha256Hex(presented));
         if (key == null) {

@@ -23,10 +23,32 @@ final class PiiCheck implements GuardrailCheck {
 
     private final String name;
     private final List<Detector> detectors;
+    private final long maxBufferBytes;
+    private final boolean failClosed;
 
     PiiCheck(String name, List<Detector> detectors) {
+        this(name, detectors, PiiGuardrailKind.DEFAULT_MAX_BUFFER_BYTES, true);
+    }
+
+    /**
+     * @param maxBufferBytes the most streamed output text (UTF-8 bytes) scanned in one stream
+     * @param failClosed     past it: end the stream ({@code fail_closed}) or stop scanning it
+     */
+    PiiCheck(String name, List<Detector> detectors, long maxBufferBytes, boolean failClosed) {
         this.name = name;
         this.detectors = detectors;
+        this.maxBufferBytes = maxBufferBytes;
+        this.failClosed = failClosed;
+    }
+
+    @Override
+    public java.util.OptionalLong maxStreamBytes() {
+        return java.util.OptionalLong.of(maxBufferBytes);
+    }
+
+    @Override
+    public boolean failClosedPastBuffer() {
+        return failClosed;
     }
 
     @Override

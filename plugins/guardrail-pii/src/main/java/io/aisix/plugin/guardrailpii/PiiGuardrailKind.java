@@ -28,12 +28,19 @@ import java.util.regex.PatternSyntaxException;
  * {@code iban} (mod-97 check). The mask names the type as the row spells it
  * ({@code [BANK_CARD_REDACTED]}).
  *
+ * <p>Streams: {@code max_buffer_bytes} (default 262144, AISIX's) bounds the streamed answer text,
+ * in UTF-8 bytes, this guardrail scans in one stream; past it {@code on_buffer_exceeded}
+ * {@code fail_closed} (default) ends the stream with {@code content_filter}, {@code fail_open}
+ * lets the rest through unscanned by it (recorded as a bypass).
+ *
  * <p>Validation: at least one detector or custom pattern. {@code action} is {@code mask} or
  * {@code block} (default {@code default_action}, itself default {@code mask}); a
  * {@code replacement} is only allowed on a masking pattern. An unknown type, a duplicate type or
  * name, or a regex that does not compile is refused with its JSON path.
  */
 public final class PiiGuardrailKind implements GuardrailKind {
+    /** AISIX's default {@code max_buffer_bytes}: 256 KiB of streamed output per stream. */
+    static final long DEFAULT_MAX_BUFFER_BYTES = 262_144;
     private static final int MAX_NAME = 64;
     private static final int MAX_REPLACEMENT = 256;
     /** AISIX's spellings and ours: the detector types a row may name. */
@@ -47,13 +54,15 @@ public final class PiiGuardrailKind implements GuardrailKind {
 
     @Override
     public Set<String> fields() {
-        return Set.of("detectors", "custom_patterns", "default_action");
+        return Set.of("detectors", "custom_patterns", "default_action", "max_buffer_bytes", "on_buffer_exceeded");
     }
 
     @Override
     public GuardrailCheck compile(Guardrail guardrail, PluginContext context) {
         FieldReader r = FieldReader.root(guardrail.spec());
         String defaultAction = r.oneOf("default_action", "mask", List.of("mask", "block"));
+        long maxBuffer = r.integer("max_buffer_bytes", 1).orElse(DEFAULT_MAX_BUFFER_BYTES);
+        String onExceeded = r.oneOf("on_buffer_exceeded", "fail_closed", List.of("fail_closed", "fail_open"));
         List<Detector> detectors = new ArrayList<>();
         Set<String> labels = new HashSet<>();
         List<FieldReader> types = r.objects("detectors", false);
@@ -103,7 +112,7 @@ public final class PiiGuardrailKind implements GuardrailKind {
         }
         r.requireAnyOf("at least one detector or custom pattern is required", "detectors", "custom_patterns");
         r.finish();
-        return new PiiCheck(guardrail.name(), List.copyOf(detectors));
+        return new PiiCheck(guardrail.name(), List.copyOf(detectors), maxBuffer, onExceeded.equals("fail_closed"));
     }
 
     private static int indexOf(String type) {

@@ -246,6 +246,11 @@ class PiiGuardrailKindTest {
         assertEquals("/custom_patterns/0/replacement", issues(
                 "\"custom_patterns\":[{\"name\":\"x\",\"regex\":\"x\",\"action\":\"block\",\"replacement\":\"*\"}]").get(0).path());
         assertEquals("/default_action", issues("\"default_action\":\"nope\",\"detectors\":[{\"type\":\"email\"}]").get(0).path());
+        assertEquals("/max_buffer_bytes", issues("\"max_buffer_bytes\":0,\"detectors\":[{\"type\":\"email\"}]").get(0).path());
+        assertEquals("/max_buffer_bytes", issues("\"max_buffer_bytes\":\"1MB\",\"detectors\":[{\"type\":\"email\"}]")
+                .get(0).path());
+        assertEquals("/on_buffer_exceeded", issues("\"on_buffer_exceeded\":\"drop\",\"detectors\":[{\"type\":\"email\"}]")
+                .get(0).path());
     }
 
     // --- AISIX's configuration ---
@@ -260,6 +265,13 @@ class PiiGuardrailKindTest {
         assertEquals("[EMAIL_REDACTED], [BANK_CARD_REDACTED], [CHINA_MOBILE_REDACTED], [EMPLOYEE_ID_REDACTED]",
                 c.check("a.b@example.com, 4111 1111 1111 1111, 13812345678, EMP-123456", Phase.INPUT).masked());
         assertTrue(c.check("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----", Phase.OUTPUT).block());
+        assertEquals(java.util.OptionalLong.of(262144), c.maxStreamBytes());
+        assertTrue(c.failClosedPastBuffer());
+        GuardrailCheck open = compile("\"max_buffer_bytes\":4096,\"on_buffer_exceeded\":\"fail_open\",\"detectors\":[{\"type\":\"email\"}]");
+        assertEquals(java.util.OptionalLong.of(4096), open.maxStreamBytes());
+        assertFalse(open.failClosedPastBuffer());
+        assertEquals(java.util.OptionalLong.of(262144), compile("\"detectors\":[{\"type\":\"email\"}]").maxStreamBytes(),
+                "AISIX's default");
     }
 
     @Test

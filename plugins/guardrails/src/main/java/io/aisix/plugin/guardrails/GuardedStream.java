@@ -53,6 +53,19 @@ import java.util.logging.Logger;
  * need more (a mask that never lets a cut through, such as an unterminated private key) is ended
  * with {@code content_filter} naming the guardrail that held it, rather than released unchecked.
  *
+ * <h2>Responses API streams</h2>
+ * Its {@code response.*.delta} events are channels like any other. The events that repeat whole
+ * texts ({@code response.output_text.done}, {@code response.content_part.done},
+ * {@code response.output_item.done}, {@code response.completed}, ...) wait for everything before
+ * them, then their texts are checked whole and masked, so they never show what the deltas hid.
+ *
+ * <h2>max_buffer_bytes</h2>
+ * A guardrail may bound how much streamed text it scans ({@link GuardrailCheck#maxStreamBytes},
+ * the {@code pii} kind's {@code max_buffer_bytes}, 256 KiB by default as in AISIX): once the
+ * answer's text passed it, {@code on_buffer_exceeded: fail_closed} ends the stream with
+ * {@code content_filter} naming the guardrail, {@code fail_open} stops that guardrail for the rest
+ * of the stream (recorded as a bypass).
+ *
  * <h2>Monitor guardrails</h2>
  * They never hold anything back: text streams live and is scanned in segments of
  * {@value #MONITOR_SEGMENT} characters and at the end; each guardrail's finding is recorded once
@@ -78,7 +91,11 @@ final class GuardedStream implements EventStream {
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     /** {@code name|action} already recorded for this stream. */
     private final Set<String> recorded = new HashSet<>();
+    /** Whole texts of summary events already checked, to their masked form. */
+    private final Map<String, String> summaries = new java.util.HashMap<>();
     private int heldChars;
+    /** UTF-8 bytes of answer text scanned so far, for the guardrails' {@code max_buffer_bytes}. */
+    private long scannedBytes;
     private CompiledGuardrail lastMasker;
     private boolean ended;
     private boolean closed;
@@ -100,6 +117,8 @@ final class GuardedStream implements EventStream {
         ObjectNode tree;
         int pendingSegments;
         boolean rewritten;
+        /** Whole texts the event repeats (a Responses API {@code *.done} or {@code response.completed}). */
+        List<TextSlot> summary = List.of();
 
         Held(SseEvent event) {
             this.event = event;
@@ -164,6 +183,9 @@ final class GuardedStream implements EventStream {
         Held h = new Held(event);
         held.add(h);
         List<TextSurfaces.StreamText> texts = texts(h);
+        if (h.tree != null && !enforcing.isEmpty()) {
+            h.summary = TextSurfaces.responsesSummary(h.tree);
+        }
         for (TextSurfaces.StreamText t : texts) {
             Channel c = channels.computeIfAbsent(t.channel(), k -> new Channel());
             String s = t.slot().text();
@@ -177,6 +199,10 @@ final class GuardedStream implements EventStream {
             c.unreleased.append(s);
             h.pendingSegments++;
             heldChars += s.length();
+            scannedBytes += utf8Length(s);
+        }
+        if (!texts.isEmpty() && !enforcing.isEmpty()) {
+            enforceBufferBounds();
         }
         for (TextSurfaces.StreamText t : texts) {
             Channel c = channels.get(t.channel());
@@ -194,11 +220,64 @@ final class GuardedStream implements EventStream {
         }
     }
 
+    /**
+     * A guardrail's {@code max_buffer_bytes}: once the answer text passed it, {@code fail_closed}
+     * ends the stream with {@code content_filter} naming the guardrail; {@code fail_open} drops
+     * the guardrail for the rest of this stream (a bypass), and what it alone held back goes out.
+     */
+    private void enforceBufferBounds() {
+        boolean dropped = false;
+        for (java.util.Iterator<CompiledGuardrail> it = enforcing.iterator(); it.hasNext(); ) {
+            CompiledGuardrail g = it.next();
+            java.util.OptionalLong max = g.check().maxStreamBytes();
+            if (max.isEmpty() || scannedBytes <= max.getAsLong()) {
+                continue;
+            }
+            if (g.check().failClosedPastBuffer()) {
+                LOG.warning("request " + exchange.requestId() + ": streamed answer passed max_buffer_bytes ("
+                        + max.getAsLong() + ") of guardrail '" + g.name() + "'; ended (on_buffer_exceeded: fail_closed)");
+                record(g, "block", "blocked");
+                throw guard.blocked(g);
+            }
+            LOG.info("request " + exchange.requestId() + ": streamed answer passed max_buffer_bytes ("
+                    + max.getAsLong() + ") of guardrail '" + g.name() + "'; the rest is not scanned by it "
+                    + "(on_buffer_exceeded: fail_open)");
+            if (recorded.add(g.name() + "|bypass")) {
+                guard.bypass(exchange, g);
+            }
+            it.remove();
+            dropped = true;
+        }
+        if (dropped && enforcing.isEmpty()) {
+            for (Channel c : channels.values()) {
+                check(c, true); // nothing enforces any more: everything held goes out
+            }
+        }
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x80) {
+                n++;
+            } else if (ch < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
     private List<TextSurfaces.StreamText> texts(Held h) {
         String name = h.event.event();
         String data = h.event.data();
-        if (!(name.isEmpty() || name.equals("message") || name.equals("content_block_delta")) || data.isEmpty()
-                || data.charAt(0) != '{') {
+        if (!(name.isEmpty() || name.equals("message") || name.equals("content_block_delta")
+                || name.startsWith("response.")) || data.isEmpty() || data.charAt(0) != '{') {
             return List.of();
         }
         try {
@@ -214,8 +293,8 @@ final class GuardedStream implements EventStream {
     }
 
     private void finish() {
-        if (!enforcing.isEmpty()) {
-            for (Channel c : channels.values()) {
+        for (Channel c : channels.values()) {
+            if (!c.segments.isEmpty() || !enforcing.isEmpty()) {
                 check(c, true);
             }
         }
@@ -317,7 +396,31 @@ final class GuardedStream implements EventStream {
     private void release() {
         while (!held.isEmpty() && held.peek().pendingSegments == 0) {
             Held h = held.poll();
+            summarize(h);
             ready.add(h.rewritten ? new SseEvent(h.event.event(), write(h.tree)) : h.event);
+        }
+    }
+
+    /**
+     * An event repeating whole texts goes out only after everything before it passed; its texts
+     * are checked whole (a block ends the stream) and masked as the deltas were, so the summary
+     * never shows what the deltas hid. Each distinct text is checked once per stream: a Responses
+     * stream repeats the same answer up to four times.
+     */
+    private void summarize(Held h) {
+        for (TextSlot slot : h.summary) {
+            String original = slot.text();
+            String masked = summaries.get(original);
+            if (masked == null) {
+                masked = apply(original);
+                if (summaries.size() < 64) {
+                    summaries.put(original, masked);
+                }
+            }
+            if (!masked.equals(original)) {
+                slot.set(masked);
+                h.rewritten = true;
+            }
         }
     }
 

@@ -25,7 +25,11 @@ import java.util.function.Consumer;
  *       {@code .tool_calls[].function.arguments} and {@code choices[].text}, each a separate
  *       {@linkplain StreamText channel} per choice so text of different choices never mixes; and
  *       an Anthropic {@code content_block_delta}'s {@code text_delta.text} or
- *       {@code input_json_delta.partial_json}, a channel per content block.</li>
+ *       {@code input_json_delta.partial_json}, a channel per content block; a Responses API
+ *       {@code response.*.delta} event's {@code delta} (output text, function-call arguments,
+ *       refusals, reasoning), a channel per output item, part and kind. The Responses events that
+ *       repeat whole texts ({@code *.done}, {@code response.completed}, ...) are
+ *       {@linkplain #responsesSummary summaries}.</li>
  * </ul>
  * Anthropic {@code thinking} blocks are left alone: they are signed, and a changed one is refused.
  */
@@ -72,11 +76,65 @@ final class TextSurfaces {
         if ("message".equals(body.path("type").asText())) {
             content(body, "content", out);
         }
-        JsonNode output = body.get("output");
+        responsesOutput(body.get("output"), out);
+        return out;
+    }
+
+    /** The text of Responses API output items: message parts, function-call arguments, reasoning summaries. */
+    private static void responsesOutput(JsonNode output, List<TextSlot> out) {
         if (output instanceof ArrayNode items) {
             for (JsonNode item : items) {
                 if (item instanceof ObjectNode o) {
-                    content(o, "content", out);
+                    responsesItem(o, out);
+                }
+            }
+        }
+    }
+
+    private static void responsesItem(ObjectNode item, List<TextSlot> out) {
+        content(item, "content", out);
+        string(item, "arguments", out::add);
+        if (item.get("summary") instanceof ArrayNode parts) {
+            for (JsonNode p : parts) {
+                if (p instanceof ObjectNode part) {
+                    string(part, "text", out::add);
+                }
+            }
+        }
+    }
+
+    /**
+     * The complete texts a Responses API stream event repeats ({@code response.output_text.done},
+     * {@code response.content_part.done}, {@code response.output_item.done},
+     * {@code response.completed} and the like): they must say what the checked deltas said.
+     * Empty for deltas and for events without text.
+     */
+    static List<TextSlot> responsesSummary(ObjectNode event) {
+        String type = event.path("type").asText("");
+        if (!type.startsWith("response.") || type.endsWith(".delta")) {
+            return List.of();
+        }
+        List<TextSlot> out = new ArrayList<>();
+        switch (type) {
+            case "response.output_text.done", "response.reasoning_summary_text.done", "response.reasoning_text.done" ->
+                    string(event, "text", out::add);
+            case "response.function_call_arguments.done" -> string(event, "arguments", out::add);
+            case "response.refusal.done" -> string(event, "refusal", out::add);
+            case "response.content_part.added", "response.content_part.done", "response.reasoning_summary_part.added",
+                 "response.reasoning_summary_part.done" -> {
+                if (event.get("part") instanceof ObjectNode part) {
+                    string(part, "text", out::add);
+                    string(part, "refusal", out::add);
+                }
+            }
+            case "response.output_item.added", "response.output_item.done" -> {
+                if (event.get("item") instanceof ObjectNode item) {
+                    responsesItem(item, out);
+                }
+            }
+            default -> {
+                if (event.get("response") instanceof ObjectNode response) {
+                    responsesOutput(response.get("output"), out);
                 }
             }
         }
@@ -89,8 +147,12 @@ final class TextSurfaces {
 
     /** The text pieces of one {@code chat.completion.chunk} (or completions chunk, or Anthropic event). */
     static List<StreamText> chunk(ObjectNode chunk) {
-        if ("content_block_delta".equals(chunk.path("type").asText())) {
+        String type = chunk.path("type").asText("");
+        if ("content_block_delta".equals(type)) {
             return anthropicDelta(chunk);
+        }
+        if (type.startsWith("response.")) {
+            return responsesDelta(chunk, type);
         }
         JsonNode choices = chunk.get("choices");
         if (!(choices instanceof ArrayNode arr) || arr.isEmpty()) {
@@ -118,6 +180,25 @@ final class TextSurfaces {
             }
             string(choice, "text", s -> out.add(new StreamText(idx + "/text", s)));
         }
+        return out;
+    }
+
+    /**
+     * A Responses API delta event ({@code response.output_text.delta} and the other
+     * {@code *.delta} events carrying text): a channel per output item, content part and kind.
+     */
+    private static List<StreamText> responsesDelta(ObjectNode event, String type) {
+        if (!type.endsWith(".delta") || !event.path("delta").isTextual()) {
+            return List.of(); // audio deltas are base64, not text; summaries are checked apart
+        }
+        String channel = "responses/" + event.path("output_index").asText("0") + "/"
+                + event.path("content_index").asText(event.path("summary_index").asText("0")) + "/"
+                + type.substring("response.".length(), type.length() - ".delta".length());
+        List<StreamText> out = new ArrayList<>(1);
+        if (type.contains("audio")) {
+            return List.of();
+        }
+        string(event, "delta", s -> out.add(new StreamText(channel, s)));
         return out;
     }
 

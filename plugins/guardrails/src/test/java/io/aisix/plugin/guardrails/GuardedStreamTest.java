@@ -106,6 +106,123 @@ class GuardedStreamTest {
     private static final String KEYWORD = "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":[{\"value\":\"forbidden\"}]}";
     private static final String EMAIL = "{\"name\":\"pii\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"email\"}]}";
 
+    /** A Responses API stream as OpenAI (and the bridge) sends it, its answer split into the given deltas. */
+    static List<SseEvent> responsesStream(String... deltas) {
+        String whole = String.join("", deltas);
+        List<SseEvent> out = new ArrayList<>();
+        out.add(responses("response.created", "{\"response\":{\"id\":\"resp_1\",\"output\":[]}}"));
+        out.add(responses("response.output_item.added",
+                "{\"output_index\":0,\"item\":{\"type\":\"message\",\"content\":[]}}"));
+        out.add(responses("response.content_part.added",
+                "{\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\"}}"));
+        for (String d : deltas) {
+            ObjectNode n = JSON.createObjectNode().put("type", "response.output_text.delta").put("output_index", 0)
+                    .put("content_index", 0).put("delta", d);
+            out.add(new SseEvent("response.output_text.delta", n.toString()));
+        }
+        ObjectNode done = JSON.createObjectNode().put("type", "response.output_text.done").put("output_index", 0)
+                .put("content_index", 0).put("text", whole);
+        out.add(new SseEvent("response.output_text.done", done.toString()));
+        ObjectNode part = JSON.createObjectNode().put("type", "response.content_part.done").put("output_index", 0);
+        part.putObject("part").put("type", "output_text").put("text", whole);
+        out.add(new SseEvent("response.content_part.done", part.toString()));
+        ObjectNode item = JSON.createObjectNode().put("type", "response.output_item.done").put("output_index", 0);
+        item.putObject("item").put("type", "message").putArray("content").addObject().put("type", "output_text")
+                .put("text", whole);
+        out.add(new SseEvent("response.output_item.done", item.toString()));
+        ObjectNode completed = JSON.createObjectNode().put("type", "response.completed");
+        completed.putObject("response").put("id", "resp_1").putArray("output").addObject().put("type", "message")
+                .putArray("content").addObject().put("type", "output_text").put("text", whole);
+        out.add(new SseEvent("response.completed", completed.toString()));
+        return out;
+    }
+
+    private static SseEvent responses(String type, String json) {
+        try {
+            ObjectNode n = (ObjectNode) JSON.readTree(json);
+            n.put("type", type);
+            return new SseEvent(type, n.toString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void responsesStreamsAreMaskedInTheirDeltasAndInEveryEventRepeatingTheText() throws Exception {
+        Source source = new Source(responsesStream("Write to ali", "ce@exam", "ple.com or", " call"));
+        List<SseEvent> out = drain(guarded(source, EMAIL));
+        assertEquals(source.events.size(), out.size());
+        StringBuilder deltas = new StringBuilder();
+        for (SseEvent e : out) {
+            assertFalse(e.data().contains("alice") || e.data().contains("example.com"), e.data());
+            if (e.event().equals("response.output_text.delta")) {
+                deltas.append(JSON.readTree(e.data()).path("delta").asText());
+            }
+        }
+        String masked = "Write to [EMAIL_REDACTED] or call";
+        assertEquals(masked, deltas.toString());
+        assertEquals(masked, JSON.readTree(out.get(out.size() - 4).data()).path("text").asText());
+        assertEquals(masked, JSON.readTree(out.get(out.size() - 1).data()).at("/response/output/0/content/0/text").asText());
+        assertEquals("response.completed", out.get(out.size() - 1).event(), "the order is kept");
+    }
+
+    @Test
+    void aBlockInAResponsesStreamEndsItBeforeAnyWholeTextGoesOut() {
+        Source source = new Source(responsesStream("this is the forb", "idden part", " and more"));
+        GuardedStream s = guarded(source, KEYWORD);
+        List<SseEvent> out = new ArrayList<>();
+        GatewayException e = assertThrows(GatewayException.class, () -> {
+            for (Optional<SseEvent> x = s.next(); x.isPresent(); x = s.next()) {
+                out.add(x.get());
+            }
+        });
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+        for (SseEvent x : out) {
+            assertFalse(x.data().contains("forb"), x.data());
+            assertFalse(x.event().endsWith(".done") || x.event().equals("response.completed"), x.event());
+        }
+    }
+
+    private static String pii(String bufferFields) {
+        return "{\"name\":\"pii\",\"kind\":\"pii\",\"detectors\":[{\"type\":\"email\"}]" + bufferFields + "}";
+    }
+
+    @Test
+    void piiMaxBufferBytesFailClosedEndsALongerStreamNamingTheGuardrail() {
+        Source source = new Source(stream("clean words only ".repeat(10), 7)); // 170 bytes
+        GuardedStream s = guarded(source, pii(",\"max_buffer_bytes\":100"));
+        GatewayException e = assertThrows(GatewayException.class, () -> drain(s));
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+        assertTrue(e.getMessage().contains("'pii'"), e.getMessage());
+        assertTrue(source.pulled < source.events.size(), "ended once the bound was passed: " + source.pulled);
+        assertEquals(1.0, metrics.counter(Guard.HITS, "guardrail", "pii", "action", "block", "phase", "output"));
+    }
+
+    @Test
+    void piiMaxBufferBytesCountsUtf8Bytes() {
+        // 60 characters, 180 bytes
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> drain(guarded(new Source(stream("\u00e9\u00e9\u00e9".repeat(20) + "\u4e2d".repeat(40), 5)),
+                        pii(",\"max_buffer_bytes\":150"))));
+        assertEquals(ErrorCode.CONTENT_FILTER, e.code());
+    }
+
+    @Test
+    void piiMaxBufferBytesFailOpenStopsScanningAndReleasesEverything() throws Exception {
+        String text = "clean words only ".repeat(10) + "then a.b@example.com at the end";
+        Source source = new Source(stream(text, 7));
+        List<SseEvent> out = drain(guarded(source, pii(",\"max_buffer_bytes\":100,\"on_buffer_exceeded\":\"fail_open\"")));
+        assertEquals(text, joined(out), "past the bound the rest goes unscanned, as configured");
+        assertEquals(1.0, metrics.counter(Guard.BYPASSES, "guardrail", "pii", "phase", "output"));
+    }
+
+    @Test
+    void piiWithinItsDefaultBufferMasksAsUsual() throws Exception {
+        String text = "lorem ipsum ".repeat(300) + "mail a.b@example.com";
+        List<SseEvent> out = drain(guarded(new Source(stream(text, 9)), pii("")));
+        assertEquals("lorem ipsum ".repeat(300) + "mail [EMAIL_REDACTED]", joined(out));
+    }
+
     @Test
     void cleanTextPassesUnchangedAndStreamsBeforeTheEnd() throws Exception {
         String text = "abcde".repeat(200);

@@ -1,0 +1,161 @@
+package io.aisix.kernel.http;
+
+import io.aisix.kernel.config.ConfigException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The caller's address ({@link io.aisix.spi.CoreAttrs#CLIENT_IP}) with nginx's {@code real_ip}
+ * rules (AISIX's {@code proxy.real_ip}): the TCP peer, unless the peer is one of
+ * {@code trusted_proxies}; then the address the forwarded {@code header} names. For
+ * {@code X-Forwarded-For} (a list, each proxy appending the address it saw) that is the last
+ * entry; with {@code recursive: true} the entries are walked from the right past every trusted
+ * proxy, and the first untrusted one is the client (the leftmost when all are trusted). A value
+ * that is not an IP address leaves the peer. Without {@code trusted_proxies} the header is never
+ * read: a caller cannot pick its own address.
+ */
+public final class ClientAddress {
+    private final List<Cidr> trusted;
+    private final boolean recursive;
+    private final String header;
+
+    /**
+     * @param trusted   CIDR ranges or bare addresses, IPv4 or IPv6
+     * @param recursive walk {@code X-Forwarded-For} past trusted proxies
+     * @param header    the header naming the client ({@code x-forwarded-for}, {@code x-real-ip}, ...)
+     * @throws ConfigException naming {@code proxy.real_ip.trusted_proxies} for an entry that is not one
+     */
+    public ClientAddress(List<String> trusted, boolean recursive, String header) {
+        List<Cidr> parsed = new ArrayList<>();
+        for (String t : trusted) {
+            parsed.add(Cidr.parse(t).orElseThrow(() -> new ConfigException("proxy.real_ip.trusted_proxies",
+                    "'" + t + "' is neither an IP address nor a CIDR range (10.0.0.0/8, 2001:db8::/32)")));
+        }
+        this.trusted = List.copyOf(parsed);
+        this.recursive = recursive;
+        this.header = header.toLowerCase(Locale.ROOT);
+    }
+
+    /** Only the peer. */
+    public static ClientAddress peerOnly() {
+        return new ClientAddress(List.of(), false, "x-forwarded-for");
+    }
+
+    /** The lower-cased header consulted for trusted peers. */
+    public String header() {
+        return header;
+    }
+
+    /**
+     * @param peer    the TCP peer
+     * @param headers the request's values of {@link #header()}, in order (read only for a trusted peer)
+     * @return the caller's address, textual; empty when the peer is not an IP socket
+     */
+    public Optional<String> resolve(SocketAddress peer, Function<String, List<String>> headers) {
+        if (!(peer instanceof InetSocketAddress isa) || isa.getAddress() == null) {
+            return Optional.empty();
+        }
+        InetAddress addr = isa.getAddress();
+        if (trusted.isEmpty() || !isTrusted(addr)) {
+            return Optional.of(addr.getHostAddress());
+        }
+        List<String> entries = new ArrayList<>();
+        for (String v : headers.apply(header)) {
+            for (String part : v.split(",")) {
+                String p = part.trim();
+                if (!p.isEmpty()) {
+                    entries.add(p);
+                }
+            }
+        }
+        InetAddress client = addr;
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            Optional<InetAddress> e = literal(entries.get(i));
+            if (e.isEmpty()) {
+                break; // garbage: what lies to its left cannot be trusted either
+            }
+            client = e.get();
+            if (!recursive || !isTrusted(client)) {
+                break;
+            }
+        }
+        return Optional.of(client.getHostAddress());
+    }
+
+    private boolean isTrusted(InetAddress a) {
+        for (Cidr c : trusted) {
+            if (c.contains(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An IP literal (never a host name: nothing is resolved); {@code [v6]} and {@code v4:port} accepted. */
+    static Optional<InetAddress> literal(String s) {
+        String t = s.trim();
+        if (t.startsWith("[") && t.contains("]")) {
+            t = t.substring(1, t.indexOf(']'));
+        } else if (t.indexOf(':') > 0 && t.indexOf(':') == t.lastIndexOf(':') && t.indexOf('.') > 0) {
+            t = t.substring(0, t.indexOf(':')); // 203.0.113.7:5123
+        }
+        if (t.isEmpty() || !(t.indexOf(':') >= 0 || t.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+            return Optional.empty();
+        }
+        if (t.indexOf(':') >= 0 && !t.chars().allMatch(c -> c == ':' || c == '.' || c == '%'
+                || Character.digit(c, 16) >= 0)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.getByName(t)); // a literal: no lookup
+        } catch (UnknownHostException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** An address range. */
+    record Cidr(byte[] network, int bits) {
+        static Optional<Cidr> parse(String s) {
+            String t = s.trim();
+            int slash = t.indexOf('/');
+            Optional<InetAddress> a = literal(slash < 0 ? t : t.substring(0, slash));
+            if (a.isEmpty()) {
+                return Optional.empty();
+            }
+            byte[] bytes = a.get().getAddress();
+            int max = bytes.length * 8;
+            int bits = max;
+            if (slash >= 0) {
+                try {
+                    bits = Integer.parseInt(t.substring(slash + 1));
+                } catch (NumberFormatException e) {
+                    return Optional.empty();
+                }
+                if (bits < 0 || bits > max) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(new Cidr(bytes, bits));
+        }
+
+        boolean contains(InetAddress a) {
+            byte[] b = a.getAddress();
+            if (b.length != network.length) {
+                return false;
+            }
+            BigInteger mask = BigInteger.ONE.shiftLeft(network.length * 8).subtract(BigInteger.ONE)
+                    .shiftRight(bits).not();
+            BigInteger n = new BigInteger(1, network);
+            BigInteger x = new BigInteger(1, b);
+            return n.and(mask).equals(x.and(mask));
+        }
+    }
+}

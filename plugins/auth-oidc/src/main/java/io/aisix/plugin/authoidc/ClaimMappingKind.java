@@ -1,0 +1,76 @@
+package io.aisix.plugin.authoidc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.resource.FieldReader;
+import io.aisix.spi.resource.Reference;
+import io.aisix.spi.resource.ResourceKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code claim_mappings} resource kind, with AISIX's fields: {@code name}*,
+ * {@code jwt_provider}* (an {@code oidc_providers} name), {@code match}* (a non-empty list of
+ * {@code {claim, op: exact|contains, values}}, all of which must hold), {@code resolve}*
+ * ({@code {api_key_id}}: the caller key the request runs as), {@code priority} [0, lower first,
+ * ties by name], {@code enabled} [true]. The key and the provider must exist when written through
+ * the Admin API, and neither can be deleted while a mapping names it.
+ */
+public final class ClaimMappingKind implements ResourceKind<ClaimMapping> {
+    static final String NAME = "claim_mappings";
+    private static final Set<String> FIELDS = Set.of("name", "jwt_provider", "match", "resolve", "priority",
+            "enabled");
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ClaimMapping decode(String id, JsonNode value) {
+        FieldReader r = FieldReader.root(value);
+        r.finish();
+        String name = r.string("name");
+        String provider = r.string("jwt_provider");
+        List<ClaimMapping.Match> match = new ArrayList<>();
+        for (FieldReader m : r.objects("match", true)) {
+            String claim = m.string("claim");
+            String op = m.oneOf("op", List.of("exact", "contains"));
+            m.required("values");
+            List<String> values = m.strings("values", List.of());
+            if (!m.describing() && m.has("values") && m.node().get("values").isArray()
+                    && m.node().get("values").isEmpty()) {
+                m.error("values", "must not be empty");
+            }
+            match.add(new ClaimMapping.Match(claim, op, values));
+        }
+        r.required("resolve");
+        String keyId = r.object("resolve").map(x -> x.string("api_key_id")).orElse("");
+        long priority = r.integer("priority", 0, 4_294_967_295L).orElse(0);
+        boolean enabled = r.bool("enabled", true);
+        r.finish();
+        return new ClaimMapping(id, name, provider, List.copyOf(match), keyId, priority, enabled);
+    }
+
+    @Override
+    public Optional<String> uniqueName(ClaimMapping value) {
+        return Optional.of(value.name());
+    }
+
+    @Override
+    public List<Reference> references(ClaimMapping value) {
+        return List.of(new Reference("api_keys", value.apiKeyId(), "/resolve/api_key_id", false),
+                new Reference(OidcProviderKind.NAME, value.jwtProvider(), "/jwt_provider", true));
+    }
+
+    @Override
+    public Set<String> knownFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public List<String> ignoredFields(JsonNode value) {
+        return OidcProviderKind.ignored(value, FIELDS);
+    }
+}
