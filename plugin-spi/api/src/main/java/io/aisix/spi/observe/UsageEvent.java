@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param streamed         true for an event-stream answer
  * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
  *                         a fallback shows the try that failed)
+ * @param cut              true for a stream the gateway ended early with an error event (upstream
+ *                         failure or timeout mid-stream, drain deadline at shutdown)
  * @param spend            cost and budget alerts, or null when the model is unpriced and no budget
  *                         threshold was crossed (one reference, so an unpriced request's event is no
  *                         bigger than before; see {@link #costUsd()}, {@link #costSavedUsd()},
@@ -40,7 +42,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
                          String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
                          long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
                          boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
-                         Optional<String> completion, Spend spend) {
+                         Optional<String> completion, boolean cut, Spend spend) {
 
     public UsageEvent {
         upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
@@ -71,7 +73,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
                       Optional<String> completion, double costUsd, double costSavedUsd, List<String> budgetAlerts) {
         this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
                 status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
-                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion,
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, false,
                 new Spend(costUsd, costSavedUsd, budgetAlerts));
     }
 
@@ -90,7 +92,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
         return spend == null ? List.of() : spend.budgetAlerts();
     }
 
-    /** An event without cost (unpriced model) and without budget alerts. */
+    /** An event that was not cut, without cost (unpriced model) and without budget alerts. */
     public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
                       String route, String keyId, String alias, String provider, String upstreamModel, int status,
                       String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
@@ -99,7 +101,19 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
                       Optional<String> completion) {
         this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
                 status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
-                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, (Spend) null);
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, false, null);
+    }
+
+    /** An event without cost (unpriced model) and without budget alerts. */
+    public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
+                      String route, String keyId, String alias, String provider, String upstreamModel, int status,
+                      String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
+                      long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
+                      boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
+                      Optional<String> completion, boolean cut) {
+        this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
+                status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, cut, null);
     }
 
     /** True when the answering model has prices ({@link #costUsd()} is a number). */
@@ -145,6 +159,6 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
         return new UsageEvent(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider,
                 upstreamModel, status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens,
                 cacheStatus, guardrailOutcome, attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty(),
-                spend);
+                cut, spend);
     }
 }

@@ -13,7 +13,7 @@ import java.io.IOException;
  *  "status": 200, "error_code": null, "latency_ms": 812, "ttft_ms": 95, "prompt_tokens": 12,
  *  "completion_tokens": 40, "total_tokens": 52, "cache_read_tokens": 0, "cache_creation_tokens": 0,
  *  "cache_status": "miss", "guardrail_outcome": "pass",
- *  "attempts": 2, "stream": true,
+ *  "attempts": 2, "stream": true, "cut": true,
  *  "upstream_attempts": [{"index": 1, "model": "gpt-a", "provider": "openai", "upstream_model": "gpt-4o",
  *                         "status": 500, "error_code": "upstream_error", "latency_ms": 40,
  *                         "provider_request_id": "req_123"}, {"index": 2, ...}],
@@ -26,7 +26,8 @@ import java.io.IOException;
  * {@code budget_alerts} when the request crossed a budget threshold.
  *
  * Empty strings are written as {@code null}; {@code ttft_ms} is {@code null} when no byte was
- * sent. {@code prompt_tokens} counts prompt-cache reads and writes too ({@link io.aisix.spi.Usage}),
+ * sent. {@code cut} is there (true) only for a stream the gateway ended early with an error event
+ * (upstream failure or timeout mid-stream, drain deadline at shutdown). {@code prompt_tokens} counts prompt-cache reads and writes too ({@link io.aisix.spi.Usage}),
  * so {@code total_tokens} folds them in. {@code prompt} and {@code completion} appear only when asked for and present. Strings are
  * escaped as Jackson escapes them: quote, backslash and control characters, nothing else.
  *
@@ -76,6 +77,9 @@ public final class UsageEventJson {
         text(b, "guardrail_outcome", e.guardrailOutcome());
         b.append(",\"attempts\":").append(e.attempts());
         b.append(",\"stream\":").append(e.streamed());
+        if (e.cut()) {
+            b.append(",\"cut\":true");
+        }
         b.append(",\"upstream_attempts\":[");
         for (int i = 0; i < e.upstreamAttempts().size(); i++) {
             UsageEvent.Attempt a = e.upstreamAttempts().get(i);

@@ -160,6 +160,7 @@ final class RequestObservation implements Consumer<Completion> {
                 ex.attr(AttemptLog.KEY).map(AttemptLog::attempts).orElse(List.of()),
                 capture == null ? Optional.empty() : capture.prompt(ex),
                 capture == null ? Optional.empty() : capture.completion(),
+                c.cut(),
                 spend(costNanos, savedNanos, ex.attr(CoreAttrs.BUDGET_ALERTS)));
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));
         for (ExporterSink s : exporters.sinks) {
