@@ -95,10 +95,10 @@ class OpenApiSpecTest {
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
         // one per core kind, guardrail_attachments (declared by the guardrails plugin), oidc_providers
-        // and claim_mappings (auth-oidc); the distribution's AdminUiEndToEndIT checks those against
-        // the running kinds
-        assertEquals(CoreKinds.all().size() + 3, byKind.size(), "one schema per kind");
-        assertTrue(byKind.containsKey("guardrail_attachments"));
+        // and claim_mappings (auth-oidc), budgets (budgets); the distribution's AdminUiEndToEndIT
+        // checks those against the running kinds
+        assertEquals(CoreKinds.all().size() + 4, byKind.size(), "one schema per kind");
+        assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
         assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());

@@ -10,6 +10,7 @@ import java.util.List;
 public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy, Admin admin, Metrics metrics,
                             Store store, Etcd etcd, Cache cache, RateLimitSettings ratelimit, Upstream upstream,
                             Shutdown shutdown, Plugins plugins, Logging logging, Observability observability,
+                            BudgetSettings budgets,
                             @Setting(pattern = "\\S", patternMessage = "must name a file (got '%s')",
                                     description = "serve the resources of this YAML file (AISIX's resources.yaml) "
                                     + "instead of a store: re-read on SIGHUP, Admin API read-only; excludes etcd.* "
@@ -32,11 +33,13 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         plugins = or(plugins, () -> new Plugins(null));
         logging = or(logging, () -> new Logging(null, null, null));
         observability = or(observability, () -> new Observability(null, null, null, null, null));
+        budgets = or(budgets, () -> new BudgetSettings(null, null, null, null));
     }
 
     /** All defaults (no file). */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     /** host:port with a port from 0 to 65535 ({@code [::1]:3000} for IPv6). */
@@ -345,6 +348,28 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             RedisSettings redis) {
         public RateLimitSettings {
             backend = or(backend, () -> "memory");
+        }
+    }
+
+    /**
+     * Spend counters of {@code budgets} resources (the budgets plugin). {@code memory}: this process
+     * only, kept in {@code <store.data_dir>/budgets.json} across restarts; {@code redis}: shared by
+     * every replica on the same Redis (and kept there).
+     */
+    public record BudgetSettings(
+            @Setting(oneOf = {"memory", "redis"}, description = "redis: spend shared by every gateway instance")
+            String backend,
+            RedisSettings redis,
+            @Setting(oneOf = {"open", "closed"}, description = "while Redis is unreachable: open admits requests "
+                    + "against this instance's own counters, closed refuses requests under a hard budget (503)")
+            String onRedisError,
+            @Setting(min = 0, description = "longest wait (ms) for requests in flight to settle when the rest of a "
+                    + "hard budget is reserved by them, before refusing")
+            Long reservationWaitMs) {
+        public BudgetSettings {
+            backend = or(backend, () -> "memory");
+            onRedisError = or(onRedisError, () -> "open");
+            reservationWaitMs = or(reservationWaitMs, () -> 5000L);
         }
     }
 
