@@ -45,8 +45,6 @@ public final class Main {
             fail(e.getMessage());
             return;
         }
-        printStarted(config, gateway, System.out);
-
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
             GatewayConfig.Shutdown s = config.shutdown();
@@ -73,6 +71,9 @@ public final class Main {
                 LOG.log(Level.SEVERE, "SIGHUP reload failed; what served before keeps serving", e);
             }
         }));
+        // announced only once the signals drain: a supervisor (or a test) may send SIGTERM the moment
+        // it reads the last start-up line, and the JVM's default would exit without draining
+        printStarted(config, gateway, System.out);
         try {
             stopped.await();
         } catch (InterruptedException e) {
