@@ -68,6 +68,10 @@ public final class ListenerErrors {
             status = Status.BAD_REQUEST_400;
             code = 400;
             message = null;
+        } else if (type == DirectHandler.EventType.INTERNAL_ERROR) {
+            // an exception no route handled: its text is for the log (Helidon logs it), never the
+            // caller's, since it may quote configuration or a provider's answer
+            message = null;
         }
         boolean anthropic = style == Style.PROXY && request.path() != null && request.path().startsWith("/v1/messages");
         String text = message == null || message.isBlank() || message.startsWith("Bad request, see server log")
@@ -93,7 +97,7 @@ public final class ListenerErrors {
             case 431 -> "request headers too large";
             case 503 -> "too many concurrent requests, retry later";
             case 505 -> "HTTP version not supported: use HTTP/1.1";
-            default -> status >= 500 ? "internal error" : "request rejected";
+            default -> status >= 500 ? "internal error: the gateway log has the details under this request id" : "request rejected";
         };
     }
 
