@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.store.etcd.EtcdServer;
+import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.RecordedRequest;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -67,12 +69,18 @@ class McpDistIT {
     static InstalledGateway gw;
     static Upstream alpha;
     static Upstream beta;
+    static Upstream gamma;
+    static LoopbackHttpServer idp;
 
     @BeforeAll
     static void start() throws IOException {
         etcd = EtcdServer.start();
         alpha = new Upstream("alpha", "authorization", "Bearer alpha-gw-token", false);
         beta = new Upstream("beta", "x-api-key", "beta-gw-key", true);
+        gamma = new Upstream("gamma", "authorization", "Bearer dist-oauth-token", false);
+        idp = LoopbackHttpServer.start();
+        idp.route("/oauth/token", req -> LoopbackHttpServer.Reply.json(200,
+                "{\"access_token\":\"dist-oauth-token\",\"token_type\":\"Bearer\",\"expires_in\":3600}"));
         int down;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             down = s.getLocalPort();
@@ -87,6 +95,9 @@ class McpDistIT {
                 + "\"secret\":\"alpha-gw-token\",\"allowed_tools\":[\"echo\",\"add\"]}");
         create("mcp_servers", "{\"display_name\":\"beta\",\"url\":\"" + beta.url() + "\",\"auth_type\":\"api_key\","
                 + "\"secret\":\"beta-gw-key\"}");
+        create("mcp_servers", "{\"name\":\"gamma\",\"url\":\"" + gamma.url() + "\",\"auth_type\":\"oauth2\","
+                + "\"client_id\":\"aisix\",\"secret\":\"gamma-client-secret\",\"token_url\":\"" + idp.url("/oauth/token")
+                + "\",\"scopes\":[\"mcp\"],\"allowed_tools\":[\"echo\"]}");
         create("mcp_servers", "{\"name\":\"down\",\"url\":\"http://127.0.0.1:" + down + "/mcp\",\"timeout_ms\":3000}");
         create("api_keys", "{\"display_name\":\"agent\",\"key\":\"sk-mcp-agent-0123456789\","
                 + "\"mcp_access\":{\"allow\":[\"*\"],\"deny\":[\"beta__search\"]}}");
@@ -103,7 +114,10 @@ class McpDistIT {
         if (gw != null) {
             gw.close();
         }
-        for (Upstream u : new Upstream[] {alpha, beta}) {
+        if (idp != null) {
+            idp.close();
+        }
+        for (Upstream u : new Upstream[] {alpha, beta, gamma}) {
             if (u != null) {
                 u.close();
             }
@@ -148,7 +162,7 @@ class McpDistIT {
         try (McpSyncClient c = client("/mcp", "sk-mcp-agent-0123456789")) {
             c.initialize();
             // alpha exposes echo and add only (allowed_tools); beta__search is denied by the key
-            assertEquals(List.of("alpha__add", "alpha__echo", "beta__add", "beta__echo", "beta__secret_tool"),
+            assertEquals(List.of("alpha__add", "alpha__echo", "beta__add", "beta__echo", "beta__secret_tool", "gamma__echo"),
                     names(c.listTools()));
             assertEquals("alpha/echo:hi", text(c.callTool(new McpSchema.CallToolRequest("alpha__echo", Map.of("text", "hi")))));
             assertEquals("beta/echo:yo", text(c.callTool(new McpSchema.CallToolRequest("beta__echo", Map.of("text", "yo")))));
@@ -175,6 +189,21 @@ class McpDistIT {
     }
 
     @Test
+    void anOauth2ServerIsCalledWithAClientCredentialsToken() {
+        try (McpSyncClient c = client("/mcp/gamma", "sk-mcp-agent-0123456789")) {
+            c.initialize();
+            assertEquals(List.of("echo"), names(c.listTools()));
+            assertEquals("gamma/echo:o", text(c.callTool(new McpSchema.CallToolRequest("echo", Map.of("text", "o")))));
+        }
+        assertTrue(gamma.seenAuth.stream().allMatch("Bearer dist-oauth-token"::equals), gamma.seenAuth.toString());
+        RecordedRequest t = idp.requests().get(0);
+        assertTrue(t.bodyText().contains("grant_type=client_credentials") && t.bodyText().contains("scope=mcp"), t.bodyText());
+        assertTrue(t.header("authorization").orElse("").startsWith("Basic "), "client_secret_basic");
+        assertFalse(gw.stdout().contains("dist-oauth-token") || gw.stderr().contains("dist-oauth-token"), "no token in logs");
+        assertFalse(gw.stdout().contains("gamma-client-secret") || gw.stderr().contains("gamma-client-secret"));
+    }
+
+    @Test
     void singleServerEndpointAndCallerAccess() {
         try (McpSyncClient c = client("/mcp/alpha", "sk-mcp-alpha-0123456789")) {
             c.initialize();
@@ -198,16 +227,20 @@ class McpDistIT {
     @Test
     void adminApiValidatesAndMasksMcpServers() {
         HttpResponse<String> r = gw.admin("POST", "/admin/v1/mcp_servers", "{\"name\":\"o\",\"url\":\"http://h/mcp\","
-                + "\"auth_type\":\"oauth2\",\"secret\":\"s\",\"client_id\":\"c\",\"token_url\":\"http://t\"}");
+                + "\"auth_type\":\"oauth2\",\"secret\":\"s\",\"client_id\":\"c\"}");
         assertEquals(400, r.statusCode(), r.body());
-        assertTrue(r.body().contains("oauth2 (client credentials) is not supported"), r.body());
+        assertTrue(r.body().contains("/token_url"), r.body());
+        r = gw.admin("POST", "/admin/v1/mcp_servers", "{\"name\":\"o\",\"url\":\"http://h/mcp\",\"type\":\"openapi\"}");
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("openapi servers are not supported"), r.body());
         r = gw.admin("POST", "/admin/v1/mcp_servers", "{\"name\":\"a__b\",\"url\":\"http://h/mcp\"}");
         assertEquals(400, r.statusCode(), r.body());
         r = gw.admin("POST", "/admin/v1/mcp_servers", "{\"name\":\"alpha\",\"url\":\"http://h/mcp\"}");
         assertEquals(409, r.statusCode(), "names are unique: " + r.body());
         r = gw.admin("GET", "/admin/v1/mcp_servers", null);
         assertEquals(200, r.statusCode(), r.body());
-        assertFalse(r.body().contains("alpha-gw-token") || r.body().contains("beta-gw-key"), "secrets are masked: " + r.body());
+        assertFalse(r.body().contains("alpha-gw-token") || r.body().contains("beta-gw-key")
+                || r.body().contains("gamma-client-secret"), "secrets are masked: " + r.body());
         assertFalse(gw.stdout().contains("alpha-gw-token") || gw.stderr().contains("alpha-gw-token"), "no secret in logs");
         assertFalse(gw.stdout().contains("sk-mcp-agent") || gw.stderr().contains("sk-mcp-agent"), "no caller key in logs");
     }

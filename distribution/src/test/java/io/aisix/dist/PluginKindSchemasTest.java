@@ -130,12 +130,16 @@ class PluginKindSchemasTest {
             {"name":"gh","display_name":"gh","url":"http://h/mcp"} | invalid
             {"name":"gh","url":"ftp://h/mcp"} | invalid
             {"name":"gh","url":"http://h/mcp","type":"openapi","spec":{}} | invalid
-            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c","token_url":"http://t"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c","token_url":"https://idp/token","scopes":["a"]} | valid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","token_url":"http://t"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","client_id":"c","token_url":"http://t"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c","token_url":"file:///t"} | invalid
             {"name":"gh","url":"http://h/mcp","transport":"sse"} | invalid
             {"name":"gh","url":"http://h/mcp","timeout_ms":0} | invalid
             {"name":"gh","url":"http://h/mcp","api_key_header":"bad header"} | invalid
             {"name":"gh","url":"http://h/mcp","allowed_tools":"x"} | invalid
-            {"name":"gh","url":"http://h/mcp","auth_type":"bearer"} | validator-only
+            {"name":"gh","url":"http://h/mcp","auth_type":"bearer"} | invalid
             {"name":"gh","url":"http://h/mcp","protocol_version":"2026-07-28"} | validator-only
             {"name":"gh","url":"http://h/mcp","client_id":"c"} | validator-only
             """;

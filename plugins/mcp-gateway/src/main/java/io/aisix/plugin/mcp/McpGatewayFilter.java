@@ -59,11 +59,13 @@ final class McpGatewayFilter implements Filter {
     private final Map<String, McpServer> servers;
     private final UpstreamClient client;
     private final GatewayMetrics metrics;
+    private final OAuthTokens tokens;
 
-    McpGatewayFilter(Map<String, McpServer> servers, UpstreamClient client, GatewayMetrics metrics) {
+    McpGatewayFilter(Map<String, McpServer> servers, UpstreamClient client, GatewayMetrics metrics, OAuthTokens tokens) {
         this.servers = servers;
         this.client = client;
         this.metrics = metrics;
+        this.tokens = tokens;
     }
 
     @Override
@@ -200,7 +202,7 @@ final class McpGatewayFilter implements Filter {
     }
 
     private List<JsonNode> upstreamTools(McpServer s) {
-        try (UpstreamSession session = new UpstreamSession(client, s)) {
+        try (UpstreamSession session = new UpstreamSession(client, s, tokens)) {
             session.initialize();
             List<JsonNode> out = new ArrayList<>();
             String cursor = null;
@@ -257,7 +259,7 @@ final class McpGatewayFilter implements Filter {
                     + (server.exposes(tool) ? " for this API key (mcp_access)" : " by MCP server '" + server.name()
                     + "' (allowed_tools)"), "forbidden");
         }
-        UpstreamSession session = new UpstreamSession(client, server);
+        UpstreamSession session = new UpstreamSession(client, server, tokens);
         UpstreamResponse r;
         long upstreamId;
         try {

@@ -19,6 +19,8 @@ public final class McpGatewayFilterFactory implements FilterFactory {
     private static final McpServerKind SERVERS = new McpServerKind();
 
     private volatile PluginContext plugin;
+    /** Process-wide: access tokens outlive configuration changes. */
+    private volatile OAuthTokens tokens;
 
     @Override
     public String id() {
@@ -38,6 +40,7 @@ public final class McpGatewayFilterFactory implements FilterFactory {
     @Override
     public void start(PluginContext context) {
         plugin = context;
+        tokens = new OAuthTokens(context.clock());
     }
 
     @Override
@@ -50,6 +53,7 @@ public final class McpGatewayFilterFactory implements FilterFactory {
         }
         PluginContext p = plugin != null ? plugin : context.plugin();
         GatewayMetrics metrics = p.metrics();
-        return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName), p.upstream(), metrics));
+        OAuthTokens t = tokens != null ? tokens : new OAuthTokens(p.clock());
+        return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName), p.upstream(), metrics, t));
     }
 }

@@ -10,14 +10,27 @@ import java.util.Optional;
  * @param name         unique; the namespace prefix of its tools ({@code <name>__<tool>}) and the
  *                     {@code <server>} of {@code /mcp/<server>}
  * @param url          the upstream's MCP endpoint
- * @param authType     {@code none}, {@code bearer} or {@code api_key}
- * @param secret       the gateway-held credential; empty for {@code none}
+ * @param authType     {@code none}, {@code bearer}, {@code api_key} or {@code oauth2}
+ * @param secret       the gateway-held credential (the client secret for {@code oauth2}); empty
+ *                     for {@code none}
  * @param authHeader   the header an {@code api_key} secret is sent under ({@code x-api-key})
  * @param allowedTools upstream tool names (single-{@code *} globs) the gateway exposes; empty for all
  * @param timeout      bound of each upstream operation (handshake, list, call)
+ * @param oauth        the client-credentials grant of an {@code oauth2} server; empty otherwise
  */
 public record McpServer(String id, String name, String url, boolean enabled, String authType,
-                        Optional<String> secret, String authHeader, List<String> allowedTools, Duration timeout) {
+                        Optional<String> secret, String authHeader, List<String> allowedTools, Duration timeout,
+                        Optional<OAuth> oauth) {
+
+    /** An OAuth 2.0 client-credentials grant: {@code client_id}, {@code token_url}, {@code scopes}. */
+    public record OAuth(String clientId, String tokenUrl, List<String> scopes) {
+    }
+
+    /** A server without OAuth. */
+    public McpServer(String id, String name, String url, boolean enabled, String authType, Optional<String> secret,
+                     String authHeader, List<String> allowedTools, Duration timeout) {
+        this(id, name, url, enabled, authType, secret, authHeader, allowedTools, timeout, Optional.empty());
+    }
 
     /** True when the upstream tool {@code tool} is exposed by this server entry. */
     public boolean exposes(String tool) {

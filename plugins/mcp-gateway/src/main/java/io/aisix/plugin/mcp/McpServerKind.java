@@ -13,14 +13,15 @@ import java.util.Set;
 /**
  * The {@code mcp_servers} resource kind, with AISIX's fields: {@code name} (or
  * {@code display_name}), {@code url}*, {@code type} [mcp], {@code transport} [streamable_http],
- * {@code auth_type} [none] ({@code none}, {@code bearer}, {@code api_key}), {@code secret},
+ * {@code auth_type} [none] ({@code none}, {@code bearer}, {@code api_key}, {@code oauth2} with
+ * {@code client_id}, {@code token_url} and {@code scopes}), {@code secret},
  * {@code enabled} [true], {@code timeout_ms} [30000]. This gateway adds {@code allowed_tools}
  * (upstream tool names exposed, single-{@code *} globs; all when absent) and
  * {@code api_key_header} for {@code auth_type: api_key} ({@code x-api-key}).
  *
- * <p>Refused with a validation error rather than silently ignored: {@code type: openapi},
- * {@code auth_type: oauth2} (and its {@code client_id}, {@code token_url}, {@code scopes}) and
- * {@code protocol_version: 2026-07-28}, which this gateway does not implement yet.
+ * <p>Refused with a validation error rather than silently ignored: {@code type: openapi} and
+ * {@code protocol_version: 2026-07-28}, which this gateway does not implement yet, and the
+ * OAuth fields on a server whose {@code auth_type} is not {@code oauth2}.
  */
 public final class McpServerKind implements ResourceKind<McpServer> {
     static final String NAME = "mcp_servers";
@@ -51,21 +52,24 @@ public final class McpServerKind implements ResourceKind<McpServer> {
         } else {
             r.oneOf("type", "mcp", List.of("mcp"));
         }
-        String authType;
-        if (!r.describing() && r.node().path("auth_type").asText("").equals("oauth2")) {
-            r.error("auth_type", "oauth2 (client credentials) is not supported by this gateway yet: use bearer "
-                    + "or api_key with a token the gateway holds");
-            authType = "none";
-        } else {
-            authType = r.oneOf("auth_type", "none", List.of("none", "bearer", "api_key"));
-        }
+        String authType = r.oneOf("auth_type", "none", List.of("none", "bearer", "api_key", "oauth2"));
         Optional<String> secret = r.optString("secret");
-        if (!r.describing() && (authType.equals("bearer") || authType.equals("api_key")) && secret.isEmpty()) {
-            r.error("secret", "is required when auth_type is " + authType);
-        }
-        for (String f : List.of("client_id", "token_url", "scopes")) {
-            if (!r.describing() && r.has(f) && !r.node().get(f).isNull()) {
-                r.error(f, "is only used by auth_type oauth2, which this gateway does not support yet");
+        r.requiredWhen("secret", "auth_type", List.of("bearer", "api_key", "oauth2"));
+        Optional<McpServer.OAuth> oauth = Optional.empty();
+        if (authType.equals("oauth2") || r.describing()) {
+            r.requiredWhen("client_id", "auth_type", List.of("oauth2"));
+            r.requiredWhen("token_url", "auth_type", List.of("oauth2"));
+            Optional<String> clientId = r.optString("client_id");
+            Optional<String> tokenUrl = r.optString("token_url", "^https?://[^\\s]+$", "must be an http:// or https:// URL");
+            List<String> scopes = r.strings("scopes", List.of());
+            if (!r.describing()) {
+                oauth = Optional.of(new McpServer.OAuth(clientId.orElse(""), tokenUrl.orElse(""), List.copyOf(scopes)));
+            }
+        } else {
+            for (String f : List.of("client_id", "token_url", "scopes")) {
+                if (r.has(f) && !r.node().get(f).isNull()) {
+                    r.error(f, "is only used when auth_type is oauth2");
+                }
             }
         }
         JsonNode pv = r.node().get("protocol_version");
@@ -84,7 +88,7 @@ public final class McpServerKind implements ResourceKind<McpServer> {
         List<String> tools = r.strings("allowed_tools", List.of());
         r.finish();
         return new McpServer(id, name, url, enabled, authType, secret, header, List.copyOf(tools),
-                Duration.ofMillis(timeout));
+                Duration.ofMillis(timeout), oauth);
     }
 
     @Override

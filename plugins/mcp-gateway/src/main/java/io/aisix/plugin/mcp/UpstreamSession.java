@@ -34,13 +34,17 @@ final class UpstreamSession implements AutoCloseable {
 
     private final UpstreamClient client;
     private final McpServer server;
+    private final OAuthTokens tokens;
+    /** The access token of an oauth2 server, fetched (or taken from the cache) by {@link #initialize}. */
+    private String accessToken = "";
     private Optional<String> sessionId = Optional.empty();
     private String protocol = McpProtocol.LATEST;
     private long nextId;
 
-    UpstreamSession(UpstreamClient client, McpServer server) {
+    UpstreamSession(UpstreamClient client, McpServer server, OAuthTokens tokens) {
         this.client = client;
         this.server = server;
+        this.tokens = tokens;
     }
 
     /** An upstream that failed: unreachable, timed out, an HTTP error, or a malformed answer. */
@@ -52,6 +56,9 @@ final class UpstreamSession implements AutoCloseable {
 
     /** Runs the handshake; afterwards requests carry the session id and negotiated revision. */
     void initialize() {
+        if (server.oauth().isPresent()) {
+            accessToken = tokens.token(client, server);
+        }
         ObjectNode params = Json.mapper().createObjectNode();
         params.put("protocolVersion", McpProtocol.LATEST);
         params.putObject("capabilities");
@@ -169,6 +176,9 @@ final class UpstreamSession implements AutoCloseable {
                 // the status says enough
             }
             String why = r.status() == 401 || r.status() == 403 ? " (the gateway's credential was refused)" : "";
+            if (r.status() == 401 && server.oauth().isPresent()) {
+                tokens.invalidate(server); // revoked or expired early: the next request fetches a new one
+            }
             throw new UpstreamFailure("MCP server '" + server.name() + "' answered " + method + " with HTTP "
                     + r.status() + why);
         }
@@ -207,6 +217,7 @@ final class UpstreamSession implements AutoCloseable {
         sessionId.ifPresent(s -> h.set("mcp-session-id", s));
         switch (server.authType()) {
             case "bearer" -> h.set("authorization", "Bearer " + server.secret().orElse(""));
+            case "oauth2" -> h.set("authorization", "Bearer " + accessToken);
             case "api_key" -> h.set(server.authHeader(), server.secret().orElse(""));
             default -> { }
         }

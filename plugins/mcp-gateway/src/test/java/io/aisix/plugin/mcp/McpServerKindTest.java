@@ -37,6 +37,10 @@ class McpServerKindTest {
         assertTrue(!k.exposes("delete_issue"));
         assertEquals(Duration.ofMillis(1500), k.timeout());
         assertEquals(java.util.Optional.of("jira"), KIND.uniqueName(k));
+        McpServer o = decode("{\"name\":\"o\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"secret\":\"s\","
+                + "\"client_id\":\"c\",\"token_url\":\"https://idp/token\",\"scopes\":[\"a\",\"b\"]}");
+        assertEquals(new McpServer.OAuth("c", "https://idp/token", List.of("a", "b")), o.oauth().orElseThrow());
+        assertTrue(s.oauth().isEmpty());
         assertEquals(java.util.Set.of("secret"), KIND.secretFields());
         assertTrue(KIND.schema().isPresent());
         assertEquals(List.of("extra"), KIND.ignoredFields(Json.mapper().readTree("{\"name\":\"a\",\"extra\":1}")));
@@ -50,7 +54,12 @@ class McpServerKindTest {
         "{\"name\":\"a/b\",\"url\":\"http://h/mcp\"}| '__'",
         "{\"name\":\"a\"}| /url",
         "{\"name\":\"a\",\"url\":\"ftp://h\"}| http:// or https://",
-        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"secret\":\"s\",\"client_id\":\"c\",\"token_url\":\"http://t\"}| oauth2 (client credentials) is not supported",
+        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"secret\":\"s\",\"client_id\":\"c\"}| /token_url",
+        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"secret\":\"s\",\"token_url\":\"http://t\"}| /client_id",
+        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"client_id\":\"c\",\"token_url\":\"http://t\"}| /secret",
+        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"secret\":\"s\",\"client_id\":\"c\",\"token_url\":\"file:///t\"}| /token_url",
+        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"oauth2\",\"secret\":\"s\",\"client_id\":\"c\",\"token_url\":\"http://t\",\"scopes\":\"a\"}| /scopes",
+        "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"bearer\",\"secret\":\"s\",\"client_id\":\"c\"}| only used when auth_type is oauth2",
         "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"bearer\"}| /secret",
         "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"api_key\"}| /secret",
         "{\"name\":\"a\",\"url\":\"http://h/mcp\",\"auth_type\":\"basic\"}| /auth_type",
