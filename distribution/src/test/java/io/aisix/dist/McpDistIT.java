@@ -103,6 +103,8 @@ class McpDistIT {
                 + "\"mcp_access\":{\"allow\":[\"*\"],\"deny\":[\"beta__search\"]}}");
         create("api_keys", "{\"display_name\":\"alpha-only\",\"key\":\"sk-mcp-alpha-0123456789\","
                 + "\"mcp_access\":{\"allow\":[\"alpha__*\"]}}");
+        create("api_keys", "{\"display_name\":\"limited\",\"key\":\"sk-mcp-limited-0123456789\","
+                + "\"rate_limit\":{\"rpd\":2},\"mcp_access\":{\"allow\":[\"alpha__*\"]}}");
         create("api_keys", "{\"display_name\":\"chat-only\",\"key\":\"sk-mcp-none-0123456789\"}");
         eventually("the MCP gateway serves the configured servers", Duration.ofSeconds(20), () ->
                 gw.proxy("POST", "/mcp/alpha", "sk-mcp-alpha-0123456789",
@@ -222,6 +224,24 @@ class McpDistIT {
         assertEquals(405, r.statusCode(), "no server-initiated stream in stateless mode: " + r.body());
         r = gw.proxy("POST", "/mcp/nosuch", "sk-mcp-agent-0123456789", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
         assertEquals(404, r.statusCode(), r.body());
+    }
+
+    @Test
+    void theKeysRateLimitMetersToolCallsOnly() {
+        String list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
+        String call = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\","
+                + "\"arguments\":{\"text\":\"r\"}}}";
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, gw.proxy("POST", "/mcp", "sk-mcp-limited-0123456789", list).statusCode());
+        }
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = gw.proxy("POST", "/mcp", "sk-mcp-limited-0123456789", call);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("alpha/echo:r"), r.body());
+        }
+        HttpResponse<String> r = gw.proxy("POST", "/mcp", "sk-mcp-limited-0123456789", call);
+        assertEquals(429, r.statusCode(), "rpd 2: the third tool call of the day: " + r.body());
+        assertEquals(200, gw.proxy("POST", "/mcp", "sk-mcp-limited-0123456789", list).statusCode(), "listing stays free");
     }
 
     @Test

@@ -40,6 +40,8 @@ final class UpstreamSession implements AutoCloseable {
     private Optional<String> sessionId = Optional.empty();
     private String protocol = McpProtocol.LATEST;
     private long nextId;
+    /** Set once initialize answered: later requests carry MCP-Protocol-Version, as the spec requires. */
+    private boolean negotiated;
 
     UpstreamSession(UpstreamClient client, McpServer server, OAuthTokens tokens) {
         this.client = client;
@@ -70,6 +72,7 @@ final class UpstreamSession implements AutoCloseable {
                     + v + "'");
         }
         protocol = v;
+        negotiated = true;
         ObjectNode note = Json.mapper().createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized");
         try (UpstreamResponse r = send(bytes(note), false)) {
             if (r.status() / 100 != 2) {
@@ -211,7 +214,7 @@ final class UpstreamSession implements AutoCloseable {
             h.set("content-type", "application/json");
             h.set("accept", "application/json, text/event-stream");
         }
-        if (nextId > 1 || sessionId.isPresent()) {
+        if (negotiated) {
             h.set("mcp-protocol-version", protocol);
         }
         sessionId.ifPresent(s -> h.set("mcp-session-id", s));
