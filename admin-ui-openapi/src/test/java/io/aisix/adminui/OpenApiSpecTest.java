@@ -98,10 +98,10 @@ class OpenApiSpecTest {
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
         // one per core kind, guardrail_attachments (declared by the guardrails plugin), oidc_providers
-        // and claim_mappings (auth-oidc), mcp_servers (mcp-gateway); the distribution's AdminUiEndToEndIT checks those against
-        // the running kinds
-        assertEquals(CoreKinds.all().size() + 4, byKind.size(), "one schema per kind");
-        assertTrue(byKind.containsKey("guardrail_attachments"));
+        // and claim_mappings (auth-oidc), budgets (budgets), mcp_servers (mcp-gateway); the
+        // distribution's AdminUiEndToEndIT checks those against the running kinds
+        assertEquals(CoreKinds.all().size() + 5, byKind.size(), "one schema per kind");
+        assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
         assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
         assertTrue(byKind.containsKey("mcp_servers"));
         for (ResourceKind<?> k : CoreKinds.all()) {

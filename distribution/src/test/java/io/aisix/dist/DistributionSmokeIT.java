@@ -30,12 +30,12 @@ class DistributionSmokeIT {
         assertTrue(Files.exists(home.resolve("lib/aisix-kernel-0.1.0-SNAPSHOT.jar")));
         assertTrue(Files.exists(home.resolve("lib/aisix-admin-ui-openapi-0.1.0-SNAPSHOT.jar")));
         // the schemas of every kind the shipped plugins declare, AISIX's guardrail_attachments included
-        for (String kind : List.of("models", "guardrails", "rate_limit_policies", "guardrail_attachments")) {
+        for (String kind : List.of("models", "guardrails", "rate_limit_policies", "guardrail_attachments", "budgets")) {
             assertTrue(Files.exists(home.resolve("schemas/kinds/" + kind + ".schema.json")), kind);
         }
         for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
                 "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
-                "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "observe", "exporter-file",
+                "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "budgets", "observe", "exporter-file",
                 "exporter-http-log", "exporter-otlp-http")) {
             assertTrue(Files.exists(home.resolve("plugins/" + plugin + "/aisix-plugin-" + plugin + "-0.1.0-SNAPSHOT.jar")),
                     plugin);

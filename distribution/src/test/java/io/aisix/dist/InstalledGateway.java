@@ -298,6 +298,25 @@ final class InstalledGateway implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The JVM's process id ({@code bin/aisix} execs java). */
+    long pid() {
+        return process.pid();
+    }
+
+    /** The process's resident set size in KiB, from {@code /proc/<pid>/status}. */
+    long rssKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no VmRSS for pid " + process.pid());
+    }
+
     @Override
     public void close() {
         if (process.isAlive()) {

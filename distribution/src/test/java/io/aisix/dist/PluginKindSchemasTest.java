@@ -84,6 +84,35 @@ class PluginKindSchemasTest {
             [1] | invalid
             """;
 
+    /** The budgets plugin's kind: row | valid, invalid, or validator-only */
+    private static final String BUDGETS = """
+            {"name":"b","max_usd":10} | valid
+            {"name":"b","max_usd":0.5,"period":"day","timezone":"Asia/Tokyo","scope":"team","scope_ref":"red","mode":"warn","enabled":false} | valid
+            {"name":"b","max_usd":10,"scope":"api_key"} | valid
+            {"name":"b","max_usd":10,"scope":"global","scope_ref":"x"} | invalid
+            {"max_usd":10} | invalid
+            {"name":"b"} | invalid
+            {"name":"b","max_usd":-1} | invalid
+            {"name":"b","max_usd":"10"} | invalid
+            {"name":"b","max_usd":10,"period":"year"} | invalid
+            {"name":"b","max_usd":10,"scope":"org"} | invalid
+            {"name":"b","max_usd":10,"mode":"soft"} | invalid
+            {"name":"b","max_usd":10,"enabled":"yes"} | invalid
+            {"name":"b","max_usd":0} | validator-only
+            {"name":"b","max_usd":10,"timezone":"Mars/Base"} | validator-only
+            {"name":"b","max_usd":10,"scope_ref":"x"} | validator-only
+            [1] | invalid
+            """;
+
+    @Test
+    void budgetsAgreeWithTheirSchema() throws Exception {
+        ResourceKind<?> budgets = shipped("budgets");
+        assertEquals(List.of(), disagreements(budgets, BUDGETS));
+        Set<String> published = new TreeSet<>();
+        budgets.schema().orElseThrow().get("properties").fieldNames().forEachRemaining(published::add);
+        assertEquals(new TreeSet<>(budgets.knownFields()), published);
+    }
+
     /** auth-oidc's oidc_providers (AISIX's fields and this gateway's JWKS settings): row | expectation */
     private static final String OIDC_PROVIDERS = """
             {"name":"corp","issuer":"https://sso.example.com/realms/corp","audiences":["aisix"]} | valid

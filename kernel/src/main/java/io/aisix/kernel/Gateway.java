@@ -18,8 +18,11 @@ import io.aisix.kernel.config.UrlRewrites;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.http.ClientAddress;
+import io.aisix.kernel.http.ConnectionGuard;
 import io.aisix.kernel.http.DrainFilter;
 import io.aisix.kernel.http.Lifecycle;
+import io.aisix.kernel.http.ListenerErrors;
+import io.aisix.kernel.http.RequestValidator;
 import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.http.ProxyHandler;
 import io.aisix.kernel.managed.Heartbeat;
@@ -97,6 +100,7 @@ public final class Gateway implements AutoCloseable {
     private final ListenerTls listenerTls;
     private final List<CacheBackend> startedBackends = new ArrayList<>();
     private final List<AdminExtension> adminExtensions = new ArrayList<>();
+    private final List<ConnectionGuard> guards = new java.util.concurrent.CopyOnWriteArrayList<>();
     private WebServer server;
 
     /** Knobs for embedding and tests. */
@@ -217,18 +221,22 @@ public final class Gateway implements AutoCloseable {
         ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
                 UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(
                         config.proxy().realIp().trustedProxies(), config.proxy().realIp().recursive(),
-                        config.proxy().realIp().header()));
+                        config.proxy().realIp().header()),
+                new RequestValidator(config.proxy().maxJsonDepth(), config.proxy().maxJsonNumberLength()));
         WebServerConfig.Builder b = WebServer.builder()
                 .shutdownHook(false)
                 .host(proxyAddr.host())
                 .port(proxyAddr.port())
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .maxPayloadSize(-1)
-                // Response headers on the proxy come from the kernel and the plugins (request id,
-                // cache and rate-limit state, alias names), never copied from upstream answers or
-                // from unvalidated caller input, so Helidon's per-header check (2% of CPU) is off.
-                .addProtocol(Http1Config.builder().validateResponseHeaders(false).build())
-                .routing(r -> r.addFilter(drainFilter).register(probes).any(proxy));
+                .routing(r -> r.addFilter(ListenerErrors.closeFilter(false, false)).addFilter(drainFilter)
+                        .register(probes).any(proxy));
+        // Response headers on the proxy come from the kernel and the plugins (request id,
+        // cache and rate-limit state, alias names), never copied from upstream answers or
+        // from unvalidated caller input, so Helidon's per-header check (2% of CPU) is off.
+        guard("proxy", config.proxy().headerTimeoutMs(), config.proxy().bodyTimeoutMs(), config.proxy().idleTimeoutMs(),
+                config.proxy().maxConnections(), ListenerErrors.Style.PROXY)
+                .apply(b, WebServer.DEFAULT_SOCKET_NAME, Http1Config.builder().validateResponseHeaders(false));
         listenerTls.listener(WebServer.DEFAULT_SOCKET_NAME, "proxy.tls", config.proxy().tls()).ifPresent(b::tls);
         MetricsEndpoint metricsEndpoint = new MetricsEndpoint(metrics, metricsPath);
         // AISIX's status endpoints live beside /metrics: on its listener, or on the admin listener
@@ -240,6 +248,7 @@ public final class Gateway implements AutoCloseable {
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {
+                        r.addFilter(ListenerErrors.closeFilter(true, true));
                         r.addFilter(drainFilter).register(probes).register(AdminRoutes.PREFIX, admin)
                                 .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(snapshots.kinds().values())));
                         if (metricsOn && metricsAddr.isEmpty()) {
@@ -247,12 +256,14 @@ public final class Gateway implements AutoCloseable {
                         }
                         AdminExtension.Context ctx = extensionContext(adminAuth, proxyAddr);
                         adminExtensions.forEach(e -> e.routing(r, ctx));
+                        r.any(AdminRoutes::notFound); // JSON, never Helidon's text/plain "Endpoint not found"
                     }));
         }
         metricsAddr.ifPresent(a -> b.putSocket("metrics", s -> listener(s, "metrics", a, "metrics.tls",
                         config.metrics().tls())
-                .routing((HttpRouting.Builder r) -> r.addFilter(drainFilter).register(probes).register(metricsEndpoint)
-                        .register(status))));
+                .routing((HttpRouting.Builder r) -> r.addFilter(ListenerErrors.closeFilter(true, true))
+                        .addFilter(drainFilter).register(probes).register(metricsEndpoint).register(status)
+                        .any(AdminRoutes::notFound))));
         server = b.build().start();
         startHeartbeat(options);
     }
@@ -319,7 +330,25 @@ public final class Gateway implements AutoCloseable {
                                             GatewayConfig.Tls tls) {
         s.host(addr.host()).port(addr.port()).connectionOptions(o -> o.tcpNoDelay(true));
         listenerTls.listener(socket, tlsKey, tls).ifPresent(s::tls);
+        // the admin listener's limits serve the metrics listener too (both are operator-facing)
+        GatewayConfig.Admin a = config.admin();
+        guard(socket, a.headerTimeoutMs(), a.bodyTimeoutMs(), a.idleTimeoutMs(), a.maxConnections(),
+                ListenerErrors.Style.ADMIN).apply(s, socket, Http1Config.builder());
         return s;
+    }
+
+    private ConnectionGuard guard(String socket, long headerMs, long bodyMs, long idleMs, int maxConnections,
+                                  ListenerErrors.Style style) {
+        ConnectionGuard g = new ConnectionGuard(socket, new ConnectionGuard.Limits(Duration.ofMillis(headerMs),
+                Duration.ofMillis(bodyMs), Duration.ofMillis(idleMs), maxConnections), new ListenerErrors(style));
+        guards.add(g);
+        return g;
+    }
+
+    /** Connections open on a listener ({@code proxy}, {@code admin}, {@code metrics}) right now. */
+    public int openConnections(String listener) {
+        return guards.stream().filter(g -> g.listener().equals(listener)).mapToInt(ConnectionGuard::openConnections)
+                .sum();
     }
 
     private HealthReport healthReport(Options options) {
@@ -471,24 +500,42 @@ public final class Gateway implements AutoCloseable {
         long start = System.nanoTime();
         long open = start + minimum.toNanos();
         long deadline = open + maximum.toNanos();
+        if (!waitIdle(open, deadline)) {
+            return lifecycle.inFlight() == 0;
+        }
+        if (lifecycle.inFlight() == 0) {
+            LOG.info("drain complete: no request in flight after "
+                    + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+            return true;
+        }
+        // Deadline: the streams still open end with an error event (and their access-log line and
+        // usage event, marked cut) rather than a silent close when the listeners stop.
+        int cut = lifecycle.cutStreams();
+        if (cut > 0) {
+            LOG.warning("drain deadline reached: cutting " + cut + " open streams");
+            long grace = System.nanoTime() + CUT_GRACE.toNanos();
+            waitIdle(System.nanoTime(), grace);
+        }
+        return false;
+    }
+
+    /** How long cut streams get to write their error event and complete. */
+    static final Duration CUT_GRACE = Duration.ofSeconds(2);
+
+    /** Waits until {@code open} has passed and nothing is in flight, or until {@code deadline}; false if interrupted. */
+    private boolean waitIdle(long open, long deadline) {
         while (true) {
             long now = System.nanoTime();
             if (now - deadline >= 0 || now - open >= 0 && lifecycle.inFlight() == 0) {
-                break;
+                return true;
             }
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return false;
             }
         }
-        boolean clean = lifecycle.inFlight() == 0;
-        if (clean) {
-            LOG.info("drain complete: no request in flight after "
-                    + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
-        }
-        return clean;
     }
 
     @Override
@@ -496,6 +543,7 @@ public final class Gateway implements AutoCloseable {
         if (server != null) {
             server.stop();
         }
+        guards.forEach(ConnectionGuard::close);
         for (AdminExtension e : adminExtensions.reversed()) {
             try {
                 e.close();

@@ -190,14 +190,24 @@ public final class AdminRoutes implements HttpService {
         if (!req.content().hasEntity()) {
             throw new AdminError(400, "a JSON body is required");
         }
-        try (InputStream in = req.content().inputStream()) {
+        // Not try-with-resources: closing the entity stream drains the rest of the body (all of an
+        // oversized one, or forever after a framing error). The listener's filter closes the
+        // connection after an answer that left the body unread.
+        InputStream in = req.content().inputStream();
+        try {
             byte[] b = in.readNBytes(MAX_BODY + 1);
             if (b.length > MAX_BODY) {
                 throw new AdminError(413, "body larger than " + MAX_BODY + " bytes");
             }
+            in.close();
             return b;
         } catch (IOException | UncheckedIOException e) {
             throw new AdminError(400, "body could not be read");
+        } catch (io.helidon.webserver.CloseConnectionException e) {
+            throw e;
+        } catch (io.helidon.http.RequestException | IllegalArgumentException e) {
+            // an invalid chunk size or terminator (Helidon 4.5.0 lets a NumberFormatException escape)
+            throw new AdminError(400, "request body framing is invalid (chunk size or terminator)");
         }
     }
 
@@ -218,6 +228,12 @@ public final class AdminRoutes implements HttpService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The admin listener's answer for a path nobody serves: its JSON envelope, never Helidon's plain text. */
+    public static void notFound(ServerRequest req, ServerResponse res) {
+        sendError(res, new AdminError(404, "no such endpoint: " + req.prologue().method().text() + " "
+                + req.path().path()));
     }
 
     private static void sendError(ServerResponse res, AdminError e) {

@@ -258,6 +258,10 @@ public final class ConfigLoader {
                 && (c.ratelimit().redis() == null || c.ratelimit().redis().url() == null)) {
             throw new ConfigException("ratelimit.redis", "is required when ratelimit.backend is redis");
         }
+        if (c.budgets().backend().equals("redis")
+                && (c.budgets().redis() == null || c.budgets().redis().url() == null)) {
+            throw new ConfigException("budgets.redis", "is required when budgets.backend is redis");
+        }
     }
 
     /** File mode: the file must be readable, and no other store may be configured. */

@@ -10,6 +10,7 @@ import java.util.List;
 public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy, Admin admin, Metrics metrics,
                             Store store, Etcd etcd, Cache cache, RateLimitSettings ratelimit, Upstream upstream,
                             Shutdown shutdown, Plugins plugins, Logging logging, Observability observability,
+                            BudgetSettings budgets,
                             @Setting(pattern = "\\S", patternMessage = "must name a file (got '%s')",
                                     description = "serve the resources of this YAML file (AISIX's resources.yaml) "
                                     + "instead of a store: re-read on SIGHUP, Admin API read-only; excludes etcd.* "
@@ -19,8 +20,9 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         deployment = or(deployment, () -> new Deployment(null));
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null));
-        admin = or(admin, () -> new Admin(null, null, null, null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null));
+        admin = or(admin, () -> new Admin(null, null, null, null, null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));
         etcd = or(etcd, () -> new Etcd(null, null, null, null, null, null, null));
@@ -31,11 +33,13 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         plugins = or(plugins, () -> new Plugins(null));
         logging = or(logging, () -> new Logging(null, null, null));
         observability = or(observability, () -> new Observability(null, null, null, null, null));
+        budgets = or(budgets, () -> new BudgetSettings(null, null, null, null));
     }
 
     /** All defaults (no file). */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     /** host:port with a port from 0 to 65535 ({@code [::1]:3000} for IPv6). */
@@ -118,7 +122,12 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
 
     /**
      * The proxy listener. {@code thread_per_core} and {@code workers} are AISIX's runtime tuning,
-     * accepted and ignored (logged): every request runs on its own virtual thread here.
+     * accepted and ignored (logged): every request runs on its own virtual thread here. The
+     * connection limits bound what one client can hold: {@code header_timeout_ms} from the
+     * connection's (or request's) start to the end of its headers, {@code body_timeout_ms} of
+     * silence inside a request body, {@code idle_timeout_ms} between requests; none of them cuts
+     * a response or a stream being written. {@code max_json_depth} and
+     * {@code max_json_number_length} bound what the request validator parses.
      */
     public record Proxy(
             @Setting(pattern = ADDR, patternMessage = ADDR_MESSAGE, description = "caller traffic: /v1/*, /livez, "
@@ -130,10 +139,28 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(min = 1, description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)")
             Integer workers,
             List<UrlRewrite> urlRewrites,
-            RealIp realIp) {
+            RealIp realIp,
+            @Setting(min = 1, description = "the request line and headers must arrive within this long of the "
+                    + "connection opening or the request starting, else 408 and close") Long headerTimeoutMs,
+            @Setting(min = 1, description = "longest silence while a request body is being received, else the "
+                    + "connection closes") Long bodyTimeoutMs,
+            @Setting(min = 1, description = "a keep-alive connection without a request closes after this long "
+                    + "(never cuts a response or stream in progress)") Long idleTimeoutMs,
+            @Setting(min = 1, description = "open connections at once; further ones wait in the accept backlog")
+            Integer maxConnections,
+            @Setting(min = 1, description = "deepest nesting of arrays and objects in a request body, else 400")
+            Integer maxJsonDepth,
+            @Setting(min = 1, description = "longest number (in characters) in a request body, else 400")
+            Integer maxJsonNumberLength) {
         public Proxy {
             addr = or(addr, () -> "0.0.0.0:3000");
             requestBodyLimitBytes = or(requestBodyLimitBytes, () -> 10L * 1024 * 1024);
+            headerTimeoutMs = or(headerTimeoutMs, () -> 10_000L);
+            bodyTimeoutMs = or(bodyTimeoutMs, () -> 30_000L);
+            idleTimeoutMs = or(idleTimeoutMs, () -> 60_000L);
+            maxConnections = or(maxConnections, () -> 10_000);
+            maxJsonDepth = or(maxJsonDepth, () -> 128);
+            maxJsonNumberLength = or(maxJsonNumberLength, () -> 1000);
             requestId = or(requestId, () -> new RequestId(null));
             urlRewrites = urlRewrites == null ? List.of() : List.copyOf(urlRewrites);
             realIp = or(realIp, () -> new RealIp(null, null, null));
@@ -183,13 +210,25 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
                              @Setting(description = "replacement of the matched part") String rewrite) {
     }
 
+    /**
+     * The admin listener. The connection limits ({@code header_timeout_ms}, {@code body_timeout_ms},
+     * {@code idle_timeout_ms}, {@code max_connections}) mean what they mean on {@link Proxy}.
+     */
     public record Admin(Boolean enabled,
                         @Setting(pattern = ADDR, patternMessage = ADDR_MESSAGE, description = "Admin API, health, "
                                 + "metrics: keep private") String addr,
-                        List<String> adminKeys, Tls tls) {
+                        List<String> adminKeys, Tls tls,
+                        @Setting(min = 1, description = "as proxy.header_timeout_ms") Long headerTimeoutMs,
+                        @Setting(min = 1, description = "as proxy.body_timeout_ms") Long bodyTimeoutMs,
+                        @Setting(min = 1, description = "as proxy.idle_timeout_ms") Long idleTimeoutMs,
+                        @Setting(min = 1, description = "as proxy.max_connections") Integer maxConnections) {
         public Admin {
             enabled = or(enabled, () -> true);
             addr = or(addr, () -> "127.0.0.1:3001");
+            headerTimeoutMs = or(headerTimeoutMs, () -> 10_000L);
+            bodyTimeoutMs = or(bodyTimeoutMs, () -> 30_000L);
+            idleTimeoutMs = or(idleTimeoutMs, () -> 60_000L);
+            maxConnections = or(maxConnections, () -> 256);
             adminKeys = adminKeys == null ? List.of() : List.copyOf(adminKeys);
         }
     }
@@ -309,6 +348,28 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             RedisSettings redis) {
         public RateLimitSettings {
             backend = or(backend, () -> "memory");
+        }
+    }
+
+    /**
+     * Spend counters of {@code budgets} resources (the budgets plugin). {@code memory}: this process
+     * only, kept in {@code <store.data_dir>/budgets.json} across restarts; {@code redis}: shared by
+     * every replica on the same Redis (and kept there).
+     */
+    public record BudgetSettings(
+            @Setting(oneOf = {"memory", "redis"}, description = "redis: spend shared by every gateway instance")
+            String backend,
+            RedisSettings redis,
+            @Setting(oneOf = {"open", "closed"}, description = "while Redis is unreachable: open admits requests "
+                    + "against this instance's own counters, closed refuses requests under a hard budget (503)")
+            String onRedisError,
+            @Setting(min = 0, description = "longest wait (ms) for requests in flight to settle when the rest of a "
+                    + "hard budget is reserved by them, before refusing")
+            Long reservationWaitMs) {
+        public BudgetSettings {
+            backend = or(backend, () -> "memory");
+            onRedisError = or(onRedisError, () -> "open");
+            reservationWaitMs = or(reservationWaitMs, () -> 5000L);
         }
     }
 

@@ -19,6 +19,11 @@ public final class KernelExchange extends BaseExchange {
         super(method, path, endpoint, requestHeaders, body, snapshot, requestId, startNanos);
     }
 
+    /** The body's tree as the request validator parsed it (see {@link #parsedJson}). */
+    void parsed(com.fasterxml.jackson.databind.node.ObjectNode tree) {
+        parsedJson(tree);
+    }
+
     /** Makes this the exchange of a streamed multipart upload (its text fields become the JSON body). */
     public void upload(MultipartUpload upload) {
         upload(upload, upload.fields());

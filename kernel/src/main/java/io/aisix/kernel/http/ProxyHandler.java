@@ -17,6 +17,7 @@ import io.aisix.spi.observe.GatewayMetrics;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
@@ -54,6 +55,7 @@ public final class ProxyHandler implements Handler {
     private static final byte[] EOL = "\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final HeaderName REQUEST_ID = HeaderNames.create("x-aisix-request-id");
+    private static final Headers CLOSE = Headers.of("connection", "close");
     private static final int MAX_HEADER_NAMES = 1024;
     private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
 
@@ -71,6 +73,7 @@ public final class ProxyHandler implements Handler {
     private final GatewayMetrics metrics;
     private final UrlRewrites rewrites;
     private final ClientAddress clientAddress;
+    private final RequestValidator validator;
 
     /**
      * @param bodyLimit the largest request body in bytes; 0 for no cap
@@ -79,7 +82,14 @@ public final class ProxyHandler implements Handler {
      */
     public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
                         UrlRewrites rewrites, ClientAddress clientAddress) {
+        this(snapshots, lifecycle, bodyLimit, metrics, rewrites, clientAddress, new RequestValidator(128, 1000));
+    }
+
+    /** @param validator checks each body before the chain runs (depth and number limits are its own) */
+    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
+                        UrlRewrites rewrites, ClientAddress clientAddress, RequestValidator validator) {
         this.clientAddress = clientAddress;
+        this.validator = validator;
         this.snapshots = snapshots;
         this.lifecycle = lifecycle;
         this.bodyLimit = bodyLimit == 0 ? NO_BODY_LIMIT : Math.min(bodyLimit, NO_BODY_LIMIT);
@@ -106,21 +116,26 @@ public final class ProxyHandler implements Handler {
         Optional<Endpoint> endpoint = Endpoint.forPath(path);
         String requestId = requestId();
         boolean anthropic = endpoint.map(Endpoint::anthropicWire).orElse(false);
+        // answered before the body is read: the connection closes after the answer, so that the
+        // body is never read as a next request nor drained without a deadline
+        Headers unread = req.content().hasEntity() ? CLOSE : Headers.empty();
         if (endpoint.isEmpty()) {
             reject(res, new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + method + " " + path),
-                    false, requestId, Headers.empty(), UNMATCHED);
+                    false, requestId, unread, UNMATCHED);
             return;
         }
         String route = endpoint.get().path();
         if (!endpoint.get().anyMethod() && !endpoint.get().method().equals(method)) {
             reject(res, new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, path + " accepts "
-                    + endpoint.get().method() + " only"), anthropic, requestId, Headers.of("allow", endpoint.get().method()),
-                    route);
+                    + endpoint.get().method() + " only"), anthropic, requestId, unread.isEmpty()
+                    ? Headers.of("allow", endpoint.get().method())
+                    : Headers.of("allow", endpoint.get().method(), "connection", "close"), route);
             return;
         }
         if (state == null) {
             reject(res, new GatewayException(ErrorCode.SERVICE_UNAVAILABLE, "configuration not yet loaded"),
-                    anthropic, requestId, Headers.of("retry-after", "1"), route);
+                    anthropic, requestId, unread.isEmpty() ? Headers.of("retry-after", "1")
+                            : Headers.of("retry-after", "1", "connection", "close"), route);
             return;
         }
         byte[] body;
@@ -133,11 +148,33 @@ public final class ProxyHandler implements Handler {
                 body = readBody(req);
             }
         } catch (GatewayException e) {
+            // the body was not read to its end: what is left of it must never be parsed as a next request
+            reject(res, e, anthropic, requestId, CLOSE, route);
+            return;
+        } catch (FramingError f) {
+            // Helidon's own response path would first drain the broken body: answer on the socket, then close
+            metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
+                    "status", "400");
+            if (!ConnectionGuard.answerAndClose(ListenerErrors.rawResponse(400, requestId,
+                    ErrorRenderer.render(f.error, anthropic)))) {
+                throw new CloseConnectionException("framing error in the request body", f.error);
+            }
+            return;
+        }
+        if (upload == null) {
+            // the body is read whole: the request is being answered. A streamed upload is still
+            // arriving; the connection guard times its silences until its last byte.
+            ConnectionGuard.answering();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode tree;
+        try {
+            tree = validator.validate(endpoint.get(), body);
+        } catch (GatewayException e) {
             reject(res, e, anthropic, requestId, Headers.empty(), route);
             return;
         }
         try {
-            serve(req, res, state, path, method, endpoint.get(), body, upload, requestId, start, anthropic);
+            serve(req, res, state, path, method, endpoint.get(), body, tree, upload, requestId, start, anthropic);
         } finally {
             if (upload != null) {
                 upload.close();
@@ -146,8 +183,8 @@ public final class ProxyHandler implements Handler {
     }
 
     private void serve(ServerRequest req, ServerResponse res, GatewayState state, String path, String method,
-                       Endpoint endpoint, byte[] body, MultipartUpload upload, String requestId, long start,
-                       boolean anthropic) {
+                       Endpoint endpoint, byte[] body, com.fasterxml.jackson.databind.node.ObjectNode tree,
+                       MultipartUpload upload, String requestId, long start, boolean anthropic) {
         Headers.Builder hb = Headers.builder();
         req.headers().forEach(h -> {
             for (String v : h.allValues()) {
@@ -157,6 +194,7 @@ public final class ProxyHandler implements Handler {
         Headers headers = hb.build();
         KernelExchange ex = new KernelExchange(method, path, endpoint, headers, body, state.snapshot(),
                 requestId, start);
+        ex.parsed(tree);
         clientAddress.resolve(req.remotePeer().address(), headers::all).ifPresent(ip -> ex.attr(CoreAttrs.CLIENT_IP, ip));
         if (upload != null) {
             ex.upload(upload);
@@ -182,7 +220,7 @@ public final class ProxyHandler implements Handler {
         }
         switch (response) {
             case Response.Full full -> writeFull(res, ex, full);
-            case Response.Streaming streaming -> writeStream(res, ex, streaming, anthropic);
+            case Response.Streaming streaming -> writeStream(res, ex, streaming, anthropic, lifecycle);
             case Response.Binary binary -> writeBinary(res, ex, binary);
         }
     }
@@ -236,7 +274,11 @@ public final class ProxyHandler implements Handler {
         if (declared.isPresent() && declared.getAsLong() > bodyLimit) {
             throw tooLarge();
         }
-        try (InputStream in = req.content().inputStream()) {
+        // Not try-with-resources: closing Helidon's entity stream drains the rest of the body, which
+        // after a framing error (an invalid chunk size) waits for bytes that never come. On
+        // failure the connection is closed instead (see serve).
+        InputStream in = req.content().inputStream();
+        try {
             // With a declared length, read exactly that: readNBytes(limit) would allocate (and zero)
             // a 16 KiB buffer per request only to copy a body of a few hundred bytes out of it.
             byte[] data = declared.isPresent()
@@ -248,9 +290,27 @@ public final class ProxyHandler implements Handler {
             if (data.length > bodyLimit) {
                 throw tooLarge();
             }
+            in.close();
             return data;
         } catch (IOException | UncheckedIOException e) {
             throw GatewayException.invalidRequest("request body could not be read", null);
+        } catch (CloseConnectionException e) {
+            throw e; // the connection is gone (or was cut by the connection guard)
+        } catch (RequestException | IllegalArgumentException e) {
+            // Helidon's framing errors inside the body: an invalid chunk size (4.5.0 lets the
+            // NumberFormatException of a non-hex size escape) or terminator
+            throw new FramingError(GatewayException.invalidRequest("request body framing is invalid (chunk "
+                    + "size or terminator)", null));
+        }
+    }
+
+    /** A body whose framing broke: no answer through Helidon's response is possible any more. */
+    private static final class FramingError extends RuntimeException {
+        final GatewayException error;
+
+        FramingError(GatewayException error) {
+            super(error.getMessage(), null, false, false);
+            this.error = error;
         }
     }
 
@@ -287,6 +347,9 @@ public final class ProxyHandler implements Handler {
         }
         ex.complete(new Completion(full.status(), Optional.empty(), false, delivered, !delivered, System.nanoTime()));
     }
+
+    private static final GatewayException DRAIN_CUT = new GatewayException(ErrorCode.SERVICE_UNAVAILABLE,
+            "stream cut: the gateway is shutting down (drain deadline reached)");
 
     /** Copies a binary answer to the caller chunk by chunk, flushing each, without holding it whole. */
     private static void writeBinary(ServerResponse res, KernelExchange ex, Response.Binary binary) {
@@ -346,7 +409,7 @@ public final class ProxyHandler implements Handler {
     }
 
     private static void writeStream(ServerResponse res, KernelExchange ex, Response.Streaming streaming,
-                                    boolean anthropic) {
+                                    boolean anthropic, Lifecycle lifecycle) {
         EventStream events = streaming.events();
         res.status(Status.create(streaming.status()));
         streaming.headers().forEach((n, v) -> header(res, n, v));
@@ -357,17 +420,41 @@ public final class ProxyHandler implements Handler {
         boolean completed = false;
         boolean disconnected = false;
         Optional<ErrorCode> error = Optional.empty();
+        boolean cut = false;
         OutputStream out = null;
-        try {
+        try (Lifecycle.StreamCut guard = lifecycle.stream()) {
             out = res.outputStream();
             boolean first = true;
             while (true) {
                 Optional<SseEvent> next;
-                try {
-                    next = events.next();
-                } catch (GatewayException e) {
-                    error = Optional.of(e.code());
-                    writeEvent(out, new SseEvent("error", new String(ErrorRenderer.render(e, anthropic),
+                GatewayException failure = null;
+                if (!guard.waiting()) {
+                    failure = DRAIN_CUT;
+                    next = Optional.empty();
+                } else {
+                    try {
+                        next = events.next();
+                    } catch (GatewayException e) {
+                        failure = e;
+                        next = Optional.empty();
+                    } catch (RuntimeException e) {
+                        if (!guard.isCut()) {
+                            throw e;
+                        }
+                        next = Optional.empty();
+                    } finally {
+                        guard.done();
+                    }
+                    if (guard.isCut()) {
+                        // the drain deadline interrupted the wait (the upstream read fails with it)
+                        failure = DRAIN_CUT;
+                    }
+                }
+                if (failure != null) {
+                    // an error event in the caller's protocol, and no [DONE]: the answer is incomplete
+                    error = Optional.of(failure.code());
+                    cut = true;
+                    writeEvent(out, new SseEvent("error", new String(ErrorRenderer.render(failure, anthropic),
                             StandardCharsets.UTF_8)));
                     out.flush();
                     break;
@@ -400,7 +487,8 @@ public final class ProxyHandler implements Handler {
         } finally {
             events.close();
         }
-        ex.complete(new Completion(streaming.status(), error, true, completed, disconnected, System.nanoTime()));
+        ex.complete(new Completion(streaming.status(), error, true, completed, disconnected, System.nanoTime(),
+                cut && !disconnected));
     }
 
     /**
@@ -439,6 +527,9 @@ public final class ProxyHandler implements Handler {
     /** Answers a request the chain never saw, and counts it (the observe plugin cannot). */
     private void reject(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra,
                         String route) {
+        if (extra.contains("connection")) {
+            ConnectionGuard.closeAfterAnswer(); // the body was left unread
+        }
         // counted first: a caller that scrapes right after the answer must find it counted
         metrics.increment("aisix_requests_total", "route", route, "model", UNKNOWN, "provider", UNKNOWN,
                 "status", Integer.toString(e.status()));

@@ -34,7 +34,9 @@ import java.util.logging.Logger;
  *
  * <p>Hot path: Helidon's {@code getOrCreate} builds a builder and a tag list per call (about 2 µs),
  * so meters are cached per (name, label values); a call costs two map lookups and the meter update.
- * Helidon counters are integral: integer amounts go straight in, fractions are carried per series.
+ * Helidon's counter API is integral: integer amounts go straight in, fractional ones go to the
+ * Micrometer counter underneath (exact, for {@code aisix_cost_usd_total}), or are carried per series
+ * when there is none.
  * Histograms named {@code *_seconds} are Helidon timers fed in nanoseconds, because Micrometer's
  * fixed-bucket distribution summaries round every observation up to a whole number (0.2 s would
  * land in the 1 s bucket); other histograms are distribution summaries of whole units.
@@ -75,7 +77,14 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             Map.entry("aisix_config_rejected_rows", "Store rows that failed validation, by kind"),
             Map.entry("aisix_exporter_events_total", "Usage events per exporter: exported, dropped (queue full) "
                     + "or failed (export failed after retries)"),
-            Map.entry("aisix_access_log_dropped_total", "Access-log lines dropped because the log queue was full"));
+            Map.entry("aisix_access_log_dropped_total", "Access-log lines dropped because the log queue was full"),
+            Map.entry("aisix_cost_usd_total", "Spend in USD at the answering model's cost, by caller key, model alias "
+                    + "and provider"),
+            Map.entry("aisix_cost_saved_usd_total", "USD cache hits saved at the first candidate's cost, by caller key, "
+                    + "model alias and provider"),
+            Map.entry("aisix_budget_spend_usd", "Spend of the current period per budget counter (this instance's view)"),
+            Map.entry("aisix_budget_threshold_crossings_total", "Budget thresholds (50, 80, 100 percent) crossed"),
+            Map.entry("aisix_budget_rejections_total", "Requests refused by hard budgets, by budget"));
 
     private enum Type { COUNTER, HISTOGRAM, GAUGE }
 
@@ -186,7 +195,11 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
         String help = HELP.getOrDefault(f.name, "");
         Series s = new Series();
         Meter meter = switch (f.type) {
-            case COUNTER -> s.counter = registry.getOrCreate(Counter.builder(f.name).description(help).tags(tags));
+            case COUNTER -> {
+                s.counter = registry.getOrCreate(Counter.builder(f.name).description(help).tags(tags));
+                s.exact = exact(s.counter);
+                yield s.counter;
+            }
             case HISTOGRAM -> {
                 double[] bounds = bucketsFor(f.name);
                 if (f.name.endsWith("_seconds")) {
@@ -210,6 +223,18 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             owned.add(meter);
         }
         return s;
+    }
+
+    /**
+     * The Micrometer counter under Helidon's, whose {@code increment(double)} keeps fractions
+     * (Helidon's own API counts whole units only), or null when the provider is not Micrometer.
+     */
+    private static io.micrometer.core.instrument.Counter exact(Counter counter) {
+        try {
+            return counter.unwrap(io.micrometer.core.instrument.Counter.class);
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     private static Double read(AtomicReference<DoubleSupplier> ref) {
@@ -329,6 +354,7 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
     /** One labelled series: exactly one of the meter fields is used, by family type. */
     private static final class Series {
         Counter counter;
+        io.micrometer.core.instrument.Counter exact;
         DistributionSummary summary;
         Timer timer;
         final AtomicReference<DoubleSupplier> gauge = new AtomicReference<>();
@@ -338,6 +364,10 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             double whole = Math.floor(amount);
             if (whole == amount) {
                 counter.increment((long) whole);
+                return;
+            }
+            if (exact != null) { // fractions as they are (aisix_cost_usd_total adds nano-USD amounts)
+                exact.increment(amount);
                 return;
             }
             long units;

@@ -95,6 +95,11 @@ class ConfigLoaderTest {
         assertEquals("deployment.mode", fails("deployment:\n  mode: hybrid\n").key());
         assertEquals("upstream.timeout_ms", fails("upstream:\n  timeout_ms: -1\n").key());
         assertEquals("config", fails("proxy: [unclosed\n").key());
+        assertEquals("budgets.redis", fails("budgets:\n  backend: redis\n").key());
+        assertEquals("budgets.backend", fails("budgets:\n  backend: etcd\n").key());
+        assertEquals("budgets.on_redis_error", fails("budgets:\n  on_redis_error: maybe\n").key());
+        assertEquals("budgets.reservation_wait_ms", fails("budgets:\n  reservation_wait_ms: -5\n").key());
+        assertEquals("budgets.period", fails("budgets:\n  period: day\n").key());
     }
 
     @Test

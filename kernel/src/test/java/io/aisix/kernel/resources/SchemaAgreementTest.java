@@ -120,6 +120,10 @@ class SchemaAgreementTest {
             models | {"display_name":"r","routing":{"targets":[{"model":"a"}],"hash_on":{"type":"api_key"}}} | invalid
             models | {"display_name":"m","provider_key_id":"k","model_name":"x","rate_limit":{"rpm":0}} | invalid
             models | {"display_name":"m","provider_key_id":"k","model_name":"x","cost":{"input_per_1k":-1}} | invalid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","provider":"openai","cost":{"input_per_1k":0.0025,"output_per_1k":0.01}} | valid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","cost":{"input_per_1k":1,"output_per_1k":2,"cached_input_per_1k":0.1,"per_image":0.04,"per_second":0.006}} | valid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","cost":{"input_per_1k":1,"output_per_1k":2,"cached_input_per_1k":-0.1}} | invalid
+            models | {"display_name":"m","provider_key_id":"k","model_name":"x","cost":{"input_per_1k":1,"per_image":"cheap"}} | invalid
             models | {"display_name":"c","provider_key_id":"k","model_name":"x","auto_prompt_caching":{"enabled":true}} | valid
             models | {"display_name":"c","provider_key_id":"k","model_name":"x","auto_prompt_caching":{"enabled":false,"ttl":"1h"}} | valid
             models | {"display_name":"c","provider_key_id":"k","model_name":"x","auto_prompt_caching":null} | valid

@@ -90,9 +90,10 @@ public abstract class BaseExchange implements Exchange {
             try {
                 node = JSON.readTree(body);
             } catch (JsonProcessingException e) {
+                // a limit of Jackson's (nesting, number length) comes without a location
                 throw GatewayException.invalidRequest("request body is not valid JSON: " + e.getOriginalMessage()
-                        + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")",
-                        null);
+                        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")"), null);
             } catch (IOException e) {
                 throw GatewayException.invalidRequest("request body could not be read", null);
             }
@@ -102,6 +103,17 @@ public abstract class BaseExchange implements Exchange {
             json = (ObjectNode) node;
         }
         return json;
+    }
+
+    /**
+     * Hands over the body's tree when whoever built the exchange has parsed it already (the
+     * kernel's request validator), so {@link #json()} does not parse it again. Does not count as a
+     * modification; ignored once a tree is there.
+     */
+    protected final void parsedJson(ObjectNode tree) {
+        if (json == null && tree != null) {
+            json = tree;
+        }
     }
 
     @Override

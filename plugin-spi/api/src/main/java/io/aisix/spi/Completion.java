@@ -12,7 +12,16 @@ import java.util.Optional;
  * @param completed         true when the full answer reached the caller (for streams: a clean end)
  * @param clientDisconnected true when the caller went away before the end
  * @param endNanos          {@link System#nanoTime()} when the response ended
+ * @param cut               true for a stream the gateway ended early with an error event (an
+ *                          upstream failure or timeout mid-stream, or the drain deadline of a
+ *                          shutdown); never true when the caller went away
  */
 public record Completion(int status, Optional<ErrorCode> error, boolean streamed, boolean completed,
-                         boolean clientDisconnected, long endNanos) {
+                         boolean clientDisconnected, long endNanos, boolean cut) {
+
+    /** A completion that was not cut. */
+    public Completion(int status, Optional<ErrorCode> error, boolean streamed, boolean completed,
+                      boolean clientDisconnected, long endNanos) {
+        this(status, error, streamed, completed, clientDisconnected, endNanos, false);
+    }
 }

@@ -84,6 +84,31 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> GUARDRAIL_OUTCOME = AttrKey.of("guardrail_outcome", String.class);
 
+    /** Images an image-generation answer carried (set by the adapter), for {@code cost.per_image}. */
+    public static final AttrKey<Integer> IMAGES = AttrKey.of("images", Integer.class);
+
+    /**
+     * Seconds of audio a transcription answer reported (OpenAI's {@code usage} of type
+     * {@code duration}, or a verbose answer's {@code duration}; set by the adapter), for
+     * {@code cost.per_second}.
+     */
+    public static final AttrKey<Double> AUDIO_SECONDS = AttrKey.of("audio_seconds", Double.class);
+
+    /**
+     * On a cache hit: the usage the stored answer was produced with (set at {@link Stage#CACHE}), so
+     * observers can price what the hit saved. {@link #USAGE} stays unset on a hit: it cost nothing.
+     */
+    public static final AttrKey<Usage> CACHED_USAGE = AttrKey.of("cached_usage", Usage.class);
+
+    /**
+     * Budget thresholds this request's spend crossed, as {@code <budget name>:<percent>} ({@code 50},
+     * {@code 80}, {@code 100}); set by the budget plugin from its completion callback, before the
+     * observe plugin records the request, so the usage event carries them.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static final AttrKey<java.util.List<String>> BUDGET_ALERTS =
+            (AttrKey<java.util.List<String>>) (AttrKey) AttrKey.of("budget_alerts", java.util.List.class);
+
     /**
      * The caller's IP address, textual ({@code 203.0.113.7}, {@code 2001:db8::1}), set by the
      * kernel before the chain runs: the TCP peer of the proxy listener, or, when that peer is one

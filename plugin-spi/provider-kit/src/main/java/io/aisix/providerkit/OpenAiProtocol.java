@@ -142,6 +142,16 @@ public final class OpenAiProtocol {
                         : u.path("output_tokens").asLong(0);
                 exchange.attr(CoreAttrs.USAGE, new Usage(prompt, completion));
             }
+            // what per-image and per-second prices count (cost.per_image, cost.per_second)
+            if (family == Endpoint.IMAGES_GENERATIONS && root.path("data").isArray()) {
+                exchange.attr(CoreAttrs.IMAGES, root.path("data").size());
+            } else if (family == Endpoint.AUDIO_TRANSCRIPTIONS) {
+                if (u != null && "duration".equals(u.path("type").asText()) && u.path("seconds").isNumber()) {
+                    exchange.attr(CoreAttrs.AUDIO_SECONDS, u.path("seconds").asDouble());
+                } else if (root.path("duration").isNumber()) {
+                    exchange.attr(CoreAttrs.AUDIO_SECONDS, root.path("duration").asDouble());
+                }
+            }
             if (root instanceof ObjectNode o && o.has("model")) {
                 o.put("model", target.alias());
                 answer = ProviderJson.bytes(o);

@@ -38,7 +38,8 @@ import java.util.Map;
  *       {@code file} part; the transcript says what arrived: {@code "transcript of <filename>:
  *       <bytes> bytes, model <model>"} (so a test sees the forwarded model and the file size);
  *       {@code response_format} {@code json} (default, with gpt-4o-transcribe's token
- *       {@code usage}) or {@code text}.</li>
+ *       {@code usage}, or for a {@code whisper*} model whisper-1's {@code usage} of type
+ *       {@code duration}: one second per 1000 bytes of the file) or {@code text}.</li>
  * </ul>
  */
 final class MediaWire {
@@ -225,8 +226,13 @@ final class MediaWire {
         }
         ObjectNode root = MockJson.object();
         root.put("text", text);
-        root.putObject("usage").put("type", "tokens").put("input_tokens", 40).put("output_tokens", 9)
-                .put("total_tokens", 49);
+        if (fields.getOrDefault("model", "").startsWith("whisper")) {
+            // whisper-1 bills by duration: one second per 1000 bytes of the file here
+            root.putObject("usage").put("type", "duration").put("seconds", size[0] / 1000.0);
+        } else {
+            root.putObject("usage").put("type", "tokens").put("input_tokens", 40).put("output_tokens", 9)
+                    .put("total_tokens", 49);
+        }
         send(res, 200, MockJson.bytes(root));
     }
 

@@ -20,6 +20,8 @@ public enum ErrorCode {
     BODY_TOO_LARGE(413, "invalid_request_error", "request_too_large", "request_too_large"),
     CONTENT_FILTER(422, "content_filter", "content_filter", "invalid_request_error"),
     RATE_LIMIT_EXCEEDED(429, "rate_limit_exceeded", "rate_limit_exceeded", "rate_limit_error"),
+    /** A hard {@code budgets} cap was spent for its period; the message and headers give the reset time. */
+    BUDGET_EXCEEDED(429, "budget_exceeded", "budget_exceeded", "rate_limit_error"),
     /**
      * A provider key the adapter cannot use (an OpenAI-compatible vendor without {@code api_base}):
      * a configuration error the message names, found before any upstream call.

@@ -13,8 +13,8 @@ import java.util.function.DoubleSupplier;
  *
  * <ul>
  *   <li>A name always carries the same label names, in any order; the first use fixes them.</li>
- *   <li>Counters count whole units: express fractional quantities in a smaller unit
- *       ({@code _micro_usd_total}); a fraction is carried until it adds up to a whole unit.</li>
+ *   <li>Counters keep fractions ({@code aisix_cost_usd_total} adds fractions of a dollar); on a
+ *       registry that counts whole units only, a fraction is carried until it adds up to one.</li>
  *   <li>Histogram buckets are chosen from the name: {@code *time_to_first_token*} gets TTFT buckets
  *       (10 ms .. 60 s), other {@code *_seconds} names latency buckets (5 ms .. 120 s), anything
  *       else powers of ten (1 .. 10^6). Histograms that are not {@code *_seconds} count whole units

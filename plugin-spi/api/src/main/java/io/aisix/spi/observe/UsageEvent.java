@@ -30,16 +30,95 @@ import java.util.Optional;
  * @param streamed         true for an event-stream answer
  * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
  *                         a fallback shows the try that failed)
+ * @param cut              true for a stream the gateway ended early with an error event (upstream
+ *                         failure or timeout mid-stream, drain deadline at shutdown)
+ * @param spend            cost and budget alerts, or null when the model is unpriced and no budget
+ *                         threshold was crossed (one reference, so an unpriced request's event is no
+ *                         bigger than before; see {@link #costUsd()}, {@link #costSavedUsd()},
+ *                         {@link #budgetAlerts()})
  */
 public record UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
                          String route, String keyId, String alias, String provider, String upstreamModel, int status,
                          String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
                          long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
                          boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
-                         Optional<String> completion) {
+                         Optional<String> completion, boolean cut, Spend spend) {
 
     public UsageEvent {
         upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
+    }
+
+    /**
+     * What a request cost and which budget thresholds it crossed.
+     *
+     * @param costUsd      what the answer cost at the answering model's {@code cost} (USD, to
+     *                     10<sup>-9</sup>); {@code NaN} when that model has no {@code cost}; 0 for a
+     *                     cache hit
+     * @param costSavedUsd on a cache hit, what the stored answer's usage would have cost at the first
+     *                     candidate's prices; else 0
+     * @param budgetAlerts budget thresholds this request crossed ({@code <budget>:<50|80|100>})
+     */
+    public record Spend(double costUsd, double costSavedUsd, List<String> budgetAlerts) {
+        public Spend {
+            budgetAlerts = budgetAlerts == null ? List.of() : List.copyOf(budgetAlerts);
+        }
+    }
+
+    /** An event with cost fields; {@code costUsd} {@code NaN} for an unpriced model. */
+    public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
+                      String route, String keyId, String alias, String provider, String upstreamModel, int status,
+                      String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
+                      long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
+                      boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
+                      Optional<String> completion, double costUsd, double costSavedUsd, List<String> budgetAlerts) {
+        this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
+                status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, false,
+                new Spend(costUsd, costSavedUsd, budgetAlerts));
+    }
+
+    /** {@link Spend#costUsd()}; {@code NaN} when unpriced. */
+    public double costUsd() {
+        return spend == null ? Double.NaN : spend.costUsd();
+    }
+
+    /** {@link Spend#costSavedUsd()}; 0 when none. */
+    public double costSavedUsd() {
+        return spend == null ? 0 : spend.costSavedUsd();
+    }
+
+    /** {@link Spend#budgetAlerts()}; empty when none. */
+    public List<String> budgetAlerts() {
+        return spend == null ? List.of() : spend.budgetAlerts();
+    }
+
+    /** An event that was not cut, without cost (unpriced model) and without budget alerts. */
+    public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
+                      String route, String keyId, String alias, String provider, String upstreamModel, int status,
+                      String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
+                      long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
+                      boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
+                      Optional<String> completion) {
+        this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
+                status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, false, null);
+    }
+
+    /** An event without cost (unpriced model) and without budget alerts. */
+    public UsageEvent(String requestId, Instant start, long durationNanos, Optional<Long> timeToFirstTokenNanos,
+                      String route, String keyId, String alias, String provider, String upstreamModel, int status,
+                      String errorCode, long promptTokens, long completionTokens, long cacheReadTokens,
+                      long cacheCreationTokens, String cacheStatus, String guardrailOutcome, int attempts,
+                      boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
+                      Optional<String> completion, boolean cut) {
+        this(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider, upstreamModel,
+                status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens, cacheStatus,
+                guardrailOutcome, attempts, streamed, upstreamAttempts, prompt, completion, cut, null);
+    }
+
+    /** True when the answering model has prices ({@link #costUsd()} is a number). */
+    public boolean priced() {
+        return !Double.isNaN(costUsd());
     }
 
     /** An event without prompt-cache counts. */
@@ -79,6 +158,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
         }
         return new UsageEvent(requestId, start, durationNanos, timeToFirstTokenNanos, route, keyId, alias, provider,
                 upstreamModel, status, errorCode, promptTokens, completionTokens, cacheReadTokens, cacheCreationTokens,
-                cacheStatus, guardrailOutcome, attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty());
+                cacheStatus, guardrailOutcome, attempts, streamed, upstreamAttempts, Optional.empty(), Optional.empty(),
+                cut, spend);
     }
 }

@@ -13,15 +13,21 @@ import java.io.IOException;
  *  "status": 200, "error_code": null, "latency_ms": 812, "ttft_ms": 95, "prompt_tokens": 12,
  *  "completion_tokens": 40, "total_tokens": 52, "cache_read_tokens": 0, "cache_creation_tokens": 0,
  *  "cache_status": "miss", "guardrail_outcome": "pass",
- *  "attempts": 2, "stream": true,
+ *  "attempts": 2, "stream": true, "cut": true,
  *  "upstream_attempts": [{"index": 1, "model": "gpt-a", "provider": "openai", "upstream_model": "gpt-4o",
  *                         "status": 500, "error_code": "upstream_error", "latency_ms": 40,
  *                         "provider_request_id": "req_123"}, {"index": 2, ...}],
+ *  "cost_usd": 0.000412, "cost_saved_usd": 0.0031, "budget_alerts": ["team-a:80"],
  *  "prompt": "...", "completion": "..."}
  * }</pre>
  *
+ * {@code cost_usd} appears when the answering model is priced (its {@code cost}), as a plain decimal
+ * to 10<sup>-9</sup> USD; {@code cost_saved_usd} on cache hits that saved something;
+ * {@code budget_alerts} when the request crossed a budget threshold.
+ *
  * Empty strings are written as {@code null}; {@code ttft_ms} is {@code null} when no byte was
- * sent. {@code prompt_tokens} counts prompt-cache reads and writes too ({@link io.aisix.spi.Usage}),
+ * sent. {@code cut} is there (true) only for a stream the gateway ended early with an error event
+ * (upstream failure or timeout mid-stream, drain deadline at shutdown). {@code prompt_tokens} counts prompt-cache reads and writes too ({@link io.aisix.spi.Usage}),
  * so {@code total_tokens} folds them in. {@code prompt} and {@code completion} appear only when asked for and present. Strings are
  * escaped as Jackson escapes them: quote, backslash and control characters, nothing else.
  *
@@ -71,6 +77,9 @@ public final class UsageEventJson {
         text(b, "guardrail_outcome", e.guardrailOutcome());
         b.append(",\"attempts\":").append(e.attempts());
         b.append(",\"stream\":").append(e.streamed());
+        if (e.cut()) {
+            b.append(",\"cut\":true");
+        }
         b.append(",\"upstream_attempts\":[");
         for (int i = 0; i < e.upstreamAttempts().size(); i++) {
             UsageEvent.Attempt a = e.upstreamAttempts().get(i);
@@ -85,6 +94,19 @@ public final class UsageEventJson {
             b.append('}');
         }
         b.append(']');
+        if (e.priced()) {
+            usd(b.append(",\"cost_usd\":"), e.costUsd());
+        }
+        if (e.costSavedUsd() > 0) {
+            usd(b.append(",\"cost_saved_usd\":"), e.costSavedUsd());
+        }
+        if (!e.budgetAlerts().isEmpty()) {
+            b.append(",\"budget_alerts\":[");
+            for (int i = 0; i < e.budgetAlerts().size(); i++) {
+                string(i == 0 ? b : b.append(','), e.budgetAlerts().get(i));
+            }
+            b.append(']');
+        }
         if (withContent) {
             if (e.prompt().isPresent()) {
                 string(b.append(",\"prompt\":"), e.prompt().get());
@@ -99,6 +121,11 @@ public final class UsageEventJson {
     /** Writes the event as one JSON object into a generator (the same bytes as {@link #toJson}). */
     public static void write(UsageEvent e, JsonGenerator g, boolean withContent) throws IOException {
         g.writeRawValue(toJson(e, withContent));
+    }
+
+    /** USD as a plain decimal rounded to 10^-9 ({@code 0.000412}, never exponent notation). */
+    private static void usd(StringBuilder b, double usd) {
+        b.append(java.math.BigDecimal.valueOf(Math.round(usd * 1e9), 9).stripTrailingZeros().toPlainString());
     }
 
     /** {@code ,"field":"value"}, or {@code ,"field":null} for an empty value. */

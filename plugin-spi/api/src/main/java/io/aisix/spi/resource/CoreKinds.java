@@ -212,9 +212,7 @@ public final class CoreKinds {
         OptionalInt directRetries = intOf(r.integer("retries", 0));
         OptionalInt retries = routing.isPresent() ? OptionalInt.empty() : directRetries;
         Optional<RateLimit> rl = r.object("rate_limit").map(RateLimit::read);
-        Optional<Model.Cost> cost = r.object("cost").map(c -> new Model.Cost(
-                c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0),
-                c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0)));
+        Optional<Model.Cost> cost = r.object("cost").map(CoreKinds::cost);
         Optional<Model.PromptCaching> caching = Optional.empty();
         Optional<FieldReader> apc = r.object("auto_prompt_caching");
         if (apc.isPresent()) {
@@ -226,6 +224,16 @@ public final class CoreKinds {
         }
         return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing,
                 caching);
+    }
+
+    /** AISIX's {@code ModelCost} (USD per 1000 tokens) plus this gateway's three optional prices. */
+    private static Model.Cost cost(FieldReader c) {
+        double input = c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0);
+        double output = c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0);
+        double cached = c.number("cached_input_per_1k", 0, Double.MAX_VALUE).orElse(input);
+        double image = c.number("per_image", 0, Double.MAX_VALUE).orElse(0);
+        double second = c.number("per_second", 0, Double.MAX_VALUE).orElse(0);
+        return new Model.Cost(input, output, cached, image, second);
     }
 
     private static OptionalInt intOf(java.util.OptionalLong v) {

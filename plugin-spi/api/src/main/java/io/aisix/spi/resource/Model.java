@@ -56,8 +56,80 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
         return routing.isPresent();
     }
 
-    /** Prices in USD per 1000 tokens. */
-    public record Cost(double inputPer1k, double outputPer1k) {
+    /**
+     * A direct model's prices ({@code cost}), in AISIX's {@code ModelCost} spelling: USD per 1000
+     * tokens. The three fields after {@code output_per_1k} are this gateway's additions.
+     *
+     * @param inputPer1k       {@code input_per_1k}: prompt tokens not read from a prompt cache
+     * @param outputPer1k      {@code output_per_1k}: completion tokens
+     * @param cachedInputPer1k {@code cached_input_per_1k}: prompt tokens read from the provider's
+     *                         prompt cache ({@link io.aisix.spi.Usage#cacheReadTokens()}); defaults to
+     *                         {@code inputPer1k}
+     * @param perImage         {@code per_image}: USD per generated image ({@code /v1/images/generations},
+     *                         the images the answer carried)
+     * @param perSecond        {@code per_second}: USD per second of transcribed audio
+     *                         ({@code /v1/audio/transcriptions}, as the upstream reported it)
+     */
+    public record Cost(double inputPer1k, double outputPer1k, double cachedInputPer1k, double perImage,
+                       double perSecond) {
+
+        /** Token prices only; cached input at the input price. */
+        public Cost(double inputPer1k, double outputPer1k) {
+            this(inputPer1k, outputPer1k, inputPer1k, 0, 0);
+        }
+
+        /**
+         * The price of one answer's usage in nano-USD (10<sup>-9</sup> USD), rounded to the nearest:
+         * {@code (prompt - cacheRead) * input + cacheRead * cachedInput + completion * output}, per
+         * 1000 tokens. Integral so that sums (budgets, Redis {@code INCRBY}) are exact; a long holds
+         * up to 9.2 billion USD. Pure and allocation-free, so every plugin that needs a request's
+         * cost computes the same number from the model and {@link io.aisix.spi.CoreAttrs#USAGE}.
+         */
+        public long nanoUsd(io.aisix.spi.Usage usage) {
+            long cacheRead = Math.min(Math.max(0, usage.cacheReadTokens()), Math.max(0, usage.promptTokens()));
+            long fresh = Math.max(0, usage.promptTokens()) - cacheRead;
+            double perTokenScale = 1e6; // USD per 1000 tokens = 10^6 nano-USD per token
+            double nanos = (fresh * inputPer1k + cacheRead * cachedInputPer1k
+                    + Math.max(0, usage.completionTokens()) * outputPer1k) * perTokenScale;
+            return nanos >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.round(nanos);
+        }
+
+        /**
+         * The price of one answer in nano-USD: its tokens as {@link #nanoUsd(io.aisix.spi.Usage)} (none
+         * when {@code usage} is null) plus {@code images * per_image} plus
+         * {@code audioSeconds * per_second}.
+         */
+        public long nanoUsd(io.aisix.spi.Usage usage, int images, double audioSeconds) {
+            double media = (Math.max(0, images) * perImage + Math.max(0, audioSeconds) * perSecond) * 1e9;
+            long tokens = usage == null ? 0 : nanoUsd(usage);
+            double total = tokens + media;
+            return total >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.round(total);
+        }
+
+        /**
+         * What a finished request cost, in nano-USD, at the prices of the target that answered
+         * ({@link io.aisix.spi.CoreAttrs#TARGET}): its usage, images and audio seconds as the adapter
+         * published them. -1 when that target has no {@code cost} or the answer reported nothing to
+         * price (a failed request); shared by every plugin that needs the number.
+         */
+        public static long of(io.aisix.spi.Exchange exchange) {
+            java.util.Optional<io.aisix.spi.provider.Target> target = exchange.attr(io.aisix.spi.CoreAttrs.TARGET);
+            if (target.isEmpty() || target.get().model().cost().isEmpty()) {
+                return -1;
+            }
+            java.util.Optional<io.aisix.spi.Usage> usage = exchange.attr(io.aisix.spi.CoreAttrs.USAGE);
+            java.util.Optional<Integer> images = exchange.attr(io.aisix.spi.CoreAttrs.IMAGES);
+            java.util.Optional<Double> seconds = exchange.attr(io.aisix.spi.CoreAttrs.AUDIO_SECONDS);
+            if (usage.isEmpty() && images.isEmpty() && seconds.isEmpty()) {
+                return -1;
+            }
+            return target.get().model().cost().get().nanoUsd(usage.orElse(null), images.orElse(0), seconds.orElse(0.0));
+        }
+
+        /** Nano-USD as USD. */
+        public static double usd(long nanoUsd) {
+            return nanoUsd / 1e9;
+        }
     }
 
     /**

@@ -155,4 +155,28 @@ class UsageEventJsonTest {
         }
         assertEquals(line, w.toString());
     }
+
+    @Test
+    void costFieldsAppearOnlyWhenPricedAndArePlainDecimals() throws IOException {
+        UsageEvent unpriced = new UsageEvent("r", Instant.parse("2026-11-26T14:04:05.322Z"), 1, Optional.empty(),
+                "/v1/chat/completions", "k", "gpt", "openai", "gpt-4o", 200, "", 12, 40, "", "", 1, false, List.of(),
+                Optional.empty(), Optional.empty());
+        String plain = UsageEventJson.toJson(unpriced, false);
+        assertEquals(false, plain.contains("cost_usd") || plain.contains("budget_alerts"), plain);
+
+        UsageEvent priced = new UsageEvent("r", Instant.parse("2026-11-26T14:04:05.322Z"), 1, Optional.empty(),
+                "/v1/chat/completions", "k", "gpt", "openai", "gpt-4o", 200, "", 12, 40, 0, 0, "hit", "", 0, false,
+                List.of(), Optional.empty(), Optional.empty(), 0.00000123, 0.0000415, List.of("team-a:80", "all:50"));
+        String line = UsageEventJson.toJson(priced, false);
+        assertEquals(true, line.contains("\"cost_usd\":0.00000123,\"cost_saved_usd\":0.0000415,"
+                + "\"budget_alerts\":[\"team-a:80\",\"all:50\"]"), line);
+        JsonNode n = Json.mapper().readTree(line);
+        assertEquals(0.00000123, n.get("cost_usd").asDouble(), 1e-12);
+        UsageEvent free = new UsageEvent("r", Instant.parse("2026-11-26T14:04:05.322Z"), 1, Optional.empty(),
+                "/v1/chat/completions", "k", "gpt", "openai", "gpt-4o", 200, "", 0, 0, 0, 0, "hit", "", 0, false,
+                List.of(), Optional.empty(), Optional.empty(), 0, 0, List.of());
+        String zero = UsageEventJson.toJson(free, false);
+        assertEquals(true, zero.contains("\"cost_usd\":0") && !zero.contains("cost_saved_usd"), zero);
+        assertEquals(priced.costUsd(), priced.withoutContent().costUsd());
+    }
 }

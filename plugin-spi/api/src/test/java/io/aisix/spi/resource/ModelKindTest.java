@@ -102,4 +102,36 @@ class ModelKindTest {
         assertEquals(List.of("/routing/targets/0/model"), problems("{\"display_name\":\"r\",\"routing\":"
                 + "{\"targets\":[{\"priority\":-1}]}}"));
     }
+
+    @Test
+    void costInAisixSpellingWithThisGatewaysOptionalPrices() {
+        Model aisix = decode(DIRECT.formatted(",\"cost\":{\"input_per_1k\":0.5,\"output_per_1k\":1.5}"));
+        assertEquals(new Model.Cost(0.5, 1.5, 0.5, 0, 0), aisix.cost().orElseThrow(), "cached input at the input price");
+        Model full = decode(DIRECT.formatted(",\"cost\":{\"input_per_1k\":0.5,\"output_per_1k\":1.5,"
+                + "\"cached_input_per_1k\":0.05,\"per_image\":0.04,\"per_second\":0.006}"));
+        assertEquals(new Model.Cost(0.5, 1.5, 0.05, 0.04, 0.006), full.cost().orElseThrow());
+        assertEquals(List.of("/cost/cached_input_per_1k"), problems(DIRECT.formatted(
+                ",\"cost\":{\"input_per_1k\":0.5,\"output_per_1k\":1,\"cached_input_per_1k\":-1}")));
+        assertEquals(List.of("/cost/per_image"), problems(DIRECT.formatted(
+                ",\"cost\":{\"input_per_1k\":0.5,\"output_per_1k\":1,\"per_image\":\"x\"}")));
+    }
+
+    @Test
+    void costArithmeticInNanoUsd() {
+        Model.Cost c = new Model.Cost(0.5, 1.5, 0.05, 0, 0);
+        // 1000 fresh prompt tokens at 0.5 + 2000 completion tokens at 1.5 = 3.5 USD
+        assertEquals(3_500_000_000L, c.nanoUsd(new io.aisix.spi.Usage(1000, 2000)));
+        // 1000 prompt tokens of which 800 cache reads: 200 * 0.5 + 800 * 0.05 = 0.14 USD
+        assertEquals(140_000_000L, c.nanoUsd(new io.aisix.spi.Usage(1000, 0, 800, 0)));
+        // one token at 0.0001 per 1k is 100 nano-USD: small prices are not rounded away
+        assertEquals(100L, new Model.Cost(0.0001, 0).nanoUsd(new io.aisix.spi.Usage(1, 0)));
+        assertEquals(0L, c.nanoUsd(new io.aisix.spi.Usage(0, 0)));
+        // cache reads beyond the prompt (a confused upstream) are capped at the prompt
+        assertEquals(50_000_000L, c.nanoUsd(new io.aisix.spi.Usage(1000, 0, 5000, 0)));
+        assertEquals(1.5, Model.Cost.usd(1_500_000_000L));
+        // media: 3 images at $0.04 and 30.5 s at $0.006, plus tokens when reported
+        Model.Cost media = new Model.Cost(1, 1, 1, 0.04, 0.006);
+        assertEquals(120_000_000L + 183_000_000L, media.nanoUsd(null, 3, 30.5));
+        assertEquals(120_000_000L + 2_000_000L, media.nanoUsd(new io.aisix.spi.Usage(1, 1), 3, 0));
+    }
 }

@@ -90,9 +90,12 @@ final class CacheFilter implements Filter {
         String key = CacheKey.of(exchange.endpoint().name(), alias, policy, caller.map(CallerKey::id), body);
 
         if (!noCache) {
-            Optional<Response> hit = read(backend, key, stream, includeUsage);
+            Optional<CacheEntry> entry = read(backend, key);
+            Optional<Response> hit = entry.flatMap(e -> render(e, stream, includeUsage));
             if (hit.isPresent()) {
                 outcome(exchange, policy, "hit");
+                // what the stored answer consumed, so observers can price what this hit saved
+                entry.get().usage().ifPresent(u -> exchange.attr(CoreAttrs.CACHED_USAGE, u));
                 return hit.get();
             }
         }
@@ -138,7 +141,7 @@ final class CacheFilter implements Filter {
         metrics.increment(METRIC, "policy", policy.name(), "outcome", outcome);
     }
 
-    private static Optional<Response> read(CacheBackend backend, String key, boolean stream, boolean includeUsage) {
+    private static Optional<CacheEntry> read(CacheBackend backend, String key) {
         Optional<byte[]> raw;
         try {
             raw = backend.get(key);
@@ -146,7 +149,7 @@ final class CacheFilter implements Filter {
             LOG.log(Level.WARNING, "cache backend " + backend.id() + " failed a read; treated as a miss", e);
             return Optional.empty();
         }
-        return raw.flatMap(CacheEntry::decode).flatMap(entry -> render(entry, stream, includeUsage));
+        return raw.flatMap(CacheEntry::decode);
     }
 
     /** The entry in the shape the request asked for, or empty when it cannot be converted. */

@@ -132,7 +132,7 @@ final class ExporterSink {
         return new UsageEvent(e.requestId(), e.start(), e.durationNanos(), e.timeToFirstTokenNanos(), e.route(),
                 e.keyId(), e.alias(), e.provider(), e.upstreamModel(), e.status(), e.errorCode(), e.promptTokens(),
                 e.completionTokens(), e.cacheReadTokens(), e.cacheCreationTokens(), e.cacheStatus(), e.guardrailOutcome(), e.attempts(), e.streamed(),
-                e.upstreamAttempts(), p, c);
+                e.upstreamAttempts(), p, c, e.cut(), e.spend());
     }
 
     /** Asks the thread to flush and end; returns at once. */

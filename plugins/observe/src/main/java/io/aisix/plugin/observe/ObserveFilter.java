@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Wraps everything after it. Registers a completion callback first, so the request is recorded
+ * Wraps everything after it. Registers a completion callback when the chain behind it returned or
+ * threw (so it runs after the callbacks of the filters behind it), and the request is recorded
  * once, after its response (or stream) ended, whatever happened: an answer, a reject thrown as
  * {@link GatewayException} (caught here to keep its details, then rethrown untouched), a broken
  * stream or a client that went away. Never fails or slows the request: recording runs after the
@@ -73,13 +74,16 @@ final class ObserveFilter implements Filter, AutoCloseable {
     @Override
     public Response handle(Exchange exchange, Chain chain) {
         RequestObservation obs = new RequestObservation(this, exchange, captureFor(current(), exchange.requestId()));
-        exchange.onComplete(obs);
         Response response;
         try {
             response = chain.proceed(exchange);
         } catch (GatewayException e) {
             obs.rejected(e);
             throw e;
+        } finally {
+            // registered after the filters behind this one registered theirs, so the record runs
+            // last and sees what their completion callbacks set (the budget plugin's alerts)
+            exchange.onComplete(obs);
         }
         return obs.capture == null ? response : obs.capture.wrap(response);
     }

@@ -10,6 +10,7 @@ import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.observe.UsageEvent;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.Model;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +27,10 @@ import java.util.logging.Logger;
  * {@code aisix_request_duration_seconds{route,model,provider}},
  * {@code aisix_time_to_first_token_seconds{model,provider}} (successful streams),
  * {@code aisix_tokens_total{model,provider,type}} and {@code aisix_auth_failures_total{reason}}
- * (401 codes and {@code permission_denied}).
+ * (401 codes and {@code permission_denied}), and for priced models (their {@code cost})
+ * {@code aisix_cost_usd_total{key,model,provider}} (the answering target's prices times the usage it
+ * reported; failed tries report no usage and cost nothing) and
+ * {@code aisix_cost_saved_usd_total{key,model,provider}} (cache hits, at the first candidate's prices).
  */
 final class RequestObservation implements Consumer<Completion> {
     private static final Logger LOG = Logger.getLogger(RequestObservation.class.getName());
@@ -89,6 +93,34 @@ final class RequestObservation implements Consumer<Completion> {
                         "type", "cache_creation");
             }
         }
+        Optional<Target> target = ex.attr(CoreAttrs.TARGET);
+        long costNanos = -1; // unpriced
+        long savedNanos = 0;
+        Optional<String> cacheStatus = ex.attr(CoreAttrs.CACHE_STATUS);
+        long answered = Model.Cost.of(ex);
+        if (answered >= 0) {
+            costNanos = answered;
+        } else if (cacheStatus.isPresent() && cacheStatus.get().equals("hit")) {
+            // a hit called no upstream: it cost nothing, and saved what the stored answer's usage
+            // costs at the prices of the target the request would have gone to first
+            Optional<Target> first = Labels.target(ex);
+            if (first.isPresent() && first.get().model().cost().isPresent()) {
+                costNanos = 0;
+                Optional<Usage> cached = ex.attr(CoreAttrs.CACHED_USAGE);
+                savedNanos = cached.isPresent() ? first.get().model().cost().get().nanoUsd(cached.get()) : 0;
+            }
+        }
+        if (costNanos > 0 || savedNanos > 0) {
+            String key = ex.attr(CoreAttrs.CALLER).map(CallerKey::id).orElse(Labels.UNKNOWN);
+            if (costNanos > 0) {
+                m.add("aisix_cost_usd_total", Model.Cost.usd(costNanos), "key", key, "model", model,
+                        "provider", provider);
+            }
+            if (savedNanos > 0) {
+                m.add("aisix_cost_saved_usd_total", Model.Cost.usd(savedNanos), "key", key, "model", model,
+                        "provider", provider);
+            }
+        }
         if (error.isPresent()) {
             switch (error.get()) {
                 case INVALID_API_KEY, API_KEY_DISABLED, API_KEY_EXPIRED, PERMISSION_DENIED ->
@@ -105,7 +137,6 @@ final class RequestObservation implements Consumer<Completion> {
         if (exporters.sinks.isEmpty() && filter.runtime.accessLog.isEmpty()) {
             return;
         }
-        Optional<Target> target = ex.attr(CoreAttrs.TARGET);
         UsageEvent event = new UsageEvent(
                 ex.requestId(),
                 startInstant(start),
@@ -122,19 +153,30 @@ final class RequestObservation implements Consumer<Completion> {
                 usage.map(Usage::completionTokens).orElse(0L),
                 usage.map(Usage::cacheReadTokens).orElse(0L),
                 usage.map(Usage::cacheCreationTokens).orElse(0L),
-                ex.attr(CoreAttrs.CACHE_STATUS).orElse(""),
+                cacheStatus.orElse(""),
                 ex.attr(CoreAttrs.GUARDRAIL_OUTCOME).orElse(""),
                 ex.attr(CoreAttrs.ATTEMPTS).orElse(0),
                 c.streamed(),
                 ex.attr(AttemptLog.KEY).map(AttemptLog::attempts).orElse(List.of()),
                 capture == null ? Optional.empty() : capture.prompt(ex),
-                capture == null ? Optional.empty() : capture.completion());
+                capture == null ? Optional.empty() : capture.completion(),
+                c.cut(),
+                spend(costNanos, savedNanos, ex.attr(CoreAttrs.BUDGET_ALERTS)));
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));
         for (ExporterSink s : exporters.sinks) {
             if (s.sampled(event.requestId())) {
                 s.offer(event);
             }
         }
+    }
+
+    /** Null for an unpriced request without budget alerts: most requests allocate nothing for spend. */
+    private static UsageEvent.Spend spend(long costNanos, long savedNanos, Optional<List<String>> alerts) {
+        if (costNanos < 0 && alerts.isEmpty()) {
+            return null;
+        }
+        return new UsageEvent.Spend(costNanos < 0 ? Double.NaN : Model.Cost.usd(costNanos), Model.Cost.usd(savedNanos),
+                alerts.orElse(List.of()));
     }
 
     private Instant startInstant(long startNanos) {

@@ -117,4 +117,25 @@ class RequestMetricsIT {
         assertEquals(404, h.gw.send(HttpRequest.newBuilder(URI.create(h.gw.admin("/metrics")))).statusCode());
         assertEquals(404, h.gw.send(HttpRequest.newBuilder(URI.create(h.gw.proxy("/metrics")))).statusCode());
     }
+
+    @Test
+    void pricedModelsCountSpendByKeyModelAndProvider() throws Exception {
+        h = new ObserveHarness(dir, "logging: { access_log: false }\n");
+        String pk = h.gw.gateway.snapshots().current().snapshot().all(io.aisix.spi.resource.CoreKinds.PROVIDER_KEYS)
+                .keySet().iterator().next();
+        ObserveHarness.id(h.gw.adminCall("POST", "/admin/v1/models", "{\"display_name\":\"priced\",\"provider_key_id\":\""
+                + pk + "\",\"model_name\":\"up-2\",\"cost\":{\"input_per_1k\":1.0,\"output_per_1k\":2.0}}"));
+        ObserveHarness.await(() -> h.chat("priced", false).statusCode() == 200, "priced model served");
+        String first = h.metricsOnce(1, "aisix_requests_total", "model", "priced");
+        // 7 prompt tokens at 1 USD per 1k + 3 completion tokens at 2 USD per 1k = 0.013 USD
+        assertEquals(0.013, value(first, "aisix_cost_usd_total", "key", h.keyId, "model", "priced",
+                "provider", "obs-test"), 1e-9, first);
+        assertEquals(200, h.chat("priced", true).statusCode());
+        String both = h.metricsOnce(2, "aisix_requests_total", "model", "priced");
+        assertEquals(0.026, value(both, "aisix_cost_usd_total", "key", h.keyId, "model", "priced"), 1e-9,
+                "a stream is priced from the usage it reported at its end: " + both);
+        assertEquals(200, h.chat("m1", false).statusCode());
+        String unpriced = h.metricsOnce(1, "aisix_requests_total", "model", "m1");
+        assertEquals(-1, value(unpriced, "aisix_cost_usd_total", "model", "m1"), "no series for unpriced models");
+    }
 }

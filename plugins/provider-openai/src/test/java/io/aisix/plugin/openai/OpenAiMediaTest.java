@@ -75,6 +75,7 @@ class OpenAiMediaTest extends MockUpstreamTestBase {
         assertEquals(2, body.path("data").size());
         assertFalse(body.at("/data/0/b64_json").asText().isEmpty());
         assertEquals(new Usage(30, 4000), ex.attr(CoreAttrs.USAGE).orElseThrow());
+        assertEquals(2, ex.attr(CoreAttrs.IMAGES).orElseThrow(), "what cost.per_image counts");
         assertEquals("/v1/images/generations", mock.lastRequest().path());
         assertEquals("gpt-image-1", mock.lastRequest().json().path("model").asText());
     }
@@ -128,8 +129,15 @@ class OpenAiMediaTest extends MockUpstreamTestBase {
         assertEquals("my-alias", ex.json().path("model").asText(), "the form's fields are the JSON view");
         JsonNode answer = json(adapter.invoke(ex, target("openai", "whisper-1"), client));
         assertEquals("transcript of talk.mp3: 500000 bytes, model whisper-1", answer.path("text").asText());
-        assertEquals(new Usage(40, 9), ex.attr(CoreAttrs.USAGE).orElseThrow());
+        // whisper-1 reports a duration (the mock: a second per 1000 bytes), what cost.per_second counts
+        assertEquals(500.0, ex.attr(CoreAttrs.AUDIO_SECONDS).orElseThrow());
         assertEquals("/v1/audio/transcriptions", mock.lastRequest().path());
+
+        TestExchange tokens = TestExchange.builder(Endpoint.AUDIO_TRANSCRIPTIONS)
+                .multipart("multipart/form-data; boundary=b0undary", new ByteArrayInputStream(body), body.length).build();
+        adapter.invoke(tokens, target("openai", "gpt-4o-transcribe"), client);
+        assertEquals(new Usage(40, 9), tokens.attr(CoreAttrs.USAGE).orElseThrow(), "gpt-4o-transcribe reports tokens");
+        assertTrue(tokens.attr(CoreAttrs.AUDIO_SECONDS).isEmpty());
     }
 
     @Test
