@@ -188,6 +188,9 @@ class McpDistIT {
                         && l.contains("outcome=\"ok\"")));
         assertTrue(seen[0].lines().anyMatch(l -> l.startsWith("aisix_requests_total{") && l.contains("route=\"/mcp\"")),
                 "requests on /mcp are counted with the rest");
+        // one access-log line per tool call, its alias the namespaced tool
+        eventually("tool calls in the access log", Duration.ofSeconds(10), () -> gw.stderr().lines().anyMatch(l ->
+                l.contains("\"route\":\"/mcp\"") && l.contains("\"alias\":\"beta__echo\"")));
     }
 
     @Test
