@@ -11,7 +11,7 @@ RUN groupadd --system --gid 10001 aisix \
  && mkdir -p /etc/aisix /var/lib/aisix \
  && chown aisix:aisix /var/lib/aisix
 
-# the tarball's layout: bin/ conf/ lib/ plugins/ schemas/
+# the tarball's layout: bin/ conf/ lib/ plugins/ schemas/ aot/ (the start-up cache, docs/deployment.md section 1)
 COPY distribution/target/aisix-${VERSION}/ /opt/aisix/
 # replaced by mounting a folder with config.yaml (and resources) on /etc/aisix
 COPY deploy/container/config.yaml /etc/aisix/config.yaml

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AISIX-J load harness: direct-to-mock versus through-the-gateway, in one run.
+# AISIX-J load harness: direct to the mock, through nginx, and through the gateway, in one run.
 #
 #   benchmarks/load/run.sh [--pin] [--gateway-cpus LIST] [--aux-cpus LIST] [--duration S] [--warmup S]
 #                          [--concurrency "1 32 128"] [--streams N] [--stream-rounds N] [--stall-ms MS]
@@ -9,20 +9,25 @@
 # Starts (all on 127.0.0.1, random ports, a temp directory):
 #   1. the mock upstream (testkit MockUpstream, io.aisix.bench.load.MockMain): OpenAI chat answers,
 #      streams of 64 deltas 20 ms apart;
-#   2. the gateway distribution (distribution/target/aisix-*/bin/aisix) with a temp config (embedded
+#   2. nginx (Debian nginx-light, installed with apt-get when missing; --no-nginx skips it) as the
+#      reference proxy: one worker, HTTP/1.1 upstream keep-alive to the same mock (and to the stream
+#      mock, unbuffered), pinned like the gateway, access log off;
+#   3. the gateway distribution (distribution/target/aisix-*/bin/aisix) with a temp config (embedded
 #      store, access log on, written to a file) and, through the Admin API, the full policy chain:
 #      caller key (auth), alias, input guardrails (keyword + pii), a cache policy (every request
 #      has a unique body, so every request misses and stores), rate limits far above the load,
 #      metrics (always on);
-#   3. load: wrk (benchmarks/load/post.lua) at each concurrency, direct then through the gateway,
-#      after a warm-up; then N concurrent streams (io.aisix.bench.load.StreamClient), direct then
-#      through the gateway; the gateway's VmRSS/VmHWM sampled every 100 ms throughout.
-# Writes benchmarks/load/results/<UTC timestamp>.json and prints a summary table. Every process it
-# started is stopped on exit (also on Ctrl-C).
+#   4. load: wrk (benchmarks/load/post.lua) at each concurrency, direct, through nginx, then through
+#      the gateway, after a warm-up; then N concurrent streams (io.aisix.bench.load.StreamClient),
+#      the same three ways; the gateway's VmRSS/VmHWM sampled every 100 ms throughout.
+# Writes benchmarks/load/results/<UTC timestamp>.json and prints a summary table: at every point the
+# latency the gateway adds over direct next to what nginx adds, and the gateway's throughput against
+# nginx's. Every process it started is stopped on exit (also on Ctrl-C).
 #
 # Options:
-#   --pin               pin the gateway to --gateway-cpus (default 1) and the mock, wrk and the
-#                       stream client to --aux-cpus (default 0) with taskset
+#   --pin               pin the gateway and nginx to --gateway-cpus (default 1) and the mock, wrk and
+#                       the stream client to --aux-cpus (default 0) with taskset
+#   --no-nginx          leave nginx out (no reference columns)
 #   --duration S        seconds per measured wrk phase (default 10)
 #   --warmup S          seconds of gateway warm-up at c=32 before measuring (default 30; the JIT
 #                       needs about that long on 2 cores)
@@ -55,6 +60,7 @@ gw_java_opts=""
 build=false
 keep=false
 serve=false
+with_nginx=true
 
 while (($#)); do
   case "$1" in
@@ -71,6 +77,7 @@ while (($#)); do
     --build) build=true ;;
     --keep) keep=true ;;
     --serve) serve=true ;;
+    --no-nginx) with_nginx=false ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -95,6 +102,11 @@ if ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk (Debian package)"
   if [[ $(id -u) -eq 0 ]]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
 fi
+if $with_nginx && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+  log "installing nginx-light (Debian package)"
+  if [[ $(id -u) -eq 0 ]]; then apt-get install -y nginx-light >/dev/null; else sudo apt-get install -y nginx-light >/dev/null; fi
+fi
+nginx_bin="$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)"
 if $pin && ! command -v taskset >/dev/null 2>&1; then
   die "--pin needs taskset (util-linux)"
 fi
@@ -158,6 +170,51 @@ await_line "$work/mock.out" MOCK_PORT= 30 || die "mock upstream did not start: $
 mock_port="$(sed -n 's/^MOCK_PORT=//p' "$work/mock.out")"
 await_line "$work/mock.out" MOCK_STREAM_PORT= 30 || die "stream mock did not start: $(cat "$work/mock.err")"
 mock_stream_port="$(sed -n 's/^MOCK_STREAM_PORT=//p' "$work/mock.out")"
+
+# nginx: the reference proxy, one worker pinned like the gateway, keep-alive to both mock servers.
+free_port() { # a loopback port nothing listens on
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+if $with_nginx; then
+  nginx_port="$(free_port)"
+  nginx_stream_port="$(free_port)"
+  mkdir -p "$work/nginx/logs"
+  cat > "$work/nginx/nginx.conf" <<EOF
+$([[ $(id -u) -eq 0 ]] && echo "user root root;")
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  upstream mock { server 127.0.0.1:$mock_port; keepalive 256; }
+  upstream mock_stream { server 127.0.0.1:$mock_stream_port; keepalive 1024; }
+  server {
+    listen 127.0.0.1:$nginx_port backlog=4096;
+    location / { proxy_pass http://mock; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+  server {
+    listen 127.0.0.1:$nginx_stream_port backlog=4096;
+    location / { proxy_pass http://mock_stream; proxy_http_version 1.1; proxy_set_header Connection "";
+                 proxy_buffering off; proxy_read_timeout 120s; }
+  }
+}
+EOF
+  log "starting nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*: //'))"
+  "${gw_pin[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' \
+    > "$work/nginx/out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do (exec 3<> "/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break; sleep 0.1; done
+  (exec 3<> "/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null || die "nginx did not start: $(cat "$work/nginx/out" "$work/nginx/logs/error.log")"
+fi
+sides="direct gateway"
+$with_nginx && sides="direct nginx gateway"
 
 # The gateway: the distribution as shipped, with a temp startup config.
 admin_key="bench-admin-$RANDOM$RANDOM$RANDOM"
@@ -236,6 +293,7 @@ stream="$(curl -s -N -H "Authorization: Bearer $caller_key" -H 'Content-Type: ap
 if $serve; then
   log "serving: mock http://127.0.0.1:$mock_port/v1 (pid ${pids[0]}), stream mock port $mock_stream_port, gateway http://127.0.0.1:$gw_port (pid $gw_pid),"
   log "admin http://127.0.0.1:$admin_port (key $admin_key), caller key $caller_key, model aliases bench and bench-stream, work dir $work"
+  $with_nginx && log "nginx (the reference) http://127.0.0.1:$nginx_port/v1, streams http://127.0.0.1:$nginx_stream_port/v1"
   log "e.g. BENCH_KEY=$caller_key wrk -t2 -c32 -d10s -s $here/post.lua http://127.0.0.1:$gw_port/v1/chat/completions"
   log "Ctrl-C stops everything"
   while kill -0 "$gw_pid" 2>/dev/null; do sleep 1; done
@@ -249,20 +307,25 @@ log "load average before: $load_before"
 
 run_wrk() { # side concurrency seconds out
   local side=$1 c=$2 secs=$3 out=$4 port model key threads
-  if [[ $side == direct ]]; then port=$mock_port model=gpt-4o-mini key=""; else port=$gw_port model=bench key=$caller_key; fi
+  case $side in
+    direct) port=$mock_port model=gpt-4o-mini key="" ;;
+    nginx) port=$nginx_port model=gpt-4o-mini key="" ;;
+    *) port=$gw_port model=bench key=$caller_key ;;
+  esac
   threads=$((c < 2 ? 1 : 2))
   BENCH_MODEL=$model BENCH_KEY=$key BENCH_OUT=$out "${aux_pin[@]}" wrk -t"$threads" -c"$c" -d"${secs}s" --timeout 10s \
     -s "$here/post.lua" "http://127.0.0.1:$port/v1/chat/completions" > "$out.txt" 2>&1 || die "wrk failed: $(cat "$out.txt")"
 }
 
 phase warmup
-log "warm-up: direct 5 s, gateway ${warmup} s at c=32"
+log "warm-up: direct 5 s,$($with_nginx && echo " nginx 5 s,") gateway ${warmup} s at c=32"
 run_wrk direct 32 5 "$work/warmup-direct.json"
+if $with_nginx; then run_wrk nginx 32 5 "$work/warmup-nginx.json"; fi
 run_wrk gateway 32 "$warmup" "$work/warmup-gateway.json"
 sleep 1
 
 for c in $concurrency; do
-  for side in direct gateway; do
+  for side in $sides; do
     phase "$side-c$c"
     log "$side, c=$c, ${duration} s"
     run_wrk "$side" "$c" "$duration" "$work/wrk-$side-c$c.json"
@@ -273,7 +336,11 @@ done
 
 stream_client() { # side out warmup-rounds
   local port key=()
-  if [[ $1 == direct ]]; then port=$mock_stream_port; model=gpt-4o-mini; else port=$gw_port; model=bench-stream; key=(--key "$caller_key"); fi
+  case $1 in
+    direct) port=$mock_stream_port; model=gpt-4o-mini ;;
+    nginx) port=$nginx_stream_port; model=gpt-4o-mini ;;
+    *) port=$gw_port; model=bench-stream; key=(--key "$caller_key") ;;
+  esac
   "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
     --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" \
     --warmup "$streams" --warmup-rounds "$3" --rounds "$stream_rounds" > "$2" 2> "$2.err" \
@@ -283,7 +350,7 @@ stream_client() { # side out warmup-rounds
 # client's code nor the gateway's stream path (SSE read, rewrite, chunked writes: code the wrk
 # phases never ran) is still being compiled in a measured burst; the gateway's JIT settles after
 # about four rounds of this size.
-for side in direct gateway; do
+for side in $sides; do
   rounds=2; [[ $side == gateway ]] && rounds=4
   phase "streams-$side"
   log "streams: $streams concurrent, $side ($rounds warm-up rounds, then $stream_rounds measured)"
@@ -323,6 +390,7 @@ cat > "$work/meta.json" <<EOF
            "other_busy_cores_before": $background_before, "other_busy_cores_after": $background_after},
   "options": {"duration_s": $duration, "warmup_s": $warmup, "streams": $streams, "stream_rounds": $stream_rounds, "deltas": $deltas,
               "delta_ms": $delta_ms, "stall_ms": $stall_ms, "concurrency": $(json_str "$concurrency"),
+              "nginx": $(json_str "$($with_nginx && "$nginx_bin" -v 2>&1 | sed 's/.*: //' || echo none)"),
               "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),
               "aux_cpus": $(json_str "$($pin && echo "$aux_cpus" || echo all)"),
               "gateway_command": $(json_str "$gw_java")}

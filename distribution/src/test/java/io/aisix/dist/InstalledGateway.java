@@ -125,7 +125,12 @@ final class InstalledGateway implements AutoCloseable {
      * client context for its https listeners.
      */
     static InstalledGateway start(Path dir, String yaml, Map<String, String> env, SSLContext tls) {
-        Process p = launch(dir, yaml, env);
+        return start(home(), dir, yaml, env, tls);
+    }
+
+    /** As {@link #start(Path, String, Map, SSLContext)}, from the installation in {@code home} (a copy of {@link #home()}). */
+    static InstalledGateway start(Path home, Path dir, String yaml, Map<String, String> env, SSLContext tls) {
+        Process p = launch(home, dir, yaml, env);
         InstalledGateway g = new InstalledGateway(p, dir, tls);
         Object started = new Object();
         boolean[] done = {false};
@@ -165,7 +170,7 @@ final class InstalledGateway implements AutoCloseable {
 
     /** Runs {@code bin/aisix} with {@code yaml} until it exits (a start that must fail), at most {@code timeout}. */
     static Exit run(Path dir, String yaml, Map<String, String> env, Duration timeout) {
-        Process p = launch(dir, yaml, env);
+        Process p = launch(home(), dir, yaml, env);
         StringBuffer out = new StringBuffer();
         StringBuffer err = new StringBuffer();
         Thread a = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out, null));
@@ -187,12 +192,12 @@ final class InstalledGateway implements AutoCloseable {
         }
     }
 
-    private static Process launch(Path dir, String yaml, Map<String, String> env) {
+    private static Process launch(Path home, Path dir, String yaml, Map<String, String> env) {
         try {
             Files.createDirectories(dir);
             Path conf = dir.resolve("config.yaml");
             Files.writeString(conf, yaml);
-            ProcessBuilder pb = new ProcessBuilder(home().resolve("bin/aisix").toString(), "--config", conf.toString())
+            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/aisix").toString(), "--config", conf.toString())
                     .directory(dir.toFile());
             // only what the test sets: nothing of the build's environment reaches the gateway's config
             pb.environment().keySet().removeIf(k -> k.startsWith("AISIX_") || k.equals("JAVA_OPTS"));

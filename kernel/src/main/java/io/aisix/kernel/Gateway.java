@@ -210,11 +210,14 @@ public final class Gateway implements AutoCloseable {
         Addr adminAddr = Addr.parse("admin.addr", config.admin().addr());
         Optional<Addr> metricsAddr = !metricsOn || config.metrics().addr().isEmpty() ? Optional.empty()
                 : Optional.of(Addr.parse("metrics.addr", config.metrics().addr()));
-        checkFree("proxy.addr", proxyAddr);
+        Map<String, Addr> listeners = new LinkedHashMap<>();
+        listeners.put("proxy.addr", proxyAddr);
         if (adminOn) {
-            checkFree("admin.addr", adminAddr);
+            listeners.put("admin.addr", adminAddr);
         }
-        metricsAddr.ifPresent(a -> checkFree("metrics.addr", a));
+        metricsAddr.ifPresent(a -> listeners.put("metrics.addr", a));
+        checkDistinct(listeners);
+        listeners.forEach(Gateway::checkFree);
 
         DrainFilter drainFilter = new DrainFilter(lifecycle);
         Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
@@ -265,6 +268,13 @@ public final class Gateway implements AutoCloseable {
                         .addFilter(drainFilter).register(probes).register(metricsEndpoint).register(status)
                         .any(AdminRoutes::notFound))));
         server = b.build().start();
+        if (!server.isRunning()) {
+            // Helidon logs a listener that failed to bind and stops the others without throwing:
+            // a port another process took after checkFree. Name it, instead of serving nothing.
+            listeners.forEach(Gateway::checkFree);
+            throw new ConfigException("proxy.addr", "the listeners could not all bind their ports (see the log above)");
+        }
+        upstream.warmUp();
         startHeartbeat(options);
     }
 
@@ -389,6 +399,29 @@ public final class Gateway implements AutoCloseable {
     /** Managed mode's state (environment, gateway id, heartbeat), empty in self-hosted mode. */
     public Optional<ManagedMode> managed() {
         return Optional.ofNullable(managed);
+    }
+
+    /** Two listeners on one port (the same host, or either one on every address) cannot both bind. */
+    private static void checkDistinct(Map<String, Addr> listeners) {
+        List<Map.Entry<String, Addr>> seen = new ArrayList<>();
+        for (Map.Entry<String, Addr> e : listeners.entrySet()) {
+            Addr a = e.getValue();
+            for (Map.Entry<String, Addr> before : seen) {
+                Addr b = before.getValue();
+                if (a.port() != 0 && a.port() == b.port()
+                        && (a.host().equals(b.host()) || wildcard(a.host()) || wildcard(b.host()))) {
+                    throw new ConfigException(e.getKey(), "port " + a.port() + " is " + before.getKey() + "'s too");
+                }
+            }
+            seen.add(e);
+        }
+    }
+
+    private static boolean wildcard(String host) {
+        return switch (host) {
+            case "", "0.0.0.0", "*", "::", "[::]" -> true;
+            default -> false;
+        };
     }
 
     private static void checkFree(String key, Addr addr) {

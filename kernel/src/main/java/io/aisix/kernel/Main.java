@@ -4,6 +4,7 @@ import io.aisix.kernel.cli.AisixCli;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.metrics.KernelMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class Main {
     static void serve(String configFile) {
         Gateway gateway;
         GatewayConfig config;
+        KernelMetrics.prefetchRegistry();
         try {
             ConfigLoader.Loaded loaded = ConfigLoader.read(Path.of(configFile), System.getenv());
             config = loaded.config();
@@ -43,8 +45,6 @@ public final class Main {
             fail(e.getMessage());
             return;
         }
-        printStarted(config, gateway, System.out);
-
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
             GatewayConfig.Shutdown s = config.shutdown();
@@ -71,6 +71,9 @@ public final class Main {
                 LOG.log(Level.SEVERE, "SIGHUP reload failed; what served before keeps serving", e);
             }
         }));
+        // announced only once the signals drain: a supervisor (or a test) may send SIGTERM the moment
+        // it reads the last start-up line, and the JVM's default would exit without draining
+        printStarted(config, gateway, System.out);
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -188,6 +188,24 @@ class ProxyListenerIT {
         }
     }
 
+    /**
+     * Two listeners on one port passed the port check one by one, then Helidon failed the second
+     * bind, logged it and stopped without an exception, and the process served nothing until killed.
+     */
+    @Test
+    void twoListenersOnOnePortStopStartupNamingTheSecondKey() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Path other = dir.resolve("twice");
+        java.nio.file.Files.createDirectories(other);
+        ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(other,
+                "proxy: { addr: 127.0.0.1:" + port + " }\nadmin: { addr: 127.0.0.1:" + port + " }\n", null));
+        assertEquals("admin.addr", e.key());
+        assertEquals("port " + port + " is proxy.addr's too", e.getMessage().substring(e.getMessage().indexOf("port ")));
+    }
+
     @Test
     void portInUseStopsStartupNamingTheKey() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {

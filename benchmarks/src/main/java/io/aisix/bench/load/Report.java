@@ -15,20 +15,26 @@ import java.util.Locale;
 /**
  * Turns the raw outputs of one {@code benchmarks/load/run.sh} run into the results JSON and the
  * summary table. Inputs, all in one work directory: {@code meta.json} (machine and options),
- * {@code wrk-<direct|gateway>-c<N>.json} (one line each from {@code post.lua}'s {@code done}),
- * {@code streams-<direct|gateway>.json} ({@link StreamClient}), {@code rss.tsv}
+ * {@code wrk-<direct|nginx|gateway>-c<N>.json} (one line each from {@code post.lua}'s {@code done}),
+ * {@code streams-<direct|nginx|gateway>.json} ({@link StreamClient}), {@code rss.tsv}
  * ({@code epoch_us phase rss_kib hwm_kib}, sampled every 100 ms), {@code rss-post.txt} and
  * {@code phases.txt} (each phase with the 1-minute load average when it began).
+ *
+ * <p>nginx is the same-run reference (one worker, upstream keep-alive, pinned like the gateway):
+ * every point reports the gateway's and nginx's latency added over direct, and the gateway's
+ * throughput against both. Without nginx files (an older run) the nginx columns stay empty.
  *
  * <p>{@code java -cp benchmarks.jar io.aisix.bench.load.Report <work dir> <results.json>}
  */
 public final class Report {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The issue's targets. */
-    static final double MAX_ADDED_P99_MS = 0.3;
-    static final double MIN_RPS_RATIO = 0.40;
-    static final double MAX_PEAK_RSS_MIB = 300;
+    /** Issue 20's targets (added = over direct to the mock; throughput against nginx in the same run). */
+    static final double MAX_ADDED_P50_MS = 0.08;
+    static final double MAX_ADDED_P99_MS = 0.5;
+    static final double MIN_RPS_VS_NGINX = 0.95;
+    static final double MAX_ADDED_TTFT_P50_MS = 5;
+    static final double MAX_PEAK_RSS_MIB = 256;
 
     private Report() {
     }
@@ -48,40 +54,64 @@ public final class Report {
         r.setAll((ObjectNode) meta);
 
         ArrayNode http = r.putArray("http");
+        double addedP50 = Double.NaN;
         double addedP99 = Double.NaN;
-        double ratio32 = Double.NaN;
+        java.util.Map<Integer, Double> vsNginx = new java.util.TreeMap<>();
         for (int c : concurrencies(dir)) {
             ObjectNode row = http.addObject();
             row.put("concurrency", c);
             ObjectNode direct = wrk(dir.resolve("wrk-direct-c" + c + ".json"));
             ObjectNode gateway = wrk(dir.resolve("wrk-gateway-c" + c + ".json"));
+            Path nginxFile = dir.resolve("wrk-nginx-c" + c + ".json");
+            ObjectNode nginx = Files.exists(nginxFile) ? wrk(nginxFile) : null;
             row.set("direct", direct);
+            if (nginx != null) {
+                row.set("nginx", nginx);
+            }
             row.set("gateway", gateway);
             double ratio = gateway.path("rps").asDouble() / direct.path("rps").asDouble();
             row.put("rps_ratio", round(ratio, 3));
             row.put("added_p50_ms", round(gateway.path("p50_ms").asDouble() - direct.path("p50_ms").asDouble(), 3));
             row.put("added_p99_ms", round(gateway.path("p99_ms").asDouble() - direct.path("p99_ms").asDouble(), 3));
-            if (c == 1) {
-                addedP99 = row.path("added_p99_ms").asDouble();
+            if (nginx != null) {
+                double r2 = gateway.path("rps").asDouble() / nginx.path("rps").asDouble();
+                row.put("rps_vs_nginx", round(r2, 3));
+                row.put("nginx_rps_ratio", round(nginx.path("rps").asDouble() / direct.path("rps").asDouble(), 3));
+                row.put("nginx_added_p50_ms", round(nginx.path("p50_ms").asDouble() - direct.path("p50_ms").asDouble(), 3));
+                row.put("nginx_added_p99_ms", round(nginx.path("p99_ms").asDouble() - direct.path("p99_ms").asDouble(), 3));
+                vsNginx.put(c, r2);
             }
-            if (c == 32) {
-                ratio32 = ratio;
+            if (c == 1) {
+                addedP50 = row.path("added_p50_ms").asDouble();
+                addedP99 = row.path("added_p99_ms").asDouble();
             }
         }
 
         ObjectNode streams = r.putObject("streams");
         JsonNode sd = readIfExists(dir.resolve("streams-direct.json"));
+        JsonNode sn = readIfExists(dir.resolve("streams-nginx.json"));
         JsonNode sg = readIfExists(dir.resolve("streams-gateway.json"));
         if (sd != null) {
             streams.set("direct", sd);
         }
+        if (sn != null) {
+            streams.set("nginx", sn);
+        }
         if (sg != null) {
             streams.set("gateway", sg);
         }
+        double addedTtft = Double.NaN;
         if (sd != null && sg != null) {
             ObjectNode added = streams.putObject("added_ttft_ms");
             for (String p : List.of("p50", "p99")) {
                 added.put(p, round(sg.path("ttft_ms").path(p).asDouble() - sd.path("ttft_ms").path(p).asDouble(), 3));
+            }
+            addedTtft = added.path("p50").asDouble();
+        }
+        if (sd != null && sn != null) {
+            ObjectNode added = streams.putObject("nginx_added_ttft_ms");
+            for (String p : List.of("p50", "p99")) {
+                added.put(p, round(sn.path("ttft_ms").path(p).asDouble() - sd.path("ttft_ms").path(p).asDouble(), 3));
             }
         }
 
@@ -135,10 +165,16 @@ public final class Report {
         }
 
         ArrayNode targets = r.putArray("targets");
+        target(targets, "added p50 at c=1 (ms)", "<= " + MAX_ADDED_P50_MS, addedP50, addedP50 <= MAX_ADDED_P50_MS);
         target(targets, "added p99 at c=1 (ms)", "<= " + MAX_ADDED_P99_MS, addedP99, addedP99 <= MAX_ADDED_P99_MS);
-        target(targets, "gateway/direct RPS at c=32", ">= " + MIN_RPS_RATIO, round(ratio32, 3),
-                ratio32 >= MIN_RPS_RATIO);
+        vsNginx.forEach((c, v) -> {
+            if (c > 1) {
+                target(targets, "gateway/nginx RPS at c=" + c, ">= " + MIN_RPS_VS_NGINX, round(v, 3), v >= MIN_RPS_VS_NGINX);
+            }
+        });
         if (sg != null) {
+            target(targets, sg.path("streams").asInt() + " concurrent streams: added median TTFT (ms)",
+                    "<= " + MAX_ADDED_TTFT_P50_MS, addedTtft, addedTtft <= MAX_ADDED_TTFT_P50_MS);
             int failed = sg.has("failed_all_rounds") ? sg.path("failed_all_rounds").asInt() : sg.path("failed").asInt();
             boolean clean = sg.path("stalls").asInt(-1) == 0 && failed == 0;
             target(targets, sg.path("streams").asInt() + " concurrent streams: stalls (median round) + failed streams",
@@ -217,16 +253,25 @@ public final class Report {
                 + r.path("load").path("other_busy_cores_before").asText() + " / "
                 + r.path("load").path("other_busy_cores_after").asText());
         out.println();
-        out.println("| concurrency | direct RPS | gateway RPS | ratio | direct p50 / p99 ms | gateway p50 / p99 ms | added p50 / p99 ms | errors d/g |");
-        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| concurrency | direct RPS | nginx RPS | gateway RPS | gateway/direct | gateway/nginx "
+                + "| direct p50 / p99 ms | nginx added p50 / p99 ms | gateway added p50 / p99 ms | errors d/n/g |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (JsonNode row : r.path("http")) {
             JsonNode d = row.path("direct");
+            JsonNode n = row.path("nginx");
             JsonNode g = row.path("gateway");
-            out.println(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %.0f%% | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %d / %d |",
-                    row.path("concurrency").asInt(), d.path("rps").asDouble(), g.path("rps").asDouble(),
-                    row.path("rps_ratio").asDouble() * 100, d.path("p50_ms").asDouble(), d.path("p99_ms").asDouble(),
-                    g.path("p50_ms").asDouble(), g.path("p99_ms").asDouble(), row.path("added_p50_ms").asDouble(),
-                    row.path("added_p99_ms").asDouble(), d.path("errors").asLong(), g.path("errors").asLong()));
+            boolean hasNginx = !n.isMissingNode();
+            out.println(String.format(Locale.ROOT, "| %d | %,.0f | %s | %,.0f | %.0f%% | %s | %.3f / %.3f | %s | %.3f / %.3f | %d / %s / %d |",
+                    row.path("concurrency").asInt(), d.path("rps").asDouble(),
+                    hasNginx ? String.format(Locale.ROOT, "%,.0f", n.path("rps").asDouble()) : "-",
+                    g.path("rps").asDouble(), row.path("rps_ratio").asDouble() * 100,
+                    hasNginx ? String.format(Locale.ROOT, "%.0f%%", row.path("rps_vs_nginx").asDouble() * 100) : "-",
+                    d.path("p50_ms").asDouble(), d.path("p99_ms").asDouble(),
+                    hasNginx ? String.format(Locale.ROOT, "%.3f / %.3f", row.path("nginx_added_p50_ms").asDouble(),
+                            row.path("nginx_added_p99_ms").asDouble()) : "-",
+                    row.path("added_p50_ms").asDouble(), row.path("added_p99_ms").asDouble(),
+                    d.path("errors").asLong(), hasNginx ? Long.toString(n.path("errors").asLong()) : "-",
+                    g.path("errors").asLong()));
         }
         JsonNode s = r.path("streams");
         if (s.has("gateway")) {
@@ -234,7 +279,7 @@ public final class Report {
             out.println("| streams | completed | stalls (> " + s.path("gateway").path("stall_threshold_ms").asText()
                     + " ms gap) | of which in the first second | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
             out.println("|---|---:|---:|---:|---:|---:|");
-            for (String side : List.of("direct", "gateway")) {
+            for (String side : List.of("direct", "nginx", "gateway")) {
                 JsonNode x = s.path(side);
                 if (x.isMissingNode()) {
                     continue;
@@ -246,7 +291,7 @@ public final class Report {
                         x.path("gap_ms").path("p50").asDouble(), x.path("gap_ms").path("p99").asDouble(),
                         x.path("gap_ms").path("max").asDouble()));
             }
-            for (String side : List.of("direct", "gateway")) {
+            for (String side : List.of("direct", "nginx", "gateway")) {
                 JsonNode rounds = s.path(side).path("rounds");
                 if (rounds.size() > 1) {
                     List<String> counts = new java.util.ArrayList<>();
@@ -255,8 +300,13 @@ public final class Report {
                 }
             }
             JsonNode a = s.path("added_ttft_ms");
-            out.println(String.format(Locale.ROOT, "added TTFT: p50 %.2f ms, p99 %.2f ms", a.path("p50").asDouble(),
+            out.println(String.format(Locale.ROOT, "gateway added TTFT: p50 %.2f ms, p99 %.2f ms", a.path("p50").asDouble(),
                     a.path("p99").asDouble()));
+            JsonNode an = s.path("nginx_added_ttft_ms");
+            if (!an.isMissingNode()) {
+                out.println(String.format(Locale.ROOT, "nginx added TTFT: p50 %.2f ms, p99 %.2f ms",
+                        an.path("p50").asDouble(), an.path("p99").asDouble()));
+            }
         }
         JsonNode m = r.path("rss_mib");
         out.println();

@@ -23,26 +23,41 @@ import java.util.Map;
 public final class SchemaRoutes implements HttpService {
     public static final String PREFIX = "/admin/schemas";
 
-    private final Map<String, byte[]> documents = new java.util.LinkedHashMap<>();
-    private final byte[] index;
+    private final List<ResourceKind<?>> kinds;
+    // built on the first request, not at start-up (rendering every kind's schema took ~30 ms of
+    // each start); the kinds are fixed for the gateway's life, so once is enough
+    private volatile Documents documents;
+
+    private record Documents(Map<String, byte[]> byName, byte[] index) {
+    }
 
     public SchemaRoutes(List<ResourceKind<?>> kinds) {
-        Schemas.all(kinds).forEach((name, schema) -> documents.put(name, Schemas.bytes(schema)));
-        ObjectNode idx = Json.mapper().createObjectNode();
-        var names = idx.putArray("schemas");
-        documents.keySet().forEach(n -> names.add(PREFIX + "/" + n));
-        index = Schemas.bytes(idx);
+        this.kinds = List.copyOf(kinds);
+    }
+
+    private Documents documents() {
+        Documents d = documents;
+        if (d == null) {
+            Map<String, byte[]> byName = new java.util.LinkedHashMap<>();
+            Schemas.all(kinds).forEach((name, schema) -> byName.put(name, Schemas.bytes(schema)));
+            ObjectNode idx = Json.mapper().createObjectNode();
+            var names = idx.putArray("schemas");
+            byName.keySet().forEach(n -> names.add(PREFIX + "/" + n));
+            d = new Documents(Map.copyOf(byName), Schemas.bytes(idx));
+            documents = d; // two racing first requests build the same bytes; either result serves
+        }
+        return d;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", (req, res) -> send(res, index))
+        rules.get("/", (req, res) -> send(res, documents().index()))
                 .get("/{name}", (req, res) -> serve(req.path().pathParameters().get("name"), res))
                 .get("/kinds/{name}", (req, res) -> serve("kinds/" + req.path().pathParameters().get("name"), res));
     }
 
     private void serve(String name, ServerResponse res) {
-        byte[] doc = documents.get(name);
+        byte[] doc = documents().byName().get(name);
         if (doc == null) {
             res.status(Status.NOT_FOUND_404).header(HeaderValues.CONTENT_TYPE_JSON)
                     .send("{\"error_msg\":\"no schema named " + name.replace("\"", "") + "\"}");

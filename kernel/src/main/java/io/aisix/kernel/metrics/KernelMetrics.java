@@ -94,9 +94,42 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final List<Meter> owned = new ArrayList<>();
 
+    private static volatile java.util.concurrent.CompletableFuture<MeterRegistry> prefetched;
+
     /** Registers into Helidon's process-wide meter registry. */
     public KernelMetrics() {
-        this(Services.get(MeterRegistry.class));
+        this(processRegistry());
+    }
+
+    /**
+     * Starts looking up Helidon's meter registry on a background thread. The first lookup builds
+     * Helidon's service registry (metadata discovery, config, the metrics factory): about a third
+     * of the main thread's start-up work, none of which needs the gateway's config, so
+     * {@code bin/aisix} overlaps it with reading the config and loading the plugins. The next
+     * {@link #KernelMetrics()} waits for it.
+     */
+    public static void prefetchRegistry() {
+        var f = new java.util.concurrent.CompletableFuture<MeterRegistry>();
+        prefetched = f;
+        Thread.ofPlatform().daemon().name("aisix-metrics-init").start(() -> {
+            try {
+                f.complete(Services.get(MeterRegistry.class));
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+    }
+
+    private static MeterRegistry processRegistry() {
+        var f = prefetched;
+        if (f != null) {
+            try {
+                return f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // looked up again below, so the failure surfaces on this thread as it would have
+            }
+        }
+        return Services.get(MeterRegistry.class);
     }
 
     KernelMetrics(MeterRegistry registry) {

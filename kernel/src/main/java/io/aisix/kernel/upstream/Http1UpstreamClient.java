@@ -89,7 +89,10 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
-    private final SSLSocketFactory deploymentTls;
+    // null until first needed when upstream.tls is the default (the JDK's trust store: parsing
+    // cacerts took ~40 ms of each start); built at once otherwise, so bad files stop the start
+    private volatile SSLSocketFactory deploymentTls;
+    private final java.util.concurrent.locks.ReentrantLock deploymentTlsLock = new java.util.concurrent.locks.ReentrantLock();
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
@@ -104,8 +107,37 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
         this.maxIdleNanos = TimeUnit.SECONDS.toNanos(config.poolIdleTimeoutSecs());
         this.maxIdlePerRoute = config.poolMaxIdlePerHost() == null ? -1 : config.poolMaxIdlePerHost();
-        this.deploymentTls = DeploymentTls.context(config.tls()).getSocketFactory();
+        if (!config.tls().isDefault()) {
+            this.deploymentTls = DeploymentTls.context(config.tls()).getSocketFactory();
+        }
         this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
+    }
+
+    private SSLSocketFactory deploymentTls() {
+        SSLSocketFactory f = deploymentTls;
+        if (f == null) {
+            deploymentTlsLock.lock();
+            try {
+                f = deploymentTls;
+                if (f == null) {
+                    f = DeploymentTls.context(config.tls()).getSocketFactory();
+                    deploymentTls = f;
+                }
+            } finally {
+                deploymentTlsLock.unlock();
+            }
+        }
+        return f;
+    }
+
+    /**
+     * Builds the deployment TLS context on a background thread if it is still missing, so the
+     * first HTTPS upstream call does not wait for the trust store; called once the gateway serves.
+     */
+    public void warmUp() {
+        if (deploymentTls == null) {
+            Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(this::deploymentTls);
+        }
     }
 
     /**
@@ -130,7 +162,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         // a provider key's own tls settings win; without them, upstream.tls applies
         boolean own = !caPem.isEmpty() || !request.verifyTls();
         boolean verify = own ? request.verifyTls() : config.tls().verify();
-        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls;
+        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls();
         Route route = new Route(endpoint.host(), endpoint.port(), tls, verify);
         long timeout = timeoutNanos(request);
         // a stream's timeout bounds each read; any other exchange's bounds the whole of it

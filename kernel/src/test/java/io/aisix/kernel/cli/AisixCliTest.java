@@ -45,6 +45,35 @@ class AisixCliTest {
                 served);
     }
 
+    /**
+     * The start-up shortcut ({@link AisixCli#plainRun}) serves exactly the config picocli would,
+     * and leaves everything else (help, other commands, doubtful spellings) to picocli.
+     */
+    @Test
+    void thePlainRunShortcutAgreesWithPicocli() {
+        List<String[]> plain = List.of(new String[0], new String[] {"run"}, new String[] {"--config", "a.yaml"},
+                new String[] {"-c", "a.yaml"}, new String[] {"--config=a.yaml"}, new String[] {"--config", "a.yaml", "run"},
+                new String[] {"run", "--config", "b.yaml"}, new String[] {"run", "--config=b.yaml"},
+                new String[] {"--config", "a.yaml", "run", "-c", "b.yaml"}, new String[] {"-c", "/x y/a.yaml", "run"});
+        for (String[] args : plain) {
+            served.clear();
+            assertEquals(0, run(args));
+            assertEquals(served, List.of(AisixCli.plainRun(args)), String.join(" ", args));
+            List<String> fast = new ArrayList<>();
+            assertEquals(0, AisixCli.execute(args, fast::add));
+            assertEquals(served, fast, String.join(" ", args));
+        }
+        List<String[]> notPlain = List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"version"},
+                new String[] {"--version"}, new String[] {"run", "--help"}, new String[] {"validate"},
+                new String[] {"--config"}, new String[] {"--config="}, new String[] {"--config", "--help"},
+                new String[] {"--config", "run"}, new String[] {"run", "run"}, new String[] {"-ca.yaml"},
+                new String[] {"--config", "a.yaml", "--config", "b.yaml"}, new String[] {"run", "-c", "a", "-c", "b"},
+                new String[] {"--bogus"}, new String[] {"run", "extra"}, new String[] {"schemas", "--output", "x"});
+        for (String[] args : notPlain) {
+            assertEquals(null, AisixCli.plainRun(args), String.join(" ", args));
+        }
+    }
+
     @Test
     void helpOnEveryCommandAndVersion() {
         assertEquals(0, run("--help"));
