@@ -64,6 +64,9 @@ class OpenApiSpecTest {
         Set<String> proxy = new HashSet<>();
         for (Endpoint e : Endpoint.values()) {
             proxy.add(e.anyMethod() ? e.path() + "{route}/{path}" : e.path());
+            if (e == Endpoint.MCP) {
+                proxy.add(e.path() + "/{server}");
+            }
         }
         for (Iterator<String> it = paths.fieldNames(); it.hasNext(); ) {
             String p = it.next();
@@ -95,11 +98,12 @@ class OpenApiSpecTest {
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
         // one per core kind, guardrail_attachments (declared by the guardrails plugin), oidc_providers
-        // and claim_mappings (auth-oidc), budgets (budgets); the distribution's AdminUiEndToEndIT
-        // checks those against the running kinds
-        assertEquals(CoreKinds.all().size() + 4, byKind.size(), "one schema per kind");
+        // and claim_mappings (auth-oidc), budgets (budgets), mcp_servers (mcp-gateway); the
+        // distribution's AdminUiEndToEndIT checks those against the running kinds
+        assertEquals(CoreKinds.all().size() + 5, byKind.size(), "one schema per kind");
         assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
         assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
+        assertTrue(byKind.containsKey("mcp_servers"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());

@@ -53,6 +53,9 @@ final class RouteCoverage {
                 }
             } else {
                 out.add(e.method() + " " + e.path());
+                if (e == Endpoint.MCP) {
+                    out.add(e.method() + " " + e.path() + "/{server}"); // one upstream MCP server
+                }
             }
         }
         for (String p : Probes.PATHS) {

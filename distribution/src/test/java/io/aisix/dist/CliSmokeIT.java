@@ -57,14 +57,12 @@ class CliSmokeIT {
         Run ok = aisix(Map.of("ANON_PRINCIPAL_KEY", "sk-anonymous-principal"), "validate", "--resources",
                 example.toString());
         assertEquals(0, ok.exit(), ok.out());
+        // mcp_servers and api_keys mcp_access are served (mcp-gateway); mcp_auth_settings is not yet
         assertEquals(List.of(
-                example + ":3:1: notice: /mcp_servers: collection mcp_servers (1 row) is not served by this gateway; "
-                        + "ignored",
-                example + ":9:5: notice: /api_keys/0: fields this gateway ignores: mcp_access",
                 example + ":15:1: notice: /mcp_auth_settings: collection mcp_auth_settings (1 row) is not served by "
                         + "this gateway; ignored",
                 HOME.resolve("conf/config.yaml") + ": valid",
-                example + ": valid (api_keys 1)"), ok.lines());
+                example + ": valid (api_keys 1, mcp_servers 1)"), ok.lines());
 
         Run noKey = aisix(Map.of(), "validate", "--resources", example.toString());
         assertEquals(2, noKey.exit(), noKey.out());

@@ -148,6 +148,36 @@ class PluginKindSchemasTest {
             {"name":"m","jwt_provider":"corp","match":[{"claim":"g","op":"exact","values":[]}],"resolve":{"api_key_id":"k1"}} | validator-only
             """;
 
+    /** mcp-gateway's mcp_servers (AISIX's fields, allowed_tools, api_key_header): row | expectation */
+    private static final String MCP_SERVERS = """
+            {"name":"gh","url":"https://api.example.com/mcp"} | valid
+            {"display_name":"gh","url":"http://127.0.0.1:9/mcp","type":"mcp","transport":"streamable_http","auth_type":"bearer","secret":"t","enabled":false,"timeout_ms":1} | valid
+            {"name":"gh","url":"http://h/mcp","auth_type":"api_key","secret":"k","api_key_header":"x-token","allowed_tools":["get_*"],"timeout_ms":3600000} | valid
+            {"url":"http://h/mcp"} | invalid
+            {"name":"gh"} | invalid
+            {"name":"a__b","url":"http://h/mcp"} | invalid
+            {"name":"gh","display_name":"gh","url":"http://h/mcp"} | invalid
+            {"name":"gh","url":"ftp://h/mcp"} | invalid
+            {"name":"gh","url":"http://h/mcp","type":"openapi","spec":{}} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c","token_url":"https://idp/token","scopes":["a"]} | valid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","token_url":"http://t"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","client_id":"c","token_url":"http://t"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"oauth2","secret":"s","client_id":"c","token_url":"file:///t"} | invalid
+            {"name":"gh","url":"http://h/mcp","transport":"sse"} | invalid
+            {"name":"gh","url":"http://h/mcp","timeout_ms":0} | invalid
+            {"name":"gh","url":"http://h/mcp","api_key_header":"bad header"} | invalid
+            {"name":"gh","url":"http://h/mcp","allowed_tools":"x"} | invalid
+            {"name":"gh","url":"http://h/mcp","auth_type":"bearer"} | invalid
+            {"name":"gh","url":"http://h/mcp","protocol_version":"2026-07-28"} | validator-only
+            {"name":"gh","url":"http://h/mcp","client_id":"c"} | validator-only
+            """;
+
+    @Test
+    void mcpServersAgreeWithTheirSchema() throws Exception {
+        assertEquals(List.of(), disagreements(shipped("mcp_servers"), MCP_SERVERS));
+    }
+
     @Test
     void oidcKindsAgreeWithTheirSchemas() throws Exception {
         assertEquals(List.of(), disagreements(shipped("oidc_providers"), OIDC_PROVIDERS));

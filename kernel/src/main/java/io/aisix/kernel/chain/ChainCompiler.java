@@ -182,8 +182,13 @@ public final class ChainCompiler {
             }
             return adapter.invoke(ex, target, upstream);
         });
-        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> ex.endpoint() == Endpoint.PASSTHROUGH
-                ? passthrough.forward(ex) : dispatcher.dispatch(ex, attemptChain));
+        CompiledChain mainChain = new CompiledChain(main, (ex, c) -> {
+            if (ex.endpoint() == Endpoint.MCP) {
+                // the mcp-gateway plugin answers every MCP request; reaching here means it is not installed
+                throw new GatewayException(ErrorCode.NOT_FOUND, "no MCP gateway is installed (plugin mcp-gateway)");
+            }
+            return ex.endpoint() == Endpoint.PASSTHROUGH ? passthrough.forward(ex) : dispatcher.dispatch(ex, attemptChain);
+        });
         return new GatewayState(snapshot, mainChain, attemptChain);
     }
 }

@@ -35,7 +35,13 @@ public enum Endpoint {
      * {@code /passthrough/<route>/...}: any method, the path is a prefix; forwarded as sent to the
      * {@code passthrough_routes} resource the path names (see docs/API.md).
      */
-    PASSTHROUGH("*", "/passthrough/");
+    PASSTHROUGH("*", "/passthrough/"),
+    /**
+     * MCP Streamable HTTP, stateless: {@code /mcp} (every upstream of {@code mcp_servers} the caller
+     * may use, tools namespaced {@code <server>__<tool>}) and {@code /mcp/<server>} (one upstream,
+     * its own tool names). Served by the mcp-gateway plugin; answers are JSON-RPC (see docs/API.md).
+     */
+    MCP("POST", "/mcp");
 
     private final String method;
     private final String path;
@@ -82,14 +88,18 @@ public enum Endpoint {
     }
 
     /**
-     * Finds the endpoint for a request path: an exact match, or for {@link #PASSTHROUGH} any path
-     * under its prefix that names a route ({@code /passthrough/<route>} or deeper).
+     * Finds the endpoint for a request path: an exact match, for {@link #PASSTHROUGH} any path
+     * under its prefix that names a route ({@code /passthrough/<route>} or deeper), for {@link #MCP}
+     * also {@code /mcp/<server>} (one segment).
      */
     public static Optional<Endpoint> forPath(String path) {
         for (Endpoint e : values()) {
             if (e.path.equals(path)) {
                 return e == PASSTHROUGH ? Optional.empty() : Optional.of(e);
             }
+        }
+        if (path.startsWith("/mcp/") && path.length() > 5 && path.indexOf('/', 5) < 0) {
+            return Optional.of(MCP);
         }
         if (path.startsWith(PASSTHROUGH.path) && path.length() > PASSTHROUGH.path.length()
                 && path.charAt(PASSTHROUGH.path.length()) != '/') {

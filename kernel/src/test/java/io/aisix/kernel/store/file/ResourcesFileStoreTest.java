@@ -227,7 +227,7 @@ class ResourcesFileStoreTest {
         ResourcesFileStore store = ResourcesFileStore.open(example, CoreKinds.all(),
                 Map.of("ANON_PRINCIPAL_KEY", CALLER_KEY)::get, clock);
         assertEquals("9aeb246c-ed38-5bef-a854-c8565ca95fb4", store.list("api_keys").get(0).id());
-        assertEquals(List.of("/mcp_servers", "/api_keys/0", "/mcp_auth_settings"),
+        assertEquals(List.of("/mcp_servers", "/mcp_auth_settings"),
                 store.notices().stream().map(f -> f.path()).toList());
     }
 }

@@ -19,7 +19,71 @@ import java.util.Optional;
 public record CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
                         Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
                         Optional<String> teamId, Optional<String> userId, JsonNode metadata, List<String> allowedRoutes,
-                        Optional<String> jwtProvider, Optional<String> jwtSubject) {
+                        Optional<String> jwtProvider, Optional<String> jwtSubject, Optional<McpAccess> mcpAccess) {
+
+    /**
+     * AISIX's {@code mcp_access}: namespaced {@code <server>__<tool>} patterns, each a single-{@code *}
+     * glob ({@code *} every tool, {@code <server>__*} every tool of one server, no {@code *} one
+     * tool exactly). A tool is granted when some {@code allow} pattern matches it and no
+     * {@code deny} pattern does: deny always wins; an empty {@code allow} grants nothing.
+     */
+    public record McpAccess(List<String> allow, List<String> deny) {
+        public McpAccess {
+            allow = List.copyOf(allow);
+            deny = List.copyOf(deny);
+        }
+
+        /** True when the namespaced tool {@code <server>__<tool>} is granted. */
+        public boolean allows(String namespacedTool) {
+            for (String d : deny) {
+                if (glob(d, namespacedTool)) {
+                    return false;
+                }
+            }
+            for (String a : allow) {
+                if (glob(a, namespacedTool)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * True when some tool of {@code server} may be granted: an {@code allow} pattern can match
+         * a name that starts with {@code <server>__} (deny patterns are applied per tool).
+         */
+        public boolean mayUseServer(String server) {
+            String prefix = server + "__";
+            for (String a : allow) {
+                int star = a.indexOf('*');
+                if (star < 0 ? a.startsWith(prefix) : prefix.startsWith(a.substring(0, star))
+                        || a.substring(0, star).startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Single-{@code *} glob: no {@code *} matches exactly; one {@code *} matches any run. */
+        static boolean glob(String pattern, String s) {
+            int star = pattern.indexOf('*');
+            if (star < 0) {
+                return pattern.equals(s);
+            }
+            String pre = pattern.substring(0, star);
+            String post = pattern.substring(star + 1);
+            return s.length() >= pre.length() + post.length() && s.startsWith(pre) && s.endsWith(post);
+        }
+    }
+
+    /** A key without MCP access. */
+    public CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
+                     Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
+                     Optional<String> teamId, Optional<String> userId, JsonNode metadata, List<String> allowedRoutes,
+                     Optional<String> jwtProvider, Optional<String> jwtSubject) {
+        this(id, displayName, keyHash, allowedModels, rateLimit, expiresAt, disabled, teamId, userId, metadata,
+                allowedRoutes, jwtProvider, jwtSubject, Optional.empty());
+    }
 
     /** A key that no JWT selects by subject. */
     public CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,

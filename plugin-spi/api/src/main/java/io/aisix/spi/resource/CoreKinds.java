@@ -64,7 +64,7 @@ public final class CoreKinds {
 
     public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
             Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
-                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject"),
+                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject", "mcp_access"),
             Set.of(), CoreKinds::callerKey);
 
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
@@ -286,8 +286,15 @@ public final class CoreKinds {
         if (jwtSubject.isPresent() && jwtProvider.isEmpty()) {
             r.error("jwt_provider", "is required when jwt_subject is set");
         }
+        // AISIX: the key's layer of the MCP tool ACL; absent grants no MCP tool
+        Optional<CallerKey.McpAccess> mcp = r.object("mcp_access").map(m -> {
+            m.required("allow");
+            List<String> allow = m.strings("allow", List.of());
+            List<String> deny = m.strings("deny", List.of());
+            return new CallerKey.McpAccess(allow, deny);
+        });
         return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
-                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject);
+                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {

@@ -48,6 +48,9 @@ final class AliasResolverFilter implements Filter {
         if (exchange.endpoint() == Endpoint.PASSTHROUGH) {
             return passthrough(exchange, caller, chain);
         }
+        if (exchange.endpoint() == Endpoint.MCP) {
+            return chain.proceed(exchange); // no model: the mcp-gateway plugin checks mcp_access
+        }
         JsonNode model = exchange.json().get("model");
         if (model == null || model.isNull()) {
             throw GatewayException.invalidRequest("'model' is required", "model");

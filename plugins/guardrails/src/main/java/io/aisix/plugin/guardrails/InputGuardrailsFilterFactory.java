@@ -48,7 +48,7 @@ public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory 
      */
     static boolean inspected(Endpoint endpoint) {
         return switch (endpoint) {
-            case MODELS, COUNT_TOKENS, AUDIO_TRANSCRIPTIONS, PASSTHROUGH -> false;
+            case MODELS, COUNT_TOKENS, AUDIO_TRANSCRIPTIONS, PASSTHROUGH, MCP -> false;
             default -> true;
         };
     }

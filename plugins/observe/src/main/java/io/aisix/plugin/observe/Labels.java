@@ -35,6 +35,10 @@ final class Labels {
         if (route.isPresent()) {
             return route.get().name();
         }
+        Optional<String> mcp = ex.attr(CoreAttrs.MCP_SERVER);
+        if (mcp.isPresent()) {
+            return mcp.get(); // an MCP request: the upstream server's name, bounded by mcp_servers
+        }
         Optional<Model> m = ex.attr(CoreAttrs.MODEL);
         return m.isPresent() ? m.get().displayName() : UNKNOWN;
     }

@@ -2,6 +2,7 @@ package io.aisix.plugin.ratelimit;
 
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Headers;
@@ -29,6 +30,9 @@ import java.util.List;
  * requests carry {@code x-ratelimit-limit/remaining/reset-requests} and {@code -tokens} of their
  * tightest request and token limits. Each refusal counts in
  * {@code aisix_ratelimit_rejections_total{scope}}.
+ *
+ * <p>On {@code /mcp} only {@code tools/call} is metered, as AISIX does: the handshake,
+ * {@code tools/list}, {@code ping} and notifications an agent sends around each call are free.
  */
 final class RateLimitFilter implements Filter {
     static final String REJECTIONS = "aisix_ratelimit_rejections_total";
@@ -47,6 +51,9 @@ final class RateLimitFilter implements Filter {
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
+        if (exchange.endpoint() == Endpoint.MCP && !toolCall(exchange)) {
+            return chain.proceed(exchange);
+        }
         List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
                 exchange.attr(CoreAttrs.ALIAS).orElse(""), clock.instant());
         if (limits.isEmpty()) {
@@ -61,6 +68,15 @@ final class RateLimitFilter implements Filter {
                 exchange.onComplete(c -> lease.settle(exchange.attr(CoreAttrs.USAGE).map(Usage::totalTokens).orElse(0L)));
                 return chain.proceed(exchange);
             }
+        }
+    }
+
+    /** True for an MCP {@code tools/call}; a body that is not a JSON object is metered too. */
+    private static boolean toolCall(Exchange exchange) {
+        try {
+            return "tools/call".equals(exchange.json().path("method").asText(""));
+        } catch (GatewayException e) {
+            return true;
         }
     }
 

@@ -66,6 +66,31 @@ class RateLimitFilterTest {
         second.complete(200, false);
     }
 
+    TestExchange mcp(String body) {
+        return TestExchange.builder(Endpoint.MCP).path("/mcp").body(body.getBytes(StandardCharsets.UTF_8))
+                .attr(CoreAttrs.CALLER, key).build();
+    }
+
+    @Test
+    void onMcpOnlyToolCallsAreMetered() {
+        for (String free : List.of("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+                "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}")) {
+            for (int i = 0; i < 3; i++) {
+                TestExchange ex = mcp(free);
+                filter.handle(ex, ok);
+                assertEquals(Optional.empty(), ex.responseHeaders().build().first("x-ratelimit-limit-requests"), free);
+            }
+        }
+        String call = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"a__b\"}}";
+        filter.handle(mcp(call), ok);
+        filter.handle(mcp(call), ok);
+        GatewayException e = assertThrows(GatewayException.class, () -> filter.handle(mcp(call), ok));
+        assertEquals(429, e.status(), "rpm 2: the third tool call in the minute");
+        assertThrows(GatewayException.class, () -> filter.handle(mcp("not json"), ok), "an unreadable body is metered");
+    }
+
     @Test
     void aRefusalIs429WithRetryAfterHeadersAndAMetric() {
         filter.handle(exchange(), ok);
