@@ -1,5 +1,7 @@
 package io.aisix.dist;
 
+import io.aisix.kernel.testsupport.AisixFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,20 +42,10 @@ class CliSmokeIT {
         return new Run(p.exitValue(), out);
     }
 
-    /** shared/reference/ sits beside the checkout (CI) or above the worktree. */
-    private static Path aisixExample() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolve("shared/reference/aisix-wire/resources.example.yaml");
-            if (Files.isRegularFile(f)) {
-                return f;
-            }
-        }
-        throw new AssertionError("shared/reference/aisix-wire/resources.example.yaml not found");
-    }
 
     @Test
     void aisixExampleValidatesUnchanged() throws Exception {
-        Path example = aisixExample();
+        Path example = AisixFixtures.resourcesFile(dir);
         Run ok = aisix(Map.of("ANON_PRINCIPAL_KEY", "sk-anonymous-principal"), "validate", "--resources",
                 example.toString());
         assertEquals(0, ok.exit(), ok.out());

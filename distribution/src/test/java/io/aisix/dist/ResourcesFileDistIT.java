@@ -1,5 +1,7 @@
 package io.aisix.dist;
 
+import io.aisix.kernel.testsupport.AisixFixtures;
+
 import static io.aisix.dist.InstalledGateway.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,16 +58,6 @@ class ResourcesFileDistIT {
     @TempDir
     Path dir;
 
-    /** shared/reference/ sits beside the checkout (CI) or above the worktree. */
-    private static Path aisixExample() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path f = p.resolve("shared/reference/aisix-wire/resources.example.yaml");
-            if (Files.isRegularFile(f)) {
-                return f;
-            }
-        }
-        throw new AssertionError("shared/reference/aisix-wire/resources.example.yaml not found");
-    }
 
     private static TreeSet<String> aliases(HttpResponse<String> models) throws IOException {
         assertEquals(200, models.statusCode(), models.body());
@@ -75,7 +67,7 @@ class ResourcesFileDistIT {
 
     @Test
     void aisixExampleIsServedUnchangedAndTheAdminApiIsReadOnly() throws Exception {
-        Path example = aisixExample();
+        Path example = AisixFixtures.resourcesFile(dir);
         String yaml = "proxy: { addr: 127.0.0.1:0 }\n" + LISTENERS + "resources_file: " + example + "\n";
         try (InstalledGateway gw = InstalledGateway.start(dir, yaml, Map.of("ANON_PRINCIPAL_KEY", APP_KEY), null)) {
             assertTrue(gw.stdout().contains("store file " + example + " (generation 1; the Admin API is read-only)"),

@@ -1,5 +1,7 @@
 package io.aisix.kernel.resources;
 
+import io.aisix.kernel.testsupport.AisixFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,7 +94,7 @@ class ResourcesFileTest {
 
     @Test
     void aisixExampleLoadsUnchangedWithItsIdsAndReportsWhatIsIgnored() throws IOException {
-        Path example = aisixReference().resolve("resources.example.yaml");
+        Path example = AisixFixtures.resourcesFile(Files.createTempDirectory("aisix-resources"));
         ResourcesFile.Result r = new ResourcesFile(kinds()).read(example, Map.of("ANON_PRINCIPAL_KEY", APP_KEY));
         assertTrue(r.valid(), r.errors().toString());
         assertEquals(1, r.rows().size(), r.rows().toString());
@@ -110,16 +112,6 @@ class ResourcesFileTest {
         assertFalse(notices.contains("mcp_access"), notices);
     }
 
-    /** shared/reference/ sits beside the checkout (CI) or above the worktree. */
-    private static Path aisixReference() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path ref = p.resolve("shared/reference/aisix-wire");
-            if (Files.isDirectory(ref)) {
-                return ref;
-            }
-        }
-        throw new AssertionError("shared/reference/aisix-wire not found above " + Path.of("").toAbsolutePath());
-    }
 
     @Test
     void everyCollectionWithReferencesByNameAndIdEnvAndKeyEnv() throws IOException {

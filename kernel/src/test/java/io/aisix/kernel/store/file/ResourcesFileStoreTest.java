@@ -1,5 +1,7 @@
 package io.aisix.kernel.store.file;
 
+import io.aisix.kernel.testsupport.AisixFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -218,12 +220,7 @@ class ResourcesFileStoreTest {
 
     @Test
     void aisixExampleIsServedWithItsIgnoredCollectionsAsNotices() {
-        Path example = null;
-        for (Path p = Path.of("").toAbsolutePath(); p != null && example == null; p = p.getParent()) {
-            Path f = p.resolve("shared/reference/aisix-wire/resources.example.yaml");
-            example = Files.isRegularFile(f) ? f : null;
-        }
-        assertTrue(example != null, "shared/reference/aisix-wire/resources.example.yaml not found");
+        Path example = AisixFixtures.resourcesFile(dir);
         ResourcesFileStore store = ResourcesFileStore.open(example, CoreKinds.all(),
                 Map.of("ANON_PRINCIPAL_KEY", CALLER_KEY)::get, clock);
         assertEquals("9aeb246c-ed38-5bef-a854-c8565ca95fb4", store.list("api_keys").get(0).id());
