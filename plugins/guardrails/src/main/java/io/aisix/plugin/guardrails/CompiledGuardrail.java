@@ -26,7 +26,8 @@ import java.util.Set;
  * alias the caller sent, the name of the model resource that answered it (a wildcard alias such as
  * {@code gpt-*}), or that resource's id; {@code api_key:<id>} the caller key's id. Guardrails that
  * apply run by attachment {@code priority}, higher first (0 without attachments, AISIX's global
- * fallback), then in their configured order.
+ * fallback), then in their configured order. MCP tool calls are selected by
+ * {@link #selectMcp}: they resolve no model, so model scopes never apply to them.
  *
  * @param attachments the guardrail's attachment rows, enabled or not (empty: {@code applies_to} decides)
  */
