@@ -36,7 +36,7 @@ final class ToolGuards {
             return Optional.empty();
         }
         List<Leaf> leaves = new ArrayList<>();
-        collect(params.get("arguments"), leaves);
+        collect(params, "arguments", leaves);
         return run(ex, guard.get(), server, leaves, "tool arguments");
     }
 
@@ -61,9 +61,7 @@ final class ToolGuards {
                 }
             }
         }
-        if (result.has("structuredContent")) {
-            collect(result.get("structuredContent"), leaves);
-        }
+        collect((ObjectNode) result, "structuredContent", leaves);
         return run(ex, guard.get(), server, leaves, "tool result");
     }
 
@@ -90,7 +88,23 @@ final class ToolGuards {
         }
     }
 
-    /** Every string value under {@code node}, objects and arrays alike. */
+    /**
+     * The field itself when it is a string (a malformed but relayable value must not slip past),
+     * else every string under it.
+     */
+    private static void collect(ObjectNode holder, String field, List<Leaf> out) {
+        JsonNode v = holder.get(field);
+        if (v == null) {
+            return;
+        }
+        if (v.isTextual()) {
+            out.add(new Leaf(holder, field, -1));
+        } else {
+            collect(v, out);
+        }
+    }
+
+    /** Every string value under {@code node}, objects and arrays alike (not object keys). */
     private static void collect(JsonNode node, List<Leaf> out) {
         if (node instanceof ObjectNode o) {
             for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {

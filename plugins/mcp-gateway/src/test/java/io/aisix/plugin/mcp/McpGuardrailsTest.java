@@ -23,6 +23,10 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class McpGuardrailsTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static SdkUpstream alpha;
     private static SdkUpstream beta;
     private static GatewayFront front;
@@ -142,6 +147,30 @@ class McpGuardrailsTest {
             assertFalse(out.contains("123-45-6789"), out);
             assertTrue(out.startsWith("alpha/echo:ssn [") && out.endsWith("] ok"), out);
         }
+    }
+
+    private static String raw(String arguments) throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\","
+                + "\"arguments\":" + arguments + "}}";
+        return HTTP.send(HttpRequest.newBuilder(URI.create(front.url() + "/mcp"))
+                .header("authorization", "Bearer sk-one").header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void argumentsAreCheckedAtAnyDepthAndInAnyShape() throws Exception {
+        long before = upstreamCalls(alpha);
+        for (String args : List.of("{\"text\":\"x\",\"opts\":{\"notes\":[\"a\",{\"deep\":\"launch codes\"}]}}",
+                "\"launch codes\"", "[\"launch codes\"]")) {
+            String r = raw(args);
+            assertTrue(r.contains("\"reason\":\"content_filter\"") && r.contains("-32602"), args + " -> " + r);
+        }
+        assertEquals(before, upstreamCalls(alpha));
+        String masked = raw("{\"text\":\"t\",\"more\":[\"ssn 123-45-6789\"]}");
+        assertTrue(masked.contains("alpha/echo:t"), masked);
+        assertFalse(masked.contains("content_filter"), masked);
+        assertTrue(raw("{}").contains("alpha/echo:null"), "no text: nothing to check");
     }
 
     @Test
