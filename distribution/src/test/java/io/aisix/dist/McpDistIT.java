@@ -71,6 +71,7 @@ class McpDistIT {
     static Upstream beta;
     static Upstream gamma;
     static LoopbackHttpServer idp;
+    static String alphaId;
 
     @BeforeAll
     static void start() throws IOException {
@@ -91,7 +92,7 @@ class McpDistIT {
                 metrics: { addr: 127.0.0.1:0 }
                 etcd: { endpoints: [%s], prefix: /aisix }
                 """.formatted(etcd.endpoint()), Map.of("JAVA_OPTS", "-Xms64m -Xmx128m"), null);
-        create("mcp_servers", "{\"name\":\"alpha\",\"url\":\"" + alpha.url() + "\",\"auth_type\":\"bearer\","
+        alphaId = create("mcp_servers", "{\"name\":\"alpha\",\"url\":\"" + alpha.url() + "\",\"auth_type\":\"bearer\","
                 + "\"secret\":\"alpha-gw-token\",\"allowed_tools\":[\"echo\",\"add\"]}");
         create("mcp_servers", "{\"display_name\":\"beta\",\"url\":\"" + beta.url() + "\",\"auth_type\":\"api_key\","
                 + "\"secret\":\"beta-gw-key\"}");
@@ -245,6 +246,49 @@ class McpDistIT {
         HttpResponse<String> r = gw.proxy("POST", "/mcp", "sk-mcp-limited-0123456789", call);
         assertEquals(429, r.statusCode(), "rpd 2: the third tool call of the day: " + r.body());
         assertEquals(200, gw.proxy("POST", "/mcp", "sk-mcp-limited-0123456789", list).statusCode(), "listing stays free");
+    }
+
+    @Test
+    void guardrailsCheckToolArgumentsAndResults() {
+        // input: a keyword guardrail attached to server alpha only; output: a PII mask on every call
+        String in = create("guardrails", "{\"name\":\"mcp-no-launch\",\"kind\":\"keyword\",\"hook_point\":\"input\","
+                + "\"patterns\":[{\"value\":\"launch codes\"}]}");
+        create("guardrail_attachments", "{\"guardrail_id\":\"" + in + "\",\"scope_type\":\"mcp_server\",\"scope_id\":\""
+                + alphaId + "\",\"priority\":1}");
+        String out = create("guardrails", "{\"name\":\"mcp-out-pii\",\"kind\":\"pii\",\"hook_point\":\"output\","
+                + "\"detectors\":[{\"type\":\"email\"}]}");
+        create("guardrail_attachments", "{\"guardrail_id\":\"" + out + "\",\"scope_type\":\"env\",\"priority\":1}");
+        String call = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"alpha__echo\","
+                + "\"arguments\":{\"text\":\"the launch codes\"}}}";
+        HttpResponse<String>[] last = new HttpResponse[1];
+        eventually("the guardrails are in force", Duration.ofSeconds(20), () ->
+                (last[0] = gw.proxy("POST", "/mcp", "sk-mcp-agent-0123456789", call)).body().contains("content_filter"));
+        JsonNode err = read(last[0].body()).path("error");
+        assertEquals(-32602, err.path("code").asInt(), last[0].body());
+        assertTrue(err.path("message").asText().contains("guardrail 'mcp-no-launch'"), last[0].body());
+        long calls = alpha.methods.stream().filter(m -> m.startsWith("tools/call:")).count();
+        try (McpSyncClient c = client("/mcp", "sk-mcp-agent-0123456789")) {
+            c.initialize();
+            McpError blocked = assertThrows(McpError.class,
+                    () -> c.callTool(new McpSchema.CallToolRequest("alpha__echo", Map.of("text", "Launch Codes now"))));
+            assertTrue(blocked.getMessage().contains("guardrail 'mcp-no-launch'"), blocked.getMessage());
+            // scoped to alpha: the same words reach beta
+            assertEquals("beta/echo:launch codes", text(c.callTool(new McpSchema.CallToolRequest("beta__echo",
+                    Map.of("text", "launch codes")))));
+            for (String tool : List.of("alpha__echo", "beta__echo")) { // JSON and event-stream answers
+                String masked = text(c.callTool(new McpSchema.CallToolRequest(tool, Map.of("text", "mail bob@example.com"))));
+                assertFalse(masked.contains("bob@example.com"), masked);
+                assertTrue(masked.endsWith("echo:mail [EMAIL_REDACTED]"), masked);
+            }
+        }
+        assertEquals(calls + 1, alpha.methods.stream().filter(m -> m.startsWith("tools/call:")).count(),
+                "only the clean call reached alpha");
+        String[] seen = {""};
+        eventually("blocked calls are counted", Duration.ofSeconds(10), () -> (seen[0] = gw.get("metrics", "/metrics").body())
+                .lines().anyMatch(l -> l.startsWith("aisix_mcp_tool_calls_total{") && l.contains("server=\"alpha\"")
+                        && l.contains("outcome=\"blocked\"")));
+        assertTrue(seen[0].lines().anyMatch(l -> l.startsWith("aisix_guardrail_hits_total{")
+                && l.contains("guardrail=\"mcp-out-pii\"") && l.contains("action=\"mask\"")), "masks are counted");
     }
 
     @Test

@@ -26,7 +26,8 @@ import java.util.Set;
  * alias the caller sent, the name of the model resource that answered it (a wildcard alias such as
  * {@code gpt-*}), or that resource's id; {@code api_key:<id>} the caller key's id. Guardrails that
  * apply run by attachment {@code priority}, higher first (0 without attachments, AISIX's global
- * fallback), then in their configured order.
+ * fallback), then in their configured order. MCP tool calls are selected by
+ * {@link #selectMcp}: they resolve no model, so model scopes never apply to them.
  *
  * @param attachments the guardrail's attachment rows, enabled or not (empty: {@code applies_to} decides)
  */
@@ -57,7 +58,7 @@ record CompiledGuardrail(String id, String name, boolean monitor, boolean global
         }
         OptionalInt best = OptionalInt.empty();
         for (GuardrailAttachment a : attachments) {
-            if (a.enabled() && matches(a, model, caller)
+            if (a.enabled() && matches(a, model, caller, Set.of())
                     && (best.isEmpty() || a.priority() > best.getAsInt())) {
                 best = OptionalInt.of(a.priority());
             }
@@ -65,14 +66,38 @@ record CompiledGuardrail(String id, String name, boolean monitor, boolean global
         return best;
     }
 
-    private static boolean matches(GuardrailAttachment a, Optional<Model> model, Optional<CallerKey> caller) {
+    /**
+     * The priority this guardrail runs at for an MCP tool call, or empty when it does not apply.
+     * AISIX's rule: a tool call resolves no model, so {@code model} attachments and
+     * {@code applies_to: model:<x>} never match it; {@code env}, {@code api_key}, {@code team}
+     * and {@code mcp_server} (the server's id, or its name as a convenience) attachments do, and
+     * without attachments {@code *} and {@code api_key:<id>}.
+     */
+    OptionalInt priorityForMcp(Optional<CallerKey> caller, Set<String> serverRefs) {
+        if (attachments.isEmpty()) {
+            return global || (caller.isPresent() && keys.contains(caller.get().id())) ? OptionalInt.of(0)
+                    : OptionalInt.empty();
+        }
+        OptionalInt best = OptionalInt.empty();
+        for (GuardrailAttachment a : attachments) {
+            if (a.enabled() && matches(a, Optional.empty(), caller, serverRefs)
+                    && (best.isEmpty() || a.priority() > best.getAsInt())) {
+                best = OptionalInt.of(a.priority());
+            }
+        }
+        return best;
+    }
+
+    private static boolean matches(GuardrailAttachment a, Optional<Model> model, Optional<CallerKey> caller,
+                                   Set<String> serverRefs) {
         String ref = a.scopeId().orElse("");
         return switch (a.scopeType()) {
             case "env" -> true;
             case "model" -> model.isPresent() && (model.get().id().equals(ref) || model.get().displayName().equals(ref));
             case "api_key" -> caller.isPresent() && caller.get().id().equals(ref);
             case "team" -> caller.isPresent() && caller.get().teamId().map(ref::equals).orElse(false);
-            default -> false; // mcp_server, passthrough_route: traffic this gateway does not serve
+            case "mcp_server" -> serverRefs.contains(ref);
+            default -> false; // passthrough_route: traffic this gateway does not serve
         };
     }
 
@@ -99,10 +124,27 @@ record CompiledGuardrail(String id, String name, boolean monitor, boolean global
         Optional<String> alias = ex.attr(CoreAttrs.ALIAS);
         Optional<Model> model = ex.attr(CoreAttrs.MODEL);
         Optional<CallerKey> caller = ex.attr(CoreAttrs.CALLER);
+        return rank(all, g -> g.priorityFor(alias, model, caller));
+    }
+
+    /**
+     * The guardrails of {@code all} that apply to an MCP tool call on the server {@code serverId}
+     * (named by {@link CoreAttrs#MCP_SERVER}), in the order they run; see {@link #priorityForMcp}.
+     */
+    static List<CompiledGuardrail> selectMcp(List<CompiledGuardrail> all, Exchange ex, String serverId) {
+        Optional<CallerKey> caller = ex.attr(CoreAttrs.CALLER);
+        Set<String> refs = new HashSet<>();
+        refs.add(serverId);
+        ex.attr(CoreAttrs.MCP_SERVER).ifPresent(refs::add);
+        return rank(all, g -> g.priorityForMcp(caller, refs));
+    }
+
+    private static List<CompiledGuardrail> rank(List<CompiledGuardrail> all,
+                                                java.util.function.Function<CompiledGuardrail, OptionalInt> priority) {
         List<Ranked> ranked = new ArrayList<>(all.size());
         boolean ordered = true;
         for (CompiledGuardrail g : all) {
-            OptionalInt p = g.priorityFor(alias, model, caller);
+            OptionalInt p = priority.apply(g);
             if (p.isPresent()) {
                 ordered &= ranked.isEmpty() || ranked.get(ranked.size() - 1).priority() >= p.getAsInt();
                 ranked.add(new Ranked(g, p.getAsInt()));

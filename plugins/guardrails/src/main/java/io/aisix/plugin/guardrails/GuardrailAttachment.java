@@ -10,8 +10,9 @@ import java.util.Optional;
  * @param guardrailId the guardrail's resource id
  * @param scopeType   {@code env} (every request), {@code model} (the requested model resource, by
  *                    id, or by name as a convenience), {@code api_key} (the caller key's id),
- *                    {@code team} (the caller key's {@code team_id}); AISIX's {@code mcp_server}
- *                    and {@code passthrough_route} select traffic this gateway does not serve
+ *                    {@code team} (the caller key's {@code team_id}), {@code mcp_server} (MCP tool
+ *                    calls to that server, by id or name); AISIX's {@code passthrough_route}
+ *                    selects traffic this gateway does not serve
  * @param scopeId     the scoped resource; empty for {@code env}
  * @param priority    higher first when guardrails run for a request
  */

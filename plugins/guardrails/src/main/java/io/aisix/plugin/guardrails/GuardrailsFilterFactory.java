@@ -1,11 +1,15 @@
 package io.aisix.plugin.guardrails;
 
+import io.aisix.spi.AttrKey;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Stage;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
+import io.aisix.spi.guardrail.TextGuard;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -52,7 +56,24 @@ abstract class GuardrailsFilterFactory implements FilterFactory {
         }
         boolean allGlobal = all.stream().allMatch(CompiledGuardrail::global);
         Guard guard = new Guard(context.plugin().metrics(), phase);
-        return Optional.of(filter(guard, exchange -> CompiledGuardrail.select(all, allGlobal, exchange)));
+        Filter inner = filter(guard, exchange -> CompiledGuardrail.select(all, allGlobal, exchange));
+        // MCP tool calls: the stage cannot see arguments or results (the mcp-gateway, a later stage,
+        // produces them), so it hands the mcp-gateway a guard to call with their text
+        TextGuard mcp = (exchange, serverId, texts) -> {
+            List<TextSlot> slots = new ArrayList<>(texts.size());
+            for (int i = 0; i < texts.size(); i++) {
+                slots.add(new TextSlot.Item(texts, i));
+            }
+            return guard.enforce(exchange, CompiledGuardrail.selectMcp(all, exchange, serverId), slots);
+        };
+        AttrKey<TextGuard> key = phase == Phase.INPUT ? TextGuard.MCP_INPUT : TextGuard.MCP_OUTPUT;
+        return Optional.of((exchange, chain) -> {
+            if (exchange.endpoint() == Endpoint.MCP) {
+                exchange.attr(key, mcp);
+                return chain.proceed(exchange);
+            }
+            return inner.handle(exchange, chain);
+        });
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.aisix.plugin.guardrails;
 
+import java.util.List;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -8,7 +10,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
  * One place in a JSON tree that holds text a guardrail inspects (a message's content, a text
  * part, tool-call arguments), which can be rewritten in place when a guardrail masks.
  */
-abstract sealed class TextSlot permits TextSlot.Field, TextSlot.Element {
+abstract sealed class TextSlot permits TextSlot.Field, TextSlot.Element, TextSlot.Item {
     private String text;
 
     TextSlot(String text) {
@@ -58,6 +60,23 @@ abstract sealed class TextSlot permits TextSlot.Field, TextSlot.Element {
         @Override
         void write(String replacement) {
             array.set(index, TextNode.valueOf(replacement));
+        }
+    }
+
+    /** An entry of a plain list of texts (a {@link io.aisix.spi.guardrail.TextGuard} call). */
+    static final class Item extends TextSlot {
+        private final List<String> list;
+        private final int index;
+
+        Item(List<String> list, int index) {
+            super(list.get(index));
+            this.list = list;
+            this.index = index;
+        }
+
+        @Override
+        void write(String replacement) {
+            list.set(index, replacement);
         }
     }
 }

@@ -48,6 +48,11 @@ import java.util.logging.Logger;
  * caller key's {@code mcp_access} grants {@code <server>__<tool>}; a key without
  * {@code mcp_access} has no MCP access (403). Without a caller (no AUTH plugin) every exposed
  * tool is usable.
+ *
+ * <p>Guardrails ({@link ToolGuards}): a call's arguments pass the caller's input guardrails
+ * before the upstream is called, its result the output guardrails before it is relayed; a block
+ * answers a JSON-RPC error ({@code data.reason: content_filter}) naming the guardrail, a mask
+ * rewrites the text.
  */
 final class McpGatewayFilter implements Filter {
     private static final Logger LOG = Logger.getLogger(McpGatewayFilter.class.getName());
@@ -259,6 +264,13 @@ final class McpGatewayFilter implements Filter {
                     + (server.exposes(tool) ? " for this API key (mcp_access)" : " by MCP server '" + server.name()
                     + "' (allowed_tools)"), "forbidden");
         }
+        ObjectNode p = ((ObjectNode) params).deepCopy();
+        p.put("name", tool);
+        Optional<String> refused = ToolGuards.arguments(ex, server, p);
+        if (refused.isPresent()) {
+            metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "blocked");
+            return rpcError(200, id, McpProtocol.INVALID_PARAMS, refused.get(), "content_filter");
+        }
         UpstreamSession session = new UpstreamSession(client, server, tokens);
         UpstreamResponse r;
         long upstreamId;
@@ -267,8 +279,6 @@ final class McpGatewayFilter implements Filter {
             upstreamId = session.nextId();
             ObjectNode call = Json.mapper().createObjectNode().put("jsonrpc", "2.0").put("id", upstreamId)
                     .put("method", "tools/call");
-            ObjectNode p = ((ObjectNode) params).deepCopy();
-            p.put("name", tool);
             call.set("params", p);
             r = session.call(call);
         } catch (UpstreamSession.UpstreamFailure e) {
@@ -277,7 +287,7 @@ final class McpGatewayFilter implements Filter {
             return rpcError(200, id, McpProtocol.INTERNAL_ERROR, e.getMessage(), "upstream_unavailable");
         }
         if (UpstreamSession.isEventStream(r)) {
-            return Response.stream(new Relay(r, session, server, id, upstreamId));
+            return Response.stream(new Relay(ex, r, session, server, id, upstreamId));
         }
         try (r; session) {
             JsonNode answer = Json.mapper().readTree(r.readAll());
@@ -285,6 +295,11 @@ final class McpGatewayFilter implements Filter {
                 throw new IOException("not a JSON-RPC message");
             }
             ((ObjectNode) answer).set("id", id);
+            Optional<String> withheld = ToolGuards.result(ex, server, answer);
+            if (withheld.isPresent()) {
+                metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "blocked");
+                return rpcError(200, id, McpProtocol.INTERNAL_ERROR, withheld.get(), "content_filter");
+            }
             count(server, answer);
             return Response.json(McpProtocol.bytes(answer));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
@@ -312,6 +327,7 @@ final class McpGatewayFilter implements Filter {
      * ends the stream with a JSON-RPC error for the caller's id, not an abrupt cut.
      */
     private final class Relay implements EventStream {
+        private final Exchange exchange;
         private final UpstreamResponse response;
         private final UpstreamSession session;
         private final McpServer server;
@@ -320,7 +336,9 @@ final class McpGatewayFilter implements Filter {
         private final SseReader reader;
         private boolean done;
 
-        Relay(UpstreamResponse response, UpstreamSession session, McpServer server, JsonNode callerId, long upstreamId) {
+        Relay(Exchange exchange, UpstreamResponse response, UpstreamSession session, McpServer server,
+              JsonNode callerId, long upstreamId) {
+            this.exchange = exchange;
             this.response = response;
             this.session = session;
             this.server = server;
@@ -361,6 +379,14 @@ final class McpGatewayFilter implements Filter {
                 if (m.path("id").asLong(-1) == upstreamId) {
                     done = true;
                     ((ObjectNode) m).set("id", callerId);
+                    Optional<String> withheld = ToolGuards.result(exchange, server, m);
+                    if (withheld.isPresent()) {
+                        metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "blocked");
+                        ObjectNode err = McpProtocol.error(callerId, McpProtocol.INTERNAL_ERROR, withheld.get(),
+                                "content_filter");
+                        return Optional.of(new SseEvent("message", new String(McpProtocol.bytes(err),
+                                StandardCharsets.UTF_8)));
+                    }
                     count(server, m);
                     return Optional.of(new SseEvent("message", new String(McpProtocol.bytes(m), StandardCharsets.UTF_8)));
                 }
