@@ -12,7 +12,7 @@ export PATH := $(JAVA_HOME)/bin:$(PATH)
 MVN ?= mvn -B -ntp
 VERSION := 0.1.0-SNAPSHOT
 DIST := distribution/target/aisix-$(VERSION)
-SOURCES := $(shell find pom.xml */pom.xml plugin-spi kernel plugins distribution/src conf -newer $(DIST)/lib/aisix-kernel-$(VERSION).jar -type f 2>/dev/null | head -n1)
+SOURCES := $(shell find pom.xml */pom.xml plugin-spi kernel plugins distribution/src conf -newer $(DIST)/lib/aisix-kernel-$(VERSION).jar -type f -not -path '*/target/*' 2>/dev/null | head -n1)
 
 GUARD := java -cp benchmarks/target/benchmarks.jar io.aisix.bench.guard.AllocationGuard \
 	--baseline benchmarks/baseline.json --work benchmarks/target/jmh-guard $(if $(INCLUDE),--include '$(INCLUDE)')
