@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.testsupport.RawHttp;
+import io.aisix.kernel.testsupport.ScriptedFilterFactory;
+import io.aisix.spi.Completion;
 import io.aisix.kernel.testsupport.TestGateway;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Streams still open when the drain deadline passes end with an error event in the caller's
- * protocol and no {@code [DONE]}, instead of a silent close when the listeners stop.
+ * Streams still open when the drain deadline passes, or whose upstream fails mid-stream, end with
+ * an error event in the caller's protocol and no {@code [DONE]}, instead of a silent close, and
+ * their completion says {@code cut} (the access log's and usage event's {@code "cut": true}).
  */
 @Timeout(60)
 class DrainCutIT {
@@ -63,5 +66,23 @@ class DrainCutIT {
         RawHttp.Exchange anthropic = streams.get(1).get(15, TimeUnit.SECONDS);
         assertTrue(anthropic.raw().contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
                 + "\"overloaded_error\""), anthropic.toString());
+    }
+
+    @Test
+    void aStreamWhoseUpstreamFailsMidStreamEndsWithAnErrorEventAndIsMarkedCut() throws Exception {
+        gw = TestGateway.start(dir, "proxy: { addr: 127.0.0.1:0 }\n", null);
+        ScriptedFilterFactory.FAILED_STREAM_COMPLETIONS.clear();
+        RawHttp.Exchange openAi = RawHttp.send(gw.gateway.proxyPort(), RawHttp.post("/v1/chat/completions",
+                "x-test-script: stream:3:10:fail\r\nConnection: close\r\n", RawHttp.ascii("{}")), Duration.ofSeconds(15));
+        assertTrue(openAi.raw().contains("data: {\"n\":2}"), openAi.toString());
+        assertTrue(openAi.raw().contains("event: error\ndata: {\"error\":{\"message\":\"upstream connection reset "
+                + "mid-stream\""), openAi.toString());
+        assertFalse(openAi.raw().contains("[DONE]"), openAi.toString());
+
+        Completion c = ScriptedFilterFactory.FAILED_STREAM_COMPLETIONS.poll(10, TimeUnit.SECONDS);
+        assertTrue(c != null, "no completion");
+        assertTrue(c.cut(), c.toString());
+        assertFalse(c.completed(), c.toString());
+        assertFalse(c.clientDisconnected(), c.toString());
     }
 }

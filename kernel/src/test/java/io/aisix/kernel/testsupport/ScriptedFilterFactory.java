@@ -1,5 +1,6 @@
 package io.aisix.kernel.testsupport;
 
+import io.aisix.spi.Completion;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
@@ -7,8 +8,11 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.Stage;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A test filter driven by the {@code x-test-script} request header, so kernel tests can provoke
@@ -26,6 +30,9 @@ public final class ScriptedFilterFactory implements FilterFactory {
     public Stage stage() {
         return Stage.INGRESS;
     }
+
+    /** The completions of {@code stream:N:MS:fail} requests, in the order they ended. */
+    public static final LinkedBlockingQueue<Completion> FAILED_STREAM_COMPLETIONS = new LinkedBlockingQueue<>();
 
     @Override
     public int order() {
@@ -64,11 +71,19 @@ public final class ScriptedFilterFactory implements FilterFactory {
                 String[] p = script.split(":");
                 int n = Integer.parseInt(p[1]);
                 long ms = Long.parseLong(p[2]);
+                // stream:N:MS:fail: the upstream fails after N events, as a connection reset mid-stream would
+                boolean fail = p.length > 3 && p[3].equals("fail");
+                if (fail) {
+                    exchange.onComplete(FAILED_STREAM_COMPLETIONS::add);
+                }
                 return Response.stream(new EventStream() {
                     int sent;
 
                     @Override
                     public Optional<SseEvent> next() {
+                        if (sent == n && fail) {
+                            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream connection reset mid-stream");
+                        }
                         if (sent == n) {
                             return Optional.empty();
                         }
