@@ -693,20 +693,31 @@ public final class FieldReader {
     /** {@code field} is required when the string {@code discriminator} is one of {@code values}. */
     public void requiredWhen(String field, String discriminator, Collection<String> values) {
         if (describing()) {
-            ObjectNode cond = NODES.objectNode();
-            ArrayNode e = cond.putObject("properties").putObject(discriminator).putArray("enum");
-            values.forEach(e::add);
-            cond.putArray("required").add(discriminator);
-            ObjectNode rule = NODES.objectNode();
-            rule.set("if", cond);
-            rule.set("then", present(field));
-            rule("allOf").add(rule);
+            describeWhen(discriminator, values, present(field));
             return;
         }
-        JsonNode d = raw(discriminator);
-        if (d != null && d.isTextual() && values.contains(d.asText()) && raw(field) == null) {
-            error(field, "is required for " + discriminator + " " + d.asText());
+        String d = discriminatorIn(discriminator, values);
+        if (d != null && raw(field) == null) {
+            error(field, "is required for " + discriminator + " " + d);
         }
+    }
+
+    /** Describes "if the string {@code discriminator} is one of {@code values}, then {@code then}". */
+    private void describeWhen(String discriminator, Collection<String> values, ObjectNode then) {
+        ObjectNode cond = NODES.objectNode();
+        ArrayNode e = cond.putObject("properties").putObject(discriminator).putArray("enum");
+        values.forEach(e::add);
+        cond.putArray("required").add(discriminator);
+        ObjectNode rule = NODES.objectNode();
+        rule.set("if", cond);
+        rule.set("then", then);
+        rule("allOf").add(rule);
+    }
+
+    /** The string {@code discriminator}'s value when it is one of {@code values}, else null. */
+    private String discriminatorIn(String discriminator, Collection<String> values) {
+        JsonNode d = raw(discriminator);
+        return d != null && d.isTextual() && values.contains(d.asText()) ? d.asText() : null;
     }
 
     /**
@@ -772,19 +783,12 @@ public final class FieldReader {
     /** {@code field} must be absent when the string {@code discriminator} is one of {@code values}. */
     public void forbiddenWhen(String field, String discriminator, Collection<String> values) {
         if (describing()) {
-            ObjectNode cond = NODES.objectNode();
-            ArrayNode e = cond.putObject("properties").putObject(discriminator).putArray("enum");
-            values.forEach(e::add);
-            cond.putArray("required").add(discriminator);
-            ObjectNode rule = NODES.objectNode();
-            rule.set("if", cond);
-            rule.set("then", absent(field));
-            rule("allOf").add(rule);
+            describeWhen(discriminator, values, absent(field));
             return;
         }
-        JsonNode d = raw(discriminator);
-        if (d != null && d.isTextual() && values.contains(d.asText()) && raw(field) != null) {
-            error(field, "is not allowed when " + discriminator + " is " + d.asText());
+        String d = discriminatorIn(discriminator, values);
+        if (d != null && raw(field) != null) {
+            error(field, "is not allowed when " + discriminator + " is " + d);
         }
     }
 
