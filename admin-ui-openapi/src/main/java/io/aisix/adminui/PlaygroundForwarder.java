@@ -1,7 +1,6 @@
 package io.aisix.adminui;
 
 import io.aisix.kernel.admin.AdminExtension;
-import io.aisix.spi.Endpoint;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
@@ -42,7 +41,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>Contract: the request needs an admin key in {@code x-aisix-admin-key} (401 otherwise); the
  * caller key travels in {@code Authorization} (or {@code x-api-key}) and the proxy authenticates it
  * as for any caller, so forwarding grants nothing the caller key does not. Only the proxy endpoints
- * ({@link Endpoint}) are forwarded (404 otherwise), with an allow-list of request headers; the
+ * (built in or contributed by a plugin) are forwarded (404 otherwise), with an allow-list of request headers; the
  * answer's status, headers and body come back unchanged, the body streamed chunk by chunk as it
  * arrives, and a page that goes away closes the proxy connection, which cancels the upstream call.
  * With {@code proxy.tls} the forwarder speaks HTTPS to loopback and trusts exactly the certificate
@@ -93,7 +92,7 @@ final class PlaygroundForwarder implements Handler, AutoCloseable {
             return;
         }
         String path = req.path().path().substring(PREFIX.length());
-        if (Endpoint.forPath(path).isEmpty()) {
+        if (!context.isProxyEndpoint(path)) {
             AdminUiExtension.sendError(res, 404, "the playground forwards the proxy endpoints only");
             return;
         }

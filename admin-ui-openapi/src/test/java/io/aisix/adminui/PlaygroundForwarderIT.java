@@ -7,6 +7,7 @@ import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.testsupport.TestCerts;
 import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.spi.Endpoint;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import java.net.ServerSocket;
@@ -59,6 +60,11 @@ class PlaygroundForwarderIT {
             @Override
             public List<AdminRoutes.Route> adminRoutes() {
                 return AdminRoutes.ROUTES;
+            }
+
+            @Override
+            public boolean isProxyEndpoint(String path) {
+                return Endpoint.builtIn().stream().anyMatch(e -> e.matches(path));
             }
         };
     }

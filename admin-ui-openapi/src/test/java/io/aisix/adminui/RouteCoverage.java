@@ -7,6 +7,7 @@ import io.aisix.kernel.http.Probes;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.resource.ResourceKind;
 import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -35,6 +36,13 @@ final class RouteCoverage {
      * template for plugin kinds), the proxy endpoints, the probes, the default metrics path and the
      * pages and documents of this module.
      */
+    /** The built-in endpoints and those the shipped plugins contribute (anthropic-messages, mcp-gateway). */
+    static List<Endpoint> shippedEndpoints() {
+        List<Endpoint> all = new ArrayList<>(Endpoint.builtIn());
+        all.addAll(List.of(Endpoint.MESSAGES, Endpoint.COUNT_TOKENS, Endpoint.MCP));
+        return all;
+    }
+
     static Set<String> served(List<AdminRoutes.Route> admin, List<? extends ResourceKind<?>> coreKinds) {
         Set<String> out = new TreeSet<>();
         for (AdminRoutes.Route r : admin) {
@@ -45,7 +53,7 @@ final class RouteCoverage {
                 }
             }
         }
-        for (Endpoint e : Endpoint.values()) {
+        for (Endpoint e : shippedEndpoints()) {
             if (e.anyMethod()) {
                 // a prefix endpoint taking any method: documented as a templated path per method
                 for (String m : List.of("GET", "POST", "PUT", "PATCH", "DELETE")) {
@@ -53,8 +61,8 @@ final class RouteCoverage {
                 }
             } else {
                 out.add(e.method() + " " + e.path());
-                if (e == Endpoint.MCP) {
-                    out.add(e.method() + " " + e.path() + "/{server}"); // one upstream MCP server
+                if (e.match() == Endpoint.Match.EXACT_OR_SEGMENT) {
+                    out.add(e.method() + " " + e.path() + "/{server}"); // MCP: one upstream MCP server
                 }
             }
         }

@@ -42,8 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (metrics and the access-log queue), auth-api-key, alias-resolver, guardrails-input
  *       (keyword + PII over the prompt), cache (key hashed, read skipped with
  *       {@code Cache-Control: no-cache}, answer stored on completion), rate-limit (two request
- *       windows, a token window and a concurrency slot), the dispatcher, observe-upstream and the
- *       OpenAI adapter (request serialised, answer scanned and its model rewritten) over a canned
+ *       windows, a token window and a concurrency slot), the dispatcher, observe-upstream,
+ *       anthropic-messages-estimate (passes everything but token counts) and the OpenAI adapter (request serialised, answer scanned and its model rewritten) over a canned
  *       upstream answer. This is the gateway's own work per request, minus HTTP.</li>
  * </ul>
  *

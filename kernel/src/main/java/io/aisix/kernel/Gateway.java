@@ -20,6 +20,7 @@ import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.http.ClientAddress;
 import io.aisix.kernel.http.ConnectionGuard;
 import io.aisix.kernel.http.DrainFilter;
+import io.aisix.kernel.http.EndpointRouter;
 import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.ListenerErrors;
 import io.aisix.kernel.http.Probes;
@@ -90,6 +91,7 @@ public final class Gateway implements AutoCloseable {
     private final SnapshotManager snapshots;
     private final Lifecycle lifecycle = new Lifecycle();
     private final PluginRegistry plugins;
+    private final EndpointRouter endpoints;
     private final Http1UpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
@@ -124,6 +126,7 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.listenerTls = new ListenerTls(options.clock());
         this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
+        this.endpoints = new EndpointRouter(plugins.filterFactories());
         this.upstream = new Http1UpstreamClient(config.upstream());
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
                 plugins.adapters().keySet(), metrics, Map.of(
@@ -221,7 +224,7 @@ public final class Gateway implements AutoCloseable {
 
         DrainFilter drainFilter = new DrainFilter(lifecycle);
         Probes probes = new Probes(lifecycle, snapshots, store, config.store().readyWhileDisconnected());
-        ProxyHandler proxy = new ProxyHandler(snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
+        ProxyHandler proxy = new ProxyHandler(endpoints, snapshots, lifecycle, config.proxy().requestBodyLimitBytes(), metrics,
                 UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(
                         config.proxy().realIp().trustedProxies(), config.proxy().realIp().recursive(),
                         config.proxy().realIp().header()),
@@ -321,6 +324,11 @@ public final class Gateway implements AutoCloseable {
             @Override
             public List<AdminRoutes.Route> adminRoutes() {
                 return AdminRoutes.ROUTES;
+            }
+
+            @Override
+            public boolean isProxyEndpoint(String path) {
+                return endpoints.route(path) != null;
             }
         };
     }

@@ -52,5 +52,8 @@ public interface AdminExtension extends AutoCloseable {
 
         /** The Admin API's routes ({@link AdminRoutes#ROUTES}). */
         List<AdminRoutes.Route> adminRoutes();
+
+        /** Whether {@code path} is a proxy endpoint, built in or contributed by a plugin. */
+        boolean isProxyEndpoint(String path);
     }
 }

@@ -2,12 +2,10 @@ package io.aisix.kernel.chain;
 
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.PassthroughForwarder;
-import io.aisix.kernel.dispatch.TokenEstimate;
 import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.spi.CoreAttrs;
-import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
@@ -173,9 +171,6 @@ public final class ChainCompiler {
                         + "' is installed for model " + target.servedBy());
             }
             if (!adapter.supports(ex.endpoint().family())) {
-                if (ex.endpoint() == Endpoint.COUNT_TOKENS) {
-                    return TokenEstimate.answer(ex); // what Claude Code and the Anthropic SDKs expect: a count
-                }
                 throw new GatewayException(ErrorCode.ENDPOINT_NOT_SUPPORTED, ex.endpoint().path()
                         + " is not supported by provider '" + target.model().provider().orElse(target.key().provider())
                         + "' (model '" + target.alias() + "', adapter '" + adapter.id() + "')");
@@ -183,11 +178,13 @@ public final class ChainCompiler {
             return adapter.invoke(ex, target, upstream);
         });
         CompiledChain mainChain = new CompiledChain(main, (ex, c) -> {
-            if (ex.endpoint() == Endpoint.MCP) {
-                // the mcp-gateway plugin answers every MCP request; reaching here means it is not installed
-                throw new GatewayException(ErrorCode.NOT_FOUND, "no MCP gateway is installed (plugin mcp-gateway)");
-            }
-            return ex.endpoint() == Endpoint.PASSTHROUGH ? passthrough.forward(ex) : dispatcher.dispatch(ex, attemptChain);
+            return switch (ex.endpoint().answer()) {
+                case PROVIDER -> dispatcher.dispatch(ex, attemptChain);
+                case PASSTHROUGH -> passthrough.forward(ex);
+                // the contributing plugin's filter answers these; it had nothing to do with this request
+                case FILTER -> throw new GatewayException(ErrorCode.NOT_FOUND, "no such endpoint: " + ex.method() + " "
+                        + ex.path());
+            };
         });
         return new GatewayState(snapshot, mainChain, attemptChain);
     }

@@ -74,20 +74,19 @@ public final class ProxyHandler implements Handler {
     private final UrlRewrites rewrites;
     private final ClientAddress clientAddress;
     private final RequestValidator validator;
+    private final EndpointRouter endpoints;
 
     /**
+     * @param endpoints the routing table: built-in and plugin-contributed endpoints
      * @param bodyLimit the largest request body in bytes; 0 for no cap
      * @param rewrites  {@code proxy.url_rewrites}, applied to the raw path before routing
      * @param clientAddress how the caller's address is told ({@code proxy.real_ip})
+     * @param validator checks each body before the chain runs (depth and number limits are its own)
      */
-    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
-                        UrlRewrites rewrites, ClientAddress clientAddress) {
-        this(snapshots, lifecycle, bodyLimit, metrics, rewrites, clientAddress, new RequestValidator(128, 1000));
-    }
-
-    /** @param validator checks each body before the chain runs (depth and number limits are its own) */
-    public ProxyHandler(SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit, GatewayMetrics metrics,
-                        UrlRewrites rewrites, ClientAddress clientAddress, RequestValidator validator) {
+    public ProxyHandler(EndpointRouter endpoints, SnapshotManager snapshots, Lifecycle lifecycle, long bodyLimit,
+                        GatewayMetrics metrics, UrlRewrites rewrites, ClientAddress clientAddress,
+                        RequestValidator validator) {
+        this.endpoints = endpoints;
         this.clientAddress = clientAddress;
         this.validator = validator;
         this.snapshots = snapshots;
@@ -113,7 +112,7 @@ public final class ProxyHandler implements Handler {
     private void serve(ServerRequest req, ServerResponse res, long start, GatewayState state) {
         String path = rewrites.isEmpty() ? req.path().path() : rewrite(req);
         String method = req.prologue().method().text();
-        Optional<Endpoint> endpoint = Endpoint.forPath(path);
+        Optional<Endpoint> endpoint = Optional.ofNullable(endpoints.route(path));
         String requestId = requestId();
         boolean anthropic = endpoint.map(Endpoint::anthropicWire).orElse(false);
         // answered before the body is read: the connection closes after the answer, so that the

@@ -19,12 +19,13 @@ import java.io.IOException;
  * Checks a proxy request body before any filter or upstream sees it, and parses it once for the
  * chain ({@link io.aisix.support.BaseExchange#json()} then reuses the tree).
  *
- * <p>Only the JSON endpoints are checked (not {@code /passthrough/}, whose bodies are the
- * upstream's business, nor multipart uploads). The body must be one JSON object in valid UTF-8 with nothing after it, nested no deeper
+ * <p>Only the endpoints with a {@link Endpoint.Body#JSON} body are checked (not {@code /passthrough/},
+ * whose bodies are the upstream's business, nor multipart uploads). The body must be one JSON object in valid UTF-8 with nothing after it, nested no deeper
  * than {@code proxy.max_json_depth} and with no number longer than
  * {@code proxy.max_json_number_length}. The fields the gateway relies on must have their
  * types when present: {@code model} a non-empty string; {@code messages} an array of objects
- * (chat, Anthropic messages); {@code prompt} a string or an array (completions); {@code input} a
+ * (chat and its dialects such as Anthropic messages, and every plugin-contributed family such as
+ * Anthropic's token count); {@code prompt} a string or an array (completions); {@code input} a
  * string or an array (embeddings, responses); {@code stream} a boolean; {@code max_tokens},
  * {@code max_completion_tokens} and {@code max_output_tokens} integers from 1 to
  * {@value #MAX_TOKENS}; {@code n} an integer from 1 to {@value #MAX_N}; {@code tools} an array of
@@ -37,10 +38,6 @@ import java.io.IOException;
 public final class RequestValidator {
     static final long MAX_TOKENS = 10_000_000L;
     static final int MAX_N = 128;
-    /** The endpoints whose bodies are JSON objects (not passthrough routes, not multipart uploads). */
-    static final java.util.Set<Endpoint> JSON_BODIES = java.util.EnumSet.of(Endpoint.CHAT_COMPLETIONS,
-            Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS, Endpoint.RESPONSES, Endpoint.MESSAGES, Endpoint.COUNT_TOKENS,
-            Endpoint.RERANK, Endpoint.IMAGES_GENERATIONS, Endpoint.AUDIO_SPEECH);
 
     private final ObjectMapper mapper;
     private final int maxDepth;
@@ -64,7 +61,7 @@ public final class RequestValidator {
      * @throws GatewayException {@code invalid_request_error} naming what is wrong
      */
     public ObjectNode validate(Endpoint endpoint, byte[] body) {
-        if (body.length == 0 || !JSON_BODIES.contains(endpoint)) {
+        if (body.length == 0 || endpoint.body() != Endpoint.Body.JSON) {
             return null;
         }
         JsonNode node;
@@ -105,12 +102,13 @@ public final class RequestValidator {
         if (model != null && (!model.isTextual() || model.textValue().isEmpty())) {
             throw bad("model", "must be a non-empty string");
         }
-        switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, COUNT_TOKENS -> messages(o);
-            case COMPLETIONS -> stringOrArray(o, "prompt");
-            case EMBEDDINGS, RESPONSES -> stringOrArray(o, "input");
-            default -> {
-            }
+        Endpoint family = endpoint.family();
+        if (family == Endpoint.CHAT_COMPLETIONS || !family.isBuiltIn()) {
+            messages(o);
+        } else if (family == Endpoint.COMPLETIONS) {
+            stringOrArray(o, "prompt");
+        } else if (family == Endpoint.EMBEDDINGS || family == Endpoint.RESPONSES) {
+            stringOrArray(o, "input");
         }
         JsonNode stream = o.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {

@@ -28,6 +28,7 @@ class RequestValidatorTest {
             "CHAT_COMPLETIONS | {\"model\":\"m\",\"messages\":{}}            | messages",
             "CHAT_COMPLETIONS | {\"model\":\"m\",\"messages\":[\"hi\"]}       | messages",
             "MESSAGES         | {\"model\":\"m\",\"messages\":7}             | messages",
+            "COUNT_TOKENS     | {\"model\":\"m\",\"messages\":7}             | messages",
             "CHAT_COMPLETIONS | {\"model\":null}                              | model",
             "CHAT_COMPLETIONS | {\"model\":\"\"}                               | model",
             "EMBEDDINGS       | {\"model\":[\"m\"]}                            | model",
@@ -46,8 +47,8 @@ class RequestValidatorTest {
             "EMBEDDINGS       | {\"model\":\"m\",\"input\":5}                 | input",
             "RESPONSES        | {\"model\":\"m\",\"input\":true}              | input",
     })
-    void wrongTypesAre400NamingTheField(Endpoint endpoint, String body, String field) {
-        GatewayException e = refused(endpoint, body);
+    void wrongTypesAre400NamingTheField(String endpoint, String body, String field) throws Exception {
+        GatewayException e = refused((Endpoint) Endpoint.class.getField(endpoint).get(null), body);
         assertEquals(ErrorCode.INVALID_REQUEST, e.code());
         assertEquals(field, e.param().orElseThrow(), e.getMessage());
         assertTrue(e.getMessage().contains("'" + field + "'"), e.getMessage());

@@ -1,6 +1,7 @@
 package io.aisix.kernel.testsupport;
 
 import io.aisix.spi.Completion;
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
@@ -11,6 +12,7 @@ import io.aisix.spi.Stage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -18,12 +20,19 @@ import java.util.concurrent.LinkedBlockingQueue;
  * A test filter driven by the {@code x-test-script} request header, so kernel tests can provoke
  * each chain behaviour through a real listener: {@code answer}, {@code stream:<n>:<ms>},
  * {@code no-answer}, {@code twice}, {@code throw}, {@code echo-id}. Without the header it proceeds.
+ * It also contributes the endpoints of the shipped plugins (anthropic-messages, mcp-gateway), so
+ * kernel tests reach them, with their envelope, body and answer rules, without those plugins.
  */
 public final class ScriptedFilterFactory implements FilterFactory {
 
     @Override
     public String id() {
         return "test-scripted";
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return List.of(Endpoint.MESSAGES, Endpoint.COUNT_TOKENS, Endpoint.MCP);
     }
 
     @Override

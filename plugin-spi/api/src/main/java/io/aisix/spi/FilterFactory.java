@@ -60,6 +60,20 @@ public interface FilterFactory {
     }
 
     /**
+     * The proxy endpoints this plugin adds to the gateway, read once at startup: the kernel routes
+     * each through the whole chain (observe, auth, resolve, guardrails, cache, rate limits) like
+     * the built-in ones, answers in its {@link Endpoint#errorWire()}, and ends it as its
+     * {@link Endpoint#answer()} says. Its filters recognise their requests by
+     * {@code exchange.endpoint() == ENDPOINT}. An endpoint whose name or path a different endpoint
+     * (another factory's or a built-in one) already has stops the gateway at startup, naming both;
+     * the same value listed by several factories (an SPI constant such as {@link Endpoint#MCP}) is
+     * one endpoint, served by the filters of each.
+     */
+    default java.util.List<Endpoint> endpoints() {
+        return java.util.List.of();
+    }
+
+    /**
      * Called once at startup, before any snapshot is built: open connections, start background
      * threads, check required settings.
      *

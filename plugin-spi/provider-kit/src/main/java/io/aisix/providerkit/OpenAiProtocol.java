@@ -8,14 +8,14 @@ import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
+import io.aisix.spi.Upload;
+import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
-import io.aisix.spi.provider.UpstreamResponse;
-import io.aisix.spi.Upload;
-import io.aisix.spi.Usage;
 import io.aisix.spi.provider.UpstreamRequest;
+import io.aisix.spi.provider.UpstreamResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -39,18 +39,12 @@ public final class OpenAiProtocol {
 
     /** The upstream path (relative to an OpenAI base URL) of an endpoint family. */
     public static String path(Endpoint endpoint) {
-        return switch (endpoint.family()) {
-            case CHAT_COMPLETIONS -> "/chat/completions";
-            case COMPLETIONS -> "/completions";
-            case EMBEDDINGS -> "/embeddings";
-            case RESPONSES -> "/responses";
-            case RERANK -> "/rerank";
-            case IMAGES_GENERATIONS -> "/images/generations";
-            case AUDIO_SPEECH -> "/audio/speech";
-            case AUDIO_TRANSCRIPTIONS -> "/audio/transcriptions";
-            default -> throw new GatewayException(ErrorCode.NOT_FOUND,
+        Endpoint family = endpoint.family();
+        if (!family.isBuiltIn() || family == Endpoint.MODELS || family == Endpoint.PASSTHROUGH) {
+            throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + endpoint.path() + " is not served by an OpenAI-wire upstream");
-        };
+        }
+        return family.path().substring("/v1".length()); // the built-in families are OpenAI's own paths
     }
 
     /**
@@ -96,10 +90,8 @@ public final class OpenAiProtocol {
 
     /** Rerank, images and audio: answered as the upstream answered, not as chat completions. */
     public static boolean media(Endpoint family) {
-        return switch (family) {
-            case RERANK, IMAGES_GENERATIONS, AUDIO_SPEECH, AUDIO_TRANSCRIPTIONS -> true;
-            default -> false;
-        };
+        return family == Endpoint.RERANK || family == Endpoint.IMAGES_GENERATIONS || family == Endpoint.AUDIO_SPEECH
+                || family == Endpoint.AUDIO_TRANSCRIPTIONS;
     }
 
     /**

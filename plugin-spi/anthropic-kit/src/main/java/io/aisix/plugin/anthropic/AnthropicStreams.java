@@ -148,7 +148,7 @@ public final class AnthropicStreams {
      * that is Anthropic's already (named events: an Anthropic upstream's, passed through) is
      * relayed unchanged.
      */
-    static final class ToAnthropic implements EventStream {
+    public static final class ToAnthropic implements EventStream {
         private final EventStream inner;
         private final ArrayDeque<SseEvent> out = new ArrayDeque<>(4);
         private final Map<Integer, Integer> blockByTool = new HashMap<>(4);
@@ -164,7 +164,7 @@ public final class AnthropicStreams {
         private String stopReason = "end_turn";
         private UsageInfo usage;
 
-        ToAnthropic(EventStream inner) {
+        public ToAnthropic(EventStream inner) {
             this.inner = inner;
         }
 

@@ -43,13 +43,11 @@ public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory 
     }
 
     /**
-     * Every endpoint whose request carries prompt text in its JSON; not {@code GET /v1/models},
-     * token counting (nothing is generated), audio uploads and passthrough bodies (opaque here).
+     * Every endpoint whose request carries prompt text in its JSON ({@link Endpoint.Body#JSON},
+     * plugin-contributed ones included); not {@code GET /v1/models}, token counting (nothing is
+     * generated), audio uploads, MCP and passthrough bodies (opaque here).
      */
     static boolean inspected(Endpoint endpoint) {
-        return switch (endpoint) {
-            case MODELS, COUNT_TOKENS, AUDIO_TRANSCRIPTIONS, PASSTHROUGH, MCP -> false;
-            default -> true;
-        };
+        return endpoint.body() == Endpoint.Body.JSON && endpoint != Endpoint.COUNT_TOKENS;
     }
 }

@@ -80,9 +80,8 @@ public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory
      * inspected.
      */
     static boolean inspected(Endpoint endpoint) {
-        return switch (endpoint.family()) {
-            case CHAT_COMPLETIONS, COMPLETIONS, RESPONSES, EMBEDDINGS -> true;
-            default -> false;
-        };
+        Endpoint family = endpoint.family();
+        return family == Endpoint.CHAT_COMPLETIONS || family == Endpoint.COMPLETIONS || family == Endpoint.RESPONSES
+                || family == Endpoint.EMBEDDINGS;
     }
 }

@@ -1,19 +1,22 @@
 package io.aisix.plugin.mcp;
 
+import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.observe.GatewayMetrics;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Builds the {@code /mcp} filter for a snapshot: RATE_LIMIT stage, order 500, so the caller is
- * authenticated (AUTH) and its {@code rate_limit} applied (RATE_LIMIT, order 100) before any
- * upstream is called. The filter answers every MCP request itself and passes the rest on.
+ * Contributes {@link Endpoint#MCP} ({@code POST /mcp} and {@code /mcp/<server>}) and builds its
+ * filter for a snapshot: RATE_LIMIT stage, order 500, so the caller is authenticated (AUTH) and its
+ * {@code rate_limit} applied (RATE_LIMIT, order 100) before any upstream is called. The filter
+ * answers every MCP request itself and passes the rest on.
  */
 public final class McpGatewayFilterFactory implements FilterFactory {
     private static final McpServerKind SERVERS = new McpServerKind();
@@ -25,6 +28,11 @@ public final class McpGatewayFilterFactory implements FilterFactory {
     @Override
     public String id() {
         return "mcp-gateway";
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        return List.of(Endpoint.MCP);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.aisix.plugin.azureopenai;
 
 import io.aisix.providerkit.OpenAiProtocol;
-import io.aisix.providerkit.UrlPaths;
 import io.aisix.providerkit.Upstreams;
+import io.aisix.providerkit.UrlPaths;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
@@ -31,11 +31,10 @@ public final class AzureOpenAiAdapter implements ProviderAdapter {
 
     @Override
     public boolean supports(Endpoint endpoint) {
-        return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, COMPLETIONS, EMBEDDINGS, RESPONSES, IMAGES_GENERATIONS, AUDIO_SPEECH,
-                 AUDIO_TRANSCRIPTIONS -> true;
-            default -> false;
-        };
+        Endpoint family = endpoint.family();
+        return family == Endpoint.CHAT_COMPLETIONS || family == Endpoint.COMPLETIONS || family == Endpoint.EMBEDDINGS
+                || family == Endpoint.RESPONSES || family == Endpoint.IMAGES_GENERATIONS
+                || family == Endpoint.AUDIO_SPEECH || family == Endpoint.AUDIO_TRANSCRIPTIONS;
     }
 
     @Override

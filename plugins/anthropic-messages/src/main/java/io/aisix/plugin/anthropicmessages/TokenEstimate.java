@@ -1,4 +1,4 @@
-package io.aisix.kernel.dispatch;
+package io.aisix.plugin.anthropicmessages;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.Exchange;
@@ -19,14 +19,14 @@ import java.util.Map;
  * definitions), plus four tokens per message and 1600 per image or document block (the Anthropic
  * guideline for an image of about a megapixel), rounded up. It never calls the upstream.
  */
-public final class TokenEstimate {
+final class TokenEstimate {
     private static final int PER_MESSAGE = 4;
     private static final int PER_IMAGE = 1600;
 
     private TokenEstimate() {
     }
 
-    public static Response answer(Exchange ex) {
+    static Response answer(Exchange ex) {
         long n = estimate(ex.json());
         byte[] body = ("{\"input_tokens\":" + n + "}").getBytes(StandardCharsets.US_ASCII);
         return new Response.Full(200, Headers.of("x-aisix-token-count", "estimate"), "application/json", body);

@@ -1,5 +1,6 @@
-package io.aisix.plugin.anthropic;
+package io.aisix.plugin.anthropicmessages;
 
+import io.aisix.plugin.anthropic.AnthropicAdapter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,7 +1,9 @@
-package io.aisix.plugin.anthropic;
+package io.aisix.plugin.anthropicmessages;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.plugin.anthropic.AnthropicStreams;
+import io.aisix.plugin.anthropic.AnthropicTranslator;
 import io.aisix.providerkit.ProviderJson;
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
