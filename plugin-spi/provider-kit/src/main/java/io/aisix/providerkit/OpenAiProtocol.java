@@ -19,6 +19,8 @@ import io.aisix.spi.provider.UpstreamResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The OpenAI wire family (OpenAI, Azure OpenAI and every OpenAI-compatible server): the request is
@@ -37,14 +39,20 @@ public final class OpenAiProtocol {
     private OpenAiProtocol() {
     }
 
+    /** The families an OpenAI-wire upstream serves: their paths there are OpenAI's own, less {@code /v1}. */
+    private static final Map<Endpoint, String> UPSTREAM_PATHS = Stream.of(Endpoint.CHAT_COMPLETIONS,
+            Endpoint.COMPLETIONS, Endpoint.EMBEDDINGS, Endpoint.RESPONSES, Endpoint.RERANK, Endpoint.IMAGES_GENERATIONS,
+            Endpoint.AUDIO_SPEECH, Endpoint.AUDIO_TRANSCRIPTIONS)
+            .collect(Collectors.toUnmodifiableMap(e -> e, e -> e.path().substring("/v1".length())));
+
     /** The upstream path (relative to an OpenAI base URL) of an endpoint family. */
     public static String path(Endpoint endpoint) {
-        Endpoint family = endpoint.family();
-        if (!family.isBuiltIn() || family == Endpoint.MODELS || family == Endpoint.PASSTHROUGH) {
+        String path = UPSTREAM_PATHS.get(endpoint.family());
+        if (path == null) {
             throw new GatewayException(ErrorCode.NOT_FOUND,
                     "endpoint " + endpoint.path() + " is not served by an OpenAI-wire upstream");
         }
-        return family.path().substring("/v1".length()); // the built-in families are OpenAI's own paths
+        return path;
     }
 
     /**
