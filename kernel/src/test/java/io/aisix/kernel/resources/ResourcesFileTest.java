@@ -62,7 +62,7 @@ class ResourcesFileTest {
         };
         KernelPluginContext context = new KernelPluginContext(req -> {
             throw new AssertionError("no upstream calls");
-        }, Clock.systemUTC(), JSON.createObjectNode(), Set.of());
+        }, Clock.systemUTC());
         GuardrailKinds guardrails = GuardrailKinds.of(Map.of("keyword", keyword));
         List<ResourceKind<?>> out = new ArrayList<>();
         for (ResourceKind<?> k : CoreKinds.all()) {

@@ -17,8 +17,7 @@ final class ObserveRuntime {
     ObserveRuntime(PluginContext context) {
         this.metrics = context.metrics();
         this.clock = context.clock();
-        boolean accessLogOn = !context.setting("logging.access_log").map(String::trim).orElse("true")
-                .equalsIgnoreCase("false");
+        boolean accessLogOn = context.config(ObserveConfig.class).accessLog();
         this.accessLog = accessLogOn ? Optional.of(new AccessLog(metrics)) : Optional.empty();
         this.hub = new ExporterHub(context);
     }
