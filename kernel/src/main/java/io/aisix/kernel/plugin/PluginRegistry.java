@@ -142,6 +142,11 @@ public final class PluginRegistry {
             List<String> provides = new ArrayList<>();
             try {
                 for (FilterFactory f : services(FilterFactory.class, loader)) {
+                    if (!pluginId.equals("classpath") && !f.id().equals(pluginId) && !f.id().startsWith(pluginId + ":")) {
+                        throw new ConfigException("plugins.dir", "plugin folder " + pluginId + " has the filter '"
+                                + f.id() + "': a filter's id is its folder name, or <folder>:<part> when the folder "
+                                + "has several");
+                    }
                     put(filters, f.id(), f, "filter", pluginId);
                     provides.add("filter:" + f.id() + "@" + f.stage() + "/" + f.order());
                 }
