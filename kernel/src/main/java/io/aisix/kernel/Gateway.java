@@ -325,6 +325,12 @@ public final class Gateway implements AutoCloseable {
 
     /** The families the kernel owns; plugins add theirs through {@link PluginContext#metrics()}. */
     private void registerKernelMetrics() {
+        metrics.describe("aisix_config_revision", "Store revision of the configuration snapshot being served");
+        metrics.describe("aisix_config_source_connected", "1 while the configuration store is reachable");
+        metrics.describe("aisix_in_flight_requests", "Proxy requests in flight, streams included");
+        metrics.describe("aisix_config_rejected_rows", "Store rows that failed validation, by kind");
+        // counted here for requests answered before the chain runs, by the observe plugin for the rest
+        metrics.describe("aisix_requests_total", "Proxy requests by route, model alias, provider and HTTP status");
         metrics.gauge("aisix_config_revision", snapshots::revision);
         metrics.gauge("aisix_config_source_connected", () -> snapshots.connected() ? 1 : 0);
         metrics.gauge("aisix_in_flight_requests", lifecycle::inFlight);

@@ -5,6 +5,7 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
+import io.aisix.spi.observe.GatewayMetrics;
 import java.util.Optional;
 
 /**
@@ -40,6 +41,11 @@ public final class BudgetFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
+        GatewayMetrics m = context.metrics();
+        m.describe("aisix_budget_spend_usd", "Spend of the current period per budget counter (this instance's view)");
+        m.describe("aisix_budget_threshold_crossings_total", "Budget thresholds (50, 80, 100 percent) crossed");
+        m.describe("aisix_budget_rejections_total", "Requests refused by hard budgets, by budget");
+        m.describe(RedisLedger.ERRORS, "Redis calls of the budget ledger that failed, by operation");
         BudgetsConfig config = context.config(BudgetsConfig.class);
         long leaseMs = context.upstreamTimeout().toMillis() + LEASE_MARGIN_MS;
         Ledger ledger;

@@ -71,6 +71,7 @@ public final class RedisCacheBackend implements CacheBackend {
             return false; // the cache plugin refuses to start when its backend setting needs this one
         }
         metrics = context.metrics();
+        metrics.describe(ERRORS, "Cache backend calls that failed, by backend and operation");
         RedisURI uri;
         try {
             uri = RedisURI.create(url.get());

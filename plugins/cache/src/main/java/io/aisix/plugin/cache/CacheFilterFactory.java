@@ -51,6 +51,7 @@ public final class CacheFilterFactory implements FilterFactory {
      */
     @Override
     public void start(PluginContext context) {
+        context.metrics().describe("aisix_cache_requests_total", "Response cache lookups by policy and outcome");
         String wanted = context.config(CacheConfig.class).backend();
         if (!backends(context).containsKey(wanted)) {
             throw new StartupException("plugins.cache.backend", "is " + wanted + ", but no cache backend '" + wanted

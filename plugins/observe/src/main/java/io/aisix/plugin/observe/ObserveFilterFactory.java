@@ -37,6 +37,7 @@ public final class ObserveFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
+        ObserveRuntime.describe(context.metrics());
         runtime(context);
     }
 

@@ -41,6 +41,8 @@ public final class RateLimitFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
+        context.metrics().describe("aisix_ratelimit_rejections_total", "Requests rejected by rate limits, by scope");
+        context.metrics().describe(RedisLimiter.ERRORS, "Redis calls of the rate limiter that failed, by operation");
         MemoryLimiter memory = new MemoryLimiter(context.clock());
         RateLimitConfig config = context.config(RateLimitConfig.class);
         if (!config.backend().equals("redis")) {
