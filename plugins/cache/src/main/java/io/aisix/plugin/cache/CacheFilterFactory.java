@@ -7,7 +7,6 @@ import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.Stage;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.resource.CachePolicy;
 import io.aisix.spi.resource.CoreKinds;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,7 +70,7 @@ public final class CacheFilterFactory implements FilterFactory {
     public Optional<Filter> create(FilterContext context) {
         Map<String, CacheBackend> backends = backends(context.plugin());
         List<CachePolicy> usable = new ArrayList<>();
-        for (CachePolicy p : context.snapshot().all(CoreKinds.CACHE_POLICIES).values()) {
+        for (CachePolicy p : context.snapshot().all(CachePoliciesKind.KIND).values()) {
             if (!p.enabled()) {
                 continue;
             }

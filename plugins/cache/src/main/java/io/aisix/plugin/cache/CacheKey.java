@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.Digests;
 import io.aisix.spi.Json;
-import io.aisix.spi.resource.CachePolicy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

@@ -17,7 +17,6 @@ import io.aisix.spi.cache.CacheBackend;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.spi.error.ErrorCode;
-import io.aisix.spi.resource.CachePolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
