@@ -182,10 +182,10 @@ class RateLimitRedisIT extends RateLimitScenarios {
     }
 
     @Test
-    void theNewSpellingAndItsEnvironmentVariableWork() throws Exception {
+    void theNewSpellingIsBoundStrictly() throws Exception {
         Files.createDirectories(dir.resolve("c"));
         ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(dir.resolve("c"),
-                "plugins: { rate-limit: { backend: redis, redis: { url: 6379 } } }\n", null));
+                "plugins: { rate-limit: { backend: redis, redis: { url: [6379] } } }\n", null));
         assertEquals("plugins.rate-limit.redis.url: must be a string", e.getMessage());
         e = assertThrows(ConfigException.class, () -> TestGateway.start(dir.resolve("c"),
                 "plugins: { rate-limit: { backend: redis, redis: { url: x } , size: 3 } }\n", null));
