@@ -2,10 +2,10 @@ package io.aisix.bench.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.chain.ChainCompiler;
+import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.metrics.KernelMetrics;
-import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginConfigs;
 import io.aisix.kernel.plugin.PluginRegistry;

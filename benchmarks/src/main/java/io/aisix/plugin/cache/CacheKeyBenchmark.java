@@ -3,7 +3,6 @@ package io.aisix.plugin.cache;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.resource.CoreKinds;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

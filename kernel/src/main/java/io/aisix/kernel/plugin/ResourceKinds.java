@@ -2,12 +2,13 @@ package io.aisix.kernel.plugin;
 
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.provider.ProviderAdapter;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.resource.CoreKinds;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class ResourceKinds {
      * {@code context}, where the guardrail filters find them.
      */
     public static List<ResourceKind<?>> assemble(PluginRegistry plugins, KernelPluginContext context) {
-        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
+        GuardrailRegistry guardrailKinds = GuardrailRegistry.of(plugins.guardrailKinds());
         context.register(GuardrailKinds.class, guardrailKinds);
         List<ResourceKind<?>> kinds = new ArrayList<>();
         for (ResourceKind<?> k : CoreKinds.all()) {

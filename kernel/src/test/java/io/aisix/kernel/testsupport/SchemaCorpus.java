@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
 import java.io.IOException;

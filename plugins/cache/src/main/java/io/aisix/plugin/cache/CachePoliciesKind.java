@@ -1,7 +1,7 @@
 package io.aisix.plugin.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.FieldReader;
+import io.aisix.support.resource.FieldReader;
 import io.aisix.spi.resource.ResourceKind;
 import java.util.List;
 import java.util.Optional;

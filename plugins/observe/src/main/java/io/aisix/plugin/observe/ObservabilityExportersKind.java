@@ -2,7 +2,7 @@ package io.aisix.plugin.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.ExporterResource;
-import io.aisix.spi.resource.FieldReader;
+import io.aisix.support.resource.FieldReader;
 import io.aisix.spi.resource.ResourceKind;
 import java.util.List;
 import java.util.Optional;
