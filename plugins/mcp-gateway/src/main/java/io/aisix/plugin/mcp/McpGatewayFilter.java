@@ -18,7 +18,6 @@ import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.provider.SseReader;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamResponse;
-import io.aisix.spi.resource.CallerKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -45,9 +44,9 @@ import java.util.logging.Logger;
  * Notifications and responses from the caller are accepted with 202.
  *
  * <p>Access: a tool is usable when its server entry exposes it ({@code allowed_tools}) and the
- * caller key's {@code mcp_access} grants {@code <server>__<tool>}; a key without
- * {@code mcp_access} has no MCP access (403). Without a caller (no AUTH plugin) every exposed
- * tool is usable.
+ * caller's {@link McpGrant} (its key's {@code mcp_access} and the {@code mcp_policies} that apply)
+ * grants {@code <server>__<tool>}; a caller with no layer has no MCP access (403). Without a
+ * caller (no AUTH plugin) every exposed tool is usable.
  *
  * <p>Guardrails ({@link ToolGuards}): a call's arguments pass the caller's input guardrails
  * before the upstream is called, its result the output guardrails before it is relayed; a block
@@ -62,12 +61,15 @@ final class McpGatewayFilter implements Filter {
     private static final int MAX_PAGES = 20;
 
     private final Map<String, McpServer> servers;
+    private final McpGrant.Policies policies;
     private final UpstreamClient client;
     private final GatewayMetrics metrics;
     private final OAuthTokens tokens;
 
-    McpGatewayFilter(Map<String, McpServer> servers, UpstreamClient client, GatewayMetrics metrics, OAuthTokens tokens) {
+    McpGatewayFilter(Map<String, McpServer> servers, McpGrant.Policies policies, UpstreamClient client,
+                     GatewayMetrics metrics, OAuthTokens tokens) {
         this.servers = servers;
+        this.policies = policies;
         this.client = client;
         this.metrics = metrics;
         this.tokens = tokens;
@@ -79,8 +81,7 @@ final class McpGatewayFilter implements Filter {
             return chain.proceed(ex);
         }
         Optional<String> single = ex.path().length() > 5 ? Optional.of(ex.path().substring(5)) : Optional.empty();
-        Optional<CallerKey.McpAccess> access = ex.attr(CoreAttrs.CALLER).map(k -> k.mcpAccess().orElse(
-                new CallerKey.McpAccess(List.of(), List.of())));
+        Optional<McpGrant> access = ex.attr(CoreAttrs.CALLER).map(k -> McpGrant.of(k, policies));
         Optional<String> version = ex.requestHeaders().first("mcp-protocol-version");
         if (version.isPresent() && !McpProtocol.SUPPORTED.contains(version.get())) {
             return rpcError(400, NullNode.getInstance(), McpProtocol.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
@@ -95,11 +96,11 @@ final class McpGatewayFilter implements Filter {
             ex.attr(CoreAttrs.MCP_SERVER, s.name());
             if (access.isPresent() && !access.get().mayUseServer(s.name())) {
                 return rpcError(403, NullNode.getInstance(), McpProtocol.INVALID_REQUEST, "this API key may not use "
-                        + "MCP server '" + s.name() + "' (mcp_access)", "forbidden");
+                        + "MCP server '" + s.name() + "' (mcp_access, mcp_policies)", "forbidden");
             }
-        } else if (access.isPresent() && access.get().allow().isEmpty()) {
+        } else if (access.isPresent() && access.get().none()) {
             return rpcError(403, NullNode.getInstance(), McpProtocol.INVALID_REQUEST,
-                    "this API key has no MCP access (mcp_access)", "forbidden");
+                    "this API key has no MCP access (mcp_access, mcp_policies)", "forbidden");
         }
         JsonNode msg;
         try {
@@ -150,7 +151,7 @@ final class McpGatewayFilter implements Filter {
         return ok(id, result);
     }
 
-    private Response listTools(JsonNode id, Optional<String> single, Optional<CallerKey.McpAccess> access) {
+    private Response listTools(JsonNode id, Optional<String> single, Optional<McpGrant> access) {
         List<McpServer> targets = new ArrayList<>();
         if (single.isPresent()) {
             targets.add(servers.get(single.get()));
@@ -231,12 +232,12 @@ final class McpGatewayFilter implements Filter {
         }
     }
 
-    private static boolean usable(McpServer s, String tool, Optional<CallerKey.McpAccess> access) {
+    private static boolean usable(McpServer s, String tool, Optional<McpGrant> access) {
         return s.exposes(tool) && (access.isEmpty() || access.get().allows(s.name() + McpProtocol.SEPARATOR + tool));
     }
 
     private Response callTool(Exchange ex, JsonNode id, JsonNode params, Optional<String> single,
-                              Optional<CallerKey.McpAccess> access) {
+                              Optional<McpGrant> access) {
         JsonNode nameNode = params.path("name");
         if (!nameNode.isTextual() || nameNode.asText().isEmpty()) {
             return rpcError(200, id, McpProtocol.INVALID_PARAMS, "tools/call needs params.name", null);
@@ -261,7 +262,7 @@ final class McpGatewayFilter implements Filter {
         if (!usable(server, tool, access)) {
             metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "forbidden");
             return rpcError(200, id, McpProtocol.INVALID_PARAMS, "tool '" + name + "' is not allowed"
-                    + (server.exposes(tool) ? " for this API key (mcp_access)" : " by MCP server '" + server.name()
+                    + (server.exposes(tool) ? " for this API key (mcp_access, mcp_policies)" : " by MCP server '" + server.name()
                     + "' (allowed_tools)"), "forbidden");
         }
         ObjectNode p = ((ObjectNode) params).deepCopy();

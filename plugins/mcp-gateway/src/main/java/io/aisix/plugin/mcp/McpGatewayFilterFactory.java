@@ -17,6 +17,7 @@ import java.util.TreeMap;
  */
 public final class McpGatewayFilterFactory implements FilterFactory {
     private static final McpServerKind SERVERS = new McpServerKind();
+    private static final McpPolicyKind POLICIES = new McpPolicyKind();
 
     private volatile PluginContext plugin;
     /** Process-wide: access tokens outlive configuration changes. */
@@ -54,6 +55,7 @@ public final class McpGatewayFilterFactory implements FilterFactory {
         PluginContext p = plugin != null ? plugin : context.plugin();
         GatewayMetrics metrics = p.metrics();
         OAuthTokens t = tokens != null ? tokens : new OAuthTokens(p.clock());
-        return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName), p.upstream(), metrics, t));
+        return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName),
+                McpGrant.Policies.of(context.snapshot().all(POLICIES).values()), p.upstream(), metrics, t));
     }
 }
