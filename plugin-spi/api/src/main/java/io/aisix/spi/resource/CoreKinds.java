@@ -11,6 +11,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +65,8 @@ public final class CoreKinds {
 
     public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
             Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
-                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject", "mcp_access"),
+                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject", "mcp_access",
+                    "mcp_rate_limits"),
             Set.of(), CoreKinds::callerKey);
 
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
@@ -293,8 +295,11 @@ public final class CoreKinds {
             List<String> deny = m.strings("deny", List.of());
             return new CallerKey.McpAccess(allow, deny);
         });
+        // AISIX: per-server limits of the key's tool calls, keyed by mcp_servers name
+        Map<String, RateLimit> mcpLimits = new LinkedHashMap<>();
+        r.objectMap("mcp_rate_limits").forEach((server, limits) -> mcpLimits.put(server, RateLimit.readRequests(limits)));
         return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
-                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp);
+                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp, mcpLimits);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {
