@@ -81,7 +81,8 @@ final class McpGatewayFilter implements Filter {
             return chain.proceed(ex);
         }
         Optional<String> single = ex.path().length() > 5 ? Optional.of(ex.path().substring(5)) : Optional.empty();
-        Optional<McpGrant> access = ex.attr(CoreAttrs.CALLER).map(k -> McpGrant.of(k, policies));
+        Optional<McpGrant> access = ex.attr(CoreAttrs.CALLER).map(k -> McpGrant.of(k, policies))
+                .map(g -> ex.attr(McpAnonymousFilterFactory.CEILING).map(c -> g.with(c.layer())).orElse(g));
         Optional<String> version = ex.requestHeaders().first("mcp-protocol-version");
         if (version.isPresent() && !McpProtocol.SUPPORTED.contains(version.get())) {
             return rpcError(400, NullNode.getInstance(), McpProtocol.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"

@@ -46,6 +46,13 @@ record McpGrant(List<CallerKey.McpAccess> layers) {
         return new McpGrant(layers);
     }
 
+    /** This grant with one more layer. */
+    McpGrant with(CallerKey.McpAccess layer) {
+        List<CallerKey.McpAccess> more = new ArrayList<>(layers);
+        more.add(layer);
+        return new McpGrant(more);
+    }
+
     /** True when no tool can be granted: no layer, or a layer that allows nothing. */
     boolean none() {
         return layers.isEmpty() || layers.stream().anyMatch(l -> l.allow().isEmpty());

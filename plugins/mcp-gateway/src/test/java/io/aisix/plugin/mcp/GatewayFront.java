@@ -1,5 +1,6 @@
 package io.aisix.plugin.mcp;
 
+import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Filter;
@@ -55,7 +56,8 @@ final class GatewayFront implements AutoCloseable {
         req.headers().forEach(h -> hb.add(h.name(), h.get()));
         byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
         TestExchange ex = TestExchange.builder(Endpoint.MCP).method("POST").path(req.path().path())
-                .headers(hb.build()).body(body).snapshot(snapshot).build();
+                .headers(hb.build()).body(body).snapshot(snapshot)
+                .attr(CoreAttrs.CLIENT_IP, req.remotePeer().host()).build();
         Response r;
         try {
             r = chain.run(ex);
