@@ -41,7 +41,9 @@ import java.util.logging.Logger;
  * that fails is left out of the aggregated list (logged and counted) but fails a single-server
  * list. {@code tools/call} goes to its server with the gateway's credential, and the upstream's
  * answer is relayed as it came, JSON or an event stream, with the caller's request id.
- * Notifications and responses from the caller are accepted with 202.
+ * Resources, resource templates and prompts are listed and routed the same way ({@link Family},
+ * {@code <server>__<uri>} and {@code <server>__<prompt>}). Notifications and responses from the
+ * caller are accepted with 202.
  *
  * <p>Access: a tool is usable when its server entry exposes it ({@code allowed_tools}) and the
  * caller's {@link McpGrant} (its key's {@code mcp_access} and the {@code mcp_policies} that apply)
@@ -134,10 +136,15 @@ final class McpGatewayFilter implements Filter {
         return switch (msg.get("method").asText()) {
             case "initialize" -> initialize(id, params, single);
             case "ping" -> ok(id, Json.mapper().createObjectNode());
-            case "tools/list" -> listTools(id, single, access);
+            case "tools/list" -> list(id, single, access, Family.TOOLS);
             case "tools/call" -> callTool(ex, id, params, single, access);
+            case "resources/list" -> list(id, single, access, Family.RESOURCES);
+            case "resources/templates/list" -> list(id, single, access, Family.RESOURCE_TEMPLATES);
+            case "resources/read" -> routed(ex, id, params, single, access, Family.RESOURCES, "resources/read");
+            case "prompts/list" -> list(id, single, access, Family.PROMPTS);
+            case "prompts/get" -> routed(ex, id, params, single, access, Family.PROMPTS, "prompts/get");
             default -> rpcError(200, id, McpProtocol.METHOD_NOT_FOUND, "method '" + msg.get("method").asText()
-                    + "' is not served by this gateway (tools only)", null);
+                    + "' is not served by this gateway", null);
         };
     }
 
@@ -146,13 +153,40 @@ final class McpGatewayFilter implements Filter {
         ObjectNode result = Json.mapper().createObjectNode();
         // the spec: answer the client's revision when supported, else the latest this side speaks
         result.put("protocolVersion", McpProtocol.SUPPORTED.contains(asked) ? asked : McpProtocol.LATEST);
-        result.putObject("capabilities").putObject("tools").put("listChanged", false);
+        ObjectNode caps = result.putObject("capabilities");
+        caps.putObject("tools").put("listChanged", false);
+        caps.putObject("resources").put("listChanged", false).put("subscribe", false);
+        caps.putObject("prompts").put("listChanged", false);
         result.putObject("serverInfo").put("name", single.map(s -> "aisix-mcp-gateway/" + s).orElse("aisix-mcp-gateway"))
                 .put("version", McpProtocol.GATEWAY_VERSION);
         return ok(id, result);
     }
 
-    private Response listTools(JsonNode id, Optional<String> single, Optional<McpGrant> access) {
+    /**
+     * What a list method lists: the result field holding the items, the item field that names an
+     * item (namespaced {@code <server>__<value>} on {@code /mcp}), and the upstream capability
+     * without which the server is not asked.
+     */
+    enum Family {
+        TOOLS("tools/list", "tools", "name", "tools"),
+        RESOURCES("resources/list", "resources", "uri", "resources"),
+        RESOURCE_TEMPLATES("resources/templates/list", "resourceTemplates", "uriTemplate", "resources"),
+        PROMPTS("prompts/list", "prompts", "name", "prompts");
+
+        final String method;
+        final String items;
+        final String key;
+        final String capability;
+
+        Family(String method, String items, String key, String capability) {
+            this.method = method;
+            this.items = items;
+            this.key = key;
+            this.capability = capability;
+        }
+    }
+
+    private Response list(JsonNode id, Optional<String> single, Optional<McpGrant> access, Family family) {
         List<McpServer> targets = new ArrayList<>();
         if (single.isPresent()) {
             targets.add(servers.get(single.get()));
@@ -167,7 +201,7 @@ final class McpGatewayFilter implements Filter {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<JsonNode>>> futures = new ArrayList<>();
             for (McpServer s : targets) {
-                futures.add(pool.submit(() -> upstreamTools(s)));
+                futures.add(pool.submit(() -> upstreamList(s, family)));
             }
             for (int i = 0; i < targets.size(); i++) {
                 McpServer s = targets.get(i);
@@ -176,11 +210,11 @@ final class McpGatewayFilter implements Filter {
                 } catch (ExecutionException e) {
                     String why = e.getCause() instanceof UpstreamSession.UpstreamFailure f ? f.getMessage()
                             : "MCP server '" + s.name() + "' failed: " + e.getCause();
-                    metrics.increment(LIST_FAILURES, "server", s.name(), "method", "tools/list");
+                    metrics.increment(LIST_FAILURES, "server", s.name(), "method", family.method);
                     if (single.isPresent()) {
                         return rpcError(200, id, McpProtocol.INTERNAL_ERROR, why, "upstream_unavailable");
                     }
-                    LOG.warning("tools/list: " + why + "; its tools are left out of the aggregated list");
+                    LOG.warning(family.method + ": " + why + "; its " + family.items + " are left out of the aggregated list");
                     lists.add(List.of());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -188,38 +222,42 @@ final class McpGatewayFilter implements Filter {
                 }
             }
         }
-        ArrayNode tools = Json.mapper().createArrayNode();
+        ArrayNode items = Json.mapper().createArrayNode();
         for (int i = 0; i < targets.size(); i++) {
             McpServer s = targets.get(i);
             for (JsonNode t : lists.get(i)) {
-                String name = t.path("name").asText("");
-                if (name.isEmpty() || !usable(s, name, access)) {
+                String key = t.path(family.key).asText("");
+                if (key.isEmpty() || !visible(s, family, key, access)) {
                     continue;
                 }
                 ObjectNode copy = ((ObjectNode) t).deepCopy();
                 if (single.isEmpty()) {
-                    copy.put("name", s.name() + McpProtocol.SEPARATOR + name);
+                    copy.put(family.key, s.name() + McpProtocol.SEPARATOR + key);
                 }
-                tools.add(copy);
+                items.add(copy);
             }
         }
         ObjectNode result = Json.mapper().createObjectNode();
-        result.set("tools", tools);
+        result.set(family.items, items);
         return ok(id, result);
     }
 
-    private List<JsonNode> upstreamTools(McpServer s) {
+    /** Every item a server lists (all pages, bounded); none when it lacks the family's capability. */
+    private List<JsonNode> upstreamList(McpServer s, Family family) {
         try (UpstreamSession session = new UpstreamSession(client, s, tokens)) {
             session.initialize();
             List<JsonNode> out = new ArrayList<>();
+            if (!session.capabilities().has(family.capability)) {
+                return out;
+            }
             String cursor = null;
             for (int page = 0; page < MAX_PAGES; page++) {
                 ObjectNode params = Json.mapper().createObjectNode();
                 if (cursor != null) {
                     params.put("cursor", cursor);
                 }
-                JsonNode result = session.result(session.request("tools/list", params), "tools/list");
-                for (JsonNode t : result.path("tools")) {
+                JsonNode result = session.result(session.request(family.method, params), family.method);
+                for (JsonNode t : result.path(family.items)) {
                     if (t.isObject()) {
                         out.add(t);
                     }
@@ -231,6 +269,72 @@ final class McpGatewayFilter implements Filter {
             }
             return out;
         }
+    }
+
+    /**
+     * Whether the caller sees an item: a tool by {@code allowed_tools} and its namespaced name in
+     * the grant, a prompt by its namespaced name in the grant; resources and templates (addressed
+     * by URI, not by name) with their server.
+     */
+    private static boolean visible(McpServer s, Family family, String key, Optional<McpGrant> access) {
+        return switch (family) {
+            case TOOLS -> usable(s, key, access);
+            case PROMPTS -> access.isEmpty() || access.get().allows(s.name() + McpProtocol.SEPARATOR + key);
+            case RESOURCES, RESOURCE_TEMPLATES -> access.isEmpty() || access.get().mayUseServer(s.name());
+        };
+    }
+
+    /**
+     * {@code resources/read} and {@code prompts/get}: routed like a tool call by the namespaced
+     * {@code uri} or {@code name} on {@code /mcp} (the upstream's own on {@code /mcp/<server>}),
+     * checked like a listing, and answered as one JSON response; read contents carry the
+     * namespaced URI back.
+     */
+    private Response routed(Exchange ex, JsonNode id, JsonNode params, Optional<String> single,
+                            Optional<McpGrant> access, Family family, String method) {
+        JsonNode keyNode = params.path(family.key);
+        if (!keyNode.isTextual() || keyNode.asText().isEmpty()) {
+            return rpcError(200, id, McpProtocol.INVALID_PARAMS, method + " needs params." + family.key, null);
+        }
+        String key = keyNode.asText();
+        McpServer server;
+        String upstreamKey;
+        if (single.isPresent()) {
+            server = servers.get(single.get());
+            upstreamKey = key;
+        } else {
+            int sep = key.indexOf(McpProtocol.SEPARATOR);
+            server = sep > 0 ? servers.get(key.substring(0, sep)) : null;
+            if (server == null) {
+                return rpcError(200, id, McpProtocol.INVALID_PARAMS, "unknown " + family.key + " '" + key
+                        + "' (namespaced <server>__" + family.key + ")", "unknown_" + family.key);
+            }
+            upstreamKey = key.substring(sep + McpProtocol.SEPARATOR.length());
+        }
+        ex.attr(CoreAttrs.MCP_SERVER, server.name());
+        if (!visible(server, family, upstreamKey, access)) {
+            return rpcError(200, id, McpProtocol.INVALID_PARAMS, "'" + key + "' is not allowed for this API key "
+                    + "(mcp_access, mcp_policies)", "forbidden");
+        }
+        ObjectNode p = ((ObjectNode) params).deepCopy();
+        p.put(family.key, upstreamKey);
+        JsonNode answer;
+        try (UpstreamSession session = new UpstreamSession(client, server, tokens)) {
+            session.initialize();
+            answer = session.request(method, p);
+        } catch (UpstreamSession.UpstreamFailure e) {
+            return rpcError(200, id, McpProtocol.INTERNAL_ERROR, e.getMessage(), "upstream_unavailable");
+        }
+        ObjectNode out = ((ObjectNode) answer).deepCopy();
+        out.set("id", id);
+        if (single.isEmpty() && family == Family.RESOURCES) {
+            for (JsonNode c : out.path("result").path("contents")) {
+                if (c.isObject() && c.path("uri").isTextual()) {
+                    ((ObjectNode) c).put("uri", server.name() + McpProtocol.SEPARATOR + c.get("uri").asText());
+                }
+            }
+        }
+        return Response.json(McpProtocol.bytes(out));
     }
 
     private static boolean usable(McpServer s, String tool, Optional<McpGrant> access) {

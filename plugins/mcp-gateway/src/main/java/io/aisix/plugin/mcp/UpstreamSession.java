@@ -39,6 +39,8 @@ final class UpstreamSession implements AutoCloseable {
     private String accessToken = "";
     private Optional<String> sessionId = Optional.empty();
     private String protocol = McpProtocol.LATEST;
+    /** What the upstream said it serves in its initialize answer. */
+    private JsonNode capabilities = Json.mapper().createObjectNode();
     private long nextId;
     /** Set once initialize answered: later requests carry MCP-Protocol-Version, as the spec requires. */
     private boolean negotiated;
@@ -72,6 +74,7 @@ final class UpstreamSession implements AutoCloseable {
                     + v + "'");
         }
         protocol = v;
+        capabilities = result.path("capabilities");
         negotiated = true;
         ObjectNode note = Json.mapper().createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized");
         try (UpstreamResponse r = send(bytes(note), false)) {
@@ -151,6 +154,11 @@ final class UpstreamSession implements AutoCloseable {
         } catch (GatewayException e) {
             throw failure(e, "tools/call");
         }
+    }
+
+    /** The upstream's capabilities ({@code tools}, {@code resources}, {@code prompts}, ...); empty before initialize. */
+    JsonNode capabilities() {
+        return capabilities;
     }
 
     long nextId() {

@@ -130,6 +130,59 @@ class McpGatewayTest {
         assertTrue(METRICS.counter(McpGatewayFilter.TOOL_CALLS, "server", "alpha", "outcome", "tool_error") >= 1);
     }
 
+    private static String text(McpSchema.ReadResourceResult r) {
+        return ((McpSchema.TextResourceContents) r.contents().get(0)).text();
+    }
+
+    private static String text(McpSchema.GetPromptResult r) {
+        return ((McpSchema.TextContent) r.messages().get(0).content()).text();
+    }
+
+    @Test
+    void resourcesTemplatesAndPromptsAreAggregatedNamespacedAndCheckedLikeTools() {
+        try (McpSyncClient c = client("/mcp", "sk-all")) {
+            McpSchema.InitializeResult init = c.initialize();
+            assertTrue(init.capabilities().resources() != null && init.capabilities().prompts() != null);
+            // down is left out; the URIs and names carry their server
+            assertEquals(List.of("alpha__note://alpha/readme", "beta__note://beta/readme"),
+                    c.listResources().resources().stream().map(McpSchema.Resource::uri).sorted().toList());
+            McpSchema.ReadResourceResult read = c.readResource(new McpSchema.ReadResourceRequest("beta__note://beta/readme"));
+            assertEquals("beta readme", text(read), "read through beta's event stream");
+            assertEquals("beta__note://beta/readme", ((McpSchema.TextResourceContents) read.contents().get(0)).uri());
+            assertEquals(List.of("alpha__note://alpha/topics/{topic}", "beta__note://beta/topics/{topic}"),
+                    c.listResourceTemplates().resourceTemplates().stream().map(McpSchema.ResourceTemplate::uriTemplate)
+                            .sorted().toList());
+            assertEquals("alpha topic maps", text(c.readResource(new McpSchema.ReadResourceRequest(
+                    "alpha__note://alpha/topics/maps"))), "an expanded template routes by its prefix");
+            assertEquals(List.of("alpha__greet", "beta__greet"),
+                    c.listPrompts().prompts().stream().map(McpSchema.Prompt::name).sorted().toList());
+            assertEquals("beta greets bob", text(c.getPrompt(new McpSchema.GetPromptRequest("beta__greet",
+                    Map.of("who", "bob")))));
+            McpError unknown = assertThrows(McpError.class,
+                    () -> c.readResource(new McpSchema.ReadResourceRequest("note://alpha/readme")));
+            assertTrue(unknown.getMessage().contains("namespaced"), unknown.getMessage());
+        }
+        assertTrue(alpha.seenAuth.stream().noneMatch(a -> a.contains("sk-")), "the gateway's credential only");
+        try (McpSyncClient c = client("/mcp", "sk-alpha")) {
+            c.initialize();
+            assertEquals(List.of("alpha__greet"), c.listPrompts().prompts().stream().map(McpSchema.Prompt::name).toList());
+            assertEquals(1, c.listResources().resources().size());
+            McpError p = assertThrows(McpError.class, () -> c.getPrompt(new McpSchema.GetPromptRequest("beta__greet",
+                    Map.of("who", "x"))));
+            assertTrue(p.getMessage().contains("not allowed"), p.getMessage());
+            McpError r = assertThrows(McpError.class,
+                    () -> c.readResource(new McpSchema.ReadResourceRequest("beta__note://beta/readme")));
+            assertTrue(r.getMessage().contains("not allowed"), r.getMessage());
+        }
+        long reads = beta.methods.stream().filter(m -> m.startsWith("resources/read:")).count();
+        assertEquals(1, reads, "a refused read never reaches the upstream");
+        try (McpSyncClient c = client("/mcp/beta", "sk-all")) {
+            c.initialize();
+            assertEquals("beta readme", text(c.readResource(new McpSchema.ReadResourceRequest("note://beta/readme"))));
+            assertEquals(List.of("greet"), c.listPrompts().prompts().stream().map(McpSchema.Prompt::name).toList());
+        }
+    }
+
     @Test
     void forbiddenToolsAreRefusedWithAClearError() {
         try (McpSyncClient c = client("/mcp", "sk-all")) {
@@ -227,7 +280,7 @@ class McpGatewayTest {
         assertTrue(json(r).path("error").path("message").asText().contains("batches"));
         r = post("/mcp", "sk-all", "not json");
         assertEquals(-32700, json(r).path("error").path("code").asInt());
-        r = post("/mcp", "sk-all", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/list\"}");
+        r = post("/mcp", "sk-all", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/subscribe\"}");
         assertEquals(-32601, json(r).path("error").path("code").asInt());
         r = post("/mcp", "sk-all", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{}}");
         assertEquals(-32602, json(r).path("error").path("code").asInt());

@@ -9,6 +9,7 @@ import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpStatelessServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;
 import io.modelcontextprotocol.server.McpStatelessSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -49,7 +50,24 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
                         .send()))
                 .build().start();
         McpServer.StatelessSyncSpecification spec = McpServer.sync(this).serverInfo(name, "1.0")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build());
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false)
+                        .build());
+        // one resource, one template and one prompt, for the aggregation of resources and prompts
+        spec.resources(new McpStatelessServerFeatures.SyncResourceSpecification(
+                McpSchema.Resource.builder("note://" + name + "/readme", "readme").mimeType("text/plain").build(),
+                (ctx, req) -> {
+                    methods.add("resources/read:" + req.uri());
+                    return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(),
+                            "text/plain", name + " readme")));
+                }));
+        spec.resourceTemplates(new McpStatelessServerFeatures.SyncResourceTemplateSpecification(
+                new McpSchema.ResourceTemplate("note://" + name + "/topics/{topic}", "topic", "a topic", "text/plain", null),
+                (ctx, req) -> new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(),
+                        "text/plain", name + " topic " + req.uri().substring(req.uri().lastIndexOf('/') + 1))))));
+        spec.prompts(new McpStatelessServerFeatures.SyncPromptSpecification(
+                new McpSchema.Prompt("greet", "a greeting", List.of(new McpSchema.PromptArgument("who", "whom", true))),
+                (ctx, req) -> new McpSchema.GetPromptResult("greeting", List.of(new McpSchema.PromptMessage(
+                        McpSchema.Role.USER, new McpSchema.TextContent(name + " greets " + req.arguments().get("who")))))));
         for (String t : toolNames) {
             McpSchema.Tool tool = McpSchema.Tool.builder().name(t).description(name + " " + t)
                     .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}")
