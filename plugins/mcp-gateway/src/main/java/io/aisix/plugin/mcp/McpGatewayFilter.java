@@ -67,14 +67,16 @@ final class McpGatewayFilter implements Filter {
     private final UpstreamClient client;
     private final GatewayMetrics metrics;
     private final OAuthTokens tokens;
+    private final UpstreamHandshakes handshakes;
 
     McpGatewayFilter(Map<String, McpServer> servers, McpGrant.Policies policies, UpstreamClient client,
-                     GatewayMetrics metrics, OAuthTokens tokens) {
+                     GatewayMetrics metrics, OAuthTokens tokens, UpstreamHandshakes handshakes) {
         this.servers = servers;
         this.policies = policies;
         this.client = client;
         this.metrics = metrics;
         this.tokens = tokens;
+        this.handshakes = handshakes;
     }
 
     @Override
@@ -244,31 +246,30 @@ final class McpGatewayFilter implements Filter {
 
     /** Every item a server lists (all pages, bounded); none when it lacks the family's capability. */
     private List<JsonNode> upstreamList(McpServer s, Family family) {
-        try (UpstreamSession session = new UpstreamSession(client, s, tokens)) {
-            session.initialize();
-            List<JsonNode> out = new ArrayList<>();
-            if (!session.capabilities().has(family.capability)) {
-                return out;
-            }
-            String cursor = null;
-            for (int page = 0; page < MAX_PAGES; page++) {
-                ObjectNode params = Json.mapper().createObjectNode();
-                if (cursor != null) {
-                    params.put("cursor", cursor);
-                }
-                JsonNode result = session.result(session.request(family.method, params), family.method);
-                for (JsonNode t : result.path(family.items)) {
-                    if (t.isObject()) {
-                        out.add(t);
-                    }
-                }
-                cursor = result.path("nextCursor").isTextual() ? result.get("nextCursor").asText() : null;
-                if (cursor == null) {
-                    break;
-                }
-            }
+        UpstreamSession session = new UpstreamSession(client, s, tokens, handshakes);
+        session.initialize();
+        List<JsonNode> out = new ArrayList<>();
+        if (!session.capabilities().has(family.capability)) {
             return out;
         }
+        String cursor = null;
+        for (int page = 0; page < MAX_PAGES; page++) {
+            ObjectNode params = Json.mapper().createObjectNode();
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            JsonNode result = session.result(session.request(family.method, params), family.method);
+            for (JsonNode t : result.path(family.items)) {
+                if (t.isObject()) {
+                    out.add(t);
+                }
+            }
+            cursor = result.path("nextCursor").isTextual() ? result.get("nextCursor").asText() : null;
+            if (cursor == null) {
+                break;
+            }
+        }
+        return out;
     }
 
     /**
@@ -319,7 +320,8 @@ final class McpGatewayFilter implements Filter {
         ObjectNode p = ((ObjectNode) params).deepCopy();
         p.put(family.key, upstreamKey);
         JsonNode answer;
-        try (UpstreamSession session = new UpstreamSession(client, server, tokens)) {
+        try {
+            UpstreamSession session = new UpstreamSession(client, server, tokens, handshakes);
             session.initialize();
             answer = session.request(method, p);
         } catch (UpstreamSession.UpstreamFailure e) {
@@ -377,7 +379,7 @@ final class McpGatewayFilter implements Filter {
             metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "blocked");
             return rpcError(200, id, McpProtocol.INVALID_PARAMS, refused.get(), "content_filter");
         }
-        UpstreamSession session = new UpstreamSession(client, server, tokens);
+        UpstreamSession session = new UpstreamSession(client, server, tokens, handshakes);
         UpstreamResponse r;
         long upstreamId;
         try {
@@ -388,14 +390,13 @@ final class McpGatewayFilter implements Filter {
             call.set("params", p);
             r = session.call(call);
         } catch (UpstreamSession.UpstreamFailure e) {
-            session.close();
             metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "upstream_error");
             return rpcError(200, id, McpProtocol.INTERNAL_ERROR, e.getMessage(), "upstream_unavailable");
         }
         if (UpstreamSession.isEventStream(r)) {
             return Response.stream(new Relay(ex, r, session, server, id, upstreamId));
         }
-        try (r; session) {
+        try (r) {
             JsonNode answer = Json.mapper().readTree(r.readAll());
             if (answer == null || !answer.isObject()) {
                 throw new IOException("not a JSON-RPC message");
@@ -509,11 +510,7 @@ final class McpGatewayFilter implements Filter {
 
         @Override
         public void close() {
-            try {
-                response.close();
-            } finally {
-                session.close();
-            }
+            response.close();
         }
     }
 

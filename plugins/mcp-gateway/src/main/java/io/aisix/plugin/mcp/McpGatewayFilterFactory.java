@@ -22,6 +22,8 @@ public final class McpGatewayFilterFactory implements FilterFactory {
     private volatile PluginContext plugin;
     /** Process-wide: access tokens outlive configuration changes. */
     private volatile OAuthTokens tokens;
+    /** Process-wide: upstream sessions outlive snapshots whose entry for the server did not change. */
+    private final UpstreamHandshakes handshakes = new UpstreamHandshakes();
 
     @Override
     public String id() {
@@ -55,7 +57,8 @@ public final class McpGatewayFilterFactory implements FilterFactory {
         PluginContext p = plugin != null ? plugin : context.plugin();
         GatewayMetrics metrics = p.metrics();
         OAuthTokens t = tokens != null ? tokens : new OAuthTokens(p.clock());
+        handshakes.retain(byName.values());
         return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName),
-                McpGrant.Policies.of(context.snapshot().all(POLICIES).values()), p.upstream(), metrics, t));
+                McpGrant.Policies.of(context.snapshot().all(POLICIES).values()), p.upstream(), metrics, t, handshakes));
     }
 }

@@ -40,6 +40,10 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
     final List<String> seenAuth = new CopyOnWriteArrayList<>();
     final List<String> methods = new CopyOnWriteArrayList<>();
     final List<String> callerHeaders = new CopyOnWriteArrayList<>();
+    /** When set, initialize issues an Mcp-Session-Id and later requests must carry a live one (404 otherwise). */
+    volatile boolean sessions;
+    private final java.util.Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
 
     SdkUpstream(String name, String authHeader, String authValue, boolean sse, List<String> toolNames) {
         this.authHeader = authHeader;
@@ -97,6 +101,16 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
         }
         String body = req.content().as(String.class);
         McpSchema.JSONRPCMessage m = McpSchema.deserializeJsonRpcMessage(mapper, body);
+        boolean init = m instanceof McpSchema.JSONRPCRequest q && q.method().equals("initialize");
+        if (sessions && !init && !live.contains(req.headers().first(HeaderNames.create("mcp-session-id")).orElse(""))) {
+            res.status(Status.NOT_FOUND_404).send();
+            return;
+        }
+        if (sessions && init) {
+            String id = "s-" + issued.incrementAndGet();
+            live.add(id);
+            res.header(HeaderNames.create("mcp-session-id"), id);
+        }
         if (m instanceof McpSchema.JSONRPCRequest r) {
             methods.add(r.method());
             McpSchema.JSONRPCResponse out = handler.handleRequest(McpTransportContext.EMPTY, r).block();
@@ -123,6 +137,16 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
         } else {
             res.status(Status.ACCEPTED_202).send();
         }
+    }
+
+    /** Ends every session, as a restarted server would. */
+    void forgetSessions() {
+        live.clear();
+    }
+
+    /** How many initialize requests reached this server. */
+    long initializations() {
+        return methods.stream().filter("initialize"::equals).count();
     }
 
     @Override
