@@ -1,7 +1,7 @@
 package io.aisix.kernel.http;
 
 import io.aisix.kernel.config.ConfigException;
-import io.aisix.spi.IpRange;
+import io.aisix.support.IpRange;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

@@ -1,6 +1,6 @@
 package io.aisix.plugin.mcp;
 
-import io.aisix.spi.IpRange;
+import io.aisix.support.IpRange;
 import java.util.List;
 import java.util.Optional;
 

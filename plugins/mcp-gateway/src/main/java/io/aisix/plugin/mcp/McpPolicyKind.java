@@ -2,8 +2,8 @@ package io.aisix.plugin.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.FieldReader;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Filter;
-import io.aisix.spi.Json;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ValidationException;
+import io.aisix.support.Digests;
+import io.aisix.support.Json;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;

@@ -14,8 +14,8 @@ import io.aisix.spi.Usage;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.RateLimit;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestPluginContext;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +94,7 @@ class RateLimitFilterTest {
     @Test
     void aKeysMcpRateLimitsMeterItsToolCallsPerServerInTheirOwnCounters() throws Exception {
         // AISIX's wire format: per server name, request dimensions only; the key's own rate_limit still applies
-        CallerKey agent = CoreKinds.API_KEYS.decode("k2", io.aisix.spi.Json.mapper().readTree("{\"key_hash\":\""
+        CallerKey agent = CoreKinds.API_KEYS.decode("k2", io.aisix.support.Json.mapper().readTree("{\"key_hash\":\""
                 + "1".repeat(64) + "\",\"rate_limit\":{\"rph\":4},\"mcp_rate_limits\":{\"alpha\":{\"rpm\":1},"
                 + "\"beta\":{\"rpd\":2,\"concurrency\":3}}}"));
         RateLimitFilter f = new RateLimitFilter(new LimitPlan(LimitPlanTest.snapshot(Map.of(CoreKinds.API_KEYS,
@@ -123,7 +123,7 @@ class RateLimitFilterTest {
     @Test
     void mcpRateLimitsTakeRequestDimensionsOnly() {
         io.aisix.spi.resource.ValidationException v = assertThrows(io.aisix.spi.resource.ValidationException.class,
-                () -> CoreKinds.API_KEYS.decode("k", io.aisix.spi.Json.mapper().readTree("{\"key_hash\":\""
+                () -> CoreKinds.API_KEYS.decode("k", io.aisix.support.Json.mapper().readTree("{\"key_hash\":\""
                         + "1".repeat(64) + "\",\"mcp_rate_limits\":{\"alpha\":{\"tpm\":5},\"beta\":3}}")));
         String issues = v.issues().toString();
         assertEquals(true, issues.contains("/mcp_rate_limits/alpha/tpm"), issues);
