@@ -21,6 +21,8 @@ import java.util.OptionalLong;
  *   <li>the caller key's inline {@code rate_limit} (bucket {@code key:<key id>});</li>
  *   <li>on an MCP tool call, the key's {@code mcp_rate_limits} entry for the called server
  *       (bucket {@code mcp:<key id>:<server>});</li>
+ *   <li>for a caller with a rate-limit subject (a JWT identity sharing its key), the key's limits
+ *       above and its {@code api_key} policies in that subject's buckets ({@code <bucket>|sub:<subject>});</li>
  *   <li>the resolved model's inline {@code rate_limit} (bucket {@code model:<model id>}; a routing
  *       model's own limits, not its targets');</li>
  *   <li>every matching {@code rate_limit_policies} row: scope {@code api_key} matches the caller key
@@ -169,15 +171,17 @@ final class LimitPlan {
 
     /** Every limit that applies to this caller and model at {@code now}; empty when none does. */
     List<Limit> applicable(Optional<CallerKey> caller, Optional<Model> model, String alias, Instant now) {
-        return applicable(caller, model, alias, Optional.empty(), now);
+        return applicable(caller, model, alias, Optional.empty(), Optional.empty(), now);
     }
 
     /**
      * Every limit that applies at {@code now}, with the caller key's {@code mcp_rate_limits} entry
-     * of {@code mcpServer} (an MCP tool call's server) in its own counter.
+     * of {@code mcpServer} (an MCP tool call's server) in its own counter; with a {@code subject}
+     * ({@link io.aisix.spi.CoreAttrs#RATE_LIMIT_SUBJECT}), the key's own limits (inline, per MCP
+     * server, {@code api_key} policies) count for that subject alone.
      */
     List<Limit> applicable(Optional<CallerKey> caller, Optional<Model> model, String alias, Optional<String> mcpServer,
-                           Instant now) {
+                           Optional<String> subject, Instant now) {
         List<Limit> out = new ArrayList<>(8);
         if (caller.isPresent()) {
             CallerKey k = caller.get();
@@ -196,6 +200,9 @@ final class LimitPlan {
                 if ((p.scopeRef().isEmpty() || p.scopeRef().get().equals(k.id())) && !p.suspendedAt(now)) {
                     policy(out, p, k.id());
                 }
+            }
+            if (subject.isPresent()) {
+                out.replaceAll(l -> l.forSubject(subject.get()));
             }
             if (k.teamId().isPresent()) {
                 String team = k.teamId().get();

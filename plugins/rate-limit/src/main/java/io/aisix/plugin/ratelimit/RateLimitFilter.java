@@ -61,7 +61,8 @@ final class RateLimitFilter implements Filter {
             mcpServer = mcpServer(exchange);
         }
         List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
-                exchange.attr(CoreAttrs.ALIAS).orElse(""), mcpServer, clock.instant());
+                exchange.attr(CoreAttrs.ALIAS).orElse(""), mcpServer, exchange.attr(CoreAttrs.RATE_LIMIT_SUBJECT),
+                clock.instant());
         if (limits.isEmpty()) {
             return chain.proceed(exchange);
         }

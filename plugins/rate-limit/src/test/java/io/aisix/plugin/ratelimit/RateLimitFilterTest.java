@@ -121,6 +121,24 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void identitiesSharingAKeyWithARateLimitSubjectCountApart() {
+        // rpm 2 on the key: each subject gets two, a caller without a subject (the key itself) its own two
+        java.util.function.Function<String, TestExchange> as = subject -> {
+            TestExchange.Builder b = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}").attr(CoreAttrs.CALLER, key);
+            if (subject != null) {
+                b.attr(CoreAttrs.RATE_LIMIT_SUBJECT, subject);
+            }
+            return b.build();
+        };
+        for (String subject : java.util.Arrays.asList("corp/alice", "corp/bob", null)) {
+            filter.handle(as.apply(subject), ok);
+            filter.handle(as.apply(subject), ok);
+            GatewayException e = assertThrows(GatewayException.class, () -> filter.handle(as.apply(subject), ok));
+            assertEquals(429, e.status(), String.valueOf(subject));
+        }
+    }
+
+    @Test
     void mcpRateLimitsTakeRequestDimensionsOnly() {
         io.aisix.spi.resource.ValidationException v = assertThrows(io.aisix.spi.resource.ValidationException.class,
                 () -> CoreKinds.API_KEYS.decode("k", io.aisix.support.Json.mapper().readTree("{\"key_hash\":\""
