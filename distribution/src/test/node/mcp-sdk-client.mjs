@@ -62,6 +62,10 @@ async function revision(rev) {
     forbidden: await attempt(() => client.callTool({ name: 'beta__search', arguments: { text: 'x' } })),
     hidden: await attempt(() => client.callTool({ name: 'alpha__secret_tool', arguments: { text: 'x' } })),
     ping: await attempt(() => client.ping()),
+    resources: (await client.listResources()).resources.map((r) => r.uri).sort(),
+    read: (await client.readResource({ uri: 'beta__note://beta/readme' })).contents.map((c) => `${c.uri}=${c.text}`),
+    prompts: (await client.listPrompts()).prompts.map((p) => p.name).sort(),
+    prompt: (await client.getPrompt({ name: 'alpha__greet', arguments: { who: 'ts' } })).messages[0].content.text,
   };
   await client.close();
   out.exchanges = exchanges;

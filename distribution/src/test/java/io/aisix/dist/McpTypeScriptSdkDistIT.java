@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The official MCP TypeScript SDK ({@code @modelcontextprotocol/sdk}, its version pinned once in the
  * root pom as {@code version.mcp-ts-sdk}) as the caller of the installed gateway, with two upstream
- * MCP servers behind it (one answering JSON, one event streams). The package is installed from the
+ * MCP servers behind it (one answering JSON, one event streams): tools, resources and prompts,
+ * every revision the SDK negotiates, one upstream handshake per server. The package is installed from the
  * npm registry into {@code target/mcp-ts-sdk/} at test time; the test is skipped only when node or
  * npm is not on the PATH ({@code scripts/install-deps.sh} installs both).
  */
@@ -147,6 +148,11 @@ class McpTypeScriptSdkDistIT {
             assertEquals(-32602, r.path("forbidden").path("code").asInt(), r.toString());
             assertTrue(r.path("hidden").path("error").asText().contains("allowed_tools"), r.toString());
             assertTrue(r.path("ping").has("ok"), r.toString());
+            // resources and prompts of both upstreams, namespaced like the tools
+            assertEquals(List.of("alpha__note://alpha/readme", "beta__note://beta/readme"), strings(r.path("resources")));
+            assertEquals(List.of("beta__note://beta/readme=beta readme"), strings(r.path("read")));
+            assertEquals(List.of("alpha__greet", "beta__greet"), strings(r.path("prompts")));
+            assertEquals("alpha greets ts", r.path("prompt").asText());
             List<String> callTypes = new ArrayList<>();
             for (JsonNode x : r.path("exchanges")) {
                 String method = x.path("method").asText();
@@ -162,6 +168,9 @@ class McpTypeScriptSdkDistIT {
                     callTypes, r.path("exchanges").toString());
         }
         assertFalse(beta.methods.contains("tools/call:search"), "a forbidden call never reaches the upstream");
+        // every request above reused one upstream session per server: one handshake each
+        assertEquals(1, alpha.methods.stream().filter("initialize"::equals).count(), alpha.methods.toString());
+        assertEquals(1, beta.methods.stream().filter("initialize"::equals).count(), beta.methods.toString());
         assertTrue(alpha.seenAuth.stream().allMatch("Bearer alpha-gw-token"::equals), alpha.seenAuth.toString());
     }
 
