@@ -98,12 +98,14 @@ class OpenApiSpecTest {
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
         // one per core kind, guardrail_attachments (declared by the guardrails plugin), oidc_providers
-        // and claim_mappings (auth-oidc), budgets (budgets), mcp_servers (mcp-gateway); the
-        // distribution's AdminUiEndToEndIT checks those against the running kinds
-        assertEquals(CoreKinds.all().size() + 5, byKind.size(), "one schema per kind");
+        // and claim_mappings (auth-oidc), budgets (budgets), mcp_servers, mcp_policies and
+        // mcp_auth_settings (mcp-gateway); the distribution's AdminUiEndToEndIT checks those
+        // against the running kinds
+        assertEquals(CoreKinds.all().size() + 7, byKind.size(), "one schema per kind");
         assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
         assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
-        assertTrue(byKind.containsKey("mcp_servers"));
+        assertTrue(byKind.containsKey("mcp_servers") && byKind.containsKey("mcp_policies")
+                && byKind.containsKey("mcp_auth_settings"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());
