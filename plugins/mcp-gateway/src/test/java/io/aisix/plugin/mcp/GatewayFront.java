@@ -1,5 +1,6 @@
 package io.aisix.plugin.mcp;
 
+import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
@@ -9,7 +10,9 @@ import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.Digests;
 import io.aisix.testkit.TestChain;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestExchange;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -40,6 +43,23 @@ final class GatewayFront implements AutoCloseable {
         });
         this.web = WebServer.builder().host("127.0.0.1").port(0)
                 .routing(r -> r.any("/mcp", this::serve).any("/mcp/*", this::serve)).build().start();
+    }
+
+    /**
+     * A front running auth-api-key and then the mcp-gateway filter of {@code factory} (started
+     * with {@code ctx}) on {@code snapshot}; {@code before} run first (an AUTH filter of the test's).
+     */
+    static GatewayFront withApiKeys(Snapshot snapshot, TestPluginContext ctx, McpGatewayFilterFactory factory,
+                                    Filter... before) {
+        List<Filter> filters = new java.util.ArrayList<>(List.of(before));
+        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
+        filters.add(factory.create(ctx.filterContext(snapshot)).orElseThrow());
+        return new GatewayFront(snapshot, filters);
+    }
+
+    /** An api_keys row for the plain key {@code plain}, with {@code extra} fields (JSON members) or none. */
+    static String key(String plain, String extra) {
+        return "{\"key_hash\":\"" + Digests.sha256Hex(plain) + "\"" + (extra == null ? "" : "," + extra) + "}";
     }
 
     String url() {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
 import io.aisix.spi.Filter;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.support.Digests;
@@ -64,11 +63,8 @@ class McpAnonymousTest {
         TestPluginContext ctx = new TestPluginContext(new TestMetrics()).upstream(new TestUpstreamClient());
         McpGatewayFilterFactory mcp = new McpGatewayFilterFactory();
         mcp.start(ctx);
-        List<Filter> filters = new ArrayList<>();
-        new McpAnonymousFilterFactory().create(ctx.filterContext(snapshot)).ifPresent(filters::add);
-        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
-        filters.add(mcp.create(ctx.filterContext(snapshot)).orElseThrow());
-        GatewayFront f = new GatewayFront(snapshot, filters);
+        GatewayFront f = GatewayFront.withApiKeys(snapshot, ctx, mcp,
+                new McpAnonymousFilterFactory().create(ctx.filterContext(snapshot)).stream().toArray(Filter[]::new));
         FRONTS.add(f);
         return f;
     }

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
-import io.aisix.spi.Filter;
-import io.aisix.support.Digests;
 import io.aisix.support.Json;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
@@ -26,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -63,21 +59,14 @@ class McpGatewayTest {
                 .decode(new McpServerKind(), "s3", "{\"name\":\"down\",\"url\":\"http://127.0.0.1:" + closed + "/mcp\","
                         + "\"timeout_ms\":3000}")
                 .decode(new McpServerKind(), "s4", "{\"name\":\"off\",\"url\":\"" + alpha.url() + "\",\"enabled\":false}")
-                .decode(CoreKinds.API_KEYS, "k1", key("sk-all", "\"mcp_access\":{\"allow\":[\"*\"],\"deny\":[\"beta__search\"]}"))
-                .decode(CoreKinds.API_KEYS, "k2", key("sk-alpha", "\"mcp_access\":{\"allow\":[\"alpha__*\"]}"))
-                .decode(CoreKinds.API_KEYS, "k3", key("sk-none", null))
+                .decode(CoreKinds.API_KEYS, "k1", GatewayFront.key("sk-all", "\"mcp_access\":{\"allow\":[\"*\"],\"deny\":[\"beta__search\"]}"))
+                .decode(CoreKinds.API_KEYS, "k2", GatewayFront.key("sk-alpha", "\"mcp_access\":{\"allow\":[\"alpha__*\"]}"))
+                .decode(CoreKinds.API_KEYS, "k3", GatewayFront.key("sk-none", null))
                 .build();
         TestPluginContext ctx = new TestPluginContext(METRICS).upstream(new TestUpstreamClient());
         McpGatewayFilterFactory factory = new McpGatewayFilterFactory();
         factory.start(ctx);
-        List<Filter> filters = new ArrayList<>();
-        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
-        filters.add(factory.create(ctx.filterContext(snapshot)).orElseThrow());
-        front = new GatewayFront(snapshot, filters);
-    }
-
-    private static String key(String plain, String extra) {
-        return "{\"key_hash\":\"" + Digests.sha256Hex(plain) + "\"" + (extra == null ? "" : "," + extra) + "}";
+        front = GatewayFront.withApiKeys(snapshot, ctx, factory);
     }
 
     @AfterAll

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
-import io.aisix.spi.Filter;
 import io.aisix.spi.resource.ValidationException;
-import io.aisix.support.Digests;
 import io.aisix.support.Json;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
@@ -21,7 +18,6 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,23 +47,16 @@ class McpPolicyTest {
                 // enabled, this empty layer would leave every key without MCP access
                 .decode(KIND, "p3", "{\"scope\":\"env\",\"allow\":[],\"enabled\":false}")
                 .decode(KIND, "p4", "{\"scope\":\"team\",\"scope_ref\":\"blue\",\"allow\":[]}")
-                .decode(CoreKinds.API_KEYS, "k1", key("sk-plain", null))
-                .decode(CoreKinds.API_KEYS, "k2", key("sk-red", "\"team_id\":\"red\""))
-                .decode(CoreKinds.API_KEYS, "k3", key("sk-red-echo", "\"team_id\":\"red\",\"mcp_access\":{\"allow\":"
+                .decode(CoreKinds.API_KEYS, "k1", GatewayFront.key("sk-plain", null))
+                .decode(CoreKinds.API_KEYS, "k2", GatewayFront.key("sk-red", "\"team_id\":\"red\""))
+                .decode(CoreKinds.API_KEYS, "k3", GatewayFront.key("sk-red-echo", "\"team_id\":\"red\",\"mcp_access\":{\"allow\":"
                         + "[\"*__echo\"]}"))
-                .decode(CoreKinds.API_KEYS, "k4", key("sk-blue", "\"team_id\":\"blue\",\"mcp_access\":{\"allow\":[\"*\"]}"))
+                .decode(CoreKinds.API_KEYS, "k4", GatewayFront.key("sk-blue", "\"team_id\":\"blue\",\"mcp_access\":{\"allow\":[\"*\"]}"))
                 .build();
         TestPluginContext ctx = new TestPluginContext(new TestMetrics()).upstream(new TestUpstreamClient());
         McpGatewayFilterFactory factory = new McpGatewayFilterFactory();
         factory.start(ctx);
-        List<Filter> filters = new ArrayList<>();
-        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
-        filters.add(factory.create(ctx.filterContext(snapshot)).orElseThrow());
-        front = new GatewayFront(snapshot, filters);
-    }
-
-    private static String key(String plain, String extra) {
-        return "{\"key_hash\":\"" + Digests.sha256Hex(plain) + "\"" + (extra == null ? "" : "," + extra) + "}";
+        front = GatewayFront.withApiKeys(snapshot, ctx, factory);
     }
 
     @AfterAll

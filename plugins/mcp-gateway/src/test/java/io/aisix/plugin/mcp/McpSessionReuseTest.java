@@ -3,8 +3,6 @@ package io.aisix.plugin.mcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
-import io.aisix.spi.Filter;
 import io.aisix.support.Digests;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
@@ -58,10 +56,7 @@ class McpSessionReuseTest {
                 .decode(CoreKinds.API_KEYS, "k1", "{\"key_hash\":\"" + Digests.sha256Hex("sk-all") + "\","
                         + "\"mcp_access\":{\"allow\":[\"*\"]}}")
                 .build();
-        List<Filter> filters = new ArrayList<>();
-        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
-        filters.add(factory.create(ctx.filterContext(snapshot)).orElseThrow());
-        GatewayFront f = new GatewayFront(snapshot, filters);
+        GatewayFront f = GatewayFront.withApiKeys(snapshot, ctx, factory);
         fronts.add(f);
         return f;
     }
