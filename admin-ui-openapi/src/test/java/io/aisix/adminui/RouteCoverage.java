@@ -5,9 +5,8 @@ import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.http.Probes;
 import io.aisix.spi.Endpoint;
-import io.aisix.spi.resource.ResourceKind;
-import java.util.Iterator;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -32,9 +31,9 @@ final class RouteCoverage {
     }
 
     /**
-     * Every route: the Admin API's (a {@code {kind}} route once per core kind and once as the
-     * template for plugin kinds), the proxy endpoints, the probes, the default metrics path and the
-     * pages and documents of this module.
+     * Every route: the Admin API's (a {@code {kind}} route once per kind the document spells out and
+     * once as the template for other plugin kinds), the proxy endpoints, the probes, the default
+     * metrics path and the pages and documents of this module.
      */
     /** The built-in endpoints and those the shipped plugins contribute (anthropic-messages, mcp-gateway). */
     static List<Endpoint> shippedEndpoints() {
@@ -43,13 +42,13 @@ final class RouteCoverage {
         return all;
     }
 
-    static Set<String> served(List<AdminRoutes.Route> admin, List<? extends ResourceKind<?>> coreKinds) {
+    static Set<String> served(List<AdminRoutes.Route> admin, List<String> spelledOutKinds) {
         Set<String> out = new TreeSet<>();
         for (AdminRoutes.Route r : admin) {
             out.add(r.method() + " " + r.fullPath());
             if (r.path().contains("{kind}")) {
-                for (ResourceKind<?> k : coreKinds) {
-                    out.add(r.method() + " " + r.fullPath().replace("{kind}", k.name()));
+                for (String k : spelledOutKinds) {
+                    out.add(r.method() + " " + r.fullPath().replace("{kind}", k));
                 }
             }
         }

@@ -9,11 +9,11 @@ import java.util.Optional;
 /**
  * Answers {@code POST /v1/messages/count_tokens} with a {@link TokenEstimate} on a try whose
  * provider adapter has no token counter. Per try ({@link Stage#ATTEMPT}) and inside the per-try
- * telemetry (order above observe-upstream's 10000), so the estimate is seen as that try's answer,
+ * telemetry (order above observe:upstream's 10000), so the estimate is seen as that try's answer,
  * exactly as an Anthropic upstream's count is. Stateless.
  */
 public final class CountTokensEstimateFilterFactory implements FilterFactory {
-    public static final String ID = "anthropic-messages-estimate";
+    public static final String ID = "anthropic-messages:estimate";
     private static final Filter FILTER = new CountTokensEstimateFilter();
 
     @Override

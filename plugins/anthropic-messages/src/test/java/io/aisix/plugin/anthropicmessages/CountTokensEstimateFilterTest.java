@@ -38,7 +38,7 @@ class CountTokensEstimateFilterTest {
         assertEquals(List.of(Endpoint.MESSAGES, Endpoint.COUNT_TOKENS), ingress.endpoints());
         FilterFactory estimate = byId.get(CountTokensEstimateFilterFactory.ID);
         assertEquals(Stage.ATTEMPT, estimate.stage());
-        assertTrue(estimate.order() > 10_000, "inside observe-upstream");
+        assertTrue(estimate.order() > 10_000, "inside observe:upstream");
         assertEquals(List.of(), estimate.endpoints());
         assertSame(Endpoint.CHAT_COMPLETIONS, Endpoint.MESSAGES.family());
     }
