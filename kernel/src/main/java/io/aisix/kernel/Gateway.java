@@ -30,6 +30,10 @@ import io.aisix.kernel.managed.ManagedMode;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.stats.StatsDocuments;
+import io.aisix.kernel.stats.UsageRing;
+import io.aisix.spi.observe.SpendBoard;
+import io.aisix.spi.observe.UsageStats;
 import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.plugin.ResourceKinds;
@@ -93,6 +97,8 @@ public final class Gateway implements AutoCloseable {
     private final Http1UpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
+    /** Per-minute request statistics and the budget counters, for /admin/v1/stats and /spend. */
+    private final StatsDocuments stats;
     private final KernelMetrics metrics = new KernelMetrics();
     private final List<FilterFactory> started = new ArrayList<>();
     private final ManagedMode managed; // null unless deployment.mode is managed
@@ -129,6 +135,9 @@ public final class Gateway implements AutoCloseable {
                 plugins.adapters().keySet(), metrics, Map.of(
                         // guardrail kinds and cache backends have typed lookups of their own below
                         ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
+        this.stats = new StatsDocuments(new UsageRing(options.clock()), new StatsDocuments.Board());
+        pluginContext.register(UsageStats.class, stats.ring());
+        pluginContext.register(SpendBoard.class, stats.board());
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
@@ -247,7 +256,7 @@ public final class Gateway implements AutoCloseable {
         if (adminOn) {
             HealthReport health = healthReport(options);
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
-                    plugins.plugins(), status::models);
+                    plugins.plugins(), status::models, stats);
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {

@@ -6,6 +6,7 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.observe.SpendBoard;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -57,7 +58,9 @@ public final class BudgetFilterFactory implements FilterFactory {
             Path dir = Path.of(context.setting("store.data_dir").orElse("./data"));
             ledger = new MemoryLedger(context.clock(), dir.resolve("budgets.json"));
         }
-        runtime = new BudgetRuntime(ledger, context.clock(), context.metrics(), waitMs, leaseMs);
+        BudgetRuntime r = new BudgetRuntime(ledger, context.clock(), context.metrics(), waitMs, leaseMs);
+        runtime = r;
+        context.service(SpendBoard.class).ifPresent(board -> board.report(r::counters));
     }
 
     private static long longSetting(PluginContext context, String path, long dflt) {

@@ -1,7 +1,11 @@
 package io.aisix.plugin.budgets;
 
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.observe.SpendBoard;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,8 +22,21 @@ final class BudgetRuntime {
     final long leaseMs;
     /** Per resolved model id: a decaying maximum of what its requests cost, in nano-USD (0: unknown). */
     private final Map<String, AtomicLong> estimates = new ConcurrentHashMap<>();
-    /** Per budget id and subject: the last spend seen and when its period ends, for the gauge. */
-    private final Map<String, long[]> lastSeen = new ConcurrentHashMap<>();
+    /** Per budget id and subject: the last spend seen and when its period ends (gauge and spend board). */
+    private final Map<String, Seen> lastSeen = new ConcurrentHashMap<>();
+
+    /** A counter as this instance last saw it; guarded by itself. */
+    private static final class Seen {
+        final Budget budget;
+        final String subject;
+        long spent;
+        long periodEndMs;
+
+        Seen(Budget budget, String subject) {
+            this.budget = budget;
+            this.subject = subject;
+        }
+    }
 
     BudgetRuntime(Ledger ledger, Clock clock, GatewayMetrics metrics, long waitMs, long leaseMs) {
         this.ledger = ledger;
@@ -49,28 +66,47 @@ final class BudgetRuntime {
         } while (prev != next && !e.compareAndSet(prev, next));
     }
 
-    /** Records a counter's spend for {@code aisix_budget_spend_usd{budget,subject}}. */
+    /** Records a counter's spend for {@code aisix_budget_spend_usd{budget,subject}} and {@link #counters}. */
     void seen(Budget b, String subject, long total, long periodEndMs) {
         String key = b.id() + "\n" + subject;
-        long[] v = lastSeen.get(key);
+        Seen v = lastSeen.get(key);
         if (v == null) {
-            long[] created = new long[2];
+            Seen created = new Seen(b, subject);
             v = lastSeen.putIfAbsent(key, created);
             if (v == null) {
                 v = created;
-                long[] ref = created;
                 metrics.gauge("aisix_budget_spend_usd", () -> {
-                    synchronized (ref) {
-                        return clock.millis() >= ref[1] ? 0 : ref[0] / 1e9;
+                    synchronized (created) {
+                        return clock.millis() >= created.periodEndMs ? 0 : created.spent / 1e9;
                     }
                 }, "budget", b.name(), "subject", subject);
             }
         }
         synchronized (v) {
-            if (periodEndMs > v[1] || (periodEndMs == v[1] && total > v[0])) {
-                v[0] = total;
-                v[1] = periodEndMs;
+            if (periodEndMs > v.periodEndMs || (periodEndMs == v.periodEndMs && total > v.spent)) {
+                v.spent = total;
+                v.periodEndMs = periodEndMs;
             }
         }
+    }
+
+    /**
+     * The {@link SpendBoard} source: every counter charged since start, with the budget as it was
+     * at its first charge; a counter whose period ended shows 0 until its next charge.
+     */
+    List<SpendBoard.Counter> counters() {
+        long now = clock.millis();
+        List<SpendBoard.Counter> out = new ArrayList<>(lastSeen.size());
+        for (Seen v : lastSeen.values()) {
+            synchronized (v) {
+                Budget b = v.budget;
+                boolean current = now < v.periodEndMs;
+                Instant end = current ? Instant.ofEpochMilli(v.periodEndMs)
+                        : b.periodEnd(b.periodStart(Instant.ofEpochMilli(now))).toInstant();
+                out.add(new SpendBoard.Counter(b.id(), b.name(), v.subject, current ? v.spent / 1e9 : 0, b.maxUsd(),
+                        b.hard() ? "hard" : "warn", end));
+            }
+        }
+        return out;
     }
 }
