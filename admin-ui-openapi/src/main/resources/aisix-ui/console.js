@@ -22,16 +22,16 @@
   const ms = v => (v === null || v === undefined ? '–' : v + ' ms');
 
   // ---------- tabs ----------
+  // Built once; switching only moves the `current` class, so a click never lands on a replaced button.
   function tabs() {
-    const bar = document.getElementById('tabs');
-    clear(bar, el('button', { type: 'button', 'data-kind': '', class: current === '' ? 'current' : '', onclick: () => show('') }, 'Overview'),
-      kinds.map(k => el('button', { type: 'button', 'data-kind': k, class: current === k ? 'current' : '', onclick: () => show(k) }, k)));
+    clear(document.getElementById('tabs'), ['', ...kinds].map(k =>
+      el('button', { type: 'button', 'data-kind': k, onclick: () => show(k) }, k || 'Overview')));
   }
 
   function show(kind) {
     current = kind;
     location.hash = kind ? 'kind=' + kind : '';
-    tabs();
+    for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('current', b.dataset.kind === kind);
     document.getElementById('overview').hidden = kind !== '';
     document.getElementById('kindView').hidden = kind === '';
     if (kind) openKind(kind); else overview();
@@ -343,9 +343,10 @@
     bindKeys();
     const idx = await aisix.call('GET', '/admin/schemas/');
     kinds = ((idx.json && idx.json.schemas) || []).map(s => (s.match(/\/kinds\/([^/]+)\.schema\.json$/) || [])[1]).filter(Boolean);
-    document.getElementById('adminKey').addEventListener('change', () => show(current));
+    document.getElementById('adminKey').addEventListener('change', () => (current ? loadRows(current) : overview()));
     for (const id of ['window', 'by']) document.getElementById(id).addEventListener('change', overview);
     document.getElementById('refreshStats').addEventListener('click', () => (current ? loadRows(current) : overview()));
+    tabs();
     const m = location.hash.match(/^#kind=(.+)$/);
     show(m && kinds.includes(m[1]) ? m[1] : '');
     schedule();

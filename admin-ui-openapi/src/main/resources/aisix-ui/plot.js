@@ -39,7 +39,8 @@ const aisixPlot = (() => {
       root.append(svg('text', { x: L - 6, y: y(max * f) + 4, class: 'axis', 'text-anchor': 'end' }, fmt(max * f)));
     }
     for (const i of [0, Math.floor((n - 1) / 2), n - 1]) {
-      if (i >= 0 && buckets[i]) root.append(svg('text', { x: x(i), y: H - 6, class: 'axis', 'text-anchor': 'middle' }, label(buckets[i])));
+      const anchor = i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+      if (i >= 0 && buckets[i]) root.append(svg('text', { x: x(i), y: H - 6, class: 'axis', 'text-anchor': anchor }, label(buckets[i])));
     }
     series.forEach((s, si) => {
       const color = s.color || COLORS[si % COLORS.length];
