@@ -73,7 +73,12 @@ public final class BudgetFilterFactory implements FilterFactory {
 
     @Override
     public Optional<Filter> create(FilterContext context) {
-        BudgetPlan plan = new BudgetPlan(context.snapshot().all(KIND).values());
+        var rows = context.snapshot().all(KIND).values();
+        BudgetPlan plan = new BudgetPlan(rows);
+        BudgetRuntime started = runtime;
+        if (started != null) {
+            started.budgets(rows);
+        }
         if (plan.isEmpty()) {
             return Optional.empty();
         }

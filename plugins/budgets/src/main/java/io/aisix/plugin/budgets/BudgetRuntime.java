@@ -4,7 +4,9 @@ import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.observe.SpendBoard;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.time.ZonedDateTime;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,8 @@ final class BudgetRuntime {
     private final Map<String, AtomicLong> estimates = new ConcurrentHashMap<>();
     /** Per budget id and subject: the last spend seen and when its period ends (gauge and spend board). */
     private final Map<String, Seen> lastSeen = new ConcurrentHashMap<>();
+    /** By id, the budgets of the latest snapshot; null until one was compiled. */
+    private volatile Map<String, Budget> budgets;
 
     /** A counter as this instance last saw it; guarded by itself. */
     private static final class Seen {
@@ -90,23 +94,57 @@ final class BudgetRuntime {
         }
     }
 
+    /** The budgets of the latest snapshot, so counters name them as configured now. */
+    void budgets(Collection<Budget> current) {
+        Map<String, Budget> byId = new LinkedHashMap<>();
+        current.forEach(b -> byId.put(b.id(), b));
+        budgets = Map.copyOf(byId);
+    }
+
     /**
-     * The {@link SpendBoard} source: every counter charged since start, with the budget as it was
-     * at its first charge; a counter whose period ended shows 0 until its next charge.
+     * The {@link SpendBoard} source, read from memory only: every counter this instance charged
+     * since start, and the current-period counters the ledger holds in memory (a memory ledger's,
+     * read back from its file after a restart) of the latest snapshot's budgets; a budget no
+     * longer configured is left out. A counter whose period ended shows 0 until its next charge.
      */
     List<SpendBoard.Counter> counters() {
-        long now = clock.millis();
-        List<SpendBoard.Counter> out = new ArrayList<>(lastSeen.size());
-        for (Seen v : lastSeen.values()) {
+        Instant now = clock.instant();
+        Map<String, Budget> configured = budgets;
+        Map<String, SpendBoard.Counter> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Seen> e : lastSeen.entrySet()) {
+            Seen v = e.getValue();
+            Budget b = configured == null ? v.budget : configured.get(v.budget.id());
+            if (b == null) {
+                continue;
+            }
             synchronized (v) {
-                Budget b = v.budget;
-                boolean current = now < v.periodEndMs;
-                Instant end = current ? Instant.ofEpochMilli(v.periodEndMs)
-                        : b.periodEnd(b.periodStart(Instant.ofEpochMilli(now))).toInstant();
-                out.add(new SpendBoard.Counter(b.id(), b.name(), v.subject, current ? v.spent / 1e9 : 0, b.maxUsd(),
-                        b.hard() ? "hard" : "warn", end));
+                boolean current = now.toEpochMilli() < v.periodEndMs;
+                Instant end = current ? Instant.ofEpochMilli(v.periodEndMs) : b.periodEnd(b.periodStart(now)).toInstant();
+                out.put(e.getKey(), counter(b, v.subject, current ? v.spent : 0, end));
             }
         }
-        return out;
+        if (configured == null) {
+            return List.copyOf(out.values());
+        }
+        Map<String, Long> held = ledger.held();
+        for (Budget b : configured.values()) {
+            ZonedDateTime start = b.periodStart(now);
+            String prefix = b.id() + ":";
+            String suffix = ":" + start.toEpochSecond();
+            held.forEach((counter, spent) -> {
+                if (counter.startsWith(prefix) && counter.endsWith(suffix)
+                        && counter.length() > prefix.length() + suffix.length()) {
+                    String subject = counter.substring(prefix.length(), counter.length() - suffix.length());
+                    out.putIfAbsent(b.id() + "\n" + subject,
+                            counter(b, subject, spent, b.periodEnd(start).toInstant()));
+                }
+            });
+        }
+        return List.copyOf(out.values());
+    }
+
+    private static SpendBoard.Counter counter(Budget b, String subject, long nanoUsd, Instant end) {
+        return new SpendBoard.Counter(b.id(), b.name(), subject, nanoUsd / 1e9, b.maxUsd(), b.hard() ? "hard" : "warn",
+                end);
     }
 }
