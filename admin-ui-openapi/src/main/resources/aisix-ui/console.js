@@ -65,7 +65,8 @@
     aisixPlot.lines(document.getElementById('plotRequests'), buckets,
       [...series.map(s => ({ name: s.label, values: s.requests })), { name: 'errors (all)', values: doc.total.errors, dashed: true, color: '#c53030' }], num);
     aisixPlot.lines(document.getElementById('plotLatency'), buckets,
-      [{ name: 'p50', values: doc.total.p50_ms }, { name: 'p99', values: doc.total.p99_ms, dashed: true }], num);
+      [{ name: 'p50 (all)', values: doc.total.p50_ms, color: '#1c2430' }, { name: 'p99 (all)', values: doc.total.p99_ms, dashed: true, color: '#1c2430' },
+        ...series.map(s => ({ name: s.label + ' p99', values: s.p99_ms }))], num);
     aisixPlot.lines(document.getElementById('plotTokens'), buckets,
       series.map(s => ({ name: s.label, values: s.prompt_tokens.map((p, i) => p + s.completion_tokens[i]) })), num);
     aisixPlot.lines(document.getElementById('plotSpend'), buckets,

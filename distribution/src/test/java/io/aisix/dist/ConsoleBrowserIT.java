@@ -201,6 +201,23 @@ class ConsoleBrowserIT {
                 "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode());
         assertEquals("Bearer " + PROVIDER_SECRET, fx.mock.lastRequest().header("authorization").orElse(""));
 
+        // replace the secret: only the secret is typed, the rest is sent back as read
+        click("#rows tr[data-name='openai'] button[data-action='rotate']");
+        browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-api_key")));
+        browser.type("f-api_key", "sk-up-openai-replaced");
+        click("#formSubmit");
+        browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("formResult")));
+        String replaced = "";
+        for (int i = 0; i < 100 && !replaced.equals("Bearer sk-up-openai-replaced"); i++) { // the next snapshot
+            fx.post("/v1/chat/completions", GatewayFixture.CALLER,
+                    "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            replaced = fx.mock.lastRequest().header("authorization").orElse("");
+        }
+        assertEquals("Bearer sk-up-openai-replaced", replaced);
+        assertFalse(driver.getPageSource().contains("sk-up-openai-replaced"), "the new secret is not shown back");
+        assertTrue(fx.gw.adminCall("GET", "/admin/v1/provider_keys", null).body().contains("api_base"),
+                "the other fields were kept");
+
         // rotate a caller key: the new key is shown once and works, the old one no longer does
         String old = "sk-rotate-me-0123456789";
         fx.create("api_keys", "{\"display_name\":\"rotate-me\",\"key\":\"" + old + "\"}");
