@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
@@ -42,12 +41,7 @@ class ConsoleBrowserIT {
     static void start() throws Exception {
         HeadlessChromium.assumeInstalled();
         fx = new GatewayFixture(dir);
-        String openai = null;
-        for (JsonNode row : GatewayFixture.read(fx.gw.adminCall("GET", "/admin/v1/provider_keys", null).body())) {
-            if (row.at("/value/display_name").asText().equals("openai")) {
-                openai = row.get("id").asText();
-            }
-        }
+        String openai = fx.idOf("provider_keys", "openai");
         // $0.01 per 1k prompt tokens, $0.02 per 1k completion tokens: 1000 + 500 tokens cost $0.02
         fx.create("models", "{\"display_name\":\"priced\",\"provider_key_id\":\"" + openai
                 + "\",\"model_name\":\"gpt-4o\",\"cost\":{\"input_per_1k\":0.01,\"output_per_1k\":0.02}}");

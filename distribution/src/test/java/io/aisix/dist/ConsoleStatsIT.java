@@ -29,17 +29,8 @@ class ConsoleStatsIT {
     @BeforeAll
     static void start() throws Exception {
         fx = new GatewayFixture(dir);
-        String openai = null;
-        for (JsonNode row : GatewayFixture.read(fx.gw.adminCall("GET", "/admin/v1/provider_keys", null).body())) {
-            if (row.at("/value/display_name").asText().equals("openai")) {
-                openai = row.get("id").asText();
-            }
-        }
-        for (JsonNode row : GatewayFixture.read(fx.gw.adminCall("GET", "/admin/v1/api_keys", null).body())) {
-            if (row.at("/value/display_name").asText().equals("app")) {
-                callerId = row.get("id").asText();
-            }
-        }
+        String openai = fx.idOf("provider_keys", "openai");
+        callerId = fx.idOf("api_keys", "app");
         // the budget first: snapshots apply in store order, so a request that finds the model finds it too
         fx.create("budgets", "{\"name\":\"stats-global\",\"max_usd\":10,\"mode\":\"hard\",\"period\":\"day\"}");
         fx.create("models", "{\"display_name\":\"stats-priced\",\"provider_key_id\":\"" + openai
