@@ -11,18 +11,19 @@ final class Aggregate {
     long costNanoUsd;
     final LatencyHistogram latency = new LatencyHistogram();
 
-    void add(UsageEvent e) {
+    /**
+     * @param latencyBucket the request's {@link LatencyHistogram#bucket}, worked out before the lock
+     * @param costNanoUsd   what it cost, 0 when unpriced
+     */
+    void add(UsageEvent e, int latencyBucket, long costNanoUsd) {
         requests++;
         if (e.status() >= 400) {
             errors++;
         }
         promptTokens += e.promptTokens();
         completionTokens += e.completionTokens();
-        double cost = e.costUsd();
-        if (cost > 0) {
-            costNanoUsd += Math.round(cost * 1e9);
-        }
-        latency.add(e.durationNanos() / 1e6);
+        this.costNanoUsd += costNanoUsd;
+        latency.addBucket(latencyBucket);
     }
 
     void clear() {

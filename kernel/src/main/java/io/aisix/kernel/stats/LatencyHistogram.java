@@ -25,7 +25,11 @@ final class LatencyHistogram {
     }
 
     void add(double ms) {
-        counts[bucket(ms)]++;
+        addBucket(bucket(ms));
+    }
+
+    void addBucket(int bucket) {
+        counts[bucket]++;
         total++;
     }
 

@@ -99,15 +99,19 @@ public final class UsageRing implements UsageStats {
     public void record(UsageEvent event) {
         try {
             long endMs = event.start().toEpochMilli() + event.durationNanos() / 1_000_000;
+            // worked out before any lock: the locks cover counter updates only
+            int latency = LatencyHistogram.bucket(event.durationNanos() / 1e6);
+            double usd = event.costUsd();
+            long cost = usd > 0 ? Math.round(usd * 1e9) : 0;
             for (Window w : Window.values()) {
-                add(w, endMs, event);
+                add(w, endMs, event, latency, cost);
             }
         } catch (RuntimeException e) {
             // statistics never fail a request: a malformed event is simply not counted
         }
     }
 
-    private void add(Window w, long endMs, UsageEvent event) {
+    private void add(Window w, long endMs, UsageEvent event, int latency, long cost) {
         long start = Math.floorDiv(endMs, w.bucketMs) * w.bucketMs;
         Bucket b = rings.get(w)[slot(w, start)];
         synchronized (b) {
@@ -117,9 +121,9 @@ public final class UsageRing implements UsageStats {
                 }
                 b.reset(start);
             }
-            b.total.add(event);
-            series(b.keys, event.keyId()).add(event);
-            series(b.models, event.alias()).add(event);
+            b.total.add(event, latency, cost);
+            series(b.keys, event.keyId()).add(event, latency, cost);
+            series(b.models, event.alias()).add(event, latency, cost);
         }
     }
 
