@@ -279,7 +279,8 @@
     submit.addEventListener('click', async () => {
       errs.forEach(e => clear(e));
       clear(err);
-      const body = {};
+      // what the form does not show (a caller key's key_hash) is sent back as read
+      const body = editing ? Object.fromEntries(Object.entries(value).filter(([k]) => !controls.has(k))) : {};
       let bad = false;
       for (const [name, { f, w }] of controls) {
         if (w.type === 'checkbox') {

@@ -80,7 +80,7 @@ class ConsoleBrowserIT {
     private static void awaitSpend(String keyId, String expected) {
         String css = "#statsTable tr[data-name='" + keyId + "'] td.spend";
         try {
-            browser.await(20).until(d -> {
+            browser.await(20).until(d -> { // each refresh re-renders the table
                 d.findElement(By.id("refreshStats")).click();
                 return d.findElements(By.cssSelector(css)).stream().map(WebElement::getText).anyMatch(expected::equals);
             });
@@ -133,9 +133,10 @@ class ConsoleBrowserIT {
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("overview")));
         new Select(driver.findElement(By.id("by"))).selectByValue("key");
         awaitSpend(keyId, "$0.060000");
-        assertEquals("3", driver.findElement(By.cssSelector("#statsTable tr[data-name='" + keyId + "'] td.requests")).getText());
-        assertTrue(driver.findElement(By.cssSelector("#statsTable tr[data-name='" + keyId + "']")).getText()
-                .contains("console-key"), "shown by its display name");
+        browser.await(10).until(d -> d.findElement(
+                By.cssSelector("#statsTable tr[data-name='" + keyId + "'] td.requests")).getText().equals("3"));
+        browser.await(10).until(d -> d.findElement(
+                By.cssSelector("#statsTable tr[data-name='" + keyId + "']")).getText().contains("console-key"));
         assertFalse(driver.findElements(By.cssSelector("#plotSpend svg polyline, #plotSpend svg circle")).isEmpty(),
                 "the spend plot draws the key's series");
 
@@ -230,5 +231,14 @@ class ConsoleBrowserIT {
         assertEquals(401, fx.post("/v1/chat/completions", old,
                 "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode());
         browser.shot("console-rotated.png");
+
+        // an edit keeps what the form does not show (the key's hash): the key still works
+        click("#rows tr[data-name='rotate-me'] button[data-action='edit']");
+        browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-display_name")));
+        browser.type("f-display_name", "rotated");
+        click("#formSubmit");
+        browser.await(10).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#rows tr[data-name='rotated']")));
+        assertEquals(200, fx.post("/v1/chat/completions", fresh,
+                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode());
     }
 }
