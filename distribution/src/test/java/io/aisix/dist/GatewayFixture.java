@@ -92,7 +92,7 @@ final class GatewayFixture implements AutoCloseable {
     private void awaitModel(String alias) {
         for (int i = 0; i < 500; i++) {
             if (post("/v1/chat/completions", CALLER, "{\"model\":\"nope-" + i + "\",\"messages\":[]}").statusCode() == 404
-                    && gw.gateway.snapshots().current().snapshot().all(io.aisix.spi.resource.CoreKinds.MODELS).values()
+                    && gw.gateway.snapshots().current().snapshot().all(io.aisix.support.resource.CoreKinds.MODELS).values()
                     .stream().anyMatch(m -> m.displayName().equals(alias))) {
                 return;
             }

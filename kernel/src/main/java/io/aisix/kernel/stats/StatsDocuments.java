@@ -2,8 +2,8 @@ package io.aisix.kernel.stats;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.Json;
 import io.aisix.spi.observe.SpendBoard;
+import io.aisix.support.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
