@@ -42,8 +42,9 @@ const aisixPlot = (() => {
       const anchor = i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
       if (i >= 0 && buckets[i]) root.append(svg('text', { x: x(i), y: H - 6, class: 'axis', 'text-anchor': anchor }, label(buckets[i])));
     }
-    series.forEach((s, si) => {
-      const color = s.color || COLORS[si % COLORS.length];
+    let auto = 0; // series without a color of their own take the palette in order, the same in every chart
+    series.forEach(s => {
+      const color = s.color || COLORS[auto++ % COLORS.length];
       let pts = [];
       const flush = () => {
         if (pts.length === 1) root.append(svg('circle', { cx: pts[0][0], cy: pts[0][1], r: 2.5, fill: color }));

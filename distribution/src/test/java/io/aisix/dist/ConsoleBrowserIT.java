@@ -149,6 +149,13 @@ class ConsoleBrowserIT {
         browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("#modelHealth tr[data-model='priced']"), "healthy"));
         browser.shot("console-overview.png");
+
+        // the day's window, per 15 minutes, holds the same spend
+        new Select(driver.findElement(By.id("window"))).selectByValue("24h");
+        browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("statsInfo"),
+                "buckets of 15 min"));
+        awaitSpend(keyId, "$0.100000");
+        browser.shot("console-overview-day.png");
     }
 
     @Test
