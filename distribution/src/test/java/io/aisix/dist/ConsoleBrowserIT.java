@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
@@ -36,6 +35,7 @@ class ConsoleBrowserIT {
     static GatewayFixture fx;
     static HeadlessChromium browser;
     static ChromeDriver driver;
+    static ConsoleSpendFlow flow;
 
     @BeforeAll
     static void start() throws Exception {
@@ -49,6 +49,7 @@ class ConsoleBrowserIT {
         fx.create("budgets", "{\"name\":\"console-cap\",\"max_usd\":1,\"scope\":\"api_key\",\"mode\":\"warn\"}");
         browser = HeadlessChromium.start(dir);
         driver = browser.driver;
+        flow = new ConsoleSpendFlow(browser);
     }
 
     @AfterAll
@@ -61,101 +62,17 @@ class ConsoleBrowserIT {
         }
     }
 
-    private static void click(String css) {
-        driver.findElement(By.cssSelector(css)).click();
-    }
-
-    private static void tab(String kind) {
-        click("#tabs button[data-kind='" + kind + "']");
-        browser.await(10).until(ExpectedConditions.attributeToBe(By.id("rows"), "data-kind", kind));
-    }
-
     private static int chat(String key) {
         HttpResponse<String> r = fx.post("/v1/chat/completions", key,
                 "{\"model\":\"priced\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         return r.statusCode();
     }
 
-    /** The overview's spend cell of one caller key, once it shows {@code expected}. */
-    private static void awaitSpend(String keyId, String expected) {
-        String css = "#statsTable tr[data-name='" + keyId + "'] td.spend";
-        try {
-            browser.await(20).until(d -> { // each refresh re-renders the table
-                d.findElement(By.id("refreshStats")).click();
-                return d.findElements(By.cssSelector(css)).stream().map(WebElement::getText).anyMatch(expected::equals);
-            });
-        } catch (org.openqa.selenium.TimeoutException e) {
-            browser.shot("console-spend-failed.png");
-            throw new AssertionError("spend of " + keyId + " never showed " + expected + "; table: "
-                    + browser.text("statsTable"), e);
-        }
-    }
-
     @Test
     void aKeyCreatedInTheConsoleHasItsSpendShownAfterRequestsThroughTheProxy() {
-        driver.get(fx.gw.admin("/admin/console/"));
-        browser.type("adminKey", TestGateway.ADMIN_KEY);
-        browser.await(15).until(d -> d.findElements(By.cssSelector("#tabs button[data-kind='api_keys']")).size() == 1);
-        for (String kind : new String[] {"provider_keys", "models", "budgets", "guardrails", "rate_limit_policies"}) {
-            assertEquals(1, driver.findElements(By.cssSelector("#tabs button[data-kind='" + kind + "']")).size(), kind);
-        }
-
-        // create a caller key through the form generated from api_keys.schema.json
-        tab("api_keys");
-        click("#newRow");
-        browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-display_name")));
-        assertTrue(driver.findElements(By.id("f-key_hash")).isEmpty(), "the stored hash is not typed");
-        assertEquals("checkbox", driver.findElement(By.id("f-disabled")).getAttribute("type"));
-        assertEquals("textarea", driver.findElement(By.id("f-allowed_models")).getTagName());
-        browser.type("f-display_name", "console-key");
-        browser.type("f-allowed_models", "[\"priced\"]");
-        click("#formSubmit");
-        browser.await(15).until(ExpectedConditions.visibilityOfElementLocated(By.id("newKey")));
-        String key = browser.text("newKey").strip();
-        String keyId = browser.text("createdId").strip();
-        assertTrue(key.length() >= 20, key);
-        browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("rows"), "console-key"));
-        browser.shot("console-key-created.png");
-        driver.navigate().refresh();
-        assertFalse(driver.getPageSource().contains(key), "the new key is shown once, not kept in the page");
-        browser.type("adminKey", TestGateway.ADMIN_KEY); // not remembered: gone with the reload
-
         fx.mock.reset();
         fx.mock.defaultScript(Script.reply("priced answer").usage(1000, 500));
-        int first = 0;
-        for (int i = 0; i < 100 && first != 200; i++) { // the key reaches the proxy with the next snapshot
-            first = chat(key);
-        }
-        assertEquals(200, first);
-        assertEquals(200, chat(key));
-        assertEquals(200, chat(key));
-        click("#tabs button[data-kind='']");
-        browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("overview")));
-        new Select(driver.findElement(By.id("by"))).selectByValue("key");
-        awaitSpend(keyId, "$0.060000");
-        browser.await(10).until(d -> d.findElement(
-                By.cssSelector("#statsTable tr[data-name='" + keyId + "'] td.requests")).getText().equals("3"));
-        browser.await(10).until(d -> d.findElement(
-                By.cssSelector("#statsTable tr[data-name='" + keyId + "']")).getText().contains("console-key"));
-        assertFalse(driver.findElements(By.cssSelector("#plotSpend svg polyline, #plotSpend svg circle")).isEmpty(),
-                "the spend plot draws the key's series");
-
-        // two more requests: the spend moves, and so does the budget's bar
-        assertEquals(200, chat(key));
-        assertEquals(200, chat(key));
-        awaitSpend(keyId, "$0.100000");
-        String bar = "#budgets .budget[data-budget='console-cap'][data-subject='" + keyId + "'] .budget-amount";
-        browser.await(10).until(ExpectedConditions.textToBe(By.cssSelector(bar), "$0.100000 / $1.0000 (10%)"));
-        browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(
-                By.cssSelector("#modelHealth tr[data-model='priced']"), "healthy"));
-        browser.shot("console-overview.png");
-
-        // the day's window, per 15 minutes, holds the same spend
-        new Select(driver.findElement(By.id("window"))).selectByValue("24h");
-        browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("statsInfo"),
-                "buckets of 15 min"));
-        awaitSpend(keyId, "$0.100000");
-        browser.shot("console-overview-day.png");
+        flow.run(fx.gw.admin("/admin/console/"), TestGateway.ADMIN_KEY, "priced", ConsoleBrowserIT::chat, "console");
     }
 
     @Test
@@ -163,40 +80,40 @@ class ConsoleBrowserIT {
         driver.get(fx.gw.admin("/admin/console/#kind=budgets"));
         browser.type("adminKey", TestGateway.ADMIN_KEY);
         browser.await(15).until(d -> d.findElements(By.cssSelector("#tabs button[data-kind='budgets']")).size() == 1);
-        tab("budgets");
+        flow.tab("budgets");
 
         // enums are selects; a value the server refuses comes back beside its field
-        click("#newRow");
+        flow.click("#newRow");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-name")));
         assertEquals("select", driver.findElement(By.id("f-period")).getTagName());
         assertEquals("number", driver.findElement(By.id("f-max_usd")).getAttribute("type"));
         browser.type("f-name", "too-small");
         browser.type("f-max_usd", "-5");
-        click("#formSubmit");
+        flow.click("#formSubmit");
         browser.await(10).until(d -> !d.findElement(By.cssSelector("[data-error-for='max_usd']")).getText().isEmpty());
         assertTrue(browser.text("formError").startsWith("400"), browser.text("formError"));
         browser.shot("console-issue.png");
         browser.type("f-max_usd", "5");
         new Select(driver.findElement(By.id("f-period"))).selectByValue("day");
-        click("#formSubmit");
+        flow.click("#formSubmit");
         browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("rows"), "too-small"));
         assertTrue(fx.gw.adminCall("GET", "/admin/v1/budgets", null).body().contains("\"period\":\"day\""));
 
         // delete takes two clicks
         String row = "#rows tr[data-name='too-small']";
-        click(row + " button[data-action='delete']");
-        click(row + " button[data-action='delete']");
+        flow.click(row + " button[data-action='delete']");
+        flow.click(row + " button[data-action='delete']");
         browser.await(10).until(d -> d.findElements(By.cssSelector(row)).isEmpty());
         assertFalse(fx.gw.adminCall("GET", "/admin/v1/budgets", null).body().contains("too-small"));
 
         // provider secrets stay masked; an edit saved untouched keeps the stored secret
-        tab("provider_keys");
+        flow.tab("provider_keys");
         browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("rows"), "openai"));
-        click("#rows tr[data-name='openai'] button[data-action='edit']");
+        flow.click("#rows tr[data-name='openai'] button[data-action='edit']");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-api_key")));
         assertEquals("password", driver.findElement(By.id("f-api_key")).getAttribute("type"));
         assertFalse(driver.getPageSource().contains(PROVIDER_SECRET), "provider secrets stay masked");
-        click("#formSubmit");
+        flow.click("#formSubmit");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("formResult")));
         fx.mock.reset();
         assertEquals(200, fx.post("/v1/chat/completions", GatewayFixture.CALLER,
@@ -204,10 +121,10 @@ class ConsoleBrowserIT {
         assertEquals("Bearer " + PROVIDER_SECRET, fx.mock.lastRequest().header("authorization").orElse(""));
 
         // replace the secret: only the secret is typed, the rest is sent back as read
-        click("#rows tr[data-name='openai'] button[data-action='rotate']");
+        flow.click("#rows tr[data-name='openai'] button[data-action='rotate']");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-api_key")));
         browser.type("f-api_key", "sk-up-openai-replaced");
-        click("#formSubmit");
+        flow.click("#formSubmit");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("formResult")));
         String replaced = "";
         for (int i = 0; i < 100 && !replaced.equals("Bearer sk-up-openai-replaced"); i++) { // the next snapshot
@@ -223,9 +140,9 @@ class ConsoleBrowserIT {
         // rotate a caller key: the new key is shown once and works, the old one no longer does
         String old = "sk-rotate-me-0123456789";
         fx.create("api_keys", "{\"display_name\":\"rotate-me\",\"key\":\"" + old + "\"}");
-        tab("api_keys");
+        flow.tab("api_keys");
         browser.await(10).until(ExpectedConditions.textToBePresentInElementLocated(By.id("rows"), "rotate-me"));
-        click("#rows tr[data-name='rotate-me'] button[data-action='rotate']");
+        flow.click("#rows tr[data-name='rotate-me'] button[data-action='rotate']");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("newKey")));
         String fresh = browser.text("newKey").strip();
         assertNotEquals(old, fresh);
@@ -240,10 +157,10 @@ class ConsoleBrowserIT {
         browser.shot("console-rotated.png");
 
         // an edit keeps what the form does not show (the key's hash): the key still works
-        click("#rows tr[data-name='rotate-me'] button[data-action='edit']");
+        flow.click("#rows tr[data-name='rotate-me'] button[data-action='edit']");
         browser.await(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("f-display_name")));
         browser.type("f-display_name", "rotated");
-        click("#formSubmit");
+        flow.click("#formSubmit");
         browser.await(10).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#rows tr[data-name='rotated']")));
         assertEquals(200, fx.post("/v1/chat/completions", fresh,
                 "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode());
