@@ -50,7 +50,7 @@ public final class McpAnonymousFilterFactory implements FilterFactory {
 
     @Override
     public String id() {
-        return "mcp-anonymous";
+        return "mcp-gateway:anonymous";
     }
 
     @Override
