@@ -40,6 +40,7 @@ import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.store.file.ResourcesFileStore;
 import io.aisix.kernel.tls.ListenerTls;
+import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.Http1UpstreamClient;
 import io.aisix.spi.Digests;
 import io.aisix.spi.FilterFactory;
@@ -124,7 +125,11 @@ public final class Gateway implements AutoCloseable {
         this.config = config;
         this.listenerTls = new ListenerTls(options.clock());
         this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
-        this.upstream = new Http1UpstreamClient(config.upstream());
+        EgressProxies proxies = EgressProxies.resolve(config.upstream().proxy(), env);
+        if (proxies.any()) {
+            LOG.info(() -> "upstream egress proxy: " + proxies.describe());
+        }
+        this.upstream = new Http1UpstreamClient(config.upstream(), proxies);
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
                 plugins.adapters().keySet(), metrics, Map.of(
                         // guardrail kinds and cache backends have typed lookups of their own below

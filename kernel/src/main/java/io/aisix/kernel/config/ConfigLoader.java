@@ -32,7 +32,7 @@ import java.util.Set;
 public final class ConfigLoader {
     /** Lists that the environment may also give comma separated, as AISIX reads them. */
     private static final Set<String> COMMA_LISTS = Set.of("etcd.endpoints", "admin.admin_keys",
-            "proxy.request_id.accept_headers");
+            "proxy.request_id.accept_headers", "upstream.proxy.no_proxy");
     /**
      * Headers a request id is never read from: it is echoed to the caller, logged and sent upstream,
      * so reading it from a credential or from the caller's trace context would disclose them.
@@ -251,6 +251,7 @@ public final class ConfigLoader {
         new io.aisix.kernel.http.ClientAddress(c.proxy().realIp().trustedProxies(), c.proxy().realIp().recursive(),
                 c.proxy().realIp().header()); // a bad trusted_proxies entry fails here, before anything binds
         outboundTls(c.upstream().tls());
+        io.aisix.kernel.upstream.EgressProxies.resolve(c.upstream().proxy(), name -> null); // the file's url, no_proxy
         if (c.cache().backend().equals("redis") && (c.cache().redis() == null || c.cache().redis().url() == null)) {
             throw new ConfigException("cache.redis", "is required when cache.backend is redis");
         }
