@@ -41,7 +41,7 @@ import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.store.file.ResourcesFileStore;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.EgressProxies;
-import io.aisix.kernel.upstream.Http1UpstreamClient;
+import io.aisix.kernel.upstream.PooledUpstreamClient;
 import io.aisix.spi.Digests;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Json;
@@ -91,7 +91,7 @@ public final class Gateway implements AutoCloseable {
     private final SnapshotManager snapshots;
     private final Lifecycle lifecycle = new Lifecycle();
     private final PluginRegistry plugins;
-    private final Http1UpstreamClient upstream;
+    private final PooledUpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
     private final KernelMetrics metrics = new KernelMetrics();
@@ -129,7 +129,7 @@ public final class Gateway implements AutoCloseable {
         if (proxies.any()) {
             LOG.info(() -> "upstream egress proxy: " + proxies.describe());
         }
-        this.upstream = new Http1UpstreamClient(config.upstream(), proxies);
+        this.upstream = PooledUpstreamClient.open(config.upstream(), proxies);
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
                 plugins.adapters().keySet(), metrics, Map.of(
                         // guardrail kinds and cache backends have typed lookups of their own below

@@ -398,7 +398,13 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(min = 0, description = "unanswered probes before the connection is dropped")
             Integer tcpKeepaliveRetries,
             OutboundTls tls,
-            EgressProxy proxy) {
+            EgressProxy proxy,
+            @Setting(oneOf = {"builtin", "helidon"}, description = "builtin: the gateway's own HTTP/1.1 client (the "
+                    + "fastest); helidon: Helidon's WebClient, with HTTP/2") String client,
+            @Setting(description = "with client: helidon, HTTP/2 (ALPN h2 over TLS, else HTTP/1.1; h2c upgrade "
+                    + "for http://)") Boolean http2,
+            @Setting(description = "with http2: HTTP/2 at once to http:// upstreams (h2c prior knowledge)")
+            Boolean http2PriorKnowledge) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);
             timeoutMs = or(timeoutMs, () -> 600_000L);
@@ -409,11 +415,15 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             tcpKeepaliveRetries = or(tcpKeepaliveRetries, () -> 5);
             tls = or(tls, () -> new OutboundTls(null, null, null, null));
             proxy = or(proxy, () -> new EgressProxy(null, null));
+            client = or(client, () -> "builtin");
+            http2 = or(http2, () -> false);
+            http2PriorKnowledge = or(http2PriorKnowledge, () -> false);
         }
 
         /** Timeouts only, the rest at defaults (tests and tools). */
         public Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Integer retries) {
-            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null, null, null);
+            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null, null, null,
+                    null, null, null);
         }
 
         /**

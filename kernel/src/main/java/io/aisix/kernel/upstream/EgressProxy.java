@@ -15,9 +15,11 @@ import java.util.Locale;
  *
  * <p>{@link #toString()} and {@link #display()} never show the credentials: this is what is logged.
  *
- * @param authorization the {@code Proxy-Authorization} header value, or null without credentials
+ * @param username      the URL's user (decoded), or null without credentials
+ * @param password      the URL's password (decoded), or null
+ * @param authorization the {@code Proxy-Authorization} header value of the two, or null
  */
-record EgressProxy(String host, int port, String authorization) {
+record EgressProxy(String host, int port, String username, String password, String authorization) {
     /**
      * Parses {@code [http://][user[:password]@]host[:port][/]} (port 80 when absent, as curl);
      * {@code key} names the source (config key or environment variable) in the
@@ -48,13 +50,20 @@ record EgressProxy(String host, int port, String authorization) {
         }
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         String userInfo = uri.getRawUserInfo();
-        String authorization = null;
-        if (userInfo != null && !userInfo.isEmpty()) {
-            // percent-encoded in the URL (a password with '@' or ':'), sent decoded
-            String credentials = URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
-            authorization = "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+        if (userInfo == null || userInfo.isEmpty()) {
+            return new EgressProxy(host, port, null, null, null);
         }
-        return new EgressProxy(host, port, authorization);
+        // percent-encoded in the URL (a password with '@' or ':'), sent decoded
+        int colon = userInfo.indexOf(':');
+        String username = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+        String password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+        String credentials = username + ":" + (password == null ? "" : password);
+        return new EgressProxy(host, port, username, password,
+                "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     /** A URL with anything between {@code ://} and the last {@code @} of its authority masked. */

@@ -72,7 +72,7 @@ import jdk.net.ExtendedSocketOptions;
  * <p>Failures become {@link GatewayException}s, also when they happen while the body is read: a
  * read that times out is {@code TIMEOUT}, anything else {@code UPSTREAM_ERROR}.
  */
-public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable {
+public final class Http1UpstreamClient implements PooledUpstreamClient {
     private static final int MAX_IDLE_CONNECTIONS = 4096;
     private static final int MAX_URLS = 1024;
     /** How often the watchdog looks for late reads: timeouts fire up to this much late. */
@@ -145,6 +145,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
      * Builds the deployment TLS context on a background thread if it is still missing, so the
      * first HTTPS upstream call does not wait for the trust store; called once the gateway serves.
      */
+    @Override
     public void warmUp() {
         if (deploymentTls == null) {
             Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(this::deploymentTls);
@@ -424,7 +425,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         return new GatewayException(ErrorCode.UPSTREAM_ERROR, what, e);
     }
 
-    /** Closes the idle connections; answers still being read keep theirs until they end. */
+    @Override
     public void close() {
         closed = true;
         closeIdle();

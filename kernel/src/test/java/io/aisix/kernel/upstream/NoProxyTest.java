@@ -65,11 +65,13 @@ class NoProxyTest {
     @Test
     void proxyUrls() {
         EgressProxy p = EgressProxy.parse("HTTPS_PROXY", "proxy.corp:3128");
-        assertEquals(new EgressProxy("proxy.corp", 3128, null), p);
+        assertEquals(new EgressProxy("proxy.corp", 3128, null, null, null), p);
         assertEquals(80, EgressProxy.parse("k", "http://proxy.corp/").port());
         assertEquals("::1", EgressProxy.parse("k", "http://[::1]:3128").host());
         EgressProxy auth = EgressProxy.parse("k", "HTTP://bob:s%3Acret@proxy.corp:3128");
         assertEquals("Basic Ym9iOnM6Y3JldA==", auth.authorization()); // bob:s:cret
+        assertEquals("bob", auth.username());
+        assertEquals("s:cret", auth.password());
         assertEquals("http://***@proxy.corp:3128", auth.toString());
         for (String bad : List.of("https://bob:hunter2@proxy.corp:3128", "socks5://bob:hunter2@proxy.corp:1080",
                 "http://bob:hunter2@proxy.corp:3128/path", "http://bob:hunter2@:3128")) {
