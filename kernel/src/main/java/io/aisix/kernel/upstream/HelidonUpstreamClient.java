@@ -7,7 +7,7 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.StreamBody;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
-import io.aisix.spi.provider.UpstreamTls;
+import io.aisix.support.provider.UpstreamTls;
 import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
