@@ -251,18 +251,11 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
     }
 
     /** Turns read failures into GatewayExceptions so adapters see one error type. */
-    private static final class Guarded extends InputStream {
+    private static final class Guarded extends Http1Connection.BlockReads {
         private final InputStream in;
 
         Guarded(InputStream in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
         }
 
         @Override

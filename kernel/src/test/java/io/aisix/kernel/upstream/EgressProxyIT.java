@@ -8,17 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.Gateway;
-import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
-import io.aisix.kernel.testsupport.PluginLoaders;
-import io.aisix.kernel.testsupport.UpstreamProbeAdapter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import io.aisix.kernel.testsupport.ConnectProxy;
 import io.aisix.kernel.testsupport.HttpsUpstream;
 import io.aisix.kernel.testsupport.TestCerts;
@@ -227,68 +219,31 @@ class EgressProxyIT {
 
     @Test
     void endToEndTheGatewayReachesAnHttpsProviderThroughHttpsProxyFromTheEnvironment() throws Exception {
-        Path gwDir = dir.resolve("gw");
-        Files.createDirectories(gwDir);
-        Path conf = gwDir.resolve("config.yaml");
-        Files.writeString(conf, """
-                proxy: { addr: 127.0.0.1:0 }
-                admin: { addr: 127.0.0.1:0, admin_keys: [admin-key-0123456789] }
-                store: { data_dir: %s }
-                upstream: { retries: 0 }
-                """.formatted(gwDir.resolve("data")));
-        GatewayConfig config = ConfigLoader.load(conf, Map.of());
-        ClassLoader loader = PluginLoaders.withCallerPlugins(gwDir, Map.of("io.aisix.spi.provider.ProviderAdapter",
-                List.of(UpstreamProbeAdapter.class.getName())));
-        Gateway.Options options = new Gateway.Options(Clock.systemUTC(), null, loader,
-                new PrintStream(new ByteArrayOutputStream()), d -> { });
         Map<String, String> env = Map.of("HTTPS_PROXY", "http://gw:pw@127.0.0.1:" + proxy.port());
         proxy.requireCredentials(basic("gw:pw"));
-        ObjectMapper json = new ObjectMapper();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        try (Gateway gw = Gateway.start(config, options, env::get)) {
+        try (Gateway gw = UpstreamTlsIT.startGateway(dir.resolve("gw"), env::get)) {
             String admin = "http://127.0.0.1:" + gw.adminPort() + "/admin/v1/";
-            JsonNode pk = json.readTree(send(http, admin + "provider_keys", "admin-key-0123456789", 201,
-                    "{\"display_name\": \"tls\", \"provider\": \"test-upstream\", \"api_key\": \"sk-up\", "
-                    + "\"api_base\": \"" + tlsUpstream.base() + "\", \"tls\": {\"ca_pem\": "
-                    + json.writeValueAsString(caPem) + "}}"));
-            send(http, admin + "models", "admin-key-0123456789", 201, "{\"display_name\": \"m\", "
-                    + "\"provider_key_id\": \"" + pk.get("id").asText() + "\", \"model_name\": \"up\"}");
-            send(http, admin + "api_keys", "admin-key-0123456789", 201,
-                    "{\"display_name\": \"caller\", \"key\": \"sk-caller-egress\"}");
+            JsonNode pk = UpstreamTlsIT.post(http, admin + "provider_keys", "{\"display_name\": \"tls\", "
+                    + "\"provider\": \"test-upstream\", \"api_key\": \"sk-up\", \"api_base\": \""
+                    + tlsUpstream.base() + "\", \"tls\": {\"ca_pem\": " + new ObjectMapper().writeValueAsString(caPem)
+                    + "}}");
+            UpstreamTlsIT.post(http, admin + "models", "{\"display_name\": \"m\", \"provider_key_id\": \""
+                    + pk.get("id").asText() + "\", \"model_name\": \"up\"}");
+            UpstreamTlsIT.post(http, admin + "api_keys", "{\"display_name\": \"caller\", \"key\": \"sk-caller-tls\"}");
+            UpstreamTlsIT.awaitModel(gw, "m");
             String chat = "http://127.0.0.1:" + gw.proxyPort() + "/v1/chat/completions";
-            String body = "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            HttpResponse<String> ok;
-            do { // until the model is applied
-                ok = post(http, chat, "sk-caller-egress", body);
-            } while (ok.statusCode() != 200 && System.nanoTime() < deadline && sleep());
+            HttpResponse<String> ok = UpstreamTlsIT.chat(http, chat, "m");
             assertEquals(200, ok.statusCode(), ok.body());
             assertTrue(ok.body().contains("hello over tls"), ok.body());
             String authority = tlsUpstream.base().substring("https://".length());
             assertEquals("CONNECT " + authority + " HTTP/1.1", proxy.seen().getFirst().requestLine());
 
             proxy.close(); // the proxy goes away, with the pooled tunnel
-            HttpResponse<String> down = post(http, chat, "sk-caller-egress", body);
+            HttpResponse<String> down = UpstreamTlsIT.chat(http, chat, "m");
             assertEquals(502, down.statusCode(), down.body());
             assertTrue(down.body().contains("egress proxy"), down.body());
             assertFalse(down.body().contains("pw"), down.body());
         }
-    }
-
-    private static boolean sleep() throws InterruptedException {
-        Thread.sleep(50);
-        return true;
-    }
-
-    private static String send(HttpClient http, String url, String key, int expected, String body) throws Exception {
-        HttpResponse<String> r = post(http, url, key, body);
-        assertEquals(expected, r.statusCode(), r.body());
-        return r.body();
-    }
-
-    private static HttpResponse<String> post(HttpClient http, String url, String key, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }
