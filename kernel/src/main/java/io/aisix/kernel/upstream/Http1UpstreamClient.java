@@ -110,6 +110,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         this(config, EgressProxies.NONE);
     }
 
+    /** A client reaching each upstream directly or through the egress proxy {@code proxies} selects for it. */
     public Http1UpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies) {
         this.config = config;
         this.proxies = proxies;

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -190,10 +189,5 @@ public final class ConnectProxy implements AutoCloseable {
                 // closed
             }
         }
-    }
-
-    /** Lower-case request line method of every request seen, for assertions. */
-    public List<String> methods() {
-        return seen.stream().map(s -> s.requestLine().split(" ")[0].toLowerCase(Locale.ROOT)).toList();
     }
 }
