@@ -1,8 +1,5 @@
 package io.aisix.kernel;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.admin.AdminAuth;
 import io.aisix.kernel.admin.AdminKeys;
 import io.aisix.kernel.admin.HealthReport;
@@ -20,10 +17,13 @@ import io.aisix.kernel.managed.ManagedMode;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.plugin.PluginConfigs;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.plugin.StartedPlugins;
 import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.stats.StatsDocuments;
+import io.aisix.kernel.stats.UsageRing;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
@@ -32,9 +32,9 @@ import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.PooledUpstreamClient;
 import io.aisix.spi.PluginContext;
-import io.aisix.spi.observe.ExporterKind;
+import io.aisix.spi.observe.SpendBoard;
+import io.aisix.spi.observe.UsageStats;
 import io.aisix.spi.resource.ResourceKind;
-import io.aisix.support.Json;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -61,6 +61,9 @@ public final class Gateway implements AutoCloseable {
     private final PooledUpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
+    private final PluginConfigs pluginConfigs;
+    /** Per-minute request statistics and the budget counters, for /admin/v1/stats and /spend. */
+    private final StatsDocuments stats;
     private final KernelMetrics metrics = new KernelMetrics();
     private final StartedPlugins startedPlugins = new StartedPlugins();
     private final ManagedMode managed; // null unless deployment.mode is managed
@@ -94,10 +97,13 @@ public final class Gateway implements AutoCloseable {
             LOG.info(() -> "upstream egress proxy: " + proxies.describe());
         }
         this.upstream = PooledUpstreamClient.open(config.upstream(), proxies);
-        this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
-                plugins.adapters().keySet(), metrics, Map.of(
-                        // guardrail kinds and cache backends have typed lookups of their own below
-                        ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
+        this.pluginConfigs = PluginConfigs.bind(plugins, config.plugins());
+        this.pluginContext = new KernelPluginContext(upstream, options.clock(), metrics, pluginConfigs.byType(),
+                Path.of(config.store().dataDir()), Duration.ofMillis(config.upstream().timeoutMs()));
+        ResourceKinds.offer(plugins, pluginContext);
+        this.stats = new StatsDocuments(new UsageRing(options.clock()), new StatsDocuments.Board());
+        pluginContext.register(UsageStats.class, stats.ring());
+        pluginContext.register(SpendBoard.class, stats.board());
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
@@ -108,7 +114,8 @@ public final class Gateway implements AutoCloseable {
                 ? ResourcesFileStore.open(Path.of(config.resourcesFile()), kinds, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : resourcesFile != null ? resourcesFile : openStore(config);
         this.listeners = new Listeners(new Listeners.Services(config, lifecycle, snapshots, store, metrics, dispatcher,
-                plugins, () -> healthReport(options), resourcesFile != null, options.clock(), options.hostLoader()),
+                plugins, () -> healthReport(options), stats, resourcesFile != null, options.clock(),
+                options.hostLoader()),
                 listenerTls);
     }
 
@@ -148,7 +155,7 @@ public final class Gateway implements AutoCloseable {
         reserved.addAll(StatusRoutes.PATHS);
         MetricsEndpoint.checkPath(config.metrics().path(), reserved);
         registerKernelMetrics();
-        startedPlugins.start(plugins, pluginContext);
+        startedPlugins.start(plugins, pluginContext, pluginConfigs::spelling);
         store.watch(snapshots);
         listeners.start(adminAuth);
         upstream.warmUp();
@@ -157,6 +164,12 @@ public final class Gateway implements AutoCloseable {
 
     /** The families the kernel owns; plugins add theirs through {@link PluginContext#metrics()}. */
     private void registerKernelMetrics() {
+        metrics.describe("aisix_config_revision", "Store revision of the configuration snapshot being served");
+        metrics.describe("aisix_config_source_connected", "1 while the configuration store is reachable");
+        metrics.describe("aisix_in_flight_requests", "Proxy requests in flight, streams included");
+        metrics.describe("aisix_config_rejected_rows", "Store rows that failed validation, by kind");
+        // counted here for requests answered before the chain runs, by the observe plugin for the rest
+        metrics.describe("aisix_requests_total", "Proxy requests by route, model alias, provider and HTTP status");
         metrics.gauge("aisix_config_revision", snapshots::revision);
         metrics.gauge("aisix_config_source_connected", () -> snapshots.connected() ? 1 : 0);
         metrics.gauge("aisix_in_flight_requests", lifecycle::inFlight);
@@ -209,13 +222,6 @@ public final class Gateway implements AutoCloseable {
     /** Managed mode's state (environment, gateway id, heartbeat), empty in self-hosted mode. */
     public Optional<ManagedMode> managed() {
         return Optional.ofNullable(managed);
-    }
-
-    private static ObjectNode settingsTree(GatewayConfig config) {
-        ObjectMapper m = Json.mapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-        ObjectNode tree = m.valueToTree(config);
-        ((ObjectNode) tree.path("admin")).remove("admin_keys");
-        return tree;
     }
 
     public GatewayConfig config() {

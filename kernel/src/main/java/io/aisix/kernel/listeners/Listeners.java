@@ -25,6 +25,7 @@ import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.stats.StatsDocuments;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.tls.ListenerTls;
 import io.helidon.http.HeaderNames;
@@ -60,7 +61,8 @@ public final class Listeners implements AutoCloseable {
     /** What the listeners serve. */
     public record Services(GatewayConfig config, Lifecycle lifecycle, SnapshotManager snapshots, ConfigStore store,
                            KernelMetrics metrics, Dispatcher dispatcher, PluginRegistry plugins,
-                           Supplier<HealthReport> health, boolean fileMode, Clock clock, ClassLoader hostLoader) {
+                           Supplier<HealthReport> health, StatsDocuments stats, boolean fileMode, Clock clock,
+                           ClassLoader hostLoader) {
     }
 
     private final Services s;
@@ -121,7 +123,7 @@ public final class Listeners implements AutoCloseable {
         StatusRoutes status = new StatusRoutes(s.snapshots(), s.store(), s.dispatcher(), s.clock(), s.fileMode());
         if (adminOn) {
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(s.store(), s.snapshots().kinds()),
-                    s.health().get(), s.plugins().plugins(), status::models);
+                    s.health().get(), s.plugins().plugins(), status::models, s.stats());
             loadAdminExtensions(s.hostLoader());
             b.putSocket("admin", sb -> listener(sb, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -21,8 +22,12 @@ public final class StartedPlugins {
     private final List<CacheBackend> backends = new ArrayList<>();
     private final List<FilterFactory> filters = new ArrayList<>();
 
-    /** Starts every cache backend and filter factory of {@code plugins}; those started before a failure stay listed for {@link #stop}. */
-    public void start(PluginRegistry plugins, KernelPluginContext context) {
+    /**
+     * Starts every cache backend and filter factory of {@code plugins}; those started before a
+     * failure stay listed for {@link #stop}. {@code keySpelling} turns a plugin's setting key into
+     * the one the operator wrote (a failure names that).
+     */
+    public void start(PluginRegistry plugins, KernelPluginContext context, UnaryOperator<String> keySpelling) {
         Map<String, CacheBackend> enabled = new LinkedHashMap<>();
         for (CacheBackend c : plugins.cacheBackends().values()) {
             try {
@@ -32,16 +37,16 @@ public final class StartedPlugins {
                     enabled.put(c.id(), c);
                 }
             } catch (StartupException e) {
-                throw new ConfigException(e.key(), e.getMessage(), e);
+                throw new ConfigException(keySpelling.apply(e.key()), e.getMessage(), e);
             }
         }
-        context.cacheBackends(enabled);
+        context.registerAll(CacheBackend.class, enabled.values());
         for (FilterFactory f : plugins.filterFactories()) {
             try {
                 PluginCalls.run(f, () -> f.start(context));
                 filters.add(f);
             } catch (StartupException e) {
-                throw new ConfigException(e.key(), e.getMessage(), e);
+                throw new ConfigException(keySpelling.apply(e.key()), e.getMessage(), e);
             }
         }
     }

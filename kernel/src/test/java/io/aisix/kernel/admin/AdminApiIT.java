@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.support.Digests;
+import io.aisix.spi.observe.SpendBoard;
+import io.aisix.spi.observe.UsageEvent;
+import io.aisix.spi.observe.UsageStats;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -93,26 +96,29 @@ class AdminApiIT {
 
     @Test
     void headerValuesReadBackMaskedOnEveryReadAndAreKept() throws Exception {
-        String exporter = "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://127.0.0.1:9/\","
+        // every kind's secret maps alike; provider keys' extra upstream headers here (plugins' kinds:
+        // their own tests)
+        String key = "{\"display_name\":\"otel\",\"provider\":\"openai\",\"api_key\":\"sk-live-abcdefghijklmnop1234\","
+                + "\"api_base\":\"http://127.0.0.1:9/\","
                 + "\"headers\":{\"Authorization\":\"Bearer exporter-token-abcdef1234\",\"x-tenant\":\"t1\"}}";
-        HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/observability_exporters", exporter);
+        HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/provider_keys", key);
         assertEquals(201, created.statusCode(), created.body());
         String id = json(created).get("id").asText();
         assertEquals("Bea…1234", json(created).at("/value/headers/Authorization").asText());
         assertEquals("…", json(created).at("/value/headers/x-tenant").asText());
-        assertEquals("http://127.0.0.1:9/", json(created).at("/value/endpoint").asText());
+        assertEquals("http://127.0.0.1:9/", json(created).at("/value/api_base").asText());
 
-        HttpResponse<String> one = gw.adminCall("GET", "/admin/v1/observability_exporters/" + id, null);
+        HttpResponse<String> one = gw.adminCall("GET", "/admin/v1/provider_keys/" + id, null);
         assertEquals("Bea…1234", json(one).at("/value/headers/Authorization").asText());
-        HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/observability_exporters", null);
-        assertEquals("Bea…1234", json(list).at("/0/value/headers/Authorization").asText());
+        HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/provider_keys", null);
+        assertTrue(list.body().contains("Bea…1234"), list.body());
         for (HttpResponse<String> r : java.util.List.of(created, one, list)) {
             assertFalse(r.body().contains("exporter-token"), r.body());
         }
 
         // a PUT without headers keeps the stored ones, as a PUT without api_key keeps the key
-        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/observability_exporters/" + id,
-                "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://127.0.0.1:9/v1\"}");
+        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/provider_keys/" + id,
+                "{\"display_name\":\"otel\",\"provider\":\"openai\",\"api_base\":\"http://127.0.0.1:9/v1\"}");
         assertEquals(200, put.statusCode(), put.body());
         assertEquals("Bea…1234", json(put).at("/value/headers/Authorization").asText());
         assertFalse(put.body().contains("exporter-token"));
@@ -123,7 +129,7 @@ class AdminApiIT {
             Thread.sleep(10);
         }
         assertEquals("Bearer exporter-token-abcdef1234", gw.gateway.snapshots().current().snapshot()
-                .get(io.aisix.support.resource.CoreKinds.OBSERVABILITY_EXPORTERS, id).orElseThrow()
+                .get(io.aisix.support.resource.CoreKinds.PROVIDER_KEYS, id).orElseThrow()
                 .headers().get("Authorization"), "and reaches the data path");
 
         // provider keys' extra upstream headers too
@@ -285,5 +291,49 @@ class AdminApiIT {
         HttpResponse<String> r = gw.adminCall("GET", "/admin/v1/plugins", null);
         assertEquals(200, r.statusCode());
         assertTrue(r.body().contains("filter:test-scripted@INGRESS/900"), r.body());
+    }
+
+    @Test
+    void statsAndSpendAnswerFromTheServicesPluginsFeed() throws Exception {
+        HttpResponse<String> empty = gw.adminCall("GET", "/admin/v1/stats", null);
+        assertEquals(200, empty.statusCode(), empty.body());
+        JsonNode doc = json(empty);
+        assertEquals("1h", doc.get("window").asText());
+        assertEquals("model", doc.get("by").asText());
+        assertEquals(60, doc.get("buckets").size());
+        assertEquals(0, doc.at("/total/totals/requests").asLong());
+
+        // what the observe plugin does with every finished request
+        UsageStats stats = gw.gateway.pluginContext().service(UsageStats.class).orElseThrow();
+        stats.record(new UsageEvent("r1", java.time.Instant.now().minusMillis(40), 40_000_000L, java.util.Optional.empty(),
+                "/v1/chat/completions", "key-1", "gpt", "openai", "gpt-4o", 200, "", 12, 8, 0, 0, "", "", 1, false,
+                java.util.List.of(), java.util.Optional.empty(), java.util.Optional.empty(), false,
+                new UsageEvent.Spend(0.25, 0, java.util.List.of())));
+        doc = json(gw.adminCall("GET", "/admin/v1/stats?window=24h&by=key&top=3", null));
+        assertEquals(96, doc.get("buckets").size());
+        assertEquals("key-1", doc.at("/series/0/name").asText());
+        assertEquals(1, doc.at("/series/0/totals/requests").asLong());
+        assertEquals(20, doc.at("/series/0/totals/prompt_tokens").asLong() + doc.at("/series/0/totals/completion_tokens").asLong());
+        assertEquals(0.25, doc.at("/series/0/totals/cost_usd").asDouble(), 1e-12);
+        assertTrue(doc.at("/series/0/totals/p50_ms").asDouble() >= 40, doc.toString());
+
+        for (String bad : new String[] {"window=7d", "by=team", "top=0", "top=x"}) {
+            HttpResponse<String> r = gw.adminCall("GET", "/admin/v1/stats?" + bad, null);
+            assertEquals(400, r.statusCode(), bad);
+            assertTrue(json(r).get("error_msg").asText().contains(bad.substring(0, bad.indexOf('='))), r.body());
+        }
+        HttpResponse<String> noKey = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/stats"))));
+        assertEquals(401, noKey.statusCode());
+
+        JsonNode spend = json(gw.adminCall("GET", "/admin/v1/spend", null));
+        assertFalse(spend.get("available").asBoolean(), "no budgets plugin reported");
+        gw.gateway.pluginContext().service(SpendBoard.class).orElseThrow().report(() -> java.util.List.of(
+                new SpendBoard.Counter("b1", "monthly", "key-1", 0.25, 5, "hard",
+                        java.time.Instant.parse("2027-01-01T00:00:00Z"))));
+        spend = json(gw.adminCall("GET", "/admin/v1/spend?budget=monthly", null));
+        assertTrue(spend.get("available").asBoolean());
+        assertEquals(0.25, spend.at("/counters/0/spent_usd").asDouble());
+        assertEquals(5, spend.at("/counters/0/max_usd").asDouble());
+        assertEquals(0, json(gw.adminCall("GET", "/admin/v1/spend?budget=other", null)).get("counters").size());
     }
 }

@@ -3,7 +3,6 @@ package io.aisix.kernel.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
@@ -25,7 +24,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -55,7 +53,7 @@ class ProbesRoutingTest {
     @SetUpRoute
     static void routing(HttpRouting.Builder routing) throws IOException {
         Clock clock = Clock.systemUTC();
-        KernelPluginContext ctx = new KernelPluginContext(null, clock, JsonNodeFactory.instance.objectNode(), Set.of());
+        KernelPluginContext ctx = new KernelPluginContext(null, clock);
         snapshots = new SnapshotManager(List.copyOf(CoreKinds.all()), new ChainCompiler(ctx, List.of(), Map.of(), null,
                 new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> { })), clock);
         data = Files.createTempDirectory("aisix-probes");
