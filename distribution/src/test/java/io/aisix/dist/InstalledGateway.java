@@ -200,7 +200,9 @@ final class InstalledGateway implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/aisix").toString(), "--config", conf.toString())
                     .directory(dir.toFile());
             // only what the test sets: nothing of the build's environment reaches the gateway's config
-            pb.environment().keySet().removeIf(k -> k.startsWith("AISIX_") || k.equals("JAVA_OPTS"));
+            // (an egress proxy of the build machine would stand between the gateway and the mocks)
+            pb.environment().keySet().removeIf(k -> k.startsWith("AISIX_") || k.equals("JAVA_OPTS")
+                    || k.toLowerCase(java.util.Locale.ROOT).matches("https?_proxy|no_proxy"));
             pb.environment().put("AISIX_ADMIN_KEY", ADMIN_KEY);
             pb.environment().putAll(env);
             Process p = pb.start();
