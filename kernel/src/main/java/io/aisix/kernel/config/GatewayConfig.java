@@ -473,11 +473,12 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
     public record Logging(
             @Setting(oneOf = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"}, ignoreCase = true) String level,
             Boolean accessLog,
-            @Setting(oneOf = {"json", "text"}) String format) {
+            @Setting(oneOf = {"json", "text"}, description = "text: one line per record; json: one JSON object"
+                    + " per line for every logger, access-log fields as fields") String format) {
         public Logging {
             level = or(level, () -> "INFO");
             accessLog = or(accessLog, () -> true);
-            format = or(format, () -> "json");
+            format = or(format, () -> "text");
         }
     }
 
