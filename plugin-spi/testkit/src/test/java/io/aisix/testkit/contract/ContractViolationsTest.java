@@ -1,0 +1,121 @@
+package io.aisix.testkit.contract;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.aisix.spi.FilterFactory;
+import io.aisix.spi.resource.ResourceKind;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Each deliberately broken plugin fails the check of the rule it breaks. */
+class ContractViolationsTest {
+
+    private static FilterFactoryContract factoryContract(Supplier<FilterFactory> factory) {
+        return new FilterFactoryContract() {
+            @Override
+            protected FilterFactory newFactory() {
+                return factory.get();
+            }
+
+            @Override
+            protected String pluginFolder() {
+                return "good-plugin";
+            }
+        };
+    }
+
+    private static <T> ResourceKindContract<T> kindContract(ResourceKind<T> kind) {
+        GoodKindContractTest data = new GoodKindContractTest();
+        return new ResourceKindContract<>() {
+            @Override
+            protected ResourceKind<T> kind() {
+                return kind;
+            }
+
+            @Override
+            protected String validValue() {
+                return data.validValue();
+            }
+
+            @Override
+            protected String invalidValue() {
+                return data.invalidValue();
+            }
+
+            @Override
+            protected Set<String> invalidPaths() {
+                return data.invalidPaths();
+            }
+        };
+    }
+
+    private static void fails(Executable check, String expected) {
+        AssertionError e = assertThrows(AssertionError.class, check);
+        assertTrue(String.valueOf(e.getMessage()).contains(expected), e.getMessage());
+    }
+
+    @Test
+    void anIdThatIsNotTheFolderName() {
+        fails(factoryContract(Fixtures.MisnamedFactory::new)::idIsThePluginFolderName, "plugin folder name");
+    }
+
+    @Test
+    void aFactoryMissingFromMetaInfServices() {
+        fails(factoryContract(Fixtures.MisnamedFactory::new)::registeredForServiceLoader, "META-INF/services");
+    }
+
+    @Test
+    void aThreadStartedInCreate() {
+        fails(factoryContract(Fixtures.ThreadInCreateFactory::new)::createIsRepeatableAndStartsNothing,
+                "leaked-by-create");
+    }
+
+    @Test
+    void aFilterThatThrowsWhenTheChainRejects() {
+        fails(factoryContract(Fixtures.ThrowsOnRejectionFactory::new)::aRejectedExchangeNeverMakesTheFilterThrow,
+                "IllegalStateException");
+    }
+
+    @Test
+    void aCompletionCallbackThatThrowsOnAnErrorAnswer() {
+        fails(factoryContract(Fixtures.CallbackThrowsFactory::new)::aRejectedExchangeNeverMakesTheFilterThrow,
+                "completion callback");
+    }
+
+    @Test
+    void aSecondStopThatThrows() {
+        fails(factoryContract(Fixtures.StopTwiceFactory::new)::stopCanBeCalledTwice, "idempotent");
+    }
+
+    @Test
+    void aKindThatReportsOnlyItsFirstProblem() {
+        fails(kindContract(new Fixtures.FirstIssueOnlyKind())::decodeReportsEveryProblemWithAJsonPointer,
+                "every problem");
+    }
+
+    @Test
+    void aKindMissingFromMetaInfServices() {
+        fails(kindContract(new Fixtures.FirstIssueOnlyKind())::registeredForServiceLoaderUnderAStoreName,
+                "META-INF/services");
+    }
+
+    @Test
+    void aKindThatCrashesOnAValueThatIsNotAnObject() {
+        fails(kindContract(new Fixtures.CrashesOnNonObjectKind())::aValueThatIsNotAnObjectIsAValidationProblem,
+                "ClassCastException");
+    }
+
+    @Test
+    void aKindWithoutSchema() {
+        fails(kindContract(new Fixtures.NoSchemaKind())::theSchemaIsPublished, "schema() is empty");
+    }
+
+    @Test
+    void aKindWhoseValuePrintsTheSecret() {
+        fails(kindContract(new Fixtures.LeakyKind())::secretsNeverAppearInTheDecodedValueOrItsProblems,
+                "prints a secret");
+    }
+}

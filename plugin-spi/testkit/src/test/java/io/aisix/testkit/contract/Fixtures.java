@@ -1,0 +1,240 @@
+package io.aisix.testkit.contract;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
+import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.Response;
+import io.aisix.spi.Stage;
+import io.aisix.spi.resource.ResourceKind;
+import io.aisix.spi.resource.ValidationException;
+import io.aisix.spi.resource.ValidationIssue;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Plugins for the contract tests' own tests: a correct one (declared in this module's test
+ * {@code META-INF/services}) and deliberately broken ones (each breaks one rule).
+ */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    /** Stamps a header; follows every rule. */
+    public static class GoodFactory implements FilterFactory {
+        private volatile boolean started;
+
+        @Override
+        public String id() {
+            return "good-plugin";
+        }
+
+        @Override
+        public Stage stage() {
+            return Stage.OBSERVE;
+        }
+
+        @Override
+        public void start(PluginContext context) {
+            started = true;
+        }
+
+        @Override
+        public Optional<Filter> create(FilterContext context) {
+            return Optional.of((ex, chain) -> {
+                ex.responseHeaders().set("x-good", "1");
+                return chain.proceed(ex);
+            });
+        }
+
+        @Override
+        public void stop() {
+            started = false;
+        }
+    }
+
+    /** id differs from its folder; not declared in META-INF/services. */
+    public static final class MisnamedFactory extends GoodFactory {
+        @Override
+        public String id() {
+            return "Misnamed_Plugin";
+        }
+    }
+
+    /** Starts a thread in create(), where the snapshot may never serve. */
+    public static final class ThreadInCreateFactory extends GoodFactory {
+        final List<Thread> threads = new ArrayList<>();
+
+        @Override
+        public Optional<Filter> create(FilterContext context) {
+            Thread t = Thread.ofPlatform().daemon().name("leaked-by-create").start(() -> {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            threads.add(t);
+            return super.create(context);
+        }
+    }
+
+    /** Reads the answer's body without checking for the error it may be, and throws on a rejection. */
+    public static final class ThrowsOnRejectionFactory extends GoodFactory {
+        @Override
+        public Optional<Filter> create(FilterContext context) {
+            return Optional.of((ex, chain) -> {
+                Response r;
+                try {
+                    r = chain.proceed(ex);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("did not expect " + e.getMessage());
+                }
+                return r;
+            });
+        }
+    }
+
+    /** Its completion callback fails on error answers. */
+    public static final class CallbackThrowsFactory extends GoodFactory {
+        @Override
+        public Optional<Filter> create(FilterContext context) {
+            return Optional.of((ex, chain) -> {
+                ex.onComplete(c -> {
+                    if (c.status() >= 400) {
+                        throw new NullPointerException("no usage on an error answer");
+                    }
+                });
+                return chain.proceed(ex);
+            });
+        }
+    }
+
+    /** A second stop() fails. */
+    public static final class StopTwiceFactory extends GoodFactory {
+        private boolean stopped;
+
+        @Override
+        public void stop() {
+            if (stopped) {
+                throw new IllegalStateException("already stopped");
+            }
+            stopped = true;
+        }
+    }
+
+    /** A tiny kind read by hand: {@code {"name": "...", "limit": 1.., "token": "secret"}}. */
+    public static class GoodKind implements ResourceKind<GoodKind.Thing> {
+        public record Thing(String name, int limit, String token) {
+            @Override
+            public String toString() {
+                return "Thing[name=" + name + ", limit=" + limit + ", token=***]";
+            }
+        }
+
+        @Override
+        public String name() {
+            return "good_things";
+        }
+
+        @Override
+        public Thing decode(String id, JsonNode value) {
+            if (!value.isObject()) {
+                throw new ValidationException(List.of(new ValidationIssue("", "must be an object")));
+            }
+            List<ValidationIssue> issues = new ArrayList<>();
+            if (!value.path("name").isTextual()) {
+                issues.add(new ValidationIssue("/name", "required text"));
+            }
+            if (!value.path("limit").canConvertToInt() || value.path("limit").asInt() < 1) {
+                issues.add(new ValidationIssue("/limit", "required, at least 1"));
+            }
+            if (!value.path("token").isTextual()) {
+                issues.add(new ValidationIssue("/token", "required text"));
+            }
+            if (!issues.isEmpty()) {
+                throw new ValidationException(issues);
+            }
+            return new Thing(value.get("name").asText(), value.get("limit").asInt(), value.get("token").asText());
+        }
+
+        @Override
+        public Set<String> secretFields() {
+            return Set.of("token");
+        }
+
+        @Override
+        public Optional<ObjectNode> schema() {
+            ObjectNode s = new ObjectMapper().createObjectNode();
+            s.put("title", name());
+            ObjectNode p = s.putObject("properties");
+            p.putObject("name").put("type", "string");
+            p.putObject("limit").put("type", "integer");
+            p.putObject("token").put("type", "string");
+            return Optional.of(s);
+        }
+    }
+
+    /** Stops at the first problem; not declared in META-INF/services. */
+    public static final class FirstIssueOnlyKind extends GoodKind {
+        @Override
+        public Thing decode(String id, JsonNode value) {
+            try {
+                return super.decode(id, value);
+            } catch (ValidationException e) {
+                throw new ValidationException(e.issues().subList(0, 1));
+            }
+        }
+    }
+
+    /** Assumes an object: a string value is a ClassCastException-like crash. */
+    public static final class CrashesOnNonObjectKind extends GoodKind {
+        @Override
+        public Thing decode(String id, JsonNode value) {
+            ((ObjectNode) value).size();
+            return super.decode(id, value);
+        }
+    }
+
+    /** Publishes no schema. */
+    public static final class NoSchemaKind extends GoodKind {
+        @Override
+        public Optional<ObjectNode> schema() {
+            return Optional.empty();
+        }
+    }
+
+    /** Its decoded value prints the token (a record's generated toString). */
+    public static final class LeakyKind implements ResourceKind<LeakyKind.Leaky> {
+        private final GoodKind checks = new GoodKind();
+
+        record Leaky(String name, String token) {
+        }
+
+        @Override
+        public String name() {
+            return checks.name();
+        }
+
+        @Override
+        public Leaky decode(String id, JsonNode value) {
+            GoodKind.Thing t = checks.decode(id, value);
+            return new Leaky(t.name(), t.token());
+        }
+
+        @Override
+        public Set<String> secretFields() {
+            return checks.secretFields();
+        }
+
+        @Override
+        public Optional<ObjectNode> schema() {
+            return checks.schema();
+        }
+    }
+}
