@@ -193,12 +193,17 @@ public abstract class FilterFactoryContract {
         }
     }
 
+    /** Runs a fresh {@link #exchange} through the filter and ends it, as the kernel would. */
     private int status(Filter filter, Function<Exchange, Response> terminal) {
+        TestExchange ex = exchange();
+        int status;
         try {
-            return TestChain.of(filter, terminal).run(exchange()).status();
+            status = TestChain.of(filter, terminal).run(ex).status();
         } catch (GatewayException e) {
-            return e.status();
+            status = e.status();
         }
+        ex.complete(new Completion(status, Optional.empty(), false, true, false, System.nanoTime()));
+        return status;
     }
 
     private static Set<Thread> liveThreads() {
