@@ -2,8 +2,9 @@
 # AISIX-J load harness: direct to the mock, through nginx, and through the gateway, in one run.
 #
 #   benchmarks/load/run.sh [--pin] [--gateway-cpus LIST] [--aux-cpus LIST] [--duration S] [--warmup S]
-#                          [--concurrency "1 32 128"] [--streams N] [--stream-rounds N] [--stall-ms MS]
-#                          [--java-opts "..."]
+#                          [--concurrency "1 32 128"] [--streams "64 128 512"] [--cold-streams N]
+#                          [--stream-rounds N] [--stall-ms MS]
+#                          [--java-opts "..."] [--dist DIR]
 #                          [--build] [--keep] [--serve]
 #
 # Starts (all on 127.0.0.1, random ports, a temp directory):
@@ -18,8 +19,11 @@
 #      has a unique body, so every request misses and stores), rate limits far above the load,
 #      metrics (always on);
 #   4. load: wrk (benchmarks/load/post.lua) at each concurrency, direct, through nginx, then through
-#      the gateway, after a warm-up; then N concurrent streams (io.aisix.bench.load.StreamClient),
-#      the same three ways; the gateway's VmRSS/VmHWM sampled every 100 ms throughout.
+#      the gateway, after a warm-up; then bursts of N concurrent streams for each N of --streams
+#      (io.aisix.bench.load.StreamClient), the same three ways; the gateway's VmRSS/VmHWM sampled
+#      every 100 ms throughout. Before any of that, right after the gateway was configured and had
+#      served one stream, one "cold" burst of --cold-streams streams each way: what the first
+#      callers of a freshly started gateway see.
 # Writes benchmarks/load/results/<UTC timestamp>.json and prints a summary table: at every point the
 # latency the gateway adds over direct next to what nginx adds, and the gateway's throughput against
 # nginx's. Every process it started is stopped on exit (also on Ctrl-C).
@@ -31,11 +35,13 @@
 #   --duration S        seconds per measured wrk phase (default 10)
 #   --warmup S          seconds of gateway warm-up at c=32 before measuring (default 30; the JIT
 #                       needs about that long on 2 cores)
-#   --streams N         concurrent streams (default 512)
+#   --streams LIST      sizes of the stream bursts, each measured on its own (default "64 128 512")
+#   --cold-streams N    streams of the one burst sent to the freshly started gateway (default 64; 0: none)
 #   --stream-rounds N   measured bursts of streams per side; the median one is reported (default 3)
 #   --concurrency LIST  wrk connection counts (default "1 32 128")
 #   --stall-ms MS       an inter-event gap above this is a stall (default 100)
 #   --java-opts "..."   extra JVM options for the gateway (JAVA_OPTS of bin/aisix)
+#   --dist DIR          the extracted distribution to run (default distribution/target/aisix-*/)
 #   --build             rebuild the distribution and benchmarks.jar first (done anyway when missing)
 #   --keep              keep the temp directory (logs, raw outputs) and print its path
 #   --serve             only start and configure the mock and the gateway, print how to reach them,
@@ -48,7 +54,8 @@ root="$(cd "$here/../.." && pwd)"
 duration=10
 warmup=30
 stream_rounds=3
-streams=512
+streams="64 128 512"
+cold_streams=64
 deltas=64
 delta_ms=20
 stall_ms=100
@@ -57,6 +64,7 @@ pin=false
 gateway_cpus=1
 aux_cpus=0
 gw_java_opts=""
+dist=""
 build=false
 keep=false
 serve=false
@@ -68,12 +76,14 @@ while (($#)); do
     --duration) duration="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
     --streams) streams="$2"; shift ;;
+    --cold-streams) cold_streams="$2"; shift ;;
     --stream-rounds) stream_rounds="$2"; shift ;;
     --concurrency) concurrency="$2"; shift ;;
     --stall-ms) stall_ms="$2"; shift ;;
     --gateway-cpus) gateway_cpus="$2"; shift ;;
     --aux-cpus) aux_cpus="$2"; shift ;;
     --java-opts) gw_java_opts="$2"; shift ;;
+    --dist) dist="$2"; shift ;;
     --build) build=true ;;
     --keep) keep=true ;;
     --serve) serve=true ;;
@@ -111,7 +121,7 @@ if $pin && ! command -v taskset >/dev/null 2>&1; then
   die "--pin needs taskset (util-linux)"
 fi
 
-dist="$(ls -d "$root"/distribution/target/aisix-*/ 2>/dev/null | head -n1 || true)"
+[[ -n "$dist" ]] || dist="$(ls -d "$root"/distribution/target/aisix-*/ 2>/dev/null | head -n1 || true)"
 jar="$root/benchmarks/target/benchmarks.jar"
 if $build || [[ -z "$dist" || ! -x "$dist/bin/aisix" || ! -f "$jar" ]]; then
   log "building the distribution and benchmarks.jar (mvn package, tests skipped)"
@@ -317,6 +327,31 @@ run_wrk() { # side concurrency seconds out
     -s "$here/post.lua" "http://127.0.0.1:$port/v1/chat/completions" > "$out.txt" 2>&1 || die "wrk failed: $(cat "$out.txt")"
 }
 
+stream_client() { # side out warmup-rounds streams [measured-rounds]
+  local port key=()
+  case $1 in
+    direct) port=$mock_stream_port; model=gpt-4o-mini ;;
+    nginx) port=$nginx_stream_port; model=gpt-4o-mini ;;
+    *) port=$gw_port; model=bench-stream; key=(--key "$caller_key") ;;
+  esac
+  "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
+    --port "$port" --model "$model" "${key[@]}" --streams "$4" --stall-ms "$stall_ms" \
+    --warmup "$4" --warmup-rounds "$3" --rounds "${5:-$stream_rounds}" > "$2" 2> "$2.err" \
+    || die "stream client failed: $(cat "$2.err")"
+}
+# The cold burst: the gateway has started, was configured and served one stream (the probe). The
+# client JVM is as cold on every side; direct runs once unmeasured first so the mock is warm.
+if ((cold_streams > 0)); then
+  stream_client direct "$work/cold-warm-mock.json" 0 "$cold_streams" 1
+  for side in $sides; do
+    phase "cold-$side"
+    log "cold burst: $cold_streams streams, $side"
+    stream_client "$side" "$work/cold-$side-$cold_streams.json" 0 "$cold_streams" 1
+    phase pause
+    sleep 1
+  done
+fi
+
 phase warmup
 log "warm-up: direct 5 s,$($with_nginx && echo " nginx 5 s,") gateway ${warmup} s at c=32"
 run_wrk direct 32 5 "$work/warmup-direct.json"
@@ -334,29 +369,20 @@ for c in $concurrency; do
   done
 done
 
-stream_client() { # side out warmup-rounds
-  local port key=()
-  case $1 in
-    direct) port=$mock_stream_port; model=gpt-4o-mini ;;
-    nginx) port=$nginx_stream_port; model=gpt-4o-mini ;;
-    *) port=$gw_port; model=bench-stream; key=(--key "$caller_key") ;;
-  esac
-  "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
-    --port "$port" --model "$model" "${key[@]}" --streams "$streams" --stall-ms "$stall_ms" \
-    --warmup "$streams" --warmup-rounds "$3" --rounds "$stream_rounds" > "$2" 2> "$2.err" \
-    || die "stream client failed: $(cat "$2.err")"
-}
 # Warm-up rounds of full size run in the client's JVM before the measured bursts, so neither the
 # client's code nor the gateway's stream path (SSE read, rewrite, chunked writes: code the wrk
 # phases never ran) is still being compiled in a measured burst; the gateway's JIT settles after
-# about four rounds of this size.
-for side in $sides; do
-  rounds=2; [[ $side == gateway ]] && rounds=4
-  phase "streams-$side"
-  log "streams: $streams concurrent, $side ($rounds warm-up rounds, then $stream_rounds measured)"
-  stream_client "$side" "$work/streams-$side.json" "$rounds"
-  phase pause
-  sleep 1
+# about four rounds of 512 (the cold burst, before the warm-up, shows what the first callers see).
+for n in $streams; do
+  for side in $sides; do
+    rounds=1; [[ $side == gateway ]] && rounds=2
+    [[ $n -ge 512 ]] && rounds=$((rounds * 2))
+    phase "streams-$side-$n"
+    log "streams: $n concurrent, $side ($rounds warm-up rounds, then $stream_rounds measured)"
+    stream_client "$side" "$work/streams-$side-$n.json" "$rounds" "$n"
+    phase pause
+    sleep 1
+  done
 done
 
 phase post
@@ -388,7 +414,7 @@ cat > "$work/meta.json" <<EOF
               "kernel": $(json_str "$(uname -r)")},
   "load": {"before": $(json_str "$load_before"), "after": $(json_str "$load_after"),
            "other_busy_cores_before": $background_before, "other_busy_cores_after": $background_after},
-  "options": {"duration_s": $duration, "warmup_s": $warmup, "streams": $streams, "stream_rounds": $stream_rounds, "deltas": $deltas,
+  "options": {"duration_s": $duration, "warmup_s": $warmup, "streams": $(json_str "$streams"), "cold_streams": $cold_streams, "stream_rounds": $stream_rounds, "deltas": $deltas,
               "delta_ms": $delta_ms, "stall_ms": $stall_ms, "concurrency": $(json_str "$concurrency"),
               "nginx": $(json_str "$($with_nginx && "$nginx_bin" -v 2>&1 | sed 's/.*: //' || echo none)"),
               "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),

@@ -16,7 +16,9 @@ import java.util.Locale;
  * Turns the raw outputs of one {@code benchmarks/load/run.sh} run into the results JSON and the
  * summary table. Inputs, all in one work directory: {@code meta.json} (machine and options),
  * {@code wrk-<direct|nginx|gateway>-c<N>.json} (one line each from {@code post.lua}'s {@code done}),
- * {@code streams-<direct|nginx|gateway>.json} ({@link StreamClient}), {@code rss.tsv}
+ * {@code streams-<direct|nginx|gateway>-<N>.json} and {@code cold-<side>-<N>.json}
+ * ({@link StreamClient}: bursts of N streams after the warm-up, and the one burst sent to the
+ * freshly started gateway), {@code rss.tsv}
  * ({@code epoch_us phase rss_kib hwm_kib}, sampled every 100 ms), {@code rss-post.txt} and
  * {@code phases.txt} (each phase with the 1-minute load average when it began).
  *
@@ -88,31 +90,12 @@ public final class Report {
         }
 
         ObjectNode streams = r.putObject("streams");
-        JsonNode sd = readIfExists(dir.resolve("streams-direct.json"));
-        JsonNode sn = readIfExists(dir.resolve("streams-nginx.json"));
-        JsonNode sg = readIfExists(dir.resolve("streams-gateway.json"));
-        if (sd != null) {
-            streams.set("direct", sd);
+        for (int n : sizes(dir, "streams-direct-")) {
+            streams.set(Integer.toString(n), burst(dir, "streams", n));
         }
-        if (sn != null) {
-            streams.set("nginx", sn);
-        }
-        if (sg != null) {
-            streams.set("gateway", sg);
-        }
-        double addedTtft = Double.NaN;
-        if (sd != null && sg != null) {
-            ObjectNode added = streams.putObject("added_ttft_ms");
-            for (String p : List.of("p50", "p99")) {
-                added.put(p, round(sg.path("ttft_ms").path(p).asDouble() - sd.path("ttft_ms").path(p).asDouble(), 3));
-            }
-            addedTtft = added.path("p50").asDouble();
-        }
-        if (sd != null && sn != null) {
-            ObjectNode added = streams.putObject("nginx_added_ttft_ms");
-            for (String p : List.of("p50", "p99")) {
-                added.put(p, round(sn.path("ttft_ms").path(p).asDouble() - sd.path("ttft_ms").path(p).asDouble(), 3));
-            }
+        ObjectNode cold = r.putObject("cold_streams");
+        for (int n : sizes(dir, "cold-direct-")) {
+            cold.set(Integer.toString(n), burst(dir, "cold", n));
         }
 
         ObjectNode rss = r.putObject("rss_mib");
@@ -172,17 +155,60 @@ public final class Report {
                 target(targets, "gateway/nginx RPS at c=" + c, ">= " + MIN_RPS_VS_NGINX, round(v, 3), v >= MIN_RPS_VS_NGINX);
             }
         });
-        if (sg != null) {
-            target(targets, sg.path("streams").asInt() + " concurrent streams: added median TTFT (ms)",
-                    "<= " + MAX_ADDED_TTFT_P50_MS, addedTtft, addedTtft <= MAX_ADDED_TTFT_P50_MS);
-            int failed = sg.has("failed_all_rounds") ? sg.path("failed_all_rounds").asInt() : sg.path("failed").asInt();
-            boolean clean = sg.path("stalls").asInt(-1) == 0 && failed == 0;
-            target(targets, sg.path("streams").asInt() + " concurrent streams: stalls (median round) + failed streams",
-                    "0", sg.path("stalls").asInt() + failed, clean);
-        }
+        streams.properties().forEach(e -> streamTargets(targets, e.getKey() + " concurrent streams", e.getValue()));
+        cold.properties().forEach(e -> streamTargets(targets, "cold burst of " + e.getKey() + " streams", e.getValue()));
         target(targets, "peak RSS at c=128 (MiB)", "<= " + MAX_PEAK_RSS_MIB, round(peakC128, 1),
                 peakC128 > 0 && peakC128 <= MAX_PEAK_RSS_MIB);
         return r;
+    }
+
+    /** One burst size: each side's client summary and what the gateway and nginx add to direct's TTFT. */
+    private static ObjectNode burst(Path dir, String prefix, int n) throws IOException {
+        ObjectNode b = JSON.createObjectNode();
+        for (String side : List.of("direct", "nginx", "gateway")) {
+            JsonNode x = readIfExists(dir.resolve(prefix + "-" + side + "-" + n + ".json"));
+            if (x != null) {
+                b.set(side, x);
+            }
+        }
+        addedTtft(b, "gateway", "added_ttft_ms");
+        addedTtft(b, "nginx", "nginx_added_ttft_ms");
+        return b;
+    }
+
+    private static void addedTtft(ObjectNode burst, String side, String field) {
+        JsonNode d = burst.path("direct");
+        JsonNode x = burst.path(side);
+        if (d.isMissingNode() || x.isMissingNode()) {
+            return;
+        }
+        ObjectNode added = burst.putObject(field);
+        for (String p : List.of("p50", "p99")) {
+            added.put(p, round(x.path("ttft_ms").path(p).asDouble() - d.path("ttft_ms").path(p).asDouble(), 3));
+        }
+    }
+
+    private static void streamTargets(ArrayNode targets, String name, JsonNode burst) {
+        JsonNode g = burst.path("gateway");
+        if (g.isMissingNode()) {
+            return;
+        }
+        double added = burst.path("added_ttft_ms").path("p50").asDouble(Double.NaN);
+        target(targets, name + ": added median TTFT (ms)", "<= " + MAX_ADDED_TTFT_P50_MS, added,
+                added <= MAX_ADDED_TTFT_P50_MS);
+        int failed = g.has("failed_all_rounds") ? g.path("failed_all_rounds").asInt() : g.path("failed").asInt();
+        target(targets, name + ": stalls (median round) + failed streams", "0", g.path("stalls").asInt() + failed,
+                g.path("stalls").asInt(-1) == 0 && failed == 0);
+    }
+
+    /** The N of every {@code <prefix><N>.json} in the work directory, ascending. */
+    private static int[] sizes(Path dir, String prefix) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(prefix) && n.endsWith(".json"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(prefix.length(), n.length() - 5)))
+                    .sorted().toArray();
+        }
     }
 
     private static void target(ArrayNode targets, String name, String goal, double value, boolean met) {
@@ -194,12 +220,7 @@ public final class Report {
     }
 
     private static int[] concurrencies(Path dir) throws IOException {
-        try (var s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith("wrk-direct-c") && n.endsWith(".json"))
-                    .mapToInt(n -> Integer.parseInt(n.substring("wrk-direct-c".length(), n.length() - 5)))
-                    .sorted().toArray();
-        }
+        return sizes(dir, "wrk-direct-c");
     }
 
     private static JsonNode readIfExists(Path p) throws IOException {
@@ -244,6 +265,44 @@ public final class Report {
         return Math.round(v * f) / f;
     }
 
+    private static void printBurst(PrintStream out, String title, JsonNode s) {
+        if (!s.has("gateway")) {
+            return;
+        }
+        out.println();
+        out.println("| " + title + " | completed | stalls (> " + s.path("gateway").path("stall_threshold_ms").asText()
+                + " ms gap) | of which in the first second | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
+        out.println("|---|---:|---:|---:|---:|---:|");
+        for (String side : List.of("direct", "nginx", "gateway")) {
+            JsonNode x = s.path(side);
+            if (x.isMissingNode()) {
+                continue;
+            }
+            out.println(String.format(Locale.ROOT, "| %s x%d | %d | %d | %d | %.2f / %.2f | %.2f / %.2f / %.2f |",
+                    side, x.path("streams").asInt(), x.path("completed").asInt(), x.path("stalls").asInt(),
+                    x.path("stalls_in_first_second").asInt(),
+                    x.path("ttft_ms").path("p50").asDouble(), x.path("ttft_ms").path("p99").asDouble(),
+                    x.path("gap_ms").path("p50").asDouble(), x.path("gap_ms").path("p99").asDouble(),
+                    x.path("gap_ms").path("max").asDouble()));
+        }
+        for (String side : List.of("direct", "nginx", "gateway")) {
+            JsonNode rounds = s.path(side).path("rounds");
+            if (rounds.size() > 1) {
+                List<String> counts = new java.util.ArrayList<>();
+                rounds.forEach(x -> counts.add(x.path("stalls").asText()));
+                out.println(side + ": median of " + rounds.size() + " bursts shown; stalls per burst " + counts);
+            }
+        }
+        JsonNode a = s.path("added_ttft_ms");
+        out.println(String.format(Locale.ROOT, "gateway added TTFT: p50 %.2f ms, p99 %.2f ms", a.path("p50").asDouble(),
+                a.path("p99").asDouble()));
+        JsonNode an = s.path("nginx_added_ttft_ms");
+        if (!an.isMissingNode()) {
+            out.println(String.format(Locale.ROOT, "nginx added TTFT: p50 %.2f ms, p99 %.2f ms",
+                    an.path("p50").asDouble(), an.path("p99").asDouble()));
+        }
+    }
+
     static void print(JsonNode r, PrintStream out) {
         out.println();
         out.println("AISIX-J load harness: " + r.path("timestamp").asText() + " on " + r.path("machine").path("cpu").asText()
@@ -273,41 +332,8 @@ public final class Report {
                     d.path("errors").asLong(), hasNginx ? Long.toString(n.path("errors").asLong()) : "-",
                     g.path("errors").asLong()));
         }
-        JsonNode s = r.path("streams");
-        if (s.has("gateway")) {
-            out.println();
-            out.println("| streams | completed | stalls (> " + s.path("gateway").path("stall_threshold_ms").asText()
-                    + " ms gap) | of which in the first second | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
-            out.println("|---|---:|---:|---:|---:|---:|");
-            for (String side : List.of("direct", "nginx", "gateway")) {
-                JsonNode x = s.path(side);
-                if (x.isMissingNode()) {
-                    continue;
-                }
-                out.println(String.format(Locale.ROOT, "| %s x%d | %d | %d | %d | %.2f / %.2f | %.2f / %.2f / %.2f |",
-                        side, x.path("streams").asInt(), x.path("completed").asInt(), x.path("stalls").asInt(),
-                        x.path("stalls_in_first_second").asInt(),
-                        x.path("ttft_ms").path("p50").asDouble(), x.path("ttft_ms").path("p99").asDouble(),
-                        x.path("gap_ms").path("p50").asDouble(), x.path("gap_ms").path("p99").asDouble(),
-                        x.path("gap_ms").path("max").asDouble()));
-            }
-            for (String side : List.of("direct", "nginx", "gateway")) {
-                JsonNode rounds = s.path(side).path("rounds");
-                if (rounds.size() > 1) {
-                    List<String> counts = new java.util.ArrayList<>();
-                    rounds.forEach(x -> counts.add(x.path("stalls").asText()));
-                    out.println(side + ": median of " + rounds.size() + " bursts shown; stalls per burst " + counts);
-                }
-            }
-            JsonNode a = s.path("added_ttft_ms");
-            out.println(String.format(Locale.ROOT, "gateway added TTFT: p50 %.2f ms, p99 %.2f ms", a.path("p50").asDouble(),
-                    a.path("p99").asDouble()));
-            JsonNode an = s.path("nginx_added_ttft_ms");
-            if (!an.isMissingNode()) {
-                out.println(String.format(Locale.ROOT, "nginx added TTFT: p50 %.2f ms, p99 %.2f ms",
-                        an.path("p50").asDouble(), an.path("p99").asDouble()));
-            }
-        }
+        r.path("cold_streams").properties().forEach(e -> printBurst(out, "cold burst (first streams after start-up)", e.getValue()));
+        r.path("streams").properties().forEach(e -> printBurst(out, "burst", e.getValue()));
         JsonNode m = r.path("rss_mib");
         out.println();
         out.println(String.format(Locale.ROOT,
