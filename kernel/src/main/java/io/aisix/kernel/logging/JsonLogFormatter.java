@@ -1,5 +1,6 @@
 package io.aisix.kernel.logging;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.aisix.spi.observe.UtcTime;
 import java.util.logging.LogRecord;
 
@@ -13,8 +14,8 @@ import java.util.logging.LogRecord;
  *
  * {@code request_id} is there when the line was logged while serving a request
  * ({@link LogContext}); {@code exception} (the stack trace as text) when the record carries one.
- * Strings are escaped as JSON requires (quote, backslash, control characters), so a message with
- * line breaks stays on one line.
+ * Strings are escaped by Jackson as JSON requires (quote, backslash, control characters), so a
+ * message with line breaks stays on one line.
  *
  * <p>Access-log lines ({@value ConsoleLogHandler#ACCESS_LOGGER}) carry a JSON object as their
  * message; its fields are written as fields of the line (after {@code timestamp}, {@code level},
@@ -23,13 +24,12 @@ import java.util.logging.LogRecord;
  * {@code message} like any other.
  */
 public final class JsonLogFormatter extends LineFormatter {
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-
     @Override
     void format(LogRecord record, StringBuilder b) {
         b.append("{\"timestamp\":\"");
         UtcTime.appendMillis(b, record.getInstant());
-        b.append("\",\"level\":\"").append(record.getLevel().getName()).append('"');
+        b.append('"');
+        field(b, "level", record.getLevel().getName());
         field(b, "logger", record.getLoggerName());
         String message = message(record);
         if (ConsoleLogHandler.ACCESS_LOGGER.equals(record.getLoggerName()) && isObject(message)) {
@@ -58,29 +58,7 @@ public final class JsonLogFormatter extends LineFormatter {
             return;
         }
         b.append(",\"").append(name).append("\":\"");
-        escape(b, value);
+        JsonStringEncoder.getInstance().quoteAsString(value, b);
         b.append('"');
-    }
-
-    /** JSON string escaping (RFC 8259): quote, backslash and the control characters. */
-    static void escape(StringBuilder b, String s) {
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        b.append("\\u").append(HEX[c >> 12 & 0xF]).append(HEX[c >> 8 & 0xF])
-                                .append(HEX[c >> 4 & 0xF]).append(HEX[c & 0xF]);
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
     }
 }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.logging.Handler;
@@ -16,27 +14,20 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class JsonLogFormatterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream realErr;
-    private ConsoleLogHandler handler;
-
-    @BeforeEach
-    void captureStandardError() {
-        realErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        handler = new ConsoleLogHandler();
-        handler.setFormatter(new JsonLogFormatter());
-    }
+    private final JsonLogFormatter formatter = new JsonLogFormatter();
+    private final StringBuilder written = new StringBuilder();
 
     @AfterEach
-    void restore() {
-        System.setErr(realErr);
+    void leaveNoRequest() {
         LogContext.clear();
+    }
+
+    private void publish(LogRecord r) {
+        written.append(formatter.format(r));
     }
 
     private static LogRecord record(String logger, Level level, String message) {
@@ -48,9 +39,8 @@ class JsonLogFormatterTest {
 
     /** Every line written so far, each parsed as one JSON object. */
     private List<JsonNode> lines() throws Exception {
-        handler.flush();
         List<JsonNode> out = new java.util.ArrayList<>();
-        for (String line : err.toString(StandardCharsets.UTF_8).split(System.lineSeparator())) {
+        for (String line : written.toString().split(System.lineSeparator())) {
             JsonNode n = JSON.readTree(line);
             assertTrue(n.isObject(), line);
             out.add(n);
@@ -60,7 +50,7 @@ class JsonLogFormatterTest {
 
     @Test
     void aRecordIsOneObjectWithTimestampLevelLoggerAndMessage() throws Exception {
-        handler.publish(record("io.aisix.kernel.Gateway", Level.WARNING, "store unreachable"));
+        publish(record("io.aisix.kernel.Gateway", Level.WARNING, "store unreachable"));
         JsonNode line = lines().getFirst();
         assertEquals("2026-11-26T14:04:05.322Z", line.get("timestamp").asText());
         assertEquals("WARNING", line.get("level").asText());
@@ -73,8 +63,8 @@ class JsonLogFormatterTest {
     @Test
     void quotesBackslashesLineBreaksAndControlCharactersStayInsideOneLine() throws Exception {
         String nasty = "say \"hi\"\nC:\\path\r\n\ttab \u0001 \u2028 end}";
-        handler.publish(record("x", Level.INFO, nasty));
-        handler.publish(record("y", Level.INFO, "second"));
+        publish(record("x", Level.INFO, nasty));
+        publish(record("y", Level.INFO, "second"));
         List<JsonNode> lines = lines();
         assertEquals(2, lines.size());
         assertEquals(nasty, lines.get(0).get("message").asText());
@@ -84,7 +74,7 @@ class JsonLogFormatterTest {
     void parametersAreSubstituted() throws Exception {
         LogRecord r = record("x", Level.INFO, "{0} of {1}");
         r.setParameters(new Object[] {"one", 2});
-        handler.publish(r);
+        publish(r);
         assertEquals("one of 2", lines().getFirst().get("message").asText());
     }
 
@@ -92,7 +82,7 @@ class JsonLogFormatterTest {
     void anExceptionIsOneStringFieldWithTheStackTrace() throws Exception {
         LogRecord r = record("x", Level.SEVERE, "failed");
         r.setThrown(new IllegalStateException("boom \"quoted\"\nsecond line"));
-        handler.publish(r);
+        publish(r);
         List<JsonNode> lines = lines();
         assertEquals(1, lines.size());
         String trace = lines.getFirst().get("exception").asText();
@@ -103,11 +93,11 @@ class JsonLogFormatterTest {
     void linesLoggedWhileServingARequestCarryItsCurrentId() throws Exception {
         String[] id = {"first-id"};
         LogContext.enter(() -> id[0]);
-        handler.publish(record("io.aisix.plugin.cache.CacheFilter", Level.WARNING, "redis slow"));
+        publish(record("io.aisix.plugin.cache.CacheFilter", Level.WARNING, "redis slow"));
         id[0] = "replaced-by-request-id-plugin";
-        handler.publish(record("x", Level.INFO, "later"));
+        publish(record("x", Level.INFO, "later"));
         LogContext.clear();
-        handler.publish(record("x", Level.INFO, "after"));
+        publish(record("x", Level.INFO, "after"));
         List<JsonNode> lines = lines();
         assertEquals("first-id", lines.get(0).get("request_id").asText());
         assertEquals("replaced-by-request-id-plugin", lines.get(1).get("request_id").asText());
@@ -116,7 +106,7 @@ class JsonLogFormatterTest {
 
     @Test
     void accessLogFieldsAreFieldsOfTheLineNotAString() throws Exception {
-        handler.publish(record(ConsoleLogHandler.ACCESS_LOGGER, Level.INFO,
+        publish(record(ConsoleLogHandler.ACCESS_LOGGER, Level.INFO,
                 "{\"time\":\"2026-11-26T14:04:04.529Z\",\"request_id\":\"r-1\",\"status\":200,\"alias\":\"a\\\"b\","
                         + "\"upstream_attempts\":[{\"index\":1}]}"));
         JsonNode line = lines().getFirst();
@@ -131,7 +121,7 @@ class JsonLogFormatterTest {
 
     @Test
     void anAccessLogMessageThatIsNotAnObjectIsAnOrdinaryMessage() throws Exception {
-        handler.publish(record(ConsoleLogHandler.ACCESS_LOGGER, Level.INFO, "{not\njson}"));
+        publish(record(ConsoleLogHandler.ACCESS_LOGGER, Level.INFO, "{not\njson}"));
         assertEquals("{not\njson}", lines().getFirst().get("message").asText());
     }
 
