@@ -62,7 +62,7 @@ public abstract class ResourceKindContract<T> {
     public void registeredForServiceLoaderUnderAStoreName() {
         ResourceKind<T> kind = kind();
         assertTrue(STORE_NAME.matcher(kind.name()).matches(), "name '" + kind.name() + "' is not lower_snake_case");
-        Registration.assertRegistered(ResourceKind.class, kind.getClass());
+        Checks.assertRegistered(ResourceKind.class, kind.getClass());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.resource.ResourceKind;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -117,5 +118,54 @@ class ContractViolationsTest {
     void aKindWhoseValuePrintsTheSecret() {
         fails(kindContract(new Fixtures.LeakyKind())::secretsNeverAppearInTheDecodedValueOrItsProblems,
                 "prints a secret");
+    }
+
+    private static GuardrailKindContract guardrailContract(GuardrailKind kind) {
+        GoodGuardrailContractTest data = new GoodGuardrailContractTest();
+        return new GuardrailKindContract() {
+            @Override
+            protected GuardrailKind kind() {
+                return kind;
+            }
+
+            @Override
+            protected String validRow() {
+                return data.validRow();
+            }
+
+            @Override
+            protected String invalidRow() {
+                return data.invalidRow();
+            }
+
+            @Override
+            protected Set<String> invalidPaths() {
+                return data.invalidPaths();
+            }
+        };
+    }
+
+    @Test
+    void aGuardrailKindThatReportsOnlyItsFirstProblem() {
+        fails(guardrailContract(new Fixtures.SloppyGuardrail())::compileReportsEveryProblemWithAJsonPointer,
+                "every problem");
+    }
+
+    @Test
+    void aGuardrailKindThatRepeatsASecretOrClaimsACommonField() {
+        fails(guardrailContract(new Fixtures.SloppyGuardrail())::declaredFieldsAreTheKindsOwnAndSecretsStaySecret,
+                "'enabled' is a field of every guardrail");
+    }
+
+    @Test
+    void aGuardrailKindThatStartsAThreadInCompile() {
+        fails(guardrailContract(new Fixtures.ThreadInCompileGuardrail())::compileStartsNothingAndIsRepeatable,
+                "leaked-by-compile");
+    }
+
+    @Test
+    void aGuardrailKindMissingFromMetaInfServices() {
+        fails(guardrailContract(new Fixtures.SloppyGuardrail())::registeredForServiceLoaderUnderAKindName,
+                "META-INF/services");
     }
 }

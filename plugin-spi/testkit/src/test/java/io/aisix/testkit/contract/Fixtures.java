@@ -9,6 +9,9 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
 import io.aisix.spi.Stage;
+import io.aisix.spi.guardrail.GuardrailCheck;
+import io.aisix.spi.guardrail.GuardrailKind;
+import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
@@ -235,6 +238,78 @@ public final class Fixtures {
         @Override
         public Optional<ObjectNode> schema() {
             return checks.schema();
+        }
+    }
+
+    /** A guardrail kind: blocks the words of its {@code words} list; {@code token} is a secret. */
+    public static class GoodGuardrail implements GuardrailKind {
+        @Override
+        public String kind() {
+            return "good_words";
+        }
+
+        @Override
+        public GuardrailCheck compile(Guardrail guardrail, PluginContext context) {
+            JsonNode words = guardrail.spec().path("words");
+            List<ValidationIssue> issues = new ArrayList<>();
+            if (!words.isArray() || words.isEmpty()) {
+                issues.add(new ValidationIssue("/words", "required, a non-empty list"));
+            }
+            for (int i = 0; i < words.size(); i++) {
+                if (!words.get(i).isTextual()) {
+                    issues.add(new ValidationIssue("/words/" + i, "must be text"));
+                }
+            }
+            if (!issues.isEmpty()) {
+                throw new ValidationException(issues);
+            }
+            List<String> list = new ArrayList<>();
+            words.forEach(w -> list.add(w.asText()));
+            return (text, phase) -> list.stream().anyMatch(text::contains)
+                    ? GuardrailCheck.Verdict.block(text) : GuardrailCheck.Verdict.pass(text);
+        }
+
+        @Override
+        public Set<String> fields() {
+            return Set.of("words");
+        }
+
+        @Override
+        public Set<String> secretFields() {
+            return Set.of("token");
+        }
+    }
+
+    /** Stops at the first bad word; repeats the secret token in its message; declares a common field. */
+    public static final class SloppyGuardrail extends GoodGuardrail {
+        @Override
+        public GuardrailCheck compile(Guardrail guardrail, PluginContext context) {
+            try {
+                return super.compile(guardrail, context);
+            } catch (ValidationException e) {
+                throw new ValidationException(List.of(new ValidationIssue(e.issues().get(0).path(),
+                        "bad (token " + guardrail.spec().path("token").asText() + ")")));
+            }
+        }
+
+        @Override
+        public Set<String> fields() {
+            return Set.of("words", "enabled");
+        }
+    }
+
+    /** Starts a watcher thread in compile(). */
+    public static final class ThreadInCompileGuardrail extends GoodGuardrail {
+        @Override
+        public GuardrailCheck compile(Guardrail guardrail, PluginContext context) {
+            Thread.ofPlatform().daemon().name("leaked-by-compile").start(() -> {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            return super.compile(guardrail, context);
         }
     }
 }
