@@ -5,13 +5,13 @@ import io.aisix.bench.support.Fixtures;
 import io.aisix.kernel.http.KernelExchange;
 import io.aisix.spi.Chain;
 import io.aisix.spi.CoreAttrs;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.Digests;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -84,7 +84,7 @@ public class AliasResolutionBenchmark {
                 .getBytes(StandardCharsets.UTF_8);
         exchange = new KernelExchange("POST", "/v1/chat/completions", Endpoint.CHAT_COMPLETIONS, Headers.empty(), body,
                 snapshot, "rid", 0);
-        CallerKey caller = snapshot.all(io.aisix.spi.resource.CoreKinds.API_KEYS).get("k");
+        CallerKey caller = snapshot.all(io.aisix.support.resource.CoreKinds.API_KEYS).get("k");
         exchange.attr(CoreAttrs.CALLER, caller);
         exchange.json();
         filter.handle(exchange, NEXT);

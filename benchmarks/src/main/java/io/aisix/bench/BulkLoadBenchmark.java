@@ -69,7 +69,7 @@ public class BulkLoadBenchmark {
         }
         manager.onChanges(batches.get(0), ++revision);
         if (!manager.rejected().isEmpty() || manager.current().snapshot().all(
-                io.aisix.spi.resource.CoreKinds.MODELS).size() < rows / 2) {
+                io.aisix.support.resource.CoreKinds.MODELS).size() < rows / 2) {
             throw new IllegalStateException("set-up rows rejected: " + manager.rejected());
         }
     }

@@ -92,7 +92,7 @@ class CliSmokeIT {
         Run invalid = aisix(Map.of(), "validate", "-r", bad.toString(), "--format", "json");
         assertEquals(2, invalid.exit(), invalid.out());
         String json = invalid.out().substring(invalid.out().indexOf('{'));
-        var errors = io.aisix.spi.Json.mapper().readTree(json).get("errors");
+        var errors = io.aisix.support.Json.mapper().readTree(json).get("errors");
         assertEquals(3, errors.size(), json);
         assertEquals("/guardrails/0/patterns/0/value", errors.get(0).get("path").asText());
         assertEquals(6, errors.get(0).get("line").asInt());

@@ -56,7 +56,7 @@ final class GatewayFixture implements AutoCloseable {
 
     /** A failover routing alias over fresh direct aliases (no cooldown shared with other tests). */
     void routing(String alias, String... targets) {
-        String key = gw.gateway.snapshots().current().snapshot().all(io.aisix.spi.resource.CoreKinds.PROVIDER_KEYS)
+        String key = gw.gateway.snapshots().current().snapshot().all(io.aisix.support.resource.CoreKinds.PROVIDER_KEYS)
                 .values().stream().filter(k -> k.displayName().equals("openai")).findFirst().orElseThrow().id();
         StringBuilder t = new StringBuilder();
         for (String target : targets) {
@@ -83,7 +83,7 @@ final class GatewayFixture implements AutoCloseable {
     private void awaitModel(String alias) {
         for (int i = 0; i < 500; i++) {
             if (post("/v1/chat/completions", CALLER, "{\"model\":\"nope-" + i + "\",\"messages\":[]}").statusCode() == 404
-                    && gw.gateway.snapshots().current().snapshot().all(io.aisix.spi.resource.CoreKinds.MODELS).values()
+                    && gw.gateway.snapshots().current().snapshot().all(io.aisix.support.resource.CoreKinds.MODELS).values()
                     .stream().anyMatch(m -> m.displayName().equals(alias))) {
                 return;
             }

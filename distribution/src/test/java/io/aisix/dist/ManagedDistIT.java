@@ -13,7 +13,7 @@ import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.store.etcd.TestPki;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.Pki;
-import io.aisix.spi.Digests;
+import io.aisix.support.Digests;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
 import java.io.IOException;

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.store.etcd.PemFiles;
 import io.aisix.kernel.store.etcd.TestPki;
 import io.aisix.kernel.testsupport.Pki;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;

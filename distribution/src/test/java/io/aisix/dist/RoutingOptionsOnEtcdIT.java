@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.spi.Digests;
+import io.aisix.support.Digests;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
@@ -63,7 +63,7 @@ class RoutingOptionsOnEtcdIT {
                 %s
                 """.formatted(dir.resolve("data"), etcd.endpoint(), proxyYaml), null);
         ParityGateway.await(() -> gw.gateway.snapshots().current() != null && gw.gateway.snapshots().current()
-                .snapshot().all(io.aisix.spi.resource.CoreKinds.MODELS).size() == 10, "the rows applied");
+                .snapshot().all(io.aisix.support.resource.CoreKinds.MODELS).size() == 10, "the rows applied");
         return gw;
     }
 

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.spi.Digests;
+import io.aisix.support.Digests;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
 import java.net.URI;

@@ -17,9 +17,10 @@ import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.UpstreamClient;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestSnapshot;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public final class BenchGateway implements AutoCloseable {
         settings.putObject("upstream").put("timeout_ms", 600_000);
         this.context = new KernelPluginContext(upstream, Clock.systemUTC(), settings, plugins.adapters().keySet(),
                 metrics, Map.of(ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
-        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
+        GuardrailRegistry guardrailKinds = GuardrailRegistry.of(plugins.guardrailKinds());
         context.register(GuardrailKinds.class, guardrailKinds);
         for (ResourceKind<?> k : CoreKinds.all()) {
             kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, context) : k);

@@ -1,9 +1,9 @@
 package io.aisix.bench.support;
 
-import io.aisix.spi.Digests;
 import io.aisix.spi.Headers;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Digests;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

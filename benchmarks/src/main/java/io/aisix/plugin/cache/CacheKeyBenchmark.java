@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.resource.CachePolicy;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,6 @@
 package io.aisix.kernel.admin;
 
-import io.aisix.spi.Digests;
+import io.aisix.support.Digests;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;

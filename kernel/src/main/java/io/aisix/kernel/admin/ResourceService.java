@@ -9,15 +9,16 @@ import io.aisix.kernel.store.LastKnownRows;
 import io.aisix.kernel.store.RevisionConflictException;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreUnavailableException;
-import io.aisix.spi.Digests;
-import io.aisix.spi.Json;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Secrets;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
+import io.aisix.support.Digests;
+import io.aisix.support.Json;
+import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.resource.SecretFields;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -193,7 +194,7 @@ public final class ResourceService {
         } catch (IOException e) {
             return; // a stored row that is not JSON holds nothing to keep
         }
-        Secrets.keepOmitted(kind, value, old);
+        SecretFields.keepOmitted(kind, value, old);
     }
 
     private void validate(ResourceKind<?> kind, String id, ObjectNode value) {
@@ -285,7 +286,7 @@ public final class ResourceService {
             value = JSON.getNodeFactory().textNode(row.valueText());
         }
         if (value instanceof ObjectNode obj) {
-            Secrets.maskAll(kind, obj);
+            SecretFields.maskAll(kind, obj);
         } else if (!kind.secretFields().isEmpty() || !kind.secretMaps().isEmpty()) {
             // a row written behind the Admin API's back that is not an object: it may hold a secret anywhere
             value = JSON.getNodeFactory().textNode(Secrets.mask(row.valueText()));

@@ -2,8 +2,8 @@ package io.aisix.kernel.admin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.resources.Schemas;
-import io.aisix.spi.Json;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;

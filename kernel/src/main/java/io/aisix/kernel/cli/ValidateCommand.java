@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.resources.Finding;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

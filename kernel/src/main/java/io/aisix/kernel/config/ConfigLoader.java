@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

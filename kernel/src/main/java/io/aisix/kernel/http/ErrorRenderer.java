@@ -3,8 +3,8 @@ package io.aisix.kernel.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.Json;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.support.Json;
 
 /**
  * Renders a {@link GatewayException} in the OpenAI envelope

@@ -1,12 +1,12 @@
 package io.aisix.kernel.http;
 
-import io.aisix.spi.BaseExchange;
 import io.aisix.spi.Completion;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
-import io.aisix.spi.MultipartUpload;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.BaseExchange;
+import io.aisix.support.MultipartUpload;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 

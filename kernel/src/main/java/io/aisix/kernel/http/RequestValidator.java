@@ -11,13 +11,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.Endpoint;
-import io.aisix.spi.Json;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.support.Json;
 import java.io.IOException;
 
 /**
  * Checks a proxy request body before any filter or upstream sees it, and parses it once for the
- * chain ({@link io.aisix.spi.BaseExchange#json()} then reuses the tree).
+ * chain ({@link io.aisix.support.BaseExchange#json()} then reuses the tree).
  *
  * <p>Only the JSON endpoints are checked (not {@code /passthrough/}, whose bodies are the
  * upstream's business, nor multipart uploads). The body must be one JSON object in valid UTF-8 with nothing after it, nested no deeper

@@ -1,7 +1,7 @@
 package io.aisix.kernel.logging;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import io.aisix.spi.observe.UtcTime;
+import io.aisix.support.observe.UtcTime;
 import java.util.logging.LogRecord;
 
 /**

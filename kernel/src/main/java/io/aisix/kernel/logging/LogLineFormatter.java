@@ -1,6 +1,6 @@
 package io.aisix.kernel.logging;
 
-import io.aisix.spi.observe.UtcTime;
+import io.aisix.support.observe.UtcTime;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.logging.LogRecord;

@@ -5,8 +5,9 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.resource.CoreKinds;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class ResourceKinds {
      * {@code context}, where the guardrail filters find them.
      */
     public static List<ResourceKind<?>> assemble(PluginRegistry plugins, KernelPluginContext context) {
-        GuardrailKinds guardrailKinds = GuardrailKinds.of(plugins.guardrailKinds());
+        GuardrailRegistry guardrailKinds = GuardrailRegistry.of(plugins.guardrailKinds());
         context.register(GuardrailKinds.class, guardrailKinds);
         List<ResourceKind<?>> kinds = new ArrayList<>();
         for (ResourceKind<?> k : CoreKinds.all()) {
@@ -44,7 +45,7 @@ public final class ResourceKinds {
     public static List<ResourceKind<?>> offline(PluginRegistry plugins) {
         KernelPluginContext context = new KernelPluginContext(request -> {
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "no upstream calls while validating offline");
-        }, Clock.systemUTC(), io.aisix.spi.Json.mapper().createObjectNode(), plugins.adapters().keySet(),
+        }, Clock.systemUTC(), io.aisix.support.Json.mapper().createObjectNode(), plugins.adapters().keySet(),
                 GatewayMetrics.NOOP, Map.of(ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
         return assemble(plugins, context);
     }

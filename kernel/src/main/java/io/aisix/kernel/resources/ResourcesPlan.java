@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.store.StoreRow;
-import io.aisix.spi.Json;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
-import io.aisix.spi.resource.Secrets;
+import io.aisix.support.Json;
+import io.aisix.support.resource.SecretFields;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -97,7 +97,7 @@ public final class ResourcesPlan {
                     steps.add(new Step(Action.CREATE, kind.name(), row.id(), name(want), List.of(), row.value(), 0));
                     continue;
                 }
-                JsonNode compared = storeMasked && want instanceof ObjectNode o ? Secrets.maskAll(kind, o.deepCopy())
+                JsonNode compared = storeMasked && want instanceof ObjectNode o ? SecretFields.maskAll(kind, o.deepCopy())
                         : want;
                 List<String> changed = changedFields(compared, parse(have.value()));
                 steps.add(changed.isEmpty()

@@ -3,7 +3,7 @@ package io.aisix.kernel.upstream;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.etcd.PemFiles;
-import io.aisix.spi.provider.UpstreamTls;
+import io.aisix.support.provider.UpstreamTls;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;

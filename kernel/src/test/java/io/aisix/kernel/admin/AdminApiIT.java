@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.spi.Digests;
+import io.aisix.support.Digests;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -123,7 +123,7 @@ class AdminApiIT {
             Thread.sleep(10);
         }
         assertEquals("Bearer exporter-token-abcdef1234", gw.gateway.snapshots().current().snapshot()
-                .get(io.aisix.spi.resource.CoreKinds.OBSERVABILITY_EXPORTERS, id).orElseThrow()
+                .get(io.aisix.support.resource.CoreKinds.OBSERVABILITY_EXPORTERS, id).orElseThrow()
                 .headers().get("Authorization"), "and reaches the data path");
 
         // provider keys' extra upstream headers too

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -14,7 +14,7 @@ import io.aisix.kernel.store.StoreWrite;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

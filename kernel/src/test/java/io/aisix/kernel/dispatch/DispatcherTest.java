@@ -9,9 +9,9 @@ import io.aisix.kernel.http.KernelExchange;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
-import io.aisix.spi.SseEvent;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
+import io.aisix.spi.SseEvent;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.Target;
@@ -157,7 +157,7 @@ class DispatcherTest {
         java.util.function.Function<String, KernelExchange> upload = first -> {
             KernelExchange ex = exchange(List.of(target(first, 0, 1), target("b", 0, 1)),
                     Optional.of(routing("failover", 2, false, List.of())));
-            ex.upload(io.aisix.spi.MultipartUpload.read("multipart/form-data; boundary=B",
+            ex.upload(io.aisix.support.MultipartUpload.read("multipart/form-data; boundary=B",
                     new java.io.ByteArrayInputStream(form), form.length, 1 << 20));
             return ex;
         };

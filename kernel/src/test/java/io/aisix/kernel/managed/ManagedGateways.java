@@ -5,7 +5,7 @@ import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.testsupport.PluginLoaders;
 import io.aisix.kernel.testsupport.UpstreamProbeAdapter;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -10,15 +10,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.plugin.KernelPluginContext;
-import io.aisix.spi.Digests;
-import io.aisix.spi.Json;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
-import io.aisix.spi.guardrail.GuardrailKinds;
-import io.aisix.spi.resource.CoreKinds;
-import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.Digests;
+import io.aisix.support.Json;
+import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.resource.FieldReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -63,7 +63,7 @@ class ResourcesFileTest {
         KernelPluginContext context = new KernelPluginContext(req -> {
             throw new AssertionError("no upstream calls");
         }, Clock.systemUTC(), JSON.createObjectNode(), Set.of());
-        GuardrailKinds guardrails = GuardrailKinds.of(Map.of("keyword", keyword));
+        GuardrailRegistry guardrails = GuardrailRegistry.of(Map.of("keyword", keyword));
         List<ResourceKind<?>> out = new ArrayList<>();
         for (ResourceKind<?> k : CoreKinds.all()) {
             out.add(k == CoreKinds.GUARDRAILS ? guardrails.validating(CoreKinds.GUARDRAILS, context) : k);

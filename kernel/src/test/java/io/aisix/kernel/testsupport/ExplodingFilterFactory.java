@@ -4,8 +4,8 @@ import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Stage;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Model;
+import io.aisix.support.resource.CoreKinds;
 import java.util.Optional;
 
 /**

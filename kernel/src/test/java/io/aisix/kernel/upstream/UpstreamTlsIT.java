@@ -157,7 +157,7 @@ class UpstreamTlsIT {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             var state = gw.snapshots().current();
-            if (state != null && state.snapshot().all(io.aisix.spi.resource.CoreKinds.MODELS).values().stream()
+            if (state != null && state.snapshot().all(io.aisix.support.resource.CoreKinds.MODELS).values().stream()
                     .anyMatch(m -> m.displayName().equals(alias))) {
                 return;
             }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.Json;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.support.Json;
 
 /** The one JSON mapper of a provider plugin, and small helpers around it. */
 public final class ProviderJson {

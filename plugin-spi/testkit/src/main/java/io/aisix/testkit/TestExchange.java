@@ -3,12 +3,12 @@ package io.aisix.testkit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.AttrKey;
-import io.aisix.spi.BaseExchange;
 import io.aisix.spi.Completion;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Exchange;
 import io.aisix.spi.Headers;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.BaseExchange;
 import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -105,7 +105,7 @@ public final class TestExchange extends BaseExchange {
         private Snapshot snapshot = TestSnapshot.empty();
         private String requestId = UUID.randomUUID().toString();
         private final Map<AttrKey<?>, Object> attrs = new IdentityHashMap<>();
-        private io.aisix.spi.MultipartUpload upload;
+        private io.aisix.support.MultipartUpload upload;
 
         private Builder(Endpoint endpoint) {
             this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -152,12 +152,12 @@ public final class TestExchange extends BaseExchange {
         }
 
         /**
-         * A streamed multipart upload, read as the kernel reads it ({@link io.aisix.spi.MultipartUpload}):
+         * A streamed multipart upload, read as the kernel reads it ({@link io.aisix.support.MultipartUpload}):
          * its text fields become the JSON body, the rest stays in {@code body} until forwarded.
          */
         public Builder multipart(String contentType, java.io.InputStream body, long length) {
             headers.set("content-type", contentType);
-            this.upload = io.aisix.spi.MultipartUpload.read(contentType, body, length, Long.MAX_VALUE);
+            this.upload = io.aisix.support.MultipartUpload.read(contentType, body, length, Long.MAX_VALUE);
             return this;
         }
 

@@ -6,7 +6,7 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
-import io.aisix.spi.provider.UpstreamTls;
+import io.aisix.support.provider.UpstreamTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -13,7 +13,7 @@ import io.aisix.kernel.store.StoreListener;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreStatus;
 import io.aisix.kernel.store.StoreUnavailableException;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

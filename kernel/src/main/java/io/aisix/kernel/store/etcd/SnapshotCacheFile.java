@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.StoreRow;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -17,7 +17,7 @@ import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.snapshot.SnapshotManager;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import io.helidon.webserver.WebServer;
 import java.net.URI;
 import java.net.http.HttpClient;

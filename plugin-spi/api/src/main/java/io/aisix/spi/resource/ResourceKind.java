@@ -40,7 +40,7 @@ public interface ResourceKind<T> {
     /**
      * Top-level string fields that hold secrets: masked on every read; when a PUT omits all of them
      * (they may be spellings of one secret, as {@code api_key} and {@code secret}), the stored ones
-     * are kept. See {@link Secrets#maskAll} and {@link Secrets#keepOmitted}.
+     * are kept (plugin-support's {@code SecretFields} applies both rules).
      */
     default Set<String> secretFields() {
         return Set.of();
@@ -71,20 +71,20 @@ public interface ResourceKind<T> {
 
     /**
      * The JSON Schema (draft-07) of a stored value, published for editors and tools. The default
-     * runs {@link #decode} over {@link FieldReader#schemaProbe()}, so a kind whose decoder reads
-     * with a {@link FieldReader} describes exactly what it accepts (checks written as plain code
-     * stay out of the schema: it is then necessary, not sufficient). Fields the gateway does not
-     * know are allowed, as {@link #decode} allows them. Empty when the decoder does not read
-     * through a {@link FieldReader}.
+     * runs {@link #decode} over a {@link SchemaProbe}, so a kind whose decoder reads with a
+     * schema-recording reader (plugin-support's {@code FieldReader}) describes exactly what it
+     * accepts (checks written as plain code stay out of the schema: it is then necessary, not
+     * sufficient). Fields the gateway does not know are allowed, as {@link #decode} allows them.
+     * Empty when the decoder records nothing.
      */
     default Optional<ObjectNode> schema() {
-        JsonNode probe = FieldReader.schemaProbe();
+        SchemaProbe probe = new SchemaProbe();
         try {
             decode("", probe);
         } catch (RuntimeException e) {
             return Optional.empty();
         }
-        ObjectNode recorded = FieldReader.schemaOf(probe);
+        ObjectNode recorded = probe.schema();
         if (!recorded.has("properties")) {
             return Optional.empty();
         }

@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.CoreAttrs;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.Digests;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestPluginContext;

@@ -6,7 +6,7 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import java.util.Map;
 import java.util.Optional;
 

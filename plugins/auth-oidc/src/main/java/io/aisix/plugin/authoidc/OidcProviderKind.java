@@ -1,8 +1,8 @@
 package io.aisix.plugin.authoidc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.FieldReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -10,15 +10,15 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
 import io.aisix.spi.CoreAttrs;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Response;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.Digests;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
@@ -472,7 +472,7 @@ class OidcAuthFilterTest {
     }
 
     OidcProvider anyProvider() {
-        return new OidcProviderKind().decode("p1", io.aisix.spi.Json.mapper().valueToTree(Map.of("name", "corp",
+        return new OidcProviderKind().decode("p1", io.aisix.support.Json.mapper().valueToTree(Map.of("name", "corp",
                 "issuer", idp.issuer, "audiences", List.of("aisix"), "jwks_refresh_secs", 60)));
     }
 

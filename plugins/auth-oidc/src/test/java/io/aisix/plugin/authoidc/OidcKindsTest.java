@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.Json;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
+import io.aisix.support.Json;
+import io.aisix.support.resource.CoreKinds;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

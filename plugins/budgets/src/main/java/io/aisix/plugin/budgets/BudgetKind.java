@@ -1,8 +1,8 @@
 package io.aisix.plugin.budgets;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.FieldReader;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.time.ZoneOffset;

@@ -1,8 +1,8 @@
 package io.aisix.plugin.budgets;
 
-import io.aisix.spi.DependencyHealth;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.support.DependencyHealth;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;

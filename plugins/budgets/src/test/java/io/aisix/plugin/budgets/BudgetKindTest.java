@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.Json;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
+import io.aisix.support.Json;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;

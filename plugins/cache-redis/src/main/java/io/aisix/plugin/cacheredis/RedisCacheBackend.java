@@ -1,10 +1,10 @@
 package io.aisix.plugin.cacheredis;
 
-import io.aisix.spi.DependencyHealth;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.support.DependencyHealth;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -17,8 +17,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

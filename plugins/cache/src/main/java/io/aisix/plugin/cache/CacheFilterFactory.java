@@ -6,7 +6,7 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Stage;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.resource.CachePolicy;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -25,7 +25,7 @@ class CacheKeyTest {
 
     @Test
     void aisixEnvScopeLoadsAsShared() throws Exception {
-        CachePolicy p = io.aisix.spi.resource.CoreKinds.CACHE_POLICIES.decode("p", JSON.readTree(
+        CachePolicy p = io.aisix.support.resource.CoreKinds.CACHE_POLICIES.decode("p", JSON.readTree(
                 "{\"name\":\"n\",\"scope\":\"env\"}"));
         assertEquals("shared", p.scope());
     }

@@ -2,7 +2,7 @@ package io.aisix.plugin.exporterfile;
 
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.UsageEvent;
-import io.aisix.spi.observe.UsageEventJson;
+import io.aisix.support.observe.UsageEventJson;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

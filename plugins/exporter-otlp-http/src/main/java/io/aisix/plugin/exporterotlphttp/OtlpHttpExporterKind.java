@@ -3,8 +3,8 @@ package io.aisix.plugin.exporterotlphttp;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.observe.HttpPostExporter;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.support.observe.HttpPostExporter;
 
 /**
  * Exporter kind {@code otlp_http}: each batch is one OTLP/HTTP JSON export request,

@@ -2,9 +2,9 @@ package io.aisix.plugin.exporterotlphttp;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.aisix.spi.Digests;
-import io.aisix.spi.Json;
 import io.aisix.spi.observe.UsageEvent;
+import io.aisix.support.Digests;
+import io.aisix.support.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.aisix.plugin.guardrailkeyword;
 
-import io.aisix.spi.guardrail.BoundedText;
 import io.aisix.spi.guardrail.GuardrailCheck;
+import io.aisix.support.guardrail.BoundedText;
 import java.util.List;
 import java.util.Locale;
 import java.util.logging.Logger;

@@ -1,6 +1,6 @@
 package io.aisix.plugin.guardrailpii;
 
-import io.aisix.spi.guardrail.BoundedText;
+import io.aisix.support.guardrail.BoundedText;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,7 +1,7 @@
 package io.aisix.plugin.guardrailpii;
 
-import io.aisix.spi.guardrail.BoundedText;
 import io.aisix.spi.guardrail.GuardrailCheck;
+import io.aisix.support.guardrail.BoundedText;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

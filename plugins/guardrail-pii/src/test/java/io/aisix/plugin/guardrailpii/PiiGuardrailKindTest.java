@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.spi.PluginContext;
-import io.aisix.testkit.TestPluginContext;
-import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
+import io.aisix.support.resource.CoreKinds;
+import io.aisix.testkit.TestPluginContext;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

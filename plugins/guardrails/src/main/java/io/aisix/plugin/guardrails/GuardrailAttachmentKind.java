@@ -1,9 +1,9 @@
 package io.aisix.plugin.guardrails;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.FieldReader;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

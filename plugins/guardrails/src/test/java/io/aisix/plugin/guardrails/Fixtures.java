@@ -9,9 +9,10 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.Headers;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
@@ -37,7 +38,7 @@ final class Fixtures {
         for (GuardrailKind k : extra) {
             kinds.put(k.kind(), k);
         }
-        return new TestPluginContext(metrics).service(GuardrailKinds.class, GuardrailKinds.of(kinds));
+        return new TestPluginContext(metrics).service(GuardrailKinds.class, GuardrailRegistry.of(kinds));
     }
 
     static Guardrail guardrail(String id, String json) {

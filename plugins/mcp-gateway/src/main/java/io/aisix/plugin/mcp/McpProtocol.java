@@ -2,7 +2,7 @@ package io.aisix.plugin.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

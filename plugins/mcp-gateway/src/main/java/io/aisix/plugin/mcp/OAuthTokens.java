@@ -1,13 +1,13 @@
 package io.aisix.plugin.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Headers;
-import io.aisix.spi.Json;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Digests;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;

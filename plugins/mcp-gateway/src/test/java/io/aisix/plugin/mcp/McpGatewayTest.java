@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Filter;
-import io.aisix.spi.Json;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.Digests;
+import io.aisix.support.Json;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;

@@ -10,10 +10,11 @@ import io.aisix.plugin.guardrailkeyword.KeywordGuardrailKind;
 import io.aisix.plugin.guardrailpii.PiiGuardrailKind;
 import io.aisix.plugin.guardrails.InputGuardrailsFilterFactory;
 import io.aisix.plugin.guardrails.OutputGuardrailsFilterFactory;
-import io.aisix.spi.Digests;
 import io.aisix.spi.Filter;
 import io.aisix.spi.guardrail.GuardrailKinds;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.Digests;
+import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
@@ -73,7 +74,7 @@ class McpGuardrailsTest {
                         + "\"applies_to\":[\"api_key:k2\"],\"patterns\":[{\"value\":\"keyword-two\"}]}")
                 .build();
         TestPluginContext ctx = new TestPluginContext(METRICS).upstream(new TestUpstreamClient())
-                .service(GuardrailKinds.class, GuardrailKinds.of(Map.of("keyword", new KeywordGuardrailKind(),
+                .service(GuardrailKinds.class, GuardrailRegistry.of(Map.of("keyword", new KeywordGuardrailKind(),
                         "pii", new PiiGuardrailKind())));
         McpGatewayFilterFactory factory = new McpGatewayFilterFactory();
         factory.start(ctx);

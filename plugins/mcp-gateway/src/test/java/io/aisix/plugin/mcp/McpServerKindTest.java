@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.spi.Json;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ValidationException;
+import io.aisix.support.Json;
+import io.aisix.support.resource.CoreKinds;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

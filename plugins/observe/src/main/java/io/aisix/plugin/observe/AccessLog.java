@@ -2,7 +2,7 @@ package io.aisix.plugin.observe;
 
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.observe.UsageEvent;
-import io.aisix.spi.observe.UsageEventJson;
+import io.aisix.support.observe.UsageEventJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;

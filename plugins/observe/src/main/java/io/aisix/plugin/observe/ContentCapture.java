@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Exchange;
-import io.aisix.spi.Json;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
+import io.aisix.support.Json;
 import java.io.IOException;
 import java.util.Optional;
 

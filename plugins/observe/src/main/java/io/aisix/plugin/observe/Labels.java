@@ -61,7 +61,7 @@ final class Labels {
         Optional<io.aisix.spi.resource.PassthroughRoute> route = ex.attr(CoreAttrs.PASSTHROUGH_ROUTE);
         if (route.isPresent()) {
             return route.get().providerKeyId()
-                    .flatMap(id -> ex.snapshot().get(io.aisix.spi.resource.CoreKinds.PROVIDER_KEYS, id))
+                    .flatMap(id -> ex.snapshot().get(io.aisix.support.resource.CoreKinds.PROVIDER_KEYS, id))
                     .map(k -> k.provider()).filter(p -> !p.isEmpty()).orElse(UNKNOWN);
         }
         Optional<Target> t = target(ex);

@@ -5,7 +5,7 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import java.util.Optional;
 
 /**

@@ -3,7 +3,7 @@ package io.aisix.plugin.observe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.spi.resource.CoreKinds;
+import io.aisix.support.resource.CoreKinds;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

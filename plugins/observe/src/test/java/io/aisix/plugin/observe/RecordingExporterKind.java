@@ -5,8 +5,8 @@ import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.support.resource.CoreKinds;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

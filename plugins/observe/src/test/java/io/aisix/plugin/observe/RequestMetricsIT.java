@@ -121,7 +121,7 @@ class RequestMetricsIT {
     @Test
     void pricedModelsCountSpendByKeyModelAndProvider() throws Exception {
         h = new ObserveHarness(dir, "logging: { access_log: false }\n");
-        String pk = h.gw.gateway.snapshots().current().snapshot().all(io.aisix.spi.resource.CoreKinds.PROVIDER_KEYS)
+        String pk = h.gw.gateway.snapshots().current().snapshot().all(io.aisix.support.resource.CoreKinds.PROVIDER_KEYS)
                 .keySet().iterator().next();
         ObserveHarness.id(h.gw.adminCall("POST", "/admin/v1/models", "{\"display_name\":\"priced\",\"provider_key_id\":\""
                 + pk + "\",\"model_name\":\"up-2\",\"cost\":{\"input_per_1k\":1.0,\"output_per_1k\":2.0}}"));

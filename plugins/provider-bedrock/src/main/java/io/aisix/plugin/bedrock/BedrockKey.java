@@ -1,7 +1,7 @@
 package io.aisix.plugin.bedrock;
 
-import io.aisix.spi.resource.FieldReader;
 import io.aisix.spi.resource.ProviderKey;
+import io.aisix.support.resource.FieldReader;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;

@@ -1,11 +1,11 @@
 package io.aisix.plugin.ratelimit;
 
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.CoreKinds;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.RateLimit;
 import io.aisix.spi.resource.RateLimitPolicy;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.resource.CoreKinds;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,0 +1,491 @@
+package io.aisix.support.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.aisix.spi.resource.CachePolicy;
+import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.ExporterResource;
+import io.aisix.spi.resource.Guardrail;
+import io.aisix.spi.resource.Model;
+import io.aisix.spi.resource.PassthroughRoute;
+import io.aisix.spi.resource.ProviderKey;
+import io.aisix.spi.resource.RateLimit;
+import io.aisix.spi.resource.RateLimitPolicy;
+import io.aisix.spi.resource.Reference;
+import io.aisix.spi.resource.ResourceKind;
+import java.time.DateTimeException;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The eight resource kinds of API.md section 3, with the validation shared by the Admin API and
+ * the store loader. Field names follow AISIX so its rows load unchanged; fields this gateway
+ * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
+ */
+public final class CoreKinds {
+    private static final List<String> HASH_ON_TYPES = List.of("header", "cookie", "api_key", "client_ip");
+
+    private CoreKinds() {
+    }
+
+    public static final ResourceKind<ProviderKey> PROVIDER_KEYS = new Kind<>("provider_keys",
+            Set.of("display_name", "provider", "adapter", "api_key", "secret", "api_base", "api_version", "headers",
+                    "tls"),
+            Set.of("api_key", "secret"), Set.of("headers"), CoreKinds::providerKey) {
+        @Override
+        public Optional<String> uniqueName(ProviderKey value) {
+            return Optional.of(value.displayName());
+        }
+    };
+
+    public static final ResourceKind<Model> MODELS = new Kind<>("models",
+            Set.of("display_name", "provider_key_id", "model_name", "provider", "timeout", "stream_timeout", "retries",
+                    "rate_limit", "cost", "routing", "auto_prompt_caching"),
+            Set.of(), CoreKinds::model) {
+        @Override
+        public Optional<String> uniqueName(Model value) {
+            return Optional.of(value.displayName());
+        }
+
+        @Override
+        public List<Reference> references(Model value) {
+            List<Reference> refs = new ArrayList<>();
+            value.providerKeyId().ifPresent(k -> refs.add(new Reference("provider_keys", k, "/provider_key_id", false)));
+            value.routing().ifPresent(r -> {
+                for (int i = 0; i < r.targets().size(); i++) {
+                    refs.add(new Reference("models", r.targets().get(i).model(), "/routing/targets/" + i + "/model", true));
+                }
+            });
+            return refs;
+        }
+    };
+
+    public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
+            Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
+                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject", "mcp_access"),
+            Set.of(), CoreKinds::callerKey);
+
+    public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
+            Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to", "patterns",
+                    "detectors", "custom_patterns", "url", "headers", "timeout_ms"),
+            Set.of(), Set.of("headers"), CoreKinds::guardrail) {
+        @Override
+        public Optional<String> uniqueName(Guardrail value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    public static final ResourceKind<CachePolicy> CACHE_POLICIES = new Kind<>("cache_policies",
+            Set.of("name", "enabled", "backend", "ttl_seconds", "applies_to", "scope", "purge_generation"),
+            Set.of(), CoreKinds::cachePolicy) {
+        @Override
+        public Optional<String> uniqueName(CachePolicy value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    public static final ResourceKind<ExporterResource> OBSERVABILITY_EXPORTERS = new Kind<>("observability_exporters",
+            Set.of("name", "enabled", "kind", "endpoint", "path", "headers", "sample_rate", "content_mode",
+                    "batch_size", "flush_interval_ms", "max_bytes", "max_files", "content_max_bytes", "timeout_ms"),
+            Set.of(), Set.of("headers"), CoreKinds::exporter) {
+        @Override
+        public Optional<String> uniqueName(ExporterResource value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    public static final ResourceKind<RateLimitPolicy> RATE_LIMIT_POLICIES = new Kind<>("rate_limit_policies",
+            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens", "schedules"),
+            Set.of(), CoreKinds::rateLimitPolicy) {
+        @Override
+        public Optional<String> uniqueName(RateLimitPolicy value) {
+            return Optional.of(value.name());
+        }
+    };
+
+    /**
+     * AISIX's {@code passthrough_routes}, served under {@code /passthrough/} (see docs/API.md):
+     * {@code hosts}, {@code preserve_host}, {@code source_cidrs} and the {@code anonymous} auth
+     * mode are not implemented; the first two are kept and ignored, a row that depends on them
+     * (no {@code path_prefix}, {@code preserve_host: true}, {@code auth_mode: anonymous}) is
+     * refused rather than served differently than written.
+     */
+    public static final ResourceKind<PassthroughRoute> PASSTHROUGH_ROUTES = new Kind<>("passthrough_routes",
+            Set.of("name", "display_name", "enabled", "path_prefix", "target_url", "provider_key_id", "auth_mode",
+                    "auth_header_name", "credential_mode", "timeout_ms", "identity_header", "preserve_host"),
+            Set.of(), CoreKinds::passthroughRoute) {
+        @Override
+        public Optional<String> uniqueName(PassthroughRoute value) {
+            return Optional.of(value.name());
+        }
+
+        @Override
+        public List<Reference> references(PassthroughRoute value) {
+            return value.providerKeyId().map(k -> List.of(new Reference("provider_keys", k, "/provider_key_id", false)))
+                    .orElse(List.of());
+        }
+    };
+
+    /** All core kinds, in dependency order (referenced kinds first). */
+    public static List<ResourceKind<?>> all() {
+        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, CACHE_POLICIES, OBSERVABILITY_EXPORTERS,
+                RATE_LIMIT_POLICIES, PASSTHROUGH_ROUTES);
+    }
+
+    private static final String HEADER_NAME = "^[!#$%&'*+.^_`|~0-9a-z-]+$";
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
+            "set-cookie", "x-api-key");
+
+    private static PassthroughRoute passthroughRoute(String id, FieldReader r) {
+        Optional<String> name = r.optString("name");
+        Optional<String> display = r.optString("display_name");
+        r.requireAnyOf("is required", "name", "display_name");
+        boolean enabled = r.bool("enabled", true);
+        String prefix = r.string("path_prefix", "^/passthrough/[^/]",
+                "must start with /passthrough/ followed by a route segment (this gateway serves passthrough routes there)");
+        Optional<String> target = r.optString("target_url", "^https?://", "must be an http:// or https:// URL");
+        Optional<String> keyId = r.optString("provider_key_id");
+        String auth = r.oneOf("auth_mode", "gateway_key", List.of("gateway_key", "header_key"));
+        Optional<String> authHeader = r.optString("auth_header_name", HEADER_NAME,
+                "must be a lowercase header name");
+        String credential = r.oneOf("credential_mode", "inject", List.of("inject", "forward_client"));
+        OptionalLong timeout = r.integer("timeout_ms", 1);
+        Optional<String> identity = r.optString("identity_header", HEADER_NAME, "must be a lowercase header name");
+        boolean preserveHost = r.bool("preserve_host", false);
+        r.requiredWhen("auth_header_name", "auth_mode", List.of("header_key"));
+        r.requiredUnlessOtherwise("provider_key_id", "credential_mode", List.of("inject"));
+        r.forbiddenWhen("provider_key_id", "credential_mode", List.of("forward_client"));
+        if (preserveHost) {
+            r.error("preserve_host", "is not supported by this gateway: set target_url");
+        }
+        if (authHeader.isPresent() && CREDENTIAL_HEADERS.contains(authHeader.get())) {
+            r.error("auth_header_name", "must not be a credential header");
+        }
+        if (identity.isPresent() && CREDENTIAL_HEADERS.contains(identity.get())) {
+            r.error("identity_header", "must not be a credential header");
+        }
+        String p = trimSlash(prefix);
+        return new PassthroughRoute(id, name.or(() -> display).orElse(""), enabled, p, target.map(CoreKinds::trimSlash),
+                keyId, auth, authHeader, credential, timeout, identity);
+    }
+
+    private static ProviderKey providerKey(String id, FieldReader r) {
+        String name = r.string("display_name");
+        String provider = r.string("provider").toLowerCase(Locale.ROOT);
+        Optional<String> adapter = r.optString("adapter");
+        Optional<String> apiKey = r.optString("api_key");
+        Optional<String> otherSpelling = r.optString("secret");
+        r.requireAnyOf("is required", "api_key", "secret");
+        String secret = apiKey.or(() -> otherSpelling).orElse("");
+        Optional<String> apiBase = r.optString("api_base", "^https?://", "must be an http:// or https:// URL");
+        Optional<String> apiVersion = r.optString("api_version");
+        var headers = r.stringMap("headers");
+        Optional<String> caPem = Optional.empty();
+        boolean verify = true;
+        Optional<FieldReader> tls = r.object("tls");
+        if (tls.isPresent()) {
+            caPem = tls.get().optString("ca_pem");
+            verify = tls.get().bool("verify", true);
+        }
+        return new ProviderKey(id, name, provider, adapter, secret, apiBase.map(CoreKinds::trimSlash), apiVersion,
+                headers, caPem, verify);
+    }
+
+    private static String trimSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static Model model(String id, FieldReader r) {
+        String name = r.string("display_name", "^[^*]*\\*?[^*]*$", "may hold at most one '*'");
+        Optional<Model.Routing> routing = r.object("routing").map(CoreKinds::routing);
+        Optional<String> keyId = r.optString("provider_key_id");
+        Optional<String> modelName = r.optString("model_name");
+        r.requireOneGroup(List.of("routing"), List.of("provider_key_id", "model_name"));
+        Optional<String> provider = r.optString("provider").map(p -> p.toLowerCase(Locale.ROOT));
+        // milliseconds, as in AISIX; timeout 0 switches the deadline off, stream_timeout 0 falls back
+        var timeout = r.integer("timeout", 0);
+        var streamTimeout = r.integer("stream_timeout", 0);
+        // a routing model's retries are routing.retries; AISIX's schema allows retries on direct models only,
+        // so a routing model's own is type-checked and then ignored
+        OptionalInt directRetries = intOf(r.integer("retries", 0));
+        OptionalInt retries = routing.isPresent() ? OptionalInt.empty() : directRetries;
+        Optional<RateLimit> rl = r.object("rate_limit").map(CoreKinds::rateLimit);
+        Optional<Model.Cost> cost = r.object("cost").map(CoreKinds::cost);
+        Optional<Model.PromptCaching> caching = Optional.empty();
+        Optional<FieldReader> apc = r.object("auto_prompt_caching");
+        if (apc.isPresent()) {
+            apc.get().required("enabled");
+            String ttl = apc.get().oneOf("ttl", "5m", Model.PromptCaching.TTLS);
+            if (apc.get().bool("enabled", false)) {
+                caching = Optional.of(new Model.PromptCaching(ttl));
+            }
+        }
+        return new Model(id, name, keyId, modelName, provider, timeout, streamTimeout, retries, rl, cost, routing,
+                caching);
+    }
+
+    /** AISIX's {@code ModelCost} (USD per 1000 tokens) plus this gateway's three optional prices. */
+    private static Model.Cost cost(FieldReader c) {
+        double input = c.number("input_per_1k", 0, Double.MAX_VALUE).orElse(0);
+        double output = c.number("output_per_1k", 0, Double.MAX_VALUE).orElse(0);
+        double cached = c.number("cached_input_per_1k", 0, Double.MAX_VALUE).orElse(input);
+        double image = c.number("per_image", 0, Double.MAX_VALUE).orElse(0);
+        double second = c.number("per_second", 0, Double.MAX_VALUE).orElse(0);
+        return new Model.Cost(input, output, cached, image, second);
+    }
+
+    private static OptionalInt intOf(java.util.OptionalLong v) {
+        return v.isPresent() ? OptionalInt.of((int) Math.min(Integer.MAX_VALUE, v.getAsLong())) : OptionalInt.empty();
+    }
+
+    private static Model.Routing routing(FieldReader r) {
+        String strategy = r.oneOf("strategy", "failover", Model.Routing.STRATEGIES);
+        List<Model.Target> targets = new ArrayList<>();
+        for (FieldReader t : r.objects("targets", true)) {
+            String model = t.string("model");
+            int weight = (int) t.integer("weight", 0, Integer.MAX_VALUE).orElse(1);
+            // AISIX's tiers: higher first, backups below the default 0 (priority: -1)
+            int priority = (int) t.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
+            targets.add(new Model.Target(model, weight, priority));
+        }
+        OptionalInt retries = intOf(r.integer("retries", 0));
+        OptionalInt maxFallbacks = intOf(r.integer("max_fallbacks", 0));
+        boolean retryOn429 = r.bool("retry_on_429", false);
+        List<Integer> statuses = r.integers("fallback_on_statuses", 100, 599, "HTTP status").stream()
+                .map(Long::intValue).toList();
+        List<Model.HashOn> hashOn = new ArrayList<>();
+        for (FieldReader h : r.objects("hash_on", false)) {
+            String type = h.oneOf("type", HASH_ON_TYPES);
+            String name = h.optString("name").orElse("");
+            h.requiredWhen("name", "type", List.of("header", "cookie"));
+            hashOn.add(new Model.HashOn(type, type.equals("header") ? name.toLowerCase(Locale.ROOT) : name));
+        }
+        String whenAll = r.oneOf("when_all_unavailable", "fail", Model.Routing.WHEN_ALL_UNAVAILABLE);
+        return new Model.Routing(strategy, List.copyOf(targets), retries, retryOn429, statuses,
+                maxFallbacks, hashOn.isEmpty() ? Model.Routing.DEFAULT_HASH_ON : List.copyOf(hashOn), whenAll);
+    }
+
+    private static CallerKey callerKey(String id, FieldReader r) {
+        Optional<String> name = r.optString("display_name");
+        String hash = r.string("key_hash", "^[0-9a-f]{64}$",
+                "must be the lowercase hex SHA-256 of the key (64 characters)");
+        List<String> allowed = r.strings("allowed_models", List.of("*"));
+        Optional<RateLimit> rl = r.object("rate_limit").map(CoreKinds::rateLimit);
+        Optional<Instant> expires = r.timestamp("expires_at").map(s -> OffsetDateTime.parse(s).toInstant());
+        boolean disabled = r.bool("disabled", false);
+        Optional<String> team = r.optString("team_id");
+        Optional<String> user = r.optString("user_id");
+        JsonNode metadata = r.anyObject("metadata").orElse(NullNode.getInstance());
+        // AISIX: no allowed_routes (or null, or []) grants no passthrough route
+        List<String> routes = r.strings("allowed_routes", List.of());
+        // AISIX: the oidc_providers entry (by name) whose identity claim may select this key by jwt_subject
+        Optional<String> jwtProvider = r.optString("jwt_provider");
+        Optional<String> jwtSubject = r.optString("jwt_subject");
+        if (jwtSubject.isPresent() && jwtProvider.isEmpty()) {
+            r.error("jwt_provider", "is required when jwt_subject is set");
+        }
+        // AISIX: the key's layer of the MCP tool ACL; absent grants no MCP tool
+        Optional<CallerKey.McpAccess> mcp = r.object("mcp_access").map(m -> {
+            m.required("allow");
+            List<String> allow = m.strings("allow", List.of());
+            List<String> deny = m.strings("deny", List.of());
+            return new CallerKey.McpAccess(allow, deny);
+        });
+        return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
+                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp);
+    }
+
+    private static Guardrail guardrail(String id, FieldReader r) {
+        String name = r.string("name");
+        String kind = r.string("kind");
+        boolean enabled = r.bool("enabled", true);
+        String hook = r.oneOf("hook_point", "both", List.of("input", "output", "both"));
+        String mode = r.oneOf("enforcement_mode", "block", List.of("block", "monitor"));
+        boolean failOpen = r.bool("fail_open", true);
+        List<String> appliesTo = r.strings("applies_to", List.of("*"), "^(\\*$|model:|api_key:)",
+                "must be '*', 'model:<alias>' or 'api_key:<id>'");
+        return new Guardrail(id, name, kind, enabled, hook, mode, failOpen, appliesTo, r.node());
+    }
+
+    private static CachePolicy cachePolicy(String id, FieldReader r) {
+        String name = r.string("name");
+        boolean enabled = r.bool("enabled", true);
+        String backend = r.oneOf("backend", "memory", List.of("memory", "redis"));
+        long ttl = r.integer("ttl_seconds", 1).orElse(3600);
+        String appliesTo = r.optString("applies_to", "^(all$|model:|api_key:)",
+                "must be 'all', 'model:<alias>' or 'api_key:<id>'").orElse("all");
+        // AISIX spells the shared scope "env" (shared within its environment); both load
+        String scope = r.oneOf("scope", "api_key", List.of("api_key", "shared", "env"));
+        if (scope.equals("env")) {
+            scope = "shared";
+        }
+        long purge = r.integer("purge_generation", 0).orElse(0);
+        return new CachePolicy(id, name, enabled, backend, ttl, appliesTo, scope, purge);
+    }
+
+    private static ExporterResource exporter(String id, FieldReader r) {
+        String name = r.string("name");
+        boolean enabled = r.bool("enabled", true);
+        String kind = r.string("kind");
+        Optional<String> endpoint = r.optString("endpoint");
+        Optional<String> path = r.optString("path");
+        r.requiredWhen("endpoint", "kind", List.of("otlp_http", "http_log"));
+        r.requiredWhen("path", "kind", List.of("file"));
+        var headers = r.stringMap("headers");
+        double sample = r.number("sample_rate", 0, 1).orElse(1.0);
+        String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
+        int batch = (int) r.integer("batch_size", 1).orElse(100);
+        long flush = r.integer("flush_interval_ms", 1).orElse(1000);
+        return new ExporterResource(id, name, enabled, kind, endpoint, path, headers, sample, content, batch, flush,
+                r.node());
+    }
+
+    private static RateLimitPolicy rateLimitPolicy(String id, FieldReader r) {
+        String name = r.string("name");
+        String scope = r.oneOf("scope", "api_key", List.of("api_key", "model", "team"));
+        Optional<String> ref = r.optString("scope_ref");
+        String window = r.oneOf("window", "minute", List.of("second", "minute", "hour", "day"));
+        var maxRequests = r.integer("max_requests", 1);
+        var maxTokens = r.integer("max_tokens", 1);
+        r.requireAnyOf("one of max_requests or max_tokens is required", "max_requests", "max_tokens");
+        List<RateLimitPolicy.Schedule> schedules = new ArrayList<>();
+        for (FieldReader s : r.objects("schedules", false)) {
+            schedule(s).ifPresent(schedules::add);
+        }
+        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens, List.copyOf(schedules));
+    }
+
+    private static final String HH_MM = "^([01]\\d|2[0-3]):[0-5]\\d$";
+    private static final String HH_MM_OR_24 = "^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$";
+    private static final Map<String, DayOfWeek> WEEKDAYS = Map.of("mon", DayOfWeek.MONDAY, "tue", DayOfWeek.TUESDAY,
+            "wed", DayOfWeek.WEDNESDAY, "thu", DayOfWeek.THURSDAY, "fri", DayOfWeek.FRIDAY, "sat", DayOfWeek.SATURDAY,
+            "sun", DayOfWeek.SUNDAY);
+    private static final List<String> WEEKDAY_NAMES = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
+
+    /**
+     * One {@code schedules} entry, as AISIX's schema has it; every problem recorded with its path.
+     * Only the time zone is checked beyond the published schema (the JDK's zone ids).
+     */
+    private static Optional<RateLimitPolicy.Schedule> schedule(FieldReader s) {
+        int start = minute(s.string("start_time", HH_MM, "must be HH:MM (00:00-23:59)"));
+        int end = minute(s.string("end_time", HH_MM_OR_24, "must be HH:MM (00:00-23:59, or 24:00)"));
+        ZoneId zone = null;
+        String tz = s.string("timezone");
+        if (!tz.isEmpty()) {
+            try {
+                zone = ZoneId.of(tz);
+            } catch (DateTimeException e) {
+                s.error("timezone", "must be an IANA time zone (Asia/Shanghai, UTC, ...)");
+            }
+        }
+        List<String> days = s.oneOfEach("days_of_week", WEEKDAY_NAMES, true);
+        List<LocalDate> dates = s.dates("dates", true);
+        s.exactlyOneOf("exactly one of days_of_week and dates is required", "days_of_week", "dates");
+        if (start < 0 || end < 0 || zone == null || s.hasErrors()) {
+            return Optional.empty();
+        }
+        Set<DayOfWeek> weekdays = EnumSet.noneOf(DayOfWeek.class);
+        days.forEach(d -> weekdays.add(WEEKDAYS.get(d)));
+        return Optional.of(new RateLimitPolicy.Schedule(Set.copyOf(weekdays), Set.copyOf(dates), start, end, zone));
+    }
+
+    /** {@code HH:MM} (already matched) as minutes after midnight, {@code 24:00} = 1440; -1 for "". */
+    private static int minute(String hhmm) {
+        if (hhmm.isEmpty()) {
+            return -1;
+        }
+        return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3, 5));
+    }
+
+    private static RateLimit rateLimit(FieldReader r) {
+        return new RateLimit(r.integer("rps", 1), r.integer("rpm", 1), r.integer("rpd", 1), r.integer("tpm", 1),
+                r.integer("tpd", 1), r.integer("concurrency", 1));
+    }
+
+    /** A kind decoded by a function over a {@link FieldReader}. */
+    private static class Kind<T> implements ResourceKind<T> {
+        private final String name;
+        private final Set<String> known;
+        private final Set<String> secrets;
+        private final Set<String> secretMaps;
+        private final java.util.function.BiFunction<String, FieldReader, T> decoder;
+
+        Kind(String name, Set<String> known, Set<String> secrets,
+             java.util.function.BiFunction<String, FieldReader, T> decoder) {
+            this(name, known, secrets, Set.of(), decoder);
+        }
+
+        Kind(String name, Set<String> known, Set<String> secrets, Set<String> secretMaps,
+             java.util.function.BiFunction<String, FieldReader, T> decoder) {
+            this.name = name;
+            this.known = known;
+            this.secrets = secrets;
+            this.secretMaps = secretMaps;
+            this.decoder = decoder;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public T decode(String id, JsonNode value) {
+            FieldReader r = FieldReader.root(value);
+            if (r.hasErrors()) {
+                r.finish();
+            }
+            T decoded = decoder.apply(id, r);
+            r.finish();
+            return decoded;
+        }
+
+        @Override
+        public Set<String> secretFields() {
+            return secrets;
+        }
+
+        @Override
+        public Set<String> secretMaps() {
+            return secretMaps;
+        }
+
+        @Override
+        public Set<String> knownFields() {
+            return known;
+        }
+
+        @Override
+        public List<String> ignoredFields(JsonNode value) {
+            if (value == null || !value.isObject()) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!known.contains(f)) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+}
