@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.Json;
+import io.aisix.support.Json;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
 import java.io.IOException;
