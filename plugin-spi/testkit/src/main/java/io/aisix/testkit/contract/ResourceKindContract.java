@@ -35,9 +35,10 @@ import org.junit.jupiter.api.Test;
  *   <li>the schema is published: {@link ResourceKind#schema} is present, titled with the name,
  *       and describes every field of the valid value and every {@link ResourceKind#knownFields
  *       known} and secret field;</li>
- *   <li>secrets stay secret: the decoded value's {@code toString} (what ends up in a log line)
- *       and the validation messages never contain the value of a
- *       {@link ResourceKind#secretFields secret field}.</li>
+ *   <li>secrets stay secret: {@link ResourceKind#secretFields secret fields} are text (what the
+ *       Admin API masks) and {@link ResourceKind#secretMaps secret maps} objects in the valid
+ *       value, which must give one of them a value; the decoded value's {@code toString} (what
+ *       ends up in a log line) and the validation messages never contain a secret's value.</li>
  * </ul>
  *
  * @param <T> the kind's decoded value
@@ -115,8 +116,18 @@ public abstract class ResourceKindContract<T> {
     @Test
     public void secretsNeverAppearInTheDecodedValueOrItsProblems() {
         ObjectNode valid = (ObjectNode) parse(validValue());
+        for (String f : kind().secretFields()) {
+            assertTrue(!valid.has(f) || valid.get(f).isTextual(), "secret field '" + f + "' is not text in "
+                    + "validValue(): only text is masked (declare a map of secrets in secretMaps())");
+        }
+        for (String f : kind().secretMaps()) {
+            assertTrue(!valid.has(f) || valid.get(f).isObject(), "secret map '" + f + "' is not an object in validValue()");
+        }
         List<String> secrets = kind().secretFields().stream().filter(f -> valid.path(f).isTextual())
                 .map(f -> valid.get(f).asText()).filter(s -> !s.isEmpty()).toList();
+        assertTrue(kind().secretFields().isEmpty() || !secrets.isEmpty(),
+                "validValue() gives none of the secret fields " + kind().secretFields() + " a value, so their "
+                        + "secrecy goes unchecked");
         String printed = String.valueOf(decodeValid());
         for (String secret : secrets) {
             assertFalse(printed.contains(secret), "the decoded value prints a secret (toString ends up in logs): "
