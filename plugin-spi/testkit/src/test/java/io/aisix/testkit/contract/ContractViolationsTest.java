@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.resource.ResourceKind;
 import java.util.Set;
@@ -198,5 +199,30 @@ class ContractViolationsTest {
     void aGuardrailKindMissingFromMetaInfServices() {
         fails(guardrailContract(new Fixtures.SloppyGuardrail())::registeredForServiceLoaderUnderAKindName,
                 "META-INF/services");
+    }
+
+    private static CacheBackendContract cacheContract(Supplier<CacheBackend> backend) {
+        return new CacheBackendContract() {
+            @Override
+            protected CacheBackend newBackend() {
+                return backend.get();
+            }
+        };
+    }
+
+    @Test
+    void aCacheBackendThatLosesEmptyValues() {
+        fails(cacheContract(Fixtures.FragileCache::new)::storesAndAnswers, "an empty value is a value");
+    }
+
+    @Test
+    void aCacheBackendThatThrowsDuringAnOutage() {
+        fails(cacheContract(Fixtures.FragileCache::new)::aStoppedBackendMissesAndDropsWritesWithoutThrowing,
+                "on a stopped backend");
+    }
+
+    @Test
+    void aCacheBackendMissingFromMetaInfServices() {
+        fails(cacheContract(Fixtures.FragileCache::new)::registeredForServiceLoaderUnderAnId, "META-INF/services");
     }
 }

@@ -9,6 +9,7 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
 import io.aisix.spi.Stage;
+import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.resource.Guardrail;
@@ -310,6 +311,53 @@ public final class Fixtures {
                 }
             });
             return super.compile(guardrail, context);
+        }
+    }
+
+    /** An in-memory cache backend that keeps every rule. */
+    public static class GoodCache implements CacheBackend {
+        private final java.util.Map<String, byte[]> map = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile boolean stopped;
+
+        @Override
+        public String id() {
+            return "good_cache";
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            return stopped ? Optional.empty() : Optional.ofNullable(map.get(key));
+        }
+
+        @Override
+        public void put(String key, byte[] value, java.time.Duration ttl) {
+            if (!stopped) {
+                map.put(key, value);
+            }
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+            map.clear();
+        }
+    }
+
+    /** Treats an empty value as absent and throws once its connection is closed. */
+    public static final class FragileCache extends GoodCache {
+        private volatile boolean closed;
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            if (closed) {
+                throw new IllegalStateException("connection closed");
+            }
+            return super.get(key).filter(v -> v.length > 0);
+        }
+
+        @Override
+        public void stop() {
+            closed = true;
         }
     }
 }
