@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +40,66 @@ class JsonLogsDistIT {
               - { display_name: app, key_env: APP_KEY, allowed_models: ["*"] }
             """;
 
+    private static final String YAML = """
+            proxy: { addr: 127.0.0.1:0 }
+            admin: { addr: 127.0.0.1:0 }
+            store: { data_dir: ./data }
+            resources_file: resources.yaml
+            logging: { format: json }
+            """;
+
     @TempDir
     Path dir;
+
+    /** One proxied chat completion; its request id. */
+    private static String chat(InstalledGateway gw, MockUpstream mock) {
+        mock.enqueue(Script.reply("hello"));
+        HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", APP_KEY,
+                "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        return r.headers().firstValue("x-aisix-request-id").orElseThrow();
+    }
+
+    @Test
+    void anAccessLogFileConfiguredInLoggingPropertiesIsJsonToo() throws Exception {
+        Path home = dir.resolve("home");
+        InstalledGateway.Exit copy = InstalledGateway.exec(dir, Duration.ofSeconds(60), "cp", "-a",
+                InstalledGateway.home().toString(), home.toString());
+        assertEquals(0, copy.code(), copy.toString());
+        Path accessLog = dir.resolve("access.log");
+        // as docs/deployment.md shows it, with the text formatter: logging.format: json overrides it
+        Files.writeString(home.resolve("conf/logging.properties"), """
+                aisix.access.handlers=java.util.logging.FileHandler
+                aisix.access.useParentHandlers=false
+                java.util.logging.FileHandler.pattern=%s
+                java.util.logging.FileHandler.formatter=io.aisix.kernel.logging.LogLineFormatter
+                """.formatted(accessLog), StandardOpenOption.APPEND);
+        try (MockUpstream mock = MockUpstream.start()) {
+            Path run = Files.createDirectories(dir.resolve("run"));
+            Files.writeString(run.resolve("resources.yaml"), RESOURCES.formatted(mock.openAiBase()));
+            try (InstalledGateway gw = InstalledGateway.start(home, run, YAML, Map.of("APP_KEY", APP_KEY), null)) {
+                String requestId = chat(gw, mock);
+                eventually("the access-log file's line", Duration.ofSeconds(15),
+                        () -> Files.exists(accessLog) && readQuietly(accessLog).contains(requestId));
+                List<JsonNode> lines = parseEvery(Files.readString(accessLog), "access.log");
+                assertEquals(1, lines.size(), lines.toString());
+                assertEquals("aisix.access", lines.getFirst().get("logger").asText());
+                assertEquals(200, lines.getFirst().get("status").asInt());
+                assertTrue(lines.getFirst().get("status").isInt(), lines.toString());
+                assertTrue(gw.stderr().lines().noneMatch(l -> l.contains(requestId)),
+                        "the access log goes to its file only: " + gw.stderr());
+                parseEvery(gw.stderr(), "stderr");
+            }
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
 
     @Test
     void everyLineAfterStartUpIsOneJsonObject() throws Exception {
@@ -48,19 +107,8 @@ class JsonLogsDistIT {
         String stdout;
         try (MockUpstream mock = MockUpstream.start()) {
             Path resources = Files.writeString(dir.resolve("resources.yaml"), RESOURCES.formatted(mock.openAiBase()));
-            String yaml = """
-                    proxy: { addr: 127.0.0.1:0 }
-                    admin: { addr: 127.0.0.1:0 }
-                    store: { data_dir: ./data }
-                    resources_file: resources.yaml
-                    logging: { format: json }
-                    """;
-            try (InstalledGateway gw = InstalledGateway.start(dir, yaml, Map.of("APP_KEY", APP_KEY), null)) {
-                mock.enqueue(Script.reply("hello"));
-                HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", APP_KEY,
-                        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-                assertEquals(200, r.statusCode(), r.body());
-                String requestId = r.headers().firstValue("x-aisix-request-id").orElseThrow();
+            try (InstalledGateway gw = InstalledGateway.start(dir, YAML, Map.of("APP_KEY", APP_KEY), null)) {
+                String requestId = chat(gw, mock);
                 eventually("the access-log line", Duration.ofSeconds(15),
                         () -> gw.stderr().contains("\"request_id\":\"" + requestId + "\""));
 

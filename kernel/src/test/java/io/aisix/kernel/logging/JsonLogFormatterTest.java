@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.logging.Handler;
@@ -15,6 +17,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JsonLogFormatterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -145,5 +148,19 @@ class JsonLogFormatterTest {
                 root[i].setFormatter(before[i]); // the rest of this JVM's tests log as before
             }
         }
+    }
+
+    @Test
+    void loggersTheConfigurationGivesHandlersAreReadFromItsFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("logging.properties"), """
+                handlers=io.aisix.kernel.logging.ConsoleLogHandler
+                .level=INFO
+                aisix.access.handlers=java.util.logging.FileHandler
+                aisix.access.useParentHandlers=false
+                io.helidon.level=WARNING
+                """);
+        assertEquals(List.of("aisix.access"), LogFormat.configuredLoggers(file.toString()));
+        assertEquals(List.of(), LogFormat.configuredLoggers(dir.resolve("absent").toString()));
+        assertEquals(List.of(), LogFormat.configuredLoggers(null));
     }
 }
