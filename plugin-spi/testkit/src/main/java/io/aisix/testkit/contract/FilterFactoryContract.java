@@ -111,7 +111,8 @@ public abstract class FilterFactoryContract {
             }
             if (first.isPresent()) {
                 Function<Exchange, Response> ok = ex -> Response.json("{}".getBytes(StandardCharsets.UTF_8));
-                assertEquals(status(first.get(), ok), status(second.get(), ok),
+                assertEquals(runAndEnd(first.get(), ok, "on an answered exchange"),
+                        runAndEnd(second.get(), ok, "on an answered exchange"),
                         "two filters built from the same snapshot answer the same exchange differently");
             }
         } finally {
@@ -139,21 +140,7 @@ public abstract class FilterFactoryContract {
                     },
                     ex -> Response.json(502, "{\"error\":{\"message\":\"bad gateway\"}}".getBytes(StandardCharsets.UTF_8)));
             for (var rejection : rejections) {
-                TestExchange ex = exchange();
-                int status;
-                try {
-                    status = TestChain.of(filter.get(), rejection).run(ex).status();
-                } catch (GatewayException e) {
-                    status = e.status();
-                } catch (RuntimeException e) {
-                    throw new AssertionError("the filter threw " + e + " on a rejected exchange; only a GatewayException "
-                            + "(or an answer) may come out of it", e);
-                }
-                try {
-                    ex.complete(new Completion(status, Optional.empty(), false, true, false, System.nanoTime()));
-                } catch (RuntimeException e) {
-                    throw new AssertionError("a completion callback threw " + e + " for a rejected exchange", e);
-                }
+                runAndEnd(filter.get(), rejection, "on a rejected exchange");
             }
         } finally {
             f.stop();
@@ -185,16 +172,29 @@ public abstract class FilterFactoryContract {
         }
     }
 
-    /** Runs a fresh {@link #exchange} through the filter and ends it, as the kernel would. */
-    private int status(Filter filter, Function<Exchange, Response> terminal) {
+    /**
+     * Runs a fresh {@link #exchange} through the filter to {@code terminal} and ends it, as the
+     * kernel would; its status (a {@code GatewayException}'s included). Anything else the filter or
+     * a completion callback throws fails the check.
+     */
+    private int runAndEnd(Filter filter, Function<Exchange, Response> terminal, String situation) {
         TestExchange ex = exchange();
         int status;
+        Optional<ErrorCode> code = Optional.empty();
         try {
             status = TestChain.of(filter, terminal).run(ex).status();
         } catch (GatewayException e) {
             status = e.status();
+            code = Optional.of(e.code());
+        } catch (RuntimeException e) {
+            throw new AssertionError("the filter threw " + e + " " + situation + "; only a GatewayException "
+                    + "(or an answer) may come out of it", e);
         }
-        ex.complete(new Completion(status, Optional.empty(), false, true, false, System.nanoTime()));
+        try {
+            ex.complete(new Completion(status, code, false, true, false, System.nanoTime()));
+        } catch (RuntimeException e) {
+            throw new AssertionError("a completion callback threw " + e + " " + situation, e);
+        }
         return status;
     }
 }

@@ -133,6 +133,7 @@ public abstract class ResourceKindContract<T> {
             assertFalse(printed.contains(secret), "the decoded value prints a secret (toString ends up in logs): "
                     + printed);
         }
+        // the invalid value's problems next to the valid secrets: no message may quote one
         ObjectNode broken = valid.deepCopy();
         ((ObjectNode) parse(invalidValue())).properties().forEach(e -> broken.set(e.getKey(), e.getValue()));
         for (String f : kind().secretFields()) {
