@@ -5,7 +5,6 @@ import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.http.Probes;
 import io.aisix.spi.Endpoint;
-import io.aisix.spi.resource.ResourceKind;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -31,17 +30,17 @@ final class RouteCoverage {
     }
 
     /**
-     * Every route: the Admin API's (a {@code {kind}} route once per core kind and once as the
-     * template for plugin kinds), the proxy endpoints, the probes, the default metrics path and the
-     * pages and documents of this module.
+     * Every route: the Admin API's (a {@code {kind}} route once per kind the document spells out and
+     * once as the template for other plugin kinds), the proxy endpoints, the probes, the default
+     * metrics path and the pages and documents of this module.
      */
-    static Set<String> served(List<AdminRoutes.Route> admin, List<? extends ResourceKind<?>> coreKinds) {
+    static Set<String> served(List<AdminRoutes.Route> admin, List<String> spelledOutKinds) {
         Set<String> out = new TreeSet<>();
         for (AdminRoutes.Route r : admin) {
             out.add(r.method() + " " + r.fullPath());
             if (r.path().contains("{kind}")) {
-                for (ResourceKind<?> k : coreKinds) {
-                    out.add(r.method() + " " + r.fullPath().replace("{kind}", k.name()));
+                for (String k : spelledOutKinds) {
+                    out.add(r.method() + " " + r.fullPath().replace("{kind}", k));
                 }
             }
         }

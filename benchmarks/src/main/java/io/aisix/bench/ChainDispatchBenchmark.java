@@ -38,11 +38,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code 0}, {@code 1}, {@code 9}: the chain engine alone, with that many pass-through
  *       filters (9 = one per stage) in front of a terminal that answers at once;</li>
  *   <li>{@code full}: the shipped chain built by the real plugins from the load harness's
- *       configuration ({@link Fixtures#policyRows()}): request-id, anthropic-messages, observe
- *       (metrics and the access-log queue), auth-api-key, alias-resolver, guardrails-input
+ *       configuration ({@link Fixtures#policyRows()}): request-id, provider-anthropic:messages, observe
+ *       (metrics and the access-log queue), auth-api-key, alias-resolver, guardrails:input
  *       (keyword + PII over the prompt), cache (key hashed, read skipped with
  *       {@code Cache-Control: no-cache}, answer stored on completion), rate-limit (two request
- *       windows, a token window and a concurrency slot), the dispatcher, observe-upstream and the
+ *       windows, a token window and a concurrency slot), the dispatcher, observe:upstream and the
  *       OpenAI adapter (request serialised, answer scanned and its model rewritten) over a canned
  *       upstream answer. This is the gateway's own work per request, minus HTTP.</li>
  * </ul>
@@ -83,8 +83,8 @@ public class ChainDispatchBenchmark {
             snapshot = gateway.snapshot(Fixtures.policyRows());
             GatewayState state = gateway.compile(snapshot);
             List<String> ids = BenchGateway.filterIds(state);
-            for (String id : List.of("request-id", "observe", "auth-api-key", "alias-resolver", "guardrails-input",
-                    "cache", "rate-limit", "observe-upstream")) {
+            for (String id : List.of("request-id", "observe", "auth-api-key", "alias-resolver", "guardrails:input",
+                    "cache", "rate-limit", "observe:upstream")) {
                 if (!ids.contains(id)) {
                     throw new IllegalStateException("the full chain lacks " + id + ": " + ids);
                 }

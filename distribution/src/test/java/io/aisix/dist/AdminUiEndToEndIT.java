@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.adminui.AdminUiExtension;
 import io.aisix.kernel.testsupport.RawSse;
 import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.plugin.cache.CachePoliciesKind;
+import io.aisix.plugin.observe.ObservabilityExportersKind;
+import io.aisix.plugin.ratelimit.RateLimitPoliciesKind;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.Script;
@@ -61,8 +64,8 @@ class AdminUiEndToEndIT {
                 + "\"max_requests\":1000}");
         // a write is applied when the store's watch delivers it: wait until the gateway serves all four
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (java.util.stream.Stream.of(CoreKinds.GUARDRAILS, CoreKinds.CACHE_POLICIES,
-                CoreKinds.OBSERVABILITY_EXPORTERS, CoreKinds.RATE_LIMIT_POLICIES)
+        while (java.util.stream.Stream.of(CoreKinds.GUARDRAILS, CachePoliciesKind.KIND,
+                ObservabilityExportersKind.KIND, RateLimitPoliciesKind.KIND)
                 .anyMatch(k -> fx.gw.gateway.snapshots().current().snapshot().all(k).isEmpty())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the overview resources were not applied within 10 s");

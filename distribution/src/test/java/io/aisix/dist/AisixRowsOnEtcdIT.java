@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.TestGateway;
+import io.aisix.plugin.ratelimit.RateLimitPoliciesKind;
 import io.aisix.support.Digests;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.MockUpstream;
@@ -155,7 +156,7 @@ class AisixRowsOnEtcdIT {
                     {"key_hash":"%s","allowed_models":["*"]}""".formatted(Digests.sha256Hex(CALLER)));
             ParityGateway.await(() -> gw.gateway.snapshots().current() != null
                     && gw.gateway.snapshots().current().snapshot().all(CoreKinds.API_KEYS).size() == 1
-                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.RATE_LIMIT_POLICIES).size() == 1
+                    && gw.gateway.snapshots().current().snapshot().all(RateLimitPoliciesKind.KIND).size() == 1
                     && gw.gateway.snapshots().current().snapshot().all(CoreKinds.GUARDRAILS).size() == 1, "the rows applied");
             JsonNode health = GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/health", null).body());
             assertEquals(0, health.at("/config/rejected").size(), health.toString());

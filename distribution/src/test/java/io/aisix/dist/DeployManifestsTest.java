@@ -84,8 +84,10 @@ class DeployManifestsTest {
         List<JsonNode> docs = documents();
         GatewayConfig config = load(one(docs, "ConfigMap", "aisix-config").at("/data/config.yaml").asText());
         assertEquals("etcd", config.storeBackend(), "replicas share one etcd, never an embedded store each");
-        assertEquals("redis", config.ratelimit().backend(), "limits hold for the deployment, not per replica");
-        assertEquals("redis", config.cache().backend());
+        assertEquals("redis", config.plugins().sections().get("rate-limit").values().path("backend").asText(),
+                "limits hold for the deployment, not per replica");
+        assertEquals("redis", config.plugins().sections().get("cache").values().path("backend").asText());
+        assertTrue(config.plugins().sections().get("cache-redis").values().has("url"));
         assertEquals(true, config.store().readyWhileDisconnected(),
                 "an etcd outage must not unready every replica at once");
         assertFalse(config.etcd().snapshotCacheFile().isEmpty(), "a restarted replica serves through an outage");

@@ -104,10 +104,10 @@ class DistributionSmokeIT {
 
     @Test
     void badConfigKeyExitsTwoWithOneLine() {
-        InstalledGateway.Exit exit = InstalledGateway.run(work, "cache:\n  backend: disk\n", Map.of(), Duration.ofSeconds(30));
+        InstalledGateway.Exit exit = InstalledGateway.run(work, "ratelimit:\n  backend: disk\n", Map.of(), Duration.ofSeconds(30));
         assertEquals(2, exit.code(), exit.toString());
         assertEquals("", exit.stdout());
-        assertEquals("aisix: cache.backend: must be one of memory, redis (got 'disk')\n", exit.stderr());
+        assertEquals("aisix: ratelimit.backend: must be one of memory, redis (got 'disk')\n", exit.stderr());
     }
 
     static String mode(Path p) throws Exception {

@@ -29,7 +29,10 @@ class RedisStartupDistIT {
                 + section + ": { backend: redis }\n", Map.of(), Duration.ofSeconds(60));
         assertEquals(2, exit.code(), exit.toString());
         assertEquals("", exit.stdout());
-        assertEquals("aisix: " + section + ".redis: is required when " + section + ".backend is redis\n", exit.stderr());
+        assertEquals(section.equals("cache")
+                ? "aisix: cache.backend: is redis, but no cache backend 'redis' is on (set plugins.cache-redis.url; "
+                        + "AISIX: cache.redis.url)\n"
+                : "aisix: plugins.rate-limit.redis.url: is required when the backend is redis\n", exit.stderr());
     }
 
     @ParameterizedTest

@@ -1,8 +1,5 @@
 package io.aisix.kernel;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.admin.AdminAuth;
 import io.aisix.kernel.admin.AdminExtension;
 import io.aisix.kernel.admin.AdminRoutes;
@@ -31,6 +28,7 @@ import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.metrics.MetricsEndpoint;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginCalls;
+import io.aisix.kernel.plugin.PluginConfigs;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.snapshot.SnapshotManager;
@@ -45,7 +43,6 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.Digests;
 import io.aisix.support.Json;
@@ -93,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     private final Http1UpstreamClient upstream;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
+    private final PluginConfigs pluginConfigs;
     private final KernelMetrics metrics = new KernelMetrics();
     private final List<FilterFactory> started = new ArrayList<>();
     private final ManagedMode managed; // null unless deployment.mode is managed
@@ -125,10 +123,10 @@ public final class Gateway implements AutoCloseable {
         this.listenerTls = new ListenerTls(options.clock());
         this.plugins = PluginRegistry.load(options.pluginsDir(), options.hostLoader());
         this.upstream = new Http1UpstreamClient(config.upstream());
-        this.pluginContext = new KernelPluginContext(upstream, options.clock(), settingsTree(config),
-                plugins.adapters().keySet(), metrics, Map.of(
-                        // guardrail kinds and cache backends have typed lookups of their own below
-                        ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
+        this.pluginConfigs = PluginConfigs.bind(plugins, config.plugins());
+        this.pluginContext = new KernelPluginContext(upstream, options.clock(), metrics, pluginConfigs.byType(),
+                Path.of(config.store().dataDir()), Duration.ofMillis(config.upstream().timeoutMs()));
+        ResourceKinds.offer(plugins, pluginContext);
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
@@ -179,16 +177,16 @@ public final class Gateway implements AutoCloseable {
                     enabled.put(c.id(), c);
                 }
             } catch (StartupException e) {
-                throw new ConfigException(e.key(), e.getMessage(), e);
+                throw new ConfigException(pluginConfigs.spelling(e.key()), e.getMessage(), e);
             }
         }
-        pluginContext.cacheBackends(enabled);
+        pluginContext.registerAll(CacheBackend.class, enabled.values());
         for (FilterFactory f : plugins.filterFactories()) {
             try {
                 PluginCalls.run(f, () -> f.start(pluginContext));
                 started.add(f);
             } catch (StartupException e) {
-                throw new ConfigException(e.key(), e.getMessage(), e);
+                throw new ConfigException(pluginConfigs.spelling(e.key()), e.getMessage(), e);
             }
         }
     }
@@ -327,6 +325,12 @@ public final class Gateway implements AutoCloseable {
 
     /** The families the kernel owns; plugins add theirs through {@link PluginContext#metrics()}. */
     private void registerKernelMetrics() {
+        metrics.describe("aisix_config_revision", "Store revision of the configuration snapshot being served");
+        metrics.describe("aisix_config_source_connected", "1 while the configuration store is reachable");
+        metrics.describe("aisix_in_flight_requests", "Proxy requests in flight, streams included");
+        metrics.describe("aisix_config_rejected_rows", "Store rows that failed validation, by kind");
+        // counted here for requests answered before the chain runs, by the observe plugin for the rest
+        metrics.describe("aisix_requests_total", "Proxy requests by route, model alias, provider and HTTP status");
         metrics.gauge("aisix_config_revision", snapshots::revision);
         metrics.gauge("aisix_config_source_connected", () -> snapshots.connected() ? 1 : 0);
         metrics.gauge("aisix_in_flight_requests", lifecycle::inFlight);
@@ -472,13 +476,6 @@ public final class Gateway implements AutoCloseable {
         byte[] b = new byte[24];
         new java.security.SecureRandom().nextBytes(b);
         return b;
-    }
-
-    private static ObjectNode settingsTree(GatewayConfig config) {
-        ObjectMapper m = Json.mapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
-        ObjectNode tree = m.valueToTree(config);
-        ((ObjectNode) tree.path("admin")).remove("admin_keys");
-        return tree;
     }
 
     public GatewayConfig config() {

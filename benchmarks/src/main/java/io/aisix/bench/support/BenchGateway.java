@@ -1,28 +1,28 @@
 package io.aisix.bench.support;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.chain.ChainCompiler;
+import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.plugin.KernelPluginContext;
+import io.aisix.kernel.plugin.PluginConfigs;
 import io.aisix.kernel.plugin.PluginRegistry;
+import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.cache.CacheBackend;
-import io.aisix.spi.guardrail.GuardrailKinds;
-import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
-import io.aisix.support.guardrail.GuardrailRegistry;
-import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestSnapshot;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,19 +60,13 @@ public final class BenchGateway implements AutoCloseable {
         ACCESS_LOG.setLevel(Level.OFF);
         this.upstream = upstream;
         this.plugins = PluginRegistry.load(null, BenchGateway.class.getClassLoader());
-        ObjectNode settings = JSON.createObjectNode();
-        settings.putObject("cache").put("backend", "memory").putObject("memory").put("max_entries", 10_000);
-        settings.putObject("ratelimit").put("backend", "memory");
-        settings.putObject("logging").put("access_log", true);
-        settings.putObject("upstream").put("timeout_ms", 600_000);
-        this.context = new KernelPluginContext(upstream, Clock.systemUTC(), settings, plugins.adapters().keySet(),
-                metrics, Map.of(ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
-        GuardrailRegistry guardrailKinds = GuardrailRegistry.of(plugins.guardrailKinds());
-        context.register(GuardrailKinds.class, guardrailKinds);
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, context) : k);
-        }
-        kinds.addAll(plugins.resourceKinds());
+        // every plugin at its defaults: memory cache and limits, access log on, 600 s upstream timeout
+        GatewayConfig defaults = GatewayConfig.defaults();
+        this.context = new KernelPluginContext(upstream, Clock.systemUTC(), metrics,
+                PluginConfigs.bind(plugins, defaults.plugins()).byType(), Path.of(defaults.store().dataDir()),
+                Duration.ofMillis(defaults.upstream().timeoutMs()));
+        ResourceKinds.offer(plugins, context);
+        kinds.addAll(ResourceKinds.assemble(plugins, context));
         kinds.forEach(k -> kindsByName.put(k.name(), k));
         Dispatcher dispatcher = new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> Thread.sleep(d));
         this.compiler = new ChainCompiler(context, plugins, upstream, dispatcher);
@@ -84,7 +78,7 @@ public final class BenchGateway implements AutoCloseable {
             }
             backends.add(c);
         }
-        context.cacheBackends(enabled);
+        context.registerAll(CacheBackend.class, enabled.values());
         for (FilterFactory f : plugins.filterFactories()) {
             f.start(context);
             started.add(f);

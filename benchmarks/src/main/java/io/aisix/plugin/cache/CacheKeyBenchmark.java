@@ -3,8 +3,6 @@ package io.aisix.plugin.cache;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.resource.CachePolicy;
-import io.aisix.support.resource.CoreKinds;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +44,7 @@ public class CacheKeyBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        policy = CoreKinds.CACHE_POLICIES.decode("c1", JSON.readTree(
+        policy = CachePoliciesKind.KIND.decode("c1", JSON.readTree(
                 "{\"name\":\"bench\",\"backend\":\"memory\",\"ttl_seconds\":300,\"applies_to\":\"all\",\"scope\":\"api_key\"}"));
         body = JSON.createObjectNode();
         body.put("model", "bench");

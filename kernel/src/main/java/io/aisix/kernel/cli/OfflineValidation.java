@@ -3,6 +3,7 @@ package io.aisix.kernel.cli;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.plugin.PluginConfigs;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.resources.Finding;
@@ -23,7 +24,8 @@ import java.util.Optional;
 
 /**
  * What {@code aisix validate} checks: the startup config as the gateway reads it, the plugins
- * folder it names (loaded, not started: the resource and guardrail kinds come from plugins), and a
+ * folder it names (loaded, not started: the resource and guardrail kinds come from plugins), the
+ * {@code plugins.<id>} sections against the records those plugins declare, and a
  * resources file through the same validators the gateway uses. No listener is bound, no store
  * opened, nothing sent over the network.
  */
@@ -52,9 +54,11 @@ public final class OfflineValidation {
         List<Finding> errors = new ArrayList<>();
         List<Finding> notices = new ArrayList<>();
         GatewayConfig gateway;
+        boolean configRead = false;
         try {
             ConfigLoader.Loaded loaded = ConfigLoader.read(config, env);
             gateway = loaded.config();
+            configRead = true;
             loaded.notices().forEach(n -> notices.add(configFinding(config, new ConfigException(n.key(), n.message()))));
         } catch (ConfigException e) {
             errors.add(configFinding(config, e));
@@ -66,6 +70,13 @@ public final class OfflineValidation {
         } catch (ConfigException e) {
             errors.add(configFinding(config, e));
             plugins = PluginRegistry.load(null, hostLoader);
+        }
+        if (configRead) {
+            try {
+                PluginConfigs.bind(plugins, gateway.plugins());
+            } catch (ConfigException e) {
+                errors.add(configFinding(config, e));
+            }
         }
         Map<String, Integer> rows = new LinkedHashMap<>();
         GatewayConfig inForce = gateway;

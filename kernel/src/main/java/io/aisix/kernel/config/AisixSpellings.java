@@ -27,7 +27,6 @@ final class AisixSpellings {
 
     private static final List<Alias> ALIASES = List.of(
             new Alias("observability.log_level", "logging.level"),
-            new Alias("observability.access_log", "logging.access_log"),
             new Alias("observability.metrics.prometheus.enabled", "metrics.enabled"),
             new Alias("observability.metrics.prometheus.path", "metrics.path"),
             new Alias("observability.metrics.prometheus.addr", "metrics.addr"),

@@ -32,16 +32,7 @@ import java.util.Set;
 public final class ConfigLoader {
     /** Lists that the environment may also give comma separated, as AISIX reads them. */
     private static final Set<String> COMMA_LISTS = Set.of("etcd.endpoints", "admin.admin_keys",
-            "proxy.request_id.accept_headers");
-    /**
-     * Headers a request id is never read from: it is echoed to the caller, logged and sent upstream,
-     * so reading it from a credential or from the caller's trace context would disclose them.
-     */
-    private static final Set<String> RESERVED_ID_HEADERS = Set.of("authorization", "proxy-authorization", "x-api-key",
-            "api-key", "x-goog-api-key", "x-amz-security-token", "x-amz-date", "x-amz-content-sha256", "cookie", "host",
-            "traceparent", "tracestate");
-    private static final java.util.regex.Pattern HEADER_TOKEN = java.util.regex.Pattern.compile(
-            "[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+            "proxy.request_id.accept_headers", "plugins.request-id.accept_headers");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper BINDER = Json.mapper()
@@ -106,29 +97,41 @@ public final class ConfigLoader {
         applyEnv(root, env);
         oneResourceSource(root);
         AisixSpellings.refuseUnsupported(root);
+        Notices notices = new Notices();
+        // the plugins' sections are bound once the plugins are found (PluginConfigs)
+        Map<String, GatewayConfig.PluginSection> sections = PluginSections.extract(root, notices);
         // first as written, so that types and ranges are reported under the key the operator used
         GatewayConfig raw = bind(root);
         Settings.check(raw, "");
-        Notices notices = new Notices();
         AisixSpellings.translate(root, raw, notices);
-        GatewayConfig config = bind(root);
+        GatewayConfig config = bind(root).withPluginSections(sections);
         validate(config, notices);
         return new Loaded(config, List.copyOf(notices.list));
     }
 
     /** Binds a tree, turning Jackson's errors into one line naming the key. */
     static GatewayConfig bind(ObjectNode root) {
+        return bind(root, GatewayConfig.class, key -> key.isEmpty() ? "config" : key);
+    }
+
+    /**
+     * Binds one tree to a record as strictly as the startup config (unknown keys, wrong types and
+     * nulls for primitives are errors), turning Jackson's errors into one line naming the key.
+     *
+     * @param spelling the config key of a key relative to {@code tree} ({@code ""} for the tree itself)
+     */
+    public static <T> T bind(JsonNode tree, Class<T> type, java.util.function.UnaryOperator<String> spelling) {
         try {
-            return BINDER.treeToValue(root, GatewayConfig.class);
+            return BINDER.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(keyOf(e), "unknown key");
+            throw new ConfigException(spelling.apply(keyOf(e)), "unknown key");
         } catch (MismatchedInputException e) {
-            String type = e.getTargetType() == null ? "value" : describe(e.getTargetType());
-            throw new ConfigException(keyOf(e), "must be " + type);
+            String what = e.getTargetType() == null ? "value" : describe(e.getTargetType());
+            throw new ConfigException(spelling.apply(keyOf(e)), "must be " + what);
         } catch (JsonMappingException e) {
-            throw new ConfigException(keyOf(e), e.getOriginalMessage());
+            throw new ConfigException(spelling.apply(keyOf(e)), e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config", e.getOriginalMessage());
+            throw new ConfigException(spelling.apply(""), e.getOriginalMessage());
         }
     }
 
@@ -163,10 +166,14 @@ public final class ConfigLoader {
                 sb.append('[').append(ref.getIndex()).append(']');
             }
         }
-        return sb.isEmpty() ? "config" : sb.toString();
+        return sb.toString();
     }
 
-    /** {@code AISIX_PROXY__ADDR=...} sets {@code proxy.addr}; values parse as YAML scalars or lists. */
+    /**
+     * {@code AISIX_PROXY__ADDR=...} sets {@code proxy.addr}; values parse as YAML scalars or lists.
+     * In a plugin's section the id's {@code _} reads as {@code -}: {@code AISIX_PLUGINS__RATE_LIMIT__BACKEND}
+     * sets {@code plugins.rate-limit.backend} (plugin ids are folder names, spelled with {@code -}).
+     */
     static void applyEnv(ObjectNode root, Map<String, String> env) {
         List<String> names = new ArrayList<>(env.keySet());
         names.sort(null);
@@ -176,6 +183,9 @@ public final class ConfigLoader {
                 continue;
             }
             String[] path = name.substring("AISIX_".length()).toLowerCase(Locale.ROOT).split("__");
+            if (path.length > 2 && path[0].equals("plugins")) {
+                path[1] = path[1].replace('_', '-');
+            }
             ObjectNode node = root;
             for (int i = 0; i < path.length - 1; i++) {
                 JsonNode child = node.get(path[i]);
@@ -246,22 +256,10 @@ public final class ConfigLoader {
             throw new ConfigException("metrics.tls", "needs metrics.addr (TLS applies to the dedicated metrics listener)");
         }
         managed(c, notices);
-        requestIdHeaders(c.proxy().requestId().acceptHeaders());
         UrlRewrites.compile(c.proxy().urlRewrites());
         new io.aisix.kernel.http.ClientAddress(c.proxy().realIp().trustedProxies(), c.proxy().realIp().recursive(),
                 c.proxy().realIp().header()); // a bad trusted_proxies entry fails here, before anything binds
         outboundTls(c.upstream().tls());
-        if (c.cache().backend().equals("redis") && (c.cache().redis() == null || c.cache().redis().url() == null)) {
-            throw new ConfigException("cache.redis", "is required when cache.backend is redis");
-        }
-        if (c.ratelimit().backend().equals("redis")
-                && (c.ratelimit().redis() == null || c.ratelimit().redis().url() == null)) {
-            throw new ConfigException("ratelimit.redis", "is required when ratelimit.backend is redis");
-        }
-        if (c.budgets().backend().equals("redis")
-                && (c.budgets().redis() == null || c.budgets().redis().url() == null)) {
-            throw new ConfigException("budgets.redis", "is required when budgets.backend is redis");
-        }
     }
 
     /** File mode: the file must be readable, and no other store may be configured. */
@@ -346,21 +344,6 @@ public final class ConfigLoader {
         }
         if (!"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
             throw new ConfigException(key, "must be an https:// URL (managed mode talks mTLS only)");
-        }
-    }
-
-    /** Header names only, no credential or trace-context header (see {@link #RESERVED_ID_HEADERS}). */
-    private static void requestIdHeaders(List<String> headers) {
-        for (int i = 0; i < headers.size(); i++) {
-            String key = "proxy.request_id.accept_headers[" + i + "]";
-            String h = headers.get(i) == null ? "" : headers.get(i).trim();
-            if (!HEADER_TOKEN.matcher(h).matches()) {
-                throw new ConfigException(key, "is not a header name (got '" + headers.get(i) + "')");
-            }
-            if (RESERVED_ID_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
-                throw new ConfigException(key, h + " carries a credential or the caller's trace context, which the "
-                        + "request id would echo, log and send upstream");
-            }
         }
     }
 

@@ -33,7 +33,26 @@ public final class ConfigSchema {
         root.put("description", "Process-level settings only; resources live in the configuration store. Any key "
                 + "can be overridden with AISIX_<PATH> (levels joined by __).");
         root.setAll(s);
+        ObjectNode props = (ObjectNode) root.get("properties");
+        legacy(props, "cache", "object", "AISIX's section: backend moves to plugins.cache.backend, redis.url to "
+                + "plugins.cache-redis.url; memory (deprecated) to plugins.cache.memory");
+        legacy(props, "ratelimit", "object", "AISIX's section, read as plugins.rate-limit");
+        legacy(props, "budgets", "object", "deprecated spelling of plugins.budgets");
+        legacy((ObjectNode) props.get("proxy").get("properties"), "request_id", "object",
+                "AISIX's section, read as plugins.request-id");
+        legacy((ObjectNode) props.get("logging").get("properties"), "access_log", "boolean",
+                "deprecated spelling of plugins.observe.access_log");
         return root;
+    }
+
+    /**
+     * An older spelling of plugin settings, accepted and moved into {@code plugins.<id>}; its
+     * content is checked with the plugin's section (see {@code PluginSections}).
+     */
+    private static void legacy(ObjectNode props, String key, String type, String description) {
+        ObjectNode p = props.putObject(key);
+        p.putArray("type").add(type).add("null");
+        p.put("description", description);
     }
 
     private static ObjectNode object(Class<?> record) {
@@ -41,7 +60,17 @@ public final class ConfigSchema {
         s.put("type", "object");
         ObjectNode props = s.putObject("properties");
         Record defaults = defaults(record);
+        boolean open = false;
         for (RecordComponent c : record.getRecordComponents()) {
+            if (c.getType() == java.util.Map.class) {
+                // the plugins' own sections: every further key, checked against the plugin's record
+                ObjectNode any = s.putObject("additionalProperties");
+                any.putArray("type").add("object").add("null");
+                any.put("description", "plugins.<id>: the settings of the installed plugin <id>, checked against "
+                        + "the record it declares at start-up and by aisix validate");
+                open = true;
+                continue;
+            }
             ObjectNode p = property(c.getGenericType());
             Setting setting = c.getAnnotation(Setting.class);
             if (setting != null) {
@@ -57,7 +86,9 @@ public final class ConfigSchema {
             nullable(p);
             props.set(Settings.key(c), p);
         }
-        s.put("additionalProperties", false);
+        if (!open) {
+            s.put("additionalProperties", false);
+        }
         return s;
     }
 

@@ -1,6 +1,7 @@
 package io.aisix.kernel.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The startup configuration (API.md section 1): process-level settings only. Built by
@@ -8,9 +9,8 @@ import java.util.List;
  * defaults so code never sees a missing section.
  */
 public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy, Admin admin, Metrics metrics,
-                            Store store, Etcd etcd, Cache cache, RateLimitSettings ratelimit, Upstream upstream,
+                            Store store, Etcd etcd, Upstream upstream,
                             Shutdown shutdown, Plugins plugins, Logging logging, Observability observability,
-                            BudgetSettings budgets,
                             @Setting(pattern = "\\S", patternMessage = "must name a file (got '%s')",
                                     description = "serve the resources of this YAML file (AISIX's resources.yaml) "
                                     + "instead of a store: re-read on SIGHUP, Admin API read-only; excludes etcd.* "
@@ -20,26 +20,21 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         deployment = or(deployment, () -> new Deployment(null));
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null));
         admin = or(admin, () -> new Admin(null, null, null, null, null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));
         etcd = or(etcd, () -> new Etcd(null, null, null, null, null, null, null));
-        cache = or(cache, () -> new Cache(null, null, null));
-        ratelimit = or(ratelimit, () -> new RateLimitSettings(null, null));
         upstream = or(upstream, () -> new Upstream(null, null, null, null));
         shutdown = or(shutdown, () -> new Shutdown(null, null));
-        plugins = or(plugins, () -> new Plugins(null));
-        logging = or(logging, () -> new Logging(null, null, null));
+        plugins = or(plugins, () -> new Plugins(null, null));
+        logging = or(logging, () -> new Logging(null, null));
         observability = or(observability, () -> new Observability(null, null, null, null, null));
-        budgets = or(budgets, () -> new BudgetSettings(null, null, null, null));
     }
 
     /** All defaults (no file). */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null);
+        return new GatewayConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** host:port with a port from 0 to 65535 ({@code [::1]:3000} for IPv6). */
@@ -134,7 +129,6 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
                     + "/readyz") String addr,
             Tls tls,
             @Setting(min = 0, description = "larger request bodies get 413; 0: no cap") Long requestBodyLimitBytes,
-            RequestId requestId,
             @Setting(description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)") Boolean threadPerCore,
             @Setting(min = 1, description = "AISIX runtime tuning; no meaning on the JVM (ignored, logged)")
             Integer workers,
@@ -161,7 +155,6 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             maxConnections = or(maxConnections, () -> 10_000);
             maxJsonDepth = or(maxJsonDepth, () -> 128);
             maxJsonNumberLength = or(maxJsonNumberLength, () -> 1000);
-            requestId = or(requestId, () -> new RequestId(null));
             urlRewrites = urlRewrites == null ? List.of() : List.copyOf(urlRewrites);
             realIp = or(realIp, () -> new RealIp(null, null, null));
         }
@@ -183,20 +176,6 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
             recursive = or(recursive, () -> false);
             header = or(header, () -> "x-forwarded-for");
-        }
-    }
-
-    /**
-     * Where a caller may hand the gateway its own request id: the first header of
-     * {@code accept_headers} with an acceptable value wins; {@code []} always generates one.
-     * Credential headers and {@code traceparent} / {@code tracestate} are refused.
-     */
-    public record RequestId(
-            @Setting(description = "headers consulted in order for a caller-supplied request id")
-            List<String> acceptHeaders) {
-        public RequestId {
-            acceptHeaders = acceptHeaders == null ? List.of("x-aisix-request-id", "x-request-id")
-                    : List.copyOf(acceptHeaders);
         }
     }
 
@@ -322,57 +301,6 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record RedisSettings(String url) {
-    }
-
-    public record MemoryCacheSettings(@Setting(min = 1) Long maxEntries, @Setting(min = 1) Long maxBytes) {
-        public MemoryCacheSettings {
-            maxEntries = or(maxEntries, () -> 10_000L);
-            maxBytes = or(maxBytes, () -> 32L << 20);
-        }
-    }
-
-    public record Cache(
-            @Setting(oneOf = {"memory", "redis"}, description = "redis needs cache.redis and a reachable server")
-            String backend,
-            MemoryCacheSettings memory, RedisSettings redis) {
-        public Cache {
-            backend = or(backend, () -> "memory");
-            memory = or(memory, () -> new MemoryCacheSettings(null, null));
-        }
-    }
-
-    public record RateLimitSettings(
-            @Setting(oneOf = {"memory", "redis"}, description = "redis: counters shared by every gateway instance")
-            String backend,
-            RedisSettings redis) {
-        public RateLimitSettings {
-            backend = or(backend, () -> "memory");
-        }
-    }
-
-    /**
-     * Spend counters of {@code budgets} resources (the budgets plugin). {@code memory}: this process
-     * only, kept in {@code <store.data_dir>/budgets.json} across restarts; {@code redis}: shared by
-     * every replica on the same Redis (and kept there).
-     */
-    public record BudgetSettings(
-            @Setting(oneOf = {"memory", "redis"}, description = "redis: spend shared by every gateway instance")
-            String backend,
-            RedisSettings redis,
-            @Setting(oneOf = {"open", "closed"}, description = "while Redis is unreachable: open admits requests "
-                    + "against this instance's own counters, closed refuses requests under a hard budget (503)")
-            String onRedisError,
-            @Setting(min = 0, description = "longest wait (ms) for requests in flight to settle when the rest of a "
-                    + "hard budget is reserved by them, before refusing")
-            Long reservationWaitMs) {
-        public BudgetSettings {
-            backend = or(backend, () -> "memory");
-            onRedisError = or(onRedisError, () -> "open");
-            reservationWaitMs = or(reservationWaitMs, () -> 5000L);
-        }
-    }
-
     /**
      * Outbound calls to providers. Durations of 0 switch their knob off (AISIX's convention):
      * {@code timeout_ms} 0 is no deadline, {@code stream_timeout_ms} 0 falls back to
@@ -464,27 +392,67 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         }
     }
 
-    public record Plugins(String dir) {
+    /**
+     * {@code plugins.dir}, the folder of plugin folders, and every other key of {@code plugins}: one
+     * plugin's section ({@code plugins.<id>:}), kept unbound here and bound by the kernel to the
+     * record the plugin declares ({@link io.aisix.spi.PluginConfig}) once the plugins are found.
+     *
+     * @param sections per plugin id, its section as written (or as moved from an older spelling)
+     */
+    public record Plugins(String dir, Map<String, PluginSection> sections) {
         public Plugins {
             dir = or(dir, () -> "plugins");
+            sections = sections == null ? Map.of() : Map.copyOf(sections);
         }
+    }
+
+    /**
+     * One {@code plugins.<id>} section before binding.
+     *
+     * @param values   the mapping
+     * @param spelledAs per key of {@code values} that came from an older spelling (for example
+     *                 {@code backend}), the key the operator wrote ({@code ratelimit.backend}), so
+     *                 errors name what is in the file
+     * @param explicit whether the operator wrote {@code plugins.<id>} (or its variable) at all; a
+     *                 section made only of older spellings is no error when its plugin is not installed
+     */
+    public record PluginSection(com.fasterxml.jackson.databind.node.ObjectNode values, Map<String, String> spelledAs,
+                                boolean explicit) {
+        public PluginSection {
+            spelledAs = Map.copyOf(spelledAs);
+        }
+
+        /** The key as the operator wrote it, for {@code relative} inside the section of {@code id}. */
+        public String spelling(String id, String relative) {
+            for (Map.Entry<String, String> e : spelledAs.entrySet()) {
+                if (relative.equals(e.getKey()) || relative.startsWith(e.getKey() + ".")
+                        || relative.startsWith(e.getKey() + "[")) {
+                    return e.getValue() + relative.substring(e.getKey().length());
+                }
+            }
+            return "plugins." + id + (relative.isEmpty() ? "" : "." + relative);
+        }
+    }
+
+    /** Same settings with the plugin sections given. */
+    GatewayConfig withPluginSections(Map<String, PluginSection> sections) {
+        return new GatewayConfig(deployment, managed, proxy, admin, metrics, store, etcd, upstream, shutdown,
+                new Plugins(plugins.dir(), sections), logging, observability, resourcesFile);
     }
 
     public record Logging(
             @Setting(oneOf = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"}, ignoreCase = true) String level,
-            Boolean accessLog,
             @Setting(oneOf = {"json", "text"}, description = "text: one line per record; json: one JSON object"
                     + " per line for every logger, access-log fields as fields") String format) {
         public Logging {
             level = or(level, () -> "INFO");
-            accessLog = or(accessLog, () -> true);
             format = or(format, () -> "text");
         }
     }
 
     /**
      * AISIX's {@code observability} section. The loader copies {@code log_level} onto
-     * {@code logging.level}, {@code access_log} onto {@code logging.access_log} and
+     * {@code logging.level}, {@code access_log} onto {@code plugins.observe.access_log} and
      * {@code metrics.prometheus.*} onto {@code metrics.*} (both spellings at once are refused);
      * {@code service_name} is logged at startup only, as AISIX does. The OTLP blocks are accepted
      * while {@code enabled} is false (AISIX reads them for nothing either); OTLP export is an
@@ -494,7 +462,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(description = "logged at startup") String serviceName,
             @Setting(oneOf = {"trace", "debug", "info", "warn", "error", "off"}, ignoreCase = true,
                     description = "AISIX spelling of logging.level") String logLevel,
-            @Setting(description = "AISIX spelling of logging.access_log") Boolean accessLog,
+            @Setting(description = "AISIX spelling of plugins.observe.access_log") Boolean accessLog,
             ObservabilityMetrics metrics,
             Tracing tracing) {
     }

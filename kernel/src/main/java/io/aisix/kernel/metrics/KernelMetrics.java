@@ -59,32 +59,8 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
     /** Prometheus text exposition format 0.0.4. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private static final Map<String, String> HELP = Map.ofEntries(
-            Map.entry("aisix_requests_total", "Proxy requests by route, model alias, provider and HTTP status"),
-            Map.entry("aisix_request_duration_seconds", "Proxy request duration, to the end of the response or stream"),
-            Map.entry("aisix_upstream_duration_seconds", "Upstream call duration per try, to the end of the answer"),
-            Map.entry("aisix_upstream_attempts_total", "Upstream tries, failed ones included, by direct model, "
-                    + "provider and status"),
-            Map.entry("aisix_time_to_first_token_seconds", "Time from request arrival to the first streamed event"),
-            Map.entry("aisix_tokens_total", "Tokens reported by upstreams, by type (prompt, completion; cache_read and cache_creation are parts of prompt)"),
-            Map.entry("aisix_in_flight_requests", "Proxy requests in flight, streams included"),
-            Map.entry("aisix_cache_requests_total", "Response cache lookups by policy and outcome"),
-            Map.entry("aisix_guardrail_hits_total", "Guardrail hits by guardrail, action and phase"),
-            Map.entry("aisix_ratelimit_rejections_total", "Requests rejected by rate limits, by scope"),
-            Map.entry("aisix_auth_failures_total", "Rejected caller authentications and authorisations, by reason"),
-            Map.entry("aisix_config_revision", "Store revision of the configuration snapshot being served"),
-            Map.entry("aisix_config_source_connected", "1 while the configuration store is reachable"),
-            Map.entry("aisix_config_rejected_rows", "Store rows that failed validation, by kind"),
-            Map.entry("aisix_exporter_events_total", "Usage events per exporter: exported, dropped (queue full) "
-                    + "or failed (export failed after retries)"),
-            Map.entry("aisix_access_log_dropped_total", "Access-log lines dropped because the log queue was full"),
-            Map.entry("aisix_cost_usd_total", "Spend in USD at the answering model's cost, by caller key, model alias "
-                    + "and provider"),
-            Map.entry("aisix_cost_saved_usd_total", "USD cache hits saved at the first candidate's cost, by caller key, "
-                    + "model alias and provider"),
-            Map.entry("aisix_budget_spend_usd", "Spend of the current period per budget counter (this instance's view)"),
-            Map.entry("aisix_budget_threshold_crossings_total", "Budget thresholds (50, 80, 100 percent) crossed"),
-            Map.entry("aisix_budget_rejections_total", "Requests refused by hard budgets, by budget"));
+    /** HELP texts by metric name, declared by whoever records the metric ({@link #describe}). */
+    private final Map<String, String> help = new ConcurrentHashMap<>();
 
     private enum Type { COUNTER, HISTOGRAM, GAUGE }
 
@@ -220,12 +196,17 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
         return s;
     }
 
+    @Override
+    public void describe(String name, String text) {
+        help.putIfAbsent(name, text);
+    }
+
     private Series register(Family f, LabelKey key) {
         List<Tag> tags = new ArrayList<>(f.labelNames.length);
         for (int i = 0; i < f.labelNames.length; i++) {
             tags.add(Tag.create(f.labelNames[i], key.values[i]));
         }
-        String help = HELP.getOrDefault(f.name, "");
+        String help = this.help.getOrDefault(f.name, "");
         Series s = new Series();
         Meter meter = switch (f.type) {
             case COUNTER -> {

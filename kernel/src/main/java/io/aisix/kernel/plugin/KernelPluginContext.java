@@ -1,72 +1,56 @@
 package io.aisix.kernel.plugin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.provider.UpstreamClient;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The kernel's {@link PluginContext}: upstream client, clock, settings, shared services, the
- * metrics registry and the extensions (exporter kinds, guardrail kinds, cache backends) found by
- * the {@link PluginRegistry}.
+ * The kernel's {@link PluginContext}: upstream client, clock, the plugins' bound configuration
+ * records, the metrics registry and one registry of shared services (exporter and guardrail kinds,
+ * provider adapters, started cache backends, plugins' own services) found by the
+ * {@link PluginRegistry} or registered at startup.
  */
 public final class KernelPluginContext implements PluginContext {
     private final UpstreamClient upstream;
     private final Clock clock;
-    private final JsonNode settings;
-    private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
-    private final Set<String> adapterIds;
     private final GatewayMetrics metrics;
-    private final Map<Class<?>, List<?>> extensions;
-    private volatile Map<String, CacheBackend> cacheBackends = Map.of();
+    private final Map<Class<?>, Record> configs;
+    private final Path dataDir;
+    private final Duration upstreamTimeout;
+    private final Map<Class<?>, List<Object>> services = new ConcurrentHashMap<>();
     private final List<HealthContributor> health = new CopyOnWriteArrayList<>();
 
-    /**
-     * @param settings the startup config as a tree (snake_case keys); secrets such as admin keys
-     *                 must already be removed
-     */
-    public KernelPluginContext(UpstreamClient upstream, Clock clock, JsonNode settings, Set<String> adapterIds) {
-        this(upstream, clock, settings, adapterIds, GatewayMetrics.NOOP, Map.of());
+    /** A context without configuration records or gateway settings (tests and offline tools). */
+    public KernelPluginContext(UpstreamClient upstream, Clock clock) {
+        this(upstream, clock, GatewayMetrics.NOOP, Map.of(), Path.of("./data"), Duration.ofMinutes(10));
     }
 
     /**
-     * @param extensions per SPI type, the instances {@link #extensions(Class)} hands out
+     * @param configs the bound {@code plugins.<id>} records by their type (see {@link PluginConfigs})
      */
-    public KernelPluginContext(UpstreamClient upstream, Clock clock, JsonNode settings, Set<String> adapterIds,
-                               GatewayMetrics metrics, Map<Class<?>, List<?>> extensions) {
+    public KernelPluginContext(UpstreamClient upstream, Clock clock, GatewayMetrics metrics,
+                               Map<Class<?>, Record> configs, Path dataDir, Duration upstreamTimeout) {
         this.upstream = upstream;
         this.clock = clock;
-        this.settings = settings;
-        this.adapterIds = Set.copyOf(adapterIds);
         this.metrics = metrics;
-        this.extensions = Map.copyOf(extensions);
-        services.put(GatewayMetrics.class, metrics);
+        this.configs = Map.copyOf(configs);
+        this.dataDir = dataDir;
+        this.upstreamTimeout = upstreamTimeout;
+        register(GatewayMetrics.class, metrics);
     }
 
     @Override
     public GatewayMetrics metrics() {
         return metrics;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> List<T> extensions(Class<T> type) {
-        List<?> list = extensions.get(type);
-        return list == null ? List.of() : (List<T>) list;
-    }
-
-    @Override
-    public Set<String> adapterIds() {
-        return adapterIds;
     }
 
     @Override
@@ -80,35 +64,39 @@ public final class KernelPluginContext implements PluginContext {
     }
 
     @Override
-    public Optional<String> setting(String path) {
-        JsonNode n = settings;
-        for (String part : path.split("\\.")) {
-            n = n.path(part);
+    public <C extends Record> C config(Class<C> type) {
+        Record c = configs.get(type);
+        if (c == null) {
+            throw new IllegalArgumentException("no installed plugin declares the configuration " + type.getName());
         }
-        if (n.isMissingNode() || n.isNull()) {
-            return Optional.empty();
-        }
-        return Optional.of(n.isValueNode() ? n.asText() : n.toString());
+        return type.cast(c);
     }
 
     @Override
-    public <T> Optional<T> service(Class<T> type) {
-        return Optional.ofNullable(type.cast(services.get(type)));
+    @SuppressWarnings("unchecked")
+    public <T> List<T> services(Class<T> type) {
+        List<Object> list = services.get(type);
+        return list == null ? List.of() : (List<T>) List.copyOf(list);
     }
 
     @Override
-    public Map<String, CacheBackend> cacheBackends() {
-        return cacheBackends;
+    public Path dataDir() {
+        return dataDir;
     }
 
-    /** Publishes the cache backends that started (set once at startup, before any snapshot is built). */
-    public void cacheBackends(Map<String, CacheBackend> started) {
-        this.cacheBackends = Map.copyOf(started);
+    @Override
+    public Duration upstreamTimeout() {
+        return upstreamTimeout;
     }
 
-    /** Registers a shared service (the kernel's metrics, a plugin's connection). */
+    /** Adds one shared service instance, after those of its type already registered. */
     public <T> void register(Class<T> type, T service) {
-        services.put(type, service);
+        services.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>()).add(type.cast(service));
+    }
+
+    /** Adds several instances of one service type, in order. */
+    public <T> void registerAll(Class<T> type, Collection<? extends T> instances) {
+        instances.forEach(s -> register(type, s));
     }
 
     @Override

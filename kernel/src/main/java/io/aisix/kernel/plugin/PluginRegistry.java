@@ -2,6 +2,7 @@ package io.aisix.kernel.plugin;
 
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.observe.ExporterKind;
@@ -39,6 +40,7 @@ public final class PluginRegistry {
     private final Map<String, GuardrailKind> guardrailKinds;
     private final Map<String, ExporterKind> exporterKinds;
     private final Map<String, CacheBackend> cacheBackends;
+    private final Map<String, PluginConfig<?>> configs;
     private final List<PluginInfo> plugins;
 
     private PluginRegistry(Builder b) {
@@ -48,6 +50,7 @@ public final class PluginRegistry {
         this.guardrailKinds = Map.copyOf(b.guardrails);
         this.exporterKinds = Map.copyOf(b.exporters);
         this.cacheBackends = Map.copyOf(b.caches);
+        this.configs = Map.copyOf(b.configs);
         this.plugins = List.copyOf(b.infos);
     }
 
@@ -120,6 +123,11 @@ public final class PluginRegistry {
         return plugins;
     }
 
+    /** The start-up configuration declarations, by plugin id. */
+    public Map<String, PluginConfig<?>> configs() {
+        return configs;
+    }
+
     private static final class Builder {
         final Map<String, FilterFactory> filters = new LinkedHashMap<>();
         final Map<String, ProviderAdapter> adapters = new LinkedHashMap<>();
@@ -127,12 +135,18 @@ public final class PluginRegistry {
         final Map<String, GuardrailKind> guardrails = new LinkedHashMap<>();
         final Map<String, ExporterKind> exporters = new LinkedHashMap<>();
         final Map<String, CacheBackend> caches = new LinkedHashMap<>();
+        final Map<String, PluginConfig<?>> configs = new LinkedHashMap<>();
         final List<PluginInfo> infos = new ArrayList<>();
 
         void scan(String pluginId, ClassLoader loader, List<Path> jars) {
             List<String> provides = new ArrayList<>();
             try {
                 for (FilterFactory f : services(FilterFactory.class, loader)) {
+                    if (!pluginId.equals("classpath") && !f.id().equals(pluginId) && !f.id().startsWith(pluginId + ":")) {
+                        throw new ConfigException("plugins.dir", "plugin folder " + pluginId + " has the filter '"
+                                + f.id() + "': a filter's id is its folder name, or <folder>:<part> when the folder "
+                                + "has several");
+                    }
                     put(filters, f.id(), f, "filter", pluginId);
                     provides.add("filter:" + f.id() + "@" + f.stage() + "/" + f.order());
                 }
@@ -155,6 +169,14 @@ public final class PluginRegistry {
                 for (CacheBackend c : services(CacheBackend.class, loader)) {
                     put(caches, c.id(), c, "cache backend", pluginId);
                     provides.add("cache_backend:" + c.id());
+                }
+                for (PluginConfig<?> c : services(PluginConfig.class, loader)) {
+                    if (!pluginId.equals("classpath") && !c.pluginId().equals(pluginId)) {
+                        throw new ConfigException("plugins.dir", "plugin folder " + pluginId + " declares the "
+                                + "configuration of plugin '" + c.pluginId() + "': a plugin's id is its folder name");
+                    }
+                    put(configs, c.pluginId(), c, "configuration of plugin", pluginId);
+                    provides.add("config:plugins." + c.pluginId());
                 }
             } catch (ServiceConfigurationError e) {
                 throw new ConfigException("plugins.dir", "plugin " + pluginId + " failed to load: " + e.getMessage());

@@ -2,16 +2,16 @@ package io.aisix.kernel.plugin;
 
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.observe.ExporterKind;
-import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.guardrail.GuardrailRegistry;
 import io.aisix.support.resource.CoreKinds;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The resource kinds a gateway serves, with the validators every path shares (store loader,
@@ -45,8 +45,18 @@ public final class ResourceKinds {
     public static List<ResourceKind<?>> offline(PluginRegistry plugins) {
         KernelPluginContext context = new KernelPluginContext(request -> {
             throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "no upstream calls while validating offline");
-        }, Clock.systemUTC(), io.aisix.support.Json.mapper().createObjectNode(), plugins.adapters().keySet(),
-                GatewayMetrics.NOOP, Map.of(ExporterKind.class, List.copyOf(plugins.exporterKinds().values())));
+        }, Clock.systemUTC());
+        offer(plugins, context);
         return assemble(plugins, context);
+    }
+
+    /**
+     * Registers in {@code context} the extensions every plugin may look up
+     * ({@link io.aisix.spi.PluginContext#services}): provider adapters, exporter kinds and guardrail kinds.
+     */
+    public static void offer(PluginRegistry plugins, KernelPluginContext context) {
+        context.registerAll(ProviderAdapter.class, plugins.adapters().values());
+        context.registerAll(ExporterKind.class, plugins.exporterKinds().values());
+        context.registerAll(GuardrailKind.class, plugins.guardrailKinds().values());
     }
 }

@@ -93,26 +93,29 @@ class AdminApiIT {
 
     @Test
     void headerValuesReadBackMaskedOnEveryReadAndAreKept() throws Exception {
-        String exporter = "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://127.0.0.1:9/\","
+        // every kind's secret maps alike; provider keys' extra upstream headers here (plugins' kinds:
+        // their own tests)
+        String key = "{\"display_name\":\"otel\",\"provider\":\"openai\",\"api_key\":\"sk-live-abcdefghijklmnop1234\","
+                + "\"api_base\":\"http://127.0.0.1:9/\","
                 + "\"headers\":{\"Authorization\":\"Bearer exporter-token-abcdef1234\",\"x-tenant\":\"t1\"}}";
-        HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/observability_exporters", exporter);
+        HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/provider_keys", key);
         assertEquals(201, created.statusCode(), created.body());
         String id = json(created).get("id").asText();
         assertEquals("Bea…1234", json(created).at("/value/headers/Authorization").asText());
         assertEquals("…", json(created).at("/value/headers/x-tenant").asText());
-        assertEquals("http://127.0.0.1:9/", json(created).at("/value/endpoint").asText());
+        assertEquals("http://127.0.0.1:9/", json(created).at("/value/api_base").asText());
 
-        HttpResponse<String> one = gw.adminCall("GET", "/admin/v1/observability_exporters/" + id, null);
+        HttpResponse<String> one = gw.adminCall("GET", "/admin/v1/provider_keys/" + id, null);
         assertEquals("Bea…1234", json(one).at("/value/headers/Authorization").asText());
-        HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/observability_exporters", null);
-        assertEquals("Bea…1234", json(list).at("/0/value/headers/Authorization").asText());
+        HttpResponse<String> list = gw.adminCall("GET", "/admin/v1/provider_keys", null);
+        assertTrue(list.body().contains("Bea…1234"), list.body());
         for (HttpResponse<String> r : java.util.List.of(created, one, list)) {
             assertFalse(r.body().contains("exporter-token"), r.body());
         }
 
         // a PUT without headers keeps the stored ones, as a PUT without api_key keeps the key
-        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/observability_exporters/" + id,
-                "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://127.0.0.1:9/v1\"}");
+        HttpResponse<String> put = gw.adminCall("PUT", "/admin/v1/provider_keys/" + id,
+                "{\"display_name\":\"otel\",\"provider\":\"openai\",\"api_base\":\"http://127.0.0.1:9/v1\"}");
         assertEquals(200, put.statusCode(), put.body());
         assertEquals("Bea…1234", json(put).at("/value/headers/Authorization").asText());
         assertFalse(put.body().contains("exporter-token"));
@@ -123,7 +126,7 @@ class AdminApiIT {
             Thread.sleep(10);
         }
         assertEquals("Bearer exporter-token-abcdef1234", gw.gateway.snapshots().current().snapshot()
-                .get(io.aisix.support.resource.CoreKinds.OBSERVABILITY_EXPORTERS, id).orElseThrow()
+                .get(io.aisix.support.resource.CoreKinds.PROVIDER_KEYS, id).orElseThrow()
                 .headers().get("Authorization"), "and reaches the data path");
 
         // provider keys' extra upstream headers too

@@ -148,8 +148,8 @@ class AisixCliTest {
 
     @Test
     void validateListsEveryErrorWithFileLineAndPathAndExitsTwo() throws IOException {
-        Path config = Files.writeString(dir.resolve("config.yaml"), "proxy:\n  addr: 127.0.0.1:3000\ncache:\n"
-                + "  backend: redis\n");
+        Path config = Files.writeString(dir.resolve("config.yaml"), "proxy:\n  addr: 127.0.0.1:3000\nplugins:\n"
+                + "  nope: { backend: redis }\n");
         Path resources = Files.writeString(dir.resolve("resources.yaml"), """
                 _format_version: "1"
                 models:
@@ -161,7 +161,8 @@ class AisixCliTest {
                 """);
         assertEquals(2, run("validate", "-c", config.toString(), "-r", resources.toString()));
         assertEquals(List.of(
-                config + ":3:1: error: cache.redis: is required when cache.backend is redis",
+                config + ":4:3: error: plugins.nope: no installed plugin is called nope (installed plugins with "
+                        + "settings: []; plugins.dir is plugins)",
                 resources + ":5:5: error: /models/0/provider_key: no provider key named 'none' in this file",
                 resources + ":7:16: error: /models/1/routing/strategy: must be one of [failover, round_robin, "
                         + "least_latency, least_cost, least_busy, consistent_hash]",

@@ -86,7 +86,8 @@ class AisixExampleConfigsIT {
         assertEquals("etcd", c.storeBackend());
         assertEquals(5000, c.etcd().effectiveRequestTimeoutMs());
         assertEquals("info", c.logging().level());
-        assertTrue(c.logging().accessLog());
+        assertTrue(c.plugins().sections().get("observe").values().get("access_log").asBoolean(),
+                "observability.access_log is the observe plugin's");
         assertEquals("0.0.0.0:9090", c.metrics().addr(), "metrics on their own listener, as in AISIX");
         assertEquals("/metrics", c.metrics().path());
         assertEquals(30, c.shutdown().minDrainSecs());

@@ -85,10 +85,10 @@ class ExportImportIT {
                 "/aisix/api_keys/k-app", """
                         {"display_name":"app","key_hash":"%s","allowed_models":["gpt-*","mini","chat"],
                          "metadata":{"template":"Hello ${name}"}}""".formatted(HASH),
-                "/aisix/cache_policies/c-faq", """
-                        {"name":"faq","ttl_seconds":60,"applies_to":"model:gpt-4o"}""",
-                "/aisix/rate_limit_policies/r-app", """
-                        {"name":"per-app","scope":"api_key","scope_ref":"k-app","window":"minute","max_requests":10}""",
+                "/aisix/api_keys/k-other", """
+                        {"display_name":"other","key_hash":"%s"}""".formatted("b".repeat(64)),
+                "/aisix/passthrough_routes/p-faq", """
+                        {"name":"faq","path_prefix":"/passthrough/faq","provider_key_id":"pk-openai"}""",
                 "/aisix/mcp_servers/echo", "{\"display_name\":\"echo\"}",
                 "/elsewhere/models/x", "{}"), List.of());
     }
@@ -192,9 +192,9 @@ class ExportImportIT {
         Map<String, String> env = sourced(dir.resolve("secrets.sh"));
         assertEquals(0, aisix(env, "import", "-c", config.toString(), "--etcd", target.endpoint(), "-r",
                 file.toString()).exit());
-        // the edit: one model changed, the cache policy gone, a model added
+        // the edit: one model changed, the passthrough route gone (its section is the file's last), a model added
         String edited = Files.readString(file).replace("timeout: 60000", "timeout: 30000")
-                .replaceAll("(?s)cache_policies:\n.*?(?=rate_limit_policies:)", "")
+                .replaceAll("(?s)passthrough_routes:\n.*", "")
                 .replace("\nmodels:\n", "\nmodels:\n  - { display_name: extra, provider_key: openai, model_name: o3 }\n");
         Files.writeString(file, edited);
         long revision = target.revision();
@@ -209,14 +209,14 @@ class ExportImportIT {
                 "update    models/m-gpt (gpt-4o): timeout",
                 "unchanged models/m-route (chat)",
                 "unchanged api_keys/k-app (app)",
-                "delete    cache_policies/c-faq (faq)",
-                "unchanged rate_limit_policies/r-app (per-app)",
+                "unchanged api_keys/k-other (other)",
+                "delete    passthrough_routes/p-faq (faq)",
                 "dry run, nothing written: 1 to create, 1 to update, 1 to delete, 6 unchanged"), dry.lines());
         assertEquals(revision, target.revision(), "a dry run writes nothing");
 
         Run kept = aisix(env, "import", "-c", config.toString(), "--etcd", target.endpoint(), "-r", file.toString(),
                 "--dry-run", "--no-delete");
-        assertTrue(kept.out().contains("keep      cache_policies/c-faq (faq)"), kept.out());
+        assertTrue(kept.out().contains("keep      passthrough_routes/p-faq (faq)"), kept.out());
         assertTrue(kept.out().endsWith("1 to create, 1 to update, 0 to delete, 6 unchanged, 1 to keep\n"), kept.out());
 
         Run applied = aisix(env, "import", "-c", config.toString(), "--etcd", target.endpoint(), "-r",
@@ -226,7 +226,7 @@ class ExportImportIT {
                 + (revision + 1) + ", one transaction)"), applied.out());
         Map<String, JsonNode> now = rows(target);
         assertEquals(30000, now.get("models/m-gpt").get("timeout").asInt());
-        assertFalse(now.containsKey("cache_policies/c-faq"));
+        assertFalse(now.containsKey("passthrough_routes/p-faq"));
         assertEquals("o3", now.get("models/" + FileIds.of("models", "extra")).get("model_name").asText());
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.spi.FilterFactory;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -54,6 +56,12 @@ class PluginFolderIT {
     Path dir;
 
     private Path buildPluginJar(Path pluginsDir, String folder, String source) throws IOException {
+        return buildPluginJar(pluginsDir, folder, source, Map.of());
+    }
+
+    /** @param moreServices further service files of the jar: SPI interface name to implementation class */
+    private Path buildPluginJar(Path pluginsDir, String folder, String source, Map<String, String> moreServices)
+            throws IOException {
         Path src = dir.resolve("src/sample/hello/HelloFilterFactory.java");
         Files.createDirectories(src.getParent());
         Files.writeString(src, source);
@@ -69,10 +77,18 @@ class PluginFolderIT {
         mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         mf.getMainAttributes().put(Attributes.Name.IMPLEMENTATION_VERSION, "1.2.3");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
-            out.putNextEntry(new JarEntry("sample/hello/HelloFilterFactory.class"));
-            Files.copy(classes.resolve("sample/hello/HelloFilterFactory.class"), out);
+            try (var compiled = Files.list(classes.resolve("sample/hello"))) {
+                for (Path c : compiled.sorted().toList()) {
+                    out.putNextEntry(new JarEntry("sample/hello/" + c.getFileName()));
+                    Files.copy(c, out);
+                }
+            }
             out.putNextEntry(new JarEntry("META-INF/services/io.aisix.spi.FilterFactory"));
             out.write("sample.hello.HelloFilterFactory\n".getBytes());
+            for (Map.Entry<String, String> e : moreServices.entrySet()) {
+                out.putNextEntry(new JarEntry("META-INF/services/" + e.getKey()));
+                out.write((e.getValue() + "\n").getBytes());
+            }
             out.closeEntry();
         }
         return jar;
@@ -138,15 +154,61 @@ class PluginFolderIT {
     }
 
     @Test
-    void duplicatePluginIdStopsStartup() throws Exception {
+    void aFilterIdOtherThanItsFolderStopsStartup() throws Exception {
         Path plugins = dir.resolve("plugins");
         buildPluginJar(plugins, "hello", SOURCE);
         Path second = plugins.resolve("hello-again");
         Files.createDirectories(second);
         Files.copy(plugins.resolve("hello/hello-1.2.3.jar"), second.resolve("hello.jar"));
-        io.aisix.kernel.config.ConfigException e = assertThrows(io.aisix.kernel.config.ConfigException.class,
-                () -> TestGateway.start(dir, "", plugins));
+        ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(dir, "", plugins));
         assertEquals("plugins.dir", e.key());
-        assertTrue(e.getMessage().contains("duplicate filter 'hello'"), e.getMessage());
+        assertTrue(e.getMessage().contains("plugin folder hello-again has the filter 'hello': a filter's id is its "
+                + "folder name"), e.getMessage());
+    }
+
+    /** A third party's plugin with start-up settings of its own, bound in its own class loader. */
+    private static final String CONFIGURED = SOURCE.replace("    public String id() { return \"hello\"; }", """
+                public record HelloConfig(String greeting, java.util.List<String> names) {
+                    public HelloConfig {
+                        greeting = greeting == null ? "hi" : greeting;
+                    }
+                }
+                public static final class Declaration implements PluginConfig<HelloConfig> {
+                    public String pluginId() { return "hello"; }
+                    public Class<HelloConfig> type() { return HelloConfig.class; }
+                    public void check(HelloConfig c) {
+                        if (c.greeting().isBlank()) { throw new StartupException("greeting", "must not be blank"); }
+                    }
+                }
+                private volatile String greeting;
+                public void start(PluginContext c) { greeting = c.config(HelloConfig.class).greeting(); }
+                public String id() { return "hello"; }""")
+            .replace("String loader = getClass().getClassLoader().getName();", "String loader = greeting;");
+
+    @Test
+    void aFolderPluginsOwnSectionIsBoundStrictlyBeforeItStarts() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "hello", CONFIGURED,
+                Map.of("io.aisix.spi.PluginConfig", "sample.hello.HelloFilterFactory$Declaration"));
+        try (TestGateway gw = TestGateway.start(dir, "plugins: { hello: { greeting: bonjour } }\n", plugins)) {
+            HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/chat/completions")))
+                    .header("x-hello", "1").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            assertEquals("{\"hello\":\"bonjour\"}", r.body());
+        }
+        try (TestGateway gw = TestGateway.start(dir, "", plugins)) {
+            HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/v1/chat/completions")))
+                    .header("x-hello", "1").POST(HttpRequest.BodyPublishers.ofString("{}")));
+            assertEquals("{\"hello\":\"hi\"}", r.body(), "no section: the record's defaults");
+        }
+        assertEquals("plugins.hello.greting: unknown key", assertThrows(ConfigException.class,
+                () -> TestGateway.start(dir, "plugins: { hello: { greting: x } }\n", plugins)).getMessage());
+        assertEquals("plugins.hello.names: must be a list", assertThrows(ConfigException.class,
+                () -> TestGateway.start(dir, "plugins: { hello: { names: x } }\n", plugins)).getMessage());
+        assertEquals("plugins.hello.greeting: must not be blank", assertThrows(ConfigException.class,
+                () -> TestGateway.start(dir, "plugins: { hello: { greeting: \" \" } }\n", plugins)).getMessage());
+        ConfigException unknown = assertThrows(ConfigException.class,
+                () -> TestGateway.start(dir, "plugins: { helo: { greeting: x } }\n", plugins));
+        assertEquals("plugins.helo", unknown.key());
+        assertTrue(unknown.getMessage().contains("no installed plugin is called helo"), unknown.getMessage());
     }
 }

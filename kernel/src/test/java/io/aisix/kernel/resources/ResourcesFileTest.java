@@ -1,6 +1,7 @@
 package io.aisix.kernel.resources;
 
 import io.aisix.kernel.testsupport.AisixFixtures;
+import io.aisix.kernel.testsupport.StandInKind;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,7 +63,7 @@ class ResourcesFileTest {
         };
         KernelPluginContext context = new KernelPluginContext(req -> {
             throw new AssertionError("no upstream calls");
-        }, Clock.systemUTC(), JSON.createObjectNode(), Set.of());
+        }, Clock.systemUTC());
         GuardrailRegistry guardrails = GuardrailRegistry.of(Map.of("keyword", keyword));
         List<ResourceKind<?>> out = new ArrayList<>();
         for (ResourceKind<?> k : CoreKinds.all()) {
@@ -76,6 +77,31 @@ class ResourcesFileTest {
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new ResourcesFile(kinds()).read(resource, new StringReader(text), env);
         }
+    }
+
+    /**
+     * Plugins' collections (here stand-ins of the cache, rate-limit and observe plugins' kinds) load
+     * from a file as the kernel's do, their references to caller keys resolved by name.
+     */
+    @Test
+    void pluginsCollectionsLoadWithTheirReferencesResolved() throws IOException {
+        List<ResourceKind<?>> kinds = new ArrayList<>(kinds());
+        for (String name : List.of("cache_policies", "rate_limit_policies", "observability_exporters")) {
+            kinds.add(new StandInKind(name));
+        }
+        ResourcesFile.Result r;
+        try (InputStream in = ResourcesFileTest.class.getResourceAsStream("/resources/plugin-kinds.yaml")) {
+            r = new ResourcesFile(kinds).read("plugin-kinds.yaml", new StringReader(new String(in.readAllBytes(),
+                    StandardCharsets.UTF_8)), ENV);
+        }
+        assertTrue(r.valid(), r.errors().toString());
+        String app = FileIds.of("api_keys", "app");
+        assertEquals("api_key:" + app, value(r, "cache_policies", FileIds.of("cache_policies", "app-cache"))
+                .get("applies_to").asText());
+        assertEquals(app, value(r, "rate_limit_policies", FileIds.of("rate_limit_policies", "app-per-minute"))
+                .get("scope_ref").asText());
+        assertEquals("file", value(r, "observability_exporters", FileIds.of("observability_exporters", "usage-file"))
+                .get("kind").asText());
     }
 
     private static ResourcesFile.Result readText(String yaml, Map<String, String> env) {
@@ -119,8 +145,7 @@ class ResourcesFileTest {
         assertTrue(r.valid(), r.errors().toString());
         Map<String, Long> perKind = r.rows().stream().collect(Collectors.groupingBy(ResourceRow::kind,
                 Collectors.counting()));
-        assertEquals(Map.of("provider_keys", 2L, "models", 4L, "api_keys", 2L, "guardrails", 1L, "cache_policies", 1L,
-                "rate_limit_policies", 1L, "observability_exporters", 1L), perKind);
+        assertEquals(Map.of("provider_keys", 2L, "models", 4L, "api_keys", 2L, "guardrails", 1L), perKind);
         // kind order, then file order: referenced kinds come first
         assertEquals("provider_keys", r.rows().get(0).kind());
 
@@ -140,10 +165,6 @@ class ResourcesFileTest {
         assertFalse(appKey.has("key_env"));
         assertEquals("[\"api_key:" + app + "\",\"model:gpt-fast\"]",
                 value(r, "guardrails", FileIds.of("guardrails", "no-secrets")).get("applies_to").toString());
-        assertEquals("api_key:" + app, value(r, "cache_policies", FileIds.of("cache_policies", "app-cache"))
-                .get("applies_to").asText());
-        assertEquals(app, value(r, "rate_limit_policies", FileIds.of("rate_limit_policies", "app-per-minute"))
-                .get("scope_ref").asText());
 
         assertEquals(1, r.notices().size(), r.notices().toString());
         Finding ignored = r.notices().get(0);
@@ -211,8 +232,7 @@ class ResourcesFileTest {
                 "41 /guardrails/0/hook_point: must be one of [input, output, both]",
                 "42 /guardrails/1/patterns: is required",
                 "45 /widgets: unknown collection 'widgets' (this gateway serves: provider_keys, models, api_keys, "
-                        + "guardrails, cache_policies, observability_exporters, rate_limit_policies, passthrough_routes)",
-                "50 /cache_policies/0/ttl_seconds: must be at least 1");
+                        + "guardrails, passthrough_routes)");
         assertEquals(want, got);
         assertTrue(r.errors().stream().allMatch(e -> e.file().equals("broken.yaml") && e.column() > 0));
         assertFalse(r.errors().toString().contains("sk-plaintext-never-allowed"), "values are never echoed");

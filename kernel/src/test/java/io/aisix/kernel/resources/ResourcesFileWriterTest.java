@@ -90,11 +90,12 @@ class ResourcesFileWriterTest {
         Map<String, List<StoreRow>> rows = new LinkedHashMap<>(rows());
         rows.put("models", List.of(row("models", "m-1", """
                 {"display_name":"gpt-4o","provider_key_id":"pk-1","model_name":"gpt-4o"}""")));
-        rows.put("cache_policies", List.of(row("cache_policies", "c-1", "[1, 2]")));
+        rows.put("passthrough_routes", List.of(row("passthrough_routes", "p-1", "[1, 2]")));
         rows.put("api_keys", List.of(row("api_keys", "k-1", """
                 {"display_name":"app","key_hash":"%s","allowed_models":["no-such-model"]}""".formatted(HASH))));
         ResourcesFileWriter.Output out = ResourcesFileWriter.write(KINDS, rows, true);
-        assertEquals(List.of("cache_policies/c-1: the stored value is not a JSON object; not exported"), out.problems());
+        assertEquals(List.of("passthrough_routes/p-1: the stored value is not a JSON object; not exported"),
+                out.problems());
         List<String> diffs = ResourcesFileWriter.verify(KINDS, out, rows);
         assertEquals(1, diffs.size(), diffs.toString());
         assertTrue(diffs.get(0).endsWith("error: /api_keys/0/allowed_models/0: no model alias 'no-such-model' in "

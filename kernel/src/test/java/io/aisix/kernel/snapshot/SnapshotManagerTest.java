@@ -51,7 +51,7 @@ class SnapshotManagerTest {
     private long revision;
 
     private SnapshotManager manager(FilterFactory... factories) {
-        KernelPluginContext ctx = new KernelPluginContext(null, clock, JsonNodeFactory.instance.objectNode(), Set.of());
+        KernelPluginContext ctx = new KernelPluginContext(null, clock);
         ChainCompiler compiler = new ChainCompiler(ctx, List.of(factories), Map.of(), null,
                 new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> { }));
         manager = new SnapshotManager(kinds, compiler, clock);

@@ -25,7 +25,10 @@ import java.util.Optional;
  */
 public interface FilterFactory {
 
-    /** Unique plugin id, the same as the plugin's folder name (for example {@code auth-api-key}). */
+    /**
+     * Unique filter id: the plugin's folder name (for example {@code auth-api-key}), or
+     * {@code <folder>:<part>} when the folder has several filters (see {@link Stage}).
+     */
     String id();
 
     Stage stage();

@@ -1,7 +1,10 @@
 package io.aisix.spi;
 
 import io.aisix.spi.provider.UpstreamClient;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,33 +19,31 @@ public interface PluginContext {
     Clock clock();
 
     /**
-     * A process-level setting from the startup config by dotted path (for example
-     * {@code cache.redis.url}), as text.
+     * The plugin's start-up configuration, bound from {@code plugins.<id>:} (see
+     * {@link PluginConfig}): the record of the type a {@link PluginConfig} declares. Available from
+     * {@code start} on; a section that is absent from the file binds to the record's defaults.
+     *
+     * @throws IllegalArgumentException when no installed {@link PluginConfig} declares {@code type}
      */
-    Optional<String> setting(String path);
+    <C extends Record> C config(Class<C> type);
 
     /**
-     * A process-wide shared service registered by another plugin or the kernel (a metrics sink,
-     * a Redis connection), looked up by type.
+     * Every instance of one service type, from the kernel or from other plugins, in a stable order
+     * (the one typed lookup across plugin class loaders). The types offered by the kernel:
+     * {@link io.aisix.spi.provider.ProviderAdapter} (the installed adapters),
+     * {@link io.aisix.spi.observe.ExporterKind} and {@link io.aisix.spi.guardrail.GuardrailKind}
+     * (the kinds of every plugin folder), {@link io.aisix.spi.guardrail.GuardrailKinds},
+     * {@link io.aisix.spi.cache.CacheBackend} (the backends that started and are on; available
+     * once every backend's {@code start} returned, so filter factories see them) and
+     * {@link io.aisix.spi.observe.GatewayMetrics}. Empty for a type nobody offers, and in unit
+     * tests unless the test registers one. A shared type must come from a parent-loaded module
+     * (this SPI), since each plugin folder has its own class loader.
      */
-    <T> Optional<T> service(Class<T> type);
+    <T> List<T> services(Class<T> type);
 
-    /**
-     * Ids of the installed provider adapters, so a resolver can pick the first of a model's
-     * {@code provider}, its key's {@code provider} and the key's {@code adapter} that is installed.
-     * Empty when unknown (unit tests).
-     */
-    default java.util.Set<String> adapterIds() {
-        return java.util.Set.of();
-    }
-
-    /**
-     * The cache backends the startup config enabled, by {@link io.aisix.spi.cache.CacheBackend#id()}
-     * (started before any filter factory; see {@link io.aisix.spi.cache.CacheBackend#start}). Empty
-     * when unknown (unit tests).
-     */
-    default java.util.Map<String, io.aisix.spi.cache.CacheBackend> cacheBackends() {
-        return java.util.Map.of();
+    /** The first of {@link #services}, for a type that has one instance. */
+    default <T> Optional<T> service(Class<T> type) {
+        return services(type).stream().findFirst();
     }
 
     /** The gateway's metrics registry. */
@@ -51,14 +52,19 @@ public interface PluginContext {
     }
 
     /**
-     * Extensions of one SPI type that the kernel discovered at startup in every plugin folder
-     * ({@link io.aisix.spi.observe.ExporterKind}, {@link io.aisix.spi.guardrail.GuardrailKind},
-     * {@link io.aisix.spi.cache.CacheBackend}), so a filter plugin can use kinds that other plugins
-     * ship in their own class loaders. Empty for a type the kernel does not collect, and in unit
-     * tests.
+     * A folder for state a plugin keeps across restarts on this instance (the kernel's
+     * {@code store.data_dir}); plugins name their own files inside it.
      */
-    default <T> java.util.List<T> extensions(Class<T> type) {
-        return java.util.List.of();
+    default Path dataDir() {
+        return Path.of("./data");
+    }
+
+    /**
+     * The deadline of a whole non-streaming upstream call ({@code upstream.timeout_ms}; zero: none),
+     * so that leases held for a request in flight outlive it.
+     */
+    default Duration upstreamTimeout() {
+        return Duration.ofMinutes(10);
     }
 
     /**

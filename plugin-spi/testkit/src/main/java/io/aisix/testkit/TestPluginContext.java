@@ -1,27 +1,31 @@
 package io.aisix.testkit;
 
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.Exchange;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
+import io.aisix.spi.Response;
+import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.Snapshot;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link PluginContext} for unit tests, set up fluently. Defaults: the system UTC clock, no
- * settings, no services, no adapter ids, a fresh {@link TestMetrics}, and an {@link #upstream()}
- * that throws until a client is given (a test that needs outbound HTTP passes a real one, such as
- * {@link TestUpstreamClient} or the kernel's).
+ * configuration records (a plugin's {@link #config} then throws), no services, a fresh
+ * {@link TestMetrics}, and an {@link #upstream()} that throws until a client is given (a test that
+ * needs outbound HTTP passes a real one, such as {@link TestUpstreamClient} or the kernel's).
  *
  * <pre>{@code
- * TestPluginContext ctx = new TestPluginContext().clock(clock).setting("cache.memory.max_entries", "10");
+ * TestPluginContext ctx = new TestPluginContext().clock(clock).config(new CacheConfig("memory", null));
  * filterFactory.create(ctx.filterContext(snapshot));
  * assertEquals(1, ctx.metrics().counter("aisix_cache_requests_total", "policy", "main", "outcome", "hit"));
  * }</pre>
@@ -29,10 +33,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class TestPluginContext implements PluginContext {
     private volatile Clock clock = Clock.systemUTC();
     private volatile UpstreamClient upstream;
+    private volatile Path dataDir = Path.of("./data");
     private final TestMetrics metrics;
-    private volatile Set<String> adapterIds = Set.of();
-    private final Map<String, String> settings = new ConcurrentHashMap<>();
-    private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
+    private final Map<Class<?>, Record> configs = new ConcurrentHashMap<>();
+    private final Map<Class<?>, List<Object>> services = new ConcurrentHashMap<>();
     private final List<HealthContributor> health = new CopyOnWriteArrayList<>();
 
     /** A context with its own {@link TestMetrics}. */
@@ -55,23 +59,45 @@ public final class TestPluginContext implements PluginContext {
         return this;
     }
 
-    public TestPluginContext setting(String path, String value) {
-        settings.put(path, value);
+    /** The folder {@link #dataDir()} returns: give tests a temporary one, so nothing is written in the module. */
+    public TestPluginContext dataDir(Path dataDir) {
+        this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         return this;
     }
 
-    public TestPluginContext settings(Map<String, String> values) {
-        settings.putAll(values);
+    /** The configuration record {@link #config(Class)} returns for its type. */
+    public TestPluginContext config(Record config) {
+        configs.put(config.getClass(), config);
         return this;
     }
 
+    /** Adds one instance of a service type, after those already given. */
     public <T> TestPluginContext service(Class<T> type, T service) {
-        services.put(type, type.cast(Objects.requireNonNull(service, "service")));
+        services.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>())
+                .add(type.cast(Objects.requireNonNull(service, "service")));
         return this;
     }
 
+    /** Installs provider adapters with these ids (they only answer {@code id()}), as a resolver sees them. */
     public TestPluginContext adapterIds(String... ids) {
-        this.adapterIds = Set.of(ids);
+        for (String id : ids) {
+            service(ProviderAdapter.class, new ProviderAdapter() {
+                @Override
+                public String id() {
+                    return id;
+                }
+
+                @Override
+                public boolean supports(Endpoint endpoint) {
+                    return false;
+                }
+
+                @Override
+                public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
+                    throw new UnsupportedOperationException("adapter " + id + " only has an id in this test");
+                }
+            });
+        }
         return this;
     }
 
@@ -107,18 +133,24 @@ public final class TestPluginContext implements PluginContext {
     }
 
     @Override
-    public Optional<String> setting(String path) {
-        return Optional.ofNullable(settings.get(path));
+    public Path dataDir() {
+        return dataDir;
     }
 
     @Override
-    public <T> Optional<T> service(Class<T> type) {
-        return Optional.ofNullable(services.get(type)).map(type::cast);
+    public <C extends Record> C config(Class<C> type) {
+        Record c = configs.get(type);
+        if (c == null) {
+            throw new IllegalArgumentException("no " + type.getSimpleName() + " given to this test context");
+        }
+        return type.cast(c);
     }
 
     @Override
-    public Set<String> adapterIds() {
-        return adapterIds;
+    @SuppressWarnings("unchecked")
+    public <T> List<T> services(Class<T> type) {
+        List<Object> list = services.get(type);
+        return list == null ? List.of() : (List<T>) List.copyOf(list);
     }
 
     /** The metrics registry, a {@link TestMetrics} so tests can read counters back. */

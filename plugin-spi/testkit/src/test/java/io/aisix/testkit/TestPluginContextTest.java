@@ -6,26 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.FilterContext;
+import io.aisix.spi.provider.ProviderAdapter;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Map;
-import java.util.Set;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TestPluginContextTest {
     @Test
     void servesWhatItWasGiven() {
         Clock clock = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
-        TestPluginContext ctx = new TestPluginContext().clock(clock).settings(Map.of("a.b", "1")).setting("c", "2")
-                .service(CharSequence.class, "svc").adapterIds("openai");
+        record Conf(String backend) {
+        }
+        TestPluginContext ctx = new TestPluginContext().clock(clock).config(new Conf("redis"))
+                .service(CharSequence.class, "svc").service(CharSequence.class, "second").adapterIds("openai");
         assertSame(clock, ctx.clock());
-        assertEquals("1", ctx.setting("a.b").orElseThrow());
-        assertEquals("2", ctx.setting("c").orElseThrow());
-        assertTrue(ctx.setting("x").isEmpty());
+        assertEquals("redis", ctx.config(Conf.class).backend());
+        assertThrows(IllegalArgumentException.class, () -> ctx.config(Record.class));
         assertEquals("svc", ctx.service(CharSequence.class).orElseThrow());
+        assertEquals(List.of("svc", "second"), ctx.services(CharSequence.class));
         assertTrue(ctx.service(Integer.class).isEmpty());
-        assertEquals(Set.of("openai"), ctx.adapterIds());
+        assertEquals(List.of("openai"), ctx.services(ProviderAdapter.class).stream().map(ProviderAdapter::id).toList());
         assertThrows(UnsupportedOperationException.class, ctx::upstream);
         FilterContext fc = ctx.filterContext(TestSnapshot.empty());
         assertSame(ctx, fc.plugin());

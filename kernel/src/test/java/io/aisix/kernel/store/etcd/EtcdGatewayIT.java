@@ -77,13 +77,12 @@ class EtcdGatewayIT {
             assertEquals("anthropic", key(gw, "raw").get().provider());
             JsonNode listed = JSON.readTree(gw.adminCall("GET", "/admin/v1/provider_keys/raw", null).body());
             assertEquals("sk-…6789", listed.at("/value/api_key").asText());
-            etcd.put("/it/observability_exporters/raw", "{\"name\":\"raw\",\"kind\":\"http_log\","
-                    + "\"endpoint\":\"http://127.0.0.1:9/\",\"headers\":{\"Authorization\":\"Bearer etcd-secret-9876\"}}");
-            await("raw exporter", () -> gw.gateway.snapshots().current().snapshot()
-                    .get(CoreKinds.OBSERVABILITY_EXPORTERS, "raw").isPresent());
-            String exporters = gw.adminCall("GET", "/admin/v1/observability_exporters", null).body();
-            assertEquals("Bea…9876", JSON.readTree(exporters).at("/0/value/headers/Authorization").asText(), exporters);
-            assertFalse(exporters.contains("etcd-secret"), exporters);
+            etcd.put("/it/provider_keys/hdr", "{\"display_name\":\"hdr\",\"provider\":\"openai\","
+                    + "\"api_key\":\"sk-0123456789\",\"headers\":{\"Authorization\":\"Bearer etcd-secret-9876\"}}");
+            await("raw headers", () -> key(gw, "hdr").isPresent());
+            String headers = gw.adminCall("GET", "/admin/v1/provider_keys/hdr", null).body();
+            assertEquals("Bea…9876", JSON.readTree(headers).at("/value/headers/Authorization").asText(), headers);
+            assertFalse(headers.contains("etcd-secret"), headers);
 
             // malformed JSON for an existing key: rejected, the last good value keeps serving
             etcd.put("/it/provider_keys/raw", "{broken");

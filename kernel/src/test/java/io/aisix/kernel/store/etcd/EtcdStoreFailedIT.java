@@ -47,7 +47,7 @@ class EtcdStoreFailedIT {
         try (EtcdServer etcd = EtcdServer.start()) {
             etcd.put("/f/provider_keys/pk", "{\"display_name\":\"pk\",\"provider\":\"openai\",\"api_key\":\"sk-0123456789ab\"}");
             Clock clock = Clock.systemUTC();
-            KernelPluginContext ctx = new KernelPluginContext(null, clock, JsonNodeFactory.instance.objectNode(), Set.of());
+            KernelPluginContext ctx = new KernelPluginContext(null, clock);
             Dispatcher dispatcher = new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> { });
             SnapshotManager snapshots = new SnapshotManager(List.copyOf(CoreKinds.all()),
                     new ChainCompiler(ctx, List.of(), Map.of(), null, dispatcher), clock);

@@ -12,7 +12,7 @@ import java.util.Locale;
 /**
  * The two-way translation between the canonical OpenAI chat-completions shape and the Anthropic
  * Messages wire, in one place. The provider adapter uses one direction (canonical request →
- * Anthropic request, Anthropic answer → canonical answer); the {@code anthropic-messages} ingress
+ * Anthropic request, Anthropic answer → canonical answer); the {@code provider-anthropic:messages} ingress
  * filter uses the other (Anthropic request → canonical request, canonical answer → Anthropic
  * answer). The stream state machines are {@link AnthropicStreams}.
  *

@@ -10,7 +10,7 @@ import java.util.Optional;
  *
  * <p>Lifecycle: the kernel calls {@link #start} once at startup, before any filter factory starts;
  * the backends that answer {@code true} are handed to cache filters through
- * {@link PluginContext#cacheBackends()}, keyed by {@link #id()} (the {@code backend} field of a
+ * {@link PluginContext#services(Class)}, identified by {@link #id()} (the {@code backend} field of a
  * cache policy). {@link #stop} runs once at shutdown for every started backend.
  *
  * <p>Implementations must be thread-safe and must turn their own outages into misses and dropped

@@ -6,7 +6,7 @@ import io.aisix.spi.resource.ExporterResource;
 /**
  * An exporter kind ({@code otlp_http}, {@code http_log}, {@code file}, or a plugin's), discovered
  * with {@link java.util.ServiceLoader} and handed to the observe plugin through
- * {@link PluginContext#extensions(Class)}.
+ * {@link PluginContext#services(Class)}.
  */
 public interface ExporterKind {
 

@@ -23,6 +23,14 @@ import java.util.function.DoubleSupplier;
  */
 public interface GatewayMetrics {
 
+    /**
+     * Declares the {@code # HELP} text of a metric family. The plugin that records a metric
+     * declares it, once, before recording (in {@code start}); the first declaration of a name wins
+     * and a family never declared has an empty description.
+     */
+    default void describe(String name, String help) {
+    }
+
     /** Adds 1 to a counter. */
     default void increment(String name, String... labels) {
         add(name, 1, labels);

@@ -64,9 +64,22 @@ public interface ResourceKind<T> {
         return Set.of();
     }
 
-    /** Fields present in the row that this gateway ignores (reported in health, never rejected). */
+    /**
+     * Fields present in the row that this gateway ignores (reported in health, never rejected). The
+     * default lists the top-level fields outside {@link #knownFields} (none when that is empty).
+     */
     default List<String> ignoredFields(JsonNode value) {
-        return List.of();
+        Set<String> known = knownFields();
+        if (known.isEmpty() || value == null || !value.isObject()) {
+            return List.of();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        value.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                out.add(f);
+            }
+        });
+        return out;
     }
 
     /**

@@ -2,37 +2,29 @@ package io.aisix.support.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import io.aisix.spi.resource.CachePolicy;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.ExporterResource;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.resource.ProviderKey;
 import io.aisix.spi.resource.RateLimit;
-import io.aisix.spi.resource.RateLimitPolicy;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
-import java.time.DateTimeException;
-import java.time.DayOfWeek;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The eight resource kinds of API.md section 3, with the validation shared by the Admin API and
- * the store loader. Field names follow AISIX so its rows load unchanged; fields this gateway
+ * The resource kinds every gateway has (provider keys, models, caller keys, guardrails and
+ * passthrough routes), with the validation shared by the Admin API and the store loader. Kinds that
+ * belong to one plugin ({@code cache_policies}, {@code rate_limit_policies},
+ * {@code observability_exporters}, {@code budgets}, ...) are that plugin's {@link ResourceKind} services. Field names follow AISIX so its rows load unchanged; fields this gateway
  * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
 public final class CoreKinds {
@@ -88,34 +80,6 @@ public final class CoreKinds {
         }
     };
 
-    public static final ResourceKind<CachePolicy> CACHE_POLICIES = new Kind<>("cache_policies",
-            Set.of("name", "enabled", "backend", "ttl_seconds", "applies_to", "scope", "purge_generation"),
-            Set.of(), CoreKinds::cachePolicy) {
-        @Override
-        public Optional<String> uniqueName(CachePolicy value) {
-            return Optional.of(value.name());
-        }
-    };
-
-    public static final ResourceKind<ExporterResource> OBSERVABILITY_EXPORTERS = new Kind<>("observability_exporters",
-            Set.of("name", "enabled", "kind", "endpoint", "path", "headers", "sample_rate", "content_mode",
-                    "batch_size", "flush_interval_ms", "max_bytes", "max_files", "content_max_bytes", "timeout_ms"),
-            Set.of(), Set.of("headers"), CoreKinds::exporter) {
-        @Override
-        public Optional<String> uniqueName(ExporterResource value) {
-            return Optional.of(value.name());
-        }
-    };
-
-    public static final ResourceKind<RateLimitPolicy> RATE_LIMIT_POLICIES = new Kind<>("rate_limit_policies",
-            Set.of("name", "scope", "scope_ref", "window", "max_requests", "max_tokens", "schedules"),
-            Set.of(), CoreKinds::rateLimitPolicy) {
-        @Override
-        public Optional<String> uniqueName(RateLimitPolicy value) {
-            return Optional.of(value.name());
-        }
-    };
-
     /**
      * AISIX's {@code passthrough_routes}, served under {@code /passthrough/} (see docs/API.md):
      * {@code hosts}, {@code preserve_host}, {@code source_cidrs} and the {@code anonymous} auth
@@ -141,8 +105,7 @@ public final class CoreKinds {
 
     /** All core kinds, in dependency order (referenced kinds first). */
     public static List<ResourceKind<?>> all() {
-        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, CACHE_POLICIES, OBSERVABILITY_EXPORTERS,
-                RATE_LIMIT_POLICIES, PASSTHROUGH_ROUTES);
+        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, PASSTHROUGH_ROUTES);
     }
 
     private static final String HEADER_NAME = "^[!#$%&'*+.^_`|~0-9a-z-]+$";
@@ -320,96 +283,6 @@ public final class CoreKinds {
         return new Guardrail(id, name, kind, enabled, hook, mode, failOpen, appliesTo, r.node());
     }
 
-    private static CachePolicy cachePolicy(String id, FieldReader r) {
-        String name = r.string("name");
-        boolean enabled = r.bool("enabled", true);
-        String backend = r.oneOf("backend", "memory", List.of("memory", "redis"));
-        long ttl = r.integer("ttl_seconds", 1).orElse(3600);
-        String appliesTo = r.optString("applies_to", "^(all$|model:|api_key:)",
-                "must be 'all', 'model:<alias>' or 'api_key:<id>'").orElse("all");
-        // AISIX spells the shared scope "env" (shared within its environment); both load
-        String scope = r.oneOf("scope", "api_key", List.of("api_key", "shared", "env"));
-        if (scope.equals("env")) {
-            scope = "shared";
-        }
-        long purge = r.integer("purge_generation", 0).orElse(0);
-        return new CachePolicy(id, name, enabled, backend, ttl, appliesTo, scope, purge);
-    }
-
-    private static ExporterResource exporter(String id, FieldReader r) {
-        String name = r.string("name");
-        boolean enabled = r.bool("enabled", true);
-        String kind = r.string("kind");
-        Optional<String> endpoint = r.optString("endpoint");
-        Optional<String> path = r.optString("path");
-        r.requiredWhen("endpoint", "kind", List.of("otlp_http", "http_log"));
-        r.requiredWhen("path", "kind", List.of("file"));
-        var headers = r.stringMap("headers");
-        double sample = r.number("sample_rate", 0, 1).orElse(1.0);
-        String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
-        int batch = (int) r.integer("batch_size", 1).orElse(100);
-        long flush = r.integer("flush_interval_ms", 1).orElse(1000);
-        return new ExporterResource(id, name, enabled, kind, endpoint, path, headers, sample, content, batch, flush,
-                r.node());
-    }
-
-    private static RateLimitPolicy rateLimitPolicy(String id, FieldReader r) {
-        String name = r.string("name");
-        String scope = r.oneOf("scope", "api_key", List.of("api_key", "model", "team"));
-        Optional<String> ref = r.optString("scope_ref");
-        String window = r.oneOf("window", "minute", List.of("second", "minute", "hour", "day"));
-        var maxRequests = r.integer("max_requests", 1);
-        var maxTokens = r.integer("max_tokens", 1);
-        r.requireAnyOf("one of max_requests or max_tokens is required", "max_requests", "max_tokens");
-        List<RateLimitPolicy.Schedule> schedules = new ArrayList<>();
-        for (FieldReader s : r.objects("schedules", false)) {
-            schedule(s).ifPresent(schedules::add);
-        }
-        return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens, List.copyOf(schedules));
-    }
-
-    private static final String HH_MM = "^([01]\\d|2[0-3]):[0-5]\\d$";
-    private static final String HH_MM_OR_24 = "^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$";
-    private static final Map<String, DayOfWeek> WEEKDAYS = Map.of("mon", DayOfWeek.MONDAY, "tue", DayOfWeek.TUESDAY,
-            "wed", DayOfWeek.WEDNESDAY, "thu", DayOfWeek.THURSDAY, "fri", DayOfWeek.FRIDAY, "sat", DayOfWeek.SATURDAY,
-            "sun", DayOfWeek.SUNDAY);
-    private static final List<String> WEEKDAY_NAMES = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
-
-    /**
-     * One {@code schedules} entry, as AISIX's schema has it; every problem recorded with its path.
-     * Only the time zone is checked beyond the published schema (the JDK's zone ids).
-     */
-    private static Optional<RateLimitPolicy.Schedule> schedule(FieldReader s) {
-        int start = minute(s.string("start_time", HH_MM, "must be HH:MM (00:00-23:59)"));
-        int end = minute(s.string("end_time", HH_MM_OR_24, "must be HH:MM (00:00-23:59, or 24:00)"));
-        ZoneId zone = null;
-        String tz = s.string("timezone");
-        if (!tz.isEmpty()) {
-            try {
-                zone = ZoneId.of(tz);
-            } catch (DateTimeException e) {
-                s.error("timezone", "must be an IANA time zone (Asia/Shanghai, UTC, ...)");
-            }
-        }
-        List<String> days = s.oneOfEach("days_of_week", WEEKDAY_NAMES, true);
-        List<LocalDate> dates = s.dates("dates", true);
-        s.exactlyOneOf("exactly one of days_of_week and dates is required", "days_of_week", "dates");
-        if (start < 0 || end < 0 || zone == null || s.hasErrors()) {
-            return Optional.empty();
-        }
-        Set<DayOfWeek> weekdays = EnumSet.noneOf(DayOfWeek.class);
-        days.forEach(d -> weekdays.add(WEEKDAYS.get(d)));
-        return Optional.of(new RateLimitPolicy.Schedule(Set.copyOf(weekdays), Set.copyOf(dates), start, end, zone));
-    }
-
-    /** {@code HH:MM} (already matched) as minutes after midnight, {@code 24:00} = 1440; -1 for "". */
-    private static int minute(String hhmm) {
-        if (hhmm.isEmpty()) {
-            return -1;
-        }
-        return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3, 5));
-    }
-
     private static RateLimit rateLimit(FieldReader r) {
         return new RateLimit(r.integer("rps", 1), r.integer("rpm", 1), r.integer("rpd", 1), r.integer("tpm", 1),
                 r.integer("tpd", 1), r.integer("concurrency", 1));
@@ -466,21 +339,6 @@ public final class CoreKinds {
         @Override
         public Set<String> knownFields() {
             return known;
-        }
-
-        @Override
-        public List<String> ignoredFields(JsonNode value) {
-            if (value == null || !value.isObject()) {
-                return List.of();
-            }
-            List<String> out = new ArrayList<>();
-            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!known.contains(f)) {
-                    out.add(f);
-                }
-            }
-            return out;
         }
 
         @Override

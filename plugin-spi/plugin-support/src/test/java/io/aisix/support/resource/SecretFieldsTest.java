@@ -25,7 +25,6 @@ class SecretFieldsTest {
         assertEquals(Set.of("api_key", "secret"), CoreKinds.PROVIDER_KEYS.secretFields());
         assertEquals(Set.of("headers"), CoreKinds.PROVIDER_KEYS.secretMaps());
         assertEquals(Set.of("headers"), CoreKinds.GUARDRAILS.secretMaps());
-        assertEquals(Set.of("headers"), CoreKinds.OBSERVABILITY_EXPORTERS.secretMaps());
         assertEquals(Set.of(), CoreKinds.MODELS.secretMaps());
     }
 
@@ -43,7 +42,7 @@ class SecretFieldsTest {
         assertEquals("https://example.test/v1", v.get("api_base").asText(), "other fields untouched");
         assertEquals("k", v.get("display_name").asText());
 
-        ObjectNode odd = SecretFields.maskAll(CoreKinds.OBSERVABILITY_EXPORTERS,
+        ObjectNode odd = SecretFields.maskAll(CoreKinds.GUARDRAILS,
                 obj("{\"name\":\"e\",\"headers\":\"Authorization: Bearer abcdefghijkl\"}"));
         assertEquals("Aut…ijkl", odd.get("headers").asText(), "a secret map that is not an object is masked whole");
         ObjectNode none = SecretFields.maskAll(CoreKinds.MODELS, obj("{\"display_name\":\"m\",\"headers\":{\"a\":\"bcdefghijklmnop\"}}"));
@@ -65,7 +64,7 @@ class SecretFieldsTest {
         assertEquals(0, givesSecret.get("headers").size(), "an explicit empty map clears the headers");
 
         ObjectNode newHeaders = obj("{\"name\":\"e\",\"headers\":{\"b\":\"new-b\"}}");
-        SecretFields.keepOmitted(CoreKinds.OBSERVABILITY_EXPORTERS, newHeaders, obj("{\"headers\":{\"a\":\"real-a\"}}"));
+        SecretFields.keepOmitted(CoreKinds.GUARDRAILS, newHeaders, obj("{\"headers\":{\"a\":\"real-a\"}}"));
         assertEquals(obj("{\"b\":\"new-b\"}"), newHeaders.get("headers"), "a given map replaces the stored one");
     }
 
@@ -90,9 +89,10 @@ class SecretFieldsTest {
 
     @Test
     void toStringOfResourcesWithHeadersShowsNoValue() throws Exception {
-        ExporterResource e = CoreKinds.OBSERVABILITY_EXPORTERS.decode("e1", obj(
-                "{\"name\":\"otel\",\"kind\":\"otlp_http\",\"endpoint\":\"http://h/?token=url-secret\","
-                        + "\"headers\":{\"Authorization\":\"Bearer exporter-secret\"}}"));
+        ExporterResource e = new ExporterResource("e1", "otel", true, "otlp_http",
+                java.util.Optional.of("http://h/?token=url-secret"), java.util.Optional.empty(),
+                java.util.Map.of("Authorization", "Bearer exporter-secret"), 1.0, "metadata_only", 100, 1000,
+                obj("{}"));
         assertEquals("Bearer exporter-secret", e.headers().get("Authorization"), "the data path keeps the value");
         assertFalse(e.toString().contains("exporter-secret") || e.toString().contains("url-secret"), e.toString());
         assertTrue(e.toString().contains("Authorization"), e.toString());

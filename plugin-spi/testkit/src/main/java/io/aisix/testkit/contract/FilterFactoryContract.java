@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
  * factory; JUnit runs the checks:
  *
  * <ul>
- *   <li>{@link FilterFactory#id()} is the plugin's folder name (by default the folder the build
- *       runs the tests in, i.e. the module's) and a valid plugin id; the stage is set;</li>
+ *   <li>{@link FilterFactory#id()} is the plugin's folder name, or {@code <folder>:<part>} for one
+ *       of several filters of a folder (the folder is by default the one the build runs the tests
+ *       in, i.e. the module's); the stage is set;</li>
  *   <li>the factory is declared in {@code META-INF/services/io.aisix.spi.FilterFactory};</li>
  *   <li>{@link FilterFactory#create} is free of side effects and repeatable: twice with the same
  *       snapshot it starts no thread, and both filters answer the same exchange alike;</li>
@@ -61,7 +62,10 @@ public abstract class FilterFactoryContract {
         return TestSnapshot.empty();
     }
 
-    /** The context of {@link FilterFactory#start}: override to give settings (a temporary data dir...). */
+    /**
+     * The context of {@link FilterFactory#start}: override to give the plugin's configuration record
+     * ({@link TestPluginContext#config}) and a temporary {@link TestPluginContext#dataDir}.
+     */
     protected TestPluginContext pluginContext() {
         return new TestPluginContext();
     }
@@ -84,9 +88,13 @@ public abstract class FilterFactoryContract {
     @Test
     public void idIsThePluginFolderName() {
         FilterFactory f = newFactory();
-        assertTrue(Checks.PLUGIN_ID.matcher(f.id()).matches(),
-                "id '" + f.id() + "' is not a plugin folder name (lower-case words joined by hyphens)");
-        assertEquals(pluginFolder(), f.id(), "the id must be the name of the plugin's folder");
+        String folder = pluginFolder();
+        assertTrue(Checks.PLUGIN_ID.matcher(folder).matches(), "folder '" + folder + "' is not a plugin id "
+                + "(lower-case words joined by hyphens)");
+        assertTrue(f.id().equals(folder) || f.id().startsWith(folder + ":")
+                        && Checks.PLUGIN_ID.matcher(f.id().substring(folder.length() + 1)).matches(),
+                "id '" + f.id() + "': a filter's id is its plugin folder name ('" + folder + "'), or " + folder
+                        + ":<part> when the folder holds several filters");
         assertNotNull(f.stage(), "stage()");
     }
 

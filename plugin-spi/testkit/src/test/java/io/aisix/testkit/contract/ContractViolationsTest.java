@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.resource.ResourceKind;
@@ -61,7 +62,7 @@ class ContractViolationsTest {
 
     @Test
     void anIdThatIsNotTheFolderName() {
-        fails(factoryContract(Fixtures.MisnamedFactory::new)::idIsThePluginFolderName, "plugin folder name");
+        fails(factoryContract(Fixtures.MisnamedFactory::new)::idIsThePluginFolderName, "its plugin folder name");
     }
 
     @Test
@@ -224,5 +225,61 @@ class ContractViolationsTest {
     @Test
     void aCacheBackendMissingFromMetaInfServices() {
         fails(cacheContract(Fixtures.FragileCache::new)::registeredForServiceLoaderUnderAnId, "META-INF/services");
+    }
+
+    private static <C extends Record> PluginConfigContract<C> configContract(PluginConfig<C> declaration) {
+        return new PluginConfigContract<>() {
+            @Override
+            protected PluginConfig<C> declaration() {
+                return declaration;
+            }
+
+            @Override
+            protected String pluginFolder() {
+                return "good-plugin";
+            }
+        };
+    }
+
+    @Test
+    void aConfigurationDeclaredForAnotherFolder() {
+        fails(configContract(new Fixtures.StrictDeclaration())::registeredForServiceLoaderUnderTheFolderName,
+                "folder name");
+    }
+
+    @Test
+    void aConfigurationRecordWithAPrimitive() {
+        fails(configContract(new Fixtures.StrictDeclaration())::theRecordIsOneTheKernelCanBind,
+                "plugins.someone-else.port is a int");
+    }
+
+    @Test
+    void aConfigurationWhoseEmptySectionDoesNotBind() {
+        fails(configContract(new Fixtures.StrictDeclaration())::anEmptySectionBindsToDefaultsThatPassTheChecks,
+                "has a primitive component");
+        fails(configContract(new Fixtures.NullRefusingDeclaration())::anEmptySectionBindsToDefaultsThatPassTheChecks,
+                "an empty section (every key null) does not bind");
+    }
+
+    @Test
+    void aConfigurationWhoseChecksRefuseItsDefaults() {
+        fails(configContract(new Fixtures.RequiresSectionDeclaration())::anEmptySectionBindsToDefaultsThatPassTheChecks,
+                "refuses the defaults");
+    }
+
+    @Test
+    void aFilterOfAnotherFolderAndOneNamedAsAPartOfThisOne() {
+        fails(factoryContract(() -> new Fixtures.GoodFactory() {
+            @Override
+            public String id() {
+                return "other-plugin:part";
+            }
+        })::idIsThePluginFolderName, "its plugin folder name");
+        factoryContract(() -> new Fixtures.GoodFactory() {
+            @Override
+            public String id() {
+                return "good-plugin:output";
+            }
+        }).idIsThePluginFolderName();
     }
 }

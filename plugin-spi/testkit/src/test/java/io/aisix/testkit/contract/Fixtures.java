@@ -8,7 +8,9 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.Stage;
+import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
@@ -358,6 +360,88 @@ public final class Fixtures {
         @Override
         public void stop() {
             closed = true;
+        }
+    }
+
+    /** {@code plugins.good-plugin}: a tag with a default, a nested record. */
+    public record GoodConfig(String tag, Limits limits) {
+        public GoodConfig {
+            tag = tag == null ? "default" : tag;
+            limits = limits == null ? new Limits(null) : limits;
+        }
+
+        /** @param max at most this many (default 10) */
+        public record Limits(Integer max) {
+            public Limits {
+                max = max == null ? 10 : max;
+            }
+        }
+    }
+
+    /** Declares {@link GoodConfig}; keeps every rule. */
+    public static class GoodConfigDeclaration implements PluginConfig<GoodConfig> {
+        @Override
+        public String pluginId() {
+            return "good-plugin";
+        }
+
+        @Override
+        public Class<GoodConfig> type() {
+            return GoodConfig.class;
+        }
+
+        @Override
+        public void check(GoodConfig c) {
+            if (c.limits().max() < 1) {
+                throw new StartupException("limits.max", "must be at least 1");
+            }
+        }
+    }
+
+    /** A primitive component: a missing key cannot bind. */
+    public record StrictConfig(int port, String url) {
+    }
+
+    /** Declares {@link StrictConfig} for another folder; not in META-INF/services. */
+    public static final class StrictDeclaration implements PluginConfig<StrictConfig> {
+        @Override
+        public String pluginId() {
+            return "someone-else";
+        }
+
+        @Override
+        public Class<StrictConfig> type() {
+            return StrictConfig.class;
+        }
+    }
+
+    /** Its record's constructor refuses a missing key instead of defaulting it. */
+    public record NullRefusingConfig(String url) {
+        public NullRefusingConfig {
+            java.util.Objects.requireNonNull(url, "url");
+        }
+    }
+
+    /** Declares {@link NullRefusingConfig}. */
+    public static final class NullRefusingDeclaration implements PluginConfig<NullRefusingConfig> {
+        @Override
+        public String pluginId() {
+            return "good-plugin";
+        }
+
+        @Override
+        public Class<NullRefusingConfig> type() {
+            return NullRefusingConfig.class;
+        }
+    }
+
+    /** Its check refuses the defaults: a plugin that cannot start without a section. */
+    public static final class RequiresSectionDeclaration extends GoodConfigDeclaration {
+        @Override
+        public void check(GoodConfig c) {
+            if (c.tag().equals("default")) {
+                throw new StartupException("tag", "is required");
+            }
         }
     }
 }

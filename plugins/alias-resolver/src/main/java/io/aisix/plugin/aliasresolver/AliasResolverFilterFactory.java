@@ -4,12 +4,14 @@ import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Stage;
+import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.ProviderKey;
 import io.aisix.support.resource.CoreKinds;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Builds the {@link AliasIndex} of a snapshot (again only when its models or provider keys
@@ -42,9 +44,10 @@ public final class AliasResolverFilterFactory implements FilterFactory {
     public Optional<Filter> create(FilterContext context) {
         Map<String, Model> models = context.snapshot().all(CoreKinds.MODELS);
         Map<String, ProviderKey> keys = context.snapshot().all(CoreKinds.PROVIDER_KEYS);
-        Set<String> adapterIds = context.plugin().adapterIds();
+        Set<String> adapterIds = context.plugin().services(ProviderAdapter.class).stream().map(ProviderAdapter::id)
+                .collect(Collectors.toUnmodifiableSet());
         Built built = last;
-        if (built == null || built.models() != models || built.keys() != keys || built.adapterIds() != adapterIds) {
+        if (built == null || built.models() != models || built.keys() != keys || !built.adapterIds().equals(adapterIds)) {
             built = new Built(models, keys, adapterIds, AliasIndex.build(context.snapshot(), adapterIds));
             last = built;
         }

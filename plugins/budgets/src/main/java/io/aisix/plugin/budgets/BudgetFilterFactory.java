@@ -5,8 +5,7 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
-import io.aisix.spi.StartupException;
-import java.nio.file.Path;
+import io.aisix.spi.observe.GatewayMetrics;
 import java.util.Optional;
 
 /**
@@ -14,7 +13,7 @@ import java.util.Optional;
  * limits at 100).
  *
  * <p>{@link #start} picks the ledger from {@code budgets.backend}: {@code memory} (this process; spend
- * kept in {@code <store.data_dir>/budgets.json}) or {@code redis} ({@code budgets.redis.url}, shared
+ * kept in {@code <store.data_dir>/budgets.json}) or {@code redis} ({@code plugins.budgets.redis.url}, shared
  * by replicas; unreachable at start stops the gateway). {@link #create} compiles the snapshot's
  * enabled budgets; with none there is no filter, so requests pay nothing for the plugin.
  */
@@ -42,30 +41,23 @@ public final class BudgetFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
-        long waitMs = longSetting(context, "budgets.reservation_wait_ms", 5000);
-        long leaseMs = longSetting(context, "upstream.timeout_ms", 600_000) + LEASE_MARGIN_MS;
-        String backend = context.setting("budgets.backend").orElse("memory");
+        GatewayMetrics m = context.metrics();
+        m.describe("aisix_budget_spend_usd", "Spend of the current period per budget counter (this instance's view)");
+        m.describe("aisix_budget_threshold_crossings_total", "Budget thresholds (50, 80, 100 percent) crossed");
+        m.describe("aisix_budget_rejections_total", "Requests refused by hard budgets, by budget");
+        m.describe(RedisLedger.ERRORS, "Redis calls of the budget ledger that failed, by operation");
+        BudgetsConfig config = context.config(BudgetsConfig.class);
+        long leaseMs = context.upstreamTimeout().toMillis() + LEASE_MARGIN_MS;
         Ledger ledger;
-        if (backend.equals("redis")) {
-            String url = context.setting("budgets.redis.url").filter(s -> !s.isBlank()).orElseThrow(() ->
-                    new StartupException("budgets.redis.url", "is required when budgets.backend is redis"));
-            boolean failOpen = !context.setting("budgets.on_redis_error").orElse("open").equals("closed");
-            RedisLedger redis = RedisLedger.connect(url, context.clock(), failOpen, context.metrics());
+        if (config.backend().equals("redis")) {
+            boolean failOpen = !config.onRedisError().equals("closed");
+            RedisLedger redis = RedisLedger.connect(config.redis().url(), context.clock(), failOpen, context.metrics());
             context.addHealthContributor(redis.health());
             ledger = redis;
         } else {
-            Path dir = Path.of(context.setting("store.data_dir").orElse("./data"));
-            ledger = new MemoryLedger(context.clock(), dir.resolve("budgets.json"));
+            ledger = new MemoryLedger(context.clock(), context.dataDir().resolve("budgets.json"));
         }
-        runtime = new BudgetRuntime(ledger, context.clock(), context.metrics(), waitMs, leaseMs);
-    }
-
-    private static long longSetting(PluginContext context, String path, long dflt) {
-        try {
-            return context.setting(path).map(Long::parseLong).orElse(dflt);
-        } catch (NumberFormatException e) {
-            return dflt;
-        }
+        runtime = new BudgetRuntime(ledger, context.clock(), context.metrics(), config.reservationWaitMs(), leaseMs);
     }
 
     @Override

@@ -125,7 +125,7 @@ final class RedisLedger implements Ledger {
     /**
      * Connects and checks Redis answers.
      *
-     * @throws StartupException naming {@code budgets.redis.url} when the URL is malformed or Redis
+     * @throws StartupException naming {@code plugins.budgets.redis.url} when the URL is malformed or Redis
      *                          cannot be reached (the message holds host and port, never the URL)
      */
     static RedisLedger connect(String url, Clock clock, boolean failOpen, GatewayMetrics metrics) {
@@ -133,7 +133,7 @@ final class RedisLedger implements Ledger {
         try {
             uri = RedisURI.create(url);
         } catch (RuntimeException e) {
-            throw new StartupException("budgets.redis.url", "is not a valid redis:// or rediss:// URL");
+            throw new StartupException("plugins.budgets.redis.url", "is not a valid redis:// or rediss:// URL");
         }
         uri.setTimeout(CONNECT_TIMEOUT);
         String where = uri.getHost() + ":" + uri.getPort();
@@ -173,7 +173,7 @@ final class RedisLedger implements Ledger {
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new StartupException("budgets.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
+            throw new StartupException("plugins.budgets.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
         }
     }
 
@@ -264,7 +264,7 @@ final class RedisLedger implements Ledger {
             LOG.warning("redis budgets backend at " + health.status().target() + " unavailable ("
                     + errors.get() + " errors so far), " + (failOpen ? "admitting against this instance's own "
                     + "counters" : "refusing requests under hard budgets") + ": " + e.getClass().getSimpleName()
-                    + ": " + reason(e) + "; check that Redis runs and is reachable there (budgets.redis.url)");
+                    + ": " + reason(e) + "; check that Redis runs and is reachable there (plugins.budgets.redis.url)");
         }
     }
 

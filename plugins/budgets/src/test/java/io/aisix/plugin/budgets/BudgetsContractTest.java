@@ -1,18 +1,20 @@
 package io.aisix.plugin.budgets;
 
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
 import io.aisix.testkit.contract.FilterFactoryContract;
+import io.aisix.testkit.contract.PluginConfigContract;
 import io.aisix.testkit.contract.ResourceKindContract;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
-/** budgets keeps the FilterFactory and ResourceKind contracts (docs/plugins.md). */
+/** budgets keeps the FilterFactory, PluginConfig and ResourceKind contracts (docs/plugins.md). */
 class BudgetsContractTest {
     @TempDir
     static Path dataDir;
@@ -31,12 +33,20 @@ class BudgetsContractTest {
 
         @Override
         protected TestPluginContext pluginContext() {
-            return new TestPluginContext().setting("store.data_dir", dataDir.toString());
+            return new TestPluginContext().config(new BudgetsConfig(null, null, null, null)).dataDir(dataDir);
         }
 
         @Override
         protected String pluginFolder() {
             return "budgets";
+        }
+    }
+
+    @Nested
+    class Config extends PluginConfigContract<BudgetsConfig> {
+        @Override
+        protected PluginConfig<BudgetsConfig> declaration() {
+            return new BudgetsConfig.Declaration();
         }
     }
 

@@ -49,6 +49,7 @@ public final class RedisCacheBackend implements CacheBackend {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration LOG_EVERY = Duration.ofSeconds(30);
     static final String ERRORS = "aisix_cache_backend_errors_total";
+    private static final String KEY = "plugins.cache-redis.url";
 
     private ClientResources resources;
     private RedisClient client;
@@ -65,20 +66,17 @@ public final class RedisCacheBackend implements CacheBackend {
 
     @Override
     public boolean start(PluginContext context) {
-        Optional<String> url = context.setting("cache.redis.url").filter(s -> !s.isBlank());
-        boolean selected = context.setting("cache.backend").orElse("memory").equals("redis");
+        Optional<String> url = Optional.ofNullable(context.config(CacheRedisConfig.class).url());
         if (url.isEmpty()) {
-            if (selected) {
-                throw new StartupException("cache.redis.url", "is required when cache.backend is redis");
-            }
-            return false;
+            return false; // the cache plugin refuses to start when its backend setting needs this one
         }
         metrics = context.metrics();
+        metrics.describe(ERRORS, "Cache backend calls that failed, by backend and operation");
         RedisURI uri;
         try {
             uri = RedisURI.create(url.get());
         } catch (RuntimeException e) {
-            throw new StartupException("cache.redis.url", "is not a valid redis:// or rediss:// URL");
+            throw new StartupException(KEY, "is not a valid redis:// or rediss:// URL");
         }
         // generous while connecting (a cold JVM on a busy host), tight once serving
         uri.setTimeout(CONNECT_TIMEOUT);
@@ -119,7 +117,7 @@ public final class RedisCacheBackend implements CacheBackend {
             connection = c;
         } catch (RuntimeException e) {
             stop();
-            throw new StartupException("cache.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
+            throw new StartupException(KEY, "cannot reach Redis at " + where + " (" + reason(e) + ")");
         }
         context.addHealthContributor(h);
         LOG.info("redis cache backend connected to " + where);

@@ -16,8 +16,6 @@ import io.aisix.testkit.IsolatedPluginLoader;
 import io.aisix.testkit.TestPluginContext;
 import java.net.URLClassLoader;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,17 +47,14 @@ class RedisCacheBackendTest {
         }
     }
 
-    PluginContext context(Map<String, String> settings) {
-        ctx = new TestPluginContext().settings(settings);
+    PluginContext context(Record config) {
+        ctx = new TestPluginContext().config(config);
         return ctx;
     }
 
     RedisCacheBackend started(String url) {
-        Map<String, String> s = new HashMap<>();
-        s.put("cache.backend", "redis");
-        s.put("cache.redis.url", url);
         backend = new RedisCacheBackend();
-        assertTrue(backend.start(context(s)));
+        assertTrue(backend.start(context(new CacheRedisConfig(url))));
         return backend;
     }
 
@@ -80,7 +75,10 @@ class RedisCacheBackendTest {
             CacheBackend b = plugin.instantiate(RedisCacheBackend.class.getName(), CacheBackend.class);
             thread.setContextClassLoader(host);
             try {
-                assertTrue(b.start(context(Map.of("cache.backend", "redis", "cache.redis.url", redis.url()))));
+                // the record as the kernel binds it: of the plugin's own class
+                Record config = (Record) plugin.loadClass(CacheRedisConfig.class.getName())
+                        .getConstructor(String.class).newInstance(redis.url());
+                assertTrue(b.start(context(config)));
                 b.put("aisix:cache:isolated", new byte[] {7}, Duration.ofSeconds(30));
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 while (b.get("aisix:cache:isolated").isEmpty() && System.nanoTime() < deadline) {
@@ -96,14 +94,15 @@ class RedisCacheBackendTest {
 
     @Test
     void offUnlessConfigured() {
-        assertFalse(new RedisCacheBackend().start(context(Map.of("cache.backend", "memory"))));
+        assertFalse(new RedisCacheBackend().start(context(new CacheRedisConfig(null))));
+        assertFalse(new RedisCacheBackend().start(context(new CacheRedisConfig(" "))));
     }
 
     @Test
-    void selectedWithoutUrlStopsStartupNamingTheKey() {
+    void aUrlThatIsNotRedisIsRefusedWhenTheConfigIsBound() {
         StartupException e = assertThrows(StartupException.class,
-                () -> new RedisCacheBackend().start(context(Map.of("cache.backend", "redis"))));
-        assertEquals("cache.redis.url", e.key());
+                () -> new CacheRedisConfig.Declaration().check(new CacheRedisConfig("http://nope")));
+        assertEquals("url", e.key());
     }
 
     @Test
@@ -112,11 +111,11 @@ class RedisCacheBackendTest {
         StartupException e = assertThrows(StartupException.class,
                 () -> started("redis://:hunter2-secret@127.0.0.1:" + port + "/0"));
         backend = null;
-        assertEquals("cache.redis.url", e.key());
+        assertEquals("plugins.cache-redis.url", e.key());
         assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
         StartupException bad = assertThrows(StartupException.class, () -> started("http://nope"));
-        assertEquals("cache.redis.url", bad.key());
+        assertEquals("plugins.cache-redis.url", bad.key());
     }
 
     @Test

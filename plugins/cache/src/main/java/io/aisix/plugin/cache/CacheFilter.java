@@ -12,7 +12,6 @@ import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.spi.resource.CachePolicy;
 import io.aisix.spi.resource.CallerKey;
 import java.time.Duration;
 import java.util.List;

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.resource.CachePolicy;
 import io.aisix.support.Digests;
 import io.aisix.support.Json;
 import java.io.IOException;

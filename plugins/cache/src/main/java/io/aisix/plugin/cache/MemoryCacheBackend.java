@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.aisix.spi.PluginContext;
-import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,7 +13,7 @@ import java.util.Optional;
 
 /**
  * The {@code memory} cache backend: a process-local Caffeine cache bounded by
- * {@code cache.memory.max_entries} (default 10000) and {@code cache.memory.max_bytes} (default
+ * {@code plugins.cache.memory.max_entries} (default 10000) and {@code plugins.cache.memory.max_bytes} (default
  * 32 MiB of keys and answers), least-recently/frequently used entries going first, each entry
  * expiring after its policy's TTL. Always available; entries are lost on restart and not shared
  * between gateway instances. Eviction runs on the writing thread.
@@ -29,8 +28,6 @@ import java.util.Optional;
  * instead of sleeping; with the system clock it uses the monotonic ticker.
  */
 public final class MemoryCacheBackend implements CacheBackend {
-    static final long DEFAULT_MAX_ENTRIES = 10_000;
-    static final long DEFAULT_MAX_BYTES = 32L << 20;
     /** What a key and entry cost beyond their bytes: the key's String, the entry and Caffeine's node. */
     private static final int ENTRY_OVERHEAD = 160;
 
@@ -47,8 +44,9 @@ public final class MemoryCacheBackend implements CacheBackend {
 
     @Override
     public boolean start(PluginContext context) {
-        long maxEntries = bound(context, "cache.memory.max_entries", DEFAULT_MAX_ENTRIES);
-        long maxBytes = bound(context, "cache.memory.max_bytes", DEFAULT_MAX_BYTES);
+        CacheConfig.Memory bounds = context.config(CacheConfig.class).memory();
+        long maxEntries = bounds.maxEntries();
+        long maxBytes = bounds.maxBytes();
         long minWeight = Math.max(1, maxBytes / maxEntries);
         cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
@@ -82,19 +80,6 @@ public final class MemoryCacheBackend implements CacheBackend {
 
     private static long weight(String key, Stored value) {
         return (long) value.value().length + 2L * key.length() + ENTRY_OVERHEAD;
-    }
-
-    private static long bound(PluginContext context, String key, long fallback) {
-        long value;
-        try {
-            value = context.setting(key).map(Long::parseLong).orElse(fallback);
-        } catch (NumberFormatException e) {
-            throw new StartupException(key, "must be a whole number");
-        }
-        if (value < 1) {
-            throw new StartupException(key, "must be at least 1");
-        }
-        return value;
     }
 
     static Ticker ticker(Clock clock) {

@@ -1,6 +1,5 @@
 package io.aisix.plugin.cache;
 
-import io.aisix.spi.resource.CachePolicy;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Model;
 import java.util.Collection;

@@ -17,7 +17,6 @@ import io.aisix.spi.cache.CacheBackend;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.spi.error.ErrorCode;
-import io.aisix.spi.resource.CachePolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +32,7 @@ class CacheFilterTest {
     static final CachePolicy POLICY = new CachePolicy("p1", "main", true, "memory", 60, "all", "shared", 0);
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    final TestPluginContext ctx = new TestPluginContext().clock(clock);
+    final TestPluginContext ctx = new TestPluginContext().clock(clock).config(new CacheConfig(null, null));
     final MemoryCacheBackend memory = new MemoryCacheBackend();
     final AtomicInteger upstream = new AtomicInteger();
     final Chain answer = ex -> Response.json(("{\"n\":" + upstream.incrementAndGet() + "}").getBytes(StandardCharsets.UTF_8));

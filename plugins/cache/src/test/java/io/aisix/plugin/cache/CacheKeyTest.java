@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aisix.spi.resource.CachePolicy;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +24,7 @@ class CacheKeyTest {
 
     @Test
     void aisixEnvScopeLoadsAsShared() throws Exception {
-        CachePolicy p = io.aisix.support.resource.CoreKinds.CACHE_POLICIES.decode("p", JSON.readTree(
+        CachePolicy p = CachePoliciesKind.KIND.decode("p", JSON.readTree(
                 "{\"name\":\"n\",\"scope\":\"env\"}"));
         assertEquals("shared", p.scope());
     }

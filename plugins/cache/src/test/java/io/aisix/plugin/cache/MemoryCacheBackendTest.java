@@ -9,21 +9,21 @@ import io.aisix.kernel.testsupport.MutableClock;
 import io.aisix.spi.StartupException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MemoryCacheBackendTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
-    MemoryCacheBackend started(Map<String, String> settings) {
+    MemoryCacheBackend started(Long maxEntries, Long maxBytes) {
         MemoryCacheBackend b = new MemoryCacheBackend();
-        assertTrue(b.start(new TestPluginContext().clock(clock).settings(settings)));
+        assertTrue(b.start(new TestPluginContext().clock(clock)
+                .config(new CacheConfig(null, new CacheConfig.Memory(maxEntries, maxBytes)))));
         return b;
     }
 
     @Test
     void eachEntryExpiresAfterItsOwnTtlOnTheInjectedClock() {
-        MemoryCacheBackend b = started(Map.of());
+        MemoryCacheBackend b = started(null, null);
         b.put("short", new byte[] {1}, Duration.ofSeconds(10));
         b.put("long", new byte[] {2}, Duration.ofSeconds(100));
         clock.advance(Duration.ofSeconds(9));
@@ -38,7 +38,7 @@ class MemoryCacheBackendTest {
 
     @Test
     void maxEntriesBoundsTheCache() {
-        MemoryCacheBackend b = started(Map.of("cache.memory.max_entries", "50"));
+        MemoryCacheBackend b = started(50L, null);
         for (int i = 0; i < 500; i++) {
             b.put("k" + i, new byte[] {(byte) i}, Duration.ofHours(1));
         }
@@ -47,13 +47,13 @@ class MemoryCacheBackendTest {
 
     @Test
     void maxBytesBoundsTheCacheOfLargeEntriesWhileSmallOnesStopAtMaxEntries() {
-        MemoryCacheBackend b = started(Map.of("cache.memory.max_entries", "1000", "cache.memory.max_bytes", "200000"));
+        MemoryCacheBackend b = started(1000L, 200_000L);
         for (int i = 0; i < 100; i++) {
             b.put("big" + i, new byte[16_000], Duration.ofHours(1));
         }
         assertTrue(b.size() <= 200_000 / 16_000, "16 KB entries under 200 KB: " + b.size());
         assertTrue(b.size() >= 5, "but the bound is not far below it: " + b.size());
-        MemoryCacheBackend small = started(Map.of("cache.memory.max_entries", "50", "cache.memory.max_bytes", "10000000"));
+        MemoryCacheBackend small = started(50L, 10_000_000L);
         for (int i = 0; i < 500; i++) {
             small.put("k" + i, new byte[] {(byte) i}, Duration.ofHours(1));
         }
@@ -62,13 +62,11 @@ class MemoryCacheBackendTest {
 
     @Test
     void aBadBoundStopsStartupNamingTheKey() {
-        for (String key : new String[] {"cache.memory.max_entries", "cache.memory.max_bytes"}) {
-            StartupException e = assertThrows(StartupException.class,
-                    () -> new MemoryCacheBackend().start(new TestPluginContext().clock(clock).setting(key, "0")));
-            assertEquals(key, e.key());
-            e = assertThrows(StartupException.class,
-                    () -> new MemoryCacheBackend().start(new TestPluginContext().clock(clock).setting(key, "lots")));
-            assertEquals(key, e.key());
-        }
+        CacheConfig.Declaration d = new CacheConfig.Declaration();
+        assertEquals("memory.max_entries", assertThrows(StartupException.class,
+                () -> d.check(new CacheConfig(null, new CacheConfig.Memory(0L, null)))).key());
+        assertEquals("memory.max_bytes", assertThrows(StartupException.class,
+                () -> d.check(new CacheConfig(null, new CacheConfig.Memory(null, 0L)))).key());
+        assertEquals(new CacheConfig("memory", new CacheConfig.Memory(10_000L, 32L << 20)), new CacheConfig(null, null));
     }
 }

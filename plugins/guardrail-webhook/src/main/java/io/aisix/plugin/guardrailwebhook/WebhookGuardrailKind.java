@@ -70,6 +70,9 @@ public final class WebhookGuardrailKind implements GuardrailKind {
         }
         long timeout = r.integer("timeout_ms", 1, MAX_TIMEOUT_MS).orElse(DEFAULT_TIMEOUT_MS);
         r.finish();
+        // a kind has no start: declared with its first check (later declarations are no-ops)
+        context.metrics().describe(WebhookCheck.FAILURES, "Webhook guardrail calls that failed, by guardrail and "
+                + "reason");
         return new WebhookCheck(guardrail.name(), url, headers, Duration.ofMillis(timeout), guardrail.failOpen(),
                 context.upstream(), context.metrics());
     }

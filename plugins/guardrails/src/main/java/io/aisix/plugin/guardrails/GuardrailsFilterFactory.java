@@ -6,6 +6,7 @@ import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.TextGuard;
@@ -46,6 +47,13 @@ abstract class GuardrailsFilterFactory implements FilterFactory {
     @Override
     public final int order() {
         return 100;
+    }
+
+    @Override
+    public void start(PluginContext context) {
+        context.metrics().describe("aisix_guardrail_hits_total", "Guardrail hits by guardrail, action and phase");
+        context.metrics().describe(Guard.BYPASSES, "Requests a failing guardrail let through (fail_open), by "
+                + "guardrail and phase");
     }
 
     @Override

@@ -20,7 +20,7 @@ import java.util.function.Function;
  */
 public final class InputGuardrailsFilterFactory extends GuardrailsFilterFactory {
     public InputGuardrailsFilterFactory() {
-        super("guardrails-input", Stage.GUARD_INPUT, Phase.INPUT);
+        super("guardrails:input", Stage.GUARD_INPUT, Phase.INPUT);
     }
 
     @Override

@@ -27,7 +27,7 @@ public final class OutputGuardrailsFilterFactory extends GuardrailsFilterFactory
     private static final ObjectMapper JSON = Json.mapper();
 
     public OutputGuardrailsFilterFactory() {
-        super("guardrails-output", Stage.GUARD_OUTPUT, Phase.OUTPUT);
+        super("guardrails:output", Stage.GUARD_OUTPUT, Phase.OUTPUT);
     }
 
     @Override

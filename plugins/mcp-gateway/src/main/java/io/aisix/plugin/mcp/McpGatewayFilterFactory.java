@@ -39,6 +39,10 @@ public final class McpGatewayFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
+        context.metrics().describe(McpGatewayFilter.TOOL_CALLS, "MCP tool calls through the gateway, by server, tool "
+                + "and outcome");
+        context.metrics().describe(McpGatewayFilter.LIST_FAILURES, "MCP upstream servers that failed to answer, by "
+                + "server");
         plugin = context;
         tokens = new OAuthTokens(context.clock());
     }

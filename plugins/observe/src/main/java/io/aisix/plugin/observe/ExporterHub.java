@@ -41,7 +41,7 @@ final class ExporterHub {
 
     ExporterHub(PluginContext context) {
         this.context = context;
-        for (ExporterKind k : context.extensions(ExporterKind.class)) {
+        for (ExporterKind k : context.services(ExporterKind.class)) {
             kinds.putIfAbsent(k.kind(), k);
         }
     }

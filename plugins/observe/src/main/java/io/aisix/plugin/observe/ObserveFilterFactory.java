@@ -37,6 +37,7 @@ public final class ObserveFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
+        ObserveRuntime.describe(context.metrics());
         runtime(context);
     }
 
@@ -58,7 +59,7 @@ public final class ObserveFilterFactory implements FilterFactory {
         ObserveFilter f = filter.orElse(null) instanceof ObserveFilter o ? o : null;
         ExporterSet set;
         try {
-            set = rt.hub.activate(context.snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS).values());
+            set = rt.hub.activate(context.snapshot().all(ObservabilityExportersKind.KIND).values());
         } catch (RuntimeException e) {
             if (f != null) {
                 f.live(ExporterSet.EMPTY); // its requests must not wait for an activation that failed

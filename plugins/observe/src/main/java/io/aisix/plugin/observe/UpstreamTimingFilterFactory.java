@@ -31,7 +31,7 @@ public final class UpstreamTimingFilterFactory implements FilterFactory {
 
     @Override
     public String id() {
-        return "observe-upstream";
+        return "observe:upstream";
     }
 
     @Override

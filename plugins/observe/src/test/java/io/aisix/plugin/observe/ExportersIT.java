@@ -202,7 +202,7 @@ class ExportersIT {
         h.gw.adminCall("PUT", "/admin/v1/observability_exporters/" + aId, "{\"name\":\"a\",\"kind\":\"http_log\","
                 + "\"endpoint\":\"" + a.url("/a2") + "\",\"flush_interval_ms\":20}");
         await(() -> h.gw.gateway.snapshots().current().snapshot()
-                .all(io.aisix.support.resource.CoreKinds.OBSERVABILITY_EXPORTERS).containsKey(aId), "a back");
+                .all(ObservabilityExportersKind.KIND).containsKey(aId), "a back");
         String again = requestId(h.chat("m1", false));
         await(() -> a.received(again), "exporter a back at its new path");
         assertEquals("/a2", a.requestWith(again).path());

@@ -110,7 +110,7 @@ final class ObserveHarness implements AutoCloseable {
         if (r.statusCode() != 200) {
             throw new AssertionError("delete failed: " + r.body());
         }
-        await(() -> !gw.gateway.snapshots().current().snapshot().all(CoreKinds.OBSERVABILITY_EXPORTERS)
+        await(() -> !gw.gateway.snapshots().current().snapshot().all(ObservabilityExportersKind.KIND)
                 .containsKey(id) && gw.gateway.snapshots().seenRevision() == gw.gateway.snapshots().revision(),
                 "exporter removed");
     }

@@ -34,7 +34,7 @@ public final class RecordingExporterKind implements ExporterKind {
         if (m != null) {
             GatewayState s = m.current();
             boolean served = s != null && resource.equals(
-                    s.snapshot().get(CoreKinds.OBSERVABILITY_EXPORTERS, resource.id()).orElse(null));
+                    s.snapshot().get(ObservabilityExportersKind.KIND, resource.id()).orElse(null));
             STARTS.add(new Start(resource, served, s == null ? -1 : s.snapshot().all(CoreKinds.MODELS).size()));
         }
         return events -> { };

@@ -7,12 +7,12 @@ import io.aisix.spi.Stage;
 import java.util.Optional;
 
 /**
- * The {@code anthropic-messages} ingress filter: serves {@code POST /v1/messages} (the Anthropic
+ * The {@code provider-anthropic:messages} ingress filter: serves {@code POST /v1/messages} (the Anthropic
  * wire) on any provider by translating the request into canonical chat completions and the
  * answer back. Stateless, so one instance serves every snapshot.
  */
 public final class AnthropicMessagesFilterFactory implements FilterFactory {
-    public static final String ID = "anthropic-messages";
+    public static final String ID = "provider-anthropic:messages";
     private static final Filter FILTER = new AnthropicMessagesFilter();
 
     @Override

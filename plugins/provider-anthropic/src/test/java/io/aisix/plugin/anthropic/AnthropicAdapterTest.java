@@ -62,7 +62,7 @@ class AnthropicAdapterTest extends MockUpstreamTestBase {
         assertTrue(ids.contains("anthropic"), ids.toString());
         List<FilterFactory> filters = new ArrayList<>();
         ServiceLoader.load(FilterFactory.class).forEach(filters::add);
-        FilterFactory f = filters.stream().filter(x -> x.id().equals("anthropic-messages")).findFirst().orElseThrow();
+        FilterFactory f = filters.stream().filter(x -> x.id().equals("provider-anthropic:messages")).findFirst().orElseThrow();
         assertEquals(Stage.INGRESS, f.stage());
         assertEquals(500, f.order());
         assertTrue(adapter.supports(Endpoint.MESSAGES));

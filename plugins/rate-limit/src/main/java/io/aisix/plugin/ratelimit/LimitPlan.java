@@ -3,7 +3,6 @@ package io.aisix.plugin.ratelimit;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.RateLimit;
-import io.aisix.spi.resource.RateLimitPolicy;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.support.resource.CoreKinds;
 import java.time.Instant;
@@ -53,7 +52,7 @@ final class LimitPlan {
     LimitPlan(Snapshot snapshot, LimitPlan previous) {
         keySource = snapshot.all(CoreKinds.API_KEYS);
         modelSource = snapshot.all(CoreKinds.MODELS);
-        policySource = snapshot.all(CoreKinds.RATE_LIMIT_POLICIES);
+        policySource = snapshot.all(RateLimitPoliciesKind.KIND);
         if (previous != null && previous.keySource == keySource) {
             keyLimits = previous.keyLimits;
         } else {

@@ -5,15 +5,15 @@ import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
-import io.aisix.spi.StartupException;
 import java.util.Optional;
 
 /**
  * Rate limits ({@code rate_limit} on keys and models, {@code rate_limit_policies}) at
  * {@link Stage#RATE_LIMIT}, order 100.
  *
- * <p>{@link #start} picks the counter store from {@code ratelimit.backend}: {@code memory}
- * (process-local) or {@code redis} (shared; {@code ratelimit.redis.url} must be set and reachable, or
+ * <p>{@link #start} picks the counter store from {@code plugins.rate-limit.backend}
+ * ({@link RateLimitConfig}; AISIX: {@code ratelimit.backend}): {@code memory} (process-local) or
+ * {@code redis} (shared; {@code plugins.rate-limit.redis.url} must be set and reachable, or
  * the gateway does not start). {@link #create} compiles the snapshot's limits; with none configured
  * there is no filter and no cost.
  */
@@ -41,22 +41,16 @@ public final class RateLimitFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
+        context.metrics().describe("aisix_ratelimit_rejections_total", "Requests rejected by rate limits, by scope");
+        context.metrics().describe(RedisLimiter.ERRORS, "Redis calls of the rate limiter that failed, by operation");
         MemoryLimiter memory = new MemoryLimiter(context.clock());
-        String backend = context.setting("ratelimit.backend").orElse("memory");
-        if (!backend.equals("redis")) {
+        RateLimitConfig config = context.config(RateLimitConfig.class);
+        if (!config.backend().equals("redis")) {
             limiter = memory;
             return;
         }
-        String url = context.setting("ratelimit.redis.url").filter(s -> !s.isBlank()).orElseThrow(() ->
-                new StartupException("ratelimit.redis.url", "is required when ratelimit.backend is redis"));
-        long upstreamTimeout;
-        try {
-            upstreamTimeout = context.setting("upstream.timeout_ms").map(Long::parseLong).orElse(600_000L);
-        } catch (NumberFormatException e) {
-            upstreamTimeout = 600_000L;
-        }
-        RedisLimiter redis = RedisLimiter.connect(url, context.clock(), memory, upstreamTimeout + LEASE_MARGIN_MS,
-                context.metrics());
+        RedisLimiter redis = RedisLimiter.connect(config.redis().url(), context.clock(), memory,
+                context.upstreamTimeout().toMillis() + LEASE_MARGIN_MS, context.metrics());
         context.addHealthContributor(redis.health());
         limiter = redis;
     }

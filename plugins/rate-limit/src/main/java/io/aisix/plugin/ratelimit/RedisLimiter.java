@@ -157,7 +157,7 @@ final class RedisLimiter implements Limiter {
     /**
      * Connects and checks Redis answers.
      *
-     * @throws StartupException naming {@code ratelimit.redis.url} when the URL is malformed or Redis
+     * @throws StartupException naming {@code plugins.rate-limit.redis.url} when the URL is malformed or Redis
      *                          cannot be reached (the message holds host and port, never the URL)
      */
     static RedisLimiter connect(String url, Clock clock, MemoryLimiter fallback, long leaseTtlMs,
@@ -166,7 +166,7 @@ final class RedisLimiter implements Limiter {
         try {
             uri = RedisURI.create(url);
         } catch (RuntimeException e) {
-            throw new StartupException("ratelimit.redis.url", "is not a valid redis:// or rediss:// URL");
+            throw new StartupException("plugins.rate-limit.redis.url", "is not a valid redis:// or rediss:// URL");
         }
         uri.setTimeout(CONNECT_TIMEOUT); // generous while connecting, tight once serving
         String where = uri.getHost() + ":" + uri.getPort();
@@ -207,7 +207,7 @@ final class RedisLimiter implements Limiter {
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new StartupException("ratelimit.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
+            throw new StartupException("plugins.rate-limit.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
         }
     }
 
@@ -342,7 +342,7 @@ final class RedisLimiter implements Limiter {
             LOG.warning("redis rate-limit backend at " + health.status().target()
                     + " unavailable, using process-local counters (" + errors.get()
                     + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e)
-                    + "; check that Redis runs and is reachable there (ratelimit.redis.url)");
+                    + "; check that Redis runs and is reachable there (plugins.rate-limit.redis.url)");
         }
     }
 

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.RateLimit;
-import io.aisix.spi.resource.RateLimitPolicy;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.spi.resource.ValidationException;
@@ -80,7 +79,7 @@ class LimitPlanTest {
         Snapshot s = snapshot(Map.of(
                 CoreKinds.API_KEYS, Map.of("k1", k1),
                 CoreKinds.MODELS, Map.of("m1id", m1),
-                CoreKinds.RATE_LIMIT_POLICIES, Map.of(
+                RateLimitPoliciesKind.KIND, Map.of(
                         "pa", policy("pa", "api_key", null, "hour", 10),
                         "pb", policy("pb", "api_key", "k2", "minute", 11),
                         "pm1", policy("pm1", "model", "gpt-4o", "day", 12),
@@ -99,7 +98,7 @@ class LimitPlanTest {
     void aPolicyWithoutScopeRefCountsEachKeySeparately() {
         CallerKey k1 = key("k1", Optional.empty(), Optional.empty());
         CallerKey k2 = key("k2", Optional.empty(), Optional.empty());
-        LimitPlan plan = new LimitPlan(snapshot(Map.of(CoreKinds.RATE_LIMIT_POLICIES,
+        LimitPlan plan = new LimitPlan(snapshot(Map.of(RateLimitPoliciesKind.KIND,
                 Map.of("p", policy("p", "api_key", null, "minute", 1)))));
         assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "", Instant.EPOCH)));
         assertEquals("policy:p:api_key:k2/r60=1", describe(plan.applicable(Optional.of(k2), Optional.empty(), "", Instant.EPOCH)));
@@ -107,7 +106,7 @@ class LimitPlanTest {
     }
 
     private static RateLimitPolicy scheduled(String schedule) throws Exception {
-        return CoreKinds.RATE_LIMIT_POLICIES.decode("p", new ObjectMapper().readTree(
+        return RateLimitPoliciesKind.KIND.decode("p", new ObjectMapper().readTree(
                 "{\"name\":\"p\",\"scope\":\"api_key\",\"window\":\"minute\",\"max_requests\":1,"
                         + "\"schedules\":[" + schedule + "]}"));
     }
@@ -118,7 +117,7 @@ class LimitPlanTest {
         // Friday 22:00 to Saturday 09:00 in Berlin (UTC+1 in January)
         RateLimitPolicy night = scheduled("""
                 {"days_of_week":["fri"],"start_time":"22:00","end_time":"09:00","timezone":"Europe/Berlin"}""");
-        LimitPlan plan = new LimitPlan(snapshot(Map.of(CoreKinds.RATE_LIMIT_POLICIES, Map.of("p", night))));
+        LimitPlan plan = new LimitPlan(snapshot(Map.of(RateLimitPoliciesKind.KIND, Map.of("p", night))));
         assertEquals("", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
                 Instant.parse("2026-01-02T21:00:00Z"))), "Friday 22:00 Berlin: suspended");
         assertEquals("", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",

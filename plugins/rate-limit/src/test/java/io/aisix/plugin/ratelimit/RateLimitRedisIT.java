@@ -160,8 +160,12 @@ class RateLimitRedisIT extends RateLimitScenarios {
             FilterFactory f = plugin.instantiate(RateLimitFilterFactory.class.getName(), FilterFactory.class);
             thread.setContextClassLoader(host);
             try {
-                f.start(new TestPluginContext().setting("ratelimit.backend", "redis")
-                        .setting("ratelimit.redis.url", redis.url())); // connects and PINGs
+                // the record as the kernel binds it: of the plugin's own classes
+                Class<?> redisType = plugin.loadClass(RateLimitConfig.Redis.class.getName());
+                Object redisBlock = redisType.getConstructor(String.class).newInstance(redis.url());
+                Record config = (Record) plugin.loadClass(RateLimitConfig.class.getName())
+                        .getConstructor(String.class, redisType).newInstance("redis", redisBlock);
+                f.start(new TestPluginContext().config(config)); // connects and PINGs
             } finally {
                 f.stop();
                 thread.setContextClassLoader(previous);
@@ -174,7 +178,18 @@ class RateLimitRedisIT extends RateLimitScenarios {
         Files.createDirectories(dir.resolve("c"));
         ConfigException e = assertThrows(ConfigException.class,
                 () -> TestGateway.start(dir.resolve("c"), "ratelimit: { backend: redis }\n", null));
-        assertEquals("ratelimit.redis", e.key(), "the config loader rejects it before any plugin starts");
+        assertEquals("plugins.rate-limit.redis.url", e.key(), "bound and checked before any plugin starts");
+    }
+
+    @Test
+    void theNewSpellingIsBoundStrictly() throws Exception {
+        Files.createDirectories(dir.resolve("c"));
+        ConfigException e = assertThrows(ConfigException.class, () -> TestGateway.start(dir.resolve("c"),
+                "plugins: { rate-limit: { backend: redis, redis: { url: [6379] } } }\n", null));
+        assertEquals("plugins.rate-limit.redis.url: must be a string", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> TestGateway.start(dir.resolve("c"),
+                "plugins: { rate-limit: { backend: redis, redis: { url: x } , size: 3 } }\n", null));
+        assertEquals("plugins.rate-limit.size: unknown key", e.getMessage());
     }
 
     @Test

@@ -1,36 +1,30 @@
 package io.aisix.plugin.requestid;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.Headers;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
-import io.aisix.spi.StartupException;
-import io.aisix.support.Json;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
  * Makes a caller-supplied id the request id, so one id follows a request through the caller's
  * systems, this gateway and the upstream: the first acceptable value of the headers of
- * {@code proxy.request_id.accept_headers} (AISIX's setting), by default {@code x-aisix-request-id}
+ * {@code plugins.request-id.accept_headers} ({@link RequestIdConfig}; AISIX's
+ * {@code proxy.request_id.accept_headers}), by default {@code x-aisix-request-id}
  * then {@code x-request-id}; an empty list always keeps the generated id. Acceptable is 1 to
  * {@value #MAX_LENGTH} visible ASCII characters ({@code !} to {@code ~}: no space, no control
  * character), as AISIX accepts; anything else is ignored and the kernel's generated UUID stays.
  * The kernel stamps the id on every response; adapters forward it upstream; logs, metrics and
- * usage events carry it. The startup config loader has already refused header names that carry
+ * usage events carry it. Binding the config has already refused header names that carry
  * credentials or trace context.
  */
 public final class RequestIdFilterFactory implements FilterFactory {
     public static final String HEADER = "x-aisix-request-id";
     /** Consulted after {@link #HEADER} by default: the de-facto standard many callers already send. */
     public static final String FALLBACK_HEADER = "x-request-id";
-    static final String SETTING = "proxy.request_id.accept_headers";
     static final int MAX_LENGTH = 256;
 
     private volatile List<String> headers = List.of(HEADER, FALLBACK_HEADER);
@@ -52,19 +46,7 @@ public final class RequestIdFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
-        Optional<String> setting = context.setting(SETTING);
-        if (setting.isEmpty()) {
-            return;
-        }
-        List<String> names = new ArrayList<>();
-        try {
-            for (JsonNode n : Json.mapper().readTree(setting.get())) {
-                names.add(n.asText().trim().toLowerCase(Locale.ROOT));
-            }
-        } catch (JsonProcessingException e) {
-            throw new StartupException(SETTING, "must be a list of header names");
-        }
-        headers = List.copyOf(names);
+        headers = context.config(RequestIdConfig.class).acceptHeaders();
     }
 
     @Override

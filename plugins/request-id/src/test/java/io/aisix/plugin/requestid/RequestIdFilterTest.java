@@ -1,16 +1,19 @@
 package io.aisix.plugin.requestid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.Response;
+import io.aisix.spi.StartupException;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestExchange;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestIdFilterTest {
@@ -55,7 +58,7 @@ class RequestIdFilterTest {
     @Test
     void acceptHeadersChooseTheHeadersAndTheirOrder() {
         RequestIdFilterFactory f = new RequestIdFilterFactory();
-        f.start(new TestPluginContext().setting("proxy.request_id.accept_headers", "[\"X-Correlation-Id\",\"x-aisix-request-id\"]"));
+        f.start(new TestPluginContext().config(new RequestIdConfig(List.of("X-Correlation-Id", "x-aisix-request-id"))));
         filter = f.create(CONTEXT).orElseThrow();
         assertEquals("corr-1", idAfter("x-aisix-request-id", "aisix-1", "x-correlation-id", "corr-1"), "listed first wins");
         assertEquals("aisix-1", idAfter("x-aisix-request-id", "aisix-1", "x-request-id", "other"));
@@ -65,8 +68,22 @@ class RequestIdFilterTest {
     @Test
     void anEmptyListAlwaysKeepsTheGeneratedId() {
         RequestIdFilterFactory f = new RequestIdFilterFactory();
-        f.start(new TestPluginContext().setting("proxy.request_id.accept_headers", "[]"));
+        f.start(new TestPluginContext().config(new RequestIdConfig(List.of())));
         assertTrue(f.create(CONTEXT).isEmpty(), "no filter: nothing to read");
+    }
+
+    @Test
+    void theConfigRefusesNonHeadersAndCredentialOrTraceHeaders() {
+        RequestIdConfig.Declaration d = new RequestIdConfig.Declaration();
+        assertEquals(List.of("x-aisix-request-id", "x-request-id"), new RequestIdConfig(null).acceptHeaders());
+        StartupException e = assertThrows(StartupException.class,
+                () -> d.check(new RequestIdConfig(List.of("x-request-id", "Authorization"))));
+        assertEquals("accept_headers[1]", e.key());
+        assertTrue(e.getMessage().contains("credential"), e.getMessage());
+        assertEquals("accept_headers[0]", assertThrows(StartupException.class,
+                () -> d.check(new RequestIdConfig(List.of("traceparent")))).key());
+        assertEquals("accept_headers[0]", assertThrows(StartupException.class,
+                () -> d.check(new RequestIdConfig(List.of("x id")))).key());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.aisix.spi.resource;
+package io.aisix.plugin.cache;
 
 /**
  * A response cache policy ({@code cache_policies}).

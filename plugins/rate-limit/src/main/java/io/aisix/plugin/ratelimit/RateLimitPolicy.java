@@ -1,4 +1,4 @@
-package io.aisix.spi.resource;
+package io.aisix.plugin.ratelimit;
 
 import java.time.DayOfWeek;
 import java.time.Instant;

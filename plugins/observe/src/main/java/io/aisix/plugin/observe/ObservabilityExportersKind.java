@@ -1,0 +1,72 @@
+package io.aisix.plugin.observe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.resource.ExporterResource;
+import io.aisix.support.resource.FieldReader;
+import io.aisix.spi.resource.ResourceKind;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code observability_exporters} resource kind, AISIX's fields: {@code name}* (unique),
+ * {@code enabled} [true], {@code kind}* (an installed exporter kind), {@code endpoint} (required for
+ * {@code otlp_http} and {@code http_log}), {@code path} (required for {@code file}), {@code headers}
+ * (every value masked on read), {@code sample_rate} [1.0], {@code content_mode}
+ * [{@code metadata_only}] ({@code full}), {@code batch_size} [100], {@code flush_interval_ms} [1000];
+ * further fields of the row ({@code max_bytes}, {@code max_files}, {@code content_max_bytes},
+ * {@code timeout_ms}) are read by the exporter kind from {@link ExporterResource#spec()}.
+ */
+public final class ObservabilityExportersKind implements ResourceKind<ExporterResource> {
+    /** The kind, as the observe plugin reads it from a snapshot. */
+    public static final ObservabilityExportersKind KIND = new ObservabilityExportersKind();
+    private static final Set<String> FIELDS = Set.of("name", "enabled", "kind", "endpoint", "path", "headers",
+            "sample_rate", "content_mode", "batch_size", "flush_interval_ms", "max_bytes", "max_files",
+            "content_max_bytes", "timeout_ms");
+
+    @Override
+    public String name() {
+        return "observability_exporters";
+    }
+
+    @Override
+    public ExporterResource decode(String id, JsonNode value) {
+        FieldReader r = FieldReader.root(value);
+        r.finish();
+        String name = r.string("name");
+        boolean enabled = r.bool("enabled", true);
+        String kind = r.string("kind");
+        Optional<String> endpoint = r.optString("endpoint");
+        Optional<String> path = r.optString("path");
+        r.requiredWhen("endpoint", "kind", List.of("otlp_http", "http_log"));
+        r.requiredWhen("path", "kind", List.of("file"));
+        var headers = r.stringMap("headers");
+        double sample = r.number("sample_rate", 0, 1).orElse(1.0);
+        String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
+        int batch = (int) r.integer("batch_size", 1).orElse(100);
+        long flush = r.integer("flush_interval_ms", 1).orElse(1000);
+        r.finish();
+        return new ExporterResource(id, name, enabled, kind, endpoint, path, headers, sample, content, batch, flush,
+                r.node());
+    }
+
+    @Override
+    public Optional<String> uniqueName(ExporterResource value) {
+        return Optional.of(value.name());
+    }
+
+    @Override
+    public Set<String> secretMaps() {
+        return Set.of("headers");
+    }
+
+    @Override
+    public Set<String> knownFields() {
+        return FIELDS;
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
