@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The plugin author's path end to end (docs/plugins.md): {@code examples/tenant-tag} is built by
  * Maven from outside the reactor (its own pom, offline, against the SPI and testkit this build
  * installed; its contract tests run), its jar is dropped into {@code plugins/tenant-tag/} of the
- * extracted tarball, and the gateway serves the plugin's resource kind on the Admin API and stamps
- * its header on a proxied answer from the mock upstream.
+ * extracted tarball, and the gateway binds its {@code plugins.tenant-tag} section (strictly), serves
+ * its resource kind on the Admin API and stamps the configured header on a proxied answer from the
+ * mock upstream.
  */
 @Timeout(600)
 class ExamplePluginDistIT {
@@ -50,7 +51,14 @@ class ExamplePluginDistIT {
                 proxy: { addr: 127.0.0.1:0 }
                 admin: { addr: 127.0.0.1:0 }
                 store: { data_dir: ./data }
+                plugins:
+                  tenant-tag: { header: x-acme-tenant }
                 """;
+        // the plugin's own section is bound strictly, before anything starts
+        InstalledGateway.Exit misspelt = InstalledGateway.run(home, dir.resolve("misspelt"),
+                yaml.replace("header:", "headr:"), Map.of(), Duration.ofSeconds(60));
+        assertEquals(2, misspelt.code(), misspelt.toString());
+        assertTrue(misspelt.stderr().contains("plugins.tenant-tag.headr"), misspelt.toString());
         try (MockUpstream mock = MockUpstream.start();
              InstalledGateway gw = InstalledGateway.start(home, dir.resolve("run"), yaml, Map.of(), null)) {
             String key = created(gw, "/admin/v1/provider_keys", "{\"display_name\":\"openai\",\"provider\":\"openai\","
@@ -77,8 +85,8 @@ class ExamplePluginDistIT {
                     mock.enqueue(Script.reply("hello"));
                     return false;
                 }
-                assertEquals("acme-eu", r.headers().firstValue("x-tenant-tag").orElse(null),
-                        "the plugin's header on a proxied answer: " + r.headers().map());
+                assertEquals("acme-eu", r.headers().firstValue("x-acme-tenant").orElse(null),
+                        "the plugin's header, named in its configuration, on a proxied answer: " + r.headers().map());
                 assertTrue(r.body().contains("hello"), r.body());
                 return true;
             });

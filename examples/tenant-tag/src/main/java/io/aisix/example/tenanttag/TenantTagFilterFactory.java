@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * The {@code tenant-tag} plugin: after authentication ({@link Stage#AUTH}, order 900, behind
- * {@code auth-api-key} at 100) it stamps {@code x-tenant-tag} on the answer, from the
+ * {@code auth-api-key} at 100) it stamps a header ({@code x-tenant-tag}, or
+ * {@code plugins.tenant-tag.header}: {@link TenantTagConfig}) on the answer, from the
  * {@code tenant_tags} row of the caller's key name, else the {@code *} row. Without rows there is
  * no filter, so requests pay nothing for the plugin.
  *
@@ -19,8 +20,6 @@ import java.util.Optional;
  * contract asks (the snapshot may never serve).
  */
 public final class TenantTagFilterFactory implements FilterFactory {
-    /** The response header the plugin sets. */
-    public static final String HEADER = "x-tenant-tag";
     private static final TenantTagKind KIND = new TenantTagKind();
 
     @Override
@@ -48,12 +47,13 @@ public final class TenantTagFilterFactory implements FilterFactory {
             return Optional.empty();
         }
         Map<String, String> tags = Map.copyOf(byKeyName);
+        String header = context.plugin().config(TenantTagConfig.class).header();
         return Optional.of((exchange, chain) -> {
             String keyName = exchange.attr(CoreAttrs.CALLER).flatMap(c -> c.displayName()).orElse("");
             String tag = tags.getOrDefault(keyName, tags.get("*"));
             if (tag != null) {
                 // set before proceeding: error answers and cache hits carry it too
-                exchange.responseHeaders().set(HEADER, tag);
+                exchange.responseHeaders().set(header, tag);
             }
             return chain.proceed(exchange);
         });

@@ -1,15 +1,18 @@
 package io.aisix.example.tenanttag;
 
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
 import io.aisix.testkit.contract.FilterFactoryContract;
+import io.aisix.testkit.contract.PluginConfigContract;
 import io.aisix.testkit.contract.ResourceKindContract;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 
-/** The SPI's contract, checked by the testkit: the factory and the kind keep every rule. */
+/** The SPI's contract, checked by the testkit: the factory, the configuration and the kind keep every rule. */
 class TenantTagContractTest {
     @Nested
     class Factory extends FilterFactoryContract {
@@ -22,6 +25,19 @@ class TenantTagContractTest {
         protected Snapshot snapshot() {
             return TestSnapshot.builder().decode(new TenantTagKind(), "t1", "{\"key_name\":\"*\",\"tag\":\"acme\"}")
                     .build();
+        }
+
+        @Override
+        protected TestPluginContext pluginContext() {
+            return new TestPluginContext().config(new TenantTagConfig(null));
+        }
+    }
+
+    @Nested
+    class Config extends PluginConfigContract<TenantTagConfig> {
+        @Override
+        protected PluginConfig<TenantTagConfig> declaration() {
+            return new TenantTagConfig.Declaration();
         }
     }
 

@@ -21,14 +21,23 @@ class TenantTagFilterTest {
     private static final TenantTagKind KIND = new TenantTagKind();
 
     private static Filter filter(String... rows) {
+        return filter(new TenantTagConfig(null), rows);
+    }
+
+    private static Filter filter(TenantTagConfig config, String... rows) {
         TestSnapshot.Builder b = TestSnapshot.builder();
         for (int i = 0; i < rows.length; i++) {
             b.decode(KIND, "t" + i, rows[i]);
         }
-        return new TenantTagFilterFactory().create(new TestPluginContext().filterContext(b.build())).orElseThrow();
+        return new TenantTagFilterFactory().create(new TestPluginContext().config(config).filterContext(b.build()))
+                .orElseThrow();
     }
 
     private static Optional<String> tagFor(Filter filter, String keyName) {
+        return header(filter, keyName, "x-tenant-tag");
+    }
+
+    private static Optional<String> header(Filter filter, String keyName, String header) {
         TestExchange.Builder b = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}");
         if (keyName != null) {
             b.attr(CoreAttrs.CALLER, new CallerKey("k1", Optional.of(keyName), "hash", List.of("*"), Optional.empty(),
@@ -37,7 +46,7 @@ class TenantTagFilterTest {
         }
         TestExchange ex = b.build();
         TestChain.of(filter, e -> Response.json(new byte[0])).run(ex);
-        return ex.responseHeaders().build().first(TenantTagFilterFactory.HEADER);
+        return ex.responseHeaders().build().first(header);
     }
 
     @Test
@@ -54,8 +63,15 @@ class TenantTagFilterTest {
     }
 
     @Test
+    void theHeaderIsTheConfiguredOne() {
+        Filter f = filter(new TenantTagConfig("x-acme-tenant"), "{\"key_name\":\"*\",\"tag\":\"acme\"}");
+        assertEquals(Optional.of("acme"), header(f, "app", "x-acme-tenant"));
+        assertEquals(Optional.empty(), header(f, "app", "x-tenant-tag"));
+    }
+
+    @Test
     void noRowsNoFilter() {
-        assertTrue(new TenantTagFilterFactory().create(new TestPluginContext().filterContext(TestSnapshot.empty()))
-                .isEmpty());
+        assertTrue(new TenantTagFilterFactory().create(new TestPluginContext().config(new TenantTagConfig(null))
+                .filterContext(TestSnapshot.empty())).isEmpty());
     }
 }
