@@ -118,33 +118,12 @@ class ContractViolationsTest {
 
     @Test
     void aKindWhoseSecretIsNotText() {
-        ResourceKindContract<Fixtures.GoodKind.Thing> c = new ResourceKindContract<>() {
+        fails(kindContract(new Fixtures.GoodKind() {
             @Override
-            protected ResourceKind<Fixtures.GoodKind.Thing> kind() {
-                return new Fixtures.GoodKind() {
-                    @Override
-                    public Set<String> secretFields() {
-                        return Set.of("token", "limit");
-                    }
-                };
+            public Set<String> secretFields() {
+                return Set.of("token", "limit");
             }
-
-            @Override
-            protected String validValue() {
-                return new GoodKindContractTest().validValue();
-            }
-
-            @Override
-            protected String invalidValue() {
-                return new GoodKindContractTest().invalidValue();
-            }
-
-            @Override
-            protected Set<String> invalidPaths() {
-                return new GoodKindContractTest().invalidPaths();
-            }
-        };
-        fails(c::secretsNeverAppearInTheDecodedValueOrItsProblems, "secret field 'limit' is not text");
+        })::secretsNeverAppearInTheDecodedValueOrItsProblems, "secret field 'limit' is not text");
     }
 
     @Test
