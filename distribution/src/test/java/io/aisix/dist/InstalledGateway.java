@@ -170,7 +170,12 @@ final class InstalledGateway implements AutoCloseable {
 
     /** Runs {@code bin/aisix} with {@code yaml} until it exits (a start that must fail), at most {@code timeout}. */
     static Exit run(Path dir, String yaml, Map<String, String> env, Duration timeout) {
-        Process p = launch(home(), dir, yaml, env);
+        return run(home(), dir, yaml, env, timeout);
+    }
+
+    /** As {@link #run(Path, String, Map, Duration)}, from the installation in {@code home} (a copy of {@link #home()}). */
+    static Exit run(Path home, Path dir, String yaml, Map<String, String> env, Duration timeout) {
+        Process p = launch(home, dir, yaml, env);
         StringBuffer out = new StringBuffer();
         StringBuffer err = new StringBuffer();
         Thread a = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out, null));

@@ -467,10 +467,11 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
 
     public record Logging(
             @Setting(oneOf = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"}, ignoreCase = true) String level,
-            @Setting(oneOf = {"json", "text"}) String format) {
+            @Setting(oneOf = {"json", "text"}, description = "text: one line per record; json: one JSON object"
+                    + " per line for every logger, access-log fields as fields") String format) {
         public Logging {
             level = or(level, () -> "INFO");
-            format = or(format, () -> "json");
+            format = or(format, () -> "text");
         }
     }
 
