@@ -1,6 +1,6 @@
 # The two set-up commands (see README.md):
 #   make run   builds what is missing and starts the gateway on the embedded store with conf/config.yaml
-#   make test  installs what is missing (etcd, redis-server, chromium, skopeo, umoci) and runs every unit,
+#   make test  installs what is missing (etcd, redis-server, chromium, node/npm, skopeo, umoci) and runs every unit,
 #              integration and browser test and the JMH allocation guard (benchmarks/README.md), then the
 #              container image's test
 SHELL := /bin/bash
@@ -21,7 +21,7 @@ GUARD := java -cp benchmarks/target/benchmarks.jar io.aisix.bench.guard.Allocati
 
 help:
 	@echo "make run    build (if needed) and start the gateway: proxy :3000, admin 127.0.0.1:3001"
-	@echo "make test   install etcd/redis/chromium/skopeo/umoci if missing, then run all tests, the JMH allocation guard and the image test"
+	@echo "make test   install etcd/redis/chromium/node/npm/skopeo/umoci if missing, then run all tests, the JMH allocation guard and the image test"
 	@echo "make dist   build distribution/target/aisix-$(VERSION)[.tar.gz]"
 	@echo "make image  build the container image as an OCI archive (no registry): $(DIST)-oci.tar"
 	@echo "make jmh-guard     run the JMH allocation guard alone (INCLUDE=<regex> for some benchmarks)"

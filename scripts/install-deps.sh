@@ -2,7 +2,8 @@
 # Installs what the test suite needs and a fresh machine may lack: etcd and redis-server
 # (Debian packages; the tests start them themselves on random loopback ports), Maven,
 # Chromium with its chromedriver (the browser tests of /admin/ui/ and /playground/ drive them
-# headless through Selenium), and the tools of the container image's build and test.
+# headless through Selenium), Node.js and npm (McpTypeScriptSdkDistIT installs the official MCP
+# TypeScript SDK from the npm registry and runs it as a caller; it needs Node 18 or later), and the tools of the container image's build and test.
 set -euo pipefail
 
 missing=()
@@ -12,6 +13,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+# a Node.js from elsewhere (NodeSource, nvm) usually brings its own npm: only what is missing is installed
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # the container image (make image, make test): built with jlink, jdeps, zip and tar; checked with
 # skopeo, umoci and jq; run with unshare (util-linux) and probed with curl
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
@@ -33,3 +37,8 @@ for svc in etcd redis-server; do
     systemctl stop "$svc" || true
   fi
 done
+# the MCP TypeScript SDK needs Node 18 or later (Debian 12 ships 18)
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)'; then
+  echo "Node.js $(node --version) is older than 18, which the MCP TypeScript SDK test needs" >&2
+  exit 1
+fi

@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * The operator pages on the admin listener: the OpenAPI document at {@value #OPENAPI}, the browse
- * page at {@value #ADMIN_UI}, the playground at {@value #PLAYGROUND} with its forwarder to the proxy
+ * page at {@value #ADMIN_UI}, the operator console at {@value #CONSOLE} (resource tables and forms
+ * generated from the published schemas, plots of {@code /admin/v1/stats}), the playground at {@value #PLAYGROUND} with its forwarder to the proxy
  * listener ({@link PlaygroundForwarder}), and {@value #UI_CONFIG}, which tells the pages the proxy
  * listener's scheme and port (no secret).
  *
@@ -32,13 +33,14 @@ public final class AdminUiExtension implements AdminExtension {
     public static final String OPENAPI = "/admin/openapi.json";
     public static final String UI_CONFIG = "/admin/ui-config.json";
     public static final String ADMIN_UI = "/admin/ui/";
+    public static final String CONSOLE = "/admin/console/";
     public static final String ASSETS = "/admin/ui/assets/";
     public static final String PLAYGROUND = "/playground/";
     public static final String PLAYGROUND_API = PlaygroundForwarder.PREFIX;
     public static final String ADMIN_KEY_HEADER = PlaygroundForwarder.ADMIN_KEY_HEADER;
 
     /** The GET documents and pages; each has an entry in the OpenAPI document. */
-    public static final List<String> DOCUMENTED_PATHS = List.of(OPENAPI, UI_CONFIG, ADMIN_UI, PLAYGROUND);
+    public static final List<String> DOCUMENTED_PATHS = List.of(OPENAPI, UI_CONFIG, ADMIN_UI, CONSOLE, PLAYGROUND);
 
     /** The class-path resource holding the OpenAPI document. */
     public static final String SPEC_RESOURCE = "openapi/aisix.json";
@@ -66,6 +68,7 @@ public final class AdminUiExtension implements AdminExtension {
         forwarder = f;
         Assets.Asset admin = assets.page("admin.html");
         Assets.Asset playground = assets.page("playground.html");
+        Assets.Asset console = assets.page("console.html");
         rules.get(OPENAPI, (req, res) -> send(res, 200, "application/json", spec))
                 .get(UI_CONFIG, (req, res) -> send(res, 200, "application/json", uiConfig(context.proxyUri())))
                 .get(ADMIN_UI, page(admin))
@@ -78,6 +81,8 @@ public final class AdminUiExtension implements AdminExtension {
                         page(asset.get()).handle(req, res);
                     }
                 })
+                .get(CONSOLE, page(console))
+                .get("/admin/console", page(console))
                 .get(PLAYGROUND, page(playground))
                 .get("/playground", page(playground))
                 .any(PLAYGROUND_API + "/{+path}", f);

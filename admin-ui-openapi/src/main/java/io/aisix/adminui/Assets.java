@@ -20,6 +20,9 @@ final class Assets {
     private static final Map<String, String> FILES = Map.of(
             "admin.html", "text/html; charset=utf-8",
             "playground.html", "text/html; charset=utf-8",
+            "console.html", "text/html; charset=utf-8",
+            "console.js", "text/javascript; charset=utf-8",
+            "plot.js", "text/javascript; charset=utf-8",
             "ui.css", "text/css; charset=utf-8",
             "common.js", "text/javascript; charset=utf-8",
             "admin.js", "text/javascript; charset=utf-8",

@@ -66,7 +66,7 @@ class AdminUiIT {
 
     @Test
     void pagesCarryAStrictContentSecurityPolicy() {
-        for (String path : List.of("/admin/ui/", "/admin/ui", "/playground/", "/playground")) {
+        for (String path : List.of("/admin/ui/", "/admin/ui", "/admin/console/", "/admin/console", "/playground/", "/playground")) {
             HttpResponse<String> r = get(gw.admin(path));
             assertEquals(200, r.statusCode(), path);
             assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/html"), path);
@@ -107,7 +107,7 @@ class AdminUiIT {
     @Test
     void noneOfTheseAnswerOnTheProxyListener() {
         for (String path : List.of("/admin/openapi.json", "/admin/ui/", "/admin/ui", "/admin/ui/assets/ui.css",
-                "/admin/ui-config.json", "/playground/", "/playground", "/playground/api/v1/models")) {
+                "/admin/ui-config.json", "/admin/console/", "/playground/", "/playground", "/playground/api/v1/models")) {
             HttpResponse<String> r = get(gw.proxy(path), "x-aisix-admin-key", TestGateway.ADMIN_KEY);
             assertEquals(404, r.statusCode(), path);
             assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("application/json"), path);

@@ -107,12 +107,14 @@ class OpenApiSpecTest {
         Map<String, JsonNode> byKind = kindSchemas(spec());
         // one per core kind, cache_policies (cache), rate_limit_policies (rate-limit),
         // observability_exporters (observe), guardrail_attachments (guardrails), oidc_providers and
-        // claim_mappings (auth-oidc), budgets (budgets), mcp_servers (mcp-gateway); the distribution's
-        // AdminUiEndToEndIT checks the plugins' against the running kinds
-        assertEquals(CoreKinds.all().size() + 8, byKind.size(), "one schema per kind");
+        // claim_mappings (auth-oidc), budgets (budgets), mcp_servers, mcp_policies and
+        // mcp_auth_settings (mcp-gateway); the distribution's AdminUiEndToEndIT checks the plugins'
+        // against the running kinds
+        assertEquals(CoreKinds.all().size() + 10, byKind.size(), "one schema per kind");
         assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
         assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
-        assertTrue(byKind.containsKey("mcp_servers"));
+        assertTrue(byKind.containsKey("mcp_servers") && byKind.containsKey("mcp_policies")
+                && byKind.containsKey("mcp_auth_settings"));
         for (ResourceKind<?> k : CoreKinds.all()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());

@@ -4,7 +4,6 @@ import static io.aisix.dist.GatewayFixture.CALLER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.adminui.AdminUiExtension;
@@ -12,8 +11,6 @@ import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.testkit.Script;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,59 +20,40 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * {@code /admin/ui/} and {@code /playground/} in headless Chromium (Debian's chromium and
- * chromium-driver, driven by Selenium) against a gateway with every built-in plugin in front of
- * the testkit mock upstream. Screenshots land in {@code target/screenshots/}. Skipped, with a
- * message, only when {@code /usr/bin/chromium} is absent ({@code make test} installs it).
+ * {@code /admin/ui/} and {@code /playground/} in headless Chromium ({@link HeadlessChromium})
+ * against a gateway with every built-in plugin in front of the testkit mock upstream.
  */
 @Timeout(180)
 class AdminUiBrowserIT {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Path SHOTS = Path.of("target", "screenshots");
     private static final String PROVIDER_SECRET = "sk-up-openai-123456"; // GatewayFixture's openai key
     private static final String FULL = "Hello from the mock upstream, streamed token by token.";
 
     @TempDir
     static Path dir;
     static GatewayFixture fx;
+    static HeadlessChromium browser;
     static ChromeDriver driver;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "browser tests skipped: no " + CHROMIUM
-                + " (install Debian's chromium and chromium-driver; `make test` does it through scripts/install-deps.sh)");
-        assertTrue(Files.isExecutable(CHROMEDRIVER), "chromium is installed but " + CHROMEDRIVER
-                + " is missing: apt-get install chromium-driver");
+        HeadlessChromium.assumeInstalled();
         fx = new GatewayFixture(dir);
         AdminUiEndToEndIT.addOverviewResources(fx, dir);
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + Files.createTempDirectory(dir, "chromium-profile"),
-                "--window-size=1360,1700");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-        Files.createDirectories(SHOTS);
+        browser = HeadlessChromium.start(dir);
+        driver = browser.driver;
     }
 
     @AfterAll
     static void stop() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
         if (fx != null) {
             fx.close();
@@ -83,25 +61,19 @@ class AdminUiBrowserIT {
     }
 
     private static WebDriverWait await(int seconds) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds));
+        return browser.await(seconds);
     }
 
     private static void type(String id, String text) {
-        WebElement e = driver.findElement(By.id(id));
-        e.clear();
-        e.sendKeys(text);
+        browser.type(id, text);
     }
 
     private static String text(String id) {
-        return driver.findElement(By.id(id)).getText();
+        return browser.text(id);
     }
 
     private static void shot(String name) {
-        try {
-            Files.write(SHOTS.resolve(name), driver.getScreenshotAs(OutputType.BYTES));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        browser.shot(name);
     }
 
     private static int operationCount() throws IOException {

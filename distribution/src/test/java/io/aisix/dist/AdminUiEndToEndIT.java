@@ -184,9 +184,9 @@ class AdminUiEndToEndIT {
             assertTrue(missing.isEmpty(), kind.name() + " reads fields the document lacks: " + missing);
             checked++;
         }
-        assertEquals(13, checked, "the eight core kinds (passthrough_routes included), the guardrails plugin's "
+        assertEquals(15, checked, "the eight core kinds (passthrough_routes included), the guardrails plugin's "
                 + "guardrail_attachments, auth-oidc's oidc_providers and claim_mappings, the budgets plugin's "
-                + "budgets and mcp-gateway's mcp_servers");
+                + "budgets and mcp-gateway's mcp_servers, mcp_policies and mcp_auth_settings");
         assertTrue(fx.gw.gateway.snapshots().kinds().get("guardrails").knownFields().contains("default_action"),
                 "the pii kind's own fields count");
         assertFalse(spec.toString().contains(TestGateway.ADMIN_KEY));

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * model's prices, the cap is $20, and sixteen clients (eight per replica) send until refused. The
  * replicas together admit at least the 20 requests the cap pays for and at most one more per
  * replica (the request each may run into the last part of the budget), refusals are 429
- * {@code budget_exceeded} with the reset time, spend shows in the access log and the metrics, and a
- * restarted replica still refuses (the spend lives in Redis).
+ * {@code budget_exceeded} with the reset time, spend shows in the access log, the metrics and the
+ * console's {@code /admin/v1/stats} and {@code /admin/v1/spend}, and a restarted replica still
+ * refuses (the spend lives in Redis).
  */
 @Timeout(180)
 class BudgetReplicasDistIT {
@@ -156,6 +157,25 @@ class BudgetReplicasDistIT {
             assertTrue(metrics.contains("aisix_cost_usd_total{"), metrics);
             assertTrue(metrics.contains("aisix_budget_rejections_total{"), metrics);
         }
+
+        // the console's documents: each replica's stats price what it answered ($1 each, $ok together),
+        // and the replica that charged last sees the whole shared counter
+        double costs = 0;
+        double seen = 0;
+        for (InstalledGateway gw : List.of(a, b)) {
+            var stats = read(gw.admin("GET", "/admin/v1/stats?by=model", null));
+            for (var series : stats.get("series")) {
+                if (series.get("name").asText().equals("priced")) {
+                    costs += series.at("/totals/cost_usd").asDouble();
+                }
+            }
+            var spend = read(gw.admin("GET", "/admin/v1/spend?budget=shared", null));
+            assertTrue(spend.get("available").asBoolean(), spend.toString());
+            assertEquals("*", spend.at("/counters/0/subject").asText(), spend.toString());
+            seen = Math.max(seen, spend.at("/counters/0/spent_usd").asDouble());
+        }
+        assertEquals(ok, costs, 1e-9, "GET /admin/v1/stats on both replicas");
+        assertEquals(ok, seen, 1e-9, "GET /admin/v1/spend on the replica that charged last");
 
         // the spend lives in Redis: a restarted replica still refuses
         a.close();

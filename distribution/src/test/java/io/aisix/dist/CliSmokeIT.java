@@ -49,12 +49,11 @@ class CliSmokeIT {
         Run ok = aisix(Map.of("ANON_PRINCIPAL_KEY", "sk-anonymous-principal"), "validate", "--resources",
                 example.toString());
         assertEquals(0, ok.exit(), ok.out());
-        // mcp_servers and api_keys mcp_access are served (mcp-gateway); mcp_auth_settings is not yet
+        // every collection of the example is served: mcp_servers, api_keys' mcp_access and mcp_auth_settings
+        // (mcp-gateway)
         assertEquals(List.of(
-                example + ":15:1: notice: /mcp_auth_settings: collection mcp_auth_settings (1 row) is not served by "
-                        + "this gateway; ignored",
                 HOME.resolve("conf/config.yaml") + ": valid",
-                example + ": valid (api_keys 1, mcp_servers 1)"), ok.lines());
+                example + ": valid (api_keys 1, mcp_servers 1, mcp_auth_settings 1)"), ok.lines());
 
         Run noKey = aisix(Map.of(), "validate", "--resources", example.toString());
         assertEquals(2, noKey.exit(), noKey.out());

@@ -54,10 +54,19 @@ final class GatewayFixture implements AutoCloseable {
         awaitModel("smart");
     }
 
+    /** The id of the row of {@code kind} whose {@code display_name} is {@code name}. */
+    String idOf(String kind, String name) {
+        for (JsonNode row : read(gw.adminCall("GET", "/admin/v1/" + kind, null).body())) {
+            if (row.at("/value/display_name").asText().equals(name)) {
+                return row.get("id").asText();
+            }
+        }
+        throw new IllegalStateException("no " + kind + " named " + name);
+    }
+
     /** A failover routing alias over fresh direct aliases (no cooldown shared with other tests). */
     void routing(String alias, String... targets) {
-        String key = gw.gateway.snapshots().current().snapshot().all(io.aisix.support.resource.CoreKinds.PROVIDER_KEYS)
-                .values().stream().filter(k -> k.displayName().equals("openai")).findFirst().orElseThrow().id();
+        String key = idOf("provider_keys", "openai");
         StringBuilder t = new StringBuilder();
         for (String target : targets) {
             model(target, key, "gpt-4o");

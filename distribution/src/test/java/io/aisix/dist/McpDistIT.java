@@ -24,6 +24,7 @@ import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpStatelessServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -329,7 +330,16 @@ class McpDistIT {
             this.sse = sse;
             this.web = WebServer.builder().host("127.0.0.1").port(0).routing(r -> r.post("/mcp", this::post)).build().start();
             McpServer.StatelessSyncSpecification spec = McpServer.sync(this).serverInfo(name, "1.0")
-                    .jsonSchemaValidator(NO_SCHEMAS).capabilities(McpSchema.ServerCapabilities.builder().tools(false).build());
+                    .jsonSchemaValidator(NO_SCHEMAS).capabilities(McpSchema.ServerCapabilities.builder().tools(false)
+                            .resources(false, false).prompts(false).build());
+            spec.resources(new McpStatelessServerFeatures.SyncResourceSpecification(
+                    McpSchema.Resource.builder("note://" + name + "/readme", "readme").mimeType("text/plain").build(),
+                    (ctx, req) -> new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(),
+                            "text/plain", name + " readme")))));
+            spec.prompts(new McpStatelessServerFeatures.SyncPromptSpecification(
+                    new McpSchema.Prompt("greet", "a greeting", List.of(new McpSchema.PromptArgument("who", "whom", true))),
+                    (ctx, req) -> new McpSchema.GetPromptResult("greeting", List.of(new McpSchema.PromptMessage(
+                            McpSchema.Role.USER, new McpSchema.TextContent(name + " greets " + req.arguments().get("who")))))));
             for (String t : List.of("echo", "add", "search", "secret_tool")) {
                 spec.toolCall(McpSchema.Tool.builder().name(t).description(t)
                         .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}").build(),

@@ -117,6 +117,11 @@ class OidcDistIT {
         create("claim_mappings", """
                 {"name":"ml-group","jwt_provider":"corp","match":[{"claim":"groups","op":"contains","values":["ml"]}],
                  "resolve":{"api_key_id":"%s"}}""".formatted(team));
+        String lab = create("api_keys", "{\"display_name\":\"lab\",\"allowed_models\":[\"limited\"],"
+                + "\"rate_limit\":{\"rpm\":2}}");
+        create("claim_mappings", """
+                {"name":"lab-group","jwt_provider":"corp","match":[{"claim":"groups","op":"contains","values":["lab"]}],
+                 "resolve":{"api_key_id":"%s"},"rate_limit_scope":"subject"}""".formatted(lab));
         HttpResponse<?>[] last = {null};
         try {
             eventually("a JWT caller is served", Duration.ofSeconds(20),
@@ -209,6 +214,17 @@ class OidcDistIT {
         HttpResponse<String> third = chat(bob, "limited");
         assertEquals(429, third.statusCode(), third.body());
         assertEquals("rate_limit_exceeded", read(third.body()).at("/error/code").asText());
+    }
+
+    @Test
+    void aPerSubjectMappingGivesEachIdentityItsOwnBucketOfTheSharedKey() {
+        for (String who : List.of("erin", "frank")) { // two subjects of one provider, mapped to the one lab key
+            String t = token(who, b -> b.claim("groups", List.of("lab")));
+            assertEquals(200, chat(t, "limited").statusCode(), who);
+            assertEquals(200, chat(t, "limited").statusCode(), who);
+            HttpResponse<String> third = chat(t, "limited");
+            assertEquals(429, third.statusCode(), who + ": " + third.body());
+        }
     }
 
     // ------------------------------------------------------------------ refusals

@@ -72,10 +72,15 @@ class ResourcesFileDistIT {
         try (InstalledGateway gw = InstalledGateway.start(dir, yaml, Map.of("ANON_PRINCIPAL_KEY", APP_KEY), null)) {
             assertTrue(gw.stdout().contains("store file " + example + " (generation 1; the Admin API is read-only)"),
                     gw.stdout());
-            // the tarball serves mcp_servers (mcp-gateway); mcp_auth_settings is still a notice
+            // the tarball serves mcp_servers and mcp_auth_settings (mcp-gateway)
             assertFalse(gw.stderr().contains("collection mcp_servers"), gw.stderr());
-            assertTrue(gw.stderr().contains("notice: /mcp_auth_settings: collection mcp_auth_settings (1 row) is not "
-                    + "served by this gateway; ignored"), gw.stderr());
+            assertFalse(gw.stderr().contains("collection mcp_auth_settings"), gw.stderr());
+            // its anonymous block: no credential, any source, the aggregated entry too, as the key anon-principal
+            HttpResponse<String> anonymous = gw.proxy("POST", "/mcp", null, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+                    + "\"method\":\"tools/list\"}");
+            assertEquals(200, anonymous.statusCode(), anonymous.body());
+            assertEquals(401, gw.proxy("POST", "/mcp", "sk-some-other-key-000000", "{\"jsonrpc\":\"2.0\",\"id\":1,"
+                    + "\"method\":\"tools/list\"}").statusCode(), "a bad credential is never downgraded to anonymous");
             // the example's key may use every MCP tool; its one server (127.0.0.1:13100) is not running here,
             // so the aggregated list is empty rather than failing
             HttpResponse<String> tools = gw.proxy("POST", "/mcp", APP_KEY, "{\"jsonrpc\":\"2.0\",\"id\":1,"

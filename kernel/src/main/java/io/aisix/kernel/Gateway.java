@@ -32,6 +32,8 @@ import io.aisix.kernel.plugin.PluginConfigs;
 import io.aisix.kernel.plugin.PluginRegistry;
 import io.aisix.kernel.plugin.ResourceKinds;
 import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.stats.StatsDocuments;
+import io.aisix.kernel.stats.UsageRing;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
@@ -43,6 +45,8 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
+import io.aisix.spi.observe.SpendBoard;
+import io.aisix.spi.observe.UsageStats;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.Digests;
 import io.aisix.support.Json;
@@ -91,6 +95,8 @@ public final class Gateway implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
     private final PluginConfigs pluginConfigs;
+    /** Per-minute request statistics and the budget counters, for /admin/v1/stats and /spend. */
+    private final StatsDocuments stats;
     private final KernelMetrics metrics = new KernelMetrics();
     private final List<FilterFactory> started = new ArrayList<>();
     private final ManagedMode managed; // null unless deployment.mode is managed
@@ -127,6 +133,9 @@ public final class Gateway implements AutoCloseable {
         this.pluginContext = new KernelPluginContext(upstream, options.clock(), metrics, pluginConfigs.byType(),
                 Path.of(config.store().dataDir()), Duration.ofMillis(config.upstream().timeoutMs()));
         ResourceKinds.offer(plugins, pluginContext);
+        this.stats = new StatsDocuments(new UsageRing(options.clock()), new StatsDocuments.Board());
+        pluginContext.register(UsageStats.class, stats.ring());
+        pluginContext.register(SpendBoard.class, stats.board());
         this.dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                 options.sleeper());
         List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, pluginContext);
@@ -245,7 +254,7 @@ public final class Gateway implements AutoCloseable {
         if (adminOn) {
             HealthReport health = healthReport(options);
             AdminRoutes admin = new AdminRoutes(adminAuth, new ResourceService(store, snapshots.kinds()), health,
-                    plugins.plugins(), status::models);
+                    plugins.plugins(), status::models, stats);
             loadAdminExtensions(options.hostLoader());
             b.putSocket("admin", s -> listener(s, "admin", adminAddr, "admin.tls", config.admin().tls())
                     .routing(r -> {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.plugin.PluginInfo;
+import io.aisix.kernel.stats.StatsDocuments;
+import io.aisix.kernel.stats.UsageRing;
 import io.aisix.spi.resource.ValidationIssue;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -39,19 +41,30 @@ public final class AdminRoutes implements HttpService {
     private final Supplier<JsonNode> health;
     private final List<PluginInfo> plugins;
     private final Supplier<JsonNode> modelStatus;
+    private final StatsDocuments stats;
 
     public AdminRoutes(AdminAuth auth, ResourceService resources, Supplier<JsonNode> health, List<PluginInfo> plugins) {
         this(auth, resources, health, plugins, ResourceService.JSON::createArrayNode);
     }
 
-    /** @param modelStatus the {@code GET /admin/v1/models/status} document (AISIX's, as {@code /status/models}) */
     public AdminRoutes(AdminAuth auth, ResourceService resources, Supplier<JsonNode> health, List<PluginInfo> plugins,
                        Supplier<JsonNode> modelStatus) {
+        this(auth, resources, health, plugins, modelStatus, new StatsDocuments(
+                new UsageRing(java.time.Clock.systemUTC()), new StatsDocuments.Board()));
+    }
+
+    /**
+     * @param modelStatus the {@code GET /admin/v1/models/status} document (AISIX's, as {@code /status/models})
+     * @param stats       the {@code GET /admin/v1/stats} and {@code GET /admin/v1/spend} documents
+     */
+    public AdminRoutes(AdminAuth auth, ResourceService resources, Supplier<JsonNode> health, List<PluginInfo> plugins,
+                       Supplier<JsonNode> modelStatus, StatsDocuments stats) {
         this.auth = auth;
         this.resources = resources;
         this.health = health;
         this.plugins = plugins;
         this.modelStatus = modelStatus;
+        this.stats = stats;
     }
 
     /**
@@ -82,6 +95,11 @@ public final class AdminRoutes implements HttpService {
             new Bound(new Route("GET", "/health"), (self, req, res) -> send(res, 200, self.health.get())),
             new Bound(new Route("GET", "/plugins"), (self, req, res) -> send(res, 200, self.pluginsJson())),
             new Bound(new Route("GET", "/models/status"), (self, req, res) -> send(res, 200, self.modelStatus.get())),
+            new Bound(new Route("GET", "/stats"), (self, req, res) -> send(res, 200, query(() -> self.stats.stats(
+                    queryParam(req, "window").orElse("1h"), queryParam(req, "by").orElse("model"),
+                    Integer.parseInt(queryParam(req, "top").orElse("10")))))),
+            new Bound(new Route("GET", "/spend"), (self, req, res) ->
+                    send(res, 200, self.stats.spend(queryParam(req, "budget")))),
             new Bound(new Route("POST", "/api_keys/{id}/rotate"), (self, req, res) ->
                     send(res, 200, self.resources.rotate(param(req, "id"), ifMatch(req)))),
             new Bound(new Route("GET", "/{kind}"), (self, req, res) ->
@@ -167,6 +185,21 @@ public final class AdminRoutes implements HttpService {
 
     private static String param(ServerRequest req, String name) {
         return req.path().pathParameters().get(name);
+    }
+
+    private static Optional<String> queryParam(ServerRequest req, String name) {
+        return req.query().first(name).asOptional();
+    }
+
+    /** A document built from query parameters: a bad one is a 400 naming it. */
+    private static JsonNode query(Supplier<? extends JsonNode> build) {
+        try {
+            return build.get();
+        } catch (NumberFormatException e) {
+            throw new AdminError(400, "top must be a number");
+        } catch (IllegalArgumentException e) {
+            throw new AdminError(400, e.getMessage());
+        }
     }
 
     private static Optional<Long> ifMatch(ServerRequest req) {

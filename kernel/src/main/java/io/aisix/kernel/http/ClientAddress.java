@@ -1,11 +1,10 @@
 package io.aisix.kernel.http;
 
 import io.aisix.kernel.config.ConfigException;
-import java.math.BigInteger;
+import io.aisix.support.IpRange;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +22,7 @@ import java.util.function.Function;
  * read: a caller cannot pick its own address.
  */
 public final class ClientAddress {
-    private final List<Cidr> trusted;
+    private final List<IpRange> trusted;
     private final boolean recursive;
     private final String header;
 
@@ -34,9 +33,9 @@ public final class ClientAddress {
      * @throws ConfigException naming {@code proxy.real_ip.trusted_proxies} for an entry that is not one
      */
     public ClientAddress(List<String> trusted, boolean recursive, String header) {
-        List<Cidr> parsed = new ArrayList<>();
+        List<IpRange> parsed = new ArrayList<>();
         for (String t : trusted) {
-            parsed.add(Cidr.parse(t).orElseThrow(() -> new ConfigException("proxy.real_ip.trusted_proxies",
+            parsed.add(IpRange.parse(t).orElseThrow(() -> new ConfigException("proxy.real_ip.trusted_proxies",
                     "'" + t + "' is neither an IP address nor a CIDR range (10.0.0.0/8, 2001:db8::/32)")));
         }
         this.trusted = List.copyOf(parsed);
@@ -78,7 +77,7 @@ public final class ClientAddress {
         }
         InetAddress client = addr;
         for (int i = entries.size() - 1; i >= 0; i--) {
-            Optional<InetAddress> e = literal(entries.get(i));
+            Optional<InetAddress> e = IpRange.literal(entries.get(i));
             if (e.isEmpty()) {
                 break; // garbage: what lies to its left cannot be trusted either
             }
@@ -91,71 +90,11 @@ public final class ClientAddress {
     }
 
     private boolean isTrusted(InetAddress a) {
-        for (Cidr c : trusted) {
+        for (IpRange c : trusted) {
             if (c.contains(a)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** An IP literal (never a host name: nothing is resolved); {@code [v6]} and {@code v4:port} accepted. */
-    static Optional<InetAddress> literal(String s) {
-        String t = s.trim();
-        if (t.startsWith("[") && t.contains("]")) {
-            t = t.substring(1, t.indexOf(']'));
-        } else if (t.indexOf(':') > 0 && t.indexOf(':') == t.lastIndexOf(':') && t.indexOf('.') > 0) {
-            t = t.substring(0, t.indexOf(':')); // 203.0.113.7:5123
-        }
-        if (t.isEmpty() || !(t.indexOf(':') >= 0 || t.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-            return Optional.empty();
-        }
-        if (t.indexOf(':') >= 0 && !t.chars().allMatch(c -> c == ':' || c == '.' || c == '%'
-                || Character.digit(c, 16) >= 0)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(InetAddress.getByName(t)); // a literal: no lookup
-        } catch (UnknownHostException | SecurityException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** An address range. */
-    record Cidr(byte[] network, int bits) {
-        static Optional<Cidr> parse(String s) {
-            String t = s.trim();
-            int slash = t.indexOf('/');
-            Optional<InetAddress> a = literal(slash < 0 ? t : t.substring(0, slash));
-            if (a.isEmpty()) {
-                return Optional.empty();
-            }
-            byte[] bytes = a.get().getAddress();
-            int max = bytes.length * 8;
-            int bits = max;
-            if (slash >= 0) {
-                try {
-                    bits = Integer.parseInt(t.substring(slash + 1));
-                } catch (NumberFormatException e) {
-                    return Optional.empty();
-                }
-                if (bits < 0 || bits > max) {
-                    return Optional.empty();
-                }
-            }
-            return Optional.of(new Cidr(bytes, bits));
-        }
-
-        boolean contains(InetAddress a) {
-            byte[] b = a.getAddress();
-            if (b.length != network.length) {
-                return false;
-            }
-            BigInteger mask = BigInteger.ONE.shiftLeft(network.length * 8).subtract(BigInteger.ONE)
-                    .shiftRight(bits).not();
-            BigInteger n = new BigInteger(1, network);
-            BigInteger x = new BigInteger(1, b);
-            return n.and(mask).equals(x.and(mask));
-        }
     }
 }

@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
  *   <li>rows without {@code id}: the id is derived from the kind and the row's
  *       {@code display_name} (or {@code name}) with {@link FileIds}, as AISIX does; a
  *       {@code guardrail_attachments} row, which has no name, from what it attaches
- *       ({@code guardrail_id}, {@code scope_type}, {@code scope_id});</li>
+ *       ({@code guardrail_id}, {@code scope_type}, {@code scope_id}); the one
+ *       {@code mcp_auth_settings} row from the fixed identity {@code default};</li>
  *   <li>caller keys as {@code key_env} (the variable holding the key), hashed at load: the
  *       plaintext is never kept, stored or printed; a plaintext {@code key} is refused;</li>
  *   <li>references by name: a model's {@code provider_key} (the provider key's
@@ -85,6 +86,8 @@ public final class ResourcesFile {
 
     private static final ObjectMapper JSON = Json.mapper();
     private static final String ATTACHMENTS = "guardrail_attachments";
+    /** AISIX's one singleton collection (the mcp-gateway plugin's kind). */
+    private static final String SINGLETON = "mcp_auth_settings";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final int MIN_KEY_LENGTH = 8;
 
@@ -262,7 +265,7 @@ public final class ResourcesFile {
         /** Takes the id out of the row, or derives it from the row's name. */
         private void row(ResourceKind<?> kind, String pointer, ObjectNode value) {
             Optional<String> name = nameOf(value);
-            Optional<String> identity = name.or(() -> attachmentIdentity(kind, value));
+            Optional<String> identity = name.or(() -> namelessIdentity(kind, value));
             JsonNode idNode = value.remove("id");
             String id;
             boolean derived = idNode == null || idNode.isNull();
@@ -525,10 +528,14 @@ public final class ResourcesFile {
     }
 
     /**
-     * What a {@code guardrail_attachments} row attaches, as written (so the id does not change when
-     * {@code guardrail_id} is a name): {@code <guardrail_id>@<scope_type>[/<scope_id>]}.
+     * The identity of a row of a kind without names: what a {@code guardrail_attachments} row
+     * attaches, as written (so the id does not change when {@code guardrail_id} is a name):
+     * {@code <guardrail_id>@<scope_type>[/<scope_id>]}; {@code default} for the singleton.
      */
-    private static Optional<String> attachmentIdentity(ResourceKind<?> kind, ObjectNode value) {
+    private static Optional<String> namelessIdentity(ResourceKind<?> kind, ObjectNode value) {
+        if (kind.name().equals(SINGLETON)) {
+            return Optional.of("default"); // one row at most, no name: a fixed identity, so a fixed id
+        }
         if (!kind.name().equals(ATTACHMENTS)) {
             return Optional.empty();
         }

@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.support.Digests;
+import io.aisix.spi.observe.SpendBoard;
+import io.aisix.spi.observe.UsageEvent;
+import io.aisix.spi.observe.UsageStats;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -288,5 +291,49 @@ class AdminApiIT {
         HttpResponse<String> r = gw.adminCall("GET", "/admin/v1/plugins", null);
         assertEquals(200, r.statusCode());
         assertTrue(r.body().contains("filter:test-scripted@INGRESS/900"), r.body());
+    }
+
+    @Test
+    void statsAndSpendAnswerFromTheServicesPluginsFeed() throws Exception {
+        HttpResponse<String> empty = gw.adminCall("GET", "/admin/v1/stats", null);
+        assertEquals(200, empty.statusCode(), empty.body());
+        JsonNode doc = json(empty);
+        assertEquals("1h", doc.get("window").asText());
+        assertEquals("model", doc.get("by").asText());
+        assertEquals(60, doc.get("buckets").size());
+        assertEquals(0, doc.at("/total/totals/requests").asLong());
+
+        // what the observe plugin does with every finished request
+        UsageStats stats = gw.gateway.pluginContext().service(UsageStats.class).orElseThrow();
+        stats.record(new UsageEvent("r1", java.time.Instant.now().minusMillis(40), 40_000_000L, java.util.Optional.empty(),
+                "/v1/chat/completions", "key-1", "gpt", "openai", "gpt-4o", 200, "", 12, 8, 0, 0, "", "", 1, false,
+                java.util.List.of(), java.util.Optional.empty(), java.util.Optional.empty(), false,
+                new UsageEvent.Spend(0.25, 0, java.util.List.of())));
+        doc = json(gw.adminCall("GET", "/admin/v1/stats?window=24h&by=key&top=3", null));
+        assertEquals(96, doc.get("buckets").size());
+        assertEquals("key-1", doc.at("/series/0/name").asText());
+        assertEquals(1, doc.at("/series/0/totals/requests").asLong());
+        assertEquals(20, doc.at("/series/0/totals/prompt_tokens").asLong() + doc.at("/series/0/totals/completion_tokens").asLong());
+        assertEquals(0.25, doc.at("/series/0/totals/cost_usd").asDouble(), 1e-12);
+        assertTrue(doc.at("/series/0/totals/p50_ms").asDouble() >= 40, doc.toString());
+
+        for (String bad : new String[] {"window=7d", "by=team", "top=0", "top=x"}) {
+            HttpResponse<String> r = gw.adminCall("GET", "/admin/v1/stats?" + bad, null);
+            assertEquals(400, r.statusCode(), bad);
+            assertTrue(json(r).get("error_msg").asText().contains(bad.substring(0, bad.indexOf('='))), r.body());
+        }
+        HttpResponse<String> noKey = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/v1/stats"))));
+        assertEquals(401, noKey.statusCode());
+
+        JsonNode spend = json(gw.adminCall("GET", "/admin/v1/spend", null));
+        assertFalse(spend.get("available").asBoolean(), "no budgets plugin reported");
+        gw.gateway.pluginContext().service(SpendBoard.class).orElseThrow().report(() -> java.util.List.of(
+                new SpendBoard.Counter("b1", "monthly", "key-1", 0.25, 5, "hard",
+                        java.time.Instant.parse("2027-01-01T00:00:00Z"))));
+        spend = json(gw.adminCall("GET", "/admin/v1/spend?budget=monthly", null));
+        assertTrue(spend.get("available").asBoolean());
+        assertEquals(0.25, spend.at("/counters/0/spent_usd").asDouble());
+        assertEquals(5, spend.at("/counters/0/max_usd").asDouble());
+        assertEquals(0, json(gw.adminCall("GET", "/admin/v1/spend?budget=other", null)).get("counters").size());
     }
 }

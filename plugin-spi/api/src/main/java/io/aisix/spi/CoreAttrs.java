@@ -118,6 +118,15 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> CLIENT_IP = AttrKey.of("client_ip", String.class);
 
+    /**
+     * Who the caller key's own limits count for, when that is not the key itself: set by an AUTH
+     * plugin whose identities share one key ({@code auth-oidc}: a claim mapping with
+     * {@code rate_limit_scope: subject} sets {@code <provider>/<identity>}). Rate limiting then
+     * meters the key's {@code rate_limit}, {@code mcp_rate_limits} and {@code api_key}-scoped
+     * policies in a counter of this subject's, so two identities of one key do not share a bucket.
+     */
+    public static final AttrKey<String> RATE_LIMIT_SUBJECT = AttrKey.of("rate_limit_subject", String.class);
+
     /** The routing candidates of a request, wrapped so the attribute stays typed. */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
     }

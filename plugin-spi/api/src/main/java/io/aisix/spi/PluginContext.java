@@ -34,8 +34,10 @@ public interface PluginContext {
      * {@link io.aisix.spi.observe.ExporterKind} and {@link io.aisix.spi.guardrail.GuardrailKind}
      * (the kinds of every plugin folder), {@link io.aisix.spi.guardrail.GuardrailKinds},
      * {@link io.aisix.spi.cache.CacheBackend} (the backends that started and are on; available
-     * once every backend's {@code start} returned, so filter factories see them) and
-     * {@link io.aisix.spi.observe.GatewayMetrics}. Empty for a type nobody offers, and in unit
+     * once every backend's {@code start} returned, so filter factories see them),
+     * {@link io.aisix.spi.observe.GatewayMetrics}, {@link io.aisix.spi.observe.UsageStats} (the
+     * console's request statistics) and {@link io.aisix.spi.observe.SpendBoard} (where a budgets
+     * plugin reports its counters). Empty for a type nobody offers, and in unit
      * tests unless the test registers one. A shared type must come from a parent-loaded module
      * (this SPI), since each plugin folder has its own class loader.
      */

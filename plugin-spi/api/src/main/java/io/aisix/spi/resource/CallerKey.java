@@ -3,6 +3,7 @@ package io.aisix.spi.resource;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,11 +16,28 @@ import java.util.Optional;
  *                      {@code jwtSubject}; empty unless {@code jwtSubject} is set
  * @param jwtSubject    AISIX's {@code jwt_subject}: the value of that provider's identity claim that
  *                      selects this key for a JWT caller; empty when JWTs never select this key
+ * @param mcpRateLimits AISIX's {@code mcp_rate_limits}: per {@code mcp_servers} name, limits on this
+ *                      key's tool calls to that server (request dimensions only), each in its own
+ *                      counter, on top of {@code rateLimit}
  */
 public record CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
                         Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
                         Optional<String> teamId, Optional<String> userId, JsonNode metadata, List<String> allowedRoutes,
-                        Optional<String> jwtProvider, Optional<String> jwtSubject, Optional<McpAccess> mcpAccess) {
+                        Optional<String> jwtProvider, Optional<String> jwtSubject, Optional<McpAccess> mcpAccess,
+                        Map<String, RateLimit> mcpRateLimits) {
+
+    public CallerKey {
+        mcpRateLimits = Map.copyOf(mcpRateLimits);
+    }
+
+    /** A key without per-server MCP limits. */
+    public CallerKey(String id, Optional<String> displayName, String keyHash, List<String> allowedModels,
+                     Optional<RateLimit> rateLimit, Optional<Instant> expiresAt, boolean disabled,
+                     Optional<String> teamId, Optional<String> userId, JsonNode metadata, List<String> allowedRoutes,
+                     Optional<String> jwtProvider, Optional<String> jwtSubject, Optional<McpAccess> mcpAccess) {
+        this(id, displayName, keyHash, allowedModels, rateLimit, expiresAt, disabled, teamId, userId, metadata,
+                allowedRoutes, jwtProvider, jwtSubject, mcpAccess, Map.of());
+    }
 
     /**
      * AISIX's {@code mcp_access}: namespaced {@code <server>__<tool>} patterns, each a single-{@code *}

@@ -3,12 +3,21 @@ package io.aisix.spi.resource;
 import java.util.OptionalLong;
 
 /**
- * Inline limits on a caller key or a model. Absent fields mean "no limit".
+ * Inline limits on a caller key or a model, or (request dimensions only) on a key's tool calls to
+ * one MCP server. Absent fields mean "no limit". Windows: {@code rps} 1 s, {@code rpm} and
+ * {@code tpm} 60 s, {@code rph} 3600 s, {@code rpd} and {@code tpd} 86400 s.
  */
 public record RateLimit(OptionalLong rps, OptionalLong rpm, OptionalLong rpd, OptionalLong tpm, OptionalLong tpd,
-                        OptionalLong concurrency) {
+                        OptionalLong concurrency, OptionalLong rph) {
+
+    /** Limits without a per-hour request cap. */
+    public RateLimit(OptionalLong rps, OptionalLong rpm, OptionalLong rpd, OptionalLong tpm, OptionalLong tpd,
+                     OptionalLong concurrency) {
+        this(rps, rpm, rpd, tpm, tpd, concurrency, OptionalLong.empty());
+    }
 
     public boolean isEmpty() {
-        return rps.isEmpty() && rpm.isEmpty() && rpd.isEmpty() && tpm.isEmpty() && tpd.isEmpty() && concurrency.isEmpty();
+        return rps.isEmpty() && rpm.isEmpty() && rph.isEmpty() && rpd.isEmpty() && tpm.isEmpty() && tpd.isEmpty()
+                && concurrency.isEmpty();
     }
 }

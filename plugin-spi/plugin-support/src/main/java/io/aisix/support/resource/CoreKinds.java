@@ -13,6 +13,8 @@ import io.aisix.spi.resource.ResourceKind;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -67,7 +69,8 @@ public final class CoreKinds {
 
     public static final ResourceKind<CallerKey> API_KEYS = new Kind<>("api_keys",
             Set.of("display_name", "key_hash", "allowed_models", "rate_limit", "expires_at", "disabled", "team_id",
-                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject", "mcp_access"),
+                    "user_id", "metadata", "allowed_routes", "jwt_provider", "jwt_subject", "mcp_access",
+                    "mcp_rate_limits"),
             Set.of(), CoreKinds::callerKey);
 
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
@@ -267,8 +270,11 @@ public final class CoreKinds {
             List<String> deny = m.strings("deny", List.of());
             return new CallerKey.McpAccess(allow, deny);
         });
+        // AISIX: per-server limits of the key's tool calls, keyed by mcp_servers name
+        Map<String, RateLimit> mcpLimits = new LinkedHashMap<>();
+        r.objectMap("mcp_rate_limits").forEach((server, limits) -> mcpLimits.put(server, mcpRateLimit(limits)));
         return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
-                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp);
+                jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp, mcpLimits);
     }
 
     private static Guardrail guardrail(String id, FieldReader r) {
@@ -285,7 +291,23 @@ public final class CoreKinds {
 
     private static RateLimit rateLimit(FieldReader r) {
         return new RateLimit(r.integer("rps", 1), r.integer("rpm", 1), r.integer("rpd", 1), r.integer("tpm", 1),
-                r.integer("tpd", 1), r.integer("concurrency", 1));
+                r.integer("tpd", 1), r.integer("concurrency", 1), r.integer("rph", 1));
+    }
+
+    /**
+     * AISIX's {@code McpRateLimit}: {@code rps}, {@code rpm}, {@code rph}, {@code rpd},
+     * {@code concurrency}, each at least 0 (0 refuses every call). A tool call commits no tokens,
+     * so {@code tpm}/{@code tpd} are refused rather than accepted and never consumed.
+     */
+    private static RateLimit mcpRateLimit(FieldReader r) {
+        for (String tokens : List.of("tpm", "tpd")) {
+            if (!r.describing() && r.has(tokens)) {
+                r.error(tokens, "is not a limit of MCP tool calls (they commit no tokens)");
+            }
+        }
+        OptionalLong none = OptionalLong.empty();
+        return new RateLimit(r.integer("rps", 0), r.integer("rpm", 0), r.integer("rpd", 0), none, none,
+                r.integer("concurrency", 0), r.integer("rph", 0));
     }
 
     /** A kind decoded by a function over a {@link FieldReader}. */

@@ -550,6 +550,37 @@ public final class FieldReader {
     }
 
     /**
+     * An optional object whose values are objects, by name (AISIX's per-server limit maps). When
+     * describing, one reader describes every value ({@code additionalProperties}).
+     */
+    public Map<String, FieldReader> objectMap(String field) {
+        if (describing()) {
+            ObjectNode value = typed("object");
+            ObjectNode s = typed("object");
+            s.set("additionalProperties", value);
+            property(field, s);
+            return Map.of("*", new FieldReader(NODES.objectNode(), at(field) + "/*", issues, value));
+        }
+        JsonNode v = raw(field);
+        if (v == null) {
+            return Map.of();
+        }
+        if (!v.isObject()) {
+            error(field, "must be an object");
+            return Map.of();
+        }
+        Map<String, FieldReader> out = new LinkedHashMap<>();
+        v.fields().forEachRemaining(e -> {
+            if (!e.getValue().isObject()) {
+                issues.add(new ValidationIssue(at(field) + "/" + e.getKey(), "must be an object"));
+            } else {
+                out.put(e.getKey(), new FieldReader(e.getValue(), at(field) + "/" + e.getKey(), issues, null));
+            }
+        });
+        return out;
+    }
+
+    /**
      * An array of objects; {@code required} makes an absent or empty array an error. When
      * describing, one reader describes the items.
      */

@@ -14,13 +14,15 @@ import java.util.Set;
  * {@code jwt_provider}* (an {@code oidc_providers} name), {@code match}* (a non-empty list of
  * {@code {claim, op: exact|contains, values}}, all of which must hold), {@code resolve}*
  * ({@code {api_key_id}}: the caller key the request runs as), {@code priority} [0, lower first,
- * ties by name], {@code enabled} [true]. The key and the provider must exist when written through
+ * ties by name], {@code enabled} [true], and this gateway's {@code rate_limit_scope} key|subject
+ * [key] (subject: the key's own limits count per identity, see {@link ClaimMapping#perSubject}).
+ * The key and the provider must exist when written through
  * the Admin API, and neither can be deleted while a mapping names it.
  */
 public final class ClaimMappingKind implements ResourceKind<ClaimMapping> {
     static final String NAME = "claim_mappings";
     private static final Set<String> FIELDS = Set.of("name", "jwt_provider", "match", "resolve", "priority",
-            "enabled");
+            "enabled", "rate_limit_scope");
 
     @Override
     public String name() {
@@ -49,8 +51,10 @@ public final class ClaimMappingKind implements ResourceKind<ClaimMapping> {
         String keyId = r.object("resolve").map(x -> x.string("api_key_id")).orElse("");
         long priority = r.integer("priority", 0, 4_294_967_295L).orElse(0);
         boolean enabled = r.bool("enabled", true);
+        // this gateway's: AISIX counts every identity mapped to a key in the key's one counter
+        boolean perSubject = r.oneOf("rate_limit_scope", "key", List.of("key", "subject")).equals("subject");
         r.finish();
-        return new ClaimMapping(id, name, provider, List.copyOf(match), keyId, priority, enabled);
+        return new ClaimMapping(id, name, provider, List.copyOf(match), keyId, priority, enabled, perSubject);
     }
 
     @Override

@@ -78,7 +78,9 @@ final class OidcAuthFilter implements Filter {
     public Response handle(Exchange exchange, Chain chain) {
         Optional<String> token = bearer(exchange);
         if (token.isPresent() && looksLikeJwt(token.get())) {
-            exchange.attr(CoreAttrs.CALLER, authenticate(token.get()));
+            Caller caller = authenticate(token.get());
+            exchange.attr(CoreAttrs.CALLER, caller.key());
+            caller.rateLimitSubject().ifPresent(s -> exchange.attr(CoreAttrs.RATE_LIMIT_SUBJECT, s));
         }
         return chain.proceed(exchange);
     }
@@ -123,7 +125,14 @@ final class OidcAuthFilter implements Filter {
         return dots == 2 || dots == 4;
     }
 
-    CallerKey authenticate(String token) {
+    /**
+     * A verified token's caller: the key it runs as and, for a mapping with
+     * {@code rate_limit_scope: subject}, the {@code <provider>/<identity>} its limits count for.
+     */
+    record Caller(CallerKey key, Optional<String> rateLimitSubject) {
+    }
+
+    Caller authenticate(String token) {
         Verified seen = verified.get(token);
         if (seen != null && cache.entry(seen.provider()).keys == seen.keys()) {
             // signature already checked against this very key set: only what can change is checked again
@@ -269,9 +278,10 @@ final class OidcAuthFilter implements Filter {
     }
 
     /** The caller key: bound by {@code jwt_subject} to the identity claim, else the first matching mapping. */
-    private CallerKey resolve(OidcProvider p, JWTClaimsSet claims) {
+    private Caller resolve(OidcProvider p, JWTClaimsSet claims) {
         Map<String, Object> all = claims.getClaims();
         CallerKey key = null;
+        boolean perSubject = false;
         Object identity = Claims.at(all, p.identityClaim());
         if (identity instanceof String || identity instanceof Number) {
             List<CallerKey> bound = index.bySubject().getOrDefault(p.name(), Map.of()).get(identity.toString());
@@ -286,6 +296,7 @@ final class OidcAuthFilter implements Filter {
             for (ClaimMapping m : index.mappings().getOrDefault(p.name(), List.of())) {
                 if (Claims.matches(all, m.match())) {
                     key = index.keys().get(m.apiKeyId());
+                    perSubject = m.perSubject();
                     if (key == null) {
                         throw refused("claim mapping " + m.name() + " names a missing API key");
                     }
@@ -302,7 +313,10 @@ final class OidcAuthFilter implements Filter {
         if (key.expiresAt().isPresent() && !clock.instant().isBefore(key.expiresAt().get())) {
             throw new GatewayException(ErrorCode.API_KEY_EXPIRED, "the API key of this identity has expired");
         }
-        return key;
+        if (perSubject && !(identity instanceof String || identity instanceof Number)) {
+            throw refused("the identity claim " + p.identityClaim() + " is missing, and this mapping meters per identity");
+        }
+        return new Caller(key, perSubject ? Optional.of(p.name() + "/" + identity) : Optional.empty());
     }
 
     private static GatewayException refused(String why) {

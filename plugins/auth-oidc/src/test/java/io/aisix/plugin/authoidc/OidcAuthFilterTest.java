@@ -109,7 +109,10 @@ class OidcAuthFilterTest {
                         + "\"resolve\":{\"api_key_id\":\"ops-key\"}}")
                 .decode(new ClaimMappingKind(), "m4", "{\"name\":\"other-idp\",\"jwt_provider\":\"elsewhere\","
                         + "\"match\":[{\"claim\":\"dept\",\"op\":\"exact\",\"values\":[\"hr\"]}],"
-                        + "\"resolve\":{\"api_key_id\":\"ops-key\"}}");
+                        + "\"resolve\":{\"api_key_id\":\"ops-key\"}}")
+                .decode(new ClaimMappingKind(), "m5", "{\"name\":\"lab\",\"jwt_provider\":\"corp\",\"priority\":3,"
+                        + "\"match\":[{\"claim\":\"dept\",\"op\":\"exact\",\"values\":[\"lab\"]}],"
+                        + "\"resolve\":{\"api_key_id\":\"ops-key\"},\"rate_limit_scope\":\"subject\"}");
     }
 
     List<Filter> chain(Snapshot snapshot) {
@@ -348,6 +351,24 @@ class OidcAuthFilterTest {
         refused(f, stranger);
         refused(f, stranger);
         assertEquals(2, idp.jwksHits.get(), "one refetch once the interval passed");
+    }
+
+    @Test
+    void aPerSubjectMappingNamesTheIdentityItsLimitsCountFor() {
+        List<Filter> f = chain("");
+        for (String sub : List.of("u1", "u2")) {
+            TestExchange ex = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}").header("authorization", "Bearer "
+                    + idp.rs256(claims(sub, b -> b.claim("dept", "lab")))).build();
+            TestChain.of(f, e -> Response.json(new byte[0])).run(ex);
+            assertEquals("ops-key", ex.attr(CoreAttrs.CALLER).orElseThrow().id());
+            assertEquals(java.util.Optional.of("corp/" + sub), ex.attr(CoreAttrs.RATE_LIMIT_SUBJECT));
+        }
+        // the default scope (AISIX's): every identity of the mapping counts as the key
+        TestExchange ops = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}").header("authorization", "Bearer "
+                + idp.rs256(claims("u3", b -> b.claim("dept", "ops")))).build();
+        TestChain.of(f, e -> Response.json(new byte[0])).run(ops);
+        assertEquals("ops-key", ops.attr(CoreAttrs.CALLER).orElseThrow().id());
+        assertEquals(java.util.Optional.empty(), ops.attr(CoreAttrs.RATE_LIMIT_SUBJECT));
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Stage;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.observe.SpendBoard;
 import java.util.Optional;
 
 /**
@@ -57,12 +58,20 @@ public final class BudgetFilterFactory implements FilterFactory {
         } else {
             ledger = new MemoryLedger(context.clock(), context.dataDir().resolve("budgets.json"));
         }
-        runtime = new BudgetRuntime(ledger, context.clock(), context.metrics(), config.reservationWaitMs(), leaseMs);
+        BudgetRuntime r = new BudgetRuntime(ledger, context.clock(), context.metrics(), config.reservationWaitMs(),
+                leaseMs);
+        runtime = r;
+        context.service(SpendBoard.class).ifPresent(board -> board.report(r::counters));
     }
 
     @Override
     public Optional<Filter> create(FilterContext context) {
-        BudgetPlan plan = new BudgetPlan(context.snapshot().all(KIND).values());
+        var rows = context.snapshot().all(KIND).values();
+        BudgetPlan plan = new BudgetPlan(rows);
+        BudgetRuntime started = runtime;
+        if (started != null) {
+            started.budgets(rows);
+        }
         if (plan.isEmpty()) {
             return Optional.empty();
         }

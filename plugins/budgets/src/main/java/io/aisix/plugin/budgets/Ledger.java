@@ -1,5 +1,7 @@
 package io.aisix.plugin.budgets;
 
+import java.util.Map;
+
 /**
  * Where spend is counted, in nano-USD per counter ({@code <budget id>:<subject>:<period start>}).
  *
@@ -50,6 +52,15 @@ interface Ledger extends AutoCloseable {
      * @return the counter after the charge, as far as this ledger knows
      */
     long charge(String counter, Reservation reservation, long nanoUsd, long expireAtMs);
+
+    /**
+     * The counters this ledger holds in process memory, counter to spend in nano-USD, read without
+     * I/O (for the Admin API's spend, which must not block). A shared ledger whose counters live
+     * elsewhere answers none.
+     */
+    default Map<String, Long> held() {
+        return Map.of();
+    }
 
     @Override
     void close();

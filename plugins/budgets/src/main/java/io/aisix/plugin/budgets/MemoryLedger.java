@@ -113,6 +113,17 @@ final class MemoryLedger implements Ledger {
         }
     }
 
+    @Override
+    public Map<String, Long> held() {
+        Map<String, Long> out = new HashMap<>();
+        accounts.forEach((counter, a) -> {
+            synchronized (a) {
+                out.put(counter, a.spent);
+            }
+        });
+        return out;
+    }
+
     /** The counter's spend (0 when unknown). */
     long spent(String counter) {
         Account a = accounts.get(counter);

@@ -16,7 +16,6 @@ import io.aisix.spi.SseEvent;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamResponse;
-import io.aisix.spi.resource.CallerKey;
 import io.aisix.support.Json;
 import io.aisix.support.provider.SseReader;
 import java.io.IOException;
@@ -42,12 +41,14 @@ import java.util.logging.Logger;
  * that fails is left out of the aggregated list (logged and counted) but fails a single-server
  * list. {@code tools/call} goes to its server with the gateway's credential, and the upstream's
  * answer is relayed as it came, JSON or an event stream, with the caller's request id.
- * Notifications and responses from the caller are accepted with 202.
+ * Resources, resource templates and prompts are listed and routed the same way ({@link Family},
+ * {@code <server>__<uri>} and {@code <server>__<prompt>}). Notifications and responses from the
+ * caller are accepted with 202.
  *
  * <p>Access: a tool is usable when its server entry exposes it ({@code allowed_tools}) and the
- * caller key's {@code mcp_access} grants {@code <server>__<tool>}; a key without
- * {@code mcp_access} has no MCP access (403). Without a caller (no AUTH plugin) every exposed
- * tool is usable.
+ * caller's {@link McpGrant} (its key's {@code mcp_access} and the {@code mcp_policies} that apply)
+ * grants {@code <server>__<tool>}; a caller with no layer has no MCP access (403). Without a
+ * caller (no AUTH plugin) every exposed tool is usable.
  *
  * <p>Guardrails ({@link ToolGuards}): a call's arguments pass the caller's input guardrails
  * before the upstream is called, its result the output guardrails before it is relayed; a block
@@ -62,15 +63,20 @@ final class McpGatewayFilter implements Filter {
     private static final int MAX_PAGES = 20;
 
     private final Map<String, McpServer> servers;
+    private final McpGrant.Policies policies;
     private final UpstreamClient client;
     private final GatewayMetrics metrics;
     private final OAuthTokens tokens;
+    private final UpstreamHandshakes handshakes;
 
-    McpGatewayFilter(Map<String, McpServer> servers, UpstreamClient client, GatewayMetrics metrics, OAuthTokens tokens) {
+    McpGatewayFilter(Map<String, McpServer> servers, McpGrant.Policies policies, UpstreamClient client,
+                     GatewayMetrics metrics, OAuthTokens tokens, UpstreamHandshakes handshakes) {
         this.servers = servers;
+        this.policies = policies;
         this.client = client;
         this.metrics = metrics;
         this.tokens = tokens;
+        this.handshakes = handshakes;
     }
 
     @Override
@@ -79,8 +85,8 @@ final class McpGatewayFilter implements Filter {
             return chain.proceed(ex);
         }
         Optional<String> single = ex.path().length() > 5 ? Optional.of(ex.path().substring(5)) : Optional.empty();
-        Optional<CallerKey.McpAccess> access = ex.attr(CoreAttrs.CALLER).map(k -> k.mcpAccess().orElse(
-                new CallerKey.McpAccess(List.of(), List.of())));
+        Optional<McpGrant> access = ex.attr(CoreAttrs.CALLER).map(k -> McpGrant.of(k, policies))
+                .map(g -> ex.attr(McpAnonymousFilterFactory.CEILING).map(c -> g.with(c.layer())).orElse(g));
         Optional<String> version = ex.requestHeaders().first("mcp-protocol-version");
         if (version.isPresent() && !McpProtocol.SUPPORTED.contains(version.get())) {
             return rpcError(400, NullNode.getInstance(), McpProtocol.INVALID_REQUEST, "unsupported MCP-Protocol-Version '"
@@ -95,11 +101,11 @@ final class McpGatewayFilter implements Filter {
             ex.attr(CoreAttrs.MCP_SERVER, s.name());
             if (access.isPresent() && !access.get().mayUseServer(s.name())) {
                 return rpcError(403, NullNode.getInstance(), McpProtocol.INVALID_REQUEST, "this API key may not use "
-                        + "MCP server '" + s.name() + "' (mcp_access)", "forbidden");
+                        + "MCP server '" + s.name() + "' (mcp_access, mcp_policies)", "forbidden");
             }
-        } else if (access.isPresent() && access.get().allow().isEmpty()) {
+        } else if (access.isPresent() && access.get().none()) {
             return rpcError(403, NullNode.getInstance(), McpProtocol.INVALID_REQUEST,
-                    "this API key has no MCP access (mcp_access)", "forbidden");
+                    "this API key has no MCP access (mcp_access, mcp_policies)", "forbidden");
         }
         JsonNode msg;
         try {
@@ -132,10 +138,15 @@ final class McpGatewayFilter implements Filter {
         return switch (msg.get("method").asText()) {
             case "initialize" -> initialize(id, params, single);
             case "ping" -> ok(id, Json.mapper().createObjectNode());
-            case "tools/list" -> listTools(id, single, access);
+            case "tools/list" -> list(id, single, access, Family.TOOLS);
             case "tools/call" -> callTool(ex, id, params, single, access);
+            case "resources/list" -> list(id, single, access, Family.RESOURCES);
+            case "resources/templates/list" -> list(id, single, access, Family.RESOURCE_TEMPLATES);
+            case "resources/read" -> routed(ex, id, params, single, access, Family.RESOURCES, "resources/read");
+            case "prompts/list" -> list(id, single, access, Family.PROMPTS);
+            case "prompts/get" -> routed(ex, id, params, single, access, Family.PROMPTS, "prompts/get");
             default -> rpcError(200, id, McpProtocol.METHOD_NOT_FOUND, "method '" + msg.get("method").asText()
-                    + "' is not served by this gateway (tools only)", null);
+                    + "' is not served by this gateway", null);
         };
     }
 
@@ -144,13 +155,40 @@ final class McpGatewayFilter implements Filter {
         ObjectNode result = Json.mapper().createObjectNode();
         // the spec: answer the client's revision when supported, else the latest this side speaks
         result.put("protocolVersion", McpProtocol.SUPPORTED.contains(asked) ? asked : McpProtocol.LATEST);
-        result.putObject("capabilities").putObject("tools").put("listChanged", false);
+        ObjectNode caps = result.putObject("capabilities");
+        caps.putObject("tools").put("listChanged", false);
+        caps.putObject("resources").put("listChanged", false).put("subscribe", false);
+        caps.putObject("prompts").put("listChanged", false);
         result.putObject("serverInfo").put("name", single.map(s -> "aisix-mcp-gateway/" + s).orElse("aisix-mcp-gateway"))
                 .put("version", McpProtocol.GATEWAY_VERSION);
         return ok(id, result);
     }
 
-    private Response listTools(JsonNode id, Optional<String> single, Optional<CallerKey.McpAccess> access) {
+    /**
+     * What a list method lists: the result field holding the items, the item field that names an
+     * item (namespaced {@code <server>__<value>} on {@code /mcp}), and the upstream capability
+     * without which the server is not asked.
+     */
+    enum Family {
+        TOOLS("tools/list", "tools", "name", "tools"),
+        RESOURCES("resources/list", "resources", "uri", "resources"),
+        RESOURCE_TEMPLATES("resources/templates/list", "resourceTemplates", "uriTemplate", "resources"),
+        PROMPTS("prompts/list", "prompts", "name", "prompts");
+
+        final String method;
+        final String items;
+        final String key;
+        final String capability;
+
+        Family(String method, String items, String key, String capability) {
+            this.method = method;
+            this.items = items;
+            this.key = key;
+            this.capability = capability;
+        }
+    }
+
+    private Response list(JsonNode id, Optional<String> single, Optional<McpGrant> access, Family family) {
         List<McpServer> targets = new ArrayList<>();
         if (single.isPresent()) {
             targets.add(servers.get(single.get()));
@@ -165,7 +203,7 @@ final class McpGatewayFilter implements Filter {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<List<JsonNode>>> futures = new ArrayList<>();
             for (McpServer s : targets) {
-                futures.add(pool.submit(() -> upstreamTools(s)));
+                futures.add(pool.submit(() -> upstreamList(s, family)));
             }
             for (int i = 0; i < targets.size(); i++) {
                 McpServer s = targets.get(i);
@@ -174,11 +212,11 @@ final class McpGatewayFilter implements Filter {
                 } catch (ExecutionException e) {
                     String why = e.getCause() instanceof UpstreamSession.UpstreamFailure f ? f.getMessage()
                             : "MCP server '" + s.name() + "' failed: " + e.getCause();
-                    metrics.increment(LIST_FAILURES, "server", s.name(), "method", "tools/list");
+                    metrics.increment(LIST_FAILURES, "server", s.name(), "method", family.method);
                     if (single.isPresent()) {
                         return rpcError(200, id, McpProtocol.INTERNAL_ERROR, why, "upstream_unavailable");
                     }
-                    LOG.warning("tools/list: " + why + "; its tools are left out of the aggregated list");
+                    LOG.warning(family.method + ": " + why + "; its " + family.items + " are left out of the aggregated list");
                     lists.add(List.of());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -186,57 +224,127 @@ final class McpGatewayFilter implements Filter {
                 }
             }
         }
-        ArrayNode tools = Json.mapper().createArrayNode();
+        ArrayNode items = Json.mapper().createArrayNode();
         for (int i = 0; i < targets.size(); i++) {
             McpServer s = targets.get(i);
             for (JsonNode t : lists.get(i)) {
-                String name = t.path("name").asText("");
-                if (name.isEmpty() || !usable(s, name, access)) {
+                String key = t.path(family.key).asText("");
+                if (key.isEmpty() || !visible(s, family, key, access)) {
                     continue;
                 }
                 ObjectNode copy = ((ObjectNode) t).deepCopy();
                 if (single.isEmpty()) {
-                    copy.put("name", s.name() + McpProtocol.SEPARATOR + name);
+                    copy.put(family.key, s.name() + McpProtocol.SEPARATOR + key);
                 }
-                tools.add(copy);
+                items.add(copy);
             }
         }
         ObjectNode result = Json.mapper().createObjectNode();
-        result.set("tools", tools);
+        result.set(family.items, items);
         return ok(id, result);
     }
 
-    private List<JsonNode> upstreamTools(McpServer s) {
-        try (UpstreamSession session = new UpstreamSession(client, s, tokens)) {
-            session.initialize();
-            List<JsonNode> out = new ArrayList<>();
-            String cursor = null;
-            for (int page = 0; page < MAX_PAGES; page++) {
-                ObjectNode params = Json.mapper().createObjectNode();
-                if (cursor != null) {
-                    params.put("cursor", cursor);
-                }
-                JsonNode result = session.result(session.request("tools/list", params), "tools/list");
-                for (JsonNode t : result.path("tools")) {
-                    if (t.isObject()) {
-                        out.add(t);
-                    }
-                }
-                cursor = result.path("nextCursor").isTextual() ? result.get("nextCursor").asText() : null;
-                if (cursor == null) {
-                    break;
-                }
-            }
+    /** Every item a server lists (all pages, bounded); none when it lacks the family's capability. */
+    private List<JsonNode> upstreamList(McpServer s, Family family) {
+        UpstreamSession session = new UpstreamSession(client, s, tokens, handshakes);
+        session.initialize();
+        List<JsonNode> out = new ArrayList<>();
+        if (!session.capabilities().has(family.capability)) {
             return out;
         }
+        String cursor = null;
+        for (int page = 0; page < MAX_PAGES; page++) {
+            ObjectNode params = Json.mapper().createObjectNode();
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            JsonNode result = session.result(session.request(family.method, params), family.method);
+            for (JsonNode t : result.path(family.items)) {
+                if (t.isObject()) {
+                    out.add(t);
+                }
+            }
+            cursor = result.path("nextCursor").isTextual() ? result.get("nextCursor").asText() : null;
+            if (cursor == null) {
+                break;
+            }
+        }
+        return out;
     }
 
-    private static boolean usable(McpServer s, String tool, Optional<CallerKey.McpAccess> access) {
+    /**
+     * Whether the caller sees an item: a tool by {@code allowed_tools} and its namespaced name in
+     * the grant, a prompt by its namespaced name in the grant; resources and templates (addressed
+     * by URI, not by name) with their server.
+     */
+    private static boolean visible(McpServer s, Family family, String key, Optional<McpGrant> access) {
+        return switch (family) {
+            case TOOLS -> usable(s, key, access);
+            case PROMPTS -> access.isEmpty() || access.get().allows(s.name() + McpProtocol.SEPARATOR + key);
+            case RESOURCES, RESOURCE_TEMPLATES -> access.isEmpty() || access.get().mayUseServer(s.name());
+        };
+    }
+
+    /**
+     * {@code resources/read} and {@code prompts/get}: routed like a tool call by the namespaced
+     * {@code uri} or {@code name} on {@code /mcp} (the upstream's own on {@code /mcp/<server>}),
+     * checked like a listing, and answered as one JSON response; read contents carry the
+     * namespaced URI back.
+     */
+    private Response routed(Exchange ex, JsonNode id, JsonNode params, Optional<String> single,
+                            Optional<McpGrant> access, Family family, String method) {
+        JsonNode keyNode = params.path(family.key);
+        if (!keyNode.isTextual() || keyNode.asText().isEmpty()) {
+            return rpcError(200, id, McpProtocol.INVALID_PARAMS, method + " needs params." + family.key, null);
+        }
+        String key = keyNode.asText();
+        McpServer server;
+        String upstreamKey;
+        if (single.isPresent()) {
+            server = servers.get(single.get());
+            upstreamKey = key;
+        } else {
+            int sep = key.indexOf(McpProtocol.SEPARATOR);
+            server = sep > 0 ? servers.get(key.substring(0, sep)) : null;
+            if (server == null) {
+                return rpcError(200, id, McpProtocol.INVALID_PARAMS, "unknown " + family.key + " '" + key
+                        + "' (namespaced <server>__" + family.key + ")", "unknown_" + family.key);
+            }
+            upstreamKey = key.substring(sep + McpProtocol.SEPARATOR.length());
+        }
+        ex.attr(CoreAttrs.MCP_SERVER, server.name());
+        if (!visible(server, family, upstreamKey, access)) {
+            return rpcError(200, id, McpProtocol.INVALID_PARAMS, "'" + key + "' is not allowed for this API key "
+                    + "(mcp_access, mcp_policies)", "forbidden");
+        }
+        ObjectNode p = ((ObjectNode) params).deepCopy();
+        p.put(family.key, upstreamKey);
+        JsonNode answer;
+        try {
+            UpstreamSession session = new UpstreamSession(client, server, tokens, handshakes);
+            session.initialize();
+            answer = session.request(method, p);
+        } catch (UpstreamSession.UpstreamFailure e) {
+            return rpcError(200, id, McpProtocol.INTERNAL_ERROR, e.getMessage(), "upstream_unavailable");
+        }
+        ObjectNode out = ((ObjectNode) answer).deepCopy();
+        out.set("id", id);
+        if (single.isEmpty() && family == Family.RESOURCES) {
+            for (JsonNode c : out.path("result").path("contents")) {
+                if (c.isObject() && c.path("uri").isTextual()) {
+                    ((ObjectNode) c).put("uri", server.name() + McpProtocol.SEPARATOR + c.get("uri").asText());
+                }
+            }
+        }
+        return Response.json(McpProtocol.bytes(out));
+    }
+
+    private static boolean usable(McpServer s, String tool, Optional<McpGrant> access) {
         return s.exposes(tool) && (access.isEmpty() || access.get().allows(s.name() + McpProtocol.SEPARATOR + tool));
     }
 
     private Response callTool(Exchange ex, JsonNode id, JsonNode params, Optional<String> single,
-                              Optional<CallerKey.McpAccess> access) {
+                              Optional<McpGrant> access) {
         JsonNode nameNode = params.path("name");
         if (!nameNode.isTextual() || nameNode.asText().isEmpty()) {
             return rpcError(200, id, McpProtocol.INVALID_PARAMS, "tools/call needs params.name", null);
@@ -261,7 +369,7 @@ final class McpGatewayFilter implements Filter {
         if (!usable(server, tool, access)) {
             metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "forbidden");
             return rpcError(200, id, McpProtocol.INVALID_PARAMS, "tool '" + name + "' is not allowed"
-                    + (server.exposes(tool) ? " for this API key (mcp_access)" : " by MCP server '" + server.name()
+                    + (server.exposes(tool) ? " for this API key (mcp_access, mcp_policies)" : " by MCP server '" + server.name()
                     + "' (allowed_tools)"), "forbidden");
         }
         ObjectNode p = ((ObjectNode) params).deepCopy();
@@ -271,7 +379,7 @@ final class McpGatewayFilter implements Filter {
             metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "blocked");
             return rpcError(200, id, McpProtocol.INVALID_PARAMS, refused.get(), "content_filter");
         }
-        UpstreamSession session = new UpstreamSession(client, server, tokens);
+        UpstreamSession session = new UpstreamSession(client, server, tokens, handshakes);
         UpstreamResponse r;
         long upstreamId;
         try {
@@ -282,14 +390,13 @@ final class McpGatewayFilter implements Filter {
             call.set("params", p);
             r = session.call(call);
         } catch (UpstreamSession.UpstreamFailure e) {
-            session.close();
             metrics.increment(TOOL_CALLS, "server", server.name(), "outcome", "upstream_error");
             return rpcError(200, id, McpProtocol.INTERNAL_ERROR, e.getMessage(), "upstream_unavailable");
         }
         if (UpstreamSession.isEventStream(r)) {
             return Response.stream(new Relay(ex, r, session, server, id, upstreamId));
         }
-        try (r; session) {
+        try (r) {
             JsonNode answer = Json.mapper().readTree(r.readAll());
             if (answer == null || !answer.isObject()) {
                 throw new IOException("not a JSON-RPC message");
@@ -403,11 +510,7 @@ final class McpGatewayFilter implements Filter {
 
         @Override
         public void close() {
-            try {
-                response.close();
-            } finally {
-                session.close();
-            }
+            response.close();
         }
     }
 

@@ -17,10 +17,13 @@ import java.util.TreeMap;
  */
 public final class McpGatewayFilterFactory implements FilterFactory {
     private static final McpServerKind SERVERS = new McpServerKind();
+    private static final McpPolicyKind POLICIES = new McpPolicyKind();
 
     private volatile PluginContext plugin;
     /** Process-wide: access tokens outlive configuration changes. */
     private volatile OAuthTokens tokens;
+    /** Process-wide: upstream sessions outlive snapshots whose entry for the server did not change. */
+    private final UpstreamHandshakes handshakes = new UpstreamHandshakes();
 
     @Override
     public String id() {
@@ -58,6 +61,8 @@ public final class McpGatewayFilterFactory implements FilterFactory {
         PluginContext p = plugin != null ? plugin : context.plugin();
         GatewayMetrics metrics = p.metrics();
         OAuthTokens t = tokens != null ? tokens : new OAuthTokens(p.clock());
-        return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName), p.upstream(), metrics, t));
+        handshakes.retain(byName.values());
+        return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName),
+                McpGrant.Policies.of(context.snapshot().all(POLICIES).values()), p.upstream(), metrics, t, handshakes));
     }
 }

@@ -108,11 +108,16 @@ public final class McpServerKind implements ResourceKind<McpServer> {
 
     @Override
     public List<String> ignoredFields(JsonNode value) {
+        return unknown(FIELDS, value);
+    }
+
+    /** The fields of {@code value} not in {@code known}: kept in the row, reported, not served. */
+    static List<String> unknown(Set<String> known, JsonNode value) {
         List<String> out = new ArrayList<>();
         if (value != null && value.isObject()) {
             for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
-                if (!FIELDS.contains(f)) {
+                if (!known.contains(f)) {
                     out.add(f);
                 }
             }

@@ -16,37 +16,38 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
- * One short MCP session with an upstream server, opened for one gateway request and ended with
- * it: {@code initialize}, {@code notifications/initialized}, the operation, and a {@code DELETE}
- * of the session when the upstream issued an {@code Mcp-Session-Id}. Holding no session across
- * requests is what lets any replica serve any call; the price is one handshake per request.
+ * One gateway request's use of an upstream MCP server: the session held in
+ * {@link UpstreamHandshakes} (a new {@code initialize} and {@code notifications/initialized} only
+ * when none is held), then the operation with its {@code Mcp-Session-Id} and
+ * {@code MCP-Protocol-Version}. When the upstream no longer knows the held session (HTTP 404, or
+ * 400 without a session id), a new handshake is run and the operation retried once.
  *
  * <p>The gateway's credential ({@link McpServer#secret()}) is the only authentication sent; no
  * header of the caller is forwarded. Every failure surfaces as an {@link UpstreamFailure} whose
  * message names the server and never holds the credential.
  */
-final class UpstreamSession implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(UpstreamSession.class.getName());
-
+final class UpstreamSession {
     private final UpstreamClient client;
     private final McpServer server;
     private final OAuthTokens tokens;
+    private final UpstreamHandshakes handshakes;
     /** The access token of an oauth2 server, fetched (or taken from the cache) by {@link #initialize}. */
     private String accessToken = "";
-    private Optional<String> sessionId = Optional.empty();
-    private String protocol = McpProtocol.LATEST;
+    /** The session in use; null before {@link #initialize} and while a handshake runs. */
+    private UpstreamHandshakes.Handshake held;
+    /** True when {@link #held} came from an earlier request (so it may have expired upstream). */
+    private boolean reused;
     private long nextId;
-    /** Set once initialize answered: later requests carry MCP-Protocol-Version, as the spec requires. */
-    private boolean negotiated;
 
-    UpstreamSession(UpstreamClient client, McpServer server, OAuthTokens tokens) {
+    UpstreamSession(UpstreamClient client, McpServer server, OAuthTokens tokens, UpstreamHandshakes handshakes) {
         this.client = client;
         this.server = server;
         this.tokens = tokens;
+        this.handshakes = handshakes;
     }
 
     /** An upstream that failed: unreachable, timed out, an HTTP error, or a malformed answer. */
@@ -56,43 +57,79 @@ final class UpstreamSession implements AutoCloseable {
         }
     }
 
-    /** Runs the handshake; afterwards requests carry the session id and negotiated revision. */
+    /** Takes the held session of the server, or opens one; afterwards requests carry it. */
     void initialize() {
         if (server.oauth().isPresent()) {
             accessToken = tokens.token(client, server);
         }
+        boolean[] fresh = {false};
+        held = handshakes.get(server, () -> {
+            fresh[0] = true;
+            return handshake();
+        });
+        reused = !fresh[0];
+    }
+
+    /** After the upstream dropped the held session: forget it and open a new one. */
+    private void renew() {
+        handshakes.invalidate(server, held);
+        held = null;
+        reused = false;
+        held = handshakes.get(server, this::handshake);
+    }
+
+    /** {@code initialize} and {@code notifications/initialized}: a new upstream session. */
+    private UpstreamHandshakes.Handshake handshake() {
         ObjectNode params = Json.mapper().createObjectNode();
         params.put("protocolVersion", McpProtocol.LATEST);
         params.putObject("capabilities");
         params.putObject("clientInfo").put("name", "aisix-mcp-gateway").put("version", McpProtocol.GATEWAY_VERSION);
-        JsonNode result = result(request("initialize", params), "initialize");
+        AtomicReference<Optional<String>> sessionId = new AtomicReference<>(Optional.empty());
+        JsonNode result = result(exchange("initialize", params, r -> sessionId.set(r.headers().first("mcp-session-id"))),
+                "initialize");
         String v = result.path("protocolVersion").asText("");
         if (!McpProtocol.SUPPORTED.contains(v)) {
             throw new UpstreamFailure("MCP server '" + server.name() + "' negotiated an unsupported protocol revision '"
                     + v + "'");
         }
-        protocol = v;
-        negotiated = true;
+        UpstreamHandshakes.Handshake h = new UpstreamHandshakes.Handshake(sessionId.get(), v, result.path("capabilities"));
         ObjectNode note = Json.mapper().createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized");
-        try (UpstreamResponse r = send(bytes(note), false)) {
+        try (UpstreamResponse r = send(bytes(note), false, h)) {
             if (r.status() / 100 != 2) {
                 throw new UpstreamFailure("MCP server '" + server.name() + "' refused notifications/initialized (HTTP "
                         + r.status() + ")");
             }
             r.readAll();
         }
+        return h;
+    }
+
+    /** The upstream's capabilities ({@code tools}, {@code resources}, {@code prompts}, ...). */
+    JsonNode capabilities() {
+        return held.capabilities();
     }
 
     /** Sends a request and returns its JSON-RPC response message (result or error). */
     JsonNode request(String method, JsonNode params) {
+        try {
+            return exchange(method, params, r -> { });
+        } catch (SessionGone e) {
+            renew();
+            return exchange(method, params, r -> { });
+        }
+    }
+
+    /**
+     * One request and its response message; {@code seen} sees the HTTP answer first. Throws
+     * {@link SessionGone} when a reused session was dropped by the upstream.
+     */
+    private JsonNode exchange(String method, JsonNode params, Consumer<UpstreamResponse> seen) {
         long id = ++nextId;
         ObjectNode msg = Json.mapper().createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         msg.set("params", params);
-        try (UpstreamResponse r = send(bytes(msg), false)) {
+        try (UpstreamResponse r = send(bytes(msg), false, held)) {
             check(r, method);
-            if (method.equals("initialize")) {
-                sessionId = r.headers().first("mcp-session-id");
-            }
+            seen.accept(r);
             if (isEventStream(r)) {
                 try (SseReader sse = new SseReader(r.body())) {
                     while (true) {
@@ -135,12 +172,22 @@ final class UpstreamSession implements AutoCloseable {
     }
 
     /**
-     * Sends a {@code tools/call} with the upstream request id {@code id} and returns the open
-     * answer (JSON or an event stream), checked for its HTTP status; the caller relays and closes it.
+     * Sends a {@code tools/call} and returns the open answer (JSON or an event stream), checked
+     * for its HTTP status (a dropped session renewed and the call sent again); the caller relays
+     * and closes it.
      */
     UpstreamResponse call(ObjectNode message) {
         try {
-            UpstreamResponse r = send(bytes(message), true);
+            return open(message);
+        } catch (SessionGone e) {
+            renew();
+            return open(message);
+        }
+    }
+
+    private UpstreamResponse open(ObjectNode message) {
+        try {
+            UpstreamResponse r = send(bytes(message), true, held);
             try {
                 check(r, "tools/call");
             } catch (RuntimeException e) {
@@ -171,12 +218,24 @@ final class UpstreamSession implements AutoCloseable {
                 + (e instanceof IOException ? "" : ""));
     }
 
+    /** A reused session the upstream no longer knows: the request is sent again on a new one. */
+    private static final class SessionGone extends RuntimeException {
+        SessionGone() {
+            super(null, null, false, false);
+        }
+    }
+
     private void check(UpstreamResponse r, String method) {
         if (r.status() != 200) {
             try {
                 r.readAll();
             } catch (RuntimeException ignored) {
                 // the status says enough
+            }
+            // the spec's answer to an unknown Mcp-Session-Id is 404; a server without sessions that
+            // wants a handshake first can only refuse with 400
+            if (reused && (r.status() == 404 || r.status() == 400 && held.sessionId().isEmpty())) {
+                throw new SessionGone();
             }
             String why = r.status() == 401 || r.status() == 403 ? " (the gateway's credential was refused)" : "";
             if (r.status() == 401 && server.oauth().isPresent()) {
@@ -203,28 +262,23 @@ final class UpstreamSession implements AutoCloseable {
         }
     }
 
-    private UpstreamResponse send(byte[] body, boolean stream) {
-        return client.send(new UpstreamRequest("POST", server.url(), headers(true).build(), body, stream,
-                server.timeout(), Optional.empty(), true));
-    }
-
-    private Headers.Builder headers(boolean post) {
+    private UpstreamResponse send(byte[] body, boolean stream, UpstreamHandshakes.Handshake session) {
         Headers.Builder h = Headers.builder();
-        if (post) {
-            h.set("content-type", "application/json");
-            h.set("accept", "application/json, text/event-stream");
+        h.set("content-type", "application/json");
+        h.set("accept", "application/json, text/event-stream");
+        if (session != null) {
+            // once initialize answered, requests carry the revision and the session, as the spec requires
+            h.set("mcp-protocol-version", session.protocol());
+            session.sessionId().ifPresent(id -> h.set("mcp-session-id", id));
         }
-        if (negotiated) {
-            h.set("mcp-protocol-version", protocol);
-        }
-        sessionId.ifPresent(s -> h.set("mcp-session-id", s));
         switch (server.authType()) {
             case "bearer" -> h.set("authorization", "Bearer " + server.secret().orElse(""));
             case "oauth2" -> h.set("authorization", "Bearer " + accessToken);
             case "api_key" -> h.set(server.authHeader(), server.secret().orElse(""));
             default -> { }
         }
-        return h;
+        return client.send(new UpstreamRequest("POST", server.url(), h.build(), body, stream, server.timeout(),
+                Optional.empty(), true));
     }
 
     private static byte[] bytes(JsonNode node) {
@@ -233,22 +287,5 @@ final class UpstreamSession implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Ends the upstream session, if it has one, off the request path; failures only logged. */
-    @Override
-    public void close() {
-        if (sessionId.isEmpty()) {
-            return;
-        }
-        UpstreamRequest delete = new UpstreamRequest("DELETE", server.url(), headers(false).build(), new byte[0], false,
-                server.timeout(), Optional.empty(), true);
-        Thread.ofVirtual().name("mcp-session-end").start(() -> {
-            try (UpstreamResponse r = client.send(delete)) {
-                r.readAll();
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "ending the session with MCP server '" + server.name() + "' failed", e);
-            }
-        });
     }
 }

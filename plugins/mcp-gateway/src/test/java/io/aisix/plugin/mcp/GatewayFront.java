@@ -1,14 +1,18 @@
 package io.aisix.plugin.mcp;
 
+import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
+import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
 import io.aisix.spi.Filter;
 import io.aisix.spi.Headers;
 import io.aisix.spi.Response;
 import io.aisix.spi.SseEvent;
-import io.aisix.spi.resource.Snapshot;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.Digests;
 import io.aisix.testkit.TestChain;
+import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestExchange;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -41,6 +45,23 @@ final class GatewayFront implements AutoCloseable {
                 .routing(r -> r.any("/mcp", this::serve).any("/mcp/*", this::serve)).build().start();
     }
 
+    /**
+     * A front running auth-api-key and then the mcp-gateway filter of {@code factory} (started
+     * with {@code ctx}) on {@code snapshot}; {@code before} run first (an AUTH filter of the test's).
+     */
+    static GatewayFront withApiKeys(Snapshot snapshot, TestPluginContext ctx, McpGatewayFilterFactory factory,
+                                    Filter... before) {
+        List<Filter> filters = new java.util.ArrayList<>(List.of(before));
+        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
+        filters.add(factory.create(ctx.filterContext(snapshot)).orElseThrow());
+        return new GatewayFront(snapshot, filters);
+    }
+
+    /** An api_keys row for the plain key {@code plain}, with {@code extra} fields (JSON members) or none. */
+    static String key(String plain, String extra) {
+        return "{\"key_hash\":\"" + Digests.sha256Hex(plain) + "\"" + (extra == null ? "" : "," + extra) + "}";
+    }
+
     String url() {
         return "http://127.0.0.1:" + web.port();
     }
@@ -55,7 +76,8 @@ final class GatewayFront implements AutoCloseable {
         req.headers().forEach(h -> hb.add(h.name(), h.get()));
         byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
         TestExchange ex = TestExchange.builder(Endpoint.MCP).method("POST").path(req.path().path())
-                .headers(hb.build()).body(body).snapshot(snapshot).build();
+                .headers(hb.build()).body(body).snapshot(snapshot)
+                .attr(CoreAttrs.CLIENT_IP, req.remotePeer().host()).build();
         Response r;
         try {
             r = chain.run(ex);

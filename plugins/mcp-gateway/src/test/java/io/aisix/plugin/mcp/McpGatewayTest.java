@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.plugin.authapikey.ApiKeyAuthFilterFactory;
-import io.aisix.spi.Filter;
-import io.aisix.support.Digests;
 import io.aisix.support.Json;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
@@ -26,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -63,21 +59,14 @@ class McpGatewayTest {
                 .decode(new McpServerKind(), "s3", "{\"name\":\"down\",\"url\":\"http://127.0.0.1:" + closed + "/mcp\","
                         + "\"timeout_ms\":3000}")
                 .decode(new McpServerKind(), "s4", "{\"name\":\"off\",\"url\":\"" + alpha.url() + "\",\"enabled\":false}")
-                .decode(CoreKinds.API_KEYS, "k1", key("sk-all", "\"mcp_access\":{\"allow\":[\"*\"],\"deny\":[\"beta__search\"]}"))
-                .decode(CoreKinds.API_KEYS, "k2", key("sk-alpha", "\"mcp_access\":{\"allow\":[\"alpha__*\"]}"))
-                .decode(CoreKinds.API_KEYS, "k3", key("sk-none", null))
+                .decode(CoreKinds.API_KEYS, "k1", GatewayFront.key("sk-all", "\"mcp_access\":{\"allow\":[\"*\"],\"deny\":[\"beta__search\"]}"))
+                .decode(CoreKinds.API_KEYS, "k2", GatewayFront.key("sk-alpha", "\"mcp_access\":{\"allow\":[\"alpha__*\"]}"))
+                .decode(CoreKinds.API_KEYS, "k3", GatewayFront.key("sk-none", null))
                 .build();
         TestPluginContext ctx = new TestPluginContext(METRICS).upstream(new TestUpstreamClient());
         McpGatewayFilterFactory factory = new McpGatewayFilterFactory();
         factory.start(ctx);
-        List<Filter> filters = new ArrayList<>();
-        filters.add(new ApiKeyAuthFilterFactory().create(ctx.filterContext(snapshot)).orElseThrow());
-        filters.add(factory.create(ctx.filterContext(snapshot)).orElseThrow());
-        front = new GatewayFront(snapshot, filters);
-    }
-
-    private static String key(String plain, String extra) {
-        return "{\"key_hash\":\"" + Digests.sha256Hex(plain) + "\"" + (extra == null ? "" : "," + extra) + "}";
+        front = GatewayFront.withApiKeys(snapshot, ctx, factory);
     }
 
     @AfterAll
@@ -128,6 +117,59 @@ class McpGatewayTest {
         assertTrue(alpha.methods.contains("notifications/initialized"));
         assertTrue(METRICS.counter(McpGatewayFilter.TOOL_CALLS, "server", "beta", "outcome", "ok") >= 1);
         assertTrue(METRICS.counter(McpGatewayFilter.TOOL_CALLS, "server", "alpha", "outcome", "tool_error") >= 1);
+    }
+
+    private static String text(McpSchema.ReadResourceResult r) {
+        return ((McpSchema.TextResourceContents) r.contents().get(0)).text();
+    }
+
+    private static String text(McpSchema.GetPromptResult r) {
+        return ((McpSchema.TextContent) r.messages().get(0).content()).text();
+    }
+
+    @Test
+    void resourcesTemplatesAndPromptsAreAggregatedNamespacedAndCheckedLikeTools() {
+        try (McpSyncClient c = client("/mcp", "sk-all")) {
+            McpSchema.InitializeResult init = c.initialize();
+            assertTrue(init.capabilities().resources() != null && init.capabilities().prompts() != null);
+            // down is left out; the URIs and names carry their server
+            assertEquals(List.of("alpha__note://alpha/readme", "beta__note://beta/readme"),
+                    c.listResources().resources().stream().map(McpSchema.Resource::uri).sorted().toList());
+            McpSchema.ReadResourceResult read = c.readResource(new McpSchema.ReadResourceRequest("beta__note://beta/readme"));
+            assertEquals("beta readme", text(read), "read through beta's event stream");
+            assertEquals("beta__note://beta/readme", ((McpSchema.TextResourceContents) read.contents().get(0)).uri());
+            assertEquals(List.of("alpha__note://alpha/topics/{topic}", "beta__note://beta/topics/{topic}"),
+                    c.listResourceTemplates().resourceTemplates().stream().map(McpSchema.ResourceTemplate::uriTemplate)
+                            .sorted().toList());
+            assertEquals("alpha topic maps", text(c.readResource(new McpSchema.ReadResourceRequest(
+                    "alpha__note://alpha/topics/maps"))), "an expanded template routes by its prefix");
+            assertEquals(List.of("alpha__greet", "beta__greet"),
+                    c.listPrompts().prompts().stream().map(McpSchema.Prompt::name).sorted().toList());
+            assertEquals("beta greets bob", text(c.getPrompt(new McpSchema.GetPromptRequest("beta__greet",
+                    Map.of("who", "bob")))));
+            McpError unknown = assertThrows(McpError.class,
+                    () -> c.readResource(new McpSchema.ReadResourceRequest("note://alpha/readme")));
+            assertTrue(unknown.getMessage().contains("namespaced"), unknown.getMessage());
+        }
+        assertTrue(alpha.seenAuth.stream().noneMatch(a -> a.contains("sk-")), "the gateway's credential only");
+        try (McpSyncClient c = client("/mcp", "sk-alpha")) {
+            c.initialize();
+            assertEquals(List.of("alpha__greet"), c.listPrompts().prompts().stream().map(McpSchema.Prompt::name).toList());
+            assertEquals(1, c.listResources().resources().size());
+            McpError p = assertThrows(McpError.class, () -> c.getPrompt(new McpSchema.GetPromptRequest("beta__greet",
+                    Map.of("who", "x"))));
+            assertTrue(p.getMessage().contains("not allowed"), p.getMessage());
+            McpError r = assertThrows(McpError.class,
+                    () -> c.readResource(new McpSchema.ReadResourceRequest("beta__note://beta/readme")));
+            assertTrue(r.getMessage().contains("not allowed"), r.getMessage());
+        }
+        long reads = beta.methods.stream().filter(m -> m.startsWith("resources/read:")).count();
+        assertEquals(1, reads, "a refused read never reaches the upstream");
+        try (McpSyncClient c = client("/mcp/beta", "sk-all")) {
+            c.initialize();
+            assertEquals("beta readme", text(c.readResource(new McpSchema.ReadResourceRequest("note://beta/readme"))));
+            assertEquals(List.of("greet"), c.listPrompts().prompts().stream().map(McpSchema.Prompt::name).toList());
+        }
     }
 
     @Test
@@ -227,7 +269,7 @@ class McpGatewayTest {
         assertTrue(json(r).path("error").path("message").asText().contains("batches"));
         r = post("/mcp", "sk-all", "not json");
         assertEquals(-32700, json(r).path("error").path("code").asInt());
-        r = post("/mcp", "sk-all", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/list\"}");
+        r = post("/mcp", "sk-all", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/subscribe\"}");
         assertEquals(-32601, json(r).path("error").path("code").asInt());
         r = post("/mcp", "sk-all", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{}}");
         assertEquals(-32602, json(r).path("error").path("code").asInt());

@@ -9,6 +9,7 @@ import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpStatelessServerFeatures;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;
 import io.modelcontextprotocol.server.McpStatelessSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -39,6 +40,10 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
     final List<String> seenAuth = new CopyOnWriteArrayList<>();
     final List<String> methods = new CopyOnWriteArrayList<>();
     final List<String> callerHeaders = new CopyOnWriteArrayList<>();
+    /** When set, initialize issues an Mcp-Session-Id and later requests must carry a live one (404 otherwise). */
+    volatile boolean sessions;
+    private final java.util.Set<String> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
 
     SdkUpstream(String name, String authHeader, String authValue, boolean sse, List<String> toolNames) {
         this.authHeader = authHeader;
@@ -49,7 +54,24 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
                         .send()))
                 .build().start();
         McpServer.StatelessSyncSpecification spec = McpServer.sync(this).serverInfo(name, "1.0")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build());
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false)
+                        .build());
+        // one resource, one template and one prompt, for the aggregation of resources and prompts
+        spec.resources(new McpStatelessServerFeatures.SyncResourceSpecification(
+                McpSchema.Resource.builder("note://" + name + "/readme", "readme").mimeType("text/plain").build(),
+                (ctx, req) -> {
+                    methods.add("resources/read:" + req.uri());
+                    return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(),
+                            "text/plain", name + " readme")));
+                }));
+        spec.resourceTemplates(new McpStatelessServerFeatures.SyncResourceTemplateSpecification(
+                new McpSchema.ResourceTemplate("note://" + name + "/topics/{topic}", "topic", "a topic", "text/plain", null),
+                (ctx, req) -> new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(),
+                        "text/plain", name + " topic " + req.uri().substring(req.uri().lastIndexOf('/') + 1))))));
+        spec.prompts(new McpStatelessServerFeatures.SyncPromptSpecification(
+                new McpSchema.Prompt("greet", "a greeting", List.of(new McpSchema.PromptArgument("who", "whom", true))),
+                (ctx, req) -> new McpSchema.GetPromptResult("greeting", List.of(new McpSchema.PromptMessage(
+                        McpSchema.Role.USER, new McpSchema.TextContent(name + " greets " + req.arguments().get("who")))))));
         for (String t : toolNames) {
             McpSchema.Tool tool = McpSchema.Tool.builder().name(t).description(name + " " + t)
                     .inputSchema(mapper, "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}")
@@ -79,6 +101,16 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
         }
         String body = req.content().as(String.class);
         McpSchema.JSONRPCMessage m = McpSchema.deserializeJsonRpcMessage(mapper, body);
+        boolean init = m instanceof McpSchema.JSONRPCRequest q && q.method().equals("initialize");
+        if (sessions && !init && !live.contains(req.headers().first(HeaderNames.create("mcp-session-id")).orElse(""))) {
+            res.status(Status.NOT_FOUND_404).send();
+            return;
+        }
+        if (sessions && init) {
+            String id = "s-" + issued.incrementAndGet();
+            live.add(id);
+            res.header(HeaderNames.create("mcp-session-id"), id);
+        }
         if (m instanceof McpSchema.JSONRPCRequest r) {
             methods.add(r.method());
             McpSchema.JSONRPCResponse out = handler.handleRequest(McpTransportContext.EMPTY, r).block();
@@ -105,6 +137,16 @@ final class SdkUpstream implements McpStatelessServerTransport, AutoCloseable {
         } else {
             res.status(Status.ACCEPTED_202).send();
         }
+    }
+
+    /** Ends every session, as a restarted server would. */
+    void forgetSessions() {
+        live.clear();
+    }
+
+    /** How many initialize requests reached this server. */
+    long initializations() {
+        return methods.stream().filter("initialize"::equals).count();
     }
 
     @Override

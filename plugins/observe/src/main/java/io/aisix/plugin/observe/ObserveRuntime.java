@@ -2,10 +2,11 @@ package io.aisix.plugin.observe;
 
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.observe.UsageStats;
 import java.time.Clock;
 import java.util.Optional;
 
-/** What the observe plugin runs per process: metrics, the access-log writer, the exporter hub. */
+/** What the observe plugin runs per process: metrics, the access-log writer, the exporter hub, the statistics. */
 final class ObserveRuntime {
     static final long STOP_TIMEOUT_MS = 10_000;
 
@@ -13,6 +14,8 @@ final class ObserveRuntime {
     final Clock clock;
     final Optional<AccessLog> accessLog;
     final ExporterHub hub;
+    /** The kernel's per-minute statistics (the console's plots); empty in unit tests without a kernel. */
+    final Optional<UsageStats> stats;
 
     ObserveRuntime(PluginContext context) {
         this.metrics = context.metrics();
@@ -20,6 +23,7 @@ final class ObserveRuntime {
         boolean accessLogOn = context.config(ObserveConfig.class).accessLog();
         this.accessLog = accessLogOn ? Optional.of(new AccessLog(metrics)) : Optional.empty();
         this.hub = new ExporterHub(context);
+        this.stats = context.service(UsageStats.class);
     }
 
     /** Declares the HELP texts of the metrics this plugin records. */

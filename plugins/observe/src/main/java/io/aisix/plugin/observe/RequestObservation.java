@@ -134,7 +134,7 @@ final class RequestObservation implements Consumer<Completion> {
                 "status", Labels.status(status));
         // resolved at the end: by then the snapshot the request ran on has surely been activated
         ExporterSet exporters = filter.exporters();
-        if (exporters.sinks.isEmpty() && filter.runtime.accessLog.isEmpty()) {
+        if (exporters.sinks.isEmpty() && filter.runtime.accessLog.isEmpty() && filter.runtime.stats.isEmpty()) {
             return;
         }
         UsageEvent event = new UsageEvent(
@@ -162,6 +162,7 @@ final class RequestObservation implements Consumer<Completion> {
                 capture == null ? Optional.empty() : capture.completion(),
                 c.cut(),
                 spend(costNanos, savedNanos, ex.attr(CoreAttrs.BUDGET_ALERTS)));
+        filter.runtime.stats.ifPresent(st -> st.record(event));
         filter.runtime.accessLog.ifPresent(a -> a.offer(event));
         for (ExporterSink s : exporters.sinks) {
             if (s.sampled(event.requestId())) {

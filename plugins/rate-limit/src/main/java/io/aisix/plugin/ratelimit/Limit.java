@@ -21,6 +21,11 @@ record Limit(String bucket, Kind kind, long max, long windowSeconds, String scop
                 bucket + "|" + kind.tag + windowSeconds);
     }
 
+    /** This limit counted for {@code subject} alone (an identity sharing the key): its own counter. */
+    Limit forSubject(String subject) {
+        return of(bucket + "|sub:" + subject, kind, max, windowSeconds, scope, label);
+    }
+
     /** Counted dimensions, in the order admission checks them. */
     enum Kind {
         /** Requests in flight; a slot is held until the response or stream ends. */

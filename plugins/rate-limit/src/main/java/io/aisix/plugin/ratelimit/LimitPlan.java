@@ -18,6 +18,10 @@ import java.util.OptionalLong;
  * applicable limit passes (AND):
  * <ul>
  *   <li>the caller key's inline {@code rate_limit} (bucket {@code key:<key id>});</li>
+ *   <li>on an MCP tool call, the key's {@code mcp_rate_limits} entry for the called server
+ *       (bucket {@code mcp:<key id>:<server>});</li>
+ *   <li>for a caller with a rate-limit subject (a JWT identity sharing its key), the key's limits
+ *       above and its {@code api_key} policies in that subject's buckets ({@code <bucket>|sub:<subject>});</li>
  *   <li>the resolved model's inline {@code rate_limit} (bucket {@code model:<model id>}; a routing
  *       model's own limits, not its targets');</li>
  *   <li>every matching {@code rate_limit_policies} row: scope {@code api_key} matches the caller key
@@ -25,7 +29,7 @@ import java.util.OptionalLong;
  *       {@code team} the caller's {@code team_id}; an empty {@code scope_ref} matches every key,
  *       model or team, each with its own counter (bucket {@code policy:<id>:<scope>:<ref>}).</li>
  * </ul>
- * Inline fields map to windows: {@code rps} 1 s, {@code rpm} and {@code tpm} 60 s, {@code rpd} and
+ * Inline fields map to windows: {@code rps} 1 s, {@code rpm} and {@code tpm} 60 s, {@code rph} 3600 s, {@code rpd} and
  * {@code tpd} 86400 s; {@code concurrency} counts requests in flight. Immutable once built; the parts
  * of a kind that did not change are shared with the previous plan.
  *
@@ -39,6 +43,8 @@ final class LimitPlan {
     private final Map<String, Model> modelSource;
     private final Map<String, RateLimitPolicy> policySource;
     private final Map<String, List<Limit>> keyLimits;
+    /** Some key has {@code mcp_rate_limits} (built per tool call: MCP traffic is not the hot path). */
+    private final boolean mcpLimited;
     private final Map<String, List<Limit>> modelLimits;
     private final List<RateLimitPolicy> keyPolicies;
     private final List<RateLimitPolicy> modelPolicies;
@@ -55,7 +61,9 @@ final class LimitPlan {
         policySource = snapshot.all(RateLimitPoliciesKind.KIND);
         if (previous != null && previous.keySource == keySource) {
             keyLimits = previous.keyLimits;
+            mcpLimited = previous.mcpLimited;
         } else {
+            mcpLimited = keySource.values().stream().anyMatch(k -> !k.mcpRateLimits().isEmpty());
             keyLimits = new HashMap<>();
             for (CallerKey k : keySource.values()) {
                 List<Limit> kept = unchanged(previous == null ? null : previous.keySource, k.id(), k,
@@ -119,7 +127,7 @@ final class LimitPlan {
     }
 
     boolean isEmpty() {
-        return keyLimits.isEmpty() && modelLimits.isEmpty() && keyPolicies.isEmpty() && modelPolicies.isEmpty()
+        return keyLimits.isEmpty() && !mcpLimited && modelLimits.isEmpty() && keyPolicies.isEmpty() && modelPolicies.isEmpty()
                 && teamPolicies.isEmpty();
     }
 
@@ -130,6 +138,7 @@ final class LimitPlan {
         add(out, rl.tpd(), bucket, Limit.Kind.TOKENS, 86_400, scope, "tpd of " + who);
         add(out, rl.rps(), bucket, Limit.Kind.REQUESTS, 1, scope, "rps of " + who);
         add(out, rl.rpm(), bucket, Limit.Kind.REQUESTS, 60, scope, "rpm of " + who);
+        add(out, rl.rph(), bucket, Limit.Kind.REQUESTS, 3_600, scope, "rph of " + who);
         add(out, rl.rpd(), bucket, Limit.Kind.REQUESTS, 86_400, scope, "rpd of " + who);
         return out;
     }
@@ -161,6 +170,17 @@ final class LimitPlan {
 
     /** Every limit that applies to this caller and model at {@code now}; empty when none does. */
     List<Limit> applicable(Optional<CallerKey> caller, Optional<Model> model, String alias, Instant now) {
+        return applicable(caller, model, alias, Optional.empty(), Optional.empty(), now);
+    }
+
+    /**
+     * Every limit that applies at {@code now}, with the caller key's {@code mcp_rate_limits} entry
+     * of {@code mcpServer} (an MCP tool call's server) in its own counter; with a {@code subject}
+     * ({@link io.aisix.spi.CoreAttrs#RATE_LIMIT_SUBJECT}), the key's own limits (inline, per MCP
+     * server, {@code api_key} policies) count for that subject alone.
+     */
+    List<Limit> applicable(Optional<CallerKey> caller, Optional<Model> model, String alias, Optional<String> mcpServer,
+                           Optional<String> subject, Instant now) {
         List<Limit> out = new ArrayList<>(8);
         if (caller.isPresent()) {
             CallerKey k = caller.get();
@@ -168,10 +188,20 @@ final class LimitPlan {
             if (own != null) {
                 out.addAll(own);
             }
+            if (mcpServer.isPresent()) {
+                RateLimit perServer = k.mcpRateLimits().get(mcpServer.get());
+                if (perServer != null) {
+                    out.addAll(inline(perServer, "mcp:" + k.id() + ":" + mcpServer.get(), "mcp_server",
+                            "the API key on MCP server '" + mcpServer.get() + "'"));
+                }
+            }
             for (RateLimitPolicy p : keyPolicies) {
                 if ((p.scopeRef().isEmpty() || p.scopeRef().get().equals(k.id())) && !p.suspendedAt(now)) {
                     policy(out, p, k.id());
                 }
+            }
+            if (subject.isPresent()) {
+                out.replaceAll(l -> l.forSubject(subject.get()));
             }
             if (k.teamId().isPresent()) {
                 String team = k.teamId().get();

@@ -14,6 +14,7 @@ import io.aisix.spi.observe.GatewayMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Rate limits of one snapshot, at {@link io.aisix.spi.Stage#RATE_LIMIT}: after the input guardrails
@@ -32,7 +33,8 @@ import java.util.List;
  * {@code aisix_ratelimit_rejections_total{scope}}.
  *
  * <p>On {@code /mcp} only {@code tools/call} is metered, as AISIX does: the handshake,
- * {@code tools/list}, {@code ping} and notifications an agent sends around each call are free.
+ * {@code tools/list}, {@code ping} and notifications an agent sends around each call are free;
+ * a tool call also meets the key's {@code mcp_rate_limits} entry of the called server.
  */
 final class RateLimitFilter implements Filter {
     static final String REJECTIONS = "aisix_ratelimit_rejections_total";
@@ -51,11 +53,16 @@ final class RateLimitFilter implements Filter {
 
     @Override
     public Response handle(Exchange exchange, Chain chain) {
-        if (exchange.endpoint() == Endpoint.MCP && !toolCall(exchange)) {
-            return chain.proceed(exchange);
+        Optional<String> mcpServer = Optional.empty();
+        if (exchange.endpoint() == Endpoint.MCP) {
+            if (!toolCall(exchange)) {
+                return chain.proceed(exchange);
+            }
+            mcpServer = mcpServer(exchange);
         }
         List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
-                exchange.attr(CoreAttrs.ALIAS).orElse(""), clock.instant());
+                exchange.attr(CoreAttrs.ALIAS).orElse(""), mcpServer, exchange.attr(CoreAttrs.RATE_LIMIT_SUBJECT),
+                clock.instant());
         if (limits.isEmpty()) {
             return chain.proceed(exchange);
         }
@@ -77,6 +84,26 @@ final class RateLimitFilter implements Filter {
             return "tools/call".equals(exchange.json().path("method").asText(""));
         } catch (GatewayException e) {
             return true;
+        }
+    }
+
+    /**
+     * The MCP server a tool call targets, read from the documented wire names (the mcp-gateway
+     * plugin, which resolves it for real, runs after this stage): {@code /mcp/<server>}, or the
+     * {@code <server>__<tool>} name on {@code /mcp}. A name that is no server's meets no entry of
+     * {@code mcp_rate_limits} and is refused by the gateway anyway.
+     */
+    private static Optional<String> mcpServer(Exchange exchange) {
+        String path = exchange.path();
+        if (path.startsWith("/mcp/") && path.length() > 5) {
+            return Optional.of(path.substring(5));
+        }
+        try {
+            String tool = exchange.json().path("params").path("name").asText("");
+            int sep = tool.indexOf("__");
+            return sep > 0 ? Optional.of(tool.substring(0, sep)) : Optional.empty();
+        } catch (GatewayException e) {
+            return Optional.empty();
         }
     }
 

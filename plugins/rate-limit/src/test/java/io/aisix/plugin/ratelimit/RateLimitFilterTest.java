@@ -92,6 +92,63 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void aKeysMcpRateLimitsMeterItsToolCallsPerServerInTheirOwnCounters() throws Exception {
+        // AISIX's wire format: per server name, request dimensions only; the key's own rate_limit still applies
+        CallerKey agent = CoreKinds.API_KEYS.decode("k2", io.aisix.support.Json.mapper().readTree("{\"key_hash\":\""
+                + "1".repeat(64) + "\",\"rate_limit\":{\"rph\":4},\"mcp_rate_limits\":{\"alpha\":{\"rpm\":1},"
+                + "\"beta\":{\"rpd\":2,\"concurrency\":3}}}"));
+        RateLimitFilter f = new RateLimitFilter(new LimitPlan(LimitPlanTest.snapshot(Map.of(CoreKinds.API_KEYS,
+                Map.of("k2", agent)))), new MemoryLimiter(clock), ctx.metrics(), clock);
+        java.util.function.BiFunction<String, String, TestExchange> call = (path, tool) -> TestExchange
+                .builder(Endpoint.MCP).path(path).body(("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+                        + "\"params\":{\"name\":\"" + tool + "\"}}").getBytes(StandardCharsets.UTF_8))
+                .attr(CoreAttrs.CALLER, agent).build();
+        f.handle(call.apply("/mcp", "alpha__echo"), ok);
+        GatewayException e = assertThrows(GatewayException.class, () -> f.handle(call.apply("/mcp/alpha", "echo"), ok));
+        assertEquals(429, e.status());
+        assertEquals(true, e.getMessage().contains("rpm of the API key on MCP server 'alpha'"), e.getMessage());
+        // beta's counter is its own: alpha's burst took none of it
+        f.handle(call.apply("/mcp", "beta__echo"), ok);
+        f.handle(call.apply("/mcp/beta", "search"), ok);
+        e = assertThrows(GatewayException.class, () -> f.handle(call.apply("/mcp", "beta__echo"), ok));
+        assertEquals(true, e.getMessage().contains("rpd of the API key on MCP server 'beta'"), e.getMessage());
+        // a server without an entry is bounded by the key's rate_limit alone (rph 4: three calls admitted so far;
+        // a refused call counts nowhere)
+        f.handle(call.apply("/mcp", "gamma__echo"), ok);
+        e = assertThrows(GatewayException.class, () -> f.handle(call.apply("/mcp", "gamma__echo"), ok));
+        assertEquals(true, e.getMessage().contains("rph of the API key"), e.getMessage());
+        assertEquals(2.0, ctx.metrics().counter(RateLimitFilter.REJECTIONS, "scope", "mcp_server"));
+    }
+
+    @Test
+    void identitiesSharingAKeyWithARateLimitSubjectCountApart() {
+        // rpm 2 on the key: each subject gets two, a caller without a subject (the key itself) its own two
+        java.util.function.Function<String, TestExchange> as = subject -> {
+            TestExchange.Builder b = TestExchange.builder(Endpoint.CHAT_COMPLETIONS).json("{}").attr(CoreAttrs.CALLER, key);
+            if (subject != null) {
+                b.attr(CoreAttrs.RATE_LIMIT_SUBJECT, subject);
+            }
+            return b.build();
+        };
+        for (String subject : java.util.Arrays.asList("corp/alice", "corp/bob", null)) {
+            filter.handle(as.apply(subject), ok);
+            filter.handle(as.apply(subject), ok);
+            GatewayException e = assertThrows(GatewayException.class, () -> filter.handle(as.apply(subject), ok));
+            assertEquals(429, e.status(), String.valueOf(subject));
+        }
+    }
+
+    @Test
+    void mcpRateLimitsTakeRequestDimensionsOnly() {
+        io.aisix.spi.resource.ValidationException v = assertThrows(io.aisix.spi.resource.ValidationException.class,
+                () -> CoreKinds.API_KEYS.decode("k", io.aisix.support.Json.mapper().readTree("{\"key_hash\":\""
+                        + "1".repeat(64) + "\",\"mcp_rate_limits\":{\"alpha\":{\"tpm\":5},\"beta\":3}}")));
+        String issues = v.issues().toString();
+        assertEquals(true, issues.contains("/mcp_rate_limits/alpha/tpm"), issues);
+        assertEquals(true, issues.contains("/mcp_rate_limits/beta"), issues);
+    }
+
+    @Test
     void aRefusalIs429WithRetryAfterHeadersAndAMetric() {
         filter.handle(exchange(), ok);
         filter.handle(exchange(), ok);
