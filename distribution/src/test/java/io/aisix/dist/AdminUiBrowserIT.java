@@ -182,8 +182,11 @@ class AdminUiBrowserIT {
         driver.findElement(By.id("refresh")).click();
         await(15).until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("#tabs button[data-kind='provider_keys']"), "(5)"));
-        String providers = driver.findElement(By.cssSelector("#resources table[data-kind='provider_keys']")).getText();
-        assertTrue(providers.contains("openai") && providers.contains("sk-…"), providers);
+        // read inside a wait: the page may render the table again (the other tabs' answers) between find and read
+        await(10).until(d -> {
+            String providers = d.findElement(By.cssSelector("#resources table[data-kind='provider_keys']")).getText();
+            return providers.contains("openai") && providers.contains("sk-…");
+        });
         assertFalse(driver.getPageSource().contains(PROVIDER_SECRET), "provider secrets stay masked");
         await(15).until(ExpectedConditions.textToBe(By.id("healthStatus"), "ok"));
         assertTrue(text("health").contains("\"models\""));

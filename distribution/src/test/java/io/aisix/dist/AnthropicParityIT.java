@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,8 +43,8 @@ class AnthropicParityIT {
     static AnthropicClient sdk;
 
     @BeforeAll
-    static void start() throws Exception {
-        p = new ParityGateway(dir, "{ timeout_ms: 10000, retries: 0 }");
+    static void start(TestInfo test) throws Exception {
+        p = new ParityGateway(dir, ParityGateway.upstreamFor(test, "{ timeout_ms: 10000, retries: 0 }"));
         String key = p.fx.create("provider_keys", """
                 {"display_name":"anthropic-main","provider":"anthropic","api_key":"sk-ant-mock-0123456789","api_base":"%s"}"""
                 .formatted(p.mock.baseUrl()));

@@ -170,7 +170,12 @@ final class InstalledGateway implements AutoCloseable {
 
     /** Runs {@code bin/aisix} with {@code yaml} until it exits (a start that must fail), at most {@code timeout}. */
     static Exit run(Path dir, String yaml, Map<String, String> env, Duration timeout) {
-        Process p = launch(home(), dir, yaml, env);
+        return run(home(), dir, yaml, env, timeout);
+    }
+
+    /** As {@link #run(Path, String, Map, Duration)}, from the installation in {@code home} (a copy of {@link #home()}). */
+    static Exit run(Path home, Path dir, String yaml, Map<String, String> env, Duration timeout) {
+        Process p = launch(home, dir, yaml, env);
         StringBuffer out = new StringBuffer();
         StringBuffer err = new StringBuffer();
         Thread a = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out, null));
@@ -200,7 +205,9 @@ final class InstalledGateway implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/aisix").toString(), "--config", conf.toString())
                     .directory(dir.toFile());
             // only what the test sets: nothing of the build's environment reaches the gateway's config
-            pb.environment().keySet().removeIf(k -> k.startsWith("AISIX_") || k.equals("JAVA_OPTS"));
+            // (an egress proxy of the build machine would stand between the gateway and the mocks)
+            pb.environment().keySet().removeIf(k -> k.startsWith("AISIX_") || k.equals("JAVA_OPTS")
+                    || k.toLowerCase(java.util.Locale.ROOT).matches("https?_proxy|no_proxy"));
             pb.environment().put("AISIX_ADMIN_KEY", ADMIN_KEY);
             pb.environment().putAll(env);
             Process p = pb.start();

@@ -33,6 +33,17 @@ final class ParityGateway implements AutoCloseable {
     final String providerKeyId;
     private final Path usageFile;
 
+    /**
+     * {@code upstreamYaml} (a flow mapping) for a test class, with {@code client: helidon} and
+     * {@code http2: true} added for the {@code *HelidonClientIT} subclasses that run a test class
+     * again through the alternative upstream client.
+     */
+    static String upstreamFor(org.junit.jupiter.api.TestInfo test, String upstreamYaml) {
+        return test.getTestClass().orElseThrow().getSimpleName().endsWith("HelidonClientIT")
+                ? upstreamYaml.substring(0, upstreamYaml.lastIndexOf('}')) + ", client: helidon, http2: true }"
+                : upstreamYaml;
+    }
+
     /** A gateway with {@code upstreamYaml} as its {@code upstream:} section, on the embedded store. */
     ParityGateway(Path dir, String upstreamYaml) throws IOException {
         this(TestGateway.start(dir, "upstream: " + upstreamYaml + "\n", null), dir);

@@ -173,9 +173,42 @@ class PluginKindSchemasTest {
             {"name":"gh","url":"http://h/mcp","client_id":"c"} | validator-only
             """;
 
+    /** mcp-gateway's mcp_policies (AISIX's): row | expectation */
+    private static final String MCP_POLICIES = """
+            {"scope":"env","allow":["*"],"deny":["gh__delete_*"]} | valid
+            {"scope":"env","scope_ref":null,"allow":[],"enabled":false} | valid
+            {"scope":"team","scope_ref":"t1","allow":["gh__*"]} | valid
+            {"scope":"team","allow":["*"]} | invalid
+            {"scope":"env"} | invalid
+            {"allow":["*"]} | invalid
+            {"scope":"org","allow":["*"]} | invalid
+            {"scope":"env","allow":"*"} | invalid
+            """;
+
+    /** mcp-gateway's mcp_auth_settings (AISIX's): row | expectation */
+    private static final String MCP_AUTH_SETTINGS = """
+            {"anonymous":{"api_key_id":"k","source_cidrs":["0.0.0.0/0","::/0"],"servers":["echo"],"aggregate_entry":true}} | valid
+            {"resource_url":"https://gw.example.com/mcp"} | valid
+            {} | valid
+            {"anonymous":{"api_key_id":"k","source_cidrs":["10.0.0.0/8"],"servers":["a"],"enabled":false}} | valid
+            {"anonymous":{"source_cidrs":["10.0.0.0/8"],"servers":["a"]}} | invalid
+            {"anonymous":{"api_key_id":"k","servers":["a"]}} | invalid
+            {"anonymous":{"api_key_id":"k","source_cidrs":["10.0.0.0/8"]}} | invalid
+            {"anonymous":{"api_key_id":"k","source_cidrs":["10.0.0.0/8"],"servers":["a"],"aggregate_entry":"yes"}} | invalid
+            {"anonymous":{"api_key_id":"k","source_cidrs":["10.0.0.0/33"],"servers":["a"]}} | validator-only
+            {"anonymous":{"api_key_id":"k","source_cidrs":[],"servers":["a"]}} | validator-only
+            {"anonymous":{"api_key_id":"k","source_cidrs":["10.0.0.0/8"],"servers":[]}} | validator-only
+            """;
+
     @Test
     void mcpServersAgreeWithTheirSchema() throws Exception {
         assertEquals(List.of(), disagreements(shipped("mcp_servers"), MCP_SERVERS));
+    }
+
+    @Test
+    void mcpPoliciesAndAuthSettingsAgreeWithTheirSchemas() throws Exception {
+        assertEquals(List.of(), disagreements(shipped("mcp_policies"), MCP_POLICIES));
+        assertEquals(List.of(), disagreements(shipped("mcp_auth_settings"), MCP_AUTH_SETTINGS));
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.aisix.kernel.cli.AisixCli;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.logging.LogFormat;
 import io.aisix.kernel.metrics.KernelMetrics;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -153,6 +154,7 @@ public final class Main {
         for (var h : root.getHandlers()) {
             h.setLevel(level);
         }
+        LogFormat.apply(config.logging().format());
     }
 
     private static void fail(String message) {

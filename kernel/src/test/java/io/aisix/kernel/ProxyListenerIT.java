@@ -8,12 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.config.ConfigException;
+import io.aisix.kernel.logging.JsonLogFormatter;
 import io.aisix.kernel.testsupport.TestGateway;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -128,6 +134,42 @@ class ProxyListenerIT {
         assertEquals(500, r.statusCode());
         assertFalse(r.body().contains("secret"), r.body());
         assertEquals("internal_error", JSON.readTree(r.body()).at("/error/code").asText());
+    }
+
+    @Test
+    void linesLoggedWhileServingARequestCarryItsIdInJson() throws Exception {
+        // formatted at publish time, on the thread that logs: where the request id is known
+        List<String> lines = new CopyOnWriteArrayList<>();
+        JsonLogFormatter json = new JsonLogFormatter();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(json.format(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("io.aisix.kernel.http.ProxyHandler");
+        logger.addHandler(capture);
+        try {
+            HttpResponse<String> r = post("/v1/chat/completions", "{}", "x-test-script", "throw");
+            assertEquals(500, r.statusCode());
+            String id = r.headers().firstValue("x-aisix-request-id").orElseThrow();
+            JsonNode line = JSON.readTree(lines.stream().filter(l -> l.contains("failed")).findFirst().orElseThrow());
+            assertEquals(id, line.get("request_id").asText(), line.toString());
+            assertTrue(line.get("exception").asText().startsWith("java.lang."), line.toString());
+            lines.clear();
+            logger.warning("not serving a request");
+            assertFalse(JSON.readTree(lines.getFirst()).has("request_id"), "only lines of the serving thread carry it");
+        } finally {
+            logger.removeHandler(capture);
+        }
     }
 
     @Test

@@ -32,7 +32,7 @@ import java.util.Set;
 public final class ConfigLoader {
     /** Lists that the environment may also give comma separated, as AISIX reads them. */
     private static final Set<String> COMMA_LISTS = Set.of("etcd.endpoints", "admin.admin_keys",
-            "proxy.request_id.accept_headers", "plugins.request-id.accept_headers");
+            "proxy.request_id.accept_headers", "plugins.request-id.accept_headers", "upstream.proxy.no_proxy");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper BINDER = Json.mapper()
@@ -260,6 +260,7 @@ public final class ConfigLoader {
         new io.aisix.kernel.http.ClientAddress(c.proxy().realIp().trustedProxies(), c.proxy().realIp().recursive(),
                 c.proxy().realIp().header()); // a bad trusted_proxies entry fails here, before anything binds
         outboundTls(c.upstream().tls());
+        io.aisix.kernel.upstream.EgressProxies.resolve(c.upstream().proxy(), name -> null); // the file's url, no_proxy
     }
 
     /** File mode: the file must be readable, and no other store may be configured. */

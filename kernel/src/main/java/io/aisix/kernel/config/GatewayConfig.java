@@ -325,7 +325,14 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(min = 0, description = "between keepalive probes") Long tcpKeepaliveIntervalSecs,
             @Setting(min = 0, description = "unanswered probes before the connection is dropped")
             Integer tcpKeepaliveRetries,
-            OutboundTls tls) {
+            OutboundTls tls,
+            EgressProxy proxy,
+            @Setting(oneOf = {"builtin", "helidon"}, description = "builtin: the gateway's own HTTP/1.1 client (the "
+                    + "fastest); helidon: Helidon's WebClient, with HTTP/2") String client,
+            @Setting(description = "with client: helidon, HTTP/2 (ALPN h2 over TLS, else HTTP/1.1; h2c upgrade "
+                    + "for http://)") Boolean http2,
+            @Setting(description = "with http2: HTTP/2 at once to http:// upstreams (h2c prior knowledge)")
+            Boolean http2PriorKnowledge) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);
             timeoutMs = or(timeoutMs, () -> 600_000L);
@@ -335,11 +342,16 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             tcpKeepaliveIntervalSecs = or(tcpKeepaliveIntervalSecs, () -> 30L);
             tcpKeepaliveRetries = or(tcpKeepaliveRetries, () -> 5);
             tls = or(tls, () -> new OutboundTls(null, null, null, null));
+            proxy = or(proxy, () -> new EgressProxy(null, null));
+            client = or(client, () -> "builtin");
+            http2 = or(http2, () -> false);
+            http2PriorKnowledge = or(http2PriorKnowledge, () -> false);
         }
 
         /** Timeouts only, the rest at defaults (tests and tools). */
         public Upstream(Long connectTimeoutMs, Long timeoutMs, Long streamTimeoutMs, Integer retries) {
-            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null, null);
+            this(connectTimeoutMs, timeoutMs, streamTimeoutMs, null, retries, null, null, null, null, null, null, null,
+                    null, null, null);
         }
 
         /**
@@ -374,6 +386,19 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         public boolean isDefault() {
             return caFile == null && clientCertFile == null && clientKeyFile == null && verify;
         }
+    }
+
+    /**
+     * The HTTP proxy upstream calls go through (a company's egress proxy): HTTPS upstreams through
+     * a {@code CONNECT} tunnel, plain-HTTP ones in absolute form. Unset, the standard environment
+     * variables {@code HTTPS_PROXY}, {@code HTTP_PROXY} and {@code NO_PROXY} (or their lower-case
+     * forms) apply; {@code no_proxy: ["*"]} switches a proxy from the environment off.
+     */
+    public record EgressProxy(
+            @Setting(description = "http://[user:password@]host:port of the egress proxy for every upstream; "
+                    + "unset: HTTPS_PROXY / HTTP_PROXY") String url,
+            @Setting(description = "upstreams reached directly: host names (with their subdomains), IP addresses, "
+                    + "CIDR blocks, each optionally with :port, or *; unset: NO_PROXY") List<String> noProxy) {
     }
 
     /**
@@ -442,10 +467,11 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
 
     public record Logging(
             @Setting(oneOf = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"}, ignoreCase = true) String level,
-            @Setting(oneOf = {"json", "text"}) String format) {
+            @Setting(oneOf = {"json", "text"}, description = "text: one line per record; json: one JSON object"
+                    + " per line for every logger, access-log fields as fields") String format) {
         public Logging {
             level = or(level, () -> "INFO");
-            format = or(format, () -> "json");
+            format = or(format, () -> "text");
         }
     }
 

@@ -1,9 +1,11 @@
 package io.aisix.kernel.http;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
 
 /**
  * Process lifecycle seen by the probes and the drain: in-flight proxy requests (held through
@@ -26,6 +28,56 @@ public final class Lifecycle {
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** How long cut streams get to write their error event and complete. */
+    static final Duration CUT_GRACE = Duration.ofSeconds(2);
+    private static final Logger LOG = Logger.getLogger(Lifecycle.class.getName());
+
+    /**
+     * Begins a drain: probes answer 503 at once while the listeners keep accepting; returns once
+     * {@code minimum} has passed and nothing is in flight (streams included), or once
+     * {@code maximum} more has passed after {@code minimum}, when the streams still open are cut.
+     * Returns true when nothing was left in flight.
+     */
+    public boolean drain(Duration minimum, Duration maximum) {
+        beginDrain();
+        long start = System.nanoTime();
+        long open = start + minimum.toNanos();
+        long deadline = open + maximum.toNanos();
+        if (!waitIdle(open, deadline)) {
+            return inFlight() == 0;
+        }
+        if (inFlight() == 0) {
+            LOG.info("drain complete: no request in flight after "
+                    + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+            return true;
+        }
+        // Deadline: the streams still open end with an error event (and their access-log line and
+        // usage event, marked cut) rather than a silent close when the listeners stop.
+        int cut = cutStreams();
+        if (cut > 0) {
+            LOG.warning("drain deadline reached: cutting " + cut + " open streams");
+            long grace = System.nanoTime() + CUT_GRACE.toNanos();
+            waitIdle(System.nanoTime(), grace);
+        }
+        return false;
+    }
+
+    /** Waits until {@code open} has passed and nothing is in flight, or until {@code deadline}; false if interrupted. */
+    private boolean waitIdle(long open, long deadline) {
+        while (true) {
+            long now = System.nanoTime();
+            if (now - deadline >= 0 || now - open >= 0 && inFlight() == 0) {
+                return true;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     /** Streams being written right now. */

@@ -2,12 +2,15 @@ package io.aisix.kernel.http;
 
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.ConfigStore;
-import io.aisix.kernel.store.StoreStatus;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
 
 /**
  * {@code /livez} and {@code /readyz}, served on every listener, text/plain with a short reason.
@@ -21,6 +24,9 @@ import io.helidon.webserver.http.ServerResponse;
  *     is unreachable unless {@code store.ready_while_disconnected} is true (then the last snapshot
  *     counts as ready, as in AISIX).</li>
  * </ul>
+ *
+ * <p>Each probe asks helidon-health {@link HealthCheck}s of its type ({@link ProbeChecks}) in order
+ * and answers with the reason of the first one that is down.
  */
 public final class Probes implements HttpService {
     /** The probe paths, served with GET on every listener. */
@@ -28,33 +34,31 @@ public final class Probes implements HttpService {
     public static final String READYZ = "/readyz";
     public static final java.util.List<String> PATHS = java.util.List.of(LIVEZ, READYZ);
 
-    private final Lifecycle lifecycle;
-    private final SnapshotManager snapshots;
-    private final ConfigStore store;
-    private final boolean readyWhileDisconnected;
+    private final List<HealthCheck> checks;
 
+    /** The probes over {@code checks} ({@link ProbeChecks}): the first one down of a type gives the reason. */
+    public Probes(List<HealthCheck> checks) {
+        this.checks = List.copyOf(checks);
+    }
+
+    /** The probes over the kernel's checks ({@link ProbeChecks#kernel}). */
     public Probes(Lifecycle lifecycle, SnapshotManager snapshots, ConfigStore store, boolean readyWhileDisconnected) {
-        this.lifecycle = lifecycle;
-        this.snapshots = snapshots;
-        this.store = store;
-        this.readyWhileDisconnected = readyWhileDisconnected;
+        this(ProbeChecks.kernel(lifecycle, snapshots, store, readyWhileDisconnected));
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.get(LIVEZ, (req, res) -> {
             res.header(HeaderNames.create("X-Content-Type-Options"), "nosniff");
-            StoreStatus s = store.status();
-            if (lifecycle.draining()) {
-                fail(res, "livez check failed: draining");
-            } else if (s.state() == StoreStatus.State.FAILED) {
-                fail(res, "livez check failed: configuration store failed for good (restart needed): " + s.error());
-            } else {
+            String reason = firstDown(HealthCheckType.LIVENESS);
+            if (reason == null) {
                 ok(res);
+            } else {
+                fail(res, "livez check failed: " + reason);
             }
         });
         rules.get(READYZ, (req, res) -> {
-            String reason = notReady();
+            String reason = firstDown(HealthCheckType.READINESS);
             if (reason == null) {
                 ok(res);
             } else {
@@ -63,21 +67,21 @@ public final class Probes implements HttpService {
         });
     }
 
-    /** Why the gateway should not take traffic, or null when it should. */
-    private String notReady() {
-        if (lifecycle.draining()) {
-            return "draining";
-        }
-        StoreStatus s = store.status();
-        if (s.state() == StoreStatus.State.FAILED) {
-            return "configuration store failed for good (restart needed): " + s.error();
-        }
-        if (!snapshots.applied()) {
-            return "configuration not yet applied" + (s.connected() ? ""
-                    : " (" + store.backend() + " at " + s.endpoint() + " unreachable: " + s.error() + ")");
-        }
-        if (!s.connected() && !readyWhileDisconnected) {
-            return store.backend() + " at " + s.endpoint() + " unreachable since " + s.since() + ": " + s.error();
+    /** The reason of the first check of this type that is down, or null when all are up. */
+    private String firstDown(HealthCheckType type) {
+        for (HealthCheck c : checks) {
+            if (c.type() != type) {
+                continue;
+            }
+            HealthCheckResponse r;
+            try {
+                r = c.call();
+            } catch (RuntimeException e) {
+                return c.name() + " check failed: " + e;
+            }
+            if (r.status() != HealthCheckResponse.Status.UP) {
+                return String.valueOf(r.details().getOrDefault(ProbeChecks.REASON, c.name() + " is down"));
+            }
         }
         return null;
     }

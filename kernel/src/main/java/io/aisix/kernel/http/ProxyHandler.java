@@ -1,6 +1,7 @@
 package io.aisix.kernel.http;
 
 import io.aisix.kernel.config.UrlRewrites;
+import io.aisix.kernel.logging.LogContext;
 import io.aisix.kernel.snapshot.GatewayState;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.spi.Completion;
@@ -176,6 +177,7 @@ public final class ProxyHandler implements Handler {
         try {
             serve(req, res, state, path, method, endpoint.get(), body, tree, upload, requestId, start, anthropic);
         } finally {
+            LogContext.clear();
             if (upload != null) {
                 upload.close();
             }
@@ -194,6 +196,7 @@ public final class ProxyHandler implements Handler {
         Headers headers = hb.build();
         KernelExchange ex = new KernelExchange(method, path, endpoint, headers, body, state.snapshot(),
                 requestId, start);
+        LogContext.enter(ex::requestId); // lines logged while serving it carry its id (logging.format: json)
         ex.parsed(tree);
         clientAddress.resolve(req.remotePeer().address(), headers::all).ifPresent(ip -> ex.attr(CoreAttrs.CLIENT_IP, ip));
         if (upload != null) {

@@ -12,7 +12,7 @@ import java.util.logging.LogRecord;
 
 /**
  * The gateway's console handler: {@code System.err} (as it was when the handler was made),
- * {@link LogLineFormatter}, UTF-8, every level (the loggers' levels decide). Like
+ * {@link LogLineFormatter} ({@link JsonLogFormatter} with {@code logging.format: json}), UTF-8, every level (the loggers' levels decide). Like
  * {@link java.util.logging.ConsoleHandler} it writes each record at once, except for the access
  * log ({@value #ACCESS_LOGGER}): its writer thread publishes lines in batches and flushes the
  * handlers once per batch, so a busy gateway makes one write call per batch instead of one per
@@ -47,7 +47,7 @@ public final class ConsoleLogHandler extends Handler {
         try {
             line.setLength(0);
             Formatter f = getFormatter();
-            if (f instanceof LogLineFormatter own) {
+            if (f instanceof LineFormatter own) {
                 own.format(record, line);
             } else {
                 line.append(f.format(record));

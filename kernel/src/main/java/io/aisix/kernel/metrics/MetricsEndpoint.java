@@ -19,6 +19,17 @@ public final class MetricsEndpoint implements HttpService {
         this.path = path;
     }
 
+    /**
+     * Refuses a {@code metrics.path} that is not absolute or that another route of the listeners
+     * it shares owns: {@code /admin/*}, the probes, the status endpoints ({@code reserved}).
+     */
+    public static void checkPath(String path, java.util.List<String> reserved) {
+        if (!path.startsWith("/") || path.startsWith("/admin/") || reserved.contains(path)) {
+            throw new io.aisix.kernel.config.ConfigException("metrics.path",
+                    "must be an absolute path outside /admin/, the probes and /status/*");
+        }
+    }
+
     @Override
     public void routing(HttpRules rules) {
         rules.get(path, (req, res) -> {

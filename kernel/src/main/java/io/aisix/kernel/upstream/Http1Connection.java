@@ -651,7 +651,7 @@ final class Http1Connection {
     }
 
     /** A stream whose single-byte read goes through its block read (the one place with the logic). */
-    private abstract static class BlockReads extends InputStream {
+    abstract static class BlockReads extends InputStream {
         @Override
         public int read() {
             byte[] one = new byte[1];

@@ -63,12 +63,16 @@ import jdk.net.ExtendedSocketOptions;
  *       {@code ca_file}, with host-name verification, unless {@code verify: false}.</li>
  *   <li>{@code gzip}/{@code deflate} answers are decoded, although the client never asks for
  *       them.</li>
+ *   <li>Through an egress proxy as {@link EgressProxies} says: HTTPS upstreams in a
+ *       {@code CONNECT} tunnel, plain-HTTP ones in absolute form; pooled connections are per
+ *       upstream and proxy, so a tunnel only ever carries requests to the upstream it was opened
+ *       to.</li>
  * </ul>
  *
  * <p>Failures become {@link GatewayException}s, also when they happen while the body is read: a
  * read that times out is {@code TIMEOUT}, anything else {@code UPSTREAM_ERROR}.
  */
-public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable {
+public final class Http1UpstreamClient implements PooledUpstreamClient {
     private static final int MAX_IDLE_CONNECTIONS = 4096;
     private static final int MAX_URLS = 1024;
     /** How often the watchdog looks for late reads: timeouts fire up to this much late. */
@@ -86,6 +90,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
     /** Idle connections kept per address; -1 = no bound but {@link #MAX_IDLE_CONNECTIONS}. */
     private final int maxIdlePerRoute;
     private final GatewayConfig.Upstream config;
+    private final EgressProxies proxies;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
@@ -100,8 +105,15 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
     private final Thread watchdog;
     private volatile boolean closed;
 
+    /** A client reaching every upstream directly. */
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
+        this(config, EgressProxies.NONE);
+    }
+
+    /** A client reaching each upstream directly or through the egress proxy {@code proxies} selects for it. */
+    public Http1UpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies) {
         this.config = config;
+        this.proxies = proxies;
         this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMs());
         this.defaultTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
         this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
@@ -134,6 +146,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
      * Builds the deployment TLS context on a background thread if it is still missing, so the
      * first HTTPS upstream call does not wait for the trust store; called once the gateway serves.
      */
+    @Override
     public void warmUp() {
         if (deploymentTls == null) {
             Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(this::deploymentTls);
@@ -163,7 +176,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         boolean own = !caPem.isEmpty() || !request.verifyTls();
         boolean verify = own ? request.verifyTls() : config.tls().verify();
         SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls();
-        Route route = new Route(endpoint.host(), endpoint.port(), tls, verify);
+        Route route = new Route(endpoint.host(), endpoint.port(), tls, verify, endpoint.proxy());
         long timeout = timeoutNanos(request);
         // a stream's timeout bounds each read; any other exchange's bounds the whole of it
         long gap = request.stream() ? timeout : 0;
@@ -214,10 +227,22 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         // connect asks the default ProxySelector (URI parsing, a proxy list) through a SOCKS wrapper.
         Socket tcp = new Socket(Proxy.NO_PROXY);
         Socket socket = tcp;
+        EgressProxy proxy = route.proxy();
         try {
             socket.setTcpNoDelay(true);
             keepAlive(tcp);
-            socket.connect(new InetSocketAddress(route.host(), route.port()), connectMs);
+            try {
+                // through a proxy the upstream's name is resolved by the proxy, never here
+                socket.connect(proxy == null ? new InetSocketAddress(route.host(), route.port())
+                        : new InetSocketAddress(proxy.host(), proxy.port()), connectMs);
+            } catch (IOException e) {
+                throw translate(e, proxy == null ? "upstream connection failed" : "egress proxy connection failed");
+            }
+            if (proxy != null && route.tls() != null) {
+                tcp.setSoTimeout(connectMs);
+                ProxyTunnel.open(tcp, proxy, route.host(), route.port());
+                tcp.setSoTimeout(0);
+            }
             if (route.tls() != null) {
                 SSLSocket ssl = (SSLSocket) route.tls().createSocket(socket, route.host(), route.port(), true);
                 if (route.verify()) {
@@ -369,7 +394,7 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
     private Endpoint endpoint(String url) {
         Endpoint e = endpoints.get(url);
         if (e == null) {
-            e = Endpoint.parse(url);
+            e = Endpoint.parse(url, proxies);
             if (endpoints.size() >= MAX_URLS) {
                 endpoints.clear();
             }
@@ -401,20 +426,26 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
         return new GatewayException(ErrorCode.UPSTREAM_ERROR, what, e);
     }
 
-    /** Closes the idle connections; answers still being read keep theirs until they end. */
+    @Override
     public void close() {
         closed = true;
         closeIdle();
         watchdog.interrupt();
     }
 
-    /** Where idle connections are pooled: the same address with the same TLS settings. */
-    record Route(String host, int port, SSLSocketFactory tls, boolean verify) {
+    /**
+     * Where idle connections are pooled: the same address with the same TLS settings through the
+     * same proxy (null: direct).
+     */
+    record Route(String host, int port, SSLSocketFactory tls, boolean verify, EgressProxy proxy) {
     }
 
-    /** A parsed upstream URL: where to connect, the Host header and the request target. */
-    record Endpoint(boolean https, String host, int port, String hostHeader, String target) {
-        static Endpoint parse(String url) {
+    /**
+     * A parsed upstream URL: where to connect, the Host header, the request target (in absolute
+     * form for a plain-HTTP upstream behind a proxy) and the proxy in between (null: direct).
+     */
+    record Endpoint(boolean https, String host, int port, String hostHeader, String target, EgressProxy proxy) {
+        static Endpoint parse(String url, EgressProxies proxies) {
             URI uri;
             try {
                 // non-ASCII characters in the path or query are sent percent-encoded (UTF-8)
@@ -434,7 +465,11 @@ public final class Http1UpstreamClient implements UpstreamClient, AutoCloseable 
             String hostHeader = port == defaultPort ? host : host + ":" + port;
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-            return new Endpoint(https, bare, port, hostHeader, target);
+            EgressProxy proxy = proxies.select(https, bare, port);
+            if (proxy != null && !https) {
+                target = "http://" + hostHeader + target;
+            }
+            return new Endpoint(https, bare, port, hostHeader, target, proxy);
         }
     }
 }

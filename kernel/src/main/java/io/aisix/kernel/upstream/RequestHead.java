@@ -6,7 +6,9 @@ import java.util.Arrays;
 /**
  * Encodes an HTTP/1.1 request line and header block. The client owns the framing, so
  * {@code Content-Length}, {@code Transfer-Encoding} and {@code Connection} given by a plugin are
- * replaced; {@code Host} is added unless the plugin set one. A name or value that could split the
+ * replaced; {@code Host} is added unless the plugin set one. A plain-HTTP request to an egress
+ * proxy carries the proxy's {@code Proxy-Authorization} (HTTPS ones say it in their tunnel's
+ * {@code CONNECT} only, never to the upstream). A name or value that could split the
  * head (CR, LF, NUL; a name with a colon or blank) is refused with an
  * {@link IllegalArgumentException}.
  */
@@ -35,9 +37,19 @@ final class RequestHead {
         if (!request.headers().contains("host")) {
             h.field("host", endpoint.hostHeader());
         }
+        String proxyAuthorization = endpoint.proxy() != null && !endpoint.https()
+                ? endpoint.proxy().authorization() : null;
+        if (proxyAuthorization != null) {
+            h.field("proxy-authorization", proxyAuthorization);
+        }
         request.headers().forEach((name, value) -> {
             switch (name) {
                 case "content-length", "transfer-encoding", "connection" -> { }
+                case "proxy-authorization" -> {
+                    if (proxyAuthorization == null) {
+                        h.field(name, value);
+                    }
+                }
                 default -> h.field(name, value);
             }
         });

@@ -42,6 +42,14 @@ class ConsoleLogHandlerTest {
     }
 
     @Test
+    void withJsonFormatEachRecordIsOneJsonLine() {
+        handler.setFormatter(new JsonLogFormatter());
+        handler.publish(record("x", Level.INFO, "two\nlines", Instant.parse("2026-11-26T14:04:05Z")));
+        assertEquals("{\"timestamp\":\"2026-11-26T14:04:05.000Z\",\"level\":\"INFO\",\"logger\":\"x\","
+                + "\"message\":\"two\\nlines\"}" + System.lineSeparator(), written());
+    }
+
+    @Test
     void aLineHasTheUtcTimeWithMillisecondsTheLevelTheLoggerAndTheMessage() {
         handler.publish(record("io.aisix.kernel.Gateway", Level.WARNING, "store unreachable",
                 Instant.parse("2026-11-26T14:04:05Z")));

@@ -73,7 +73,7 @@ class DeploymentTlsIT {
 
     private static Http1UpstreamClient client(GatewayConfig.OutboundTls tls) {
         return new Http1UpstreamClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, null, 0, null, null, null,
-                null, null, tls));
+                null, null, tls, null, null, null, null));
     }
 
     private static int status(Http1UpstreamClient c, WebServer server, Optional<String> keyCa) {

@@ -106,9 +106,11 @@ class UpstreamTlsIT {
         }
     }
 
-    @Test
-    void endToEndThroughTheProxyWithProviderKeyTls() throws Exception {
-        Path gwDir = dir.resolve("gw");
+    /**
+     * A gateway in {@code gwDir} with the {@code test-upstream} probe adapter, admin key
+     * {@code admin-key-0123456789} and {@code env} as its environment.
+     */
+    static Gateway startGateway(Path gwDir, java.util.function.Function<String, String> env) throws Exception {
         Files.createDirectories(gwDir);
         Path conf = gwDir.resolve("config.yaml");
         Files.writeString(conf, """
@@ -122,8 +124,13 @@ class UpstreamTlsIT {
                 List.of(UpstreamProbeAdapter.class.getName())));
         Gateway.Options options = new Gateway.Options(Clock.systemUTC(), null, loader,
                 new PrintStream(new ByteArrayOutputStream()), d -> { });
+        return Gateway.start(config, options, env);
+    }
+
+    @Test
+    void endToEndThroughTheProxyWithProviderKeyTls() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        try (Gateway gw = Gateway.start(config, options)) {
+        try (Gateway gw = startGateway(dir.resolve("gw"), System::getenv)) {
             String admin = "http://127.0.0.1:" + gw.adminPort();
             String caJson = JSON.writeValueAsString(caPem);
             Map<String, String> keys = Map.of(
@@ -153,7 +160,7 @@ class UpstreamTlsIT {
         }
     }
 
-    private static void awaitModel(Gateway gw, String alias) throws InterruptedException {
+    static void awaitModel(Gateway gw, String alias) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             var state = gw.snapshots().current();
@@ -166,7 +173,7 @@ class UpstreamTlsIT {
         throw new AssertionError("model " + alias + " never applied");
     }
 
-    private static JsonNode post(HttpClient http, String url, String body) throws Exception {
+    static JsonNode post(HttpClient http, String url, String body) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
                 .header("Authorization", "Bearer admin-key-0123456789").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build(),
@@ -175,7 +182,7 @@ class UpstreamTlsIT {
         return JSON.readTree(r.body());
     }
 
-    private static HttpResponse<String> chat(HttpClient http, String url, String model) throws Exception {
+    static HttpResponse<String> chat(HttpClient http, String url, String model) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url))
                 .header("Authorization", "Bearer sk-caller-tls").header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"" + model

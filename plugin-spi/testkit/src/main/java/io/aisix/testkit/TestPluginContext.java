@@ -10,6 +10,7 @@ import io.aisix.spi.provider.ProviderAdapter;
 import io.aisix.spi.provider.Target;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.Snapshot;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class TestPluginContext implements PluginContext {
     private volatile Clock clock = Clock.systemUTC();
     private volatile UpstreamClient upstream;
+    private volatile Path dataDir = Path.of("./data");
     private final TestMetrics metrics;
     private final Map<Class<?>, Record> configs = new ConcurrentHashMap<>();
     private final Map<Class<?>, List<Object>> services = new ConcurrentHashMap<>();
@@ -54,6 +56,12 @@ public final class TestPluginContext implements PluginContext {
 
     public TestPluginContext upstream(UpstreamClient upstream) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
+        return this;
+    }
+
+    /** The folder {@link #dataDir()} returns: give tests a temporary one, so nothing is written in the module. */
+    public TestPluginContext dataDir(Path dataDir) {
+        this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
         return this;
     }
 
@@ -122,6 +130,11 @@ public final class TestPluginContext implements PluginContext {
     @Override
     public Clock clock() {
         return clock;
+    }
+
+    @Override
+    public Path dataDir() {
+        return dataDir;
     }
 
     @Override

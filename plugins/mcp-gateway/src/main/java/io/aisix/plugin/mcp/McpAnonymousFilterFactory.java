@@ -17,6 +17,7 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * AISIX's anonymous MCP access ({@code mcp_auth_settings.anonymous}), at AUTH order 80, before
@@ -37,6 +38,7 @@ public final class McpAnonymousFilterFactory implements FilterFactory {
     /** The anonymous principal's server ceiling, read by the MCP gateway filter. */
     static final AttrKey<Ceiling> CEILING = AttrKey.of("mcp_anonymous_ceiling", Ceiling.class);
     private static final McpAuthSettingsKind SETTINGS = new McpAuthSettingsKind();
+    private static final Logger LOG = Logger.getLogger(McpAnonymousFilterFactory.class.getName());
 
     /** The servers an anonymous caller may reach. */
     record Ceiling(List<String> servers) {
@@ -72,6 +74,9 @@ public final class McpAnonymousFilterFactory implements FilterFactory {
         Optional<CallerKey> key = Optional.ofNullable(context.snapshot().all(CoreKinds.API_KEYS).get(a.apiKeyId()))
                 .filter(k -> k.mcpAccess().isPresent());
         if (key.isEmpty()) {
+            // the Admin API and the file loader check the reference; this is the key's own grant
+            LOG.warning("mcp_auth_settings.anonymous: API key " + a.apiKeyId() + " has no mcp_access of its own; "
+                    + "anonymous MCP access stays closed");
             return Optional.empty();
         }
         return Optional.of(new Anonymous(a, key.get(), context.plugin().clock()));

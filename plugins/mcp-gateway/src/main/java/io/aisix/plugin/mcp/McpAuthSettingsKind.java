@@ -19,8 +19,8 @@ import java.util.Set;
  */
 public final class McpAuthSettingsKind implements ResourceKind<McpAuthSettings> {
     static final String NAME = "mcp_auth_settings";
-    private static final Set<String> FIELDS = Set.of("anonymous", "resource_url");
-    private static final Set<String> SERVED = Set.of("anonymous");
+    /** resource_url is read (and validated) but not served: left out, so health reports it ignored. */
+    private static final Set<String> FIELDS = Set.of("anonymous");
 
     @Override
     public String name() {
@@ -75,10 +75,5 @@ public final class McpAuthSettingsKind implements ResourceKind<McpAuthSettings> 
     @Override
     public Set<String> knownFields() {
         return FIELDS;
-    }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        return McpServerKind.unknown(SERVED, value);
     }
 }

@@ -23,7 +23,7 @@ public final class McpGatewayFilterFactory implements FilterFactory {
     /** Process-wide: access tokens outlive configuration changes. */
     private volatile OAuthTokens tokens;
     /** Process-wide: upstream sessions outlive snapshots whose entry for the server did not change. */
-    private final UpstreamHandshakes handshakes = new UpstreamHandshakes();
+    private volatile UpstreamHandshakes handshakes;
 
     @Override
     public String id() {
@@ -48,6 +48,7 @@ public final class McpGatewayFilterFactory implements FilterFactory {
                 + "server");
         plugin = context;
         tokens = new OAuthTokens(context.clock());
+        handshakes = new UpstreamHandshakes(context.metrics());
     }
 
     @Override
@@ -61,8 +62,9 @@ public final class McpGatewayFilterFactory implements FilterFactory {
         PluginContext p = plugin != null ? plugin : context.plugin();
         GatewayMetrics metrics = p.metrics();
         OAuthTokens t = tokens != null ? tokens : new OAuthTokens(p.clock());
-        handshakes.retain(byName.values());
+        UpstreamHandshakes h = handshakes != null ? handshakes : new UpstreamHandshakes(metrics);
+        h.retain(byName.values());
         return Optional.of(new McpGatewayFilter(java.util.Collections.unmodifiableMap(byName),
-                McpGrant.Policies.of(context.snapshot().all(POLICIES).values()), p.upstream(), metrics, t, handshakes));
+                McpGrant.Policies.of(context.snapshot().all(POLICIES).values()), p.upstream(), metrics, t, h));
     }
 }

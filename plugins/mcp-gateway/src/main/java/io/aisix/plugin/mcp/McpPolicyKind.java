@@ -45,9 +45,4 @@ public final class McpPolicyKind implements ResourceKind<McpPolicy> {
     public Set<String> knownFields() {
         return FIELDS;
     }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        return McpServerKind.unknown(FIELDS, value);
-    }
 }

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -104,24 +102,5 @@ public final class McpServerKind implements ResourceKind<McpServer> {
     @Override
     public Set<String> knownFields() {
         return FIELDS;
-    }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        return unknown(FIELDS, value);
-    }
-
-    /** The fields of {@code value} not in {@code known}: kept in the row, reported, not served. */
-    static List<String> unknown(Set<String> known, JsonNode value) {
-        List<String> out = new ArrayList<>();
-        if (value != null && value.isObject()) {
-            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!known.contains(f)) {
-                    out.add(f);
-                }
-            }
-        }
-        return out;
     }
 }

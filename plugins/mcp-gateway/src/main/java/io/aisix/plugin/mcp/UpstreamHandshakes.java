@@ -1,6 +1,7 @@
 package io.aisix.plugin.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.observe.GatewayMetrics;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +30,16 @@ final class UpstreamHandshakes {
     record Handshake(Optional<String> sessionId, String protocol, JsonNode capabilities) {
     }
 
+    /** Upstream sessions opened, by server: with the tool calls, what the handshakes cost. */
+    static final String SESSIONS = "aisix_mcp_upstream_sessions_total";
+
     private final Map<McpServer, Handshake> sessions = new ConcurrentHashMap<>();
     private final Map<McpServer, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final GatewayMetrics metrics;
+
+    UpstreamHandshakes(GatewayMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /**
      * The held handshake of {@code server}, or a new one from {@code handshake} (one at a time per
@@ -48,6 +57,7 @@ final class UpstreamHandshakes {
             if (h == null) {
                 h = handshake.get();
                 sessions.put(server, h);
+                metrics.increment(SESSIONS, "server", server.name());
             }
             return h;
         } finally {

@@ -94,6 +94,7 @@ class McpSessionReuseTest {
         assertEquals(1, alpha.initializations(), alpha.methods.toString());
         assertEquals(1, beta.initializations(), beta.methods.toString());
         assertEquals(1, alpha.methods.stream().filter("notifications/initialized"::equals).count());
+        assertEquals(1.0, ctx.metrics().counter(UpstreamHandshakes.SESSIONS, "server", "alpha"), "counted");
     }
 
     @Test

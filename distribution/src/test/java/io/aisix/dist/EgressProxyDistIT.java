@@ -1,0 +1,74 @@
+package io.aisix.dist;
+
+import static io.aisix.dist.InstalledGateway.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aisix.kernel.testsupport.ConnectProxy;
+import io.aisix.kernel.testsupport.HttpsUpstream;
+import io.aisix.kernel.testsupport.TestCerts;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The installed gateway with {@code HTTPS_PROXY} in its environment (issue 21): an OpenAI provider
+ * key on an HTTPS upstream is reached through a CONNECT tunnel of a real loopback proxy that
+ * insists on the URL's credentials, TLS verified end to end against the key's CA; the start-up
+ * line says which proxy is in force without its password.
+ */
+@Timeout(120)
+class EgressProxyDistIT {
+    static final String CALLER = "sk-dist-egress-0123456789";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anHttpsProviderIsReachedThroughTheEnvironmentsProxy() throws Exception {
+        TestCerts certs = TestCerts.create(dir.resolve("certs"));
+        String caPem = Files.readString(certs.caCert);
+        String credentials = "dist-user:s3cr@t";
+        try (HttpsUpstream upstream = HttpsUpstream.start(certs);
+             ConnectProxy proxy = ConnectProxy.start().requireCredentials(
+                     "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes()));
+             InstalledGateway gw = InstalledGateway.start(dir.resolve("gw"), """
+                     proxy: { addr: 127.0.0.1:0 }
+                     admin: { addr: 127.0.0.1:0 }
+                     upstream: { retries: 0 }
+                     """, Map.of("HTTPS_PROXY", "http://dist-user:s3cr%40t@127.0.0.1:" + proxy.port(),
+                     "NO_PROXY", "example.invalid"), null)) {
+            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
+                    {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
+                     "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
+                    .get("id").asText();
+            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
+                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
+            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
+                    + "\"}").statusCode());
+            eventually("the alias is served", Duration.ofSeconds(10),
+                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
+
+            HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
+                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("hello over tls"), r.body());
+            assertEquals(1, upstream.calls.get());
+            String authority = upstream.base().substring("https://".length());
+            assertEquals("CONNECT " + authority + " HTTP/1.1", proxy.seen().getFirst().requestLine());
+
+            String log = gw.stdout() + gw.stderr();
+            assertTrue(log.contains("upstream egress proxy: HTTPS_PROXY http://***@127.0.0.1:" + proxy.port()
+                    + ", NO_PROXY example.invalid"), log);
+            assertFalse(log.contains("s3cr"), "the proxy password is never logged");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.aisix.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.openai.models.responses.ResponseCreateParams;
+import io.aisix.testkit.Script;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ResponsesBridgeIT} with {@code upstream.client: helidon} and {@code http2: true} (issue
+ * 21): the same providers, SDK calls and streams through Helidon's WebClient (the mock declines the
+ * h2c upgrade, so HTTP/1.1 on the wire); see {@link ParityGateway#upstreamFor}.
+ */
+class ResponsesBridgeHelidonClientIT extends ResponsesBridgeIT {
+    @Test
+    void theUpstreamCallsAreHelidons() {
+        p.mock.enqueue(Script.reply("Paris.").usage(11, 2));
+        sdk.responses().create(ResponseCreateParams.builder().model("ds-chat").input("Capital of France?").build());
+        assertEquals("Helidon", p.mock.lastRequest().header("user-agent").orElse("none").split(" ")[0]);
+    }
+}

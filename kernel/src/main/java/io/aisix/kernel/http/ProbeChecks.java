@@ -1,0 +1,83 @@
+package io.aisix.kernel.http;
+
+import io.aisix.kernel.snapshot.SnapshotManager;
+import io.aisix.kernel.store.ConfigStore;
+import io.aisix.kernel.store.StoreStatus;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The kernel's checks behind {@code /livez} and {@code /readyz}, as helidon-health
+ * {@link HealthCheck}s of type {@code LIVENESS} or {@code READINESS}. A check that is down says
+ * why in its {@value #REASON} detail; {@link Probes} answers with the reason of the first check
+ * of its type that is down, so the order of the list is the order of precedence of the reasons.
+ *
+ * <p>The dependencies plugins report ({@code HealthContributor}: Redis ...) are not among them: a
+ * Redis outage degrades {@code /admin/v1/health} but never takes an instance out of rotation
+ * (AISIX's behaviour; the cache and rate limits have their own fallbacks).
+ */
+public final class ProbeChecks {
+    /** The detail of a down check that says why. */
+    public static final String REASON = "reason";
+
+    private ProbeChecks() {
+    }
+
+    /**
+     * Liveness: no drain, the store not failed for good. Readiness: the same, then a snapshot
+     * applied, then the store reachable (unless {@code readyWhileDisconnected}: the last snapshot
+     * counts as ready while it is not).
+     */
+    public static List<HealthCheck> kernel(Lifecycle lifecycle, SnapshotManager snapshots, ConfigStore store,
+                                           boolean readyWhileDisconnected) {
+        Supplier<String> drain = () -> lifecycle.draining() ? "draining" : null;
+        Supplier<String> storeFailed = () -> {
+            StoreStatus s = store.status();
+            return s.state() == StoreStatus.State.FAILED
+                    ? "configuration store failed for good (restart needed): " + s.error() : null;
+        };
+        return List.of(
+                check(HealthCheckType.LIVENESS, "drain", drain),
+                check(HealthCheckType.LIVENESS, "store", storeFailed),
+                check(HealthCheckType.READINESS, "drain", drain),
+                check(HealthCheckType.READINESS, "store", storeFailed),
+                check(HealthCheckType.READINESS, "configuration", () -> {
+                    if (snapshots.applied()) {
+                        return null;
+                    }
+                    StoreStatus s = store.status();
+                    return "configuration not yet applied" + (s.connected() ? ""
+                            : " (" + store.backend() + " at " + s.endpoint() + " unreachable: " + s.error() + ")");
+                }),
+                check(HealthCheckType.READINESS, "store-connection", () -> {
+                    StoreStatus s = store.status();
+                    return s.connected() || readyWhileDisconnected ? null
+                            : store.backend() + " at " + s.endpoint() + " unreachable since " + s.since() + ": " + s.error();
+                }));
+    }
+
+    /** A check that is down with {@code downReason}'s answer, up while it answers null. */
+    public static HealthCheck check(HealthCheckType type, String name, Supplier<String> downReason) {
+        return new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return type;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                String reason = downReason.get();
+                return reason == null ? HealthCheckResponse.builder().status(true).build()
+                        : HealthCheckResponse.builder().status(false).detail(REASON, reason).build();
+            }
+        };
+    }
+}
