@@ -145,7 +145,9 @@ class JsonLogFormatterTest {
         } finally {
             logger.removeHandler(extra);
             for (int i = 0; i < root.length; i++) {
-                root[i].setFormatter(before[i]); // the rest of this JVM's tests log as before
+                if (before[i] != null) { // a handler may have none (Handler.setFormatter refuses null)
+                    root[i].setFormatter(before[i]); // the rest of this JVM's tests log as before
+                }
             }
         }
     }
