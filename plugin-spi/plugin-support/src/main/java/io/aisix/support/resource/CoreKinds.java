@@ -311,9 +311,7 @@ public final class CoreKinds {
     }
 
     /** A kind decoded by a function over a {@link FieldReader}. */
-    private static class Kind<T> implements ResourceKind<T> {
-        private final String name;
-        private final Set<String> known;
+    private static class Kind<T> extends ReaderKind<T> {
         private final Set<String> secrets;
         private final Set<String> secretMaps;
         private final java.util.function.BiFunction<String, FieldReader, T> decoder;
@@ -325,27 +323,15 @@ public final class CoreKinds {
 
         Kind(String name, Set<String> known, Set<String> secrets, Set<String> secretMaps,
              java.util.function.BiFunction<String, FieldReader, T> decoder) {
-            this.name = name;
-            this.known = known;
+            super(name, known, null);
             this.secrets = secrets;
             this.secretMaps = secretMaps;
             this.decoder = decoder;
         }
 
         @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public T decode(String id, JsonNode value) {
-            FieldReader r = FieldReader.root(value);
-            if (r.hasErrors()) {
-                r.finish();
-            }
-            T decoded = decoder.apply(id, r);
-            r.finish();
-            return decoded;
+        protected T read(String id, FieldReader r) {
+            return decoder.apply(id, r);
         }
 
         @Override
@@ -356,16 +342,6 @@ public final class CoreKinds {
         @Override
         public Set<String> secretMaps() {
             return secretMaps;
-        }
-
-        @Override
-        public Set<String> knownFields() {
-            return known;
-        }
-
-        @Override
-        public String toString() {
-            return name;
         }
     }
 }

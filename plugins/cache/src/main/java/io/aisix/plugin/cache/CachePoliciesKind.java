@@ -1,10 +1,8 @@
 package io.aisix.plugin.cache;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.support.resource.FieldReader;
-import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.ReaderKind;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,21 +13,19 @@ import java.util.Set;
  * {@code api_key:<id>}), {@code scope} [{@code api_key}] ({@code api_key}, {@code shared}; AISIX's
  * {@code env} reads as {@code shared}) and {@code purge_generation} [0].
  */
-public final class CachePoliciesKind implements ResourceKind<CachePolicy> {
-    /** The kind, as the cache filter reads it from a snapshot. */
-    public static final CachePoliciesKind KIND = new CachePoliciesKind();
+public final class CachePoliciesKind extends ReaderKind<CachePolicy> {
     private static final Set<String> FIELDS = Set.of("name", "enabled", "backend", "ttl_seconds", "applies_to",
             "scope", "purge_generation");
+    /** The kind, as the cache filter reads it from a snapshot. */
+    public static final CachePoliciesKind KIND = new CachePoliciesKind();
 
-    @Override
-    public String name() {
-        return "cache_policies";
+    /** For the ServiceLoader; the plugin reads {@link #KIND}. */
+    public CachePoliciesKind() {
+        super("cache_policies", FIELDS, CachePolicy::name);
     }
 
     @Override
-    public CachePolicy decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected CachePolicy read(String id, FieldReader r) {
         String name = r.string("name");
         boolean enabled = r.bool("enabled", true);
         String backend = r.optString("backend", "^[a-z0-9][a-z0-9_-]*$",
@@ -43,22 +39,6 @@ public final class CachePoliciesKind implements ResourceKind<CachePolicy> {
             scope = "shared";
         }
         long purge = r.integer("purge_generation", 0).orElse(0);
-        r.finish();
         return new CachePolicy(id, name, enabled, backend, ttl, appliesTo, scope, purge);
-    }
-
-    @Override
-    public Optional<String> uniqueName(CachePolicy value) {
-        return Optional.of(value.name());
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }

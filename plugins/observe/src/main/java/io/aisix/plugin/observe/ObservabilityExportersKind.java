@@ -1,9 +1,8 @@
 package io.aisix.plugin.observe;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.support.resource.FieldReader;
-import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.ReaderKind;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -17,22 +16,20 @@ import java.util.Set;
  * further fields of the row ({@code max_bytes}, {@code max_files}, {@code content_max_bytes},
  * {@code timeout_ms}) are read by the exporter kind from {@link ExporterResource#spec()}.
  */
-public final class ObservabilityExportersKind implements ResourceKind<ExporterResource> {
-    /** The kind, as the observe plugin reads it from a snapshot. */
-    public static final ObservabilityExportersKind KIND = new ObservabilityExportersKind();
+public final class ObservabilityExportersKind extends ReaderKind<ExporterResource> {
     private static final Set<String> FIELDS = Set.of("name", "enabled", "kind", "endpoint", "path", "headers",
             "sample_rate", "content_mode", "batch_size", "flush_interval_ms", "max_bytes", "max_files",
             "content_max_bytes", "timeout_ms");
+    /** The kind, as the observe plugin reads it from a snapshot. */
+    public static final ObservabilityExportersKind KIND = new ObservabilityExportersKind();
 
-    @Override
-    public String name() {
-        return "observability_exporters";
+    /** For the ServiceLoader; the plugin reads {@link #KIND}. */
+    public ObservabilityExportersKind() {
+        super("observability_exporters", FIELDS, ExporterResource::name);
     }
 
     @Override
-    public ExporterResource decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected ExporterResource read(String id, FieldReader r) {
         String name = r.string("name");
         boolean enabled = r.bool("enabled", true);
         String kind = r.string("kind");
@@ -45,28 +42,13 @@ public final class ObservabilityExportersKind implements ResourceKind<ExporterRe
         String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
         int batch = (int) r.integer("batch_size", 1).orElse(100);
         long flush = r.integer("flush_interval_ms", 1).orElse(1000);
-        r.finish();
         return new ExporterResource(id, name, enabled, kind, endpoint, path, headers, sample, content, batch, flush,
                 r.node());
     }
 
-    @Override
-    public Optional<String> uniqueName(ExporterResource value) {
-        return Optional.of(value.name());
-    }
 
     @Override
     public Set<String> secretMaps() {
         return Set.of("headers");
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }

@@ -1,8 +1,7 @@
 package io.aisix.plugin.ratelimit;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.support.resource.FieldReader;
-import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.resource.ReaderKind;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalDate;
@@ -22,11 +21,11 @@ import java.util.Set;
  * policy is suspended: {@code start_time}, {@code end_time}, {@code timezone}, and exactly one of
  * {@code days_of_week} and {@code dates}).
  */
-public final class RateLimitPoliciesKind implements ResourceKind<RateLimitPolicy> {
-    /** The kind, as the limiter reads it from a snapshot. */
-    public static final RateLimitPoliciesKind KIND = new RateLimitPoliciesKind();
+public final class RateLimitPoliciesKind extends ReaderKind<RateLimitPolicy> {
     private static final Set<String> FIELDS = Set.of("name", "scope", "scope_ref", "window", "max_requests",
             "max_tokens", "schedules");
+    /** The kind, as the limiter reads it from a snapshot. */
+    public static final RateLimitPoliciesKind KIND = new RateLimitPoliciesKind();
     private static final String HH_MM = "^([01]\\d|2[0-3]):[0-5]\\d$";
     private static final String HH_MM_OR_24 = "^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$";
     private static final Map<String, DayOfWeek> WEEKDAYS = Map.of("mon", DayOfWeek.MONDAY, "tue", DayOfWeek.TUESDAY,
@@ -34,15 +33,13 @@ public final class RateLimitPoliciesKind implements ResourceKind<RateLimitPolicy
             "sun", DayOfWeek.SUNDAY);
     private static final List<String> WEEKDAY_NAMES = List.of("mon", "tue", "wed", "thu", "fri", "sat", "sun");
 
-    @Override
-    public String name() {
-        return "rate_limit_policies";
+    /** For the ServiceLoader; the plugin reads {@link #KIND}. */
+    public RateLimitPoliciesKind() {
+        super("rate_limit_policies", FIELDS, RateLimitPolicy::name);
     }
 
     @Override
-    public RateLimitPolicy decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected RateLimitPolicy read(String id, FieldReader r) {
         String name = r.string("name");
         String scope = r.oneOf("scope", "api_key", List.of("api_key", "model", "team"));
         Optional<String> ref = r.optString("scope_ref");
@@ -54,7 +51,6 @@ public final class RateLimitPoliciesKind implements ResourceKind<RateLimitPolicy
         for (FieldReader s : r.objects("schedules", false)) {
             schedule(s).ifPresent(schedules::add);
         }
-        r.finish();
         return new RateLimitPolicy(id, name, scope, ref, window, maxRequests, maxTokens, List.copyOf(schedules));
     }
 
@@ -91,20 +87,5 @@ public final class RateLimitPoliciesKind implements ResourceKind<RateLimitPolicy
             return -1;
         }
         return Integer.parseInt(hhmm.substring(0, 2)) * 60 + Integer.parseInt(hhmm.substring(3, 5));
-    }
-
-    @Override
-    public Optional<String> uniqueName(RateLimitPolicy value) {
-        return Optional.of(value.name());
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }
