@@ -1,12 +1,10 @@
 package io.aisix.plugin.authoidc;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.Reference;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.ReaderKind;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,20 +17,18 @@ import java.util.Set;
  * The key and the provider must exist when written through
  * the Admin API, and neither can be deleted while a mapping names it.
  */
-public final class ClaimMappingKind implements ResourceKind<ClaimMapping> {
+public final class ClaimMappingKind extends ReaderKind<ClaimMapping> {
     static final String NAME = "claim_mappings";
     private static final Set<String> FIELDS = Set.of("name", "jwt_provider", "match", "resolve", "priority",
             "enabled", "rate_limit_scope");
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public ClaimMappingKind() {
+        super(NAME, FIELDS, ClaimMapping::name);
     }
 
     @Override
-    public ClaimMapping decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected ClaimMapping read(String id, FieldReader r) {
         String name = r.string("name");
         String provider = r.string("jwt_provider");
         List<ClaimMapping.Match> match = new ArrayList<>();
@@ -53,28 +49,12 @@ public final class ClaimMappingKind implements ResourceKind<ClaimMapping> {
         boolean enabled = r.bool("enabled", true);
         // this gateway's: AISIX counts every identity mapped to a key in the key's one counter
         boolean perSubject = r.oneOf("rate_limit_scope", "key", List.of("key", "subject")).equals("subject");
-        r.finish();
         return new ClaimMapping(id, name, provider, List.copyOf(match), keyId, priority, enabled, perSubject);
-    }
-
-    @Override
-    public Optional<String> uniqueName(ClaimMapping value) {
-        return Optional.of(value.name());
     }
 
     @Override
     public List<Reference> references(ClaimMapping value) {
         return List.of(new Reference("api_keys", value.apiKeyId(), "/resolve/api_key_id", false),
                 new Reference(OidcProviderKind.NAME, value.jwtProvider(), "/jwt_provider", true));
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        return OidcProviderKind.ignored(value, FIELDS);
     }
 }

@@ -1,8 +1,8 @@
 package io.aisix.plugin.authoidc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.ReaderKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,7 +20,7 @@ import java.util.Set;
  * nor an HMAC algorithm keyed with a public key can ever verify), {@code jwks_refresh_secs} [300],
  * {@code jwks_refetch_min_secs} [30] and {@code jwks_timeout_ms} [3000].
  */
-public final class OidcProviderKind implements ResourceKind<OidcProvider> {
+public final class OidcProviderKind extends ReaderKind<OidcProvider> {
     static final String NAME = "oidc_providers";
     /** RSA PKCS#1 and PSS, ECDSA on P-256/384/521: what nimbus verifies without extra libraries. */
     static final List<String> ALGORITHMS = List.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
@@ -29,15 +29,13 @@ public final class OidcProviderKind implements ResourceKind<OidcProvider> {
             "leeway_secs", "required_scopes", "bound_claims", "enabled", "allowed_algorithms", "jwks_refresh_secs",
             "jwks_refetch_min_secs", "jwks_timeout_ms");
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public OidcProviderKind() {
+        super(NAME, FIELDS, OidcProvider::name);
     }
 
     @Override
-    public OidcProvider decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected OidcProvider read(String id, FieldReader r) {
         String name = r.string("name");
         String issuer = r.string("issuer");
         r.required("audiences");
@@ -60,7 +58,6 @@ public final class OidcProviderKind implements ResourceKind<OidcProvider> {
             r.error("issuer", "must be an http:// or https:// URL when jwks_uri is not set (discovery reads "
                     + "<issuer>/.well-known/openid-configuration)");
         }
-        r.finish();
         return new OidcProvider(id, name, issuer, audiences, jwksUri, identity, Duration.ofSeconds(leeway), scopes,
                 bound, enabled, Set.copyOf(algs.isEmpty() ? ALGORITHMS : algs), Duration.ofSeconds(refresh),
                 Duration.ofSeconds(refetch), Duration.ofMillis(timeout));
@@ -94,33 +91,5 @@ public final class OidcProviderKind implements ResourceKind<OidcProvider> {
             }
         }
         return Map.copyOf(out);
-    }
-
-    @Override
-    public Optional<String> uniqueName(OidcProvider value) {
-        return Optional.of(value.name());
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        return ignored(value, FIELDS);
-    }
-
-    static List<String> ignored(JsonNode value, Set<String> known) {
-        List<String> out = new ArrayList<>();
-        if (value != null && value.isObject()) {
-            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!known.contains(f)) {
-                    out.add(f);
-                }
-            }
-        }
-        return out;
     }
 }

@@ -1,13 +1,10 @@
 package io.aisix.plugin.budgets;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.ReaderKind;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -21,26 +18,24 @@ import java.util.Set;
  * {@code mode} [{@code hard}] ({@code hard} refuses with 429 {@code budget_exceeded} once spent,
  * {@code warn} only alerts at 50, 80 and 100 percent) and {@code enabled} [true].
  */
-public final class BudgetKind implements ResourceKind<Budget> {
+public final class BudgetKind extends ReaderKind<Budget> {
     static final String NAME = "budgets";
     private static final Set<String> FIELDS = Set.of("name", "max_usd", "period", "timezone", "scope", "scope_ref",
             "mode", "enabled");
     /** A cap above this (10^9 USD) would not fit the nano-USD counters with room to spare. */
     static final double MAX_USD = 1e9;
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public BudgetKind() {
+        super(NAME, FIELDS, Budget::name);
     }
 
     @Override
-    public Budget decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected Budget read(String id, FieldReader r) {
         String name = r.string("name");
         r.required("max_usd");
         double max = r.number("max_usd", 0, MAX_USD).orElse(0);
-        if (!r.describing() && value.path("max_usd").isNumber() && value.path("max_usd").doubleValue() == 0) {
+        if (!r.describing() && r.node().path("max_usd").isNumber() && r.node().path("max_usd").doubleValue() == 0) {
             r.error("max_usd", "must be above 0");
         }
         String period = r.oneOf("period", "month", Budget.PERIODS);
@@ -56,37 +51,12 @@ public final class BudgetKind implements ResourceKind<Budget> {
         String scope = r.oneOf("scope", "global", Budget.SCOPES);
         Optional<String> ref = r.optString("scope_ref");
         r.forbiddenWhen("scope_ref", "scope", List.of("global"));
-        if (!r.describing() && !value.has("scope") && r.has("scope_ref")) { // global by default
+        if (!r.describing() && !r.node().has("scope") && r.has("scope_ref")) { // global by default
             r.error("scope_ref", "is not allowed when scope is global");
         }
         String mode = r.oneOf("mode", "hard", Budget.MODES);
         boolean enabled = r.bool("enabled", true);
-        r.finish();
         return new Budget(id, name, max, Math.round(max * 1e9), period, zone, scope,
                 scope.equals("global") ? Optional.empty() : ref, mode.equals("hard"), enabled);
-    }
-
-    @Override
-    public Optional<String> uniqueName(Budget value) {
-        return Optional.of(value.name());
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        List<String> out = new ArrayList<>();
-        if (value != null && value.isObject()) {
-            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!FIELDS.contains(f)) {
-                    out.add(f);
-                }
-            }
-        }
-        return out;
     }
 }

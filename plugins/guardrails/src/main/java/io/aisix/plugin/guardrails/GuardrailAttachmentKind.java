@@ -1,11 +1,8 @@
 package io.aisix.plugin.guardrails;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.Reference;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
-import java.util.ArrayList;
-import java.util.Iterator;
+import io.aisix.support.resource.ReaderKind;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -18,7 +15,7 @@ import java.util.Set;
  * accepted and not read (AISIX does not read it either). The guardrail it names must exist when
  * written through the Admin API, and a guardrail cannot be deleted while attached.
  */
-public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAttachment> {
+public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachment> {
     static final String NAME = "guardrail_attachments";
     static final List<String> SCOPES = List.of("env", "model", "mcp_server", "api_key", "team", "passthrough_route");
     /** The scopes that name one resource: all but {@code env}. */
@@ -26,15 +23,13 @@ public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAtta
     private static final Set<String> FIELDS = Set.of("guardrail_id", "scope_type", "scope_id", "priority", "enabled",
             "env_id");
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public GuardrailAttachmentKind() {
+        super(NAME, FIELDS, null);
     }
 
     @Override
-    public GuardrailAttachment decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected GuardrailAttachment read(String id, FieldReader r) {
         String guardrail = r.string("guardrail_id");
         String scope = r.oneOf("scope_type", SCOPES);
         Optional<String> scopeId = r.optString("scope_id");
@@ -42,7 +37,6 @@ public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAtta
         r.required("priority");
         int priority = (int) r.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
         boolean enabled = r.bool("enabled", true);
-        r.finish();
         return new GuardrailAttachment(id, guardrail, scope, scope.equals("env") ? Optional.empty() : scopeId,
                 priority, enabled);
     }
@@ -50,24 +44,5 @@ public final class GuardrailAttachmentKind implements ResourceKind<GuardrailAtta
     @Override
     public List<Reference> references(GuardrailAttachment value) {
         return List.of(new Reference("guardrails", value.guardrailId(), "/guardrail_id", false));
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
-    }
-
-    @Override
-    public List<String> ignoredFields(JsonNode value) {
-        List<String> out = new ArrayList<>();
-        if (value != null && value.isObject()) {
-            for (Iterator<String> it = value.fieldNames(); it.hasNext(); ) {
-                String f = it.next();
-                if (!FIELDS.contains(f)) {
-                    out.add(f);
-                }
-            }
-        }
-        return out;
     }
 }

@@ -1,10 +1,9 @@
 package io.aisix.plugin.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.Reference;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.IpRange;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.ReaderKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,20 +16,18 @@ import java.util.Set;
  * {@code resource_url}. {@code resource_url} (the OAuth protected-resource metadata of
  * OAuth-for-MCP) is kept, not served, and reported as an ignored field.
  */
-public final class McpAuthSettingsKind implements ResourceKind<McpAuthSettings> {
+public final class McpAuthSettingsKind extends ReaderKind<McpAuthSettings> {
     static final String NAME = "mcp_auth_settings";
     /** resource_url is read (and validated) but not served: left out, so health reports it ignored. */
     private static final Set<String> FIELDS = Set.of("anonymous");
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public McpAuthSettingsKind() {
+        super(NAME, FIELDS, null);
     }
 
     @Override
-    public McpAuthSettings decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected McpAuthSettings read(String id, FieldReader r) {
         r.optString("resource_url");
         Optional<McpAuthSettings.Anonymous> anonymous = r.object("anonymous").map(a -> {
             a.required("api_key_id", "source_cidrs", "servers");
@@ -56,7 +53,6 @@ public final class McpAuthSettingsKind implements ResourceKind<McpAuthSettings> 
             boolean enabled = a.bool("enabled", true);
             return new McpAuthSettings.Anonymous(key, List.copyOf(cidrs), List.copyOf(servers), aggregate, enabled);
         });
-        r.finish();
         return new McpAuthSettings(id, anonymous);
     }
 
@@ -70,10 +66,5 @@ public final class McpAuthSettingsKind implements ResourceKind<McpAuthSettings> 
     public List<Reference> references(McpAuthSettings value) {
         return value.anonymous().map(a -> List.of(new Reference("api_keys", a.apiKeyId(), "/anonymous/api_key_id", false)))
                 .orElse(List.of());
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
     }
 }

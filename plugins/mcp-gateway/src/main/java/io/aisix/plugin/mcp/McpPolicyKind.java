@@ -1,9 +1,8 @@
 package io.aisix.plugin.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.ReaderKind;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -15,19 +14,17 @@ import java.util.Set;
  * {@code <server>__<tool>} single-{@code *} globs), {@code enabled} [true]. How the layers
  * combine with a key's {@code mcp_access} is {@link McpGrant}'s.
  */
-public final class McpPolicyKind implements ResourceKind<McpPolicy> {
+public final class McpPolicyKind extends ReaderKind<McpPolicy> {
     static final String NAME = "mcp_policies";
     private static final Set<String> FIELDS = Set.of("scope", "scope_ref", "allow", "deny", "enabled");
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public McpPolicyKind() {
+        super(NAME, FIELDS, null);
     }
 
     @Override
-    public McpPolicy decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected McpPolicy read(String id, FieldReader r) {
         String scope = r.oneOf("scope", List.of("env", "team"));
         r.requiredWhen("scope_ref", "scope", List.of("team"));
         Optional<String> ref = r.optString("scope_ref");
@@ -36,13 +33,7 @@ public final class McpPolicyKind implements ResourceKind<McpPolicy> {
         List<String> allow = r.strings("allow", List.of());
         List<String> deny = r.strings("deny", List.of());
         boolean enabled = r.bool("enabled", true);
-        r.finish();
         return new McpPolicy(id, scope, scope.equals("team") ? ref : Optional.empty(),
                 new CallerKey.McpAccess(allow, deny), enabled);
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
     }
 }

@@ -1,8 +1,8 @@
 package io.aisix.plugin.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.ReaderKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +21,7 @@ import java.util.Set;
  * {@code protocol_version: 2026-07-28}, which this gateway does not implement yet, and the
  * OAuth fields on a server whose {@code auth_type} is not {@code oauth2}.
  */
-public final class McpServerKind implements ResourceKind<McpServer> {
+public final class McpServerKind extends ReaderKind<McpServer> {
     static final String NAME = "mcp_servers";
     static final long DEFAULT_TIMEOUT_MS = 30_000;
     /** AISIX: the namespace separator is reserved, so a name must not contain it. */
@@ -30,15 +30,13 @@ public final class McpServerKind implements ResourceKind<McpServer> {
             "secret", "enabled", "timeout_ms", "allowed_tools", "api_key_header", "client_id", "token_url", "scopes",
             "protocol_version", "spec");
 
-    @Override
-    public String name() {
-        return NAME;
+    /** For the ServiceLoader. */
+    public McpServerKind() {
+        super(NAME, FIELDS, McpServer::name);
     }
 
     @Override
-    public McpServer decode(String id, JsonNode value) {
-        FieldReader r = FieldReader.root(value);
-        r.finish();
+    protected McpServer read(String id, FieldReader r) {
         r.exactlyOneOf("exactly one of name and display_name is required", "name", "display_name");
         String message = "must not be empty nor contain '__' (the tool namespace separator) or '/'";
         Optional<String> display = r.optString("display_name", NAME_REGEX, message);
@@ -84,23 +82,12 @@ public final class McpServerKind implements ResourceKind<McpServer> {
         boolean enabled = r.bool("enabled", true);
         long timeout = r.integer("timeout_ms", 1, 3_600_000).orElse(DEFAULT_TIMEOUT_MS);
         List<String> tools = r.strings("allowed_tools", List.of());
-        r.finish();
         return new McpServer(id, name, url, enabled, authType, secret, header, List.copyOf(tools),
                 Duration.ofMillis(timeout), oauth);
     }
 
     @Override
-    public Optional<String> uniqueName(McpServer value) {
-        return Optional.of(value.name());
-    }
-
-    @Override
     public Set<String> secretFields() {
         return Set.of("secret");
-    }
-
-    @Override
-    public Set<String> knownFields() {
-        return FIELDS;
     }
 }
