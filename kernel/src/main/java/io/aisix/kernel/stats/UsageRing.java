@@ -81,6 +81,9 @@ public final class UsageRing implements UsageStats {
         }
     }
 
+    /** {@code Window.values()} copies its array on every call; {@link #record} runs per request. */
+    private static final Window[] WINDOWS = Window.values();
+
     private final Clock clock;
     private final Map<Window, Bucket[]> rings = new java.util.EnumMap<>(Window.class);
 
@@ -103,7 +106,7 @@ public final class UsageRing implements UsageStats {
             int latency = LatencyHistogram.bucket(event.durationNanos() / 1e6);
             double usd = event.costUsd();
             long cost = usd > 0 ? Math.round(usd * 1e9) : 0;
-            for (Window w : Window.values()) {
+            for (Window w : WINDOWS) {
                 add(w, endMs, event, latency, cost);
             }
         } catch (RuntimeException e) {
