@@ -70,20 +70,8 @@ public final class OpenAiProtocol {
         boolean stream = family != Endpoint.EMBEDDINGS && in.path("stream").asBoolean(false);
         boolean callerUsage = in.path("stream_options").path("include_usage").asBoolean(false);
 
-        // A shallow copy: the exchange's tree stays as the caller sent it (retries and fallbacks
-        // run the adapter again on the same exchange).
-        ObjectNode out = in.objectNode();
-        out.setAll(in);
-        out.put("model", target.upstreamModel());
-        if (stream && (family == Endpoint.CHAT_COMPLETIONS || family == Endpoint.COMPLETIONS)) {
-            ObjectNode so = in.objectNode();
-            if (in.get("stream_options") instanceof ObjectNode callerSo) {
-                so.setAll(callerSo);
-            }
-            so.put("include_usage", true);
-            out.set("stream_options", so);
-        }
-        byte[] body = ProviderJson.bytes(out);
+        byte[] body = upstreamBody(exchange, target.upstreamModel(),
+                stream && (family == Endpoint.CHAT_COMPLETIONS || family == Endpoint.COMPLETIONS));
         UpstreamResponse response = Upstreams.send(exchange, target, client,
                 Upstreams.postJson(url, headers, body, stream, target));
         String aliasLiteral = ProviderJson.quote(target.alias());
@@ -94,6 +82,53 @@ public final class OpenAiProtocol {
             return Response.stream(new ResponsesStream(response, exchange, target.alias()));
         }
         return Response.stream(new ChunkStream(response, exchange, aliasLiteral, callerUsage));
+    }
+
+    /**
+     * The upstream body: the request with {@code model} set to the upstream id and, when
+     * {@code streamUsage}, {@code stream_options.include_usage} set. When no filter changed the
+     * body and the caller's bytes say the same as its tree, those bytes with the value spliced in
+     * ({@link RequestSplice}); otherwise the tree serialised again.
+     */
+    static byte[] upstreamBody(Exchange exchange, String upstreamModel, boolean streamUsage) {
+        return upstreamBody(exchange.body(), exchange.json(), exchange.bodyModified(), upstreamModel, streamUsage);
+    }
+
+    /** {@link #upstreamBody(Exchange, String, boolean)} of a body, its tree and whether a filter changed it. */
+    static byte[] upstreamBody(byte[] body, ObjectNode in, boolean modified, String upstreamModel,
+                               boolean streamUsage) {
+        if (!modified) {
+            JsonNode so = in.get("stream_options");
+            boolean add = streamUsage && so == null;
+            // a caller that asked for usage already needs no change there
+            if (!streamUsage || add || (so.isObject() && so.path("include_usage").isBoolean()
+                    && so.path("include_usage").booleanValue())) {
+                byte[] spliced = RequestSplice.splice(body, in,
+                        ProviderJson.quote(upstreamModel).getBytes(StandardCharsets.UTF_8), add);
+                if (spliced != null) {
+                    return spliced;
+                }
+            }
+        }
+        return treeBody(in, upstreamModel, streamUsage);
+    }
+
+    /** {@link #upstreamBody} through the tree. */
+    static byte[] treeBody(ObjectNode in, String upstreamModel, boolean streamUsage) {
+        // A shallow copy: the exchange's tree stays as the caller sent it (retries and fallbacks
+        // run the adapter again on the same exchange).
+        ObjectNode out = in.objectNode();
+        out.setAll(in);
+        out.put("model", upstreamModel);
+        if (streamUsage) {
+            ObjectNode so = in.objectNode();
+            if (in.get("stream_options") instanceof ObjectNode callerSo) {
+                so.setAll(callerSo);
+            }
+            so.put("include_usage", true);
+            out.set("stream_options", so);
+        }
+        return ProviderJson.bytes(out);
     }
 
     /** Rerank, images and audio: answered as the upstream answered, not as chat completions. */
@@ -121,12 +156,8 @@ public final class OpenAiProtocol {
             request = Upstreams.postJson(url, h, new byte[0], false, target)
                     .withStreamBody(upload.forward(Map.of("model", target.upstreamModel())));
         } else {
-            ObjectNode in = exchange.json();
-            ObjectNode out = in.objectNode();
-            out.setAll(in);
-            out.put("model", target.upstreamModel());
             Headers h = family == Endpoint.AUDIO_SPEECH ? headers.toBuilder().set("accept", "*/*").build() : headers;
-            request = Upstreams.postJson(url, h, ProviderJson.bytes(out), false, target);
+            request = Upstreams.postJson(url, h, upstreamBody(exchange, target.upstreamModel(), false), false, target);
         }
         UpstreamResponse response = Upstreams.send(exchange, target, client, request);
         String type = response.headers().first("content-type").orElse("application/octet-stream");
