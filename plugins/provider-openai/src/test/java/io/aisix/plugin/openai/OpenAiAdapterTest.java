@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.EventStream;
@@ -46,6 +47,34 @@ class OpenAiAdapterTest extends MockUpstreamTestBase {
 
     private static JsonNode json(String s) throws Exception {
         return JSON.readTree(s);
+    }
+
+    @Test
+    void unchangedBodyGoesUpstreamAsSentButForTheModel() throws Exception {
+        String sent = "{ \"model\" : \"my-gpt\",\n \"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9\","
+                + "\"model\":\"inner\"}], \"temperature\":1.50 }";
+        mock.enqueue(Script.reply("ok"));
+        adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS, sent), target(), client);
+        assertEquals(sent.replace("\"my-gpt\"", "\"gpt-4o\""), mock.lastRequest().bodyText());
+
+        mock.enqueue(Script.reply("ok"));
+        TestStreams.events(adapter.invoke(exchange(Endpoint.CHAT_COMPLETIONS, CHAT_STREAM), target(), client));
+        assertEquals(CHAT_STREAM.replace("\"my-gpt\"", "\"gpt-4o\"").replace("}]}",
+                "}],\"stream_options\":{\"include_usage\":true}}"), mock.lastRequest().bodyText());
+    }
+
+    @Test
+    void aBodyAFilterChangedGoesUpstreamAsChanged() throws Exception {
+        mock.enqueue(Script.reply("ok"));
+        TestExchange ex = exchange(Endpoint.CHAT_COMPLETIONS, CHAT);
+        var masked = ex.json().deepCopy();
+        ((ObjectNode) masked.withArray("messages").get(0)).put("content", "[MASKED]");
+        ex.replaceJson(masked);
+        adapter.invoke(ex, target(), client);
+        JsonNode sent = mock.lastRequest().json();
+        assertEquals("[MASKED]", sent.at("/messages/0/content").asText());
+        assertEquals("gpt-4o", sent.path("model").asText());
+        assertEquals(7, sent.path("seed").asInt());
     }
 
     @Test
