@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -415,6 +416,16 @@ final class InstalledGateway implements AutoCloseable {
             b.header("Authorization", "Bearer " + key);
         }
         return send(withBody(b, method, json));
+    }
+
+    /**
+     * A proxy {@code POST} of {@code json} with caller key {@code key}, not waited for (a stream held
+     * open), given up after {@code timeout}.
+     */
+    CompletableFuture<HttpResponse<String>> proxyAsync(String path, String key, String json, Duration timeout) {
+        return http.sendAsync(HttpRequest.newBuilder(uri("proxy", path)).header("Authorization", "Bearer " + key)
+                .header("content-type", "application/json").timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** {@code GET} on a listener, no credentials. */
