@@ -46,7 +46,7 @@ class DistributionSmokeIT {
         assertEquals("memory", sections.at("/rate-limit/properties/backend/default").asText(), sections.toString());
         for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
                 "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
-                "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "budgets", "observe", "exporter-file",
+                "guardrail-pii", "guardrail-webhook", "cache", "redis", "cache-redis", "rate-limit", "budgets", "observe", "exporter-file",
                 "exporter-http-log", "exporter-otlp-http")) {
             assertTrue(Files.exists(home.resolve("plugins/" + plugin + "/aisix-plugin-" + plugin + "-0.1.0-SNAPSHOT.jar")),
                     plugin);
