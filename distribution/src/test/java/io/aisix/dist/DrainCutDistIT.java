@@ -38,10 +38,11 @@ class DrainCutDistIT {
                      shutdown: { drain_timeout_seconds: 1 }
                      logging: { access_log: true }
                      """)) {
-            gw.serveOpenAiModel("s", mock.openAiBase(), CALLER);
             Path usage = dir.resolve("usage.ndjson");
             assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"usage\",\"kind\":"
                     + "\"file\",\"path\":\"" + usage + "\"}").statusCode());
+            // written before the alias: once the alias is served, the exporter is in force too
+            gw.serveOpenAiModel("s", mock.openAiBase(), CALLER);
 
             mock.defaultScript(Script.reply("one two three").deltas(3).pauseAfter(2)); // hold after the first delta
             List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
