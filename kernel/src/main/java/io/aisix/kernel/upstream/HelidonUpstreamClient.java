@@ -33,8 +33,9 @@ import javax.net.ssl.SSLContext;
  * each request on the caller's virtual thread, with HTTP/2 when {@code upstream.http2} is set (ALPN
  * {@code h2} over TLS, falling back to HTTP/1.1). A plain {@code http://} upstream reached directly
  * gets HTTP/2 only with {@code upstream.http2_prior_knowledge} (h2c from the first byte); without it
- * it stays on HTTP/1.1: no {@code h2c} upgrade is attempted (Helidon's upgrade of a POST lost the
- * request body against an HTTP/1.1-only server).
+ * it stays on HTTP/1.1: no {@code h2c} upgrade is attempted (in a probe, Helidon 4.5's upgrade of a
+ * POST reached an HTTP/1.1-only server, the JDK's, with its {@code content-length} but without its
+ * body, and the answer came back as a success).
  *
  * <p>It honours the same settings as {@link Http1UpstreamClient}: provider-key TLS, else
  * {@code upstream.tls}; the egress proxy of {@link EgressProxies} with its {@code NO_PROXY} rules
