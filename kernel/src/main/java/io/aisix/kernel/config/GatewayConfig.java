@@ -146,7 +146,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             Integer maxJsonDepth,
             @Setting(min = 1, description = "longest number (in characters) in a request body, else 400")
             Integer maxJsonNumberLength,
-            @Setting(description = "after start-up, run the kernel's stream path a few hundred times with synthetic "
+            @Setting(description = "after start-up, run the kernel's stream path 2,048 times with synthetic "
                     + "data on a private loopback server, so the first callers do not wait for the JIT")
             Boolean warmUp) {
         public Proxy {

@@ -36,8 +36,8 @@ import java.util.logging.Logger;
 
 /**
  * {@code proxy.warm_up}: right after the listeners are up, runs the kernel's share of a stream's
- * path a few hundred times with synthetic data on a background thread, so that the first callers
- * of a fresh gateway do not pay for the JIT.
+ * path a couple of thousand times with synthetic data on a background thread, so that the first
+ * callers of a fresh gateway do not pay for the JIT.
  *
  * <p>Why: a burst of 64 new streams right after start-up added ~190 ms to the median time to first
  * token, against 0.4 ms once warm. The gateway's CPU for that burst was 2-3 times a warm burst's,
@@ -64,10 +64,14 @@ import java.util.logging.Logger;
  */
 public final class StreamWarmUp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StreamWarmUp.class.getName());
-    /** Streams in all: above the C1 thresholds (~200 calls) of code run once per stream. */
-    static final int ROUNDS = 512;
-    /** Events per stream: code run per event reaches C2 within the rounds. */
-    static final int EVENTS = 16;
+    /**
+     * Streams in all. 512 took code run once per stream past C1's thresholds (~200 calls) but not
+     * C2's (~5,000 calls and loops): its C2 compilations then fell into the first real burst, which
+     * cost more CPU than without any warm-up (benchmarks/README.md, "Stream start").
+     */
+    static final int ROUNDS = 2048;
+    /** Events per stream: 16k in all, well past C2's thresholds for code run per event. */
+    static final int EVENTS = 8;
     static final int CONCURRENCY = 4;
     static final long MAX_MILLIS = 30_000;
     private static final String PATH = "/v1/chat/completions";

@@ -46,6 +46,6 @@ class StreamWarmUpTest {
     void theGatewaysDefaultIsOnAndItsBoundsAreFixed() {
         assertTrue(GatewayConfig.defaults().proxy().warmUp());
         assertNotNull(new EndpointRouter(List.of()).route("/v1/chat/completions"), "the built-in chat endpoint");
-        assertTrue(StreamWarmUp.ROUNDS * StreamWarmUp.EVENTS <= 10_000 && StreamWarmUp.MAX_MILLIS <= 30_000);
+        assertTrue(StreamWarmUp.ROUNDS * StreamWarmUp.EVENTS <= 20_000 && StreamWarmUp.MAX_MILLIS <= 30_000);
     }
 }
