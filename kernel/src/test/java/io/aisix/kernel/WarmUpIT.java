@@ -69,10 +69,13 @@ class WarmUpIT {
     }
 
     @Test
-    void aValueThatIsNotABooleanIsRefusedNamingTheKey() throws Exception {
+    void aValueThatIsNotABooleanIsRefusedNamingTheKeyAndTheEnvironmentSetsIt() throws Exception {
         Path conf = dir.resolve("bad.yaml");
         Files.writeString(conf, "proxy:\n  warm_up: sometimes\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(conf, Map.of()));
         assertEquals("proxy.warm_up", e.key());
+        Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
+        assertFalse(ConfigLoader.load(empty, Map.of("AISIX_PROXY__WARM_UP", "false")).proxy().warmUp(),
+                "switched off from the environment too");
     }
 }
