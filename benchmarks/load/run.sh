@@ -94,7 +94,8 @@ while (($#)); do
   shift
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+. "$root/benchmarks/lib.sh"
+
 busy_cores() { # CPU cores kept busy by everything on the machine over 2 s (from /proc/stat)
   local a b
   read -r _ a1 a2 a3 a4 a5 a6 a7 a8 _ < /proc/stat
@@ -103,52 +104,23 @@ busy_cores() { # CPU cores kept busy by everything on the machine over 2 s (from
   a=$((a1 + a2 + a3 + a6 + a7 + a8)) b=$((b1 + b2 + b3 + b6 + b7 + b8))
   awk -v d=$((b - a)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", d / hz / 2 }'
 }
-die() { log "ERROR: $*"; exit 1; }
 
 # ------------------------------------------------------------------ toolchain
-JAVA_HOME="$("$root/scripts/find-jdk.sh")"
-export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
-if ! command -v wrk >/dev/null 2>&1; then
-  log "installing wrk (Debian package)"
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
-fi
-if $with_nginx && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
-  log "installing nginx-light (Debian package)"
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y nginx-light >/dev/null; else sudo apt-get install -y nginx-light >/dev/null; fi
+bench_toolchain
+if $with_nginx && [[ ! -x /usr/sbin/nginx ]]; then
+  apt_install nginx nginx-light
 fi
 nginx_bin="$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)"
 if $pin && ! command -v taskset >/dev/null 2>&1; then
   die "--pin needs taskset (util-linux)"
 fi
 
-[[ -n "$dist" ]] || dist="$(ls -d "$root"/distribution/target/aisix-*/ 2>/dev/null | head -n1 || true)"
-jar="$root/benchmarks/target/benchmarks.jar"
-if $build || [[ -z "$dist" || ! -x "$dist/bin/aisix" || ! -f "$jar" ]]; then
-  log "building the distribution and benchmarks.jar (mvn package, tests skipped)"
-  (cd "$root" && mvn -B -ntp -q -DskipTests -pl distribution,benchmarks -am package) || die "build failed"
-  dist="$(ls -d "$root"/distribution/target/aisix-*/ | head -n1)"
-fi
-dist="${dist%/}"
+bench_artifacts
 
 # ------------------------------------------------------------------ processes and cleanup
 background_before="$(busy_cores)"
 log "other processes keep $background_before of $(nproc) cores busy"
-work="$(mktemp -d -t aisix-load.XXXXXX)"
-pids=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  if $keep; then log "work directory kept: $work"; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir aisix-load
 
 gw_pin=() aux_pin=()
 if $pin; then
@@ -162,24 +134,7 @@ phase() { # the current phase, for the RSS sampler; and the load average when ea
 }
 phase idle
 
-await_line() { # file pattern timeout_s
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# The mock upstream: a JVM of its own with a fixed heap, so its GC does not grow into the gateway's share.
-log "starting the mock upstream"
-"${aux_pin[@]}" java -Xms256m -Xmx256m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.MockMain \
-  --deltas "$deltas" --delta-ms "$delta_ms" > "$work/mock.out" 2> "$work/mock.err" &
-pids+=($!)
-await_line "$work/mock.out" MOCK_PORT= 30 || die "mock upstream did not start: $(cat "$work/mock.err")"
-mock_port="$(sed -n 's/^MOCK_PORT=//p' "$work/mock.out")"
-await_line "$work/mock.out" MOCK_STREAM_PORT= 30 || die "stream mock did not start: $(cat "$work/mock.err")"
-mock_stream_port="$(sed -n 's/^MOCK_STREAM_PORT=//p' "$work/mock.out")"
+start_mock "$deltas" "$delta_ms" "${aux_pin[@]}"
 
 # nginx: the reference proxy, one worker pinned like the gateway, keep-alive to both mock servers.
 free_port() { # a loopback port nothing listens on
@@ -227,24 +182,8 @@ sides="direct gateway"
 $with_nginx && sides="direct nginx gateway"
 
 # The gateway: the distribution as shipped, with a temp startup config.
-admin_key="bench-admin-$RANDOM$RANDOM$RANDOM"
 caller_key="sk-bench-$RANDOM$RANDOM$RANDOM$RANDOM"
-cat > "$work/config.yaml" <<EOF
-proxy: { addr: "127.0.0.1:0" }
-admin: { addr: "127.0.0.1:0", admin_keys: ["$admin_key"] }
-store: { backend: embedded, data_dir: "$work/data" }
-logging: { level: INFO, access_log: true }
-EOF
-log "starting the gateway ($dist)"
-JAVA_OPTS="$gw_java_opts" "${gw_pin[@]}" "$dist/bin/aisix" --config "$work/config.yaml" \
-  > "$work/gateway.out" 2> "$work/gateway.log" &
-gw_pid=$!
-pids+=("$gw_pid")
-# start-up lines: one per listener, "... <listener> listening on <url> ... (port N)", the store's last
-await_line "$work/gateway.out" " store " 60 || die "gateway did not start: $(tail -n 20 "$work/gateway.log")"
-gw_port="$(sed -n 's/.* proxy listening on .*(port \([0-9]*\))$/\1/p' "$work/gateway.out")"
-admin_port="$(sed -n 's/.* admin listening on .*(port \([0-9]*\))$/\1/p' "$work/gateway.out")"
-[[ -n "$gw_port" && -n "$admin_port" ]] || die "could not read the gateway ports: $(cat "$work/gateway.out")"
+start_gateway true "$gw_java_opts" "${gw_pin[@]}"
 gw_java="$(tr '\0' ' ' < "/proc/$gw_pid/cmdline" | sed 's/ -cp .*//')"
 
 # RSS sampler: VmRSS and VmHWM of the gateway every 100 ms, tagged with the current phase.
@@ -262,18 +201,8 @@ gw_java="$(tr '\0' ' ' < "/proc/$gw_pid/cmdline" | sed 's/ -cp .*//')"
 pids+=($!)
 
 # ------------------------------------------------------------------ configuration through the Admin API
-admin() { # method kind json -> id
-  local body
-  body="$(curl -sS -f -X "$1" -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
-    --data "$3" "http://127.0.0.1:$admin_port/admin/v1/$2")" || die "admin $1 $2 failed"
-  grep -o '"id":"[^"]*"' <<< "$body" | head -n1 | cut -d'"' -f4
-}
 log "configuring: provider key, alias, caller key with rate limits, guardrails, cache policy"
-pk="$(admin POST provider_keys '{"display_name":"mock","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_port"'/v1"}')"
-admin POST models '{"display_name":"bench","provider_key_id":"'"$pk"'","model_name":"gpt-4o-mini"}' > /dev/null
-# Streams go to the mock's stream server (its own port, paced by one thread): a second provider key and alias.
-pks="$(admin POST provider_keys '{"display_name":"mock-stream","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_stream_port"'/v1"}')"
-admin POST models '{"display_name":"bench-stream","provider_key_id":"'"$pks"'","model_name":"gpt-4o-mini"}' > /dev/null
+bench_aliases
 admin POST api_keys '{"display_name":"bench","key":"'"$caller_key"'","allowed_models":["*"],"rate_limit":{"rpm":1000000000,"tpm":1000000000000,"concurrency":100000}}' > /dev/null
 admin POST rate_limit_policies '{"name":"bench-model","scope":"model","window":"minute","max_requests":1000000000}' > /dev/null
 admin POST guardrails '{"name":"bench-keywords","kind":"keyword","hook_point":"input","patterns":[{"kind":"literal","value":"ignore all previous instructions"},{"kind":"literal","value":"system prompt"},{"kind":"literal","value":"developer mode"},{"kind":"regex","value":"(?i)\\bjail ?break\\b"}]}' > /dev/null

@@ -49,77 +49,15 @@ while (($#)); do
   shift
 done
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-JAVA_HOME="$("$root/scripts/find-jdk.sh")"
-export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
-if ! command -v wrk >/dev/null 2>&1; then
-  log "installing wrk (Debian package)"
-  if [[ $(id -u) -eq 0 ]]; then apt-get install -y wrk >/dev/null; else sudo apt-get install -y wrk >/dev/null; fi
-fi
-dist="$(ls -d "$root"/distribution/target/aisix-*/ 2>/dev/null | head -n1 || true)"
-jar="$root/benchmarks/target/benchmarks.jar"
-if $build || [[ -z "$dist" || ! -x "$dist/bin/aisix" || ! -f "$jar" ]]; then
-  log "building the distribution and benchmarks.jar (mvn package, tests skipped)"
-  (cd "$root" && mvn -B -ntp -q -DskipTests -Djmh.guard.skip=true -pl distribution,benchmarks -am package) || die "build failed"
-  dist="$(ls -d "$root"/distribution/target/aisix-*/ | head -n1)"
-fi
-dist="${dist%/}"
-
-work="$(mktemp -d -t aisix-soak.XXXXXX)"
-pids=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  if $keep; then log "work directory kept: $work"; else rm -rf "$work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-await_line() { local i; for ((i = 0; i < $3 * 10; i++)); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-
-log "starting the mock upstream"
-java -Xms256m -Xmx256m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.MockMain --deltas 64 --delta-ms 20 \
-  > "$work/mock.out" 2> "$work/mock.err" &
-pids+=($!)
-await_line "$work/mock.out" MOCK_STREAM_PORT= 30 || die "mock upstream did not start: $(cat "$work/mock.err")"
-mock_port="$(sed -n 's/^MOCK_PORT=//p' "$work/mock.out")"
-mock_stream_port="$(sed -n 's/^MOCK_STREAM_PORT=//p' "$work/mock.out")"
-
-admin_key="soak-admin-$RANDOM$RANDOM$RANDOM"
+. "$root/benchmarks/lib.sh"
+bench_toolchain
+bench_artifacts
+bench_workdir aisix-soak
+start_mock 64 20
 caller_key="sk-soak-$RANDOM$RANDOM$RANDOM$RANDOM"
 # access log off: 30 minutes of load would write gigabytes; the connection limits are the defaults
-cat > "$work/config.yaml" <<EOF
-proxy: { addr: "127.0.0.1:0" }
-admin: { addr: "127.0.0.1:0", admin_keys: ["$admin_key"] }
-store: { backend: embedded, data_dir: "$work/data" }
-logging: { level: INFO, access_log: false }
-EOF
-log "starting the gateway ($dist)"
-JAVA_OPTS="$gw_java_opts" "$dist/bin/aisix" --config "$work/config.yaml" > "$work/gateway.out" 2> "$work/gateway.log" &
-gw_pid=$!
-pids+=("$gw_pid")
-await_line "$work/gateway.out" " store " 60 || die "gateway did not start: $(tail -n 20 "$work/gateway.log")"
-gw_port="$(sed -n 's/.* proxy listening on .*(port \([0-9]*\))$/\1/p' "$work/gateway.out")"
-admin_port="$(sed -n 's/.* admin listening on .*(port \([0-9]*\))$/\1/p' "$work/gateway.out")"
-
-admin() {
-  local body
-  body="$(curl -sS -f -X "$1" -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
-    --data "$3" "http://127.0.0.1:$admin_port/admin/v1/$2")" || die "admin $1 $2 failed"
-  grep -o '"id":"[^"]*"' <<< "$body" | head -n1 | cut -d'"' -f4
-}
-pk="$(admin POST provider_keys '{"display_name":"mock","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_port"'/v1"}')"
-admin POST models '{"display_name":"bench","provider_key_id":"'"$pk"'","model_name":"gpt-4o-mini"}' > /dev/null
-pks="$(admin POST provider_keys '{"display_name":"mock-stream","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_stream_port"'/v1"}')"
-admin POST models '{"display_name":"bench-stream","provider_key_id":"'"$pks"'","model_name":"gpt-4o-mini"}' > /dev/null
+start_gateway false "$gw_java_opts"
+bench_aliases
 admin POST api_keys '{"display_name":"soak","key":"'"$caller_key"'","allowed_models":["*"]}' > /dev/null
 for _ in $(seq 1 100); do
   code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $caller_key" -H 'Content-Type: application/json' \

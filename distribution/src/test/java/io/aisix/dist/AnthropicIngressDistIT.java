@@ -55,6 +55,11 @@ class AnthropicIngressDistIT {
 
     /** A copy of the installation without {@code plugins/<removed>/}. */
     static Path installationWithout(String removed) {
+        return installationWithout(removed, dir);
+    }
+
+    /** A copy of the installation without {@code plugins/<removed>/}, in {@code dir}. */
+    static Path installationWithout(String removed, Path dir) {
         Path copy = dir.resolve("without-" + removed);
         InstalledGateway.Exit cp = InstalledGateway.exec(dir, Duration.ofSeconds(60), "cp", "-a",
                 InstalledGateway.home().toString(), copy.toString());

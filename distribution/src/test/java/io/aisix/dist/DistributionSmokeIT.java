@@ -1,8 +1,11 @@
 package io.aisix.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.support.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +26,7 @@ class DistributionSmokeIT {
     Path work;
 
     @Test
-    void layoutHasBinConfLibAndPluginFolders() {
+    void layoutHasBinConfLibAndPluginFolders() throws Exception {
         Path home = InstalledGateway.home();
         assertTrue(Files.isExecutable(home.resolve("bin/aisix")));
         assertTrue(Files.exists(home.resolve("conf/config.yaml")));
@@ -33,9 +36,17 @@ class DistributionSmokeIT {
         for (String kind : List.of("models", "guardrails", "rate_limit_policies", "guardrail_attachments", "budgets")) {
             assertTrue(Files.exists(home.resolve("schemas/kinds/" + kind + ".schema.json")), kind);
         }
+        // and the config's: every shipped plugin's section, written by bin/aisix schemas from the plugins/ folders
+        JsonNode sections = Json.mapper().readTree(home.resolve("schemas/config.schema.json").toFile())
+                .at("/properties/plugins/properties");
+        for (String plugin : List.of("request-id", "observe", "cache", "cache-redis", "rate-limit", "budgets")) {
+            assertEquals("object", sections.path(plugin).path("type").path(0).asText(), plugin + ": " + sections);
+            assertFalse(sections.path(plugin).path("additionalProperties").asBoolean(true), plugin);
+        }
+        assertEquals("memory", sections.at("/rate-limit/properties/backend/default").asText(), sections.toString());
         for (String plugin : List.of("request-id", "auth-api-key", "alias-resolver", "provider-openai",
                 "provider-azure-openai", "provider-anthropic", "provider-gemini", "guardrails", "guardrail-keyword",
-                "guardrail-pii", "guardrail-webhook", "cache", "cache-redis", "rate-limit", "budgets", "observe", "exporter-file",
+                "guardrail-pii", "guardrail-webhook", "cache", "redis", "cache-redis", "rate-limit", "budgets", "observe", "exporter-file",
                 "exporter-http-log", "exporter-otlp-http")) {
             assertTrue(Files.exists(home.resolve("plugins/" + plugin + "/aisix-plugin-" + plugin + "-0.1.0-SNAPSHOT.jar")),
                     plugin);
@@ -86,6 +97,10 @@ class DistributionSmokeIT {
             HttpResponse<String> attachments = gw.get("admin", "/admin/schemas/kinds/guardrail_attachments.schema.json");
             assertEquals(200, attachments.statusCode());
             assertTrue(attachments.body().contains("\"scope_type\""), attachments.body());
+            HttpResponse<String> config = gw.get("admin", "/admin/schemas/config.schema.json");
+            assertEquals(200, config.statusCode());
+            assertTrue(Json.mapper().readTree(config.body()).at("/properties/plugins/properties/rate-limit/properties")
+                    .has("backend"), config.body());
 
             // relative data_dir resolves against the working directory; secrets are owner-only
             assertEquals(201, gw.send(java.net.http.HttpRequest.newBuilder(gw.uri("admin", "/admin/v1/provider_keys"))

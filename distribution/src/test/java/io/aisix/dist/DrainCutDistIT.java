@@ -1,13 +1,11 @@
 package io.aisix.dist;
 
-import static io.aisix.dist.InstalledGateway.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,18 +38,11 @@ class DrainCutDistIT {
                      shutdown: { drain_timeout_seconds: 1 }
                      logging: { access_log: true }
                      """)) {
-            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                    {"display_name":"pk","provider":"openai","api_key":"sk-up-cut-123456","api_base":"%s"}"""
-                    .formatted(mock.openAiBase()))).get("id").asText();
-            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"s\",\"provider_key_id\":\"" + pk
-                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
-                    .statusCode());
             Path usage = dir.resolve("usage.ndjson");
             assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"usage\",\"kind\":"
                     + "\"file\",\"path\":\"" + usage + "\"}").statusCode());
-            eventually("the alias is served", Duration.ofSeconds(10),
-                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"s\""));
+            // written before the alias: once the alias is served, the exporter is in force too
+            gw.serveOpenAiModel("s", mock.openAiBase(), CALLER);
 
             mock.defaultScript(Script.reply("one two three").deltas(3).pauseAfter(2)); // hold after the first delta
             List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
@@ -59,10 +50,7 @@ class DrainCutDistIT {
                 String body = path.equals("/v1/messages")
                         ? "{\"model\":\"s\",\"stream\":true,\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
                         : "{\"model\":\"s\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-                streams.add(gw.http().sendAsync(HttpRequest.newBuilder(gw.uri("proxy", path))
-                        .header("Authorization", "Bearer " + CALLER).header("content-type", "application/json")
-                        .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                        HttpResponse.BodyHandlers.ofString()));
+                streams.add(gw.proxyAsync(path, CALLER, body, Duration.ofSeconds(60)));
             }
             assertTrue(mock.awaitPaused(3, Duration.ofSeconds(30)), "paused: " + mock.streamsPaused());
 

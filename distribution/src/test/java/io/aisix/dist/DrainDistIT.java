@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,25 +41,13 @@ class DrainDistIT {
                      shutdown: { drain_timeout_seconds: 60 }
                      logging: { access_log: false }
                      """)) {
-            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                    {"display_name":"pk","provider":"openai","api_key":"sk-up-drain-123456","api_base":"%s"}"""
-                    .formatted(mock.openAiBase()))).get("id").asText();
-            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"s\",\"provider_key_id\":\"" + pk
-                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
-                    .statusCode());
-            eventually("the alias is served", Duration.ofSeconds(10),
-                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"s\""));
+            gw.serveOpenAiModel("s", mock.openAiBase(), CALLER);
 
             mock.defaultScript(Script.reply("one two three").deltas(3).pauseAfter(2)); // role chunk, first delta, hold
             List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
             for (int i = 0; i < STREAMS; i++) {
-                streams.add(gw.http().sendAsync(HttpRequest.newBuilder(gw.uri("proxy", "/v1/chat/completions"))
-                        .header("Authorization", "Bearer " + CALLER).header("content-type", "application/json")
-                        .timeout(Duration.ofSeconds(90))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"s\",\"stream\":true,"
-                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
-                        HttpResponse.BodyHandlers.ofString()));
+                streams.add(gw.proxyAsync("/v1/chat/completions", CALLER, "{\"model\":\"s\",\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", Duration.ofSeconds(90)));
             }
             assertTrue(mock.awaitPaused(STREAMS, Duration.ofSeconds(30)), "paused: " + mock.streamsPaused());
 

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -383,6 +384,31 @@ final class InstalledGateway implements AutoCloseable {
         return send(withBody(b, method, json));
     }
 
+    /**
+     * Through the Admin API: an OpenAI provider key on {@code apiBase}, the model {@code alias} on it
+     * (upstream {@code gpt-4o}) and the caller key {@code caller}; returns once the proxy lists the alias.
+     */
+    void serveOpenAiModel(String alias, String apiBase, String caller) {
+        HttpResponse<String> pk = admin("POST", "/admin/v1/provider_keys", """
+                {"display_name":"pk-%s","provider":"openai","api_key":"sk-up-dist-123456","api_base":"%s"}"""
+                .formatted(alias, apiBase));
+        if (pk.statusCode() != 201) {
+            throw new AssertionError("provider key: " + pk.statusCode() + " " + pk.body());
+        }
+        String pkId = EtcdPlainDistIT.read(pk).get("id").asText();
+        for (HttpResponse<String> r : List.of(
+                admin("POST", "/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\"" + pkId
+                        + "\",\"model_name\":\"gpt-4o\"}"),
+                admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"caller-" + alias + "\",\"key\":\"" + caller
+                        + "\"}"))) {
+            if (r.statusCode() != 201) {
+                throw new AssertionError(r.request().uri() + ": " + r.statusCode() + " " + r.body());
+            }
+        }
+        eventually("the alias " + alias + " is served", Duration.ofSeconds(10),
+                () -> proxy("GET", "/v1/models", caller, null).body().contains("\"" + alias + "\""));
+    }
+
     /** A proxy call with caller key {@code key} (none when null). */
     HttpResponse<String> proxy(String method, String path, String key, String json) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri("proxy", path));
@@ -390,6 +416,16 @@ final class InstalledGateway implements AutoCloseable {
             b.header("Authorization", "Bearer " + key);
         }
         return send(withBody(b, method, json));
+    }
+
+    /**
+     * A proxy {@code POST} of {@code json} with caller key {@code key}, not waited for (a stream held
+     * open), given up after {@code timeout}.
+     */
+    CompletableFuture<HttpResponse<String>> proxyAsync(String path, String key, String json, Duration timeout) {
+        return http.sendAsync(HttpRequest.newBuilder(uri("proxy", path)).header("Authorization", "Bearer " + key)
+                .header("content-type", "application/json").timeout(timeout)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** {@code GET} on a listener, no credentials. */

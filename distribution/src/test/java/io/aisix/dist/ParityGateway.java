@@ -34,13 +34,15 @@ final class ParityGateway implements AutoCloseable {
     private final Path usageFile;
 
     /**
-     * {@code upstreamYaml} (a flow mapping) for a test class, with {@code client: helidon} and
-     * {@code http2: true} added for the {@code *HelidonClientIT} subclasses that run a test class
-     * again through the alternative upstream client.
+     * {@code upstreamYaml} (a flow mapping) for a test class, with {@code client: helidon},
+     * {@code http2: true} and {@code http2_prior_knowledge: true} added for the
+     * {@code *HelidonClientIT} subclasses that run a test class again through the alternative
+     * upstream client: HTTP/2 (h2c) to the mock.
      */
     static String upstreamFor(org.junit.jupiter.api.TestInfo test, String upstreamYaml) {
         return test.getTestClass().orElseThrow().getSimpleName().endsWith("HelidonClientIT")
-                ? upstreamYaml.substring(0, upstreamYaml.lastIndexOf('}')) + ", client: helidon, http2: true }"
+                ? upstreamYaml.substring(0, upstreamYaml.lastIndexOf('}'))
+                        + ", client: helidon, http2: true, http2_prior_knowledge: true }"
                 : upstreamYaml;
     }
 

@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateway processes from the tarball on one etcd and one Redis ({@code cache.backend: redis},
- * {@code ratelimit.backend: redis}), as two replicas behind a load balancer: an answer cached
- * through one is served by the other without an upstream call, and one rpm budget covers both.
+ * {@code ratelimit.backend: redis}, {@code budgets.backend: redis}, all the same URL), as two
+ * replicas behind a load balancer: an answer cached through one is served by the other without an
+ * upstream call, one rpm budget covers both, spend adds up in one counter, and each replica holds
+ * one Redis connection for all three (the {@code redis} plugin's shared connection).
  */
 @Timeout(120)
 class RedisSharedDistIT {
@@ -52,7 +54,8 @@ class RedisSharedDistIT {
                 etcd: { endpoints: [%s], prefix: /aisix }
                 cache: { backend: redis, redis: { url: "%s" } }
                 ratelimit: { backend: redis, redis: { url: "%s" } }
-                """.formatted(etcd.endpoint(), redis.url(), redis.url());
+                budgets: { backend: redis, redis: { url: "%s" } }
+                """.formatted(etcd.endpoint(), redis.url(), redis.url(), redis.url());
         a = InstalledGateway.start(dir.resolve("a"), yaml);
         b = InstalledGateway.start(dir.resolve("b"), yaml);
         String pk = read(a.admin("POST", "/admin/v1/provider_keys", """
@@ -62,6 +65,11 @@ class RedisSharedDistIT {
             assertEquals(201, a.admin("POST", "/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\""
                     + pk + "\",\"model_name\":\"gpt-4o\"}").statusCode());
         }
+        // $1 per request of 500 + 500 tokens, counted by a budget on this model only
+        assertEquals(201, a.admin("POST", "/admin/v1/models", "{\"display_name\":\"priced\",\"provider_key_id\":\""
+                + pk + "\",\"model_name\":\"gpt-4o\",\"cost\":{\"input_per_1k\":1,\"output_per_1k\":1}}").statusCode());
+        assertEquals(201, a.admin("POST", "/admin/v1/budgets", "{\"name\":\"priced-cap\",\"max_usd\":100,"
+                + "\"period\":\"day\",\"scope\":\"model\",\"scope_ref\":\"priced\"}").statusCode());
         assertEquals(201, a.admin("POST", "/admin/v1/cache_policies", "{\"name\":\"shared\",\"backend\":\"redis\","
                 + "\"scope\":\"shared\",\"ttl_seconds\":300,\"applies_to\":\"model:cached\"}").statusCode());
         assertEquals(201, a.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
@@ -73,7 +81,7 @@ class RedisSharedDistIT {
                 eventually("both aliases reach both gateways", Duration.ofSeconds(10), () -> {
                     HttpResponse<String> models = gw.proxy("GET", "/v1/models", key, null);
                     return models.statusCode() == 200 && models.body().contains("\"cached\"")
-                            && models.body().contains("\"plain\"");
+                            && models.body().contains("\"plain\"") && models.body().contains("\"priced\"");
                 });
             }
         }
@@ -108,6 +116,33 @@ class RedisSharedDistIT {
         assertEquals(1, mock.requestCount(), "the upstream answered once for both gateways");
         a.assertNoJdkWarnings();
         b.assertNoJdkWarnings();
+    }
+
+    /**
+     * Spend charged through either replica lands in one counter, and every replica keeps exactly one
+     * Redis connection for the cache, the rate limiter and the budgets: two in all (each replica
+     * needs at least one to serve these features, so two means one each).
+     */
+    @Test
+    void spendAddsUpAcrossReplicasOnOneConnectionPerReplica() {
+        mock.defaultScript(Script.reply("priced").usage(500, 500));
+        for (InstalledGateway gw : List.of(a, b)) {
+            HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER, CHAT.formatted("priced"));
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        eventually("both charges reached the shared counter", Duration.ofSeconds(10), () -> {
+            List<?> keys = (List<?>) redis.command("KEYS", "aisix:budget:*:s");
+            return keys.size() == 1 && "2000000000".equals(redis.command("GET", (String) keys.get(0)));
+        });
+        eventually("one connection per replica", Duration.ofSeconds(10), () -> redisClients() == 2);
+        LocalProcesses.sleep(500);
+        assertEquals(2, redisClients(), "still one per replica: " + redis.command("CLIENT", "LIST"));
+    }
+
+    /** The clients connected to Redis, apart from the one asking. */
+    static long redisClients() {
+        return ((String) redis.command("CLIENT", "LIST")).lines()
+                .filter(l -> !l.isBlank() && !l.contains("cmd=client|list")).count();
     }
 
     @Test

@@ -35,6 +35,28 @@ class RedisStartupDistIT {
                 : "aisix: plugins.rate-limit.redis.url: is required when the backend is redis\n", exit.stderr());
     }
 
+    /** Every Redis user names its key and the missing plugin when {@code plugins/redis/} is not installed. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cache", "ratelimit", "plugins.budgets"})
+    void redisPluginMissing(String section) {
+        Path home = AnthropicIngressDistIT.installationWithout("redis", dir);
+        int port = LocalProcesses.freePort(); // never asked: the plugin is missing before any connection
+        String block = "{ backend: redis, redis: { url: \"redis://127.0.0.1:" + port + "/0\" } }";
+        String yaml = "proxy: { addr: 127.0.0.1:0 }\nadmin: { addr: 127.0.0.1:0 }\n"
+                + (section.startsWith("plugins.") ? "plugins: { budgets: " + block + " }" : section + ": " + block) + "\n";
+        String why = section + ".redis.url: needs the redis plugin, which is not installed (no plugins/redis/ folder)";
+        InstalledGateway.Exit exit = InstalledGateway.run(home, dir.resolve("run"), yaml, Map.of(), Duration.ofSeconds(60));
+        assertEquals(2, exit.code(), exit.toString());
+        assertEquals("", exit.stdout());
+        assertEquals("aisix: " + why + "\n", exit.stderr());
+
+        Path config = dir.resolve("run/config.yaml");
+        InstalledGateway.Exit validate = InstalledGateway.exec(dir, Duration.ofSeconds(60),
+                home.resolve("bin/aisix").toString(), "validate", "--config", config.toString());
+        assertEquals(2, validate.code(), validate.toString());
+        assertTrue(validate.stdout().contains("error: " + why), validate.toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"cache", "ratelimit"})
     void redisUnreachable(String section) {

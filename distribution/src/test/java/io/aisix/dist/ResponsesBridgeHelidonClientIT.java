@@ -7,9 +7,9 @@ import io.aisix.testkit.Script;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ResponsesBridgeIT} with {@code upstream.client: helidon} and {@code http2: true} (issue
- * 21): the same providers, SDK calls and streams through Helidon's WebClient (the mock declines the
- * h2c upgrade, so HTTP/1.1 on the wire); see {@link ParityGateway#upstreamFor}.
+ * {@link ResponsesBridgeIT} with {@code upstream.client: helidon}, {@code http2: true} and
+ * {@code http2_prior_knowledge: true} (issue 21): the same providers, SDK calls and streams through
+ * Helidon's WebClient, over HTTP/2 (h2c) to the mock; see {@link ParityGateway#upstreamFor}.
  */
 class ResponsesBridgeHelidonClientIT extends ResponsesBridgeIT {
     @Test

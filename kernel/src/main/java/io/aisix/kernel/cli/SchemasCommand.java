@@ -49,7 +49,7 @@ final class SchemasCommand implements Callable<Integer> {
         }
         PluginRegistry plugins = PluginRegistry.load(Path.of(gateway.plugins().dir()),
                 SchemasCommand.class.getClassLoader());
-        Schemas.write(output, ResourceKinds.offline(plugins));
+        Schemas.write(output, ResourceKinds.offline(plugins), plugins.configs().values());
         spec.commandLine().getOut().println("schemas written to " + output);
         return 0;
     }

@@ -39,6 +39,8 @@ public final class ConfigLoader {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // 1.5 for an integer key is a mistake, not 1 (the published schema says integer too)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
 
     private ConfigLoader() {

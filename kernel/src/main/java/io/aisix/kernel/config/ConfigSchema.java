@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.PluginConfig;
 import io.aisix.support.Json;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JSON Schema (draft-07) of the startup config, generated from {@link GatewayConfig} itself:
@@ -18,6 +21,13 @@ import java.util.List;
  * component with its type, its default (what the record fills in when the key is absent) and its
  * {@link Setting} constraints. Rules between keys (TLS file pairs, managed mode, a redis section
  * when a backend is redis) and files that must exist are checked by the loader only.
+ *
+ * <p>For an installation ({@link #schema(Collection)}), each installed plugin's section
+ * {@code plugins.<id>} is described the same way from the record its {@link PluginConfig}
+ * declares (types, nesting, the defaults its constructor fills in), with unknown keys refused as
+ * the binder refuses them; so is a section for a plugin that is not installed or takes no
+ * settings. What a plugin's {@link PluginConfig#check} adds (allowed values, keys that need each
+ * other) is checked by the binder only. A component type JSON Schema cannot describe is left open.
  */
 public final class ConfigSchema {
     private static final ObjectMapper JSON = Json.mapper();
@@ -25,8 +35,29 @@ public final class ConfigSchema {
     private ConfigSchema() {
     }
 
+    /** The schema without an installation: any {@code plugins.<id>} section is allowed, as an object. */
     public static ObjectNode schema() {
-        ObjectNode s = object(GatewayConfig.class);
+        return schema(null);
+    }
+
+    /**
+     * The schema of this installation: {@code plugins.<id>} as the records of {@code installed}
+     * declare them, and no other section.
+     */
+    public static ObjectNode schema(Collection<PluginConfig<?>> installed) {
+        ObjectNode s = object(GatewayConfig.class, false);
+        if (installed != null) {
+            ObjectNode plugins = (ObjectNode) s.get("properties").get("plugins");
+            ObjectNode sections = (ObjectNode) plugins.get("properties");
+            for (PluginConfig<?> declared : installed) {
+                ObjectNode section = object(declared.type(), true);
+                section.put("description", "the settings of plugin " + declared.pluginId() + " (bound to "
+                        + declared.type().getSimpleName() + "; its own checks run at start-up and in aisix validate)");
+                nullable(section);
+                sections.set(declared.pluginId(), section);
+            }
+            plugins.put("additionalProperties", false);
+        }
         ObjectNode root = JSON.createObjectNode();
         root.put("$schema", "http://json-schema.org/draft-07/schema#");
         root.put("title", "AISIX-J startup config (config.yaml)");
@@ -55,14 +86,18 @@ public final class ConfigSchema {
         p.put("description", description);
     }
 
-    private static ObjectNode object(Class<?> record) {
+    /**
+     * One record as an object; {@code plugin} for a plugin's record, whose types and defaults may
+     * be beyond what {@link GatewayConfig} uses (left open rather than failing the whole schema).
+     */
+    private static ObjectNode object(Class<?> record, boolean plugin) {
         ObjectNode s = JSON.createObjectNode();
         s.put("type", "object");
         ObjectNode props = s.putObject("properties");
-        Record defaults = defaults(record);
+        Record defaults = defaults(record, plugin);
         boolean open = false;
         for (RecordComponent c : record.getRecordComponents()) {
-            if (c.getType() == java.util.Map.class) {
+            if (record == GatewayConfig.Plugins.class && c.getType() == Map.class) {
                 // the plugins' own sections: every further key, checked against the plugin's record
                 ObjectNode any = s.putObject("additionalProperties");
                 any.putArray("type").add("object").add("null");
@@ -71,7 +106,7 @@ public final class ConfigSchema {
                 open = true;
                 continue;
             }
-            ObjectNode p = property(c.getGenericType());
+            ObjectNode p = property(c.getGenericType(), plugin);
             Setting setting = c.getAnnotation(Setting.class);
             if (setting != null) {
                 constrain(p.has("items") ? (ObjectNode) p.get("items") : p, setting);
@@ -79,8 +114,9 @@ public final class ConfigSchema {
                     p.put("description", setting.description());
                 }
             }
-            Object dflt = Settings.read(defaults, c);
-            if (dflt != null && !(dflt instanceof Record) && !(dflt instanceof List<?> l && l.isEmpty())) {
+            Object dflt = defaults == null ? null : Settings.read(defaults, c);
+            if (dflt != null && !(dflt instanceof Record) && !(dflt instanceof Collection<?> l && l.isEmpty())
+                    && !(dflt instanceof Map<?, ?> m && m.isEmpty()) && (!plugin || p.has("type"))) {
                 p.set("default", JSON.valueToTree(dflt));
             }
             nullable(p);
@@ -92,28 +128,43 @@ public final class ConfigSchema {
         return s;
     }
 
-    private static ObjectNode property(Type type) {
-        if (type instanceof ParameterizedType pt && pt.getRawType() == List.class) {
-            ObjectNode s = JSON.createObjectNode();
-            s.put("type", "array");
-            s.set("items", property(pt.getActualTypeArguments()[0]));
-            return s;
+    private static ObjectNode property(Type type, boolean plugin) {
+        if (type instanceof ParameterizedType pt && pt.getRawType() instanceof Class<?> raw) {
+            if (Collection.class.isAssignableFrom(raw)) {
+                ObjectNode s = JSON.createObjectNode();
+                s.put("type", "array");
+                s.set("items", property(pt.getActualTypeArguments()[0], plugin));
+                return s;
+            }
+            if (plugin && Map.class.isAssignableFrom(raw)) {
+                ObjectNode s = JSON.createObjectNode();
+                s.put("type", "object");
+                s.set("additionalProperties", property(pt.getActualTypeArguments()[1], true));
+                return s;
+            }
         }
-        Class<?> c = (Class<?>) type;
-        if (c.isRecord()) {
-            return object(c);
+        if (type instanceof Class<?> c && c.isRecord()) {
+            return object(c, plugin);
         }
         ObjectNode s = JSON.createObjectNode();
-        if (c == String.class) {
+        if (type == String.class) {
             s.put("type", "string");
-        } else if (c == Integer.class || c == Long.class) {
+        } else if (type == Integer.class || type == Long.class || plugin && (type == Short.class
+                || type == int.class || type == long.class || type == short.class)) {
             s.put("type", "integer");
-        } else if (c == Boolean.class) {
+        } else if (type == Boolean.class || plugin && type == boolean.class) {
             s.put("type", "boolean");
-        } else if (c == Double.class) {
+        } else if (type == Double.class || plugin && (type == Float.class || type == double.class
+                || type == float.class || type == java.math.BigDecimal.class)) {
             s.put("type", "number");
-        } else {
-            throw new IllegalStateException("no JSON Schema type for " + c + " in GatewayConfig");
+        } else if (plugin && type instanceof Class<?> c && c.isEnum()) {
+            s.put("type", "string");
+            ArrayNode values = s.putArray("enum");
+            for (Object constant : c.getEnumConstants()) {
+                values.add(((Enum<?>) constant).name());
+            }
+        } else if (!plugin) {
+            throw new IllegalStateException("no JSON Schema type for " + type + " in GatewayConfig");
         }
         return s;
     }
@@ -155,14 +206,20 @@ public final class ConfigSchema {
     /** YAML's {@code key:} with nothing after it is null, which the loader reads as "use the default". */
     private static void nullable(ObjectNode p) {
         JsonNode type = p.get("type");
+        if (type == null) {
+            return; // open: null included
+        }
         p.putArray("type").add(type.asText()).add("null");
         if (p.get("enum") instanceof ArrayNode e) {
             e.addNull();
         }
     }
 
-    /** The record as its canonical constructor fills it from nothing: its defaults. */
-    private static Record defaults(Class<?> record) {
+    /**
+     * The record as its canonical constructor fills it from nothing: its defaults; for a plugin's
+     * record that cannot be built so (its contract says it can), none.
+     */
+    private static Record defaults(Class<?> record, boolean plugin) {
         RecordComponent[] components = record.getRecordComponents();
         Class<?>[] types = new Class<?>[components.length];
         for (int i = 0; i < components.length; i++) {
@@ -171,8 +228,11 @@ public final class ConfigSchema {
         try {
             Constructor<?> canonical = record.getDeclaredConstructor(types);
             return (Record) canonical.newInstance(new Object[components.length]);
-        } catch (NoSuchMethodException | InstantiationException | IllegalAccessException
+        } catch (NoSuchMethodException | InstantiationException | IllegalAccessException | IllegalArgumentException
                  | InvocationTargetException e) {
+            if (plugin) {
+                return null;
+            }
             throw new IllegalStateException("cannot build the defaults of " + record.getSimpleName(), e);
         }
     }

@@ -333,9 +333,10 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             EgressProxy proxy,
             @Setting(oneOf = {"builtin", "helidon"}, description = "builtin: the gateway's own HTTP/1.1 client (the "
                     + "fastest); helidon: Helidon's WebClient, with HTTP/2") String client,
-            @Setting(description = "with client: helidon, HTTP/2 (ALPN h2 over TLS, else HTTP/1.1; h2c upgrade "
-                    + "for http://)") Boolean http2,
-            @Setting(description = "with http2: HTTP/2 at once to http:// upstreams (h2c prior knowledge)")
+            @Setting(description = "with client: helidon, HTTP/2 (ALPN h2 over TLS, else HTTP/1.1; http:// "
+                    + "upstreams stay on HTTP/1.1 unless http2_prior_knowledge)") Boolean http2,
+            @Setting(description = "with http2: HTTP/2 at once to http:// upstreams reached directly (h2c prior "
+                    + "knowledge; they must speak it)")
             Boolean http2PriorKnowledge) {
         public Upstream {
             connectTimeoutMs = or(connectTimeoutMs, () -> 5000L);

@@ -132,7 +132,7 @@ public final class Listeners implements AutoCloseable {
                         r.addFilter(ListenerErrors.closeFilter(true, true));
                         r.addFilter(drainFilter).register(probes).register(AdminRoutes.PREFIX, admin)
                                 .register(SchemaRoutes.PREFIX, new SchemaRoutes(List.copyOf(s.snapshots().kinds()
-                                        .values())));
+                                        .values()), s.plugins().configs().values()));
                         if (metricsOn && metricsAddr.isEmpty()) {
                             r.register(metricsEndpoint).register(status);
                         }

@@ -16,7 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The kernel's {@link PluginContext}: upstream client, clock, the plugins' bound configuration
  * records, the metrics registry and one registry of shared services (exporter and guardrail kinds,
- * provider adapters, started cache backends, plugins' own services) found by the
+ * provider adapters, started cache backends, the shared Redis client) found by the
  * {@link PluginRegistry} or registered at startup.
  */
 public final class KernelPluginContext implements PluginContext {

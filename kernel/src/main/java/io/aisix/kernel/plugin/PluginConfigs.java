@@ -49,21 +49,27 @@ public final class PluginConfigs {
         }
         Map<Class<?>, Record> byType = new LinkedHashMap<>();
         for (PluginConfig<?> declared : registry.configs().values()) {
-            byType.put(declared.type(), bindOne(declared, sections.get(declared.pluginId())));
+            byType.put(declared.type(), bindOne(registry, declared, sections.get(declared.pluginId())));
         }
         return new PluginConfigs(byType, sections);
     }
 
-    private static <C extends Record> C bindOne(PluginConfig<C> declared, GatewayConfig.PluginSection section) {
+    private static <C extends Record> C bindOne(PluginRegistry registry, PluginConfig<C> declared,
+                                                GatewayConfig.PluginSection section) {
         String id = declared.pluginId();
         GatewayConfig.PluginSection s = section != null ? section
                 : new GatewayConfig.PluginSection(JsonNodeFactory.instance.objectNode(), Map.of(), false);
         C config = ConfigLoader.bind(s.values(), declared.type(), key -> s.spelling(id, key));
+        Map<String, Class<?>> needs;
         try {
             PluginCalls.run(declared, () -> declared.check(config));
+            needs = PluginCalls.get(declared, () -> declared.needs(config));
         } catch (StartupException e) {
             throw new ConfigException(s.spelling(id, e.key()), e.getMessage(), e);
         }
+        needs.forEach((key, type) -> registry.missing(type).ifPresent(why -> {
+            throw new ConfigException(s.spelling(id, key), why);
+        }));
         return config;
     }
 

@@ -7,6 +7,7 @@ import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.redis.RedisService;
 import io.aisix.spi.resource.ResourceKind;
 import java.io.IOException;
 import java.net.MalformedURLException;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.jar.JarFile;
@@ -40,6 +42,7 @@ public final class PluginRegistry {
     private final Map<String, GuardrailKind> guardrailKinds;
     private final Map<String, ExporterKind> exporterKinds;
     private final Map<String, CacheBackend> cacheBackends;
+    private final List<RedisService> redisServices;
     private final Map<String, PluginConfig<?>> configs;
     private final List<PluginInfo> plugins;
 
@@ -50,6 +53,7 @@ public final class PluginRegistry {
         this.guardrailKinds = Map.copyOf(b.guardrails);
         this.exporterKinds = Map.copyOf(b.exporters);
         this.cacheBackends = Map.copyOf(b.caches);
+        this.redisServices = List.copyOf(b.redis.values());
         this.configs = Map.copyOf(b.configs);
         this.plugins = List.copyOf(b.infos);
     }
@@ -119,6 +123,22 @@ public final class PluginRegistry {
         return cacheBackends;
     }
 
+    /** The shared Redis client ({@code plugins/redis}), at most one; empty when that plugin is not installed. */
+    public List<RedisService> redisServices() {
+        return redisServices;
+    }
+
+    /**
+     * Why a configuration that {@link PluginConfig#needs needs} {@code type} cannot start here, or
+     * empty when an installed plugin provides it.
+     */
+    public Optional<String> missing(Class<?> type) {
+        if (type == RedisService.class) {
+            return redisServices.isEmpty() ? Optional.of(RedisService.MISSING) : Optional.empty();
+        }
+        return Optional.of("needs " + type.getName() + ", which no installed plugin provides");
+    }
+
     public List<PluginInfo> plugins() {
         return plugins;
     }
@@ -135,6 +155,7 @@ public final class PluginRegistry {
         final Map<String, GuardrailKind> guardrails = new LinkedHashMap<>();
         final Map<String, ExporterKind> exporters = new LinkedHashMap<>();
         final Map<String, CacheBackend> caches = new LinkedHashMap<>();
+        final Map<String, RedisService> redis = new LinkedHashMap<>();
         final Map<String, PluginConfig<?>> configs = new LinkedHashMap<>();
         final List<PluginInfo> infos = new ArrayList<>();
 
@@ -169,6 +190,10 @@ public final class PluginRegistry {
                 for (CacheBackend c : services(CacheBackend.class, loader)) {
                     put(caches, c.id(), c, "cache backend", pluginId);
                     provides.add("cache_backend:" + c.id());
+                }
+                for (RedisService r : services(RedisService.class, loader)) {
+                    put(redis, "redis", r, "Redis service", pluginId); // one client per installation
+                    provides.add("redis_service");
                 }
                 for (PluginConfig<?> c : services(PluginConfig.class, loader)) {
                     if (!pluginId.equals("classpath") && !c.pluginId().equals(pluginId)) {

@@ -4,6 +4,7 @@ import io.aisix.kernel.config.ConfigException;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.cache.CacheBackend;
+import io.aisix.spi.redis.RedisService;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,13 +13,15 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
- * The plugins a gateway started, stopped in the reverse order: cache backends first (cache filters
- * find the enabled ones through the plugin context), then the filter factories. A plugin's
+ * The plugins a gateway started, stopped in the reverse order: the shared Redis client first (offered
+ * through the plugin context; it opens connections only when a plugin asks), cache backends next
+ * (cache filters find the enabled ones through the plugin context), then the filter factories. A plugin's
  * {@link StartupException} stops the start as a {@link ConfigException} naming its key.
  */
 public final class StartedPlugins {
     private static final Logger LOG = Logger.getLogger(StartedPlugins.class.getName());
 
+    private final List<RedisService> redis = new ArrayList<>();
     private final List<CacheBackend> backends = new ArrayList<>();
     private final List<FilterFactory> filters = new ArrayList<>();
 
@@ -28,6 +31,8 @@ public final class StartedPlugins {
      * the one the operator wrote (a failure names that).
      */
     public void start(PluginRegistry plugins, KernelPluginContext context, UnaryOperator<String> keySpelling) {
+        redis.addAll(plugins.redisServices());
+        context.registerAll(RedisService.class, redis);
         Map<String, CacheBackend> enabled = new LinkedHashMap<>();
         for (CacheBackend c : plugins.cacheBackends().values()) {
             try {
@@ -67,5 +72,13 @@ public final class StartedPlugins {
                 LOG.warning("cache backend " + c.id() + " failed to stop: " + e);
             }
         }
+        for (RedisService r : redis) {
+            try {
+                PluginCalls.run(r, r::close);
+            } catch (RuntimeException e) {
+                LOG.warning("the Redis service failed to stop: " + e);
+            }
+        }
+        redis.clear();
     }
 }

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.kernel.config.ConfigSchema;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,8 @@ import java.util.Optional;
 
 /**
  * The published JSON Schemas (draft-07), all generated from the code that validates: the startup
- * config ({@link ConfigSchema}), each resource kind ({@link ResourceKind#schema()}) and the
+ * config ({@link ConfigSchema}, with the sections of the installed plugins' {@link PluginConfig}
+ * declarations), each resource kind ({@link ResourceKind#schema()}) and the
  * resources file as a whole. Named as they are shipped in the distribution's {@code schemas/}
  * folder and served on the admin listener under {@code /admin/schemas/}:
  * {@code config.schema.json}, {@code resources.schema.json}, {@code kinds/<kind>.schema.json}.
@@ -33,10 +36,10 @@ public final class Schemas {
     private Schemas() {
     }
 
-    /** Every document by name, in a stable order. */
-    public static Map<String, ObjectNode> all(List<ResourceKind<?>> kinds) {
+    /** Every document by name, in a stable order, for these kinds and plugin configuration declarations. */
+    public static Map<String, ObjectNode> all(List<ResourceKind<?>> kinds, Collection<PluginConfig<?>> configs) {
         Map<String, ObjectNode> out = new LinkedHashMap<>();
-        out.put(CONFIG, ConfigSchema.schema());
+        out.put(CONFIG, ConfigSchema.schema(configs));
         out.put(RESOURCES, resourcesFile(kinds));
         for (ResourceKind<?> k : kinds) {
             k.schema().ifPresent(s -> out.put(kindFile(k.name()), s));
@@ -49,8 +52,9 @@ public final class Schemas {
     }
 
     /** Writes every document under {@code dir}. */
-    public static void write(Path dir, List<ResourceKind<?>> kinds) throws IOException {
-        for (Map.Entry<String, ObjectNode> e : all(kinds).entrySet()) {
+    public static void write(Path dir, List<ResourceKind<?>> kinds, Collection<PluginConfig<?>> configs)
+            throws IOException {
+        for (Map.Entry<String, ObjectNode> e : all(kinds, configs).entrySet()) {
             Path file = dir.resolve(e.getKey());
             Files.createDirectories(file.getParent());
             Files.write(file, bytes(e.getValue()));

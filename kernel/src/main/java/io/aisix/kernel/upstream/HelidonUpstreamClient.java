@@ -31,8 +31,11 @@ import javax.net.ssl.SSLContext;
 /**
  * The alternative upstream client ({@code upstream.client: helidon}): Helidon's blocking WebClient,
  * each request on the caller's virtual thread, with HTTP/2 when {@code upstream.http2} is set (ALPN
- * {@code h2} over TLS, falling back to HTTP/1.1; for {@code http://} upstreams an {@code h2c}
- * upgrade, or HTTP/2 at once with {@code upstream.http2_prior_knowledge}).
+ * {@code h2} over TLS, falling back to HTTP/1.1). A plain {@code http://} upstream reached directly
+ * gets HTTP/2 only with {@code upstream.http2_prior_knowledge} (h2c from the first byte); without it
+ * it stays on HTTP/1.1: no {@code h2c} upgrade is attempted (in a probe, Helidon 4.5's upgrade of a
+ * POST reached an HTTP/1.1-only server, the JDK's, with its {@code content-length} but without its
+ * body, and the answer came back as a success).
  *
  * <p>It honours the same settings as {@link Http1UpstreamClient}: provider-key TLS, else
  * {@code upstream.tls}; the egress proxy of {@link EgressProxies} with its {@code NO_PROXY} rules
@@ -96,6 +99,12 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
                 .uri(target.uri()) // the String form would encode '?' into the path
                 .proxy(target.proxy());
         req.readTimeout(timeout(request));
+        if (config.http2PriorKnowledge() && target.uri().getScheme().equals("http")
+                && target.proxy().type() == Proxy.ProxyType.NONE) {
+            // the protocol preference is ALPN's (TLS): a plain-HTTP request goes out as HTTP/1.1
+            // unless it names h2, which then starts with the HTTP/2 preface (prior knowledge)
+            req.protocolId("h2");
+        }
         String caPem = request.caPem().orElse("");
         if (!caPem.isEmpty() || !request.verifyTls()) {
             req.tls(keyTls(caPem, request.verifyTls()));

@@ -8,6 +8,7 @@ import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.config.ConfigLoader;
 import io.aisix.spi.PluginConfig;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.redis.RedisService;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -51,6 +52,27 @@ class PluginConfigsTest {
         }
     }
 
+    /** A configuration that needs the shared Redis client once its URL is set. */
+    public record UrlConfig(String url) {
+    }
+
+    public static final class NeedsRedis implements PluginConfig<UrlConfig> {
+        @Override
+        public String pluginId() {
+            return "needs-redis";
+        }
+
+        @Override
+        public Class<UrlConfig> type() {
+            return UrlConfig.class;
+        }
+
+        @Override
+        public Map<String, Class<?>> needs(UrlConfig c) {
+            return c.url() == null ? Map.of() : Map.of("url", RedisService.class);
+        }
+    }
+
     @TempDir
     Path dir;
     private PluginRegistry registry;
@@ -75,6 +97,19 @@ class PluginConfigsTest {
 
     private LimitConfig bound(String yaml, Map<String, String> env) throws IOException {
         return (LimitConfig) bind(yaml, env).byType().get(LimitConfig.class);
+    }
+
+    @Test
+    void aServiceAConfigurationNeedsIsCheckedWhenBoundNamingTheKey() throws IOException {
+        Path services = Files.createDirectories(dir.resolve("needs/META-INF/services"));
+        Files.writeString(services.resolve(PluginConfig.class.getName()), NeedsRedis.class.getName() + "\n");
+        registry = PluginRegistry.load(null, new URLClassLoader(new URL[] {dir.resolve("needs").toUri().toURL()},
+                getClass().getClassLoader()));
+        assertTrue(registry.redisServices().isEmpty(), "no redis plugin here");
+        bind("plugins: { needs-redis: { } }\n", Map.of()); // no URL, nothing needed
+        ConfigException e = fails("plugins: { needs-redis: { url: \"redis://r:6379\" } }\n");
+        assertEquals("plugins.needs-redis.url", e.key());
+        assertEquals("plugins.needs-redis.url: " + RedisService.MISSING, e.getMessage());
     }
 
     @Test

@@ -304,7 +304,7 @@ class SchemaAgreementTest {
 
     @Test
     void theResourcesFileSchemaAcceptsWhatTheReaderAccepts() throws IOException {
-        JsonNode schema = Schemas.all(ResourcesFileTest.kinds()).get(Schemas.RESOURCES);
+        JsonNode schema = Schemas.all(ResourcesFileTest.kinds(), List.of()).get(Schemas.RESOURCES);
         Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-1", "DEEPSEEK_API_KEY", "sk-2", "APP_KEY", "sk-app-key-1");
         for (String name : List.of("full.yaml", "broken.yaml")) {
             String text;

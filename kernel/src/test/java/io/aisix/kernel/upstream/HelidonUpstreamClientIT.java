@@ -193,6 +193,55 @@ class HelidonUpstreamClientIT {
         }
     }
 
+    /**
+     * A plain-HTTP upstream: HTTP/2 from the first byte with {@code http2_prior_knowledge}, else
+     * HTTP/1.1 (no h2c upgrade); a stream arrives over HTTP/2 too.
+     */
+    @Test
+    void aPlainHttpUpstreamSpeaksHttp2WithPriorKnowledgeOnly() throws Exception {
+        WebServer plain = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false)
+                .routing(r -> r.post("/echo", (req, res) -> res.header(HeaderNames.create("x-protocol"),
+                        req.prologue().protocolVersion()).send(req.content().inputStream().readAllBytes()))
+                        .post("/events", (req, res) -> {
+                            req.content().consume();
+                            try (OutputStream out = res.header(HeaderNames.CONTENT_TYPE, "text/event-stream")
+                                    .header(HeaderNames.create("x-protocol"), req.prologue().protocolVersion())
+                                    .outputStream()) {
+                                for (int i = 0; i < 3; i++) {
+                                    out.write(("data: " + i + "\n\n").getBytes(StandardCharsets.UTF_8));
+                                    out.flush();
+                                }
+                            }
+                        }))
+                .build().start();
+        GatewayConfig.Upstream prior = new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, null, 0, null, null, null,
+                null, null, null, null, "helidon", true, true);
+        byte[] body = "{\"hello\":\"h2c\"}".getBytes(StandardCharsets.UTF_8);
+        try (HelidonUpstreamClient h2c = new HelidonUpstreamClient(prior, EgressProxies.NONE);
+             HelidonUpstreamClient h1 = new HelidonUpstreamClient(config(true), EgressProxies.NONE)) {
+            String base = "http://127.0.0.1:" + plain.port();
+            for (int i = 0; i < 2; i++) {
+                try (UpstreamResponse r = h2c.send(new UpstreamRequest("POST", base + "/echo",
+                        Headers.of("content-type", "application/json"), body, false, Duration.ZERO, Optional.empty(), true))) {
+                    assertEquals("2.0", r.headers().first("x-protocol").orElseThrow());
+                    assertEquals("{\"hello\":\"h2c\"}", text(r));
+                }
+            }
+            try (UpstreamResponse r = h2c.send(new UpstreamRequest("POST", base + "/events", Headers.empty(), body, true,
+                    Duration.ZERO, Optional.empty(), true))) {
+                assertEquals("2.0", r.headers().first("x-protocol").orElseThrow());
+                assertEquals("data: 0\n\ndata: 1\n\ndata: 2\n\n", text(r));
+            }
+            try (UpstreamResponse r = h1.send(new UpstreamRequest("POST", base + "/echo",
+                    Headers.of("content-type", "application/json"), body, false, Duration.ZERO, Optional.empty(), true))) {
+                assertEquals("1.1", r.headers().first("x-protocol").orElseThrow(), "http2 without prior knowledge");
+                assertEquals("{\"hello\":\"h2c\"}", text(r));
+            }
+        } finally {
+            plain.stop();
+        }
+    }
+
     @Test
     void http2NeedsTheHelidonClient() {
         GatewayConfig.Upstream builtin = new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, null, 0, null, null, null,

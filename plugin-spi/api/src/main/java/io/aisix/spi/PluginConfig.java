@@ -1,5 +1,7 @@
 package io.aisix.spi;
 
+import java.util.Map;
+
 /**
  * Declares a plugin's start-up configuration: the section {@code plugins.<pluginId>:} of the
  * start-up YAML, bound by the kernel to the record type {@link #type()}. Discovered with
@@ -24,6 +26,11 @@ package io.aisix.spi;
  * {@link #check}; they run right after binding. Anything that needs the network (reaching a server)
  * belongs in the plugin's {@code start}, not here: {@code aisix validate} calls {@link #check} too.
  *
+ * <p><b>Needs.</b> A configuration that relies on a service another plugin provides (a Redis URL
+ * needs the {@code redis} plugin's {@link io.aisix.spi.redis.RedisService}) says so in
+ * {@link #needs}; the kernel and {@code aisix validate} refuse it, naming the key, when no installed
+ * plugin provides that service.
+ *
  * <p><b>Reading it.</b> {@link PluginContext#config(Class)} with {@link #type()} returns the bound
  * record to the plugin's factories and backends from {@code start} on.
  *
@@ -45,5 +52,16 @@ public interface PluginConfig<C extends Record> {
      *         {@code redis.url}); the kernel reports it as {@code plugins.<id>.redis.url}
      */
     default void check(C config) {
+    }
+
+    /**
+     * The services of other plugins that {@code config} needs, each under the key (relative to the
+     * section, as in {@link #check}) that asks for it; none by default. Checked right after
+     * {@link #check}: a needed type that no installed plugin provides stops the start-up (and fails
+     * {@code aisix validate}) with an error naming the key and the plugin to install. The types the
+     * kernel can check: {@link io.aisix.spi.redis.RedisService}.
+     */
+    default Map<String, Class<?>> needs(C config) {
+        return Map.of();
     }
 }

@@ -35,6 +35,8 @@ public interface PluginContext {
      * (the kinds of every plugin folder), {@link io.aisix.spi.guardrail.GuardrailKinds},
      * {@link io.aisix.spi.cache.CacheBackend} (the backends that started and are on; available
      * once every backend's {@code start} returned, so filter factories see them),
+     * {@link io.aisix.spi.redis.RedisService} (the shared Redis client, when the {@code redis}
+     * plugin is installed; before any cache backend or filter factory starts),
      * {@link io.aisix.spi.observe.GatewayMetrics}, {@link io.aisix.spi.observe.UsageStats} (the
      * console's request statistics) and {@link io.aisix.spi.observe.SpendBoard} (where a budgets
      * plugin reports its counters). Empty for a type nobody offers, and in unit

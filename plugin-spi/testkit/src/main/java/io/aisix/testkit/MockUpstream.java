@@ -97,6 +97,8 @@ public final class MockUpstream implements AutoCloseable {
 
     /** Remote addresses (host and port) of the connections requests came on. */
     private final Set<String> peers = ConcurrentHashMap.newKeySet();
+    /** HTTP versions requests came with ({@code 1.1}, {@code 2.0}). */
+    private final Set<String> protocols = ConcurrentHashMap.newKeySet();
 
     private MockUpstream() {
         this.server = WebServer.builder()
@@ -207,6 +209,7 @@ public final class MockUpstream implements AutoCloseable {
     public void reset() {
         queue.clear();
         peers.clear();
+        protocols.clear();
         defaultScript = Script.defaults();
         requiredKey = null;
         aws = null;
@@ -249,6 +252,15 @@ public final class MockUpstream implements AutoCloseable {
     /** Client connections that sent requests since the start or the last {@link #reset}. */
     public int connectionsUsed() {
         return peers.size();
+    }
+
+    /**
+     * The HTTP versions of the requests since the start or the last {@link #reset}: {@code 1.1},
+     * and {@code 2.0} once a client spoke HTTP/2 (h2c; the mock accepts it when Helidon's
+     * {@code helidon-webserver-http2} is on the class path).
+     */
+    public Set<String> protocolVersions() {
+        return Set.copyOf(protocols);
     }
 
     /** Streams whose headers were sent. */
@@ -330,6 +342,7 @@ public final class MockUpstream implements AutoCloseable {
         }
         requestCount.incrementAndGet();
         peers.add(req.remotePeer().address().toString());
+        protocols.add(req.prologue().protocolVersion());
         String method = req.prologue().method().text();
         String path = req.path().rawPath();
         String rawQuery = req.query().rawValue();

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /** Helpers to consume {@link EventStream}s in tests. */
 public final class TestStreams {
@@ -62,10 +63,19 @@ public final class TestStreams {
      * hangs, not a performance assertion). Runs {@code next()} on a virtual thread.
      */
     public static Optional<SseEvent> nextWithin(EventStream stream, Duration timeout) {
-        CompletableFuture<Optional<SseEvent>> f = new CompletableFuture<>();
+        return within(timeout, "no event within " + timeout + ": the stream is buffered or stuck", stream::next);
+    }
+
+    /**
+     * What {@code action} returns, run on a virtual thread; fails the test with {@code late} when it
+     * has not returned within {@code timeout} (a guard against a call that blocks, such as an
+     * adapter reading a whole stream). What it throws is thrown.
+     */
+    public static <T> T within(Duration timeout, String late, Supplier<T> action) {
+        CompletableFuture<T> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
-                f.complete(stream.next());
+                f.complete(action.get());
             } catch (Throwable t) {
                 f.completeExceptionally(t);
             }
@@ -73,10 +83,13 @@ public final class TestStreams {
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new AssertionError("no event within " + timeout + ": the stream is buffered or stuck");
+            throw new AssertionError(late);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
             }
             throw new AssertionError(e.getCause());
         } catch (InterruptedException e) {

@@ -7,14 +7,26 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginConfig;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKind;
+import io.aisix.spi.observe.ExporterKind;
+import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.resource.ExporterResource;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.testkit.LoopbackHttpServer;
+import io.aisix.testkit.MockUpstreamTestBase;
+import io.aisix.testkit.TestTarget;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
-/** Each deliberately broken plugin fails the check of the rule it breaks. */
-class ContractViolationsTest {
+/**
+ * Each deliberately broken plugin fails the check of the rule it breaks (with a {@link
+ * io.aisix.testkit.MockUpstream} for the provider adapters and a receiver for the exporters).
+ */
+class ContractViolationsTest extends MockUpstreamTestBase {
+
 
     private static FilterFactoryContract factoryContract(Supplier<FilterFactory> factory) {
         return new FilterFactoryContract() {
@@ -260,5 +272,153 @@ class ContractViolationsTest {
                 return "good-plugin:output";
             }
         }).idIsThePluginFolderName();
+    }
+
+    private static ProviderAdapterContract adapterContract(Supplier<ProviderAdapter> adapter) {
+        return new ProviderAdapterContract() {
+            @Override
+            protected ProviderAdapter newAdapter() {
+                return adapter.get();
+            }
+
+            @Override
+            protected TestTarget target() {
+                return GoodAdapterContractTest.goodTarget();
+            }
+        };
+    }
+
+    @Test
+    void anAdapterIdThatIsNotOne() {
+        fails(adapterContract(Fixtures.MisnamedAdapter::new)::idIsStableAndRegistered, "is not an adapter id");
+    }
+
+    @Test
+    void anAdapterMissingFromMetaInfServices() {
+        fails(adapterContract(Fixtures.NoUsageAdapter::new)::idIsStableAndRegistered, "META-INF/services");
+    }
+
+    @Test
+    void anAdapterThatSendsTheAliasUpstream() {
+        fails(adapterContract(Fixtures.AliasForwardingAdapter::new)::aChatRequestIsTranslatedBothWays,
+                "the caller's alias went upstream");
+    }
+
+    @Test
+    void anAdapterThatAnswersWithTheUpstreamModel() {
+        fails(adapterContract(Fixtures.UpstreamModelAdapter::new)::aChatRequestIsTranslatedBothWays,
+                "the answer's model is the caller's alias");
+    }
+
+    @Test
+    void anAdapterThatPublishesNoUsage() {
+        fails(adapterContract(Fixtures.NoUsageAdapter::new)::aChatRequestIsTranslatedBothWays, "no usage published");
+    }
+
+    @Test
+    void anAdapterThatForwardsDone() {
+        fails(adapterContract(Fixtures.DoneForwardingAdapter::new)::aStreamIsTranslatedAsItArrives, "[DONE]");
+    }
+
+    @Test
+    void anAdapterThatBuffersTheStream() {
+        fails(adapterContract(Fixtures.BufferingAdapter::new)::aStreamIsTranslatedAsItArrives,
+                "must never buffer a stream");
+    }
+
+    @Test
+    void anAdapterThatLosesTheUpstreamStatus() {
+        fails(adapterContract(Fixtures.FlatErrorsAdapter::new)::upstreamErrorsAreThrownWithTheirStatus,
+                "upstream 400: code");
+    }
+
+    private static ExporterKindContract exporterContract(Supplier<ExporterKind> kind, LoopbackHttpServer sink) {
+        return new ExporterKindContract() {
+            @Override
+            protected ExporterKind newKind() {
+                return kind.get();
+            }
+
+            @Override
+            protected ExporterResource resource() {
+                return GoodExporterContractTest.sinkRow(Optional.of(sink.url("/ingest")));
+            }
+
+            @Override
+            protected ExporterResource unusableResource() {
+                return GoodExporterContractTest.sinkRow(Optional.empty());
+            }
+
+            @Override
+            protected ExporterResource undeliverableResource() {
+                return GoodExporterContractTest.sinkRow(Optional.of("http://127.0.0.1:" + LoopbackHttpServer.unusedPort()
+                        + "/ingest"));
+            }
+
+            @Override
+            protected String delivered() {
+                return ExporterKindContract.received(sink);
+            }
+        };
+    }
+
+    /**
+     * Runs one check of an exporter contract as JUnit would, its set-up and tear-down around it,
+     * with a receiver of its own.
+     */
+    private static Executable exporterCheck(Supplier<ExporterKind> kind, ThrowingConsumer<ExporterKindContract> check) {
+        return () -> {
+            try (LoopbackHttpServer sink = LoopbackHttpServer.start()) {
+                ExporterKindContract c = exporterContract(kind, sink);
+                c.lendAnUpstreamClient();
+                try {
+                    check.accept(c);
+                } finally {
+                    c.closeTheUpstreamClient();
+                }
+            }
+        };
+    }
+
+    @Test
+    void anExporterKindThatIsNotAKindName() {
+        fails(exporterCheck(Fixtures.MisnamedExporterKind::new,
+                ExporterKindContract::registeredForServiceLoaderUnderAKindName), "is not lower_snake_case");
+    }
+
+    @Test
+    void anExporterKindMissingFromMetaInfServices() {
+        fails(exporterCheck(Fixtures.OwnClientExporterKind::new,
+                ExporterKindContract::registeredForServiceLoaderUnderAKindName), "META-INF/services");
+    }
+
+    @Test
+    void anExporterWithAnHttpClientOfItsOwn() {
+        fails(exporterCheck(Fixtures.OwnClientExporterKind::new, ExporterKindContract::aSinkDeliversEveryEventOfItsBatches),
+                "PluginContext.upstream()");
+    }
+
+    @Test
+    void anExporterThatSwallowsFailedDeliveries() {
+        fails(exporterCheck(Fixtures.CarelessExporterKind::new, ExporterKindContract::aFailedDeliveryIsThrown),
+                "returned normally");
+    }
+
+    @Test
+    void anExporterThatRefusesAResourceWithTheWrongException() {
+        fails(exporterCheck(Fixtures.CarelessExporterKind::new,
+                ExporterKindContract::anUnusableResourceIsAnIllegalArgumentWithoutSecrets), "NullPointerException");
+    }
+
+    @Test
+    void anExporterThatRepeatsAHeaderValueInItsRefusal() {
+        fails(exporterCheck(Fixtures.LeakyRefusalExporterKind::new,
+                ExporterKindContract::anUnusableResourceIsAnIllegalArgumentWithoutSecrets), "repeats a header value");
+    }
+
+    @Test
+    void anExporterWhoseNewSinkBreaksTheOld() {
+        fails(exporterCheck(Fixtures.SingleSinkExporterKind::new,
+                ExporterKindContract::aChangedResourceGetsANewSinkBesideTheOld), "this sink was replaced");
     }
 }

@@ -3,21 +3,49 @@ package io.aisix.testkit.contract;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.spi.CoreAttrs;
+import io.aisix.spi.Endpoint;
+import io.aisix.spi.EventStream;
+import io.aisix.spi.Exchange;
 import io.aisix.spi.Filter;
 import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.Headers;
+import io.aisix.spi.PluginConfig;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.Response;
-import io.aisix.spi.PluginConfig;
+import io.aisix.spi.SseEvent;
 import io.aisix.spi.Stage;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.Usage;
 import io.aisix.spi.cache.CacheBackend;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
+import io.aisix.spi.observe.Exporter;
+import io.aisix.spi.observe.ExporterKind;
+import io.aisix.spi.observe.UsageEvent;
+import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.provider.Target;
+import io.aisix.spi.provider.UpstreamClient;
+import io.aisix.spi.provider.UpstreamRequest;
+import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.spi.resource.ExporterResource;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -442,6 +470,297 @@ public final class Fixtures {
             if (c.tag().equals("default")) {
                 throw new StartupException("tag", "is required");
             }
+        }
+    }
+
+    /**
+     * An OpenAI-wire adapter that keeps every rule of the {@link ProviderAdapter} contract; its
+     * subclasses break one each through the hooks.
+     */
+    public static class GoodAdapter implements ProviderAdapter {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        @Override
+        public String id() {
+            return "good-adapter";
+        }
+
+        @Override
+        public boolean supports(Endpoint endpoint) {
+            return endpoint == Endpoint.CHAT_COMPLETIONS;
+        }
+
+        /** The model sent upstream. */
+        String upstreamModel(Target target) {
+            return target.upstreamModel();
+        }
+
+        /** The model of the answer and of each chunk. */
+        String answerModel(Target target, JsonNode upstreamAnswer) {
+            return target.alias();
+        }
+
+        /** The failure thrown for a non-2xx upstream answer. */
+        GatewayException failure(int status, Duration retryAfter) {
+            return GatewayException.upstreamStatus(status, "upstream refused the request", retryAfter);
+        }
+
+        void publishUsage(Exchange exchange, Usage usage) {
+            exchange.attr(CoreAttrs.USAGE, usage);
+        }
+
+        /** Whether the upstream's {@code [DONE]} is passed on. */
+        boolean forwardsDone() {
+            return false;
+        }
+
+        /** Hands out the events as they arrive; a subclass may read them all first. */
+        EventStream events(EventStream arriving) {
+            return arriving;
+        }
+
+        @Override
+        public Response invoke(Exchange exchange, Target target, UpstreamClient upstream) {
+            ObjectNode body = exchange.json().deepCopy();
+            boolean stream = body.path("stream").asBoolean(false);
+            body.put("model", upstreamModel(target));
+            if (stream) {
+                body.putObject("stream_options").put("include_usage", true);
+            }
+            Duration timeout = Duration.ofMillis((stream ? target.streamTimeoutMs() : target.timeoutMs()).orElse(0));
+            String base = target.key().apiBase().orElseThrow();
+            UpstreamResponse r = upstream.send(new UpstreamRequest("POST", base + "/v1/chat/completions",
+                    Headers.of("content-type", "application/json", "authorization", "Bearer " + target.key().apiKey()),
+                    bytes(body), stream, timeout, Optional.empty(), true));
+            if (r.status() >= 300) {
+                r.close();
+                throw failure(r.status(), r.headers().first("retry-after").map(Long::parseLong)
+                        .map(Duration::ofSeconds).orElse(null));
+            }
+            if (!stream) {
+                try (r) {
+                    ObjectNode answer = (ObjectNode) JSON.readTree(r.readAll());
+                    answer.put("model", answerModel(target, answer));
+                    JsonNode u = answer.path("usage");
+                    publishUsage(exchange, new Usage(u.path("prompt_tokens").asLong(), u.path("completion_tokens").asLong()));
+                    return Response.json(bytes(answer));
+                } catch (IOException e) {
+                    throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "unreadable upstream answer");
+                }
+            }
+            BufferedReader lines = new BufferedReader(new java.io.InputStreamReader(r.body(), StandardCharsets.UTF_8));
+            return Response.stream(events(new EventStream() {
+                @Override
+                public Optional<SseEvent> next() {
+                    try {
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            if (!line.startsWith("data: ")) {
+                                continue;
+                            }
+                            String data = line.substring("data: ".length());
+                            if (data.equals("[DONE]")) {
+                                if (forwardsDone()) {
+                                    return Optional.of(SseEvent.data(data));
+                                }
+                                continue;
+                            }
+                            ObjectNode chunk = (ObjectNode) JSON.readTree(data);
+                            if (chunk.path("choices").isEmpty()) {
+                                JsonNode u = chunk.path("usage");
+                                publishUsage(exchange, new Usage(u.path("prompt_tokens").asLong(),
+                                        u.path("completion_tokens").asLong()));
+                                continue;
+                            }
+                            chunk.put("model", answerModel(target, chunk));
+                            return Optional.of(SseEvent.data(chunk.toString()));
+                        }
+                        return Optional.empty();
+                    } catch (InterruptedIOException e) {
+                        throw new GatewayException(ErrorCode.TIMEOUT, "the upstream stream stalled");
+                    } catch (IOException | UncheckedIOException e) {
+                        throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the upstream stream broke");
+                    }
+                }
+
+                @Override
+                public void close() {
+                    r.close();
+                }
+            }));
+        }
+
+        private static byte[] bytes(JsonNode json) {
+            return json.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** An id that is not an adapter id; not declared in META-INF/services. */
+    public static final class MisnamedAdapter extends GoodAdapter {
+        @Override
+        public String id() {
+            return "Good Adapter";
+        }
+    }
+
+    /** Sends the caller's alias upstream instead of the upstream model. */
+    public static final class AliasForwardingAdapter extends GoodAdapter {
+        @Override
+        String upstreamModel(Target target) {
+            return target.alias();
+        }
+    }
+
+    /** Answers with the upstream's model name instead of the caller's alias. */
+    public static final class UpstreamModelAdapter extends GoodAdapter {
+        @Override
+        String answerModel(Target target, JsonNode upstreamAnswer) {
+            return upstreamAnswer.path("model").asText();
+        }
+    }
+
+    /** Reports every upstream refusal as a bare 502, losing its status. */
+    public static final class FlatErrorsAdapter extends GoodAdapter {
+        @Override
+        GatewayException failure(int status, Duration retryAfter) {
+            return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream failed");
+        }
+    }
+
+    /** Never publishes usage. */
+    public static final class NoUsageAdapter extends GoodAdapter {
+        @Override
+        void publishUsage(Exchange exchange, Usage usage) {
+        }
+    }
+
+    /** Passes the upstream's [DONE] on. */
+    public static final class DoneForwardingAdapter extends GoodAdapter {
+        @Override
+        boolean forwardsDone() {
+            return true;
+        }
+    }
+
+    /** Reads the whole stream before handing out its first event. */
+    public static final class BufferingAdapter extends GoodAdapter {
+        @Override
+        EventStream events(EventStream arriving) {
+            List<SseEvent> all = new ArrayList<>();
+            for (Optional<SseEvent> e; (e = arriving.next()).isPresent(); ) {
+                all.add(e.get());
+            }
+            arriving.close();
+            return EventStream.of(all);
+        }
+    }
+
+    /**
+     * Exporter kind {@code good_sink}: one POST per batch to the resource's endpoint through
+     * {@link io.aisix.spi.PluginContext#upstream()}, the request ids one per line; keeps every rule.
+     */
+    public static class GoodExporterKind implements ExporterKind {
+        @Override
+        public String kind() {
+            return "good_sink";
+        }
+
+        @Override
+        public Exporter create(ExporterResource resource, io.aisix.spi.PluginContext context) {
+            String endpoint = resource.endpoint().orElseThrow(() -> new IllegalArgumentException(
+                    "endpoint is required for kind " + kind()));
+            return batch -> {
+                int status = post(context, endpoint, resource, body(batch));
+                if (status / 100 != 2) {
+                    throw new IOException("the sink answered " + status);
+                }
+            };
+        }
+
+        int post(io.aisix.spi.PluginContext context, String endpoint, ExporterResource resource, byte[] body) {
+            Headers.Builder h = Headers.builder().add("content-type", "text/plain");
+            resource.headers().forEach(h::add);
+            try (UpstreamResponse r = context.upstream().send(new UpstreamRequest("POST", endpoint, h.build(), body,
+                    false, Duration.ofSeconds(5), Optional.empty(), true))) {
+                r.readAll();
+                return r.status();
+            }
+        }
+
+        static byte[] body(List<UsageEvent> batch) {
+            StringBuilder b = new StringBuilder();
+            batch.forEach(e -> b.append(e.requestId()).append('\n'));
+            return b.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A kind name that is not a row's kind; not declared in META-INF/services. */
+    public static final class MisnamedExporterKind extends GoodExporterKind {
+        @Override
+        public String kind() {
+            return "Good-Sink";
+        }
+    }
+
+    /** Posts with an HTTP client of its own instead of the kernel's. */
+    public static final class OwnClientExporterKind extends GoodExporterKind {
+        @Override
+        int post(io.aisix.spi.PluginContext context, String endpoint, ExporterResource resource, byte[] body) {
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                return http.send(HttpRequest.newBuilder(URI.create(endpoint)).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Swallows failed deliveries; refuses a resource with a NullPointerException naming its headers. */
+    public static final class CarelessExporterKind extends GoodExporterKind {
+        @Override
+        public Exporter create(ExporterResource resource, io.aisix.spi.PluginContext context) {
+            if (resource.endpoint().isEmpty()) {
+                throw new NullPointerException("no endpoint for headers " + resource.headers());
+            }
+            Exporter sink = super.create(resource, context);
+            return batch -> {
+                try {
+                    sink.export(batch);
+                } catch (Exception ignored) {
+                    // deliberately lost
+                }
+            };
+        }
+    }
+
+    /** Refuses a resource with a message that quotes its headers. */
+    public static final class LeakyRefusalExporterKind extends GoodExporterKind {
+        @Override
+        public Exporter create(ExporterResource resource, io.aisix.spi.PluginContext context) {
+            if (resource.endpoint().isEmpty()) {
+                throw new IllegalArgumentException("no endpoint; headers were " + resource.headers());
+            }
+            return super.create(resource, context);
+        }
+    }
+
+    /** One sink at a time: building a new one closes the previous, which then drops its batches. */
+    public static final class SingleSinkExporterKind extends GoodExporterKind {
+        private static volatile Object current;
+
+        @Override
+        public Exporter create(ExporterResource resource, io.aisix.spi.PluginContext context) {
+            Exporter sink = super.create(resource, context);
+            Object self = new Object();
+            current = self;
+            return batch -> {
+                if (current != self) {
+                    throw new IllegalStateException("this sink was replaced");
+                }
+                sink.export(batch);
+            };
         }
     }
 }

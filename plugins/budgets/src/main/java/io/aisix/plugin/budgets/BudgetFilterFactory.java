@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * <p>{@link #start} picks the ledger from {@code budgets.backend}: {@code memory} (this process; spend
  * kept in {@code <store.data_dir>/budgets.json}) or {@code redis} ({@code plugins.budgets.redis.url}, shared
- * by replicas; unreachable at start stops the gateway). {@link #create} compiles the snapshot's
+ * by replicas, on the {@code redis} plugin's connection; unreachable at start, or that plugin missing, stops
+ * the gateway). {@link #create} compiles the snapshot's
  * enabled budgets; with none there is no filter, so requests pay nothing for the plugin.
  */
 public final class BudgetFilterFactory implements FilterFactory {
@@ -52,9 +53,7 @@ public final class BudgetFilterFactory implements FilterFactory {
         Ledger ledger;
         if (config.backend().equals("redis")) {
             boolean failOpen = !config.onRedisError().equals("closed");
-            RedisLedger redis = RedisLedger.connect(config.redis().url(), context.clock(), failOpen, context.metrics());
-            context.addHealthContributor(redis.health());
-            ledger = redis;
+            ledger = RedisLedger.connect(context, config.redis().url(), failOpen);
         } else {
             ledger = new MemoryLedger(context.clock(), context.dataDir().resolve("budgets.json"));
         }

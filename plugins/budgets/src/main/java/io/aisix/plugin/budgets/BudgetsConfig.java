@@ -2,7 +2,9 @@ package io.aisix.plugin.budgets;
 
 import io.aisix.spi.PluginConfig;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.redis.RedisService;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code plugins.budgets}: where spend is counted. This gateway's former {@code budgets.*} keys
@@ -50,6 +52,11 @@ public record BudgetsConfig(String backend, Redis redis, String onRedisError, Lo
                     || c.redis().url().isBlank())) {
                 throw new StartupException("redis.url", "is required when the backend is redis");
             }
+        }
+
+        @Override
+        public Map<String, Class<?>> needs(BudgetsConfig config) {
+            return config.backend().equals("redis") ? Map.of("redis.url", RedisService.class) : Map.of();
         }
 
         private static void oneOf(String key, String value, List<String> allowed) {

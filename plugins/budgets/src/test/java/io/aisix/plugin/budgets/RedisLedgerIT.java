@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.testsupport.RedisServer;
+import io.aisix.plugin.redis.LettuceRedisService;
 import io.aisix.spi.StartupException;
-import io.aisix.spi.observe.GatewayMetrics;
-import java.time.Clock;
+import io.aisix.spi.redis.RedisService;
+import io.aisix.testkit.TestPluginContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -23,24 +24,31 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class RedisLedgerIT {
     RedisServer redis;
+    LettuceRedisService service;
     final List<RedisLedger> ledgers = new ArrayList<>();
     static final long END = System.currentTimeMillis() + 3_600_000;
 
     @BeforeEach
     void start() {
         redis = RedisServer.start();
+        service = new LettuceRedisService();
     }
 
     @AfterEach
     void stop() {
         ledgers.forEach(RedisLedger::close);
+        service.close();
         redis.close();
     }
 
     RedisLedger ledger(boolean failOpen) {
-        RedisLedger l = RedisLedger.connect(redis.url(), Clock.systemUTC(), failOpen, GatewayMetrics.NOOP);
+        RedisLedger l = RedisLedger.connect(context(), redis.url(), failOpen);
         ledgers.add(l);
         return l;
+    }
+
+    TestPluginContext context() {
+        return new TestPluginContext().service(RedisService.class, service);
     }
 
     @Test
@@ -116,9 +124,13 @@ class RedisLedgerIT {
     @Test
     void anUnreachableRedisStopsTheStartNamingTheKey() {
         StartupException e = assertThrows(StartupException.class,
-                () -> RedisLedger.connect("redis://127.0.0.1:1", Clock.systemUTC(), true, GatewayMetrics.NOOP));
+                () -> RedisLedger.connect(context(), "redis://127.0.0.1:1", true));
+        assertEquals("plugins.budgets.redis.url", e.key());
         assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
-        assertThrows(StartupException.class,
-                () -> RedisLedger.connect("nonsense://", Clock.systemUTC(), true, GatewayMetrics.NOOP));
+        assertThrows(StartupException.class, () -> RedisLedger.connect(context(), "nonsense://", true));
+        e = assertThrows(StartupException.class,
+                () -> RedisLedger.connect(new TestPluginContext(), redis.url(), true));
+        assertEquals("plugins.budgets.redis.url", e.key());
+        assertTrue(e.getMessage().contains("redis plugin"), e.getMessage());
     }
 }

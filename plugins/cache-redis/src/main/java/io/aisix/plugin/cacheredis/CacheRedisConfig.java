@@ -2,6 +2,8 @@ package io.aisix.plugin.cacheredis;
 
 import io.aisix.spi.PluginConfig;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.redis.RedisService;
+import java.util.Map;
 
 /**
  * {@code plugins.cache-redis}: the redis cache backend's start-up settings. AISIX's
@@ -31,6 +33,11 @@ public record CacheRedisConfig(String url) {
             if (config.url() != null && !config.url().startsWith("redis://") && !config.url().startsWith("rediss://")) {
                 throw new StartupException("url", "must be a redis:// or rediss:// URL");
             }
+        }
+
+        @Override
+        public Map<String, Class<?>> needs(CacheRedisConfig config) {
+            return config.url() == null ? Map.of() : Map.of("url", RedisService.class);
         }
     }
 }

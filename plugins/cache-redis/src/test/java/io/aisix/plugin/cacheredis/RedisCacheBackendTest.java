@@ -8,13 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
+import io.aisix.plugin.redis.LettuceRedisService;
 import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
-import io.aisix.spi.cache.CacheBackend;
-import io.aisix.testkit.IsolatedPluginLoader;
+import io.aisix.spi.redis.RedisService;
 import io.aisix.testkit.TestPluginContext;
-import java.net.URLClassLoader;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,16 +23,19 @@ import org.junit.jupiter.api.Test;
 /** The redis cache backend against a real redis-server: startup checks, PX TTL, outage and recovery. */
 class RedisCacheBackendTest {
     static RedisServer redis;
+    static LettuceRedisService service;
     RedisCacheBackend backend;
     TestPluginContext ctx;
 
     @BeforeAll
     static void startRedis() {
         redis = RedisServer.start();
+        service = new LettuceRedisService();
     }
 
     @AfterAll
     static void stopRedis() {
+        service.close();
         redis.close();
     }
 
@@ -48,7 +50,7 @@ class RedisCacheBackendTest {
     }
 
     PluginContext context(Record config) {
-        ctx = new TestPluginContext().config(config);
+        ctx = new TestPluginContext().config(config).service(RedisService.class, service);
         return ctx;
     }
 
@@ -56,40 +58,6 @@ class RedisCacheBackendTest {
         backend = new RedisCacheBackend();
         assertTrue(backend.start(context(new CacheRedisConfig(url))));
         return backend;
-    }
-
-    /**
-     * As in the distribution: the backend in a loader of its own, and a context class loader (the
-     * host's) that sees LatencyUtils, which the host ships for Micrometer and this plugin does not.
-     * Lettuce must not probe for optional libraries through that loader and then fail to link them.
-     */
-    @Test
-    void startsInAPluginLoaderWhoseHostSeesLibrariesItLacks() throws Exception {
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        try (IsolatedPluginLoader plugin = IsolatedPluginLoader.without("LatencyUtils-", "HdrHistogram-");
-             URLClassLoader host = IsolatedPluginLoader.hostWith("LatencyUtils-", "HdrHistogram-")) {
-            // the precondition that made startup fail: the host has it, the plugin folder does not
-            Class.forName("org.LatencyUtils.PauseDetector", false, host);
-            assertThrows(ClassNotFoundException.class, () -> plugin.loadClass("org.LatencyUtils.PauseDetector"));
-            CacheBackend b = plugin.instantiate(RedisCacheBackend.class.getName(), CacheBackend.class);
-            thread.setContextClassLoader(host);
-            try {
-                // the record as the kernel binds it: of the plugin's own class
-                Record config = (Record) plugin.loadClass(CacheRedisConfig.class.getName())
-                        .getConstructor(String.class).newInstance(redis.url());
-                assertTrue(b.start(context(config)));
-                b.put("aisix:cache:isolated", new byte[] {7}, Duration.ofSeconds(30));
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (b.get("aisix:cache:isolated").isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(10); // the write is asynchronous
-                }
-                assertArrayEquals(new byte[] {7}, b.get("aisix:cache:isolated").orElseThrow());
-            } finally {
-                b.stop();
-                thread.setContextClassLoader(previous);
-            }
-        }
     }
 
     @Test
@@ -116,6 +84,14 @@ class RedisCacheBackendTest {
         assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
         StartupException bad = assertThrows(StartupException.class, () -> started("http://nope"));
         assertEquals("plugins.cache-redis.url", bad.key());
+    }
+
+    @Test
+    void aUrlWithoutTheRedisPluginStopsStartupNamingKeyAndPlugin() {
+        StartupException e = assertThrows(StartupException.class, () -> new RedisCacheBackend()
+                .start(new TestPluginContext().config(new CacheRedisConfig(redis.url()))));
+        assertEquals("plugins.cache-redis.url", e.key());
+        assertEquals("needs the redis plugin, which is not installed (no plugins/redis/ folder)", e.getMessage());
     }
 
     @Test

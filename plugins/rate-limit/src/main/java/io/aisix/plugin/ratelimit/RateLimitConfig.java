@@ -2,7 +2,9 @@ package io.aisix.plugin.ratelimit;
 
 import io.aisix.spi.PluginConfig;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.redis.RedisService;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code plugins.rate-limit}: where the counters live. AISIX's {@code ratelimit.*} still loads into it.
@@ -42,6 +44,11 @@ public record RateLimitConfig(String backend, Redis redis) {
                     || config.redis().url().isBlank())) {
                 throw new StartupException("redis.url", "is required when the backend is redis");
             }
+        }
+
+        @Override
+        public Map<String, Class<?>> needs(RateLimitConfig config) {
+            return config.backend().equals("redis") ? Map.of("redis.url", RedisService.class) : Map.of();
         }
     }
 }

@@ -13,8 +13,8 @@ import java.util.Optional;
  *
  * <p>{@link #start} picks the counter store from {@code plugins.rate-limit.backend}
  * ({@link RateLimitConfig}; AISIX: {@code ratelimit.backend}): {@code memory} (process-local) or
- * {@code redis} (shared; {@code plugins.rate-limit.redis.url} must be set and reachable, or
- * the gateway does not start). {@link #create} compiles the snapshot's limits; with none configured
+ * {@code redis} (shared; {@code plugins.rate-limit.redis.url} must be set and reachable and the
+ * {@code redis} plugin installed, or the gateway does not start). {@link #create} compiles the snapshot's limits; with none configured
  * there is no filter and no cost.
  */
 public final class RateLimitFilterFactory implements FilterFactory {
@@ -49,10 +49,8 @@ public final class RateLimitFilterFactory implements FilterFactory {
             limiter = memory;
             return;
         }
-        RedisLimiter redis = RedisLimiter.connect(config.redis().url(), context.clock(), memory,
-                context.upstreamTimeout().toMillis() + LEASE_MARGIN_MS, context.metrics());
-        context.addHealthContributor(redis.health());
-        limiter = redis;
+        limiter = RedisLimiter.connect(context, config.redis().url(), memory,
+                context.upstreamTimeout().toMillis() + LEASE_MARGIN_MS);
     }
 
     @Override

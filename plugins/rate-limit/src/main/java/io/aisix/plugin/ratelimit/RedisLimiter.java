@@ -1,34 +1,14 @@
 package io.aisix.plugin.ratelimit;
 
-import io.aisix.spi.StartupException;
-import io.aisix.spi.observe.GatewayMetrics;
-import io.aisix.support.DependencyHealth;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.metrics.CommandLatencyRecorder;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
-import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.aisix.spi.PluginContext;
+import io.aisix.spi.redis.RedisScript;
+import io.aisix.support.RedisLink;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -49,22 +29,21 @@ import java.util.logging.Logger;
  * their clocks in sync (NTP). All keys of one request go into one script, so Redis Cluster is not
  * supported (a single Redis, or a primary with replicas behind one URL).
  *
- * <p>Outage: every command is bounded by {@link #COMMAND_TIMEOUT} and rejected at once while
- * disconnected; a request whose admission fails is admitted by the process-local
+ * <p>The connection is the {@code redis} plugin's shared one ({@link io.aisix.spi.redis.RedisService},
+ * through {@link RedisLink}). Outage: every command is bounded by {@link #COMMAND_TIMEOUT} and rejected at
+ * once while disconnected; a request whose admission fails is admitted by the process-local
  * {@link MemoryLimiter} instead (fail open to local counters, as AISIX), and errors are counted in
  * {@code aisix_ratelimit_backend_errors_total{backend="redis",operation}}. The connection's state
- * shows in {@code /admin/v1/health} as the dependency {@code redis (rate limits)} ({@link #health()}).
+ * shows in {@code /admin/v1/health} as the dependency {@code redis (rate limits)}.
  */
 final class RedisLimiter implements Limiter {
     private static final Logger LOG = Logger.getLogger(RedisLimiter.class.getName());
     static final Duration COMMAND_TIMEOUT = Duration.ofMillis(250);
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    static final Duration LOG_EVERY = Duration.ofSeconds(30);
     static final String ERRORS = "aisix_ratelimit_backend_errors_total";
     /** How long a window key outlives its window. */
     static final long WINDOW_GRACE_MS = 60_000;
 
-    static final String ADMIT = """
+    static final RedisScript ADMIT = RedisScript.of("""
             local now = tonumber(ARGV[1])
             local member = ARGV[2]
             local leaseExp = tonumber(ARGV[3])
@@ -107,9 +86,9 @@ final class RedisLimiter implements Limiter {
             local out = {0}
             for i = 1, n do out[i + 1] = counts[i] end
             return out
-            """;
+            """);
 
-    static final String SETTLE = """
+    static final RedisScript SETTLE = RedisScript.of("""
             local nt = tonumber(ARGV[1])
             local tokens = tonumber(ARGV[2])
             for i = 1, #KEYS do
@@ -123,92 +102,35 @@ final class RedisLimiter implements Limiter {
               end
             end
             return 1
-            """;
-
-    private static final String ADMIT_SHA = sha1(ADMIT);
-    private static final String SETTLE_SHA = sha1(SETTLE);
+            """);
 
     private final Clock clock;
     private final MemoryLimiter fallback;
     private final long leaseTtlMs;
-    private final GatewayMetrics metrics;
-    private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisLink redis;
     private final String instance = UUID.randomUUID().toString();
     private final AtomicLong leases = new AtomicLong();
-    private final AtomicLong errors = new AtomicLong();
-    private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_EVERY.toNanos());
-    private final DependencyHealth health;
 
-    private RedisLimiter(Clock clock, MemoryLimiter fallback, long leaseTtlMs, GatewayMetrics metrics,
-                         ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c,
-                         DependencyHealth health) {
-        this.health = health;
+    private RedisLimiter(Clock clock, MemoryLimiter fallback, long leaseTtlMs, RedisLink redis) {
         this.clock = clock;
         this.fallback = fallback;
         this.leaseTtlMs = leaseTtlMs;
-        this.metrics = metrics;
-        this.resources = resources;
-        this.client = client;
-        this.connection = c;
+        this.redis = redis;
     }
 
     /**
-     * Connects and checks Redis answers.
+     * Takes a handle on the shared connection to {@code url} and checks Redis answers; registers the
+     * health {@code redis (rate limits)}.
      *
-     * @throws StartupException naming {@code plugins.rate-limit.redis.url} when the URL is malformed or Redis
-     *                          cannot be reached (the message holds host and port, never the URL)
+     * @throws io.aisix.spi.StartupException naming {@code plugins.rate-limit.redis.url} when the redis
+     *                          plugin is not installed, the URL is malformed or Redis cannot be reached
+     *                          (the message holds host and port, never the URL)
      */
-    static RedisLimiter connect(String url, Clock clock, MemoryLimiter fallback, long leaseTtlMs,
-                                GatewayMetrics metrics) {
-        RedisURI uri;
-        try {
-            uri = RedisURI.create(url);
-        } catch (RuntimeException e) {
-            throw new StartupException("plugins.rate-limit.redis.url", "is not a valid redis:// or rediss:// URL");
-        }
-        uri.setTimeout(CONNECT_TIMEOUT); // generous while connecting, tight once serving
-        String where = uri.getHost() + ":" + uri.getPort();
-        ClientResources resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(2)
-                .computationThreadPoolSize(2)
-                // no per-command latency histograms: nothing reads them, and lettuce would otherwise
-                // probe for LatencyUtils through the context class loader, which may see a copy in
-                // the host's lib/ that this plugin's own loader cannot link (NoClassDefFoundError)
-                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
-                .build();
-        RedisClient client = RedisClient.create(resources, uri);
-        DependencyHealth health = new DependencyHealth("redis (rate limits)", where, clock);
-        client.addListener(new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                health.up();
-            }
-
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                health.down("connection lost; reconnecting");
-            }
-        });
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
-                .timeoutOptions(TimeoutOptions.enabled())
-                .build());
-        try {
-            StatefulRedisConnection<String, String> c = client.connect();
-            c.sync().ping();
-            c.setTimeout(COMMAND_TIMEOUT);
-            LOG.info("redis rate-limit backend connected to " + where);
-            return new RedisLimiter(clock, fallback, leaseTtlMs, metrics, resources, client, c, health);
-        } catch (RuntimeException e) {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-            throw new StartupException("plugins.rate-limit.redis.url", "cannot reach Redis at " + where + " (" + reason(e) + ")");
-        }
+    static RedisLimiter connect(PluginContext context, String url, MemoryLimiter fallback, long leaseTtlMs) {
+        RedisLink redis = RedisLink.connect(context, "plugins.rate-limit.redis.url", url, COMMAND_TIMEOUT,
+                "redis (rate limits)", ERRORS);
+        LOG.info("redis rate-limit backend connected to " + redis.target());
+        return new RedisLimiter(context.clock(), fallback, leaseTtlMs, redis);
     }
 
     @Override
@@ -232,21 +154,21 @@ final class RedisLimiter implements Limiter {
             args[6 + 3 * i] = Long.toString(l.windowSeconds() * 1000 + WINDOW_GRACE_MS);
             holdsSlots |= l.kind() == Limit.Kind.CONCURRENCY;
         }
-        List<Object> reply;
+        List<Long> reply;
         try {
-            reply = eval(ADMIT_SHA, ADMIT, keys, args);
-            health.up();
+            reply = redis.connection().evalIntegers(ADMIT, Arrays.asList(keys), Arrays.asList(args));
+            redis.ok();
         } catch (RuntimeException e) {
             failed("acquire", e);
             return fallback.acquire(limits);
         }
-        long index = (Long) reply.get(0);
+        long index = reply.get(0);
         if (index != 0) {
-            return new Decision.Rejected(limits.get((int) index - 1), (Long) reply.get(1), now);
+            return new Decision.Rejected(limits.get((int) index - 1), reply.get(1), now);
         }
         long[] counts = new long[n];
         for (int i = 0; i < n; i++) {
-            counts[i] = (Long) reply.get(i + 1);
+            counts[i] = reply.get(i + 1);
         }
         boolean countsTokens = limits.stream().anyMatch(l -> l.kind() == Limit.Kind.TOKENS);
         Lease lease = holdsSlots || countsTokens ? new RedisLease(limits, member) : Lease.NONE;
@@ -259,15 +181,6 @@ final class RedisLimiter implements Limiter {
             return base + "c";
         }
         return base + l.kind().tag + l.windowSeconds() + ":" + l.windowStart(now);
-    }
-
-    private List<Object> eval(String sha, String script, String[] keys, String[] args) {
-        RedisCommands<String, String> sync = connection.sync();
-        try {
-            return sync.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-        } catch (RedisNoScriptException e) {
-            return sync.eval(script, ScriptOutputType.MULTI, keys, args);
-        }
     }
 
     private final class RedisLease implements Lease {
@@ -308,14 +221,7 @@ final class RedisLimiter implements Limiter {
             args.add(member);
             args.addAll(ttls);
             try {
-                String[] k = keys.toArray(String[]::new);
-                String[] a = args.toArray(String[]::new);
-                RedisCommands<String, String> sync = connection.sync();
-                try {
-                    sync.evalsha(SETTLE_SHA, ScriptOutputType.INTEGER, k, a);
-                } catch (RedisNoScriptException e) {
-                    sync.eval(SETTLE, ScriptOutputType.INTEGER, k, a);
-                }
+                redis.connection().evalInteger(SETTLE, keys, args);
             } catch (RuntimeException e) {
                 // the slots expire with their lease TTL; the tokens of this request are lost
                 failed("settle", e);
@@ -323,55 +229,17 @@ final class RedisLimiter implements Limiter {
         }
     }
 
-    long errors() {
-        return errors.get();
-    }
-
-    /** The Redis connection's state, for {@code /admin/v1/health}. */
-    DependencyHealth health() {
-        return health;
-    }
-
     private void failed(String operation, Throwable e) {
-        errors.incrementAndGet();
-        health.down(e.getClass().getSimpleName() + ": " + reason(e));
-        metrics.increment(ERRORS, "backend", "redis", "operation", operation);
-        long now = System.nanoTime();
-        long last = lastLogNanos.get();
-        if (now - last >= LOG_EVERY.toNanos() && lastLogNanos.compareAndSet(last, now)) {
-            LOG.warning("redis rate-limit backend at " + health.status().target()
-                    + " unavailable, using process-local counters (" + errors.get()
-                    + " errors so far): " + e.getClass().getSimpleName() + ": " + reason(e)
+        if (redis.failed(operation, e)) {
+            LOG.warning("redis rate-limit backend at " + redis.target()
+                    + " unavailable, using process-local counters (" + redis.errors()
+                    + " errors so far): " + RedisLink.describe(e)
                     + "; check that Redis runs and is reachable there (plugins.rate-limit.redis.url)");
-        }
-    }
-
-    private static String reason(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
-    }
-
-    private static String sha1(String script) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
-                    .digest(script.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
     @Override
     public void close() {
-        try {
-            connection.close();
-        } catch (RuntimeException ignored) {
-            // closing anyway
-        }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        redis.close();
     }
 }

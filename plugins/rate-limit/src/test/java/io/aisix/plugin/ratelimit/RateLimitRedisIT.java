@@ -12,10 +12,6 @@ import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.kernel.testsupport.TestGateway;
-import io.aisix.spi.FilterFactory;
-import io.aisix.testkit.IsolatedPluginLoader;
-import io.aisix.testkit.TestPluginContext;
-import java.net.URLClassLoader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,36 +137,6 @@ class RateLimitRedisIT extends RateLimitScenarios {
         assertEquals(200, chat("flush-key", BODY).statusCode(), "NOSCRIPT falls back to EVAL");
         assertEquals("2", redis.command("GET", "aisix:rl:{key:" + id + "}:r60:" + (clock.millis() / 1000 / 60 * 60)));
         awaitSlotsFreed(id); // the settle script was loaded again too
-    }
-
-    /**
-     * As in the distribution: the plugin in a loader of its own, and a context class loader (the
-     * host's) that sees LatencyUtils, which the host ships for Micrometer and this plugin does not.
-     * Lettuce must not probe for optional libraries through that loader and then fail to link them.
-     */
-    @Test
-    void startsInAPluginLoaderWhoseHostSeesLibrariesItLacks() throws Exception {
-        Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
-        try (IsolatedPluginLoader plugin = IsolatedPluginLoader.without("LatencyUtils-", "HdrHistogram-");
-             URLClassLoader host = IsolatedPluginLoader.hostWith("LatencyUtils-", "HdrHistogram-")) {
-            // the precondition that made startup fail: the host has it, the plugin folder does not
-            Class.forName("org.LatencyUtils.PauseDetector", false, host);
-            assertThrows(ClassNotFoundException.class, () -> plugin.loadClass("org.LatencyUtils.PauseDetector"));
-            FilterFactory f = plugin.instantiate(RateLimitFilterFactory.class.getName(), FilterFactory.class);
-            thread.setContextClassLoader(host);
-            try {
-                // the record as the kernel binds it: of the plugin's own classes
-                Class<?> redisType = plugin.loadClass(RateLimitConfig.Redis.class.getName());
-                Object redisBlock = redisType.getConstructor(String.class).newInstance(redis.url());
-                Record config = (Record) plugin.loadClass(RateLimitConfig.class.getName())
-                        .getConstructor(String.class, redisType).newInstance("redis", redisBlock);
-                f.start(new TestPluginContext().config(config)); // connects and PINGs
-            } finally {
-                f.stop();
-                thread.setContextClassLoader(previous);
-            }
-        }
     }
 
     @Test
