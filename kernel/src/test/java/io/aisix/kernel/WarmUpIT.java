@@ -12,7 +12,9 @@ import io.aisix.kernel.testsupport.TestGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,7 +22,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code proxy.warm_up}: on by default, it runs beside the gateway and leaves nothing in its state; off, it never runs. */
+/**
+ * {@code proxy.warm_up}: on by default, it runs beside the gateway and leaves nothing in its state;
+ * off, it never runs.
+ */
 class WarmUpIT {
     @TempDir
     Path dir;
@@ -37,33 +42,43 @@ class WarmUpIT {
         assertFalse(warmUpRunning(), "the warm-up ends by itself");
     }
 
+    private Gateway start(String proxy) throws Exception {
+        Path conf = dir.resolve("config.yaml");
+        Files.writeString(conf, """
+                proxy: { addr: 127.0.0.1:0%s }
+                admin: { addr: 127.0.0.1:0, admin_keys: [%s] }
+                store: { data_dir: %s }
+                """.formatted(proxy, TestGateway.ADMIN_KEY, dir.resolve("data")));
+        GatewayConfig config = ConfigLoader.load(conf, Map.of());
+        return Gateway.start(config, new Gateway.Options(Clock.systemUTC(), null, WarmUpIT.class.getClassLoader(),
+                new PrintStream(new ByteArrayOutputStream()), d -> { }));
+    }
+
     @Test
     void leavesNoTraceInMetricsConnectionsOrRequestsInFlight() throws Exception {
-        try (TestGateway gw = TestGateway.start(dir, "", null)) {
-            assertTrue(gw.gateway.config().proxy().warmUp(), "on by default");
+        awaitWarmUpEnd(); // none left over from another test
+        try (Gateway g = start("")) {
+            assertTrue(g.config().proxy().warmUp(), "on by default");
+            assertTrue(warmUpRunning(), "started with the gateway");
             awaitWarmUpEnd();
-            String metrics = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/metrics")))).body();
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + g.adminPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            String metrics = r.body();
             assertFalse(metrics.contains("aisix_requests_total{"), "no request was counted: " + metrics);
             assertTrue(metrics.contains("aisix_in_flight_requests{scope=\"application\",} 0.0"), metrics);
-            assertEquals(0, gw.gateway.openConnections("proxy"), "the proxy listener never saw it");
-            assertEquals(0, gw.gateway.lifecycle().inFlight());
+            assertEquals(0, g.openConnections("proxy"), "the proxy listener never saw it");
+            assertEquals(0, g.lifecycle().inFlight());
         }
         assertFalse(warmUpRunning());
     }
 
     @Test
     void offMeansItNeverStarts() throws Exception {
-        Path conf = dir.resolve("config.yaml");
-        Files.writeString(conf, """
-                proxy: { addr: 127.0.0.1:0, warm_up: false }
-                admin: { enabled: false }
-                store: { data_dir: %s }
-                """.formatted(dir.resolve("data")));
-        GatewayConfig config = ConfigLoader.load(conf, Map.of());
         awaitWarmUpEnd(); // none left over from another test
-        try (Gateway g = Gateway.start(config, new Gateway.Options(Clock.systemUTC(), null,
-                WarmUpIT.class.getClassLoader(), new PrintStream(new ByteArrayOutputStream()), d -> { }))) {
-            assertFalse(config.proxy().warmUp());
+        try (Gateway g = start(", warm_up: false")) {
+            assertFalse(g.config().proxy().warmUp());
             assertFalse(warmUpRunning(), "no warm-up thread");
         }
     }

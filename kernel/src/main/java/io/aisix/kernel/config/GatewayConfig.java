@@ -20,7 +20,8 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         deployment = or(deployment, () -> new Deployment(null));
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null, null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null));
         admin = or(admin, () -> new Admin(null, null, null, null, null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));

@@ -151,7 +151,8 @@ public final class StreamWarmUp implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
         // set up as the proxy listener is (Listeners), so the same connection and HTTP/1 code runs
         ConnectionGuard guard = new ConnectionGuard("warm-up", new ConnectionGuard.Limits(Duration.ofSeconds(10),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), CONCURRENCY * 2), new ListenerErrors(ListenerErrors.Style.PROXY));
+                Duration.ofSeconds(10), Duration.ofSeconds(10), CONCURRENCY * 2),
+                new ListenerErrors(ListenerErrors.Style.PROXY));
         WebServer server = guard.apply(WebServer.builder()
                 .shutdownHook(false)
                 .host("127.0.0.1")
@@ -243,7 +244,8 @@ public final class StreamWarmUp implements AutoCloseable {
             for (int i = 0; i < EVENTS; i++) {
                 ObjectNode chunk = json.createObjectNode().put("id", "chatcmpl-warm-up").put("object",
                         "chat.completion.chunk").put("model", model);
-                chunk.putArray("choices").addObject().put("index", 0).putObject("delta").put("content", "word" + i + " ");
+                chunk.putArray("choices").addObject().put("index", 0).putObject("delta")
+                        .put("content", "word" + i + " ");
                 ProxyHandler.writeEvent(out, SseEvent.data(json.writeValueAsString(chunk)));
                 out.flush();
             }
