@@ -24,6 +24,8 @@
 #      every 100 ms throughout. Before any of that, right after the gateway was configured and had
 #      served one stream, one "cold" burst of --cold-streams streams each way: what the first
 #      callers of a freshly started gateway see.
+# For every gateway wrk phase it logs (and stores under gateway_counts) the gateway's CPU and context
+# switches per request and its JIT compiler threads' CPU, from /proc.
 # Writes benchmarks/load/results/<UTC timestamp>.json and prints a summary table: at every point the
 # latency the gateway adds over direct next to what nginx adds, and the gateway's throughput against
 # nginx's. Every process it started is stopped on exit (also on Ctrl-C).
@@ -288,11 +290,35 @@ if $with_nginx; then run_wrk nginx 32 5 "$work/warmup-nginx.json"; fi
 run_wrk gateway 32 "$warmup" "$work/warmup-gateway.json"
 sleep 1
 
+# The gateway's CPU time (ticks), its JIT compiler threads' share, and the context switches of all
+# its threads, from /proc: per request, these say how a phase's time was spent on a shared
+# machine (hand-offs between threads, compiles still running) where latencies cannot.
+gw_counts() {
+  local t comm ticks comp=0 sw=0
+  for t in /proc/"$gw_pid"/task/*; do
+    { read -r comm < "$t/comm"
+      ticks=$(cut -d')' -f2- "$t/stat" | awk '{ print $12 + $13 }')
+      sw=$((sw + $(awk '/ctxt_switches/ { s += $2 } END { print s + 0 }' "$t/status")))
+    } 2>/dev/null || continue
+    [[ $comm == C[12]" CompilerThre"* ]] && comp=$((comp + ticks))
+  done
+  echo "$(cut -d')' -f2- "/proc/$gw_pid/stat" | awk '{ print $12 + $13 }') $comp $sw"
+}
+: > "$work/gateway-counts.txt"
 for c in $concurrency; do
   for side in $sides; do
     phase "$side-c$c"
     log "$side, c=$c, ${duration} s"
+    [[ $side == gateway ]] && read -r cpu0 comp0 sw0 < <(gw_counts)
     run_wrk "$side" "$c" "$duration" "$work/wrk-$side-c$c.json"
+    if [[ $side == gateway ]]; then
+      read -r cpu1 comp1 sw1 < <(gw_counts)
+      reqs=$(grep -o '"requests":[0-9]*' "$work/wrk-gateway-c$c.json" | cut -d: -f2)
+      echo "$c $reqs $((cpu1 - cpu0)) $((comp1 - comp0)) $((sw1 - sw0))" >> "$work/gateway-counts.txt"
+      awk -v hz="$(getconf CLK_TCK)" -v c="$c" -v n="$reqs" -v cpu=$((cpu1 - cpu0)) -v comp=$((comp1 - comp0)) \
+        -v sw=$((sw1 - sw0)) 'BEGIN { printf "gateway c=%d: %.0f us of CPU and %.2f context switches per request; JIT compiler threads %d ms\n",
+          c, cpu * 1e6 / hz / n, sw / n, comp * 1000 / hz }' | while read -r line; do log "$line"; done
+    fi
     phase pause
     sleep 1
   done
@@ -348,7 +374,9 @@ cat > "$work/meta.json" <<EOF
               "nginx": $(json_str "$($with_nginx && "$nginx_bin" -v 2>&1 | sed 's/.*: //' || echo none)"),
               "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),
               "aux_cpus": $(json_str "$($pin && echo "$aux_cpus" || echo all)"),
-              "gateway_command": $(json_str "$gw_java")}
+              "gateway_command": $(json_str "$gw_java")},
+  "gateway_counts": {$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%s\"c%s\": {\"requests\": %d, \"cpu_us_per_request\": %.1f, \"context_switches_per_request\": %.3f, \"jit_compiler_ms\": %d}",
+    (NR > 1 ? ", " : ""), $1, $2, $3 * 1e6 / hz / $2, $5 / $2, $4 * 1000 / hz }' "$work/gateway-counts.txt")}
 }
 EOF
 mkdir -p "$here/results"

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -49,7 +50,8 @@ import jdk.net.ExtendedSocketOptions;
  *       answer head and then every single read (the gap between events), with no bound on the
  *       whole. A watchdog thread enforces both, up to {@value #WATCHDOG_TICK_MILLIS} ms late, by
  *       closing the connection of a late read; the sockets have no read timeout of their own (see
- *       {@link Http1Connection}). The connect is bounded by {@code upstream.connect_timeout_ms}
+ *       {@link Http1Connection}). After a second without reads the watchdog sleeps until the next
+ *       read starts (which wakes it) or idle connections are due to be closed. The connect is bounded by {@code upstream.connect_timeout_ms}
  *       and by what is left of the deadline.</li>
  *   <li>Idle connections are kept for {@code upstream.pool_idle_timeout_secs} (at most
  *       {@code upstream.pool_max_idle_per_host} per address); TCP keepalive probes follow
@@ -77,6 +79,12 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private static final int MAX_URLS = 1024;
     /** How often the watchdog looks for late reads: timeouts fire up to this much late. */
     private static final long WATCHDOG_TICK_MILLIS = 50;
+    /**
+     * Ticks in a row without a read in flight after which the watchdog stops ticking (about a
+     * second): an idle gateway's watchdog then sleeps until a read starts or idle connections are
+     * due to be reaped, instead of waking 20 times a second.
+     */
+    static final int DOZE_AFTER_IDLE_TICKS = 20;
     private static final long REAP_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Timeouts this long or longer are none (100 years, far below the nanosecond clock's range). */
     private static final long MAX_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
@@ -103,6 +111,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
     private final Set<Http1Connection> reading = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
+    /** Set while the watchdog sleeps past its tick; the next read to start wakes it. */
+    private volatile boolean dozing;
     private volatile boolean closed;
 
     /** A client reaching every upstream directly. */
@@ -330,6 +340,16 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
 
     void reading(Http1Connection connection) {
         reading.add(connection);
+        // Only after a second without reads: under load the watchdog ticks and nothing is woken
+        // per request. The add above comes first, so a watchdog about to doze sees the read.
+        if (dozing) {
+            LockSupport.unpark(watchdog);
+        }
+    }
+
+    /** Whether the watchdog sleeps until the next read (for tests). */
+    boolean dozing() {
+        return dozing;
     }
 
     void doneReading(Http1Connection connection) {
@@ -343,6 +363,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
      */
     private void watch() {
         long lastReap = System.nanoTime();
+        int idleTicks = 0;
         while (!closed || !reading.isEmpty()) {
             try {
                 Thread.sleep(WATCHDOG_TICK_MILLIS);
@@ -359,7 +380,31 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
                 lastReap = now;
                 reapIdle(now);
             }
+            idleTicks = reading.isEmpty() ? idleTicks + 1 : 0;
+            if (idleTicks >= DOZE_AFTER_IDLE_TICKS) {
+                // woken for a reap and not by a read: doze again after the next tick, not a second later
+                idleTicks = doze(lastReap) ? DOZE_AFTER_IDLE_TICKS - 1 : 0;
+            }
         }
+    }
+
+    /**
+     * Sleeps until a read starts ({@link #reading} wakes it), until the next reap when idle
+     * connections wait for one, or until {@link #close()} interrupts it. Returns whether the next
+     * reap was due and no read has started.
+     */
+    private boolean doze(long lastReap) {
+        dozing = true;
+        // a read that started before the flag was set did not wake us: look again after setting it
+        if (reading.isEmpty() && !closed) {
+            if (maxIdleNanos > 0 && idleCount.get() > 0) {
+                LockSupport.parkNanos(this, lastReap + REAP_EVERY_NANOS - System.nanoTime());
+            } else {
+                LockSupport.park(this);
+            }
+        }
+        dozing = false;
+        return reading.isEmpty() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
     }
 
     /** Closes connections that sat idle too long, oldest first. */

@@ -393,6 +393,35 @@ class Http1UpstreamClientTest {
     }
 
     @Test
+    void aReadThatStartsWhileTheWatchdogDozesStillTimesOut() throws Exception {
+        awaitDozing(client);
+        noAnswerWithinTheReadTimeoutIsTimeout();
+        assertFalse(client.dozing(), "the read woke the watchdog");
+    }
+
+    @Test
+    void aDozingWatchdogStillClosesConnectionsIdleTooLong() throws Exception {
+        GatewayConfig.Upstream oneSecondIdle = new GatewayConfig.Upstream(2000L, 5000L, 5000L, null, 0, 1L, null,
+                null, null, null, null, null, null, null, null);
+        try (Http1UpstreamClient c = new Http1UpstreamClient(oneSecondIdle)) {
+            try (UpstreamResponse res = c.send(post(Headers.empty(), Duration.ZERO))) {
+                assertArrayEquals(BODY, res.readAll());
+            }
+            awaitDozing(c);
+            assertTrue(serverSawEof.await(20, TimeUnit.SECONDS), "the pooled connection was closed while dozing");
+        }
+    }
+
+    /** Waits until the watchdog, with no read for a second, sleeps until the next one. */
+    private static void awaitDozing(Http1UpstreamClient c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!c.dozing()) {
+            assertTrue(System.nanoTime() < deadline, "the watchdog of an idle client dozes");
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void aBodyThatStopsForLongerThanTheReadTimeoutIsTimeout() {
         CountDownLatch release = new CountDownLatch(1);
         responder = (r, out) -> {

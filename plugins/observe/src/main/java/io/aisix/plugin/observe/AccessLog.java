@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -21,7 +22,9 @@ import java.util.logging.Logger;
  * <p>The writer is never woken per request: it drains the queue, and sleeps {@value #IDLE_MILLIS} ms
  * when it found nothing. A blocking {@code poll} would make every request's {@code offer} unpark it
  * (a futex call, several microseconds, on the request's thread); lines reach the log at most that
- * much later instead. Records carry their source explicitly, so JUL never walks the stack to infer
+ * much later instead. After {@value #DOZE_AFTER_EMPTY_POLLS} empty looks in a row (about a second
+ * without requests) it sleeps until the next {@code offer} wakes it, so an idle gateway's writer
+ * does not wake 50 times a second; under load it never dozes and no request wakes it. Records carry their source explicitly, so JUL never walks the stack to infer
  * it. After each batch the writer flushes the handlers, so a handler may buffer access-log lines
  * until then.
  */
@@ -29,6 +32,7 @@ final class AccessLog {
     static final String LOGGER = "aisix.access";
     static final int CAPACITY = 8192;
     static final long IDLE_MILLIS = 20;
+    static final int DOZE_AFTER_EMPTY_POLLS = 50;
     private static final Logger LOG = Logger.getLogger(LOGGER);
     private static final Logger SELF = Logger.getLogger(AccessLog.class.getName());
 
@@ -36,6 +40,8 @@ final class AccessLog {
     private final GatewayMetrics metrics;
     private final Thread writer;
     private volatile boolean stopping;
+    /** Set while the writer sleeps until the next line; the next {@code offer} wakes it. */
+    private volatile boolean dozing;
 
     AccessLog(GatewayMetrics metrics) {
         this.metrics = metrics;
@@ -46,16 +52,34 @@ final class AccessLog {
     void offer(UsageEvent event) {
         if (stopping || !queue.offer(event)) {
             metrics.increment("aisix_access_log_dropped_total");
+        } else if (dozing) { // only after a second without requests: the line is queued first, so the writer sees it
+            LockSupport.unpark(writer);
         }
+    }
+
+    /** Whether the writer sleeps until the next line (for tests). */
+    boolean dozing() {
+        return dozing;
+    }
+
+    /** Whether the writer has ended (for tests). */
+    boolean stopped() {
+        return !writer.isAlive();
     }
 
     private void run() {
         List<UsageEvent> batch = new ArrayList<>(256);
+        int emptyPolls = 0;
         while (true) {
             queue.drainTo(batch, 256);
             if (batch.isEmpty()) {
                 if (stopping) {
                     return;
+                }
+                if (++emptyPolls >= DOZE_AFTER_EMPTY_POLLS) {
+                    emptyPolls = 0;
+                    doze();
+                    continue;
                 }
                 try {
                     Thread.sleep(IDLE_MILLIS);
@@ -64,12 +88,26 @@ final class AccessLog {
                 }
                 continue;
             }
+            emptyPolls = 0;
             for (UsageEvent e : batch) {
                 write(e);
             }
             batch.clear();
             flushHandlers();
         }
+    }
+
+    /** Sleeps until an {@code offer} or {@link #stop} wakes it (or an interrupt, which stops it). */
+    private void doze() {
+        dozing = true;
+        // a line queued before the flag was set did not wake the writer: look again after setting it
+        if (queue.isEmpty() && !stopping) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                stopping = true;
+            }
+        }
+        dozing = false;
     }
 
     /**
@@ -95,6 +133,7 @@ final class AccessLog {
     /** Writes what is queued (bounded by {@code timeoutMillis}) and stops the writer. */
     void stop(long timeoutMillis) {
         stopping = true;
+        LockSupport.unpark(writer);
         try {
             writer.join(timeoutMillis);
         } catch (InterruptedException e) {

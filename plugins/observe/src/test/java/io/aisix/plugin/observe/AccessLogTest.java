@@ -108,4 +108,49 @@ class AccessLogTest {
             logger.setUseParentHandlers(parents);
         }
     }
+
+    @Test
+    void aWriterThatDozedForLackOfRequestsWakesForTheNextLineAndStops() throws Exception {
+        Logger logger = Logger.getLogger(AccessLog.LOGGER);
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler recording = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                published.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(recording);
+        boolean parents = logger.getUseParentHandlers();
+        logger.setUseParentHandlers(false);
+        AccessLog log = new AccessLog(new TestMetrics());
+        try {
+            log.offer(event("before"));
+            awaitTrue(() -> published.size() == 1 && log.dozing(), "the writer of an idle gateway dozes");
+            log.offer(event("after"));
+            awaitTrue(() -> published.size() == 2, "the line after the doze is written");
+            assertTrue(published.get(1).contains("\"after\""), published.get(1));
+            awaitTrue(log::dozing, "it dozes again");
+        } finally {
+            log.stop(10_000);
+            logger.removeHandler(recording);
+            logger.setUseParentHandlers(parents);
+        }
+        assertTrue(log.stopped(), "a dozing writer ends on stop");
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what);
+            Thread.sleep(20);
+        }
+    }
 }
