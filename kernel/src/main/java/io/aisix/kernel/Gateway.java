@@ -12,6 +12,7 @@ import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.http.EndpointRouter;
 import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.Probes;
+import io.aisix.kernel.http.StreamWarmUp;
 import io.aisix.kernel.listeners.Listeners;
 import io.aisix.kernel.managed.Heartbeat;
 import io.aisix.kernel.managed.ManagedMode;
@@ -72,6 +73,7 @@ public final class Gateway implements AutoCloseable {
     private final ResourcesFileStore resourcesFile; // null unless resources_file is set
     private final ListenerTls listenerTls;
     private final Listeners listeners;
+    private StreamWarmUp warmUp; // null unless proxy.warm_up and serving
 
     /** Knobs for embedding and tests. */
     public record Options(Clock clock, Path pluginsDir, ClassLoader hostLoader, PrintStream console,
@@ -162,6 +164,9 @@ public final class Gateway implements AutoCloseable {
         store.watch(snapshots);
         listeners.start(adminAuth);
         upstream.warmUp();
+        if (config.proxy().warmUp()) {
+            warmUp = StreamWarmUp.start(config, endpoints);
+        }
         startHeartbeat(options);
     }
 
@@ -280,6 +285,9 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (warmUp != null) {
+            warmUp.close();
+        }
         listeners.close();
         if (managed != null) {
             managed.close();

@@ -20,7 +20,8 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
         deployment = or(deployment, () -> new Deployment(null));
         managed = or(managed, () -> new Managed(null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null));
-        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null));
+        proxy = or(proxy, () -> new Proxy(null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null));
         admin = or(admin, () -> new Admin(null, null, null, null, null, null, null, null));
         metrics = or(metrics, () -> new Metrics(null, null, null, null));
         store = or(store, () -> new Store(null, null, null));
@@ -145,7 +146,10 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             @Setting(min = 1, description = "deepest nesting of arrays and objects in a request body, else 400")
             Integer maxJsonDepth,
             @Setting(min = 1, description = "longest number (in characters) in a request body, else 400")
-            Integer maxJsonNumberLength) {
+            Integer maxJsonNumberLength,
+            @Setting(description = "after start-up, run the kernel's stream path 2,048 times with synthetic "
+                    + "data on a private loopback server, so the first callers do not wait for the JIT")
+            Boolean warmUp) {
         public Proxy {
             addr = or(addr, () -> "0.0.0.0:3000");
             requestBodyLimitBytes = or(requestBodyLimitBytes, () -> 10L * 1024 * 1024);
@@ -155,6 +159,7 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             maxConnections = or(maxConnections, () -> 10_000);
             maxJsonDepth = or(maxJsonDepth, () -> 128);
             maxJsonNumberLength = or(maxJsonNumberLength, () -> 1000);
+            warmUp = or(warmUp, () -> true);
             urlRewrites = urlRewrites == null ? List.of() : List.copyOf(urlRewrites);
             realIp = or(realIp, () -> new RealIp(null, null, null));
         }

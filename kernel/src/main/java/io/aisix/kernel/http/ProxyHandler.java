@@ -506,7 +506,7 @@ public final class ProxyHandler implements Handler {
         return false;
     }
 
-    private static void writeEvent(OutputStream out, SseEvent event) throws IOException {
+    static void writeEvent(OutputStream out, SseEvent event) throws IOException {
         if (!event.event().isEmpty()) {
             out.write(EVENT);
             out.write(event.event().getBytes(StandardCharsets.UTF_8));

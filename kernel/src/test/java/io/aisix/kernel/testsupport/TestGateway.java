@@ -46,8 +46,10 @@ public final class TestGateway implements AutoCloseable {
     private static TestGateway start(Path dir, String extraYaml, Path pluginsDir, Clock clock, ClassLoader hostLoader)
             throws IOException {
         Path conf = dir.resolve("config.yaml");
+        // no stream warm-up: thousands of loopback streams beside every test's gateway would only
+        // slow the suite down (WarmUpIT covers it)
         Files.writeString(conf, """
-                proxy: { addr: 127.0.0.1:0 }
+                proxy: { addr: 127.0.0.1:0, warm_up: false }
                 admin: { addr: 127.0.0.1:0 }
                 store: { data_dir: %s }
                 """.formatted(dir.resolve("data")) + extraYaml);
