@@ -60,6 +60,17 @@ class AdminApiIT {
     }
 
     @Test
+    void theSchemasNeedNoKeyAndTheProxyListenerServesNone() {
+        // the listeners' wiring; the documents themselves: SchemaRoutesTest
+        HttpResponse<String> index = gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/schemas/"))));
+        assertEquals(200, index.statusCode(), index.body());
+        assertEquals(200, gw.send(HttpRequest.newBuilder(URI.create(gw.admin("/admin/schemas/config.schema.json"))))
+                .statusCode());
+        assertEquals(404, gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/admin/schemas/config.schema.json"))))
+                .statusCode(), "the proxy listener serves no schema");
+    }
+
+    @Test
     void providerKeyRoundTripMasksAndKeepsTheSecret() throws Exception {
         HttpResponse<String> created = gw.adminCall("POST", "/admin/v1/provider_keys", KEY);
         assertEquals(201, created.statusCode(), created.body());
