@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The published schemas in memory ({@code @RoutingTest}): {@link SchemaRoutes} mounted as the admin
  * listener mounts it, for the core kinds. That the admin listener serves them without an admin key
  * and the proxy listener never does is the listeners' wiring, checked on a real gateway
- * ({@code AdminApiIT.adminKeyIsRequired}).
+ * ({@code AdminApiIT.theSchemasNeedNoKeyAndTheProxyListenerServesNone}).
  */
 @RoutingTest
 class SchemaRoutesTest {
