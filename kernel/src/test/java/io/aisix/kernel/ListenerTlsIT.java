@@ -26,6 +26,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -206,7 +207,7 @@ class ListenerTlsIT {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             Pattern ports = Pattern.compile("proxy listening on \\S+ \\(port (\\d+)\\)");
             int port = -1;
-            List<String> lines = new ArrayList<>();
+            List<String> lines = Collections.synchronizedList(new ArrayList<>());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (port < 0 && System.nanoTime() < deadline) {
                 String line = out.readLine();
@@ -222,8 +223,9 @@ class ListenerTlsIT {
             assertTrue(port > 0, "gateway did not start: " + lines);
             Thread.ofVirtual().start(() -> {
                 try {
-                    while (out.readLine() != null) {
-                        // keep the pipe from filling up
+                    // keep the pipe from filling up; the lines go into a failure's message
+                    for (String line; (line = out.readLine()) != null; ) {
+                        lines.add(line);
                     }
                 } catch (IOException ignored) {
                     // the process ended
@@ -247,7 +249,7 @@ class ListenerTlsIT {
                 }
                 Thread.sleep(50);
             }
-            assertEquals(serial(second), seen, "SIGHUP installs the new certificate");
+            assertEquals(serial(second), seen, () -> "SIGHUP installs the new certificate; the gateway said: " + lines);
             assertTrue(p.isAlive(), "SIGHUP must not stop the process");
         } finally {
             p.destroy();
