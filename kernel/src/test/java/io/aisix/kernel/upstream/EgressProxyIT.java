@@ -224,13 +224,14 @@ class EgressProxyIT {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         try (Gateway gw = UpstreamTlsIT.startGateway(dir.resolve("gw"), env::get)) {
             String admin = "http://127.0.0.1:" + gw.adminPort() + "/admin/v1/";
+            // the caller key first: the model seen in the snapshot then implies the key (rows apply in order)
+            UpstreamTlsIT.post(http, admin + "api_keys", "{\"display_name\": \"caller\", \"key\": \"sk-caller-tls\"}");
             JsonNode pk = UpstreamTlsIT.post(http, admin + "provider_keys", "{\"display_name\": \"tls\", "
                     + "\"provider\": \"test-upstream\", \"api_key\": \"sk-up\", \"api_base\": \""
                     + tlsUpstream.base() + "\", \"tls\": {\"ca_pem\": " + new ObjectMapper().writeValueAsString(caPem)
                     + "}}");
             UpstreamTlsIT.post(http, admin + "models", "{\"display_name\": \"m\", \"provider_key_id\": \""
                     + pk.get("id").asText() + "\", \"model_name\": \"up\"}");
-            UpstreamTlsIT.post(http, admin + "api_keys", "{\"display_name\": \"caller\", \"key\": \"sk-caller-tls\"}");
             UpstreamTlsIT.awaitModel(gw, "m");
             String chat = "http://127.0.0.1:" + gw.proxyPort() + "/v1/chat/completions";
             HttpResponse<String> ok = UpstreamTlsIT.chat(http, chat, "m");

@@ -137,6 +137,8 @@ class UpstreamTlsIT {
                     "default-trust", "",
                     "custom-ca", ", \"tls\": {\"ca_pem\": " + caJson + "}",
                     "no-verify", ", \"tls\": {\"verify\": false}");
+            // the caller key first: a model seen in the snapshot then implies the key (rows apply in order)
+            post(http, admin + "/admin/v1/api_keys", "{\"display_name\": \"caller\", \"key\": \"sk-caller-tls\"}");
             for (Map.Entry<String, String> k : keys.entrySet()) {
                 JsonNode pk = post(http, admin + "/admin/v1/provider_keys", "{\"display_name\": \"" + k.getKey()
                         + "\", \"provider\": \"test-upstream\", \"api_key\": \"sk-up\", \"api_base\": \""
@@ -144,8 +146,9 @@ class UpstreamTlsIT {
                 post(http, admin + "/admin/v1/models", "{\"display_name\": \"m-" + k.getKey()
                         + "\", \"provider_key_id\": \"" + pk.get("id").asText() + "\", \"model_name\": \"up\"}");
             }
-            post(http, admin + "/admin/v1/api_keys", "{\"display_name\": \"caller\", \"key\": \"sk-caller-tls\"}");
-            awaitModel(gw, "m-no-verify");
+            for (String k : keys.keySet()) { // Map.of has no order: wait for each
+                awaitModel(gw, "m-" + k);
+            }
 
             String proxy = "http://127.0.0.1:" + gw.proxyPort() + "/v1/chat/completions";
             HttpResponse<String> refused = chat(http, proxy, "m-default-trust");
