@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code bin/aisix}: the command line is {@link AisixCli}'s; starting the gateway (its default
@@ -58,11 +59,11 @@ public final class Main {
             gateway.close();
             stopped.countDown();
         };
-        Signal.handle(new Signal("TERM"), sig -> startOnce(shutdown));
-        Signal.handle(new Signal("INT"), sig -> startOnce(shutdown));
+        handle("TERM", sig -> startOnce(shutdown));
+        handle("INT", sig -> startOnce(shutdown));
         // SIGHUP: re-read listener certificates and the resources file; whatever is bad is logged and
         // what served before keeps serving
-        Signal.handle(new Signal("HUP"), sig -> Thread.ofPlatform().name("aisix-reload").start(() -> {
+        handle("HUP", sig -> Thread.ofPlatform().name("aisix-reload").start(() -> {
             LOG.info("SIGHUP: reloading listener TLS certificates" + (gateway.resourcesFile().isPresent()
                     ? " and the resources file" : ""));
             try {
@@ -131,6 +132,21 @@ public final class Main {
     }
 
     private static volatile boolean shuttingDown;
+
+    /**
+     * Installs {@code handler} for the signal, and says so when it cannot be: a signal ignored by
+     * whatever started the process ({@code nohup} ignores SIGHUP) stays ignored in the JVM, which
+     * then installs nothing and answers SIG_IGN.
+     */
+    private static void handle(String signal, SignalHandler handler) {
+        if (Signal.handle(new Signal(signal), handler) == SignalHandler.SIG_IGN) {
+            LOG.warning("SIG" + signal + " is ignored by the process that started the gateway (nohup ignores SIGHUP), "
+                    + "so it does nothing here: " + switch (signal) {
+                        case "HUP" -> "listener certificates and the resources file reload only on restart";
+                        default -> "stop the gateway with another signal; it will not drain";
+                    });
+        }
+    }
 
     private static synchronized void startOnce(Runnable shutdown) {
         if (!shuttingDown) {
