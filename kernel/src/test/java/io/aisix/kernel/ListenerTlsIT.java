@@ -203,43 +203,14 @@ class ListenerTlsIT {
                 admin: { addr: 127.0.0.1:0, admin_keys: [k-0123456789] }
                 store: { data_dir: %s }
                 """.formatted(cert, key, dir.resolve("data")));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "io.aisix.kernel.Main", "--config", conf.toString()).redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            Pattern ports = Pattern.compile("proxy listening on \\S+ \\(port (\\d+)\\)");
-            int port = -1;
-            List<String> lines = Collections.synchronizedList(new ArrayList<>());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (port < 0 && System.nanoTime() < deadline) {
-                String line = out.readLine();
-                if (line == null) {
-                    break;
-                }
-                lines.add(line);
-                Matcher m = ports.matcher(line);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                }
-            }
-            assertTrue(port > 0, "gateway did not start: " + lines);
-            Thread.ofVirtual().start(() -> {
-                try {
-                    // keep the pipe from filling up; the lines go into a failure's message
-                    for (String line; (line = out.readLine()) != null; ) {
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-            });
+        try (GatewayProcess p = GatewayProcess.start(conf)) {
+            int port = p.port();
             SSLContext ctx = Pki.clientContext(ca.cert(), null);
             try (SSLSocket s = connect(ctx, port)) {
                 assertEquals(serial(first), peerSerial(s));
             }
             install(second, cert, key);
-            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
+            Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.process.pid())).start();
             assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP failed");
             BigInteger seen = null;
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -252,13 +223,8 @@ class ListenerTlsIT {
                 }
                 Thread.sleep(50);
             }
-            assertEquals(serial(second), seen, () -> "SIGHUP installs the new certificate; the gateway said: " + lines);
-            assertTrue(p.isAlive(), "SIGHUP must not stop the process");
-        } finally {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            assertEquals(serial(second), seen, () -> "SIGHUP installs the new certificate; the gateway said: " + p.lines);
+            assertTrue(p.process.isAlive(), "SIGHUP must not stop the process");
         }
     }
 
@@ -268,28 +234,67 @@ class ListenerTlsIT {
         Path conf = dir.resolve("nohup.yaml");
         Files.writeString(conf, "proxy: { addr: 127.0.0.1:0 }\nadmin: { addr: 127.0.0.1:0, admin_keys: [k-0123456789] }\n"
                 + "store: { data_dir: %s }\n".formatted(dir.resolve("data")));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("nohup", java, "-cp", System.getProperty("java.class.path"),
-                "io.aisix.kernel.Main", "--config", conf.toString()).redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            List<String> lines = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            // the warning is logged before the start-up lines, whose last names the store
-            while (System.nanoTime() < deadline && lines.stream().noneMatch(l -> l.matches("aisix \\S+ store .*"))) {
-                String line = out.readLine();
-                if (line == null) {
-                    break;
-                }
-                lines.add(line);
-            }
+        try (GatewayProcess p = GatewayProcess.start(conf, "nohup")) {
+            // the warning is logged before the start-up lines
+            List<String> lines = List.copyOf(p.lines);
             assertTrue(lines.stream().anyMatch(l -> l.contains("SIGHUP is ignored by the process that started the gateway")
                     && l.contains("reload only on restart")), lines.toString());
             assertTrue(lines.stream().noneMatch(l -> l.contains("SIGTERM is ignored")), lines.toString());
-        } finally {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+        }
+    }
+
+    /**
+     * A gateway in its own JVM ({@code Main --config conf}, after {@code prefix}), started: its output
+     * up to the start-up's last line (the store) is in {@link #lines}, and what follows is added as
+     * it comes (for failure messages, and so that the pipe never fills up).
+     */
+    private record GatewayProcess(Process process, List<String> lines) implements AutoCloseable {
+        private static final Pattern PORT = Pattern.compile("proxy listening on \\S+ \\(port (\\d+)\\)");
+
+        static GatewayProcess start(Path conf, String... prefix) throws IOException {
+            List<String> command = new ArrayList<>(List.of(prefix));
+            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "io.aisix.kernel.Main", "--config", conf.toString()));
+            GatewayProcess p = new GatewayProcess(new ProcessBuilder(command).redirectErrorStream(true).start(),
+                    Collections.synchronizedList(new ArrayList<>()));
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.process.getInputStream(), StandardCharsets.UTF_8));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (String line; System.nanoTime() < deadline && (line = out.readLine()) != null; ) {
+                p.lines.add(line);
+                if (line.matches("aisix \\S+ store .*")) {
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            for (String more; (more = out.readLine()) != null; ) {
+                                p.lines.add(more);
+                            }
+                        } catch (IOException ignored) {
+                            // the process ended
+                        }
+                    });
+                    return p;
+                }
+            }
+            p.close();
+            throw new AssertionError("gateway did not start: " + p.lines);
+        }
+
+        int port() {
+            synchronized (lines) {
+                return lines.stream().map(PORT::matcher).filter(Matcher::find)
+                        .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst().orElseThrow();
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
             }
         }
     }
