@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -44,11 +45,13 @@ public final class ConnectProxy implements AutoCloseable {
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean closed;
     private volatile String requiredAuthorization;
 
     private ConnectProxy() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().name("test-connect-proxy").start(this::accept);
+        acceptor = Thread.ofVirtual().name("test-connect-proxy").start(this::accept);
     }
 
     public static ConnectProxy start() {
@@ -85,11 +88,16 @@ public final class ConnectProxy implements AutoCloseable {
     }
 
     private void accept() {
-        while (!server.isClosed()) {
+        while (!closed) {
             try {
                 Socket client = server.accept();
-                connections.incrementAndGet();
                 open.add(client);
+                if (closed) {
+                    // accepted from the backlog after close() began: close() may have passed it by
+                    client.close();
+                    return;
+                }
+                connections.incrementAndGet();
                 Thread.ofVirtual().start(() -> serve(client));
             } catch (IOException e) {
                 return; // closed
@@ -175,12 +183,24 @@ public final class ConnectProxy implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Stops listening and closes every connection. Returns only once the listening socket is
+     * really closed: the JDK defers closing it until the thread blocked in {@code accept} leaves,
+     * and until then the kernel still completes connects into its backlog (a CI run saw a request
+     * tunnelled through a proxy that had been "closed").
+     */
     @Override
     public void close() {
+        closed = true;
         try {
             server.close();
         } catch (IOException e) {
             // closed
+        }
+        try {
+            acceptor.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         for (Socket s : open) {
             try {
