@@ -1,6 +1,7 @@
 package io.aisix.spi;
 
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A typed key for state that travels between filters on one {@link Exchange}.
@@ -11,12 +12,16 @@ import java.util.Objects;
  * @param <T> the type of the value stored under this key
  */
 public final class AttrKey<T> {
+    private static final AtomicInteger CREATED = new AtomicInteger();
+
     private final String name;
     private final Class<T> type;
+    private final int slot;
 
     private AttrKey(String name, Class<T> type) {
         this.name = Objects.requireNonNull(name, "name");
         this.type = Objects.requireNonNull(type, "type");
+        this.slot = CREATED.getAndIncrement();
     }
 
     /** Creates a new key; call once and keep the result in a constant. */
@@ -26,6 +31,14 @@ public final class AttrKey<T> {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * This key's number: 0 for the first key made in the process, then 1, 2, ... (never reused),
+     * so an exchange can hold its attributes in an array indexed by it instead of a map.
+     */
+    public int slot() {
+        return slot;
     }
 
     /** Checks and casts a stored value to this key's type. */

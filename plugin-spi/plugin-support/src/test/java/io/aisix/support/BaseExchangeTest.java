@@ -1,5 +1,6 @@
 package io.aisix.support;
 
+import io.aisix.spi.AttrKey;
 import io.aisix.spi.Completion;
 import io.aisix.spi.CoreAttrs;
 import io.aisix.spi.Endpoint;
@@ -70,6 +71,33 @@ class BaseExchangeTest {
         assertEquals(Optional.of("a"), ex.attr(CoreAttrs.ALIAS));
         ex.attr(CoreAttrs.ALIAS, null);
         assertEquals(Optional.empty(), ex.attr(CoreAttrs.ALIAS));
+    }
+
+    @Test
+    void attributesFollowTheirKeysIdentityAtEveryKeyNumber() {
+        // keys numbered below and above the array part (a plugin making keys at run time), each
+        // with a twin of the same name that must stay a different key
+        List<AttrKey<Integer>> keys = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            keys.add(AttrKey.of("k" + (i / 2), Integer.class));
+        }
+        Ex ex = new Ex("{}");
+        for (int i = keys.size() - 1; i >= 0; i -= 3) {
+            ex.attr(keys.get(i), i);
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals((keys.size() - 1 - i) % 3 == 0 ? Optional.of(i) : Optional.empty(), ex.attr(keys.get(i)));
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            ex.attr(keys.get(i), null);
+            assertEquals(Optional.empty(), ex.attr(keys.get(i)));
+        }
+        Ex fresh = new Ex("{}");
+        fresh.attr(keys.get(599), null); // removing what was never set allocates nothing and fails nothing
+        assertEquals(Optional.empty(), fresh.attr(keys.get(0)));
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        AttrKey<Object> loose = (AttrKey) keys.get(0);
+        assertThrows(ClassCastException.class, () -> fresh.attr(loose, "not an integer"));
     }
 
     @Test
