@@ -183,25 +183,30 @@ public final class ListenerErrors {
             if (requestIds) {
                 res.header(HeaderValues.create(REQUEST_ID, ProxyHandler.requestId()));
             }
+            // looked up once: the request's headers do not change, and the lookup was ~1% of a
+            // proxied request's CPU when made before the answer and again after it
+            boolean askedToClose = askedToClose(req);
             // said in the answer itself, so that a client never reuses the connection we close
             res.beforeSend(() -> {
-                if (!res.headers().contains(HeaderValues.CONNECTION_CLOSE) && closing(req, res, closeUnread)) {
+                if (!res.headers().contains(HeaderValues.CONNECTION_CLOSE) && closing(req, askedToClose, closeUnread)) {
                     res.header(HeaderValues.CONNECTION_CLOSE);
                 }
             });
             chain.proceed();
-            if (closing(req, res, closeUnread)) {
+            if (closing(req, askedToClose, closeUnread)) {
                 throw new CloseConnectionException("Connection: close");
             }
         };
     }
 
-    private static boolean closing(ServerRequest req, ServerResponse res, boolean closeUnread) {
-        if (ConnectionGuard.closeAfterRequested()) {
-            return true;
-        }
+    /** Whether the caller's {@code Connection} header asks to close. */
+    private static boolean askedToClose(ServerRequest req) {
         var connection = req.headers().first(HeaderNames.CONNECTION);
-        if (connection.isPresent() && connection.get().toLowerCase(java.util.Locale.ROOT).contains("close")) {
+        return connection.isPresent() && connection.get().toLowerCase(java.util.Locale.ROOT).contains("close");
+    }
+
+    private static boolean closing(ServerRequest req, boolean askedToClose, boolean closeUnread) {
+        if (ConnectionGuard.closeAfterRequested() || askedToClose) {
             return true;
         }
         return closeUnread && req.content().hasEntity() && !req.content().consumed();
