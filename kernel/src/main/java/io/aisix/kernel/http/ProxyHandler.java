@@ -15,6 +15,7 @@ import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.support.MultipartUpload;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -187,11 +188,18 @@ public final class ProxyHandler implements Handler {
                        Endpoint endpoint, byte[] body, com.fasterxml.jackson.databind.node.ObjectNode tree,
                        MultipartUpload upload, String requestId, long start, boolean anthropic) {
         Headers.Builder hb = Headers.builder();
-        req.headers().forEach(h -> {
-            for (String v : h.allValues()) {
-                hb.add(h.name(), v);
+        for (Header h : req.headers()) {
+            // Helidon's lower-case name: made once per known name, where the name as sent
+            // ("Content-Type") was lower-cased again per request
+            String name = h.headerName().lowerCase();
+            if (h.valueCount() == 1) {
+                hb.add(name, h.get());
+            } else {
+                for (String v : h.allValues()) {
+                    hb.add(name, v);
+                }
             }
-        });
+        }
         Headers headers = hb.build();
         KernelExchange ex = new KernelExchange(method, path, endpoint, headers, body, state.snapshot(),
                 requestId, start);
