@@ -42,6 +42,11 @@ final class AccessLog {
     private volatile boolean stopping;
     /** Set while the writer sleeps until the next line; the next {@code offer} wakes it. */
     private volatile boolean dozing;
+    /**
+     * The line being built, reused by the writer thread (its only user): a builder per line grew
+     * from 512 to ~1 KB every time, 1.5 KB of garbage per request beside the line itself.
+     */
+    private final StringBuilder line = new StringBuilder(1024);
 
     AccessLog(GatewayMetrics metrics) {
         this.metrics = metrics;
@@ -122,9 +127,11 @@ final class AccessLog {
         }
     }
 
-    private static void write(UsageEvent e) {
+    private void write(UsageEvent e) {
         try {
-            LOG.logp(Level.INFO, AccessLog.class.getName(), "write", UsageEventJson.toJson(e, false));
+            line.setLength(0);
+            UsageEventJson.append(e, false, line);
+            LOG.logp(Level.INFO, AccessLog.class.getName(), "write", line.toString());
         } catch (RuntimeException ex) {
             SELF.log(Level.FINE, "access log line could not be written", ex);
         }
