@@ -178,12 +178,15 @@ final class Http1Connection {
             }
             int status = status(statusLine);
             Headers.Builder headers = Headers.builder();
-            for (String line; !(line = line()).isEmpty(); ) {
-                int colon = line.indexOf(':');
-                if (colon <= 0) {
-                    throw new ProtocolException("malformed upstream header line");
+            while (true) {
+                int nl = lineEnd(); // never -1 here: the status line was received
+                int end = nl > pos && buf[nl - 1] == '\r' ? nl - 1 : nl;
+                if (end == pos) {
+                    pos = nl + 1;
+                    break;
                 }
-                headers.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                header(headers, buf, pos, end);
+                pos = nl + 1;
             }
             if (status >= 100 && status < 200 && status != 101) {
                 continue; // 100 Continue, 103 Early Hints: the answer follows
@@ -239,16 +242,107 @@ final class Http1Connection {
         }
     }
 
+    /**
+     * Lower-case header names an upstream answer usually carries: a line whose name is one of them
+     * (in any case) reuses the constant instead of allocating the name and its lower-case copy.
+     */
+    private static final String[] KNOWN_NAMES = {
+        "content-type", "content-length", "date", "connection", "keep-alive", "transfer-encoding",
+        "content-encoding", "server", "vary", "cache-control", "x-request-id", "request-id",
+        "openai-processing-ms", "openai-organization", "openai-version", "openai-project",
+        "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens",
+        "strict-transport-security", "x-content-type-options", "access-control-expose-headers",
+        "alt-svc", "set-cookie", "cf-ray", "cf-cache-status", "retry-after", "anthropic-organization-id",
+    };
+    private static final byte[][] KNOWN_BYTES = Arrays.stream(KNOWN_NAMES)
+            .map(n -> n.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+
+    /**
+     * Adds the header line {@code b[from, to)} (no line end) the way {@code name: value} was split
+     * from its string before: name and value {@link String#trim() trimmed} (every byte up to
+     * {@code 0x20} off both ends), the name lower-cased by the builder; parsed in place, so a line
+     * costs one string (its value) instead of five.
+     *
+     * @throws ProtocolException when the line has no colon, or starts with one
+     */
+    static void header(Headers.Builder headers, byte[] b, int from, int to) throws ProtocolException {
+        int colon = -1;
+        for (int i = from; i < to; i++) {
+            if (b[i] == ':') {
+                colon = i;
+                break;
+            }
+        }
+        if (colon <= from) {
+            throw new ProtocolException("malformed upstream header line");
+        }
+        int ns = from;
+        int ne = colon;
+        while (ns < ne && (b[ns] & 0xff) <= ' ') {
+            ns++;
+        }
+        while (ne > ns && (b[ne - 1] & 0xff) <= ' ') {
+            ne--;
+        }
+        int vs = colon + 1;
+        int ve = to;
+        while (vs < ve && (b[vs] & 0xff) <= ' ') {
+            vs++;
+        }
+        while (ve > vs && (b[ve - 1] & 0xff) <= ' ') {
+            ve--;
+        }
+        String name = known(b, ns, ne);
+        headers.add(name != null ? name : new String(b, ns, ne - ns, StandardCharsets.ISO_8859_1),
+                new String(b, vs, ve - vs, StandardCharsets.ISO_8859_1));
+    }
+
+    /** The {@link #KNOWN_NAMES} entry that {@code b[from, to)} spells in any ASCII case; null if none. */
+    private static String known(byte[] b, int from, int to) {
+        int len = to - from;
+        names:
+        for (int k = 0; k < KNOWN_BYTES.length; k++) {
+            byte[] n = KNOWN_BYTES[k];
+            if (n.length != len) {
+                continue;
+            }
+            for (int i = 0; i < len; i++) {
+                int c = b[from + i];
+                if (c >= 'A' && c <= 'Z') {
+                    c += 'a' - 'A';
+                }
+                if (c != n[i]) {
+                    continue names;
+                }
+            }
+            return KNOWN_NAMES[k];
+        }
+        return null;
+    }
+
     /** The next head line without its line end, or null at the end of the stream before any byte. */
     private String line() throws IOException {
+        int nl = lineEnd();
+        if (nl < 0) {
+            return null;
+        }
+        int end = nl > pos && buf[nl - 1] == '\r' ? nl - 1 : nl;
+        String s = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
+        pos = nl + 1;
+        return s;
+    }
+
+    /**
+     * The index in {@link #buf} of the next head line's {@code \n}, reading until the line is
+     * buffered whole (from {@link #pos}); -1 at the end of the stream before any byte.
+     */
+    private int lineEnd() throws IOException {
         int scanned = pos;
         while (true) {
             for (int i = scanned; i < lim; i++) {
                 if (buf[i] == '\n') {
-                    int end = i > pos && buf[i - 1] == '\r' ? i - 1 : i;
-                    String s = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
-                    pos = i + 1;
-                    return s;
+                    return i;
                 }
             }
             scanned = lim - pos; // where the scan goes on once the buffer was compacted
@@ -266,7 +360,7 @@ final class Http1Connection {
             int n = socketRead(buf, lim, buf.length - lim);
             if (n < 0) {
                 if (lim == 0 && !received) {
-                    return null;
+                    return -1;
                 }
                 throw new EOFException("upstream closed the connection in the answer head");
             }
