@@ -35,6 +35,11 @@ public abstract class BaseExchange implements Exchange {
     private static final ObjectMapper JSON = Json.mapper();
     private static final int SLOTS = 256;
     private static final Object[] NO_ATTRS = new Object[0];
+    /**
+     * The largest attribute array an exchange needed so far: where the next one starts, so that an
+     * exchange allocates its array once (a plain field: a stale value only costs a copy).
+     */
+    private static int slotsSeen = 32;
 
     private final String method;
     private final String path;
@@ -198,7 +203,9 @@ public abstract class BaseExchange implements Exchange {
                 if (v == null) {
                     return;
                 }
-                attrs = Arrays.copyOf(attrs, Math.min(SLOTS, Math.max(slot + 1, Math.max(64, 2 * attrs.length))));
+                int size = Math.min(SLOTS, Math.max(slot + 1, Math.max(slotsSeen, 2 * attrs.length)));
+                attrs = Arrays.copyOf(attrs, size);
+                slotsSeen = Math.max(slotsSeen, size);
             }
             attrs[slot] = v;
         } else if (v != null) {
