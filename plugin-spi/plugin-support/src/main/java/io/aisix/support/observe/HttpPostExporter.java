@@ -77,7 +77,7 @@ public final class HttpPostExporter implements Exporter {
         }
         Headers.Builder h = Headers.builder().set("content-type", contentType);
         resource.headers().forEach(h::set);
-        return new HttpPostExporter(kind, context.upstream(), url.apply(endpoint), h.build(),
+        return new HttpPostExporter(kind, context.sideCallClient(), url.apply(endpoint), h.build(),
                 Duration.ofMillis(timeoutMs(resource.spec())), body);
     }
 
