@@ -33,6 +33,20 @@ class EgressProxyDistIT {
     @TempDir
     Path dir;
 
+    /** Provider key (the upstream's CA its own), model {@code m} and the caller key, once {@code m} is served. */
+    private static void serveModel(InstalledGateway gw, HttpsUpstream upstream, String caPem) throws Exception {
+        String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
+                {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
+                 "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
+                .get("id").asText();
+        assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
+                + "\",\"model_name\":\"gpt-4o\"}").statusCode());
+        assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
+                + "\"}").statusCode());
+        eventually("the alias is served", Duration.ofSeconds(10),
+                () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
+    }
+
     @Test
     void anHttpsProviderIsReachedThroughTheEnvironmentsProxy() throws Exception {
         TestCerts certs = TestCerts.create(dir.resolve("certs"));
@@ -47,16 +61,7 @@ class EgressProxyDistIT {
                      upstream: { retries: 0 }
                      """, Map.of("HTTPS_PROXY", "http://dist-user:s3cr%40t@127.0.0.1:" + proxy.port(),
                      "NO_PROXY", "example.invalid"), null)) {
-            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                    {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
-                     "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
-                    .get("id").asText();
-            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
-                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
-                    + "\"}").statusCode());
-            eventually("the alias is served", Duration.ofSeconds(10),
-                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
+            serveModel(gw, upstream, caPem);
 
             HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
                     "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -89,30 +94,21 @@ class EgressProxyDistIT {
                      admin: { addr: 127.0.0.1:0 }
                      upstream: { retries: 0, tls: { ca_file: %s } }
                      """.formatted(certs.caCert), Map.of("HTTPS_PROXY", proxy.url()), null)) {
-            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                    {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
-                     "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
-                    .get("id").asText();
-            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
-                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
-                    + "\"}").statusCode());
+            serveModel(gw, upstream, caPem);
             assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
                     + "\"hook_point\":\"input\",\"fail_open\":false,\"url\":\"" + upstream.base() + "/hook/judge\"}")
                     .statusCode());
             assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"logs\","
                     + "\"kind\":\"http_log\",\"endpoint\":\"" + upstream.base() + "/hook/ingest\","
                     + "\"flush_interval_ms\":50}").statusCode());
-            eventually("the alias is served", Duration.ofSeconds(10),
-                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
-
-            HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
-                    "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-            assertEquals(200, r.statusCode(), r.body());
-            eventually("the usage event at the exporter's receiver", Duration.ofSeconds(10),
-                    () -> upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/ingest")));
-            assertTrue(upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/judge")),
-                    "the webhook was asked: " + upstream.hooks);
+            // until both resources serve: each chat asks the webhook, and its usage event reaches the receiver
+            eventually("the webhook asked and the usage event exported", Duration.ofSeconds(15), () -> {
+                HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertEquals(200, r.statusCode(), r.body());
+                return upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/judge"))
+                        && upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/ingest"));
+            });
             upstream.hooks.forEach(h -> assertTrue(h.userAgent().startsWith("Helidon"), "a Helidon side call: " + h));
             String port = upstream.base().substring(upstream.base().lastIndexOf(':') + 1);
             assertTrue(proxy.seen().size() >= 3, "the provider call, the webhook and the exporter were tunnelled: "

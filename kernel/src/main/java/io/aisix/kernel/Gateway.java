@@ -107,8 +107,9 @@ public final class Gateway implements AutoCloseable {
         this.upstream = PooledUpstreamClient.open(config.upstream(), proxies);
         this.sideCalls = new SideCallClient(config.upstream(), proxies);
         this.pluginConfigs = PluginConfigs.bind(plugins, config.plugins());
-        this.pluginContext = new KernelPluginContext(upstream, sideCalls, options.clock(), metrics, pluginConfigs.byType(),
-                Path.of(config.store().dataDir()), Duration.ofMillis(config.upstream().timeoutMs()));
+        this.pluginContext = new KernelPluginContext(upstream, sideCalls, options.clock(), metrics,
+                pluginConfigs.byType(), Path.of(config.store().dataDir()),
+                Duration.ofMillis(config.upstream().timeoutMs()));
         ResourceKinds.offer(plugins, pluginContext);
         this.stats = new StatsDocuments(new UsageRing(options.clock()), new StatsDocuments.Board());
         pluginContext.register(UsageStats.class, stats.ring());

@@ -70,7 +70,8 @@ public final class Heartbeat implements AutoCloseable {
     private long suppressed;
     private long failuresInRow;
 
-    Heartbeat(URI controlPlane, SideCallClient http, SSLContext identity, Duration interval, String gatewayId, String envId, String version,
+    Heartbeat(URI controlPlane, SideCallClient http, SSLContext identity, Duration interval, String gatewayId,
+              String envId, String version,
               Supplier<Status> status, Clock clock, LongSupplier nanoTime) {
         String base = controlPlane.toString();
         this.url = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/heartbeat");
@@ -172,7 +173,7 @@ public final class Heartbeat implements AutoCloseable {
         }
     }
 
-    /** What failed: the innermost cause's type and message ("ConnectException: ..."); the client's wrapper says less. */
+    /** What failed: the innermost cause's type and message ("ConnectException: ..."), which the client wraps. */
     private static String reason(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {

@@ -168,9 +168,9 @@ public final class ManagedMode implements AutoCloseable {
             return;
         }
         String v = ManagedMode.class.getPackage().getImplementationVersion();
-        Heartbeat h = new Heartbeat(URI.create(config.managed().controlPlaneUrl().trim()), client, bundle.sslContext(),
-                Duration.ofSeconds(config.managed().heartbeatIntervalSeconds()), gatewayId, bundle.envId(),
-                v == null ? "dev" : v, status, clock, System::nanoTime);
+        Heartbeat h = new Heartbeat(URI.create(config.managed().controlPlaneUrl().trim()), client,
+                bundle.sslContext(), Duration.ofSeconds(config.managed().heartbeatIntervalSeconds()), gatewayId,
+                bundle.envId(), v == null ? "dev" : v, status, clock, System::nanoTime);
         h.start();
         heartbeat = h;
     }

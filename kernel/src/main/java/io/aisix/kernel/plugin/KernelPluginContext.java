@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The kernel's {@link PluginContext}: upstream and side-call clients, clock, the plugins' bound configuration
- * records, the metrics registry and one registry of shared services (exporter and guardrail kinds,
+ * The kernel's {@link PluginContext}: upstream and side-call clients, clock, the plugins' bound
+ * configuration records, the metrics registry and one registry of shared services (exporter and guardrail kinds,
  * provider adapters, started cache backends, the shared Redis client) found by the
  * {@link PluginRegistry} or registered at startup.
  */
@@ -45,8 +45,8 @@ public final class KernelPluginContext implements PluginContext {
      * @param sideCalls the client of {@link #sideCallClient()}
      * @param configs   the bound {@code plugins.<id>} records by their type (see {@link PluginConfigs})
      */
-    public KernelPluginContext(UpstreamClient upstream, UpstreamClient sideCalls, Clock clock, GatewayMetrics metrics,
-                               Map<Class<?>, Record> configs, Path dataDir, Duration upstreamTimeout) {
+    public KernelPluginContext(UpstreamClient upstream, UpstreamClient sideCalls, Clock clock,
+                               GatewayMetrics metrics, Map<Class<?>, Record> configs, Path dataDir, Duration upstreamTimeout) {
         this.upstream = upstream;
         this.sideCalls = sideCalls;
         this.clock = clock;
