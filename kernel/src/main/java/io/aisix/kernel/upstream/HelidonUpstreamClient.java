@@ -89,6 +89,21 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
         this.proxies = proxies;
         this.priorKnowledge = !sideCalls && config.http2PriorKnowledge();
         this.deploymentTls = tls(DeploymentTls.context(config.tls()), config.tls().verify());
+        // Helidon finds its protocol providers through the context class loader, once per JVM: built
+        // first on a plugin's thread (a side call's first caller may be the OIDC key refresh),
+        // whose loader does not see them, every later request failed with 'Requested protocol
+        // "http/1.1" is not available on classpath'
+        Thread thread = Thread.currentThread();
+        ClassLoader callers = thread.getContextClassLoader();
+        thread.setContextClassLoader(HelidonUpstreamClient.class.getClassLoader());
+        try {
+            this.client = build(config, sideCalls, deploymentTls);
+        } finally {
+            thread.setContextClassLoader(callers);
+        }
+    }
+
+    private static WebClient build(GatewayConfig.Upstream config, boolean sideCalls, Tls deploymentTls) {
         WebClientConfig.Builder b = WebClient.builder()
                 .followRedirects(false)
                 .connectionCacheSize(4096)
@@ -107,7 +122,7 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
         } else {
             b.protocolPreference(List.of("http/1.1"));
         }
-        this.client = b.build();
+        return b.build();
     }
 
     @Override

@@ -16,6 +16,8 @@ import io.aisix.spi.provider.UpstreamResponse;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +112,47 @@ class SideCallClientIT {
         assertThrows(GatewayException.class, () -> unused.send(post("http://127.0.0.1:" + plain.port() + "/hook",
                 Optional.empty())), "a client closed before its first call builds nothing afterwards");
         assertFalse(unused.opened());
+    }
+
+    @Test
+    void theFirstCallMayComeFromAPluginsThread() throws Exception {
+        // In a JVM of its own: Helidon looks its protocol providers up once per JVM, so in this one
+        // an earlier test's client has long done it with the right loader.
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), FirstCallFromAPluginsThread.class.getName(),
+                String.valueOf(plain.port())).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), output);
+    }
+
+    /**
+     * A plugin's threads (the OIDC key refresh, an exporter's flusher) carry its class loader, which
+     * does not see Helidon's protocol providers: the OIDC plugin's first JWKS fetch failed with
+     * 'Requested protocol "http/1.1" is not available on classpath'. Exits 0 when the first side
+     * call of this JVM, made on such a thread, reached the receiver on port {@code args[0]}.
+     */
+    static final class FirstCallFromAPluginsThread {
+        public static void main(String[] args) throws Exception {
+            Throwable[] failure = new Throwable[1];
+            try (SideCallClient client = new SideCallClient(config(null, false), EgressProxies.NONE)) {
+                Thread t = Thread.ofPlatform().unstarted(() -> {
+                    try (UpstreamResponse r = client.send(post("http://127.0.0.1:" + args[0] + "/hook",
+                            Optional.empty()))) {
+                        assertHelidonHttp11(r);
+                    } catch (Throwable e) {
+                        failure[0] = e;
+                    }
+                });
+                t.setContextClassLoader(new URLClassLoader(new URL[0], ClassLoader.getPlatformClassLoader()));
+                t.start();
+                t.join();
+            }
+            if (failure[0] != null) {
+                failure[0].printStackTrace();
+                System.exit(1);
+            }
+        }
     }
 
     @Test
