@@ -15,17 +15,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /v1/messages} as AISIX serves it (issue 19), driven with the official Anthropic Java SDK
@@ -37,14 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(90)
 class AnthropicParityIT {
-    @TempDir
-    static Path dir;
-    static ParityGateway p;
+    @RegisterExtension
+    static final ParityGateway p = new ParityGateway("{ timeout_ms: 10000, retries: 0 }");
     static AnthropicClient sdk;
 
     @BeforeAll
-    static void start(TestInfo test) throws Exception {
-        p = new ParityGateway(dir, ParityGateway.upstreamFor(test, "{ timeout_ms: 10000, retries: 0 }"));
+    static void start() {
         String key = p.fx.create("provider_keys", """
                 {"display_name":"anthropic-main","provider":"anthropic","api_key":"sk-ant-mock-0123456789","api_base":"%s"}"""
                 .formatted(p.mock.baseUrl()));
@@ -75,16 +69,6 @@ class AnthropicParityIT {
             }
         }
         throw new AssertionError("no model " + alias);
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        p.mock.reset();
     }
 
     @Test

@@ -11,13 +11,9 @@ import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Provider-side failures the operator must fix are told apart from the caller's and the
@@ -29,24 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ErrorMappingIT {
     private static final String PROVIDER_LOGS = "io.aisix.providerkit";
 
-    @TempDir
-    static Path dir;
-    static ParityGateway pg;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pg = new ParityGateway(dir, "{ retries: 2 }");
-    }
-
-    @AfterAll
-    static void stop() {
-        pg.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        pg.mock.reset();
-    }
+    @RegisterExtension
+    static final ParityGateway pg = new ParityGateway("{ retries: 2 }");
 
     private static JsonNode error(HttpResponse<String> r) {
         return GatewayFixture.tree(r.body()).path("error");

@@ -8,15 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Failover and routing as AISIX rows configure them (issue 19): a target's {@code retries} before
@@ -26,24 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class FailoverRoutingIT {
-    @TempDir
-    static Path dir;
-    static ParityGateway pg;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pg = new ParityGateway(dir, "{ retries: 2 }");
-    }
-
-    @AfterAll
-    static void stop() {
-        pg.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        pg.mock.reset();
-    }
+    @RegisterExtension
+    static final ParityGateway pg = new ParityGateway("{ retries: 2 }");
 
     private static String content(HttpResponse<String> r) {
         return GatewayFixture.tree(r.body()).at("/choices/0/message/content").asText();

@@ -2,6 +2,7 @@ package io.aisix.dist;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.testsupport.GatewayFixture;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.testkit.MockUpstream;
 import java.io.IOException;
@@ -16,6 +17,10 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Every built-in plugin (as shipped) in front of the mock upstream, for the request-path parity
@@ -23,46 +28,71 @@ import java.util.regex.Pattern;
  * exporter whose NDJSON lines are the usage events, read back with {@link #usageEvent}. Resources
  * are written as AISIX writes them.
  */
-final class ParityGateway implements AutoCloseable {
+final class ParityGateway implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
     static final String CALLER = "sk-parity-caller-0123456789";
     static final String UPSTREAM_SECRET = "sk-upstream-parity-secret-987654";
 
-    final MockUpstream mock = MockUpstream.start();
-    final TestGateway gw;
-    final GatewayFixture fx;
-    final String providerKeyId;
-    private final Path usageFile;
+    private final String upstreamYaml;
+    // set for the duration of one test class, between beforeAll and afterAll
+    MockUpstream mock;
+    TestGateway gw;
+    GatewayFixture fx;
+    String providerKeyId;
+    private Path dir;
+    private Path usageFile;
 
     /**
-     * {@code upstreamYaml} (a flow mapping) for a test class, with {@code client: helidon},
-     * {@code http2: true} and {@code http2_prior_knowledge: true} added for the
-     * {@code *HelidonClientIT} subclasses that run a test class again through the alternative
-     * upstream client: HTTP/2 (h2c) to the mock.
+     * For a test class's {@code @RegisterExtension static} field: a gateway with {@code upstreamYaml}
+     * (a flow mapping) as its {@code upstream:} section, on the embedded store, started before the
+     * class's {@code @BeforeAll} methods and stopped after its {@code @AfterAll} ones; the mock's
+     * script and recordings are reset before each test.
      */
-    static String upstreamFor(org.junit.jupiter.api.TestInfo test, String upstreamYaml) {
-        return test.getTestClass().orElseThrow().getSimpleName().endsWith("HelidonClientIT")
+    ParityGateway(String upstreamYaml) {
+        this.upstreamYaml = upstreamYaml;
+    }
+
+    /**
+     * {@code client: helidon}, {@code http2: true} and {@code http2_prior_knowledge: true} are added
+     * for the {@code *HelidonClientIT} subclasses that run a test class again through the
+     * alternative upstream client: HTTP/2 (h2c) to the mock.
+     */
+    static String upstreamFor(Class<?> testClass, String upstreamYaml) {
+        return testClass.getSimpleName().endsWith("HelidonClientIT")
                 ? upstreamYaml.substring(0, upstreamYaml.lastIndexOf('}'))
                         + ", client: helidon, http2: true, http2_prior_knowledge: true }"
                 : upstreamYaml;
     }
 
-    /** A gateway with {@code upstreamYaml} as its {@code upstream:} section, on the embedded store. */
-    ParityGateway(Path dir, String upstreamYaml) throws IOException {
-        this(TestGateway.start(dir, "upstream: " + upstreamYaml + "\n", null), dir);
-    }
-
-    /** Around a started gateway (etcd-backed ones are written to through etcd, not the Admin API). */
-    ParityGateway(TestGateway gw, Path dir) {
-        this.gw = gw;
-        this.fx = new GatewayFixture(gw);
-        this.usageFile = dir.resolve("usage.ndjson");
-        this.providerKeyId = fx.create("provider_keys", """
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("aisix-parity");
+        usageFile = dir.resolve("usage.ndjson");
+        mock = MockUpstream.start();
+        gw = TestGateway.start(dir, "upstream: " + upstreamFor(context.getRequiredTestClass(), upstreamYaml) + "\n",
+                null);
+        fx = new GatewayFixture(gw);
+        providerKeyId = fx.create("provider_keys", """
                 {"display_name":"mock-openai","provider":"openai","api_key":"%s","api_base":"%s"}"""
                 .formatted(UPSTREAM_SECRET, mock.openAiBase()));
         fx.apiKey(CALLER);
         fx.create("observability_exporters", """
                 {"name":"usage-file","kind":"file","path":"%s","batch_size":1,"flush_interval_ms":20}"""
                 .formatted(usageFile.toString().replace("\\", "\\\\")));
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        mock.reset();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        try {
+            gw.close();
+            mock.close();
+        } finally {
+            LocalProcesses.deleteTree(dir);
+        }
     }
 
     /** A direct model on the mock provider key, with extra AISIX fields ({@code "timeout":500}). */
@@ -155,11 +185,5 @@ final class ParityGateway implements AutoCloseable {
 
     static String requestId(HttpResponse<?> r) {
         return r.headers().firstValue("x-aisix-request-id").orElseThrow();
-    }
-
-    @Override
-    public void close() {
-        gw.close();
-        mock.close();
     }
 }

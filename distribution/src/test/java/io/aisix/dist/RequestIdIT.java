@@ -9,14 +9,11 @@ import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.RecordedRequest;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A caller's id becomes the request id (issue 19): {@code x-aisix-request-id}, else
@@ -26,26 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class RequestIdIT {
-    @TempDir
-    static Path dir;
-    static ParityGateway pg;
+    @RegisterExtension
+    static final ParityGateway pg = new ParityGateway("{ retries: 0 }");
 
     @BeforeAll
-    static void start() throws Exception {
-        pg = new ParityGateway(dir, "{ retries: 0 }");
+    static void models() {
         pg.model("rid-a", "");
         pg.model("rid-b", "");
         pg.routing("rid", "{\"targets\":[{\"model\":\"rid-a\"},{\"model\":\"rid-b\"}]}", "");
-    }
-
-    @AfterAll
-    static void stop() {
-        pg.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        pg.mock.reset();
     }
 
     @Test

@@ -14,17 +14,13 @@ import com.openai.models.responses.ResponseStreamEvent;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /v1/responses} on models whose provider has no Responses endpoint (issue 19): an
@@ -35,14 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(90)
 class ResponsesBridgeIT {
-    @TempDir
-    static Path dir;
-    static ParityGateway p;
+    @RegisterExtension
+    static final ParityGateway p = new ParityGateway("{ timeout_ms: 10000, retries: 0 }");
     static OpenAIClient sdk;
 
     @BeforeAll
-    static void start(TestInfo test) throws Exception {
-        p = new ParityGateway(dir, ParityGateway.upstreamFor(test, "{ timeout_ms: 10000, retries: 0 }"));
+    static void start() {
         String ds = p.fx.create("provider_keys", """
                 {"display_name":"deepseek","provider":"deepseek","adapter":"openai","api_key":"sk-ds-0123456789","api_base":"%s"}"""
                 .formatted(p.mock.openAiBase()));
@@ -58,16 +52,6 @@ class ResponsesBridgeIT {
         p.model("gpt-r", "");
         sdk = OpenAIOkHttpClient.builder().apiKey(ParityGateway.CALLER).baseUrl(p.gw.proxy("/v1"))
                 .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        p.mock.reset();
     }
 
     @Test

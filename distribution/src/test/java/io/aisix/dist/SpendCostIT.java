@@ -9,15 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cost arithmetic with every shipped plugin (issue 26): what a request costs is the answering
@@ -28,24 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class SpendCostIT {
-    @TempDir
-    static Path dir;
-    static ParityGateway pg;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pg = new ParityGateway(dir, "{ retries: 0 }");
-    }
-
-    @AfterAll
-    static void stop() {
-        pg.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        pg.mock.reset();
-    }
+    @RegisterExtension
+    static final ParityGateway pg = new ParityGateway("{ retries: 0 }");
 
     @Test
     void aFailedOverRequestCostsWhatTheTargetThatAnsweredCharges() {

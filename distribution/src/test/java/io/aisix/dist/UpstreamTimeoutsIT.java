@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Timeouts as AISIX models set them (issue 19): a deployment default of 600 ms for whole answers
@@ -26,24 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class UpstreamTimeoutsIT {
     private static final Duration LATE = Duration.ofMillis(1500);
 
-    @TempDir
-    static Path dir;
-    static ParityGateway pg;
-
-    @BeforeAll
-    static void start() throws Exception {
-        pg = new ParityGateway(dir, "{ timeout_ms: 600, stream_timeout_ms: 600, retries: 0 }");
-    }
-
-    @AfterAll
-    static void stop() {
-        pg.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        pg.mock.reset();
-    }
+    @RegisterExtension
+    static final ParityGateway pg = new ParityGateway("{ timeout_ms: 600, stream_timeout_ms: 600, retries: 0 }");
 
     private static void assertTimedOut(HttpResponse<String> r) {
         assertEquals(504, r.statusCode(), r.body());
