@@ -79,8 +79,11 @@ public final class StreamWarmUp implements AutoCloseable {
      * cost more CPU than without any warm-up (benchmarks/README.md, "Stream start").
      */
     static final int ROUNDS = 2048;
-    /** Events per stream: 16k in all, well past C2's thresholds for code run per event. */
+    /** Content events per stream: 16k in all, well past C2's thresholds for code run per event. */
     static final int EVENTS = 8;
+    /** Every how many streams one has {@link #LONG_EVENTS} content events instead. */
+    static final int LONG_EVERY = 16;
+    static final int LONG_EVENTS = 64;
     static final int CONCURRENCY = 4;
     static final long MAX_MILLIS = 30_000;
     private static final String PATH = "/v1/chat/completions";
@@ -374,8 +377,8 @@ public final class StreamWarmUp implements AutoCloseable {
                 Optional<SseEvent> e;
                 while ((e = sse.next()).isPresent() && !e.get().data().equals("[DONE]")) {
                     JsonNode chunk = json.readTree(e.get().data());
-                    if (!chunk.path("choices").isEmpty()) { // not the usage chunk
-                        events.incrementAndGet();
+                    if (chunk.path("choices").path(0).path("delta").path("content").asText("").length() > 0) {
+                        events.incrementAndGet(); // a content event (not the role, finish or usage chunk)
                     }
                 }
             }
@@ -400,43 +403,68 @@ public final class StreamWarmUp implements AutoCloseable {
         ObjectNode tree = validator.validate(endpoint, body);
         String model = tree.path("model").asText();
         res.status(Status.OK_200);
-        if (answers.incrementAndGet() % 2 == 0) {
+        int nth = answers.incrementAndGet();
+        if (nth % 2 == 0) {
             // every other answer on a new connection: a burst of new streams opens one per stream,
             // to the gateway and from it to the upstream, and that code must be warm too
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
+        String id = "chatcmpl-warm-up-" + nth;
+        long created = System.currentTimeMillis() / 1000;
         if (!tree.path("stream").asBoolean(false)) {
-            ObjectNode done = json.createObjectNode().put("id", "chatcmpl-warm-up").put("object", "chat.completion")
-                    .put("model", model);
-            done.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop").putObject("message")
-                    .put("role", "assistant").put("content", "A short warm-up answer.");
+            ObjectNode done = json.createObjectNode().put("id", id).put("object", "chat.completion")
+                    .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
+            ObjectNode choice = done.putArray("choices").addObject().put("index", 0);
+            choice.putObject("message").put("role", "assistant").put("content", "A short warm-up answer.")
+                    .putNull("refusal");
+            choice.putNull("logprobs").put("finish_reason", "stop");
             usage(done);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             res.send(json.writeValueAsBytes(done));
             return;
         }
+        boolean includeUsage = tree.path("stream_options").path("include_usage").asBoolean(false);
+        // one stream in LONG_EVERY is as long as a real answer, so per-stream loops over the events
+        // (cache capture, usage, guardrail buffers) run with real trip counts too
+        int deltas = nth % LONG_EVERY == 0 ? LONG_EVENTS : EVENTS;
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         try (OutputStream out = res.outputStream()) {
-            for (int i = 0; i < EVENTS; i++) {
-                ObjectNode chunk = json.createObjectNode().put("id", "chatcmpl-warm-up").put("object",
-                        "chat.completion.chunk").put("model", model);
-                ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
-                choice.putObject("delta").put("content", "word" + i + " ");
-                if (i == EVENTS - 1) {
-                    choice.put("finish_reason", "stop");
-                }
-                ProxyHandler.writeEvent(out, SseEvent.data(json.writeValueAsString(chunk)));
-                out.flush();
+            // as OpenAI streams: the role chunk, the deltas, the finish chunk, then the usage chunk when asked for
+            ObjectNode role = json.createObjectNode().put("role", "assistant").put("content", "").putNull("refusal");
+            event(out, chunk(id, created, model, includeUsage, role, null));
+            for (int i = 0; i < deltas; i++) {
+                event(out, chunk(id, created, model, includeUsage, json.createObjectNode().put("content",
+                        "word" + i + " "), null));
             }
-            ObjectNode last = json.createObjectNode().put("id", "chatcmpl-warm-up").put("object",
-                    "chat.completion.chunk").put("model", model);
-            last.putArray("choices");
-            usage(last);
-            ProxyHandler.writeEvent(out, SseEvent.data(json.writeValueAsString(last)));
+            event(out, chunk(id, created, model, includeUsage, json.createObjectNode(), "stop"));
+            if (includeUsage) {
+                ObjectNode last = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                        .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
+                last.putArray("choices");
+                usage(last);
+                event(out, last);
+            }
             out.write(DONE);
             out.flush();
         }
+    }
+
+    private ObjectNode chunk(String id, long created, String model, boolean usage, ObjectNode delta, String finish) {
+        ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
+        ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs").put("finish_reason", finish);
+        if (usage) {
+            c.putNull("usage");
+        }
+        return c;
+    }
+
+    private void event(OutputStream out, ObjectNode chunk) throws IOException {
+        ProxyHandler.writeEvent(out, SseEvent.data(json.writeValueAsString(chunk)));
+        out.flush();
     }
 
     private static void usage(ObjectNode answer) {

@@ -25,8 +25,11 @@ import io.aisix.kernel.stats.UsageRing;
 import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.PooledUpstreamClient;
+import io.aisix.spi.Filter;
+import io.aisix.spi.FilterContext;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginConfig;
+import io.aisix.spi.Stage;
 import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.observe.GatewayMetrics;
@@ -38,6 +41,7 @@ import io.aisix.support.Digests;
 import io.aisix.support.Json;
 import io.aisix.support.resource.CoreKinds;
 import io.helidon.webserver.http.Handler;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,6 +51,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -79,7 +84,11 @@ import java.util.logging.Logger;
  * access log, memory backends for the cache, rate limit and budgets. Provider adapters and
  * guardrail kinds are the installed instances: they hold no per-request state.
  *
- * <p>Any failure to build it leaves the warm-up to the kernel's share (the caller logs it at FINE).
+ * <p>Nothing of it is logged above FINE: a factory whose {@code create} or {@code activate} throws
+ * is left out of the chain, a synthetic row a kind refuses is left out of the snapshot, and any
+ * failure to build the whole leaves the warm-up to the kernel's share (the caller logs it). A
+ * filter that throws something other than a {@code GatewayException} on a synthetic request is
+ * logged by the shadow's {@link ProxyHandler} as for a real one: the same bug would fail callers.
  */
 public final class ShadowChain implements StreamWarmUp.Shadow {
     private static final Logger LOG = Logger.getLogger(ShadowChain.class.getName());
@@ -153,7 +162,7 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             for (FilterFactory f : plugins.filterFactories()) {
                 FilterFactory fresh = fresh(f);
                 if (fresh != null) {
-                    factories.add(fresh);
+                    factories.add(new Quiet(fresh));
                 }
             }
             Dispatcher dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
@@ -191,7 +200,7 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             if (own != null) {
                 try {
                     out.put(declared.type(), (Record) ConfigLoader.bind(JSON.readTree(own), declared.type(), k -> k));
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
             }
@@ -229,15 +238,20 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
         rows.put("models/warm-up-model", "{\"display_name\":\"" + MODEL + "\",\"provider_key_id\":\"warm-up-key\","
                 + "\"model_name\":\"gpt-warm-up\"}");
         rows.put("api_keys/warm-up-caller", "{\"display_name\":\"warm-up\",\"key_hash\":\""
-                + Digests.sha256Hex(CALLER_KEY) + "\"}");
+                + Digests.sha256Hex(CALLER_KEY) + "\",\"allowed_models\":[\"*\"],\"rate_limit\":{\"rpm\":1000000000,"
+                + "\"tpm\":1000000000000,\"concurrency\":100000}}");
         rows.put("guardrails/warm-up-keyword", "{\"name\":\"warm-up-keyword\",\"kind\":\"keyword\",\"hook_point\":"
-                + "\"input\",\"patterns\":[{\"value\":\"" + BLOCKED + "\"}]}");
+                + "\"input\",\"patterns\":[{\"kind\":\"literal\",\"value\":\"" + BLOCKED + "\"},{\"kind\":\"regex\","
+                + "\"value\":\"(?i)\\\\bwarm-up-refused-[0-9]+\\\\b\"}]}");
         rows.put("guardrails/warm-up-pii", "{\"name\":\"warm-up-pii\",\"kind\":\"pii\",\"hook_point\":\"both\","
-                + "\"detectors\":[{\"type\":\"email\",\"action\":\"mask\"},{\"type\":\"credit_card\",\"action\":"
-                + "\"mask\"}]}");
+                + "\"detectors\":[{\"type\":\"email\",\"action\":\"mask\"},{\"type\":\"phone\",\"action\":\"mask\"},"
+                + "{\"type\":\"credit_card\",\"action\":\"mask\"},{\"type\":\"us_ssn\",\"action\":\"mask\"},"
+                + "{\"type\":\"api_key\",\"action\":\"mask\"}]}");
         rows.put("cache_policies/warm-up-cache", "{\"name\":\"warm-up-cache\",\"applies_to\":\"model:" + MODEL
                 + "\",\"ttl_seconds\":600}");
         rows.put("rate_limit_policies/warm-up-limit", "{\"name\":\"warm-up-limit\",\"scope\":\"api_key\","
+                + "\"window\":\"minute\",\"max_requests\":1000000000}");
+        rows.put("rate_limit_policies/warm-up-model-limit", "{\"name\":\"warm-up-model-limit\",\"scope\":\"model\","
                 + "\"window\":\"minute\",\"max_requests\":1000000000}");
         List<StoreRow> out = new ArrayList<>();
         for (Map.Entry<String, String> r : rows.entrySet()) {
@@ -251,7 +265,7 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
                 JsonNode value = JSON.readTree(r.getValue());
                 PluginCalls.get(k, () -> k.decode(id, value));
                 out.add(new StoreRow(kind, id, r.getValue().getBytes(StandardCharsets.UTF_8), 1));
-            } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            } catch (IOException | RuntimeException | LinkageError e) {
                 LOG.log(Level.FINE, "warm-up: " + r.getKey() + " left out", e);
             }
         }
@@ -295,6 +309,54 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
         } finally {
             stop(factories, backends);
             upstream.close();
+        }
+    }
+
+    /**
+     * A second instance whose {@code create} or {@code activate} failure leaves it out of the
+     * shadow's chain (logged at FINE) instead of being reported as a plugin failure: the private
+     * snapshot manager would log that at SEVERE, where operators look. Calls go through
+     * {@link PluginCalls} with the instance, so its class loader is the context class loader as
+     * in the gateway's chain.
+     */
+    private record Quiet(FilterFactory factory) implements FilterFactory {
+        @Override
+        public String id() {
+            return factory.id();
+        }
+
+        @Override
+        public Stage stage() {
+            return factory.stage();
+        }
+
+        @Override
+        public int order() {
+            return factory.order();
+        }
+
+        @Override
+        public Optional<Filter> create(FilterContext context) {
+            try {
+                return PluginCalls.get(factory, () -> factory.create(context));
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.FINE, "warm-up: " + factory.id() + " left out of the chain", e);
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public void activate(FilterContext context, Optional<Filter> filter) {
+            try {
+                PluginCalls.run(factory, () -> factory.activate(context, filter));
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(Level.FINE, "warm-up: " + factory.id() + " failed to activate", e);
+            }
+        }
+
+        @Override
+        public void stop() {
+            PluginCalls.run(factory, factory::stop);
         }
     }
 
