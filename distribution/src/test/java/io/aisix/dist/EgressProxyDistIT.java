@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The installed gateway with {@code HTTPS_PROXY} in its environment (issue 21): an OpenAI provider
  * key on an HTTPS upstream is reached through a CONNECT tunnel of a real loopback proxy that
  * insists on the URL's credentials, TLS verified end to end against the key's CA; the start-up
- * line says which proxy is in force without its password.
+ * line says which proxy is in force without its password. The plugins' side calls (webhook
+ * guardrail, exporter) take the same proxy with Helidon's WebClient.
  */
 @Timeout(120)
 class EgressProxyDistIT {
@@ -31,6 +32,20 @@ class EgressProxyDistIT {
 
     @TempDir
     Path dir;
+
+    /** Provider key (the upstream's CA its own), model {@code m} and the caller key, once {@code m} is served. */
+    private static void serveModel(InstalledGateway gw, HttpsUpstream upstream, String caPem) throws Exception {
+        String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
+                {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
+                 "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
+                .get("id").asText();
+        assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
+                + "\",\"model_name\":\"gpt-4o\"}").statusCode());
+        assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
+                + "\"}").statusCode());
+        eventually("the alias is served", Duration.ofSeconds(10),
+                () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
+    }
 
     @Test
     void anHttpsProviderIsReachedThroughTheEnvironmentsProxy() throws Exception {
@@ -46,16 +61,7 @@ class EgressProxyDistIT {
                      upstream: { retries: 0 }
                      """, Map.of("HTTPS_PROXY", "http://dist-user:s3cr%40t@127.0.0.1:" + proxy.port(),
                      "NO_PROXY", "example.invalid"), null)) {
-            String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                    {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
-                     "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
-                    .get("id").asText();
-            assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
-                    + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
-                    + "\"}").statusCode());
-            eventually("the alias is served", Duration.ofSeconds(10),
-                    () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
+            serveModel(gw, upstream, caPem);
 
             HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
                     "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -69,6 +75,46 @@ class EgressProxyDistIT {
             assertTrue(log.contains("upstream egress proxy: HTTPS_PROXY http://***@127.0.0.1:" + proxy.port()
                     + ", NO_PROXY example.invalid"), log);
             assertFalse(log.contains("s3cr"), "the proxy password is never logged");
+        }
+    }
+
+    /**
+     * The side calls of the plugins (a webhook guardrail, an {@code http_log} exporter) go through
+     * Helidon's WebClient although {@code upstream.client} is the builtin one, and through the
+     * environment's proxy to an HTTPS receiver trusted by {@code upstream.tls.ca_file}.
+     */
+    @Test
+    void webhookAndExporterCallsAreHelidonSideCallsThroughTheEnvironmentsProxy() throws Exception {
+        TestCerts certs = TestCerts.create(dir.resolve("certs"));
+        String caPem = Files.readString(certs.caCert);
+        try (HttpsUpstream upstream = HttpsUpstream.start(certs);
+             ConnectProxy proxy = ConnectProxy.start();
+             InstalledGateway gw = InstalledGateway.start(dir.resolve("gw"), """
+                     proxy: { addr: 127.0.0.1:0 }
+                     admin: { addr: 127.0.0.1:0 }
+                     upstream: { retries: 0, tls: { ca_file: %s } }
+                     """.formatted(certs.caCert), Map.of("HTTPS_PROXY", proxy.url()), null)) {
+            serveModel(gw, upstream, caPem);
+            assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
+                    + "\"hook_point\":\"input\",\"fail_open\":false,\"url\":\"" + upstream.base() + "/hook/judge\"}")
+                    .statusCode());
+            assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"logs\","
+                    + "\"kind\":\"http_log\",\"endpoint\":\"" + upstream.base() + "/hook/ingest\","
+                    + "\"flush_interval_ms\":50}").statusCode());
+            // until both resources serve: each chat asks the webhook, and its usage event reaches the receiver
+            eventually("the webhook asked and the usage event exported", Duration.ofSeconds(15), () -> {
+                HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertEquals(200, r.statusCode(), r.body());
+                return upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/judge"))
+                        && upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/ingest"));
+            });
+            upstream.hooks.forEach(h -> assertTrue(h.userAgent().startsWith("Helidon"), "a Helidon side call: " + h));
+            String port = upstream.base().substring(upstream.base().lastIndexOf(':') + 1);
+            assertTrue(proxy.seen().size() >= 3, "the provider call, the webhook and the exporter were tunnelled: "
+                    + proxy.seen());
+            proxy.seen().forEach(s -> assertTrue(s.requestLine().matches("CONNECT (127\\.0\\.0\\.1|localhost):" + port
+                    + " HTTP/1\\.1"), s.requestLine()));
         }
     }
 }

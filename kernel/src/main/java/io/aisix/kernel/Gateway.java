@@ -33,6 +33,7 @@ import io.aisix.kernel.store.file.ResourcesFileStore;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.PooledUpstreamClient;
+import io.aisix.kernel.upstream.SideCallClient;
 import io.aisix.kernel.warmup.ShadowChain;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.SpendBoard;
@@ -63,6 +64,8 @@ public final class Gateway implements AutoCloseable {
     private final PluginRegistry plugins;
     private final EndpointRouter endpoints;
     private final PooledUpstreamClient upstream;
+    /** Webhooks, exporters and the heartbeat: Helidon's WebClient, built on their first call. */
+    private final SideCallClient sideCalls;
     private final Dispatcher dispatcher;
     private final KernelPluginContext pluginContext;
     private final PluginConfigs pluginConfigs;
@@ -103,9 +106,11 @@ public final class Gateway implements AutoCloseable {
             LOG.info(() -> "upstream egress proxy: " + proxies.describe());
         }
         this.upstream = PooledUpstreamClient.open(config.upstream(), proxies);
+        this.sideCalls = new SideCallClient(config.upstream(), proxies);
         this.pluginConfigs = PluginConfigs.bind(plugins, config.plugins());
-        this.pluginContext = new KernelPluginContext(upstream, options.clock(), metrics, pluginConfigs.byType(),
-                Path.of(config.store().dataDir()), Duration.ofMillis(config.upstream().timeoutMs()));
+        this.pluginContext = new KernelPluginContext(upstream, sideCalls, options.clock(), metrics,
+                pluginConfigs.byType(), Path.of(config.store().dataDir()),
+                Duration.ofMillis(config.upstream().timeoutMs()));
         ResourceKinds.offer(plugins, pluginContext);
         this.stats = new StatsDocuments(new UsageRing(options.clock()), new StatsDocuments.Board());
         pluginContext.register(UsageStats.class, stats.ring());
@@ -203,7 +208,7 @@ public final class Gateway implements AutoCloseable {
     private void startHeartbeat(Options options) {
         if (managed != null) {
             HealthReport health = healthReport(options);
-            managed.startHeartbeat(() -> new Heartbeat.Status(snapshots.revision(),
+            managed.startHeartbeat(sideCalls, () -> new Heartbeat.Status(snapshots.revision(),
                     health.get().path("status").asText("unknown"), snapshots.connected()));
         }
     }
@@ -305,6 +310,7 @@ public final class Gateway implements AutoCloseable {
         startedPlugins.stop();
         store.close();
         upstream.close();
+        sideCalls.close();
         metrics.close();
     }
 }

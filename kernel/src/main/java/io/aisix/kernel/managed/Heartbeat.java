@@ -2,14 +2,18 @@ package io.aisix.kernel.managed;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aisix.kernel.upstream.SideCallClient;
+import io.aisix.spi.Headers;
+import io.aisix.spi.error.GatewayException;
+import io.aisix.spi.provider.UpstreamRequest;
+import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.support.Json;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +28,10 @@ import javax.net.ssl.SSLContext;
  * over the managed mTLS identity with
  * {@code {"gateway_id","env_id","version","revision","status","config_connected","sent_at"}}
  * ({@code revision}: the applied configuration revision; {@code status}: ok, degraded or
- * unhealthy as in {@code /admin/v1/health}).
+ * unhealthy as in {@code /admin/v1/health}). It goes through the gateway's {@link SideCallClient}
+ * (Helidon's WebClient, HTTP/1.1), so the egress proxy of {@code upstream.proxy} /
+ * {@code HTTPS_PROXY} / {@code NO_PROXY} applies to it; each one is bounded by the interval, at most
+ * 10 s, per read (the connect by {@code upstream.connect_timeout_ms}).
  *
  * <p>A heartbeat that fails (no connection, TLS failure, timeout, non-2xx answer) never affects
  * serving: the next one is sent on schedule. Failures are logged at most once a minute with the
@@ -50,7 +57,8 @@ public final class Heartbeat implements AutoCloseable {
     private final Supplier<Status> status;
     private final Clock clock;
     private final LongSupplier nanoTime;
-    private final HttpClient http;
+    private final SideCallClient http;
+    private final SSLContext identity;
     private final Duration requestTimeout;
     private final ScheduledExecutorService timer;
 
@@ -62,7 +70,8 @@ public final class Heartbeat implements AutoCloseable {
     private long suppressed;
     private long failuresInRow;
 
-    Heartbeat(URI controlPlane, SSLContext ssl, Duration interval, String gatewayId, String envId, String version,
+    Heartbeat(URI controlPlane, SideCallClient http, SSLContext identity, Duration interval, String gatewayId,
+              String envId, String version,
               Supplier<Status> status, Clock clock, LongSupplier nanoTime) {
         String base = controlPlane.toString();
         this.url = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/heartbeat");
@@ -75,8 +84,8 @@ public final class Heartbeat implements AutoCloseable {
         this.nanoTime = nanoTime;
         // a heartbeat never outlives its period, so a slow control plane cannot pile requests up
         this.requestTimeout = interval.compareTo(Duration.ofSeconds(10)) < 0 ? interval : Duration.ofSeconds(10);
-        this.http = HttpClient.newBuilder().sslContext(ssl).connectTimeout(requestTimeout)
-                .version(HttpClient.Version.HTTP_1_1).build();
+        this.http = http;
+        this.identity = identity;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "aisix-heartbeat");
             t.setDaemon(true);
@@ -123,21 +132,19 @@ public final class Heartbeat implements AutoCloseable {
         body.put("status", s.health());
         body.put("config_connected", s.configConnected());
         body.put("sent_at", clock.instant().toString());
-        HttpRequest req = HttpRequest.newBuilder(url)
-                .timeout(requestTimeout)
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                .build();
-        try {
-            HttpResponse<Void> res = http.send(req, HttpResponse.BodyHandlers.discarding());
-            if (res.statusCode() / 100 != 2) {
-                failure("HTTP " + res.statusCode());
+        UpstreamRequest req = new UpstreamRequest("POST", url.toString(),
+                Headers.builder().set("content-type", "application/json").build(),
+                body.toString().getBytes(StandardCharsets.UTF_8), false, requestTimeout, Optional.empty(), true);
+        try (UpstreamResponse res = http.send(req, identity)) {
+            res.readAll(); // to the end, so the connection is reused by the next beat
+            if (res.status() / 100 != 2) {
+                failure("HTTP " + res.status());
                 return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (java.io.IOException e) {
+        } catch (GatewayException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // closing
+            }
             failure(reason(e));
             return;
         }
@@ -166,13 +173,14 @@ public final class Heartbeat implements AutoCloseable {
         }
     }
 
-    /** The exception's type and the first message along its causes ("ConnectException" when none has one). */
+    /** What failed: the innermost cause's type and message ("ConnectException: ..."), which the client wraps. */
     private static String reason(Throwable e) {
-        String message = null;
-        for (Throwable t = e; t != null && message == null; t = t.getCause() == t ? null : t.getCause()) {
-            message = t.getMessage();
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
-        return message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
+        return root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     @Override
@@ -183,6 +191,5 @@ public final class Heartbeat implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        http.close();
     }
 }

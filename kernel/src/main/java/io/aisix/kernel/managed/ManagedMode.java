@@ -5,6 +5,7 @@ import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.store.PrivateFiles;
 import io.aisix.kernel.store.etcd.EtcdStore;
+import io.aisix.kernel.upstream.SideCallClient;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -158,15 +159,18 @@ public final class ManagedMode implements AutoCloseable {
         return heartbeat;
     }
 
-    /** Starts heartbeats over the bundle's mTLS identity; {@code status} is read at every beat. */
-    public synchronized void startHeartbeat(Supplier<Heartbeat.Status> status) {
+    /**
+     * Starts heartbeats through {@code client} over the bundle's mTLS identity; {@code status} is
+     * read at every beat.
+     */
+    public synchronized void startHeartbeat(SideCallClient client, Supplier<Heartbeat.Status> status) {
         if (heartbeat != null) {
             return;
         }
         String v = ManagedMode.class.getPackage().getImplementationVersion();
-        Heartbeat h = new Heartbeat(URI.create(config.managed().controlPlaneUrl().trim()), bundle.sslContext(),
-                Duration.ofSeconds(config.managed().heartbeatIntervalSeconds()), gatewayId, bundle.envId(),
-                v == null ? "dev" : v, status, clock, System::nanoTime);
+        Heartbeat h = new Heartbeat(URI.create(config.managed().controlPlaneUrl().trim()), client,
+                bundle.sslContext(), Duration.ofSeconds(config.managed().heartbeatIntervalSeconds()), gatewayId,
+                bundle.envId(), v == null ? "dev" : v, status, clock, System::nanoTime);
         h.start();
         heartbeat = h;
     }

@@ -14,13 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The kernel's {@link PluginContext}: upstream client, clock, the plugins' bound configuration
- * records, the metrics registry and one registry of shared services (exporter and guardrail kinds,
+ * The kernel's {@link PluginContext}: upstream and side-call clients, clock, the plugins' bound
+ * configuration records, the metrics registry and one registry of shared services (exporter and guardrail kinds,
  * provider adapters, started cache backends, the shared Redis client) found by the
  * {@link PluginRegistry} or registered at startup.
  */
 public final class KernelPluginContext implements PluginContext {
     private final UpstreamClient upstream;
+    private final UpstreamClient sideCalls;
     private final Clock clock;
     private final GatewayMetrics metrics;
     private final Map<Class<?>, Record> configs;
@@ -31,15 +32,23 @@ public final class KernelPluginContext implements PluginContext {
 
     /** A context without configuration records or gateway settings (tests and offline tools). */
     public KernelPluginContext(UpstreamClient upstream, Clock clock) {
-        this(upstream, clock, GatewayMetrics.NOOP, Map.of(), Path.of("./data"), Duration.ofMinutes(10));
+        this(upstream, upstream, clock, GatewayMetrics.NOOP, Map.of(), Path.of("./data"), Duration.ofMinutes(10));
+    }
+
+    /** As the full constructor, with {@code upstream} for side calls too (benchmarks). */
+    public KernelPluginContext(UpstreamClient upstream, Clock clock, GatewayMetrics metrics,
+                               Map<Class<?>, Record> configs, Path dataDir, Duration upstreamTimeout) {
+        this(upstream, upstream, clock, metrics, configs, dataDir, upstreamTimeout);
     }
 
     /**
-     * @param configs the bound {@code plugins.<id>} records by their type (see {@link PluginConfigs})
+     * @param sideCalls the client of {@link #sideCallClient()}
+     * @param configs   the bound {@code plugins.<id>} records by their type (see {@link PluginConfigs})
      */
-    public KernelPluginContext(UpstreamClient upstream, Clock clock, GatewayMetrics metrics,
-                               Map<Class<?>, Record> configs, Path dataDir, Duration upstreamTimeout) {
+    public KernelPluginContext(UpstreamClient upstream, UpstreamClient sideCalls, Clock clock,
+                               GatewayMetrics metrics, Map<Class<?>, Record> configs, Path dataDir, Duration upstreamTimeout) {
         this.upstream = upstream;
+        this.sideCalls = sideCalls;
         this.clock = clock;
         this.metrics = metrics;
         this.configs = Map.copyOf(configs);
@@ -56,6 +65,11 @@ public final class KernelPluginContext implements PluginContext {
     @Override
     public UpstreamClient upstream() {
         return upstream;
+    }
+
+    @Override
+    public UpstreamClient sideCallClient() {
+        return sideCalls;
     }
 
     @Override

@@ -57,9 +57,13 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
 
     private final WebClient client;
     private final GatewayConfig.Upstream config;
+    /** {@code upstream.http2_prior_knowledge}, off for {@link #forSideCalls side calls}. */
+    private final boolean priorKnowledge;
     private final EgressProxies proxies;
     private final Tls deploymentTls;
     private final Map<String, Tls> keyTls = new ConcurrentHashMap<>();
+    /** The callers' own TLS contexts (the managed heartbeat's mTLS identity): a few long-lived ones. */
+    private final Map<SSLContext, Tls> callerTls = new ConcurrentHashMap<>();
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
     private final Map<EgressProxy, Proxy> helidonProxies = new ConcurrentHashMap<>();
 
@@ -68,9 +72,38 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
     }
 
     public HelidonUpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies) {
+        this(config, proxies, false);
+    }
+
+    /**
+     * The client of the gateway's side calls ({@link SideCallClient}): HTTP/1.1 only, whatever
+     * {@code upstream.http2} and {@code upstream.http2_prior_knowledge} say, since they are about
+     * the providers and a webhook or collector may speak nothing else; the rest as for provider calls.
+     */
+    static HelidonUpstreamClient forSideCalls(GatewayConfig.Upstream config, EgressProxies proxies) {
+        return new HelidonUpstreamClient(config, proxies, true);
+    }
+
+    private HelidonUpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies, boolean sideCalls) {
         this.config = config;
         this.proxies = proxies;
+        this.priorKnowledge = !sideCalls && config.http2PriorKnowledge();
         this.deploymentTls = tls(DeploymentTls.context(config.tls()), config.tls().verify());
+        // Helidon finds its protocol providers through the context class loader, once per JVM: built
+        // first on a plugin's thread (a side call's first caller may be the OIDC key refresh),
+        // whose loader does not see them, every later request failed with 'Requested protocol
+        // "http/1.1" is not available on classpath'
+        Thread thread = Thread.currentThread();
+        ClassLoader callers = thread.getContextClassLoader();
+        thread.setContextClassLoader(HelidonUpstreamClient.class.getClassLoader());
+        try {
+            this.client = build(config, sideCalls, deploymentTls);
+        } finally {
+            thread.setContextClassLoader(callers);
+        }
+    }
+
+    private static WebClient build(GatewayConfig.Upstream config, boolean sideCalls, Tls deploymentTls) {
         WebClientConfig.Builder b = WebClient.builder()
                 .followRedirects(false)
                 .connectionCacheSize(4096)
@@ -82,31 +115,41 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
         if (config.connectTimeoutMs() > 0) {
             b.connectTimeout(Duration.ofMillis(config.connectTimeoutMs()));
         }
-        if (config.http2()) {
+        if (!sideCalls && config.http2()) {
             b.protocolPreference(List.of("h2", "http/1.1"))
                     .addProtocolConfig(Http2ClientProtocolConfig.builder()
                             .priorKnowledge(config.http2PriorKnowledge()).build());
         } else {
             b.protocolPreference(List.of("http/1.1"));
         }
-        this.client = b.build();
+        return b.build();
     }
 
     @Override
     public UpstreamResponse send(UpstreamRequest request) {
+        return send(request, null);
+    }
+
+    /**
+     * As {@link #send(UpstreamRequest)}, over {@code tls} instead of the request's or the deployment's
+     * TLS when not null (host names verified): for a caller with an identity of its own.
+     */
+    UpstreamResponse send(UpstreamRequest request, SSLContext tls) {
         Target target = target(request.url());
         HttpClientRequest req = client.method(Method.create(request.method()))
                 .uri(target.uri()) // the String form would encode '?' into the path
                 .proxy(target.proxy());
         req.readTimeout(timeout(request));
-        if (config.http2PriorKnowledge() && target.uri().getScheme().equals("http")
+        if (priorKnowledge && target.uri().getScheme().equals("http")
                 && target.proxy().type() == Proxy.ProxyType.NONE) {
             // the protocol preference is ALPN's (TLS): a plain-HTTP request goes out as HTTP/1.1
             // unless it names h2, which then starts with the HTTP/2 preface (prior knowledge)
             req.protocolId("h2");
         }
         String caPem = request.caPem().orElse("");
-        if (!caPem.isEmpty() || !request.verifyTls()) {
+        if (tls != null) {
+            req.tls(callerTls.computeIfAbsent(tls, c -> tls(c, true)));
+        } else if (!caPem.isEmpty() || !request.verifyTls()) {
             req.tls(keyTls(caPem, request.verifyTls()));
         }
         request.headers().forEach((name, value) -> {

@@ -6,6 +6,7 @@ import io.aisix.kernel.store.etcd.PemFiles;
 import io.aisix.kernel.store.etcd.TestPki;
 import io.helidon.common.tls.Tls;
 import io.helidon.common.tls.TlsClientAuth;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
@@ -17,15 +18,15 @@ import java.util.function.Predicate;
 
 /**
  * A test control plane: HTTPS on loopback that requires a client certificate issued by the test
- * CA, records every {@code POST /v1/heartbeat} (body and client certificate subject) and answers
+ * CA, records every {@code POST /v1/heartbeat} (body, client certificate subject, User-Agent) and answers
  * {@link #status} (204 unless a test changes it). Public for the distribution's tests of the
  * installed gateway in managed mode.
  */
 public final class ControlPlaneStub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One heartbeat as received. */
-    public record Beat(JsonNode body, String clientSubject) {
+    /** One heartbeat as received, with the client's {@code User-Agent} ("" when it sent none). */
+    public record Beat(JsonNode body, String clientSubject, String userAgent) {
     }
 
     final LinkedBlockingQueue<Beat> beats = new LinkedBlockingQueue<>();
@@ -44,10 +45,11 @@ public final class ControlPlaneStub implements AutoCloseable {
                     byte[] body = req.content().as(byte[].class);
                     String subject = req.remotePeer().tlsCertificates()
                             .map(c -> ((X509Certificate) c[0]).getSubjectX500Principal().getName()).orElse("");
+                    String agent = req.headers().first(HeaderNames.USER_AGENT).orElse("");
                     try {
-                        beats.add(new Beat(JSON.readTree(body), subject));
+                        beats.add(new Beat(JSON.readTree(body), subject, agent));
                     } catch (IOException e) {
-                        beats.add(new Beat(JSON.getNodeFactory().textNode(new String(body)), subject));
+                        beats.add(new Beat(JSON.getNodeFactory().textNode(new String(body)), subject, agent));
                     }
                     res.status(Status.create(status)).send();
                 }))

@@ -3,7 +3,10 @@ package io.aisix.kernel.managed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.testsupport.LocalProcesses;
+import io.aisix.kernel.upstream.EgressProxies;
+import io.aisix.kernel.upstream.SideCallClient;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,7 +45,10 @@ class HeartbeatTest {
         AtomicLong nanos = new AtomicLong(1_000_000_000L);
         // nothing listens on this port: every heartbeat fails fast with a refused connection
         URI closed = URI.create("https://127.0.0.1:" + LocalProcesses.freePort());
-        try (Heartbeat hb = new Heartbeat(closed, SSLContext.getDefault(), Duration.ofSeconds(1), "gw-1", "e1", "dev",
+        try (SideCallClient client = new SideCallClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0),
+                EgressProxies.NONE);
+             Heartbeat hb = new Heartbeat(closed, client, SSLContext.getDefault(), Duration.ofSeconds(1), "gw-1", "e1",
+                     "dev",
                 () -> new Heartbeat.Status(7, "ok", true), Clock.systemUTC(), nanos::get)) {
             for (int i = 0; i < 5; i++) {
                 hb.beatOnce();

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.Gateway;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.store.etcd.TestPki;
+import io.aisix.kernel.testsupport.ConnectProxy;
 import io.aisix.kernel.testsupport.HttpsUpstream;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.Pki;
@@ -170,6 +171,27 @@ class ManagedModeIT {
             etcd.restart();
         }
         etcd.delete("/aisix/e1/models/m2");
+    }
+
+    /**
+     * The heartbeat is a side call: Helidon's WebClient although upstream.client is the builtin one,
+     * through the CONNECT proxy of HTTPS_PROXY, with the managed identity inside the tunnel.
+     */
+    @Test
+    void heartbeatsGoThroughHelidonsWebClientAndTheEgressProxy() throws Exception {
+        try (ConnectProxy egress = ConnectProxy.start();
+             Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedFiles(),
+                     LocalProcesses.freePort()), Map.of("HTTPS_PROXY", egress.url()))) {
+            ManagedGateways.awaitAlias(gw, "alias-e1");
+            String id = gw.managed().orElseThrow().gatewayId();
+            ControlPlaneStub.Beat beat = controlPlane.await(b -> b.body().path("gateway_id").asText().equals(id),
+                    Duration.ofSeconds(15));
+            assertTrue(beat.userAgent().startsWith("Helidon"), "sent by Helidon's WebClient: " + beat.userAgent());
+            assertTrue(beat.clientSubject().contains("CN=gw-e1"), "over the managed identity: " + beat.clientSubject());
+            String port = controlPlane.url().substring(controlPlane.url().lastIndexOf(':') + 1);
+            assertTrue(egress.seen().stream().anyMatch(s -> s.requestLine().matches("CONNECT (127\\.0\\.0\\.1|localhost):"
+                    + port + " HTTP/1\\.1")), "tunnelled through the egress proxy: " + egress.seen());
+        }
     }
 
     @Test

@@ -9,11 +9,26 @@ import java.util.Optional;
 
 /**
  * Services the kernel lends to plugins. Plugins never open upstream sockets themselves: they use
- * {@link #upstream()}, which is pooled and applies the configured timeouts and TLS settings.
+ * {@link #upstream()} for provider calls and {@link #sideCallClient()} for their own outbound calls;
+ * both are pooled and apply the configured egress proxy, timeouts and TLS settings.
  */
 public interface PluginContext {
 
+    /** The client of provider calls, on the request path: the one {@code upstream.client} selects. */
     UpstreamClient upstream();
+
+    /**
+     * The client of a plugin's own outbound calls off the provider path: webhook guardrails,
+     * observability exporters and the like. In the gateway it is Helidon's WebClient over HTTP/1.1
+     * whatever {@code upstream.client} says, built on the first call, with the same egress proxy,
+     * {@code upstream.tls} (or the request's {@code caPem}), connect timeout and default timeout as
+     * {@link #upstream()}; a request's own timeout bounds each read, not the whole exchange.
+     *
+     * <p>Defaults to {@link #upstream()}, for contexts that have a single client (unit tests).
+     */
+    default UpstreamClient sideCallClient() {
+        return upstream();
+    }
 
     /** The clock for TTLs and windows; tests inject a fixed or stepping one. */
     Clock clock();

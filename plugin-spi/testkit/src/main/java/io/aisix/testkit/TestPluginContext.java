@@ -22,7 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A {@link PluginContext} for unit tests, set up fluently. Defaults: the system UTC clock, no
  * configuration records (a plugin's {@link #config} then throws), no services, a fresh
  * {@link TestMetrics}, and an {@link #upstream()} that throws until a client is given (a test that
- * needs outbound HTTP passes a real one, such as {@link TestUpstreamClient} or the kernel's).
+ * needs outbound HTTP passes a real one, such as {@link TestUpstreamClient} or the kernel's); it is
+ * the {@link #sideCallClient()} too.
  *
  * <pre>{@code
  * TestPluginContext ctx = new TestPluginContext().clock(clock).config(new CacheConfig("memory", null));

@@ -15,7 +15,7 @@ public interface ExporterKind {
     /**
      * Builds a sink for one exporter resource; called off the request path when the resource
      * appears or changes (the previous sink of a changed resource is flushed and closed). Outbound
-     * HTTP goes through {@link PluginContext#upstream()}.
+     * HTTP goes through {@link PluginContext#sideCallClient()}.
      *
      * @throws IllegalArgumentException when the resource cannot work with this kind (the message
      *         must not contain header values or other secrets); the resource is then skipped

@@ -1,8 +1,9 @@
 package io.aisix.spi.provider;
 
 /**
- * The kernel's pooled upstream HTTP client, lent to adapters and remote plugins (webhooks,
- * exporters) through {@link io.aisix.spi.PluginContext#upstream()}.
+ * The kernel's pooled upstream HTTP client, lent to adapters through
+ * {@link io.aisix.spi.PluginContext#upstream()} and to remote plugins (webhooks, exporters) through
+ * {@link io.aisix.spi.PluginContext#sideCallClient()}.
  */
 public interface UpstreamClient {
 

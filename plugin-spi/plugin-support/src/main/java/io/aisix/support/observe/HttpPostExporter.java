@@ -18,13 +18,14 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * An {@link Exporter} that sends each batch as one HTTP {@code POST} through the kernel's pooled
- * upstream client: for exporter kinds whose receiver takes a request body per batch.
+ * An {@link Exporter} that sends each batch as one HTTP {@code POST} through the kernel's
+ * side-call client ({@link PluginContext#sideCallClient()}): for exporter kinds whose receiver
+ * takes a request body per batch.
  *
  * <p>{@link #create} reads the resource fields such kinds share: {@code endpoint} (required, an
  * {@code http} or {@code https} URL with a host), {@code headers} (sent with every POST, after the
- * content type, so a resource can override it) and {@code timeout_ms} (per POST, default
- * {@value #DEFAULT_TIMEOUT_MS}; a positive integer). A field that breaks these rules is an
+ * content type, so a resource can override it) and {@code timeout_ms} (per POST, bounding each
+ * read of it, default {@value #DEFAULT_TIMEOUT_MS}; a positive integer). A field that breaks these rules is an
  * {@link IllegalArgumentException} naming the field, never echoing a header value.
  *
  * <p>{@link #export} accepts a batch on any 2xx answer. Any other status, or a transport failure,
@@ -77,7 +78,7 @@ public final class HttpPostExporter implements Exporter {
         }
         Headers.Builder h = Headers.builder().set("content-type", contentType);
         resource.headers().forEach(h::set);
-        return new HttpPostExporter(kind, context.upstream(), url.apply(endpoint), h.build(),
+        return new HttpPostExporter(kind, context.sideCallClient(), url.apply(endpoint), h.build(),
                 Duration.ofMillis(timeoutMs(resource.spec())), body);
     }
 

@@ -45,7 +45,8 @@ import org.junit.jupiter.api.Timeout;
  *       it) and the kind is declared in {@code META-INF/services/io.aisix.spi.observe.ExporterKind};</li>
  *   <li>a sink built by {@link ExporterKind#create} delivers every event of the batches it exports;
  *       a resource with an {@code endpoint} is reached through {@link
- *       io.aisix.spi.PluginContext#upstream()} (the contract lends a client that counts);</li>
+ *       io.aisix.spi.PluginContext#sideCallClient()} (the contract lends a client that counts, as
+ *       {@code upstream()} too);</li>
  *   <li>a changed resource gets a new sink while the old one is still open: both deliver, and the
  *       old one closes without disturbing the new one; a sink closed without exporting is fine;</li>
  *   <li>a resource the kind cannot work with is an {@link IllegalArgumentException} from
@@ -130,7 +131,7 @@ public abstract class ExporterKindContract {
         assertDelivered(first, second);
         if (r.endpoint().isPresent()) {
             assertTrue(upstream.sent.get() > 0, "the resource has an endpoint, yet nothing went through "
-                    + "PluginContext.upstream(): outbound HTTP must use the kernel's client (proxy, TLS, pooling)");
+                    + "PluginContext.sideCallClient(): outbound HTTP must use the kernel's client (proxy, TLS, pooling)");
         }
     }
 

@@ -395,7 +395,7 @@ class ContractViolationsTest extends MockUpstreamTestBase {
     @Test
     void anExporterWithAnHttpClientOfItsOwn() {
         fails(exporterCheck(Fixtures.OwnClientExporterKind::new, ExporterKindContract::aSinkDeliversEveryEventOfItsBatches),
-                "PluginContext.upstream()");
+                "PluginContext.sideCallClient()");
     }
 
     @Test

@@ -656,7 +656,7 @@ public final class Fixtures {
 
     /**
      * Exporter kind {@code good_sink}: one POST per batch to the resource's endpoint through
-     * {@link io.aisix.spi.PluginContext#upstream()}, the request ids one per line; keeps every rule.
+     * {@link io.aisix.spi.PluginContext#sideCallClient()}, the request ids one per line; keeps every rule.
      */
     public static class GoodExporterKind implements ExporterKind {
         @Override
@@ -679,8 +679,9 @@ public final class Fixtures {
         int post(io.aisix.spi.PluginContext context, String endpoint, ExporterResource resource, byte[] body) {
             Headers.Builder h = Headers.builder().add("content-type", "text/plain");
             resource.headers().forEach(h::add);
-            try (UpstreamResponse r = context.upstream().send(new UpstreamRequest("POST", endpoint, h.build(), body,
-                    false, Duration.ofSeconds(5), Optional.empty(), true))) {
+            UpstreamRequest post = new UpstreamRequest("POST", endpoint, h.build(), body, false, Duration.ofSeconds(5),
+                    Optional.empty(), true);
+            try (UpstreamResponse r = context.sideCallClient().send(post)) {
                 r.readAll();
                 return r.status();
             }

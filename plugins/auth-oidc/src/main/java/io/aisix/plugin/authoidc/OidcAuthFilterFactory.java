@@ -42,7 +42,7 @@ public final class OidcAuthFilterFactory implements FilterFactory {
 
     @Override
     public void start(PluginContext context) {
-        cache = new JwksCache(context.upstream(), context.clock(), true);
+        cache = new JwksCache(context.sideCallClient(), context.clock(), true);
         context.addHealthContributor(cache.health());
     }
 
@@ -87,7 +87,7 @@ public final class OidcAuthFilterFactory implements FilterFactory {
         if (c == null) {
             synchronized (this) {
                 if (cache == null) {
-                    cache = new JwksCache(context.upstream(), context.clock(), false);
+                    cache = new JwksCache(context.sideCallClient(), context.clock(), false);
                 }
                 c = cache;
             }

@@ -74,6 +74,6 @@ public final class WebhookGuardrailKind implements GuardrailKind {
         context.metrics().describe(WebhookCheck.FAILURES, "Webhook guardrail calls that failed, by guardrail and "
                 + "reason");
         return new WebhookCheck(guardrail.name(), url, headers, Duration.ofMillis(timeout), guardrail.failOpen(),
-                context.upstream(), context.metrics());
+                context.sideCallClient(), context.metrics());
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aisix.kernel.testsupport.ConnectProxy;
+import io.aisix.kernel.testsupport.HttpsUpstream;
+import io.aisix.kernel.testsupport.TestCerts;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.LoopbackHttpServer;
@@ -14,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
@@ -37,9 +41,14 @@ class GuardrailsIT {
 
     @BeforeEach
     void start() throws Exception {
+        start(dir, "");
+    }
+
+    /** A gateway in {@code at} with the extra YAML, the provider key, models m1, m2 and both caller keys. */
+    private void start(Path at, String yaml) throws Exception {
         EchoAdapter.RECEIVED.clear();
         OutcomeRecorder.OUTCOMES.clear();
-        gw = TestGateway.start(dir, "", null);
+        gw = TestGateway.start(Files.createDirectories(at), yaml, null);
         String pk = create("provider_keys", "{\"display_name\":\"k\",\"provider\":\"" + EchoAdapter.ID
                 + "\",\"api_key\":\"sk-test-0123456789\"}").at("/id").asText();
         create("models", "{\"display_name\":\"m1\",\"provider_key_id\":\"" + pk + "\",\"model_name\":\"echo\"}");
@@ -335,6 +344,31 @@ class GuardrailsIT {
             assertEquals(200, r.statusCode(), r.body());
             assertEquals("I am [NAME]", EchoAdapter.RECEIVED.get(0).at("/messages/1/content").asText());
             assertEquals("be brief", EchoAdapter.RECEIVED.get(0).at("/messages/0/content").asText());
+        }
+    }
+
+    /**
+     * A webhook call is a side call: Helidon's WebClient although upstream.client is the builtin
+     * one, through the CONNECT proxy of upstream.proxy to an HTTPS service trusted by
+     * upstream.tls.ca_file.
+     */
+    @Test
+    void webhookGuardrailReachesAnHttpsServiceWithHelidonsWebClientThroughTheEgressProxy() throws Exception {
+        TestCerts certs = TestCerts.create(dir.resolve("certs"));
+        try (ConnectProxy proxy = ConnectProxy.start(); HttpsUpstream service = HttpsUpstream.start(certs)) {
+            gw.close();
+            start(dir.resolve("proxied"), "upstream: { tls: { ca_file: " + certs.caCert + " }, proxy: { url: "
+                    + proxy.url() + " } }\n");
+            create("guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\",\"url\":\""
+                    + service.base() + "/hook/judge\",\"timeout_ms\":5000,\"fail_open\":false}");
+            HttpResponse<String> r = chat(KEY_ONE, "m1", "hello", false);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(1, service.hooks.size(), service.hooks.toString());
+            assertTrue(service.hooks.getFirst().userAgent().startsWith("Helidon"),
+                    "sent by Helidon's WebClient: " + service.hooks.getFirst());
+            assertTrue(proxy.seen().stream().anyMatch(s -> s.requestLine().matches("CONNECT (127\\.0\\.0\\.1|localhost):"
+                    + service.base().substring(service.base().lastIndexOf(':') + 1) + " HTTP/1\\.1")),
+                    "tunnelled through the egress proxy: " + proxy.seen());
         }
     }
 

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.kernel.testsupport.ConnectProxy;
+import io.aisix.kernel.testsupport.HttpsUpstream;
+import io.aisix.kernel.testsupport.TestCerts;
 import io.aisix.testkit.LogCapture;
 import io.aisix.testkit.LoopbackHttpServer;
 import io.aisix.testkit.RecordedRequest;
@@ -132,6 +135,30 @@ class ExportersIT {
         assertTrue(s.get("stream").asBoolean());
         assertEquals("Hello there!", s.get("completion").asText(), "assembled from the streamed deltas");
         assertFalse(post.bodyText().contains(ObserveHarness.CALLER_KEY));
+    }
+
+    /**
+     * An exporter's POST is a side call: Helidon's WebClient although upstream.client is the
+     * builtin one, through the CONNECT proxy of upstream.proxy to an HTTPS receiver trusted by
+     * upstream.tls.ca_file.
+     */
+    @Test
+    void anHttpsReceiverGetsTheBatchFromHelidonsWebClientThroughTheEgressProxy() throws Exception {
+        TestCerts certs = TestCerts.create(dir.resolve("certs"));
+        try (ConnectProxy proxy = ConnectProxy.start(); HttpsUpstream receiver = HttpsUpstream.start(certs)) {
+            h = new ObserveHarness(dir, "logging: { access_log: false }\nupstream: { tls: { ca_file: " + certs.caCert
+                    + " }, proxy: { url: " + proxy.url() + " } }\n");
+            h.addExporter("{\"name\":\"logs\",\"kind\":\"http_log\",\"endpoint\":\"" + receiver.base()
+                    + "/hook/ingest\",\"flush_interval_ms\":50}");
+            requestId(h.chat("m1", false));
+            await(() -> !receiver.hooks.isEmpty(), "a batch at the HTTPS receiver");
+            HttpsUpstream.Hook post = receiver.hooks.getFirst();
+            assertEquals("/hook/ingest", post.path());
+            assertTrue(post.userAgent().startsWith("Helidon"), "sent by Helidon's WebClient: " + post.userAgent());
+            assertTrue(proxy.seen().stream().anyMatch(s -> s.requestLine().matches("CONNECT (127\\.0\\.0\\.1|localhost):"
+                    + receiver.base().substring(receiver.base().lastIndexOf(':') + 1) + " HTTP/1\\.1")),
+                    "tunnelled through the egress proxy: " + proxy.seen());
+        }
     }
 
     @Test
