@@ -70,8 +70,8 @@ import java.util.logging.Logger;
  * constructor, as {@link java.util.ServiceLoader} requires), asked only for {@link FilterFactory#create}
  * and {@link FilterFactory#activate} against a private snapshot, and {@link FilterFactory#stop}
  * at the end; never {@link FilterFactory#start}, which is where plugins open connections and start
- * threads. Factories that need {@code start} to do anything (request ids, OIDC) are simply not
- * warmed; those that can build without it fall back to in-memory state of their own.
+ * threads. Factories that need {@code start} to do anything (OIDC, say) are simply not warmed;
+ * those that can build without it fall back to in-memory state of their own.
  *
  * <p>What is private: a {@link KernelPluginContext} of its own (metrics that discard, no exporter
  * kinds, no Redis service, no health contributors reach the gateway, a data directory that is
@@ -79,9 +79,11 @@ import java.util.logging.Logger;
  * backend (the only backend started: the others talk to servers), its own upstream client, model
  * health and dispatcher, a {@link SnapshotManager} fed with synthetic rows (a caller key, an
  * {@code openai} provider key whose base URL is the warm-up's loopback upstream, a model alias, a
- * keyword and a PII guardrail, a cache policy and a rate-limit policy far above the warm-up), and
- * plugin settings of its own where the gateway's would reach out: the observe plugin without
- * access log, memory backends for the cache, rate limit and budgets. Provider adapters and
+ * keyword and a PII guardrail, a cache policy, and rate-limit policies and key limits far above the
+ * warm-up), and plugin settings of its own where the gateway's would reach out or be seen: the
+ * observe plugin without access log, memory backends for the cache, rate limit and budgets (those
+ * two are read in {@code start}, which the shadow never calls: set anyway, should a plugin read
+ * them elsewhere). Provider adapters and
  * guardrail kinds are the installed instances: they hold no per-request state.
  *
  * <p>Nothing of it is logged above FINE: a factory whose {@code create} or {@code activate} throws
@@ -93,9 +95,11 @@ import java.util.logging.Logger;
 public final class ShadowChain implements StreamWarmUp.Shadow {
     private static final Logger LOG = Logger.getLogger(ShadowChain.class.getName());
     private static final ObjectMapper JSON = Json.mapper();
+    /** The shadow's model alias (public: tests configure a gateway with the shadow's own rows). */
     public static final String MODEL = "aisix-warm-up";
     /** The adapter of the synthetic provider key (the warm-up's upstream answers as OpenAI does). */
     private static final String OPENAI = "openai";
+    /** The shadow's caller key; only its SHA-256 is in the synthetic rows, as in a store. */
     public static final String CALLER_KEY = "sk-aisix-warm-up-caller-0123456789";
     /** A word the shadow's keyword guardrail refuses: the warm-up sends it now and then, so the refusal path runs. */
     static final String BLOCKED = "aisix-warm-up-refused";
