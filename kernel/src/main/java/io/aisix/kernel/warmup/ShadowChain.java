@@ -31,11 +31,14 @@ import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginConfig;
 import io.aisix.spi.Stage;
 import io.aisix.spi.cache.CacheBackend;
+import io.aisix.spi.error.ErrorCode;
+import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.observe.SpendBoard;
 import io.aisix.spi.observe.UsageStats;
 import io.aisix.spi.provider.ProviderAdapter;
+import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.Digests;
 import io.aisix.support.Json;
@@ -143,10 +146,11 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             throw new IllegalStateException("no '" + OPENAI + "' provider adapter is installed");
         }
         PooledUpstreamClient upstream = PooledUpstreamClient.open(config.upstream(), EgressProxies.NONE);
+        UpstreamClient onlyTheWarmUps = onlyTo(upstreamBase, upstream);
         List<FilterFactory> factories = new ArrayList<>();
         List<CacheBackend> backends = new ArrayList<>();
         try {
-            KernelPluginContext context = new KernelPluginContext(upstream, clock, GatewayMetrics.NOOP,
+            KernelPluginContext context = new KernelPluginContext(onlyTheWarmUps, clock, GatewayMetrics.NOOP,
                     settings(plugins, configs), Path.of(config.store().dataDir()).resolve("warm-up-never-created"),
                     Duration.ofMillis(config.upstream().timeoutMs()));
             context.registerAll(ProviderAdapter.class, plugins.adapters().values());
@@ -172,7 +176,7 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             Dispatcher dispatcher = new Dispatcher(config.upstream().retries(), new ModelHealth(), System::nanoTime,
                     d -> Thread.sleep(d));
             SnapshotManager snapshots = new SnapshotManager(kinds,
-                    new ChainCompiler(context, factories, plugins.adapters(), upstream, dispatcher), clock);
+                    new ChainCompiler(context, factories, plugins.adapters(), onlyTheWarmUps, dispatcher), clock);
             snapshots.onSync(rows(upstreamBase, snapshots.kinds()), 1);
             GatewayState state = snapshots.current();
             if (state == null || state.snapshot().get(CoreKinds.MODELS, "warm-up-model").isEmpty()) {
@@ -191,6 +195,21 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             upstream.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code client} for requests to {@code base} (the warm-up's loopback upstream) only; any other
+     * is refused as an upstream error. The shadow's filters get the context's clients (provider
+     * and side calls) like real ones, and a plugin that calls out per request (a webhook, an audit
+     * service) must not send the warm-up's synthetic requests anywhere.
+     */
+    static UpstreamClient onlyTo(String base, UpstreamClient client) {
+        return request -> {
+            if (!request.url().startsWith(base + "/")) {
+                throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "the start-up warm-up makes no outbound calls");
+            }
+            return client.send(request);
+        };
     }
 
     /**
