@@ -34,6 +34,7 @@ import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.PooledUpstreamClient;
 import io.aisix.kernel.upstream.SideCallClient;
+import io.aisix.kernel.warmup.ShadowChain;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.SpendBoard;
 import io.aisix.spi.observe.UsageStats;
@@ -170,7 +171,8 @@ public final class Gateway implements AutoCloseable {
         listeners.start(adminAuth);
         upstream.warmUp();
         if (config.proxy().warmUp()) {
-            warmUp = StreamWarmUp.start(config, endpoints);
+            warmUp = StreamWarmUp.start(config, endpoints, base -> ShadowChain.build(base, config, plugins,
+                    pluginConfigs.byType(), endpoints, options.clock()));
         }
         startHeartbeat(options);
     }
@@ -255,6 +257,14 @@ public final class Gateway implements AutoCloseable {
 
     public KernelMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * The start-up warm-up ({@code proxy.warm_up}), empty when it is off or the gateway does not
+     * serve chat completions; for diagnostics and tests.
+     */
+    public Optional<StreamWarmUp> warmUp() {
+        return Optional.ofNullable(warmUp);
     }
 
     public Lifecycle lifecycle() {

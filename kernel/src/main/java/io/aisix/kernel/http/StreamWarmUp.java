@@ -35,30 +35,39 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code proxy.warm_up}: right after the listeners are up, runs the kernel's share of a stream's
- * path a couple of thousand times with synthetic data on a background thread, so that the first
- * callers of a fresh gateway do not pay for the JIT.
+ * {@code proxy.warm_up}: right after the listeners are up, runs a stream's whole path a couple of
+ * thousand times with synthetic data on a background thread, so that the first callers of a fresh
+ * gateway do not pay for the JIT.
  *
  * <p>Why: a burst of 64 new streams right after start-up added ~190 ms to the median time to first
  * token, against 0.4 ms once warm. The gateway's CPU for that burst was 2-3 times a warm burst's,
  * split between the request code running interpreted (JFR: ~85% of the request threads' samples in
  * interpreted frames while the burst was admitted) and the C1/C2 compiler threads compiling it on
- * the same core. Code run once per request (request parsing, the upstream connect and request,
- * the answer head) reaches the compile thresholds only after a few hundred requests, so without
- * this the first few hundred callers run it interpreted.
+ * the same core. Code run once per request (request parsing, the chain's filters, the upstream
+ * connect and request, the answer head, the usage record) reaches the compile thresholds only after
+ * a few hundred requests, so without this the first few hundred callers run it interpreted.
  *
  * <p>What runs, through the same classes as a real stream: a private Helidon server on an
- * ephemeral loopback port (request line, headers and body read, a chunked {@code text/event-stream}
- * answer written event by event with {@link ProxyHandler#writeEvent}), the {@link RequestValidator}
- * parse of a chat request, a private {@link Http1UpstreamClient} (connect, request head and body,
- * answer head, chunked body), SSE parsing and Jackson parsing and writing of chat chunks, on
- * virtual threads like callers' requests; every other stream on a new connection, as in a burst of
- * new callers. Nothing of it reaches the gateway's state: no listener,
- * snapshot, chain, plugin, upstream pool, metric, access log, cache or rate-limit counter is
- * touched, and the private server and client are closed when it ends. Plugins' own code (in their
- * own class loaders) is not warmed: only real requests compile it.
+ * ephemeral loopback port set up like the proxy listener, whose chat completions route is a
+ * {@link ProxyHandler} over a {@link Shadow}: the installed plugins' chain rebuilt on private state
+ * (caller authentication, alias resolution, rate limit, guardrails, cache, the OpenAI adapter and
+ * the provider kit's SSE translation, the observe plugin's recording; see
+ * {@code io.aisix.kernel.warmup.ShadowChain}). Its provider key points back at the same private
+ * server, whose upstream route answers like an OpenAI upstream (a chunked
+ * {@code text/event-stream} written event by event with {@link ProxyHandler#writeEvent}, or a
+ * JSON completion). A private {@link Http1UpstreamClient} sends the requests as callers do and
+ * reads the answers (SSE and Jackson parsing): streams and, one in four, whole answers; every
+ * other on a new connection, as in a burst of new callers; some repeat an earlier prompt (cache
+ * hits) and a few carry a word the shadow's guardrail refuses. When no shadow can be built (an
+ * installed plugin refuses the synthetic configuration, say), the private server answers the
+ * requests itself and only the kernel's share is warmed.
  *
- * <p>Bounded: {@link #ROUNDS} streams of {@link #EVENTS} events, {@link #CONCURRENCY} at a time,
+ * <p>Nothing of it reaches the gateway's state: no listener, snapshot, chain, filter instance,
+ * upstream pool, metric, access log, usage event, exporter, cache entry, rate-limit counter,
+ * statistic or model health is touched, and the private server, client and shadow are closed when
+ * it ends.
+ *
+ * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time,
  * stopped after {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends
  * it (logged at FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
  */
@@ -70,11 +79,53 @@ public final class StreamWarmUp implements AutoCloseable {
      * cost more CPU than without any warm-up (benchmarks/README.md, "Stream start").
      */
     static final int ROUNDS = 2048;
-    /** Events per stream: 16k in all, well past C2's thresholds for code run per event. */
+    /** Content events per stream: 16k in all, well past C2's thresholds for code run per event. */
     static final int EVENTS = 8;
+    /** Every how many streams one has {@link #LONG_EVENTS} content events instead. */
+    static final int LONG_EVERY = 16;
+    static final int LONG_EVENTS = 64;
     static final int CONCURRENCY = 4;
     static final long MAX_MILLIS = 30_000;
     private static final String PATH = "/v1/chat/completions";
+    /** The private server's upstream route: the shadow's provider key has {@code <server>/upstream/v1} as its base. */
+    private static final String UPSTREAM = "/upstream/v1";
+    /** Every how many requests one is a whole answer instead of a stream. */
+    static final int WHOLE_EVERY = 4;
+    /** Every how many requests one repeats an earlier prompt (a cache hit through a shadow). */
+    static final int REPEAT_EVERY = 8;
+    /** Every how many requests one carries the word the shadow's guardrail refuses. */
+    static final int REFUSED_EVERY = 64;
+
+    /**
+     * The gateway's chain on private state, which the warm-up's requests run through; built once
+     * the private server's port is known.
+     */
+    public interface Shadow extends AutoCloseable {
+        /** Answers the private server's chat completions route as the proxy listener answers it. */
+        io.helidon.webserver.http.Handler proxy();
+
+        /** The model alias the shadow serves. */
+        String model();
+
+        /** The {@code Authorization} value of the shadow's caller. */
+        String authorization();
+
+        /** A word the shadow refuses in a request (its input guardrail), or null when none does. */
+        String refusedWord();
+
+        /** The ids of the filters its chain runs, in order (the per-try ones last). */
+        List<String> filters();
+
+        /** Releases what it holds; nothing of it is used afterwards. */
+        @Override
+        void close();
+    }
+
+    /** Builds the shadow for an upstream base URL; may throw, which leaves the warm-up to the kernel's share. */
+    @FunctionalInterface
+    public interface Shadows {
+        Shadow build(String upstreamBase);
+    }
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final GatewayConfig.Upstream upstream;
@@ -84,6 +135,14 @@ public final class StreamWarmUp implements AutoCloseable {
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger events = new AtomicInteger();
     private final AtomicInteger answers = new AtomicInteger();
+    private final AtomicInteger whole = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final AtomicInteger chained = new AtomicInteger();
+    private final Shadows shadows;
+    /** The shadow the requests run through; set to null (the rest without it) when one failed through it. */
+    private volatile Shadow shadow;
+    private Shadow built; // what close releases; written and read on the warm-up thread only
+    private volatile List<String> filters = List.of();
     /** The client ports the private server saw: a new connection each (bounded by the rounds). */
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
     private final ObjectMapper json = Json.mapper();
@@ -94,22 +153,27 @@ public final class StreamWarmUp implements AutoCloseable {
      * @param upstream the gateway's {@code upstream} settings, for the private client (timeouts, keepalive)
      * @param validator the proxy's request validator
      * @param endpoint  the chat completions endpoint, whose requests the validator parses
-     * @param rounds    streams to run ({@link #ROUNDS} in the gateway)
+     * @param rounds    requests to run ({@link #ROUNDS} in the gateway)
+     * @param shadows   builds the chain the requests run through; null: the private server answers them itself
      */
-    StreamWarmUp(GatewayConfig.Upstream upstream, RequestValidator validator, Endpoint endpoint, int rounds) {
+    StreamWarmUp(GatewayConfig.Upstream upstream, RequestValidator validator, Endpoint endpoint, int rounds,
+                 Shadows shadows) {
         this.upstream = upstream;
         this.validator = validator;
         this.endpoint = endpoint;
         this.rounds = rounds;
+        this.shadows = shadows;
     }
 
     /**
      * Starts the warm-up on a background thread, or nothing when the chat completions endpoint is
      * not routed; returns what {@link #close()} stops.
+     *
+     * @param shadows builds the gateway's chain on private state for the requests to run through
      */
-    public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints) {
+    public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows) {
         StreamWarmUp w = new StreamWarmUp(config.upstream(), new RequestValidator(config.proxy().maxJsonDepth(),
-                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS);
+                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, shadows);
         if (w.endpoint != null) {
             w.start();
         }
@@ -123,8 +187,33 @@ public final class StreamWarmUp implements AutoCloseable {
     }
 
     /** Streams completed so far (each read to its {@code [DONE]}). */
-    int streams() {
+    public int streams() {
         return streams.get();
+    }
+
+    /** Whole (not streamed) answers read so far. */
+    public int wholeAnswers() {
+        return whole.get();
+    }
+
+    /** Requests the shadow refused (its guardrail), each with an error answer read. */
+    public int refused() {
+        return refused.get();
+    }
+
+    /** Requests the shadow's chain answered (streams, whole answers and refusals); 0 without a shadow. */
+    public int chained() {
+        return chained.get();
+    }
+
+    /** Answers the private upstream gave (fewer than the requests through a shadow: cache hits and refusals). */
+    public int upstreamAnswers() {
+        return answers.get();
+    }
+
+    /** The filters of the shadow's chain, empty when there was none. */
+    public List<String> filters() {
+        return filters;
     }
 
     /** Events read so far, over all streams. */
@@ -138,7 +227,7 @@ public final class StreamWarmUp implements AutoCloseable {
     }
 
     /** Waits for the warm-up to end; true once it has. */
-    boolean await(long millis) throws InterruptedException {
+    public boolean await(long millis) throws InterruptedException {
         Thread t = thread;
         if (t != null) {
             t.join(millis);
@@ -151,7 +240,8 @@ public final class StreamWarmUp implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
         // set up as the proxy listener is (Listeners), so the same connection and HTTP/1 code runs
         ConnectionGuard guard = new ConnectionGuard("warm-up", new ConnectionGuard.Limits(Duration.ofSeconds(10),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), CONCURRENCY * 2),
+                // the callers' connections and the shadow's to the upstream route, with room for those closing
+                Duration.ofSeconds(10), Duration.ofSeconds(10), CONCURRENCY * 4),
                 new ListenerErrors(ListenerErrors.Style.PROXY));
         WebServer server = guard.apply(WebServer.builder()
                 .shutdownHook(false)
@@ -159,12 +249,15 @@ public final class StreamWarmUp implements AutoCloseable {
                 .port(0)
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .maxPayloadSize(-1)
-                .routing(r -> r.post(PATH, this::answer)), WebServer.DEFAULT_SOCKET_NAME,
+                .routing(r -> r.post(PATH, this::proxy).post(UPSTREAM + "/chat/completions", this::answer)),
+                WebServer.DEFAULT_SOCKET_NAME,
                 Http1Config.builder().validateResponseHeaders(false))
                 .build();
         try (guard; Http1UpstreamClient client = new Http1UpstreamClient(upstream)) {
             server.start();
             try {
+                built = shadow("http://127.0.0.1:" + server.port() + UPSTREAM);
+                shadow = built;
                 String url = "http://127.0.0.1:" + server.port() + PATH;
                 AtomicInteger next = new AtomicInteger();
                 List<Thread> callers = new ArrayList<>();
@@ -173,7 +266,17 @@ public final class StreamWarmUp implements AutoCloseable {
                         try {
                             int n;
                             while (!stopped && System.nanoTime() < deadline && (n = next.getAndIncrement()) < rounds) {
-                                stream(client, url, n);
+                                Shadow through = shadow;
+                                try {
+                                    stream(client, url, n, through);
+                                } catch (RuntimeException e) {
+                                    if (through == null) {
+                                        throw e;
+                                    }
+                                    // the rest without the plugins' chain: the kernel's share still warms
+                                    shadow = null;
+                                    LOG.log(Level.FINE, "warm-up goes on without the plugins' chain", e);
+                                }
                             }
                         } catch (RuntimeException e) {
                             stopped = true;
@@ -186,8 +289,13 @@ public final class StreamWarmUp implements AutoCloseable {
                 }
             } finally {
                 server.stop();
+                if (built != null) {
+                    built.close();
+                }
             }
-            LOG.fine(() -> "warm-up done: " + streams.get() + " streams, " + events.get() + " events");
+            LOG.fine(() -> "warm-up done: " + streams.get() + " streams, " + whole.get() + " whole answers, "
+                    + refused.get() + " refused, " + events.get() + " events, " + chained.get() + " through "
+                    + filters);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -195,25 +303,83 @@ public final class StreamWarmUp implements AutoCloseable {
         }
     }
 
-    /** One stream: a chat request as a caller sends it, its answer read event by event. */
-    private void stream(Http1UpstreamClient client, String url, int n) {
-        ObjectNode req = json.createObjectNode().put("model", "warm-up").put("stream", true);
-        req.putArray("messages").addObject().put("role", "user").put("content",
-                "Warm-up request " + n + ": summarise the plot of a short story in two sentences.");
-        byte[] body;
+    /**
+     * The body of a warm-up request: a chat request for {@code model} with the {@code prompt}-th
+     * prompt, ending in {@code word} when not null (public: tests send the same body as a caller).
+     */
+    public static byte[] request(String model, int prompt, boolean stream, String word) {
+        ObjectMapper json = Json.mapper();
+        ObjectNode req = json.createObjectNode().put("model", model).put("stream", stream);
+        req.putArray("messages").addObject().put("role", "user").put("content", "Warm-up request " + prompt
+                + ": summarise the plot of a short story in two sentences." + (word != null ? " " + word : ""));
         try {
-            body = json.writeValueAsBytes(req);
+            return json.writeValueAsBytes(req);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", "Bearer warm-up",
-                "content-type", "application/json", "accept", "text/event-stream"), body, true);
-        try (UpstreamResponse answer = client.send(r); SseReader sse = new SseReader(answer.body())) {
-            Optional<SseEvent> e;
-            while ((e = sse.next()).isPresent() && !e.get().data().equals("[DONE]")) {
-                JsonNode chunk = json.readTree(e.get().data());
-                if (chunk.path("choices").isArray()) {
-                    events.incrementAndGet();
+    }
+
+    private Shadow shadow(String upstreamBase) {
+        if (shadows == null) {
+            return null;
+        }
+        try {
+            Shadow s = shadows.build(upstreamBase);
+            filters = s.filters();
+            return s;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.FINE, "warm-up without the plugins' chain", e);
+            return null;
+        }
+    }
+
+    /** The private server's chat completions route: the shadow's proxy handler, else the upstream answer itself. */
+    private void proxy(ServerRequest req, ServerResponse res) throws Exception {
+        Shadow s = shadow;
+        if (s == null) {
+            answer(req, res);
+            return;
+        }
+        s.proxy().handle(req, res);
+        chained.incrementAndGet();
+    }
+
+    /**
+     * One request as a caller sends it, its answer read to its end: a stream read event by event,
+     * one in {@link #WHOLE_EVERY} a whole answer; through a shadow, one in {@link #REPEAT_EVERY}
+     * repeats an earlier prompt and one in {@link #REFUSED_EVERY} carries the refused word.
+     */
+    private void stream(Http1UpstreamClient client, String url, int n, Shadow s) {
+        boolean stream = n % WHOLE_EVERY != 1;
+        boolean refuse = s != null && s.refusedWord() != null && n % REFUSED_EVERY == REFUSED_EVERY - 1;
+        int prompt = n % REPEAT_EVERY == REPEAT_EVERY - 1 ? n - WHOLE_EVERY : n;
+        byte[] body = request(s != null ? s.model() : "warm-up", prompt, stream, refuse ? s.refusedWord() : null);
+        UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", s != null ? s.authorization()
+                : "Bearer warm-up", "content-type", "application/json", "accept", stream ? "text/event-stream"
+                : "application/json"), body, stream);
+        try (UpstreamResponse answer = client.send(r)) {
+            if (answer.status() != 200) {
+                JsonNode error = json.readTree(answer.body());
+                if (!refuse || !error.path("error").isObject()) {
+                    throw new IllegalStateException("warm-up request answered " + answer.status() + ": " + error);
+                }
+                refused.incrementAndGet();
+                return;
+            }
+            if (!stream) {
+                if (!json.readTree(answer.body()).path("choices").isArray()) {
+                    throw new IllegalStateException("warm-up answer without choices");
+                }
+                whole.incrementAndGet();
+                return;
+            }
+            try (SseReader sse = new SseReader(answer.body())) {
+                Optional<SseEvent> e;
+                while ((e = sse.next()).isPresent() && !e.get().data().equals("[DONE]")) {
+                    JsonNode chunk = json.readTree(e.get().data());
+                    if (chunk.path("choices").path(0).path("delta").path("content").asText("").length() > 0) {
+                        events.incrementAndGet(); // a content event (not the role, finish or usage chunk)
+                    }
                 }
             }
             streams.incrementAndGet();
@@ -222,7 +388,11 @@ public final class StreamWarmUp implements AutoCloseable {
         }
     }
 
-    /** The private server's answer: the request parsed as the proxy parses it, then a stream of chat chunks. */
+    /**
+     * The private server's answer as an OpenAI upstream gives it (the shadow's provider key points
+     * here; without a shadow it answers the requests itself): the request parsed as the proxy parses
+     * it, then a stream of chat chunks ending in a usage chunk, or a whole chat completion.
+     */
     private void answer(ServerRequest req, ServerResponse res) throws IOException {
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
@@ -233,25 +403,73 @@ public final class StreamWarmUp implements AutoCloseable {
         ObjectNode tree = validator.validate(endpoint, body);
         String model = tree.path("model").asText();
         res.status(Status.OK_200);
-        if (answers.incrementAndGet() % 2 == 0) {
-            // every other stream on a new connection: a burst of new streams opens one per stream,
+        int nth = answers.incrementAndGet();
+        if (nth % 2 == 0) {
+            // every other answer on a new connection: a burst of new streams opens one per stream,
             // to the gateway and from it to the upstream, and that code must be warm too
             res.header(HeaderValues.CONNECTION_CLOSE);
         }
+        String id = "chatcmpl-warm-up-" + nth;
+        long created = System.currentTimeMillis() / 1000;
+        if (!tree.path("stream").asBoolean(false)) {
+            ObjectNode done = json.createObjectNode().put("id", id).put("object", "chat.completion")
+                    .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
+            ObjectNode choice = done.putArray("choices").addObject().put("index", 0);
+            choice.putObject("message").put("role", "assistant").put("content", "A short warm-up answer.")
+                    .putNull("refusal");
+            choice.putNull("logprobs").put("finish_reason", "stop");
+            usage(done);
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(json.writeValueAsBytes(done));
+            return;
+        }
+        boolean includeUsage = tree.path("stream_options").path("include_usage").asBoolean(false);
+        // one stream in LONG_EVERY is as long as a real answer, so per-stream loops over the events
+        // (cache capture, usage, guardrail buffers) run with real trip counts too
+        int deltas = nth % LONG_EVERY == 0 ? LONG_EVENTS : EVENTS;
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         try (OutputStream out = res.outputStream()) {
-            for (int i = 0; i < EVENTS; i++) {
-                ObjectNode chunk = json.createObjectNode().put("id", "chatcmpl-warm-up").put("object",
-                        "chat.completion.chunk").put("model", model);
-                chunk.putArray("choices").addObject().put("index", 0).putObject("delta")
-                        .put("content", "word" + i + " ");
-                ProxyHandler.writeEvent(out, SseEvent.data(json.writeValueAsString(chunk)));
-                out.flush();
+            // as OpenAI streams: the role chunk, the deltas, the finish chunk, then the usage chunk when asked for
+            ObjectNode role = json.createObjectNode().put("role", "assistant").put("content", "").putNull("refusal");
+            event(out, chunk(id, created, model, includeUsage, role, null));
+            for (int i = 0; i < deltas; i++) {
+                event(out, chunk(id, created, model, includeUsage, json.createObjectNode().put("content",
+                        "word" + i + " "), null));
+            }
+            event(out, chunk(id, created, model, includeUsage, json.createObjectNode(), "stop"));
+            if (includeUsage) {
+                ObjectNode last = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                        .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
+                last.putArray("choices");
+                usage(last);
+                event(out, last);
             }
             out.write(DONE);
             out.flush();
         }
+    }
+
+    private ObjectNode chunk(String id, long created, String model, boolean usage, ObjectNode delta, String finish) {
+        ObjectNode c = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
+                .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
+        ObjectNode choice = c.putArray("choices").addObject().put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs").put("finish_reason", finish);
+        if (usage) {
+            c.putNull("usage");
+        }
+        return c;
+    }
+
+    private void event(OutputStream out, ObjectNode chunk) throws IOException {
+        ProxyHandler.writeEvent(out, SseEvent.data(json.writeValueAsString(chunk)));
+        out.flush();
+    }
+
+    private static void usage(ObjectNode answer) {
+        answer.putObject("usage").put("prompt_tokens", 24).put("completion_tokens", EVENTS).put("total_tokens",
+                24 + EVENTS);
     }
 
     /** Stops the warm-up (the gateway closes) and waits briefly for it to end. */

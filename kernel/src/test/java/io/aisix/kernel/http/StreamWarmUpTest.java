@@ -11,9 +11,13 @@ import org.junit.jupiter.api.Test;
 /** The stream warm-up runs its rounds through the real classes on loopback, ends by itself, and can be stopped. */
 class StreamWarmUpTest {
     private static StreamWarmUp warmUp(int rounds) {
+        return warmUp(rounds, null);
+    }
+
+    private static StreamWarmUp warmUp(int rounds, StreamWarmUp.Shadows shadows) {
         GatewayConfig defaults = GatewayConfig.defaults();
         return new StreamWarmUp(defaults.upstream(), new RequestValidator(128, 1000),
-                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds);
+                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, shadows);
     }
 
     private static boolean warmUpThreadsAlive() {
@@ -26,10 +30,71 @@ class StreamWarmUpTest {
         StreamWarmUp w = warmUp(12);
         w.start();
         assertTrue(w.await(120_000), "the warm-up ends by itself");
-        assertEquals(12, w.streams(), "every stream read to its [DONE]");
-        assertEquals(12 * StreamWarmUp.EVENTS, w.events(), "every event parsed");
+        assertEquals(12 / StreamWarmUp.WHOLE_EVERY, w.wholeAnswers(), "one in four a whole answer");
+        assertEquals(12 - 12 / StreamWarmUp.WHOLE_EVERY, w.streams(), "every stream read to its [DONE]");
+        assertEquals(w.streams() * StreamWarmUp.EVENTS, w.events(), "every event parsed (none of twelve is a long one)");
+        assertEquals(0, w.chained(), "no shadow chain: the private server answered");
+        assertEquals(12, w.upstreamAnswers());
         assertTrue(w.connections() >= 6, "every other stream on a new connection: " + w.connections());
         assertTrue(!warmUpThreadsAlive(), "no thread left behind");
+    }
+
+    @Test
+    void aShadowThatCannotBeBuiltLeavesTheKernelsShare() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> asked = new java.util.concurrent.atomic.AtomicReference<>();
+        StreamWarmUp w = warmUp(8, base -> {
+            asked.set(base);
+            throw new IllegalStateException("no openai adapter installed");
+        });
+        w.start();
+        assertTrue(w.await(120_000), "the warm-up ends by itself");
+        assertTrue(asked.get().matches("http://127\\.0\\.0\\.1:\\d+/upstream/v1"), asked.get());
+        assertEquals(8, w.streams() + w.wholeAnswers(), "every request answered by the private server");
+        assertEquals(0, w.chained());
+        assertEquals(List.of(), w.filters());
+        assertTrue(!warmUpThreadsAlive(), "no thread left behind");
+    }
+
+    @Test
+    void aShadowThatFailsARequestIsDroppedAndTheRestRunsWithoutItThenItIsClosed() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+        StreamWarmUp w = warmUp(40, base -> new StreamWarmUp.Shadow() {
+            @Override
+            public io.helidon.webserver.http.Handler proxy() {
+                return (req, res) -> res.status(io.helidon.http.Status.SERVICE_UNAVAILABLE_503).send("{\"error\":{}}");
+            }
+
+            @Override
+            public String model() {
+                return "m";
+            }
+
+            @Override
+            public String authorization() {
+                return "Bearer k";
+            }
+
+            @Override
+            public String refusedWord() {
+                return null;
+            }
+
+            @Override
+            public List<String> filters() {
+                return List.of("f");
+            }
+
+            @Override
+            public void close() {
+                closed.incrementAndGet();
+            }
+        });
+        w.start();
+        assertTrue(w.await(120_000), "the warm-up ends by itself");
+        int failed = 40 - w.streams() - w.wholeAnswers();
+        assertTrue(failed >= 1 && failed <= StreamWarmUp.CONCURRENCY, "only those in flight failed: " + failed);
+        assertEquals(failed, w.chained(), "the failed ones went through the shadow, the rest did not");
+        assertEquals(1, closed.get(), "closed once, at the end");
     }
 
     @Test
@@ -46,6 +111,7 @@ class StreamWarmUpTest {
     void theGatewaysDefaultIsOnAndItsBoundsAreFixed() {
         assertTrue(GatewayConfig.defaults().proxy().warmUp());
         assertNotNull(new EndpointRouter(List.of()).route("/v1/chat/completions"), "the built-in chat endpoint");
-        assertTrue(StreamWarmUp.ROUNDS * StreamWarmUp.EVENTS <= 20_000 && StreamWarmUp.MAX_MILLIS <= 30_000);
+        assertTrue(StreamWarmUp.ROUNDS * (StreamWarmUp.EVENTS + StreamWarmUp.LONG_EVENTS / StreamWarmUp.LONG_EVERY)
+                <= 30_000 && StreamWarmUp.MAX_MILLIS <= 30_000);
     }
 }

@@ -43,16 +43,26 @@ public final class TestGateway implements AutoCloseable {
         return start(dir, extraYaml, null, Clock.systemUTC(), hostLoader);
     }
 
+    /** As {@link #start(Path, String, Path)} with the start-up warm-up on ({@code proxy.warm_up}, the default). */
+    public static TestGateway startWarmingUp(Path dir, String extraYaml) throws IOException {
+        return start(dir, extraYaml, null, Clock.systemUTC(), TestGateway.class.getClassLoader(), true);
+    }
+
     private static TestGateway start(Path dir, String extraYaml, Path pluginsDir, Clock clock, ClassLoader hostLoader)
             throws IOException {
-        Path conf = dir.resolve("config.yaml");
         // no stream warm-up: thousands of loopback streams beside every test's gateway would only
-        // slow the suite down (WarmUpIT covers it)
+        // slow the suite down (WarmUpIT and the distribution's WarmUpChainIT cover it)
+        return start(dir, extraYaml, pluginsDir, clock, hostLoader, false);
+    }
+
+    private static TestGateway start(Path dir, String extraYaml, Path pluginsDir, Clock clock, ClassLoader hostLoader,
+                                     boolean warmUp) throws IOException {
+        Path conf = dir.resolve("config.yaml");
         Files.writeString(conf, """
-                proxy: { addr: 127.0.0.1:0, warm_up: false }
+                proxy: { addr: 127.0.0.1:0, warm_up: %s }
                 admin: { addr: 127.0.0.1:0 }
                 store: { data_dir: %s }
-                """.formatted(dir.resolve("data")) + extraYaml);
+                """.formatted(warmUp, dir.resolve("data")) + extraYaml);
         Map<String, String> env = new HashMap<>();
         env.put("AISIX_ADMIN_KEY", ADMIN_KEY);
         GatewayConfig config = ConfigLoader.load(conf, env);

@@ -19,6 +19,14 @@ import java.util.Optional;
  * compiles. Only when a plugin has never compiled is the whole snapshot held back (a chain must not
  * silently lose a plugin such as authentication).
  *
+ * <p>The start-up warm-up ({@code proxy.warm_up}) makes a second instance of every installed
+ * factory through its public no-argument constructor and runs synthetic requests through a chain
+ * of those instances, on a private {@link PluginContext} and a synthetic snapshot, so that the
+ * JIT compiles the plugins' request code before the first caller. On that instance only
+ * {@link #create}, {@link #activate} and {@link #stop} are called, never {@link #start}: keep
+ * per-process state in the instance (not in static fields), let {@code create} work without
+ * {@code start}, and let {@code stop} tolerate an instance that was never started.
+ *
  * <p>Filters that hold resources of their own (threads, files, connections opened for one
  * snapshot) implement {@link AutoCloseable}: the kernel closes such a filter once no serving chain
  * contains it any more and the last request that ran it has ended.

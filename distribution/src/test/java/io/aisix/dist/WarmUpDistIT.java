@@ -1,0 +1,75 @@
+package io.aisix.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shipped gateway's start-up warm-up ({@code proxy.warm_up}, on by default) with the plugins
+ * from {@code plugins/}, each in its own class loader: every request of it runs through the
+ * plugins' chain (its FINE summary line says how many, through which filters), and nothing else of
+ * it shows: no other log line (no access-log line, warning or error), no metric series.
+ */
+@Timeout(180)
+class WarmUpDistIT {
+    private static final Pattern DONE = Pattern.compile("warm-up done: (\\d+) streams, (\\d+) whole answers, "
+            + "(\\d+) refused, \\d+ events, (\\d+) through \\[(.*)]");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void runsThroughThePluginsChainFromTheirFoldersAndShowsNothingElse() throws Exception {
+        Path home = dir.resolve("home");
+        InstalledGateway.Exit copy = InstalledGateway.exec(dir, Duration.ofSeconds(60), "cp", "-a",
+                InstalledGateway.home().toString(), home.toString());
+        assertEquals(0, copy.code(), copy.toString());
+        // the warm-up's summary is logged at FINE (logging.level: debug); Helidon's and the others'
+        // loggers stay at INFO here so that the output stays short
+        Files.writeString(home.resolve("conf/logging.properties"), "\nio.aisix.level=INFO\n"
+                + "io.aisix.kernel.http.StreamWarmUp.level=FINE\n", StandardOpenOption.APPEND);
+        Path run = Files.createDirectories(dir.resolve("run"));
+        try (InstalledGateway gw = InstalledGateway.start(home, run, """
+                proxy: { addr: 127.0.0.1:0 }
+                admin: { addr: 127.0.0.1:0 }
+                store: { data_dir: ./data }
+                logging: { level: debug }
+                """, Map.of(), null)) {
+            InstalledGateway.eventually("the warm-up's summary", Duration.ofSeconds(120),
+                    () -> DONE.matcher(gw.stdout() + gw.stderr()).find());
+            String output = gw.stdout() + gw.stderr();
+            Matcher m = DONE.matcher(output);
+            assertTrue(m.find(), output);
+            int requests = Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3));
+            assertTrue(requests > 64, output);
+            assertEquals(requests, Integer.parseInt(m.group(4)), "every request through the plugins' chain: " + output);
+            assertTrue(Integer.parseInt(m.group(3)) > 0, "the guardrail refused some: " + output);
+            for (String id : List.of("observe", "auth-api-key", "alias-resolver", "rate-limit", "guardrails:input",
+                    "cache")) {
+                assertTrue(m.group(5).contains(id), id + ": " + output);
+            }
+            // no access-log line, warning or error (text lines: "<time> <LEVEL> <logger>: <message>")
+            for (String line : output.lines().toList()) {
+                for (String mark : List.of(" aisix.access:", " WARNING ", " SEVERE ", "aisix-warm-up")) {
+                    assertFalse(line.contains(mark), "a line of the warm-up: " + line + "\n" + output);
+                }
+            }
+            String metrics = gw.get("admin", "/metrics").body();
+            assertFalse(metrics.contains("aisix_requests_total{"), metrics);
+            assertFalse(metrics.contains("aisix_cache_requests_total{"), metrics);
+            assertFalse(metrics.contains("aisix_tokens_total{"), metrics);
+        }
+    }
+}
