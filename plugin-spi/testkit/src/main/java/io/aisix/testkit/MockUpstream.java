@@ -516,12 +516,17 @@ public final class MockUpstream implements AutoCloseable {
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         OutputStream os = res.outputStream();
         boolean sentAny = false;
+        // The resume() that releases this stream's pause is any one after the client could have
+        // seen the last event before it: a client that reads those events and resumes at once may
+        // do so before this thread has reached pause() (it did under load, and the stream then
+        // stayed paused until the client's read timed out).
+        long resumesBefore = pauseGeneration();
         try {
             os.flush(); // status line and headers now
             started.incrementAndGet();
             for (int i = 0; i < frames.size(); i++) {
                 if (i == s.pauseAfter()) {
-                    pause();
+                    pause(resumesBefore);
                 }
                 if (i == s.breakAfter()) {
                     broken.incrementAndGet();
@@ -544,6 +549,9 @@ public final class MockUpstream implements AutoCloseable {
                 if (sentAny && !s.deltaDelay().isZero()) {
                     sleep(s.deltaDelay());
                 }
+                if (i == s.pauseAfter() - 1) {
+                    resumesBefore = pauseGeneration();
+                }
                 os.write(frames.get(i));
                 os.flush();
                 sentAny = true;
@@ -561,11 +569,20 @@ public final class MockUpstream implements AutoCloseable {
         }
     }
 
-    private void pause() {
+    private long pauseGeneration() {
+        pauseLock.lock();
+        try {
+            return pauseGeneration;
+        } finally {
+            pauseLock.unlock();
+        }
+    }
+
+    /** Holds the stream until a {@link #resume()} after {@code gen} was read (or the mock closes). */
+    private void pause(long gen) {
         pauseLock.lock();
         paused.incrementAndGet();
         try {
-            long gen = pauseGeneration;
             while (gen == pauseGeneration && closed.getCount() > 0) {
                 try {
                     resumed.await(100, TimeUnit.MILLISECONDS);
