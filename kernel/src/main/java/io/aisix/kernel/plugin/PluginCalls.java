@@ -12,6 +12,9 @@ import java.util.function.Supplier;
  * copies in {@code lib/} and then fail to link them from the plugin's own loader, which cannot
  * see them ({@code NoClassDefFoundError}), or mix two copies of one class. Threads a plugin starts
  * during these calls (event loops, timers) inherit its loader as their context loader too.
+ *
+ * <p>The other way round, the kernel builds Helidon's WebClient through here with its own loader,
+ * since the first one may be built on a plugin's thread.
  */
 public final class PluginCalls {
     private PluginCalls() {

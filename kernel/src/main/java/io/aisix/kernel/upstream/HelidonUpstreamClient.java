@@ -1,6 +1,7 @@
 package io.aisix.kernel.upstream;
 
 import io.aisix.kernel.config.GatewayConfig;
+import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.spi.Headers;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
@@ -92,15 +93,8 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
         // Helidon finds its protocol providers through the context class loader, once per JVM: built
         // first on a plugin's thread (a side call's first caller may be the OIDC key refresh),
         // whose loader does not see them, every later request failed with 'Requested protocol
-        // "http/1.1" is not available on classpath'
-        Thread thread = Thread.currentThread();
-        ClassLoader callers = thread.getContextClassLoader();
-        thread.setContextClassLoader(HelidonUpstreamClient.class.getClassLoader());
-        try {
-            this.client = build(config, sideCalls, deploymentTls);
-        } finally {
-            thread.setContextClassLoader(callers);
-        }
+        // "http/1.1" is not available on classpath'. So it is built with the kernel's own loader.
+        this.client = PluginCalls.get(this, () -> build(config, sideCalls, deploymentTls));
     }
 
     private static WebClient build(GatewayConfig.Upstream config, boolean sideCalls, Tls deploymentTls) {
