@@ -86,11 +86,9 @@ public final class Heartbeat implements AutoCloseable {
         this.requestTimeout = interval.compareTo(Duration.ofSeconds(10)) < 0 ? interval : Duration.ofSeconds(10);
         this.http = http;
         this.identity = identity;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "aisix-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
+        // a virtual thread: close() interrupts a beat waiting on a slow control plane, and a socket
+        // read is interruptible only there (on a platform thread it would hold close() for seconds)
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("aisix-heartbeat").factory());
     }
 
     /** Sends the first heartbeat now, then every interval. */

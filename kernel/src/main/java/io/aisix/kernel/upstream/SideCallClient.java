@@ -31,7 +31,7 @@ public final class SideCallClient implements UpstreamClient, AutoCloseable {
     private final EgressProxies proxies;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile HelidonUpstreamClient client;
-    private boolean closed; // guarded by lock
+    private volatile boolean closed;
 
     public SideCallClient(GatewayConfig.Upstream config, EgressProxies proxies) {
         this.config = config;
@@ -55,7 +55,7 @@ public final class SideCallClient implements UpstreamClient, AutoCloseable {
 
     private HelidonUpstreamClient client() {
         HelidonUpstreamClient c = client;
-        if (c != null) {
+        if (c != null && !closed) {
             return c;
         }
         lock.lock();

@@ -74,10 +74,13 @@ class SideCallClientIT {
         tls.stop();
     }
 
-    /** The defaults but {@code upstream.tls.ca_file} and {@code upstream.http2} (which side calls ignore). */
+    /**
+     * The defaults but {@code upstream.tls.ca_file}, and {@code upstream.http2} with prior knowledge
+     * (h2c without an upgrade, which side calls ignore).
+     */
     private static GatewayConfig.Upstream config(String caFile, boolean http2) {
         return new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, null, 0, null, null, null, null, null,
-                new GatewayConfig.OutboundTls(caFile, null, null, null), null, null, http2, null);
+                new GatewayConfig.OutboundTls(caFile, null, null, null), null, null, http2, http2);
     }
 
     private static UpstreamRequest post(String url, Optional<String> ca) {
@@ -107,6 +110,8 @@ class SideCallClientIT {
         } finally {
             client.close();
         }
+        assertThrows(GatewayException.class, () -> client.send(post("http://127.0.0.1:" + plain.port() + "/hook",
+                Optional.empty())), "no call after close");
         SideCallClient unused = new SideCallClient(config, EgressProxies.NONE);
         unused.close();
         assertThrows(GatewayException.class, () -> unused.send(post("http://127.0.0.1:" + plain.port() + "/hook",
