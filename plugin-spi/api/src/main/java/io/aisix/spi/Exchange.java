@@ -11,7 +11,9 @@ import java.util.function.Consumer;
  *
  * <p>The body is read once; {@link #json()} parses it once and caches the tree. A filter that
  * translates the request (an inbound dialect, a guardrail mask) replaces the tree with
- * {@link #replaceJson}; the raw bytes stay available for pass-through when nothing changed.
+ * {@link #replaceJson}; the raw bytes stay available for pass-through when nothing changed. So
+ * change the body only through {@link #replaceJson}: an edit made in place on the tree {@link #json()}
+ * returns is not seen by the upstream, which gets the caller's bytes while {@link #bodyModified()} is false.
  */
 public interface Exchange {
 

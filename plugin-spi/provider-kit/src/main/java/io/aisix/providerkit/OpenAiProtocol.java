@@ -91,18 +91,24 @@ public final class OpenAiProtocol {
      * ({@link RequestSplice}); otherwise the tree serialised again.
      */
     static byte[] upstreamBody(Exchange exchange, String upstreamModel, boolean streamUsage) {
-        return upstreamBody(exchange.body(), exchange.json(), exchange.bodyModified(), upstreamModel, streamUsage);
+        boolean modified = exchange.bodyModified();
+        // a changed body's bytes are not used: not asked for (a ChatView would encode its tree for them)
+        return upstreamBody(modified ? null : exchange.body(), exchange.json(), modified, upstreamModel, streamUsage);
     }
 
-    /** {@link #upstreamBody(Exchange, String, boolean)} of a body, its tree and whether a filter changed it. */
+    /**
+     * {@link #upstreamBody(Exchange, String, boolean)} of a body (null when {@code modified}: unused),
+     * its tree and whether a filter changed it.
+     */
     static byte[] upstreamBody(byte[] body, ObjectNode in, boolean modified, String upstreamModel,
                                boolean streamUsage) {
         if (!modified) {
             JsonNode so = in.get("stream_options");
             boolean add = streamUsage && so == null;
             // a caller that asked for usage already needs no change there
-            if (!streamUsage || add || (so.isObject() && so.path("include_usage").isBoolean()
-                    && so.path("include_usage").booleanValue())) {
+            boolean usageAsAsked = !streamUsage || add || (so.isObject() && so.path("include_usage").isBoolean()
+                    && so.path("include_usage").booleanValue());
+            if (usageAsAsked) {
                 byte[] spliced = RequestSplice.splice(body, in,
                         ProviderJson.quote(upstreamModel).getBytes(StandardCharsets.UTF_8), add);
                 if (spliced != null) {
