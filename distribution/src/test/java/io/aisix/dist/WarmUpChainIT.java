@@ -35,11 +35,9 @@ class WarmUpChainIT {
     @Test
     void runsThroughThePluginsChainAndLeavesNothingBehind() throws Exception {
         // the warm-up logs why it ended or left the plugins' chain at FINE: shown when an assertion fails
-        java.util.logging.Logger.getLogger(StreamWarmUp.class.getName()).setLevel(java.util.logging.Level.FINE);
-        java.util.logging.Logger.getLogger(ShadowChain.class.getName()).setLevel(java.util.logging.Level.FINE);
         try (LogCapture access = LogCapture.of("aisix.access");
-             LogCapture warmUp = LogCapture.of(StreamWarmUp.class.getName());
-             LogCapture shadow = LogCapture.of(ShadowChain.class.getName());
+             LogCapture warmUp = LogCapture.of(StreamWarmUp.class.getName(), java.util.logging.Level.FINE);
+             LogCapture shadow = LogCapture.of(ShadowChain.class.getName(), java.util.logging.Level.FINE);
              MockUpstream mock = MockUpstream.start();
              TestGateway gw = TestGateway.startWarmingUp(dir, "")) {
             StreamWarmUp w = gw.gateway.warmUp().orElseThrow();

@@ -147,8 +147,8 @@ public record GatewayConfig(Deployment deployment, Managed managed, Proxy proxy,
             Integer maxJsonDepth,
             @Setting(min = 1, description = "longest number (in characters) in a request body, else 400")
             Integer maxJsonNumberLength,
-            @Setting(description = "after start-up, run the kernel's stream path 2,048 times with synthetic "
-                    + "data on a private loopback server, so the first callers do not wait for the JIT")
+            @Setting(description = "after start-up, run 2,048 synthetic requests through the request path, "
+                    + "plugins' chain included, on private state, so the first callers do not wait for the JIT")
             Boolean warmUp) {
         public Proxy {
             addr = or(addr, () -> "0.0.0.0:3000");

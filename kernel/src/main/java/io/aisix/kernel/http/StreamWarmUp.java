@@ -147,7 +147,7 @@ public final class StreamWarmUp implements AutoCloseable {
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
     private final ObjectMapper json = Json.mapper();
     private volatile boolean stopped;
-    private Thread thread;
+    private volatile Thread thread; // set by the starting thread, read by close() and await() on others
 
     /**
      * @param upstream the gateway's {@code upstream} settings, for the private client (timeouts, keepalive)
@@ -166,17 +166,18 @@ public final class StreamWarmUp implements AutoCloseable {
     }
 
     /**
-     * Starts the warm-up on a background thread, or nothing when the chat completions endpoint is
-     * not routed; returns what {@link #close()} stops.
+     * Starts the warm-up on a background thread and returns it (what {@link #close()} stops), or
+     * returns null when the chat completions endpoint is not routed: there is nothing to warm.
      *
      * @param shadows builds the gateway's chain on private state for the requests to run through
      */
     public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows) {
         StreamWarmUp w = new StreamWarmUp(config.upstream(), new RequestValidator(config.proxy().maxJsonDepth(),
                 config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, shadows);
-        if (w.endpoint != null) {
-            w.start();
+        if (w.endpoint == null) {
+            return null;
         }
+        w.start();
         return w;
     }
 

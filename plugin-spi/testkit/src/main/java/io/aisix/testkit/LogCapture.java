@@ -3,6 +3,7 @@ package io.aisix.testkit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -37,13 +38,29 @@ public final class LogCapture implements AutoCloseable {
         }
     };
 
-    private LogCapture(String loggerName) {
+    private final Level levelBefore;
+    private final boolean setLevel;
+
+    private LogCapture(String loggerName, Level level) {
         this.logger = Logger.getLogger(loggerName);
+        this.levelBefore = logger.getLevel();
+        this.setLevel = level != null;
+        if (setLevel) {
+            logger.setLevel(level);
+        }
         logger.addHandler(handler);
     }
 
     public static LogCapture of(String loggerName) {
-        return new LogCapture(loggerName);
+        return new LogCapture(loggerName, null);
+    }
+
+    /**
+     * As {@link #of(String)}, with the logger set to {@code level} while open (to see FINE records
+     * a logger drops by default); its own level is restored on {@link #close()}.
+     */
+    public static LogCapture of(String loggerName, Level level) {
+        return new LogCapture(loggerName, level);
     }
 
     /** The lines so far (a live, thread-safe view). */
@@ -59,6 +76,9 @@ public final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         logger.removeHandler(handler);
+        if (setLevel) {
+            logger.setLevel(levelBefore);
+        }
     }
 
     @Override
