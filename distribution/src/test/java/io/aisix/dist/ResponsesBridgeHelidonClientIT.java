@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.openai.models.responses.ResponseCreateParams;
 import io.aisix.testkit.Script;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,5 +18,6 @@ class ResponsesBridgeHelidonClientIT extends ResponsesBridgeIT {
         p.mock.enqueue(Script.reply("Paris.").usage(11, 2));
         sdk.responses().create(ResponseCreateParams.builder().model("ds-chat").input("Capital of France?").build());
         assertEquals("Helidon", p.mock.lastRequest().header("user-agent").orElse("none").split(" ")[0]);
+        assertEquals(Set.of("2.0"), p.mock.protocolVersions(), "over HTTP/2 (h2c, prior knowledge)");
     }
 }
