@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aisix.testkit.MockUpstream;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -70,6 +72,17 @@ class WarmUpDistIT {
             assertFalse(metrics.contains("aisix_requests_total{"), metrics);
             assertFalse(metrics.contains("aisix_cache_requests_total{"), metrics);
             assertFalse(metrics.contains("aisix_tokens_total{"), metrics);
+
+            // the checks above can see: a real request is logged and counted where the warm-up's were not
+            try (MockUpstream mock = MockUpstream.start()) {
+                gw.serveOpenAiModel("m", mock.openAiBase(), "sk-warm-up-dist-caller-0123");
+                HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", "sk-warm-up-dist-caller-0123",
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertEquals(200, r.statusCode(), r.body());
+                InstalledGateway.eventually("the real request's access-log line and metric", Duration.ofSeconds(10),
+                        () -> (gw.stdout() + gw.stderr()).contains(" aisix.access:")
+                                && gw.get("admin", "/metrics").body().contains("aisix_requests_total{"));
+            }
         }
     }
 }
