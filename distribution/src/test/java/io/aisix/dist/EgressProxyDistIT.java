@@ -81,13 +81,15 @@ class EgressProxyDistIT {
     /**
      * The side calls of the plugins (a webhook guardrail, an {@code http_log} exporter) go through
      * Helidon's WebClient although {@code upstream.client} is the builtin one, and through the
-     * environment's proxy to an HTTPS receiver trusted by {@code upstream.tls.ca_file}.
+     * environment's proxy to an HTTPS receiver trusted by {@code upstream.tls.ca_file}. The receiver
+     * is a second server, apart from the provider, so its tunnel can only come from the side calls.
      */
     @Test
     void webhookAndExporterCallsAreHelidonSideCallsThroughTheEnvironmentsProxy() throws Exception {
         TestCerts certs = TestCerts.create(dir.resolve("certs"));
         String caPem = Files.readString(certs.caCert);
         try (HttpsUpstream upstream = HttpsUpstream.start(certs);
+             HttpsUpstream receiver = HttpsUpstream.start(certs);
              ConnectProxy proxy = ConnectProxy.start();
              InstalledGateway gw = InstalledGateway.start(dir.resolve("gw"), """
                      proxy: { addr: 127.0.0.1:0 }
@@ -96,25 +98,40 @@ class EgressProxyDistIT {
                      """.formatted(certs.caCert), Map.of("HTTPS_PROXY", proxy.url()), null)) {
             serveModel(gw, upstream, caPem);
             assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
-                    + "\"hook_point\":\"input\",\"fail_open\":false,\"url\":\"" + upstream.base() + "/hook/judge\"}")
+                    + "\"hook_point\":\"input\",\"fail_open\":false,\"timeout_ms\":15000," // a cold first tunnel on a busy host
+                    + "\"url\":\"" + receiver.base() + "/hook/judge\"}")
                     .statusCode());
             assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"logs\","
-                    + "\"kind\":\"http_log\",\"endpoint\":\"" + upstream.base() + "/hook/ingest\","
+                    + "\"kind\":\"http_log\",\"endpoint\":\"" + receiver.base() + "/hook/ingest\","
                     + "\"flush_interval_ms\":50}").statusCode());
             // until both resources serve: each chat asks the webhook, and its usage event reaches the receiver
             eventually("the webhook asked and the usage event exported", Duration.ofSeconds(15), () -> {
                 HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
                         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-                assertEquals(200, r.statusCode(), r.body());
-                return upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/judge"))
-                        && upstream.hooks.stream().anyMatch(h -> h.path().equals("/hook/ingest"));
+                assertEquals(200, r.statusCode(), () -> r.body() + "\ntunnels: " + proxy.seen() + "\nreceived: "
+                        + receiver.hooks + "\n" + gw.stdout() + gw.stderr());
+                return receiver.hooks.stream().anyMatch(h -> h.path().equals("/hook/judge"))
+                        && receiver.hooks.stream().anyMatch(h -> h.path().equals("/hook/ingest"));
             });
-            upstream.hooks.forEach(h -> assertTrue(h.userAgent().startsWith("Helidon"), "a Helidon side call: " + h));
-            String port = upstream.base().substring(upstream.base().lastIndexOf(':') + 1);
+            receiver.hooks.forEach(h -> assertTrue(h.userAgent().startsWith("Helidon"), "a Helidon side call: " + h));
+            assertTrue(upstream.hooks.isEmpty(), "the provider receives no side call: " + upstream.hooks);
+            assertTrue(upstream.calls.get() >= 1, "the provider was called");
+            String upstreamPort = port(upstream);
+            String receiverPort = port(receiver);
             assertTrue(proxy.seen().size() >= 3, "the provider call, the webhook and the exporter were tunnelled: "
                     + proxy.seen());
-            proxy.seen().forEach(s -> assertTrue(s.requestLine().matches("CONNECT (127\\.0\\.0\\.1|localhost):" + port
-                    + " HTTP/1\\.1"), s.requestLine()));
+            proxy.seen().forEach(s -> assertTrue(s.requestLine().matches("CONNECT (127\\.0\\.0\\.1|localhost):("
+                    + upstreamPort + "|" + receiverPort + ") HTTP/1\\.1"), s.requestLine()));
+            assertTrue(proxy.seen().stream().anyMatch(s -> s.requestLine().matches(
+                    "CONNECT (127\\.0\\.0\\.1|localhost):" + upstreamPort + " HTTP/1\\.1")),
+                    "the provider call was tunnelled: " + proxy.seen());
+            assertTrue(proxy.seen().stream().anyMatch(s -> s.requestLine().matches(
+                    "CONNECT (127\\.0\\.0\\.1|localhost):" + receiverPort + " HTTP/1\\.1")),
+                    "the side calls to the receiver were tunnelled: " + proxy.seen());
         }
+    }
+
+    private static String port(HttpsUpstream server) {
+        return server.base().substring(server.base().lastIndexOf(':') + 1);
     }
 }
