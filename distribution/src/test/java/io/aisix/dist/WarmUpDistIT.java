@@ -70,6 +70,7 @@ class WarmUpDistIT {
             }
             String metrics = gw.get("admin", "/metrics").body();
             assertFalse(metrics.contains("aisix_requests_total{"), metrics);
+            assertFalse(metrics.contains("warm_up"), "no series of the warm-up's detached metrics: " + metrics);
             assertFalse(metrics.contains("aisix_cache_requests_total{"), metrics);
             assertFalse(metrics.contains("aisix_tokens_total{"), metrics);
 

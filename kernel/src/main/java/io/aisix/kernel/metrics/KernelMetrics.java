@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.DoubleSupplier;
 import java.util.logging.Logger;
 
@@ -31,6 +33,10 @@ import java.util.logging.Logger;
  * Micrometer's global registry), so this class registers into it, remembers every meter it created
  * and removes them on {@link #close()}; a gateway started after another one in the same JVM (tests)
  * starts from zero. Two gateways alive at once in one JVM would share series.
+ *
+ * <p>{@link #detached()} is the start-up warm-up's instance: the same classes end to end (this one,
+ * Helidon's meters, Micrometer's composite and Prometheus meters), so the JIT compiles and profiles
+ * the very code the gateway's requests run, but no series of it is ever scraped (see there).
  *
  * <p>Hot path: Helidon's {@code getOrCreate} builds a builder and a tag list per call (about 2 µs),
  * so meters are cached per (name, label values); a call costs two map lookups and the meter update.
@@ -72,6 +78,17 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
 
     private static volatile java.util.concurrent.CompletableFuture<MeterRegistry> prefetched;
 
+    /**
+     * Held for reading by {@link #scrape()} and for writing while a {@link #detached()} instance
+     * creates a meter and removes it again: no scrape sees a detached series even for that instant.
+     */
+    private static final ReadWriteLock SCRAPES = new ReentrantReadWriteLock();
+    /** Prefix of a detached instance's meter names: they never coincide with a gateway's series. */
+    static final String DETACHED_PREFIX = "aisix_detached_warm_up_";
+
+    /** Whether meters are removed from the registry right after they are created. */
+    private final boolean detached;
+
     /** Registers into Helidon's process-wide meter registry. */
     public KernelMetrics() {
         this(processRegistry());
@@ -109,7 +126,26 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
     }
 
     KernelMetrics(MeterRegistry registry) {
+        this(registry, false);
+    }
+
+    private KernelMetrics(MeterRegistry registry, boolean detached) {
         this.registry = registry;
+        this.detached = detached;
+    }
+
+    /**
+     * An instance whose series are never exported: each meter is created in the process-wide
+     * registry (the only kind Helidon makes: its Micrometer provider always delegates to the global
+     * registry) under a name prefixed with {@value #DETACHED_PREFIX}, and removed again before any
+     * value is recorded, while {@link #scrape()} is held off. Micrometer's meters keep working once
+     * removed (a composite meter keeps its children; nothing re-registers them), so recording runs
+     * the same code as the gateway's own instance and goes nowhere. The prefix keeps
+     * {@code getOrCreate} from ever handing back a series of the gateway's (same name and labels),
+     * which removing would delete. {@link #counterValue} reads a detached instance's values too.
+     */
+    public static KernelMetrics detached() {
+        return new KernelMetrics(processRegistry(), true);
     }
 
     /** Fixes the buckets of a histogram before its first observation (otherwise chosen by name). */
@@ -165,7 +201,12 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
 
     /** The whole registry as Prometheus text. */
     public String scrape() {
-        return MicrometerPrometheusFormatter.builder(registry).build().format().map(Object::toString).orElse("");
+        SCRAPES.readLock().lock();
+        try {
+            return MicrometerPrometheusFormatter.builder(registry).build().format().map(Object::toString).orElse("");
+        } finally {
+            SCRAPES.readLock().unlock();
+        }
     }
 
     private Series series(String name, Type type, String[] labels) {
@@ -202,6 +243,26 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
     }
 
     private Series register(Family f, LabelKey key) {
+        if (!detached) {
+            return create(f, key);
+        }
+        SCRAPES.writeLock().lock();
+        try {
+            Series s = create(f, key);
+            synchronized (owned) {
+                for (Meter m : owned) {
+                    registry.remove(m);
+                }
+                owned.clear();
+            }
+            return s;
+        } finally {
+            SCRAPES.writeLock().unlock();
+        }
+    }
+
+    private Series create(Family f, LabelKey key) {
+        String name = detached ? DETACHED_PREFIX + f.name : f.name;
         List<Tag> tags = new ArrayList<>(f.labelNames.length);
         for (int i = 0; i < f.labelNames.length; i++) {
             tags.add(Tag.create(f.labelNames[i], key.values[i]));
@@ -210,7 +271,7 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
         Series s = new Series();
         Meter meter = switch (f.type) {
             case COUNTER -> {
-                s.counter = registry.getOrCreate(Counter.builder(f.name).description(help).tags(tags));
+                s.counter = registry.getOrCreate(Counter.builder(name).description(help).tags(tags));
                 s.exact = exact(s.counter);
                 yield s.counter;
             }
@@ -221,16 +282,16 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
                     for (int i = 0; i < bounds.length; i++) {
                         d[i] = Duration.ofNanos((long) (bounds[i] * 1e9));
                     }
-                    yield s.timer = registry.getOrCreate(Timer.builder(f.name).percentiles(new double[0]).buckets(d)
+                    yield s.timer = registry.getOrCreate(Timer.builder(name).percentiles(new double[0]).buckets(d)
                             .description(help).tags(tags));
                 }
-                yield s.summary = registry.getOrCreate(DistributionSummary.builder(f.name,
+                yield s.summary = registry.getOrCreate(DistributionSummary.builder(name,
                                 DistributionStatisticsConfig.builder().percentiles(new double[0]).buckets(bounds))
                         .description(help).tags(tags));
             }
             case GAUGE -> {
                 AtomicReference<DoubleSupplier> ref = s.gauge;
-                yield registry.getOrCreate(Gauge.builder(f.name, () -> read(ref)).description(help).tags(tags));
+                yield registry.getOrCreate(Gauge.builder(name, () -> read(ref)).description(help).tags(tags));
             }
         };
         synchronized (owned) {

@@ -14,6 +14,7 @@ import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.ProxyHandler;
 import io.aisix.kernel.http.RequestValidator;
 import io.aisix.kernel.http.StreamWarmUp;
+import io.aisix.kernel.metrics.KernelMetrics;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.plugin.PluginCalls;
 import io.aisix.kernel.plugin.PluginRegistry;
@@ -34,7 +35,6 @@ import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailKind;
-import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.observe.SpendBoard;
 import io.aisix.spi.observe.UsageStats;
 import io.aisix.spi.provider.ProviderAdapter;
@@ -76,13 +76,15 @@ import java.util.logging.Logger;
  * threads. Factories that need {@code start} to do anything (OIDC, say) are simply not warmed;
  * those that can build without it fall back to in-memory state of their own.
  *
- * <p>What is private: a {@link KernelPluginContext} of its own (metrics that discard, no exporter
- * kinds, no Redis service, no health contributors reach the gateway, a data directory that is
- * never created, per-minute statistics and spend board of its own), a fresh {@code memory} cache
- * backend (the only backend started: the others talk to servers), its own upstream client, model
- * health and dispatcher, a {@link SnapshotManager} fed with synthetic rows (a caller key, an
- * {@code openai} provider key whose base URL is the warm-up's loopback upstream, a model alias, a
- * keyword and a PII guardrail, a cache policy, and rate-limit policies and key limits far above the
+ * <p>What is private: a {@link KernelPluginContext} of its own (a {@link KernelMetrics#detached()}
+ * instance: the gateway's metrics code, whose series are never scraped; no exporter kinds, no Redis
+ * service, no health contributors reach the gateway, a data directory that is never created, per-minute
+ * statistics and spend board of its own, the statistics rehearsing each request's access-log line
+ * without writing it: {@link AccessLogRehearsal}), a fresh {@code memory} cache backend (the only
+ * backend started: the others talk to servers), its own upstream client, model health and dispatcher, a
+ * {@link SnapshotManager} fed with synthetic rows (a caller key, an {@code openai} provider key whose
+ * base URL is the warm-up's loopback upstream, a model alias, a keyword and a PII guardrail, a cache
+ * policy, and rate-limit policies and key limits far above the
  * warm-up), and plugin settings of its own where the gateway's would reach out or be seen: the
  * observe plugin without access log, memory backends for the cache, rate limit and budgets (those
  * two are read in {@code start}, which the shadow never calls: set anyway, should a plugin read
@@ -117,15 +119,18 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             "budgets", "{\"backend\":\"memory\"}");
 
     private final PooledUpstreamClient upstream;
+    private final KernelMetrics metrics;
     private final List<FilterFactory> factories;
     private final List<CacheBackend> backends;
     private final SnapshotManager snapshots;
     private final ProxyHandler handler;
     private final List<String> filters;
 
-    private ShadowChain(PooledUpstreamClient upstream, List<FilterFactory> factories, List<CacheBackend> backends,
-                        SnapshotManager snapshots, ProxyHandler handler, List<String> filters) {
+    private ShadowChain(PooledUpstreamClient upstream, KernelMetrics metrics, List<FilterFactory> factories,
+                        List<CacheBackend> backends, SnapshotManager snapshots, ProxyHandler handler,
+                        List<String> filters) {
         this.upstream = upstream;
+        this.metrics = metrics;
         this.factories = factories;
         this.backends = backends;
         this.snapshots = snapshots;
@@ -149,14 +154,15 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
         UpstreamClient onlyTheWarmUps = onlyTo(upstreamBase, upstream);
         List<FilterFactory> factories = new ArrayList<>();
         List<CacheBackend> backends = new ArrayList<>();
+        KernelMetrics metrics = KernelMetrics.detached();
         try {
-            KernelPluginContext context = new KernelPluginContext(onlyTheWarmUps, clock, GatewayMetrics.NOOP,
+            KernelPluginContext context = new KernelPluginContext(onlyTheWarmUps, clock, metrics,
                     settings(plugins, configs), Path.of(config.store().dataDir()).resolve("warm-up-never-created"),
                     Duration.ofMillis(config.upstream().timeoutMs()));
             context.registerAll(ProviderAdapter.class, plugins.adapters().values());
             context.registerAll(GuardrailKind.class, plugins.guardrailKinds().values());
             StatsDocuments stats = new StatsDocuments(new UsageRing(clock), new StatsDocuments.Board());
-            context.register(UsageStats.class, stats.ring());
+            context.register(UsageStats.class, new AccessLogRehearsal(stats.ring()));
             context.register(SpendBoard.class, stats.board());
             List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, context);
             CacheBackend memory = plugins.cacheBackends().get("memory");
@@ -186,13 +192,14 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             List<String> ids = new ArrayList<>(state.chain().ids());
             ids.addAll(state.attempt().ids());
             ProxyHandler handler = new ProxyHandler(endpoints, snapshots, new Lifecycle(),
-                    config.proxy().requestBodyLimitBytes(), GatewayMetrics.NOOP, UrlRewrites.compile(List.of()),
+                    config.proxy().requestBodyLimitBytes(), metrics, UrlRewrites.compile(List.of()),
                     new ClientAddress(List.of(), false, "x-forwarded-for"),
                     new RequestValidator(config.proxy().maxJsonDepth(), config.proxy().maxJsonNumberLength()));
-            return new ShadowChain(upstream, factories, backends, snapshots, handler, List.copyOf(ids));
+            return new ShadowChain(upstream, metrics, factories, backends, snapshots, handler, List.copyOf(ids));
         } catch (RuntimeException | LinkageError e) {
             stop(factories, backends);
             upstream.close();
+            metrics.close();
             throw e;
         }
     }
@@ -332,6 +339,7 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
         } finally {
             stop(factories, backends);
             upstream.close();
+            metrics.close();
         }
     }
 

@@ -70,4 +70,52 @@ class KernelMetricsTest {
             next.close();
         }
     }
+
+    @Test
+    void aDetachedInstanceRecordsButNoneOfItsSeriesIsScraped() {
+        m.increment("aisix_test_detached_total", "a", "1");
+        KernelMetrics d = KernelMetrics.detached();
+        try {
+            d.increment("aisix_test_detached_total", "a", "1"); // the gateway's name and labels
+            d.add("aisix_test_detached_total", 2, "a", "1");
+            d.add("aisix_test_detached_total", 0.5, "a", "2");
+            d.observe("aisix_test_detached_seconds", 0.2, "m", "1");
+            d.observe("aisix_test_detached_bytes", 300, "m", "1");
+            d.gauge("aisix_test_detached_gauge", () -> 7);
+            assertEquals(3, d.counterValue("aisix_test_detached_total", "a", "1"), "it records");
+            String text = m.scrape();
+            assertFalse(text.contains(KernelMetrics.DETACHED_PREFIX), text);
+            assertFalse(text.contains("aisix_test_detached_seconds"), text);
+            assertFalse(text.contains("aisix_test_detached_bytes"), text);
+            assertFalse(text.contains("aisix_test_detached_gauge"), text);
+            assertEquals(1, m.counterValue("aisix_test_detached_total", "a", "1"), "the gateway's series is its own");
+            assertTrue(text.matches("(?s).*aisix_test_detached_total\\{a=\"1\",[^}]*} 1\\.0.*"), text);
+        } finally {
+            d.close();
+        }
+        assertTrue(m.scrape().contains("aisix_test_detached_total{"), "closing a detached instance leaves the gateway's");
+    }
+
+    @Test
+    void aScrapeNeverSeesADetachedSeriesBeingCreated() throws Exception {
+        KernelMetrics d = KernelMetrics.detached();
+        AtomicInteger done = new AtomicInteger();
+        Thread creator = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 2_000; i++) {
+                d.increment("aisix_test_racing_total", "i", Integer.toString(i));
+            }
+            done.set(1);
+        });
+        try {
+            int scrapes = 0;
+            while (done.get() == 0 || scrapes == 0) {
+                assertFalse(m.scrape().contains(KernelMetrics.DETACHED_PREFIX), "scrape " + scrapes);
+                scrapes++;
+            }
+            creator.join();
+            assertEquals(1, d.counterValue("aisix_test_racing_total", "i", "1999"));
+        } finally {
+            d.close();
+        }
+    }
 }
