@@ -104,6 +104,8 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
     public static final String MODEL = "aisix-warm-up";
     /** The adapter of the synthetic provider key (the warm-up's upstream answers as OpenAI does). */
     private static final String OPENAI = "openai";
+    /** The filter factory whose plugin writes the access log. */
+    private static final String OBSERVE = "observe";
     /** The shadow's caller key; only its SHA-256 is in the synthetic rows, as in a store. */
     public static final String CALLER_KEY = "sk-aisix-warm-up-caller-0123456789";
     /** A word the shadow's keyword guardrail refuses: the warm-up sends it now and then, so the refusal path runs. */
@@ -162,7 +164,8 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             context.registerAll(ProviderAdapter.class, plugins.adapters().values());
             context.registerAll(GuardrailKind.class, plugins.guardrailKinds().values());
             StatsDocuments stats = new StatsDocuments(new UsageRing(clock), new StatsDocuments.Board());
-            context.register(UsageStats.class, new AccessLogRehearsal(stats.ring()));
+            context.register(UsageStats.class, new AccessLogRehearsal(stats.ring(),
+                    AccessLogRehearsal.accessLogJson(loaderOf(plugins, OBSERVE))));
             context.register(SpendBoard.class, stats.board());
             List<ResourceKind<?>> kinds = ResourceKinds.assemble(plugins, context);
             CacheBackend memory = plugins.cacheBackends().get("memory");
@@ -236,6 +239,19 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
             }
         }
         return out;
+    }
+
+    /**
+     * The class loader of the installed filter factory {@code id} (its plugin folder's), or the
+     * kernel's when none is installed.
+     */
+    private static ClassLoader loaderOf(PluginRegistry plugins, String id) {
+        for (FilterFactory f : plugins.filterFactories()) {
+            if (f.id().equals(id)) {
+                return f.getClass().getClassLoader();
+            }
+        }
+        return ShadowChain.class.getClassLoader();
     }
 
     /** A second instance of an installed extension, through its public no-argument constructor; null if it has none. */

@@ -1,10 +1,12 @@
 package io.aisix.kernel.warmup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.aisix.kernel.logging.LogLineFormatter;
 import io.aisix.spi.observe.UsageEvent;
+import io.aisix.support.observe.UsageEventJson;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +70,8 @@ class AccessLogRehearsalTest {
         parent.addHandler(above);
         List<UsageEvent> recorded = new ArrayList<>();
         try {
-            AccessLogRehearsal r = new AccessLogRehearsal(recorded::add, access);
+            AccessLogRehearsal r = new AccessLogRehearsal(recorded::add,
+                    AccessLogRehearsal.accessLogJson(AccessLogRehearsalTest.class.getClassLoader()), access);
             UsageEvent e = event();
             r.record(e);
             r.record(e);
@@ -94,5 +97,23 @@ class AccessLogRehearsalTest {
             access.setLevel(null);
             parent.setUseParentHandlers(true);
         }
+    }
+
+    @Test
+    void theAccessLogsJsonIsTheCopyOfTheGivenClassLoader() throws Exception {
+        java.net.URL support = UsageEventJson.class.getProtectionDomain().getCodeSource().getLocation();
+        List<UsageEvent> recorded = new ArrayList<>();
+        // a loader of its own over the support library, sharing the SPI like a plugin folder's
+        try (var loader = new io.aisix.kernel.plugin.PluginClassLoader("test", new java.net.URL[] {support},
+                AccessLogRehearsalTest.class.getClassLoader())) {
+            Class<?> own = Class.forName(UsageEventJson.class.getName(), true, loader);
+            assertNotSame(UsageEventJson.class, own, "the test needs a second copy");
+            StringBuilder line = new StringBuilder();
+            AccessLogRehearsal.accessLogJson(loader).accept(event(), line);
+            assertEquals(UsageEventJson.toJson(event(), false), line.toString(), "the same line, by that copy");
+        }
+        StringBuilder fallback = new StringBuilder();
+        AccessLogRehearsal.accessLogJson(new ClassLoader(null) { }).accept(event(), fallback);
+        assertEquals(UsageEventJson.toJson(event(), false), fallback.toString(), "the kernel's when it has none");
     }
 }
