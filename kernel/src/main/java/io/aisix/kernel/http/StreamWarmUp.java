@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -67,7 +68,8 @@ import java.util.logging.Logger;
  * statistic or model health is touched, and the private server, client and shadow are closed when
  * it ends.
  *
- * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time,
+ * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time but
+ * for the last {@link #BURSTS} bursts of {@link #BURST} sent at once,
  * stopped after {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends
  * it (logged at FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
  */
@@ -85,6 +87,16 @@ public final class StreamWarmUp implements AutoCloseable {
     static final int LONG_EVERY = 16;
     static final int LONG_EVENTS = 64;
     static final int CONCURRENCY = 4;
+    /**
+     * Requests sent at the same instant in each of the last {@link #BURSTS} bursts. At
+     * {@link #CONCURRENCY} only, the code compiled for the first callers' burst had never seen
+     * requests pile up: pools found empty, rate-limit counters contended, the virtual-thread
+     * scheduler's paths with many threads runnable. Its first burst of new streams then fell back
+     * to the interpreter there (uncommon traps in {@code Json.SlotPool.acquirePooled} and the memory
+     * rate limiter at the burst's first instant) until C2 compiled those methods again.
+     */
+    static final int BURST = 64;
+    static final int BURSTS = 2;
     static final long MAX_MILLIS = 30_000;
     private static final String PATH = "/v1/chat/completions";
     /** The private server's upstream route: the shadow's provider key has {@code <server>/upstream/v1} as its base. */
@@ -132,6 +144,8 @@ public final class StreamWarmUp implements AutoCloseable {
     private final RequestValidator validator;
     private final Endpoint endpoint;
     private final int rounds;
+    private final int burst;
+    private final AtomicInteger callers = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger events = new AtomicInteger();
     private final AtomicInteger answers = new AtomicInteger();
@@ -154,14 +168,18 @@ public final class StreamWarmUp implements AutoCloseable {
      * @param validator the proxy's request validator
      * @param endpoint  the chat completions endpoint, whose requests the validator parses
      * @param rounds    requests to run ({@link #ROUNDS} in the gateway)
+     * @param burst     the last {@link #BURSTS} times this many of the rounds are sent at once
+     *                  ({@link #BURST} in the gateway); at most {@link #CONCURRENCY}: all of them
+     *                  {@code CONCURRENCY} at a time
      * @param shadows   builds the chain the requests run through; null: the private server answers them itself
      */
     StreamWarmUp(GatewayConfig.Upstream upstream, RequestValidator validator, Endpoint endpoint, int rounds,
-                 Shadows shadows) {
+                 int burst, Shadows shadows) {
         this.upstream = upstream;
         this.validator = validator;
         this.endpoint = endpoint;
         this.rounds = rounds;
+        this.burst = burst > CONCURRENCY ? Math.min(burst, rounds / BURSTS) : 0;
         this.shadows = shadows;
     }
 
@@ -173,7 +191,7 @@ public final class StreamWarmUp implements AutoCloseable {
      */
     public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows) {
         StreamWarmUp w = new StreamWarmUp(config.upstream(), new RequestValidator(config.proxy().maxJsonDepth(),
-                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, shadows);
+                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, BURST, shadows);
         if (w.endpoint == null) {
             return null;
         }
@@ -222,6 +240,11 @@ public final class StreamWarmUp implements AutoCloseable {
         return events.get();
     }
 
+    /** Caller threads started: {@link #CONCURRENCY}, then one per request of each burst (for tests). */
+    int callers() {
+        return callers.get();
+    }
+
     /** Connections the private server accepted. */
     int connections() {
         return connections.size();
@@ -242,7 +265,7 @@ public final class StreamWarmUp implements AutoCloseable {
         // set up as the proxy listener is (Listeners), so the same connection and HTTP/1 code runs
         ConnectionGuard guard = new ConnectionGuard("warm-up", new ConnectionGuard.Limits(Duration.ofSeconds(10),
                 // the callers' connections and the shadow's to the upstream route, with room for those closing
-                Duration.ofSeconds(10), Duration.ofSeconds(10), CONCURRENCY * 4),
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Math.max(CONCURRENCY, burst) * 4),
                 new ListenerErrors(ListenerErrors.Style.PROXY));
         WebServer server = guard.apply(WebServer.builder()
                 .shutdownHook(false)
@@ -261,32 +284,32 @@ public final class StreamWarmUp implements AutoCloseable {
                 shadow = built;
                 String url = "http://127.0.0.1:" + server.port() + PATH;
                 AtomicInteger next = new AtomicInteger();
-                List<Thread> callers = new ArrayList<>();
+                int steady = rounds - BURSTS * burst;
+                List<Thread> threads = new ArrayList<>();
                 for (int i = 0; i < CONCURRENCY; i++) {
-                    callers.add(Thread.ofVirtual().name("aisix-warm-up-" + i).start(() -> {
-                        try {
-                            int n;
-                            while (!stopped && System.nanoTime() < deadline && (n = next.getAndIncrement()) < rounds) {
-                                Shadow through = shadow;
-                                try {
-                                    stream(client, url, n, through);
-                                } catch (RuntimeException e) {
-                                    if (through == null) {
-                                        throw e;
-                                    }
-                                    // the rest without the plugins' chain: the kernel's share still warms
-                                    shadow = null;
-                                    LOG.log(Level.FINE, "warm-up goes on without the plugins' chain", e);
-                                }
-                            }
-                        } catch (RuntimeException e) {
-                            stopped = true;
-                            LOG.log(Level.FINE, "warm-up ended early", e);
+                    threads.add(caller("aisix-warm-up-" + i, () -> {
+                        int n;
+                        while (going(deadline) && (n = next.getAndIncrement()) < steady) {
+                            request(client, url, n);
                         }
                     }));
                 }
-                for (Thread c : callers) {
-                    c.join();
+                join(threads);
+                for (int b = 0; b < BURSTS && burst > 0 && going(deadline); b++) {
+                    // the requests of a burst wait for each other, then go together, as a burst of new callers
+                    CountDownLatch go = new CountDownLatch(burst);
+                    int first = steady + b * burst;
+                    for (int i = 0; i < burst; i++) {
+                        int n = first + i;
+                        threads.add(caller("aisix-warm-up-burst-" + i, () -> {
+                            go.countDown();
+                            go.await();
+                            if (going(deadline)) {
+                                request(client, url, n);
+                            }
+                        }));
+                    }
+                    join(threads);
                 }
             } finally {
                 server.stop();
@@ -301,6 +324,53 @@ public final class StreamWarmUp implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "warm-up could not start", e);
+        }
+    }
+
+    private boolean going(long deadline) {
+        return !stopped && System.nanoTime() < deadline;
+    }
+
+    /** Work of a caller thread; it may wait on a latch. */
+    @FunctionalInterface
+    private interface Calls {
+        void run() throws InterruptedException;
+    }
+
+    /** A virtual thread sending warm-up requests; a failure other than the shadow's ends the warm-up. */
+    private Thread caller(String name, Calls calls) {
+        callers.incrementAndGet();
+        return Thread.ofVirtual().name(name).start(() -> {
+            try {
+                calls.run();
+            } catch (InterruptedException e) {
+                stopped = true;
+            } catch (RuntimeException e) {
+                stopped = true;
+                LOG.log(Level.FINE, "warm-up ended early", e);
+            }
+        });
+    }
+
+    private static void join(List<Thread> threads) throws InterruptedException {
+        for (Thread t : threads) {
+            t.join();
+        }
+        threads.clear();
+    }
+
+    /** Request {@code n} through the shadow; the shadow is dropped (the rest without it) when it fails one. */
+    private void request(Http1UpstreamClient client, String url, int n) {
+        Shadow through = shadow;
+        try {
+            stream(client, url, n, through);
+        } catch (RuntimeException e) {
+            if (through == null) {
+                throw e;
+            }
+            // the rest without the plugins' chain: the kernel's share still warms
+            shadow = null;
+            LOG.log(Level.FINE, "warm-up goes on without the plugins' chain", e);
         }
     }
 
@@ -419,7 +489,7 @@ public final class StreamWarmUp implements AutoCloseable {
             choice.putObject("message").put("role", "assistant").put("content", "A short warm-up answer.")
                     .putNull("refusal");
             choice.putNull("logprobs").put("finish_reason", "stop");
-            usage(done);
+            usage(done, nth);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             res.send(json.writeValueAsBytes(done));
             return;
@@ -443,7 +513,7 @@ public final class StreamWarmUp implements AutoCloseable {
                 ObjectNode last = json.createObjectNode().put("id", id).put("object", "chat.completion.chunk")
                         .put("created", created).put("model", model).put("system_fingerprint", "fp_warm_up");
                 last.putArray("choices");
-                usage(last);
+                usage(last, nth);
                 event(out, last);
             }
             out.write(DONE);
@@ -468,9 +538,13 @@ public final class StreamWarmUp implements AutoCloseable {
         out.flush();
     }
 
-    private static void usage(ObjectNode answer) {
-        answer.putObject("usage").put("prompt_tokens", 24).put("completion_tokens", EVENTS).put("total_tokens",
-                24 + EVENTS);
+    /** As OpenAI reports usage today, the details objects included (every other with cached prompt tokens). */
+    private static void usage(ObjectNode answer, int nth) {
+        ObjectNode u = answer.putObject("usage").put("prompt_tokens", 24).put("completion_tokens", EVENTS)
+                .put("total_tokens", 24 + EVENTS);
+        u.putObject("prompt_tokens_details").put("cached_tokens", nth % 2 == 0 ? 0 : 16).put("audio_tokens", 0);
+        u.putObject("completion_tokens_details").put("reasoning_tokens", 0).put("audio_tokens", 0)
+                .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
     }
 
     /** Stops the warm-up (the gateway closes) and waits briefly for it to end. */
