@@ -116,8 +116,11 @@ public final class StreamWarmUp implements AutoCloseable {
         /** Answers the private server's chat completions route as the proxy listener answers it. */
         io.helidon.webserver.http.Handler proxy();
 
-        /** The model alias the shadow serves. */
-        String model();
+        /**
+         * The model alias of the {@code n}-th request: the shadow's aliases in turn, so that every way
+         * its policies match (a policy for that alias, one for all) runs.
+         */
+        String model(int n);
 
         /** The {@code Authorization} value of the shadow's caller. */
         String authorization();
@@ -424,7 +427,7 @@ public final class StreamWarmUp implements AutoCloseable {
         boolean stream = n % WHOLE_EVERY != 1;
         boolean refuse = s != null && s.refusedWord() != null && n % REFUSED_EVERY == REFUSED_EVERY - 1;
         int prompt = n % REPEAT_EVERY == REPEAT_EVERY - 1 ? n - WHOLE_EVERY : n;
-        byte[] body = request(s != null ? s.model() : "warm-up", prompt, stream, refuse ? s.refusedWord() : null);
+        byte[] body = request(s != null ? s.model(prompt) : "warm-up", prompt, stream, refuse ? s.refusedWord() : null);
         UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", s != null ? s.authorization()
                 : "Bearer warm-up", "content-type", "application/json", "accept", stream ? "text/event-stream"
                 : "application/json"), body, stream);

@@ -83,8 +83,8 @@ import java.util.logging.Logger;
  * without writing it: {@link AccessLogRehearsal}), a fresh {@code memory} cache backend (the only
  * backend started: the others talk to servers), its own upstream client, model health and dispatcher, a
  * {@link SnapshotManager} fed with synthetic rows (a caller key, an {@code openai} provider key whose
- * base URL is the warm-up's loopback upstream, a model alias, a keyword and a PII guardrail, a cache
- * policy, and rate-limit policies and key limits far above the
+ * base URL is the warm-up's loopback upstream, two model aliases, a keyword and a PII guardrail, a
+ * cache policy for one alias and one for all, and rate-limit policies and key limits far above the
  * warm-up), and plugin settings of its own where the gateway's would reach out or be seen: the
  * observe plugin without access log, memory backends for the cache, rate limit and budgets (those
  * two are read in {@code start}, which the shadow never calls: set anyway, should a plugin read
@@ -102,6 +102,12 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
     private static final ObjectMapper JSON = Json.mapper();
     /** The shadow's model alias (public: tests configure a gateway with the shadow's own rows). */
     public static final String MODEL = "aisix-warm-up";
+    /**
+     * Its second alias, which no cache policy names: its requests fall through to the policy for
+     * all models (shared scope), where {@link #MODEL}'s match its own (caller key scope), so that
+     * both ways of matching and both scopes run.
+     */
+    static final String OTHER_MODEL = "aisix-warm-up-other";
     /** The adapter of the synthetic provider key (the warm-up's upstream answers as OpenAI does). */
     private static final String OPENAI = "openai";
     /** The filter factory whose plugin writes the access log. */
@@ -283,6 +289,8 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
                 + "\"sk-aisix-warm-up-upstream-0123\",\"api_base\":\"" + upstreamBase + "\"}");
         rows.put("models/warm-up-model", "{\"display_name\":\"" + MODEL + "\",\"provider_key_id\":\"warm-up-key\","
                 + "\"model_name\":\"gpt-warm-up\"}");
+        rows.put("models/warm-up-other-model", "{\"display_name\":\"" + OTHER_MODEL + "\",\"provider_key_id\":"
+                + "\"warm-up-key\",\"model_name\":\"gpt-warm-up\"}");
         rows.put("api_keys/warm-up-caller", "{\"display_name\":\"warm-up\",\"key_hash\":\""
                 + Digests.sha256Hex(CALLER_KEY) + "\",\"allowed_models\":[\"*\"],\"rate_limit\":{\"rpm\":1000000000,"
                 + "\"tpm\":1000000000000,\"concurrency\":100000}}");
@@ -295,6 +303,8 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
                 + "{\"type\":\"api_key\",\"action\":\"mask\"}]}");
         rows.put("cache_policies/warm-up-cache", "{\"name\":\"warm-up-cache\",\"applies_to\":\"model:" + MODEL
                 + "\",\"ttl_seconds\":600}");
+        rows.put("cache_policies/warm-up-cache-all", "{\"name\":\"warm-up-cache-all\",\"applies_to\":\"all\","
+                + "\"scope\":\"shared\",\"ttl_seconds\":600}");
         rows.put("rate_limit_policies/warm-up-limit", "{\"name\":\"warm-up-limit\",\"scope\":\"api_key\","
                 + "\"window\":\"minute\",\"max_requests\":1000000000}");
         rows.put("rate_limit_policies/warm-up-model-limit", "{\"name\":\"warm-up-model-limit\",\"scope\":\"model\","
@@ -324,8 +334,8 @@ public final class ShadowChain implements StreamWarmUp.Shadow {
     }
 
     @Override
-    public String model() {
-        return MODEL;
+    public String model(int n) {
+        return n % 2 == 0 ? MODEL : OTHER_MODEL;
     }
 
     @Override

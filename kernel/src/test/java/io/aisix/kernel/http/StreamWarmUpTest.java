@@ -83,7 +83,7 @@ class StreamWarmUpTest {
             }
 
             @Override
-            public String model() {
+            public String model(int n) {
                 return "m";
             }
 
