@@ -69,7 +69,7 @@ import java.util.logging.Logger;
  * it ends.
  *
  * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time but
- * for the last {@link #BURSTS} bursts of {@link #BURST} sent at once,
+ * for {@link #BURSTS} bursts of {@link #BURST} sent at once halfway,
  * stopped after {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends
  * it (logged at FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
  */
@@ -88,7 +88,7 @@ public final class StreamWarmUp implements AutoCloseable {
     static final int LONG_EVENTS = 64;
     static final int CONCURRENCY = 4;
     /**
-     * Requests sent at the same instant in each of the last {@link #BURSTS} bursts. At
+     * Requests sent at the same instant in each of {@link #BURSTS} bursts, halfway through the rounds. At
      * {@link #CONCURRENCY} only, the code compiled for the first callers' burst had never seen
      * requests pile up: pools found empty, rate-limit counters contended, the virtual-thread
      * scheduler's paths with many threads runnable. Its first burst of new streams then fell back
@@ -171,7 +171,7 @@ public final class StreamWarmUp implements AutoCloseable {
      * @param validator the proxy's request validator
      * @param endpoint  the chat completions endpoint, whose requests the validator parses
      * @param rounds    requests to run ({@link #ROUNDS} in the gateway)
-     * @param burst     the last {@link #BURSTS} times this many of the rounds are sent at once
+     * @param burst     halfway, {@link #BURSTS} times this many of the rounds are sent at once
      *                  ({@link #BURST} in the gateway); at most {@link #CONCURRENCY}: all of them
      *                  {@code CONCURRENCY} at a time
      * @param shadows   builds the chain the requests run through; null: the private server answers them itself
@@ -243,7 +243,10 @@ public final class StreamWarmUp implements AutoCloseable {
         return events.get();
     }
 
-    /** Caller threads started: {@link #CONCURRENCY}, then one per request of each burst (for tests). */
+    /**
+     * Caller threads started: {@link #CONCURRENCY} for the steady rounds (twice with bursts: before and
+     * after them) and one per request of each burst (for tests).
+     */
     int callers() {
         return callers.get();
     }
@@ -286,34 +289,16 @@ public final class StreamWarmUp implements AutoCloseable {
                 built = shadow("http://127.0.0.1:" + server.port() + UPSTREAM);
                 shadow = built;
                 String url = "http://127.0.0.1:" + server.port() + PATH;
-                AtomicInteger next = new AtomicInteger();
-                int steady = rounds - BURSTS * burst;
-                List<Thread> threads = new ArrayList<>();
-                for (int i = 0; i < CONCURRENCY; i++) {
-                    threads.add(caller("aisix-warm-up-" + i, () -> {
-                        int n;
-                        while (going(deadline) && (n = next.getAndIncrement()) < steady) {
-                            request(client, url, n);
-                        }
-                    }));
-                }
-                join(threads);
+                // half the steady rounds, the bursts, then the other half: the bursts deoptimise what
+                // was compiled without them, and C2 compiles it again while the second half runs,
+                // not in the first callers' burst
+                int steadyRounds = rounds - BURSTS * burst;
+                int half = burst > 0 ? steadyRounds / 2 : steadyRounds;
+                steady(client, url, 0, half, deadline);
                 for (int b = 0; b < BURSTS && burst > 0 && going(deadline); b++) {
-                    // the requests of a burst wait for each other, then go together, as a burst of new callers
-                    CountDownLatch go = new CountDownLatch(burst);
-                    int first = steady + b * burst;
-                    for (int i = 0; i < burst; i++) {
-                        int n = first + i;
-                        threads.add(caller("aisix-warm-up-burst-" + i, () -> {
-                            go.countDown();
-                            go.await();
-                            if (going(deadline)) {
-                                request(client, url, n);
-                            }
-                        }));
-                    }
-                    join(threads);
+                    burst(client, url, half + b * burst, deadline);
                 }
+                steady(client, url, half + BURSTS * burst, rounds, deadline);
             } finally {
                 server.stop();
                 if (built != null) {
@@ -328,6 +313,42 @@ public final class StreamWarmUp implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "warm-up could not start", e);
         }
+    }
+
+    /** Rounds {@code from} to {@code to} (exclusive), {@link #CONCURRENCY} at a time. */
+    private void steady(Http1UpstreamClient client, String url, int from, int to, long deadline)
+            throws InterruptedException {
+        if (from >= to) {
+            return;
+        }
+        AtomicInteger next = new AtomicInteger(from);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < CONCURRENCY; i++) {
+            threads.add(caller("aisix-warm-up-" + i, () -> {
+                int n;
+                while (going(deadline) && (n = next.getAndIncrement()) < to) {
+                    request(client, url, n);
+                }
+            }));
+        }
+        join(threads);
+    }
+
+    /** {@link #burst} rounds from {@code first} on, sent at once, as a burst of new callers sends them. */
+    private void burst(Http1UpstreamClient client, String url, int first, long deadline) throws InterruptedException {
+        CountDownLatch go = new CountDownLatch(burst);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+            int n = first + i;
+            threads.add(caller("aisix-warm-up-burst-" + i, () -> {
+                go.countDown();
+                go.await();
+                if (going(deadline)) {
+                    request(client, url, n);
+                }
+            }));
+        }
+        join(threads);
     }
 
     private boolean going(long deadline) {

@@ -45,12 +45,12 @@ class StreamWarmUpTest {
     }
 
     @Test
-    void theLastRoundsGoInBurstsOfRequestsSentAtOnce() throws Exception {
+    void halfwayRoundsGoInBurstsOfRequestsSentAtOnce() throws Exception {
         StreamWarmUp w = warmUp(40, 16, null);
         w.start();
         assertTrue(w.await(120_000), "the warm-up ends by itself");
-        assertEquals(StreamWarmUp.CONCURRENCY + StreamWarmUp.BURSTS * 16, w.callers(),
-                "the steady rounds on the usual callers, then a caller per request of each burst");
+        assertEquals(2 * StreamWarmUp.CONCURRENCY + StreamWarmUp.BURSTS * 16, w.callers(),
+                "the steady rounds on the usual callers before and after the bursts, a caller per request of each burst");
         assertEquals(40, w.streams() + w.wholeAnswers(), "every request of the bursts answered too");
         assertEquals(40 / StreamWarmUp.WHOLE_EVERY, w.wholeAnswers());
         assertTrue(w.connections() >= 20, "every other stream on a new connection: " + w.connections());
