@@ -90,7 +90,7 @@ public final class ProbeChecks {
      * {@code <name> at <target> down since <since>: <error>}. Its gating and status are read
      * inside the check, so a contributor that throws fails readiness only, never liveness.
      */
-    public static HealthCheck dependency(HealthContributor dependency) {
+    private static HealthCheck dependency(HealthContributor dependency) {
         return check(HealthCheckType.READINESS, dependency.name(), () -> {
             if (!dependency.gatesReadiness()) {
                 return null;

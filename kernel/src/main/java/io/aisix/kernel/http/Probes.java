@@ -1,7 +1,5 @@
 package io.aisix.kernel.http;
 
-import io.aisix.kernel.snapshot.SnapshotManager;
-import io.aisix.kernel.store.ConfigStore;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -45,11 +43,6 @@ public final class Probes implements HttpService {
      */
     public Probes(Supplier<List<HealthCheck>> checks) {
         this.checks = checks;
-    }
-
-    /** The probes over the kernel's checks ({@link ProbeChecks#kernel}). */
-    public Probes(Lifecycle lifecycle, SnapshotManager snapshots, ConfigStore store, boolean readyWhileDisconnected) {
-        this(ProbeChecks.gateway(lifecycle, snapshots, store, readyWhileDisconnected, List::of));
     }
 
     @Override
