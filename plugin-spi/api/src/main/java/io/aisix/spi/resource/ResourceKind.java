@@ -38,6 +38,15 @@ public interface ResourceKind<T> {
     }
 
     /**
+     * Fields a row written by hand (a resources file) may fill with another resource's name
+     * instead of its id, resolved to the id when the file is read ({@link NameReference}). Empty by
+     * default: the file then holds ids, as the store does.
+     */
+    default List<NameReference> nameReferences() {
+        return List.of();
+    }
+
+    /**
      * Top-level string fields that hold secrets: masked on every read; when a PUT omits all of them
      * (they may be spellings of one secret, as {@code api_key} and {@code secret}), the stored ones
      * are kept (plugin-support's {@code SecretFields} applies both rules).

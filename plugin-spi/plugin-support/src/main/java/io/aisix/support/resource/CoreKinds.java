@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Model;
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.resource.ProviderKey;
 import io.aisix.spi.resource.RateLimit;
@@ -80,6 +81,11 @@ public final class CoreKinds {
         @Override
         public Optional<String> uniqueName(Guardrail value) {
             return Optional.of(value.name());
+        }
+
+        @Override
+        public List<NameReference> nameReferences() {
+            return List.of(new NameReference("/applies_to", API_KEYS.name(), "api_key:"));
         }
     };
 

@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrails;
 
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.Reference;
 import io.aisix.support.resource.FieldReader;
 import io.aisix.support.resource.ReaderKind;
@@ -13,7 +14,8 @@ import java.util.Set;
  * {@code team}, {@code passthrough_route}), {@code scope_id} (required unless {@code env}),
  * {@code priority}* (an integer, higher first), {@code enabled} [true]; AISIX's {@code env_id} is
  * accepted and not read (AISIX does not read it either). The guardrail it names must exist when
- * written through the Admin API, and a guardrail cannot be deleted while attached.
+ * written through the Admin API, and a guardrail cannot be deleted while attached. A resources
+ * file may give {@code guardrail_id} as the guardrail's {@code name}.
  */
 public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachment> {
     static final String NAME = "guardrail_attachments";
@@ -44,5 +46,10 @@ public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachmen
     @Override
     public List<Reference> references(GuardrailAttachment value) {
         return List.of(new Reference("guardrails", value.guardrailId(), "/guardrail_id", false));
+    }
+
+    @Override
+    public List<NameReference> nameReferences() {
+        return List.of(new NameReference("/guardrail_id", "guardrails"));
     }
 }
