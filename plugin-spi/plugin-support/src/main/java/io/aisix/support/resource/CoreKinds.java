@@ -74,9 +74,16 @@ public final class CoreKinds {
                     "mcp_rate_limits"),
             Set.of(), CoreKinds::callerKey);
 
+    /**
+     * The fields every guardrail has. A guardrail kind's own fields (keyword's {@code patterns},
+     * pii's {@code detectors}, webhook's {@code url}, ...) are that kind's: the installed
+     * {@link io.aisix.spi.guardrail.GuardrailKind}s add them, their secrets and their schemas
+     * (plugin-support's {@code GuardrailRegistry.validating}). The one exception is
+     * {@code headers}, masked on read whatever kinds are installed: AISIX's webhook guardrail keeps
+     * credentials there, and a row stored before its kind's plugin was removed must not show them.
+     */
     public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
-            Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to", "patterns",
-                    "detectors", "custom_patterns", "url", "headers", "timeout_ms"),
+            Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to"),
             Set.of(), Set.of("headers"), CoreKinds::guardrail) {
         @Override
         public Optional<String> uniqueName(Guardrail value) {

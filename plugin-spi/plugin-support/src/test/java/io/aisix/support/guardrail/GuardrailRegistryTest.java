@@ -108,6 +108,22 @@ class GuardrailRegistryTest {
                 "{\"name\":\"n\",\"kind\":\"words\",\"words\":[]}"))), Optional.of("n"));
     }
 
+    /**
+     * The guardrails kind reads the common fields; every other field it knows is an installed
+     * kind's own (a third party's kind's fields are its, as keyword's {@code patterns} are keyword's).
+     */
+    @Test
+    void theKnownFieldsAreTheCommonOnesPlusTheInstalledKinds() {
+        Set<String> common = Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open",
+                "applies_to");
+        assertEquals(common, CoreKinds.GUARDRAILS.knownFields());
+        Set<String> withWords = new java.util.HashSet<>(common);
+        withWords.addAll(WORDS.fields());
+        assertEquals(withWords, validating.knownFields());
+        assertEquals(common, GuardrailRegistry.of(Map.of()).validating(CoreKinds.GUARDRAILS, null).knownFields(),
+                "no kind installed, no kind's fields");
+    }
+
     @Test
     void secretsOfTheInstalledKindsAreAddedToTheBaseKinds() {
         assertEquals(Set.of("headers"), CoreKinds.GUARDRAILS.secretMaps(), "the AISIX webhook field, kind or not");
