@@ -24,8 +24,11 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The resource kinds every gateway has (provider keys, models, caller keys, guardrails and
- * passthrough routes), with the validation shared by the Admin API and the store loader. Kinds that
+ * The kernel's resource kinds, with the validation shared by the Admin API and the store loader:
+ * those every gateway has (provider keys, models, caller keys), passthrough routes (the kernel
+ * routes {@code /passthrough/} and forwards with the route's key) and the common fields of
+ * guardrails (validating a row takes every installed guardrail kind and a context, which only the
+ * kernel holds when it assembles the kinds; each kind's own fields are that kind's). Kinds that
  * belong to one plugin ({@code cache_policies}, {@code rate_limit_policies},
  * {@code observability_exporters}, {@code budgets}, ...) are that plugin's {@link ResourceKind} services. Field names follow AISIX so its rows load unchanged; fields this gateway
  * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
