@@ -70,10 +70,11 @@ public final class ResourcesFile {
 
     /**
      * AISIX's resource collections that this gateway does not serve unless a plugin declares the
-     * kind ({@code guardrail_attachments} is the {@code guardrails} plugin's).
+     * kind ({@code guardrails} and {@code guardrail_attachments} are the {@code guardrails} plugin's).
      */
     static final Set<String> AISIX_COLLECTIONS = Set.of("mcp_servers", "mcp_policies", "mcp_auth_settings",
-            "a2a_agents", "oidc_providers", "claim_mappings", "passthrough_routes", "guardrail_attachments");
+            "a2a_agents", "oidc_providers", "claim_mappings", "passthrough_routes", "guardrails",
+            "guardrail_attachments");
 
     /** A field a file may give instead of a stored one; the reader turns the first into the second. */
     record StandIn(String kind, String fileField, String storedField, String description) {

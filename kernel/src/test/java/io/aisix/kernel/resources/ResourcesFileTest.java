@@ -18,7 +18,7 @@ import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.Digests;
 import io.aisix.support.Json;
-import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.support.resource.FieldReader;
 import java.io.IOException;
@@ -41,7 +41,10 @@ class ResourcesFileTest {
     private static final Map<String, String> ENV = Map.of("OPENAI_API_KEY", "sk-openai-secret-1234",
             "DEEPSEEK_API_KEY", "sk-deepseek-secret-5678", "APP_KEY", APP_KEY);
 
-    /** The kinds as a gateway assembles them, with a minimal {@code keyword} guardrail kind. */
+    /**
+     * The kinds as a gateway with the guardrails plugin assembles them, with a minimal
+     * {@code keyword} guardrail kind.
+     */
     static List<ResourceKind<?>> kinds() {
         GuardrailKind keyword = new GuardrailKind() {
             @Override
@@ -65,11 +68,9 @@ class ResourcesFileTest {
         KernelPluginContext context = new KernelPluginContext(req -> {
             throw new AssertionError("no upstream calls");
         }, Clock.systemUTC());
-        GuardrailRegistry guardrails = GuardrailRegistry.of(Map.of("keyword", keyword));
-        List<ResourceKind<?>> out = new ArrayList<>();
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            out.add(k == CoreKinds.GUARDRAILS ? guardrails.validating(CoreKinds.GUARDRAILS, context) : k);
-        }
+        context.registerAll(GuardrailKind.class, List.of(keyword));
+        List<ResourceKind<?>> out = new ArrayList<>(CoreKinds.all());
+        out.add(GuardrailsKind.KIND.bind(context)); // as the guardrails plugin serves it
         return out;
     }
 
@@ -151,6 +152,19 @@ class ResourcesFileTest {
         JsonNode alone = value(r, "tenant_tags", FileIds.of("tenant_tags", "left-alone"));
         assertEquals("ops-key", alone.get("owner").asText());
         assertEquals("app", alone.get("subject").asText(), "not a caller key's name under subject_type team");
+    }
+
+    /** Without the guardrails plugin, AISIX's guardrails are a collection this gateway ignores, not an error. */
+    @Test
+    void guardrailsWithoutTheGuardrailsPluginAreIgnoredNotRefused() {
+        ResourcesFile.Result r = new ResourcesFile(CoreKinds.all()).read("r.yaml", new StringReader("""
+                _format_version: "1"
+                guardrails:
+                  - { name: words, kind: keyword, patterns: [{ value: secret }] }
+                """), Map.of());
+        assertTrue(r.valid(), r.errors().toString());
+        assertEquals(List.of("r.yaml:2:1: /guardrails: collection guardrails (1 row) is not served by this gateway; "
+                + "ignored"), r.notices().stream().map(Finding::toString).toList());
     }
 
     private static ResourcesFile.Result readText(String yaml, Map<String, String> env) {
@@ -281,7 +295,7 @@ class ResourcesFileTest {
                 "41 /guardrails/0/hook_point: must be one of [input, output, both]",
                 "42 /guardrails/1/patterns: is required",
                 "45 /widgets: unknown collection 'widgets' (this gateway serves: provider_keys, models, api_keys, "
-                        + "guardrails, passthrough_routes)");
+                        + "passthrough_routes, guardrails)");
         assertEquals(want, got);
         assertTrue(r.errors().stream().allMatch(e -> e.file().equals("broken.yaml") && e.column() > 0));
         assertFalse(r.errors().toString().contains("sk-plaintext-never-allowed"), "values are never echoed");

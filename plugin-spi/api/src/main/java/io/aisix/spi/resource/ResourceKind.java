@@ -27,6 +27,19 @@ public interface ResourceKind<T> {
      */
     T decode(String id, JsonNode value);
 
+    /**
+     * The kind as this gateway serves it. The kernel calls it once for each kind when it assembles
+     * the gateway's kinds (at start, and for offline validation), with the context its validators
+     * run under; {@link io.aisix.spi.PluginContext#services} then lists the installed extensions
+     * (guardrail kinds, exporter kinds, provider adapters). A kind whose rows are validated by
+     * other plugins' extensions returns a kind that uses them (the {@code guardrails} kind adds
+     * the installed guardrail kinds' checks and fields); the result must have the same
+     * {@link #name()}, and must neither start anything nor call out. The default is this kind.
+     */
+    default ResourceKind<T> bind(io.aisix.spi.PluginContext context) {
+        return this;
+    }
+
     /** The name that must be unique within the kind (409 on a duplicate), if the kind has one. */
     default Optional<String> uniqueName(T value) {
         return Optional.empty();

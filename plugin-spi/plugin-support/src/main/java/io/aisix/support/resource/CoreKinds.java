@@ -3,9 +3,7 @@ package io.aisix.support.resource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Model;
-import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.resource.ProviderKey;
 import io.aisix.spi.resource.RateLimit;
@@ -25,13 +23,12 @@ import java.util.Set;
 
 /**
  * The kernel's resource kinds, with the validation shared by the Admin API and the store loader:
- * those every gateway has (provider keys, models, caller keys), passthrough routes (the kernel
- * routes {@code /passthrough/} and forwards with the route's key) and the common fields of
- * guardrails (validating a row takes every installed guardrail kind and a context, which only the
- * kernel holds when it assembles the kinds; each kind's own fields are that kind's). Kinds that
- * belong to one plugin ({@code cache_policies}, {@code rate_limit_policies},
- * {@code observability_exporters}, {@code budgets}, ...) are that plugin's {@link ResourceKind} services. Field names follow AISIX so its rows load unchanged; fields this gateway
- * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
+ * those every gateway has (provider keys, models, caller keys) and passthrough routes (the kernel
+ * itself routes {@code /passthrough/} and forwards with the route's key). Kinds that belong to one
+ * plugin ({@code guardrails}, {@code cache_policies}, {@code rate_limit_policies},
+ * {@code observability_exporters}, {@code budgets}, ...) are that plugin's {@link ResourceKind}
+ * services. Field names follow AISIX so its rows load unchanged; fields this gateway does not
+ * implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
 public final class CoreKinds {
     private static final List<String> HASH_ON_TYPES = List.of("header", "cookie", "api_key", "client_ip");
@@ -78,28 +75,6 @@ public final class CoreKinds {
             Set.of(), CoreKinds::callerKey);
 
     /**
-     * The fields every guardrail has. A guardrail kind's own fields (keyword's {@code patterns},
-     * pii's {@code detectors}, webhook's {@code url}, ...) are that kind's: the installed
-     * {@link io.aisix.spi.guardrail.GuardrailKind}s add them, their secrets and their schemas
-     * (plugin-support's {@code GuardrailRegistry.validating}). The one exception is
-     * {@code headers}, masked on read whatever kinds are installed: AISIX's webhook guardrail keeps
-     * credentials there, and a row stored before its kind's plugin was removed must not show them.
-     */
-    public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
-            Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to"),
-            Set.of(), Set.of("headers"), CoreKinds::guardrail) {
-        @Override
-        public Optional<String> uniqueName(Guardrail value) {
-            return Optional.of(value.name());
-        }
-
-        @Override
-        public List<NameReference> nameReferences() {
-            return List.of(new NameReference("/applies_to", API_KEYS.name(), "api_key:"));
-        }
-    };
-
-    /**
      * AISIX's {@code passthrough_routes}, served under {@code /passthrough/} (see docs/API.md):
      * {@code hosts}, {@code preserve_host}, {@code source_cidrs} and the {@code anonymous} auth
      * mode are not implemented; the first two are kept and ignored, a row that depends on them
@@ -124,7 +99,7 @@ public final class CoreKinds {
 
     /** All core kinds, in dependency order (referenced kinds first). */
     public static List<ResourceKind<?>> all() {
-        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, PASSTHROUGH_ROUTES);
+        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, PASSTHROUGH_ROUTES);
     }
 
     private static final String HEADER_NAME = "^[!#$%&'*+.^_`|~0-9a-z-]+$";
@@ -291,18 +266,6 @@ public final class CoreKinds {
         r.objectMap("mcp_rate_limits").forEach((server, limits) -> mcpLimits.put(server, mcpRateLimit(limits)));
         return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
                 jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp, mcpLimits);
-    }
-
-    private static Guardrail guardrail(String id, FieldReader r) {
-        String name = r.string("name");
-        String kind = r.string("kind");
-        boolean enabled = r.bool("enabled", true);
-        String hook = r.oneOf("hook_point", "both", List.of("input", "output", "both"));
-        String mode = r.oneOf("enforcement_mode", "block", List.of("block", "monitor"));
-        boolean failOpen = r.bool("fail_open", true);
-        List<String> appliesTo = r.strings("applies_to", List.of("*"), "^(\\*$|model:|api_key:)",
-                "must be '*', 'model:<alias>' or 'api_key:<id>'");
-        return new Guardrail(id, name, kind, enabled, hook, mode, failOpen, appliesTo, r.node());
     }
 
     private static RateLimit rateLimit(FieldReader r) {
