@@ -171,7 +171,9 @@ class PluginKindSchemasTest {
             {"name":"gh","url":"http://h/mcp","api_key_header":"bad header"} | invalid
             {"name":"gh","url":"http://h/mcp","allowed_tools":"x"} | invalid
             {"name":"gh","url":"http://h/mcp","auth_type":"bearer"} | invalid
-            {"name":"gh","url":"http://h/mcp","protocol_version":"2026-07-28"} | validator-only
+            {"name":"gh","url":"http://h/mcp","protocol_version":"2026-07-28"} | invalid
+            {"name":"gh","url":"http://h/mcp","protocol_version":null,"spec":null} | valid
+            {"name":"gh","url":"http://h/mcp","spec":{"openapi":"3.1.0"}} | invalid
             {"name":"gh","url":"http://h/mcp","client_id":"c"} | validator-only
             """;
 
