@@ -21,6 +21,11 @@ public sealed interface Response permits Response.Full, Response.Streaming, Resp
 
     /** A complete body. */
     record Full(int status, Headers headers, String contentType, byte[] body) implements Response {
+        /**
+         * Checks the answer; the body is not copied, so do not change it afterwards.
+         *
+         * @throws NullPointerException when {@code headers}, {@code contentType} or {@code body} is {@code null}
+         */
         public Full {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(contentType, "contentType");
@@ -43,6 +48,11 @@ public sealed interface Response permits Response.Full, Response.Streaming, Resp
      * event at once, and closes the stream when done or when the caller disconnects.
      */
     record Streaming(int status, Headers headers, EventStream events) implements Response {
+        /**
+         * Checks the answer.
+         *
+         * @throws NullPointerException when {@code headers} or {@code events} is {@code null}
+         */
         public Streaming {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(events, "events");
@@ -66,6 +76,11 @@ public sealed interface Response permits Response.Full, Response.Streaming, Resp
      */
     record Binary(int status, Headers headers, String contentType, long contentLength, InputStream body)
             implements Response {
+        /**
+         * Checks the answer.
+         *
+         * @throws NullPointerException when {@code headers}, {@code contentType} or {@code body} is {@code null}
+         */
         public Binary {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(contentType, "contentType");

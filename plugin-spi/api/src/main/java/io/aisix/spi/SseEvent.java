@@ -7,6 +7,11 @@ import java.util.Objects;
  * (normally one JSON document) without the {@code data: } prefix.
  */
 public record SseEvent(String event, String data) {
+    /**
+     * Checks the event.
+     *
+     * @throws NullPointerException when {@code event} or {@code data} is {@code null}
+     */
     public SseEvent {
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(data, "data");

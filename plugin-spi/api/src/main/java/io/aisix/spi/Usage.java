@@ -21,6 +21,7 @@ public record Usage(long promptTokens, long completionTokens, long cacheReadToke
         this(promptTokens, completionTokens, 0, 0);
     }
 
+    /** Prompt plus completion tokens (cache tokens are already in the prompt's). */
     public long totalTokens() {
         return promptTokens + completionTokens;
     }

@@ -9,7 +9,8 @@ import java.util.Optional;
  * One finished proxy request, as exporters receive it. Never holds secrets; prompt and
  * completion text are present only for exporters configured with {@code content_mode: full}.
  * Text fields are empty strings when unknown (for example no key id on an authentication
- * failure). {@link UsageEventJson} gives the shared JSON shape.
+ * failure). {@code io.aisix.support.observe.UsageEventJson} (plugin-support) gives the shared JSON
+ * shape.
  *
  * @param requestId        {@code x-aisix-request-id}
  * @param start            wall-clock time the request arrived
@@ -44,6 +45,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
                          boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
                          Optional<String> completion, boolean cut, Spend spend) {
 
+    /** Copies {@code upstreamAttempts} (not {@code null}), so the event is immutable. */
     public UsageEvent {
         upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
     }
@@ -59,6 +61,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
      * @param budgetAlerts budget thresholds this request crossed ({@code <budget>:<50|80|100>})
      */
     public record Spend(double costUsd, double costSavedUsd, List<String> budgetAlerts) {
+        /** Copies {@code budgetAlerts}; {@code null} is none. */
         public Spend {
             budgetAlerts = budgetAlerts == null ? List.of() : List.copyOf(budgetAlerts);
         }

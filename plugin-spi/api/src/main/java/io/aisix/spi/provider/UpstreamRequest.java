@@ -24,6 +24,14 @@ public record UpstreamRequest(String method, String url, Headers headers, byte[]
     /** A {@code readTimeout} that switches the timeout off (a model's {@code timeout: 0}). */
     public static final Duration NO_TIMEOUT = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
 
+    /**
+     * Checks the request.
+     *
+     * @throws NullPointerException     when a component other than {@code verifyTls} and
+     *                                  {@code stream} is {@code null}
+     * @throws IllegalArgumentException when {@code readTimeout} is negative, or a stream body comes
+     *                                  with a non-empty {@code body}
+     */
     public UpstreamRequest {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(url, "url");

@@ -26,6 +26,7 @@ public record CallerKey(String id, Optional<String> displayName, String keyHash,
                         Optional<String> jwtProvider, Optional<String> jwtSubject, Optional<McpAccess> mcpAccess,
                         Map<String, RateLimit> mcpRateLimits) {
 
+    /** Copies {@code mcpRateLimits} (not {@code null}), so a key is immutable. */
     public CallerKey {
         mcpRateLimits = Map.copyOf(mcpRateLimits);
     }
@@ -46,6 +47,7 @@ public record CallerKey(String id, Optional<String> displayName, String keyHash,
      * {@code deny} pattern does: deny always wins; an empty {@code allow} grants nothing.
      */
     public record McpAccess(List<String> allow, List<String> deny) {
+        /** Copies both lists (neither {@code null}). */
         public McpAccess {
             allow = List.copyOf(allow);
             deny = List.copyOf(deny);

@@ -48,10 +48,12 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
         public static final List<String> TTLS = List.of("5m", "1h");
     }
 
+    /** True when the alias holds a {@code *}: it answers every alias the pattern matches. */
     public boolean isWildcard() {
         return displayName.indexOf('*') >= 0;
     }
 
+    /** True for a routing model, whose targets are other aliases; false for a direct model. */
     public boolean isRouting() {
         return routing.isPresent();
     }
@@ -133,6 +135,8 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
     }
 
     /**
+     * A routing model's {@code routing}: how its targets are ordered and tried.
+     *
      * @param strategy           one of {@link #STRATEGIES}
      * @param retries            same-target retries for targets without their own {@code retries}
      * @param maxFallbacks       how many later targets may be tried after the first one failed

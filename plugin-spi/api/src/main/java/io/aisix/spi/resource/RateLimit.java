@@ -16,6 +16,7 @@ public record RateLimit(OptionalLong rps, OptionalLong rpm, OptionalLong rpd, Op
         this(rps, rpm, rpd, tpm, tpd, concurrency, OptionalLong.empty());
     }
 
+    /** True when no field is set: nothing is limited. */
     public boolean isEmpty() {
         return rps.isEmpty() && rpm.isEmpty() && rph.isEmpty() && rpd.isEmpty() && tpm.isEmpty() && tpd.isEmpty()
                 && concurrency.isEmpty();
