@@ -15,45 +15,33 @@ import org.junit.jupiter.api.Nested;
  * ResourceKind contract (docs/plugins.md).
  */
 class GuardrailsContractTest {
-    /** A global keyword guardrail: one that applies to the contract's exchange. */
-    static Snapshot oneGuardrail() {
-        return Fixtures.snapshot(Fixtures.guardrail("g1",
-                "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":[{\"value\":\"forbidden\"}]}"));
+    /** A stage's factory, over a global keyword guardrail (one that applies to the contract's exchange). */
+    abstract static class StageContract extends FilterFactoryContract {
+        @Override
+        protected Snapshot snapshot() {
+            return Fixtures.snapshot(Fixtures.guardrail("g1",
+                    "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":[{\"value\":\"forbidden\"}]}"));
+        }
+
+        @Override
+        protected TestPluginContext pluginContext() {
+            return Fixtures.context(new TestMetrics());
+        }
     }
 
     @Nested
-    class Input extends FilterFactoryContract {
+    class Input extends StageContract {
         @Override
         protected FilterFactory newFactory() {
             return new InputGuardrailsFilterFactory();
         }
-
-        @Override
-        protected Snapshot snapshot() {
-            return oneGuardrail();
-        }
-
-        @Override
-        protected TestPluginContext pluginContext() {
-            return Fixtures.context(new TestMetrics());
-        }
     }
 
     @Nested
-    class Output extends FilterFactoryContract {
+    class Output extends StageContract {
         @Override
         protected FilterFactory newFactory() {
             return new OutputGuardrailsFilterFactory();
-        }
-
-        @Override
-        protected Snapshot snapshot() {
-            return oneGuardrail();
-        }
-
-        @Override
-        protected TestPluginContext pluginContext() {
-            return Fixtures.context(new TestMetrics());
         }
     }
 
