@@ -66,12 +66,11 @@ class McpContractTest {
             return new TestPluginContext().upstream(UPSTREAM);
         }
 
+        /** As the anonymous principal, whose key grants every tool. */
         @Override
         protected TestExchange exchange() {
             TestExchange ex = toolsList();
-            ex.attr(CoreAttrs.CALLER, CoreKinds.API_KEYS.decode("anon", io.aisix.support.Json.mapper().valueToTree(
-                    java.util.Map.of("key_hash", io.aisix.support.Digests.sha256Hex("sk-anon"),
-                            "mcp_access", java.util.Map.of("allow", java.util.List.of("*"))))));
+            ex.attr(CoreAttrs.CALLER, McpContractTest.snapshot().get(CoreKinds.API_KEYS, "anon").orElseThrow());
             return ex;
         }
     }
