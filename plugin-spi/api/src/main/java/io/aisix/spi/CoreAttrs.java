@@ -128,7 +128,12 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> RATE_LIMIT_SUBJECT = AttrKey.of("rate_limit_subject", String.class);
 
-    /** The routing candidates of a request, wrapped so the attribute stays typed. */
+    /**
+     * The routing candidates of a request, wrapped so the attribute stays typed.
+     *
+     * @param targets the candidates in the order the dispatcher tries them (before health and strategy)
+     * @param routing the routing model's settings when the alias is a routing model; empty for a direct one
+     */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
     }
 }

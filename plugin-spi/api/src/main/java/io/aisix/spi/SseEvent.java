@@ -5,6 +5,9 @@ import java.util.Objects;
 /**
  * One server-sent event. {@code event} is empty for unnamed events; {@code data} is the payload
  * (normally one JSON document) without the {@code data: } prefix.
+ *
+ * @param event the event name ({@code event:} line); empty for an unnamed event
+ * @param data  the payload; several lines are sent as several {@code data:} lines
  */
 public record SseEvent(String event, String data) {
     /**

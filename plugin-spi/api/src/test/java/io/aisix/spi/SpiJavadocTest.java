@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.source.doctree.DocCommentTree;
+import com.sun.source.doctree.ParamTree;
 import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.LineMap;
@@ -20,7 +21,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import javax.lang.model.element.Modifier;
 import javax.tools.JavaCompiler;
@@ -32,8 +35,8 @@ import org.junit.jupiter.api.Test;
  * The SPI's javadoc stays complete: every public or protected type, field, enum constant,
  * constructor (a record's compact one included) and method declared in {@code src/main/java} has a
  * comment with a main description, which states its contract (docs/plugins.md). An
- * {@code @Override} inherits its comment; implicit members (a record's accessors, described by its
- * {@code @param} tags) are not in the source and not checked. {@code @param} and {@code @return} tags are not required: javac's
+ * {@code @Override} inherits its comment; a record's accessors are described by the record's
+ * {@code @param} tags, one for every component. {@code @param} and {@code @return} tags are not required: javac's
  * {@code -Xdoclint:all} {@code missing} group, which demands them, would mostly repeat the
  * description; the compiler runs doclint's other groups (references, HTML, syntax).
  */
@@ -73,8 +76,12 @@ class SpiJavadocTest {
                         B
                     }
 
-                    /** Documented. */
-                    record R(int x) {
+                    /**
+                     * Documented.
+                     *
+                     * @param x documented
+                     */
+                    record R(int x, int y) {
                         public R {
                         }
 
@@ -90,7 +97,8 @@ class SpiJavadocTest {
                     }
                 }
                 """);
-        assertEquals(List.of("p/Api.java:8 bare", "p/Api.java:11 onlyTags", "p/Api.java:20 B", "p/Api.java:25 R"),
+        assertEquals(List.of("p/Api.java:8 bare", "p/Api.java:11 onlyTags", "p/Api.java:20 B", "p/Api.java:28 R.y",
+                        "p/Api.java:29 R"),
                 undocumented(dir));
     }
 
@@ -133,8 +141,29 @@ class SpiJavadocTest {
             boolean exported = exported(t.getModifiers(), enclosingExported);
             if (exported) {
                 check(t, t.getSimpleName().toString());
+                if (t.getKind() == Tree.Kind.RECORD) {
+                    checkComponents(t);
+                }
             }
             return exported ? super.visitClass(t, true) : null;
+        }
+
+        /** A record's components are public accessors: each needs its {@code @param} in the record's comment. */
+        private void checkComponents(ClassTree record) {
+            DocCommentTree doc = docs.getDocCommentTree(getCurrentPath());
+            Set<String> described = new HashSet<>();
+            if (doc != null) {
+                doc.getBlockTags().stream().filter(tag -> tag instanceof ParamTree p && !p.isTypeParameter())
+                        .forEach(tag -> described.add(((ParamTree) tag).getName().getName().toString()));
+            }
+            for (Tree member : record.getMembers()) {
+                // a record declares no instance field but its components
+                if (member instanceof VariableTree v && !v.getModifiers().getFlags().contains(Modifier.STATIC)
+                        && !described.contains(v.getName().toString())) {
+                    long pos = docs.getSourcePositions().getStartPosition(getCurrentPath().getCompilationUnit(), v);
+                    out.add(file + ":" + lines.getLineNumber(pos) + " " + record.getSimpleName() + "." + v.getName());
+                }
+            }
         }
 
         @Override

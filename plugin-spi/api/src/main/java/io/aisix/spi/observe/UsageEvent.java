@@ -24,13 +24,22 @@ import java.util.Optional;
  * @param status           HTTP status sent; 499 when the caller went away first
  * @param errorCode        the error code ({@code model_not_found}, ...) when the request failed
  * @param promptTokens     input tokens, prompt-cache reads and writes included ({@link io.aisix.spi.Usage})
+ * @param completionTokens output tokens
  * @param cacheReadTokens  input tokens read from the provider's prompt cache (part of {@code promptTokens})
  * @param cacheCreationTokens input tokens written to the provider's prompt cache (part of
  *                         {@code promptTokens})
+ * @param cacheStatus      {@link io.aisix.spi.CoreAttrs#CACHE_STATUS}: {@code hit}, {@code miss},
+ *                         {@code bypass}, or empty when no cache policy applied
+ * @param guardrailOutcome {@link io.aisix.spi.CoreAttrs#GUARDRAIL_OUTCOME}, or empty when no guardrail
+ *                         applied
  * @param attempts         upstream tries made (0 for rejects and cache hits)
  * @param streamed         true for an event-stream answer
  * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
  *                         a fallback shows the try that failed)
+ * @param prompt           the prompt as sent upstream (after guardrail masking); present only in the
+ *                         events of a {@code content_mode: full} exporter
+ * @param completion       the answer's text; present only in the events of a {@code content_mode: full}
+ *                         exporter
  * @param cut              true for a stream the gateway ended early with an error event (upstream
  *                         failure or timeout mid-stream, drain deadline at shutdown)
  * @param spend            cost and budget alerts, or null when the model is unpriced and no budget

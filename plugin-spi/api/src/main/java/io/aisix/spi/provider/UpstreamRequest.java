@@ -8,6 +8,10 @@ import java.util.Optional;
 /**
  * An HTTP request to an upstream.
  *
+ * @param method      the HTTP method
+ * @param url         the absolute {@code http://} or {@code https://} URL
+ * @param headers     the headers to send
+ * @param body        the body; empty for none (or with {@code streamBody})
  * @param stream      true when the answer is an event stream: {@code readTimeout} then bounds the
  *                    wait for the answer head and for every later read (the gap between events),
  *                    and nothing bounds the whole; false: {@code readTimeout} is the deadline of the
