@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public record NameReference(String path, String kind, String prefix, Map<String, String> when) {
 
+    /** Copies {@code when}, so the reference is immutable. */
     public NameReference {
         when = Map.copyOf(when);
     }

@@ -1,8 +1,10 @@
 package io.aisix.plugin.guardrails;
 
 import io.aisix.spi.FilterFactory;
+import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.contract.FilterFactoryContract;
@@ -11,8 +13,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Nested;
 
 /**
- * Both guardrail stages keep the FilterFactory contract, and {@code guardrail_attachments} the
- * ResourceKind contract (docs/plugins.md).
+ * Both guardrail stages keep the FilterFactory contract, and the plugin's kinds
+ * ({@code guardrails}, as the ServiceLoader makes it: the common fields, and
+ * {@code guardrail_attachments}) the ResourceKind contract (docs/plugins.md).
  */
 class GuardrailsContractTest {
     /** A stage's factory, over a global keyword guardrail (one that applies to the contract's exchange). */
@@ -42,6 +45,31 @@ class GuardrailsContractTest {
         @Override
         protected FilterFactory newFactory() {
             return new OutputGuardrailsFilterFactory();
+        }
+    }
+
+    @Nested
+    class Guardrails extends ResourceKindContract<Guardrail> {
+        @Override
+        protected ResourceKind<Guardrail> kind() {
+            return new GuardrailsKind();
+        }
+
+        @Override
+        protected String validValue() {
+            return "{\"name\":\"kw\",\"kind\":\"keyword\",\"enabled\":true,\"hook_point\":\"input\","
+                    + "\"enforcement_mode\":\"monitor\",\"fail_open\":false,\"applies_to\":[\"model:m\"],"
+                    + "\"headers\":{\"Authorization\":\"Bearer contract-secret-0123\"}}";
+        }
+
+        @Override
+        protected String invalidValue() {
+            return "{\"kind\":5,\"hook_point\":\"sideways\",\"enabled\":\"yes\",\"applies_to\":[\"team:x\"]}";
+        }
+
+        @Override
+        protected Set<String> invalidPaths() {
+            return Set.of("/name", "/kind", "/hook_point", "/enabled", "/applies_to/0");
         }
     }
 
