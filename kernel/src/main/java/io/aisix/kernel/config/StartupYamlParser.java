@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * The helidon-config parser of the startup file: {@link TypedYaml} (Jackson's streaming parser,
@@ -47,7 +48,7 @@ final class StartupYamlParser implements ConfigParser {
             root = TypedYaml.read(content.data());
         } catch (JsonProcessingException e) {
             throw failed(new ConfigException("config", "cannot parse " + file + ": " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr())));
+                    + line(e)));
         } catch (IOException e) {
             throw failed(new ConfigException("config", "cannot read " + file + ": " + e.getMessage()));
         }
@@ -57,6 +58,17 @@ final class StartupYamlParser implements ConfigParser {
             throw failed(new ConfigException("config", file + " must hold a YAML mapping"));
         }
         return paths.helidon((ObjectNode) root);
+    }
+
+    /**
+     * The line of the problem: SnakeYAML's mark where it has one (Jackson's own location is its last
+     * token, a line or more before an unclosed bracket or a tab), else Jackson's.
+     */
+    private static String line(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+            return " at line " + (y.getProblemMark().getLine() + 1);
+        }
+        return e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
     }
 
     private static ConfigParserException failed(ConfigException e) {

@@ -23,8 +23,10 @@ import java.util.regex.Pattern;
  * {@code off} into a boolean and a prefix {@code 010} into {@code "8"}; here only
  * {@code true}/{@code false} (also {@code True}, {@code TRUE}, ...) are booleans, only plain decimal
  * numbers ({@code 8080}, {@code -1}, {@code 1.5}, {@code 1e3}) are numbers, and every other plain
- * scalar is the text as written. A quoted scalar is always text. Aliases ({@code *name}) read as a
- * copy of what the anchor ({@code &name}) marked; an alias to no anchor is a syntax error.
+ * scalar is the text as written. A quoted scalar is always text. An alias ({@code *name}) reads as
+ * a copy of the mapping or list its anchor ({@code &name}) marked; Jackson's parser reports no
+ * anchor on a single value, so an alias of one (or of no anchor) is a syntax error rather than the
+ * anchor's name as text, which is what Jackson's tree reader makes of every alias.
  */
 final class TypedYaml {
     private static final YAMLFactory FACTORY = new YAMLFactory();
@@ -63,12 +65,13 @@ final class TypedYaml {
         if (p.isCurrentAlias()) {
             JsonNode marked = anchors.get(p.getText());
             if (marked == null) {
-                throw new JsonParseException(p, "alias *" + p.getText() + " refers to no anchor");
+                throw new JsonParseException(p, "alias *" + p.getText() + " refers to no anchored mapping or list "
+                        + "(an anchor on a single value is not supported)");
             }
             return marked.deepCopy();
         }
         // the anchor belongs to this node: read it before the children move the parser on
-        String anchor = p.getCurrentAnchor();
+        String anchor = p.getObjectId();
         JsonNode node;
         if (token == JsonToken.START_OBJECT) {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
@@ -100,7 +103,8 @@ final class TypedYaml {
             case VALUE_TRUE, VALUE_FALSE -> BOOLEANS.contains(text) ? f.booleanNode(token == JsonToken.VALUE_TRUE)
                     : f.textNode(text);
             case VALUE_NUMBER_INT -> INTEGER.matcher(text).matches() ? integer(text) : f.textNode(text);
-            case VALUE_NUMBER_FLOAT -> DECIMAL.matcher(text).matches() ? f.numberNode(Double.parseDouble(text)) : f.textNode(text);
+            case VALUE_NUMBER_FLOAT -> DECIMAL.matcher(text).matches() ? f.numberNode(Double.parseDouble(text))
+                    : f.textNode(text);
             default -> f.textNode(text);
         };
     }
