@@ -11,7 +11,6 @@ import io.helidon.config.spi.ConfigParser;
 import io.helidon.config.spi.ConfigParserException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -34,11 +33,6 @@ final class StartupYamlParser implements ConfigParser {
     @Override
     public Set<MediaType> supportedMediaTypes() {
         return Set.of(MediaTypes.APPLICATION_X_YAML);
-    }
-
-    @Override
-    public List<String> supportedSuffixes() {
-        return List.of("yaml", "yml");
     }
 
     @Override
