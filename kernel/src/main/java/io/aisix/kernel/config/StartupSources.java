@@ -69,9 +69,9 @@ final class StartupSources {
                     .changesExecutor(Runnable::run)
                     .build();
         } catch (io.helidon.config.ConfigException e) {
-            throw reported(file, e);
+            throw reported(file, e, environment, written);
         }
-        ObjectNode root = (ObjectNode) new Tree(environment, written).node(config, TypedPaths.Shape.MAPPING);
+        ObjectNode root = (ObjectNode) new Tree(environment, written).node(config);
         appendAdminKeys(root, env);
         return root;
     }
@@ -84,11 +84,21 @@ final class StartupSources {
         }
     }
 
-    /** The parser's own error (file and line), else Helidon's message. */
-    private static ConfigException reported(Path file, RuntimeException e) {
+    /**
+     * The parser's own error (file and line); else the one merge Helidon refuses, a mapping from the
+     * environment over a list of the file, named by its key; else Helidon's message.
+     */
+    private static ConfigException reported(Path file, RuntimeException e, TypedPaths environment,
+            TypedPaths written) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConfigException ours) {
                 return ours;
+            }
+        }
+        for (String key : environment.keys()) {
+            if (environment.shape(key) == TypedPaths.Shape.MAPPING && written.shape(key) == TypedPaths.Shape.LIST) {
+                return new ConfigException(TypedPaths.dotted(key), "is a list in " + file
+                        + " and a mapping in the AISIX_ variables; set it in one place");
             }
         }
         return new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
@@ -96,33 +106,31 @@ final class StartupSources {
 
     /**
      * Helidon's merged nodes back as the binder's tree. A node takes the shape of the source that
-     * won it (the environment over the file): where the environment set a value and the file a
-     * mapping, Helidon keeps both and the node reads as the value, as the environment meant.
+     * won it (the environment over the file), as our reader did before helidon-config: where the
+     * environment set a value and the file a mapping, Helidon keeps both and the node reads as the
+     * value; where the environment set a list and the file a mapping, Helidon merges the list's
+     * items into the mapping and the node reads as the environment's items only.
      */
     private record Tree(TypedPaths environment, TypedPaths written) {
-        JsonNode node(Config c, TypedPaths.Shape fallback) {
+        JsonNode node(Config c) {
             String key = c.key().toString();
-            TypedPaths.Shape shape = environment.shape(key);
-            if (shape == null) {
-                shape = written.shape(key);
-            }
-            if (shape == null) {
-                shape = fallback;
-            }
+            TypedPaths winner = environment.shape(key) != null ? environment : written;
+            // the root is the one node no source records: a mapping
+            TypedPaths.Shape shape = key.isEmpty() ? TypedPaths.Shape.MAPPING : winner.shape(key);
             switch (shape) {
                 case MAPPING -> {
                     ObjectNode o = JsonNodeFactory.instance.objectNode();
-                    List<Config> ordered = new ArrayList<>(c.asNodeList().orElse(List.of()));
-                    ordered.sort(Comparator.comparingInt(this::position));
-                    for (Config child : ordered) {
-                        o.set(child.name(), node(child, TypedPaths.Shape.MAPPING));
+                    for (Config child : ordered(c)) {
+                        o.set(child.name(), node(child));
                     }
                     return o;
                 }
                 case LIST -> {
                     ArrayNode a = JsonNodeFactory.instance.arrayNode();
-                    for (Config child : c.asNodeList().orElse(List.of())) {
-                        a.add(node(child, TypedPaths.Shape.MAPPING));
+                    for (Config child : ordered(c)) {
+                        if (winner.shape(child.key().toString()) != null) {
+                            a.add(node(child));
+                        }
                     }
                     return a;
                 }
@@ -130,6 +138,13 @@ final class StartupSources {
                     return shape.scalar(c.asString().orElse(""));
                 }
             }
+        }
+
+        /** Helidon keeps a mapping's members unordered: they come back in the order the sources wrote them. */
+        private List<Config> ordered(Config c) {
+            List<Config> children = new ArrayList<>(c.asNodeList().orElse(List.of()));
+            children.sort(Comparator.comparingInt(this::position));
+            return children;
         }
 
         /** The file's keys in the file's order, then the keys only the environment set, in its order. */

@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.config.Config;
 import io.helidon.config.spi.ConfigNode;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What one of our config sources said at each key, beside the text Helidon keeps: helidon-config
@@ -54,7 +58,7 @@ final class TypedPaths {
         }
     }
 
-    private final Map<String, Shape> shapes = new HashMap<>();
+    private final Map<String, Shape> shapes = new LinkedHashMap<>();
     private final Map<String, Integer> positions = new HashMap<>();
 
     /** The shape this source gave {@code key}, or null when it did not set it. */
@@ -65,6 +69,16 @@ final class TypedPaths {
     /** Where this source wrote {@code key} (document order), or -1 when it did not set it. */
     int position(String key) {
         return positions.getOrDefault(key, -1);
+    }
+
+    /** The keys this source set, in its order. */
+    Set<String> keys() {
+        return shapes.keySet();
+    }
+
+    /** A Helidon key as the key the operator wrote ({@code a~1b.c} is {@code a.b.c}). */
+    static String dotted(String key) {
+        return Arrays.stream(key.split("\\.")).map(Config.Key::unescapeName).collect(Collectors.joining("."));
     }
 
     /** How many nodes this source set. */

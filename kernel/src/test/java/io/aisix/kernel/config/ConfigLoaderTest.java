@@ -213,6 +213,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theEnvironmentsShapeWinsOverTheFiles() throws IOException {
+        // a list from the environment over a mapping in the file is the list alone
+        assertEquals(List.of("http://x:1"), load("etcd: { endpoints: { a: 1 } }\n",
+                Map.of("AISIX_ETCD__ENDPOINTS", "[http://x:1]")).etcd().endpoints());
+        // a mapping from the environment over a mapping in the file adds to it
+        GatewayConfig c = load("proxy: { addr: 127.0.0.1:1, max_connections: 5 }\n", Map.of("AISIX_PROXY__ADDR",
+                "127.0.0.1:2"));
+        assertEquals("127.0.0.1:2", c.proxy().addr());
+        assertEquals(5, c.proxy().maxConnections());
+        // the one shape Helidon cannot merge: a mapping from the environment over a list of the file
+        ConfigException e = assertThrows(ConfigException.class, () -> load("etcd: { endpoints: [http://a:1] }\n",
+                Map.of("AISIX_ETCD__ENDPOINTS__X", "1")));
+        assertEquals("etcd.endpoints: is a list in " + dir.resolve("config.yaml") + " and a mapping in the AISIX_ "
+                + "variables; set it in one place", e.getMessage());
+        // an item by index merges into the list, which the binder then refuses as before
+        assertEquals("etcd.endpoints", assertThrows(ConfigException.class, () -> load(
+                "etcd: { endpoints: [http://a:1] }\n", Map.of("AISIX_ETCD__ENDPOINTS__0", "http://b:1"))).key());
+    }
+
+    @Test
     void pluginSectionsComeFromTheSameTree() throws IOException {
         GatewayConfig c = load("plugins:\n  rate-limit: { backend: memory }\n  cache: { memory: { max_entries: 010 } }\n",
                 Map.of("AISIX_PLUGINS__RATE_LIMIT__BACKEND", "redis"));
