@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.helidon.config.spi.ConfigNode;
 import io.helidon.config.spi.ConfigSource;
 import java.io.ByteArrayInputStream;
 import java.io.FileInputStream;
@@ -45,7 +46,8 @@ final class StartupSources {
         TypedPaths written = new TypedPaths();
         List<Supplier<? extends ConfigSource>> sources = new ArrayList<>();
         // the first source wins where both set a key: the AISIX_ variables over the file
-        sources.add(() -> ConfigSources.create(environment.helidon(environment(env))));
+        ConfigNode.ObjectNode variables = environment.helidon(environment(env));
+        sources.add(() -> ConfigSources.create(variables));
         if (file != null && Files.exists(file)) {
             // the file's bytes as a parsable source rather than Helidon's file source, which also
             // digests and locks the file for change polling we do not use (~20 ms of CPU at start)

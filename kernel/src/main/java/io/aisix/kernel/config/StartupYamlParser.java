@@ -51,7 +51,11 @@ final class StartupYamlParser implements ConfigParser {
         } else if (!root.isObject()) {
             throw failed(new ConfigException("config", file + " must hold a YAML mapping"));
         }
-        return paths.helidon((ObjectNode) root);
+        try {
+            return paths.helidon((ObjectNode) root);
+        } catch (ConfigException e) {
+            throw failed(e);
+        }
     }
 
     /**

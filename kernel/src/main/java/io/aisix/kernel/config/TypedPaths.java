@@ -86,7 +86,11 @@ final class TypedPaths {
         return positions.size();
     }
 
-    /** {@code tree} as Helidon's nodes, recording every node's shape and position. */
+    /**
+     * {@code tree} as Helidon's nodes, recording every node's shape and position.
+     *
+     * @throws ConfigException for an empty key, which Helidon cannot hold
+     */
     ConfigNode.ObjectNode helidon(ObjectNode tree) {
         return object("", tree);
     }
@@ -94,6 +98,10 @@ final class TypedPaths {
     private ConfigNode.ObjectNode object(String key, ObjectNode o) {
         ConfigNode.ObjectNode.Builder b = ConfigNode.ObjectNode.builder();
         o.properties().forEach(e -> {
+            if (e.getKey().isEmpty()) {
+                // Helidon has no node of an empty name (it is the parent); no setting is called ""
+                throw new ConfigException(key.isEmpty() ? "config" : dotted(key) + ".", "unknown key");
+            }
             String name = Config.Key.escapeName(e.getKey());
             String child = key.isEmpty() ? name : key + "." + name;
             JsonNode v = e.getValue();

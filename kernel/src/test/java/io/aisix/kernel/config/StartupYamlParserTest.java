@@ -108,6 +108,12 @@ class StartupYamlParserTest {
                 + "127.0.0.1:1\n"), Map.of())).key());
         // Helidon's escape character is a plain character in a key
         assertEquals("{\"a~b\":1}", tree("a~b: 1\n").toString());
+        // an empty key cannot be a Helidon node: unknown, as it was
+        assertEquals("config: unknown key", assertThrows(ConfigException.class, () -> tree("\"\": 1\n")).getMessage());
+        assertEquals("proxy.: unknown key", assertThrows(ConfigException.class, () -> tree("proxy: {\"\": 1}\n"))
+                .getMessage());
+        assertEquals("proxy.: unknown key", assertThrows(ConfigException.class, () -> StartupSources.read(null,
+                Map.of("AISIX_PROXY____ADDR", "x"))).getMessage());
     }
 
     @Test
