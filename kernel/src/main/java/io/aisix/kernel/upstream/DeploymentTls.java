@@ -10,6 +10,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -24,12 +25,53 @@ import javax.net.ssl.X509TrustManager;
  * certificate of {@code client_cert_file} / {@code client_key_file} when given, and no
  * verification at all with {@code verify: false}. Every problem with the files is a
  * {@link ConfigException} naming the key, at startup.
+ *
+ * <p>The gateway builds one and hands it to both of its clients (the providers' and the side
+ * calls'), so {@code upstream.tls} is read once and both trust the same context.
  */
-final class DeploymentTls {
-    private DeploymentTls() {
+public final class DeploymentTls {
+    private final GatewayConfig.OutboundTls config;
+    private final ReentrantLock lock = new ReentrantLock();
+    // null until first needed when upstream.tls is the default (the JDK's trust store: parsing
+    // cacerts took ~40 ms of each start); built at once otherwise, so bad files stop the start
+    private volatile SSLContext context;
+
+    public DeploymentTls(GatewayConfig.OutboundTls config) {
+        this.config = config;
+        if (!config.isDefault()) {
+            this.context = build(config);
+        }
     }
 
-    static SSLContext context(GatewayConfig.OutboundTls tls) {
+    /** The context, built on the first call when {@code upstream.tls} is the default. */
+    public SSLContext context() {
+        SSLContext c = context;
+        if (c == null) {
+            lock.lock();
+            try {
+                c = context;
+                if (c == null) {
+                    c = build(config);
+                    context = c;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return c;
+    }
+
+    /** Whether {@link #context()} has been built (it no longer waits for the trust store). */
+    boolean built() {
+        return context != null;
+    }
+
+    /** {@code upstream.tls.verify}: whether the upstream's certificate and host name are checked. */
+    public boolean verify() {
+        return config.verify();
+    }
+
+    private static SSLContext build(GatewayConfig.OutboundTls tls) {
         try {
             if (tls.isDefault()) {
                 return SSLContext.getDefault();

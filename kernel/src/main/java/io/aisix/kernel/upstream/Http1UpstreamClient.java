@@ -102,10 +102,9 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
-    // null until first needed when upstream.tls is the default (the JDK's trust store: parsing
-    // cacerts took ~40 ms of each start); built at once otherwise, so bad files stop the start
+    private final DeploymentTls tls;
+    /** The socket factory of {@link #tls}, once it was first needed. */
     private volatile SSLSocketFactory deploymentTls;
-    private final java.util.concurrent.locks.ReentrantLock deploymentTlsLock = new java.util.concurrent.locks.ReentrantLock();
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
@@ -122,6 +121,11 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
 
     /** A client reaching each upstream directly or through the egress proxy {@code proxies} selects for it. */
     public Http1UpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies) {
+        this(config, proxies, new DeploymentTls(config.tls()));
+    }
+
+    /** As {@link #Http1UpstreamClient(GatewayConfig.Upstream, EgressProxies)}, trusting {@code tls} (the gateway's one). */
+    public Http1UpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies, DeploymentTls tls) {
         this.config = config;
         this.proxies = proxies;
         this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMs());
@@ -129,25 +133,15 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
         this.maxIdleNanos = TimeUnit.SECONDS.toNanos(config.poolIdleTimeoutSecs());
         this.maxIdlePerRoute = config.poolMaxIdlePerHost() == null ? -1 : config.poolMaxIdlePerHost();
-        if (!config.tls().isDefault()) {
-            this.deploymentTls = DeploymentTls.context(config.tls()).getSocketFactory();
-        }
+        this.tls = tls;
         this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
     }
 
     private SSLSocketFactory deploymentTls() {
         SSLSocketFactory f = deploymentTls;
-        if (f == null) {
-            deploymentTlsLock.lock();
-            try {
-                f = deploymentTls;
-                if (f == null) {
-                    f = DeploymentTls.context(config.tls()).getSocketFactory();
-                    deploymentTls = f;
-                }
-            } finally {
-                deploymentTlsLock.unlock();
-            }
+        if (f == null) { // two first callers may each make one: factories of one context are alike
+            f = tls.context().getSocketFactory();
+            deploymentTls = f;
         }
         return f;
     }
@@ -158,7 +152,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
      */
     @Override
     public void warmUp() {
-        if (deploymentTls == null) {
+        if (!tls.built()) {
             Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(this::deploymentTls);
         }
     }
@@ -184,7 +178,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         String caPem = request.caPem().orElse("");
         // a provider key's own tls settings win; without them, upstream.tls applies
         boolean own = !caPem.isEmpty() || !request.verifyTls();
-        boolean verify = own ? request.verifyTls() : config.tls().verify();
+        boolean verify = own ? request.verifyTls() : tls.verify();
         SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls();
         Route route = new Route(endpoint.host(), endpoint.port(), tls, verify, endpoint.proxy());
         long timeout = timeoutNanos(request);

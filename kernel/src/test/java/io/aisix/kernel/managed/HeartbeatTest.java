@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.testsupport.LocalProcesses;
+import io.aisix.kernel.upstream.DeploymentTls;
 import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.SideCallClient;
 import java.net.URI;
@@ -45,8 +46,8 @@ class HeartbeatTest {
         AtomicLong nanos = new AtomicLong(1_000_000_000L);
         // nothing listens on this port: every heartbeat fails fast with a refused connection
         URI closed = URI.create("https://127.0.0.1:" + LocalProcesses.freePort());
-        try (SideCallClient client = new SideCallClient(new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0),
-                EgressProxies.NONE);
+        GatewayConfig.Upstream upstream = new GatewayConfig.Upstream(5000L, 10_000L, 10_000L, 0);
+        try (SideCallClient client = new SideCallClient(upstream, EgressProxies.NONE, new DeploymentTls(upstream.tls()));
              Heartbeat hb = new Heartbeat(closed, client, SSLContext.getDefault(), Duration.ofSeconds(1), "gw-1", "e1",
                      "dev",
                 () -> new Heartbeat.Status(7, "ok", true), Clock.systemUTC(), nanos::get)) {

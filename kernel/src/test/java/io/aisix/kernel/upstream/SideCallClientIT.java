@@ -83,6 +83,11 @@ class SideCallClientIT {
                 new GatewayConfig.OutboundTls(caFile, null, null, null), null, null, http2, http2);
     }
 
+    /** A side-call client of {@code config}, trusting its {@code upstream.tls}. */
+    private static SideCallClient sideCalls(GatewayConfig.Upstream config, EgressProxies proxies) {
+        return new SideCallClient(config, proxies, new DeploymentTls(config.tls()));
+    }
+
     private static UpstreamRequest post(String url, Optional<String> ca) {
         return new UpstreamRequest("POST", url, Headers.of("content-type", "application/json"),
                 "{\"verdict\":\"?\"}".getBytes(StandardCharsets.UTF_8), false, Duration.ofSeconds(10), ca, true);
@@ -100,7 +105,7 @@ class SideCallClientIT {
     void builtOnTheFirstCallAsHelidonsWebClientOverHttp11() {
         GatewayConfig.Upstream config = config(null, true);
         assertEquals("builtin", config.client(), "the provider calls' client is the builtin one");
-        SideCallClient client = new SideCallClient(config, EgressProxies.NONE);
+        SideCallClient client = sideCalls(config, EgressProxies.NONE);
         try {
             assertFalse(client.opened(), "nothing is built before a side call");
             try (UpstreamResponse r = client.send(post("http://127.0.0.1:" + plain.port() + "/hook", Optional.empty()))) {
@@ -112,7 +117,7 @@ class SideCallClientIT {
         }
         assertThrows(GatewayException.class, () -> client.send(post("http://127.0.0.1:" + plain.port() + "/hook",
                 Optional.empty())), "no call after close");
-        SideCallClient unused = new SideCallClient(config, EgressProxies.NONE);
+        SideCallClient unused = sideCalls(config, EgressProxies.NONE);
         unused.close();
         assertThrows(GatewayException.class, () -> unused.send(post("http://127.0.0.1:" + plain.port() + "/hook",
                 Optional.empty())), "a client closed before its first call builds nothing afterwards");
@@ -140,7 +145,7 @@ class SideCallClientIT {
     static final class FirstCallFromAPluginsThread {
         public static void main(String[] args) throws Exception {
             Throwable[] failure = new Throwable[1];
-            try (SideCallClient client = new SideCallClient(config(null, false), EgressProxies.NONE)) {
+            try (SideCallClient client = sideCalls(config(null, false), EgressProxies.NONE)) {
                 Thread t = Thread.ofPlatform().unstarted(() -> {
                     try (UpstreamResponse r = client.send(post("http://127.0.0.1:" + args[0] + "/hook",
                             Optional.empty()))) {
@@ -164,10 +169,10 @@ class SideCallClientIT {
     void anHttpsReceiverThroughTheConnectProxyWithTheDeploymentCaOrTheRequestsOwn() {
         String authority = "127.0.0.1:" + tls.port();
         try (ConnectProxy proxy = ConnectProxy.start();
-             SideCallClient deploymentCa = new SideCallClient(config(caFile.toString(), false),
+             SideCallClient deploymentCa = sideCalls(config(caFile.toString(), false),
                      EgressProxies.resolve(new GatewayConfig.EgressProxy(null, null),
                              Map.of("HTTPS_PROXY", proxy.url())::get));
-             SideCallClient requestCa = new SideCallClient(config(null, false),
+             SideCallClient requestCa = sideCalls(config(null, false),
                      EgressProxies.resolve(new GatewayConfig.EgressProxy(null, null),
                              Map.of("HTTPS_PROXY", proxy.url())::get))) {
             for (int i = 0; i < 2; i++) {
@@ -185,6 +190,28 @@ class SideCallClientIT {
             // without the CA (neither upstream.tls nor the request's), the receiver is not trusted
             assertThrows(GatewayException.class, () -> requestCa.send(post("https://" + authority + "/hook",
                     Optional.empty())).close());
+        }
+    }
+
+    @Test
+    void sideCallsTrustTheContextOfTheProviderClient() {
+        // the gateway builds upstream.tls once: the side-call client is given the providers' context
+        // and reads no upstream.tls of its own (its config here has no CA, the shared context has)
+        DeploymentTls shared = new DeploymentTls(config(caFile.toString(), false).tls());
+        String url = "https://127.0.0.1:" + tls.port() + "/hook";
+        try (Http1UpstreamClient providers = new Http1UpstreamClient(config(caFile.toString(), false), EgressProxies.NONE,
+                shared);
+             SideCallClient side = new SideCallClient(config(null, false), EgressProxies.NONE, shared)) {
+            try (UpstreamResponse r = providers.send(post(url, Optional.empty()))) {
+                assertEquals(200, r.status());
+            }
+            try (UpstreamResponse r = side.send(post(url, Optional.empty()))) {
+                assertHelidonHttp11(r);
+            }
+        }
+        try (SideCallClient own = sideCalls(config(null, false), EgressProxies.NONE)) {
+            assertThrows(GatewayException.class, () -> own.send(post(url, Optional.empty())).close(),
+                    "control: without the shared context the receiver is not trusted");
         }
     }
 }
