@@ -7,6 +7,7 @@ import io.aisix.spi.provider.StreamBody;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Doze;
 import io.aisix.support.provider.UpstreamTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -110,9 +110,9 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
     private final Set<Http1Connection> reading = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
-    /** Set while the watchdog sleeps past its tick; the next read to start wakes it. */
-    private volatile boolean dozing;
     private volatile boolean closed;
+    /** The watchdog's sleep past its tick, which the next read to start ends. */
+    private final Doze doze = new Doze(() -> reading.isEmpty() && !closed);
 
     /** A client reaching every upstream directly. */
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
@@ -336,14 +336,12 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         reading.add(connection);
         // Only after a second without reads: under load the watchdog ticks and nothing is woken
         // per request. The add above comes first, so a watchdog about to doze sees the read.
-        if (dozing) {
-            LockSupport.unpark(watchdog);
-        }
+        doze.wake();
     }
 
     /** Whether the watchdog sleeps until the next read (for tests). */
     boolean dozing() {
-        return dozing;
+        return doze.dozing();
     }
 
     void doneReading(Http1Connection connection) {
@@ -388,16 +386,11 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
      * reap was due and no read has started.
      */
     private boolean doze(long lastReap) {
-        dozing = true;
-        // a read that started before the flag was set did not wake us: look again after setting it
-        if (reading.isEmpty() && !closed) {
-            if (maxIdleNanos > 0 && idleCount.get() > 0) {
-                LockSupport.parkNanos(this, lastReap + REAP_EVERY_NANOS - System.nanoTime());
-            } else {
-                LockSupport.park(this);
-            }
+        if (maxIdleNanos > 0 && idleCount.get() > 0) {
+            doze.dozeNanos(lastReap + REAP_EVERY_NANOS - System.nanoTime());
+        } else {
+            doze.doze();
         }
-        dozing = false;
         return reading.isEmpty() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
     }
 
