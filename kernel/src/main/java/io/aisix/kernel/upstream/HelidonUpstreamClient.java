@@ -114,6 +114,11 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
                 .tls(deploymentTls);
         if (config.connectTimeoutMs() > 0) {
             b.connectTimeout(Duration.ofMillis(config.connectTimeoutMs()));
+            // Every request sets its own read timeout; the client's is what Helidon's CONNECT to an
+            // egress proxy waits for the proxy's answer (it ignores the request's): without it a
+            // proxy that accepts and never answers held a call with a 2 s timeout for 30 s and more.
+            // Bounded by the connect timeout, as the builtin client bounds its tunnel's set-up.
+            b.readTimeout(Duration.ofMillis(config.connectTimeoutMs()));
         }
         if (!sideCalls && config.http2()) {
             b.protocolPreference(List.of("h2", "http/1.1"))

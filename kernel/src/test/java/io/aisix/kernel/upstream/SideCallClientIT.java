@@ -3,16 +3,20 @@ package io.aisix.kernel.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.testsupport.ConnectProxy;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.TestCerts;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.spi.Headers;
+import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Causes;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -23,10 +27,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (the builtin one): nothing is built before the first call, and the calls are Helidon's WebClient
  * over HTTP/1.1 (the receiver sees Helidon's {@code User-Agent}; the builtin client sends none),
  * with {@code upstream.http2} set too; an HTTPS receiver is reached through the CONNECT proxy of
- * {@code HTTPS_PROXY} with {@code upstream.tls.ca_file}, or with the request's own CA.
+ * {@code HTTPS_PROXY} with {@code upstream.tls.ca_file}, or with the request's own CA; a proxy that
+ * refuses, is gone or hangs is a clear error in bounded time that names no proxy password.
  */
 @Timeout(60)
 class SideCallClientIT {
@@ -89,8 +99,12 @@ class SideCallClientIT {
     }
 
     private static UpstreamRequest post(String url, Optional<String> ca) {
+        return post(url, ca, Duration.ofSeconds(10));
+    }
+
+    private static UpstreamRequest post(String url, Optional<String> ca, Duration timeout) {
         return new UpstreamRequest("POST", url, Headers.of("content-type", "application/json"),
-                "{\"verdict\":\"?\"}".getBytes(StandardCharsets.UTF_8), false, Duration.ofSeconds(10), ca, true);
+                "{\"verdict\":\"?\"}".getBytes(StandardCharsets.UTF_8), false, timeout, ca, true);
     }
 
     private static void assertHelidonHttp11(UpstreamResponse r) {
@@ -213,5 +227,63 @@ class SideCallClientIT {
             assertThrows(GatewayException.class, () -> own.send(post(url, Optional.empty())).close(),
                     "control: without the shared context the receiver is not trusted");
         }
+    }
+
+    /**
+     * A webhook's or an exporter's call through an egress proxy that refuses the tunnel (407), one
+     * that is gone (nothing listens) and one that accepts and never answers: each is an upstream
+     * error the caller can act on, within the request's timeout, and neither it nor any log line
+     * holds the proxy's password.
+     */
+    @Test
+    void aRefusingDeadOrHungProxyIsAClearErrorInBoundedTimeWithoutItsPassword() throws Exception {
+        String password = "pr0xy-s3cret";
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r.getLoggerName() + ": " + r.getMessage() + (r.getThrown() == null ? ""
+                        : " " + r.getThrown()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        String url = "https://127.0.0.1:" + tls.port() + "/hook";
+        try (ConnectProxy refusing = ConnectProxy.start().requireCredentials("Basic cmlnaHQ6b25l");
+             ConnectProxy hung = ConnectProxy.start().silent()) {
+            // the proxy, and what the failure must say: the refused tunnel's status, the refused
+            // connection, and a timeout within the connect timeout (5 s) for the proxy that never answers
+            Map<Integer, String> expected = Map.of(refusing.port(), "407", LocalProcesses.freePort(), "ConnectException",
+                    hung.port(), "SocketTimeoutException");
+            for (Map.Entry<Integer, String> p : expected.entrySet()) {
+                String proxy = "http://gw:" + password + "@127.0.0.1:" + p.getKey();
+                try (SideCallClient client = sideCalls(config(caFile.toString(), false), EgressProxies.resolve(
+                        new GatewayConfig.EgressProxy(proxy, null), Map.<String, String>of()::get))) {
+                    GatewayException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                            () -> assertThrows(GatewayException.class, () -> client.send(post(url, Optional.empty(),
+                                    Duration.ofSeconds(2))).close()), p.getValue() + ": the call hung");
+                    String reason = Causes.describe(e);
+                    assertTrue(reason.contains(p.getValue()), reason);
+                    assertEquals(p.getValue().equals("SocketTimeoutException") ? ErrorCode.TIMEOUT : ErrorCode.UPSTREAM_ERROR,
+                            e.code(), reason);
+                    for (Throwable t = e; t != null; t = t.getCause()) {
+                        assertFalse(String.valueOf(t.getMessage()).contains(password), reason);
+                    }
+                }
+            }
+            assertTrue(refusing.seen().getFirst().requestLine().startsWith("CONNECT "), "refused: " + refusing.seen());
+            assertTrue(hung.seen().getFirst().requestLine().startsWith("CONNECT "), "held: " + hung.seen());
+        } finally {
+            root.removeHandler(capture);
+        }
+        logged.forEach(l -> assertFalse(l.contains(password), l));
     }
 }
