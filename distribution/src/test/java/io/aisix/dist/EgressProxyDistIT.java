@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.testsupport.ConnectProxy;
 import io.aisix.kernel.testsupport.HttpsUpstream;
 import io.aisix.kernel.testsupport.TestCerts;
@@ -33,20 +32,6 @@ class EgressProxyDistIT {
     @TempDir
     Path dir;
 
-    /** Provider key (the upstream's CA its own), model {@code m} and the caller key, once {@code m} is served. */
-    private static void serveModel(InstalledGateway gw, HttpsUpstream upstream, String caPem) throws Exception {
-        String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
-                 "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
-                .get("id").asText();
-        assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
-                + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-        assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
-                + "\"}").statusCode());
-        eventually("the alias is served", Duration.ofSeconds(10),
-                () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
-    }
-
     @Test
     void anHttpsProviderIsReachedThroughTheEnvironmentsProxy() throws Exception {
         TestCerts certs = TestCerts.create(dir.resolve("certs"));
@@ -61,7 +46,7 @@ class EgressProxyDistIT {
                      upstream: { retries: 0 }
                      """, Map.of("HTTPS_PROXY", "http://dist-user:s3cr%40t@127.0.0.1:" + proxy.port(),
                      "NO_PROXY", "example.invalid"), null)) {
-            serveModel(gw, upstream, caPem);
+            gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
 
             HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
                     "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -96,7 +81,7 @@ class EgressProxyDistIT {
                      admin: { addr: 127.0.0.1:0 }
                      upstream: { retries: 0, tls: { ca_file: %s } }
                      """.formatted(certs.caCert), Map.of("HTTPS_PROXY", proxy.url()), null)) {
-            serveModel(gw, upstream, caPem);
+            gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
             assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
                     + "\"hook_point\":\"input\",\"fail_open\":false,\"timeout_ms\":15000," // a cold first tunnel on a busy host
                     + "\"url\":\"" + receiver.base() + "/hook/judge\"}")
