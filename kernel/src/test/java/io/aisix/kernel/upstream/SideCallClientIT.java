@@ -17,6 +17,7 @@ import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.support.Causes;
+import io.aisix.testkit.LogCapture;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -27,15 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -238,26 +234,9 @@ class SideCallClientIT {
     @Test
     void aRefusingDeadOrHungProxyIsAClearErrorInBoundedTimeWithoutItsPassword() throws Exception {
         String password = "pr0xy-s3cret";
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r.getLoggerName() + ": " + r.getMessage() + (r.getThrown() == null ? ""
-                        : " " + r.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
         String url = "https://127.0.0.1:" + tls.port() + "/hook";
-        try (ConnectProxy refusing = ConnectProxy.start().requireCredentials("Basic cmlnaHQ6b25l");
+        try (LogCapture logged = LogCapture.of(""); // every logger's records
+             ConnectProxy refusing = ConnectProxy.start().requireCredentials("Basic cmlnaHQ6b25l");
              ConnectProxy hung = ConnectProxy.start().silent()) {
             // the proxy, and what the failure must say: the refused tunnel's status, the refused
             // connection, and a timeout within the connect timeout (5 s) for the proxy that never answers
@@ -281,9 +260,7 @@ class SideCallClientIT {
             }
             assertTrue(refusing.seen().getFirst().requestLine().startsWith("CONNECT "), "refused: " + refusing.seen());
             assertTrue(hung.seen().getFirst().requestLine().startsWith("CONNECT "), "held: " + hung.seen());
-        } finally {
-            root.removeHandler(capture);
+            assertFalse(logged.contains(password), logged.toString());
         }
-        logged.forEach(l -> assertFalse(l.contains(password), l));
     }
 }
