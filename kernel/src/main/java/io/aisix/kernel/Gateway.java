@@ -127,7 +127,8 @@ public final class Gateway implements AutoCloseable {
                 ? ResourcesFileStore.open(Path.of(config.resourcesFile()), kinds, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : resourcesFile != null ? resourcesFile : openStore(config);
         this.listeners = new Listeners(new Listeners.Services(config, lifecycle, snapshots, store, metrics, dispatcher,
-                plugins, endpoints, () -> healthReport(options), stats, resourcesFile != null, options.clock(),
+                plugins, endpoints, () -> healthReport(options), pluginContext::healthContributors, stats,
+                resourcesFile != null, options.clock(),
                 options.hostLoader()),
                 listenerTls);
     }

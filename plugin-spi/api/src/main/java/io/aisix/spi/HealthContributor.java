@@ -11,6 +11,13 @@ import java.util.Objects;
  *
  * <p>{@link #status()} is called on every health request: it must answer from what recent calls
  * and connection events saw, without I/O and without blocking.
+ *
+ * <p><b>Readiness.</b> By default a dependency only degrades {@code /admin/v1/health}: the gateway
+ * stays in rotation through its outage, since plugins fall back (the cache serves misses, rate
+ * limits count locally). One that {@link #gatesReadiness() gates readiness} also answers
+ * {@code /readyz}: while it is down the probe says 503 with its name, target, since and error,
+ * after the kernel's own reasons (drain, store, configuration). Never {@code /livez}: restarting a
+ * gateway does not bring a remote dependency back, and an outage would restart every instance.
  */
 public interface HealthContributor {
 
@@ -19,6 +26,16 @@ public interface HealthContributor {
 
     /** The dependency's state now. */
     Status status();
+
+    /**
+     * Whether {@code /readyz} answers 503 while this dependency is down (see the class comment); false
+     * by default. Read on every probe, as {@link #status()}: no I/O, no blocking. Plugins make it a
+     * setting the operator opts into (the {@code redis} plugin's
+     * {@code plugins.redis.ready_while_disconnected: false}).
+     */
+    default boolean gatesReadiness() {
+        return false;
+    }
 
     /**
      * @param up     whether the last calls reached the dependency
