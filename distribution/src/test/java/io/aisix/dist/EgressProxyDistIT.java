@@ -83,13 +83,7 @@ class EgressProxyDistIT {
                      upstream: { retries: 0, tls: { ca_file: %s } }
                      """.formatted(certs.caCert), Map.of("HTTPS_PROXY", proxy.url()), null)) {
             gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
-            assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
-                    + "\"hook_point\":\"input\",\"fail_open\":false,\"timeout_ms\":15000," // a cold first tunnel on a busy host
-                    + "\"url\":\"" + receiver.base() + "/hook/judge\"}")
-                    .statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"logs\","
-                    + "\"kind\":\"http_log\",\"endpoint\":\"" + receiver.base() + "/hook/ingest\","
-                    + "\"flush_interval_ms\":50}").statusCode());
+            webhookAndExporter(gw, receiver, 15000); // a cold first tunnel on a busy host
             // until both resources serve: each chat asks the webhook, and its usage event reaches the receiver
             eventually("the webhook asked and the usage event exported", Duration.ofSeconds(15), () -> {
                 HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
@@ -140,12 +134,7 @@ class EgressProxyDistIT {
                      """.formatted(certs.caCert), Map.of("HTTPS_PROXY", "http://gw:" + password + "@127.0.0.1:"
                      + proxy.port(), "NO_PROXY", "127.0.0.1:" + port(upstream)), null)) {
             gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
-            assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
-                    + "\"hook_point\":\"input\",\"fail_open\":false,\"timeout_ms\":3000,"
-                    + "\"url\":\"" + receiver.base() + "/hook/judge\"}").statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"logs\","
-                    + "\"kind\":\"http_log\",\"endpoint\":\"" + receiver.base() + "/hook/ingest\","
-                    + "\"flush_interval_ms\":50}").statusCode());
+            webhookAndExporter(gw, receiver, 3000);
             String chat = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
             eventually("the webhook's refused tunnel refuses the chat", Duration.ofSeconds(15),
                     () -> gw.proxy("POST", "/v1/chat/completions", CALLER, chat).statusCode() == 422);
@@ -170,6 +159,17 @@ class EgressProxyDistIT {
             assertTrue(log.contains("guardrail 'judge': webhook call failed"), log);
             assertFalse(log.contains(password), "the proxy password is never logged");
         }
+    }
+
+    /**
+     * The webhook guardrail {@code judge} on the input ({@code fail_open: false}, {@code timeout_ms}
+     * as given) and the {@code http_log} exporter {@code logs}, both sending to {@code receiver}.
+     */
+    private static void webhookAndExporter(InstalledGateway gw, HttpsUpstream receiver, int timeoutMs) {
+        gw.created("/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\","
+                + "\"fail_open\":false,\"timeout_ms\":" + timeoutMs + ",\"url\":\"" + receiver.base() + "/hook/judge\"}");
+        gw.created("/admin/v1/observability_exporters", "{\"name\":\"logs\",\"kind\":\"http_log\",\"endpoint\":\""
+                + receiver.base() + "/hook/ingest\",\"flush_interval_ms\":50}");
     }
 
     /** The sum of {@code name}'s samples whose labels hold {@code label} on the admin listener's {@code /metrics}. */
