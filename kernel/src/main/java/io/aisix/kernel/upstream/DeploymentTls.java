@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -34,36 +35,49 @@ public final class DeploymentTls {
     private final ReentrantLock lock = new ReentrantLock();
     // null until first needed when upstream.tls is the default (the JDK's trust store: parsing
     // cacerts took ~40 ms of each start); built at once otherwise, so bad files stop the start
-    private volatile SSLContext context;
+    private volatile Built built;
+
+    /** The context and its one socket factory (the builtin client pools connections by factory). */
+    private record Built(SSLContext context, SSLSocketFactory socketFactory) {
+    }
 
     public DeploymentTls(GatewayConfig.OutboundTls config) {
         this.config = config;
         if (!config.isDefault()) {
-            this.context = build(config);
+            this.built = build(config);
         }
     }
 
     /** The context, built on the first call when {@code upstream.tls} is the default. */
     public SSLContext context() {
-        SSLContext c = context;
-        if (c == null) {
+        return built().context();
+    }
+
+    /** The context's socket factory, always the same one. */
+    SSLSocketFactory socketFactory() {
+        return built().socketFactory();
+    }
+
+    private Built built() {
+        Built b = built;
+        if (b == null) {
             lock.lock();
             try {
-                c = context;
-                if (c == null) {
-                    c = build(config);
-                    context = c;
+                b = built;
+                if (b == null) {
+                    b = build(config);
+                    built = b;
                 }
             } finally {
                 lock.unlock();
             }
         }
-        return c;
+        return b;
     }
 
-    /** Whether {@link #context()} has been built (it no longer waits for the trust store). */
-    boolean built() {
-        return context != null;
+    /** Whether the context has been built (it no longer waits for the trust store). */
+    boolean isBuilt() {
+        return built != null;
     }
 
     /** {@code upstream.tls.verify}: whether the upstream's certificate and host name are checked. */
@@ -71,14 +85,17 @@ public final class DeploymentTls {
         return config.verify();
     }
 
-    private static SSLContext build(GatewayConfig.OutboundTls tls) {
+    private static Built build(GatewayConfig.OutboundTls tls) {
         try {
+            SSLContext context;
             if (tls.isDefault()) {
-                return SSLContext.getDefault();
+                context = SSLContext.getDefault();
+            } else {
+                context = SSLContext.getInstance("TLS");
+                context.init(keys(tls), tls.verify() ? trust(tls.caFile()) : new TrustManager[] {UpstreamTls.trustAll()},
+                        null);
             }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys(tls), tls.verify() ? trust(tls.caFile()) : new TrustManager[] {UpstreamTls.trustAll()}, null);
-            return context;
+            return new Built(context, context.getSocketFactory());
         } catch (GeneralSecurityException | IOException e) {
             throw new ConfigException("upstream.tls", "cannot build the TLS context (" + e.getMessage() + ")", e);
         }

@@ -102,9 +102,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
-    private final DeploymentTls tls;
-    /** The socket factory of {@link #tls}, once it was first needed. */
-    private volatile SSLSocketFactory deploymentTls;
+    private final DeploymentTls deploymentTls;
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
@@ -133,17 +131,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
         this.maxIdleNanos = TimeUnit.SECONDS.toNanos(config.poolIdleTimeoutSecs());
         this.maxIdlePerRoute = config.poolMaxIdlePerHost() == null ? -1 : config.poolMaxIdlePerHost();
-        this.tls = tls;
+        this.deploymentTls = tls;
         this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
-    }
-
-    private SSLSocketFactory deploymentTls() {
-        SSLSocketFactory f = deploymentTls;
-        if (f == null) { // two first callers may each make one: factories of one context are alike
-            f = tls.context().getSocketFactory();
-            deploymentTls = f;
-        }
-        return f;
     }
 
     /**
@@ -152,8 +141,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
      */
     @Override
     public void warmUp() {
-        if (!tls.built()) {
-            Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(this::deploymentTls);
+        if (!deploymentTls.isBuilt()) {
+            Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(deploymentTls::socketFactory);
         }
     }
 
@@ -178,8 +167,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         String caPem = request.caPem().orElse("");
         // a provider key's own tls settings win; without them, upstream.tls applies
         boolean own = !caPem.isEmpty() || !request.verifyTls();
-        boolean verify = own ? request.verifyTls() : tls.verify();
-        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls();
+        boolean verify = own ? request.verifyTls() : deploymentTls.verify();
+        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls.socketFactory();
         Route route = new Route(endpoint.host(), endpoint.port(), tls, verify, endpoint.proxy());
         long timeout = timeoutNanos(request);
         // a stream's timeout bounds each read; any other exchange's bounds the whole of it
