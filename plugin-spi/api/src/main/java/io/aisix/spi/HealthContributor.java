@@ -38,12 +38,19 @@ public interface HealthContributor {
     }
 
     /**
+     * A dependency's state, as {@code /admin/v1/health} and {@code /readyz} show it.
+     *
      * @param up     whether the last calls reached the dependency
      * @param target where it is, without credentials (for example {@code 10.0.0.7:6379})
      * @param error  what the last failure said, empty while up
      * @param since  when the dependency entered this state (up or down)
      */
     record Status(boolean up, String target, String error, Instant since) {
+        /**
+         * A {@code null} {@code error} is empty.
+         *
+         * @throws NullPointerException when {@code target} or {@code since} is {@code null}
+         */
         public Status {
             Objects.requireNonNull(target, "target");
             error = error == null ? "" : error;

@@ -15,6 +15,7 @@ package io.aisix.spi.redis;
  *                               gates readiness}, so {@code /readyz} answers 503 while it is down
  */
 public record RedisConfig(Boolean readyWhileDisconnected) {
+    /** A {@code null} (unset) {@code readyWhileDisconnected} is the default, true. */
     public RedisConfig {
         readyWhileDisconnected = readyWhileDisconnected == null || readyWhileDisconnected;
     }

@@ -11,8 +11,8 @@ import java.util.Set;
  * The {@code guardrail_attachments} resource kind, as AISIX writes it: {@code guardrail_id}*,
  * {@code scope_type}* ({@code env}, {@code model}, {@code mcp_server}, {@code api_key},
  * {@code team}, {@code passthrough_route}), {@code scope_id} (required unless {@code env}),
- * {@code priority}* (an integer, higher first), {@code enabled} [true]; AISIX's {@code env_id} is
- * accepted and not read (AISIX does not read it either). The guardrail it names must exist when
+ * {@code priority}* (an integer, higher first), {@code enabled} [true]; AISIX's {@code env_id} (a
+ * string, as there) is accepted and described in the schema but not used (AISIX does not use it either). The guardrail it names must exist when
  * written through the Admin API, and a guardrail cannot be deleted while attached.
  */
 public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachment> {
@@ -22,6 +22,8 @@ public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachmen
     private static final List<String> SCOPED = SCOPES.subList(1, SCOPES.size());
     private static final Set<String> FIELDS = Set.of("guardrail_id", "scope_type", "scope_id", "priority", "enabled",
             "env_id");
+    /** Far above any environment id (AISIX's are UUIDs): a bound, so the schema has one. */
+    private static final int ENV_ID_MAX = 256;
 
     /** For the ServiceLoader. */
     public GuardrailAttachmentKind() {
@@ -37,6 +39,8 @@ public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachmen
         r.required("priority");
         int priority = (int) r.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
         boolean enabled = r.bool("enabled", true);
+        // the control plane's own scoping: type-checked and published (a known field), never used
+        r.optLiteral("env_id", ENV_ID_MAX);
         return new GuardrailAttachment(id, guardrail, scope, scope.equals("env") ? Optional.empty() : scopeId,
                 priority, enabled);
     }
