@@ -78,17 +78,7 @@ class RedisOutageDistIT {
 
     @AfterAll
     static void stop() {
-        for (InstalledGateway gw : new InstalledGateway[] {steady, strict}) {
-            if (gw != null) {
-                gw.close();
-            }
-        }
-        if (mock != null) {
-            mock.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        InstalledGateway.closeAll(steady, strict, mock, redis);
     }
 
     @Test

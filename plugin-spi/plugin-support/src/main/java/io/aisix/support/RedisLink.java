@@ -133,18 +133,15 @@ public final class RedisLink implements AutoCloseable {
 
     /**
      * {@code <kind>: <reason>}: a {@link RedisException}'s {@link RedisException#describe()}, else
-     * the exception's simple class name and its innermost cause's message.
+     * the simple class name of the exception (under future wrappers) and {@link Causes#describe} of it.
      */
     public static String describe(Throwable e) {
         if (e instanceof RedisException r) {
             return r.describe();
         }
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return e.getClass().getSimpleName() + ": " + (m == null ? t.getClass().getSimpleName() : m);
+        String kind = Causes.unwrap(e).getClass().getSimpleName();
+        String reason = Causes.describe(e);
+        return reason.startsWith(kind) ? reason : kind + ": " + reason;
     }
 
     /** Releases the handle (the shared connection closes with its last one). */
