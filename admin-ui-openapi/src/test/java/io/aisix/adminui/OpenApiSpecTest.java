@@ -10,6 +10,7 @@ import io.aisix.kernel.admin.AdminRoutes;
 import io.aisix.spi.Endpoint;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.resource.ResourceKind;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -32,12 +33,13 @@ class OpenApiSpecTest {
     }
 
     /**
-     * The kinds whose routes the document spells out: the core kinds, and the kinds of the cache,
-     * rate-limit and observe plugins that every shipped gateway has (AISIX's collections).
+     * The kinds whose routes the document spells out: the core kinds, and the kinds of the
+     * guardrails, cache, rate-limit and observe plugins that every shipped gateway has (AISIX's
+     * collections).
      */
     static final List<String> SPELLED_OUT = java.util.stream.Stream.concat(
-            CoreKinds.all().stream().map(ResourceKind::name),
-            java.util.stream.Stream.of("cache_policies", "observability_exporters", "rate_limit_policies")).toList();
+            CoreKinds.all().stream().map(ResourceKind::name), java.util.stream.Stream.of("guardrails",
+                    "cache_policies", "observability_exporters", "rate_limit_policies")).toList();
 
     private static Set<String> served() {
         return RouteCoverage.served(AdminRoutes.ROUTES, SPELLED_OUT);
@@ -106,16 +108,18 @@ class OpenApiSpecTest {
     void everyKindSchemaListsEveryFieldTheKindReads() throws IOException {
         Map<String, JsonNode> byKind = kindSchemas(spec());
         // one per core kind, cache_policies (cache), rate_limit_policies (rate-limit),
-        // observability_exporters (observe), guardrail_attachments (guardrails), oidc_providers and
+        // observability_exporters (observe), guardrails and guardrail_attachments (guardrails), oidc_providers and
         // claim_mappings (auth-oidc), budgets (budgets), mcp_servers, mcp_policies and
         // mcp_auth_settings (mcp-gateway); the distribution's AdminUiEndToEndIT checks the plugins'
         // against the running kinds
-        assertEquals(CoreKinds.all().size() + 10, byKind.size(), "one schema per kind");
+        assertEquals(CoreKinds.all().size() + 11, byKind.size(), "one schema per kind");
         assertTrue(byKind.containsKey("guardrail_attachments") && byKind.containsKey("budgets"));
         assertTrue(byKind.containsKey("oidc_providers") && byKind.containsKey("claim_mappings"));
         assertTrue(byKind.containsKey("mcp_servers") && byKind.containsKey("mcp_policies")
                 && byKind.containsKey("mcp_auth_settings"));
-        for (ResourceKind<?> k : CoreKinds.all()) {
+        // and the guardrails kind's common fields (each guardrail kind's own are marked x-aisix-kind-field)
+        for (ResourceKind<?> k : java.util.stream.Stream.concat(CoreKinds.all().stream(),
+                java.util.stream.Stream.of(GuardrailsKind.KIND)).toList()) {
             JsonNode schema = byKind.get(k.name());
             assertTrue(schema != null, "no schema with x-aisix-kind " + k.name());
             assertFalse(k.knownFields().isEmpty(), k.name() + " states its fields");

@@ -6,7 +6,7 @@ import io.aisix.bench.support.Fixtures;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.resource.Guardrail;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -61,7 +61,7 @@ public class GuardrailScanBenchmark {
     public void setUp() throws IOException {
         gateway = new BenchGateway(Fixtures.cannedUpstream(new byte[0], new byte[0]));
         String row = Fixtures.policyRows().get("guardrails").get(kind.equals("keyword") ? "g-keywords" : "g-pii");
-        Guardrail g = CoreKinds.GUARDRAILS.decode("g", JSON.readTree(row));
+        Guardrail g = GuardrailsKind.KIND.decode("g", JSON.readTree(row));
         check = gateway.context().service(GuardrailKinds.class).orElseThrow().find(g.kind()).orElseThrow()
                 .compile(g, gateway.context());
         StringBuilder b = new StringBuilder(kib * 1024 + PROSE.length());

@@ -14,7 +14,7 @@ import io.aisix.plugin.cache.CachePoliciesKind;
 import io.aisix.plugin.observe.ObservabilityExportersKind;
 import io.aisix.plugin.ratelimit.RateLimitPoliciesKind;
 import io.aisix.spi.resource.ResourceKind;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.testkit.Script;
 import java.io.InputStream;
 import java.net.URI;
@@ -64,7 +64,7 @@ class AdminUiEndToEndIT {
                 + "\"max_requests\":1000}");
         // a write is applied when the store's watch delivers it: wait until the gateway serves all four
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-        while (java.util.stream.Stream.of(CoreKinds.GUARDRAILS, CachePoliciesKind.KIND,
+        while (java.util.stream.Stream.of(GuardrailsKind.KIND, CachePoliciesKind.KIND,
                 ObservabilityExportersKind.KIND, RateLimitPoliciesKind.KIND)
                 .anyMatch(k -> fx.gw.gateway.snapshots().current().snapshot().all(k).isEmpty())) {
             if (System.nanoTime() > deadline) {
@@ -184,9 +184,10 @@ class AdminUiEndToEndIT {
             assertTrue(missing.isEmpty(), kind.name() + " reads fields the document lacks: " + missing);
             checked++;
         }
-        assertEquals(15, checked, "the eight core kinds (passthrough_routes included), the guardrails plugin's "
-                + "guardrail_attachments, auth-oidc's oidc_providers and claim_mappings, the budgets plugin's "
-                + "budgets and mcp-gateway's mcp_servers, mcp_policies and mcp_auth_settings");
+        assertEquals(15, checked, "the four core kinds, the guardrails plugin's guardrails and "
+                + "guardrail_attachments, cache_policies, rate_limit_policies, observability_exporters, auth-oidc's "
+                + "oidc_providers and claim_mappings, the budgets plugin's budgets and mcp-gateway's mcp_servers, "
+                + "mcp_policies and mcp_auth_settings");
         assertTrue(fx.gw.gateway.snapshots().kinds().get("guardrails").knownFields().contains("default_action"),
                 "the pii kind's own fields count");
         assertFalse(spec.toString().contains(TestGateway.ADMIN_KEY));

@@ -10,6 +10,7 @@ import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.plugin.ratelimit.RateLimitPoliciesKind;
 import io.aisix.support.Digests;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
@@ -157,7 +158,7 @@ class AisixRowsOnEtcdIT {
             ParityGateway.await(() -> gw.gateway.snapshots().current() != null
                     && gw.gateway.snapshots().current().snapshot().all(CoreKinds.API_KEYS).size() == 1
                     && gw.gateway.snapshots().current().snapshot().all(RateLimitPoliciesKind.KIND).size() == 1
-                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.GUARDRAILS).size() == 1, "the rows applied");
+                    && gw.gateway.snapshots().current().snapshot().all(GuardrailsKind.KIND).size() == 1, "the rows applied");
             JsonNode health = GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/health", null).body());
             assertEquals(0, health.at("/config/rejected").size(), health.toString());
             assertEquals(1, GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/guardrail_attachments", null).body()).size());

@@ -5,7 +5,6 @@ import static io.aisix.dist.InstalledGateway.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
@@ -45,56 +44,39 @@ class BudgetReplicasDistIT {
 
     @TempDir
     static Path dir;
-    static EtcdServer etcd;
+    static Replicas replicas;
     static RedisServer redis;
     static MockUpstream mock;
-    static String yaml;
     static InstalledGateway a;
     static InstalledGateway b;
 
     @BeforeAll
     static void start() {
-        etcd = EtcdServer.start();
-        redis = RedisServer.start();
-        mock = MockUpstream.start();
+        replicas = Replicas.start(dir, """
+                budgets: { backend: redis, redis: { url: "%1$s" }, reservation_wait_ms: 300 }
+                """);
+        redis = replicas.redis;
+        mock = replicas.mock;
+        a = replicas.a;
+        b = replicas.b;
         // 500 + 500 tokens at $1 per 1k each way: $1 per request; the delay keeps requests in flight together
         mock.defaultScript(Script.reply("ok").usage(500, 500).firstByteDelay(Duration.ofMillis(40)));
-        yaml = """
-                proxy: { addr: 127.0.0.1:0 }
-                admin: { addr: 127.0.0.1:0 }
-                etcd: { endpoints: [%s], prefix: /aisix }
-                budgets: { backend: redis, redis: { url: "%s" }, reservation_wait_ms: 300 }
-                """.formatted(etcd.endpoint(), redis.url());
-        a = InstalledGateway.start(dir.resolve("a"), yaml);
-        b = InstalledGateway.start(dir.resolve("b"), yaml);
         // the budget first: a replica that serves the model (a later revision) has it too
         assertEquals(201, a.admin("POST", "/admin/v1/budgets", "{\"name\":\"shared\",\"max_usd\":" + CAP_USD
                 + ",\"period\":\"day\"}").statusCode());
-        String pk = read(a.admin("POST", "/admin/v1/provider_keys", """
-                {"display_name":"pk","provider":"openai","api_key":"sk-up-budget-123456","api_base":"%s"}"""
-                .formatted(mock.openAiBase()))).get("id").asText();
+        String pk = replicas.openAiKey("sk-up-budget-123456");
         assertEquals(201, a.admin("POST", "/admin/v1/models", "{\"display_name\":\"priced\",\"provider_key_id\":\""
                 + pk + "\",\"model_name\":\"gpt-4o\",\"cost\":{\"input_per_1k\":1,\"output_per_1k\":1}}").statusCode());
         assertEquals(201, a.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
                 .statusCode());
-        for (InstalledGateway gw : List.of(a, b)) {
-            eventually("the model reaches both gateways", Duration.ofSeconds(10), () -> {
-                HttpResponse<String> models = gw.proxy("GET", "/v1/models", CALLER, null);
-                return models.statusCode() == 200 && models.body().contains("\"priced\"");
-            });
-        }
+        replicas.awaitServed(CALLER, "priced");
     }
 
     @AfterAll
     static void stop() {
-        for (InstalledGateway gw : new InstalledGateway[] {a, b}) {
-            if (gw != null) {
-                gw.close();
-            }
+        if (replicas != null) {
+            replicas.close();
         }
-        mock.close();
-        redis.close();
-        etcd.close();
     }
 
     @Test
@@ -178,8 +160,7 @@ class BudgetReplicasDistIT {
         assertEquals(ok, seen, 1e-9, "GET /admin/v1/spend on the replica that charged last");
 
         // the spend lives in Redis: a restarted replica still refuses
-        a.close();
-        a = InstalledGateway.start(dir.resolve("a2"), yaml);
+        a = replicas.restartA(dir.resolve("a2"));
         eventually("the restarted replica serves the model", Duration.ofSeconds(10), () ->
                 a.proxy("GET", "/v1/models", CALLER, null).body().contains("\"priced\""));
         HttpResponse<String> after = a.proxy("POST", "/v1/chat/completions", CALLER, CHAT);

@@ -1,6 +1,5 @@
 package io.aisix.dist;
 
-import static io.aisix.dist.InstalledGateway.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,17 +76,15 @@ class CloudProvidersDistIT {
         String gcpSa = key("gcp-sa", "vertex", sa.put("region", "europe-west4"));
         String gcpAdc = key("gcp-adc", "vertex", JSON.createObjectNode().put("project", "proj-adc")
                 .put("region", "us-east5"));
-        model("nova", awsStatic, "amazon.nova-pro-v1:0");
-        model("nova-chain", awsChain, "us.amazon.nova-lite-v1:0");
-        model("claude-br", awsStatic, "anthropic.claude-3-5-haiku-20241022-v1:0");
-        model("titan", awsStatic, "amazon.titan-embed-text-v2:0");
-        model("gemini", gcpSa, "gemini-2.5-pro");
-        model("gemini-adc", gcpAdc, "gemini-2.5-flash");
-        model("claude-vx", gcpAdc, "claude-sonnet-4@20250514");
-        assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}")
-                .statusCode());
-        eventually("the aliases are served", Duration.ofSeconds(10),
-                () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"claude-vx\""));
+        gw.model("nova", awsStatic, "amazon.nova-pro-v1:0");
+        gw.model("nova-chain", awsChain, "us.amazon.nova-lite-v1:0");
+        gw.model("claude-br", awsStatic, "anthropic.claude-3-5-haiku-20241022-v1:0");
+        gw.model("titan", awsStatic, "amazon.titan-embed-text-v2:0");
+        gw.model("gemini", gcpSa, "gemini-2.5-pro");
+        gw.model("gemini-adc", gcpAdc, "gemini-2.5-flash");
+        gw.model("claude-vx", gcpAdc, "claude-sonnet-4@20250514");
+        gw.created("/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER + "\"}");
+        gw.awaitServed(CALLER, "claude-vx");
         client = OpenAIOkHttpClient.builder().apiKey(CALLER).baseUrl(gw.uri("proxy", "/v1").toString())
                 .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
     }
@@ -95,22 +92,12 @@ class CloudProvidersDistIT {
     static String key(String name, String provider, ObjectNode credentials) {
         ObjectNode k = JSON.createObjectNode().put("display_name", name).put("provider", provider)
                 .put("api_base", mock.baseUrl()).put("api_key", credentials.toString());
-        return EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", k.toString())).get("id").asText();
-    }
-
-    static void model(String alias, String keyId, String upstream) {
-        assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"" + alias
-                + "\",\"provider_key_id\":\"" + keyId + "\",\"model_name\":\"" + upstream + "\"}").statusCode());
+        return gw.created("/admin/v1/provider_keys", k.toString());
     }
 
     @AfterAll
     static void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (mock != null) {
-            mock.close();
-        }
+        InstalledGateway.closeAll(gw, mock);
     }
 
     static ChatCompletion chat(String model, String prompt) {

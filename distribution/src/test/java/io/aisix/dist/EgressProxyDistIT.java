@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.testsupport.ConnectProxy;
 import io.aisix.kernel.testsupport.HttpsUpstream;
 import io.aisix.kernel.testsupport.TestCerts;
@@ -24,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * key on an HTTPS upstream is reached through a CONNECT tunnel of a real loopback proxy that
  * insists on the URL's credentials, TLS verified end to end against the key's CA; the start-up
  * line says which proxy is in force without its password. The plugins' side calls (webhook
- * guardrail, exporter) take the same proxy with Helidon's WebClient.
+ * guardrail, exporter) take the same proxy with Helidon's WebClient, and fail clearly, in bounded
+ * time and without its password when it refuses or hangs.
  */
 @Timeout(120)
 class EgressProxyDistIT {
@@ -32,20 +32,6 @@ class EgressProxyDistIT {
 
     @TempDir
     Path dir;
-
-    /** Provider key (the upstream's CA its own), model {@code m} and the caller key, once {@code m} is served. */
-    private static void serveModel(InstalledGateway gw, HttpsUpstream upstream, String caPem) throws Exception {
-        String pk = EtcdPlainDistIT.read(gw.admin("POST", "/admin/v1/provider_keys", """
-                {"display_name":"pk","provider":"openai","api_key":"sk-up-egress-123456","api_base":"%s/v1",
-                 "tls":{"ca_pem":%s}}""".formatted(upstream.base(), new ObjectMapper().writeValueAsString(caPem))))
-                .get("id").asText();
-        assertEquals(201, gw.admin("POST", "/admin/v1/models", "{\"display_name\":\"m\",\"provider_key_id\":\"" + pk
-                + "\",\"model_name\":\"gpt-4o\"}").statusCode());
-        assertEquals(201, gw.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
-                + "\"}").statusCode());
-        eventually("the alias is served", Duration.ofSeconds(10),
-                () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"m\""));
-    }
 
     @Test
     void anHttpsProviderIsReachedThroughTheEnvironmentsProxy() throws Exception {
@@ -61,7 +47,7 @@ class EgressProxyDistIT {
                      upstream: { retries: 0 }
                      """, Map.of("HTTPS_PROXY", "http://dist-user:s3cr%40t@127.0.0.1:" + proxy.port(),
                      "NO_PROXY", "example.invalid"), null)) {
-            serveModel(gw, upstream, caPem);
+            gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
 
             HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
                     "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -96,14 +82,8 @@ class EgressProxyDistIT {
                      admin: { addr: 127.0.0.1:0 }
                      upstream: { retries: 0, tls: { ca_file: %s } }
                      """.formatted(certs.caCert), Map.of("HTTPS_PROXY", proxy.url()), null)) {
-            serveModel(gw, upstream, caPem);
-            assertEquals(201, gw.admin("POST", "/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\","
-                    + "\"hook_point\":\"input\",\"fail_open\":false,\"timeout_ms\":15000," // a cold first tunnel on a busy host
-                    + "\"url\":\"" + receiver.base() + "/hook/judge\"}")
-                    .statusCode());
-            assertEquals(201, gw.admin("POST", "/admin/v1/observability_exporters", "{\"name\":\"logs\","
-                    + "\"kind\":\"http_log\",\"endpoint\":\"" + receiver.base() + "/hook/ingest\","
-                    + "\"flush_interval_ms\":50}").statusCode());
+            gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
+            webhookAndExporter(gw, receiver, 15000); // a cold first tunnel on a busy host
             // until both resources serve: each chat asks the webhook, and its usage event reaches the receiver
             eventually("the webhook asked and the usage event exported", Duration.ofSeconds(15), () -> {
                 HttpResponse<String> r = gw.proxy("POST", "/v1/chat/completions", CALLER,
@@ -129,6 +109,74 @@ class EgressProxyDistIT {
                     "CONNECT (127\\.0\\.0\\.1|localhost):" + receiverPort + " HTTP/1\\.1")),
                     "the side calls to the receiver were tunnelled: " + proxy.seen());
         }
+    }
+
+    /**
+     * The side calls through a proxy that refuses the tunnel (wrong credentials: 407) and then one
+     * that accepts and never answers: a webhook guardrail with {@code fail_open: false} refuses the
+     * chat (422) with its failure counted as {@code transport}, then as {@code timeout}, each answer
+     * within the client's bound; the {@code http_log} exporter's batches are counted as failed; the
+     * provider, exempt by {@code NO_PROXY}, is untouched; no output holds the proxy's password.
+     */
+    @Test
+    void webhookAndExporterThroughARefusingThenHungProxyFailClearlyWithoutThePassword() throws Exception {
+        TestCerts certs = TestCerts.create(dir.resolve("certs"));
+        String caPem = Files.readString(certs.caCert);
+        String password = "pr0xy-s3cret";
+        try (HttpsUpstream upstream = HttpsUpstream.start(certs);
+             HttpsUpstream receiver = HttpsUpstream.start(certs);
+             ConnectProxy proxy = ConnectProxy.start().requireCredentials("Basic "
+                     + Base64.getEncoder().encodeToString("other:credentials".getBytes()));
+             InstalledGateway gw = InstalledGateway.start(dir.resolve("gw"), """
+                     proxy: { addr: 127.0.0.1:0 }
+                     admin: { addr: 127.0.0.1:0 }
+                     upstream: { retries: 0, connect_timeout_ms: 2000, tls: { ca_file: %s } }
+                     """.formatted(certs.caCert), Map.of("HTTPS_PROXY", "http://gw:" + password + "@127.0.0.1:"
+                     + proxy.port(), "NO_PROXY", "127.0.0.1:" + port(upstream)), null)) {
+            gw.serveOpenAiModel("m", upstream.base() + "/v1", CALLER, caPem);
+            webhookAndExporter(gw, receiver, 3000);
+            String chat = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            eventually("the webhook's refused tunnel refuses the chat", Duration.ofSeconds(15),
+                    () -> gw.proxy("POST", "/v1/chat/completions", CALLER, chat).statusCode() == 422);
+            eventually("counted as a transport failure, the exporter's batches as failed", Duration.ofSeconds(30),
+                    () -> metric(gw, "aisix_guardrail_webhook_failures_total", "reason=\"transport\"") > 0
+                            && metric(gw, "aisix_exporter_events_total", "outcome=\"failed\"") > 0);
+
+            proxy.silent(); // from now on the proxy accepts and never answers
+            double failedBefore = metric(gw, "aisix_exporter_events_total", "outcome=\"failed\"");
+            HttpResponse<String> held = gw.proxy("POST", "/v1/chat/completions", CALLER, chat);
+            assertEquals(422, held.statusCode(), held.body());
+            assertTrue(metric(gw, "aisix_guardrail_webhook_failures_total", "reason=\"timeout\"") > 0,
+                    "the webhook's own timeout_ms ended the call: " + gw.get("admin", "/metrics").body());
+            // the exporter's tries end too: the proxy's answer is waited for upstream.connect_timeout_ms
+            eventually("the held chat's event given up after its tries", Duration.ofSeconds(40),
+                    () -> metric(gw, "aisix_exporter_events_total", "outcome=\"failed\"") > failedBefore);
+            assertTrue(receiver.hooks.isEmpty(), "nothing got through the proxy: " + receiver.hooks);
+            assertTrue(proxy.seen().stream().allMatch(r -> r.requestLine().startsWith("CONNECT ")
+                    && r.requestLine().contains(":" + port(receiver) + " ")), "only the side calls asked the proxy: "
+                    + proxy.seen());
+            String log = gw.stdout() + gw.stderr();
+            assertTrue(log.contains("guardrail 'judge': webhook call failed"), log);
+            assertFalse(log.contains(password), "the proxy password is never logged");
+        }
+    }
+
+    /**
+     * The webhook guardrail {@code judge} on the input ({@code fail_open: false}, {@code timeout_ms}
+     * as given) and the {@code http_log} exporter {@code logs}, both sending to {@code receiver}.
+     */
+    private static void webhookAndExporter(InstalledGateway gw, HttpsUpstream receiver, int timeoutMs) {
+        gw.created("/admin/v1/guardrails", "{\"name\":\"judge\",\"kind\":\"webhook\",\"hook_point\":\"input\","
+                + "\"fail_open\":false,\"timeout_ms\":" + timeoutMs + ",\"url\":\"" + receiver.base() + "/hook/judge\"}");
+        gw.created("/admin/v1/observability_exporters", "{\"name\":\"logs\",\"kind\":\"http_log\",\"endpoint\":\""
+                + receiver.base() + "/hook/ingest\",\"flush_interval_ms\":50}");
+    }
+
+    /** The sum of {@code name}'s samples whose labels hold {@code label} on the admin listener's {@code /metrics}. */
+    private static double metric(InstalledGateway gw, String name, String label) {
+        return gw.get("admin", "/metrics").body().lines()
+                .filter(l -> l.startsWith(name + "{") && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static String port(HttpsUpstream server) {

@@ -58,51 +58,34 @@ class EndpointsDistIT {
         String openai = key("openai-k", "openai", mock.openAiBase(), UPSTREAM_SECRET);
         String jina = key("jina-k", "jina", mock.openAiBase(), "jina-secret");
         String anthropic = key("anthropic-k", "anthropic", mock.baseUrl(), "ant-secret");
-        model("rerank", jina, "jina-reranker-v2");
-        model("image", openai, "gpt-image-1");
-        model("tts", openai, "tts-1");
-        model("whisper", openai, "whisper-1");
-        model("claude", anthropic, "claude-sonnet-4");
-        model("gpt", openai, "gpt-4o");
-        created("/admin/v1/passthrough_routes", "{\"name\":\"openai-direct\",\"path_prefix\":\"/passthrough/openai\","
+        gw.model("rerank", jina, "jina-reranker-v2");
+        gw.model("image", openai, "gpt-image-1");
+        gw.model("tts", openai, "tts-1");
+        gw.model("whisper", openai, "whisper-1");
+        gw.model("claude", anthropic, "claude-sonnet-4");
+        gw.model("gpt", openai, "gpt-4o");
+        gw.created("/admin/v1/passthrough_routes", "{\"name\":\"openai-direct\",\"path_prefix\":\"/passthrough/openai\","
                 + "\"provider_key_id\":\"" + openai + "\"}");
-        created("/admin/v1/passthrough_routes", "{\"name\":\"openai-byo\",\"path_prefix\":\"/passthrough/byo\","
+        gw.created("/admin/v1/passthrough_routes", "{\"name\":\"openai-byo\",\"path_prefix\":\"/passthrough/byo\","
                 + "\"target_url\":\"" + mock.openAiBase() + "\",\"auth_mode\":\"header_key\",\"auth_header_name\":\"x-gw-key\","
                 + "\"credential_mode\":\"forward_client\",\"identity_header\":\"x-end-user\"}");
-        created("/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
+        gw.created("/admin/v1/api_keys", "{\"display_name\":\"c\",\"key\":\"" + CALLER
                 + "\",\"allowed_models\":[\"*\"],\"allowed_routes\":[\"openai-*\"]}");
-        created("/admin/v1/api_keys", "{\"display_name\":\"n\",\"key\":\"" + NO_ROUTES + "\"}");
-        created("/admin/v1/api_keys", "{\"display_name\":\"l\",\"key\":\"" + LIMITED
+        gw.created("/admin/v1/api_keys", "{\"display_name\":\"n\",\"key\":\"" + NO_ROUTES + "\"}");
+        gw.created("/admin/v1/api_keys", "{\"display_name\":\"l\",\"key\":\"" + LIMITED
                 + "\",\"allowed_models\":[\"gpt-*\"],\"allowed_routes\":[\"*\"],\"rate_limit\":{\"rpm\":3}}");
-        eventually("the aliases are served", Duration.ofSeconds(10),
-                () -> gw.proxy("GET", "/v1/models", CALLER, null).body().contains("\"gpt\""));
+        gw.awaitServed(CALLER, "gpt");
     }
 
     static String key(String name, String provider, String base, String secret) {
         String adapter = provider.equals("openai") || provider.equals("anthropic") ? "" : "\"adapter\":\"openai\",";
-        return created("/admin/v1/provider_keys", "{\"display_name\":\"" + name + "\",\"provider\":\"" + provider
+        return gw.created("/admin/v1/provider_keys", "{\"display_name\":\"" + name + "\",\"provider\":\"" + provider
                 + "\"," + adapter + "\"api_base\":\"" + base + "\",\"api_key\":\"" + secret + "\"}");
-    }
-
-    static void model(String alias, String keyId, String upstream) {
-        created("/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\"" + keyId
-                + "\",\"model_name\":\"" + upstream + "\"}");
-    }
-
-    static String created(String path, String json) {
-        HttpResponse<String> r = gw.admin("POST", path, json);
-        assertEquals(201, r.statusCode(), r.body());
-        return EtcdPlainDistIT.read(r.body()).get("id").asText();
     }
 
     @AfterAll
     static void stop() {
-        if (gw != null) {
-            gw.close();
-        }
-        if (mock != null) {
-            mock.close();
-        }
+        InstalledGateway.closeAll(gw, mock);
     }
 
     static JsonNode read(HttpResponse<String> r) {

@@ -61,17 +61,17 @@ class ExamplePluginDistIT {
         assertTrue(misspelt.stderr().contains("plugins.tenant-tag.headr"), misspelt.toString());
         try (MockUpstream mock = MockUpstream.start();
              InstalledGateway gw = InstalledGateway.start(home, dir.resolve("run"), yaml, Map.of(), null)) {
-            String key = created(gw, "/admin/v1/provider_keys", "{\"display_name\":\"openai\",\"provider\":\"openai\","
+            String key = gw.created("/admin/v1/provider_keys", "{\"display_name\":\"openai\",\"provider\":\"openai\","
                     + "\"api_base\":\"" + mock.openAiBase() + "\",\"api_key\":\"sk-up-0123456789\"}");
-            created(gw, "/admin/v1/models", "{\"display_name\":\"gpt\",\"provider_key_id\":\"" + key
+            gw.created("/admin/v1/models", "{\"display_name\":\"gpt\",\"provider_key_id\":\"" + key
                     + "\",\"model_name\":\"gpt-4o\"}");
-            created(gw, "/admin/v1/api_keys", "{\"display_name\":\"app\",\"key\":\"" + CALLER + "\"}");
+            gw.created("/admin/v1/api_keys", "{\"display_name\":\"app\",\"key\":\"" + CALLER + "\"}");
 
             // the plugin's own kind: validated by its decoder (every problem, with its pointer), then stored
             HttpResponse<String> bad = gw.admin("POST", "/admin/v1/tenant_tags", "{\"key_name\":\"\",\"tag\":\"a b\"}");
             assertEquals(400, bad.statusCode(), bad.body());
             assertTrue(bad.body().contains("/key_name") && bad.body().contains("/tag"), bad.body());
-            String tag = created(gw, "/admin/v1/tenant_tags", "{\"key_name\":\"app\",\"tag\":\"acme-eu\"}");
+            String tag = gw.created("/admin/v1/tenant_tags", "{\"key_name\":\"app\",\"tag\":\"acme-eu\"}");
             JsonNode row = Json.mapper().readTree(gw.admin("GET", "/admin/v1/tenant_tags/" + tag, null).body());
             assertEquals("acme-eu", row.at("/value/tag").asText(), row.toString());
             assertTrue(gw.admin("GET", "/admin/v1/tenant_tags", null).body().contains("acme-eu"));
@@ -129,9 +129,4 @@ class ExamplePluginDistIT {
         return jar;
     }
 
-    private static String created(InstalledGateway gw, String path, String json) throws IOException {
-        HttpResponse<String> r = gw.admin("POST", path, json);
-        assertEquals(201, r.statusCode(), r.body());
-        return Json.mapper().readTree(r.body()).get("id").asText();
-    }
 }

@@ -1,5 +1,7 @@
 package io.aisix.dist;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import java.io.BufferedReader;
@@ -389,24 +391,57 @@ final class InstalledGateway implements AutoCloseable {
      * (upstream {@code gpt-4o}) and the caller key {@code caller}; returns once the proxy lists the alias.
      */
     void serveOpenAiModel(String alias, String apiBase, String caller) {
-        HttpResponse<String> pk = admin("POST", "/admin/v1/provider_keys", """
-                {"display_name":"pk-%s","provider":"openai","api_key":"sk-up-dist-123456","api_base":"%s"}"""
-                .formatted(alias, apiBase));
-        if (pk.statusCode() != 201) {
-            throw new AssertionError("provider key: " + pk.statusCode() + " " + pk.body());
+        serveOpenAiModel(alias, apiBase, caller, null);
+    }
+
+    /** As {@link #serveOpenAiModel(String, String, String)}, the key trusting {@code caPem} (its {@code tls.ca_pem}; none when null). */
+    void serveOpenAiModel(String alias, String apiBase, String caller, String caPem) {
+        String tls;
+        try {
+            tls = caPem == null ? "" : ",\"tls\":{\"ca_pem\":" + new ObjectMapper().writeValueAsString(caPem) + "}";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
-        String pkId = EtcdPlainDistIT.read(pk).get("id").asText();
-        for (HttpResponse<String> r : List.of(
-                admin("POST", "/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\"" + pkId
-                        + "\",\"model_name\":\"gpt-4o\"}"),
-                admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"caller-" + alias + "\",\"key\":\"" + caller
-                        + "\"}"))) {
-            if (r.statusCode() != 201) {
-                throw new AssertionError(r.request().uri() + ": " + r.statusCode() + " " + r.body());
-            }
+        String pkId = created("/admin/v1/provider_keys", """
+                {"display_name":"pk-%s","provider":"openai","api_key":"sk-up-dist-123456","api_base":"%s"%s}"""
+                .formatted(alias, apiBase, tls));
+        model(alias, pkId, "gpt-4o");
+        created("/admin/v1/api_keys", "{\"display_name\":\"caller-" + alias + "\",\"key\":\"" + caller + "\"}");
+        awaitServed(caller, alias);
+    }
+
+    /** An Admin API {@code POST} that must create a row ({@code 201}); returns the row's id. */
+    String created(String path, String json) {
+        HttpResponse<String> r = admin("POST", path, json);
+        if (r.statusCode() != 201) {
+            throw new AssertionError(path + ": " + r.statusCode() + " " + r.body());
         }
+        return EtcdPlainDistIT.read(r).get("id").asText();
+    }
+
+    /** Through the Admin API: the model {@code alias} on provider key {@code keyId}, upstream model {@code upstream}. */
+    String model(String alias, String keyId, String upstream) {
+        return created("/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\"" + keyId
+                + "\",\"model_name\":\"" + upstream + "\"}");
+    }
+
+    /** Returns once the proxy lists {@code alias} to {@code caller}. */
+    void awaitServed(String caller, String alias) {
         eventually("the alias " + alias + " is served", Duration.ofSeconds(10),
                 () -> proxy("GET", "/v1/models", caller, null).body().contains("\"" + alias + "\""));
+    }
+
+    /** Closes each of {@code resources} that is not null (what a test's {@code @AfterAll} started), in order. */
+    static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable c : resources) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + c, e);
+                }
+            }
+        }
     }
 
     /** A proxy call with caller key {@code key} (none when null). */

@@ -45,6 +45,8 @@ class PluginConfigSchemaTest {
         JsonNode rateLimit = SCHEMA.at("/properties/plugins/properties/rate-limit");
         assertEquals("memory", rateLimit.at("/properties/backend/default").asText(), rateLimit.toString());
         assertFalse(rateLimit.path("additionalProperties").asBoolean(true), rateLimit.toString());
+        JsonNode redis = SCHEMA.at("/properties/plugins/properties/redis");
+        assertTrue(redis.at("/properties/ready_while_disconnected/default").asBoolean(false), redis.toString());
     }
 
     @Test
@@ -69,6 +71,8 @@ class PluginConfigSchemaTest {
                 "plugins: { cache: { memory: { max_entries: lots } } }",
                 "plugins: { request-id: { accept_headers: x-request-id } }",
                 "plugins: { observe: { access_log: yes please } }",
+                "plugins: { redis: { ready_while_disconnected: sometimes } }",
+                "plugins: { redis: { url: redis://r } }",
                 "plugins: { no-such-plugin: {} }")) {
             if (SchemaCorpus.schemaAccepts(SCHEMA, tree(yaml))) {
                 accepted.add(yaml);

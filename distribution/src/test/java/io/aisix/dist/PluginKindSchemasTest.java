@@ -71,6 +71,8 @@ class PluginKindSchemasTest {
             {"guardrail_id":"g1","scope_type":"model","scope_id":"m1","priority":10,"enabled":false,"env_id":"e1"} | valid
             {"guardrail_id":"g1","scope_type":"env","scope_id":null,"priority":-5} | valid
             {"guardrail_id":"g1","scope_type":"team","scope_id":"t","priority":2147483647} | valid
+            {"guardrail_id":"g1","scope_type":"env","priority":0,"env_id":null} | valid
+            {"guardrail_id":"g1","scope_type":"env","priority":0,"env_id":7} | invalid
             {"scope_type":"env","priority":0} | invalid
             {"guardrail_id":"","scope_type":"env","priority":0} | invalid
             {"guardrail_id":"g1","priority":0} | invalid
@@ -169,7 +171,9 @@ class PluginKindSchemasTest {
             {"name":"gh","url":"http://h/mcp","api_key_header":"bad header"} | invalid
             {"name":"gh","url":"http://h/mcp","allowed_tools":"x"} | invalid
             {"name":"gh","url":"http://h/mcp","auth_type":"bearer"} | invalid
-            {"name":"gh","url":"http://h/mcp","protocol_version":"2026-07-28"} | validator-only
+            {"name":"gh","url":"http://h/mcp","protocol_version":"2026-07-28"} | invalid
+            {"name":"gh","url":"http://h/mcp","protocol_version":null,"spec":null} | valid
+            {"name":"gh","url":"http://h/mcp","spec":{"openapi":"3.1.0"}} | invalid
             {"name":"gh","url":"http://h/mcp","client_id":"c"} | validator-only
             """;
 
@@ -231,12 +235,10 @@ class PluginKindSchemasTest {
     void guardrailAttachmentsAgreeWithTheirSchema() throws Exception {
         ResourceKind<?> attachments = shipped("guardrail_attachments");
         assertEquals(List.of(), disagreements(attachments, ATTACHMENTS));
-        // every field it reads is published; env_id is accepted and not read, as in AISIX
+        // every field it knows is published, env_id too (type-checked, not used, as in AISIX)
         Set<String> published = new TreeSet<>();
         attachments.schema().orElseThrow().get("properties").fieldNames().forEachRemaining(published::add);
-        Set<String> known = new TreeSet<>(attachments.knownFields());
-        known.remove("env_id");
-        assertEquals(known, published);
+        assertEquals(new TreeSet<>(attachments.knownFields()), published);
     }
 
     private static List<String> disagreements(ResourceKind<?> kind, String rows) throws Exception {

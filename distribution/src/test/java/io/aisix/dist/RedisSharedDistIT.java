@@ -6,7 +6,6 @@ import static io.aisix.dist.InstalledGateway.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.testkit.MockUpstream;
@@ -37,7 +36,7 @@ class RedisSharedDistIT {
 
     @TempDir
     static Path dir;
-    static EtcdServer etcd;
+    static Replicas replicas;
     static RedisServer redis;
     static MockUpstream mock;
     static InstalledGateway a;
@@ -45,22 +44,16 @@ class RedisSharedDistIT {
 
     @BeforeAll
     static void start() {
-        etcd = EtcdServer.start();
-        redis = RedisServer.start();
-        mock = MockUpstream.start();
-        String yaml = """
-                proxy: { addr: 127.0.0.1:0 }
-                admin: { addr: 127.0.0.1:0 }
-                etcd: { endpoints: [%s], prefix: /aisix }
-                cache: { backend: redis, redis: { url: "%s" } }
-                ratelimit: { backend: redis, redis: { url: "%s" } }
-                budgets: { backend: redis, redis: { url: "%s" } }
-                """.formatted(etcd.endpoint(), redis.url(), redis.url(), redis.url());
-        a = InstalledGateway.start(dir.resolve("a"), yaml);
-        b = InstalledGateway.start(dir.resolve("b"), yaml);
-        String pk = read(a.admin("POST", "/admin/v1/provider_keys", """
-                {"display_name":"pk","provider":"openai","api_key":"sk-up-shared-123456","api_base":"%s"}"""
-                .formatted(mock.openAiBase()))).get("id").asText();
+        replicas = Replicas.start(dir, """
+                cache: { backend: redis, redis: { url: "%1$s" } }
+                ratelimit: { backend: redis, redis: { url: "%1$s" } }
+                budgets: { backend: redis, redis: { url: "%1$s" } }
+                """);
+        redis = replicas.redis;
+        mock = replicas.mock;
+        a = replicas.a;
+        b = replicas.b;
+        String pk = replicas.openAiKey("sk-up-shared-123456");
         for (String alias : List.of("cached", "plain")) {
             assertEquals(201, a.admin("POST", "/admin/v1/models", "{\"display_name\":\"" + alias + "\",\"provider_key_id\":\""
                     + pk + "\",\"model_name\":\"gpt-4o\"}").statusCode());
@@ -76,27 +69,16 @@ class RedisSharedDistIT {
                 .statusCode());
         assertEquals(201, a.admin("POST", "/admin/v1/api_keys", "{\"display_name\":\"limited\",\"key\":\"" + LIMITED
                 + "\",\"rate_limit\":{\"rpm\":" + RPM + "}}").statusCode());
-        for (InstalledGateway gw : List.of(a, b)) {
-            for (String key : List.of(CALLER, LIMITED)) {
-                eventually("both aliases reach both gateways", Duration.ofSeconds(10), () -> {
-                    HttpResponse<String> models = gw.proxy("GET", "/v1/models", key, null);
-                    return models.statusCode() == 200 && models.body().contains("\"cached\"")
-                            && models.body().contains("\"plain\"") && models.body().contains("\"priced\"");
-                });
-            }
+        for (String key : List.of(CALLER, LIMITED)) {
+            replicas.awaitServed(key, "cached", "plain", "priced");
         }
     }
 
     @AfterAll
     static void stop() {
-        for (InstalledGateway gw : new InstalledGateway[] {a, b}) {
-            if (gw != null) {
-                gw.close();
-            }
+        if (replicas != null) {
+            replicas.close();
         }
-        mock.close();
-        redis.close();
-        etcd.close();
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.aisix.kernel.store.etcd.EtcdServer;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.support.Digests;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.MockUpstream;
 import io.aisix.testkit.Script;
@@ -55,7 +56,7 @@ class ResponsesGuardrailsOnEtcdIT {
                     {"key_hash":"%s","allowed_models":["*"]}""".formatted(Digests.sha256Hex(CALLER)));
             ParityGateway.await(() -> gw.gateway.snapshots().current() != null
                     && gw.gateway.snapshots().current().snapshot().all(CoreKinds.API_KEYS).size() == 1
-                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.GUARDRAILS).size() == 1, "rows applied");
+                    && gw.gateway.snapshots().current().snapshot().all(GuardrailsKind.KIND).size() == 1, "rows applied");
             GatewayFixture fx = new GatewayFixture(gw);
 
             for (String model : new String[] {"gpt-r", "ds-chat"}) {
@@ -103,7 +104,7 @@ class ResponsesGuardrailsOnEtcdIT {
                     {"key_hash":"%s","allowed_models":["*"]}""".formatted(Digests.sha256Hex(CALLER)));
             ParityGateway.await(() -> gw.gateway.snapshots().current() != null
                     && gw.gateway.snapshots().current().snapshot().all(CoreKinds.API_KEYS).size() == 1
-                    && gw.gateway.snapshots().current().snapshot().all(CoreKinds.GUARDRAILS).size() == 1, "rows applied");
+                    && gw.gateway.snapshots().current().snapshot().all(GuardrailsKind.KIND).size() == 1, "rows applied");
             assertEquals(0, GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/health", null).body())
                     .at("/config/ignored_fields").size(), "max_buffer_bytes and on_buffer_exceeded are read");
             GatewayFixture fx = new GatewayFixture(gw);

@@ -31,6 +31,7 @@ import io.aisix.kernel.store.embedded.EmbeddedStore;
 import io.aisix.kernel.store.etcd.EtcdStore;
 import io.aisix.kernel.store.file.ResourcesFileStore;
 import io.aisix.kernel.tls.ListenerTls;
+import io.aisix.kernel.upstream.DeploymentTls;
 import io.aisix.kernel.upstream.EgressProxies;
 import io.aisix.kernel.upstream.PooledUpstreamClient;
 import io.aisix.kernel.upstream.SideCallClient;
@@ -105,8 +106,9 @@ public final class Gateway implements AutoCloseable {
         if (proxies.any()) {
             LOG.info(() -> "upstream egress proxy: " + proxies.describe());
         }
-        this.upstream = PooledUpstreamClient.open(config.upstream(), proxies);
-        this.sideCalls = new SideCallClient(config.upstream(), proxies);
+        DeploymentTls tls = new DeploymentTls(config.upstream().tls()); // one context for both clients
+        this.upstream = PooledUpstreamClient.open(config.upstream(), proxies, tls);
+        this.sideCalls = new SideCallClient(config.upstream(), proxies, tls);
         this.pluginConfigs = PluginConfigs.bind(plugins, config.plugins());
         this.pluginContext = new KernelPluginContext(upstream, sideCalls, options.clock(), metrics,
                 pluginConfigs.byType(), Path.of(config.store().dataDir()),
@@ -125,7 +127,8 @@ public final class Gateway implements AutoCloseable {
                 ? ResourcesFileStore.open(Path.of(config.resourcesFile()), kinds, env, options.clock()) : null;
         this.store = managed != null ? managed.store() : resourcesFile != null ? resourcesFile : openStore(config);
         this.listeners = new Listeners(new Listeners.Services(config, lifecycle, snapshots, store, metrics, dispatcher,
-                plugins, endpoints, () -> healthReport(options), stats, resourcesFile != null, options.clock(),
+                plugins, endpoints, () -> healthReport(options), pluginContext::healthContributors, stats,
+                resourcesFile != null, options.clock(),
                 options.hostLoader()),
                 listenerTls);
     }

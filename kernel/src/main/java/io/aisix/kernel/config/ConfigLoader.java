@@ -8,33 +8,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.aisix.support.Json;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads the startup YAML strictly: unknown keys, wrong types, bad enum values and unreadable TLS
- * files all fail with a {@link ConfigException} naming the dotted key. Environment variables
+ * files all fail with a {@link ConfigException} naming the dotted key. The file and the environment
+ * are read through helidon-config ({@link StartupSources}; the file's YAML by our parser,
+ * {@link StartupYamlParser}, scalars typed the YAML 1.2 way). Environment variables
  * {@code AISIX_<PATH>} (levels joined by {@code __}) override file values; {@code AISIX_ADMIN_KEY}
  * (comma separated) adds admin keys. AISIX's spellings of settings are read too
  * ({@link AisixSpellings}); what is accepted but changes nothing is reported as a {@link Notice}.
  */
 public final class ConfigLoader {
-    /** Lists that the environment may also give comma separated, as AISIX reads them. */
-    private static final Set<String> COMMA_LISTS = Set.of("etcd.endpoints", "admin.admin_keys",
-            "proxy.request_id.accept_headers", "plugins.request-id.accept_headers", "upstream.proxy.no_proxy");
-
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper BINDER = Json.mapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -74,29 +65,10 @@ public final class ConfigLoader {
 
     /** As {@link #load}, with the notices to log. */
     public static Loaded read(Path file, Map<String, String> env) {
-        ObjectNode root;
-        if (file != null && Files.exists(file)) {
-            try {
-                JsonNode parsed = YAML.readTree(file.toFile());
-                if (parsed == null || parsed.isMissingNode() || parsed.isNull()) {
-                    root = JsonNodeFactory.instance.objectNode();
-                } else if (!parsed.isObject()) {
-                    throw new ConfigException("config", file + " must hold a YAML mapping");
-                } else {
-                    root = (ObjectNode) parsed;
-                }
-            } catch (JsonProcessingException e) {
-                throw new ConfigException("config", "cannot parse " + file + ": " + e.getOriginalMessage()
-                        + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
-            } catch (IOException e) {
-                throw new ConfigException("config", "cannot read " + file + ": " + e.getMessage());
-            }
-        } else if (file != null && !file.toString().equals("conf/config.yaml")) {
+        if (file != null && !Files.exists(file) && !file.toString().equals("conf/config.yaml")) {
             throw new ConfigException("config", "cannot read " + file + " (no such file)");
-        } else {
-            root = JsonNodeFactory.instance.objectNode();
         }
-        applyEnv(root, env);
+        ObjectNode root = StartupSources.read(file, env);
         oneResourceSource(root);
         AisixSpellings.refuseUnsupported(root);
         Notices notices = new Notices();
@@ -169,67 +141,6 @@ public final class ConfigLoader {
             }
         }
         return sb.toString();
-    }
-
-    /**
-     * {@code AISIX_PROXY__ADDR=...} sets {@code proxy.addr}; values parse as YAML scalars or lists.
-     * In a plugin's section the id's {@code _} reads as {@code -}: {@code AISIX_PLUGINS__RATE_LIMIT__BACKEND}
-     * sets {@code plugins.rate-limit.backend} (plugin ids are folder names, spelled with {@code -}).
-     */
-    static void applyEnv(ObjectNode root, Map<String, String> env) {
-        List<String> names = new ArrayList<>(env.keySet());
-        names.sort(null);
-        for (String name : names) {
-            if (!name.startsWith("AISIX_") || name.equals("AISIX_ADMIN_KEY") || name.startsWith("AISIX_MANAGED__")
-                    && name.endsWith("_PEM")) {
-                continue;
-            }
-            String[] path = name.substring("AISIX_".length()).toLowerCase(Locale.ROOT).split("__");
-            if (path.length > 2 && path[0].equals("plugins")) {
-                path[1] = path[1].replace('_', '-');
-            }
-            ObjectNode node = root;
-            for (int i = 0; i < path.length - 1; i++) {
-                JsonNode child = node.get(path[i]);
-                if (!(child instanceof ObjectNode)) {
-                    child = node.putObject(path[i]);
-                }
-                node = (ObjectNode) child;
-            }
-            JsonNode value = envValue(env.get(name));
-            if (COMMA_LISTS.contains(String.join(".", path)) && value.isValueNode()) {
-                ArrayNode list = JsonNodeFactory.instance.arrayNode();
-                for (String item : value.asText().split(",")) {
-                    if (!item.isBlank()) {
-                        list.add(item.trim());
-                    }
-                }
-                value = list;
-            }
-            node.set(path[path.length - 1], value);
-        }
-        String adminKeys = env.get("AISIX_ADMIN_KEY");
-        if (adminKeys != null && !adminKeys.isBlank()) {
-            ObjectNode admin = root.get("admin") instanceof ObjectNode a ? a : root.putObject("admin");
-            ArrayNode keys = admin.get("admin_keys") instanceof ArrayNode k ? k : admin.putArray("admin_keys");
-            for (String k : adminKeys.split(",")) {
-                if (!k.isBlank()) {
-                    keys.add(k.trim());
-                }
-            }
-        }
-    }
-
-    private static JsonNode envValue(String raw) {
-        try {
-            JsonNode parsed = YAML.readTree(raw);
-            if (parsed != null && (parsed.isValueNode() || parsed.isArray())) {
-                return parsed;
-            }
-        } catch (IOException ignored) {
-            // not YAML: keep the raw text
-        }
-        return JsonNodeFactory.instance.textNode(raw);
     }
 
     /**

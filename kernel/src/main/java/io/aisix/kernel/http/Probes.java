@@ -1,7 +1,5 @@
 package io.aisix.kernel.http;
 
-import io.aisix.kernel.snapshot.SnapshotManager;
-import io.aisix.kernel.store.ConfigStore;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -11,6 +9,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * {@code /livez} and {@code /readyz}, served on every listener, text/plain with a short reason.
@@ -20,9 +19,11 @@ import java.util.List;
  *     failed for good (its watch thread died): only a restart can recover, so the process should be
  *     replaced rather than keep serving a configuration it can no longer update.</li>
  * <li>{@code /readyz}: 200 once a configuration is applied and the store is connected; 503 while
- *     draining, before the first configuration, when the store failed for good, and while the store
+ *     draining, before the first configuration, when the store failed for good, while the store
  *     is unreachable unless {@code store.ready_while_disconnected} is true (then the last snapshot
- *     counts as ready, as in AISIX).</li>
+ *     counts as ready, as in AISIX), and while a plugin's dependency that gates readiness is down
+ *     (none does unless the operator opted in, such as {@code plugins.redis.ready_while_disconnected:
+ *     false}).</li>
  * </ul>
  *
  * <p>Each probe asks helidon-health {@link HealthCheck}s of its type ({@link ProbeChecks}) in order
@@ -34,16 +35,14 @@ public final class Probes implements HttpService {
     public static final String READYZ = "/readyz";
     public static final java.util.List<String> PATHS = java.util.List.of(LIVEZ, READYZ);
 
-    private final List<HealthCheck> checks;
+    private final Supplier<List<HealthCheck>> checks;
 
-    /** The probes over {@code checks} ({@link ProbeChecks}): the first one down of a type gives the reason. */
-    public Probes(List<HealthCheck> checks) {
-        this.checks = List.copyOf(checks);
-    }
-
-    /** The probes over the kernel's checks ({@link ProbeChecks#kernel}). */
-    public Probes(Lifecycle lifecycle, SnapshotManager snapshots, ConfigStore store, boolean readyWhileDisconnected) {
-        this(ProbeChecks.kernel(lifecycle, snapshots, store, readyWhileDisconnected));
+    /**
+     * The probes over the checks {@code checks} answers on each probe ({@link ProbeChecks#gateway}):
+     * the first one down of a type gives the reason.
+     */
+    public Probes(Supplier<List<HealthCheck>> checks) {
+        this.checks = checks;
     }
 
     @Override
@@ -69,7 +68,7 @@ public final class Probes implements HttpService {
 
     /** The reason of the first check of this type that is down, or null when all are up. */
     private String firstDown(HealthCheckType type) {
-        for (HealthCheck c : checks) {
+        for (HealthCheck c : checks.get()) {
             if (c.type() != type) {
                 continue;
             }

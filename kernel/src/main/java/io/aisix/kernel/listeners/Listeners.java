@@ -19,6 +19,7 @@ import io.aisix.kernel.http.EndpointRouter;
 import io.aisix.kernel.http.Lifecycle;
 import io.aisix.kernel.http.ListenerErrors;
 import io.aisix.kernel.http.ListenerPorts;
+import io.aisix.kernel.http.ProbeChecks;
 import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.http.ProxyHandler;
 import io.aisix.kernel.http.RequestValidator;
@@ -29,6 +30,7 @@ import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.stats.StatsDocuments;
 import io.aisix.kernel.store.ConfigStore;
 import io.aisix.kernel.tls.ListenerTls;
+import io.aisix.spi.HealthContributor;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
@@ -59,10 +61,11 @@ import java.util.logging.Logger;
 public final class Listeners implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Listeners.class.getName());
 
-    /** What the listeners serve. */
+    /** What the listeners serve; {@code dependencies}: the plugins' health contributors, as of each probe. */
     public record Services(GatewayConfig config, Lifecycle lifecycle, SnapshotManager snapshots, ConfigStore store,
                            KernelMetrics metrics, Dispatcher dispatcher, PluginRegistry plugins,
-                           EndpointRouter endpoints, Supplier<HealthReport> health, StatsDocuments stats, boolean fileMode, Clock clock,
+                           EndpointRouter endpoints, Supplier<HealthReport> health,
+                           Supplier<List<HealthContributor>> dependencies, StatsDocuments stats, boolean fileMode, Clock clock,
                            ClassLoader hostLoader) {
     }
 
@@ -98,7 +101,8 @@ public final class Listeners implements AutoCloseable {
         ports.check();
 
         DrainFilter drainFilter = new DrainFilter(s.lifecycle());
-        Probes probes = new Probes(s.lifecycle(), s.snapshots(), s.store(), config.store().readyWhileDisconnected());
+        Probes probes = new Probes(ProbeChecks.gateway(s.lifecycle(), s.snapshots(), s.store(),
+                config.store().readyWhileDisconnected(), s.dependencies()));
         ProxyHandler proxy = new ProxyHandler(s.endpoints(), s.snapshots(), s.lifecycle(),
                 config.proxy().requestBodyLimitBytes(),
                 s.metrics(), UrlRewrites.compile(config.proxy().urlRewrites()), new ClientAddress(

@@ -7,6 +7,7 @@ import io.aisix.spi.Headers;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Causes;
 import io.aisix.support.Json;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -143,7 +144,7 @@ public final class Heartbeat implements AutoCloseable {
             if (Thread.currentThread().isInterrupted()) {
                 return; // closing
             }
-            failure(reason(e));
+            failure(Causes.describe(e)); // with the cause the client wraps ("ConnectException: ...")
             return;
         }
         sent.incrementAndGet();
@@ -169,16 +170,6 @@ public final class Heartbeat implements AutoCloseable {
         } else {
             suppressed++;
         }
-    }
-
-    /** What failed: the innermost cause's type and message ("ConnectException: ..."), which the client wraps. */
-    private static String reason(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName()
-                : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     @Override

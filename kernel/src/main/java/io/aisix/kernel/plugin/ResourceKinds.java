@@ -1,5 +1,6 @@
 package io.aisix.kernel.plugin;
 
+import io.aisix.kernel.config.ConfigException;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.guardrail.GuardrailKind;
@@ -15,8 +16,9 @@ import java.util.List;
 
 /**
  * The resource kinds a gateway serves, with the validators every path shares (store loader,
- * Admin API, resources files, {@code aisix validate}): the core kinds, with {@code guardrails}
- * also checked by the installed guardrail kinds, then the kinds plugins declare.
+ * Admin API, resources files, {@code aisix validate}): the core kinds, then the kinds plugins
+ * declare, each {@linkplain ResourceKind#bind bound} to the context (where the guardrails
+ * plugin's {@code guardrails} kind finds the installed guardrail kinds).
  */
 public final class ResourceKinds {
     private ResourceKinds() {
@@ -24,16 +26,21 @@ public final class ResourceKinds {
 
     /**
      * The kinds of a gateway, in dependency order. Registers the {@link GuardrailKinds} in
-     * {@code context}, where the guardrail filters find them.
+     * {@code context}, where the guardrail filters find them; the extensions the kinds bind to
+     * must be {@linkplain #offer offered} first.
      */
     public static List<ResourceKind<?>> assemble(PluginRegistry plugins, KernelPluginContext context) {
         GuardrailRegistry guardrailKinds = GuardrailRegistry.of(plugins.guardrailKinds());
         context.register(GuardrailKinds.class, guardrailKinds);
-        List<ResourceKind<?>> kinds = new ArrayList<>();
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            kinds.add(k == CoreKinds.GUARDRAILS ? guardrailKinds.validating(CoreKinds.GUARDRAILS, context) : k);
+        List<ResourceKind<?>> kinds = new ArrayList<>(CoreKinds.all());
+        for (ResourceKind<?> k : plugins.resourceKinds()) {
+            ResourceKind<?> bound = PluginCalls.get(k, () -> k.bind(context));
+            if (bound == null || !bound.name().equals(k.name())) {
+                throw new ConfigException("plugins", "resource kind '" + k.name() + "' bound to "
+                        + (bound == null ? "nothing" : "kind '" + bound.name() + "'") + " (bind must keep the name)");
+            }
+            kinds.add(bound);
         }
-        kinds.addAll(plugins.resourceKinds());
         return List.copyOf(kinds);
     }
 

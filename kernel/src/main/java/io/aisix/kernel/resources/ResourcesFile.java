@@ -1,11 +1,13 @@
 package io.aisix.kernel.resources;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.resource.CallerKey;
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
@@ -51,11 +53,10 @@ import java.util.regex.Pattern;
  *   <li>caller keys as {@code key_env} (the variable holding the key), hashed at load: the
  *       plaintext is never kept, stored or printed; a plaintext {@code key} is refused;</li>
  *   <li>references by name: a model's {@code provider_key} (the provider key's
- *       {@code display_name}) becomes {@code provider_key_id}; {@code api_key:<display_name>} in
- *       {@code applies_to}, a rate-limit policy's {@code scope_ref} (scope {@code api_key}) and
- *       a claim mapping's {@code resolve.api_key_id} become the key's id; an attachment's
- *       {@code guardrail_id} may be the guardrail's
- *       {@code name};</li>
+ *       {@code display_name}) becomes {@code provider_key_id}; every field a kind declares in
+ *       {@link ResourceKind#nameReferences()} (a guardrail's {@code api_key:<display_name>} in
+ *       {@code applies_to}, a plugin kind's reference to a caller key or a guardrail) may hold the
+ *       referred row's name, which becomes its id;</li>
  *   <li>non-glob entries of a caller key's {@code allowed_models} must name a model of the file
  *       (AISIX's check: a typo there would silently lock the key out).</li>
  * </ul>
@@ -69,10 +70,11 @@ public final class ResourcesFile {
 
     /**
      * AISIX's resource collections that this gateway does not serve unless a plugin declares the
-     * kind ({@code guardrail_attachments} is the {@code guardrails} plugin's).
+     * kind ({@code guardrails} and {@code guardrail_attachments} are the {@code guardrails} plugin's).
      */
     static final Set<String> AISIX_COLLECTIONS = Set.of("mcp_servers", "mcp_policies", "mcp_auth_settings",
-            "a2a_agents", "oidc_providers", "claim_mappings", "passthrough_routes", "guardrail_attachments");
+            "a2a_agents", "oidc_providers", "claim_mappings", "passthrough_routes", "guardrails",
+            "guardrail_attachments");
 
     /** A field a file may give instead of a stored one; the reader turns the first into the second. */
     record StandIn(String kind, String fileField, String storedField, String description) {
@@ -300,35 +302,33 @@ public final class ResourcesFile {
             list.add(new Row(kind, pointer, id, name, value));
         }
 
+        /**
+         * The kernel's own stand-ins ({@link #STANDS_IN}), then the references by name the row's
+         * kind declares ({@link ResourceKind#nameReferences()}): the reader names no plugin's kind.
+         */
         private void desugar(Row r) {
-            switch (r.kind.name()) {
-                case "api_keys" -> callerKey(r);
-                case "models" -> providerKeyByName(r);
-                case "rate_limit_policies" -> {
-                    if (r.value.path("scope").asText("").equals("api_key")) {
-                        idByName(CoreKinds.API_KEYS.name(), r.value.get("scope_ref"), "",
-                                n -> r.value.put("scope_ref", n));
-                    }
+            if (r.kind.name().equals(CoreKinds.API_KEYS.name())) {
+                callerKey(r);
+            } else if (r.kind.name().equals(CoreKinds.MODELS.name())) {
+                providerKeyByName(r);
+            }
+            for (NameReference ref : r.kind.nameReferences()) {
+                if (ref.when().entrySet().stream().anyMatch(c -> !r.value.at(c.getKey()).asText("")
+                        .equals(c.getValue()))) {
+                    continue;
                 }
-                case ATTACHMENTS -> idByName("guardrails", r.value.get("guardrail_id"), "",
-                        n -> r.value.put("guardrail_id", n));
-                case "guardrails" -> {
-                    if (r.value.get("applies_to") instanceof ArrayNode a) {
-                        for (int i = 0; i < a.size(); i++) {
-                            int at = i;
-                            idByName(CoreKinds.API_KEYS.name(), a.get(i), "api_key:", n -> a.set(at, n));
-                        }
-                    }
+                JsonPointer at = JsonPointer.compile(ref.path());
+                if (!(r.value.at(at.head()) instanceof ObjectNode parent)) {
+                    continue;
                 }
-                case "cache_policies" -> idByName(CoreKinds.API_KEYS.name(), r.value.get("applies_to"), "api_key:",
-                        n -> r.value.put("applies_to", n));
-                case "claim_mappings" -> {
-                    if (r.value.get("resolve") instanceof ObjectNode resolve) {
-                        idByName(CoreKinds.API_KEYS.name(), resolve.get("api_key_id"), "",
-                                n -> resolve.put("api_key_id", n));
+                String field = at.last().getMatchingProperty();
+                if (parent.get(field) instanceof ArrayNode a) {
+                    for (int i = 0; i < a.size(); i++) {
+                        int entry = i;
+                        idByName(ref.kind(), a.get(i), ref.prefix(), n -> a.set(entry, n));
                     }
-                }
-                default -> {
+                } else {
+                    idByName(ref.kind(), parent.get(field), ref.prefix(), n -> parent.put(field, n));
                 }
             }
         }

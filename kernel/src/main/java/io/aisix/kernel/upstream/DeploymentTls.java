@@ -10,9 +10,11 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -24,19 +26,76 @@ import javax.net.ssl.X509TrustManager;
  * certificate of {@code client_cert_file} / {@code client_key_file} when given, and no
  * verification at all with {@code verify: false}. Every problem with the files is a
  * {@link ConfigException} naming the key, at startup.
+ *
+ * <p>The gateway builds one and hands it to both of its clients (the providers' and the side
+ * calls'), so {@code upstream.tls} is read once and both trust the same context.
  */
-final class DeploymentTls {
-    private DeploymentTls() {
+public final class DeploymentTls {
+    private final GatewayConfig.OutboundTls config;
+    private final ReentrantLock lock = new ReentrantLock();
+    // null until first needed when upstream.tls is the default (the JDK's trust store: parsing
+    // cacerts took ~40 ms of each start); built at once otherwise, so bad files stop the start
+    private volatile Built built;
+
+    /** The context and its one socket factory (the builtin client pools connections by factory). */
+    private record Built(SSLContext context, SSLSocketFactory socketFactory) {
     }
 
-    static SSLContext context(GatewayConfig.OutboundTls tls) {
-        try {
-            if (tls.isDefault()) {
-                return SSLContext.getDefault();
+    public DeploymentTls(GatewayConfig.OutboundTls config) {
+        this.config = config;
+        if (!config.isDefault()) {
+            this.built = build(config);
+        }
+    }
+
+    /** The context, built on the first call when {@code upstream.tls} is the default. */
+    public SSLContext context() {
+        return built().context();
+    }
+
+    /** The context's socket factory, always the same one. */
+    SSLSocketFactory socketFactory() {
+        return built().socketFactory();
+    }
+
+    private Built built() {
+        Built b = built;
+        if (b == null) {
+            lock.lock();
+            try {
+                b = built;
+                if (b == null) {
+                    b = build(config);
+                    built = b;
+                }
+            } finally {
+                lock.unlock();
             }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys(tls), tls.verify() ? trust(tls.caFile()) : new TrustManager[] {UpstreamTls.trustAll()}, null);
-            return context;
+        }
+        return b;
+    }
+
+    /** Whether the context has been built (it no longer waits for the trust store). */
+    boolean isBuilt() {
+        return built != null;
+    }
+
+    /** {@code upstream.tls.verify}: whether the upstream's certificate and host name are checked. */
+    public boolean verify() {
+        return config.verify();
+    }
+
+    private static Built build(GatewayConfig.OutboundTls tls) {
+        try {
+            SSLContext context;
+            if (tls.isDefault()) {
+                context = SSLContext.getDefault();
+            } else {
+                context = SSLContext.getInstance("TLS");
+                context.init(keys(tls), tls.verify() ? trust(tls.caFile()) : new TrustManager[] {UpstreamTls.trustAll()},
+                        null);
+            }
+            return new Built(context, context.getSocketFactory());
         } catch (GeneralSecurityException | IOException e) {
             throw new ConfigException("upstream.tls", "cannot build the TLS context (" + e.getMessage() + ")", e);
         }

@@ -73,7 +73,12 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
     }
 
     public HelidonUpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies) {
-        this(config, proxies, false);
+        this(config, proxies, new DeploymentTls(config.tls()));
+    }
+
+    /** As {@link #HelidonUpstreamClient(GatewayConfig.Upstream, EgressProxies)}, trusting {@code tls} (the gateway's one). */
+    public HelidonUpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies, DeploymentTls tls) {
+        this(config, proxies, tls, false);
     }
 
     /**
@@ -81,15 +86,16 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
      * {@code upstream.http2} and {@code upstream.http2_prior_knowledge} say, since they are about
      * the providers and a webhook or collector may speak nothing else; the rest as for provider calls.
      */
-    static HelidonUpstreamClient forSideCalls(GatewayConfig.Upstream config, EgressProxies proxies) {
-        return new HelidonUpstreamClient(config, proxies, true);
+    static HelidonUpstreamClient forSideCalls(GatewayConfig.Upstream config, EgressProxies proxies, DeploymentTls tls) {
+        return new HelidonUpstreamClient(config, proxies, tls, true);
     }
 
-    private HelidonUpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies, boolean sideCalls) {
+    private HelidonUpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies, DeploymentTls tls,
+            boolean sideCalls) {
         this.config = config;
         this.proxies = proxies;
         this.priorKnowledge = !sideCalls && config.http2PriorKnowledge();
-        this.deploymentTls = tls(DeploymentTls.context(config.tls()), config.tls().verify());
+        this.deploymentTls = tls(tls.context(), tls.verify());
         // Helidon finds its protocol providers through the context class loader, once per JVM: built
         // first on a plugin's thread (a side call's first caller may be the OIDC key refresh),
         // whose loader does not see them, every later request failed with 'Requested protocol
@@ -108,6 +114,11 @@ public final class HelidonUpstreamClient implements PooledUpstreamClient {
                 .tls(deploymentTls);
         if (config.connectTimeoutMs() > 0) {
             b.connectTimeout(Duration.ofMillis(config.connectTimeoutMs()));
+            // Every request sets its own read timeout; the client's is what Helidon's CONNECT to an
+            // egress proxy waits for the proxy's answer (it ignores the request's): without it a
+            // proxy that accepts and never answers held a call with a 2 s timeout for 30 s and more.
+            // Bounded by the connect timeout, as the builtin client bounds its tunnel's set-up.
+            b.readTimeout(Duration.ofMillis(config.connectTimeoutMs()));
         }
         if (!sideCalls && config.http2()) {
             b.protocolPreference(List.of("h2", "http/1.1"))

@@ -7,6 +7,7 @@ import io.aisix.spi.provider.StreamBody;
 import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Doze;
 import io.aisix.support.provider.UpstreamTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -102,18 +102,15 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
-    // null until first needed when upstream.tls is the default (the JDK's trust store: parsing
-    // cacerts took ~40 ms of each start); built at once otherwise, so bad files stop the start
-    private volatile SSLSocketFactory deploymentTls;
-    private final java.util.concurrent.locks.ReentrantLock deploymentTlsLock = new java.util.concurrent.locks.ReentrantLock();
+    private final DeploymentTls deploymentTls;
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
     private final Set<Http1Connection> reading = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
-    /** Set while the watchdog sleeps past its tick; the next read to start wakes it. */
-    private volatile boolean dozing;
     private volatile boolean closed;
+    /** The watchdog's sleep past its tick, which the next read to start ends. */
+    private final Doze doze = new Doze(() -> reading.isEmpty() && !closed);
 
     /** A client reaching every upstream directly. */
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
@@ -122,6 +119,11 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
 
     /** A client reaching each upstream directly or through the egress proxy {@code proxies} selects for it. */
     public Http1UpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies) {
+        this(config, proxies, new DeploymentTls(config.tls()));
+    }
+
+    /** As {@link #Http1UpstreamClient(GatewayConfig.Upstream, EgressProxies)}, trusting {@code tls} (the gateway's one). */
+    public Http1UpstreamClient(GatewayConfig.Upstream config, EgressProxies proxies, DeploymentTls tls) {
         this.config = config;
         this.proxies = proxies;
         this.connectTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.connectTimeoutMs());
@@ -129,27 +131,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         this.defaultStreamTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.effectiveStreamTimeoutMs());
         this.maxIdleNanos = TimeUnit.SECONDS.toNanos(config.poolIdleTimeoutSecs());
         this.maxIdlePerRoute = config.poolMaxIdlePerHost() == null ? -1 : config.poolMaxIdlePerHost();
-        if (!config.tls().isDefault()) {
-            this.deploymentTls = DeploymentTls.context(config.tls()).getSocketFactory();
-        }
+        this.deploymentTls = tls;
         this.watchdog = Thread.ofPlatform().daemon().name("aisix-upstream-watchdog").start(this::watch);
-    }
-
-    private SSLSocketFactory deploymentTls() {
-        SSLSocketFactory f = deploymentTls;
-        if (f == null) {
-            deploymentTlsLock.lock();
-            try {
-                f = deploymentTls;
-                if (f == null) {
-                    f = DeploymentTls.context(config.tls()).getSocketFactory();
-                    deploymentTls = f;
-                }
-            } finally {
-                deploymentTlsLock.unlock();
-            }
-        }
-        return f;
     }
 
     /**
@@ -158,8 +141,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
      */
     @Override
     public void warmUp() {
-        if (deploymentTls == null) {
-            Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(this::deploymentTls);
+        if (!deploymentTls.isBuilt()) {
+            Thread.ofPlatform().daemon().name("aisix-upstream-tls-init").start(deploymentTls::socketFactory);
         }
     }
 
@@ -184,8 +167,8 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         String caPem = request.caPem().orElse("");
         // a provider key's own tls settings win; without them, upstream.tls applies
         boolean own = !caPem.isEmpty() || !request.verifyTls();
-        boolean verify = own ? request.verifyTls() : config.tls().verify();
-        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls();
+        boolean verify = own ? request.verifyTls() : deploymentTls.verify();
+        SSLSocketFactory tls = !endpoint.https() ? null : own ? tls(caPem, verify) : deploymentTls.socketFactory();
         Route route = new Route(endpoint.host(), endpoint.port(), tls, verify, endpoint.proxy());
         long timeout = timeoutNanos(request);
         // a stream's timeout bounds each read; any other exchange's bounds the whole of it
@@ -342,14 +325,12 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         reading.add(connection);
         // Only after a second without reads: under load the watchdog ticks and nothing is woken
         // per request. The add above comes first, so a watchdog about to doze sees the read.
-        if (dozing) {
-            LockSupport.unpark(watchdog);
-        }
+        doze.wake();
     }
 
     /** Whether the watchdog sleeps until the next read (for tests). */
     boolean dozing() {
-        return dozing;
+        return doze.dozing();
     }
 
     void doneReading(Http1Connection connection) {
@@ -394,16 +375,11 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
      * reap was due and no read has started.
      */
     private boolean doze(long lastReap) {
-        dozing = true;
-        // a read that started before the flag was set did not wake us: look again after setting it
-        if (reading.isEmpty() && !closed) {
-            if (maxIdleNanos > 0 && idleCount.get() > 0) {
-                LockSupport.parkNanos(this, lastReap + REAP_EVERY_NANOS - System.nanoTime());
-            } else {
-                LockSupport.park(this);
-            }
+        if (maxIdleNanos > 0 && idleCount.get() > 0) {
+            doze.dozeNanos(lastReap + REAP_EVERY_NANOS - System.nanoTime());
+        } else {
+            doze.doze();
         }
-        dozing = false;
         return reading.isEmpty() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
     }
 

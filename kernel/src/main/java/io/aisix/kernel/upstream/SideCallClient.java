@@ -21,7 +21,8 @@ import javax.net.ssl.SSLContext;
  * and idle memory do not change.
  *
  * <p>Its rules are those of the provider calls: the egress proxy and {@code NO_PROXY} of
- * {@link EgressProxies}, {@code upstream.tls} unless the request brings its own CA or the caller
+ * {@link EgressProxies}, {@code upstream.tls} (the provider client's own {@link DeploymentTls}, not
+ * a second context read from the same files) unless the request brings its own CA or the caller
  * its own TLS context, {@code upstream.connect_timeout_ms}, and the request's timeout (else
  * {@code upstream.timeout_ms}). As in {@link HelidonUpstreamClient}, that timeout bounds each read
  * rather than the whole exchange; the webhook guardrail bounds its whole call itself.
@@ -29,13 +30,16 @@ import javax.net.ssl.SSLContext;
 public final class SideCallClient implements UpstreamClient, AutoCloseable {
     private final GatewayConfig.Upstream config;
     private final EgressProxies proxies;
+    private final DeploymentTls tls;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile HelidonUpstreamClient client;
     private volatile boolean closed;
 
-    public SideCallClient(GatewayConfig.Upstream config, EgressProxies proxies) {
+    /** A client with the rules of {@code config} and {@code proxies}, trusting {@code tls}, the provider client's. */
+    public SideCallClient(GatewayConfig.Upstream config, EgressProxies proxies, DeploymentTls tls) {
         this.config = config;
         this.proxies = proxies;
+        this.tls = tls;
     }
 
     @Override
@@ -64,7 +68,7 @@ public final class SideCallClient implements UpstreamClient, AutoCloseable {
                 throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "side-call client is closed");
             }
             if (client == null) {
-                client = HelidonUpstreamClient.forSideCalls(config, proxies);
+                client = HelidonUpstreamClient.forSideCalls(config, proxies, tls);
             }
             return client;
         } finally {

@@ -105,17 +105,17 @@ class AdminApiIT {
         assertEquals("pro…6789", json(pk).at("/value/headers/x-proxy-auth").asText());
         assertFalse(gw.adminCall("GET", "/admin/v1/provider_keys", null).body().contains("proxy-secret"));
 
-        // a webhook guardrail row written behind the Admin API's back (the kind is not installed here)
-        gw.gateway.store().put("guardrails", "hook", ("{\"name\":\"judge\",\"kind\":\"webhook\","
-                + "\"url\":\"http://127.0.0.1:9/\",\"headers\":{\"Authorization\":\"Bearer hook-secret-abcd\"}}")
+        // a row written behind the Admin API's back (by another tool, or before a plugin was removed)
+        gw.gateway.store().put("provider_keys", "behind", ("{\"display_name\":\"behind\",\"provider\":\"openai\","
+                + "\"api_key\":\"sk-behind-0123456789\",\"headers\":{\"Authorization\":\"Bearer hook-secret-abcd\"}}")
                 .getBytes(), -1);
-        HttpResponse<String> hook = gw.adminCall("GET", "/admin/v1/guardrails/hook", null);
-        assertEquals(200, hook.statusCode(), hook.body());
-        assertEquals("Bea…abcd", json(hook).at("/value/headers/Authorization").asText());
-        assertFalse(gw.adminCall("GET", "/admin/v1/guardrails", null).body().contains("hook-secret"));
+        HttpResponse<String> behind = gw.adminCall("GET", "/admin/v1/provider_keys/behind", null);
+        assertEquals(200, behind.statusCode(), behind.body());
+        assertEquals("Bea…abcd", json(behind).at("/value/headers/Authorization").asText());
+        assertFalse(gw.adminCall("GET", "/admin/v1/provider_keys", null).body().contains("hook-secret"));
         // a row that is not even JSON is not echoed in clear for a kind with secrets
-        gw.gateway.store().put("guardrails", "junk", "not json Bearer hook-secret-abcd".getBytes(), -1);
-        assertFalse(gw.adminCall("GET", "/admin/v1/guardrails/junk", null).body().contains("hook-secret"));
+        gw.gateway.store().put("provider_keys", "junk", "not json Bearer hook-secret-abcd".getBytes(), -1);
+        assertFalse(gw.adminCall("GET", "/admin/v1/provider_keys/junk", null).body().contains("hook-secret"));
     }
 
     @Test

@@ -52,7 +52,7 @@ class SchemaRoutesTest {
         List<String> names = index();
         assertTrue(names.containsAll(List.of("/admin/schemas/config.schema.json",
                 "/admin/schemas/resources.schema.json", "/admin/schemas/kinds/models.schema.json",
-                "/admin/schemas/kinds/guardrails.schema.json")), names.toString());
+                "/admin/schemas/kinds/passthrough_routes.schema.json")), names.toString());
     }
 
     @Test

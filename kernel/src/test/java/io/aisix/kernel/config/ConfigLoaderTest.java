@@ -167,6 +167,84 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void scalarsAreTypedAsWrittenInTheFileAndTheEnvironment() throws IOException {
+        // YAML 1.2: off is text, so a log level off is the level off (the YAML 1.1 reading made it false)
+        assertEquals("off", load("logging: { level: off }\n", Map.of()).logging().level().toLowerCase());
+        assertEquals("off", load("observability: { log_level: off }\n", Map.of()).logging().level().toLowerCase());
+        assertEquals("off", load("", Map.of("AISIX_LOGGING__LEVEL", "off")).logging().level().toLowerCase());
+        // a text key keeps what was written, an integer key refuses what is no plain decimal
+        assertEquals("010", load("etcd: { prefix: 010 }\n", Map.of()).etcd().prefix());
+        assertEquals("0x1F", load("", Map.of("AISIX_ETCD__PREFIX", "0x1F")).etcd().prefix());
+        for (String retries : List.of("0x1F", "010", "1_000", "\"2\"", "1.5", "true")) {
+            ConfigException e = fails("upstream: { retries: " + retries + " }\n");
+            assertEquals("upstream.retries: must be an integer", e.getMessage(), retries);
+        }
+        assertEquals("store.ready_while_disconnected: must be a boolean",
+                fails("store: { ready_while_disconnected: yes }\n").getMessage());
+        assertEquals(true, load("store: { ready_while_disconnected: True }\n", Map.of()).store()
+                .readyWhileDisconnected());
+        // the environment's values are YAML scalars too: a quoted number is text there as well
+        assertEquals(7, load("upstream: { retries: 1 }\n", Map.of("AISIX_UPSTREAM__RETRIES", "7")).upstream().retries());
+        assertEquals("upstream.retries", assertThrows(ConfigException.class, () -> load("",
+                Map.of("AISIX_UPSTREAM__RETRIES", "\"7\""))).key());
+        // no ${...} resolving
+        assertEquals("${HOME}", load("etcd: { prefix: \"${HOME}\" }\n", Map.of()).etcd().prefix());
+    }
+
+    @Test
+    void onlyTheFileAndTheAisixVariablesAreRead() throws IOException {
+        // Helidon's system-property source is off (its environment source reads the real process
+        // environment, which a test cannot set; it is switched off by the same builder)
+        System.setProperty("proxy.addr", "127.0.0.9:9");
+        try {
+            assertEquals("0.0.0.0:3000", load("", Map.of()).proxy().addr());
+        } finally {
+            System.clearProperty("proxy.addr");
+        }
+        // the environment wins over the file; a list replaces the file's list; a value replaces a mapping
+        assertEquals(List.of("http://x:1"), load("etcd: { endpoints: [http://a:1, http://b:2] }\n",
+                Map.of("AISIX_ETCD__ENDPOINTS", "http://x:1")).etcd().endpoints());
+        assertEquals(List.of("http://x:1", "http://y:2"), load("", Map.of("AISIX_ETCD__ENDPOINTS",
+                "http://x:1, http://y:2")).etcd().endpoints());
+        assertEquals("proxy: must be a mapping", assertThrows(ConfigException.class, () -> load(
+                "proxy: { addr: 127.0.0.1:1 }\n", Map.of("AISIX_PROXY", "x"))).getMessage());
+        assertEquals("127.0.0.1:2", load("proxy: 3\n", Map.of("AISIX_PROXY__ADDR", "127.0.0.1:2")).proxy().addr());
+        // the file's keys and the environment's meet in one tree: AISIX_ADMIN_KEY adds to the file's keys
+        assertEquals(List.of("f1", "e1"), load("admin: { admin_keys: [f1] }\n", Map.of("AISIX_ADMIN_KEY", "e1"))
+                .admin().adminKeys());
+    }
+
+    @Test
+    void theEnvironmentsShapeWinsOverTheFiles() throws IOException {
+        // a list from the environment over a mapping in the file is the list alone
+        assertEquals(List.of("http://x:1"), load("etcd: { endpoints: { a: 1 } }\n",
+                Map.of("AISIX_ETCD__ENDPOINTS", "[http://x:1]")).etcd().endpoints());
+        // a mapping from the environment over a mapping in the file adds to it
+        GatewayConfig c = load("proxy: { addr: 127.0.0.1:1, max_connections: 5 }\n", Map.of("AISIX_PROXY__ADDR",
+                "127.0.0.1:2"));
+        assertEquals("127.0.0.1:2", c.proxy().addr());
+        assertEquals(5, c.proxy().maxConnections());
+        // the one shape Helidon cannot merge: a mapping from the environment over a list of the file
+        ConfigException e = assertThrows(ConfigException.class, () -> load("etcd: { endpoints: [http://a:1] }\n",
+                Map.of("AISIX_ETCD__ENDPOINTS__X", "1")));
+        assertEquals("etcd.endpoints: is a list in " + dir.resolve("config.yaml") + " and a mapping in the AISIX_ "
+                + "variables; set it in one place", e.getMessage());
+        // an item by index merges into the list, which the binder then refuses as before
+        assertEquals("etcd.endpoints", assertThrows(ConfigException.class, () -> load(
+                "etcd: { endpoints: [http://a:1] }\n", Map.of("AISIX_ETCD__ENDPOINTS__0", "http://b:1"))).key());
+    }
+
+    @Test
+    void pluginSectionsComeFromTheSameTree() throws IOException {
+        GatewayConfig c = load("plugins:\n  rate-limit: { backend: memory }\n  cache: { memory: { max_entries: 010 } }\n",
+                Map.of("AISIX_PLUGINS__RATE_LIMIT__BACKEND", "redis"));
+        assertEquals(java.util.Set.of("rate-limit", "cache"), c.plugins().sections().keySet());
+        assertEquals("{\"backend\":\"redis\"}", c.plugins().sections().get("rate-limit").values().toString());
+        assertEquals("{\"memory\":{\"max_entries\":\"010\"}}", c.plugins().sections().get("cache").values()
+                .toString());
+    }
+
+    @Test
     void toStringHidesAdminKeys() throws IOException {
         GatewayConfig c = load("admin:\n  admin_keys: [super-secret-admin-key]\n", Map.of());
         assertTrue(!c.toString().contains("super-secret"));

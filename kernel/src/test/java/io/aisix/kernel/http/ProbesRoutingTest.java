@@ -9,6 +9,8 @@ import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.snapshot.SnapshotManager;
 import io.aisix.kernel.store.embedded.EmbeddedStore;
+import io.aisix.spi.HealthContributor;
+import io.aisix.support.DependencyHealth;
 import io.aisix.support.resource.CoreKinds;
 import io.helidon.http.Status;
 import io.helidon.webclient.api.ClientResponseTyped;
@@ -21,9 +23,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,7 +39,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * {@code /livez} and {@code /readyz} in memory ({@code @RoutingTest}: Helidon's routing without a
  * socket), through the probes' life on the embedded store: not ready before the first snapshot,
- * ready once it is applied, both failing with their exact texts once a drain began (API.md §7).
+ * ready once it is applied, not ready while a plugin's dependency that gates readiness is down (and
+ * only then), both failing with their exact texts once a drain began (API.md §7), a drain's reason
+ * before a dependency's.
  */
 @RoutingTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -43,6 +50,8 @@ class ProbesRoutingTest {
     static Path data;
     static EmbeddedStore store;
     static SnapshotManager snapshots;
+    static final List<HealthContributor> DEPENDENCIES = new CopyOnWriteArrayList<>();
+    static final Clock FIXED = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
 
     private final DirectClient client;
 
@@ -58,7 +67,8 @@ class ProbesRoutingTest {
                 new Dispatcher(0, new ModelHealth(), System::nanoTime, d -> { })), clock);
         data = Files.createTempDirectory("aisix-probes");
         store = new EmbeddedStore(data);
-        routing.register(new Probes(LIFECYCLE, snapshots, store, false));
+        routing.register(new Probes(ProbeChecks.gateway(LIFECYCLE, snapshots, store, false,
+                () -> List.copyOf(DEPENDENCIES))));
     }
 
     @AfterAll
@@ -103,6 +113,53 @@ class ProbesRoutingTest {
 
     @Test
     @Order(3)
+    void aDependencyThatGatesReadinessFailsReadyzWhileItIsDown() {
+        DependencyHealth jwks = new DependencyHealth("jwks", "idp.example:443", FIXED); // degrades health only
+        DependencyHealth redis = new DependencyHealth("redis (cache)", "127.0.0.1:6379", FIXED, true);
+        DEPENDENCIES.add(jwks);
+        DEPENDENCIES.add(redis); // after the listeners started, as a plugin may
+        jwks.down("connect timed out");
+        assertAnswer(get("/readyz"), Status.OK_200, "ok");
+        redis.down("connection lost; reconnecting");
+        assertAnswer(get("/readyz"), Status.SERVICE_UNAVAILABLE_503, "not ready: redis (cache) at 127.0.0.1:6379 "
+                + "down since 2026-01-01T00:00:00Z: connection lost; reconnecting");
+        assertAnswer(get("/livez"), Status.OK_200, "ok");
+        redis.up();
+        assertAnswer(get("/readyz"), Status.OK_200, "ok");
+        redis.down("RedisCommandTimeoutException: Command timed out after 200 millisecond(s)"); // for the drain's test
+    }
+
+    @Test
+    @Order(4)
+    void aContributorThatThrowsFailsReadinessNotLiveness() {
+        HealthContributor broken = new HealthContributor() {
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public Status status() {
+                throw new IllegalStateException("bug");
+            }
+
+            @Override
+            public boolean gatesReadiness() {
+                throw new IllegalStateException("bug");
+            }
+        };
+        DEPENDENCIES.addFirst(broken);
+        try {
+            assertAnswer(get("/readyz"), Status.SERVICE_UNAVAILABLE_503,
+                    "not ready: broken check failed: java.lang.IllegalStateException: bug");
+            assertAnswer(get("/livez"), Status.OK_200, "ok");
+        } finally {
+            DEPENDENCIES.remove(broken);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aDrainFailsBothProbes() {
         LIFECYCLE.beginDrain();
         assertAnswer(get("/livez"), Status.SERVICE_UNAVAILABLE_503, "livez check failed: draining");

@@ -14,6 +14,7 @@ import io.aisix.kernel.testsupport.HttpsUpstream;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.Pki;
 import io.aisix.kernel.testsupport.TestCerts;
+import io.aisix.testkit.LogCapture;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -32,11 +33,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -272,25 +269,9 @@ class ManagedModeIT {
 
     @Test
     void heartbeatFailuresAreLoggedOncePerMinuteAndNeverStopServing() throws Exception {
-        List<LogRecord> logs = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logs.add(r);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger(Heartbeat.class.getName());
-        logger.addHandler(capture);
         controlPlane.status = 503;
-        try (Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedFiles(), LocalProcesses.freePort()),
+        try (LogCapture logs = LogCapture.of(Heartbeat.class.getName());
+             Gateway gw = ManagedGateways.start(dir, ManagedGateways.yaml(dir, managedFiles(), LocalProcesses.freePort()),
                 Map.of())) {
             ManagedGateways.awaitAlias(gw, "alias-e1");
             Heartbeat hb = gw.managed().orElseThrow().heartbeat();
@@ -298,18 +279,16 @@ class ManagedModeIT {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             assertEquals(200, get(http, proxy(gw, "/v1/models"), "sk-caller-e1").statusCode());
             assertEquals(200, chat(http, gw, "alias-e1").statusCode());
-            List<LogRecord> warnings = logs.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
-            assertEquals(1, warnings.size(), "failures within a minute are logged once: " + warnings.stream()
-                    .map(LogRecord::getMessage).toList());
-            assertTrue(warnings.get(0).getMessage().contains("HTTP 503"), warnings.get(0).getMessage());
+            List<String> warnings = logs.messages(Level.WARNING);
+            assertEquals(1, warnings.size(), "failures within a minute are logged once: " + warnings);
+            assertTrue(warnings.get(0).contains("HTTP 503"), warnings.get(0));
 
             controlPlane.status = 204;
             awaitTrue(() -> hb.sent() >= 1, "a heartbeat accepted after the outage");
-            awaitTrue(() -> logs.stream().anyMatch(r -> r.getLevel() == Level.INFO
-                    && r.getMessage().contains("succeeded again")), "the recovery is logged");
+            awaitTrue(() -> logs.messages(Level.INFO).stream().anyMatch(m -> m.contains("succeeded again")),
+                    "the recovery is logged");
         } finally {
             controlPlane.status = 204;
-            logger.removeHandler(capture);
         }
     }
 

@@ -14,10 +14,11 @@ import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.resource.Guardrail;
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.support.Digests;
 import io.aisix.support.Json;
-import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.support.resource.FieldReader;
 import java.io.IOException;
@@ -40,7 +41,10 @@ class ResourcesFileTest {
     private static final Map<String, String> ENV = Map.of("OPENAI_API_KEY", "sk-openai-secret-1234",
             "DEEPSEEK_API_KEY", "sk-deepseek-secret-5678", "APP_KEY", APP_KEY);
 
-    /** The kinds as a gateway assembles them, with a minimal {@code keyword} guardrail kind. */
+    /**
+     * The kinds as a gateway with the guardrails plugin assembles them, with a minimal
+     * {@code keyword} guardrail kind.
+     */
     static List<ResourceKind<?>> kinds() {
         GuardrailKind keyword = new GuardrailKind() {
             @Override
@@ -64,11 +68,9 @@ class ResourcesFileTest {
         KernelPluginContext context = new KernelPluginContext(req -> {
             throw new AssertionError("no upstream calls");
         }, Clock.systemUTC());
-        GuardrailRegistry guardrails = GuardrailRegistry.of(Map.of("keyword", keyword));
-        List<ResourceKind<?>> out = new ArrayList<>();
-        for (ResourceKind<?> k : CoreKinds.all()) {
-            out.add(k == CoreKinds.GUARDRAILS ? guardrails.validating(CoreKinds.GUARDRAILS, context) : k);
-        }
+        context.registerAll(GuardrailKind.class, List.of(keyword));
+        List<ResourceKind<?>> out = new ArrayList<>(CoreKinds.all());
+        out.add(GuardrailsKind.KIND.bind(context)); // as the guardrails plugin serves it
         return out;
     }
 
@@ -80,15 +82,17 @@ class ResourcesFileTest {
     }
 
     /**
-     * Plugins' collections (here stand-ins of the cache, rate-limit and observe plugins' kinds) load
-     * from a file as the kernel's do, their references to caller keys resolved by name.
+     * Plugins' collections (here stand-ins of the cache, rate-limit and observe plugins' kinds,
+     * declaring the name references the real kinds declare) load from a file as the kernel's do,
+     * their references to caller keys resolved by name.
      */
     @Test
     void pluginsCollectionsLoadWithTheirReferencesResolved() throws IOException {
         List<ResourceKind<?>> kinds = new ArrayList<>(kinds());
-        for (String name : List.of("cache_policies", "rate_limit_policies", "observability_exporters")) {
-            kinds.add(new StandInKind(name));
-        }
+        kinds.add(new StandInKind("cache_policies", new NameReference("/applies_to", "api_keys", "api_key:")));
+        kinds.add(new StandInKind("rate_limit_policies",
+                new NameReference("/scope_ref", "api_keys", "", Map.of("/scope", "api_key"))));
+        kinds.add(new StandInKind("observability_exporters"));
         ResourcesFile.Result r;
         try (InputStream in = ResourcesFileTest.class.getResourceAsStream("/resources/plugin-kinds.yaml")) {
             r = new ResourcesFile(kinds).read("plugin-kinds.yaml", new StringReader(new String(in.readAllBytes(),
@@ -102,6 +106,65 @@ class ResourcesFileTest {
                 .get("scope_ref").asText());
         assertEquals("file", value(r, "observability_exporters", FileIds.of("observability_exporters", "usage-file"))
                 .get("kind").asText());
+    }
+
+    /**
+     * A kind the kernel has never heard of (a third party's) gets its references by name resolved
+     * as it declares them: a bare name, a nested field, each entry of a list under a prefix, and a
+     * field that is a reference only under a condition; what is not a name of the file (an id, a
+     * value without the prefix, the field when the condition does not hold) is left as written.
+     */
+    @Test
+    void aThirdPartyKindsDeclaredReferencesByNameResolve() throws IOException {
+        List<ResourceKind<?>> kinds = new ArrayList<>(kinds());
+        kinds.add(new StandInKind("tenant_tags",
+                new NameReference("/owner", "api_keys"),
+                new NameReference("/check/guardrail", "guardrails"),
+                new NameReference("/watch", "api_keys", "key:"),
+                new NameReference("/subject", "api_keys", "", Map.of("/subject_type", "api_key"))));
+        ResourcesFile.Result r = new ResourcesFile(kinds).read("r.yaml", new StringReader("""
+                _format_version: "1"
+                api_keys:
+                  - { display_name: app, key_env: APP_KEY }
+                  - { id: ops-key, display_name: ops, key_hash: "%s" }
+                guardrails:
+                  - { name: no-secrets, kind: keyword, patterns: [{ value: secret }] }
+                tenant_tags:
+                  - name: by-name
+                    owner: app
+                    check: { guardrail: no-secrets }
+                    watch: ["key:app", "key:ops-key", "key:nobody", "app"]
+                    subject_type: api_key
+                    subject: ops
+                  - name: left-alone
+                    owner: ops-key
+                    subject_type: team
+                    subject: app
+                """.formatted("a".repeat(64))), ENV);
+        assertTrue(r.valid(), r.errors().toString());
+        String app = FileIds.of("api_keys", "app");
+        JsonNode byName = value(r, "tenant_tags", FileIds.of("tenant_tags", "by-name"));
+        assertEquals(app, byName.get("owner").asText());
+        assertEquals(FileIds.of("guardrails", "no-secrets"), byName.at("/check/guardrail").asText());
+        assertEquals("[\"key:" + app + "\",\"key:ops-key\",\"key:nobody\",\"app\"]",
+                byName.get("watch").toString());
+        assertEquals("ops-key", byName.get("subject").asText());
+        JsonNode alone = value(r, "tenant_tags", FileIds.of("tenant_tags", "left-alone"));
+        assertEquals("ops-key", alone.get("owner").asText());
+        assertEquals("app", alone.get("subject").asText(), "not a caller key's name under subject_type team");
+    }
+
+    /** Without the guardrails plugin, AISIX's guardrails are a collection this gateway ignores, not an error. */
+    @Test
+    void guardrailsWithoutTheGuardrailsPluginAreIgnoredNotRefused() {
+        ResourcesFile.Result r = new ResourcesFile(CoreKinds.all()).read("r.yaml", new StringReader("""
+                _format_version: "1"
+                guardrails:
+                  - { name: words, kind: keyword, patterns: [{ value: secret }] }
+                """), Map.of());
+        assertTrue(r.valid(), r.errors().toString());
+        assertEquals(List.of("r.yaml:2:1: /guardrails: collection guardrails (1 row) is not served by this gateway; "
+                + "ignored"), r.notices().stream().map(Finding::toString).toList());
     }
 
     private static ResourcesFile.Result readText(String yaml, Map<String, String> env) {
@@ -232,7 +295,7 @@ class ResourcesFileTest {
                 "41 /guardrails/0/hook_point: must be one of [input, output, both]",
                 "42 /guardrails/1/patterns: is required",
                 "45 /widgets: unknown collection 'widgets' (this gateway serves: provider_keys, models, api_keys, "
-                        + "guardrails, passthrough_routes)");
+                        + "passthrough_routes, guardrails)");
         assertEquals(want, got);
         assertTrue(r.errors().stream().allMatch(e -> e.file().equals("broken.yaml") && e.column() > 0));
         assertFalse(r.errors().toString().contains("sk-plaintext-never-allowed"), "values are never echoed");

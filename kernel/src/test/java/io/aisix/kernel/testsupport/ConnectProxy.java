@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * real tunnel to that address (loopback targets only) and relays bytes both ways; any other
  * request (a plain-HTTP upstream's request in absolute form) is recorded with its head and
  * answered by the proxy itself with {@link #PLAIN_ANSWER} and {@code Connection: close}. With
- * {@link #requireCredentials} set, requests without that {@code Proxy-Authorization} get a 407.
+ * {@link #requireCredentials} set, requests without that {@code Proxy-Authorization} get a 407;
+ * once {@link #silent}, requests are recorded and never answered (a hung proxy).
  */
 public final class ConnectProxy implements AutoCloseable {
     public static final String PLAIN_ANSWER = "{\"answered_by\":\"proxy\"}";
@@ -48,6 +49,7 @@ public final class ConnectProxy implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
     private volatile String requiredAuthorization;
+    private volatile boolean silent;
 
     private ConnectProxy() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -74,6 +76,12 @@ public final class ConnectProxy implements AutoCloseable {
     /** Answers 407 to requests without exactly this {@code Proxy-Authorization} value. */
     public ConnectProxy requireCredentials(String authorization) {
         this.requiredAuthorization = authorization;
+        return this;
+    }
+
+    /** Records requests from now on and answers none, holding their connections open until closed. */
+    public ConnectProxy silent() {
+        this.silent = true;
         return this;
     }
 
@@ -114,6 +122,10 @@ public final class ConnectProxy implements AutoCloseable {
                 return;
             }
             seen.add(head);
+            if (silent) {
+                in.transferTo(OutputStream.nullOutputStream()); // until the client or close() ends it
+                return;
+            }
             String required = requiredAuthorization;
             if (required != null && !required.equals(head.header("proxy-authorization"))) {
                 out.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"

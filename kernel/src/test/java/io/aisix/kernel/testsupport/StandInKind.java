@@ -1,6 +1,7 @@
 package io.aisix.kernel.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
@@ -14,9 +15,12 @@ import java.util.Optional;
  */
 public final class StandInKind implements ResourceKind<JsonNode> {
     private final String name;
+    private final List<NameReference> nameReferences;
 
-    public StandInKind(String name) {
+    /** A kind named {@code name} whose rows may name other rows where they hold ids ({@code nameReferences}). */
+    public StandInKind(String name, NameReference... nameReferences) {
         this.name = name;
+        this.nameReferences = List.of(nameReferences);
     }
 
     @Override
@@ -30,6 +34,11 @@ public final class StandInKind implements ResourceKind<JsonNode> {
             throw new ValidationException(List.of(new ValidationIssue("", "must be an object")));
         }
         return value;
+    }
+
+    @Override
+    public List<NameReference> nameReferences() {
+        return nameReferences;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.aisix.kernel.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,6 +104,17 @@ class DeploymentTlsIT {
         X509Certificate[] anchors = ((X509TrustManager) DeploymentTls.trust(ca.cert().toString())[0]).getAcceptedIssuers();
         assertTrue(anchors.length > 10, "the JDK's anchors stay: public providers remain reachable");
         assertTrue(Arrays.stream(anchors).anyMatch(c -> c.getSubjectX500Principal().getName().equals("CN=ca")));
+    }
+
+    @Test
+    void oneContextAndFactoryBuiltAtOnceFromFilesOrOnFirstUseByDefault() {
+        DeploymentTls jdk = new DeploymentTls(new GatewayConfig.OutboundTls(null, null, null, null));
+        assertFalse(jdk.isBuilt(), "the JDK's trust store waits for its first use");
+        assertSame(jdk.context(), jdk.context());
+        assertTrue(jdk.isBuilt());
+        DeploymentTls files = new DeploymentTls(new GatewayConfig.OutboundTls(ca.cert().toString(), null, null, null));
+        assertTrue(files.isBuilt(), "built at once: bad files stop the start");
+        assertSame(files.socketFactory(), files.socketFactory(), "one factory: the builtin client pools by it");
     }
 
     @Test

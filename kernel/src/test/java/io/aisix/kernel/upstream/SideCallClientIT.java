@@ -3,16 +3,21 @@ package io.aisix.kernel.upstream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.GatewayConfig;
 import io.aisix.kernel.testsupport.ConnectProxy;
+import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.TestCerts;
 import io.aisix.kernel.tls.ListenerTls;
 import io.aisix.spi.Headers;
+import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
+import io.aisix.support.Causes;
+import io.aisix.testkit.LogCapture;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -38,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (the builtin one): nothing is built before the first call, and the calls are Helidon's WebClient
  * over HTTP/1.1 (the receiver sees Helidon's {@code User-Agent}; the builtin client sends none),
  * with {@code upstream.http2} set too; an HTTPS receiver is reached through the CONNECT proxy of
- * {@code HTTPS_PROXY} with {@code upstream.tls.ca_file}, or with the request's own CA.
+ * {@code HTTPS_PROXY} with {@code upstream.tls.ca_file}, or with the request's own CA; a proxy that
+ * refuses, is gone or hangs is a clear error in bounded time that names no proxy password.
  */
 @Timeout(60)
 class SideCallClientIT {
@@ -83,9 +89,18 @@ class SideCallClientIT {
                 new GatewayConfig.OutboundTls(caFile, null, null, null), null, null, http2, http2);
     }
 
+    /** A side-call client of {@code config}, trusting its {@code upstream.tls}. */
+    private static SideCallClient sideCalls(GatewayConfig.Upstream config, EgressProxies proxies) {
+        return new SideCallClient(config, proxies, new DeploymentTls(config.tls()));
+    }
+
     private static UpstreamRequest post(String url, Optional<String> ca) {
+        return post(url, ca, Duration.ofSeconds(10));
+    }
+
+    private static UpstreamRequest post(String url, Optional<String> ca, Duration timeout) {
         return new UpstreamRequest("POST", url, Headers.of("content-type", "application/json"),
-                "{\"verdict\":\"?\"}".getBytes(StandardCharsets.UTF_8), false, Duration.ofSeconds(10), ca, true);
+                "{\"verdict\":\"?\"}".getBytes(StandardCharsets.UTF_8), false, timeout, ca, true);
     }
 
     private static void assertHelidonHttp11(UpstreamResponse r) {
@@ -100,7 +115,7 @@ class SideCallClientIT {
     void builtOnTheFirstCallAsHelidonsWebClientOverHttp11() {
         GatewayConfig.Upstream config = config(null, true);
         assertEquals("builtin", config.client(), "the provider calls' client is the builtin one");
-        SideCallClient client = new SideCallClient(config, EgressProxies.NONE);
+        SideCallClient client = sideCalls(config, EgressProxies.NONE);
         try {
             assertFalse(client.opened(), "nothing is built before a side call");
             try (UpstreamResponse r = client.send(post("http://127.0.0.1:" + plain.port() + "/hook", Optional.empty()))) {
@@ -112,7 +127,7 @@ class SideCallClientIT {
         }
         assertThrows(GatewayException.class, () -> client.send(post("http://127.0.0.1:" + plain.port() + "/hook",
                 Optional.empty())), "no call after close");
-        SideCallClient unused = new SideCallClient(config, EgressProxies.NONE);
+        SideCallClient unused = sideCalls(config, EgressProxies.NONE);
         unused.close();
         assertThrows(GatewayException.class, () -> unused.send(post("http://127.0.0.1:" + plain.port() + "/hook",
                 Optional.empty())), "a client closed before its first call builds nothing afterwards");
@@ -140,7 +155,7 @@ class SideCallClientIT {
     static final class FirstCallFromAPluginsThread {
         public static void main(String[] args) throws Exception {
             Throwable[] failure = new Throwable[1];
-            try (SideCallClient client = new SideCallClient(config(null, false), EgressProxies.NONE)) {
+            try (SideCallClient client = sideCalls(config(null, false), EgressProxies.NONE)) {
                 Thread t = Thread.ofPlatform().unstarted(() -> {
                     try (UpstreamResponse r = client.send(post("http://127.0.0.1:" + args[0] + "/hook",
                             Optional.empty()))) {
@@ -164,10 +179,10 @@ class SideCallClientIT {
     void anHttpsReceiverThroughTheConnectProxyWithTheDeploymentCaOrTheRequestsOwn() {
         String authority = "127.0.0.1:" + tls.port();
         try (ConnectProxy proxy = ConnectProxy.start();
-             SideCallClient deploymentCa = new SideCallClient(config(caFile.toString(), false),
+             SideCallClient deploymentCa = sideCalls(config(caFile.toString(), false),
                      EgressProxies.resolve(new GatewayConfig.EgressProxy(null, null),
                              Map.of("HTTPS_PROXY", proxy.url())::get));
-             SideCallClient requestCa = new SideCallClient(config(null, false),
+             SideCallClient requestCa = sideCalls(config(null, false),
                      EgressProxies.resolve(new GatewayConfig.EgressProxy(null, null),
                              Map.of("HTTPS_PROXY", proxy.url())::get))) {
             for (int i = 0; i < 2; i++) {
@@ -185,6 +200,67 @@ class SideCallClientIT {
             // without the CA (neither upstream.tls nor the request's), the receiver is not trusted
             assertThrows(GatewayException.class, () -> requestCa.send(post("https://" + authority + "/hook",
                     Optional.empty())).close());
+        }
+    }
+
+    @Test
+    void sideCallsTrustTheContextOfTheProviderClient() {
+        // the gateway builds upstream.tls once: the side-call client is given the providers' context
+        // and reads no upstream.tls of its own (its config here has no CA, the shared context has)
+        DeploymentTls shared = new DeploymentTls(config(caFile.toString(), false).tls());
+        String url = "https://127.0.0.1:" + tls.port() + "/hook";
+        try (Http1UpstreamClient providers = new Http1UpstreamClient(config(caFile.toString(), false), EgressProxies.NONE,
+                shared);
+             SideCallClient side = new SideCallClient(config(null, false), EgressProxies.NONE, shared)) {
+            try (UpstreamResponse r = providers.send(post(url, Optional.empty()))) {
+                assertEquals(200, r.status());
+            }
+            try (UpstreamResponse r = side.send(post(url, Optional.empty()))) {
+                assertHelidonHttp11(r);
+            }
+        }
+        try (SideCallClient own = sideCalls(config(null, false), EgressProxies.NONE)) {
+            assertThrows(GatewayException.class, () -> own.send(post(url, Optional.empty())).close(),
+                    "control: without the shared context the receiver is not trusted");
+        }
+    }
+
+    /**
+     * A webhook's or an exporter's call through an egress proxy that refuses the tunnel (407), one
+     * that is gone (nothing listens) and one that accepts and never answers: each is an upstream
+     * error the caller can act on, within the request's timeout, and neither it nor any log line
+     * holds the proxy's password.
+     */
+    @Test
+    void aRefusingDeadOrHungProxyIsAClearErrorInBoundedTimeWithoutItsPassword() throws Exception {
+        String password = "pr0xy-s3cret";
+        String url = "https://127.0.0.1:" + tls.port() + "/hook";
+        try (LogCapture logged = LogCapture.of(""); // every logger's records
+             ConnectProxy refusing = ConnectProxy.start().requireCredentials("Basic cmlnaHQ6b25l");
+             ConnectProxy hung = ConnectProxy.start().silent()) {
+            // the proxy, and what the failure must say: the refused tunnel's status, the refused
+            // connection, and a timeout within the connect timeout (5 s) for the proxy that never answers
+            Map<Integer, String> expected = Map.of(refusing.port(), "407", LocalProcesses.freePort(), "ConnectException",
+                    hung.port(), "SocketTimeoutException");
+            for (Map.Entry<Integer, String> p : expected.entrySet()) {
+                String proxy = "http://gw:" + password + "@127.0.0.1:" + p.getKey();
+                try (SideCallClient client = sideCalls(config(caFile.toString(), false), EgressProxies.resolve(
+                        new GatewayConfig.EgressProxy(proxy, null), Map.<String, String>of()::get))) {
+                    GatewayException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                            () -> assertThrows(GatewayException.class, () -> client.send(post(url, Optional.empty(),
+                                    Duration.ofSeconds(2))).close()), p.getValue() + ": the call hung");
+                    String reason = Causes.describe(e);
+                    assertTrue(reason.contains(p.getValue()), reason);
+                    assertEquals(p.getValue().equals("SocketTimeoutException") ? ErrorCode.TIMEOUT : ErrorCode.UPSTREAM_ERROR,
+                            e.code(), reason);
+                    for (Throwable t = e; t != null; t = t.getCause()) {
+                        assertFalse(String.valueOf(t.getMessage()).contains(password), reason);
+                    }
+                }
+            }
+            assertTrue(refusing.seen().getFirst().requestLine().startsWith("CONNECT "), "refused: " + refusing.seen());
+            assertTrue(hung.seen().getFirst().requestLine().startsWith("CONNECT "), "held: " + hung.seen());
+            assertFalse(logged.contains(password), logged.toString());
         }
     }
 }

@@ -29,6 +29,7 @@ public final class AttrKey<T> {
         return new AttrKey<>(name, type);
     }
 
+    /** The name given to {@link #of}: for diagnostics only, since keys compare by identity. */
     public String name() {
         return name;
     }

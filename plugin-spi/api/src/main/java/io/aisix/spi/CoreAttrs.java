@@ -39,13 +39,14 @@ public final class CoreAttrs {
     /** The authenticated caller key (set at {@link Stage#AUTH}). */
     public static final AttrKey<CallerKey> CALLER = AttrKey.of("caller", CallerKey.class);
 
-    /** The alias the caller asked for, as sent (set at {@link Stage#RESOLVE}). */
     /**
      * An MCP request ({@code /mcp}): the {@code mcp_servers} name it was served by, set by the
      * mcp-gateway plugin once it is known (a {@code tools/call}'s server, or a single-server
      * path's); labels metrics in place of the model, bounded by the configured servers.
      */
     public static final AttrKey<String> MCP_SERVER = AttrKey.of("mcp_server", String.class);
+
+    /** The alias the caller asked for, as sent (set at {@link Stage#RESOLVE}). */
     public static final AttrKey<String> ALIAS = AttrKey.of("alias", String.class);
 
     /** The resolved model resource (set at {@link Stage#RESOLVE}). */
@@ -127,7 +128,12 @@ public final class CoreAttrs {
      */
     public static final AttrKey<String> RATE_LIMIT_SUBJECT = AttrKey.of("rate_limit_subject", String.class);
 
-    /** The routing candidates of a request, wrapped so the attribute stays typed. */
+    /**
+     * The routing candidates of a request, wrapped so the attribute stays typed.
+     *
+     * @param targets the candidates in the order the dispatcher tries them (before health and strategy)
+     * @param routing the routing model's settings when the alias is a routing model; empty for a direct one
+     */
     public record TargetList(java.util.List<Target> targets, java.util.Optional<Model.Routing> routing) {
     }
 }

@@ -75,12 +75,17 @@ public final class Endpoint {
         FILTER
     }
 
+    /** {@code GET /v1/models}: the aliases the caller may use, answered at {@link Stage#RESOLVE} (alias-resolver). */
     public static final Endpoint MODELS = builder("models", "GET", "/v1/models").body(Body.RAW).build();
+    /** OpenAI chat completions, the canonical shape adapters speak; streams end with {@code [DONE]}. */
     public static final Endpoint CHAT_COMPLETIONS = builder("chat_completions", "POST", "/v1/chat/completions")
             .doneSentinel().build();
+    /** OpenAI legacy text completions; streams end with {@code [DONE]}. */
     public static final Endpoint COMPLETIONS = builder("completions", "POST", "/v1/completions").doneSentinel()
             .build();
+    /** OpenAI embeddings. */
     public static final Endpoint EMBEDDINGS = builder("embeddings", "POST", "/v1/embeddings").build();
+    /** OpenAI Responses API, answered in its own shape (natively or bridged through chat completions). */
     public static final Endpoint RESPONSES = builder("responses", "POST", "/v1/responses").build();
     /** Anthropic Messages API, a dialect of {@link #CHAT_COMPLETIONS}; errors use the Anthropic envelope. */
     public static final Endpoint MESSAGES = builder("messages", "POST", "/v1/messages").family(CHAT_COMPLETIONS)
@@ -182,6 +187,7 @@ public final class Endpoint {
         return path;
     }
 
+    /** How the request path selects this endpoint. */
     public Match match() {
         return match;
     }
@@ -194,14 +200,17 @@ public final class Endpoint {
         return family;
     }
 
+    /** What the request body is, which decides how the kernel reads it before the chain. */
     public Body body() {
         return body;
     }
 
+    /** The error envelope the kernel answers in on this endpoint. */
     public ErrorWire errorWire() {
         return errorWire;
     }
 
+    /** What the end of the chain does with a request no filter answered. */
     public Answer answer() {
         return answer;
     }
@@ -282,16 +291,19 @@ public final class Endpoint {
             return this;
         }
 
+        /** What the request body is (default {@link Body#JSON}). */
         public Builder body(Body body) {
             this.body = Objects.requireNonNull(body, "body");
             return this;
         }
 
+        /** The error envelope (default {@link ErrorWire#OPENAI}). */
         public Builder errorWire(ErrorWire errorWire) {
             this.errorWire = Objects.requireNonNull(errorWire, "errorWire");
             return this;
         }
 
+        /** What the end of the chain does (default {@link Answer#PROVIDER}). */
         public Builder answer(Answer answer) {
             this.answer = Objects.requireNonNull(answer, "answer");
             return this;
@@ -303,6 +315,12 @@ public final class Endpoint {
             return this;
         }
 
+        /**
+         * The endpoint, a new value: keep it in a constant, since endpoints compare by identity.
+         *
+         * @throws IllegalArgumentException when the path ends with {@code /} but the match is not
+         *         {@link Match#PREFIX}, or the reverse
+         */
         public Endpoint build() {
             if ((match == Match.PREFIX) != path.endsWith("/")) {
                 throw new IllegalArgumentException("a PREFIX endpoint's path, and only its, ends with /: " + path);

@@ -17,13 +17,19 @@ import java.util.function.Consumer;
  */
 public interface Exchange {
 
+    /** The HTTP method as received ({@code POST}, {@code GET}); the endpoint's own unless it accepts any. */
     String method();
 
     /** Request path without the query string. */
     String path();
 
+    /**
+     * The endpoint the path was routed to, fixed before the chain runs; a filter of a
+     * plugin-contributed endpoint recognises its requests by identity ({@code == ENDPOINT}).
+     */
     Endpoint endpoint();
 
+    /** The caller's request headers, as received (names case-insensitive); never modified by the chain. */
     Headers requestHeaders();
 
     /** The request body exactly as received (empty for GET). */
@@ -57,11 +63,25 @@ public interface Exchange {
     /** The request id ({@code x-aisix-request-id}), always set before the chain runs. */
     String requestId();
 
+    /**
+     * Replaces the request id (the request-id plugin adopts a trusted caller header at ingress). Log
+     * lines, the answer's {@code x-aisix-request-id} and the usage event carry the id current when
+     * they are written, so replace it early.
+     *
+     * @param requestId the new id, not {@code null}
+     */
     void requestId(String requestId);
 
     /** Monotonic time ({@link System#nanoTime()}) when the request arrived. */
     long startNanos();
 
+    /**
+     * An attribute set earlier in the chain (see {@link CoreAttrs}), or empty when none was set.
+     *
+     * @param key the attribute's key; identity, not name, selects the value
+     * @param <T> the attribute's type
+     * @return the value, never {@code null}
+     */
     <T> Optional<T> attr(AttrKey<T> key);
 
     /** Sets an attribute; {@code null} removes it. */

@@ -16,5 +16,15 @@ package io.aisix.spi;
 @FunctionalInterface
 public interface Filter {
 
+    /**
+     * Handles one request, on that request's thread, any number of times concurrently.
+     *
+     * @param exchange the request; owned by the calling thread for the duration of the call
+     * @param chain    the rest of the chain: call {@link Chain#proceed} at most once
+     * @return the answer, never {@code null}: this filter's own or the (possibly wrapped) one of
+     *         {@code chain}
+     * @throws io.aisix.spi.error.GatewayException to answer with an error (the kernel writes it in
+     *         the endpoint's error wire); any other exception becomes a 500
+     */
     Response handle(Exchange exchange, Chain chain);
 }

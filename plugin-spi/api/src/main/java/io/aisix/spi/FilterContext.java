@@ -8,7 +8,9 @@ import io.aisix.spi.resource.Snapshot;
  */
 public interface FilterContext {
 
+    /** The configuration snapshot the filter is built for; fixed, and shared by every request it serves. */
     Snapshot snapshot();
 
+    /** The services of the gateway: the same context {@link FilterFactory#start} got, for every snapshot. */
     PluginContext plugin();
 }

@@ -39,6 +39,10 @@ public interface FilterFactory {
      */
     String id();
 
+    /**
+     * The stage the filter runs in; read once at startup. Filters run by stage, then by
+     * {@link #order()}.
+     */
     Stage stage();
 
     /** Position inside the stage, ascending; built-ins step by 100. */

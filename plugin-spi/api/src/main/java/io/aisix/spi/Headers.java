@@ -27,10 +27,12 @@ public final class Headers {
         this.pairs = pairs;
     }
 
+    /** No headers; one shared instance. */
     public static Headers empty() {
         return EMPTY;
     }
 
+    /** A new, empty builder. */
     public static Builder builder() {
         return new Builder();
     }
@@ -87,6 +89,7 @@ public final class Headers {
         return values.size() > 1 ? Collections.unmodifiableList(values) : values;
     }
 
+    /** Whether a field of this name is present (names compare case-insensitively). */
     public boolean contains(String name) {
         String n = lower(name);
         for (int i = 0; i < pairs.length; i += 2) {
@@ -97,6 +100,7 @@ public final class Headers {
         return false;
     }
 
+    /** True when there is no field at all. */
     public boolean isEmpty() {
         return pairs.length == 0;
     }
@@ -143,15 +147,22 @@ public final class Headers {
         private String[] pairs = new String[16];
         private int size;
 
+        /** An empty builder, as {@link Headers#builder()} makes. */
+        public Builder() {
+        }
+
+        /** Appends a value, after any the field already has; returns this builder. */
         public Builder add(String name, String value) {
             return append(lower(name), value);
         }
 
+        /** Replaces every value of the field with {@code value}; returns this builder. */
         public Builder set(String name, String value) {
             String n = lower(name);
             return removeLower(n).append(n, value);
         }
 
+        /** Removes every value of the field (nothing when absent); returns this builder. */
         public Builder remove(String name) {
             return removeLower(lower(name));
         }
@@ -178,15 +189,18 @@ public final class Headers {
             return this;
         }
 
+        /** Appends every field of {@code other}, as {@link #add} would; returns this builder. */
         public Builder addAll(Headers other) {
             other.forEach(this::add);
             return this;
         }
 
+        /** True when nothing was added (or everything was removed). */
         public boolean isEmpty() {
             return size == 0;
         }
 
+        /** The headers collected so far; the builder may go on being used without affecting them. */
         public Headers build() {
             return size == 0 ? EMPTY : new Headers(Arrays.copyOf(pairs, size));
         }

@@ -19,8 +19,20 @@ public sealed interface Response permits Response.Full, Response.Streaming, Resp
     /** Returns the same response with {@code headers} merged over this one's. */
     Response withHeaders(Headers extra);
 
-    /** A complete body. */
+    /**
+     * A complete body.
+     *
+     * @param status      the HTTP status code
+     * @param headers     headers to send besides those the kernel adds
+     * @param contentType the {@code content-type} of {@code body}
+     * @param body        the whole body
+     */
     record Full(int status, Headers headers, String contentType, byte[] body) implements Response {
+        /**
+         * Checks the answer; the body is not copied, so do not change it afterwards.
+         *
+         * @throws NullPointerException when {@code headers}, {@code contentType} or {@code body} is {@code null}
+         */
         public Full {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(contentType, "contentType");
@@ -41,8 +53,17 @@ public sealed interface Response permits Response.Full, Response.Streaming, Resp
     /**
      * A {@code text/event-stream} answer. The kernel pulls {@link #events()}, writes and flushes each
      * event at once, and closes the stream when done or when the caller disconnects.
+     *
+     * @param status  the HTTP status code, sent before the first event
+     * @param headers headers to send besides those the kernel adds
+     * @param events  the events, pulled by the kernel
      */
     record Streaming(int status, Headers headers, EventStream events) implements Response {
+        /**
+         * Checks the answer.
+         *
+         * @throws NullPointerException when {@code headers} or {@code events} is {@code null}
+         */
         public Streaming {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(events, "events");
@@ -62,10 +83,19 @@ public sealed interface Response permits Response.Full, Response.Streaming, Resp
      * body stream does). A read that fails after the first byte ends the answer abruptly: there is
      * no envelope left to report it in.
      *
+     * @param status        the HTTP status code
+     * @param headers       headers to send besides those the kernel adds
+     * @param contentType   the {@code content-type} of {@code body}
      * @param contentLength the body's length when the upstream declared it, else -1
+     * @param body          the body, read once to its end by the kernel
      */
     record Binary(int status, Headers headers, String contentType, long contentLength, InputStream body)
             implements Response {
+        /**
+         * Checks the answer.
+         *
+         * @throws NullPointerException when {@code headers}, {@code contentType} or {@code body} is {@code null}
+         */
         public Binary {
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(contentType, "contentType");

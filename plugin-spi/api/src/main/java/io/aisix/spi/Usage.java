@@ -8,6 +8,8 @@ package io.aisix.spi;
  * cache_creation_input_tokens}, so {@link #totalTokens()} (what token rate limits count) folds the
  * cache tokens in, as AISIX does.
  *
+ * @param promptTokens        input tokens, the prompt cache's included
+ * @param completionTokens    output tokens
  * @param cacheReadTokens     input tokens read from the provider's prompt cache (Anthropic's
  *                            {@code cache_read_input_tokens}, OpenAI's {@code cached_tokens}); part of
  *                            {@code promptTokens}
@@ -21,6 +23,7 @@ public record Usage(long promptTokens, long completionTokens, long cacheReadToke
         this(promptTokens, completionTokens, 0, 0);
     }
 
+    /** Prompt plus completion tokens (cache tokens are already in the prompt's). */
     public long totalTokens() {
         return promptTokens + completionTokens;
     }

@@ -52,6 +52,16 @@ public final class IpRange {
         return new BigInteger(1, network).and(mask).equals(new BigInteger(1, b).and(mask));
     }
 
+    /** The range in CIDR notation, {@code 10.0.0.0/8} (what a log line or a decoded row shows). */
+    @Override
+    public String toString() {
+        try {
+            return InetAddress.getByAddress(network).getHostAddress() + "/" + bits;
+        } catch (UnknownHostException impossible) { // only for a wrong length, and parse made 4 or 16 bytes
+            throw new IllegalStateException(impossible);
+        }
+    }
+
     /** An IP literal (never a host name: nothing is resolved); {@code [v6]} and {@code v4:port} accepted. */
     public static Optional<InetAddress> literal(String s) {
         String t = s.trim();

@@ -3,6 +3,7 @@ package io.aisix.support;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
 import io.aisix.spi.observe.GatewayMetrics;
+import io.aisix.spi.redis.RedisConfig;
 import io.aisix.spi.redis.RedisConnection;
 import io.aisix.spi.redis.RedisException;
 import io.aisix.spi.redis.RedisService;
@@ -21,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>The health (registered with the context) goes down with the message
  *     {@code connection lost; reconnecting} when the shared connection drops, up when it is back,
  *     down with the failure after a failed command ({@link #failed}) and up after one that worked
- *     ({@link #ok}).</li>
+ *     ({@link #ok}). It gates {@code /readyz} when {@code plugins.redis.ready_while_disconnected}
+ *     is false ({@link RedisConfig}).</li>
  * <li>{@link #failed} counts the failure in {@link #errors()} and in the user's metric
  *     ({@code <errors>{backend="redis",operation}}), and says when the user should log it: at most
  *     once per {@link #LOG_EVERY}.</li>
@@ -47,7 +49,8 @@ public final class RedisLink implements AutoCloseable {
 
     /**
      * Takes a handle on the shared connection to {@code url} and registers its health as
-     * {@code healthName} (for example {@code redis (cache)}).
+     * {@code healthName} (for example {@code redis (cache)}), gating readiness as the context's
+     * {@link RedisConfig} says (the {@code redis} plugin declares it wherever the service is).
      *
      * @param key            the user's URL setting, as failures name it (for example
      *                       {@code plugins.cache-redis.url})
@@ -66,7 +69,8 @@ public final class RedisLink implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new StartupException(key, "is not a valid redis:// or rediss:// URL");
         }
-        DependencyHealth health = new DependencyHealth(healthName, where, context.clock());
+        DependencyHealth health = new DependencyHealth(healthName, where, context.clock(),
+                !context.config(RedisConfig.class).readyWhileDisconnected());
         RedisConnection c;
         try {
             c = redis.connect(url, commandTimeout, new RedisConnection.Listener() {
@@ -129,18 +133,15 @@ public final class RedisLink implements AutoCloseable {
 
     /**
      * {@code <kind>: <reason>}: a {@link RedisException}'s {@link RedisException#describe()}, else
-     * the exception's simple class name and its innermost cause's message.
+     * the simple class name of the exception (under future wrappers) and {@link Causes#describe} of it.
      */
     public static String describe(Throwable e) {
         if (e instanceof RedisException r) {
             return r.describe();
         }
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return e.getClass().getSimpleName() + ": " + (m == null ? t.getClass().getSimpleName() : m);
+        String kind = Causes.unwrap(e).getClass().getSimpleName();
+        String reason = Causes.describe(e);
+        return reason.startsWith(kind) ? reason : kind + ": " + reason;
     }
 
     /** Releases the handle (the shared connection closes with its last one). */

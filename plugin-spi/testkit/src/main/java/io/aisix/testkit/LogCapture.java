@@ -23,9 +23,11 @@ import java.util.logging.Logger;
 public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
         @Override
         public void publish(LogRecord r) {
+            records.add(r);
             lines.add(r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
         }
 
@@ -66,6 +68,16 @@ public final class LogCapture implements AutoCloseable {
     /** The lines so far (a live, thread-safe view). */
     public List<String> lines() {
         return lines;
+    }
+
+    /** The records so far, for their level and parameters (a live, thread-safe view). */
+    public List<LogRecord> records() {
+        return records;
+    }
+
+    /** The messages of the records at {@code level}, in order. */
+    public List<String> messages(Level level) {
+        return records.stream().filter(r -> r.getLevel() == level).map(LogRecord::getMessage).toList();
     }
 
     /** True when some line contains {@code text}. */

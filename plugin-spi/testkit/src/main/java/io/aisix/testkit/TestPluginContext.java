@@ -23,7 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * configuration records (a plugin's {@link #config} then throws), no services, a fresh
  * {@link TestMetrics}, and an {@link #upstream()} that throws until a client is given (a test that
  * needs outbound HTTP passes a real one, such as {@link TestUpstreamClient} or the kernel's); it is
- * the {@link #sideCallClient()} too.
+ * the {@link #sideCallClient()} too unless a side-call client of its own is given (a test that
+ * must tell the two apart, as the exporter contract does).
  *
  * <pre>{@code
  * TestPluginContext ctx = new TestPluginContext().clock(clock).config(new CacheConfig("memory", null));
@@ -34,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class TestPluginContext implements PluginContext {
     private volatile Clock clock = Clock.systemUTC();
     private volatile UpstreamClient upstream;
+    private volatile UpstreamClient sideCalls;
     private volatile Path dataDir = Path.of("./data");
     private final TestMetrics metrics;
     private final Map<Class<?>, Record> configs = new ConcurrentHashMap<>();
@@ -57,6 +59,12 @@ public final class TestPluginContext implements PluginContext {
 
     public TestPluginContext upstream(UpstreamClient upstream) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
+        return this;
+    }
+
+    /** The client {@link #sideCallClient()} returns instead of {@link #upstream()}. */
+    public TestPluginContext sideCallClient(UpstreamClient sideCalls) {
+        this.sideCalls = Objects.requireNonNull(sideCalls, "sideCalls");
         return this;
     }
 
@@ -126,6 +134,12 @@ public final class TestPluginContext implements PluginContext {
             throw new UnsupportedOperationException("no upstream client in this test context");
         }
         return u;
+    }
+
+    @Override
+    public UpstreamClient sideCallClient() {
+        UpstreamClient s = sideCalls;
+        return s != null ? s : upstream();
     }
 
     @Override

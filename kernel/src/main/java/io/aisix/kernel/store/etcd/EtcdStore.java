@@ -11,6 +11,7 @@ import io.aisix.kernel.store.StoreRow;
 import io.aisix.kernel.store.StoreStatus;
 import io.aisix.kernel.store.StoreUnavailableException;
 import io.aisix.kernel.store.StoreWrite;
+import io.aisix.support.Causes;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -390,7 +391,7 @@ public final class EtcdStore implements ConfigStore {
         } catch (LinkageError e) {
             // a class of the etcd client is missing or broken: no retry can fix that
             failedForGood("an etcd call (" + what + ")", e);
-            throw new StoreUnavailableException(what + ": the etcd client is unusable (" + describe(e)
+            throw new StoreUnavailableException(what + ": the etcd client is unusable (" + Causes.describe(e)
                     + "); the installation is incomplete, see the log", e);
         }
     }
@@ -401,12 +402,12 @@ public final class EtcdStore implements ConfigStore {
         synchronized (statusLock) {
             first = status.state() != StoreStatus.State.FAILED;
             if (first) {
-                status = new StoreStatus(StoreStatus.State.FAILED, status.endpoint(), describe(e), Instant.now());
+                status = new StoreStatus(StoreStatus.State.FAILED, status.endpoint(), Causes.describe(e), Instant.now());
             }
         }
         watchConnected = false;
         if (first) {
-            LOG.log(ERROR, "the etcd store failed for good in " + where + ": " + describe(e)
+            LOG.log(ERROR, "the etcd store failed for good in " + where + ": " + Causes.describe(e)
                     + ". The gateway no longer follows configuration changes and cannot recover without a restart;"
                     + " /readyz and /livez fail from now on, and /admin/v1/health names this error. "
                     + (e instanceof LinkageError
@@ -426,42 +427,14 @@ public final class EtcdStore implements ConfigStore {
             throw new StoreUnavailableException(what + ": etcd did not answer within " + requestTimeout.toMillis() + " ms", e);
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new StoreUnavailableException(what + ": etcd unavailable at " + connection.endpoints() + ": " + describe(cause), cause);
+            throw new StoreUnavailableException(what + ": etcd unavailable at " + connection.endpoints() + ": " + Causes.describe(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);
             throw new StoreUnavailableException(what + ": interrupted", e);
         } catch (RuntimeException e) {
-            throw new StoreUnavailableException(what + ": " + describe(e), e);
+            throw new StoreUnavailableException(what + ": " + Causes.describe(e), e);
         }
-    }
-
-    /** The message of a failure, with its root cause when that says more ("Connection refused"). */
-    static String describe(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        String msg = message(c);
-        Throwable root = c;
-        for (int i = 0; i < 10 && root.getCause() != null && root.getCause() != root; i++) {
-            root = root.getCause();
-        }
-        String rootMsg = message(root);
-        return root == c || msg.contains(rootMsg) ? msg : msg + " (" + rootMsg + ")";
-    }
-
-    private static String message(Throwable t) {
-        String msg = t.getMessage();
-        if (msg != null && msg.indexOf('\n') >= 0) {
-            msg = msg.substring(0, msg.indexOf('\n')).trim(); // Netty appends its pipeline on the next line
-        }
-        if (msg == null || msg.isBlank()) {
-            return t.getClass().getSimpleName();
-        }
-        // NoSuchFileException and friends carry only the path, an Error only a class name or less
-        return t instanceof java.nio.file.FileSystemException || t instanceof Error
-                ? t.getClass().getSimpleName() + ": " + msg : msg;
     }
 
     private static boolean isCompaction(Throwable t) {
@@ -485,7 +458,7 @@ public final class EtcdStore implements ConfigStore {
                 try {
                     client = connection.newClient();
                 } catch (RuntimeException e) {
-                    throw new StoreUnavailableException("cannot create an etcd client: " + describe(e), e);
+                    throw new StoreUnavailableException("cannot create an etcd client: " + Causes.describe(e), e);
                 }
             }
             return client;
@@ -778,7 +751,7 @@ public final class EtcdStore implements ConfigStore {
 
     /** What to look at for a connection failure, from its message. */
     private String hint(Throwable e) {
-        String m = describe(e).toLowerCase(java.util.Locale.ROOT);
+        String m = Causes.describe(e).toLowerCase(java.util.Locale.ROOT);
         if (m.contains("auth") || m.contains("permission denied") || m.contains("user name")
                 || m.contains("password")) {
             return "check etcd.user and the password in the variable named by etcd.password_env";
@@ -849,7 +822,7 @@ public final class EtcdStore implements ConfigStore {
                             break; // closing
                         }
                         if (isCompaction(failure)) {
-                            LOG.log(INFO, () -> "etcd compacted past the watched revision (" + describe(failure)
+                            LOG.log(INFO, () -> "etcd compacted past the watched revision (" + Causes.describe(failure)
                                     + "); reading " + keys.root() + " again");
                             if (sleep(COMPACTION_PAUSE_MS) == Wake.CLOSED) {
                                 break;
@@ -857,7 +830,7 @@ public final class EtcdStore implements ConfigStore {
                             continue;
                         }
                         throw failure instanceof StoreUnavailableException sue ? sue
-                                : new StoreUnavailableException("etcd watch failed: " + describe(failure), failure);
+                                : new StoreUnavailableException("etcd watch failed: " + Causes.describe(failure), failure);
                     } catch (RuntimeException e) {
                         if (closed) {
                             break;
@@ -913,7 +886,7 @@ public final class EtcdStore implements ConfigStore {
             }
             long delay = jittered(backoffMillis(failures));
             logFailure(failures, e, delay);
-            setStatus(StoreStatus.State.DISCONNECTED, describe(e));
+            setStatus(StoreStatus.State.DISCONNECTED, Causes.describe(e));
             setConnected(false);
             if (!everSynced && !cacheTried) {
                 cacheTried = true;
@@ -931,7 +904,7 @@ public final class EtcdStore implements ConfigStore {
         /** The first failure of an outage in full with what to check, then at most once a minute. */
         private void logFailure(int failures, Exception e, long delay) {
             long now = System.nanoTime();
-            String error = describe(e);
+            String error = Causes.describe(e);
             if (failures == 1) {
                 boolean wasConnected = Boolean.TRUE.equals(reported);
                 outageStartNanos = now;
@@ -979,7 +952,7 @@ public final class EtcdStore implements ConfigStore {
             try {
                 content = cacheFile.read();
             } catch (IOException | RuntimeException e) {
-                LOG.log(WARNING, () -> "ignoring etcd.snapshot_cache_file " + cacheFile.path() + ": " + describe(e));
+                LOG.log(WARNING, () -> "ignoring etcd.snapshot_cache_file " + cacheFile.path() + ": " + Causes.describe(e));
                 return;
             }
             if (content == null) {
@@ -1126,7 +1099,7 @@ public final class EtcdStore implements ConfigStore {
             try {
                 cacheFile.write(keys.root(), revision, mirror.values());
             } catch (IOException | RuntimeException e) {
-                LOG.log(WARNING, () -> "cannot write etcd.snapshot_cache_file " + cacheFile.path() + ": " + describe(e));
+                LOG.log(WARNING, () -> "cannot write etcd.snapshot_cache_file " + cacheFile.path() + ": " + Causes.describe(e));
             }
         }
 

@@ -14,6 +14,7 @@ import io.aisix.kernel.chain.ChainCompiler;
 import io.aisix.kernel.dispatch.Dispatcher;
 import io.aisix.kernel.dispatch.ModelHealth;
 import io.aisix.kernel.http.Lifecycle;
+import io.aisix.kernel.http.ProbeChecks;
 import io.aisix.kernel.http.Probes;
 import io.aisix.kernel.plugin.KernelPluginContext;
 import io.aisix.kernel.snapshot.SnapshotManager;
@@ -57,7 +58,8 @@ class EtcdStoreFailedIT {
                     }).build()) {
                 store.watch(snapshots);
                 Lifecycle lifecycle = new Lifecycle();
-                Probes probes = new Probes(lifecycle, snapshots, store, true);
+                Probes probes = new Probes(ProbeChecks.gateway(lifecycle, snapshots, store, true,
+                        ctx::healthContributors));
                 HealthReport health = new HealthReport(snapshots, dispatcher.health(), store, ctx::healthContributors, clock);
                 AdminRoutes admin = new AdminRoutes(new AdminAuth(List.of(KEY)),
                         new ResourceService(store, snapshots.kinds()), health, List.of());

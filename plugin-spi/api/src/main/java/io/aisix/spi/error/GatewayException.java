@@ -21,10 +21,23 @@ public class GatewayException extends RuntimeException {
     private final Duration retryAfter;
     private final Headers headers;
 
+    /**
+     * An error answered with {@code code}'s status.
+     *
+     * @param code    the error code, not {@code null}
+     * @param message the client-facing message (no secrets, prompt text or upstream 5xx bodies)
+     */
     public GatewayException(ErrorCode code, String message) {
         this(code, code.status(), message, null, 0, null, Headers.empty(), null);
     }
 
+    /**
+     * An error answered with {@code code}'s status, with the failure behind it (never sent to the caller).
+     *
+     * @param code    the error code, not {@code null}
+     * @param message the client-facing message (no secrets, prompt text or upstream 5xx bodies)
+     * @param cause   the underlying failure
+     */
     public GatewayException(ErrorCode code, String message, Throwable cause) {
         this(code, code.status(), message, null, 0, null, Headers.empty(), cause);
     }
@@ -70,6 +83,7 @@ public class GatewayException extends RuntimeException {
         return new GatewayException(code, code.status(), message, null, 0, retryAfter, headers, null);
     }
 
+    /** The error code, which gives the error envelope's {@code type} and {@code code}. */
     public ErrorCode code() {
         return code;
     }
@@ -89,6 +103,11 @@ public class GatewayException extends RuntimeException {
         return upstreamStatus;
     }
 
+    /**
+     * How long the caller (and the dispatcher, before it tries this upstream again) should wait:
+     * sent as a {@code Retry-After} header in whole seconds (at least 1) unless {@link #headers()}
+     * already has one.
+     */
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
     }

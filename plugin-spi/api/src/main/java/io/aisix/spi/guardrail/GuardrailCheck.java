@@ -42,9 +42,17 @@ public interface GuardrailCheck {
         return true;
     }
 
-    enum Phase { INPUT, OUTPUT }
+    /** Which text a check judges. */
+    enum Phase {
+        /** The request's text (prompt, messages, tool arguments), before it goes upstream. */
+        INPUT,
+        /** The answer's text (a complete answer, or a stream's text piece by piece), before the caller gets it. */
+        OUTPUT
+    }
 
     /**
+     * What a check decided about one text.
+     *
      * @param hit      true when anything matched
      * @param block    true when the request must be refused
      * @param masked   the text with matches masked (equals the input when nothing is masked)
@@ -52,10 +60,12 @@ public interface GuardrailCheck {
      *                 {@code fail_open} let the text through; recorded, never shown to the caller
      */
     record Verdict(boolean hit, boolean block, String masked, boolean bypassed) {
+        /** A verdict of a check that was made (not a bypass). */
         public Verdict(boolean hit, boolean block, String masked) {
             this(hit, block, masked, false);
         }
 
+        /** Nothing matched: {@code text} goes on unchanged. */
         public static Verdict pass(String text) {
             return new Verdict(false, false, text, false);
         }

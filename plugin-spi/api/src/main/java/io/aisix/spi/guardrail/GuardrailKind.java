@@ -10,9 +10,9 @@ import java.util.Set;
  * {@link java.util.ServiceLoader}. The guardrail stage filters resolve each {@code guardrails}
  * resource's {@code kind} to one of these through {@link GuardrailKinds}.
  *
- * <p>{@link #compile} is also the kind's validator: the kernel calls it (and discards the result)
- * whenever a {@code guardrails} row is decoded, in the Admin API (a 400 listing the issues) and in
- * the store loader (the row is skipped and reported). It must therefore be free of side effects:
+ * <p>{@link #compile} is also the kind's validator: the {@code guardrails} resource kind calls it
+ * (and discards the result) whenever a {@code guardrails} row is decoded, in the Admin API (a 400
+ * listing the issues) and in the store loader (the row is skipped and reported). It must therefore be free of side effects:
  * no connections opened, no threads started.
  */
 public interface GuardrailKind {

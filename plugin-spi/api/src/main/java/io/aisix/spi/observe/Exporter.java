@@ -11,6 +11,15 @@ import java.util.List;
  */
 public interface Exporter extends AutoCloseable {
 
+    /**
+     * Delivers one batch, returning once it is delivered. Never called concurrently for one
+     * exporter, nor after {@link #close()}.
+     *
+     * @param batch one to {@code batch_size} events, oldest first; unmodifiable
+     * @throws Exception when the batch was not delivered: it is retried (3 tries in all, with
+     *         backoff), then counted as failed; the message is logged, so it must not contain
+     *         header values or other secrets
+     */
     void export(List<UsageEvent> batch) throws Exception;
 
     /** Releases what the exporter holds (files, buffers); called once, after the last export. */

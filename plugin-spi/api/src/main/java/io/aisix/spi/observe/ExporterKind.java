@@ -10,6 +10,11 @@ import io.aisix.spi.resource.ExporterResource;
  */
 public interface ExporterKind {
 
+    /**
+     * The {@code kind} value of the {@code observability_exporters} rows this serves
+     * ({@code lower_snake_case}); read once at startup. When two plugins name the same kind, the
+     * first loaded serves it.
+     */
     String kind();
 
     /**

@@ -9,7 +9,8 @@ import java.util.Optional;
  * One finished proxy request, as exporters receive it. Never holds secrets; prompt and
  * completion text are present only for exporters configured with {@code content_mode: full}.
  * Text fields are empty strings when unknown (for example no key id on an authentication
- * failure). {@link UsageEventJson} gives the shared JSON shape.
+ * failure). {@code io.aisix.support.observe.UsageEventJson} (plugin-support) gives the shared JSON
+ * shape.
  *
  * @param requestId        {@code x-aisix-request-id}
  * @param start            wall-clock time the request arrived
@@ -23,13 +24,22 @@ import java.util.Optional;
  * @param status           HTTP status sent; 499 when the caller went away first
  * @param errorCode        the error code ({@code model_not_found}, ...) when the request failed
  * @param promptTokens     input tokens, prompt-cache reads and writes included ({@link io.aisix.spi.Usage})
+ * @param completionTokens output tokens
  * @param cacheReadTokens  input tokens read from the provider's prompt cache (part of {@code promptTokens})
  * @param cacheCreationTokens input tokens written to the provider's prompt cache (part of
  *                         {@code promptTokens})
+ * @param cacheStatus      {@link io.aisix.spi.CoreAttrs#CACHE_STATUS}: {@code hit}, {@code miss},
+ *                         {@code bypass}, or empty when no cache policy applied
+ * @param guardrailOutcome {@link io.aisix.spi.CoreAttrs#GUARDRAIL_OUTCOME}, or empty when no guardrail
+ *                         applied
  * @param attempts         upstream tries made (0 for rejects and cache hits)
  * @param streamed         true for an event-stream answer
  * @param upstreamAttempts every upstream try, in order, failed ones included (a request rescued by
  *                         a fallback shows the try that failed)
+ * @param prompt           the prompt as sent upstream (after guardrail masking); present only in the
+ *                         events of a {@code content_mode: full} exporter
+ * @param completion       the answer's text; present only in the events of a {@code content_mode: full}
+ *                         exporter
  * @param cut              true for a stream the gateway ended early with an error event (upstream
  *                         failure or timeout mid-stream, drain deadline at shutdown)
  * @param spend            cost and budget alerts, or null when the model is unpriced and no budget
@@ -44,6 +54,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
                          boolean streamed, List<Attempt> upstreamAttempts, Optional<String> prompt,
                          Optional<String> completion, boolean cut, Spend spend) {
 
+    /** Copies {@code upstreamAttempts} (not {@code null}), so the event is immutable. */
     public UsageEvent {
         upstreamAttempts = List.copyOf(Objects.requireNonNull(upstreamAttempts, "upstreamAttempts"));
     }
@@ -59,6 +70,7 @@ public record UsageEvent(String requestId, Instant start, long durationNanos, Op
      * @param budgetAlerts budget thresholds this request crossed ({@code <budget>:<50|80|100>})
      */
     public record Spend(double costUsd, double costSavedUsd, List<String> budgetAlerts) {
+        /** Copies {@code budgetAlerts}; {@code null} is none. */
         public Spend {
             budgetAlerts = budgetAlerts == null ? List.of() : List.copyOf(budgetAlerts);
         }

@@ -30,5 +30,19 @@ public interface ProviderAdapter {
     /** Whether this adapter can serve an endpoint family (checked before the call). */
     boolean supports(Endpoint endpoint);
 
+    /**
+     * Calls the upstream of {@code target} for the request and answers in the canonical shape (see
+     * above). Called by the kernel's dispatcher on the request's thread, once per upstream try
+     * (a retry or a fallback is another call, with its own target), only for an endpoint
+     * {@link #supports} accepts; concurrently for many requests, so an adapter is stateless or
+     * thread-safe.
+     *
+     * @param exchange the request; {@link io.aisix.spi.CoreAttrs#TARGET} is {@code target}
+     * @param target   the model, provider key and upstream model to call
+     * @param upstream the client to call through (pooled; applies proxy, TLS and timeouts)
+     * @return the answer, never {@code null}; a stream is returned before it is read
+     * @throws io.aisix.spi.error.GatewayException for a non-2xx upstream answer, a transport
+     *         failure or a timeout, as described above
+     */
     Response invoke(Exchange exchange, Target target, UpstreamClient upstream);
 }

@@ -8,6 +8,10 @@ import java.util.Optional;
 /**
  * An HTTP request to an upstream.
  *
+ * @param method      the HTTP method
+ * @param url         the absolute {@code http://} or {@code https://} URL
+ * @param headers     the headers to send
+ * @param body        the body; empty for none (or with {@code streamBody})
  * @param stream      true when the answer is an event stream: {@code readTimeout} then bounds the
  *                    wait for the answer head and for every later read (the gap between events),
  *                    and nothing bounds the whole; false: {@code readTimeout} is the deadline of the
@@ -24,6 +28,14 @@ public record UpstreamRequest(String method, String url, Headers headers, byte[]
     /** A {@code readTimeout} that switches the timeout off (a model's {@code timeout: 0}). */
     public static final Duration NO_TIMEOUT = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
 
+    /**
+     * Checks the request.
+     *
+     * @throws NullPointerException     when a component other than {@code verifyTls} and
+     *                                  {@code stream} is {@code null}
+     * @throws IllegalArgumentException when {@code readTimeout} is negative, or a stream body comes
+     *                                  with a non-empty {@code body}
+     */
     public UpstreamRequest {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(url, "url");

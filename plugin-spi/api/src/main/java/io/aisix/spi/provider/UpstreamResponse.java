@@ -10,8 +10,10 @@ import java.io.InputStream;
  */
 public interface UpstreamResponse extends AutoCloseable {
 
+    /** The upstream's HTTP status code. */
     int status();
 
+    /** The upstream's response headers (names case-insensitive). */
     Headers headers();
 
     /**
@@ -27,6 +29,10 @@ public interface UpstreamResponse extends AutoCloseable {
     /** Reads the whole body (for non-streaming answers). */
     byte[] readAll();
 
+    /**
+     * Releases the connection (back to the pool when the answer was read to its end); aborts the
+     * upstream call when it was not. Every response must be closed, also after {@link #readAll()}.
+     */
     @Override
     void close();
 }

@@ -12,6 +12,8 @@ public final class RedisException extends RuntimeException {
     private final String type;
 
     /**
+     * A failure as the client library reported it.
+     *
      * @param type    the failure's kind, the simple class name of the library's exception
      * @param message the innermost cause's message
      */

@@ -9,13 +9,24 @@ import java.util.Optional;
 /**
  * A caller API key ({@code api_keys}); only the SHA-256 of the key is ever stored.
  *
+ * @param id            the resource id (the store key): the caller's identity in limits, usage and logs
+ * @param displayName   {@code display_name}, for people
  * @param keyHash       lowercase hex SHA-256 of the plaintext key
  * @param allowedModels alias globs; {@code *} allows all
+ * @param rateLimit     {@code rate_limit}: limits on this key's requests, counted per key
+ * @param expiresAt     {@code expires_at}: from then on the key is refused ({@code api_key_expired})
+ * @param disabled      true refuses the key ({@code api_key_disabled})
+ * @param teamId        {@code team_id}: the team whose policies (rate limits, budgets, MCP) apply too
+ * @param userId        {@code user_id}: the person the key is for, kept for the Admin API
+ * @param metadata      {@code metadata}: free-form JSON object kept as written; a JSON null when absent
  * @param allowedRoutes passthrough route name globs (AISIX's {@code allowed_routes}); empty allows none
  * @param jwtProvider   AISIX's {@code jwt_provider}: the {@code oidc_providers} name allowed to assert
  *                      {@code jwtSubject}; empty unless {@code jwtSubject} is set
  * @param jwtSubject    AISIX's {@code jwt_subject}: the value of that provider's identity claim that
  *                      selects this key for a JWT caller; empty when JWTs never select this key
+ * @param mcpAccess     AISIX's {@code mcp_access}: the key's own layer of its MCP tool grant, on top of
+ *                      the {@code mcp_policies} that apply (a tool must pass every layer); empty: the
+ *                      policies alone
  * @param mcpRateLimits AISIX's {@code mcp_rate_limits}: per {@code mcp_servers} name, limits on this
  *                      key's tool calls to that server (request dimensions only), each in its own
  *                      counter, on top of {@code rateLimit}
@@ -26,6 +37,7 @@ public record CallerKey(String id, Optional<String> displayName, String keyHash,
                         Optional<String> jwtProvider, Optional<String> jwtSubject, Optional<McpAccess> mcpAccess,
                         Map<String, RateLimit> mcpRateLimits) {
 
+    /** Copies {@code mcpRateLimits} (not {@code null}), so a key is immutable. */
     public CallerKey {
         mcpRateLimits = Map.copyOf(mcpRateLimits);
     }
@@ -44,8 +56,12 @@ public record CallerKey(String id, Optional<String> displayName, String keyHash,
      * glob ({@code *} every tool, {@code <server>__*} every tool of one server, no {@code *} one
      * tool exactly). A tool is granted when some {@code allow} pattern matches it and no
      * {@code deny} pattern does: deny always wins; an empty {@code allow} grants nothing.
+     *
+     * @param allow the patterns that grant
+     * @param deny  the patterns that take back what {@code allow} granted
      */
     public record McpAccess(List<String> allow, List<String> deny) {
+        /** Copies both lists (neither {@code null}). */
         public McpAccess {
             allow = List.copyOf(allow);
             deny = List.copyOf(deny);

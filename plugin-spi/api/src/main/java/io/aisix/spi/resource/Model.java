@@ -9,7 +9,9 @@ import java.util.OptionalLong;
  * A model alias ({@code models}): either direct (one provider key and upstream model) or a
  * routing model over other aliases.
  *
+ * @param id              the resource id (the store key)
  * @param displayName     the alias callers send; may hold one {@code *} (wildcard alias)
+ * @param providerKeyId   the {@code provider_keys} id of a direct model; empty for a routing model
  * @param modelName       upstream model id; a {@code *} in it is replaced by the wildcard capture
  * @param provider        vendor id overriding the provider key's
  * @param timeoutMs       {@code timeout}: the end-to-end deadline of a non-streaming upstream call,
@@ -20,6 +22,9 @@ import java.util.OptionalLong;
  *                        {@link io.aisix.spi.provider.Target#streamTimeoutMs()} says
  * @param retries         {@code retries} of a direct model: same-target retries after a
  *                        retryable failure, before the request gives up or falls over
+ * @param rateLimit       {@code rate_limit}: limits on every request to this alias, on top of the caller's
+ * @param cost            {@code cost} of a direct model, for spend and budgets; empty when unpriced
+ * @param routing         {@code routing} of a routing model; empty for a direct model
  * @param promptCaching   {@code auto_prompt_caching} of a direct model when {@code enabled}: the
  *                        Anthropic adapter adds {@code cache_control} breakpoints to requests that
  *                        carry none
@@ -48,10 +53,12 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
         public static final List<String> TTLS = List.of("5m", "1h");
     }
 
+    /** True when the alias holds a {@code *}: it answers every alias the pattern matches. */
     public boolean isWildcard() {
         return displayName.indexOf('*') >= 0;
     }
 
+    /** True for a routing model, whose targets are other aliases; false for a direct model. */
     public boolean isRouting() {
         return routing.isPresent();
     }
@@ -133,8 +140,13 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
     }
 
     /**
+     * A routing model's {@code routing}: how its targets are ordered and tried.
+     *
      * @param strategy           one of {@link #STRATEGIES}
+     * @param targets            the aliases it routes to, as declared
      * @param retries            same-target retries for targets without their own {@code retries}
+     * @param retryOn429         {@code retry_on_429}: an upstream 429 is retried and falls over like a
+     *                           5xx; false (the default) answers it at once
      * @param maxFallbacks       how many later targets may be tried after the first one failed
      *                           (absent: all)
      * @param fallbackOnStatuses upstream statuses that are retried and fall over like a 5xx
@@ -180,7 +192,13 @@ public record Model(String id, String displayName, Optional<String> providerKeyI
     public record HashOn(String type, String name) {
     }
 
-    /** A routing target: another alias by name, its weight and its priority tier (higher first). */
+    /**
+     * A routing target.
+     *
+     * @param model    another alias, by name
+     * @param weight   its share within its tier for weighted strategies (default 1)
+     * @param priority its tier: higher tiers are tried first (default 0)
+     */
     public record Target(String model, int weight, int priority) {
     }
 }

@@ -9,7 +9,9 @@ import java.util.OptionalLong;
  * {@code pathPrefix} (always {@code /passthrough/<something>}) are forwarded as sent to
  * {@code targetUrl} (or the provider key's {@code api_base}) with the prefix stripped.
  *
+ * @param id             the resource id (the store key)
  * @param name           unique label, matched by a caller key's {@code allowed_routes}
+ * @param enabled        false: the route answers 404
  * @param pathPrefix     the gateway path the route serves, without a trailing slash
  * @param targetUrl      the upstream base URL; empty: the provider key's {@code api_base}, else its
  *                       vendor's public API

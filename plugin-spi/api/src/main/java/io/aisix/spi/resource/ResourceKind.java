@@ -27,6 +27,19 @@ public interface ResourceKind<T> {
      */
     T decode(String id, JsonNode value);
 
+    /**
+     * The kind as this gateway serves it. The kernel calls it once for each kind when it assembles
+     * the gateway's kinds (at start, and for offline validation), with the context its validators
+     * run under; {@link io.aisix.spi.PluginContext#services} then lists the installed extensions
+     * (guardrail kinds, exporter kinds, provider adapters). A kind whose rows are validated by
+     * other plugins' extensions returns a kind that uses them (the {@code guardrails} kind adds
+     * the installed guardrail kinds' checks and fields); the result must have the same
+     * {@link #name()}, and must neither start anything nor call out. The default is this kind.
+     */
+    default ResourceKind<T> bind(io.aisix.spi.PluginContext context) {
+        return this;
+    }
+
     /** The name that must be unique within the kind (409 on a duplicate), if the kind has one. */
     default Optional<String> uniqueName(T value) {
         return Optional.empty();
@@ -34,6 +47,15 @@ public interface ResourceKind<T> {
 
     /** Resources this value refers to; the Admin API refuses dangling references and deletes of referenced rows. */
     default List<Reference> references(T value) {
+        return List.of();
+    }
+
+    /**
+     * Fields a row written by hand (a resources file) may fill with another resource's name
+     * instead of its id, resolved to the id when the file is read ({@link NameReference}). Empty by
+     * default: the file then holds ids, as the store does.
+     */
+    default List<NameReference> nameReferences() {
         return List.of();
     }
 

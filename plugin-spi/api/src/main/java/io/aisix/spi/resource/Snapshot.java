@@ -23,6 +23,14 @@ public interface Snapshot {
      */
     <T> Map<String, T> all(ResourceKind<T> kind);
 
+    /**
+     * One valid resource of a kind by id; empty when there is none (or it failed validation).
+     *
+     * @param kind the kind; matched by {@link ResourceKind#name()}
+     * @param id   the resource id (the store key, not its name)
+     * @param <T>  the kind's decoded value
+     * @return the decoded value, never {@code null}
+     */
     default <T> Optional<T> get(ResourceKind<T> kind, String id) {
         return Optional.ofNullable(all(kind).get(id));
     }

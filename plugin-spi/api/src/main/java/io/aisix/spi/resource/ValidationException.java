@@ -6,11 +6,17 @@ import java.util.List;
 public class ValidationException extends RuntimeException {
     private final List<ValidationIssue> issues;
 
+    /**
+     * A failed validation; its message summarises the first issue (and how many more there are).
+     *
+     * @param issues every problem found, each with its JSON pointer; copied
+     */
     public ValidationException(List<ValidationIssue> issues) {
         super(summary(issues), null, false, false);
         this.issues = List.copyOf(issues);
     }
 
+    /** Every problem found, in the order found; unmodifiable. */
     public List<ValidationIssue> issues() {
         return issues;
     }

@@ -7,6 +7,7 @@ import io.aisix.spi.PluginContext;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.resource.Guardrail;
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.Reference;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.SchemaProbe;
@@ -93,6 +94,11 @@ public final class GuardrailRegistry implements GuardrailKinds {
             @Override
             public List<Reference> references(Guardrail value) {
                 return base.references(value);
+            }
+
+            @Override
+            public List<NameReference> nameReferences() {
+                return base.nameReferences();
             }
 
             @Override

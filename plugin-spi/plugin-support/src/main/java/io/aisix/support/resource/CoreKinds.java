@@ -3,7 +3,6 @@ package io.aisix.support.resource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import io.aisix.spi.resource.CallerKey;
-import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.PassthroughRoute;
 import io.aisix.spi.resource.ProviderKey;
@@ -23,11 +22,13 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The resource kinds every gateway has (provider keys, models, caller keys, guardrails and
- * passthrough routes), with the validation shared by the Admin API and the store loader. Kinds that
- * belong to one plugin ({@code cache_policies}, {@code rate_limit_policies},
- * {@code observability_exporters}, {@code budgets}, ...) are that plugin's {@link ResourceKind} services. Field names follow AISIX so its rows load unchanged; fields this gateway
- * does not implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
+ * The kernel's resource kinds, with the validation shared by the Admin API and the store loader:
+ * those every gateway has (provider keys, models, caller keys) and passthrough routes (the kernel
+ * itself routes {@code /passthrough/} and forwards with the route's key). Kinds that belong to one
+ * plugin ({@code guardrails}, {@code cache_policies}, {@code rate_limit_policies},
+ * {@code observability_exporters}, {@code budgets}, ...) are that plugin's {@link ResourceKind}
+ * services. Field names follow AISIX so its rows load unchanged; fields this gateway does not
+ * implement are reported by {@link ResourceKind#ignoredFields} and never rejected.
  */
 public final class CoreKinds {
     private static final List<String> HASH_ON_TYPES = List.of("header", "cookie", "api_key", "client_ip");
@@ -73,16 +74,6 @@ public final class CoreKinds {
                     "mcp_rate_limits"),
             Set.of(), CoreKinds::callerKey);
 
-    public static final ResourceKind<Guardrail> GUARDRAILS = new Kind<>("guardrails",
-            Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open", "applies_to", "patterns",
-                    "detectors", "custom_patterns", "url", "headers", "timeout_ms"),
-            Set.of(), Set.of("headers"), CoreKinds::guardrail) {
-        @Override
-        public Optional<String> uniqueName(Guardrail value) {
-            return Optional.of(value.name());
-        }
-    };
-
     /**
      * AISIX's {@code passthrough_routes}, served under {@code /passthrough/} (see docs/API.md):
      * {@code hosts}, {@code preserve_host}, {@code source_cidrs} and the {@code anonymous} auth
@@ -108,7 +99,7 @@ public final class CoreKinds {
 
     /** All core kinds, in dependency order (referenced kinds first). */
     public static List<ResourceKind<?>> all() {
-        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, GUARDRAILS, PASSTHROUGH_ROUTES);
+        return List.of(PROVIDER_KEYS, MODELS, API_KEYS, PASSTHROUGH_ROUTES);
     }
 
     private static final String HEADER_NAME = "^[!#$%&'*+.^_`|~0-9a-z-]+$";
@@ -275,18 +266,6 @@ public final class CoreKinds {
         r.objectMap("mcp_rate_limits").forEach((server, limits) -> mcpLimits.put(server, mcpRateLimit(limits)));
         return new CallerKey(id, name, hash, allowed, rl, expires, disabled, team, user, metadata, routes,
                 jwtSubject.isPresent() ? jwtProvider : Optional.empty(), jwtSubject, mcp, mcpLimits);
-    }
-
-    private static Guardrail guardrail(String id, FieldReader r) {
-        String name = r.string("name");
-        String kind = r.string("kind");
-        boolean enabled = r.bool("enabled", true);
-        String hook = r.oneOf("hook_point", "both", List.of("input", "output", "both"));
-        String mode = r.oneOf("enforcement_mode", "block", List.of("block", "monitor"));
-        boolean failOpen = r.bool("fail_open", true);
-        List<String> appliesTo = r.strings("applies_to", List.of("*"), "^(\\*$|model:|api_key:)",
-                "must be '*', 'model:<alias>' or 'api_key:<id>'");
-        return new Guardrail(id, name, kind, enabled, hook, mode, failOpen, appliesTo, r.node());
     }
 
     private static RateLimit rateLimit(FieldReader r) {

@@ -779,6 +779,22 @@ public final class FieldReader {
         }
     }
 
+    /**
+     * A field known but accepted only unset (absent or null): one of another product's fields this
+     * gateway does not support. Described as {@code null} only; {@code message} says why when set.
+     */
+    public void unset(String field, String message) {
+        if (describing()) {
+            ObjectNode s = NODES.objectNode();
+            s.putArray("enum").addNull();
+            property(field, s);
+            return;
+        }
+        if (raw(field) != null) {
+            error(field, message);
+        }
+    }
+
     /** Throws {@link ValidationException} when any problem was recorded. */
     public void finish() {
         if (!issues.isEmpty()) {

@@ -12,7 +12,6 @@ import io.aisix.spi.PluginContext;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
-import io.aisix.support.resource.CoreKinds;
 import io.aisix.support.resource.FieldReader;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +61,7 @@ class GuardrailRegistryTest {
     };
 
     private final GuardrailRegistry kinds = GuardrailRegistry.of(Map.of("words", WORDS));
-    private final ResourceKind<Guardrail> validating = kinds.validating(CoreKinds.GUARDRAILS, null);
+    private final ResourceKind<Guardrail> validating = kinds.validating(GuardrailsKind.KIND, null);
 
     @Test
     void lookupAndListing() {
@@ -101,16 +100,32 @@ class GuardrailRegistryTest {
     @Test
     void fieldsOfTheKindAreNotReportedAsIgnored() throws Exception {
         var value = JSON.readTree("{\"name\":\"n\",\"kind\":\"words\",\"words\":[\"a\"],\"lang\":\"en\",\"mandatory\":true}");
-        assertEquals(List.of("words", "lang", "mandatory"), CoreKinds.GUARDRAILS.ignoredFields(value));
+        assertEquals(List.of("words", "lang", "mandatory"), GuardrailsKind.KIND.ignoredFields(value));
         assertEquals(List.of("mandatory"), validating.ignoredFields(value), "the kind's own fields are known");
-        assertEquals(CoreKinds.GUARDRAILS.name(), validating.name());
-        assertEquals(CoreKinds.GUARDRAILS.uniqueName(validating.decode("g", JSON.readTree(
+        assertEquals(GuardrailsKind.KIND.name(), validating.name());
+        assertEquals(GuardrailsKind.KIND.uniqueName(validating.decode("g", JSON.readTree(
                 "{\"name\":\"n\",\"kind\":\"words\",\"words\":[]}"))), Optional.of("n"));
+    }
+
+    /**
+     * The guardrails kind reads the common fields; every other field it knows is an installed
+     * kind's own (a third party's kind's fields are its, as keyword's {@code patterns} are keyword's).
+     */
+    @Test
+    void theKnownFieldsAreTheCommonOnesPlusTheInstalledKinds() {
+        Set<String> common = Set.of("name", "kind", "enabled", "hook_point", "enforcement_mode", "fail_open",
+                "applies_to");
+        assertEquals(common, GuardrailsKind.KIND.knownFields());
+        Set<String> withWords = new java.util.HashSet<>(common);
+        withWords.addAll(WORDS.fields());
+        assertEquals(withWords, validating.knownFields());
+        assertEquals(common, GuardrailRegistry.of(Map.of()).validating(GuardrailsKind.KIND, null).knownFields(),
+                "no kind installed, no kind's fields");
     }
 
     @Test
     void secretsOfTheInstalledKindsAreAddedToTheBaseKinds() {
-        assertEquals(Set.of("headers"), CoreKinds.GUARDRAILS.secretMaps(), "the AISIX webhook field, kind or not");
+        assertEquals(Set.of("headers"), GuardrailsKind.KIND.secretMaps(), "the AISIX webhook field, kind or not");
         assertEquals(Set.of("headers", "extra_headers"), validating.secretMaps());
         assertEquals(Set.of("token"), validating.secretFields());
     }

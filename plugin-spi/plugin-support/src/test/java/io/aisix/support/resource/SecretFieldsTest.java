@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ProviderKey;
+import io.aisix.support.guardrail.GuardrailsKind;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class SecretFieldsTest {
     void theSecretsTheCoreKindsDeclare() {
         assertEquals(Set.of("api_key", "secret"), CoreKinds.PROVIDER_KEYS.secretFields());
         assertEquals(Set.of("headers"), CoreKinds.PROVIDER_KEYS.secretMaps());
-        assertEquals(Set.of("headers"), CoreKinds.GUARDRAILS.secretMaps());
+        assertEquals(Set.of("headers"), GuardrailsKind.KIND.secretMaps());
         assertEquals(Set.of(), CoreKinds.MODELS.secretMaps());
     }
 
@@ -42,7 +43,7 @@ class SecretFieldsTest {
         assertEquals("https://example.test/v1", v.get("api_base").asText(), "other fields untouched");
         assertEquals("k", v.get("display_name").asText());
 
-        ObjectNode odd = SecretFields.maskAll(CoreKinds.GUARDRAILS,
+        ObjectNode odd = SecretFields.maskAll(GuardrailsKind.KIND,
                 obj("{\"name\":\"e\",\"headers\":\"Authorization: Bearer abcdefghijkl\"}"));
         assertEquals("Aut…ijkl", odd.get("headers").asText(), "a secret map that is not an object is masked whole");
         ObjectNode none = SecretFields.maskAll(CoreKinds.MODELS, obj("{\"display_name\":\"m\",\"headers\":{\"a\":\"bcdefghijklmnop\"}}"));
@@ -64,7 +65,7 @@ class SecretFieldsTest {
         assertEquals(0, givesSecret.get("headers").size(), "an explicit empty map clears the headers");
 
         ObjectNode newHeaders = obj("{\"name\":\"e\",\"headers\":{\"b\":\"new-b\"}}");
-        SecretFields.keepOmitted(CoreKinds.GUARDRAILS, newHeaders, obj("{\"headers\":{\"a\":\"real-a\"}}"));
+        SecretFields.keepOmitted(GuardrailsKind.KIND, newHeaders, obj("{\"headers\":{\"a\":\"real-a\"}}"));
         assertEquals(obj("{\"b\":\"new-b\"}"), newHeaders.get("headers"), "a given map replaces the stored one");
     }
 
@@ -97,7 +98,7 @@ class SecretFieldsTest {
         assertFalse(e.toString().contains("exporter-secret") || e.toString().contains("url-secret"), e.toString());
         assertTrue(e.toString().contains("Authorization"), e.toString());
 
-        Guardrail g = CoreKinds.GUARDRAILS.decode("g1", obj("{\"name\":\"judge\",\"kind\":\"webhook\","
+        Guardrail g = GuardrailsKind.KIND.decode("g1", obj("{\"name\":\"judge\",\"kind\":\"webhook\","
                 + "\"url\":\"http://h/\",\"headers\":{\"Authorization\":\"Bearer hook-secret\"}}"));
         assertFalse(g.toString().contains("hook-secret"), g.toString());
 

@@ -45,8 +45,9 @@ import org.junit.jupiter.api.Timeout;
  *       it) and the kind is declared in {@code META-INF/services/io.aisix.spi.observe.ExporterKind};</li>
  *   <li>a sink built by {@link ExporterKind#create} delivers every event of the batches it exports;
  *       a resource with an {@code endpoint} is reached through {@link
- *       io.aisix.spi.PluginContext#sideCallClient()} (the contract lends a client that counts, as
- *       {@code upstream()} too);</li>
+ *       io.aisix.spi.PluginContext#sideCallClient()} (the contract lends a client that counts
+ *       there, and one that refuses every request as {@code upstream()}, the provider path's
+ *       client, which an exporter must not use);</li>
  *   <li>a changed resource gets a new sink while the old one is still open: both deliver, and the
  *       old one closes without disturbing the new one; a sink closed without exporting is fine;</li>
  *   <li>a resource the kind cannot work with is an {@link IllegalArgumentException} from
@@ -77,7 +78,8 @@ public abstract class ExporterKindContract {
     protected static final String SECRET = "contract-secret-4d1e";
 
     private TestUpstreamClient client;
-    private CountingUpstream upstream;
+    private CountingUpstream sideCalls;
+    private ProviderPathClient upstream;
 
     /** A new kind, as {@link java.util.ServiceLoader} makes it (public no-argument constructor). */
     protected abstract ExporterKind newKind();
@@ -94,7 +96,10 @@ public abstract class ExporterKindContract {
     /** Everything delivered so far as text: the bodies the test server received, the file's content. */
     protected abstract String delivered();
 
-    /** The context of {@code create}; the contract sets its {@link TestPluginContext#upstream upstream}. */
+    /**
+     * The context of {@code create}; the contract sets its {@link TestPluginContext#sideCallClient
+     * side-call client} and its {@link TestPluginContext#upstream upstream} client.
+     */
     protected TestPluginContext pluginContext() {
         return new TestPluginContext();
     }
@@ -102,7 +107,8 @@ public abstract class ExporterKindContract {
     @BeforeEach
     void lendAnUpstreamClient() {
         client = new TestUpstreamClient();
-        upstream = new CountingUpstream(client);
+        sideCalls = new CountingUpstream(client);
+        upstream = new ProviderPathClient();
     }
 
     @AfterEach
@@ -128,9 +134,11 @@ public abstract class ExporterKindContract {
             export(sink, first, "a batch");
             export(sink, second, "a second batch");
         }
+        assertEquals(0, upstream.sent.get(), "the sink sent through PluginContext.upstream(), the provider path's "
+                + "client: an exporter's outbound HTTP goes through PluginContext.sideCallClient()");
         assertDelivered(first, second);
         if (r.endpoint().isPresent()) {
-            assertTrue(upstream.sent.get() > 0, "the resource has an endpoint, yet nothing went through "
+            assertTrue(sideCalls.sent.get() > 0, "the resource has an endpoint, yet nothing went through "
                     + "PluginContext.sideCallClient(): outbound HTTP must use the kernel's client (proxy, TLS, pooling)");
         }
     }
@@ -235,7 +243,7 @@ public abstract class ExporterKindContract {
     }
 
     private TestPluginContext context() {
-        return pluginContext().upstream(upstream);
+        return pluginContext().sideCallClient(sideCalls).upstream(upstream);
     }
 
     @SafeVarargs
@@ -284,6 +292,22 @@ public abstract class ExporterKindContract {
         public UpstreamResponse send(UpstreamRequest request) {
             sent.incrementAndGet();
             return client.send(request);
+        }
+    }
+
+    /**
+     * What the contract lends as {@code upstream()}: counts and refuses, since an exporter's calls
+     * belong on the side-call client (in the gateway the provider client may be another one, with
+     * HTTP/2 and the providers' pool).
+     */
+    private static final class ProviderPathClient implements UpstreamClient {
+        private final AtomicInteger sent = new AtomicInteger();
+
+        @Override
+        public UpstreamResponse send(UpstreamRequest request) {
+            sent.incrementAndGet();
+            throw new AssertionError("the sink sent " + request.method() + " through PluginContext.upstream(), the "
+                    + "provider path's client: an exporter's outbound HTTP goes through PluginContext.sideCallClient()");
         }
     }
 }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  *   <li>the factory is declared in {@code META-INF/services/io.aisix.spi.FilterFactory};</li>
  *   <li>{@link FilterFactory#create} is free of side effects and repeatable: twice with the same
  *       snapshot it starts no thread, and both filters answer the same exchange alike;</li>
- *   <li>the filter never throws on a rejected exchange: when the rest of the chain answers an
+ *   <li>the filter (activated) never throws on a rejected exchange: when the rest of the chain answers an
  *       error or throws a {@link GatewayException}, the filter returns an answer or lets a
  *       {@code GatewayException} through, and its completion callbacks do not throw either;</li>
  *   <li>{@link FilterFactory#activate} accepts what {@code create} returned;
@@ -134,11 +134,14 @@ public abstract class FilterFactoryContract {
         TestPluginContext plugin = pluginContext();
         f.start(plugin);
         try {
-            Optional<Filter> filter = f.create(plugin.filterContext(snapshot()));
+            FilterContext context = plugin.filterContext(snapshot());
+            Optional<Filter> filter = f.create(context);
             if (filter.isEmpty()) {
                 assertTrue(!buildsAFilter(), "create() built no filter for snapshot()");
                 return;
             }
+            // as the kernel serves: activated (createIsRepeatableAndStartsNothing runs filters before that)
+            f.activate(context, filter);
             List<Function<Exchange, Response>> rejections = List.of(
                     ex -> {
                         throw new GatewayException(ErrorCode.RATE_LIMIT_EXCEEDED, "rejected further down the chain");

@@ -399,6 +399,12 @@ class ContractViolationsTest extends MockUpstreamTestBase {
     }
 
     @Test
+    void anExporterSendingThroughTheProviderClient() {
+        fails(exporterCheck(Fixtures.ProviderClientExporterKind::new,
+                ExporterKindContract::aSinkDeliversEveryEventOfItsBatches), "through PluginContext.upstream()");
+    }
+
+    @Test
     void anExporterThatSwallowsFailedDeliveries() {
         fails(exporterCheck(Fixtures.CarelessExporterKind::new, ExporterKindContract::aFailedDeliveryIsThrown),
                 "returned normally");

@@ -681,10 +681,14 @@ public final class Fixtures {
             resource.headers().forEach(h::add);
             UpstreamRequest post = new UpstreamRequest("POST", endpoint, h.build(), body, false, Duration.ofSeconds(5),
                     Optional.empty(), true);
-            try (UpstreamResponse r = context.sideCallClient().send(post)) {
+            try (UpstreamResponse r = client(context).send(post)) {
                 r.readAll();
                 return r.status();
             }
+        }
+
+        UpstreamClient client(io.aisix.spi.PluginContext context) {
+            return context.sideCallClient();
         }
 
         static byte[] body(List<UsageEvent> batch) {
@@ -699,6 +703,14 @@ public final class Fixtures {
         @Override
         public String kind() {
             return "Good-Sink";
+        }
+    }
+
+    /** Posts through the provider path's client, {@code upstream()}, instead of the side-call client. */
+    public static final class ProviderClientExporterKind extends GoodExporterKind {
+        @Override
+        UpstreamClient client(io.aisix.spi.PluginContext context) {
+            return context.upstream();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.aisix.plugin.authoidc;
 
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.Reference;
 import io.aisix.support.resource.FieldReader;
 import io.aisix.support.resource.ReaderKind;
@@ -15,7 +16,8 @@ import java.util.Set;
  * ties by name], {@code enabled} [true], and this gateway's {@code rate_limit_scope} key|subject
  * [key] (subject: the key's own limits count per identity, see {@link ClaimMapping#perSubject}).
  * The key and the provider must exist when written through
- * the Admin API, and neither can be deleted while a mapping names it.
+ * the Admin API, and neither can be deleted while a mapping names it. A resources file may give
+ * {@code resolve.api_key_id} as the key's {@code display_name}.
  */
 public final class ClaimMappingKind extends ReaderKind<ClaimMapping> {
     static final String NAME = "claim_mappings";
@@ -56,5 +58,10 @@ public final class ClaimMappingKind extends ReaderKind<ClaimMapping> {
     public List<Reference> references(ClaimMapping value) {
         return List.of(new Reference("api_keys", value.apiKeyId(), "/resolve/api_key_id", false),
                 new Reference(OidcProviderKind.NAME, value.jwtProvider(), "/jwt_provider", true));
+    }
+
+    @Override
+    public List<NameReference> nameReferences() {
+        return List.of(new NameReference("/resolve/api_key_id", "api_keys"));
     }
 }

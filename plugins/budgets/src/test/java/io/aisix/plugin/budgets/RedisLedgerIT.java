@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.aisix.kernel.testsupport.RedisServer;
 import io.aisix.plugin.redis.LettuceRedisService;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.redis.RedisConfig;
 import io.aisix.spi.redis.RedisService;
 import io.aisix.testkit.TestPluginContext;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ class RedisLedgerIT {
     }
 
     TestPluginContext context() {
-        return new TestPluginContext().service(RedisService.class, service);
+        return new TestPluginContext().config(new RedisConfig(null)).service(RedisService.class, service);
     }
 
     @Test

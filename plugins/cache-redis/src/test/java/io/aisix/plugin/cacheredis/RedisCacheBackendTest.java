@@ -12,6 +12,7 @@ import io.aisix.plugin.redis.LettuceRedisService;
 import io.aisix.spi.HealthContributor;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.StartupException;
+import io.aisix.spi.redis.RedisConfig;
 import io.aisix.spi.redis.RedisService;
 import io.aisix.testkit.TestPluginContext;
 import java.time.Duration;
@@ -50,7 +51,7 @@ class RedisCacheBackendTest {
     }
 
     PluginContext context(Record config) {
-        ctx = new TestPluginContext().config(config).service(RedisService.class, service);
+        ctx = new TestPluginContext().config(config).config(new RedisConfig(null)).service(RedisService.class, service);
         return ctx;
     }
 
@@ -118,6 +119,7 @@ class RedisCacheBackendTest {
         assertEquals("redis (cache)", health.name());
         assertTrue(health.status().up());
         assertEquals("127.0.0.1:" + redis.port(), health.status().target());
+        assertFalse(health.gatesReadiness(), "plugins.redis.ready_while_disconnected is true by default");
         redis.kill();
         for (int i = 0; i < 5; i++) {
             assertTrue(b.get("aisix:cache:x").isEmpty());
@@ -139,5 +141,14 @@ class RedisCacheBackendTest {
         }
         assertArrayEquals(new byte[] {1}, b.get("aisix:cache:x").orElseThrow(), "lettuce reconnected by itself");
         assertTrue(health.status().up());
+    }
+
+    @Test
+    void itsHealthGatesReadinessWhenRedisIsNotReadyWhileDisconnected() {
+        backend = new RedisCacheBackend();
+        ctx = new TestPluginContext().config(new CacheRedisConfig(redis.url())).config(new RedisConfig(false))
+                .service(RedisService.class, service);
+        assertTrue(backend.start(ctx));
+        assertTrue(ctx.healthContributors().get(0).gatesReadiness());
     }
 }

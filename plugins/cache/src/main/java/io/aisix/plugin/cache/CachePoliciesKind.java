@@ -1,5 +1,6 @@
 package io.aisix.plugin.cache;
 
+import io.aisix.spi.resource.NameReference;
 import io.aisix.support.resource.FieldReader;
 import io.aisix.support.resource.ReaderKind;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.Set;
  * {@code redis}, or a plugin's; a policy whose backend is not on is left out with a warning),
  * {@code ttl_seconds} [3600], {@code applies_to} [{@code all}] ({@code all}, {@code model:<alias>},
  * {@code api_key:<id>}), {@code scope} [{@code api_key}] ({@code api_key}, {@code shared}; AISIX's
- * {@code env} reads as {@code shared}) and {@code purge_generation} [0].
+ * {@code env} reads as {@code shared}) and {@code purge_generation} [0]. A resources file may
+ * write {@code applies_to} as {@code api_key:<display_name>}.
  */
 public final class CachePoliciesKind extends ReaderKind<CachePolicy> {
     private static final Set<String> FIELDS = Set.of("name", "enabled", "backend", "ttl_seconds", "applies_to",
@@ -22,6 +24,11 @@ public final class CachePoliciesKind extends ReaderKind<CachePolicy> {
     /** For the ServiceLoader; the plugin reads {@link #KIND}. */
     public CachePoliciesKind() {
         super("cache_policies", FIELDS, CachePolicy::name);
+    }
+
+    @Override
+    public List<NameReference> nameReferences() {
+        return List.of(new NameReference("/applies_to", "api_keys", "api_key:"));
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.kernel.config.ConfigException;
 import io.aisix.kernel.testsupport.LocalProcesses;
 import io.aisix.kernel.testsupport.RedisServer;
@@ -14,20 +15,31 @@ import io.aisix.kernel.testsupport.TestGateway;
 import io.aisix.kernel.testsupport.GatewayFixture;
 import io.aisix.testkit.CompletionRecorder;
 import io.aisix.testkit.TestLlmAdapter;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The response cache with the redis backend (a real redis-server), end to end. */
+/**
+ * The response cache with the redis backend (a real redis-server), end to end; and {@code /readyz}
+ * through a Redis outage with this backend as the Redis user: by default the outage degrades
+ * {@code /admin/v1/health} and the instance stays ready (AISIX's behaviour); with
+ * {@code plugins.redis.ready_while_disconnected: false} it answers 503 with the dependency's reason
+ * until Redis is back (restarted on its port). That key is bound strictly.
+ */
 class CacheRedisIT {
     static final String BODY = CacheMemoryIT.BODY;
     static final String STREAM_BODY = CacheMemoryIT.STREAM_BODY;
+    static final Duration READY_WAIT = Duration.ofSeconds(20);
     static RedisServer redis;
 
     @TempDir
@@ -172,5 +184,79 @@ class CacheRedisIT {
         assertEquals("cache.redis.url", e.key());
         assertTrue(e.getMessage().startsWith("cache.redis.url: cannot reach Redis at 127.0.0.1:" + port + " ("), e.getMessage());
         assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
+    private void startProbed(String extraYaml) throws Exception {
+        gw = TestGateway.start(dir, "plugins:\n  cache-redis: { url: \"" + redis.url() + "\" }\n" + extraYaml, null);
+        await("ready once the configuration is applied", () -> readyz().statusCode() == 200, this::readyz);
+    }
+
+    private HttpResponse<String> readyz() {
+        return gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/readyz"))));
+    }
+
+    private JsonNode health() {
+        return GatewayFixture.tree(gw.adminCall("GET", "/admin/v1/health", null).body());
+    }
+
+    private static void await(String what, BooleanSupplier done, Supplier<Object> state) {
+        long deadline = System.nanoTime() + READY_WAIT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + " within " + READY_WAIT + "; last: " + state.get());
+            }
+            GatewayFixture.sleep(50);
+        }
+    }
+
+    private static String describe(HttpResponse<String> r) {
+        return r.statusCode() + " " + r.body();
+    }
+
+    /** Readiness (plugins.redis.ready_while_disconnected), with this backend as the Redis user. */
+    @Test
+    void byDefaultAnOutageDegradesHealthButTheInstanceStaysReady() throws Exception {
+        startProbed("");
+        assertTrue(health().path("dependencies").get(0).path("up").asBoolean(), health().toString());
+        redis.kill();
+        await("the outage shows in /admin/v1/health", () -> health().path("status").asText().equals("degraded")
+                && !health().path("dependencies").get(0).path("up").asBoolean(true), this::health);
+        JsonNode dep = health().path("dependencies").get(0);
+        assertEquals("redis (cache)", dep.path("name").asText(), dep.toString());
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = readyz();
+            assertEquals(200, r.statusCode(), describe(r));
+            assertEquals("ok", r.body());
+        }
+    }
+
+    @Test
+    void notReadyWhileDisconnectedTurnsReadyzTo503UntilRedisIsBack() throws Exception {
+        startProbed("  redis: { ready_while_disconnected: false }\n");
+        redis.kill();
+        await("/readyz answers 503 during the outage", () -> readyz().statusCode() == 503, this::readyz);
+        HttpResponse<String> r = readyz();
+        String prefix = "not ready: redis (cache) at 127.0.0.1:" + redis.port() + " down since ";
+        assertTrue(r.body().startsWith(prefix), describe(r));
+        assertTrue(r.body().substring(prefix.length()).matches("\\S+: \\S.*"), "since when, then the error: " + r.body());
+        assertEquals("degraded", health().path("status").asText());
+        HttpResponse<String> live = gw.send(HttpRequest.newBuilder(URI.create(gw.proxy("/livez"))));
+        assertEquals(200, live.statusCode(), "liveness never depends on Redis: " + describe(live));
+
+        redis.restart(); // same port, empty
+        await("/readyz answers 200 once Redis is back", () -> readyz().statusCode() == 200, this::readyz);
+        assertEquals("ok", readyz().body());
+        await("health is ok again", () -> health().path("status").asText().equals("ok"), this::health);
+    }
+
+    @Test
+    void readyWhileDisconnectedIsBoundStrictly() {
+        ConfigException wrongType = assertThrows(ConfigException.class, () -> TestGateway.start(dir,
+                "plugins: { redis: { ready_while_disconnected: sometimes } }\n", null));
+        assertEquals("plugins.redis.ready_while_disconnected", wrongType.key(), wrongType.getMessage());
+        ConfigException unknown = assertThrows(ConfigException.class, () -> TestGateway.start(dir,
+                "plugins: { redis: { ready_while_disconected: false } }\n", null));
+        assertEquals("plugins.redis.ready_while_disconected", unknown.key(), unknown.getMessage());
+        assertTrue(unknown.getMessage().endsWith("unknown key"), unknown.getMessage());
     }
 }

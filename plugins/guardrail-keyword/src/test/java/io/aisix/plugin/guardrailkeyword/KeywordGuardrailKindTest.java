@@ -13,7 +13,7 @@ import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.testkit.TestPluginContext;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class KeywordGuardrailKindTest {
     private static final PluginContext CONTEXT = new TestPluginContext();
 
     private static GuardrailCheck compile(String patterns) throws Exception {
-        Guardrail g = CoreKinds.GUARDRAILS.decode("g1", JSON.readTree(
+        Guardrail g = GuardrailsKind.KIND.decode("g1", JSON.readTree(
                 "{\"name\":\"kw\",\"kind\":\"keyword\",\"patterns\":" + patterns + "}"));
         return new KeywordGuardrailKind().compile(g, CONTEXT);
     }
@@ -89,7 +89,7 @@ class KeywordGuardrailKindTest {
         assertEquals("/patterns/0/value", issues("[{\"kind\":\"literal\"}]").get(0).path());
         assertEquals("/patterns/0", issues("[\"plain\"]").get(0).path());
         ValidationException missing = assertThrows(ValidationException.class, () -> new KeywordGuardrailKind().compile(
-                CoreKinds.GUARDRAILS.decode("g", JSON.readTree("{\"name\":\"kw\",\"kind\":\"keyword\"}")), CONTEXT));
+                GuardrailsKind.KIND.decode("g", JSON.readTree("{\"name\":\"kw\",\"kind\":\"keyword\"}")), CONTEXT));
         assertEquals("/patterns", missing.issues().get(0).path());
     }
 

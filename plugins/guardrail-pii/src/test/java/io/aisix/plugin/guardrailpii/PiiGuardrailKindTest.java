@@ -12,7 +12,7 @@ import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.testkit.TestPluginContext;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class PiiGuardrailKindTest {
     private static final PluginContext CONTEXT = new TestPluginContext();
 
     private static GuardrailCheck compile(String fields) throws Exception {
-        return new PiiGuardrailKind().compile(CoreKinds.GUARDRAILS.decode("g1", JSON.readTree(
+        return new PiiGuardrailKind().compile(GuardrailsKind.KIND.decode("g1", JSON.readTree(
                 "{\"name\":\"pii\",\"kind\":\"pii\"," + fields + "}")), CONTEXT);
     }
 

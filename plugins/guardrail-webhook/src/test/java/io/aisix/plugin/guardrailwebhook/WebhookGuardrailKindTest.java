@@ -12,7 +12,7 @@ import io.aisix.spi.guardrail.GuardrailCheck.Phase;
 import io.aisix.spi.guardrail.GuardrailCheck.Verdict;
 import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.resource.ValidationException;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.testkit.LoopbackHttpServer;
 import io.aisix.testkit.RecordedRequest;
 import io.aisix.testkit.TestPluginContext;
@@ -65,7 +65,7 @@ class WebhookGuardrailKindTest {
     }
 
     private GuardrailCheck compile(String path, String extra) throws Exception {
-        return new WebhookGuardrailKind().compile(CoreKinds.GUARDRAILS.decode("g1", JSON.readTree(
+        return new WebhookGuardrailKind().compile(GuardrailsKind.KIND.decode("g1", JSON.readTree(
                 "{\"name\":\"hook\",\"kind\":\"webhook\",\"url\":\"" + url(path) + "\"" + extra + "}")), context);
     }
 
@@ -132,10 +132,10 @@ class WebhookGuardrailKindTest {
             port = s.getLocalPort();
         }
         String dead = ",\"url\":\"http://127.0.0.1:" + port + "/x\"";
-        GuardrailCheck open = new WebhookGuardrailKind().compile(CoreKinds.GUARDRAILS.decode("g1", JSON.readTree(
+        GuardrailCheck open = new WebhookGuardrailKind().compile(GuardrailsKind.KIND.decode("g1", JSON.readTree(
                 "{\"name\":\"hook\",\"kind\":\"webhook\"" + dead + "}")), context);
         assertTrue(open.check("t", Phase.INPUT).bypassed());
-        GuardrailCheck closed = new WebhookGuardrailKind().compile(CoreKinds.GUARDRAILS.decode("g1", JSON.readTree(
+        GuardrailCheck closed = new WebhookGuardrailKind().compile(GuardrailsKind.KIND.decode("g1", JSON.readTree(
                 "{\"name\":\"hook\",\"kind\":\"webhook\",\"fail_open\":false" + dead + "}")), context);
         assertTrue(closed.check("t", Phase.INPUT).block());
     }
@@ -155,6 +155,6 @@ class WebhookGuardrailKindTest {
 
     private String invalid(String row) {
         return assertThrows(ValidationException.class, () -> new WebhookGuardrailKind().compile(
-                CoreKinds.GUARDRAILS.decode("g", JSON.readTree(row)), context)).issues().get(0).path();
+                GuardrailsKind.KIND.decode("g", JSON.readTree(row)), context)).issues().get(0).path();
     }
 }

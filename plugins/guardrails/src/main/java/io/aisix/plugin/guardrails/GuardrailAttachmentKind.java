@@ -1,5 +1,6 @@
 package io.aisix.plugin.guardrails;
 
+import io.aisix.spi.resource.NameReference;
 import io.aisix.spi.resource.Reference;
 import io.aisix.support.resource.FieldReader;
 import io.aisix.support.resource.ReaderKind;
@@ -11,9 +12,11 @@ import java.util.Set;
  * The {@code guardrail_attachments} resource kind, as AISIX writes it: {@code guardrail_id}*,
  * {@code scope_type}* ({@code env}, {@code model}, {@code mcp_server}, {@code api_key},
  * {@code team}, {@code passthrough_route}), {@code scope_id} (required unless {@code env}),
- * {@code priority}* (an integer, higher first), {@code enabled} [true]; AISIX's {@code env_id} is
- * accepted and not read (AISIX does not read it either). The guardrail it names must exist when
- * written through the Admin API, and a guardrail cannot be deleted while attached.
+ * {@code priority}* (an integer, higher first), {@code enabled} [true]; AISIX's {@code env_id} (a
+ * string, as there) is accepted and described in the schema but not used (AISIX does not use it
+ * either). The guardrail it names must exist when written through the Admin API, and a guardrail
+ * cannot be deleted while attached. A resources file may give {@code guardrail_id} as the
+ * guardrail's {@code name}.
  */
 public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachment> {
     static final String NAME = "guardrail_attachments";
@@ -22,6 +25,8 @@ public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachmen
     private static final List<String> SCOPED = SCOPES.subList(1, SCOPES.size());
     private static final Set<String> FIELDS = Set.of("guardrail_id", "scope_type", "scope_id", "priority", "enabled",
             "env_id");
+    /** Far above any environment id (AISIX's are UUIDs): a bound, so the schema has one. */
+    private static final int ENV_ID_MAX = 256;
 
     /** For the ServiceLoader. */
     public GuardrailAttachmentKind() {
@@ -37,6 +42,8 @@ public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachmen
         r.required("priority");
         int priority = (int) r.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE).orElse(0);
         boolean enabled = r.bool("enabled", true);
+        // the control plane's own scoping: type-checked and published (a known field), never used
+        r.optLiteral("env_id", ENV_ID_MAX);
         return new GuardrailAttachment(id, guardrail, scope, scope.equals("env") ? Optional.empty() : scopeId,
                 priority, enabled);
     }
@@ -44,5 +51,10 @@ public final class GuardrailAttachmentKind extends ReaderKind<GuardrailAttachmen
     @Override
     public List<Reference> references(GuardrailAttachment value) {
         return List.of(new Reference("guardrails", value.guardrailId(), "/guardrail_id", false));
+    }
+
+    @Override
+    public List<NameReference> nameReferences() {
+        return List.of(new NameReference("/guardrail_id", "guardrails"));
     }
 }

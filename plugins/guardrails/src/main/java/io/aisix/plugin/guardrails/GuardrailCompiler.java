@@ -6,7 +6,7 @@ import io.aisix.spi.guardrail.GuardrailCheck;
 import io.aisix.spi.guardrail.GuardrailKind;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.resource.Guardrail;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,7 +44,7 @@ final class GuardrailCompiler {
     /** Snapshot builds are serialised by the kernel; synchronized only guards against misuse. */
     synchronized List<CompiledGuardrail> compile(FilterContext ctx) {
         List<Guardrail> wanted = new ArrayList<>();
-        for (Guardrail g : ctx.snapshot().all(CoreKinds.GUARDRAILS).values()) {
+        for (Guardrail g : ctx.snapshot().all(GuardrailsKind.KIND).values()) {
             if (g.enabled() && (g.hookPoint().equals("both") || g.hookPoint().equals(hook))) {
                 wanted.add(g);
             }

@@ -20,6 +20,7 @@ import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Model;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.spi.resource.ValidationException;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestSnapshot;
@@ -46,7 +47,7 @@ class AisixScopesAndAnthropicTest {
 
     private static Snapshot snapshot(List<Guardrail> guardrails, List<GuardrailAttachment> attachments) {
         TestSnapshot.Builder b = TestSnapshot.builder().builtAt(Instant.EPOCH);
-        guardrails.forEach(g -> b.put(CoreKinds.GUARDRAILS, g.id(), g));
+        guardrails.forEach(g -> b.put(GuardrailsKind.KIND, g.id(), g));
         attachments.forEach(a -> b.put(KIND, a.id(), a));
         return b.build();
     }

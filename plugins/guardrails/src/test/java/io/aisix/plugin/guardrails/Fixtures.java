@@ -12,7 +12,7 @@ import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Snapshot;
 import io.aisix.support.guardrail.GuardrailRegistry;
-import io.aisix.support.resource.CoreKinds;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
 import io.aisix.testkit.TestSnapshot;
@@ -43,7 +43,7 @@ final class Fixtures {
 
     static Guardrail guardrail(String id, String json) {
         try {
-            return CoreKinds.GUARDRAILS.decode(id, JSON.readTree(json));
+            return GuardrailsKind.KIND.decode(id, JSON.readTree(json));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -52,7 +52,7 @@ final class Fixtures {
     static Snapshot snapshot(Guardrail... guardrails) {
         TestSnapshot.Builder b = TestSnapshot.builder().builtAt(Instant.EPOCH);
         for (Guardrail g : guardrails) {
-            b.put(CoreKinds.GUARDRAILS, g.id(), g);
+            b.put(GuardrailsKind.KIND, g.id(), g);
         }
         return b.build();
     }

@@ -18,6 +18,7 @@ import io.aisix.spi.guardrail.TextGuard;
 import io.aisix.spi.resource.CallerKey;
 import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.Snapshot;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestChain;
 import io.aisix.testkit.TestMetrics;
@@ -49,7 +50,7 @@ class McpScopesTest {
 
     private static Snapshot snapshot(List<Guardrail> guardrails, List<GuardrailAttachment> attachments) {
         TestSnapshot.Builder b = TestSnapshot.builder().builtAt(Instant.EPOCH);
-        guardrails.forEach(g -> b.put(CoreKinds.GUARDRAILS, g.id(), g));
+        guardrails.forEach(g -> b.put(GuardrailsKind.KIND, g.id(), g));
         attachments.forEach(a -> b.put(KIND, a.id(), a));
         return b.build();
     }

@@ -1,11 +1,13 @@
 package io.aisix.plugin.mcp;
 
+import io.aisix.spi.resource.Secrets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * One {@code mcp_servers} row: an upstream MCP server reached over Streamable HTTP.
+ * {@link #toString()} masks the secret.
  *
  * @param name         unique; the namespace prefix of its tools ({@code <name>__<tool>}) and the
  *                     {@code <server>} of {@code /mcp/<server>}
@@ -24,6 +26,14 @@ public record McpServer(String id, String name, String url, boolean enabled, Str
 
     /** An OAuth 2.0 client-credentials grant: {@code client_id}, {@code token_url}, {@code scopes}. */
     public record OAuth(String clientId, String tokenUrl, List<String> scopes) {
+    }
+
+    /** Never shows the secret (a server row ends up in log lines). */
+    @Override
+    public String toString() {
+        return "McpServer[id=" + id + ", name=" + name + ", url=" + url + ", enabled=" + enabled + ", auth_type="
+                + authType + ", secret=" + secret.map(Secrets::mask).orElse("") + ", allowed_tools=" + allowedTools
+                + ", timeout=" + timeout + ", oauth=" + oauth + "]";
     }
 
     /** A server without OAuth. */

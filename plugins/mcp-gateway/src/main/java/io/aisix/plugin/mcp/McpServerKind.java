@@ -1,6 +1,5 @@
 package io.aisix.plugin.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.support.resource.FieldReader;
 import io.aisix.support.resource.ReaderKind;
 import java.time.Duration;
@@ -68,15 +67,9 @@ public final class McpServerKind extends ReaderKind<McpServer> {
                 }
             }
         }
-        JsonNode pv = r.node().get("protocol_version");
-        if (!r.describing() && pv != null && !pv.isNull()) {
-            r.error("protocol_version", "must be unset: the gateway negotiates the revision with initialize "
-                    + "(2026-07-28 servers without backward compatibility are not supported yet)");
-        }
-        JsonNode spec = r.node().get("spec");
-        if (!r.describing() && spec != null && !spec.isNull()) {
-            r.error("spec", "is only used by type openapi, which this gateway does not support");
-        }
+        r.unset("protocol_version", "must be unset: the gateway negotiates the revision with initialize "
+                + "(2026-07-28 servers without backward compatibility are not supported yet)");
+        r.unset("spec", "is only used by type openapi, which this gateway does not support");
         String header = r.optString("api_key_header", "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
                 "must be an HTTP header name").orElse("x-api-key");
         boolean enabled = r.bool("enabled", true);

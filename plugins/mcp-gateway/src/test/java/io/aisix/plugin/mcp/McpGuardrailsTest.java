@@ -14,6 +14,7 @@ import io.aisix.spi.Filter;
 import io.aisix.spi.guardrail.GuardrailKinds;
 import io.aisix.support.Digests;
 import io.aisix.support.guardrail.GuardrailRegistry;
+import io.aisix.support.guardrail.GuardrailsKind;
 import io.aisix.support.resource.CoreKinds;
 import io.aisix.testkit.TestMetrics;
 import io.aisix.testkit.TestPluginContext;
@@ -59,18 +60,18 @@ class McpGuardrailsTest {
                 .decode(new McpServerKind(), "s2", "{\"name\":\"beta\",\"url\":\"" + beta.url() + "\"}")
                 .decode(CoreKinds.API_KEYS, "k1", key("sk-one"))
                 .decode(CoreKinds.API_KEYS, "k2", key("sk-two"))
-                .decode(CoreKinds.GUARDRAILS, "g1", "{\"name\":\"no-launch\",\"kind\":\"keyword\",\"hook_point\":\"input\","
+                .decode(GuardrailsKind.KIND, "g1", "{\"name\":\"no-launch\",\"kind\":\"keyword\",\"hook_point\":\"input\","
                         + "\"patterns\":[{\"value\":\"launch codes\"}]}")
-                .decode(CoreKinds.GUARDRAILS, "g2", "{\"name\":\"in-pii\",\"kind\":\"pii\",\"hook_point\":\"input\","
+                .decode(GuardrailsKind.KIND, "g2", "{\"name\":\"in-pii\",\"kind\":\"pii\",\"hook_point\":\"input\","
                         + "\"detectors\":[{\"type\":\"us_ssn\"}]}")
-                .decode(CoreKinds.GUARDRAILS, "g3", "{\"name\":\"out-pii\",\"kind\":\"pii\",\"hook_point\":\"output\","
+                .decode(GuardrailsKind.KIND, "g3", "{\"name\":\"out-pii\",\"kind\":\"pii\",\"hook_point\":\"output\","
                         + "\"detectors\":[{\"type\":\"email\"}]}")
-                .decode(CoreKinds.GUARDRAILS, "g4", "{\"name\":\"out-kw\",\"kind\":\"keyword\",\"hook_point\":\"output\","
+                .decode(GuardrailsKind.KIND, "g4", "{\"name\":\"out-kw\",\"kind\":\"keyword\",\"hook_point\":\"output\","
                         + "\"patterns\":[{\"value\":\"classified\"}]}")
                 // scoped: a model scope never matches a tool call (AISIX), a key scope matches that key only
-                .decode(CoreKinds.GUARDRAILS, "g5", "{\"name\":\"model-only\",\"kind\":\"keyword\",\"hook_point\":\"input\","
+                .decode(GuardrailsKind.KIND, "g5", "{\"name\":\"model-only\",\"kind\":\"keyword\",\"hook_point\":\"input\","
                         + "\"applies_to\":[\"model:m1\"],\"patterns\":[{\"value\":\"modelword\"}]}")
-                .decode(CoreKinds.GUARDRAILS, "g6", "{\"name\":\"key-two\",\"kind\":\"keyword\",\"hook_point\":\"input\","
+                .decode(GuardrailsKind.KIND, "g6", "{\"name\":\"key-two\",\"kind\":\"keyword\",\"hook_point\":\"input\","
                         + "\"applies_to\":[\"api_key:k2\"],\"patterns\":[{\"value\":\"keyword-two\"}]}")
                 .build();
         TestPluginContext ctx = new TestPluginContext(METRICS).upstream(new TestUpstreamClient())

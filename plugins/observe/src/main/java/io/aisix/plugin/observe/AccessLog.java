@@ -2,6 +2,7 @@ package io.aisix.plugin.observe;
 
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.observe.UsageEvent;
+import io.aisix.support.Doze;
 import io.aisix.support.observe.UsageEventJson;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +41,8 @@ final class AccessLog {
     private final GatewayMetrics metrics;
     private final Thread writer;
     private volatile boolean stopping;
-    /** Set while the writer sleeps until the next line; the next {@code offer} wakes it. */
-    private volatile boolean dozing;
+    /** The writer's sleep until the next line, which the next {@code offer} ends. */
+    private final Doze doze = new Doze(() -> queue.isEmpty() && !stopping);
     /**
      * The line being built, reused by the writer thread (its only user): a builder per line grew
      * from 512 to ~1 KB every time, 1.5 KB of garbage per request beside the line itself.
@@ -57,14 +58,14 @@ final class AccessLog {
     void offer(UsageEvent event) {
         if (stopping || !queue.offer(event)) {
             metrics.increment("aisix_access_log_dropped_total");
-        } else if (dozing) { // only after a second without requests: the line is queued first, so the writer sees it
-            LockSupport.unpark(writer);
+        } else {
+            doze.wake(); // only after a second without requests does it unpark the writer
         }
     }
 
     /** Whether the writer sleeps until the next line (for tests). */
     boolean dozing() {
-        return dozing;
+        return doze.dozing();
     }
 
     /** Whether the writer has ended (for tests). */
@@ -83,7 +84,10 @@ final class AccessLog {
                 }
                 if (++emptyPolls >= DOZE_AFTER_EMPTY_POLLS) {
                     emptyPolls = 0;
-                    doze();
+                    doze.doze(); // until an offer or stop wakes it
+                    if (Thread.interrupted()) {
+                        stopping = true;
+                    }
                     continue;
                 }
                 try {
@@ -100,19 +104,6 @@ final class AccessLog {
             batch.clear();
             flushHandlers();
         }
-    }
-
-    /** Sleeps until an {@code offer} or {@link #stop} wakes it (or an interrupt, which stops it). */
-    private void doze() {
-        dozing = true;
-        // a line queued before the flag was set did not wake the writer: look again after setting it
-        if (queue.isEmpty() && !stopping) {
-            LockSupport.park(this);
-            if (Thread.interrupted()) {
-                stopping = true;
-            }
-        }
-        dozing = false;
     }
 
     /**

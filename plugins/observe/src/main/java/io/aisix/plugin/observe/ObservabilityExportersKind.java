@@ -14,7 +14,9 @@ import java.util.Set;
  * (every value masked on read), {@code sample_rate} [1.0], {@code content_mode}
  * [{@code metadata_only}] ({@code full}), {@code batch_size} [100], {@code flush_interval_ms} [1000];
  * further fields of the row ({@code max_bytes}, {@code max_files}, {@code content_max_bytes},
- * {@code timeout_ms}) are read by the exporter kind from {@link ExporterResource#spec()}.
+ * {@code timeout_ms}) are read by the exporter kind and the sink from {@link ExporterResource#spec()};
+ * their types and lower bounds (AISIX's for {@code content_max_bytes}) are checked here too, so a
+ * bad value is refused when written and the published schema describes them.
  */
 public final class ObservabilityExportersKind extends ReaderKind<ExporterResource> {
     private static final Set<String> FIELDS = Set.of("name", "enabled", "kind", "endpoint", "path", "headers",
@@ -42,6 +44,11 @@ public final class ObservabilityExportersKind extends ReaderKind<ExporterResourc
         String content = r.oneOf("content_mode", "metadata_only", List.of("metadata_only", "full"));
         int batch = (int) r.integer("batch_size", 1).orElse(100);
         long flush = r.integer("flush_interval_ms", 1).orElse(1000);
+        // read from spec() by the exporter kinds (file: max_bytes, max_files; HTTP: timeout_ms) and the sink
+        r.integer("max_bytes", 1024);
+        r.integer("max_files", 1);
+        r.integer("content_max_bytes", 1, 1 << 20);
+        r.integer("timeout_ms", 1);
         return new ExporterResource(id, name, enabled, kind, endpoint, path, headers, sample, content, batch, flush,
                 r.node());
     }

@@ -1,5 +1,6 @@
 package io.aisix.plugin.ratelimit;
 
+import io.aisix.spi.resource.NameReference;
 import io.aisix.support.resource.FieldReader;
 import io.aisix.support.resource.ReaderKind;
 import java.time.DateTimeException;
@@ -19,7 +20,8 @@ import java.util.Set;
  * {@code window} [{@code minute}] ({@code second}, {@code minute}, {@code hour}, {@code day}),
  * {@code max_requests} and/or {@code max_tokens} (at least one), and {@code schedules} (when the
  * policy is suspended: {@code start_time}, {@code end_time}, {@code timezone}, and exactly one of
- * {@code days_of_week} and {@code dates}).
+ * {@code days_of_week} and {@code dates}). A resources file may give the {@code scope_ref} of a
+ * policy written with {@code scope: api_key} as the key's {@code display_name}.
  */
 public final class RateLimitPoliciesKind extends ReaderKind<RateLimitPolicy> {
     private static final Set<String> FIELDS = Set.of("name", "scope", "scope_ref", "window", "max_requests",
@@ -36,6 +38,11 @@ public final class RateLimitPoliciesKind extends ReaderKind<RateLimitPolicy> {
     /** For the ServiceLoader; the plugin reads {@link #KIND}. */
     public RateLimitPoliciesKind() {
         super("rate_limit_policies", FIELDS, RateLimitPolicy::name);
+    }
+
+    @Override
+    public List<NameReference> nameReferences() {
+        return List.of(new NameReference("/scope_ref", "api_keys", "", Map.of("/scope", "api_key")));
     }
 
     @Override
