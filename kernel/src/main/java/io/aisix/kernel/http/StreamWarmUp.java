@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -68,8 +67,7 @@ import java.util.logging.Logger;
  * statistic or model health is touched, and the private server, client and shadow are closed when
  * it ends.
  *
- * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time but
- * for {@link #BURSTS} bursts of {@link #BURST} sent at once halfway,
+ * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time,
  * stopped after {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends
  * it (logged at FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
  */
@@ -87,16 +85,6 @@ public final class StreamWarmUp implements AutoCloseable {
     static final int LONG_EVERY = 16;
     static final int LONG_EVENTS = 64;
     static final int CONCURRENCY = 4;
-    /**
-     * Requests sent at the same instant in each of {@link #BURSTS} bursts, halfway through the rounds. At
-     * {@link #CONCURRENCY} only, the code compiled for the first callers' burst had never seen
-     * requests pile up: pools found empty, rate-limit counters contended, the virtual-thread
-     * scheduler's paths with many threads runnable. Its first burst of new streams then fell back
-     * to the interpreter there (uncommon traps in {@code Json.SlotPool.acquirePooled} and the memory
-     * rate limiter at the burst's first instant) until C2 compiled those methods again.
-     */
-    static final int BURST = 64;
-    static final int BURSTS = 2;
     static final long MAX_MILLIS = 30_000;
     private static final String PATH = "/v1/chat/completions";
     /** The private server's upstream route: the shadow's provider key has {@code <server>/upstream/v1} as its base. */
@@ -147,8 +135,6 @@ public final class StreamWarmUp implements AutoCloseable {
     private final RequestValidator validator;
     private final Endpoint endpoint;
     private final int rounds;
-    private final int burst;
-    private final AtomicInteger callers = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger events = new AtomicInteger();
     private final AtomicInteger answers = new AtomicInteger();
@@ -171,18 +157,14 @@ public final class StreamWarmUp implements AutoCloseable {
      * @param validator the proxy's request validator
      * @param endpoint  the chat completions endpoint, whose requests the validator parses
      * @param rounds    requests to run ({@link #ROUNDS} in the gateway)
-     * @param burst     halfway, {@link #BURSTS} times this many of the rounds are sent at once
-     *                  ({@link #BURST} in the gateway); at most {@link #CONCURRENCY}: all of them
-     *                  {@code CONCURRENCY} at a time
      * @param shadows   builds the chain the requests run through; null: the private server answers them itself
      */
     StreamWarmUp(GatewayConfig.Upstream upstream, RequestValidator validator, Endpoint endpoint, int rounds,
-                 int burst, Shadows shadows) {
+                 Shadows shadows) {
         this.upstream = upstream;
         this.validator = validator;
         this.endpoint = endpoint;
         this.rounds = rounds;
-        this.burst = burst > CONCURRENCY ? Math.min(burst, rounds / BURSTS) : 0;
         this.shadows = shadows;
     }
 
@@ -194,7 +176,7 @@ public final class StreamWarmUp implements AutoCloseable {
      */
     public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows) {
         StreamWarmUp w = new StreamWarmUp(config.upstream(), new RequestValidator(config.proxy().maxJsonDepth(),
-                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, BURST, shadows);
+                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, shadows);
         if (w.endpoint == null) {
             return null;
         }
@@ -243,14 +225,6 @@ public final class StreamWarmUp implements AutoCloseable {
         return events.get();
     }
 
-    /**
-     * Caller threads started: {@link #CONCURRENCY} for the steady rounds (twice with bursts: before and
-     * after them) and one per request of each burst (for tests).
-     */
-    int callers() {
-        return callers.get();
-    }
-
     /** Connections the private server accepted. */
     int connections() {
         return connections.size();
@@ -271,7 +245,7 @@ public final class StreamWarmUp implements AutoCloseable {
         // set up as the proxy listener is (Listeners), so the same connection and HTTP/1 code runs
         ConnectionGuard guard = new ConnectionGuard("warm-up", new ConnectionGuard.Limits(Duration.ofSeconds(10),
                 // the callers' connections and the shadow's to the upstream route, with room for those closing
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Math.max(CONCURRENCY, burst) * 4),
+                Duration.ofSeconds(10), Duration.ofSeconds(10), CONCURRENCY * 4),
                 new ListenerErrors(ListenerErrors.Style.PROXY));
         WebServer server = guard.apply(WebServer.builder()
                 .shutdownHook(false)
@@ -289,16 +263,7 @@ public final class StreamWarmUp implements AutoCloseable {
                 built = shadow("http://127.0.0.1:" + server.port() + UPSTREAM);
                 shadow = built;
                 String url = "http://127.0.0.1:" + server.port() + PATH;
-                // half the steady rounds, the bursts, then the other half: the bursts deoptimise what
-                // was compiled without them, and C2 compiles it again while the second half runs,
-                // not in the first callers' burst
-                int steadyRounds = rounds - BURSTS * burst;
-                int half = burst > 0 ? steadyRounds / 2 : steadyRounds;
-                steady(client, url, 0, half, deadline);
-                for (int b = 0; b < BURSTS && burst > 0 && going(deadline); b++) {
-                    burst(client, url, half + b * burst, deadline);
-                }
-                steady(client, url, half + BURSTS * burst, rounds, deadline);
+                steady(client, url, deadline);
             } finally {
                 server.stop();
                 if (built != null) {
@@ -315,35 +280,14 @@ public final class StreamWarmUp implements AutoCloseable {
         }
     }
 
-    /** Rounds {@code from} to {@code to} (exclusive), {@link #CONCURRENCY} at a time. */
-    private void steady(Http1UpstreamClient client, String url, int from, int to, long deadline)
-            throws InterruptedException {
-        if (from >= to) {
-            return;
-        }
-        AtomicInteger next = new AtomicInteger(from);
+    /** Every round, {@link #CONCURRENCY} at a time. */
+    private void steady(Http1UpstreamClient client, String url, long deadline) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < CONCURRENCY; i++) {
             threads.add(caller("aisix-warm-up-" + i, () -> {
                 int n;
-                while (going(deadline) && (n = next.getAndIncrement()) < to) {
-                    request(client, url, n);
-                }
-            }));
-        }
-        join(threads);
-    }
-
-    /** {@link #burst} rounds from {@code first} on, sent at once, as a burst of new callers sends them. */
-    private void burst(Http1UpstreamClient client, String url, int first, long deadline) throws InterruptedException {
-        CountDownLatch go = new CountDownLatch(burst);
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < burst; i++) {
-            int n = first + i;
-            threads.add(caller("aisix-warm-up-burst-" + i, () -> {
-                go.countDown();
-                go.await();
-                if (going(deadline)) {
+                while (going(deadline) && (n = next.getAndIncrement()) < rounds) {
                     request(client, url, n);
                 }
             }));
@@ -355,20 +299,11 @@ public final class StreamWarmUp implements AutoCloseable {
         return !stopped && System.nanoTime() < deadline;
     }
 
-    /** Work of a caller thread; it may wait on a latch. */
-    @FunctionalInterface
-    private interface Calls {
-        void run() throws InterruptedException;
-    }
-
     /** A virtual thread sending warm-up requests; a failure other than the shadow's ends the warm-up. */
-    private Thread caller(String name, Calls calls) {
-        callers.incrementAndGet();
+    private Thread caller(String name, Runnable calls) {
         return Thread.ofVirtual().name(name).start(() -> {
             try {
                 calls.run();
-            } catch (InterruptedException e) {
-                stopped = true;
             } catch (RuntimeException e) {
                 stopped = true;
                 LOG.log(Level.FINE, "warm-up ended early", e);

@@ -15,13 +15,9 @@ class StreamWarmUpTest {
     }
 
     private static StreamWarmUp warmUp(int rounds, StreamWarmUp.Shadows shadows) {
-        return warmUp(rounds, 0, shadows);
-    }
-
-    private static StreamWarmUp warmUp(int rounds, int burst, StreamWarmUp.Shadows shadows) {
         GatewayConfig defaults = GatewayConfig.defaults();
         return new StreamWarmUp(defaults.upstream(), new RequestValidator(128, 1000),
-                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, burst, shadows);
+                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, shadows);
     }
 
     private static boolean warmUpThreadsAlive() {
@@ -40,20 +36,6 @@ class StreamWarmUpTest {
         assertEquals(0, w.chained(), "no shadow chain: the private server answered");
         assertEquals(12, w.upstreamAnswers());
         assertTrue(w.connections() >= 6, "every other stream on a new connection: " + w.connections());
-        assertEquals(StreamWarmUp.CONCURRENCY, w.callers(), "no burst asked for");
-        assertTrue(!warmUpThreadsAlive(), "no thread left behind");
-    }
-
-    @Test
-    void halfwayRoundsGoInBurstsOfRequestsSentAtOnce() throws Exception {
-        StreamWarmUp w = warmUp(40, 16, null);
-        w.start();
-        assertTrue(w.await(120_000), "the warm-up ends by itself");
-        assertEquals(2 * StreamWarmUp.CONCURRENCY + StreamWarmUp.BURSTS * 16, w.callers(),
-                "the steady rounds on the usual callers before and after the bursts, a caller per request of each burst");
-        assertEquals(40, w.streams() + w.wholeAnswers(), "every request of the bursts answered too");
-        assertEquals(40 / StreamWarmUp.WHOLE_EVERY, w.wholeAnswers());
-        assertTrue(w.connections() >= 20, "every other stream on a new connection: " + w.connections());
         assertTrue(!warmUpThreadsAlive(), "no thread left behind");
     }
 
