@@ -140,6 +140,29 @@ class EtcdPlainDistIT {
         assertFalse(gw.stderr().contains("SEVERE"), gw.stderr());
     }
 
+    /**
+     * An exporter row's own fields are its kind's, checked by the exporter plugin's
+     * {@code validate} (in its own class loader) beside observe's common fields: one 400 lists both.
+     */
+    @Test
+    void exporterKindsCheckTheirOwnFields() {
+        HttpResponse<String> bad = gw.admin("POST", "/admin/v1/observability_exporters",
+                "{\"name\":\"bad-file\",\"kind\":\"file\",\"sample_rate\":2,\"max_bytes\":10}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        for (String path : List.of("/sample_rate", "/path", "/max_bytes")) {
+            assertTrue(bad.body().contains("\"" + path + "\""), path + " in " + bad.body());
+        }
+        HttpResponse<String> slow = gw.admin("POST", "/admin/v1/observability_exporters",
+                "{\"name\":\"bad-log\",\"kind\":\"http_log\",\"endpoint\":\"http://127.0.0.1:9/x\","
+                        + "\"timeout_ms\":0}");
+        assertEquals(400, slow.statusCode(), slow.body());
+        assertTrue(slow.body().contains("\"/timeout_ms\""), slow.body());
+        // file's field on an http_log row is not http_log's to check
+        String id = create("observability_exporters", "{\"name\":\"log-with-max-bytes\",\"kind\":\"http_log\","
+                + "\"enabled\":false,\"endpoint\":\"http://127.0.0.1:9/x\",\"max_bytes\":10}");
+        assertEquals(200, gw.admin("DELETE", "/admin/v1/observability_exporters/" + id, null).statusCode());
+    }
+
     @Test
     void proxiesThroughTheMockAndAppliesARowWrittenWithEtcdctl() {
         String pk = create("provider_keys", """

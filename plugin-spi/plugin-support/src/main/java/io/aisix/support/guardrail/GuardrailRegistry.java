@@ -14,6 +14,7 @@ import io.aisix.spi.resource.SchemaProbe;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
 import io.aisix.support.resource.FieldReader;
+import io.aisix.support.resource.KindRules;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,7 +149,6 @@ public final class GuardrailRegistry implements GuardrailKinds {
                 ObjectNode kindProperty = (ObjectNode) schema.path("properties").path("kind");
                 ArrayNode installed = kindProperty.putArray("enum");
                 kinds().forEach(installed::add);
-                ArrayNode allOf = schema.has("allOf") ? (ArrayNode) schema.get("allOf") : schema.putArray("allOf");
                 for (String k : kinds()) {
                     SchemaProbe probe = new SchemaProbe();
                     try {
@@ -157,15 +157,7 @@ public final class GuardrailRegistry implements GuardrailKinds {
                     } catch (RuntimeException e) {
                         continue; // a kind that cannot describe itself adds nothing
                     }
-                    ObjectNode own = probe.schema();
-                    if (!own.has("properties")) {
-                        continue;
-                    }
-                    ObjectNode rule = allOf.addObject();
-                    ObjectNode cond = rule.putObject("if");
-                    cond.putObject("properties").putObject("kind").put("const", k);
-                    cond.putArray("required").add("kind");
-                    rule.set("then", own);
+                    KindRules.addWhenKind(schema, k, probe.schema());
                 }
                 return Optional.of(schema);
             }

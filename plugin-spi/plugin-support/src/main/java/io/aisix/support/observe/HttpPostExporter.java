@@ -9,11 +9,13 @@ import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.support.resource.FieldReader;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -36,6 +38,8 @@ import java.util.function.UnaryOperator;
 public final class HttpPostExporter implements Exporter {
     /** {@code timeout_ms} when the resource does not set it. */
     public static final long DEFAULT_TIMEOUT_MS = 10_000;
+    /** The fields an HTTP kind reads besides the common ones ({@link io.aisix.spi.observe.ExporterKind#fields()}). */
+    public static final Set<String> FIELDS = Set.of("timeout_ms");
 
     private final String kind;
     private final UpstreamClient client;
@@ -80,6 +84,20 @@ public final class HttpPostExporter implements Exporter {
         resource.headers().forEach(h::set);
         return new HttpPostExporter(kind, context.sideCallClient(), url.apply(endpoint), h.build(),
                 Duration.ofMillis(timeoutMs(resource.spec())), body);
+    }
+
+    /**
+     * An HTTP kind's checks of a row ({@link io.aisix.spi.observe.ExporterKind#validate}):
+     * {@code endpoint} required, {@code timeout_ms} a positive integer; described over a
+     * {@link io.aisix.spi.resource.SchemaProbe}.
+     *
+     * @throws io.aisix.spi.resource.ValidationException listing the problems
+     */
+    public static void validate(String kind, JsonNode row) {
+        FieldReader r = FieldReader.root(row);
+        r.requiredWhen("endpoint", "kind", List.of(kind));
+        r.integer("timeout_ms", 1);
+        r.finish();
     }
 
     /** The {@code timeout_ms} of a resource's spec, or the default. */

@@ -15,6 +15,8 @@ import io.aisix.spi.provider.UpstreamClient;
 import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.spi.resource.SchemaProbe;
+import io.aisix.spi.resource.ValidationException;
 import io.aisix.testkit.LoopbackHttpServer;
 import io.aisix.testkit.RecordedRequest;
 import io.aisix.testkit.TestPluginContext;
@@ -25,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -43,6 +46,11 @@ import org.junit.jupiter.api.Timeout;
  * <ul>
  *   <li>{@link ExporterKind#kind()} is a stable kind name ({@code lower_snake_case}, as rows name
  *       it) and the kind is declared in {@code META-INF/services/io.aisix.spi.observe.ExporterKind};</li>
+ *   <li>the kind declares the fields it checks: {@link ExporterKind#validate} accepts the working
+ *       row (without starting a thread), describes itself over a
+ *       {@link io.aisix.spi.resource.SchemaProbe}, and every field it describes is one of its
+ *       {@link ExporterKind#fields()} (or a common field, as {@code endpoint}), so rows of the kind
+ *       never report it as ignored;</li>
  *   <li>a sink built by {@link ExporterKind#create} delivers every event of the batches it exports;
  *       a resource with an {@code endpoint} is reached through {@link
  *       io.aisix.spi.PluginContext#sideCallClient()} (the contract lends a client that counts
@@ -76,6 +84,10 @@ public abstract class ExporterKindContract {
     private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_]*");
     /** The value of the header the contract adds to every resource: never in a message. */
     protected static final String SECRET = "contract-secret-4d1e";
+
+    /** The fields of every exporter row, the observe plugin's: a kind reads them without declaring them. */
+    private static final Set<String> COMMON_FIELDS = Set.of("name", "enabled", "kind", "endpoint", "path", "headers",
+            "sample_rate", "content_mode", "batch_size", "flush_interval_ms", "content_max_bytes");
 
     private TestUpstreamClient client;
     private CountingUpstream sideCalls;
@@ -123,6 +135,31 @@ public abstract class ExporterKindContract {
         assertTrue(KIND.matcher(k.kind()).matches(), "kind '" + k.kind() + "' is not lower_snake_case");
         assertEquals(k.kind(), newKind().kind(), "two instances answer different kinds");
         Checks.assertRegistered(ExporterKind.class, k.getClass());
+    }
+
+    @Test
+    public void declaresTheFieldsItChecks() {
+        ExporterKind k = newKind();
+        ExporterResource r = resource();
+        try {
+            Checks.startsNoThread("validate", () -> {
+                k.validate(r.spec(), context());
+                return null;
+            });
+        } catch (ValidationException e) {
+            fail("validate refused resource(), a row that works: " + e.issues());
+        }
+        SchemaProbe probe = new SchemaProbe();
+        try {
+            k.validate(probe, context());
+        } catch (RuntimeException e) {
+            throw new AssertionError("validate threw " + e + " over a SchemaProbe: it must accept one (it describes "
+                    + "the kind's fields in the published schema)", e);
+        }
+        Set<String> declared = k.fields();
+        probe.schema().path("properties").fieldNames().forEachRemaining(f -> assertTrue(
+                declared.contains(f) || COMMON_FIELDS.contains(f), "validate checks field '" + f + "', which fields() "
+                        + declared + " does not declare: rows of this kind would report it as ignored"));
     }
 
     @Test

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  *       string, an array, null) is a {@code ValidationException} too, never another exception;</li>
  *   <li>the schema is published: {@link ResourceKind#schema} is present, titled with the name,
  *       and describes every field of the valid value and every {@link ResourceKind#knownFields
- *       known} and secret field;</li>
+ *       known} and secret field (at the top, or under a rule of its {@code allOf} for a field of
+ *       one sub-kind only: {@code if kind is ... then});</li>
  *   <li>secrets stay secret: {@link ResourceKind#secretFields secret fields} are text (what the
  *       Admin API masks) and {@link ResourceKind#secretMaps secret maps} objects in the valid
  *       value, which must give one of them a value; the decoded value's {@code toString} (what
@@ -100,16 +101,21 @@ public abstract class ResourceKindContract<T> {
         ObjectNode schema = kind.schema().orElseThrow(() -> new AssertionError("schema() is empty: read the value "
                 + "with a FieldReader, or override schema()"));
         assertEquals(kind.name(), schema.path("title").asText(), "the schema's title");
-        JsonNode properties = schema.path("properties");
-        assertTrue(properties.isObject() && !properties.isEmpty(), "the schema has no properties: " + schema);
+        JsonNode top = schema.path("properties");
+        assertTrue(top.isObject() && !top.isEmpty(), "the schema has no properties: " + schema);
         Set<String> described = new TreeSet<>();
         parse(validValue()).fieldNames().forEachRemaining(described::add);
         described.addAll(kind.knownFields());
         described.addAll(kind.secretFields());
         described.addAll(kind.secretMaps());
         described.removeAll(kind.ignoredFields(parse(validValue())));
+        Set<String> properties = new TreeSet<>();
+        schema.path("properties").fieldNames().forEachRemaining(properties::add);
+        // a sub-kind's own field (a guardrail kind's, an exporter kind's), under "if kind is ... then"
+        schema.path("allOf").forEach(rule -> rule.path("then").path("properties").fieldNames()
+                .forEachRemaining(properties::add));
         for (String field : described) {
-            assertTrue(properties.has(field), "the schema does not describe '" + field + "': " + schema);
+            assertTrue(properties.contains(field), "the schema does not describe '" + field + "': " + schema);
         }
     }
 

@@ -387,6 +387,12 @@ class ContractViolationsTest extends MockUpstreamTestBase {
     }
 
     @Test
+    void anExporterKindCheckingAFieldItDoesNotDeclare() {
+        fails(exporterCheck(Fixtures.UndeclaredFieldExporterKind::new, ExporterKindContract::declaresTheFieldsItChecks),
+                "validate checks field 'region'");
+    }
+
+    @Test
     void anExporterKindMissingFromMetaInfServices() {
         fails(exporterCheck(Fixtures.OwnClientExporterKind::new,
                 ExporterKindContract::registeredForServiceLoaderUnderAKindName), "META-INF/services");

@@ -36,6 +36,7 @@ import io.aisix.spi.resource.Guardrail;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.spi.resource.ValidationException;
 import io.aisix.spi.resource.ValidationIssue;
+import io.aisix.support.resource.FieldReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -695,6 +696,16 @@ public final class Fixtures {
             StringBuilder b = new StringBuilder();
             batch.forEach(e -> b.append(e.requestId()).append('\n'));
             return b.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Checks a field of its own ({@code region}) that {@code fields()} does not declare. */
+    public static final class UndeclaredFieldExporterKind extends GoodExporterKind {
+        @Override
+        public void validate(JsonNode row, io.aisix.spi.PluginContext context) {
+            FieldReader r = FieldReader.root(row);
+            r.optString("region");
+            r.finish();
         }
     }
 

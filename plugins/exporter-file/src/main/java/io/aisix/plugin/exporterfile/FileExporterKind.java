@@ -5,13 +5,17 @@ import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.resource.ExporterResource;
+import io.aisix.support.resource.FieldReader;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Exporter kind {@code file}: appends usage events as NDJSON to {@code path}, rotating by size.
  *
- * <p>Fields read from the resource: {@code path} (required), {@code max_bytes} (rotate once the
+ * <p>Fields read from the resource, checked by {@link #validate} when a row is written: {@code path}
+ * (required), {@code max_bytes} (rotate once the
  * file would grow past it; default 100 MiB, at least 1024) and {@code max_files} (rotated files
  * kept as {@code path.1} .. {@code path.N}, newest first; default 5, at least 1).
  */
@@ -22,6 +26,21 @@ public final class FileExporterKind implements ExporterKind {
     @Override
     public String kind() {
         return "file";
+    }
+
+    @Override
+    public Set<String> fields() {
+        return Set.of("max_bytes", "max_files");
+    }
+
+    /** {@code path} required, {@code max_bytes} at least 1024, {@code max_files} at least 1. */
+    @Override
+    public void validate(JsonNode row, PluginContext context) {
+        FieldReader r = FieldReader.root(row);
+        r.requiredWhen("path", "kind", List.of(kind()));
+        r.integer("max_bytes", 1024);
+        r.integer("max_files", 1);
+        r.finish();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.aisix.plugin.exporterhttplog;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.ExporterKind;
@@ -9,6 +10,7 @@ import io.aisix.support.observe.HttpPostExporter;
 import io.aisix.support.observe.UsageEventJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -25,6 +27,16 @@ public final class HttpLogExporterKind implements ExporterKind {
     @Override
     public String kind() {
         return "http_log";
+    }
+
+    @Override
+    public Set<String> fields() {
+        return HttpPostExporter.FIELDS;
+    }
+
+    @Override
+    public void validate(JsonNode row, PluginContext context) {
+        HttpPostExporter.validate(kind(), row);
     }
 
     @Override

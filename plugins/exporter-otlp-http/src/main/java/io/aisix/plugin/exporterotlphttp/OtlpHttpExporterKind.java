@@ -1,10 +1,12 @@
 package io.aisix.plugin.exporterotlphttp;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
 import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.support.observe.HttpPostExporter;
+import java.util.Set;
 
 /**
  * Exporter kind {@code otlp_http}: each batch is one OTLP/HTTP JSON export request,
@@ -20,6 +22,16 @@ public final class OtlpHttpExporterKind implements ExporterKind {
     @Override
     public String kind() {
         return "otlp_http";
+    }
+
+    @Override
+    public Set<String> fields() {
+        return HttpPostExporter.FIELDS;
+    }
+
+    @Override
+    public void validate(JsonNode row, PluginContext context) {
+        HttpPostExporter.validate(kind(), row);
     }
 
     @Override

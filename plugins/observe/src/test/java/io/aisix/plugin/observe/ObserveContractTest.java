@@ -1,7 +1,10 @@
 package io.aisix.plugin.observe;
 
+import io.aisix.plugin.exporterfile.FileExporterKind;
+import io.aisix.plugin.exporterhttplog.HttpLogExporterKind;
 import io.aisix.spi.FilterFactory;
 import io.aisix.spi.PluginConfig;
+import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.spi.resource.ResourceKind;
 import io.aisix.testkit.TestPluginContext;
@@ -14,7 +17,8 @@ import org.junit.jupiter.api.Nested;
 /**
  * observe keeps the FilterFactory contract (its request filter and its per-try filter), the
  * PluginConfig contract and the ResourceKind contract of {@code observability_exporters}
- * (docs/plugins.md).
+ * (docs/plugins.md), the latter bound to two installed exporter kinds: the invalid row's issues are
+ * the common fields' and its kind's ({@code http_log}: {@code endpoint}, {@code timeout_ms}) at once.
  */
 class ObserveContractTest {
     @Nested
@@ -50,7 +54,10 @@ class ObserveContractTest {
     class Exporters extends ResourceKindContract<ExporterResource> {
         @Override
         protected ResourceKind<ExporterResource> kind() {
-            return new ObservabilityExportersKind();
+            TestPluginContext installed = new TestPluginContext()
+                    .service(ExporterKind.class, new HttpLogExporterKind())
+                    .service(ExporterKind.class, new FileExporterKind());
+            return new ObservabilityExportersKind().bind(installed);
         }
 
         @Override
@@ -64,13 +71,13 @@ class ObserveContractTest {
         @Override
         protected String invalidValue() {
             return "{\"kind\":\"http_log\",\"sample_rate\":2,\"content_mode\":\"everything\",\"batch_size\":0,"
-                    + "\"headers\":{\"x\":1},\"max_bytes\":10,\"timeout_ms\":\"soon\"}";
+                    + "\"headers\":{\"x\":1},\"content_max_bytes\":0,\"timeout_ms\":\"soon\"}";
         }
 
         @Override
         protected Set<String> invalidPaths() {
             return Set.of("/name", "/endpoint", "/sample_rate", "/content_mode", "/batch_size", "/headers/x",
-                    "/max_bytes", "/timeout_ms");
+                    "/content_max_bytes", "/timeout_ms");
         }
     }
 }
