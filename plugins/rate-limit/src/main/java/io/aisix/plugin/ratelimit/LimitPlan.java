@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which limits apply to whom, compiled once per snapshot. A request is admitted only when every
@@ -37,6 +38,11 @@ import java.util.OptionalLong;
  * not apply (nothing is checked or counted against it); its bucket is keyed by policy id and ref
  * only, so once the window ends the policy resumes the same counter (within the same fixed window,
  * what was counted before the suspension still counts).
+ *
+ * <p>A policy's limits for one reference (key, team or model id) are built on first use and kept
+ * with the policy ({@link Compiled}): building them per request concatenated their bucket, label and
+ * counter strings every time, and a new counter string had to be hashed again in the limiter's map.
+ * The references are ids of the snapshot's own rows, so what is kept is bounded by the configuration.
  */
 final class LimitPlan {
     private final Map<String, CallerKey> keySource;
@@ -46,9 +52,28 @@ final class LimitPlan {
     /** Some key has {@code mcp_rate_limits} (built per tool call: MCP traffic is not the hot path). */
     private final boolean mcpLimited;
     private final Map<String, List<Limit>> modelLimits;
-    private final List<RateLimitPolicy> keyPolicies;
-    private final List<RateLimitPolicy> modelPolicies;
-    private final List<RateLimitPolicy> teamPolicies;
+    private final List<Compiled> keyPolicies;
+    private final List<Compiled> modelPolicies;
+    private final List<Compiled> teamPolicies;
+
+    /** A policy and its limits by reference, built on first use (the same limits for the same reference). */
+    private static final class Compiled {
+        final RateLimitPolicy policy;
+        private final Map<String, List<Limit>> byRef = new ConcurrentHashMap<>();
+
+        Compiled(RateLimitPolicy policy) {
+            this.policy = policy;
+        }
+
+        List<Limit> limits(String ref) {
+            List<Limit> l = byRef.get(ref);
+            return l != null ? l : byRef.computeIfAbsent(ref, r -> {
+                List<Limit> out = new ArrayList<>(2);
+                policy(out, policy, r);
+                return List.copyOf(out);
+            });
+        }
+    }
 
     LimitPlan(Snapshot snapshot) {
         this(snapshot, null);
@@ -91,7 +116,10 @@ final class LimitPlan {
                 }
             }
         }
-        if (previous != null && previous.policySource == policySource) {
+        // the limits kept per reference are for this snapshot's keys, teams and models: kept on
+        // only while those are the same, so ids of deleted rows do not pile up
+        if (previous != null && previous.policySource == policySource && previous.keySource == keySource
+                && previous.modelSource == modelSource) {
             keyPolicies = previous.keyPolicies;
             modelPolicies = previous.modelPolicies;
             teamPolicies = previous.teamPolicies;
@@ -101,9 +129,9 @@ final class LimitPlan {
             teamPolicies = new ArrayList<>();
             for (RateLimitPolicy p : policySource.values()) {
                 switch (p.scope()) {
-                    case "api_key" -> keyPolicies.add(p);
-                    case "model" -> modelPolicies.add(p);
-                    case "team" -> teamPolicies.add(p);
+                    case "api_key" -> keyPolicies.add(new Compiled(p));
+                    case "model" -> modelPolicies.add(new Compiled(p));
+                    case "team" -> teamPolicies.add(new Compiled(p));
                     default -> {
                         // the resource kind validates scope; nothing else reaches here
                     }
@@ -195,9 +223,10 @@ final class LimitPlan {
                             "the API key on MCP server '" + mcpServer.get() + "'"));
                 }
             }
-            for (RateLimitPolicy p : keyPolicies) {
+            for (Compiled c : keyPolicies) {
+                RateLimitPolicy p = c.policy;
                 if ((p.scopeRef().isEmpty() || p.scopeRef().get().equals(k.id())) && !p.suspendedAt(now)) {
-                    policy(out, p, k.id());
+                    out.addAll(c.limits(k.id()));
                 }
             }
             if (subject.isPresent()) {
@@ -205,9 +234,10 @@ final class LimitPlan {
             }
             if (k.teamId().isPresent()) {
                 String team = k.teamId().get();
-                for (RateLimitPolicy p : teamPolicies) {
+                for (Compiled c : teamPolicies) {
+                    RateLimitPolicy p = c.policy;
                     if ((p.scopeRef().isEmpty() || p.scopeRef().get().equals(team)) && !p.suspendedAt(now)) {
-                        policy(out, p, team);
+                        out.addAll(c.limits(team));
                     }
                 }
             }
@@ -218,11 +248,12 @@ final class LimitPlan {
             if (own != null) {
                 out.addAll(own);
             }
-            for (RateLimitPolicy p : modelPolicies) {
+            for (Compiled c : modelPolicies) {
+                RateLimitPolicy p = c.policy;
                 Optional<String> ref = p.scopeRef();
                 if ((ref.isEmpty() || ref.get().equals(alias) || ref.get().equals(m.displayName())
                         || ref.get().equals(m.id())) && !p.suspendedAt(now)) {
-                    policy(out, p, m.id());
+                    out.addAll(c.limits(m.id()));
                 }
             }
         }

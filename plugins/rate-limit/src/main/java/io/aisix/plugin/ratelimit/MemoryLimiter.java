@@ -1,7 +1,6 @@
 package io.aisix.plugin.ratelimit;
 
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,9 +58,16 @@ final class MemoryLimiter implements Limiter {
     private int[] lockAll(List<Limit> limits) {
         int[] s = new int[limits.size()];
         for (int i = 0; i < s.length; i++) {
-            s[i] = stripe(limits.get(i));
+            // insertion sort: a request meets a handful of limits, and Arrays.sort's dispatch cost
+            // more than the sorting (0.5% of the gateway's CPU with five limits)
+            int x = stripe(limits.get(i));
+            int j = i;
+            while (j > 0 && s[j - 1] > x) {
+                s[j] = s[j - 1];
+                j--;
+            }
+            s[j] = x;
         }
-        Arrays.sort(s);
         int prev = -1;
         for (int x : s) {
             if (x != prev) {

@@ -105,6 +105,39 @@ class LimitPlanTest {
         assertEquals("", describe(plan.applicable(Optional.empty(), Optional.empty(), "", Instant.EPOCH)), "no caller, no key policy");
     }
 
+    @Test
+    void aPolicysLimitsAreBuiltOncePerReferenceAndSnapshotRows() {
+        CallerKey k1 = key("k1", Optional.of("t1"), Optional.empty());
+        CallerKey k2 = key("k2", Optional.of("t1"), Optional.empty());
+        Model m1 = model("m1", "alias", Optional.empty());
+        Map<String, RateLimitPolicy> policies = Map.of(
+                "pk", policy("pk", "api_key", null, "minute", 1),
+                "pt", policy("pt", "team", null, "hour", 2),
+                "pm", policy("pm", "model", null, "day", 3));
+        Map<String, CallerKey> keys = Map.of("k1", k1, "k2", k2);
+        LimitPlan plan = new LimitPlan(snapshot(Map.of(RateLimitPoliciesKind.KIND, policies, CoreKinds.API_KEYS, keys,
+                CoreKinds.MODELS, Map.of("m1", m1))));
+        List<Limit> first = plan.applicable(Optional.of(k1), Optional.of(m1), "alias", Instant.EPOCH);
+        assertEquals("policy:pk:api_key:k1/r60=1 policy:pm:model:m1/r86400=3 policy:pt:team:t1/r3600=2", describe(first));
+        List<Limit> again = plan.applicable(Optional.of(k1), Optional.of(m1), "alias", Instant.EPOCH);
+        assertEquals(first, again);
+        for (int i = 0; i < first.size(); i++) {
+            assertTrue(first.get(i) == again.get(i), "the same limit object, counter string included: " + first.get(i));
+        }
+        List<Limit> other = plan.applicable(Optional.of(k2), Optional.of(m1), "alias", Instant.EPOCH);
+        assertEquals("policy:pk:api_key:k2/r60=1 policy:pm:model:m1/r86400=3 policy:pt:team:t1/r3600=2", describe(other),
+                "another key: its own counter of the key policy, the team's and model's shared");
+        assertTrue(other.stream().anyMatch(l -> l == first.stream().filter(f -> f.bucket().startsWith("policy:pt"))
+                .findFirst().orElseThrow()), "the team policy's limits are the team's, whichever key asks");
+
+        // a snapshot with other keys builds the policies' limits again (nothing of a deleted key is kept)
+        LimitPlan next = new LimitPlan(snapshot(Map.of(RateLimitPoliciesKind.KIND, policies, CoreKinds.API_KEYS,
+                Map.of("k1", k1), CoreKinds.MODELS, Map.of("m1", m1))), plan);
+        List<Limit> rebuilt = next.applicable(Optional.of(k1), Optional.of(m1), "alias", Instant.EPOCH);
+        assertEquals(first, rebuilt);
+        assertFalse(first.get(0) == rebuilt.get(0) && first.get(1) == rebuilt.get(1) && first.get(2) == rebuilt.get(2));
+    }
+
     private static RateLimitPolicy scheduled(String schedule) throws Exception {
         return RateLimitPoliciesKind.KIND.decode("p", new ObjectMapper().readTree(
                 "{\"name\":\"p\",\"scope\":\"api_key\",\"window\":\"minute\",\"max_requests\":1,"

@@ -36,6 +36,38 @@ class MemoryLimiterTest {
     }
 
     @Test
+    void limitsInAnyOrderFromManyThreadsNeitherDeadlockNorMiscount() throws Exception {
+        // eight counters on (very likely) distinct stripes, each thread taking them in its own order:
+        // the stripes must be locked in one global order for this to finish
+        List<Limit> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            all.add(rpm("bucket-" + i, Long.MAX_VALUE));
+        }
+        int threads = 4;
+        int rounds = 2_000;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                List<Limit> mine = new java.util.ArrayList<>(all);
+                java.util.Collections.shuffle(mine, new java.util.Random(t));
+                done.add(pool.submit(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        admit(mine).lease().settle(0);
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertArrayEquals(new long[] {threads * rounds + 1}, admit(List.of(all.get(3))).counts(),
+                "every admission counted exactly once");
+    }
+
+    @Test
     void fixedWindowsAlignedToTheClock() {
         List<Limit> l = List.of(rpm("k", 2));
         assertArrayEquals(new long[] {1}, admit(l).counts());
