@@ -30,6 +30,32 @@ class CacheKeyTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void fieldsSortLikeArraysSortByName() {
+        java.util.Random random = new java.util.Random(20);
+        for (int round = 0; round < 5_000; round++) {
+            int n = random.nextInt(12);
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            while (names.size() < n) {
+                StringBuilder name = new StringBuilder();
+                int len = random.nextInt(4);
+                for (int i = 0; i < len; i++) {
+                    name.append((char) (random.nextBoolean() ? 'a' + random.nextInt(3) : 0x100 + random.nextInt(3)));
+                }
+                names.add(name.toString());
+            }
+            java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>[] fields =
+                    names.stream().map(k -> java.util.Map.entry(k, (com.fasterxml.jackson.databind.JsonNode)
+                            com.fasterxml.jackson.databind.node.NullNode.getInstance())).toArray(java.util.Map.Entry[]::new);
+            int count = n == 0 ? 0 : random.nextInt(n + 1);
+            java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>[] expected = fields.clone();
+            java.util.Arrays.sort(expected, 0, count, java.util.Map.Entry.comparingByKey());
+            CacheKey.sortByKey(fields, count);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, fields, names + " sorted to " + count);
+        }
+    }
+
+    @Test
     void canonicalJsonSortsKeysAndNormalisesNumbers() throws Exception {
         assertEquals("{\"a\":[1,0.5,{\"x\":null,\"y\":true}],\"b\":\"s\\\"q\"}",
                 CacheKey.canonical(body("{\"b\":\"s\\\"q\",\"a\":[1.0,0.50,{\"y\":true,\"x\":null}]}")));
