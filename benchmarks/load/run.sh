@@ -6,7 +6,7 @@
 #                          [--duration S] [--warmup S]
 #                          [--concurrency "1 32 128"] [--streams "64 128 512"] [--cold-streams N]
 #                          [--stream-rounds N] [--stall-ms MS]
-#                          [--java-opts "..."] [--dist DIR]
+#                          [--chain full|issue] [--java-opts "..."] [--dist DIR]
 #                          [--build] [--keep] [--serve]
 #
 # Starts (all on 127.0.0.1, a temp directory; every process but nginx binds port 0 and reports the
@@ -26,7 +26,8 @@
 #      store, access log on, written to a file) and, through the Admin API, the full policy chain:
 #      caller key (auth), alias, input guardrails (keyword + pii), a cache policy (every request
 #      has a unique body, so every request misses and stores), rate limits far above the load,
-#      metrics (always on);
+#      metrics (always on); with --chain issue only the chain issue 20 names (caller key, alias,
+#      keyword guardrail, rate limits; metrics and access log as always);
 #   5. load: wrk (benchmarks/load/post.lua) at each concurrency, direct, through nginx, through the
 #      helidon hop, then through the gateway, after a warm-up; then bursts of N concurrent streams
 #      for each N of --streams (io.aisix.bench.load.StreamClient), the same four ways; the
@@ -54,6 +55,10 @@
 #   --stream-rounds N   measured bursts of streams per side; the median one is reported (default 3)
 #   --concurrency LIST  wrk connection counts (default "1 32 128")
 #   --stall-ms MS       an inter-event gap above this is a stall (default 100)
+#   --chain full|issue  the gateway's policy chain: full (default) = caller key with limits, alias,
+#                       keyword and pii input guardrails, a memory cache policy, a model-scoped
+#                       rate-limit policy; issue = issue 20's chain: the same without the pii
+#                       guardrail and the cache policy. Metrics and the access log are on in both
 #   --java-opts "..."   extra JVM options for the gateway (JAVA_OPTS of bin/aisix); the helidon hop
 #                       takes the gateway's options, these included (not -Xlog, JFR or agents)
 #   --dist DIR          the extracted distribution to run (default distribution/target/aisix-*/)
@@ -85,6 +90,7 @@ keep=false
 serve=false
 with_nginx=true
 with_helidon=true
+chain=full
 
 while (($#)); do
   case "$1" in
@@ -100,6 +106,7 @@ while (($#)); do
     --aux-cpus) aux_cpus="$2"; shift ;;
     --java-opts) gw_java_opts="$2"; shift ;;
     --dist) dist="$2"; shift ;;
+    --chain) chain="$2"; shift ;;
     --build) build=true ;;
     --keep) keep=true ;;
     --serve) serve=true ;;
@@ -110,6 +117,7 @@ while (($#)); do
   esac
   shift
 done
+[[ $chain == full || $chain == issue ]] || { echo "run.sh: --chain is full or issue, not '$chain'" >&2; exit 2; }
 
 . "$root/benchmarks/lib.sh"
 
@@ -286,13 +294,19 @@ sides+=" gateway"
 pids+=($!)
 
 # ------------------------------------------------------------------ configuration through the Admin API
-log "configuring: provider key, alias, caller key with rate limits, guardrails, cache policy"
+if [[ $chain == full ]]; then
+  log "configuring (chain full): provider key, alias, caller key with rate limits, guardrails, cache policy"
+else
+  log "configuring (chain issue): provider key, alias, caller key with rate limits, keyword guardrail"
+fi
 bench_aliases
 admin POST api_keys '{"display_name":"bench","key":"'"$caller_key"'","allowed_models":["*"],"rate_limit":{"rpm":1000000000,"tpm":1000000000000,"concurrency":100000}}' > /dev/null
 admin POST rate_limit_policies '{"name":"bench-model","scope":"model","window":"minute","max_requests":1000000000}' > /dev/null
 admin POST guardrails '{"name":"bench-keywords","kind":"keyword","hook_point":"input","patterns":[{"kind":"literal","value":"ignore all previous instructions"},{"kind":"literal","value":"system prompt"},{"kind":"literal","value":"developer mode"},{"kind":"regex","value":"(?i)\\bjail ?break\\b"}]}' > /dev/null
-admin POST guardrails '{"name":"bench-pii","kind":"pii","hook_point":"input","detectors":[{"type":"email"},{"type":"phone"},{"type":"credit_card"},{"type":"us_ssn"},{"type":"api_key"}]}' > /dev/null
-admin POST cache_policies '{"name":"bench","backend":"memory","ttl_seconds":300,"applies_to":"all","scope":"api_key"}' > /dev/null
+if [[ $chain == full ]]; then
+  admin POST guardrails '{"name":"bench-pii","kind":"pii","hook_point":"input","detectors":[{"type":"email"},{"type":"phone"},{"type":"credit_card"},{"type":"us_ssn"},{"type":"api_key"}]}' > /dev/null
+  admin POST cache_policies '{"name":"bench","backend":"memory","ttl_seconds":300,"applies_to":"all","scope":"api_key"}' > /dev/null
+fi
 
 probe='{"model":"bench","messages":[{"role":"user","content":"probe"}]}'
 ready=false
@@ -306,7 +320,11 @@ done
 $ready || die "the gateway never answered 200 through the chain"
 headers="$(curl -s -D - -o /dev/null -H "Authorization: Bearer $caller_key" -H 'Content-Type: application/json' \
   --data '{"model":"bench","messages":[{"role":"user","content":"probe 2"}]}' "http://127.0.0.1:$gw_port/v1/chat/completions")"
-grep -qi '^x-aisix-cache: miss' <<< "$headers" || die "the cache policy is not active: $headers"
+if [[ $chain == full ]]; then
+  grep -qi '^x-aisix-cache: miss' <<< "$headers" || die "the cache policy is not active: $headers"
+else
+  ! grep -qi '^x-aisix-cache:' <<< "$headers" || die "a cache policy is active in the issue chain: $headers"
+fi
 grep -qi '^x-ratelimit-limit-requests' <<< "$headers" || die "the rate limits are not active: $headers"
 stream="$(curl -s -N -H "Authorization: Bearer $caller_key" -H 'Content-Type: application/json' \
   --data '{"model":"bench-stream","stream":true,"messages":[{"role":"user","content":"probe 3"}]}' \
@@ -476,7 +494,7 @@ cat > "$work/meta.json" <<EOF
               "nginx": $(json_str "$($with_nginx && "$nginx_bin" -v 2>&1 | sed 's/.*: //' || echo none)"),
               "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),
               "aux_cpus": $(json_str "$($pin && echo "$aux_cpus" || echo all)"),
-              "helidon": $with_helidon,
+              "helidon": $with_helidon, "chain": $(json_str "$chain"),
               "gateway_command": $(json_str "$gw_java"),
               "helidon_command": $(json_str "${hop_java:-}")},
   "gateway_counts": {$(counts_json gateway)},
