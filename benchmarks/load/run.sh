@@ -1,53 +1,66 @@
 #!/usr/bin/env bash
-# AISIX-J load harness: direct to the mock, through nginx, and through the gateway, in one run.
+# AISIX-J load harness: direct to the mock, through nginx, through a bare Helidon hop, and through the
+# gateway, in one run.
 #
-#   benchmarks/load/run.sh [--pin] [--gateway-cpus LIST] [--aux-cpus LIST] [--duration S] [--warmup S]
+#   benchmarks/load/run.sh [--pin] [--no-nginx] [--no-helidon] [--gateway-cpus LIST] [--aux-cpus LIST]
+#                          [--duration S] [--warmup S]
 #                          [--concurrency "1 32 128"] [--streams "64 128 512"] [--cold-streams N]
 #                          [--stream-rounds N] [--stall-ms MS]
 #                          [--java-opts "..."] [--dist DIR]
 #                          [--build] [--keep] [--serve]
 #
-# Starts (all on 127.0.0.1, random ports, a temp directory):
+# Starts (all on 127.0.0.1, a temp directory; every process but nginx binds port 0 and reports the
+# port it got; nginx gets two free ports below the ephemeral range, and two others when a bind fails):
 #   1. the mock upstream (testkit MockUpstream, io.aisix.bench.load.MockMain): OpenAI chat answers,
 #      streams of 64 deltas 20 ms apart;
 #   2. nginx (Debian nginx-light, installed with apt-get when missing; --no-nginx skips it) as the
 #      reference proxy: one worker, HTTP/1.1 upstream keep-alive to the same mock (and to the stream
 #      mock, unbuffered), pinned like the gateway, access log off;
-#   3. the gateway distribution (distribution/target/aisix-*/bin/aisix) with a temp config (embedded
+#   3. the helidon hop (io.aisix.bench.load.HelidonHop; --no-helidon skips it), the second reference:
+#      a Helidon SE 4.5 server with the gateway's proxy-listener settings that forwards to the same
+#      mock (and stream mock, unbuffered) through the gateway's own upstream client, HTTP/1.1
+#      keep-alive, and does nothing else (no auth, JSON, chain, metrics or access log); the
+#      gateway's JVM and options (from its command line) without the AOT cache; pinned like the
+#      gateway: what the gateway's stack costs before any of the gateway's own work;
+#   4. the gateway distribution (distribution/target/aisix-*/bin/aisix) with a temp config (embedded
 #      store, access log on, written to a file) and, through the Admin API, the full policy chain:
 #      caller key (auth), alias, input guardrails (keyword + pii), a cache policy (every request
 #      has a unique body, so every request misses and stores), rate limits far above the load,
 #      metrics (always on);
-#   4. load: wrk (benchmarks/load/post.lua) at each concurrency, direct, through nginx, then through
-#      the gateway, after a warm-up; then bursts of N concurrent streams for each N of --streams
-#      (io.aisix.bench.load.StreamClient), the same three ways; the gateway's VmRSS/VmHWM sampled
-#      every 100 ms throughout. Before any of that, right after the gateway was configured and had
+#   5. load: wrk (benchmarks/load/post.lua) at each concurrency, direct, through nginx, through the
+#      helidon hop, then through the gateway, after a warm-up; then bursts of N concurrent streams
+#      for each N of --streams (io.aisix.bench.load.StreamClient), the same four ways; the
+#      gateway's VmRSS/VmHWM sampled every 100 ms throughout. Before any of that, right after the gateway was configured and had
 #      served one stream, one "cold" burst of --cold-streams streams each way: what the first
 #      callers of a freshly started gateway see.
-# For every gateway wrk phase it logs (and stores under gateway_counts) the gateway's CPU and context
-# switches per request and its JIT compiler threads' CPU, from /proc.
-# Writes benchmarks/load/results/<UTC timestamp>.json and prints a summary table: at every point the
+# For every wrk phase of a proxy it logs (and stores under gateway_counts, helidon_counts and
+# nginx_counts) that proxy's CPU (utime+stime; nginx: its worker process) and context switches per
+# request completed, and for the two JVMs their JIT compiler threads' CPU, from /proc.
+# Writes benchmarks/load/results/<UTC timestamp>.json and prints summary tables: at every point the
 # latency the gateway adds over direct next to what nginx adds, and the gateway's throughput against
-# nginx's. Every process it started is stopped on exit (also on Ctrl-C).
+# nginx's; then every side with its throughput against nginx, its added latency and each proxy's CPU
+# and context switches per request. Every process it started is stopped on exit (also on Ctrl-C).
 #
 # Options:
-#   --pin               pin the gateway and nginx to --gateway-cpus (default 1) and the mock, wrk and
-#                       the stream client to --aux-cpus (default 0) with taskset
+#   --pin               pin the gateway, nginx and the helidon hop to --gateway-cpus (default 1) and the
+#                       mock, wrk and the stream client to --aux-cpus (default 0) with taskset
 #   --no-nginx          leave nginx out (no reference columns)
+#   --no-helidon        leave the helidon hop out
 #   --duration S        seconds per measured wrk phase (default 10)
-#   --warmup S          seconds of gateway warm-up at c=32 before measuring (default 30; the JIT
-#                       needs about that long on 2 cores)
+#   --warmup S          seconds of gateway (and helidon hop) warm-up at c=32 before measuring
+#                       (default 30; the JIT needs about that long on 2 cores)
 #   --streams LIST      sizes of the stream bursts, each measured on its own (default "64 128 512")
 #   --cold-streams N    streams of the one burst sent to the freshly started gateway (default 64; 0: none)
 #   --stream-rounds N   measured bursts of streams per side; the median one is reported (default 3)
 #   --concurrency LIST  wrk connection counts (default "1 32 128")
 #   --stall-ms MS       an inter-event gap above this is a stall (default 100)
-#   --java-opts "..."   extra JVM options for the gateway (JAVA_OPTS of bin/aisix)
+#   --java-opts "..."   extra JVM options for the gateway (JAVA_OPTS of bin/aisix); the helidon hop
+#                       takes the gateway's options, these included (not -Xlog, JFR or agents)
 #   --dist DIR          the extracted distribution to run (default distribution/target/aisix-*/)
 #   --build             rebuild the distribution and benchmarks.jar first (done anyway when missing)
 #   --keep              keep the temp directory (logs, raw outputs) and print its path
-#   --serve             only start and configure the mock and the gateway, print how to reach them,
-#                       and wait until Ctrl-C (for profiling or trying other load generators)
+#   --serve             only start and configure the mock, the references and the gateway, print how
+#                       to reach them, and wait until Ctrl-C (for profiling or trying other load generators)
 set -euo pipefail
 
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
@@ -71,6 +84,7 @@ build=false
 keep=false
 serve=false
 with_nginx=true
+with_helidon=true
 
 while (($#)); do
   case "$1" in
@@ -90,6 +104,7 @@ while (($#)); do
     --keep) keep=true ;;
     --serve) serve=true ;;
     --no-nginx) with_nginx=false ;;
+    --no-helidon) with_helidon=false ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -138,19 +153,23 @@ phase idle
 
 start_mock "$deltas" "$delta_ms" "${aux_pin[@]}"
 
-# nginx: the reference proxy, one worker pinned like the gateway, keep-alive to both mock servers.
-free_port() { # a loopback port nothing listens on
-  local p
+# Ports: the mock, the helidon hop and the gateway bind port 0 and report the port the OS gave them,
+# which cannot race. nginx cannot report one, so it gets two ports nothing listens on, below the
+# ephemeral range (where the machine's outgoing connections take their local ports), and when a
+# bind fails all the same (another process took a port in between) it starts again on two others.
+ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+free_port() { # a loopback port nothing listens on, below the ephemeral range when there is room
+  local p lo=10000 hi=$ephemeral_low
+  ((hi - lo >= 1000)) || { lo=1024; hi=65536; }
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo)))
     (exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
-if $with_nginx; then
-  nginx_port="$(free_port)"
-  nginx_stream_port="$(free_port)"
-  mkdir -p "$work/nginx/logs"
-  cat > "$work/nginx/nginx.conf" <<EOF
+
+# nginx: the reference proxy, one worker pinned like the gateway, keep-alive to both mock servers.
+nginx_config() {
+  cat <<EOF
 $([[ $(id -u) -eq 0 ]] && echo "user root root;")
 worker_processes 1;
 pid $work/nginx/nginx.pid;
@@ -173,20 +192,84 @@ http {
   }
 }
 EOF
+}
+# Starts nginx on two free ports; sets nginx_port, nginx_stream_port and nginx_pid. nginx writes its
+# pid file once it has bound both ports, so that (not a connect, which another process listening
+# on the same port would also answer) says it is up.
+start_nginx() {
+  local attempt
+  mkdir -p "$work/nginx/logs"
   log "starting nginx ($("$nginx_bin" -v 2>&1 | sed 's/.*: //'))"
-  "${gw_pin[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' \
-    > "$work/nginx/out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do (exec 3<> "/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null && break; sleep 0.1; done
-  (exec 3<> "/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null || die "nginx did not start: $(cat "$work/nginx/out" "$work/nginx/logs/error.log")"
-fi
-sides="direct gateway"
-$with_nginx && sides="direct nginx gateway"
+  for attempt in 1 2 3 4 5; do
+    nginx_port="$(free_port)"
+    nginx_stream_port="$(free_port)"
+    [[ $nginx_port != "$nginx_stream_port" ]] || continue
+    nginx_config > "$work/nginx/nginx.conf"
+    rm -f "$work/nginx/nginx.pid" "$work/nginx/logs/error.log"
+    "${gw_pin[@]}" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' \
+      > "$work/nginx/out" 2>&1 &
+    nginx_pid=$!
+    pids+=("$nginx_pid")
+    for _ in $(seq 1 100); do
+      [[ -s "$work/nginx/nginx.pid" ]] && (exec 3<> "/dev/tcp/127.0.0.1/$nginx_port") 2>/dev/null \
+        && (exec 3<> "/dev/tcp/127.0.0.1/$nginx_stream_port") 2>/dev/null && return 0
+      grep -qs 'Address already in use' "$work/nginx/out" "$work/nginx/logs/error.log" && break
+      kill -0 "$nginx_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    grep -qs 'Address already in use' "$work/nginx/out" "$work/nginx/logs/error.log" \
+      || die "nginx did not start: $(cat "$work/nginx/out" "$work/nginx/logs/error.log" 2>/dev/null)"
+    # nginx retries a taken port for ~2.5 s before it gives up: stop it and take two other ports
+    log "nginx: port $nginx_port or $nginx_stream_port is taken (attempt $attempt), trying two others"
+    kill -TERM "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+    unset 'pids[${#pids[@]}-1]'
+  done
+  die "nginx found no free pair of ports in 5 attempts"
+}
+if $with_nginx; then start_nginx; fi
 
 # The gateway: the distribution as shipped, with a temp startup config.
 caller_key="sk-bench-$RANDOM$RANDOM$RANDOM$RANDOM"
 start_gateway true "$gw_java_opts" "${gw_pin[@]}"
 gw_java="$(tr '\0' ' ' < "/proc/$gw_pid/cmdline" | sed 's/ -cp .*//')"
+
+# The helidon hop (io.aisix.bench.load.HelidonHop): a bare Helidon SE forwarder on the gateway's
+# stack, pinned like the gateway, run with the gateway's JVM and options as bin/aisix chose them
+# (read from its command line), without what belongs to the gateway's installation or would
+# collide with its files: the AOT cache, the logging config, -Xlog, JFR, agents.
+if $with_helidon; then
+  mapfile -d '' -t gw_args < "/proc/$gw_pid/cmdline"
+  hop_args=()
+  for a in "${gw_args[@]:1}"; do
+    [[ $a == -cp || $a == -classpath ]] && break
+    case "$a" in
+      -XX:AOTCache=*|-XX:SharedArchiveFile=*|-Djava.util.logging.config.file=*|-Xlog*|-XX:StartFlightRecording*|-agentpath*|-agentlib*|-javaagent*) ;;
+      *) hop_args+=("$a") ;;
+    esac
+  done
+  log "starting the helidon hop"
+  MALLOC_ARENA_MAX=2 "${gw_pin[@]}" "${gw_args[0]}" "${hop_args[@]}" -cp "$jar" io.aisix.bench.load.HelidonHop \
+    --upstream-port "$mock_port" --stream-upstream-port "$mock_stream_port" > "$work/hop.out" 2> "$work/hop.err" &
+  hop_pid=$!
+  pids+=("$hop_pid")
+  await_line "$work/hop.out" HOP_STREAM_PORT= 30 || die "the helidon hop did not start: $(cat "$work/hop.err")"
+  hop_port="$(sed -n 's/^HOP_PORT=//p' "$work/hop.out")"
+  hop_stream_port="$(sed -n 's/^HOP_STREAM_PORT=//p' "$work/hop.out")"
+  hop_java="$(tr '\0' ' ' < "/proc/$hop_pid/cmdline" | sed 's/ -cp .*//')"
+  [[ $(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"probe"}]}' \
+    "http://127.0.0.1:$hop_port/v1/chat/completions") == 200 ]] || die "the helidon hop did not answer 200"
+  stream="$(curl -s -N -H 'Content-Type: application/json' \
+    --data '{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"probe"}]}' \
+    "http://127.0.0.1:$hop_stream_port/v1/chat/completions")"
+  [[ $(grep -c '^data: {' <<< "$stream") -ge $((deltas + 2)) && $stream == *'data: [DONE]'* ]] \
+    || die "a stream through the helidon hop did not complete: $(head -c 500 <<< "$stream")"
+fi
+sides="direct"
+$with_nginx && sides+=" nginx"
+$with_helidon && sides+=" helidon"
+sides+=" gateway"
 
 # RSS sampler: VmRSS and VmHWM of the gateway every 100 ms, tagged with the current phase.
 (
@@ -235,6 +318,7 @@ if $serve; then
   log "serving: mock http://127.0.0.1:$mock_port/v1 (pid ${pids[0]}), stream mock port $mock_stream_port, gateway http://127.0.0.1:$gw_port (pid $gw_pid),"
   log "admin http://127.0.0.1:$admin_port (key $admin_key), caller key $caller_key, model aliases bench and bench-stream, work dir $work"
   $with_nginx && log "nginx (the reference) http://127.0.0.1:$nginx_port/v1, streams http://127.0.0.1:$nginx_stream_port/v1"
+  $with_helidon && log "helidon hop (pid $hop_pid) http://127.0.0.1:$hop_port/v1, streams http://127.0.0.1:$hop_stream_port/v1"
   log "e.g. BENCH_KEY=$caller_key wrk -t2 -c32 -d10s -s $here/post.lua http://127.0.0.1:$gw_port/v1/chat/completions"
   log "Ctrl-C stops everything"
   while kill -0 "$gw_pid" 2>/dev/null; do sleep 1; done
@@ -251,6 +335,7 @@ run_wrk() { # side concurrency seconds out
   case $side in
     direct) port=$mock_port model=gpt-4o-mini key="" ;;
     nginx) port=$nginx_port model=gpt-4o-mini key="" ;;
+    helidon) port=$hop_port model=gpt-4o-mini key="" ;;
     *) port=$gw_port model=bench key=$caller_key ;;
   esac
   threads=$((c < 2 ? 1 : 2))
@@ -263,6 +348,7 @@ stream_client() { # side out warmup-rounds streams [measured-rounds]
   case $1 in
     direct) port=$mock_stream_port; model=gpt-4o-mini ;;
     nginx) port=$nginx_stream_port; model=gpt-4o-mini ;;
+    helidon) port=$hop_stream_port; model=gpt-4o-mini ;;
     *) port=$gw_port; model=bench-stream; key=(--key "$caller_key") ;;
   esac
   "${aux_pin[@]}" java -Xms256m -Xmx512m -XX:+UseParallelGC -cp "$jar" io.aisix.bench.load.StreamClient \
@@ -284,40 +370,52 @@ if ((cold_streams > 0)); then
 fi
 
 phase warmup
-log "warm-up: direct 5 s,$($with_nginx && echo " nginx 5 s,") gateway ${warmup} s at c=32"
+log "warm-up: direct 5 s,$($with_nginx && echo " nginx 5 s,")$($with_helidon && echo " helidon hop ${warmup} s,") gateway ${warmup} s at c=32"
 run_wrk direct 32 5 "$work/warmup-direct.json"
 if $with_nginx; then run_wrk nginx 32 5 "$work/warmup-nginx.json"; fi
+if $with_helidon; then run_wrk helidon 32 "$warmup" "$work/warmup-helidon.json"; fi
 run_wrk gateway 32 "$warmup" "$work/warmup-gateway.json"
 sleep 1
 
-# The gateway's CPU time (ticks), its JIT compiler threads' share, and the context switches of all
+# Each proxy's CPU time (ticks), its JIT compiler threads' share, and the context switches of all
 # its threads, from /proc: per request, these say how a phase's time was spent on a shared
-# machine (hand-offs between threads, compiles still running) where latencies cannot.
-gw_counts() {
-  local t comm ticks comp=0 sw=0
-  for t in /proc/"$gw_pid"/task/*; do
+# machine (hand-offs between threads, compiles still running) where latencies cannot. For nginx,
+# its worker process (the master only waits).
+proc_counts() { # pid -> "cpu_ticks compiler_ticks switches"
+  local pid=$1 t comm ticks comp=0 sw=0
+  for t in /proc/"$pid"/task/*; do
     { read -r comm < "$t/comm"
       ticks=$(cut -d')' -f2- "$t/stat" | awk '{ print $12 + $13 }')
       sw=$((sw + $(awk '/ctxt_switches/ { s += $2 } END { print s + 0 }' "$t/status")))
     } 2>/dev/null || continue
     [[ $comm == C[12]" CompilerThre"* ]] && comp=$((comp + ticks))
   done
-  echo "$(cut -d')' -f2- "/proc/$gw_pid/stat" | awk '{ print $12 + $13 }') $comp $sw"
+  echo "$(cut -d')' -f2- "/proc/$pid/stat" | awk '{ print $12 + $13 }') $comp $sw"
 }
-: > "$work/gateway-counts.txt"
+counted_pid() { # side -> the pid whose counts stand for it (none for direct)
+  case $1 in
+    nginx) pgrep -P "$nginx_pid" | head -n1 ;;
+    helidon) echo "$hop_pid" ;;
+    gateway) echo "$gw_pid" ;;
+  esac
+}
+: > "$work/counts.txt"
 for c in $concurrency; do
   for side in $sides; do
     phase "$side-c$c"
     log "$side, c=$c, ${duration} s"
-    [[ $side == gateway ]] && read -r cpu0 comp0 sw0 < <(gw_counts)
+    cpid="$(counted_pid "$side")"
+    [[ -n $cpid ]] && read -r cpu0 comp0 sw0 < <(proc_counts "$cpid")
     run_wrk "$side" "$c" "$duration" "$work/wrk-$side-c$c.json"
-    if [[ $side == gateway ]]; then
-      read -r cpu1 comp1 sw1 < <(gw_counts)
-      reqs=$(grep -o '"requests":[0-9]*' "$work/wrk-gateway-c$c.json" | cut -d: -f2)
-      echo "$c $reqs $((cpu1 - cpu0)) $((comp1 - comp0)) $((sw1 - sw0))" >> "$work/gateway-counts.txt"
-      awk -v hz="$(getconf CLK_TCK)" -v c="$c" -v n="$reqs" -v cpu=$((cpu1 - cpu0)) -v comp=$((comp1 - comp0)) \
-        -v sw=$((sw1 - sw0)) 'BEGIN { printf "gateway c=%d: %.0f us of CPU and %.2f context switches per request; JIT compiler threads %d ms\n",
-          c, cpu * 1e6 / hz / n, sw / n, comp * 1000 / hz }' | while read -r line; do log "$line"; done
+    if [[ -n $cpid ]]; then
+      read -r cpu1 comp1 sw1 < <(proc_counts "$cpid")
+      reqs=$(grep -o '"requests":[0-9]*' "$work/wrk-$side-c$c.json" | cut -d: -f2)
+      echo "$side $c $reqs $((cpu1 - cpu0)) $((comp1 - comp0)) $((sw1 - sw0))" >> "$work/counts.txt"
+      awk -v hz="$(getconf CLK_TCK)" -v side="$side" -v c="$c" -v n="$reqs" -v cpu=$((cpu1 - cpu0)) \
+        -v comp=$((comp1 - comp0)) -v sw=$((sw1 - sw0)) 'BEGIN {
+          printf "%s c=%d: %.0f us of CPU and %.2f context switches per request", side, c, cpu * 1e6 / hz / n, sw / n
+          if (side != "nginx") printf "; JIT compiler threads %d ms", comp * 1000 / hz
+          printf "\n" }' | while read -r line; do log "$line"; done
     fi
     phase pause
     sleep 1
@@ -330,7 +428,7 @@ done
 # about four rounds of 512 (the cold burst, before the warm-up, shows what the first callers see).
 for n in $streams; do
   for side in $sides; do
-    rounds=1; [[ $side == gateway ]] && rounds=2
+    rounds=1; [[ $side == gateway || $side == helidon ]] && rounds=2
     [[ $n -ge 512 ]] && rounds=$((rounds * 2))
     phase "streams-$side-$n"
     log "streams: $n concurrent, $side ($rounds warm-up rounds, then $stream_rounds measured)"
@@ -360,6 +458,10 @@ mem_mib=$(( $(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo) / 1024 ))
 jdk="$(java -version 2>&1 | head -n1)"
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 dirty="$(git -C "$root" status --porcelain 2>/dev/null | grep -v '^??' | head -n1 || true)"
+counts_json() { # side -> "c<N>": {...} for each of its wrk phases in counts.txt
+  awk -v hz="$(getconf CLK_TCK)" -v side="$1" '$1 == side { printf "%s\"c%s\": {\"requests\": %d, \"cpu_us_per_request\": %.1f, \"context_switches_per_request\": %.3f, \"jit_compiler_ms\": %d}",
+    (n++ ? ", " : ""), $2, $3, $4 * 1e6 / hz / $3, $6 / $3, $5 * 1000 / hz }' "$work/counts.txt"
+}
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 cat > "$work/meta.json" <<EOF
 {
@@ -374,9 +476,12 @@ cat > "$work/meta.json" <<EOF
               "nginx": $(json_str "$($with_nginx && "$nginx_bin" -v 2>&1 | sed 's/.*: //' || echo none)"),
               "pinned": $pin, "gateway_cpus": $(json_str "$($pin && echo "$gateway_cpus" || echo all)"),
               "aux_cpus": $(json_str "$($pin && echo "$aux_cpus" || echo all)"),
-              "gateway_command": $(json_str "$gw_java")},
-  "gateway_counts": {$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%s\"c%s\": {\"requests\": %d, \"cpu_us_per_request\": %.1f, \"context_switches_per_request\": %.3f, \"jit_compiler_ms\": %d}",
-    (NR > 1 ? ", " : ""), $1, $2, $3 * 1e6 / hz / $2, $5 / $2, $4 * 1000 / hz }' "$work/gateway-counts.txt")}
+              "helidon": $with_helidon,
+              "gateway_command": $(json_str "$gw_java"),
+              "helidon_command": $(json_str "${hop_java:-}")},
+  "gateway_counts": {$(counts_json gateway)},
+  "nginx_counts": {$(counts_json nginx)},
+  "helidon_counts": {$(counts_json helidon)}
 }
 EOF
 mkdir -p "$here/results"

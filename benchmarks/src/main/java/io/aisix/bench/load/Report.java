@@ -15,8 +15,8 @@ import java.util.Locale;
 /**
  * Turns the raw outputs of one {@code benchmarks/load/run.sh} run into the results JSON and the
  * summary table. Inputs, all in one work directory: {@code meta.json} (machine and options),
- * {@code wrk-<direct|nginx|gateway>-c<N>.json} (one line each from {@code post.lua}'s {@code done}),
- * {@code streams-<direct|nginx|gateway>-<N>.json} and {@code cold-<side>-<N>.json}
+ * {@code wrk-<direct|nginx|helidon|gateway>-c<N>.json} (one line each from {@code post.lua}'s {@code done}),
+ * {@code streams-<direct|nginx|helidon|gateway>-<N>.json} and {@code cold-<side>-<N>.json}
  * ({@link StreamClient}: bursts of N streams after the warm-up, and the one burst sent to the
  * freshly started gateway), {@code rss.tsv}
  * ({@code epoch_us phase rss_kib hwm_kib}, sampled every 100 ms), {@code rss-post.txt} and
@@ -24,12 +24,19 @@ import java.util.Locale;
  *
  * <p>nginx is the same-run reference (one worker, upstream keep-alive, pinned like the gateway):
  * every point reports the gateway's and nginx's latency added over direct, and the gateway's
- * throughput against both. Without nginx files (an older run) the nginx columns stay empty.
+ * throughput against both. The "helidon" hop ({@link HelidonHop}: the gateway's web server and
+ * upstream client with nothing between them) is the second reference, reported the same way: what
+ * the gateway's stack costs before any of the gateway's own work. {@code meta.json}'s
+ * {@code <side>_counts} (CPU and context switches per request of each proxy, per wrk phase) go
+ * into the second table. Without nginx or helidon files (an older run, {@code --no-nginx},
+ * {@code --no-helidon}) their columns stay empty.
  *
  * <p>{@code java -cp benchmarks.jar io.aisix.bench.load.Report <work dir> <results.json>}
  */
 public final class Report {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Every side of a run, in the order the harness measures them. */
+    private static final List<String> SIDES = List.of("direct", "nginx", "helidon", "gateway");
 
     /** Issue 20's targets (added = over direct to the mock; throughput against nginx in the same run). */
     static final double MAX_ADDED_P50_MS = 0.08;
@@ -66,9 +73,14 @@ public final class Report {
             ObjectNode gateway = wrk(dir.resolve("wrk-gateway-c" + c + ".json"));
             Path nginxFile = dir.resolve("wrk-nginx-c" + c + ".json");
             ObjectNode nginx = Files.exists(nginxFile) ? wrk(nginxFile) : null;
+            Path helidonFile = dir.resolve("wrk-helidon-c" + c + ".json");
+            ObjectNode helidon = Files.exists(helidonFile) ? wrk(helidonFile) : null;
             row.set("direct", direct);
             if (nginx != null) {
                 row.set("nginx", nginx);
+            }
+            if (helidon != null) {
+                row.set("helidon", helidon);
             }
             row.set("gateway", gateway);
             double ratio = gateway.path("rps").asDouble() / direct.path("rps").asDouble();
@@ -82,6 +94,15 @@ public final class Report {
                 row.put("nginx_added_p50_ms", round(nginx.path("p50_ms").asDouble() - direct.path("p50_ms").asDouble(), 3));
                 row.put("nginx_added_p99_ms", round(nginx.path("p99_ms").asDouble() - direct.path("p99_ms").asDouble(), 3));
                 vsNginx.put(c, r2);
+            }
+            if (helidon != null) {
+                row.put("helidon_rps_ratio", round(helidon.path("rps").asDouble() / direct.path("rps").asDouble(), 3));
+                if (nginx != null) {
+                    row.put("helidon_rps_vs_nginx", round(helidon.path("rps").asDouble() / nginx.path("rps").asDouble(), 3));
+                }
+                row.put("helidon_added_p50_ms", round(helidon.path("p50_ms").asDouble() - direct.path("p50_ms").asDouble(), 3));
+                row.put("helidon_added_p99_ms", round(helidon.path("p99_ms").asDouble() - direct.path("p99_ms").asDouble(), 3));
+                row.put("rps_vs_helidon", round(gateway.path("rps").asDouble() / helidon.path("rps").asDouble(), 3));
             }
             if (c == 1) {
                 addedP50 = row.path("added_p50_ms").asDouble();
@@ -165,7 +186,7 @@ public final class Report {
     /** One burst size: each side's client summary and what the gateway and nginx add to direct's TTFT. */
     private static ObjectNode burst(Path dir, String prefix, int n) throws IOException {
         ObjectNode b = JSON.createObjectNode();
-        for (String side : List.of("direct", "nginx", "gateway")) {
+        for (String side : SIDES) {
             JsonNode x = readIfExists(dir.resolve(prefix + "-" + side + "-" + n + ".json"));
             if (x != null) {
                 b.set(side, x);
@@ -173,6 +194,7 @@ public final class Report {
         }
         addedTtft(b, "gateway", "added_ttft_ms");
         addedTtft(b, "nginx", "nginx_added_ttft_ms");
+        addedTtft(b, "helidon", "helidon_added_ttft_ms");
         return b;
     }
 
@@ -273,7 +295,7 @@ public final class Report {
         out.println("| " + title + " | completed | stalls (> " + s.path("gateway").path("stall_threshold_ms").asText()
                 + " ms gap) | of which in the first second | TTFT p50 / p99 ms | gap p50 / p99 / max ms |");
         out.println("|---|---:|---:|---:|---:|---:|");
-        for (String side : List.of("direct", "nginx", "gateway")) {
+        for (String side : SIDES) {
             JsonNode x = s.path(side);
             if (x.isMissingNode()) {
                 continue;
@@ -285,7 +307,7 @@ public final class Report {
                     x.path("gap_ms").path("p50").asDouble(), x.path("gap_ms").path("p99").asDouble(),
                     x.path("gap_ms").path("max").asDouble()));
         }
-        for (String side : List.of("direct", "nginx", "gateway")) {
+        for (String side : SIDES) {
             JsonNode rounds = s.path(side).path("rounds");
             if (rounds.size() > 1) {
                 List<String> counts = new java.util.ArrayList<>();
@@ -300,6 +322,54 @@ public final class Report {
         if (!an.isMissingNode()) {
             out.println(String.format(Locale.ROOT, "nginx added TTFT: p50 %.2f ms, p99 %.2f ms",
                     an.path("p50").asDouble(), an.path("p99").asDouble()));
+        }
+        JsonNode ah = s.path("helidon_added_ttft_ms");
+        if (!ah.isMissingNode()) {
+            out.println(String.format(Locale.ROOT, "helidon hop added TTFT: p50 %.2f ms, p99 %.2f ms",
+                    ah.path("p50").asDouble(), ah.path("p99").asDouble()));
+        }
+    }
+
+    /**
+     * Every side at every concurrency: throughput against nginx, latency added over direct, and
+     * each proxy's CPU and context switches per request (from {@code <side>_counts}).
+     */
+    private static void printSides(JsonNode r, PrintStream out) {
+        boolean any = false;
+        for (JsonNode row : r.path("http")) {
+            any |= row.has("helidon") || r.path("nginx_counts").size() > 0;
+        }
+        if (!any) {
+            return;
+        }
+        out.println();
+        out.println("| concurrency | side | RPS | RPS vs nginx | p50 / p99 ms | added p50 / p99 ms "
+                + "| CPU µs per request | context switches per request |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|---:|");
+        for (JsonNode row : r.path("http")) {
+            int c = row.path("concurrency").asInt();
+            JsonNode d = row.path("direct");
+            JsonNode n = row.path("nginx");
+            for (String side : SIDES) {
+                JsonNode x = row.path(side);
+                if (x.isMissingNode()) {
+                    continue;
+                }
+                boolean direct = side.equals("direct");
+                JsonNode counts = r.path(side + "_counts").path("c" + c);
+                out.println(String.format(Locale.ROOT, "| %d | %s | %,.0f | %s | %.3f / %.3f | %s | %s | %s |", c, side,
+                        x.path("rps").asDouble(),
+                        n.isMissingNode() ? "-" : String.format(Locale.ROOT, "%.0f%%",
+                                100 * x.path("rps").asDouble() / n.path("rps").asDouble()),
+                        x.path("p50_ms").asDouble(), x.path("p99_ms").asDouble(),
+                        direct ? "-" : String.format(Locale.ROOT, "%.3f / %.3f",
+                                x.path("p50_ms").asDouble() - d.path("p50_ms").asDouble(),
+                                x.path("p99_ms").asDouble() - d.path("p99_ms").asDouble()),
+                        counts.isMissingNode() ? "-" : String.format(Locale.ROOT, "%.1f",
+                                counts.path("cpu_us_per_request").asDouble()),
+                        counts.isMissingNode() ? "-" : String.format(Locale.ROOT, "%.2f",
+                                counts.path("context_switches_per_request").asDouble())));
+            }
         }
     }
 
@@ -332,6 +402,7 @@ public final class Report {
                     d.path("errors").asLong(), hasNginx ? Long.toString(n.path("errors").asLong()) : "-",
                     g.path("errors").asLong()));
         }
+        printSides(r, out);
         r.path("cold_streams").properties().forEach(e -> printBurst(out, "cold burst (first streams after start-up)", e.getValue()));
         r.path("streams").properties().forEach(e -> printBurst(out, "burst", e.getValue()));
         JsonNode m = r.path("rss_mib");

@@ -1,5 +1,7 @@
 package io.aisix.bench.load;
 
+import static io.aisix.bench.load.RawHttp.line;
+import static io.aisix.bench.load.RawHttp.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,25 +43,6 @@ class StreamMockTest {
     @AfterEach
     void stop() {
         mock.close();
-    }
-
-    private static byte[] request(String body) {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        return ("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + b.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c; (c = in.read()) != '\n'; ) {
-            if (c < 0) {
-                throw new IOException("connection closed");
-            }
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
     }
 
     /** Reads one chunked answer: its status line, then the decoded body. */

@@ -1,16 +1,14 @@
 package io.aisix.plugin.exporterhttplog;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
-import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.observe.UsageEvent;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.support.observe.HttpPostExporter;
+import io.aisix.support.observe.HttpPostExporterKind;
 import io.aisix.support.observe.UsageEventJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -22,21 +20,11 @@ import java.util.function.UnaryOperator;
  * <p>Fields read: {@code endpoint} (required, http or https), {@code headers},
  * {@code timeout_ms} (per POST, default 10000); see {@link HttpPostExporter}.
  */
-public final class HttpLogExporterKind implements ExporterKind {
+public final class HttpLogExporterKind extends HttpPostExporterKind {
 
     @Override
     public String kind() {
         return "http_log";
-    }
-
-    @Override
-    public Set<String> fields() {
-        return HttpPostExporter.FIELDS;
-    }
-
-    @Override
-    public void validate(JsonNode row, PluginContext context) {
-        HttpPostExporter.validate(kind(), row);
     }
 
     @Override

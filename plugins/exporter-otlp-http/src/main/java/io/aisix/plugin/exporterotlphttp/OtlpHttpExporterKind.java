@@ -1,12 +1,10 @@
 package io.aisix.plugin.exporterotlphttp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.PluginContext;
 import io.aisix.spi.observe.Exporter;
-import io.aisix.spi.observe.ExporterKind;
 import io.aisix.spi.resource.ExporterResource;
 import io.aisix.support.observe.HttpPostExporter;
-import java.util.Set;
+import io.aisix.support.observe.HttpPostExporterKind;
 
 /**
  * Exporter kind {@code otlp_http}: each batch is one OTLP/HTTP JSON export request,
@@ -18,20 +16,10 @@ import java.util.Set;
  * already there), {@code headers}, {@code timeout_ms} (per POST, default 10000); see
  * {@link HttpPostExporter}.
  */
-public final class OtlpHttpExporterKind implements ExporterKind {
+public final class OtlpHttpExporterKind extends HttpPostExporterKind {
     @Override
     public String kind() {
         return "otlp_http";
-    }
-
-    @Override
-    public Set<String> fields() {
-        return HttpPostExporter.FIELDS;
-    }
-
-    @Override
-    public void validate(JsonNode row, PluginContext context) {
-        HttpPostExporter.validate(kind(), row);
     }
 
     @Override
