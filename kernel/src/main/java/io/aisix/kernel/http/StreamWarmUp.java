@@ -304,9 +304,10 @@ public final class StreamWarmUp implements AutoCloseable {
                     built.close();
                 }
             }
-            LOG.fine(() -> "warm-up done: " + streams.get() + " streams (" + shortStreams.get() + " short), " + whole.get() + " whole answers, "
+            LOG.fine(() -> "warm-up done: " + streams.get() + " streams, " + whole.get() + " whole answers, "
                     + refused.get() + " refused, " + events.get() + " events, " + chained.get() + " through "
-                    + filters);
+                    + filters + ", " + shortStreams.get()
+                    + " of the streams short");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
