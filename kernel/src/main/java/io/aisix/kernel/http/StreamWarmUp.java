@@ -69,9 +69,10 @@ import java.util.logging.Logger;
  * statistic or model health is touched, and the private server, client and shadow are closed when
  * it ends.
  *
- * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time,
- * stopped after {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends
- * it (logged at FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
+ * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, then {@link #SHORT_ROUNDS} short
+ * streams of one event, each on a new connection, {@link #CONCURRENCY} at a time, stopped after
+ * {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends it (logged at
+ * FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
  */
 public final class StreamWarmUp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StreamWarmUp.class.getName());
