@@ -86,10 +86,11 @@ public final class StreamWarmUp implements AutoCloseable {
      * Short streams after the rounds (one content event each, every one on a new caller connection):
      * code run once per request or per connection (Helidon's connection handler and request
      * routing, {@code ProxyHandler.serve}, the filters, the upstream client's send) is only C1-compiled
-     * after the rounds: at tier 2 (no profile) while C2's queue is long, and tier 2 code asks to be
-     * recompiled only every 2,048 calls, then needs ~5,000 calls at tier 3 for C2. Without these,
-     * the first bursts of callers ran that code at tier 2, recompiled it at tier 3 (slower) and
-     * compiled it at tier 4 on the core that served them (benchmarks/README.md, "Stream start").
+     * after the rounds: at tier 2 (no profile), where the start-up cache's training data puts it;
+     * tier 2 code asks to be recompiled only every 2,048 calls and moves on only when C2's queue is
+     * short, then needs ~5,000 calls at tier 3 for C2. Without these, the first bursts of callers ran
+     * that code at tier 2, recompiled it at tier 3 (slower) and compiled it at tier 4 on the core that
+     * served them (benchmarks/README.md, "Where the first tokens wait").
      */
     static final int SHORT_ROUNDS = 6144;
     /** Content events per stream: 16k in all, well past C2's thresholds for code run per event. */
@@ -356,7 +357,7 @@ public final class StreamWarmUp implements AutoCloseable {
     }
 
     /**
-     * Request {@code n} through the shadow (a short stream on a new connection when {@code short}); the
+     * Request {@code n} through the shadow (a short stream on a new connection when {@code isShort}); the
      * shadow is dropped (the rest without it) when it fails one.
      */
     private void request(Http1UpstreamClient client, String url, int n, boolean isShort) {
