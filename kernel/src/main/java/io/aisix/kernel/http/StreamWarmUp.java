@@ -12,6 +12,7 @@ import io.aisix.spi.provider.UpstreamRequest;
 import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.support.Json;
 import io.aisix.support.provider.SseReader;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -31,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -67,9 +69,10 @@ import java.util.logging.Logger;
  * statistic or model health is touched, and the private server, client and shadow are closed when
  * it ends.
  *
- * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, {@link #CONCURRENCY} at a time,
- * stopped after {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends
- * it (logged at FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
+ * <p>Bounded: {@link #ROUNDS} requests of {@link #EVENTS} events, then {@link #SHORT_ROUNDS} short
+ * streams of one event, each on a new connection, {@link #CONCURRENCY} at a time, stopped after
+ * {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends it (logged at
+ * FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
  */
 public final class StreamWarmUp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StreamWarmUp.class.getName());
@@ -79,6 +82,17 @@ public final class StreamWarmUp implements AutoCloseable {
      * cost more CPU than without any warm-up (benchmarks/README.md, "Stream start").
      */
     static final int ROUNDS = 2048;
+    /**
+     * Short streams after the rounds (one content event each, every one on a new caller connection):
+     * code run once per request or per connection (Helidon's connection handler and request
+     * routing, {@code ProxyHandler.serve}, the filters, the upstream client's send) is only C1-compiled
+     * after the rounds: at tier 2 (no profile), where the start-up cache's training data puts it;
+     * tier 2 code asks to be recompiled only every 2,048 calls and moves on only when C2's queue is
+     * short, then needs ~5,000 calls at tier 3 for C2. Without these, the first bursts of callers ran
+     * that code at tier 2, recompiled it at tier 3 (slower) and compiled it at tier 4 on the core that
+     * served them (benchmarks/README.md, "Where the first tokens wait").
+     */
+    static final int SHORT_ROUNDS = 6144;
     /** Content events per stream: 16k in all, well past C2's thresholds for code run per event. */
     static final int EVENTS = 8;
     /** Every how many streams one has {@link #LONG_EVENTS} content events instead. */
@@ -130,11 +144,18 @@ public final class StreamWarmUp implements AutoCloseable {
         Shadow build(String upstreamBase);
     }
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Asks the private server to close the caller's connection after its answer (the client strips a
+     * caller's {@code Connection} header: it manages its connections itself).
+     */
+    private static final HeaderName CLOSE = HeaderNames.create("x-aisix-warm-up-close");
 
     private final GatewayConfig.Upstream upstream;
     private final RequestValidator validator;
     private final Endpoint endpoint;
     private final int rounds;
+    private final int shortRounds;
+    private final AtomicInteger shortStreams = new AtomicInteger();
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger events = new AtomicInteger();
     private final AtomicInteger answers = new AtomicInteger();
@@ -148,6 +169,8 @@ public final class StreamWarmUp implements AutoCloseable {
     private volatile List<String> filters = List.of();
     /** The client ports the private server saw: a new connection each (bounded by the rounds). */
     private final Set<Integer> connections = ConcurrentHashMap.newKeySet();
+    /** The client ports its chat completions route saw (the callers' connections). */
+    private final Set<Integer> callerConnections = ConcurrentHashMap.newKeySet();
     private final ObjectMapper json = Json.mapper();
     private volatile boolean stopped;
     private volatile Thread thread; // set by the starting thread, read by close() and await() on others
@@ -157,14 +180,16 @@ public final class StreamWarmUp implements AutoCloseable {
      * @param validator the proxy's request validator
      * @param endpoint  the chat completions endpoint, whose requests the validator parses
      * @param rounds    requests to run ({@link #ROUNDS} in the gateway)
+     * @param shortRounds short streams to run after them, each on a new connection ({@link #SHORT_ROUNDS})
      * @param shadows   builds the chain the requests run through; null: the private server answers them itself
      */
     StreamWarmUp(GatewayConfig.Upstream upstream, RequestValidator validator, Endpoint endpoint, int rounds,
-                 Shadows shadows) {
+                 int shortRounds, Shadows shadows) {
         this.upstream = upstream;
         this.validator = validator;
         this.endpoint = endpoint;
         this.rounds = rounds;
+        this.shortRounds = shortRounds;
         this.shadows = shadows;
     }
 
@@ -176,7 +201,7 @@ public final class StreamWarmUp implements AutoCloseable {
      */
     public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows) {
         StreamWarmUp w = new StreamWarmUp(config.upstream(), new RequestValidator(config.proxy().maxJsonDepth(),
-                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, shadows);
+                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, SHORT_ROUNDS, shadows);
         if (w.endpoint == null) {
             return null;
         }
@@ -193,6 +218,11 @@ public final class StreamWarmUp implements AutoCloseable {
     /** Streams completed so far (each read to its {@code [DONE]}). */
     public int streams() {
         return streams.get();
+    }
+
+    /** Short streams (after the rounds) read to their {@code [DONE]} so far; also counted in {@link #streams()}. */
+    public int shortStreams() {
+        return shortStreams.get();
     }
 
     /** Whole (not streamed) answers read so far. */
@@ -230,6 +260,11 @@ public final class StreamWarmUp implements AutoCloseable {
         return connections.size();
     }
 
+    /** Connections the private server's chat completions route was called on (the warm-up's callers'). */
+    int callerConnections() {
+        return callerConnections.size();
+    }
+
     /** Waits for the warm-up to end; true once it has. */
     public boolean await(long millis) throws InterruptedException {
         Thread t = thread;
@@ -263,7 +298,8 @@ public final class StreamWarmUp implements AutoCloseable {
                 built = shadow("http://127.0.0.1:" + server.port() + UPSTREAM);
                 shadow = built;
                 String url = "http://127.0.0.1:" + server.port() + PATH;
-                steady(client, url, deadline);
+                steady(client, url, deadline, rounds, n -> request(client, url, n, false));
+                steady(client, url, deadline, shortRounds, n -> request(client, url, rounds + n, true));
             } finally {
                 server.stop();
                 if (built != null) {
@@ -272,7 +308,8 @@ public final class StreamWarmUp implements AutoCloseable {
             }
             LOG.fine(() -> "warm-up done: " + streams.get() + " streams, " + whole.get() + " whole answers, "
                     + refused.get() + " refused, " + events.get() + " events, " + chained.get() + " through "
-                    + filters);
+                    + filters + ", " + shortStreams.get()
+                    + " of the streams short");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -280,15 +317,16 @@ public final class StreamWarmUp implements AutoCloseable {
         }
     }
 
-    /** Every round, {@link #CONCURRENCY} at a time. */
-    private void steady(Http1UpstreamClient client, String url, long deadline) throws InterruptedException {
+    /** Requests 0 to {@code count - 1}, {@link #CONCURRENCY} at a time. */
+    private void steady(Http1UpstreamClient client, String url, long deadline, int count, IntConsumer each)
+            throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < CONCURRENCY; i++) {
             threads.add(caller("aisix-warm-up-" + i, () -> {
                 int n;
-                while (going(deadline) && (n = next.getAndIncrement()) < rounds) {
-                    request(client, url, n);
+                while (going(deadline) && (n = next.getAndIncrement()) < count) {
+                    each.accept(n);
                 }
             }));
         }
@@ -318,11 +356,18 @@ public final class StreamWarmUp implements AutoCloseable {
         threads.clear();
     }
 
-    /** Request {@code n} through the shadow; the shadow is dropped (the rest without it) when it fails one. */
-    private void request(Http1UpstreamClient client, String url, int n) {
+    /**
+     * Request {@code n} through the shadow (a short stream on a new connection when {@code isShort}); the
+     * shadow is dropped (the rest without it) when it fails one.
+     */
+    private void request(Http1UpstreamClient client, String url, int n, boolean isShort) {
         Shadow through = shadow;
         try {
-            stream(client, url, n, through);
+            if (isShort) {
+                shortStream(client, url, n, through);
+            } else {
+                stream(client, url, n, through);
+            }
         } catch (RuntimeException e) {
             if (through == null) {
                 throw e;
@@ -338,10 +383,18 @@ public final class StreamWarmUp implements AutoCloseable {
      * prompt, ending in {@code word} when not null (public: tests send the same body as a caller).
      */
     public static byte[] request(String model, int prompt, boolean stream, String word) {
+        return request(model, prompt, stream, word, 0);
+    }
+
+    /** As {@link #request(String, int, boolean, String)}, with {@code max_tokens} when above 0. */
+    private static byte[] request(String model, int prompt, boolean stream, String word, int maxTokens) {
         ObjectMapper json = Json.mapper();
         ObjectNode req = json.createObjectNode().put("model", model).put("stream", stream);
         req.putArray("messages").addObject().put("role", "user").put("content", "Warm-up request " + prompt
                 + ": summarise the plot of a short story in two sentences." + (word != null ? " " + word : ""));
+        if (maxTokens > 0) {
+            req.put("max_tokens", maxTokens);
+        }
         try {
             return json.writeValueAsBytes(req);
         } catch (IOException e) {
@@ -365,6 +418,10 @@ public final class StreamWarmUp implements AutoCloseable {
 
     /** The private server's chat completions route: the shadow's proxy handler, else the upstream answer itself. */
     private void proxy(ServerRequest req, ServerResponse res) throws Exception {
+        callerConnections.add(req.remotePeer().port());
+        if (req.headers().contains(CLOSE)) {
+            res.header(HeaderValues.CONNECTION_CLOSE);
+        }
         Shadow s = shadow;
         if (s == null) {
             answer(req, res);
@@ -387,6 +444,24 @@ public final class StreamWarmUp implements AutoCloseable {
         UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", s != null ? s.authorization()
                 : "Bearer warm-up", "content-type", "application/json", "accept", stream ? "text/event-stream"
                 : "application/json"), body, stream);
+        exchange(client, r, stream, refuse);
+    }
+
+    /**
+     * A short stream ({@code max_tokens} 1: one content event) for a new prompt, on a new connection
+     * as each caller of a burst opens one (the private server closes it after the answer).
+     */
+    private void shortStream(Http1UpstreamClient client, String url, int n, Shadow s) {
+        byte[] body = request(s != null ? s.model(n) : "warm-up", n, true, null, 1);
+        UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", s != null ? s.authorization()
+                : "Bearer warm-up", "content-type", "application/json", "accept", "text/event-stream",
+                CLOSE.defaultCase(), "1"), body, true);
+        exchange(client, r, true, false);
+        shortStreams.incrementAndGet();
+    }
+
+    /** Sends {@code r} and reads its answer to the end: a stream event by event, else a whole answer or a refusal. */
+    private void exchange(Http1UpstreamClient client, UpstreamRequest r, boolean stream, boolean refuse) {
         try (UpstreamResponse answer = client.send(r)) {
             if (answer.status() != 200) {
                 JsonNode error = json.readTree(answer.body());
@@ -456,7 +531,8 @@ public final class StreamWarmUp implements AutoCloseable {
         boolean includeUsage = tree.path("stream_options").path("include_usage").asBoolean(false);
         // one stream in LONG_EVERY is as long as a real answer, so per-stream loops over the events
         // (cache capture, usage, guardrail buffers) run with real trip counts too
-        int deltas = nth % LONG_EVERY == 0 ? LONG_EVENTS : EVENTS;
+        int maxTokens = tree.path("max_tokens").asInt(0);
+        int deltas = maxTokens > 0 ? Math.min(maxTokens, EVENTS) : nth % LONG_EVERY == 0 ? LONG_EVENTS : EVENTS;
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         try (OutputStream out = res.outputStream()) {

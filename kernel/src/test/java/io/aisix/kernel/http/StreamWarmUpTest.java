@@ -15,9 +15,13 @@ class StreamWarmUpTest {
     }
 
     private static StreamWarmUp warmUp(int rounds, StreamWarmUp.Shadows shadows) {
+        return warmUp(rounds, 0, shadows);
+    }
+
+    private static StreamWarmUp warmUp(int rounds, int shortRounds, StreamWarmUp.Shadows shadows) {
         GatewayConfig defaults = GatewayConfig.defaults();
         return new StreamWarmUp(defaults.upstream(), new RequestValidator(128, 1000),
-                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, shadows);
+                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, shortRounds, shadows);
     }
 
     private static boolean warmUpThreadsAlive() {
@@ -37,6 +41,28 @@ class StreamWarmUpTest {
         assertEquals(12, w.upstreamAnswers());
         assertTrue(w.connections() >= 6, "every other stream on a new connection: " + w.connections());
         assertTrue(!warmUpThreadsAlive(), "no thread left behind");
+    }
+
+    @Test
+    void theShortStreamsFollowTheRoundsWithOneEventEach() throws Exception {
+        StreamWarmUp w = warmUp(4, 10, null);
+        w.start();
+        assertTrue(w.await(120_000), "the warm-up ends by itself");
+        assertEquals(10, w.shortStreams(), "every short stream read to its [DONE]");
+        assertEquals(4 - 4 / StreamWarmUp.WHOLE_EVERY + 10, w.streams(), "the rounds' streams and the short ones");
+        assertEquals((4 - 4 / StreamWarmUp.WHOLE_EVERY) * StreamWarmUp.EVENTS + 10, w.events(),
+                "one content event in each short stream (max_tokens 1)");
+        assertEquals(14, w.upstreamAnswers());
+        assertTrue(!warmUpThreadsAlive(), "no thread left behind");
+    }
+
+    @Test
+    void eachShortStreamIsOnANewCallerConnection() throws Exception {
+        StreamWarmUp w = warmUp(0, 12, null);
+        w.start();
+        assertTrue(w.await(120_000), "the warm-up ends by itself");
+        assertEquals(12, w.shortStreams());
+        assertEquals(12, w.callerConnections(), "Connection: close on each");
     }
 
     @Test
@@ -113,6 +139,6 @@ class StreamWarmUpTest {
         assertTrue(GatewayConfig.defaults().proxy().warmUp());
         assertNotNull(new EndpointRouter(List.of()).route("/v1/chat/completions"), "the built-in chat endpoint");
         assertTrue(StreamWarmUp.ROUNDS * (StreamWarmUp.EVENTS + StreamWarmUp.LONG_EVENTS / StreamWarmUp.LONG_EVERY)
-                <= 30_000 && StreamWarmUp.MAX_MILLIS <= 30_000);
+                + StreamWarmUp.SHORT_ROUNDS <= 40_000 && StreamWarmUp.MAX_MILLIS <= 30_000);
     }
 }
