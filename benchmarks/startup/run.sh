@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Start-up timing: from exec of bin/aisix to the first 200 of GET /livez on the proxy, for one or
-# more installations, runs interleaved (A B C A B C ...) so that machine load hits them alike.
+# Start-up timing: from exec of bin/aisix to the first 200 of GET /livez (or /readyz) on the proxy,
+# for one or more installations, runs interleaved (A B C A B C ...) so that machine load hits them alike.
 #
-#   benchmarks/startup/run.sh [-n RUNS] LABEL=INSTALL_DIR[:VAR=VALUE...] ...
+#   benchmarks/startup/run.sh [-n RUNS] [--probe livez|readyz] LABEL=INSTALL_DIR[:VAR=VALUE...] ...
 #   e.g. benchmarks/startup/run.sh -n 10 before=/tmp/old/aisix-0.1.0 after=/tmp/new/aisix-0.1.0 \
 #          no-cache=/tmp/new/aisix-0.1.0:AISIX_AOT_CACHE=off
 #
 # Each run: a fresh embedded store in a temp folder, fixed loopback ports, all built-in plugins
-# (whatever plugins/ holds), /livez polled every 5 ms with curl, then SIGTERM. Per label it prints
+# (whatever plugins/ holds), the probe (default /livez; /readyz: the configuration applied, the
+# store's readiness included) polled every 5 ms with curl, then SIGTERM. Per label it prints
 # the median and p90 of the wall time and of the process's CPU time (user + system, from
-# /proc/<pid>/stat at the moment /livez answered: less sensitive to other load than wall time),
+# /proc/<pid>/stat at the moment the probe answered: less sensitive to other load than wall time),
 # and the 1-minute load average before and after. Lines the JVM itself printed (unified logging,
 # e.g. an AOT cache it refused) are reported.
 set -uo pipefail
-n=10
-if [[ ${1:-} == -n ]]; then n=$2; shift 2; fi
+n=10 probe=livez
+while [[ ${1:-} == -* ]]; do
+  case $1 in
+    -n) n=$2 ;;
+    --probe) probe=$2; [[ $probe == livez || $probe == readyz ]] || { echo "--probe: livez or readyz" >&2; exit 2; } ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
 (( $# > 0 )) || { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
 w=$(mktemp -d -t aisix-startup.XXXXXX)
 trap 'rm -rf "$w"' EXIT
@@ -26,7 +34,7 @@ admin: { addr: "127.0.0.1:$((port + 1))", admin_keys: ["startup-bench-admin-key-
 store: { backend: embedded, data_dir: "$w/data" }
 EOC
 declare -A wall cpu
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
+echo "probe: /$probe; load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 for i in $(seq 1 "$n"); do
   for spec in "$@"; do
     label=${spec%%=*} rest=${spec#*=} envs=()
@@ -36,7 +44,7 @@ for i in $(seq 1 "$n"); do
     t0=$(date +%s%N)
     env ${envs[@]+"${envs[@]}"} "$dir/bin/aisix" --config "$w/config.yaml" > "$w/out" 2> "$w/err" &
     pid=$!
-    until curl -s -o /dev/null -f "http://127.0.0.1:$port/livez"; do
+    until curl -s -o /dev/null -f "http://127.0.0.1:$port/$probe"; do
       kill -0 "$pid" 2>/dev/null || { echo "$label: the gateway exited: $(tail -n 3 "$w/err")"; exit 1; }
       sleep 0.005
     done
