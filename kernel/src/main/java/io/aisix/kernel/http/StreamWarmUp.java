@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -298,8 +299,9 @@ public final class StreamWarmUp implements AutoCloseable {
                 built = shadow("http://127.0.0.1:" + server.port() + UPSTREAM);
                 shadow = built;
                 String url = "http://127.0.0.1:" + server.port() + PATH;
-                steady(client, url, deadline, rounds, n -> request(client, url, n, false));
-                steady(client, url, deadline, shortRounds, n -> request(client, url, rounds + n, true));
+                steady(deadline, rounds, n -> throughShadow(through -> stream(client, url, n, through)));
+                steady(deadline, shortRounds,
+                        n -> throughShadow(through -> shortStream(client, url, rounds + n, through)));
             } finally {
                 server.stop();
                 if (built != null) {
@@ -318,7 +320,7 @@ public final class StreamWarmUp implements AutoCloseable {
     }
 
     /** Requests 0 to {@code count - 1}, {@link #CONCURRENCY} at a time. */
-    private void steady(Http1UpstreamClient client, String url, long deadline, int count, IntConsumer each)
+    private void steady(long deadline, int count, IntConsumer each)
             throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         List<Thread> threads = new ArrayList<>();
@@ -353,21 +355,13 @@ public final class StreamWarmUp implements AutoCloseable {
         for (Thread t : threads) {
             t.join();
         }
-        threads.clear();
     }
 
-    /**
-     * Request {@code n} through the shadow (a short stream on a new connection when {@code isShort}); the
-     * shadow is dropped (the rest without it) when it fails one.
-     */
-    private void request(Http1UpstreamClient client, String url, int n, boolean isShort) {
+    /** Sends one request through the current shadow; the shadow is dropped (the rest without it) when it fails one. */
+    private void throughShadow(Consumer<Shadow> send) {
         Shadow through = shadow;
         try {
-            if (isShort) {
-                shortStream(client, url, n, through);
-            } else {
-                stream(client, url, n, through);
-            }
+            send.accept(through);
         } catch (RuntimeException e) {
             if (through == null) {
                 throw e;
@@ -441,10 +435,7 @@ public final class StreamWarmUp implements AutoCloseable {
         boolean refuse = s != null && s.refusedWord() != null && n % REFUSED_EVERY == REFUSED_EVERY - 1;
         int prompt = n % REPEAT_EVERY == REPEAT_EVERY - 1 ? n - WHOLE_EVERY : n;
         byte[] body = request(s != null ? s.model(prompt) : "warm-up", prompt, stream, refuse ? s.refusedWord() : null);
-        UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", s != null ? s.authorization()
-                : "Bearer warm-up", "content-type", "application/json", "accept", stream ? "text/event-stream"
-                : "application/json"), body, stream);
-        exchange(client, r, stream, refuse);
+        exchange(client, UpstreamRequest.postJson(url, headers(s, stream, false), body, stream), stream, refuse);
     }
 
     /**
@@ -453,11 +444,15 @@ public final class StreamWarmUp implements AutoCloseable {
      */
     private void shortStream(Http1UpstreamClient client, String url, int n, Shadow s) {
         byte[] body = request(s != null ? s.model(n) : "warm-up", n, true, null, 1);
-        UpstreamRequest r = UpstreamRequest.postJson(url, Headers.of("authorization", s != null ? s.authorization()
-                : "Bearer warm-up", "content-type", "application/json", "accept", "text/event-stream",
-                CLOSE.defaultCase(), "1"), body, true);
-        exchange(client, r, true, false);
+        exchange(client, UpstreamRequest.postJson(url, headers(s, true, true), body, true), true, false);
         shortStreams.incrementAndGet();
+    }
+
+    /** A warm-up caller's headers: the shadow's caller key, and {@link #CLOSE} when {@code close}. */
+    private static Headers headers(Shadow s, boolean stream, boolean close) {
+        Headers h = Headers.of("authorization", s != null ? s.authorization() : "Bearer warm-up", "content-type",
+                "application/json", "accept", stream ? "text/event-stream" : "application/json");
+        return close ? h.toBuilder().add(CLOSE.defaultCase(), "1").build() : h;
     }
 
     /** Sends {@code r} and reads its answer to the end: a stream event by event, else a whole answer or a refusal. */
