@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class WarmUpDistIT {
     private static final Pattern DONE = Pattern.compile("warm-up done: (\\d+) streams, (\\d+) whole answers, "
-            + "(\\d+) refused, \\d+ events, (\\d+) through \\[(.*)]");
+            + "(\\d+) refused, \\d+ events, (\\d+) through \\[(.*)], (\\d+) of the streams short");
 
     @TempDir
     Path dir;
@@ -58,6 +58,8 @@ class WarmUpDistIT {
             assertTrue(requests > 64, output);
             assertEquals(requests, Integer.parseInt(m.group(4)), "every request through the plugins' chain: " + output);
             assertTrue(Integer.parseInt(m.group(3)) > 0, "the guardrail refused some: " + output);
+            assertTrue(Integer.parseInt(m.group(6)) > 0, "short streams (one per new connection) after the rounds: "
+                    + output);
             for (String id : List.of("observe", "auth-api-key", "alias-resolver", "rate-limit", "guardrails:input",
                     "cache")) {
                 assertTrue(m.group(5).contains(id), id + ": " + output);

@@ -1,12 +1,20 @@
 package io.aisix.plugin.cache;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class CacheKeyTest {
@@ -32,10 +40,10 @@ class CacheKeyTest {
     @Test
     @SuppressWarnings("unchecked")
     void fieldsSortLikeArraysSortByName() {
-        java.util.Random random = new java.util.Random(20);
+        Random random = new Random(20);
         for (int round = 0; round < 5_000; round++) {
             int n = random.nextInt(12);
-            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            Set<String> names = new LinkedHashSet<>();
             while (names.size() < n) {
                 StringBuilder name = new StringBuilder();
                 int len = random.nextInt(4);
@@ -44,14 +52,13 @@ class CacheKeyTest {
                 }
                 names.add(name.toString());
             }
-            java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>[] fields =
-                    names.stream().map(k -> java.util.Map.entry(k, (com.fasterxml.jackson.databind.JsonNode)
-                            com.fasterxml.jackson.databind.node.NullNode.getInstance())).toArray(java.util.Map.Entry[]::new);
+            Map.Entry<String, JsonNode>[] fields =
+                    names.stream().map(k -> Map.entry(k, (JsonNode) NullNode.getInstance())).toArray(Map.Entry[]::new);
             int count = n == 0 ? 0 : random.nextInt(n + 1);
-            java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>[] expected = fields.clone();
-            java.util.Arrays.sort(expected, 0, count, java.util.Map.Entry.comparingByKey());
+            Map.Entry<String, JsonNode>[] expected = fields.clone();
+            Arrays.sort(expected, 0, count, Map.Entry.comparingByKey());
             CacheKey.sortByKey(fields, count);
-            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, fields, names + " sorted to " + count);
+            assertArrayEquals(expected, fields, names + " sorted to " + count);
         }
     }
 

@@ -7,7 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.aisix.kernel.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MemoryLimiterTest {
@@ -39,26 +46,26 @@ class MemoryLimiterTest {
     void limitsInAnyOrderFromManyThreadsNeitherDeadlockNorMiscount() throws Exception {
         // eight counters on (very likely) distinct stripes, each thread taking them in its own order:
         // the stripes must be locked in one global order for this to finish
-        List<Limit> all = new java.util.ArrayList<>();
+        List<Limit> all = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             all.add(rpm("bucket-" + i, Long.MAX_VALUE));
         }
         int threads = 4;
         int rounds = 2_000;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                List<Limit> mine = new java.util.ArrayList<>(all);
-                java.util.Collections.shuffle(mine, new java.util.Random(t));
+                List<Limit> mine = new ArrayList<>(all);
+                Collections.shuffle(mine, new Random(t));
                 done.add(pool.submit(() -> {
                     for (int r = 0; r < rounds; r++) {
                         admit(mine).lease().settle(0);
                     }
                 }));
             }
-            for (java.util.concurrent.Future<?> f : done) {
-                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();
