@@ -186,6 +186,31 @@ class EtcdPlainDistIT {
         assertEquals("gpt-4o-mini", mock.lastRequest().json().get("model").asText(), "the upstream model of that row");
     }
 
+    /**
+     * A model-scoped rate-limit policy from etcd holds its count while other rows change: the limits a
+     * policy builds once per model are built again for a snapshot with other keys, on the same counter.
+     */
+    @Test
+    void aRateLimitPolicyKeepsCountingAcrossKeyChanges() {
+        String caller = "sk-dist-limited-0123456789";
+        String other = "sk-dist-limited-other-0123";
+        gw.serveOpenAiModel("limited", mock.openAiBase(), caller);
+        // a day's window: a minute's could roll over between the requests
+        String policy = create("rate_limit_policies", "{\"name\":\"limited-2\",\"scope\":\"model\","
+                + "\"scope_ref\":\"limited\",\"window\":\"day\",\"max_requests\":2}");
+        eventually("the policy refuses the third request", Duration.ofSeconds(10),
+                () -> gw.proxy("POST", "/v1/chat/completions", caller, CHAT.formatted("limited")).statusCode() == 429);
+
+        create("api_keys", "{\"display_name\":\"limited-other\",\"key\":\"" + other + "\"}");
+        eventually("the new key is known (429, not 401): the model's count went on", Duration.ofSeconds(10),
+                () -> gw.proxy("POST", "/v1/chat/completions", other, CHAT.formatted("limited")).statusCode() == 429);
+        assertEquals(429, gw.proxy("POST", "/v1/chat/completions", caller, CHAT.formatted("limited")).statusCode());
+
+        assertEquals(200, gw.admin("DELETE", "/admin/v1/rate_limit_policies/" + policy, null).statusCode());
+        eventually("without the policy the model answers again", Duration.ofSeconds(10),
+                () -> gw.proxy("POST", "/v1/chat/completions", other, CHAT.formatted("limited")).statusCode() == 200);
+    }
+
     private static String create(String kind, String json) {
         HttpResponse<String> r = gw.admin("POST", "/admin/v1/" + kind, json);
         assertEquals(201, r.statusCode(), kind + ": " + r.body());
