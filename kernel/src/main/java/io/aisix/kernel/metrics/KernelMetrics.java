@@ -39,7 +39,10 @@ import java.util.logging.Logger;
  * the very code the gateway's requests run, but no series of it is ever scraped (see there).
  *
  * <p>Hot path: Helidon's {@code getOrCreate} builds a builder and a tag list per call (about 2 µs),
- * so meters are cached per (name, label values); a call costs two map lookups and the meter update.
+ * so meters are cached per (name, label values); a call costs a map lookup of the name, a probe of
+ * that family's table of series by the hash of the label values (allocating nothing) and the meter
+ * update. Only a new series, or label names in another order than the first use's, take the
+ * slower path that builds a key.
  * Helidon's counter API is integral: integer amounts go straight in, fractional ones go to the
  * Micrometer counter underneath (exact, for {@code aisix_cost_usd_total}), or are carried per series
  * when there is none.
@@ -224,6 +227,10 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             warnOnce(name, "used as a " + type + " but registered as a " + f.type);
             return null;
         }
+        Series known = f.find(labels);
+        if (known != null) {
+            return known;
+        }
         LabelKey key = f.key(labels);
         if (key == null) {
             warnOnce(name, "label names " + names(labels) + " differ from the first use " + List.of(f.labelNames));
@@ -234,6 +241,7 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             Family family = f;
             s = f.series.computeIfAbsent(key, k -> register(family, k));
         }
+        f.remember(key, s);
         return s;
     }
 
@@ -363,10 +371,19 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
 
     /** One metric name: its type, its label names (in first-use order) and its series. */
     private static final class Family {
+        /** The most series {@link #table} holds. */
+        static final int TABLE_MAX = 1024;
         final String name;
         final Type type;
         final String[] labelNames;
         final Map<LabelKey, Series> series = new ConcurrentHashMap<>();
+        /**
+         * The same series in an open-addressing table by {@link LabelKey#hash} (power-of-two length,
+         * at most half full), replaced whole when a series is added: what {@link #find} probes
+         * without building a key. Keys and series alternate: {@code [key0, series0, key1, ...]}.
+         */
+        private volatile Object[] table = new Object[0];
+        private volatile int tableSize;
 
         Family(String name, Type type, String[] labels) {
             this.name = name;
@@ -375,6 +392,90 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
             for (int i = 0; i < labelNames.length; i++) {
                 labelNames[i] = labels[2 * i];
             }
+        }
+
+        /**
+         * The series of these labels when they come in this family's label order and the series
+         * exists already, else null (the caller then takes the path through {@link #key}).
+         */
+        Series find(String[] labels) {
+            Object[] t = table;
+            int n = labelNames.length;
+            if (t.length == 0 || labels.length != 2 * n) {
+                return null;
+            }
+            int h = 1; // Arrays.hashCode of the values LabelKey would hold
+            for (int i = 0; i < n; i++) {
+                if (!labels[2 * i].equals(labelNames[i])) {
+                    return null;
+                }
+                String v = labels[2 * i + 1];
+                h = 31 * h + (v == null ? 0 : v.hashCode()); // "" hashes to 0 too
+            }
+            int slots = t.length / 2;
+            for (int i = h & (slots - 1); ; i = (i + 1) & (slots - 1)) {
+                LabelKey k = (LabelKey) t[2 * i];
+                if (k == null) {
+                    return null;
+                }
+                if (k.hash == h && k.matches(labels)) {
+                    return (Series) t[2 * i + 1];
+                }
+            }
+        }
+
+        /**
+         * Adds a series to {@link #table} unless it is there already or the table holds
+         * {@value #TABLE_MAX} (each add copies it: a family of thousands of keys' series takes the
+         * path through {@link #key} past that).
+         */
+        void remember(LabelKey key, Series s) {
+            if (tableSize >= TABLE_MAX || contains(table, key)) {
+                return;
+            }
+            synchronized (this) {
+                Object[] t = table;
+                if (contains(t, key)) {
+                    return;
+                }
+                int count = tableSize + 1;
+                int slots = Math.max(8, Integer.highestOneBit(count * 4 - 1));
+                Object[] grown = new Object[2 * slots];
+                for (int i = 0; i < t.length; i += 2) {
+                    if (t[i] != null) {
+                        put(grown, (LabelKey) t[i], t[i + 1]);
+                    }
+                }
+                put(grown, key, s);
+                table = grown;
+                tableSize = count;
+            }
+        }
+
+        private static boolean contains(Object[] t, LabelKey key) {
+            int slots = t.length / 2;
+            if (slots == 0) {
+                return false;
+            }
+            for (int i = key.hash & (slots - 1); ; i = (i + 1) & (slots - 1)) {
+                Object k = t[2 * i];
+                if (k == null) {
+                    return false;
+                }
+                if (k.equals(key)) {
+                    return true;
+                }
+            }
+        }
+
+        private static void put(Object[] t, LabelKey key, Object s) {
+            int slots = t.length / 2;
+            int i = key.hash & (slots - 1);
+            while (t[2 * i] != null) {
+                i = (i + 1) & (slots - 1);
+            }
+            t[2 * i] = key;
+            t[2 * i + 1] = s;
         }
 
         /** The label values in this family's label order, or null when the label names differ. */
@@ -413,6 +514,17 @@ public final class KernelMetrics implements GatewayMetrics, AutoCloseable {
         LabelKey(String[] values) {
             this.values = values;
             this.hash = Arrays.hashCode(values);
+        }
+
+        /** Whether {@code labels} (name, value pairs in the family's order) carry these values. */
+        boolean matches(String[] labels) {
+            for (int i = 0; i < values.length; i++) {
+                String v = labels[2 * i + 1];
+                if (!values[i].equals(v == null ? "" : v)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

@@ -49,6 +49,27 @@ class KernelMetricsTest {
     }
 
     @Test
+    void eachSeriesKeepsItsOwnCountPastTheLookUpTableAndInEitherLabelOrder() {
+        int series = 1100; // more than the table that spares the look-up a key holds (1024)
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < series; i++) {
+                String model = "m" + i; // a new string each time: matched by value, not identity
+                String type = i % 2 == 0 ? "prompt" : "completion";
+                m.increment("aisix_test_many_total", "model", model, "type", type);
+                m.add("aisix_test_many_total", 2, "type", type, "model", model); // other order
+            }
+        }
+        for (int i = 0; i < series; i += 7) {
+            assertEquals(9, m.counterValue("aisix_test_many_total", "model", "m" + i, "type",
+                    i % 2 == 0 ? "prompt" : "completion"), "series " + i);
+        }
+        m.increment("aisix_test_empty_total", "model", null);
+        m.increment("aisix_test_empty_total", "model", "");
+        m.increment("aisix_test_empty_total", "model", null);
+        assertEquals(3, m.counterValue("aisix_test_empty_total", "model", ""));
+    }
+
+    @Test
     void fractionsAreCarriedUntilTheyMakeAWholeUnit() {
         for (int i = 0; i < 10; i++) {
             m.add("aisix_test_frac_total", 0.25);
