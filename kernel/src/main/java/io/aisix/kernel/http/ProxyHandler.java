@@ -58,8 +58,6 @@ public final class ProxyHandler implements Handler {
     private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final HeaderName REQUEST_ID = HeaderNames.create("x-aisix-request-id");
     private static final Headers CLOSE = Headers.of("connection", "close");
-    private static final io.helidon.http.Header EVENT_STREAM = HeaderValues.createCached(HeaderNames.CONTENT_TYPE,
-            "text/event-stream");
     private static final int MAX_HEADER_NAMES = 1024;
     private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
 
@@ -243,11 +241,6 @@ public final class ProxyHandler implements Handler {
      * {@code x-aisix-*}), lower-cased and allocated it on every response. The names come from the
      * kernel and the plugins, a handful in all; the {@value #MAX_HEADER_NAMES}-name bound only
      * keeps a plugin that makes names up per request from growing the map.
-     *
-     * <p>Every response header is Helidon's cached kind ({@code createCached}), whose
-     * {@code name: value} line is encoded once, when it is made: a plain one ({@code create}) is
-     * writable, so the response's header map copies it on {@code set} (a second object and two
-     * value lists) and encodes name and value again piece by piece when the head is written.
      */
     private static void header(ServerResponse res, String name, String value) {
         HeaderName h = HEADER_NAMES.get(name);
@@ -257,13 +250,7 @@ public final class ProxyHandler implements Handler {
                 HEADER_NAMES.putIfAbsent(name, h);
             }
         }
-        res.header(HeaderValues.createCached(h, value));
-    }
-
-    /** The {@code content-type} header; {@code application/json}, nearly every answer's, is one shared value. */
-    private static io.helidon.http.Header contentType(String type) {
-        return "application/json".equals(type) ? HeaderValues.CONTENT_TYPE_JSON
-                : HeaderValues.createCached(HeaderNames.CONTENT_TYPE, type);
+        res.header(HeaderValues.create(h, value));
     }
 
     /** The path after the first URL rewrite whose match is found in the raw path; else the path as usual. */
@@ -356,9 +343,9 @@ public final class ProxyHandler implements Handler {
         ex.attr(CoreAttrs.FIRST_BYTE_NANOS, System.nanoTime());
         res.status(Status.create(full.status()));
         full.headers().forEach((n, v) -> header(res, n, v));
-        ex.responseHeaders().forEach((n, v) -> header(res, n, v));
-        res.header(HeaderValues.createCached(REQUEST_ID, ex.requestId()));
-        res.header(contentType(full.contentType()));
+        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
+        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
+        res.header(HeaderNames.CONTENT_TYPE, full.contentType());
         boolean delivered = true;
         try {
             res.send(full.body());
@@ -378,9 +365,9 @@ public final class ProxyHandler implements Handler {
     private static void writeBinary(ServerResponse res, KernelExchange ex, Response.Binary binary) {
         res.status(Status.create(binary.status()));
         binary.headers().forEach((n, v) -> header(res, n, v));
-        ex.responseHeaders().forEach((n, v) -> header(res, n, v));
-        res.header(HeaderValues.createCached(REQUEST_ID, ex.requestId()));
-        res.header(contentType(binary.contentType()));
+        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
+        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
+        res.header(HeaderNames.CONTENT_TYPE, binary.contentType());
         if (binary.contentLength() >= 0) {
             res.header(HeaderNames.CONTENT_LENGTH, Long.toString(binary.contentLength()));
         }
@@ -436,9 +423,9 @@ public final class ProxyHandler implements Handler {
         EventStream events = streaming.events();
         res.status(Status.create(streaming.status()));
         streaming.headers().forEach((n, v) -> header(res, n, v));
-        ex.responseHeaders().forEach((n, v) -> header(res, n, v));
-        res.header(HeaderValues.createCached(REQUEST_ID, ex.requestId()));
-        res.header(EVENT_STREAM);
+        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
+        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         boolean completed = false;
         boolean disconnected = false;
@@ -566,8 +553,8 @@ public final class ProxyHandler implements Handler {
         if (e.retryAfter().isPresent() && !e.headers().contains("retry-after") && !extra.contains("retry-after")) {
             res.header("retry-after", Long.toString(Math.max(1, e.retryAfter().get().toSeconds())));
         }
-        res.header(HeaderValues.createCached(REQUEST_ID, requestId));
-        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.header(HeaderValues.create(REQUEST_ID, requestId));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
         try {
             res.send(ErrorRenderer.render(e, anthropic));
         } catch (UncheckedIOException ignored) {

@@ -28,6 +28,8 @@ final class Http1Connection {
     static final long NO_DEADLINE = Long.MIN_VALUE;
     private static final int BUFFER = 8192;
     private static final int MAX_HEAD = 64 * 1024;
+    /** Requests up to this size go out in one socket write (one TCP segment for typical chat requests). */
+    private static final int SINGLE_WRITE = 16 * 1024;
 
     private final Http1UpstreamClient client;
     private final Http1UpstreamClient.Route route;
@@ -137,7 +139,7 @@ final class Http1Connection {
      * @param deadline when the whole exchange must be over ({@link System#nanoTime()}), or
      *                 {@link #NO_DEADLINE}
      */
-    UpstreamResponse exchange(RequestHead.Encoded head, byte[] body, long gapNanos, long deadline, String method)
+    UpstreamResponse exchange(byte[] head, byte[] body, long gapNanos, long deadline, String method)
             throws IOException {
         return exchange(head, body, null, gapNanos, deadline, method);
     }
@@ -146,13 +148,13 @@ final class Http1Connection {
      * As above; a non-null {@code streamBody} is written after the head instead of {@code body}
      * (chunked when its length is unknown, which the head then says).
      */
-    UpstreamResponse exchange(RequestHead.Encoded head, byte[] body, StreamBody streamBody, long gapNanos,
-                              long deadline, String method) throws IOException {
+    UpstreamResponse exchange(byte[] head, byte[] body, StreamBody streamBody, long gapNanos, long deadline,
+                              String method) throws IOException {
         received = false;
         this.gapNanos = gapNanos;
         this.deadline = deadline;
-        out.write(head.bytes(), 0, head.length()); // with the body when it fits one write
         if (streamBody != null) {
+            out.write(head);
             if (streamBody.length() >= 0) {
                 streamBody.writeTo(out);
             } else {
@@ -160,7 +162,12 @@ final class Http1Connection {
                 streamBody.writeTo(chunked);
                 chunked.finish();
             }
-        } else if (!head.withBody()) {
+        } else if (head.length + body.length <= SINGLE_WRITE) {
+            byte[] all = Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, all, head.length, body.length);
+            out.write(all);
+        } else {
+            out.write(head);
             out.write(body);
         }
         out.flush();

@@ -174,7 +174,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         // a stream's timeout bounds each read; any other exchange's bounds the whole of it
         long gap = request.stream() ? timeout : 0;
         long deadline = request.stream() || timeout == 0 ? Http1Connection.NO_DEADLINE : System.nanoTime() + timeout;
-        RequestHead.Encoded head;
+        byte[] head;
         try {
             head = RequestHead.encode(request, endpoint);
         } catch (IllegalArgumentException e) {

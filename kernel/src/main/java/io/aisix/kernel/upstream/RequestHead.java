@@ -13,16 +13,6 @@ import java.util.Arrays;
  * {@link IllegalArgumentException}.
  */
 final class RequestHead {
-    /** Requests up to this size go out in one socket write (one TCP segment for typical chat requests). */
-    static final int SINGLE_WRITE = 16 * 1024;
-
-    /**
-     * The encoded head in {@code bytes[0, length)}; when {@code withBody}, the request's whole body
-     * follows it there, so the exchange writes both at once without copying them together.
-     */
-    record Encoded(byte[] bytes, int length, boolean withBody) {
-    }
-
     /** RFC 9110 token characters: visible ASCII except the delimiters. */
     private static final boolean[] TOKEN = new boolean[128];
 
@@ -32,22 +22,14 @@ final class RequestHead {
         }
     }
 
-    private byte[] buf;
+    private byte[] buf = new byte[512];
     private int len;
 
-    private RequestHead(int capacity) {
-        buf = new byte[capacity];
+    private RequestHead() {
     }
 
-    /**
-     * The request's head, with its body appended when there is no stream body and both fit in
-     * {@link #SINGLE_WRITE} bytes: written straight from the encoding buffer, where a separate
-     * head was copied out of it and then again into one array with the body.
-     */
-    static Encoded encode(UpstreamRequest request, Http1UpstreamClient.Endpoint endpoint) {
-        byte[] body = request.body();
-        boolean small = request.streamBody().isEmpty() && body.length < SINGLE_WRITE;
-        RequestHead h = new RequestHead(512 + (small ? body.length : 0));
+    static byte[] encode(UpstreamRequest request, Http1UpstreamClient.Endpoint endpoint) {
+        RequestHead h = new RequestHead();
         h.token(request.method());
         h.ascii(" ");
         h.ascii(endpoint.target());
@@ -82,13 +64,7 @@ final class RequestHead {
             h.field("content-length", Integer.toString(request.body().length));
         }
         h.ascii("\r\n");
-        int headLength = h.len;
-        if (small && headLength + body.length <= SINGLE_WRITE) {
-            h.room(body.length);
-            System.arraycopy(body, 0, h.buf, headLength, body.length);
-            return new Encoded(h.buf, headLength + body.length, true);
-        }
-        return new Encoded(h.buf, headLength, false);
+        return Arrays.copyOf(h.buf, h.len);
     }
 
     private void field(String name, String value) {

@@ -195,16 +195,6 @@ public final class Headers {
             return this;
         }
 
-        /**
-         * Visits every field collected so far in order, as {@code build().forEach} would without
-         * copying them first; {@code visitor} must not change this builder.
-         */
-        public void forEach(BiConsumer<String, String> visitor) {
-            for (int i = 0; i < size; i += 2) {
-                visitor.accept(pairs[i], pairs[i + 1]);
-            }
-        }
-
         /** True when nothing was added (or everything was removed). */
         public boolean isEmpty() {
             return size == 0;

@@ -71,17 +71,4 @@ class HeadersTest {
         assertEquals(List.of("2"), Headers.of("a", "1", "a", "2", "b", "3").all("a").subList(1, 2));
         assertThrows(IllegalArgumentException.class, () -> Headers.of("a"));
     }
-
-    @Test
-    void aBuilderVisitsWhatItHoldsAsItsBuiltHeadersWould() {
-        Headers.Builder b = Headers.builder().add("X-A", "1").add("b", "2").add("x-a", "3").set("c", "4").remove("b");
-        List<String> visited = new ArrayList<>();
-        b.forEach((n, v) -> visited.add(n + "=" + v));
-        List<String> built = new ArrayList<>();
-        b.build().forEach((n, v) -> built.add(n + "=" + v));
-        assertEquals(List.of("x-a=1", "x-a=3", "c=4"), visited);
-        assertEquals(built, visited);
-        Headers.builder().forEach((n, v) -> visited.add("none"));
-        assertEquals(3, visited.size());
-    }
 }
