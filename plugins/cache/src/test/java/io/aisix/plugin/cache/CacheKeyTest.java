@@ -96,6 +96,19 @@ class CacheKeyTest {
     }
 
     @Test
+    void theDigestIsTheTextKeysSha256() throws Exception {
+        ObjectNode b = body("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.3}");
+        CacheKey.Digest d = CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b);
+        String text = CacheKey.of("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b);
+        assertEquals(text, d.text());
+        assertEquals(d, CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b.deepCopy()));
+        assertEquals(d.hashCode(), CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b).hashCode());
+        assertNotEquals(d, CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k2"), b));
+        assertEquals("aisix:cache:" + "0".repeat(15) + "1" + "f".repeat(16) + "8000000000000000" + "7" + "f".repeat(15),
+                new CacheKey.Digest(1, -1, Long.MIN_VALUE, Long.MAX_VALUE).text());
+    }
+
+    @Test
     void theKeyFormatIsPinnedBecauseGatewaysShareEntriesThroughRedis() throws Exception {
         // sha256 of ["aisix-cache-v1","CHAT_COMPLETIONS","m1","p1",0,null,{"max_tokens":64,"messages":
         // [{"content":"hi ä","role":"user"}],"n":12345678901234567890,"temperature":0.5,"top_p":1}] (UTF-8),
