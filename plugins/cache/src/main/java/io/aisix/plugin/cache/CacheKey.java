@@ -173,6 +173,16 @@ final class CacheKey {
         if (n.isIntegralNumber()) {
             return n.bigIntegerValue().toString();
         }
+        if (n.isDouble()) {
+            // A double's decimal value is that of Double.toString (BigDecimal.valueOf reads it), which
+            // is already plain and without trailing zeros unless it ends in ".0" or has an exponent:
+            // then it is the answer, without a BigDecimal stripped and printed per request.
+            double v = n.doubleValue();
+            String text = Double.toString(v);
+            if (Double.isFinite(v) && text.indexOf('E') < 0 && !text.endsWith(".0")) {
+                return text;
+            }
+        }
         BigDecimal d = n.decimalValue().stripTrailingZeros();
         if (d.scale() <= 0) {
             return d.toBigIntegerExact().toString();
