@@ -175,7 +175,7 @@ public final class Gateway implements AutoCloseable {
         upstream.warmUp();
         if (config.proxy().warmUp()) {
             warmUp = StreamWarmUp.start(config, endpoints, base -> ShadowChain.build(base, config, plugins,
-                    pluginConfigs.byType(), endpoints, options.clock()));
+                    pluginConfigs.byType(), endpoints, options.clock()), lifecycle::inFlight);
         }
         startHeartbeat(options);
     }

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -74,6 +75,13 @@ import java.util.logging.Logger;
  * streams of one event, each on a new connection, {@link #CONCURRENCY} at a time, stopped after
  * {@link #MAX_MILLIS} ms in any case or when the gateway closes; a failure only ends it (logged at
  * FINE). It starts after the listeners are bound, so it never delays {@code /livez}.
+ *
+ * <p>It gives way to callers: while the proxy has a request in flight, its callers send nothing
+ * (they look again every {@link #GIVE_WAY_MILLIS} ms; what they already sent completes). With the
+ * gateway on one core, a burst of callers during the warm-up otherwise shared that core, and the
+ * virtual threads' carrier, with it (benchmarks/README.md, "Stream start: the cold burst"). The
+ * deadline still counts, so under steady traffic it ends by {@link #MAX_MILLIS} having done less:
+ * that traffic compiles the same code.
  */
 public final class StreamWarmUp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StreamWarmUp.class.getName());
@@ -101,6 +109,8 @@ public final class StreamWarmUp implements AutoCloseable {
     static final int LONG_EVENTS = 64;
     static final int CONCURRENCY = 4;
     static final long MAX_MILLIS = 30_000;
+    /** How often a paused caller looks whether the proxy's requests have ended. */
+    static final long GIVE_WAY_MILLIS = 5;
     private static final String PATH = "/v1/chat/completions";
     /** The private server's upstream route: the shadow's provider key has {@code <server>/upstream/v1} as its base. */
     private static final String UPSTREAM = "/upstream/v1";
@@ -164,6 +174,9 @@ public final class StreamWarmUp implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger chained = new AtomicInteger();
     private final Shadows shadows;
+    /** The proxy's requests in flight (streams included): the warm-up sends nothing while above 0. */
+    private final IntSupplier callers;
+    private final AtomicInteger pauses = new AtomicInteger();
     /** The shadow the requests run through; set to null (the rest without it) when one failed through it. */
     private volatile Shadow shadow;
     private Shadow built; // what close releases; written and read on the warm-up thread only
@@ -183,15 +196,17 @@ public final class StreamWarmUp implements AutoCloseable {
      * @param rounds    requests to run ({@link #ROUNDS} in the gateway)
      * @param shortRounds short streams to run after them, each on a new connection ({@link #SHORT_ROUNDS})
      * @param shadows   builds the chain the requests run through; null: the private server answers them itself
+     * @param callers   the proxy's requests in flight; the warm-up waits while there are any
      */
     StreamWarmUp(GatewayConfig.Upstream upstream, RequestValidator validator, Endpoint endpoint, int rounds,
-                 int shortRounds, Shadows shadows) {
+                 int shortRounds, Shadows shadows, IntSupplier callers) {
         this.upstream = upstream;
         this.validator = validator;
         this.endpoint = endpoint;
         this.rounds = rounds;
         this.shortRounds = shortRounds;
         this.shadows = shadows;
+        this.callers = callers;
     }
 
     /**
@@ -199,10 +214,12 @@ public final class StreamWarmUp implements AutoCloseable {
      * returns null when the chat completions endpoint is not routed: there is nothing to warm.
      *
      * @param shadows builds the gateway's chain on private state for the requests to run through
+     * @param callers the proxy's requests in flight ({@link Lifecycle#inFlight()}): it gives way to them
      */
-    public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows) {
+    public static StreamWarmUp start(GatewayConfig config, EndpointRouter endpoints, Shadows shadows,
+                                     IntSupplier callers) {
         StreamWarmUp w = new StreamWarmUp(config.upstream(), new RequestValidator(config.proxy().maxJsonDepth(),
-                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, SHORT_ROUNDS, shadows);
+                config.proxy().maxJsonNumberLength()), endpoints.route(PATH), ROUNDS, SHORT_ROUNDS, shadows, callers);
         if (w.endpoint == null) {
             return null;
         }
@@ -266,6 +283,11 @@ public final class StreamWarmUp implements AutoCloseable {
         return callerConnections.size();
     }
 
+    /** How many times one of its callers waited {@link #GIVE_WAY_MILLIS} ms for the proxy's requests. */
+    int pauses() {
+        return pauses.get();
+    }
+
     /** Waits for the warm-up to end; true once it has. */
     public boolean await(long millis) throws InterruptedException {
         Thread t = thread;
@@ -311,7 +333,8 @@ public final class StreamWarmUp implements AutoCloseable {
             LOG.fine(() -> "warm-up done: " + streams.get() + " streams, " + whole.get() + " whole answers, "
                     + refused.get() + " refused, " + events.get() + " events, " + chained.get() + " through "
                     + filters + ", " + shortStreams.get()
-                    + " of the streams short");
+                    + " of the streams short, " + pauses.get() + " pauses of " + GIVE_WAY_MILLIS
+                    + " ms for callers");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -327,7 +350,7 @@ public final class StreamWarmUp implements AutoCloseable {
         for (int i = 0; i < CONCURRENCY; i++) {
             threads.add(caller("aisix-warm-up-" + i, () -> {
                 int n;
-                while (going(deadline) && (n = next.getAndIncrement()) < count) {
+                while (giveWay(deadline) && (n = next.getAndIncrement()) < count) {
                     each.accept(n);
                 }
             }));
@@ -337,6 +360,20 @@ public final class StreamWarmUp implements AutoCloseable {
 
     private boolean going(long deadline) {
         return !stopped && System.nanoTime() < deadline;
+    }
+
+    /** Waits while the proxy has requests in flight; then whether to go on ({@link #going}). */
+    private boolean giveWay(long deadline) {
+        while (going(deadline) && callers.getAsInt() > 0) {
+            pauses.incrementAndGet();
+            try {
+                Thread.sleep(GIVE_WAY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return going(deadline);
     }
 
     /** A virtual thread sending warm-up requests; a failure other than the shadow's ends the warm-up. */

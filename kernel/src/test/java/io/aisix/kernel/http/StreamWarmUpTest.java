@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.kernel.config.GatewayConfig;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The stream warm-up runs its rounds through the real classes on loopback, ends by itself, and can be stopped. */
@@ -19,9 +21,13 @@ class StreamWarmUpTest {
     }
 
     private static StreamWarmUp warmUp(int rounds, int shortRounds, StreamWarmUp.Shadows shadows) {
+        return warmUp(rounds, shortRounds, shadows, () -> 0);
+    }
+
+    private static StreamWarmUp warmUp(int rounds, int shortRounds, StreamWarmUp.Shadows shadows, IntSupplier callers) {
         GatewayConfig defaults = GatewayConfig.defaults();
         return new StreamWarmUp(defaults.upstream(), new RequestValidator(128, 1000),
-                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, shortRounds, shadows);
+                new EndpointRouter(List.of()).route("/v1/chat/completions"), rounds, shortRounds, shadows, callers);
     }
 
     private static boolean warmUpThreadsAlive() {
@@ -121,6 +127,24 @@ class StreamWarmUpTest {
         assertTrue(failed >= 1 && failed <= StreamWarmUp.CONCURRENCY, "only those in flight failed: " + failed);
         assertEquals(failed, w.chained(), "the failed ones went through the shadow, the rest did not");
         assertEquals(1, closed.get(), "closed once, at the end");
+    }
+
+    @Test
+    void itSendsNothingWhileTheProxyHasRequestsInFlightAndGoesOnAfter() throws Exception {
+        AtomicInteger inFlight = new AtomicInteger(1);
+        StreamWarmUp w = warmUp(8, 4, null, inFlight::get);
+        w.start();
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (w.pauses() < 4 * StreamWarmUp.CONCURRENCY) {
+            assertTrue(System.nanoTime() < until, "its callers wait: " + w.pauses());
+            Thread.sleep(5);
+        }
+        assertEquals(0, w.streams() + w.wholeAnswers(), "nothing sent while a caller's request is in flight");
+        assertEquals(0, w.connections(), "not even a connection");
+        inFlight.set(0);
+        assertTrue(w.await(120_000), "it goes on and ends by itself");
+        assertEquals(12, w.streams() + w.wholeAnswers(), "every request, the short streams included");
+        assertTrue(!warmUpThreadsAlive(), "no thread left behind");
     }
 
     @Test
