@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The response cache's exact-match key ({@link CacheKey#of}): canonical JSON of the parsed request
- * (keys sorted, numbers normalised) streamed into SHA-256, for chat bodies of about 1 KiB and
+ * The response cache's exact-match key ({@link CacheKey#digest}, the memory backend's key; Redis
+ * takes its text): canonical JSON of the parsed request (keys sorted, numbers normalised) streamed
+ * into SHA-256, for chat bodies of about 1 KiB and
  * 32 KiB (a short and a long conversation). This class sits in the cache plugin's package to
  * reach the package-private key function the filter calls.
  *
@@ -60,7 +61,7 @@ public class CacheKeyBenchmark {
     }
 
     @Benchmark
-    public String key() {
-        return CacheKey.of("CHAT_COMPLETIONS", "bench", policy, Optional.of("k-bench"), body);
+    public CacheKey.Digest key() {
+        return CacheKey.digest("CHAT_COMPLETIONS", "bench", policy, Optional.of("k-bench"), body);
     }
 }

@@ -27,6 +27,10 @@ sealed interface CacheEntry {
     Optional<Usage> usage();
 
     record Full(byte[] body, Optional<Usage> usage) implements CacheEntry {
+        /** The length of {@link #encode}'s record of this entry, without building it. */
+        int encodedSize() {
+            return HEAD_BYTES + 4 + body.length;
+        }
     }
 
     record Stream(List<SseEvent> events, Optional<Usage> usage) implements CacheEntry {

@@ -86,7 +86,7 @@ final class CacheFilter implements Filter {
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         // per endpoint, not per family: /v1/messages may store an Anthropic upstream's own answer
-        String key = CacheKey.of(exchange.endpoint().name(), alias, policy, caller.map(CallerKey::id), body);
+        CacheKey.Digest key = CacheKey.digest(exchange.endpoint().name(), alias, policy, caller.map(CallerKey::id), body);
 
         if (!noCache) {
             Optional<CacheEntry> entry = read(backend, key);
@@ -140,10 +140,13 @@ final class CacheFilter implements Filter {
         metrics.increment(METRIC, "policy", policy.name(), "outcome", outcome);
     }
 
-    private static Optional<CacheEntry> read(CacheBackend backend, String key) {
+    private static Optional<CacheEntry> read(CacheBackend backend, CacheKey.Digest key) {
         Optional<byte[]> raw;
         try {
-            raw = backend.get(key);
+            if (backend instanceof MemoryCacheBackend memory) {
+                return memory.entry(key); // the entry itself, not its bytes decoded (a copy of the answer per hit)
+            }
+            raw = backend.get(key.text());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cache backend " + backend.id() + " failed a read; treated as a miss", e);
             return Optional.empty();
@@ -166,9 +169,13 @@ final class CacheFilter implements Filter {
         return Response.stream(EventStream.of(events));
     }
 
-    private static void write(CacheBackend backend, String key, CacheEntry entry, Duration ttl) {
+    private static void write(CacheBackend backend, CacheKey.Digest key, CacheEntry entry, Duration ttl) {
         try {
-            backend.put(key, CacheEntry.encode(entry), ttl);
+            if (backend instanceof MemoryCacheBackend memory) {
+                memory.putEntry(key, entry, ttl); // no encoded copy of a complete answer per write
+            } else {
+                backend.put(key.text(), CacheEntry.encode(entry), ttl);
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cache backend " + backend.id() + " failed a write; entry dropped", e);
         }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
@@ -38,7 +39,38 @@ final class CacheKey {
     private CacheKey() {
     }
 
+    /** The key as backends see it: {@code aisix:cache:} and the digest in lower-case hex. */
     static String of(String endpoint, String alias, CachePolicy policy, Optional<String> callerId, ObjectNode body) {
+        return digest(endpoint, alias, policy, callerId, body).text();
+    }
+
+    /**
+     * The key's SHA-256 as four longs: the memory backend's map key. It needs no hex text (64
+     * characters formatted, then copied behind the prefix, per request) and holds 40 bytes where
+     * the text held ~120 for as long as the entry lives.
+     */
+    record Digest(long a, long b, long c, long d) {
+        static final int TEXT_LENGTH = PREFIX.length() + 64;
+
+        /** {@code aisix:cache:<hex>}, the key of the backends that take text (Redis). */
+        String text() {
+            HexFormat hex = HexFormat.of();
+            return PREFIX + hex.toHexDigits(a) + hex.toHexDigits(b) + hex.toHexDigits(c) + hex.toHexDigits(d);
+        }
+
+        @Override
+        public int hashCode() {
+            return (int) a; // SHA-256 bits are uniform; the record's default would mix all four longs
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Digest k && k.a == a && k.b == b && k.c == c && k.d == d;
+        }
+    }
+
+    static Digest digest(String endpoint, String alias, CachePolicy policy, Optional<String> callerId,
+                         ObjectNode body) {
         MessageDigest digest = Digests.sha256();
         try (JsonGenerator g = FACTORY.createGenerator(new DigestSink(digest))) {
             g.writeStartArray();
@@ -57,7 +89,8 @@ final class CacheKey {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return PREFIX + HexFormat.of().formatHex(digest.digest());
+        ByteBuffer sum = ByteBuffer.wrap(digest.digest());
+        return new Digest(sum.getLong(), sum.getLong(), sum.getLong(), sum.getLong());
     }
 
     /** The canonical JSON text of a node (tests and diagnostics). */
@@ -139,6 +172,16 @@ final class CacheKey {
     static String number(JsonNode n) {
         if (n.isIntegralNumber()) {
             return n.bigIntegerValue().toString();
+        }
+        if (n.isDouble()) {
+            // A double's decimal value is that of Double.toString (BigDecimal.valueOf reads it), which
+            // is already plain and without trailing zeros unless it ends in ".0" or has an exponent:
+            // then it is the answer, without a BigDecimal stripped and printed per request.
+            double v = n.doubleValue();
+            String text = Double.toString(v);
+            if (Double.isFinite(v) && text.indexOf('E') < 0 && !text.endsWith(".0")) {
+                return text;
+            }
         }
         BigDecimal d = n.decimalValue().stripTrailingZeros();
         if (d.scale() <= 0) {

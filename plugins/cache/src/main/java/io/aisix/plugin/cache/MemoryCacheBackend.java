@@ -24,17 +24,28 @@ import java.util.Optional;
  * answer's entry is ~16 KB against ~1.5 KB for a plain one, and 10,000 of them would not fit the
  * gateway's default heap (bursts of streams ran into full collections).
  *
+ * <p>The cache filter's own entries take a shorter path than {@link #get} and {@link #put}: under
+ * their {@link CacheKey.Digest} instead of its text, and a complete answer as it is instead of its
+ * encoded copy ({@link #entry}, {@link #putEntry}). Both weigh what their text and bytes would.
+ *
  * <p>Expiry follows the gateway clock ({@link PluginContext#clock()}), so a test can step time
  * instead of sleeping; with the system clock it uses the monotonic ticker.
  */
 public final class MemoryCacheBackend implements CacheBackend {
-    /** What a key and entry cost beyond their bytes: the key's String, the entry and Caffeine's node. */
+    /** What a key and entry cost beyond their bytes: the key's object, the entry and Caffeine's node. */
     private static final int ENTRY_OVERHEAD = 160;
 
-    private volatile Cache<String, Stored> cache;
+    /** Keys: the SPI's text keys, and the cache filter's {@link CacheKey.Digest}s ({@link #putEntry}). */
+    private volatile Cache<Object, Stored> cache;
 
-    /** A value and its time to live. */
-    private record Stored(byte[] value, long ttlNanos) {
+    /**
+     * A value and its time to live: bytes (always under a text key, {@link #put}), or the cache
+     * filter's complete answer itself (only under a digest key, {@link #putEntry}).
+     */
+    private record Stored(byte[] value, CacheEntry.Full entry, long ttlNanos) {
+        int size() {
+            return value != null ? value.length : entry.encodedSize();
+        }
     }
 
     @Override
@@ -50,7 +61,7 @@ public final class MemoryCacheBackend implements CacheBackend {
         long minWeight = Math.max(1, maxBytes / maxEntries);
         cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((String key, Stored value) ->
+                .weigher((Object key, Stored value) ->
                         (int) Math.min(Integer.MAX_VALUE, Math.max(minWeight, weight(key, value))))
                 // Eviction bookkeeping runs on the writing thread (a request's virtual thread, after
                 // its answer went out) instead of being handed to the common pool: the hand-off
@@ -58,19 +69,19 @@ public final class MemoryCacheBackend implements CacheBackend {
                 // CPU than the bookkeeping itself.
                 .executor(Runnable::run)
                 .ticker(ticker(context.clock()))
-                .expireAfter(new Expiry<String, Stored>() {
+                .expireAfter(new Expiry<Object, Stored>() {
                     @Override
-                    public long expireAfterCreate(String key, Stored value, long currentTime) {
+                    public long expireAfterCreate(Object key, Stored value, long currentTime) {
                         return value.ttlNanos();
                     }
 
                     @Override
-                    public long expireAfterUpdate(String key, Stored value, long currentTime, long currentDuration) {
+                    public long expireAfterUpdate(Object key, Stored value, long currentTime, long currentDuration) {
                         return value.ttlNanos();
                     }
 
                     @Override
-                    public long expireAfterRead(String key, Stored value, long currentTime, long currentDuration) {
+                    public long expireAfterRead(Object key, Stored value, long currentTime, long currentDuration) {
                         return currentDuration;
                     }
                 })
@@ -78,8 +89,10 @@ public final class MemoryCacheBackend implements CacheBackend {
         return true;
     }
 
-    private static long weight(String key, Stored value) {
-        return (long) value.value().length + 2L * key.length() + ENTRY_OVERHEAD;
+    /** A digest key weighs what its text would: the bounds do not depend on the key's form. */
+    private static long weight(Object key, Stored value) {
+        int keyChars = key instanceof String text ? text.length() : CacheKey.Digest.TEXT_LENGTH;
+        return (long) value.size() + 2L * keyChars + ENTRY_OVERHEAD;
     }
 
     static Ticker ticker(Clock clock) {
@@ -94,7 +107,7 @@ public final class MemoryCacheBackend implements CacheBackend {
 
     @Override
     public Optional<byte[]> get(String key) {
-        Cache<String, Stored> c = cache;
+        Cache<Object, Stored> c = cache;
         if (c == null) {
             return Optional.empty();
         }
@@ -104,15 +117,51 @@ public final class MemoryCacheBackend implements CacheBackend {
 
     @Override
     public void put(String key, byte[] value, Duration ttl) {
-        Cache<String, Stored> c = cache;
+        store(key, new Stored(value, null, ttl.toNanos()), ttl);
+    }
+
+    /**
+     * The cache filter's read: the entry under {@code key}, as {@link CacheEntry#decode} would give
+     * it from {@link #get}'s bytes, but without encoding and decoding an entry that
+     * {@link #putEntry} stored (its body is shared, not copied: an answer's body is never changed
+     * once it is a {@link io.aisix.spi.Response}).
+     */
+    Optional<CacheEntry> entry(CacheKey.Digest key) {
+        Cache<Object, Stored> c = cache;
+        if (c == null) {
+            return Optional.empty();
+        }
+        Stored s = c.getIfPresent(key);
+        if (s == null) {
+            return Optional.empty();
+        }
+        return s.entry() != null ? Optional.of(s.entry()) : CacheEntry.decode(s.value());
+    }
+
+    /**
+     * The cache filter's write: a complete answer stored as it is, weighed as its
+     * {@link CacheEntry#encode}d bytes (what {@link #put} of them would weigh), so the bounds hold
+     * alike; the encoded copy it saves was a second array of the answer's size per write. A
+     * stream's events are stored encoded, as before: as objects they would take several times
+     * their bytes (two strings and an event per chunk).
+     */
+    void putEntry(CacheKey.Digest key, CacheEntry entry, Duration ttl) {
+        Stored value = entry instanceof CacheEntry.Full full
+                ? new Stored(null, full, ttl.toNanos())
+                : new Stored(CacheEntry.encode(entry), null, ttl.toNanos());
+        store(key, value, ttl);
+    }
+
+    private void store(Object key, Stored value, Duration ttl) {
+        Cache<Object, Stored> c = cache;
         if (c != null && !ttl.isNegative() && !ttl.isZero()) {
-            c.put(key, new Stored(value, ttl.toNanos()));
+            c.put(key, value);
         }
     }
 
     /** Entries currently held (after pending evictions ran); for tests. */
     long size() {
-        Cache<String, Stored> c = cache;
+        Cache<Object, Stored> c = cache;
         if (c == null) {
             return 0;
         }
@@ -122,7 +171,7 @@ public final class MemoryCacheBackend implements CacheBackend {
 
     @Override
     public void stop() {
-        Cache<String, Stored> c = cache;
+        Cache<Object, Stored> c = cache;
         if (c != null) {
             c.invalidateAll();
         }

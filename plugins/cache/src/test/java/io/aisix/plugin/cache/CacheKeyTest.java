@@ -7,10 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -93,6 +97,41 @@ class CacheKeyTest {
         assertNotEquals(key(SHARED, null, json), key(new CachePolicy("p1", "p", true, "memory", 60, "all", "shared", 1),
                 null, json));
         assertNotEquals(key(SHARED, null, json), CacheKey.of("CHAT_COMPLETIONS", "m2", SHARED, Optional.empty(), body(json)));
+    }
+
+    @Test
+    void doublesPrintAsTheirBigDecimalValueStrippedOfTrailingZeros() {
+        Random random = new Random(21);
+        List<Double> values = new ArrayList<>(List.of(0.0, -0.0, 1.0, -1.0, 0.2, 1e7, 1.5e-7, 123456789.125,
+                Double.MIN_VALUE, Double.MAX_VALUE));
+        for (int i = 0; i < 200_000; i++) {
+            values.add(switch (i % 4) {
+                case 0 -> Double.longBitsToDouble(random.nextLong());
+                case 1 -> random.nextInt(2_000) / 100.0 - 10;
+                case 2 -> random.nextDouble() * Math.pow(10, random.nextInt(40) - 20);
+                default -> (double) random.nextInt(1_000_000) * (random.nextBoolean() ? 1 : -1);
+            });
+        }
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                BigDecimal d = BigDecimal.valueOf(v).stripTrailingZeros();
+                String expected = d.scale() <= 0 ? d.toBigIntegerExact().toString() : d.toPlainString();
+                assertEquals(expected, CacheKey.number(DoubleNode.valueOf(v)), "" + v);
+            }
+        }
+    }
+
+    @Test
+    void theDigestIsTheTextKeysSha256() throws Exception {
+        ObjectNode b = body("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.3}");
+        CacheKey.Digest d = CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b);
+        String text = CacheKey.of("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b);
+        assertEquals(text, d.text());
+        assertEquals(d, CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b.deepCopy()));
+        assertEquals(d.hashCode(), CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k1"), b).hashCode());
+        assertNotEquals(d, CacheKey.digest("CHAT_COMPLETIONS", "m1", PER_KEY, Optional.of("k2"), b));
+        assertEquals("aisix:cache:" + "0".repeat(15) + "1" + "f".repeat(16) + "8000000000000000" + "7" + "f".repeat(15),
+                new CacheKey.Digest(1, -1, Long.MIN_VALUE, Long.MAX_VALUE).text());
     }
 
     @Test
