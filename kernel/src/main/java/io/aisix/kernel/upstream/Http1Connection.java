@@ -78,6 +78,11 @@ final class Http1Connection {
         return received;
     }
 
+    /** Whether it was closed (by its reader, the watchdog or a failure); it is never reused then. */
+    boolean isClosed() {
+        return socket.isClosed();
+    }
+
     void close() {
         try {
             socket.close();

@@ -286,7 +286,13 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
 
     /** Puts a connection whose answer was read to the end back into the pool (or closes it). */
     void release(Http1Connection connection) {
-        if (closed || idleCount.incrementAndGet() > MAX_IDLE_CONNECTIONS) {
+        // closed already: the watchdog may close a connection whose last read it saw overdue
+        // just as that read returned, and the reader then finds its answer complete
+        if (closed || connection.isClosed()) {
+            connection.close();
+            return;
+        }
+        if (idleCount.incrementAndGet() > MAX_IDLE_CONNECTIONS) {
             idleCount.decrementAndGet();
             connection.close();
             return;

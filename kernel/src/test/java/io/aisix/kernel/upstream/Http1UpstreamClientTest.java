@@ -340,6 +340,20 @@ class Http1UpstreamClientTest {
     }
 
     @Test
+    void aConnectionClosedBeforeItsReleaseNeverReachesThePool() throws Exception {
+        // what the watchdog does to a read it saw overdue as that read returned with the answer's end
+        try (Socket tcp = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+            Http1Connection c = new Http1Connection(client,
+                    new Http1UpstreamClient.Route("127.0.0.1", server.getLocalPort(), null, false, null), tcp, tcp);
+            c.close();
+            client.release(c);
+        }
+        assertEquals(0, client.idleConnections());
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(2, connections.get(), "the closed one and a new one");
+    }
+
+    @Test
     void anUpstreamStillSendingAfterTheCloseLosesItsConnection() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
         AtomicInteger sentAfterClose = new AtomicInteger();
