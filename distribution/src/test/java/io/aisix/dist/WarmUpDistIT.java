@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.aisix.testkit.MockUpstream;
+import io.aisix.testkit.Script;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -23,17 +26,19 @@ import org.junit.jupiter.api.io.TempDir;
  * from {@code plugins/}, each in its own class loader: every request of it runs through the
  * plugins' chain (its FINE summary line says how many, through which filters), and nothing else of
  * it shows: no other log line (no access-log line, warning or error), no metric series.
+ * While a caller's request is in flight it sends nothing (it gives way), and goes on after.
  */
 @Timeout(180)
 class WarmUpDistIT {
     private static final Pattern DONE = Pattern.compile("warm-up done: (\\d+) streams, (\\d+) whole answers, "
-            + "(\\d+) refused, \\d+ events, (\\d+) through \\[(.*)], (\\d+) of the streams short");
+            + "(\\d+) refused, \\d+ events, (\\d+) through \\[(.*)], (\\d+) of the streams short, "
+            + "(\\d+) pauses");
 
     @TempDir
     Path dir;
 
-    @Test
-    void runsThroughThePluginsChainFromTheirFoldersAndShowsNothingElse() throws Exception {
+    /** A copy of the installation whose warm-up logs its FINE summary, started on the embedded store. */
+    private InstalledGateway start() throws Exception {
         Path home = dir.resolve("home");
         InstalledGateway.Exit copy = InstalledGateway.exec(dir, Duration.ofSeconds(60), "cp", "-a",
                 InstalledGateway.home().toString(), home.toString());
@@ -43,17 +48,28 @@ class WarmUpDistIT {
         Files.writeString(home.resolve("conf/logging.properties"), "\nio.aisix.level=INFO\n"
                 + "io.aisix.kernel.http.StreamWarmUp.level=FINE\n", StandardOpenOption.APPEND);
         Path run = Files.createDirectories(dir.resolve("run"));
-        try (InstalledGateway gw = InstalledGateway.start(home, run, """
+        return InstalledGateway.start(home, run, """
                 proxy: { addr: 127.0.0.1:0 }
                 admin: { addr: 127.0.0.1:0 }
                 store: { data_dir: ./data }
                 logging: { level: debug }
-                """, Map.of(), null)) {
-            InstalledGateway.eventually("the warm-up's summary", Duration.ofSeconds(120),
-                    () -> DONE.matcher(gw.stdout() + gw.stderr()).find());
+                """, Map.of(), null);
+    }
+
+    /** The warm-up's summary line, once it has ended. */
+    private static Matcher summary(InstalledGateway gw) {
+        InstalledGateway.eventually("the warm-up's summary", Duration.ofSeconds(120),
+                () -> DONE.matcher(gw.stdout() + gw.stderr()).find());
+        Matcher m = DONE.matcher(gw.stdout() + gw.stderr());
+        assertTrue(m.find());
+        return m;
+    }
+
+    @Test
+    void runsThroughThePluginsChainFromTheirFoldersAndShowsNothingElse() throws Exception {
+        try (InstalledGateway gw = start()) {
+            Matcher m = summary(gw);
             String output = gw.stdout() + gw.stderr();
-            Matcher m = DONE.matcher(output);
-            assertTrue(m.find(), output);
             int requests = Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3));
             assertTrue(requests > 64, output);
             assertEquals(requests, Integer.parseInt(m.group(4)), "every request through the plugins' chain: " + output);
@@ -86,6 +102,27 @@ class WarmUpDistIT {
                         () -> (gw.stdout() + gw.stderr()).contains(" aisix.access:")
                                 && gw.get("admin", "/metrics").body().contains("aisix_requests_total{"));
             }
+        }
+    }
+
+    @Test
+    void givesWayWhileACallersStreamIsInFlight() throws Exception {
+        try (InstalledGateway gw = start(); MockUpstream mock = MockUpstream.start()) {
+            gw.serveOpenAiModel("m", mock.openAiBase(), "sk-warm-up-dist-caller-0123");
+            mock.enqueue(Script.reply("held open after its first event").pauseAfter(1));
+            CompletableFuture<HttpResponse<String>> stream = CompletableFuture.supplyAsync(() -> gw.proxy("POST",
+                    "/v1/chat/completions", "sk-warm-up-dist-caller-0123",
+                    "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+            assertTrue(mock.awaitPaused(1, Duration.ofSeconds(30)), "the caller's stream is open");
+            assertFalse(DONE.matcher(gw.stdout() + gw.stderr()).find(), "still warming up while the stream is open");
+            Thread.sleep(500); // its callers look every 5 ms while the stream stays open
+            mock.resume();
+            HttpResponse<String> r = stream.get(30, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("[DONE]"), r.body());
+            Matcher m = summary(gw);
+            assertTrue(Integer.parseInt(m.group(7)) > 0, "its callers paused for the stream: " + m.group());
+            assertTrue(Integer.parseInt(m.group(6)) > 0, "and went on to the short streams after it: " + m.group());
         }
     }
 }
