@@ -1,28 +1,54 @@
 package io.aisix.providerkit;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
+import io.aisix.support.json.JsonSkip;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One streaming pass over an OpenAI-shaped JSON object (a chunk or a whole answer) that finds
- * what the gateway needs without building a tree: where the top-level {@code model} value sits,
- * whether {@code choices} is empty, whether any choice has a {@code finish_reason}, the
- * {@code usage} object (the only part materialised) and a top-level {@code error}. Large arrays
- * (embeddings) are skipped token by token.
+ * One pass over an OpenAI-shaped JSON object (a chunk or a whole answer) that finds what the
+ * gateway needs without building a tree: where the top-level {@code model} value sits, whether
+ * {@code choices} is empty, whether any choice has a {@code finish_reason}, the {@code usage}
+ * object (the only part materialised, by Jackson, from its slice of the input) and a top-level
+ * {@code error}.
+ *
+ * <p>The pass is {@link JsonSkip}'s byte-level lexing rather than Jackson's tokeniser: Jackson
+ * decodes every field name and tracks every token, which was the largest block of the gateway's
+ * own CPU time per request. It still validates the whole object and refuses what Jackson 2.23
+ * refuses ({@code JsonSkip} lists the rules; {@code OpenAiScanDifferentialTest} holds the two side
+ * by side): nothing malformed is relayed. As with Jackson asked for tokens up to the object's end,
+ * what follows the object is not read. Field names are compared as Jackson decodes them, so a
+ * {@code model} whose letters are escapes is {@code model} too. Where the outcome differs from
+ * Jackson's it errs on refusing: byte input Jackson would have detected as UTF-16 or UTF-32 (a NUL
+ * among its first four bytes) and a {@code model} value over {@value #MAX_STRING_LENGTH} bytes
+ * (Jackson counts decoded chars, and only at its buffers' boundaries) are refused. Jackson's
+ * symbol-table guard against hash flooding (too many colliding field names) has no counterpart:
+ * no names are hashed here.
+ *
+ * <p>Text input (a stream's chunk) is scanned as its UTF-8 encoding, one vectorised copy for the
+ * usual ASCII chunk; offsets are then mapped back to chars when it was not ASCII, and
+ * {@code usage} is read from the text itself, so a lone surrogate (which the encoding replaces by
+ * {@code ?}) reads as Jackson read it.
  *
  * <p>{@link #rewriteModel} then splices the alias in with two substring copies. This is the hot
  * path of every OpenAI-family stream (one call per chunk).
  */
 public final class OpenAiScan {
+    /** {@code StreamReadConstraints.DEFAULT_MAX_STRING_LEN}, here in bytes as written. */
+    static final int MAX_STRING_LENGTH = 20_000_000;
+    private static final byte[] MODEL = {'m', 'o', 'd', 'e', 'l'};
+    private static final byte[] CHOICES = {'c', 'h', 'o', 'i', 'c', 'e', 's'};
+    private static final byte[] USAGE = {'u', 's', 'a', 'g', 'e'};
+    private static final byte[] ERROR = {'e', 'r', 'r', 'o', 'r'};
+    private static final byte[] FINISH_REASON = "finish_reason".getBytes(StandardCharsets.US_ASCII);
+
     private int objectStart = -1;
     private int modelStart = -1;
     private int modelEnd = -1;
+    private int usageStart = -1;
+    private int usageEnd = -1;
     private boolean hasChoices;
     private int choiceCount;
     private boolean finished;
@@ -38,11 +64,24 @@ public final class OpenAiScan {
      * @throws GatewayException {@code UPSTREAM_ERROR} when it is not a JSON object
      */
     public static OpenAiScan scan(String json) {
-        try (JsonParser p = ProviderJson.FACTORY.createParser(json)) {
-            return scan(p, false);
-        } catch (IOException e) {
-            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON", e);
+        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+        OpenAiScan s = new OpenAiScan();
+        s.scan(utf8, 0, true);
+        if (utf8.length != json.length()) {
+            s.objectStart = charIndex(json, s.objectStart);
+            s.modelStart = charIndex(json, s.modelStart);
+            s.modelEnd = charIndex(json, s.modelEnd);
+            s.usageStart = charIndex(json, s.usageStart);
+            s.usageEnd = charIndex(json, s.usageEnd);
         }
+        if (s.usageStart >= 0) {
+            try {
+                s.usage = ProviderJson.MAPPER.readTree(json.substring(s.usageStart, s.usageEnd));
+            } catch (IOException e) {
+                throw unreadableJson();
+            }
+        }
+        return s;
     }
 
     /**
@@ -52,82 +91,130 @@ public final class OpenAiScan {
      * @throws GatewayException {@code UPSTREAM_ERROR} when it is not a JSON object
      */
     public static OpenAiScan scan(byte[] json) {
-        try (JsonParser p = ProviderJson.FACTORY.createParser(json)) {
-            return scan(p, true);
-        } catch (IOException e) {
-            throw new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON", e);
-        }
-    }
-
-    /** Offsets are in chars for text input and in bytes for byte input. */
-    private static int offset(JsonLocation l, boolean bytes) {
-        return (int) (bytes ? l.getByteOffset() : l.getCharOffset());
-    }
-
-    private static OpenAiScan scan(JsonParser p, boolean bytes) throws IOException {
         OpenAiScan s = new OpenAiScan();
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-            throw Upstreams.unreadable();
-        }
-        s.objectStart = offset(p.currentTokenLocation(), bytes);
-        JsonToken t;
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken v = p.nextToken();
-            switch (name) {
-                case "model" -> {
-                    if (v == JsonToken.VALUE_STRING) {
-                        s.modelStart = offset(p.currentTokenLocation(), bytes);
-                        p.finishToken();
-                        s.modelEnd = offset(p.currentLocation(), bytes);
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-                case "choices" -> s.choices(p, v);
-                case "usage" -> {
-                    if (v == JsonToken.START_OBJECT) {
-                        s.usage = ProviderJson.MAPPER.readTree(p);
-                    } else {
-                        p.skipChildren();
-                    }
-                }
-                case "error" -> {
-                    s.error = v != JsonToken.VALUE_NULL;
-                    p.skipChildren();
-                }
-                default -> p.skipChildren();
+        // a UTF-8 byte order mark is skipped, as Jackson's encoding detection skips it; offsets stay absolute
+        boolean bom = json.length >= 4 && json[0] == (byte) 0xEF && json[1] == (byte) 0xBB && json[2] == (byte) 0xBF;
+        s.scan(json, bom ? 3 : 0, false);
+        if (s.usageStart >= 0) {
+            try {
+                s.usage = ProviderJson.MAPPER.readTree(json, s.usageStart, s.usageEnd - s.usageStart);
+            } catch (IOException e) {
+                throw unreadableJson();
             }
-        }
-        if (t != JsonToken.END_OBJECT) {
-            throw Upstreams.unreadable();
         }
         return s;
     }
 
-    private void choices(JsonParser p, JsonToken v) throws IOException {
-        if (v != JsonToken.START_ARRAY) {
-            p.skipChildren();
+    private static GatewayException unreadableJson() {
+        return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON");
+    }
+
+    /** The char index in {@code text} of byte {@code offset} of its UTF-8 encoding (-1 stays -1). */
+    private static int charIndex(String text, int offset) {
+        int bytes = 0;
+        int i = 0;
+        while (bytes < offset) {
+            char c = text.charAt(i++);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 3;
+            } else if (Character.isHighSurrogate(c) && i < text.length() && Character.isLowSurrogate(text.charAt(i))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes++; // a lone surrogate encodes as '?'
+            }
+        }
+        return offset < 0 ? offset : i;
+    }
+
+    private void scan(byte[] b, int from, boolean text) {
+        int end = b.length;
+        int i = JsonSkip.ws(b, from, end);
+        if (i >= end || b[i] != '{') {
+            throw Upstreams.unreadable();
+        }
+        objectStart = i;
+        try {
+            members(b, i + 1, end, text);
+        } catch (JsonSkip.MalformedJsonException e) {
+            throw unreadableJson();
+        }
+    }
+
+    /** The top-level object's members, from just past its brace. */
+    private void members(byte[] b, int i, int end, boolean text) {
+        i = JsonSkip.token(b, i, end);
+        if (b[i] == '}') {
             return;
         }
-        hasChoices = true;
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t == null) {
-                throw Upstreams.unreadable();
-            }
-            choiceCount++;
-            if (t != JsonToken.START_OBJECT) {
-                p.skipChildren();
-                continue;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String f = p.currentName();
-                JsonToken fv = p.nextToken();
-                if (f.equals("finish_reason") && fv != JsonToken.VALUE_NULL) {
-                    finished = true;
+        for (;;) {
+            int name = i;
+            int nameEnd = JsonSkip.name(b, i, end, text);
+            int v = JsonSkip.colon(b, nameEnd, end);
+            byte first = b[v];
+            if (first == '"' && JsonSkip.nameEquals(b, name, nameEnd, MODEL)) {
+                i = JsonSkip.string(b, v + 1, end);
+                if (i - v - 2 > MAX_STRING_LENGTH) {
+                    throw JsonSkip.malformed("string longer than " + MAX_STRING_LENGTH + " bytes", v);
                 }
-                p.skipChildren();
+                modelStart = v;
+                modelEnd = i;
+            } else if (first == '[' && JsonSkip.nameEquals(b, name, nameEnd, CHOICES)) {
+                hasChoices = true;
+                i = choices(b, v + 1, end, text);
+            } else if (first == '{' && JsonSkip.nameEquals(b, name, nameEnd, USAGE)) {
+                i = JsonSkip.value(b, v, end, 1, text);
+                usageStart = v;
+                usageEnd = i;
+            } else {
+                i = JsonSkip.value(b, v, end, 1, text);
+                if (JsonSkip.nameEquals(b, name, nameEnd, ERROR)) {
+                    error = first != 'n'; // the value is valid, so 'n' is null
+                }
+            }
+            i = JsonSkip.afterMember(b, i, end, '}');
+            if (i < 0) {
+                return;
+            }
+        }
+    }
+
+    /** The elements of the top-level {@code choices} array, from just past its bracket. */
+    private int choices(byte[] b, int i, int end, boolean text) {
+        i = JsonSkip.token(b, i, end);
+        if (b[i] == ']') {
+            return i + 1;
+        }
+        for (;;) {
+            choiceCount++;
+            i = b[i] == '{' ? choice(b, i + 1, end, text) : JsonSkip.value(b, i, end, 2, text);
+            i = JsonSkip.afterMember(b, i, end, ']');
+            if (i < 0) {
+                return -i;
+            }
+        }
+    }
+
+    /** The members of one choice object, from just past its brace. */
+    private int choice(byte[] b, int i, int end, boolean text) {
+        i = JsonSkip.token(b, i, end);
+        if (b[i] == '}') {
+            return i + 1;
+        }
+        for (;;) {
+            int nameEnd = JsonSkip.name(b, i, end, text);
+            int v = JsonSkip.colon(b, nameEnd, end);
+            if (b[v] != 'n' && JsonSkip.nameEquals(b, i, nameEnd, FINISH_REASON)) {
+                finished = true;
+            }
+            i = JsonSkip.value(b, v, end, 3, text);
+            i = JsonSkip.afterMember(b, i, end, '}');
+            if (i < 0) {
+                return -i;
             }
         }
     }
