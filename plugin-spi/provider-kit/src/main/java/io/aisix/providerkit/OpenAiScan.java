@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aisix.spi.error.ErrorCode;
 import io.aisix.spi.error.GatewayException;
 import io.aisix.support.json.JsonSkip;
+import io.aisix.support.json.JsonTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -11,8 +12,8 @@ import java.nio.charset.StandardCharsets;
  * One pass over an OpenAI-shaped JSON object (a chunk or a whole answer) that finds what the
  * gateway needs without building a tree: where the top-level {@code model} value sits, whether
  * {@code choices} is empty, whether any choice has a {@code finish_reason}, the {@code usage}
- * object (the only part materialised, by Jackson, from its slice of the input) and a top-level
- * {@code error}.
+ * object (the only part materialised, by {@link JsonTree}: the tree Jackson would build) and a
+ * top-level {@code error}.
  *
  * <p>The pass is {@link JsonSkip}'s byte-level lexing rather than Jackson's tokeniser: Jackson
  * decodes every field name and tracks every token, which was the largest block of the gateway's
@@ -22,22 +23,20 @@ import java.nio.charset.StandardCharsets;
  * what follows the object is not read. Field names are compared as Jackson decodes them, so a
  * {@code model} whose letters are escapes is {@code model} too. Where the outcome differs from
  * Jackson's it errs on refusing: byte input Jackson would have detected as UTF-16 or UTF-32 (a NUL
- * among its first four bytes) and a {@code model} value over {@value #MAX_STRING_LENGTH} bytes
+ * among its first four bytes) and a {@code model} value over {@value JsonTree#MAX_STRING_LENGTH} bytes
  * (Jackson counts decoded chars, and only at its buffers' boundaries) are refused. Jackson's
  * symbol-table guard against hash flooding (too many colliding field names) has no counterpart:
  * no names are hashed here.
  *
  * <p>Text input (a stream's chunk) is scanned as its UTF-8 encoding, one vectorised copy for the
- * usual ASCII chunk; offsets are then mapped back to chars when it was not ASCII, and
- * {@code usage} is read from the text itself, so a lone surrogate (which the encoding replaces by
- * {@code ?}) reads as Jackson read it.
+ * usual ASCII chunk; when it was not ASCII, offsets are then mapped back to chars and
+ * {@code usage} is read again, by Jackson from the text itself, so that a lone surrogate (which the
+ * encoding replaced by {@code ?}) reads as before.
  *
  * <p>{@link #rewriteModel} then splices the alias in with two substring copies. This is the hot
  * path of every OpenAI-family stream (one call per chunk).
  */
 public final class OpenAiScan {
-    /** {@code StreamReadConstraints.DEFAULT_MAX_STRING_LEN}, here in bytes as written. */
-    static final int MAX_STRING_LENGTH = 20_000_000;
     private static final byte[] MODEL = {'m', 'o', 'd', 'e', 'l'};
     private static final byte[] CHOICES = {'c', 'h', 'o', 'i', 'c', 'e', 's'};
     private static final byte[] USAGE = {'u', 's', 'a', 'g', 'e'};
@@ -74,7 +73,8 @@ public final class OpenAiScan {
             s.usageStart = charIndex(json, s.usageStart);
             s.usageEnd = charIndex(json, s.usageEnd);
         }
-        if (s.usageStart >= 0) {
+        if (s.usage != null && !ascii(json, s.usageStart, s.usageEnd)) {
+            // the encoding replaced any lone surrogate by '?': read the usage from the text itself
             try {
                 s.usage = ProviderJson.MAPPER.readTree(json.substring(s.usageStart, s.usageEnd));
             } catch (IOException e) {
@@ -95,18 +95,20 @@ public final class OpenAiScan {
         // a UTF-8 byte order mark is skipped, as Jackson's encoding detection skips it; offsets stay absolute
         boolean bom = json.length >= 4 && json[0] == (byte) 0xEF && json[1] == (byte) 0xBB && json[2] == (byte) 0xBF;
         s.scan(json, bom ? 3 : 0, false);
-        if (s.usageStart >= 0) {
-            try {
-                s.usage = ProviderJson.MAPPER.readTree(json, s.usageStart, s.usageEnd - s.usageStart);
-            } catch (IOException e) {
-                throw unreadableJson();
-            }
-        }
         return s;
     }
 
     private static GatewayException unreadableJson() {
         return new GatewayException(ErrorCode.UPSTREAM_ERROR, "upstream sent unreadable JSON");
+    }
+
+    private static boolean ascii(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The char index in {@code text} of byte {@code offset} of its UTF-8 encoding (-1 stays -1). */
@@ -158,8 +160,8 @@ public final class OpenAiScan {
             byte first = b[v];
             if (first == '"' && JsonSkip.nameEquals(b, name, nameEnd, MODEL)) {
                 i = JsonSkip.string(b, v + 1, end);
-                if (i - v - 2 > MAX_STRING_LENGTH) {
-                    throw JsonSkip.malformed("string longer than " + MAX_STRING_LENGTH + " bytes", v);
+                if (i - v - 2 > JsonTree.MAX_STRING_LENGTH) {
+                    throw JsonSkip.malformed("string longer than " + JsonTree.MAX_STRING_LENGTH + " bytes", v);
                 }
                 modelStart = v;
                 modelEnd = i;
@@ -167,7 +169,9 @@ public final class OpenAiScan {
                 hasChoices = true;
                 i = choices(b, v + 1, end, text);
             } else if (first == '{' && JsonSkip.nameEquals(b, name, nameEnd, USAGE)) {
-                i = JsonSkip.value(b, v, end, 1, text);
+                JsonTree tree = new JsonTree(b, end, ProviderJson.MAPPER.getNodeFactory());
+                usage = tree.value(v, 1);
+                i = tree.end();
                 usageStart = v;
                 usageEnd = i;
             } else {

@@ -184,7 +184,13 @@ class OpenAiScanDifferentialTest {
             "{\"usage\":{\"a\":2147483647,\"b\":2147483648,\"c\":-2147483649,\"d\":9223372036854775807,"
                     + "\"e\":9223372036854775808,\"f\":-0,\"g\":1.5,\"h\":1e5,\"i\":-0.0,\"j\":1.5E-3,\"k\":true,"
                     + "\"l\":null,\"m\":\"s\\u00e9\",\"n\":[1,{\"o\":2}],\"p\":{},\"a\":9}}",
-            "{\"usage\":{\"prompt_tokens\":1},\"usage\":null}", "{\"usage\":{\"x\":1},\"usage\":{\"y\":2}}",
+            "{\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+            "{\"usage\":{\"a\":1.0,\"b\":1E2,\"c\":12345678901,\"d\":-2147483648,\"e\":-2147483649,\"f\":2147483648,"
+                    + "\"g\":-9223372036854775808,\"h\":-9223372036854775809,\"i\":99999999999999999999999,"
+                    + "\"j\":1e400,\"k\":-1e400,\"l\":4.9e-325,\"m\":0.1000000000000000055511151231257827,"
+                    + "\"n\":123456789012345678,\"o\":1234567890123456789,\"p\":-0.0,\"q\":0e0,\"r\":1e-0}}",
+            "{\"usage\":{\"s\":\"\",\"t\":\"\\u0000\\ud83d\\ude00\\uDC00\\\"\\\\\\/\\b\\f\\n\\r\\t\u00e9\u2013\uD83D\uDE00x\","
+                    + "\"\\u0075\":[],\"\u00e9\":{\"\":null},\"u\":[true,false,null,[[]],{}],\"t\":2}}", "{\"usage\":{\"x\":1},\"usage\":{\"y\":2}}",
             "{\"usag\\u0065\":{\"x\":1}}", "{\"usage\":{\"x\":1}", "{\"usage\":{\"x\":01}}",
             "{\"error\":null}", "{\"error\":{\"message\":\"boom\"}}", "{\"error\":\"x\"}", "{\"error\":false}",
             "{\"error\":{},\"error\":null}", "{\"error\":null,\"error\":0}", "{\"\\u0065rror\":1}",
@@ -447,9 +453,16 @@ class OpenAiScanDifferentialTest {
         }
 
         String usage() {
-            return switch (r.nextInt(6)) {
+            return switch (r.nextInt(7)) {
                 case 0 -> "null";
                 case 1 -> value(3);
+                case 2 -> {
+                    List<String> members = new ArrayList<>();
+                    for (int i = r.nextInt(6); i > 0; i--) {
+                        members.add(ws() + name(pick(NAMES)) + ws() + ":" + ws() + value(3) + ws());
+                    }
+                    yield "{" + String.join(",", members) + ws() + "}";
+                }
                 default -> "{" + ws() + name("prompt_tokens") + ":" + number() + "," + name("completion_tokens") + ":"
                         + ws() + number() + "," + name("total_tokens") + ":" + number()
                         + (r.nextBoolean() ? ",\"prompt_tokens_details\":{\"cached_tokens\":" + number() + "}" : "")
