@@ -51,7 +51,7 @@ public final class MockMain {
     }
 
     /** {@code n} five-letter words, so the text splits into exactly {@code n} deltas of one word. */
-    static String text(int n) {
+    public static String text(int n) {
         String[] words = {"Lorem", "ipsum", "dolor", "sitam", "conse", "adipi", "elitr", "sedol"};
         StringBuilder b = new StringBuilder(n * 6);
         for (int i = 0; i < n; i++) {
