@@ -252,6 +252,11 @@ public final class JsonSkip {
 
     /** A number starting at {@code i} (a {@code -} or a digit): the position just past it. */
     public static int number(byte[] b, int i, int end) {
+        return number(b, i, end, MAX_NUMBER_LENGTH);
+    }
+
+    /** {@link #number} with at most {@code maxLength} digits, counted as {@code StreamReadConstraints} counts them. */
+    public static int number(byte[] b, int i, int end, int maxLength) {
         int start = i;
         if (b[i] == '-') {
             i++;
@@ -291,8 +296,8 @@ public final class JsonSkip {
             }
             length += i - exponent;
         }
-        if (length > MAX_NUMBER_LENGTH) {
-            throw malformed("number longer than " + MAX_NUMBER_LENGTH + " digits", start);
+        if (length > maxLength) {
+            throw malformed("number longer than " + maxLength + " digits", start);
         }
         return i;
     }
@@ -346,8 +351,13 @@ public final class JsonSkip {
      * {@code at}.
      */
     public static void depth(int depth, int at) {
-        if (depth > MAX_DEPTH) {
-            throw malformed("nesting deeper than " + MAX_DEPTH, at);
+        depth(depth, at, MAX_DEPTH);
+    }
+
+    /** {@link #depth(int, int)} with at most {@code max} levels. */
+    public static void depth(int depth, int at, int max) {
+        if (depth > max) {
+            throw malformed("nesting deeper than " + max, at);
         }
     }
 

@@ -29,13 +29,25 @@ public final class JsonTree {
     private final byte[] b;
     private final int limit;
     private final JsonNodeFactory nodes;
+    private final int maxDepth;
+    private final int maxNumberLength;
     private int end;
 
-    /** A reader of {@code b} up to {@code limit} that makes its nodes with {@code nodes}. */
+    /**
+     * A reader of {@code b} up to {@code limit} that makes its nodes with {@code nodes}, within
+     * Jackson's default limits ({@link JsonSkip#MAX_DEPTH}, {@link JsonSkip#MAX_NUMBER_LENGTH}).
+     */
     public JsonTree(byte[] b, int limit, JsonNodeFactory nodes) {
+        this(b, limit, nodes, JsonSkip.MAX_DEPTH, JsonSkip.MAX_NUMBER_LENGTH);
+    }
+
+    /** A reader with the nesting and number-length limits of a configured {@code StreamReadConstraints}. */
+    public JsonTree(byte[] b, int limit, JsonNodeFactory nodes, int maxDepth, int maxNumberLength) {
         this.b = b;
         this.limit = limit;
         this.nodes = nodes;
+        this.maxDepth = maxDepth;
+        this.maxNumberLength = maxNumberLength;
     }
 
     /** Where the last value read ended: the position just past it. */
@@ -69,7 +81,7 @@ public final class JsonTree {
     }
 
     private ObjectNode object(int i, int depth) {
-        JsonSkip.depth(depth, i - 1);
+        JsonSkip.depth(depth, i - 1, maxDepth);
         ObjectNode o = nodes.objectNode();
         i = JsonSkip.token(b, i, limit);
         if (b[i] == '}') {
@@ -90,7 +102,7 @@ public final class JsonTree {
     }
 
     private ArrayNode array(int i, int depth) {
-        JsonSkip.depth(depth, i - 1);
+        JsonSkip.depth(depth, i - 1, maxDepth);
         ArrayNode a = nodes.arrayNode();
         i = JsonSkip.token(b, i, limit);
         if (b[i] == ']') {
@@ -108,7 +120,7 @@ public final class JsonTree {
     }
 
     private JsonNode number(int i) {
-        end = JsonSkip.number(b, i, limit);
+        end = JsonSkip.number(b, i, limit, maxNumberLength);
         boolean integral = true;
         for (int k = i; k < end; k++) {
             byte c = b[k];
