@@ -5,8 +5,9 @@ package io.aisix.support.json;
  * position and the end of the input, checks the JSON there and returns the position just past
  * what it read. They accept exactly what the gateway's Jackson factory (default features, default
  * {@code StreamReadConstraints}) accepts, so a scanner built on them (the provider kit's
- * {@code OpenAiScan}) can find the few values it needs without tokenising every field name and
- * string through Jackson, yet still refuses every document Jackson refuses:
+ * {@code OpenAiScan}; {@link JsonTree}, which the kernel's request validator reads bodies with) can
+ * find the few values it needs without tokenising every field name and string through Jackson,
+ * yet still refuses every document Jackson refuses:
  *
  * <ul>
  *   <li>white space is space, tab, CR and LF only; no comments;

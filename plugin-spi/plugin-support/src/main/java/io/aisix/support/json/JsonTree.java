@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Builds a Jackson tree from UTF-8 bytes with {@link JsonSkip}'s checks: the same tree
@@ -25,6 +26,8 @@ public final class JsonTree {
     public static final int MAX_STRING_LENGTH = 20_000_000;
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    private static final int MAX_CACHED_NAME = 32;
+    private static final Name[] NAMES = new Name[512];
 
     private final byte[] b;
     private final int limit;
@@ -90,7 +93,7 @@ public final class JsonTree {
         }
         for (;;) {
             end = JsonSkip.name(b, i, limit, false);
-            String name = decode(i + 1, end - 1);
+            String name = name(i + 1, end - 1);
             JsonNode v = value(JsonSkip.colon(b, end, limit), depth);
             o.set(name, v);
             i = JsonSkip.afterMember(b, end, limit, '}');
@@ -144,6 +147,38 @@ public final class JsonTree {
         BigInteger v = new BigInteger(new String(b, i, end - i, StandardCharsets.ISO_8859_1));
         return v.compareTo(LONG_MIN) >= 0 && v.compareTo(LONG_MAX) <= 0
                 ? nodes.numberNode(v.longValue()) : nodes.numberNode(v);
+    }
+
+    /**
+     * A checked field name written in {@code b[from, to)}: a short plain ASCII one from a small
+     * process-wide cache (the same few names come in every request and answer; Jackson keeps
+     * them in its symbol table for the same reason), any other decoded.
+     */
+    private String name(int from, int to) {
+        int length = to - from;
+        if (length > MAX_CACHED_NAME) {
+            return decode(from, to);
+        }
+        int h = length;
+        for (int k = from; k < to; k++) {
+            byte c = b[k];
+            if (c == '\\' || c < 0) {
+                return decode(from, to);
+            }
+            h = 31 * h + c;
+        }
+        int slot = (h ^ h >>> 16) & (NAMES.length - 1);
+        Name n = NAMES[slot];
+        if (n != null && Arrays.equals(n.bytes, 0, n.bytes.length, b, from, to)) {
+            return n.text;
+        }
+        String text = new String(b, from, length, StandardCharsets.ISO_8859_1);
+        // a racy write of an immutable entry: a reader sees the old entry, this one or none
+        NAMES[slot] = new Name(Arrays.copyOfRange(b, from, to), text);
+        return text;
+    }
+
+    private record Name(byte[] bytes, String text) {
     }
 
     /** The checked string (or field name) written in {@code b[from, to)}, decoded. */

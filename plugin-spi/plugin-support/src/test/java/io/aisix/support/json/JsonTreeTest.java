@@ -42,6 +42,20 @@ class JsonTreeTest {
     }
 
     @Test
+    void cachedNamesNeverStandForOthers() throws Exception {
+        // more names than the cache has slots, twice over, with lengths around its bound
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 2_000; i++) {
+                String name = "k" + i + "x".repeat(i % 40);
+                String doc = "{\"" + name + "\":" + i + ",\"" + name + "y\":0}";
+                byte[] b = doc.getBytes(StandardCharsets.UTF_8);
+                JsonNode node = new JsonTree(b, b.length, MAPPER.getNodeFactory()).value(0, 0);
+                assertEquals(MAPPER.readTree(b), node, doc);
+            }
+        }
+    }
+
+    @Test
     void refusesLikeJsonSkip() {
         for (String bad : new String[] {"{\"a\":01}", "[1,]", "{\"a\" 1}", "\"\\uD800", "{\"\\uDC00\":1}", "tru"}) {
             byte[] b = bad.getBytes(StandardCharsets.UTF_8);
