@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 
@@ -103,6 +104,30 @@ public final class Headers {
     /** True when there is no field at all. */
     public boolean isEmpty() {
         return pairs.length == 0;
+    }
+
+    /** How many fields there are (a field with several values counts once per value). */
+    public int size() {
+        return pairs.length / 2;
+    }
+
+    /**
+     * The lower-case name of the {@code index}-th field, in the order they were added: with
+     * {@link #value(int)}, a scan without a callback (one pass looking for several names).
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < size()}
+     */
+    public String name(int index) {
+        return pairs[2 * Objects.checkIndex(index, pairs.length / 2)];
+    }
+
+    /**
+     * The value of the {@code index}-th field.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= index < size()}
+     */
+    public String value(int index) {
+        return pairs[2 * Objects.checkIndex(index, pairs.length / 2) + 1];
     }
 
     /** Visits every (name, value) pair in the order they were added. */
