@@ -60,9 +60,10 @@ final class RateLimitFilter implements Filter {
             }
             mcpServer = mcpServer(exchange);
         }
+        // the time only decides whether a policy's schedule suspends it: not read when none has one
         List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
                 exchange.attr(CoreAttrs.ALIAS).orElse(""), mcpServer, exchange.attr(CoreAttrs.RATE_LIMIT_SUBJECT),
-                clock.instant());
+                plan.scheduled() ? clock.instant() : null);
         if (limits.isEmpty()) {
             return chain.proceed(exchange);
         }
@@ -162,8 +163,26 @@ final class RateLimitFilter implements Filter {
         }
     }
 
+    /**
+     * {@link #duration} of 0 .. 3599 s, made on first use: every admitted request names one or two
+     * resets, mostly of minute windows, and building the text each time was a third of the headers' cost.
+     */
+    private static final String[] DURATIONS = new String[3_600];
+
     /** OpenAI's reset format: {@code 45s}, {@code 6m0s}, {@code 2h0m5s}. */
     static String duration(long seconds) {
+        if (seconds >= 0 && seconds < DURATIONS.length) {
+            String d = DURATIONS[(int) seconds]; // a race makes equal strings twice: harmless
+            if (d == null) {
+                d = format(seconds);
+                DURATIONS[(int) seconds] = d;
+            }
+            return d;
+        }
+        return format(seconds);
+    }
+
+    private static String format(long seconds) {
         if (seconds < 60) {
             return seconds + "s";
         }
