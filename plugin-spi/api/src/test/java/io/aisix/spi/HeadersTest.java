@@ -46,6 +46,9 @@ class HeadersTest {
         assertEquals(0, Headers.empty().size());
         assertThrows(IndexOutOfBoundsException.class, () -> h.name(3));
         assertThrows(IndexOutOfBoundsException.class, () -> h.value(-1));
+        String lower = new String("x-already-lower-é");
+        assertSame(lower, Headers.builder().add(lower, "v").build().name(0), "a lower-case name is kept, not copied");
+        assertEquals("x-mixed-é", Headers.builder().add("X-Mixed-É", "v").build().name(0));
     }
 
     @Test
