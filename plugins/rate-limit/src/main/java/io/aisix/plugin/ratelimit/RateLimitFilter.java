@@ -117,13 +117,13 @@ final class RateLimitFilter implements Filter {
         switch (l.kind()) {
             case REQUESTS -> {
                 message = "request limit exceeded (" + l.label() + ")";
-                h.set("x-ratelimit-limit-requests", Long.toString(l.max()))
+                h.set("x-ratelimit-limit-requests", l.maxText())
                         .set("x-ratelimit-remaining-requests", "0")
                         .set("x-ratelimit-reset-requests", duration(retry));
             }
             case TOKENS -> {
                 message = "token limit exceeded (" + l.label() + ")";
-                h.set("x-ratelimit-limit-tokens", Long.toString(l.max()))
+                h.set("x-ratelimit-limit-tokens", l.maxText())
                         .set("x-ratelimit-remaining-tokens", "0")
                         .set("x-ratelimit-reset-tokens", duration(retry));
             }
@@ -151,13 +151,13 @@ final class RateLimitFilter implements Filter {
         }
         if (req >= 0) {
             Limit l = limits.get(req);
-            h.set("x-ratelimit-limit-requests", Long.toString(l.max()))
+            h.set("x-ratelimit-limit-requests", l.maxText())
                     .set("x-ratelimit-remaining-requests", Long.toString(reqLeft))
                     .set("x-ratelimit-reset-requests", duration(l.resetSeconds(a.nowSeconds())));
         }
         if (tok >= 0) {
             Limit l = limits.get(tok);
-            h.set("x-ratelimit-limit-tokens", Long.toString(l.max()))
+            h.set("x-ratelimit-limit-tokens", l.maxText())
                     .set("x-ratelimit-remaining-tokens", Long.toString(tokLeft))
                     .set("x-ratelimit-reset-tokens", duration(l.resetSeconds(a.nowSeconds())));
         }
