@@ -51,6 +51,14 @@ final class Labels {
         return list == null || list.targets().isEmpty() ? null : list.targets().get(0);
     }
 
+    /**
+     * {@code value}, or {@code fallback} when it is null: what {@code Optional.map(...).orElse(fallback)}
+     * gave where a value is read from a present object without the Optional.
+     */
+    static String or(String value, String fallback) {
+        return value != null ? value : fallback;
+    }
+
     static String provider(Target t) {
         return t.model().provider().orElse(t.key().provider());
     }

@@ -77,7 +77,8 @@ final class RequestObservation implements Consumer<Completion> {
         PassthroughRoute passthrough = ex.attr(CoreAttrs.PASSTHROUGH_ROUTE).orElse(null);
         Target target = ex.attr(CoreAttrs.TARGET).orElse(null);
         // a passthrough request is labelled with its route's prefix: bounded by the configured routes
-        String route = passthrough != null ? passthrough.pathPrefix() : ex.endpoint().path();
+        String route = passthrough != null ? Labels.or(passthrough.pathPrefix(), ex.endpoint().path())
+                : ex.endpoint().path();
         String model = Labels.model(ex, passthrough);
         String provider = Labels.provider(ex, passthrough, target);
 
@@ -123,7 +124,7 @@ final class RequestObservation implements Consumer<Completion> {
         }
         CallerKey caller = ex.attr(CoreAttrs.CALLER).orElse(null);
         if (costNanos > 0 || savedNanos > 0) {
-            String key = caller != null ? caller.id() : Labels.UNKNOWN;
+            String key = caller != null ? Labels.or(caller.id(), Labels.UNKNOWN) : Labels.UNKNOWN;
             if (costNanos > 0) {
                 m.add("aisix_cost_usd_total", Model.Cost.usd(costNanos), "key", key, "model", model,
                         "provider", provider);
@@ -158,10 +159,10 @@ final class RequestObservation implements Consumer<Completion> {
                 duration,
                 ttft,
                 route,
-                caller != null ? caller.id() : "",
+                caller != null ? Labels.or(caller.id(), "") : "",
                 ex.attr(CoreAttrs.ALIAS).orElse(""),
-                target != null ? Labels.provider(target) : "",
-                target != null ? target.upstreamModel() : "",
+                target != null ? Labels.or(Labels.provider(target), "") : "",
+                target != null ? Labels.or(target.upstreamModel(), "") : "",
                 status,
                 error.isPresent() ? error.get().code() : "",
                 usage != null ? usage.promptTokens() : 0L,

@@ -83,8 +83,8 @@ public final class UpstreamTimingFilterFactory implements FilterFactory {
             this.metrics = metrics;
             this.exchange = exchange;
             this.target = exchange.attr(CoreAttrs.TARGET).orElse(null);
-            this.model = target != null ? target.model().displayName() : Labels.UNKNOWN;
-            this.provider = target != null ? Labels.provider(target) : Labels.UNKNOWN;
+            this.model = target != null ? Labels.or(target.model().displayName(), Labels.UNKNOWN) : Labels.UNKNOWN;
+            this.provider = target != null ? Labels.or(Labels.provider(target), Labels.UNKNOWN) : Labels.UNKNOWN;
             this.start = start;
         }
 
@@ -105,9 +105,9 @@ public final class UpstreamTimingFilterFactory implements FilterFactory {
                 log = new AttemptLog();
                 exchange.attr(AttemptLog.KEY, log);
             }
-            // the log names no provider for a try without a target, where the label says unknown
-            log.add(new UsageEvent.Attempt(log.size() + 1, target != null ? target.servedBy() : "",
-                    target != null ? provider : "", target != null ? target.upstreamModel() : "", status,
+            log.add(new UsageEvent.Attempt(log.size() + 1, target != null ? Labels.or(target.servedBy(), "") : "",
+                    target != null ? Labels.or(Labels.provider(target), "") : "",
+                    target != null ? Labels.or(target.upstreamModel(), "") : "", status,
                     errorCode, Math.max(0, start - exchange.startNanos()), duration,
                     exchange.attr(CoreAttrs.PROVIDER_REQUEST_ID).orElse("")));
         }
