@@ -15,12 +15,14 @@ import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.ProtocolConfigs;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 import io.helidon.webserver.http1.Http1ConnectionProvider;
 import io.helidon.webserver.spi.ProtocolConfig;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -349,7 +351,8 @@ public final class ConnectionGuard implements AutoCloseable {
      * The connection as HTTP/1 sees it: every chunk it reads passes through here first. Helidon
      * 4.5 keeps a receive listener's {@code data} callback but never calls it, so this is where
      * body progress (it postpones the body deadline) and a later request's lower-case method are
-     * seen. Costs one copy of each chunk read.
+     * seen. It reads the socket itself, as Helidon's reader would, once the refusal check's first
+     * read is used up, so observing costs no copy.
      */
     private static final class Observed implements ConnectionContext {
         private final Conn conn;
@@ -360,9 +363,14 @@ public final class ConnectionGuard implements AutoCloseable {
             this.conn = conn;
             this.d = conn.ctx;
             DataReader source = d.dataReader();
+            HelidonSocket socket = d.serverSocket();
             this.reader = DataReader.create(() -> {
-                source.ensureAvailable();
-                byte[] chunk = source.readBytes(source.available());
+                // first what the refusal check's read of the first line left in Helidon's reader,
+                // then the socket itself: a copy of each chunk less than reading through that reader
+                byte[] chunk = source.available() > 0 ? source.readBytes(source.available()) : read(socket);
+                if (chunk == null) {
+                    return null; // the peer closed: DataReader reports it as Helidon's own reader would
+                }
                 Phase p = conn.phase;
                 if (p == Phase.BODY) {
                     conn.since = System.nanoTime();
@@ -379,6 +387,15 @@ public final class ConnectionGuard implements AutoCloseable {
                 return chunk;
             });
             conn.reader = reader;
+        }
+
+        /** A chunk off the socket, null at its end; failures as Helidon's own connection reader maps them. */
+        private static byte[] read(HelidonSocket socket) {
+            try {
+                return socket.get();
+            } catch (UncheckedIOException e) {
+                throw new ServerConnectionException("Failed to get data from socket", e);
+            }
         }
 
         @Override

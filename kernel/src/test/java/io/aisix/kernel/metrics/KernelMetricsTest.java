@@ -39,6 +39,24 @@ class KernelMetricsTest {
     }
 
     @Test
+    void thePrometheusRegistrySamplesNoExemplars() throws Exception {
+        m.increment("aisix_test_exemplars_total");
+        // Helidon 4.5 gives the registry an exemplar sampler (which reads the clock on every
+        // update) unless its publisher is configured: KernelMetrics configures it
+        assertEquals("true", System.getProperty(KernelMetrics.PROMETHEUS_PUBLISHER));
+        int prometheus = 0;
+        for (var r : io.micrometer.core.instrument.Metrics.globalRegistry.getRegistries()) {
+            if (r.getClass().getName().equals("io.micrometer.prometheus.PrometheusMeterRegistry")) {
+                prometheus++;
+                var f = r.getClass().getDeclaredField("exemplarSampler");
+                f.setAccessible(true);
+                assertEquals(null, f.get(r), "the exemplar sampler of " + r);
+            }
+        }
+        assertEquals(1, prometheus, "one Prometheus registry");
+    }
+
+    @Test
     void misuseIsIgnoredInsteadOfThrowing() {
         m.increment("aisix_test_mixed_total", "a", "1");
         m.increment("aisix_test_mixed_total", "b", "1");          // other label names

@@ -38,6 +38,20 @@ class HeadersTest {
     }
 
     @Test
+    void fieldsByIndexInTheOrderTheyWereAdded() {
+        Headers h = Headers.builder().add("X-B", "1").add("content-type", "a").add("x-b", "2").build();
+        assertEquals(3, h.size());
+        assertEquals(List.of("x-b", "content-type", "x-b"), List.of(h.name(0), h.name(1), h.name(2)));
+        assertEquals(List.of("1", "a", "2"), List.of(h.value(0), h.value(1), h.value(2)));
+        assertEquals(0, Headers.empty().size());
+        assertThrows(IndexOutOfBoundsException.class, () -> h.name(3));
+        assertThrows(IndexOutOfBoundsException.class, () -> h.value(-1));
+        String lower = new String("x-already-lower-é");
+        assertSame(lower, Headers.builder().add(lower, "v").build().name(0), "a lower-case name is kept, not copied");
+        assertEquals("x-mixed-é", Headers.builder().add("X-Mixed-É", "v").build().name(0));
+    }
+
+    @Test
     void setReplacesEveryValueOfANameAndRemoveDropsThem() {
         Headers.Builder b = Headers.builder().add("a", "1").add("b", "x").add("A", "2");
         b.set("a", "3");

@@ -183,6 +183,7 @@ public abstract class BaseExchange implements Exchange {
     }
 
     @Override
+    @SuppressWarnings("unchecked") // every value went in through attr(key, value), which casts it to its key's type
     public <T> Optional<T> attr(AttrKey<T> key) {
         int slot = key.slot();
         Object v;
@@ -191,7 +192,7 @@ public abstract class BaseExchange implements Exchange {
         } else {
             v = moreAttrs == null ? null : moreAttrs.get(key);
         }
-        return v == null ? Optional.empty() : Optional.of(key.cast(v));
+        return v == null ? Optional.empty() : Optional.of((T) v);
     }
 
     @Override

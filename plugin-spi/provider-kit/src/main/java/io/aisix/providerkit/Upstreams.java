@@ -136,13 +136,37 @@ public final class Upstreams {
      * short printable string.
      */
     public static String providerRequestId(Headers headers) {
-        for (String name : PROVIDER_REQUEST_ID_HEADERS) {
-            Optional<String> v = headers.first(name);
-            if (v.isPresent() && printable(v.get())) {
-                return v.get();
+        // one pass over the answer's fields instead of a lookup per name: the best (earliest in
+        // the list) name whose first value is printable wins, as looking them up in turn would
+        int best = PROVIDER_REQUEST_ID_HEADERS.length;
+        String id = null;
+        int seen = 0; // names whose first value was looked at
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            int which = requestIdHeader(headers.name(i));
+            if (which < 0 || which >= best || (seen & (1 << which)) != 0) {
+                continue;
+            }
+            seen |= 1 << which;
+            String v = headers.value(i);
+            if (printable(v)) {
+                best = which;
+                id = v;
             }
         }
-        return null;
+        return id;
+    }
+
+    /** The index of a (lower-case) field name in {@link #PROVIDER_REQUEST_ID_HEADERS}, or -1. */
+    private static int requestIdHeader(String name) {
+        if (!name.endsWith("id")) {
+            return -1;
+        }
+        for (int i = 0; i < PROVIDER_REQUEST_ID_HEADERS.length; i++) {
+            if (PROVIDER_REQUEST_ID_HEADERS[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean printable(String v) {

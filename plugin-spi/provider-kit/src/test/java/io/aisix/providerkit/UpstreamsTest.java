@@ -42,6 +42,23 @@ class UpstreamsTest {
     }
 
     @Test
+    void providerRequestIdIsTheFirstListedNameWhoseFirstValueIsPrintable() {
+        assertEquals(null, Upstreams.providerRequestId(Headers.empty()));
+        assertEquals(null, Upstreams.providerRequestId(Headers.of("content-type", "a", "x-id", "1")));
+        // the list's order decides, not the answer's
+        assertEquals("oa", Upstreams.providerRequestId(Headers.of("request-id", "an", "X-Request-Id", "oa")));
+        assertEquals("az", Upstreams.providerRequestId(Headers.of("x-amzn-RequestId", "bd", "apim-request-id", "az")));
+        assertEquals("bd", Upstreams.providerRequestId(Headers.of("x-amzn-requestid", "bd")));
+        // a name's first value counts: when it is not printable the next name is tried, not its second value
+        assertEquals("an", Upstreams.providerRequestId(Headers.of("x-request-id", "has space", "x-request-id", "oa2",
+                "request-id", "an")));
+        assertEquals(null, Upstreams.providerRequestId(Headers.of("x-request-id", "", "x-request-id", "oa2")));
+        assertEquals(null, Upstreams.providerRequestId(Headers.of("x-goog-request-id", "x".repeat(257))));
+        assertEquals("g", Upstreams.providerRequestId(Headers.of("x-goog-request-id", "x".repeat(257),
+                "request-id", "\u00e9", "x-goog-request-id", "later", "x-amzn-requestid", "g")));
+    }
+
+    @Test
     void failureClassification() {
         assertEquals(ErrorCode.TIMEOUT,
                 Upstreams.failure(new UncheckedIOException(new SocketTimeoutException("t"))).code());

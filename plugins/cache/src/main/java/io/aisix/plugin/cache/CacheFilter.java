@@ -14,6 +14,7 @@ import io.aisix.spi.cache.CacheBackend;
 import io.aisix.spi.observe.GatewayMetrics;
 import io.aisix.spi.resource.CallerKey;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,12 +52,14 @@ final class CacheFilter implements Filter {
     static final long MAX_ENTRY_BYTES = 4L * 1024 * 1024;
 
     private final PolicyIndex policies;
-    private final Map<String, CacheBackend> backends;
+    private final Map<String, EntryStore> stores;
     private final GatewayMetrics metrics;
 
     CacheFilter(PolicyIndex policies, Map<String, CacheBackend> backends, GatewayMetrics metrics) {
         this.policies = policies;
-        this.backends = backends;
+        Map<String, EntryStore> stores = new HashMap<>();
+        backends.forEach((id, backend) -> stores.put(id, EntryStore.of(backend)));
+        this.stores = Map.copyOf(stores);
         this.metrics = metrics;
     }
 
@@ -73,7 +76,7 @@ final class CacheFilter implements Filter {
             return chain.proceed(exchange);
         }
         CachePolicy policy = match.get();
-        CacheBackend backend = backends.get(policy.backend());
+        EntryStore store = stores.get(policy.backend());
         boolean noCache = false;
         boolean noStore = false;
         for (String v : exchange.requestHeaders().all("cache-control")) {
@@ -89,7 +92,7 @@ final class CacheFilter implements Filter {
         CacheKey.Digest key = CacheKey.digest(exchange.endpoint().name(), alias, policy, caller.map(CallerKey::id), body);
 
         if (!noCache) {
-            Optional<CacheEntry> entry = read(backend, key);
+            Optional<CacheEntry> entry = read(store, key);
             Optional<Response> hit = entry.flatMap(e -> render(e, stream, includeUsage));
             if (hit.isPresent()) {
                 outcome(exchange, policy, "hit");
@@ -109,7 +112,7 @@ final class CacheFilter implements Filter {
                 if (full.body().length <= MAX_ENTRY_BYTES && full.contentType().startsWith("application/json")) {
                     exchange.onComplete(c -> {
                         if (delivered(c)) {
-                            write(backend, key, new CacheEntry.Full(full.body(), exchange.attr(CoreAttrs.USAGE)), ttl);
+                            write(store, key, new CacheEntry.Full(full.body(), exchange.attr(CoreAttrs.USAGE)), ttl);
                         }
                     });
                 }
@@ -119,7 +122,7 @@ final class CacheFilter implements Filter {
                 CapturingStream capture = new CapturingStream(streaming.events(), MAX_ENTRY_BYTES);
                 exchange.onComplete(c -> {
                     if (delivered(c) && capture.complete()) {
-                        write(backend, key, new CacheEntry.Stream(capture.events(), exchange.attr(CoreAttrs.USAGE)), ttl);
+                        write(store, key, new CacheEntry.Stream(capture.events(), exchange.attr(CoreAttrs.USAGE)), ttl);
                     }
                 });
                 return new Response.Streaming(streaming.status(), streaming.headers(), capture);
@@ -140,18 +143,13 @@ final class CacheFilter implements Filter {
         metrics.increment(METRIC, "policy", policy.name(), "outcome", outcome);
     }
 
-    private static Optional<CacheEntry> read(CacheBackend backend, CacheKey.Digest key) {
-        Optional<byte[]> raw;
+    private static Optional<CacheEntry> read(EntryStore store, CacheKey.Digest key) {
         try {
-            if (backend instanceof MemoryCacheBackend memory) {
-                return memory.entry(key); // the entry itself, not its bytes decoded (a copy of the answer per hit)
-            }
-            raw = backend.get(key.text());
+            return store.read(key);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cache backend " + backend.id() + " failed a read; treated as a miss", e);
+            LOG.log(Level.WARNING, "cache backend " + store.id() + " failed a read; treated as a miss", e);
             return Optional.empty();
         }
-        return raw.flatMap(CacheEntry::decode);
     }
 
     /** The entry in the shape the request asked for, or empty when it cannot be converted. */
@@ -169,15 +167,11 @@ final class CacheFilter implements Filter {
         return Response.stream(EventStream.of(events));
     }
 
-    private static void write(CacheBackend backend, CacheKey.Digest key, CacheEntry entry, Duration ttl) {
+    private static void write(EntryStore store, CacheKey.Digest key, CacheEntry entry, Duration ttl) {
         try {
-            if (backend instanceof MemoryCacheBackend memory) {
-                memory.putEntry(key, entry, ttl); // no encoded copy of a complete answer per write
-            } else {
-                backend.put(key.text(), CacheEntry.encode(entry), ttl);
-            }
+            store.write(key, entry, ttl);
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cache backend " + backend.id() + " failed a write; entry dropped", e);
+            LOG.log(Level.WARNING, "cache backend " + store.id() + " failed a write; entry dropped", e);
         }
     }
 }

@@ -165,11 +165,18 @@ final class Guard {
         ex.attr(CoreAttrs.GUARDRAIL_OUTCOME, prior.equals("pass") ? entry : prior + "," + entry);
     }
 
-    private static String join(List<TextSlot> slots) {
+    /** The slots' text joined by blank lines; slots before the first non-empty one add no separator. */
+    static String join(List<TextSlot> slots) {
         if (slots.size() == 1) {
             return slots.get(0).text();
         }
-        StringBuilder b = new StringBuilder();
+        // sized first, as the loop below fills it: growing from 16 chars copied the prompt several times
+        int length = 0;
+        for (TextSlot s : slots) {
+            int n = s.text().length();
+            length += length == 0 ? n : SEPARATOR.length() + n;
+        }
+        StringBuilder b = new StringBuilder(length);
         for (TextSlot s : slots) {
             if (!b.isEmpty()) {
                 b.append(SEPARATOR);

@@ -56,6 +56,16 @@ class FiltersTest {
     }
 
     @Test
+    void slotsAreJoinedByBlankLinesAfterTheFirstNonEmptyOne() {
+        List<String> texts = new java.util.ArrayList<>(List.of("", "a", "", "bé"));
+        List<TextSlot> slots = List.of(new TextSlot.Item(texts, 0), new TextSlot.Item(texts, 1),
+                new TextSlot.Item(texts, 2), new TextSlot.Item(texts, 3));
+        assertEquals("a\n\n\n\nbé", Guard.join(slots));
+        assertEquals("", Guard.join(List.of(new TextSlot.Item(texts, 0), new TextSlot.Item(texts, 2))));
+        assertEquals("a", Guard.join(List.of(new TextSlot.Item(texts, 1))));
+    }
+
+    @Test
     void nothingToDoBuildsNoFilter() {
         FilterContext none = Fixtures.filterContext(Fixtures.snapshot(), Fixtures.context(metrics));
         assertTrue(new InputGuardrailsFilterFactory().create(none).isEmpty());

@@ -72,7 +72,8 @@ public final class UpstreamTimingFilterFactory implements FilterFactory {
     private static final class Timing {
         private final GatewayMetrics metrics;
         private final Exchange exchange;
-        private final Optional<Target> target;
+        /** The target tried, or null. */
+        private final Target target;
         private final String model;
         private final String provider;
         private final long start;
@@ -81,9 +82,9 @@ public final class UpstreamTimingFilterFactory implements FilterFactory {
         Timing(GatewayMetrics metrics, Exchange exchange, long start) {
             this.metrics = metrics;
             this.exchange = exchange;
-            this.target = exchange.attr(CoreAttrs.TARGET);
-            this.model = target.map(x -> x.model().displayName()).orElse(Labels.UNKNOWN);
-            this.provider = target.map(Labels::provider).orElse(Labels.UNKNOWN);
+            this.target = exchange.attr(CoreAttrs.TARGET).orElse(null);
+            this.model = target != null ? Labels.or(target.model().displayName(), Labels.UNKNOWN) : Labels.UNKNOWN;
+            this.provider = target != null ? Labels.or(Labels.provider(target), Labels.UNKNOWN) : Labels.UNKNOWN;
             this.start = start;
         }
 
@@ -104,8 +105,9 @@ public final class UpstreamTimingFilterFactory implements FilterFactory {
                 log = new AttemptLog();
                 exchange.attr(AttemptLog.KEY, log);
             }
-            log.add(new UsageEvent.Attempt(log.size() + 1, target.map(Target::servedBy).orElse(""),
-                    target.map(Labels::provider).orElse(""), target.map(Target::upstreamModel).orElse(""), status,
+            log.add(new UsageEvent.Attempt(log.size() + 1, target != null ? Labels.or(target.servedBy(), "") : "",
+                    target != null ? Labels.or(Labels.provider(target), "") : "",
+                    target != null ? Labels.or(target.upstreamModel(), "") : "", status,
                     errorCode, Math.max(0, start - exchange.startNanos()), duration,
                     exchange.attr(CoreAttrs.PROVIDER_REQUEST_ID).orElse("")));
         }

@@ -13,12 +13,15 @@ package io.aisix.plugin.ratelimit;
  *                      {@code policy 'name' (max_requests per minute)}
  * @param counter       the counter's identity ({@code bucket|kind window}), shared by every limit
  *                      that counts the same thing
+ * @param maxText       {@code max} in decimal, as the {@code x-ratelimit-limit-*} headers carry it
+ *                      (made once with the limit, not per admitted request)
  */
-record Limit(String bucket, Kind kind, long max, long windowSeconds, String scope, String label, String counter) {
+record Limit(String bucket, Kind kind, long max, long windowSeconds, String scope, String label, String counter,
+             String maxText) {
 
     static Limit of(String bucket, Kind kind, long max, long windowSeconds, String scope, String label) {
         return new Limit(bucket, kind, max, windowSeconds, scope, label,
-                bucket + "|" + kind.tag + windowSeconds);
+                bucket + "|" + kind.tag + windowSeconds, Long.toString(max));
     }
 
     /** This limit counted for {@code subject} alone (an identity sharing the key): its own counter. */

@@ -55,6 +55,8 @@ final class LimitPlan {
     private final List<Compiled> keyPolicies;
     private final List<Compiled> modelPolicies;
     private final List<Compiled> teamPolicies;
+    /** Some policy has {@code schedules}: only then does {@link #applicable} need the time. */
+    private final boolean scheduled;
 
     /** A policy and its limits by reference, built on first use (the same limits for the same reference). */
     private static final class Compiled {
@@ -138,6 +140,16 @@ final class LimitPlan {
                 }
             }
         }
+        scheduled = scheduled(keyPolicies) || scheduled(modelPolicies) || scheduled(teamPolicies);
+    }
+
+    private static boolean scheduled(List<Compiled> policies) {
+        for (Compiled c : policies) {
+            if (!c.policy.schedules().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -152,6 +164,11 @@ final class LimitPlan {
         if (!limits.isEmpty()) {
             map.put(id, List.copyOf(limits));
         }
+    }
+
+    /** Whether {@link #applicable} needs the time (some policy has {@code schedules}); else it may be null. */
+    boolean scheduled() {
+        return scheduled;
     }
 
     boolean isEmpty() {
@@ -202,7 +219,7 @@ final class LimitPlan {
     }
 
     /**
-     * Every limit that applies at {@code now}, with the caller key's {@code mcp_rate_limits} entry
+     * Every limit that applies at {@code now} (null will do when no policy is {@link #scheduled()}), with the caller key's {@code mcp_rate_limits} entry
      * of {@code mcpServer} (an MCP tool call's server) in its own counter; with a {@code subject}
      * ({@link io.aisix.spi.CoreAttrs#RATE_LIMIT_SUBJECT}), the key's own limits (inline, per MCP
      * server, {@code api_key} policies) count for that subject alone.

@@ -60,9 +60,10 @@ final class RateLimitFilter implements Filter {
             }
             mcpServer = mcpServer(exchange);
         }
+        // the time only decides whether a policy's schedule suspends it: not read when none has one
         List<Limit> limits = plan.applicable(exchange.attr(CoreAttrs.CALLER), exchange.attr(CoreAttrs.MODEL),
                 exchange.attr(CoreAttrs.ALIAS).orElse(""), mcpServer, exchange.attr(CoreAttrs.RATE_LIMIT_SUBJECT),
-                clock.instant());
+                plan.scheduled() ? clock.instant() : null);
         if (limits.isEmpty()) {
             return chain.proceed(exchange);
         }
@@ -116,13 +117,13 @@ final class RateLimitFilter implements Filter {
         switch (l.kind()) {
             case REQUESTS -> {
                 message = "request limit exceeded (" + l.label() + ")";
-                h.set("x-ratelimit-limit-requests", Long.toString(l.max()))
+                h.set("x-ratelimit-limit-requests", l.maxText())
                         .set("x-ratelimit-remaining-requests", "0")
                         .set("x-ratelimit-reset-requests", duration(retry));
             }
             case TOKENS -> {
                 message = "token limit exceeded (" + l.label() + ")";
-                h.set("x-ratelimit-limit-tokens", Long.toString(l.max()))
+                h.set("x-ratelimit-limit-tokens", l.maxText())
                         .set("x-ratelimit-remaining-tokens", "0")
                         .set("x-ratelimit-reset-tokens", duration(retry));
             }
@@ -150,20 +151,38 @@ final class RateLimitFilter implements Filter {
         }
         if (req >= 0) {
             Limit l = limits.get(req);
-            h.set("x-ratelimit-limit-requests", Long.toString(l.max()))
+            h.set("x-ratelimit-limit-requests", l.maxText())
                     .set("x-ratelimit-remaining-requests", Long.toString(reqLeft))
                     .set("x-ratelimit-reset-requests", duration(l.resetSeconds(a.nowSeconds())));
         }
         if (tok >= 0) {
             Limit l = limits.get(tok);
-            h.set("x-ratelimit-limit-tokens", Long.toString(l.max()))
+            h.set("x-ratelimit-limit-tokens", l.maxText())
                     .set("x-ratelimit-remaining-tokens", Long.toString(tokLeft))
                     .set("x-ratelimit-reset-tokens", duration(l.resetSeconds(a.nowSeconds())));
         }
     }
 
+    /**
+     * {@link #duration} of 0 .. 3599 s, made on first use: every admitted request names one or two
+     * resets, mostly of minute windows, and building the text each time was a third of the headers' cost.
+     */
+    private static final String[] DURATIONS = new String[3_600];
+
     /** OpenAI's reset format: {@code 45s}, {@code 6m0s}, {@code 2h0m5s}. */
     static String duration(long seconds) {
+        if (seconds >= 0 && seconds < DURATIONS.length) {
+            String d = DURATIONS[(int) seconds]; // a race makes equal strings twice: harmless
+            if (d == null) {
+                d = format(seconds);
+                DURATIONS[(int) seconds] = d;
+            }
+            return d;
+        }
+        return format(seconds);
+    }
+
+    private static String format(long seconds) {
         if (seconds < 60) {
             return seconds + "s";
         }

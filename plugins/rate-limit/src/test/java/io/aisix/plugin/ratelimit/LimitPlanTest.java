@@ -151,6 +151,7 @@ class LimitPlanTest {
         RateLimitPolicy night = scheduled("""
                 {"days_of_week":["fri"],"start_time":"22:00","end_time":"09:00","timezone":"Europe/Berlin"}""");
         LimitPlan plan = new LimitPlan(snapshot(Map.of(RateLimitPoliciesKind.KIND, Map.of("p", night))));
+        assertTrue(plan.scheduled(), "the filter reads the time for this plan");
         assertEquals("", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
                 Instant.parse("2026-01-02T21:00:00Z"))), "Friday 22:00 Berlin: suspended");
         assertEquals("", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
@@ -166,6 +167,17 @@ class LimitPlanTest {
         assertFalse(scheduled("""
                 {"days_of_week":["mon","tue","wed","thu","fri","sat","sun"],"start_time":"10:00","end_time":"10:00",
                  "timezone":"UTC"}""").suspendedAt(Instant.parse("2026-12-25T10:00:00Z")), "an empty window");
+    }
+
+    @Test
+    void withoutSchedulesThePlanNeedsNoTime() throws Exception {
+        CallerKey k1 = key("k1", Optional.empty(), Optional.empty());
+        RateLimitPolicy always = RateLimitPoliciesKind.KIND.decode("p", new ObjectMapper().readTree(
+                "{\"name\":\"p\",\"scope\":\"api_key\",\"window\":\"minute\",\"max_requests\":1}"));
+        LimitPlan plan = new LimitPlan(snapshot(Map.of(RateLimitPoliciesKind.KIND, Map.of("p", always))));
+        assertFalse(plan.scheduled());
+        assertEquals("policy:p:api_key:k1/r60=1", describe(plan.applicable(Optional.of(k1), Optional.empty(), "",
+                Optional.empty(), Optional.empty(), null)));
     }
 
     @Test

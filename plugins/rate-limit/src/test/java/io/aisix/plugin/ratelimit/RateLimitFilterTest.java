@@ -178,5 +178,11 @@ class RateLimitFilterTest {
         assertEquals("59s", RateLimitFilter.duration(59));
         assertEquals("6m0s", RateLimitFilter.duration(360));
         assertEquals("23h59m59s", RateLimitFilter.duration(86_399));
+        // below an hour they are made once and kept: the same text each time
+        for (long s : new long[] {0, 1, 59, 60, 61, 3_599, 3_600}) {
+            String first = RateLimitFilter.duration(s);
+            assertEquals(first, RateLimitFilter.duration(s));
+            assertEquals(s < 60 ? s + "s" : s / 3600 > 0 ? "1h0m0s" : s / 60 + "m" + s % 60 + "s", first);
+        }
     }
 }
