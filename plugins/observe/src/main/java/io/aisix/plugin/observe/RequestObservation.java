@@ -108,8 +108,7 @@ final class RequestObservation implements Consumer<Completion> {
         long costNanos = -1; // unpriced
         long savedNanos = 0;
         String cacheStatus = ex.attr(CoreAttrs.CACHE_STATUS).orElse(null);
-        // Model.Cost.of is -1 without a priced answering target: not asked then
-        long answered = target != null && target.model().cost().isPresent() ? Model.Cost.of(ex) : -1;
+        long answered = Model.Cost.of(ex);
         if (answered >= 0) {
             costNanos = answered;
         } else if ("hit".equals(cacheStatus)) {
