@@ -122,3 +122,16 @@ bench_aliases() {
   pks="$(admin POST provider_keys '{"display_name":"mock-stream","provider":"openai","api_key":"sk-mock-upstream-0123456789","api_base":"http://127.0.0.1:'"$mock_stream_port"'/v1"}')"
   admin POST models '{"display_name":"bench-stream","provider_key_id":"'"$pks"'","model_name":"gpt-4o-mini"}' > /dev/null
 }
+
+# serve_field LOG FIELD: what a `run.sh --serve` log says about the processes it started; FIELD is
+# gateway-pid, gateway-port, caller-key, hop-pid or hop-port (empty when the log does not say).
+serve_field() {
+  local ip='127\.0\.0\.1'
+  case $2 in
+    gateway-pid) sed -n "s/.*gateway http:\/\/$ip:[0-9]* (pid \([0-9]*\)).*/\1/p" "$1" ;;
+    gateway-port) sed -n "s/.*gateway http:\/\/$ip:\([0-9]*\) (pid.*/\1/p" "$1" ;;
+    caller-key) sed -n 's/.*caller key \([^ ,]*\),.*/\1/p' "$1" ;;
+    hop-pid) sed -n 's/.*helidon hop (pid \([0-9]*\)).*/\1/p' "$1" ;;
+    hop-port) sed -n "s/.*helidon hop (pid [0-9]*) http:\/\/$ip:\([0-9]*\).*/\1/p" "$1" ;;
+  esac | head -1
+}

@@ -14,6 +14,7 @@ set -uo pipefail
 [[ $# -ge 2 ]] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 base=$1 new=$2 rounds=${3:-8} secs=${4:-8}
 here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../lib.sh"
 work="$(mktemp -d -t aisix-abwin.XXXXXX)"
 groups=()
 trap 'for g in "${groups[@]}"; do kill -- -"$g" 2>/dev/null; done; sleep 2; rm -rf "$work"' EXIT
@@ -26,11 +27,11 @@ serve() { # name dist
   local log=$work/$1.log
   for _ in $(seq 1 90); do grep -q "Ctrl-C stops" "$log" && break; sleep 2; done
   grep -q "Ctrl-C stops" "$log" || { cat "$log" >&2; exit 1; }
-  pid[$1-gw]=$(sed -n 's/.*gateway http:\/\/127.0.0.1:[0-9]* (pid \([0-9]*\)).*/\1/p' "$log" | head -1)
-  port[$1-gw]=$(sed -n 's/.*gateway http:\/\/127.0.0.1:\([0-9]*\) (pid.*/\1/p' "$log" | head -1)
-  key[$1-gw]=$(sed -n 's/.*caller key \([^ ,]*\),.*/\1/p' "$log" | head -1)
-  pid[$1-hop]=$(sed -n 's/.*helidon hop (pid \([0-9]*\)).*/\1/p' "$log" | head -1)
-  port[$1-hop]=$(sed -n 's/.*helidon hop (pid [0-9]*) http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+  pid[$1-gw]=$(serve_field "$log" gateway-pid)
+  port[$1-gw]=$(serve_field "$log" gateway-port)
+  key[$1-gw]=$(serve_field "$log" caller-key)
+  pid[$1-hop]=$(serve_field "$log" hop-pid)
+  port[$1-hop]=$(serve_field "$log" hop-port)
   key[$1-hop]=""
 }
 serve base "$base"

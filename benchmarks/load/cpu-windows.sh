@@ -24,9 +24,10 @@ serve=$!
 trap 'kill -- -$serve 2>/dev/null || true; sleep 2; rm -rf "$work"' EXIT
 for _ in $(seq 1 150); do grep -q "Ctrl-C stops" "$log" && break; sleep 2; done
 grep -q "Ctrl-C stops" "$log" || { cat "$log" >&2; exit 1; }
-pid=$(sed -n 's/.*gateway http:\/\/127.0.0.1:[0-9]* (pid \([0-9]*\)).*/\1/p' "$log" | head -1)
-port=$(sed -n 's/.*gateway http:\/\/127.0.0.1:\([0-9]*\) (pid.*/\1/p' "$log" | head -1)
-key=$(sed -n 's/.*caller key \([^ ,]*\),.*/\1/p' "$log" | head -1)
+source "$here/../lib.sh"
+pid=$(serve_field "$log" gateway-pid)
+port=$(serve_field "$log" gateway-port)
+key=$(serve_field "$log" caller-key)
 
 ticks() { # thread class and its utime+stime ticks
   for t in /proc/"$pid"/task/*; do
