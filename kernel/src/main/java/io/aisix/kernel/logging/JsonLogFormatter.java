@@ -48,9 +48,13 @@ public final class JsonLogFormatter extends LineFormatter {
     }
 
     /** The access log's message: one JSON object on one line (what it writes, never caller text). */
-    private static boolean isObject(String message) {
+    static boolean isObject(CharSequence message) {
         return message != null && message.length() >= 2 && message.charAt(0) == '{'
-                && message.charAt(message.length() - 1) == '}' && message.indexOf('\n') < 0 && message.indexOf('\r') < 0;
+                && message.charAt(message.length() - 1) == '}' && indexOf(message, "\n") < 0 && indexOf(message, "\r") < 0;
+    }
+
+    private static int indexOf(CharSequence s, String what) {
+        return s instanceof StringBuilder b ? b.indexOf(what) : s.toString().indexOf(what);
     }
 
     private static void field(StringBuilder b, String name, String value) {

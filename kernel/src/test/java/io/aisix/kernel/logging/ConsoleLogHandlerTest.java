@@ -98,4 +98,70 @@ class ConsoleLogHandlerTest {
         handler.publish(record("io.aisix.kernel.Main", Level.INFO, "started", t));
         assertEquals(3, written().lines().count(), "everything else is written at once");
     }
+
+    /** What {@link ConsoleLogHandler#publish} writes for the access log's record of {@code message} at {@code t}. */
+    private String viaRecord(String message, Instant t) {
+        ConsoleLogHandler other = new ConsoleLogHandler();
+        other.setFormatter(handler.getFormatter());
+        other.publish(record(ConsoleLogHandler.ACCESS_LOGGER, Level.INFO, message, t));
+        other.flush();
+        String s = written();
+        err.reset();
+        return s;
+    }
+
+    private String viaAccessLine(String message, Instant t) {
+        assertTrue(handler.publishAccessLine(new StringBuilder(message), t.toEpochMilli()));
+        handler.flush();
+        String s = written();
+        err.reset();
+        return s;
+    }
+
+    @Test
+    void anAccessLineWithoutARecordIsTheRecordsBytesInBothFormats() {
+        Instant t = Instant.parse("2026-11-26T14:04:05.322Z");
+        java.util.List<String> messages = java.util.List.of("{\"time\":\"x\",\"status\":200,\"alias\":null}",
+                "{\"route\":\"caf\u00e9 \u4e2d \ud83d\ude00\",\"lone\":\"\ud83d\",\"n\":1}", "{}", "{ \t}",
+                " {\"a\":1} ", "{ \"a\":1\t}", "not an object", "{\"a\":\"b\nc\"}", "");
+        for (java.util.logging.Formatter f : java.util.List.of(new LogLineFormatter(), new JsonLogFormatter())) {
+            handler.setFormatter(f);
+            for (String m : messages) {
+                String expected = viaRecord(m, t);
+                boolean json = f instanceof JsonLogFormatter;
+                if (json && !JsonLogFormatter.isObject(m)) {
+                    assertEquals(false, handler.publishAccessLine(new StringBuilder(m), t.toEpochMilli()),
+                            "a message that is not a one-line object is left to the record: " + m);
+                    handler.flush();
+                    assertEquals("", written());
+                    continue;
+                }
+                assertEquals(expected, viaAccessLine(m, t), f.getClass().getSimpleName() + ": " + m);
+                assertEquals(expected, viaAccessLine(m, t), "again, with the millisecond's head kept");
+            }
+        }
+        handler.setFormatter(new LogLineFormatter());
+        String before = viaRecord("{}", t);
+        assertEquals(before.replace("05.322Z", "05.323Z"), viaAccessLine("{}", t.plusMillis(1)), "a new millisecond");
+    }
+
+    @Test
+    void anAccessLineIsLeftToTheRecordWhenTheHandlerIsNotPlain() {
+        StringBuilder line = new StringBuilder("{\"status\":200}");
+        handler.setLevel(Level.WARNING);
+        assertEquals(false, handler.publishAccessLine(line));
+        handler.setLevel(Level.ALL);
+        handler.setFilter(r -> true);
+        assertEquals(false, handler.publishAccessLine(line));
+        handler.setFilter(null);
+        handler.setFormatter(new java.util.logging.SimpleFormatter());
+        assertEquals(false, handler.publishAccessLine(line));
+        handler.flush();
+        assertEquals("", written());
+        handler.setFormatter(new LogLineFormatter());
+        assertTrue(handler.publishAccessLine(line));
+        assertEquals("", written(), "held until the access log's writer flushes, like its records");
+        handler.flush();
+        assertTrue(written().endsWith(" INFO aisix.access: {\"status\":200}" + System.lineSeparator()), written());
+    }
 }

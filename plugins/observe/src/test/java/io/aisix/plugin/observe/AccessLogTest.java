@@ -146,6 +146,111 @@ class AccessLogTest {
         assertTrue(log.stopped(), "a dozing writer ends on stop");
     }
 
+    /** An event with text that needs escaping and non-ASCII text, as a line can carry them. */
+    private static UsageEvent oddEvent(String id) {
+        return new UsageEvent(id, Instant.parse("2026-11-26T14:04:05.322Z"), 812_000_000L, Optional.of(95_000_000L),
+                "/v1/chat/completions", "k\"1\\", "caf\u00e9-\u4e2d-\ud83d\ude00", "openai", "gpt\n4o", 200, "", 12, 40,
+                0, 0, "miss", "pass", 1, true, List.of(), Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The shipped set-up, the console handler the only one the lines reach, takes them without
+     * records, and they are the records' lines byte for byte (time aside), in text and in JSON; a
+     * further handler (an operator's file for the access log) or a filter on the logger brings the
+     * records back, and the file gets every line.
+     */
+    @Test
+    void theConsoleHandlerAloneTakesLinesWithoutRecordsAndTheyAreTheRecordsLines(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        Logger logger = Logger.getLogger(AccessLog.LOGGER);
+        java.io.PrintStream realErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        io.aisix.kernel.logging.ConsoleLogHandler console;
+        try {
+            console = new io.aisix.kernel.logging.ConsoleLogHandler();
+        } finally {
+            System.setErr(realErr);
+        }
+        boolean parents = logger.getUseParentHandlers();
+        logger.setUseParentHandlers(false);
+        logger.addHandler(console);
+        java.util.logging.FileHandler file = null;
+        AccessLog log = new AccessLog(new TestMetrics());
+        try {
+            assertTrue(AccessLog.fastPath(), "the console handler alone: no records");
+            for (java.util.logging.Formatter f : List.of(new io.aisix.kernel.logging.LogLineFormatter(),
+                    new io.aisix.kernel.logging.JsonLogFormatter())) {
+                console.setFormatter(f);
+                err.reset();
+                UsageEvent plain = event("p-" + f.getClass().getSimpleName());
+                UsageEvent odd = oddEvent("o-" + f.getClass().getSimpleName());
+                log.offer(plain);
+                log.offer(odd);
+                awaitTrue(() -> err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count() == 2,
+                        "two lines");
+                String[] got = err.toString(java.nio.charset.StandardCharsets.UTF_8).split(System.lineSeparator());
+                assertEquals(withoutTime(record(f, plain)), withoutTime(got[0]));
+                assertEquals(withoutTime(record(f, odd)), withoutTime(got[1]));
+                assertTrue(err.toString(java.nio.charset.StandardCharsets.UTF_8).endsWith(System.lineSeparator()));
+            }
+            console.setFormatter(new io.aisix.kernel.logging.LogLineFormatter());
+
+            logger.setFilter(r -> true);
+            assertTrue(!AccessLog.fastPath(), "a filter on the logger: records");
+            logger.setFilter(null);
+
+            file = new java.util.logging.FileHandler(dir.resolve("access.log").toString());
+            file.setFormatter(new java.util.logging.Formatter() {
+                @Override
+                public String format(LogRecord r) {
+                    return r.getLoggerName() + " " + r.getLevel() + " " + r.getMessage() + "\n";
+                }
+            });
+            logger.addHandler(file);
+            assertTrue(!AccessLog.fastPath(), "a further handler: records for both");
+            err.reset();
+            UsageEvent e = oddEvent("with-file");
+            log.offer(e);
+            awaitTrue(() -> err.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count() == 1, "console line");
+            java.util.logging.FileHandler f = file;
+            awaitTrue(() -> {
+                f.flush();
+                try {
+                    return java.nio.file.Files.readString(dir.resolve("access.log")).lines().count() == 1;
+                } catch (java.io.IOException ex) {
+                    return false;
+                }
+            }, "the file's line");
+            assertEquals("aisix.access INFO " + io.aisix.support.observe.UsageEventJson.toJson(e, false),
+                    java.nio.file.Files.readString(dir.resolve("access.log")).strip());
+            assertEquals(withoutTime(record(new io.aisix.kernel.logging.LogLineFormatter(), e)),
+                    withoutTime(err.toString(java.nio.charset.StandardCharsets.UTF_8).strip()));
+        } finally {
+            log.stop(10_000);
+            logger.removeHandler(console);
+            if (file != null) {
+                logger.removeHandler(file);
+                file.close();
+            }
+            logger.setFilter(null);
+            logger.setUseParentHandlers(parents);
+        }
+    }
+
+    /** The line the formatter makes of the access log's record of {@code e}, without its line separator. */
+    private static String record(java.util.logging.Formatter f, UsageEvent e) {
+        LogRecord r = new LogRecord(java.util.logging.Level.INFO, io.aisix.support.observe.UsageEventJson.toJson(e, false));
+        r.setLoggerName(AccessLog.LOGGER);
+        return f.format(r).stripTrailing();
+    }
+
+    /** The line without its time (text: the first field; JSON: the timestamp's value). */
+    private static String withoutTime(String line) {
+        return line.replaceFirst("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ", "TIME ")
+                .replaceFirst("^\\{\"timestamp\":\"[^\"]+\"", "{\"timestamp\":TIME");
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
