@@ -57,6 +57,9 @@ public final class ConsoleLogHandler extends Handler {
     private boolean headJson;
     private char[] chars = new char[1024];
     private byte[] bytes = new byte[FLUSH_AT + 4096];
+    /** {@link #chars} and {@link #bytes} as buffers for {@link #ascii}, made again when the arrays are. */
+    private CharBuffer charView = CharBuffer.wrap(chars);
+    private ByteBuffer byteView = ByteBuffer.wrap(bytes);
     private int size;
 
     public ConsoleLogHandler() {
@@ -203,8 +206,10 @@ public final class ConsoleLogHandler extends Handler {
         }
         text.getChars(from, to, chars, 0);
         ensure(n);
-        CharBuffer in = CharBuffer.wrap(chars, 0, n);
-        ByteBuffer out = ByteBuffer.wrap(bytes, size, n);
+        CharBuffer in = charView.array() == chars ? charView.clear() : (charView = CharBuffer.wrap(chars));
+        in.limit(n);
+        ByteBuffer out = byteView.array() == bytes ? byteView.clear() : (byteView = ByteBuffer.wrap(bytes));
+        out.position(size).limit(size + n);
         ascii.reset();
         ascii.encode(in, out, true); // stops at the first char that is not ASCII
         size = out.position();
