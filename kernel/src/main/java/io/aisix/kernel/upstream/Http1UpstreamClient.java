@@ -10,6 +10,7 @@ import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.support.Doze;
 import io.aisix.support.provider.UpstreamTls;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
@@ -105,12 +106,17 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private final DeploymentTls deploymentTls;
     private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
-    /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
-    private final Set<Http1Connection> reading = ConcurrentHashMap.newKeySet();
+    /**
+     * Every open connection, for the watchdog to find the reads in flight (their deadline is the
+     * connection's own volatile field). A connection is added once, when opened, and removed when
+     * closed: registering each read instead cost a hash-set insert and removal per socket read
+     * (per streamed event). Weakly, so an answer a plugin never closed stays collectable.
+     */
+    private final Set<Reference<Http1Connection>> open = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
     private volatile boolean closed;
     /** The watchdog's sleep past its tick, which the next read to start ends. */
-    private final Doze doze = new Doze(() -> reading.isEmpty() && !closed);
+    private final Doze doze = new Doze(() -> !anyReading() && !closed);
 
     /** A client reaching every upstream directly. */
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
@@ -248,7 +254,9 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
                 ssl.setSoTimeout(0); // reads are bounded by the watchdog from here on
                 socket = ssl;
             }
-            return new Http1Connection(this, route, socket, tcp);
+            Http1Connection connection = new Http1Connection(this, route, socket, tcp);
+            open.add(connection.self());
+            return connection;
         } catch (IOException | RuntimeException e) {
             try {
                 socket.close();
@@ -327,20 +335,41 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         return null;
     }
 
-    void reading(Http1Connection connection) {
-        reading.add(connection);
+    /** Called after a read set its deadline: wakes the watchdog if it dozes. */
+    void reading() {
         // Only after a second without reads: under load the watchdog ticks and nothing is woken
-        // per request. The add above comes first, so a watchdog about to doze sees the read.
+        // per request. The deadline was written first, so a watchdog about to doze sees the read.
         doze.wake();
+    }
+
+    /** Called when a connection closes: the watchdog no longer looks at it. */
+    void closed(Http1Connection connection) {
+        open.remove(connection.self());
+    }
+
+    /** Open connections the watchdog still looks at (not closed, not collected); for tests. */
+    int watchedConnections() {
+        int n = 0;
+        for (Reference<Http1Connection> ref : open) {
+            n += ref.get() == null ? 0 : 1;
+        }
+        return n;
+    }
+
+    /** Whether a bounded read is in flight on any open connection. */
+    private boolean anyReading() {
+        for (Reference<Http1Connection> ref : open) {
+            Http1Connection c = ref.get();
+            if (c != null && c.reading()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the watchdog sleeps until the next read (for tests). */
     boolean dozing() {
         return doze.dozing();
-    }
-
-    void doneReading(Http1Connection connection) {
-        reading.remove(connection);
     }
 
     /**
@@ -351,23 +380,30 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private void watch() {
         long lastReap = System.nanoTime();
         int idleTicks = 0;
-        while (!closed || !reading.isEmpty()) {
+        while (!closed || anyReading()) {
             try {
                 Thread.sleep(WATCHDOG_TICK_MILLIS);
             } catch (InterruptedException e) {
-                if (reading.isEmpty()) {
+                if (!anyReading()) {
                     return;
                 }
             }
             long now = System.nanoTime();
-            for (Http1Connection c : reading) {
-                c.expireIfLate(now);
+            boolean reads = false;
+            for (Reference<Http1Connection> ref : open) {
+                Http1Connection c = ref.get();
+                if (c == null) {
+                    open.remove(ref); // collected without a close: its answer was dropped unread
+                } else if (c.reading()) {
+                    reads = true;
+                    c.expireIfLate(now);
+                }
             }
             if (now - lastReap >= REAP_EVERY_NANOS) {
                 lastReap = now;
                 reapIdle(now);
             }
-            idleTicks = reading.isEmpty() ? idleTicks + 1 : 0;
+            idleTicks = reads ? 0 : idleTicks + 1;
             if (idleTicks >= DOZE_AFTER_IDLE_TICKS) {
                 // woken for a reap and not by a read: doze again after the next tick, not a second later
                 idleTicks = doze(lastReap) ? DOZE_AFTER_IDLE_TICKS - 1 : 0;
@@ -386,7 +422,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         } else {
             doze.doze();
         }
-        return reading.isEmpty() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
+        return !anyReading() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
     }
 
     /** Closes connections that sat idle too long, oldest first. */
