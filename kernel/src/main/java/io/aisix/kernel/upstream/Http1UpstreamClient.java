@@ -18,11 +18,10 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.Deque;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLParameters;
@@ -104,7 +103,12 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
     private final DeploymentTls deploymentTls;
-    private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
+    /**
+     * Idle connections per route, most recently used first; each deque guarded by itself (an
+     * {@code ArrayDeque} under a short lock allocates nothing per request, where a concurrent
+     * deque made a node on every release).
+     */
+    private final Map<Route, ArrayDeque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     /**
      * Every open connection, for the watchdog to find the reads in flight (their deadline is the
@@ -305,14 +309,20 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
             connection.close();
             return;
         }
-        Deque<Http1Connection> deque = idle.computeIfAbsent(connection.route(), r -> new ConcurrentLinkedDeque<>());
-        if (maxIdlePerRoute >= 0 && deque.size() >= maxIdlePerRoute) { // size() walks the deque: bounded by the cap
+        ArrayDeque<Http1Connection> deque = idle.computeIfAbsent(connection.route(), r -> new ArrayDeque<>());
+        connection.idleSince(System.nanoTime());
+        boolean full;
+        synchronized (deque) {
+            full = maxIdlePerRoute >= 0 && deque.size() >= maxIdlePerRoute;
+            if (!full) {
+                deque.offerFirst(connection);
+            }
+        }
+        if (full) {
             idleCount.decrementAndGet();
             connection.close();
             return;
         }
-        connection.idleSince(System.nanoTime());
-        deque.offerFirst(connection);
         if (closed) {
             closeIdle();
         }
@@ -320,12 +330,12 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
 
     /** The most recently used idle connection of a route (the one least likely to be stale). */
     private Http1Connection takeIdle(Route route) {
-        Deque<Http1Connection> deque = idle.get(route);
+        ArrayDeque<Http1Connection> deque = idle.get(route);
         if (deque == null) {
             return null;
         }
         long now = System.nanoTime();
-        for (Http1Connection c; (c = deque.pollFirst()) != null; ) {
+        for (Http1Connection c; (c = pollFirst(deque)) != null; ) {
             idleCount.decrementAndGet();
             if (maxIdleNanos == 0 || now - c.idleSince() < maxIdleNanos) {
                 return c;
@@ -430,22 +440,34 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         if (maxIdleNanos == 0) {
             return;
         }
-        for (Deque<Http1Connection> deque : idle.values()) {
-            for (Http1Connection c; (c = deque.peekLast()) != null && now - c.idleSince() >= maxIdleNanos; ) {
-                if (deque.removeLastOccurrence(c)) {
-                    idleCount.decrementAndGet();
-                    c.close();
+        for (ArrayDeque<Http1Connection> deque : idle.values()) {
+            while (true) {
+                Http1Connection c;
+                synchronized (deque) {
+                    c = deque.peekLast();
+                    if (c == null || now - c.idleSince() < maxIdleNanos) {
+                        break;
+                    }
+                    deque.pollLast();
                 }
+                idleCount.decrementAndGet();
+                c.close();
             }
         }
     }
 
     private void closeIdle() {
-        for (Deque<Http1Connection> deque : idle.values()) {
-            for (Http1Connection c; (c = deque.pollFirst()) != null; ) {
+        for (ArrayDeque<Http1Connection> deque : idle.values()) {
+            for (Http1Connection c; (c = pollFirst(deque)) != null; ) {
                 idleCount.decrementAndGet();
                 c.close();
             }
+        }
+    }
+
+    private static Http1Connection pollFirst(ArrayDeque<Http1Connection> deque) {
+        synchronized (deque) {
+            return deque.pollFirst();
         }
     }
 
