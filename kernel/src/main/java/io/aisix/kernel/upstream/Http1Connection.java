@@ -7,6 +7,7 @@ import io.aisix.spi.provider.StreamBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ref.WeakReference;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -50,6 +51,8 @@ final class Http1Connection {
     /** When the socket read under way must have returned (System.nanoTime), or 0 outside reads and for unbounded ones. */
     private volatile long readDeadline;
     private volatile boolean timedOut;
+    /** How the client's watchdog holds it (weakly: see {@link Http1UpstreamClient}). */
+    private final WeakReference<Http1Connection> self = new WeakReference<>(this);
 
     Http1Connection(Http1UpstreamClient client, Http1UpstreamClient.Route route, Socket socket, Socket tcp)
             throws IOException {
@@ -89,6 +92,16 @@ final class Http1Connection {
         } catch (IOException ignored) {
             // closing is all that is left to do with it
         }
+        client.closed(this);
+    }
+
+    WeakReference<Http1Connection> self() {
+        return self;
+    }
+
+    /** Whether a bounded socket read is under way. */
+    boolean reading() {
+        return readDeadline != 0;
     }
 
     /**
@@ -123,7 +136,7 @@ final class Http1Connection {
             return in.read(b, off, len);
         }
         readDeadline = until == 0 ? 1 : until; // 0 means "not reading"
-        client.reading(this);
+        client.reading();
         try {
             return in.read(b, off, len);
         } catch (IOException e) {
@@ -133,7 +146,6 @@ final class Http1Connection {
             throw e;
         } finally {
             readDeadline = 0;
-            client.doneReading(this);
         }
     }
 
@@ -201,17 +213,33 @@ final class Http1Connection {
     }
 
     private Answer answer(int status, Headers headers, boolean http10, String method) throws ProtocolException {
-        String connection = headers.first("connection").orElse("").toLowerCase(Locale.ROOT);
-        boolean reusable = http10 ? connection.contains("keep-alive") : !connection.contains("close");
+        // the first value of each field the framing depends on, in one pass over the fields
+        // (names are lower-case, and the parser hands the usual ones over as these constants)
+        String connection = null;
+        String transferEncoding = null;
+        String contentLength = null;
+        String contentEncoding = null;
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            switch (headers.name(i)) {
+                case "connection" -> connection = connection == null ? headers.value(i) : connection;
+                case "transfer-encoding" -> transferEncoding = transferEncoding == null ? headers.value(i) : transferEncoding;
+                case "content-length" -> contentLength = contentLength == null ? headers.value(i) : contentLength;
+                case "content-encoding" -> contentEncoding = contentEncoding == null ? headers.value(i) : contentEncoding;
+                default -> {
+                }
+            }
+        }
+        String connectionLower = connection == null ? "" : connection.toLowerCase(Locale.ROOT);
+        boolean reusable = http10 ? connectionLower.contains("keep-alive") : !connectionLower.contains("close");
         Body body;
         if (method.equals("HEAD") || status == 204 || status == 304) {
             body = new Body(0, false);
-        } else if (headers.first("transfer-encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("chunked")).orElse(false)) {
+        } else if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
             body = new Body(-1, true);
-        } else if (headers.contains("content-length")) {
+        } else if (contentLength != null) {
             long length;
             try {
-                length = Long.parseLong(headers.first("content-length").orElseThrow().trim());
+                length = Long.parseLong(contentLength.trim());
             } catch (NumberFormatException e) {
                 throw new ProtocolException("malformed upstream content-length");
             }
@@ -227,7 +255,7 @@ final class Http1Connection {
         if (body.remaining == 0 && !body.chunked) {
             body.end();
         }
-        String coding = headers.first("content-encoding").orElse("identity").trim().toLowerCase(Locale.ROOT);
+        String coding = contentEncoding == null ? "identity" : contentEncoding.trim().toLowerCase(Locale.ROOT);
         if (coding.equals("gzip") || coding.equals("x-gzip") || coding.equals("deflate")) {
             Headers decoded = headers.toBuilder().remove("content-encoding").remove("content-length").build();
             return new Answer(status, decoded, body, coding);

@@ -237,6 +237,37 @@ class Http1UpstreamClientTest {
     }
 
     @Test
+    void framingFieldsCountInAnyCaseAndByTheirFirstValue() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.0 200 OK\r\nCONNECTION: Keep-Alive\r\ncontent-LENGTH: " + BODY.length
+                    + "\r\nContent-Length: 1\r\n\r\n", BODY);
+            return true;
+        };
+        assertArrayEquals(BODY, call());
+        assertArrayEquals(BODY, call());
+        assertEquals(1, connections.get(), "an HTTP/1.0 answer asking for keep-alive, in capitals, keeps it");
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: Chunked\r\n\r\n"
+                    + Integer.toHexString(BODY.length) + "\r\n", BODY);
+            write(out, "\r\n0\r\n\r\n", new byte[0]);
+            return true;
+        };
+        assertArrayEquals(BODY, call());
+        assertEquals(1, connections.get());
+    }
+
+    @Test
+    void anHttp10AnswerWithoutKeepAliveIsNotReused() {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.0 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return true;
+        };
+        assertArrayEquals(BODY, call());
+        assertArrayEquals(BODY, call());
+        assertEquals(2, connections.get());
+    }
+
+    @Test
     void connectionCloseFromTheUpstreamIsHonoured() {
         responder = (r, out) -> {
             write(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
@@ -351,6 +382,29 @@ class Http1UpstreamClientTest {
         assertEquals(0, client.idleConnections());
         assertArrayEquals(BODY, callWithDefaultResponder());
         assertEquals(2, connections.get(), "the closed one and a new one");
+    }
+
+    @Test
+    void theWatchdogLetsGoOfAConnectionWhenItCloses() throws Exception {
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(1, client.watchedConnections(), "pooled: still open");
+        client.close();
+        assertEquals(0, client.watchedConnections(), "closed with the pool");
+    }
+
+    @Test
+    void anAnswerNobodyClosesLeavesItsConnectionCollectable() throws Exception {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return true;
+        };
+        client.send(post(Headers.empty(), Duration.ZERO)); // a plugin that drops the answer unread
+        assertEquals(1, client.watchedConnections());
+        for (int i = 0; i < 200 && client.watchedConnections() > 0; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(0, client.watchedConnections(), "the watchdog holds connections weakly");
     }
 
     @Test
