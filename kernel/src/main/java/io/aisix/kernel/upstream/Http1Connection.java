@@ -7,6 +7,7 @@ import io.aisix.spi.provider.StreamBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ref.WeakReference;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -50,6 +51,8 @@ final class Http1Connection {
     /** When the socket read under way must have returned (System.nanoTime), or 0 outside reads and for unbounded ones. */
     private volatile long readDeadline;
     private volatile boolean timedOut;
+    /** How the client's watchdog holds it (weakly: see {@link Http1UpstreamClient}). */
+    private final WeakReference<Http1Connection> self = new WeakReference<>(this);
 
     Http1Connection(Http1UpstreamClient client, Http1UpstreamClient.Route route, Socket socket, Socket tcp)
             throws IOException {
@@ -89,6 +92,16 @@ final class Http1Connection {
         } catch (IOException ignored) {
             // closing is all that is left to do with it
         }
+        client.closed(this);
+    }
+
+    WeakReference<Http1Connection> self() {
+        return self;
+    }
+
+    /** Whether a bounded socket read is under way. */
+    boolean reading() {
+        return readDeadline != 0;
     }
 
     /**
@@ -123,7 +136,7 @@ final class Http1Connection {
             return in.read(b, off, len);
         }
         readDeadline = until == 0 ? 1 : until; // 0 means "not reading"
-        client.reading(this);
+        client.reading();
         try {
             return in.read(b, off, len);
         } catch (IOException e) {
@@ -133,7 +146,6 @@ final class Http1Connection {
             throw e;
         } finally {
             readDeadline = 0;
-            client.doneReading(this);
         }
     }
 

@@ -10,6 +10,7 @@ import io.aisix.spi.provider.UpstreamResponse;
 import io.aisix.support.Doze;
 import io.aisix.support.provider.UpstreamTls;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
@@ -17,11 +18,10 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.Deque;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLParameters;
@@ -103,14 +103,24 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private final Map<String, SSLSocketFactory> tlsFactories = new ConcurrentHashMap<>();
     /** {@code upstream.tls}: for requests whose provider key sets no tls of its own. */
     private final DeploymentTls deploymentTls;
-    private final Map<Route, Deque<Http1Connection>> idle = new ConcurrentHashMap<>();
+    /**
+     * Idle connections per route, most recently used first; each deque guarded by itself (an
+     * {@code ArrayDeque} under a short lock allocates nothing per request, where a concurrent
+     * deque made a node on every release).
+     */
+    private final Map<Route, ArrayDeque<Http1Connection>> idle = new ConcurrentHashMap<>();
     private final AtomicInteger idleCount = new AtomicInteger();
-    /** Connections in a socket read: only those, so an answer a plugin never closed stays collectable. */
-    private final Set<Http1Connection> reading = ConcurrentHashMap.newKeySet();
+    /**
+     * Every open connection, for the watchdog to find the reads in flight (their deadline is the
+     * connection's own volatile field). A connection is added once, when opened, and removed when
+     * closed: registering each read instead cost a hash-set insert and removal per socket read
+     * (per streamed event). Weakly, so an answer a plugin never closed stays collectable.
+     */
+    private final Set<Reference<Http1Connection>> open = ConcurrentHashMap.newKeySet();
     private final Thread watchdog;
     private volatile boolean closed;
     /** The watchdog's sleep past its tick, which the next read to start ends. */
-    private final Doze doze = new Doze(() -> reading.isEmpty() && !closed);
+    private final Doze doze = new Doze(() -> !anyReading() && !closed);
 
     /** A client reaching every upstream directly. */
     public Http1UpstreamClient(GatewayConfig.Upstream config) {
@@ -248,7 +258,9 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
                 ssl.setSoTimeout(0); // reads are bounded by the watchdog from here on
                 socket = ssl;
             }
-            return new Http1Connection(this, route, socket, tcp);
+            Http1Connection connection = new Http1Connection(this, route, socket, tcp);
+            open.add(connection.self());
+            return connection;
         } catch (IOException | RuntimeException e) {
             try {
                 socket.close();
@@ -297,14 +309,20 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
             connection.close();
             return;
         }
-        Deque<Http1Connection> deque = idle.computeIfAbsent(connection.route(), r -> new ConcurrentLinkedDeque<>());
-        if (maxIdlePerRoute >= 0 && deque.size() >= maxIdlePerRoute) { // size() walks the deque: bounded by the cap
+        ArrayDeque<Http1Connection> deque = idle.computeIfAbsent(connection.route(), r -> new ArrayDeque<>());
+        connection.idleSince(System.nanoTime());
+        boolean full;
+        synchronized (deque) {
+            full = maxIdlePerRoute >= 0 && deque.size() >= maxIdlePerRoute;
+            if (!full) {
+                deque.offerFirst(connection);
+            }
+        }
+        if (full) {
             idleCount.decrementAndGet();
             connection.close();
             return;
         }
-        connection.idleSince(System.nanoTime());
-        deque.offerFirst(connection);
         if (closed) {
             closeIdle();
         }
@@ -312,12 +330,12 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
 
     /** The most recently used idle connection of a route (the one least likely to be stale). */
     private Http1Connection takeIdle(Route route) {
-        Deque<Http1Connection> deque = idle.get(route);
+        ArrayDeque<Http1Connection> deque = idle.get(route);
         if (deque == null) {
             return null;
         }
         long now = System.nanoTime();
-        for (Http1Connection c; (c = deque.pollFirst()) != null; ) {
+        for (Http1Connection c; (c = pollFirst(deque)) != null; ) {
             idleCount.decrementAndGet();
             if (maxIdleNanos == 0 || now - c.idleSince() < maxIdleNanos) {
                 return c;
@@ -327,20 +345,41 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         return null;
     }
 
-    void reading(Http1Connection connection) {
-        reading.add(connection);
+    /** Called after a read set its deadline: wakes the watchdog if it dozes. */
+    void reading() {
         // Only after a second without reads: under load the watchdog ticks and nothing is woken
-        // per request. The add above comes first, so a watchdog about to doze sees the read.
+        // per request. The deadline was written first, so a watchdog about to doze sees the read.
         doze.wake();
+    }
+
+    /** Called when a connection closes: the watchdog no longer looks at it. */
+    void closed(Http1Connection connection) {
+        open.remove(connection.self());
+    }
+
+    /** Open connections the watchdog still looks at (not closed, not collected); for tests. */
+    int watchedConnections() {
+        int n = 0;
+        for (Reference<Http1Connection> ref : open) {
+            n += ref.get() == null ? 0 : 1;
+        }
+        return n;
+    }
+
+    /** Whether a bounded read is in flight on any open connection. */
+    private boolean anyReading() {
+        for (Reference<Http1Connection> ref : open) {
+            Http1Connection c = ref.get();
+            if (c != null && c.reading()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the watchdog sleeps until the next read (for tests). */
     boolean dozing() {
         return doze.dozing();
-    }
-
-    void doneReading(Http1Connection connection) {
-        reading.remove(connection);
     }
 
     /**
@@ -351,23 +390,30 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
     private void watch() {
         long lastReap = System.nanoTime();
         int idleTicks = 0;
-        while (!closed || !reading.isEmpty()) {
+        while (!closed || anyReading()) {
             try {
                 Thread.sleep(WATCHDOG_TICK_MILLIS);
             } catch (InterruptedException e) {
-                if (reading.isEmpty()) {
+                if (!anyReading()) {
                     return;
                 }
             }
             long now = System.nanoTime();
-            for (Http1Connection c : reading) {
-                c.expireIfLate(now);
+            boolean reads = false;
+            for (Reference<Http1Connection> ref : open) {
+                Http1Connection c = ref.get();
+                if (c == null) {
+                    open.remove(ref); // collected without a close: its answer was dropped unread
+                } else if (c.reading()) {
+                    reads = true;
+                    c.expireIfLate(now);
+                }
             }
             if (now - lastReap >= REAP_EVERY_NANOS) {
                 lastReap = now;
                 reapIdle(now);
             }
-            idleTicks = reading.isEmpty() ? idleTicks + 1 : 0;
+            idleTicks = reads ? 0 : idleTicks + 1;
             if (idleTicks >= DOZE_AFTER_IDLE_TICKS) {
                 // woken for a reap and not by a read: doze again after the next tick, not a second later
                 idleTicks = doze(lastReap) ? DOZE_AFTER_IDLE_TICKS - 1 : 0;
@@ -386,7 +432,7 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         } else {
             doze.doze();
         }
-        return reading.isEmpty() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
+        return !anyReading() && System.nanoTime() - lastReap >= REAP_EVERY_NANOS;
     }
 
     /** Closes connections that sat idle too long, oldest first. */
@@ -394,22 +440,34 @@ public final class Http1UpstreamClient implements PooledUpstreamClient {
         if (maxIdleNanos == 0) {
             return;
         }
-        for (Deque<Http1Connection> deque : idle.values()) {
-            for (Http1Connection c; (c = deque.peekLast()) != null && now - c.idleSince() >= maxIdleNanos; ) {
-                if (deque.removeLastOccurrence(c)) {
-                    idleCount.decrementAndGet();
-                    c.close();
+        for (ArrayDeque<Http1Connection> deque : idle.values()) {
+            while (true) {
+                Http1Connection c;
+                synchronized (deque) {
+                    c = deque.peekLast();
+                    if (c == null || now - c.idleSince() < maxIdleNanos) {
+                        break;
+                    }
+                    deque.pollLast();
                 }
+                idleCount.decrementAndGet();
+                c.close();
             }
         }
     }
 
     private void closeIdle() {
-        for (Deque<Http1Connection> deque : idle.values()) {
-            for (Http1Connection c; (c = deque.pollFirst()) != null; ) {
+        for (ArrayDeque<Http1Connection> deque : idle.values()) {
+            for (Http1Connection c; (c = pollFirst(deque)) != null; ) {
                 idleCount.decrementAndGet();
                 c.close();
             }
+        }
+    }
+
+    private static Http1Connection pollFirst(ArrayDeque<Http1Connection> deque) {
+        synchronized (deque) {
+            return deque.pollFirst();
         }
     }
 

@@ -354,6 +354,29 @@ class Http1UpstreamClientTest {
     }
 
     @Test
+    void theWatchdogLetsGoOfAConnectionWhenItCloses() throws Exception {
+        assertArrayEquals(BODY, callWithDefaultResponder());
+        assertEquals(1, client.watchedConnections(), "pooled: still open");
+        client.close();
+        assertEquals(0, client.watchedConnections(), "closed with the pool");
+    }
+
+    @Test
+    void anAnswerNobodyClosesLeavesItsConnectionCollectable() throws Exception {
+        responder = (r, out) -> {
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + BODY.length + "\r\n\r\n", BODY);
+            return true;
+        };
+        client.send(post(Headers.empty(), Duration.ZERO)); // a plugin that drops the answer unread
+        assertEquals(1, client.watchedConnections());
+        for (int i = 0; i < 200 && client.watchedConnections() > 0; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(0, client.watchedConnections(), "the watchdog holds connections weakly");
+    }
+
+    @Test
     void anUpstreamStillSendingAfterTheCloseLosesItsConnection() throws Exception {
         CountDownLatch closed = new CountDownLatch(1);
         AtomicInteger sentAfterClose = new AtomicInteger();
