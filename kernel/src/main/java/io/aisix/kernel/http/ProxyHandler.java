@@ -18,7 +18,6 @@ import io.aisix.support.MultipartUpload;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
@@ -60,6 +59,9 @@ public final class ProxyHandler implements Handler {
     private static final Headers CLOSE = Headers.of("connection", "close");
     private static final int MAX_HEADER_NAMES = 1024;
     private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
+    private static final ResponseField EVENT_STREAM = new ResponseField(HeaderNames.CONTENT_TYPE, "text/event-stream");
+    private static final ResponseField NO_CACHE = new ResponseField(HeaderNames.CACHE_CONTROL, "no-cache");
+    private static final ResponseField JSON = new ResponseField(HeaderNames.CONTENT_TYPE, "application/json");
 
     static final String UNMATCHED = "unmatched";
     static final String UNKNOWN = "unknown";
@@ -250,7 +252,27 @@ public final class ProxyHandler implements Handler {
                 HEADER_NAMES.putIfAbsent(name, h);
             }
         }
-        res.header(HeaderValues.create(h, value));
+        res.header(new ResponseField(h, value));
+    }
+
+    /** Sets every field of {@code headers}, in order (a later value of a name replaces an earlier one). */
+    private static void headers(ServerResponse res, Headers headers) {
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            header(res, headers.name(i), headers.value(i));
+        }
+    }
+
+    /** The same for the chain's response headers, read from their builder without building them. */
+    private static void headers(ServerResponse res, Headers.Builder headers) {
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            header(res, headers.name(i), headers.value(i));
+        }
+    }
+
+    /** The answer's own fields, last of all: its request id and content type. */
+    private static void idAndType(ServerResponse res, String requestId, String contentType) {
+        res.header(new ResponseField(REQUEST_ID, requestId));
+        res.header("application/json".equals(contentType) ? JSON : new ResponseField(HeaderNames.CONTENT_TYPE, contentType));
     }
 
     /** The path after the first URL rewrite whose match is found in the raw path; else the path as usual. */
@@ -342,10 +364,9 @@ public final class ProxyHandler implements Handler {
     private static void writeFull(ServerResponse res, KernelExchange ex, Response.Full full) {
         ex.attr(CoreAttrs.FIRST_BYTE_NANOS, System.nanoTime());
         res.status(Status.create(full.status()));
-        full.headers().forEach((n, v) -> header(res, n, v));
-        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
-        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
-        res.header(HeaderNames.CONTENT_TYPE, full.contentType());
+        headers(res, full.headers());
+        headers(res, ex.responseHeaders());
+        idAndType(res, ex.requestId(), full.contentType());
         boolean delivered = true;
         try {
             res.send(full.body());
@@ -364,10 +385,9 @@ public final class ProxyHandler implements Handler {
     /** Copies a binary answer to the caller chunk by chunk, flushing each, without holding it whole. */
     private static void writeBinary(ServerResponse res, KernelExchange ex, Response.Binary binary) {
         res.status(Status.create(binary.status()));
-        binary.headers().forEach((n, v) -> header(res, n, v));
-        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
-        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
-        res.header(HeaderNames.CONTENT_TYPE, binary.contentType());
+        headers(res, binary.headers());
+        headers(res, ex.responseHeaders());
+        idAndType(res, ex.requestId(), binary.contentType());
         if (binary.contentLength() >= 0) {
             res.header(HeaderNames.CONTENT_LENGTH, Long.toString(binary.contentLength()));
         }
@@ -422,11 +442,11 @@ public final class ProxyHandler implements Handler {
                                     boolean anthropic, Lifecycle lifecycle) {
         EventStream events = streaming.events();
         res.status(Status.create(streaming.status()));
-        streaming.headers().forEach((n, v) -> header(res, n, v));
-        ex.responseHeaders().build().forEach((n, v) -> header(res, n, v));
-        res.header(HeaderValues.create(REQUEST_ID, ex.requestId()));
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        headers(res, streaming.headers());
+        headers(res, ex.responseHeaders());
+        res.header(new ResponseField(REQUEST_ID, ex.requestId()));
+        res.header(EVENT_STREAM);
+        res.header(NO_CACHE);
         boolean completed = false;
         boolean disconnected = false;
         Optional<ErrorCode> error = Optional.empty();
@@ -548,13 +568,12 @@ public final class ProxyHandler implements Handler {
 
     static void sendError(ServerResponse res, GatewayException e, boolean anthropic, String requestId, Headers extra) {
         res.status(Status.create(e.status()));
-        extra.forEach((n, v) -> header(res, n, v));
-        e.headers().forEach((n, v) -> header(res, n, v));
+        headers(res, extra);
+        headers(res, e.headers());
         if (e.retryAfter().isPresent() && !e.headers().contains("retry-after") && !extra.contains("retry-after")) {
-            res.header("retry-after", Long.toString(Math.max(1, e.retryAfter().get().toSeconds())));
+            header(res, "retry-after", Long.toString(Math.max(1, e.retryAfter().get().toSeconds())));
         }
-        res.header(HeaderValues.create(REQUEST_ID, requestId));
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        idAndType(res, requestId, "application/json");
         try {
             res.send(ErrorRenderer.render(e, anthropic));
         } catch (UncheckedIOException ignored) {

@@ -223,6 +223,30 @@ public final class Headers {
             return size == 0;
         }
 
+        /** How many fields there are so far (a field with several values counts once per value). */
+        public int size() {
+            return size / 2;
+        }
+
+        /**
+         * The lower-case name of the {@code index}-th field so far, in the order they were added:
+         * with {@link #value(int)}, a scan of the fields without {@link #build}'s copy.
+         *
+         * @throws IndexOutOfBoundsException unless {@code 0 <= index < size()}
+         */
+        public String name(int index) {
+            return pairs[2 * Objects.checkIndex(index, size / 2)];
+        }
+
+        /**
+         * The value of the {@code index}-th field so far.
+         *
+         * @throws IndexOutOfBoundsException unless {@code 0 <= index < size()}
+         */
+        public String value(int index) {
+            return pairs[2 * Objects.checkIndex(index, size / 2) + 1];
+        }
+
         /** The headers collected so far; the builder may go on being used without affecting them. */
         public Headers build() {
             return size == 0 ? EMPTY : new Headers(Arrays.copyOf(pairs, size));

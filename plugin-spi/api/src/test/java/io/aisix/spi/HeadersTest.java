@@ -52,6 +52,25 @@ class HeadersTest {
     }
 
     @Test
+    void aBuilderIsReadByIndexAsItsBuiltHeadersWouldBe() {
+        Headers.Builder b = Headers.builder().add("X-B", "1").add("content-type", "a").add("x-b", "2");
+        b.set("content-type", "c");
+        Headers built = b.build();
+        assertEquals(built.size(), b.size());
+        for (int i = 0; i < b.size(); i++) {
+            assertEquals(built.name(i), b.name(i));
+            assertEquals(built.value(i), b.value(i));
+        }
+        assertEquals(List.of("x-b", "x-b", "content-type"), List.of(b.name(0), b.name(1), b.name(2)));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.name(3));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.value(-1));
+        assertEquals(0, Headers.builder().size());
+        b.remove("x-b");
+        assertEquals(1, b.size());
+        assertThrows(IndexOutOfBoundsException.class, () -> b.name(1), "removed fields are gone from the index");
+    }
+
+    @Test
     void setReplacesEveryValueOfANameAndRemoveDropsThem() {
         Headers.Builder b = Headers.builder().add("a", "1").add("b", "x").add("A", "2");
         b.set("a", "3");

@@ -38,6 +38,13 @@ import java.util.Optional;
  */
 final class RateLimitFilter implements Filter {
     static final String REJECTIONS = "aisix_ratelimit_rejections_total";
+    // the header names, lower-case as Headers keeps them: set as they are, not lower-cased per request
+    static final String LIMIT_REQUESTS = "x-ratelimit-limit-requests";
+    static final String REMAINING_REQUESTS = "x-ratelimit-remaining-requests";
+    static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
+    static final String LIMIT_TOKENS = "x-ratelimit-limit-tokens";
+    static final String REMAINING_TOKENS = "x-ratelimit-remaining-tokens";
+    static final String RESET_TOKENS = "x-ratelimit-reset-tokens";
 
     private final LimitPlan plan;
     private final Limiter limiter;
@@ -117,15 +124,15 @@ final class RateLimitFilter implements Filter {
         switch (l.kind()) {
             case REQUESTS -> {
                 message = "request limit exceeded (" + l.label() + ")";
-                h.set("x-ratelimit-limit-requests", l.maxText())
-                        .set("x-ratelimit-remaining-requests", "0")
-                        .set("x-ratelimit-reset-requests", duration(retry));
+                h.set(LIMIT_REQUESTS, l.maxText())
+                        .set(REMAINING_REQUESTS, "0")
+                        .set(RESET_REQUESTS, duration(retry));
             }
             case TOKENS -> {
                 message = "token limit exceeded (" + l.label() + ")";
-                h.set("x-ratelimit-limit-tokens", l.maxText())
-                        .set("x-ratelimit-remaining-tokens", "0")
-                        .set("x-ratelimit-reset-tokens", duration(retry));
+                h.set(LIMIT_TOKENS, l.maxText())
+                        .set(REMAINING_TOKENS, "0")
+                        .set(RESET_TOKENS, duration(retry));
             }
             default -> message = "concurrency limit exceeded (" + l.label() + ")";
         }
@@ -151,16 +158,35 @@ final class RateLimitFilter implements Filter {
         }
         if (req >= 0) {
             Limit l = limits.get(req);
-            h.set("x-ratelimit-limit-requests", l.maxText())
-                    .set("x-ratelimit-remaining-requests", Long.toString(reqLeft))
-                    .set("x-ratelimit-reset-requests", duration(l.resetSeconds(a.nowSeconds())));
+            h.set(LIMIT_REQUESTS, l.maxText())
+                    .set(REMAINING_REQUESTS, count(reqLeft))
+                    .set(RESET_REQUESTS, duration(l.resetSeconds(a.nowSeconds())));
         }
         if (tok >= 0) {
             Limit l = limits.get(tok);
-            h.set("x-ratelimit-limit-tokens", l.maxText())
-                    .set("x-ratelimit-remaining-tokens", Long.toString(tokLeft))
-                    .set("x-ratelimit-reset-tokens", duration(l.resetSeconds(a.nowSeconds())));
+            h.set(LIMIT_TOKENS, l.maxText())
+                    .set(REMAINING_TOKENS, count(tokLeft))
+                    .set(RESET_TOKENS, duration(l.resetSeconds(a.nowSeconds())));
         }
+    }
+
+    /**
+     * {@link #count} of 0 .. 4095, made on first use: the remaining requests of a window of an
+     * everyday limit count down through these, and the text was made again for every admitted request.
+     */
+    private static final String[] COUNTS = new String[4_096];
+
+    /** {@code n} in decimal, as {@link Long#toString(long)}. */
+    static String count(long n) {
+        if (n >= 0 && n < COUNTS.length) {
+            String c = COUNTS[(int) n]; // a race makes equal strings twice: harmless
+            if (c == null) {
+                c = Long.toString(n);
+                COUNTS[(int) n] = c;
+            }
+            return c;
+        }
+        return Long.toString(n);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.aisix.plugin.ratelimit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -171,6 +172,17 @@ class RateLimitFilterTest {
             filter.handle(anon, ok);
         }
         assertEquals(true, anon.responseHeaders().isEmpty());
+    }
+
+    @Test
+    void remainingCountsAreDecimalAndTheSmallOnesKept() {
+        for (long n : new long[] {0, 1, 9, 10, 999, 4_095, 4_096, 1_000_000_000L, Long.MAX_VALUE, -1}) {
+            String first = RateLimitFilter.count(n);
+            assertEquals(Long.toString(n), first);
+            if (n >= 0 && n < 4_096) {
+                assertSame(first, RateLimitFilter.count(n), "kept: " + n);
+            }
+        }
     }
 
     @Test
