@@ -124,9 +124,42 @@ public final class UsageEventJson {
         g.writeRawValue(toJson(e, withContent));
     }
 
-    /** USD as a plain decimal rounded to 10^-9 ({@code 0.000412}, never exponent notation). */
-    private static void usd(StringBuilder b, double usd) {
-        b.append(java.math.BigDecimal.valueOf(Math.round(usd * 1e9), 9).stripTrailingZeros().toPlainString());
+    /**
+     * USD as a plain decimal rounded to 10^-9 ({@code 0.000412}, never exponent notation): the text
+     * of {@code BigDecimal.valueOf(Math.round(usd * 1e9), 9).stripTrailingZeros().toPlainString()},
+     * written digit by digit (the {@code BigDecimal}s were most of what a line allocated).
+     */
+    static StringBuilder usd(StringBuilder b, double usd) {
+        long nanos = Math.round(usd * 1e9);
+        if (nanos == Long.MIN_VALUE) {
+            return b.append(java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString());
+        }
+        if (nanos < 0) {
+            b.append('-');
+            nanos = -nanos;
+        }
+        b.append(nanos / 1_000_000_000L);
+        int fraction = (int) (nanos % 1_000_000_000L);
+        if (fraction != 0) {
+            int width = 9;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                width--;
+            }
+            b.append('.');
+            for (int unit = pow10(width - 1); unit > 0; unit /= 10) {
+                b.append((char) ('0' + fraction / unit % 10));
+            }
+        }
+        return b;
+    }
+
+    private static int pow10(int n) {
+        int p = 1;
+        for (int i = 0; i < n; i++) {
+            p *= 10;
+        }
+        return p;
     }
 
     /**

@@ -180,4 +180,21 @@ class UsageEventJsonTest {
         assertEquals(true, zero.contains("\"cost_usd\":0") && !zero.contains("cost_saved_usd"), zero);
         assertEquals(priced.costUsd(), priced.withoutContent().costUsd());
     }
+    @Test
+    void usdIsTheTextOfTheRoundedBigDecimal() {
+        List<Double> values = new ArrayList<>(List.of(0.0, -0.0, 1.0, -1.0, 0.5, 1e-9, -1e-9, 4e-10, 5e-10, 1.5e-9,
+                0.000412, 0.00000123, 0.0000415, 12.0, 12.345, 1e10, 123456789.000000001, 9.999999999, 0.1, 0.3,
+                Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MAX_VALUE, -Double.MAX_VALUE,
+                Double.MIN_VALUE, 9.2233720368547758e9, -9.2233720368547758e9));
+        Random r = new Random(20);
+        for (int i = 0; i < 20_000; i++) {
+            values.add(r.nextDouble() * Math.pow(10, r.nextInt(14) - 10) * (r.nextBoolean() ? 1 : -1));
+            values.add(r.nextInt(2_000_000) / 1e9);
+            values.add(r.nextLong() / 1e9);
+        }
+        for (double v : values) {
+            String expected = java.math.BigDecimal.valueOf(Math.round(v * 1e9), 9).stripTrailingZeros().toPlainString();
+            assertEquals(expected, UsageEventJson.usd(new StringBuilder(), v).toString(), "usd " + v);
+        }
+    }
 }
