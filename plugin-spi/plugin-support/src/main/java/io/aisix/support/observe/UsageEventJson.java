@@ -146,20 +146,9 @@ public final class UsageEventJson {
                 fraction /= 10;
                 width--;
             }
-            b.append('.');
-            for (int unit = pow10(width - 1); unit > 0; unit /= 10) {
-                b.append((char) ('0' + fraction / unit % 10));
-            }
+            UtcTime.digits(b.append('.'), fraction, width);
         }
         return b;
-    }
-
-    private static int pow10(int n) {
-        int p = 1;
-        for (int i = 0; i < n; i++) {
-            p *= 10;
-        }
-        return p;
     }
 
     /**

@@ -71,7 +71,7 @@ public final class UtcTime {
     }
 
     /** {@code value} in {@code width} digits, zero-padded (value is below 10^width). */
-    private static StringBuilder digits(StringBuilder b, int value, int width) {
+    static StringBuilder digits(StringBuilder b, int value, int width) {
         for (int unit = pow10(width - 1); unit > 0; unit /= 10) {
             b.append((char) ('0' + value / unit % 10));
         }

@@ -38,7 +38,7 @@ import java.util.Optional;
  */
 final class RateLimitFilter implements Filter {
     static final String REJECTIONS = "aisix_ratelimit_rejections_total";
-    // the header names, lower-case as Headers keeps them: set as they are, not lower-cased per request
+    // the header names, lower-case as Headers keeps them (its lower-casing then returns them unchanged)
     static final String LIMIT_REQUESTS = "x-ratelimit-limit-requests";
     static final String REMAINING_REQUESTS = "x-ratelimit-remaining-requests";
     static final String RESET_REQUESTS = "x-ratelimit-reset-requests";
