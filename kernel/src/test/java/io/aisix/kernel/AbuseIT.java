@@ -19,6 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -281,6 +285,49 @@ class AbuseIT {
                 Duration.ofSeconds(8));
         assertEquals(List.of(200), e.statuses(), e.toString());
         assertTrue(e.raw().contains("data: {\"n\":5}") && e.raw().contains("data: [DONE]"), e.toString());
+    }
+
+    @Test
+    void aPeerClosingBeforeARequestLineIsAQuietClose() throws Exception {
+        // a load balancer's TCP check or a client giving up: Helidon logged each such connection as an
+        // "unexpected exception" warning with a stack trace when the guard's first-line read met the end
+        Logger helidon = Logger.getLogger("io.helidon.webserver");
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(r.getLoggerName() + ": " + r.getMessage() + " " + r.getThrown());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        helidon.addHandler(capture);
+        try {
+            for (String partial : List.of("", "POST /v1/chat/compl")) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", proxy), (int) BOUND.toMillis());
+                    OutputStream out = s.getOutputStream();
+                    out.write(ascii(partial));
+                    out.flush();
+                }
+            }
+            RawHttp.Exchange e = send(proxy, ascii("GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+                    BOUND);
+            assertEquals(List.of(200), e.statuses(), "the listener still serves: " + e);
+            assertConnectionsDrain();
+            sleep(300); // the connection's thread logs, if it does, right after it leaves the guard
+            assertTrue(warnings.stream().noneMatch(w -> w.contains("unexpected exception")), warnings.toString());
+        } finally {
+            helidon.removeHandler(capture);
+        }
     }
 
     @Test

@@ -314,7 +314,15 @@ public final class ConnectionGuard implements AutoCloseable {
         public void handle(Limit limit) throws InterruptedException {
             CURRENT.set(conn);
             try {
-                String refusal = firstLine(conn.ctx.dataReader());
+                String refusal;
+                try {
+                    refusal = firstLine(conn.ctx.dataReader());
+                } catch (DataReader.InsufficientDataAvailableException closed) {
+                    // the peer closed before a whole request line (a load balancer's TCP check, a
+                    // client giving up): an ordinary close, as Helidon's own HTTP/1 reader reports it,
+                    // not an "unexpected exception" warning with a stack trace per connection
+                    throw new CloseConnectionException("the peer closed the connection before a request line", closed);
+                }
                 if (refusal != null) {
                     int status = Integer.parseInt(refusal.substring(0, 3));
                     conn.phase = Phase.ANSWER;
