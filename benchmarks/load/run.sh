@@ -55,9 +55,10 @@
 #   --stream-rounds N   measured bursts of streams per side; the median one is reported (default 3)
 #   --concurrency LIST  wrk connection counts (default "1 32 128")
 #   --stall-ms MS       an inter-event gap above this is a stall (default 100)
-#   --slow-retries N    repeat a wrk phase (c >= 2) up to N times (default 2) when the vCPU speed probe
-#                       (a python3 loop pinned beside the proxies, timed twice a second) says the vCPU ran
-#                       1.3 times slower than its median so far in the run: host contention, not the proxy
+#   --slow-retries N    repeat a wrk phase (c >= 2) up to N times (default 2) when a vCPU speed probe
+#                       (python3 loops pinned beside the proxies and beside the mock and wrk, timed twice
+#                       a second) says its vCPU ran 1.3 times slower than its median so far in the run:
+#                       host contention, not the proxy
 #   --chain full|issue  the gateway's policy chain: full (default) = caller key with limits, alias,
 #                       keyword and pii input guardrails, a memory cache policy, a model-scoped
 #                       rate-limit policy; issue = issue 20's chain: the same without the pii
@@ -158,7 +159,7 @@ if $pin; then
   aux_pin=(taskset -c "$aux_cpus")
 fi
 
-# The vCPU speed probe: on this machine's VM the proxies' vCPU sometimes runs about half as fast for
+# The vCPU speed probes: on this machine's VM a vCPU sometimes runs about half as fast for
 # 10-60 s (host contention: an independent process on the same vCPU slows as much; benchmarks/README,
 # "The slow mode is the host"), which would make one side's phase incomparable with the others'.
 # Two python3 processes, one pinned like the proxies and one like the mock and wrk (a slowed mock
