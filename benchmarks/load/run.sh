@@ -193,9 +193,11 @@ if command -v python3 >/dev/null 2>&1; then
 else
   log "python3 not found: no vCPU speed probe (phases are not checked for a slowed vCPU)"
 fi
+median() { # numbers on stdin, one per line -> their median (the upper one of an even count), or nothing
+  sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int(NR / 2) + 1] }'
+}
 probe_median() { # probe phase first-line -> the median time (ms) of that probe in that phase from that line on, or nothing
-  tail -n +"$3" "$probe_file" | awk -v p="$1" -v ph="$2" '$1 == p && $2 == ph { print $3 }' | sort -n \
-    | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+  tail -n +"$3" "$probe_file" | awk -v p="$1" -v ph="$2" '$1 == p && $2 == ph { print $3 }' | median
 }
 
 phase() { # the current phase, for the RSS sampler; and the load average when each phase began
@@ -486,8 +488,8 @@ for c in $concurrency; do
       for p in proxies aux; do
         med[$p]="$(probe_median $p "$side-c$c" "$from")"
         if [[ -n ${med[$p]} && -n ${probe_seen[$p]} ]]; then
-          slow=$(tr ' ' '\n' <<< "${probe_seen[$p]}" | sort -n | awk -v m="${med[$p]}" -v s="$slow" \
-            '{ v[NR] = $1 } END { r = m / v[int(NR / 2) + 1]; printf "%.2f", (r > s ? r : s) }')
+          slow=$(awk -v m="${med[$p]}" -v ref="$(tr ' ' '\n' <<< "${probe_seen[$p]}" | median)" -v s="$slow" \
+            'BEGIN { r = m / ref; printf "%.2f", (r > s ? r : s) }')
         fi
       done
       if awk -v s="$slow" 'BEGIN { exit !(s >= 1.3) }' && ((attempt < slow_retries)); then
